@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.comments import (
     CommentNotFound,
-    caller_of,
     commenter,
     cursor_of,
     place_of,
@@ -33,6 +32,7 @@ from streamstack.catalogue.schemas import (
     ModeratedCommentPage,
     NewCommentReport,
 )
+from streamstack.catalogue.watching import known_account
 from streamstack.contracts.limits import REPORT_REASON_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
@@ -133,7 +133,7 @@ class CommentReportService:
         """A page of every item's comments, newest first; ``reported``: only those with
         reports, the most recently reported first. Counts and reasons in two queries."""
         after = place_of(cursor) if cursor is not None else None
-        caller = caller_of(principal)
+        caller = known_account(principal)
         async with reading(self._database) as store:
             listing = store.comments.most_recently_reported if reported else store.comments.newest
             found = await listing(after=after, limit=limit + 1)

@@ -31,6 +31,7 @@ from streamstack.catalogue.repository import (
     unit_of_work,
 )
 from streamstack.catalogue.schemas import Comment, CommentChange, CommentPage, NewComment
+from streamstack.catalogue.watching import known_account
 from streamstack.contracts.auth import USER_NAMED, UserNamed
 from streamstack.contracts.limits import COMMENT_MAX
 from streamstack.kernel.budgets import Budgets
@@ -139,18 +140,10 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
 
 def commenter(principal: Principal) -> uuid.UUID:
     """The caller's account id as stored (auth issues uuids; anything else has no name)."""
-    try:
-        return uuid.UUID(principal.user_id)
-    except ValueError:
-        raise Forbidden("this account cannot comment") from None
-
-
-def caller_of(principal: Principal | None) -> uuid.UUID | None:
-    """The caller's account id, if signed in with one."""
-    try:
-        return None if principal is None else uuid.UUID(principal.user_id)
-    except ValueError:
-        return None
+    account = known_account(principal)
+    if account is None:
+        raise Forbidden("this account cannot comment")
+    return account
 
 
 class CommentService:
@@ -168,7 +161,7 @@ class CommentService:
         """A page of the item's comments, newest first (404 as reading the item). While
         they are off, viewers get none and admins all of them (to moderate)."""
         after = place_of(cursor) if cursor is not None else None
-        admin, caller = viewer is not None and viewer.is_admin, caller_of(viewer)
+        admin, caller = viewer is not None and viewer.is_admin, known_account(viewer)
         async with reading(self._database) as store:
             item = await store.items.visible(item_id, admin=admin)
             if not item.comments_enabled and not admin:
@@ -180,14 +173,13 @@ class CommentService:
                 if caller is not None
                 else set()
             )
-        last = shown[-1][0] if shown else None
         return CommentPage(
             comments=[
                 to_comment(named, caller, reported=named[0].id in reported) for named in shown
             ],
             total=item.comment_count,
             enabled=item.comments_enabled,
-            next=cursor_of((last.created_at, last.id)) if more and last is not None else None,
+            next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
         )
 
     async def post(self, principal: Principal, item_id: uuid.UUID, request: NewComment) -> Comment:
@@ -235,7 +227,7 @@ class CommentService:
     async def delete(self, principal: Principal, comment_id: uuid.UUID) -> None:
         """Delete a comment: the caller's own, or any for an admin (404 otherwise, as a
         missing one); the item's count goes down with it."""
-        user_id = caller_of(principal)
+        user_id = known_account(principal)
         async with unit_of_work(self._database) as store:
             named = await store.comments.named(comment_id)
             if named is None or not (principal.is_admin or named[0].user_id == user_id):

@@ -90,14 +90,8 @@ def _checked(args: argparse.Namespace) -> uuid.UUID | None:
 def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
     """Print up to ``limit`` of the item's comments, newest first; the count (and that
     comments are off, when so) on stderr."""
-    wanted, cursor = limit or 20, None
-    comments: list[dict[str, Any]] = []
-    while True:
-        page = _page(api, item_id, cursor, min(COMMENTS_PAGE_MAX, wanted - len(comments)))
-        comments += page["comments"]
-        cursor = page["next"]
-        if cursor is None or len(comments) >= wanted:
-            break
+    path = ITEM_COMMENTS_PATH.format(id=item_id)
+    comments, page = _collected(api, path, {}, limit or 20, refused=f"{item_id}: ")
     if comments:
         print(table([COLUMNS, *(_row(comment) for comment in comments)]))
     total = page["total"]
@@ -108,13 +102,23 @@ def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
     return 0
 
 
-def _page(api: AdminApi, item_id: uuid.UUID, cursor: str | None, limit: int) -> Any:
-    """One page of the item's comments after ``cursor``."""
-    params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-    response = api.request("GET", ITEM_COMMENTS_PATH.format(id=item_id), params=params)
-    if response.status_code != 200:
-        raise UploadFailed(f"{item_id}: {error_detail(response)}")
-    return response.json()
+def _collected(
+    api: AdminApi, path: str, params: dict[str, Any], wanted: int, *, refused: str = ""
+) -> tuple[list[dict[str, Any]], Any]:
+    """Up to ``wanted`` comments of ``path``'s pages, read by cursor, and the last page
+    read; a refusal is the command's failure (``refused`` before the server's words)."""
+    comments: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        asked = {**params, "limit": min(COMMENTS_PAGE_MAX, wanted - len(comments))}
+        response = api.request("GET", path, params=asked | ({"cursor": cursor} if cursor else {}))
+        if response.status_code != 200:
+            raise UploadFailed(f"{refused}{error_detail(response)}")
+        page = response.json()
+        comments += page["comments"]
+        cursor = page["next"]
+        if cursor is None or len(comments) >= wanted:
+            return comments, page
 
 
 def _row(comment: dict[str, Any]) -> tuple[str, ...]:
@@ -141,26 +145,14 @@ def _listed_everywhere(api: AdminApi, limit: int | None, *, reported: bool) -> i
     """Print up to ``limit`` of every video's comments, newest first (``reported``: only
     reported ones, the most recently reported first), with each video's title and how
     many reported each; how many were shown on stderr."""
-    wanted, cursor = limit or 20, None
-    comments: list[dict[str, Any]] = []
-    while len(comments) < wanted:
-        params: dict[str, Any] = {"limit": min(COMMENTS_PAGE_MAX, wanted - len(comments))}
-        params |= {"cursor": cursor} if cursor else {}
-        params |= {"reported": "true"} if reported else {}
-        response = api.request("GET", ALL_COMMENTS_PATH, params=params)
-        if response.status_code != 200:
-            raise UploadFailed(error_detail(response))
-        page = response.json()
-        comments += page["comments"]
-        cursor = page["next"]
-        if cursor is None:
-            break
+    params = {"reported": "true"} if reported else {}
+    comments, page = _collected(api, ALL_COMMENTS_PATH, params, limit or 20)
     kind = "reported comment" if reported else "comment"
     if not comments:
         print(f"streamstack: no {kind}s yet", file=sys.stderr)
         return 0
     print(table([ALL_COLUMNS, *(_row_everywhere(comment) for comment in comments)]))
-    more = " (--limit for more)" if cursor is not None else ""
+    more = " (--limit for more)" if page["next"] is not None else ""
     plural = "" if len(comments) == 1 else "s"
     print(f"streamstack: {len(comments):,} {kind}{plural}{more}", file=sys.stderr)
     return 0

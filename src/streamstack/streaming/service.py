@@ -166,23 +166,15 @@ class StreamTokens:
         if self._budgets is not None:
             self._budgets.spend(caller.user_id)  # 429 before anything is stored
         now = int(self._clock().timestamp())
-        decided = now if request.decided_at is None else int(request.decided_at)
-        # The item has an HLS package under its prefix: what plays, and all a viewer may play.
-        packaged = request.hls and bool(request.object_prefix)
-        grant = StreamGrant(
-            media_id=request.media_id,
-            user_id=caller.user_id,
-            issued_at=min(now, decided),
-            s3_key=request.s3_key,
-            size_bytes=request.size_bytes,
-            object_prefix=request.object_prefix or "",
+        grant = _grant_of(
+            request,
+            now,
+            holder=caller.user_id,
             session=caller.jti,
             session_expires=caller.expires_at,
-            # The catalogue asks it for admins alone; a viewer's call never gets it.
-            download_name=(request.download_name or "") if caller.is_admin else "",
-            plays_original=caller.is_admin or not packaged,
+            admin=caller.is_admin,
         )
-        return await self._granted(grant, request, now, packaged=packaged)
+        return await self._granted(grant, request, now)
 
     async def issue_shared(self, request: IssueSharedStreamToken) -> StreamTokenGrant:
         """Grant the holder of a share link the item ``request`` names, as a viewer's grant
@@ -190,27 +182,20 @@ class StreamTokens:
         or the bucket's TTL, and when the link's session is revoked (stopped). Not budgeted
         here: the catalogue budgets the link's holders by address, many of them one link."""
         now = int(self._clock().timestamp())
-        item = request.grant
-        decided = now if item.decided_at is None else int(item.decided_at)
-        packaged = item.hls and bool(item.object_prefix)
         session = share_session(request.share_id)
-        expires = now + self._store.ttl_seconds
-        grant = StreamGrant(
-            media_id=item.media_id,
-            user_id=session,
-            issued_at=min(now, decided),
-            s3_key=item.s3_key,
-            size_bytes=item.size_bytes,
-            object_prefix=item.object_prefix or "",
+        ends = request.expires_at  # the link's expiry; never: the grant's own TTL
+        grant = _grant_of(
+            request.grant,
+            now,
+            holder=session,
             session=session,
-            session_expires=expires if request.expires_at is None else int(request.expires_at),
-            download_name="",
-            plays_original=not packaged,
+            session_expires=now + self._store.ttl_seconds if ends is None else int(ends),
+            admin=False,
         )
-        return await self._granted(grant, item, now, packaged=packaged)
+        return await self._granted(grant, request.grant, now)
 
     async def _granted(
-        self, grant: StreamGrant, request: IssueStreamToken, now: int, *, packaged: bool
+        self, grant: StreamGrant, request: IssueStreamToken, now: int
     ) -> StreamTokenGrant:
         """Store ``grant`` and answer where it plays from, for as long as it lasts."""
         token = await self._store.create(grant)
@@ -221,7 +206,7 @@ class StreamTokens:
         return StreamTokenGrant(
             stream_url=base,
             expires_in=max(1, min(self._store.ttl_seconds, grant.session_expires - now)),
-            hls_url=f"{base}/{HLS_MASTER_PATH}" if packaged else None,
+            hls_url=f"{base}/{HLS_MASTER_PATH}" if _packaged(request) else None,
             storyboard_url=(
                 f"{base}/{STORYBOARD_PATH}" if prefixed and request.storyboard else None
             ),
@@ -743,3 +728,37 @@ class ThumbnailDelivery:
             "X-Content-Type-Options": "nosniff",
         }
         return Reply(200, headers, body)
+
+
+def _packaged(request: IssueStreamToken) -> bool:
+    """Whether the item has an HLS package under its prefix: what plays, and all a viewer
+    may play."""
+    return request.hls and bool(request.object_prefix)
+
+
+def _grant_of(
+    request: IssueStreamToken,
+    now: int,
+    *,
+    holder: str,
+    session: str,
+    session_expires: int,
+    admin: bool,
+) -> StreamGrant:
+    """The grant of ``request``'s item to ``holder`` (a user, or a share link), lasting as
+    long as ``session``: an admin's also downloads the original and plays it however the
+    item is packaged; anyone else's plays the package alone once there is one."""
+    decided = now if request.decided_at is None else int(request.decided_at)
+    return StreamGrant(
+        media_id=request.media_id,
+        user_id=holder,
+        issued_at=min(now, decided),
+        s3_key=request.s3_key,
+        size_bytes=request.size_bytes,
+        object_prefix=request.object_prefix or "",
+        session=session,
+        session_expires=session_expires,
+        # The catalogue asks it for admins alone; a viewer's call never gets it.
+        download_name=(request.download_name or "") if admin else "",
+        plays_original=admin or not _packaged(request),
+    )
