@@ -33,6 +33,11 @@ VIEWER_EMAIL = "commenter@example.com"
 VIEWER_PASSWORD = "a commenter's long passphrase"
 REPORTER_EMAIL = "reporter@example.com"
 TITLE = "Six seconds of gradient"
+#: Keeps where the player's next seek goes, in ``window.seekedTo``.
+SEEKS_RECORDED = (
+    f"() => {{ const v = {PLAYER}; v.addEventListener('seeking',"
+    " () => { window.seekedTo = v.currentTime; }, {once: true}); }"
+)
 
 
 async def no_comments(page: Page) -> None:
@@ -100,9 +105,14 @@ async def test_a_viewer_comments_and_an_admin_deletes_it(dev_server: DevServer) 
         assert await entry.locator(".comment-author").inner_text() == "Ada L."
         await viewer.get_by_role("heading", name="1 comment").wait_for()
 
-        # The timestamp seeks the page's own player.
+        # The timestamp seeks the page's own player (the listener, on that very element, proves
+        # no reload; it records where the seek went, as playing on from there moves currentTime
+        # past any window a poll under load could be sure to catch).
+        await viewer.evaluate(SEEKS_RECORDED)
         await entry.get_by_role("link", name="0:03").click()
-        await viewer.wait_for_function(f"() => Math.abs({PLAYER}.currentTime - 3) < 0.5")
+        await viewer.wait_for_function("() => window.seekedTo !== undefined")
+        assert abs(await viewer.evaluate("() => window.seekedTo") - 3) < 0.1
+        await viewer.wait_for_url(f"{base}/watch/{item_id}?t=3")
 
         # Stored: still there after a reload; then edited.
         await watch_page_ready(viewer, base, item_id)

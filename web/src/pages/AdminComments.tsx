@@ -1,4 +1,4 @@
-import { useCallback, useId, useState } from "react";
+import { startTransition, useCallback, useId, useOptimistic, useState } from "react";
 import { ApiError, errorMessage } from "../api/errors";
 import { dismissReports, listAllComments, MODERATION_REFUSALS, type ModeratedComment, type ModeratedCommentPage } from "../api/moderation";
 import { ActionButton } from "../components/ActionButton";
@@ -74,13 +74,29 @@ function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment
   );
 }
 
-/** "Reported only", kept in the page's address. */
+/**
+ * "Reported only", kept in the page's address. The box shows a click at once: the router
+ * commits the new address in a transition, until which a box bound to it alone would show the
+ * old state (and a check right after the click finds it unchanged).
+ */
 function ReportedOnlyToggle({ checked, onChange }: { checked: boolean; onChange: (on: boolean) => void }) {
   const id = useId();
+  const [shown, setShown] = useOptimistic(checked);
   return (
     <div className="toolbar">
       <div className="field checkbox">
-        <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={shown}
+          onChange={(e) => {
+            const on = e.target.checked;
+            startTransition(() => {
+              setShown(on);
+              onChange(on);
+            });
+          }}
+        />
         <label htmlFor={id}>Reported only</label>
       </div>
     </div>
