@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { describe, expect, it, vi } from "vitest";
 import type { CommentPage } from "../api/comments";
@@ -54,7 +54,7 @@ describe("reporting a comment", () => {
 
     const thanks = await screen.findByText("Thanks: an administrator will look at it.");
     expect(thanks).toHaveAttribute("role", "status");
-    expect(thanks).toHaveFocus();
+    await waitFor(() => expect(thanks).toHaveFocus());
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Reported" })).toBeDisabled();
     expect(await sentTo(seen, "POST", REPORTS)[0]!.request.json()).toEqual({ reason: "Spam, a link to a shop." });

@@ -57,7 +57,8 @@ describe("the focus on a new page", () => {
     renderApp("/");
     await user.click(screen.getByRole("button", { name: "Menu" }));
     await user.click(screen.getByRole("link", { name: "Create account" }));
-    expect(await heading("Create an account")).toHaveFocus();
+    const focused = await heading("Create an account");
+    await waitFor(() => expect(focused).toHaveFocus());
     vi.unstubAllGlobals();
   });
 
@@ -104,7 +105,8 @@ describe("the focus on a new page", () => {
     renderApp("/signin");
     await user.type(await screen.findByLabelText("Email"), "viewer@example.com");
     await user.type(screen.getByLabelText("Password"), "a long passphrase{Enter}");
-    expect(await heading("Browse videos")).toHaveFocus();
+    const focused = await heading("Browse videos");
+    await waitFor(() => expect(focused).toHaveFocus());
   });
 
   it("goes to Sign in's heading after signing out on Account, which gives no reason", async () => {
@@ -119,7 +121,8 @@ describe("the focus on a new page", () => {
     await heading("Account");
     await user.click(within(screen.getByRole("main")).getByRole("button", { name: "Sign out" }));
 
-    expect(await heading("Sign in")).toHaveFocus();
+    const focused = await heading("Sign in");
+    await waitFor(() => expect(focused).toHaveFocus());
     expect(screen.getByTestId("location")).toHaveTextContent("/signin");
     // A deliberate sign-out is not a session that ended: "Sign in to continue." was said.
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -249,7 +249,8 @@ describe("AccountPage sessions", () => {
     expect(revoke).toHaveFocus();
     await user.keyboard("{Enter}"); // held: not sent twice
     release();
-    expect(await screen.findByTestId("done-notice")).toHaveFocus();
+    const notice = await screen.findByTestId("done-notice");
+    await waitFor(() => expect(notice).toHaveFocus()); // focused by an effect after it shows
     expect(sentTo(seen, "DELETE", `${API}/auth/sessions/s-new`)).toHaveLength(1);
   });
 
@@ -320,7 +321,7 @@ describe("deleting one's account", () => {
     await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete account" }));
 
     expect(await within(form).findByText("The password is not correct.")).toBeInTheDocument();
-    expect(within(form).getByLabelText("Password")).toHaveFocus();
+    await waitFor(() => expect(within(form).getByLabelText("Password")).toHaveFocus());
     expect(screen.getByTestId("location")).toHaveTextContent("/account");
     expect(within(form).getByRole("button", { name: "Delete account" })).not.toHaveAttribute("aria-disabled");
   });

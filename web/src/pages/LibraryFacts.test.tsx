@@ -55,7 +55,7 @@ describe("LibraryFacts", () => {
     expectHeldWithFocus(await within(section).findByRole("button", { name: "Reading…" }));
     release();
     expect(await within(section).findByRole("status")).toHaveTextContent("Nothing changed");
-    expect(within(section).getByRole("button", { name: "Read the file again" })).toHaveFocus();
+    await waitFor(() => expect(within(section).getByRole("button", { name: "Read the file again" })).toHaveFocus());
   });
 
   it("reads the file again and tells what changed, with the chapters found", async () => {

@@ -439,7 +439,7 @@ describe("PlaylistsPage", () => {
     release();
 
     expect(await screen.findByText("Could not create the playlist: Too many playlists")).toBeInTheDocument();
-    expect(create).toHaveFocus();
+    await waitFor(() => expect(create).toHaveFocus());
     expect(create).not.toHaveAttribute("aria-disabled");
     expect(sentTo(seen, "POST", `${API}/catalogue/me/playlists`)).toHaveLength(1);
   });

@@ -77,7 +77,7 @@ describe("SignInPage", () => {
     release();
 
     expect(await screen.findByTestId("signin-error")).toHaveTextContent(/wrong credentials/i);
-    expect(button).toHaveFocus();
+    await waitFor(() => expect(button).toHaveFocus());
     expect(button).not.toHaveAttribute("aria-disabled");
     expect(sentTo(seen, "POST", `${API}/auth/login`)).toHaveLength(1);
   });
@@ -214,7 +214,7 @@ describe("SignInPage with two-factor authentication", () => {
     await fillAndSubmit("admin@example.com", "the right password");
 
     const field = await screen.findByLabelText("Code from your authenticator app");
-    expect(field).toHaveFocus();
+    await waitFor(() => expect(field).toHaveFocus());
     expect(field).toHaveAttribute("inputmode", "numeric");
     expect(field).toHaveAttribute("autocomplete", "one-time-code");
     expect(screen.getByTestId("signin-code-asked")).toHaveTextContent("authenticator app for admin@example.com");

@@ -1,4 +1,4 @@
-import { act, cleanup, fireEvent, screen, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
@@ -1211,7 +1211,7 @@ describe("WatchPage", () => {
       expectHeldWithFocus(await screen.findByRole("button", { name: "Making the thumbnail…" }));
       release();
       await screen.findByText("Thumbnail set to the frame at 0:12.");
-      expect(screen.getByRole("button", { name: "Use this frame as thumbnail" })).toHaveFocus();
+      await waitFor(() => expect(screen.getByRole("button", { name: "Use this frame as thumbnail" })).toHaveFocus());
     });
 
     it("sends no moment past the item's length, and tells a refusal", async () => {
