@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { PageLoading } from "../components/PageLoading";
 import type { MomentLinks } from "../components/LinkedText";
 import { WatchDescription, WatchFacts } from "../components/WatchFacts";
 import { formatDate } from "../lib/format";
@@ -46,14 +47,7 @@ export function SharedWatchPage() {
   const source = useMemo(() => sharedSource(secret, () => setEnded(true)), [secret]);
   const { playerRef, moments } = useMomentLinks(source.momentPath, shared?.item.duration_seconds, setQuery);
 
-  if (loading) {
-    return (
-      <p className="status-line" role="status">
-        <title>Loading… · StreamStack</title>
-        Loading…
-      </p>
-    );
-  }
+  if (loading) return <PageLoading />;
   if (ended || (error instanceof ApiError && error.status === 404)) return <LinkGone />;
   if (error || !shared) {
     return (

@@ -168,6 +168,27 @@ describe("WatchPage", () => {
     );
   });
 
+  it("ends the player and says the video is not found when it is withdrawn while it plays", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const TOKEN = `${API}/catalogue/m-1/stream-token`;
+    server.use(
+      http.get(`${API}/catalogue/m-1`, () => ok(mediaItem({ id: "m-1" }))),
+      http.post(TOKEN, () => ok({ stream_url: "/api/v1/stream/first", expires_in: 100 }), { once: true }),
+      http.post(TOKEN, () => apiError(404, "not_found", "no such item")),
+    );
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+    await playerReady("/api/v1/stream/first");
+
+    await act(() => vi.advanceTimersByTimeAsync(50_000));
+
+    // The page, as a reload would show it, not a line under a player that plays on from
+    // what it buffered.
+    expect(await screen.findByRole("heading", { level: 1, name: "Video not found" })).toBeInTheDocument();
+    expect(screen.getByText("It may have been removed or not be published yet.")).toBeInTheDocument();
+    expect(document.querySelector("video")).toBeNull();
+  });
+
   it("renews a short-lived stream token at half its lifetime and keeps position and play state", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const TOKEN = `${API}/catalogue/m-1/stream-token`;

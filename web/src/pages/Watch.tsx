@@ -1,4 +1,5 @@
-import { useCallback } from "react";
+import { useCallback, useMemo, useState } from "react";
+import type { ApiError } from "../api/errors";
 import { Link, useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
 import { getPlaylist } from "../api/playlists";
@@ -6,6 +7,7 @@ import type { CatalogueItem, Playlist, ViewedMediaItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { Comments } from "../components/Comments";
 import { LoadFailure } from "../components/LoadFailure";
+import { PageLoading } from "../components/PageLoading";
 import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
 import { processingLabel, TranscodeAgainButton } from "../components/ProcessingStatus";
 import type { MomentLinks } from "../components/LinkedText";
@@ -19,7 +21,7 @@ import { libraryItemPath, playlistWatchPath, watchPath } from "../lib/paths";
 import { useUrlQuery } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
-import { Player } from "../player/Player";
+import { Player, watchSource, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
 import { WatchDescription, WatchFacts } from "../components/WatchFacts";
 import type { UpNextState } from "../player/UpNext";
@@ -35,6 +37,7 @@ export function WatchPage() {
   const { id = "" } = useParams();
   const fetchItem = useCallback((signal: AbortSignal) => getItem(id, signal), [id]);
   const { data: item, error, loading, reload, setData } = useAsync(fetchItem);
+  const { source, withdrawn } = useWithdrawal(id);
   const [query, setQuery] = useUrlQuery();
   const momentPath = useCallback((seconds: number) => watchPath(id, seconds), [id]);
   const { playerRef, moments } = useMomentLinks(momentPath, item?.duration_seconds, setQuery);
@@ -47,15 +50,10 @@ export function WatchPage() {
   // appears as soon as the first rendition is there.
   useItemPolling(id, waiting, (fresh) => setData(() => fresh));
 
-  if (loading) {
-    return (
-      <p className="status-line" role="status">
-        <title>Loading… · StreamStack</title>
-        Loading…
-      </p>
-    );
+  if (loading) return <PageLoading />;
+  if (withdrawn || error || !item) {
+    return <LoadFailure what="video" error={withdrawn ?? error} onRetry={reload} {...VIDEO_GONE} />;
   }
-  if (error || !item) return <LoadFailure what="video" error={error} onRetry={reload} {...VIDEO_GONE} />;
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
@@ -68,6 +66,7 @@ export function WatchPage() {
             key={item.id}
             ref={playerRef}
             item={item}
+            source={source}
             start={startMoment(query.get("t"), item.duration_seconds)}
             next={next}
             nextPath={playlist && next ? playlistWatchPath(next.id, playlist.id) : undefined}
@@ -89,6 +88,18 @@ export function WatchPage() {
       </div>
     </article>
   );
+}
+
+/**
+ * The player's source on the watch page, and the refusal once the item is withdrawn while it
+ * plays (unpublished, taken down, deleted: its grant refused for good). The page then says the
+ * video is not found, as a reload would, and the player goes with what it buffered: a
+ * withdrawn video does not play on for whoever had it open.
+ */
+function useWithdrawal(id: string): { source: PlaySource; withdrawn: ApiError | null } {
+  const [refused, setRefused] = useState<{ id: string; refusal: ApiError } | null>(null);
+  const source = useMemo(() => ({ ...watchSource(id), onGone: (refusal: ApiError) => setRefused({ id, refusal }) }), [id]);
+  return { source, withdrawn: refused?.id === id ? refused.refusal : null };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ApiError } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 
 /**
@@ -56,8 +57,8 @@ export type FetchGrant = () => Promise<StreamTokenGrant>;
 export interface StreamSource {
   grant: FetchGrant;
   gone: string;
-  /** Told when the server refuses the grant for good (404): a page may end the player then. */
-  onGone?: (() => void) | undefined;
+  /** Told when the server refuses the grant for good (404, given): a page may end the player then. */
+  onGone?: ((refusal: ApiError) => void) | undefined;
 }
 
 /**

@@ -356,7 +356,7 @@ function startDelivery(
  * once the viewer waits for it (see serverLost), not under the player.
  */
 function grantRefused(err: unknown, source: StreamSource, current: Session, report: StreamReport) {
-  if (err instanceof ApiError && err.status === 404) source.onGone?.();
+  if (err instanceof ApiError && err.status === 404) source.onGone?.(err);
   if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
   else report.setError(failureText(err, source.gone));
   // Too many videos opened in a short while: the server says when the next grant comes.
