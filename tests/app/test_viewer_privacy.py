@@ -36,6 +36,7 @@ VIEWER_OPERATIONS = {
     ("get", "/api/v1/catalogue/{item_id}/related"),
     ("get", "/api/v1/catalogue/me/continue-watching"),
     ("get", "/api/v1/catalogue/me/history"),
+    ("get", "/api/v1/catalogue/me/likes"),
     ("get", "/api/v1/catalogue/me/playlists/{playlist_id}"),
     ("post", "/api/v1/catalogue/{item_id}/stream-token"),
     ("get", "/api/v1/auth/me"),

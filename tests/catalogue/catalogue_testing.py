@@ -60,6 +60,12 @@ def shown(item: dict[str, Any], *, admin: bool) -> dict[str, Any]:
     return {name: value for name, value in item.items() if name in fields}
 
 
+def viewed(item: dict[str, Any], *, admin: bool) -> dict[str, Any]:
+    """:func:`shown`, as ``GET /{id}`` answers it to a signed-in caller who never played
+    nor liked it (``liked`` false, no ``progress``)."""
+    return {**shown(item, admin=admin), "liked": False}
+
+
 def item_body(**overrides: Any) -> dict[str, Any]:
     """A valid ``POST /api/v1/catalogue/`` body; ``overrides`` replace or add fields (its
     objects are named by the ``id`` given, as an item's must be)."""

@@ -84,14 +84,15 @@ async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> No
         "PROCESSING",
         "LENGTH",
         "VIEWS",
+        "LIKES",
         "SCHEDULED",
         "TITLE",
     ]
     # Newest first; the length as a player shows it.
     assert [line.split()[1:] for line in lines[1:]] == [
-        ["published", "listed", "none", "1:02:05", "0", "-", "Trees"],
-        ["draft", "listed", "none", "0:12", "0", "-", "Apples"],
-        ["published", "listed", "none", "0:12", "0", "-", "Birds"],
+        ["published", "listed", "none", "1:02:05", "0", "0", "-", "Trees"],
+        ["draft", "listed", "none", "0:12", "0", "0", "-", "Apples"],
+        ["published", "listed", "none", "0:12", "0", "0", "-", "Birds"],
     ]
     assert err == "streamstack: 3 videos\n"
 
@@ -253,7 +254,7 @@ async def test_schedule_sets_shows_and_cancels_a_publish_time(library: Library) 
     code, out, err = await library("list", "--status", "scheduled")
     assert (code, out.splitlines()[1].split()[1:]) == (
         0,
-        ["draft", "listed", "none", "0:12", "0", "2031-03-02", "09:00", "Apples"],
+        ["draft", "listed", "none", "0:12", "0", "0", "2031-03-02", "09:00", "Apples"],
     ), err
 
     code, out, err = await library("schedule", apples["id"], "2031-03-02T09:00:00+01:00")

@@ -15,6 +15,7 @@ from streamstack.catalogue.models import (
     CatalogueBase,
     CommentReportRow,
     CommentRow,
+    LikeRow,
     MediaItemRow,
     MediaTagRow,
     OutboxRow,
@@ -699,6 +700,43 @@ async def test_comment_reports_come_and_go_with_their_revision(
             assert "catalogue_comment_reports" not in tables
             assert "ix_catalogue_comments_created" not in indexes
             assert list(await connection.scalars(select(CommentRow.id))) == [comment_id]
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def test_likes_come_and_go_with_their_revision(settings_factory: SettingsFactory) -> None:
+    """catalogue_0029: every existing item has no likes; a like goes with its item; the
+    downgrade drops the likes and the count in place, the items kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id = uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+
+    def found(sync: Connection) -> tuple[set[str], set[str]]:
+        inspector = inspect(sync)
+        columns = {column["name"] for column in inspector.get_columns("media_items")}
+        return set(inspector.get_table_names()), columns
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0028")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0029")
+            assert list(await connection.scalars(select(MediaItemRow.like_count))) == [0]
+            like = {"user_id": uuid.uuid4(), "item_id": item_id, "liked_at": now}
+            await connection.execute(insert(LikeRow).values(**like))
+            await connection.execute(delete(MediaItemRow))  # its likes go with it
+            assert list(await connection.scalars(select(LikeRow.user_id))) == []
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(LikeRow).values(**like))
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0028")
+            tables, columns = await connection.run_sync(found)
+            assert "catalogue_likes" not in tables and "like_count" not in columns
+            assert set(await connection.scalars(select(MediaItemRow.id))) == {item_id}
             await connection.run_sync(REVISIONS.upgrade, "head")
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:

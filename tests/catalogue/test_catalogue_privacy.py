@@ -52,7 +52,8 @@ class Answers:
         return r.json()
 
     async def items_of(self, path: str, where: str = "items") -> None:
-        """Keep the items of a list answer (``where``: its key; ``watched``: watched rows)."""
+        """Keep the items of a list answer (``where``: its key; ``watched``: watched or
+        liked rows)."""
         answer = await self.call("GET", path)
         if where == "watched":
             self.items += [row["item"] for row in answer["items"]]
@@ -82,6 +83,7 @@ async def test_viewers_get_items_without_internals_from_every_route(
     viewer = bearer(mint_token(settings, role="viewer", user_id=str(uuid.uuid4())))
     signed_in = Answers(catalogue_client, viewer, secrets)
     await signed_in.call("PUT", f"/{item['id']}/progress", json={"position_seconds": 3})
+    await signed_in.call("PUT", f"/{item['id']}/like")
     playlist = await signed_in.call("POST", "/me/playlists", json={"title": "Mine"})
     for added in (item, other):
         await signed_in.call("PUT", f"/me/playlists/{playlist['id']}/items/{added['id']}")
@@ -90,7 +92,7 @@ async def test_viewers_get_items_without_internals_from_every_route(
     signed_in.items.append(await signed_in.call("GET", f"/{item['id']}"))
     for path in ("/", f"/{item['id']}/related", f"/me/playlists/{playlist['id']}"):
         await signed_in.items_of(path)
-    for path in ("/me/continue-watching", "/me/history"):
+    for path in ("/me/continue-watching", "/me/history", "/me/likes"):
         await signed_in.items_of(path, "watched")
     await signed_in.call("GET", "/me/playlists")
     await signed_in.call("GET", f"/{item['id']}/progress")
@@ -101,9 +103,9 @@ async def test_viewers_get_items_without_internals_from_every_route(
     for path in ("/", f"/{item['id']}/related", "/?q=walk"):
         await anonymous.items_of(path)
 
-    assert len(signed_in.items) == 10 and len(anonymous.items) == 6
+    assert len(signed_in.items) == 11 and len(anonymous.items) == 6
     for shown in (*signed_in.items, *anonymous.items):
-        assert set(shown) - {"progress"} == VIEWER_FIELDS, shown
+        assert set(shown) - {"progress", "liked"} == VIEWER_FIELDS, shown
 
 
 async def test_admins_get_the_librarys_fields_and_no_keys(catalogue_client: AppClient) -> None:
@@ -117,7 +119,7 @@ async def test_admins_get_the_librarys_fields_and_no_keys(catalogue_client: AppC
         await admin.items_of(path)
     assert len(admin.items) == 5
     for shown in admin.items:
-        assert set(shown) - {"progress"} == ADMIN_FIELDS, shown
+        assert set(shown) - {"progress", "liked"} == ADMIN_FIELDS, shown
     # Related items are what a viewer would be offered: the viewers' shape for everyone.
     related = await admin.call("GET", f"/{item['id']}/related")
     assert [set(shown) for shown in related["items"]] == [VIEWER_FIELDS]

@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from catalogue_testing import API, admin_headers, create_item, item_body, shown, viewer_headers
+from catalogue_testing import (
+    API,
+    admin_headers,
+    create_item,
+    item_body,
+    shown,
+    viewed,
+    viewer_headers,
+)
 
 from streamstack.settings import Settings
 from support.apps import AppClient, bearer, mint_token
@@ -38,9 +46,9 @@ async def test_an_admin_registers_an_item_and_anyone_can_read_it(catalogue_clien
     for headers, admin in (({}, False), (viewer_headers(settings), False)):
         r = await catalogue_client.get(f"{API}/{body['id']}", headers=headers)
         assert r.status_code == 200, r.text
-        assert r.json() == shown(item, admin=admin)
+        assert r.json() == (viewed if headers else shown)(item, admin=admin)
     r = await catalogue_client.get(f"{API}/{body['id']}", headers=admin_headers(settings))
-    assert r.json() == shown(item, admin=True)
+    assert r.json() == viewed(item, admin=True)
     r = await catalogue_client.get(f"{API}/")
     assert r.status_code == 200
     assert r.json() == {"items": [shown(item, admin=False)], "total": 1, "page": 1, "page_size": 20}
@@ -71,7 +79,7 @@ async def test_drafts_are_seen_by_admins_only(catalogue_client: Client) -> None:
     admin = admin_headers(settings)
     r = await catalogue_client.get(f"{API}/{draft['id']}", headers=admin)
     assert r.status_code == 200
-    assert r.json() == shown(draft, admin=True)
+    assert r.json() == viewed(draft, admin=True)
     listed = {}
     for status in ("published", "draft", "all"):
         r = await catalogue_client.get(f"{API}/", params={"status": status}, headers=admin)
@@ -177,7 +185,7 @@ async def test_patch_edits_publishes_and_unpublishes(catalogue_client: Client) -
     assert edited["status"] == "draft"
     assert edited["updated_at"] > item["updated_at"]
     assert edited["created_at"] == item["created_at"]
-    assert (await catalogue_client.get(url, headers=admin)).json() == shown(edited, admin=True)
+    assert (await catalogue_client.get(url, headers=admin)).json() == viewed(edited, admin=True)
 
     r = await catalogue_client.patch(url, json={"status": "published"}, headers=admin)
     assert r.status_code == 200

@@ -233,6 +233,7 @@ SHOWN_COLUMNS = (
     MediaItemRow.visibility,
     MediaItemRow.comments_enabled,
     MediaItemRow.comment_count,
+    MediaItemRow.like_count,
 )
 
 
@@ -438,6 +439,7 @@ def new_row(
         view_count=0,
         comments_enabled=True,
         comment_count=0,
+        like_count=0,
     )
 
 

@@ -155,6 +155,8 @@ class MediaItemRow(CatalogueBase):
     comments_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: How many comments it has, kept in the transaction of each post and deletion.
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: How many accounts like it, kept in the transaction of each like and unlike (catalogue_0029).
+    like_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class MediaTagRow(CatalogueBase):
@@ -320,6 +322,27 @@ class CommentRow(CatalogueBase):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     edited_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class LikeRow(CatalogueBase):
+    """One account's like of one item (liking again changes nothing). Deleted with the
+    item (the foreign key cascades; the delete use case removes them too), when the account
+    unlikes it, and with the account (auth's ``user.deleted`` event)."""
+
+    __tablename__ = "catalogue_likes"
+    __table_args__ = (
+        # An account's liked videos, the most recently liked first (and its deletion).
+        Index("ix_catalogue_likes_user_liked", "user_id", "liked_at"),
+        # An item's likes, deleted with it, without a scan.
+        Index("ix_catalogue_likes_item_id", "item_id"),
+    )
+
+    #: Who likes it (auth's user id; no foreign key: auth's tables are another module's).
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    liked_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 
 
 class CommentReportRow(CatalogueBase):

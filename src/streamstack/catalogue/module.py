@@ -45,6 +45,7 @@ def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, operations, the relay, scheduled publishing."""
     from streamstack.catalogue.comments import USER_NAMED_TASK, user_naming_events
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
+    from streamstack.catalogue.likes import LikeService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
     from streamstack.catalogue.playlists import PlaylistService
@@ -64,19 +65,14 @@ def mount(context: ModuleContext) -> MountedModule:
     listing = ListingCache()
     listing_task = listing_follower(listing, events)
     service = catalogue_service(context, listing, relay_task.wake)
-    watching = WatchingService(database, context.clock)
+    watching, likes = WatchingService(database, context.clock), LikeService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
     comments, reports = comment_service(context), comment_report_service(context)
     shares = share_links(service, context)
-    # Watch data, playlists and comments go with the account: auth's user.deleted.
-    user_deletions = user_deletion_events(
-        events,
-        {
-            "rows": watching.forget_user,
-            "playlists": playlists.forget_user,
-            "comments": comments.forget_user,
-        },
-    )
+    # Watch data, playlists, comments and likes go with the account: auth's user.deleted.
+    forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
+    forgetters |= {"comments": comments.forget_user, "likes": likes.forget_user}
+    user_deletions = user_deletion_events(events, forgetters)
     # The names shown with comments: auth's user.named.
     user_naming = user_naming_events(events, comments)
     publishing = scheduled_publishing(service, context)
@@ -85,7 +81,9 @@ def mount(context: ModuleContext) -> MountedModule:
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
-        route_handlers=[catalogue_router(service, watching, playlists, comments, reports, shares)],
+        route_handlers=[
+            catalogue_router(service, watching, playlists, comments, reports, shares, likes)
+        ],
         operations=operation_handlers(service),
         tasks=[
             relay_task,

@@ -71,6 +71,7 @@ from streamstack.catalogue.models import (
     CommenterRow,
     CommentReportRow,
     CommentRow,
+    LikeRow,
     MediaItemRow,
     MediaTagRow,
     OutboxRow,
@@ -357,6 +358,17 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
                 update(MediaItemRow)
                 .where(MediaItemRow.id == item_id)
                 .values(comment_count=MediaItemRow.comment_count + added)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def count_likes(self, counts: dict[uuid.UUID, int]) -> None:
+        """Add ``counts[item]`` (negative: likes taken back) to each item's like count, in
+        the database (as :meth:`count_comments`); not an edit, ``updated_at`` stays."""
+        for item_id, added in counts.items():
+            await self.session.execute(
+                update(MediaItemRow)
+                .where(MediaItemRow.id == item_id)
+                .values(like_count=MediaItemRow.like_count + added)
                 .execution_options(synchronize_session=False)
             )
 
@@ -1193,6 +1205,74 @@ class CommenterRepository(SQLAlchemyAsyncRepository[CommenterRow]):
         await self.session.execute(delete(CommenterRow).where(CommenterRow.user_id == user_id))
 
 
+LikedRow = tuple[LikeRow, MediaItemRow]
+
+
+class LikeRepository(SQLAlchemyAsyncRepository[LikeRow]):
+    """Which accounts like which items (:mod:`streamstack.catalogue.likes`), one row per
+    (account, item)."""
+
+    model_type = LikeRow
+    id_attribute = "item_id"
+    wrap_exceptions = False
+
+    async def like(self, user_id: uuid.UUID, item_id: uuid.UUID, at: datetime.datetime) -> bool:
+        """Keep the account's like of the item; whether this call added it (one statement:
+        of two at once, or a like repeated, one adds it and the count goes up once)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(LikeRow).values(user_id=user_id, item_id=item_id, liked_at=at)
+        added = await self.session.execute(
+            statement.on_conflict_do_nothing().returning(LikeRow.item_id)
+        )
+        return added.first() is not None
+
+    async def unlike(self, user_id: uuid.UUID, item_id: uuid.UUID) -> bool:
+        """Delete the account's like of the item; whether this call deleted it."""
+        result = await self.session.execute(
+            delete(LikeRow).where(LikeRow.user_id == user_id, LikeRow.item_id == item_id)
+        )
+        return int(getattr(result, "rowcount", 0)) == 1
+
+    async def likes(self, user_id: uuid.UUID, item_id: uuid.UUID) -> bool:
+        """Whether the account likes the item."""
+        return await self.exists(LikeRow.user_id == user_id, LikeRow.item_id == item_id)
+
+    async def page(
+        self, user_id: uuid.UUID, *, visible_only: bool, limit: int, offset: int
+    ) -> tuple[list[LikedRow], int]:
+        """The account's likes with their items, the most recently liked first, and how
+        many in all; with ``visible_only`` only playable published items."""
+        conditions: list[ColumnElement[bool]] = [LikeRow.user_id == user_id]
+        if visible_only:
+            conditions += VISIBLE_TO_VIEWERS
+        joined = (
+            select(LikeRow, MediaItemRow)
+            .join(MediaItemRow, MediaItemRow.id == LikeRow.item_id)
+            .where(*conditions)
+        )
+        total = await self.session.scalar(select(func.count()).select_from(joined.subquery()))
+        if not total:
+            return [], 0
+        rows = await self.session.execute(
+            joined.order_by(LikeRow.liked_at.desc(), LikeRow.item_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(like, item) for like, item in rows], total
+
+    async def remove_user(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        """Delete every like of the account; the items it liked."""
+        gone = await self.session.scalars(
+            delete(LikeRow).where(LikeRow.user_id == user_id).returning(LikeRow.item_id)
+        )
+        return list(gone)
+
+    async def remove_item(self, item_id: uuid.UUID) -> None:
+        """Delete every account's like of the item (where a backend does not cascade)."""
+        await self.session.execute(delete(LikeRow).where(LikeRow.item_id == item_id))
+
+
 def _live_link(now: datetime.datetime) -> ColumnElement[bool]:
     """A share link neither stopped nor expired at ``now``."""
     return and_(
@@ -1263,6 +1343,7 @@ class CatalogueStore:
         self.commenters = CommenterRepository(session=session)
         self.comment_reports = CommentReportRepository(session=session)
         self.shares = ShareLinkRepository(session=session)
+        self.likes = LikeRepository(session=session)
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ from litestar.params import HeaderParameter, Parameter
 from streamstack.catalogue.comment_reports import CommentReportService
 from streamstack.catalogue.comments import CommentService
 from streamstack.catalogue.items import if_match_tags
+from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
@@ -31,6 +32,8 @@ from streamstack.catalogue.schemas import (
     CommentChange,
     CommentPage,
     CreateMediaItem,
+    LikedPage,
+    Liking,
     MediaPage,
     ModeratedCommentPage,
     NewComment,
@@ -194,15 +197,20 @@ class BrowsingController(Controller):
         self,
         service: NamedDependency[CatalogueService],
         watching: NamedDependency[WatchingService],
+        likes: NamedDependency[LikeService],
         viewer: NamedDependency[Principal | None],
         item_id: uuid.UUID,
     ) -> Response[ViewedMediaItem]:
         """One item; what a viewer cannot play (a draft, a not yet playable item) is 404
-        except for admins. A signed-in caller also gets their ``progress`` in it (resume);
-        an admin its ``ETag``, for ``If-Match`` when editing it."""
+        except for admins. A signed-in caller also gets their ``progress`` in it (resume)
+        and whether they like it; an admin its ``ETag``, for ``If-Match`` when editing it."""
         item = await service.get_item(item_id, admin=viewer is not None and viewer.is_admin)
         progress = await watching.find(viewer, item_id) if viewer is not None else None
-        viewed = ViewedMediaItem(**msgspec.structs.asdict(item), progress=progress or msgspec.UNSET)
+        viewed = ViewedMediaItem(
+            **msgspec.structs.asdict(item),
+            progress=progress or msgspec.UNSET,
+            liked=await likes.likes(viewer, item_id) if viewer is not None else msgspec.UNSET,
+        )
         return Response(viewed, headers=_etag_header(item.etag))
 
     @get("/{item_id:uuid}/related", summary="What to watch next")
@@ -401,6 +409,40 @@ class WatchingController(SignedInController):
     ) -> None:
         """Forget the caller's progress in every item."""
         await watching.clear(principal)
+
+
+#: What every like route is handed: the use cases.
+Likes = NamedDependency[LikeService]
+
+
+class LikeController(SignedInController):
+    """The signed-in caller's likes: liking an item they may read (404 otherwise, as
+    reading it) and their list of liked videos. Only counts are told to others."""
+
+    tags = ["likes"]
+
+    @put("/{item_id:uuid}/like", summary="Like an item")
+    async def like_item(
+        self, likes: Likes, principal: NamedDependency[Principal], item_id: uuid.UUID
+    ) -> Liking:
+        """The caller likes the item; idempotent (liking again counts once). Any body is
+        ignored."""
+        return await likes.like(principal, item_id)
+
+    @delete("/{item_id:uuid}/like", status_code=200, summary="Stop liking an item")
+    async def unlike_item(
+        self, likes: Likes, principal: NamedDependency[Principal], item_id: uuid.UUID
+    ) -> Liking:
+        """The caller no longer likes the item; idempotent (unliking what they did not like
+        changes nothing)."""
+        return await likes.unlike(principal, item_id)
+
+    @get("/me/likes", summary="My liked videos")
+    async def liked_items(
+        self, likes: Likes, principal: NamedDependency[Principal], paging: NamedDependency[Paging]
+    ) -> LikedPage:
+        """The items the caller likes and may still watch, the most recently liked first."""
+        return await likes.liked(principal, paging)
 
 
 #: What every playlist route is handed: the use cases, and the caller, whose playlists they are.
@@ -797,9 +839,10 @@ def catalogue_router(
     comments: CommentService,
     reports: CommentReportService,
     shares: ShareService,
+    likes: LikeService,
 ) -> Router:
     """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
-    ``comments``, ``reports`` and ``shares``."""
+    ``comments``, ``reports``, ``shares`` and ``likes``."""
 
     return Router(
         path=PREFIX,
@@ -808,6 +851,7 @@ def catalogue_router(
             CurationController,
             PlaybackController,
             WatchingController,
+            LikeController,
             PlaylistController,
             SharedPlaylistController,
             CommentReadingController,
@@ -824,6 +868,7 @@ def catalogue_router(
                 comments=comments,
                 reports=reports,
                 shares=shares,
+                likes=likes,
             ),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),

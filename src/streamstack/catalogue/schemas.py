@@ -159,9 +159,39 @@ class WatchedPage(msgspec.Struct, frozen=True):
 
 class ViewedMediaItem(CatalogueItem, frozen=True, kw_only=True):
     """``GET /api/v1/catalogue/{id}``: the item, and the signed-in caller's ``progress`` in
-    it when they have played it (absent otherwise, and for anonymous callers)."""
+    it when they have played it (absent otherwise, and for anonymous callers), and whether
+    they like it (absent for anonymous callers)."""
 
     progress: WatchProgress | msgspec.UnsetType = msgspec.UNSET
+    liked: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+# --- likes ----------------------------------------------------------------------------------
+
+
+class Liking(msgspec.Struct, frozen=True):
+    """``PUT`` or ``DELETE /{item_id}/like``: whether the caller likes the item now, and
+    how many accounts like it after the change."""
+
+    liked: bool
+    like_count: int
+
+
+class LikedItem(msgspec.Struct, frozen=True):
+    """An item of the caller's liked videos, and when they liked it."""
+
+    item: CatalogueItem
+    liked_at: datetime.datetime
+
+
+class LikedPage(msgspec.Struct, frozen=True):
+    """``GET /me/likes``: one page of the caller's liked videos, the most recently liked
+    first, and how many are listed in all."""
+
+    items: list[LikedItem]
+    total: int
+    page: int
+    page_size: int
 
 
 class RelatedItems(msgspec.Struct, frozen=True):

@@ -390,14 +390,16 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
-            # Everyone's watch progress, playlist entries and comments go in the same transaction
-            # (the foreign keys would cascade too, but only where the backend enforces it).
+            # Everyone's watch progress, playlist entries, comments and likes go in the same
+            # transaction (the foreign keys would cascade too, but only where the backend
+            # enforces it).
             # Viewings, then progress: a report's order (the other deadlocked with it).
             await store.viewings.remove_item(item_id)
             await store.progress.remove_item(item_id)
             await store.playlist_entries.remove_item(item_id)
             await store.comments.remove_item(item_id)
             await store.shares.remove_item(item_id)
+            await store.likes.remove_item(item_id)
             await store.items.remove(item_id)
             await store.outbox.enqueue(MEDIA_DELETED, withdrawal(row, now), now)
         log.info("catalogue.item_deleted", media_id=str(item_id))

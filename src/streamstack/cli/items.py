@@ -1,6 +1,7 @@
 """``streamstack items``: list the library's videos, edit one (:mod:`.editing`), schedule
 one (:mod:`.scheduling`), download one's original (:mod:`.download`), share one by link
-(:mod:`.sharing`), and publish, unpublish or delete them, named by id or selected by the library's filters (the library
+(:mod:`.sharing`), like one or list one's liked videos (:mod:`.likes`), and publish,
+unpublish or delete them, named by id or selected by the library's filters (the library
 page's bulk actions, for scripts)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from streamstack.cli.download import DownloadRefused, downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
 from streamstack.cli.library import as_admin, listed
+from streamstack.cli.likes import LIKE_ACTIONS, check_liking, run_liking
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.scheduling import check_schedule, scheduled, shown_time
@@ -40,7 +42,17 @@ FILTERS = {
 }
 #: How many titles the question before a deletion names.
 NAMED_IN_QUESTION = 10
-COLUMNS = ("ID", "STATUS", "VISIBILITY", "PROCESSING", "LENGTH", "VIEWS", "SCHEDULED", "TITLE")
+COLUMNS = (
+    "ID",
+    "STATUS",
+    "VISIBILITY",
+    "PROCESSING",
+    "LENGTH",
+    "VIEWS",
+    "LIKES",
+    "SCHEDULED",
+    "TITLE",
+)
 _Item = dict[str, Any]
 
 
@@ -95,10 +107,11 @@ class Outcome:
 
 
 def run_items(args: argparse.Namespace) -> int:
-    """``streamstack items list|edit|schedule|download|share|shares|unshare|publish|
-    unpublish|delete``: list the videos the filters select (a table, or ``--json``), edit or
-    schedule one and print it as JSON, download one's original and print where it went,
-    share one by link, list its links or stop one (:mod:`.sharing`), or act on the named or
+    """``streamstack items list|edit|schedule|download|share|shares|unshare|like|unlike|
+    liked|publish|unpublish|delete``: list the videos the filters select (a table, or
+    ``--json``), edit or schedule one and print it as JSON, download one's original and
+    print where it went, share one by link, list its links or stop one (:mod:`.sharing`),
+    like one, stop liking it or list one's liked videos (:mod:`.likes`), or act on the named or
     selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
     any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
@@ -119,6 +132,8 @@ def run_items(args: argparse.Namespace) -> int:
                 return 0
             if args.action in SHARE_ACTIONS:
                 return run_sharing(api, args)
+            if args.action in LIKE_ACTIONS:
+                return run_liking(api, args)
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
             return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
@@ -136,6 +151,8 @@ def _sort(args: argparse.Namespace) -> str:
 
 def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
+    if args.page is not None and args.action != "liked":
+        raise SettingsError(f"items {args.action}: --page goes with liked")
     if args.action == "schedule":
         return check_schedule(args, query)
     if args.action in SHARE_ACTIONS:
@@ -152,6 +169,8 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
         return check_edit(args, query)
     if given := edit_options_given(args):
         raise SettingsError(f"items {args.action}: {', '.join(given)} go with edit")
+    if args.action in LIKE_ACTIONS:
+        return check_liking(args, query)
     if args.action == "download":
         return _check_download(args, query)
     if args.action == "list":
@@ -202,6 +221,7 @@ def _row(item: _Item) -> tuple[str, ...]:
         item["processing_state"],
         "-" if seconds is None else clock(seconds),
         f"{item['view_count']:,}",
+        f"{item.get('like_count', 0):,}",
         shown_time(item.get("publish_at")),
         item["title"],
     )

@@ -18,6 +18,7 @@ from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run
 from streamstack.cli.comments import run_comments
 from streamstack.cli.invites import lifetime, run_invites
 from streamstack.cli.items import ACTIONS, run_items
+from streamstack.cli.likes import LIKE_ACTIONS
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
 from streamstack.cli.scheduling import item_or_word
@@ -304,8 +305,8 @@ COMMANDS = (
     Subcommand(
         "items",
         run_items,
-        help="list, edit, schedule, download, share, publish, unpublish or delete the "
-        "library's videos",
+        help="list, edit, schedule, download, share, like, publish, unpublish or delete the "
+        "library's videos, or list the ones you liked",
         description="`items list` prints the library's videos, drafts too, as a table (or "
         "--json), narrowed by the filters. `items edit ITEM` changes the title, description, "
         "tags, visibility or comments (on or off) given (only those), unless someone changed the item since the "
@@ -319,6 +320,9 @@ COMMANDS = (
         "published video without an account (--expires-in-days N: for N days, 1 to 365; "
         "otherwise it never expires), and prints it; `items shares ITEM` lists the video's "
         "links (--json), `items unshare SHARE_ID` stops one: it no longer works. "
+        "`items like ITEM` likes a video and `items unlike ITEM` stops liking it (both print "
+        "how many people like it); `items liked` lists the videos you liked, the most "
+        "recently liked first, 20 to a page (--page N; --json). "
         "`items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
         "line each, leaving alone those already so (`unpublish` cancels a scheduled "
@@ -326,7 +330,9 @@ COMMANDS = (
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
-            _action("list", "edit", "schedule", "download", *SHARE_ACTIONS, *ACTIONS),
+            _action(
+                "list", "edit", "schedule", "download", *SHARE_ACTIONS, *LIKE_ACTIONS, *ACTIONS
+            ),
             option(
                 "items",
                 type=item_or_word,
@@ -393,7 +399,14 @@ COMMANDS = (
             option(
                 "--json",
                 action="store_true",
-                help="list, shares: print the server's answer as JSON",
+                help="list, shares, liked: print the server's answer as JSON",
+            ),
+            option(
+                "--page",
+                type=int,
+                default=None,
+                metavar="N",
+                help="liked: show the Nth page of 20 (default 1)",
             ),
             option("--yes", action="store_true", help="delete: without asking"),
             option(

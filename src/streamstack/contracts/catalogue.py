@@ -207,6 +207,9 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     comment_count: int = 0
     """How many comments the item has (a viewer's cached list may lag, as for
     ``view_count``)."""
+    like_count: int = 0
+    """How many accounts like the item (a viewer's cached list may lag, as for
+    ``view_count``); who they are is told to no one."""
 
 
 #: A field of :class:`CatalogueItem` that only admins are sent; the OpenAPI document (and so

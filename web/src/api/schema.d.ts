@@ -623,6 +623,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/me/likes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My liked videos */
+        get: operations["ApiV1CatalogueMeLikesLikedItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/me/playlists": {
         parameters: {
             query?: never;
@@ -813,6 +830,24 @@ export interface paths {
         /** Post a comment */
         post: operations["ApiV1CatalogueItemIdCommentsPostComment"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalogue/{item_id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Like an item */
+        put: operations["ApiV1CatalogueItemIdLikeLikeItem"];
+        post?: never;
+        /** Stop liking an item */
+        delete: operations["ApiV1CatalogueItemIdLikeUnlikeItem"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1307,6 +1342,8 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @default 0 */
+            like_count?: number;
             /** @description Admins only: absent from the answer to anyone else. */
             outdated?: boolean;
             /** @description Admins only: absent from the answer to anyone else. */
@@ -1508,6 +1545,24 @@ export interface components {
             state: "uploading" | "processing" | "done" | "failed";
             upload_id: string;
         };
+        /** LikedItem */
+        LikedItem: {
+            item: components["schemas"]["CatalogueItem"];
+            /** Format: date-time */
+            liked_at: string;
+        };
+        /** LikedPage */
+        LikedPage: {
+            items: components["schemas"]["LikedItem"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
+        /** Liking */
+        Liking: {
+            like_count: number;
+            liked: boolean;
+        };
         /** LoginRequest */
         LoginRequest: {
             code?: string | null;
@@ -1541,6 +1596,8 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @default 0 */
+            like_count?: number;
             /** @default false */
             outdated?: boolean;
             package_format?: number | null;
@@ -1947,6 +2004,9 @@ export interface components {
             has_storyboard?: boolean;
             height: number | null;
             id: string;
+            /** @default 0 */
+            like_count?: number;
+            liked?: boolean;
             /** @description Admins only: absent from the answer to anyone else. */
             outdated?: boolean;
             /** @description Admins only: absent from the answer to anyone else. */
@@ -2039,6 +2099,9 @@ export type InviteRequest = components['schemas']['InviteRequest'];
 export type InviteView = components['schemas']['InviteView'];
 export type InvitedAccount = components['schemas']['InvitedAccount'];
 export type Job = components['schemas']['Job'];
+export type LikedItem = components['schemas']['LikedItem'];
+export type LikedPage = components['schemas']['LikedPage'];
+export type Liking = components['schemas']['Liking'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
@@ -5554,6 +5617,74 @@ export interface operations {
             };
         };
     };
+    ApiV1CatalogueMeLikesLikedItems: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikedPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CatalogueMePlaylistsListPlaylists: {
         parameters: {
             query?: {
@@ -7084,6 +7215,158 @@ export interface operations {
             };
             /** @description This account posted comments too fast (`comments_throttled`); see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdLikeLikeItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liking"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdLikeUnlikeItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liking"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
