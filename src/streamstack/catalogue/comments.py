@@ -174,20 +174,7 @@ class CommentService:
             if not item.comments_enabled and not admin:
                 return CommentPage(comments=[], total=0, enabled=False, next=None)
             found = await store.comments.page(item_id, after=after, limit=limit + 1)
-            shown, more = found[:limit], len(found) > limit
-            reported = (
-                await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
-                if caller is not None
-                else set()
-            )
-        return CommentPage(
-            comments=[
-                to_comment(named, caller, reported=named[0].id in reported) for named in shown
-            ],
-            total=item.comment_count,
-            enabled=item.comments_enabled,
-            next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
-        )
+            return await _page_of(store, found, limit, caller, item, total=item.comment_count)
 
     async def replies(
         self, viewer: Principal | None, comment_id: uuid.UUID, *, cursor: str | None, limit: int
@@ -208,20 +195,7 @@ class CommentService:
             if not item.comments_enabled and not admin:
                 return CommentPage(comments=[], total=0, enabled=False, next=None)
             found = await store.comments.replies(comment_id, after=after, limit=limit + 1)
-            shown, more = found[:limit], len(found) > limit
-            reported = (
-                await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
-                if caller is not None
-                else set()
-            )
-        return CommentPage(
-            comments=[
-                to_comment(named, caller, reported=named[0].id in reported) for named in shown
-            ],
-            total=parent.reply_count,
-            enabled=item.comments_enabled,
-            next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
-        )
+            return await _page_of(store, found, limit, caller, item, total=parent.reply_count)
 
     async def post(self, principal: Principal, item_id: uuid.UUID, request: NewComment) -> Comment:
         """A new comment by the caller on an item they may read, or a reply to one of its
@@ -317,6 +291,31 @@ class CommentService:
             await store.items.count_comments({item: -count for item, count in gone.items()})
             await store.commenters.remove_user(user_id)
         return sum(gone.values())
+
+
+async def _page_of(
+    store: CatalogueStore,
+    found: list[NamedComment],
+    limit: int,
+    caller: uuid.UUID | None,
+    item: MediaItemRow,
+    *,
+    total: int,
+) -> CommentPage:
+    """The page of the first ``limit`` of ``found`` (one more read: whether a next page
+    follows) for ``caller``, with which of them they reported (one query)."""
+    shown, more = found[:limit], len(found) > limit
+    reported = (
+        await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
+        if caller is not None
+        else set()
+    )
+    return CommentPage(
+        comments=[to_comment(named, caller, reported=named[0].id in reported) for named in shown],
+        total=total,
+        enabled=item.comments_enabled,
+        next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
+    )
 
 
 async def _thread_of(store: CatalogueStore, item_id: uuid.UUID, reply_to: uuid.UUID) -> uuid.UUID:
