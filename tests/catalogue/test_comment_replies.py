@@ -7,6 +7,7 @@ author, an admin, an account's deletion, the item's (the foreign keys cascading)
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import uuid
 from collections.abc import AsyncIterator
@@ -298,3 +299,34 @@ async def test_replies_are_reported_and_listed_for_admins_with_their_parent(
         listed = {c["body"]: (c["parent_id"], c["reports"]) for c in r.json()["comments"]}
         assert listed["kinder"] == (top["id"], 1)
     assert listed.get("top", (None, 0)) == (None, 0)
+
+
+async def test_replies_racing_their_comments_deletion_leave_the_counts_right(
+    client: Client,
+) -> None:
+    """Replies posted while their comment is deleted: each is counted and deleted with it,
+    or refused as a reply to no comment; the item's count is what is left (none)."""
+    item_id = await item(client)
+    _, ada = person(client, "Ada")
+    _, bob = person(client, "Bob")
+    for _ in range(3):
+        top = await post(client, item_id, ada, "top")
+        await reply(client, top, bob, "first")
+
+        async def answer(n: int, top: Any = top) -> int:
+            r = await client.post(
+                f"{API}/{item_id}/comments",
+                json={"body": f"racing {n}", "reply_to": top["id"]},
+                headers=bob,
+            )
+            assert r.status_code in (201, 404), r.text
+            return r.status_code
+
+        async def delete(top: Any = top) -> int:
+            r = await client.delete(f"{API}/comments/{top['id']}", headers=ada)
+            assert r.status_code == 204, r.text
+            return r.status_code
+
+        await asyncio.gather(*(answer(n) for n in range(4)), delete(), answer(4), answer(5))
+        assert await stored(client) == {}
+        assert await comment_count(client, item_id) == 0
