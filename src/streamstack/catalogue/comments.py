@@ -282,9 +282,9 @@ class CommentService:
             await store.commenters.name(uuid.UUID(named.user_id), display_name, named_at)
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
-        """Delete a deleted account's comments (each item's count with them, their reports
-        by the foreign key), the reports it made and its name (idempotent); how many
-        comments there were."""
+        """Delete a deleted account's comments and the replies to them (each item's and
+        comment's count with them, their reports by the foreign key), the reports it made
+        and its name (idempotent); how many comments went."""
         async with unit_of_work(self._database) as store:
             await store.comment_reports.remove_user(user_id)
             gone = await store.comments.remove_user(user_id)
