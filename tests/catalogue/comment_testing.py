@@ -1,4 +1,5 @@
-"""What the comment tests share: named accounts, items, a comment posted, refusals."""
+"""What the comment tests share: named accounts, items, a comment or reply posted,
+refusals."""
 
 from __future__ import annotations
 
@@ -30,6 +31,17 @@ async def item(client: Client, **overrides: Any) -> str:
 async def post(client: Client, item_id: str, headers: dict[str, str], body: str) -> Any:
     """The comment ``headers``'s account posts on the item (which must be taken)."""
     r = await client.post(f"{API}/{item_id}/comments", json={"body": body}, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def reply(client: Client, comment: Any, headers: dict[str, str], body: str) -> Any:
+    """The reply ``headers``'s account posts to ``comment`` (as posted; must be taken)."""
+    r = await client.post(
+        f"{API}/{comment['item_id']}/comments",
+        json={"body": body, "reply_to": comment["id"]},
+        headers=headers,
+    )
     assert r.status_code == 201, r.text
     return r.json()
 

@@ -741,3 +741,45 @@ async def test_likes_come_and_go_with_their_revision(settings_factory: SettingsF
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
+
+
+async def test_comment_replies_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0030: comments kept as top-level ones with no replies, their reports kept
+    (no table rebuilt); a reply goes with its comment (the key cascades, on SQLite too,
+    whose ADD COLUMN carries it inline); the downgrade keeps replies, as comments."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id, comment_id, reply_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+    comment = {"item_id": item_id, "user_id": uuid.uuid4(), "body": "hi", "created_at": now}
+    report = {"comment_id": comment_id, "user_id": uuid.uuid4(), "created_at": now}
+    threads = select(CommentRow.id, CommentRow.parent_id, CommentRow.reply_count)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0029")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(CommentRow).values(id=comment_id, **comment))
+            await connection.execute(insert(CommentReportRow).values(**report))
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0030")
+            assert (await connection.execute(threads)).all() == [(comment_id, None, 0)]
+            assert len(list(await connection.scalars(select(CommentReportRow.user_id)))) == 1
+            await connection.execute(
+                insert(CommentRow).values(id=reply_id, parent_id=comment_id, **comment)
+            )
+            await connection.execute(delete(CommentRow).where(CommentRow.id == comment_id))
+            assert (await connection.execute(threads)).all() == []  # the reply went with it
+            await connection.execute(insert(CommentRow).values(id=comment_id, **comment))
+            await connection.execute(
+                insert(CommentRow).values(id=reply_id, parent_id=comment_id, **comment)
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0029")
+            kept = await connection.scalars(select(CommentRow.id).order_by(CommentRow.id))
+            assert list(kept) == sorted([comment_id, reply_id])
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()

@@ -74,7 +74,10 @@ async def test_viewers_post_and_anyone_reads_newest_first(client: Client) -> Non
         "reported",
         "created_at",
         "edited_at",
+        "parent_id",
+        "reply_count",
     }
+    assert (first["parent_id"], first["reply_count"]) == (None, 0)
     await post(client, item_id, bob, "A heron.\tYes.")
     anonymous = await page(client, item_id)
     assert bodies(anonymous) == ["A heron.\tYes.", "at 3:12, what is that?\n\nA heron?"]

@@ -42,10 +42,10 @@ async def test_an_admin_lists_deletes_and_turns_comments_off(
         code, out, err = await comments("list", item_id, "--server", url)
         assert code == 0, err
         lines = out.splitlines()
-        assert lines[0].split() == ["WHEN", "AUTHOR", "COMMENT", "ID"]
+        assert lines[0].split() == ["WHEN", "AUTHOR", "REPLIES", "COMMENT", "ID"]
         assert [line.split()[-1] for line in lines[1:]] == posted[::-1]
         cells = [cell.strip() for cell in lines[2].split("  ") if cell.strip()]
-        assert cells[1:3] == ["Ada", "at 3:12, what is that?…"]  # its first line
+        assert cells[1:4] == ["Ada", "0", "at 3:12, what is that?…"]  # its first line
         assert err == "streamstack: 3 comments\n"
         code, out, err = await comments("list", item_id, "--limit", "2", "--server", url)
         assert (code, len(out.splitlines()), err) == (
@@ -69,6 +69,63 @@ async def test_an_admin_lists_deletes_and_turns_comments_off(
         assert r.status_code == 409, r.text
         code, out, err = await items("edit", item_id, "--comments", "on", "--server", url)
         assert (code, json.loads(out)["comments_enabled"]) == (0, True), err
+
+
+async def test_a_video_lists_reply_counts_and_a_comment_its_replies_oldest_first(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = settings_factory(modules=("catalogue",))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        item_id = (await create_item(client, settings))["id"]
+        ada = bearer(mint_token(settings, user_id=str(uuid.uuid4()), name="Ada"))
+        bob = bearer(mint_token(settings, user_id=str(uuid.uuid4()), name="Bob"))
+        posted = []
+        for headers, body, reply_to in (
+            (ada, "at 3:12, what is that?", None),
+            (bob, "A heron.", 0),
+            (ada, "thanks!", 1),  # to the reply: the same thread
+            (bob, "lovely light", None),
+        ):
+            json_body = {"body": body}
+            if reply_to is not None:
+                json_body["reply_to"] = posted[reply_to]
+            r = await client.post(f"{API}/{item_id}/comments", json=json_body, headers=headers)
+            assert r.status_code == 201, r.text
+            posted.append(r.json()["id"])
+        question, heron, thanks, light = posted
+        comments = CommandLine("comments", tmp_path, mint_token(settings, name="Carol"))
+
+        code, out, err = await comments("list", item_id, "--server", url)
+        assert code == 0, err
+        cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in out.splitlines()]
+        assert [row[1:] for row in cells[1:]] == [
+            ["Bob", "0", "lovely light", light],
+            ["Ada", "2", "at 3:12, what is that?", question],
+        ]
+        assert err == "streamstack: 4 comments, 2 of them replies\n"
+        code, out, err = await comments("list", item_id, "--limit", "1", "--server", url)
+        assert (code, err) == (0, "streamstack: the newest 1 of 4 comments\n"), err
+
+        code, out, err = await comments("replies", question, "--server", url)
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0].split() == ["WHEN", "AUTHOR", "COMMENT", "ID"]
+        cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[1:]]
+        assert [row[1:] for row in cells] == [
+            ["Bob", "A heron.", heron],
+            ["Ada", "thanks!", thanks],
+        ]
+        assert err == "streamstack: 2 replies\n"
+        code, out, err = await comments("replies", question, "--limit", "1", "--server", url)
+        assert (code, len(out.splitlines()), err) == (
+            0,
+            2,
+            "streamstack: the first 1 of 2 replies\n",
+        )
+        code, out, err = await comments("replies", light, "--server", url)
+        assert (code, out, err) == (0, "", "streamstack: no replies yet\n")
+        code, out, err = await comments("replies", heron, "--server", url)  # not a thread
+        assert code == 1 and "HTTP 404" in err, err
 
 
 async def test_an_author_deletes_their_own_and_no_one_elses(
@@ -164,6 +221,11 @@ async def test_a_viewer_reports_and_an_admin_lists_every_videos_comments_and_dis
         ("report", "42"),
         ("delete", "42"),
         ("delete", str(uuid.uuid4()), "--limit", "3"),
+        ("replies",),
+        ("replies", "42"),
+        ("replies", str(uuid.uuid4()), "--reported"),
+        ("replies", str(uuid.uuid4()), "--limit", "0"),
+        ("replies", str(uuid.uuid4()), "--reason", "spam"),
         ("list", str(uuid.uuid4()), "--limit", "0"),
         ("list", str(uuid.uuid4()), "--limit", "1000"),
         ("hide", str(uuid.uuid4())),

@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData
+from sqlalchemy import ForeignKeyConstraint, MetaData
 from sqlalchemy.engine import Connection
 
 from streamstack.kernel.module import ModuleDefinition
@@ -58,6 +58,8 @@ class Revisions:
             opts["include_name"] = self.include_name
         context = MigrationContext.configure(connection, opts=opts)
         diffs: list[Any] = compare_metadata(context, self.metadata)
+        if connection.dialect.name == "sqlite":
+            diffs = _without_inline_key_options(diffs)
         return diffs
 
     def _config(self, connection: Connection) -> Config:
@@ -66,3 +68,27 @@ class Revisions:
         config.attributes["connection"] = connection
         config.attributes["version_table"] = self.version_table
         return config
+
+
+def _without_inline_key_options(diffs: list[Any]) -> list[Any]:
+    """``diffs`` less the pairs SQLite's reflection makes of a foreign key added by ADD
+    COLUMN (SQLite adds no constraint to a table): SQLAlchemy parses the names and ON
+    DELETE of table-level keys alone, so such a key reads unnamed and without its options,
+    a ``remove_fk`` of it and an ``add_fk`` of the model's. The tests of the revision that
+    adds one check that it cascades."""
+
+    def key(fk: ForeignKeyConstraint) -> tuple[str, tuple[str, ...], str]:
+        return (fk.table.name, tuple(fk.column_keys), fk.referred_table.name)
+
+    unnamed = {
+        key(diff[1])
+        for diff in diffs
+        if diff[0] == "remove_fk" and diff[1].name is None and not diff[1].ondelete
+    }
+    added = {key(diff[1]) for diff in diffs if diff[0] == "add_fk"}
+    paired = unnamed & added
+    return [
+        diff
+        for diff in diffs
+        if not (diff[0] in ("remove_fk", "add_fk") and key(diff[1]) in paired)
+    ]

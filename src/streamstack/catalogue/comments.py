@@ -9,6 +9,11 @@ author's display name, never their id: the catalogue keeps each account's name (
 ``name`` as of its ``iat``), whichever is newer. Only its author edits a comment; its
 author or an admin deletes it. An item's comment count is kept in the transaction of each
 post and deletion. A deleted account's comments and name go (:meth:`CommentService.forget_user`).
+
+Replies are one level, as YouTube's: a reply answers a top-level comment (replying to a
+reply answers its top-level comment), read oldest first (:meth:`CommentService.replies`);
+the item's list holds top-level comments, its count all of them. A comment's reply count
+is kept as the item's is, and a comment deleted takes its replies with it.
 """
 
 from __future__ import annotations
@@ -135,6 +140,8 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
         reported=reported,
         created_at=row.created_at,
         edited_at=row.edited_at,
+        parent_id=row.parent_id,
+        reply_count=row.reply_count,
     )
 
 
@@ -167,40 +174,58 @@ class CommentService:
             if not item.comments_enabled and not admin:
                 return CommentPage(comments=[], total=0, enabled=False, next=None)
             found = await store.comments.page(item_id, after=after, limit=limit + 1)
-            shown, more = found[:limit], len(found) > limit
-            reported = (
-                await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
-                if caller is not None
-                else set()
-            )
-        return CommentPage(
-            comments=[
-                to_comment(named, caller, reported=named[0].id in reported) for named in shown
-            ],
-            total=item.comment_count,
-            enabled=item.comments_enabled,
-            next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
-        )
+            return await _page_of(store, found, limit, caller, item, total=item.comment_count)
+
+    async def replies(
+        self, viewer: Principal | None, comment_id: uuid.UUID, *, cursor: str | None, limit: int
+    ) -> CommentPage:
+        """A page of a top-level comment's replies, oldest first (404 ``comment_not_found``
+        for a reply, or a comment whose item the caller may not read, as a missing one).
+        While the item's comments are off, viewers get none and admins all of them."""
+        after = place_of(cursor) if cursor is not None else None
+        admin, caller = viewer is not None and viewer.is_admin, known_account(viewer)
+        async with reading(self._database) as store:
+            parent = await store.comments.get_one_or_none(id=comment_id)
+            if parent is None or parent.parent_id is not None:
+                raise CommentNotFound("no such comment")
+            try:
+                item = await store.items.visible(parent.item_id, admin=admin)
+            except NotFound:
+                raise CommentNotFound("no such comment") from None
+            if not item.comments_enabled and not admin:
+                return CommentPage(comments=[], total=0, enabled=False, next=None)
+            found = await store.comments.replies(comment_id, after=after, limit=limit + 1)
+            return await _page_of(store, found, limit, caller, item, total=parent.reply_count)
 
     async def post(self, principal: Principal, item_id: uuid.UUID, request: NewComment) -> Comment:
-        """A new comment by the caller on an item they may read: 404 as reading it, 409
-        while its comments are off or the caller has no name to show, 429 past the budget."""
+        """A new comment by the caller on an item they may read, or a reply to one of its
+        comments (``reply_to``): 404 as reading it (``comment_not_found`` for a comment
+        not of the item), 409 while its comments are off or the caller has no name to
+        show, 429 past the budget."""
         user_id, text = commenter(principal), comment_text(request.body)
         if not principal.is_admin:
             self._budgets.spend(str(user_id))  # 429 before the database is written
-        now = self._clock()
         row = CommentRow(
-            id=uuid.uuid4(), item_id=item_id, user_id=user_id, body=text, created_at=now
+            id=uuid.uuid4(),
+            item_id=item_id,
+            user_id=user_id,
+            body=text,
+            created_at=self._clock(),
+            reply_count=0,
         )
         try:
             async with unit_of_work(self._database) as store:
                 item = await store.items.visible(item_id, admin=principal.is_admin)
                 _open_for_comments(item)
                 name = await _name_to_show(store, principal, user_id)
+                if request.reply_to is not None:
+                    row.parent_id = await _thread_of(store, item_id, request.reply_to)
                 store.comments.session.add(row)
                 await store.comments.session.flush()
                 await store.items.count_comments({item_id: 1})
-        except IntegrityError:  # the item was deleted between the check and the write
+        except IntegrityError:  # the item (or the comment) was deleted meanwhile
+            if request.reply_to is not None:
+                raise CommentNotFound("no such comment") from None
             raise NotFound("no such media item") from None
         log.info("catalogue.comment_posted", media_id=str(item_id), comment_id=str(row.id))
         return to_comment((row, name), user_id)
@@ -225,8 +250,9 @@ class CommentService:
         return to_comment((row, named[1]), user_id)
 
     async def delete(self, principal: Principal, comment_id: uuid.UUID) -> None:
-        """Delete a comment: the caller's own, or any for an admin (404 otherwise, as a
-        missing one); the item's count goes down with it."""
+        """Delete a comment and its replies: the caller's own, or any for an admin (404
+        otherwise, as a missing one); the item's count goes down by all of them, and a
+        reply's comment's by one."""
         user_id = known_account(principal)
         async with unit_of_work(self._database) as store:
             named = await store.comments.named(comment_id)
@@ -234,8 +260,14 @@ class CommentService:
                 raise CommentNotFound(
                     "no such comment" if principal.is_admin else "no such comment of yours"
                 )
-            if await store.comments.remove_one(comment_id):
-                await store.items.count_comments({named[0].item_id: -1})
+            parent_id = named[0].parent_id
+            if parent_id is not None:  # written first: the reply's and its deletion queue up
+                await store.comments.count_replies({parent_id: 0})
+            gone = await store.comments.remove_one(comment_id)
+            if gone:
+                if parent_id is not None:
+                    await store.comments.count_replies({parent_id: -1})
+                await store.items.count_comments({named[0].item_id: -gone})
         log.info(
             "catalogue.comment_deleted", comment_id=str(comment_id), by_admin=principal.is_admin
         )
@@ -250,15 +282,54 @@ class CommentService:
             await store.commenters.name(uuid.UUID(named.user_id), display_name, named_at)
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
-        """Delete a deleted account's comments (each item's count with them, their reports
-        by the foreign key), the reports it made and its name (idempotent); how many
-        comments there were."""
+        """Delete a deleted account's comments and the replies to them (each item's and
+        comment's count with them, their reports by the foreign key), the reports it made
+        and its name (idempotent); how many comments went."""
         async with unit_of_work(self._database) as store:
             await store.comment_reports.remove_user(user_id)
             gone = await store.comments.remove_user(user_id)
             await store.items.count_comments({item: -count for item, count in gone.items()})
             await store.commenters.remove_user(user_id)
         return sum(gone.values())
+
+
+async def _page_of(
+    store: CatalogueStore,
+    found: list[NamedComment],
+    limit: int,
+    caller: uuid.UUID | None,
+    item: MediaItemRow,
+    *,
+    total: int,
+) -> CommentPage:
+    """The page of the first ``limit`` of ``found`` (one more read: whether a next page
+    follows) for ``caller``, with which of them they reported (one query)."""
+    shown, more = found[:limit], len(found) > limit
+    reported = (
+        await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
+        if caller is not None
+        else set()
+    )
+    return CommentPage(
+        comments=[to_comment(named, caller, reported=named[0].id in reported) for named in shown],
+        total=total,
+        enabled=item.comments_enabled,
+        next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
+    )
+
+
+async def _thread_of(store: CatalogueStore, item_id: uuid.UUID, reply_to: uuid.UUID) -> uuid.UUID:
+    """The top-level comment of the item that a reply to ``reply_to`` answers (its own
+    when ``reply_to`` is a reply), its reply count already one more: written first, so a
+    deletion of it waits for this reply and counts it; 404 ``comment_not_found`` when
+    there is no such comment of the item."""
+    answered = await store.comments.get_one_or_none(id=reply_to)
+    if answered is None or answered.item_id != item_id:
+        raise CommentNotFound("no such comment")
+    thread = answered.parent_id or answered.id
+    if not await store.comments.count_replies({thread: 1}):
+        raise CommentNotFound("no such comment")  # deleted since it was read
+    return thread
 
 
 def _open_for_comments(item: MediaItemRow) -> None:

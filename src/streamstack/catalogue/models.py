@@ -299,9 +299,10 @@ class PlaylistEntryRow(CatalogueBase):
 
 
 class CommentRow(CatalogueBase):
-    """One comment on one item, by one account. Deleted with the item (the foreign key
-    cascades; the delete use case removes them too) and with the account (auth's
-    ``user.deleted`` event)."""
+    """One comment on one item, by one account, or a reply to one (``parent_id``: one
+    level, never a reply's). Deleted with the item (the foreign key cascades; the delete
+    use case removes them too), with the account (auth's ``user.deleted`` event), and a
+    reply with its comment (the foreign key cascades)."""
 
     __tablename__ = "catalogue_comments"
     __table_args__ = (
@@ -311,6 +312,8 @@ class CommentRow(CatalogueBase):
         Index("ix_catalogue_comments_user_id", "user_id"),
         # Every item's comments newest first, a page at a time (the admins' list).
         Index("ix_catalogue_comments_created", "created_at", "id"),
+        # A comment's replies oldest first, a page at a time after a cursor.
+        Index("ix_catalogue_comments_parent_created", "parent_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -322,6 +325,12 @@ class CommentRow(CatalogueBase):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     edited_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: The top-level comment this one answers; None for a top-level comment (catalogue_0030).
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("catalogue_comments.id", ondelete="CASCADE")
+    )
+    #: How many replies it has (0 for a reply), kept in each reply's and deletion's transaction.
+    reply_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class LikeRow(CatalogueBase):

@@ -988,13 +988,45 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
     async def page(
         self, item_id: uuid.UUID, *, after: CommentPlace | None, limit: int
     ) -> list[NamedComment]:
-        """Up to ``limit`` of the item's comments, newest first, from just after ``after``
-        (a seek on ``ix_catalogue_comments_item_created``, whatever the page)."""
-        query = self._named().where(CommentRow.item_id == item_id)
+        """Up to ``limit`` of the item's top-level comments, newest first, from just after
+        ``after`` (a seek on ``ix_catalogue_comments_item_created``, replies passed over)."""
+        query = self._named().where(CommentRow.item_id == item_id, CommentRow.parent_id.is_(None))
         if after is not None:
             query = query.where(_after(CommentRow.created_at, CommentRow.id, after))
         query = query.order_by(CommentRow.created_at.desc(), CommentRow.id.desc()).limit(limit)
         return [(row, name) for row, name in await self.session.execute(query)]
+
+    async def replies(
+        self, parent_id: uuid.UUID, *, after: CommentPlace | None, limit: int
+    ) -> list[NamedComment]:
+        """Up to ``limit`` of the comment's replies, oldest first, from just after ``after``
+        (a seek on ``ix_catalogue_comments_parent_created``, whatever the page)."""
+        query = self._named().where(CommentRow.parent_id == parent_id)
+        if after is not None:
+            created_at, comment_id = after
+            query = query.where(
+                or_(
+                    CommentRow.created_at > created_at,
+                    and_(CommentRow.created_at == created_at, CommentRow.id > comment_id),
+                )
+            )
+        query = query.order_by(CommentRow.created_at, CommentRow.id).limit(limit)
+        return [(row, name) for row, name in await self.session.execute(query)]
+
+    async def count_replies(self, counts: dict[uuid.UUID, int]) -> bool:
+        """Add ``counts[comment]`` (negative: replies deleted; 0: only write-lock it, so a
+        deletion of it waits) to each comment's reply count, in the database (concurrent
+        replies all count); whether every comment was there."""
+        found = True
+        for comment_id, added in counts.items():
+            result = await self.session.execute(
+                update(CommentRow)
+                .where(CommentRow.id == comment_id)
+                .values(reply_count=CommentRow.reply_count + added)
+                .execution_options(synchronize_session=False)
+            )
+            found = found and int(getattr(result, "rowcount", 0)) == 1
+        return found
 
     async def named(self, comment_id: uuid.UUID) -> NamedComment | None:
         """The comment and its author's name, if it exists."""
@@ -1053,19 +1085,40 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
             CommenterRow, CommenterRow.user_id == CommentRow.user_id
         )
 
-    async def remove_one(self, comment_id: uuid.UUID) -> bool:
-        """Delete the comment; whether this call deleted it (of two at once, one does)."""
-        result = await self.session.execute(delete(CommentRow).where(CommentRow.id == comment_id))
-        return int(getattr(result, "rowcount", 0)) == 1
+    async def remove_one(self, comment_id: uuid.UUID) -> int:
+        """Delete the comment, its replies with it (the foreign key cascades); how many
+        comments this call deleted (0: another did), read from the row as deleted (on
+        Postgres a reply's write to it made first, its count too)."""
+        gone = await self.session.scalars(
+            delete(CommentRow).where(CommentRow.id == comment_id).returning(CommentRow.reply_count)
+        )
+        return sum(1 + replies for replies in gone)
 
     async def remove_user(self, user_id: uuid.UUID) -> dict[uuid.UUID, int]:
-        """Delete every comment of the user; how many went from each item."""
-        gone = await self.session.scalars(
-            delete(CommentRow).where(CommentRow.user_id == user_id).returning(CommentRow.item_id)
-        )
+        """Delete every comment of the user, and the replies to them; how many went from
+        each item. Its replies go first, each comment's count lowered, so a comment's
+        count then holds only the others' replies that go with it."""
+        replies = (
+            await self.session.execute(
+                delete(CommentRow)
+                .where(CommentRow.user_id == user_id, CommentRow.parent_id.is_not(None))
+                .returning(CommentRow.item_id, CommentRow.parent_id)
+            )
+        ).all()
         counts: dict[uuid.UUID, int] = {}
-        for item_id in gone:
+        parents: dict[uuid.UUID, int] = {}
+        for reply in replies:
+            item_id, parent_id = reply.item_id, cast(uuid.UUID, reply.parent_id)
             counts[item_id] = counts.get(item_id, 0) + 1
+            parents[parent_id] = parents.get(parent_id, 0) - 1
+        await self.count_replies(parents)
+        comments = await self.session.execute(
+            delete(CommentRow)
+            .where(CommentRow.user_id == user_id)
+            .returning(CommentRow.item_id, CommentRow.reply_count)
+        )
+        for item_id, replied in comments:
+            counts[item_id] = counts.get(item_id, 0) + 1 + replied
         return counts
 
     async def remove_item(self, item_id: uuid.UUID) -> None:

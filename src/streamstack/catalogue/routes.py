@@ -606,9 +606,39 @@ class CommentReadingController(Controller):
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
     ) -> CommentPage:
-        """The item's comments, newest first, a page at a time; 404 as for the item itself.
-        While its comments are off, viewers get none (``enabled`` false) and admins all."""
+        """The item's top-level comments, newest first, a page at a time (``total``
+        counts their replies too); 404 as for the item itself. While its comments are off,
+        viewers get none (``enabled`` false) and admins all."""
         return await comments.page(viewer, item_id, cursor=cursor, limit=limit)
+
+    @get(
+        "/comments/{comment_id:uuid}/replies",
+        summary="A comment's replies",
+        responses=error_responses(
+            {
+                404: "No such top-level comment, or not one the caller may read "
+                "(`comment_not_found`, as a missing one)."
+            }
+        ),
+    )
+    async def list_replies(
+        self,
+        comments: Comments,
+        viewer: NamedDependency[Principal | None],
+        comment_id: uuid.UUID,
+        cursor: Annotated[
+            str | None,
+            Parameter(
+                description="the `next` of the page before (400 `invalid_cursor` for one the "
+                "server did not make); none for the oldest replies"
+            ),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
+    ) -> CommentPage:
+        """A top-level comment's replies, oldest first, a page at a time (``total``: how
+        many it has). While its item's comments are off, viewers get none (``enabled``
+        false) and admins all."""
+        return await comments.replies(viewer, comment_id, cursor=cursor, limit=limit)
 
 
 class CommentController(SignedInController):
@@ -622,6 +652,7 @@ class CommentController(SignedInController):
         summary="Post a comment",
         responses=error_responses(
             {
+                404: "No such item, or `reply_to` names no comment of it (`comment_not_found`).",
                 409: "The item's comments are off (`comments_off`), or the account has no "
                 "display name to show (`display_name_required`).",
                 429: "This account posted comments too fast (`comments_throttled`); see "
@@ -632,7 +663,9 @@ class CommentController(SignedInController):
     async def post_comment(
         self, comments: Comments, principal: Owner, item_id: uuid.UUID, data: NewComment
     ) -> Comment:
-        """A new comment by the caller, shown with their display name; 404 as for the item."""
+        """A new comment by the caller, shown with their display name, or a reply to one of
+        the item's comments (``reply_to``); 404 as for the item (``comment_not_found``
+        when ``reply_to`` names no comment of it)."""
         return await comments.post(principal, item_id, data)
 
     @patch(

@@ -283,9 +283,12 @@ class PlaylistPage(msgspec.Struct, frozen=True):
 
 class NewComment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``POST /{item_id}/comments``: the comment's text, kept as typed but trimmed (1 to
-    ``COMMENT_MAX`` characters then; newlines and tabs are its only control characters)."""
+    ``COMMENT_MAX`` characters then; newlines and tabs are its only control characters).
+    ``reply_to`` makes it a reply to that comment of the item (to its top-level comment
+    when that is a reply: replies are one level); absent or null: a top-level comment."""
 
     body: CommentText
+    reply_to: uuid.UUID | None = None
 
 
 class CommentChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -311,13 +314,19 @@ class Comment(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime.datetime
     #: When its author last edited it; null if never.
     edited_at: datetime.datetime | None
+    #: The top-level comment it answers; null for a top-level comment.
+    parent_id: uuid.UUID | None
+    #: How many replies it has, all pages together (0 for a reply).
+    reply_count: int
 
 
 class CommentPage(msgspec.Struct, frozen=True, kw_only=True):
-    """``GET /{item_id}/comments``: one page of an item's comments, newest first."""
+    """``GET /{item_id}/comments``: one page of an item's top-level comments, newest first;
+    ``GET /comments/{comment_id}/replies``: one page of a comment's replies, oldest first."""
 
     comments: Annotated[list[Comment], msgspec.Meta(max_length=COMMENTS_PAGE_MAX)]
-    #: How many comments of the item the caller can see, all pages together.
+    #: How many comments of the item the caller can see, all pages together, replies
+    #: included (a comment's replies: how many it has).
     total: int
     #: Whether new comments may be posted (an admin may turn an item's comments off).
     enabled: bool

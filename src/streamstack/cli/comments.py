@@ -1,10 +1,12 @@
 """``streamstack comments``: read a video's comments, or every video's (an admin), newest
-first, delete one (an admin any, anyone else their own), report someone else's, and
-dismiss a comment's reports (an admin), for whoever moderates from a shell.
+first, and a comment's replies, oldest first; delete one (an admin any, anyone else their
+own), report someone else's, and dismiss a comment's reports (an admin), for whoever
+moderates from a shell.
 
 The list shows each comment's first line, who wrote it (their display name, or "A viewer")
-and its id, which ``comments delete``, ``report`` and ``dismiss`` take; every video's list
-shows the video's title and how many accounts reported each comment too.
+and its id, which ``comments replies``, ``delete``, ``report`` and ``dismiss`` take; a
+video's list shows how many replies each comment has, every video's list the video's title
+and how many accounts reported each comment.
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ from streamstack.settings import SettingsError
 
 #: An item's comments (GET lists a page after ``cursor``).
 ITEM_COMMENTS_PATH = "/api/v1/catalogue/{id}/comments"
+#: A comment's replies (GET lists a page after ``cursor``, oldest first).
+REPLIES_PATH = "/api/v1/catalogue/comments/{id}/replies"
 #: One comment (DELETE deletes it).
 COMMENT_PATH = "/api/v1/catalogue/comments/{id}"
 #: Every video's comments (an admin's GET, a page after ``cursor``).
 ALL_COMMENTS_PATH = "/api/v1/catalogue/comments"
 #: A comment's reports (POST reports it, an admin's DELETE dismisses them).
 REPORTS_PATH = "/api/v1/catalogue/comments/{id}/reports"
-COLUMNS = ("WHEN", "AUTHOR", "COMMENT", "ID")
+COLUMNS = ("WHEN", "AUTHOR", "REPLIES", "COMMENT", "ID")
+#: A comment's replies (which have none of their own).
+REPLY_COLUMNS = ("WHEN", "AUTHOR", "COMMENT", "ID")
 #: Every video's comments: which video, and how many accounts reported each.
 ALL_COLUMNS = ("WHEN", "VIDEO", "AUTHOR", "REPORTS", "COMMENT", "ID")
 #: Characters of a video's title shown in every video's list.
@@ -44,9 +50,10 @@ FIRST_LINE_MAX = 60
 
 
 def run_comments(args: argparse.Namespace) -> int:
-    """``streamstack comments list [ITEM]|delete|report|dismiss COMMENT_ID``: print a
-    video's (or every video's) newest comments as a table, delete one, report one or
-    dismiss its reports. Exit 1 when the server refuses (nothing changed then)."""
+    """``streamstack comments list [ITEM]|replies|delete|report|dismiss COMMENT_ID``: print
+    a video's (or every video's) newest comments or a comment's replies as a table, delete
+    one, report one or dismiss its reports. Exit 1 when the server refuses (nothing
+    changed then)."""
     target = _checked(args)
     with admin_api("comments", args) as api:
         try:
@@ -54,6 +61,8 @@ def run_comments(args: argparse.Namespace) -> int:
                 return _listed_everywhere(api, args.limit, reported=args.reported)
             if args.action == "list":
                 return _listed(api, target, args.limit)
+            if args.action == "replies":
+                return _replies_listed(api, target, args.limit)
             if args.action == "report":
                 return _reported(api, target, args.reason)
             if args.action == "dismiss":
@@ -69,10 +78,12 @@ def _checked(args: argparse.Namespace) -> uuid.UUID | None:
     (exit 2) for what cannot be one, or an option that does not go with the action."""
     action = args.action
     named = "the video's id (items list shows it)" if action == "list" else "the comment's id"
-    if args.limit is not None and action != "list":
-        raise SettingsError(f"comments {action}: --limit goes with list")
+    if args.limit is not None and action not in ("list", "replies"):
+        raise SettingsError(f"comments {action}: --limit goes with list and replies")
     if args.limit is not None and not 1 <= args.limit <= LIST_LIMIT_MAX:
-        raise SettingsError(f"comments list: --limit is 1 to {LIST_LIMIT_MAX}, not {args.limit}")
+        raise SettingsError(
+            f"comments {action}: --limit is 1 to {LIST_LIMIT_MAX}, not {args.limit}"
+        )
     if args.reported and (action != "list" or args.target is not None):
         raise SettingsError(f"comments {action}: --reported goes with list, without a video")
     if args.reason is not None and action != "report":
@@ -88,15 +99,38 @@ def _checked(args: argparse.Namespace) -> uuid.UUID | None:
 
 
 def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
-    """Print up to ``limit`` of the item's comments, newest first; the count (and that
-    comments are off, when so) on stderr."""
+    """Print up to ``limit`` of the item's comments, newest first, with how many replies
+    each has; the count, replies included (and that comments are off, when so), on stderr."""
     path = ITEM_COMMENTS_PATH.format(id=item_id)
     comments, page = _collected(api, path, {}, limit or 20, refused=f"{item_id}: ")
     if comments:
-        print(table([COLUMNS, *(_row(comment) for comment in comments)]))
+        print(table([COLUMNS, *(_row_with_replies(comment) for comment in comments)]))
+    total, replies = page["total"], sum(comment["reply_count"] for comment in comments)
+    counted = f"{total:,} comment{'' if total == 1 else 's'}"
+    if page["next"] is not None:
+        counted = f"the newest {len(comments):,} of {counted}" + (
+            ", replies included" if replies else ""
+        )
+    elif replies:
+        counted += f", {replies:,} of them {'a reply' if replies == 1 else 'replies'}"
+    print(f"streamstack: {counted}", file=sys.stderr)
+    if not page["enabled"]:
+        print("streamstack: comments are off for this video", file=sys.stderr)
+    return 0
+
+
+def _replies_listed(api: AdminApi, comment_id: uuid.UUID, limit: int | None) -> int:
+    """Print up to ``limit`` of the comment's replies, oldest first; how many there are
+    (and that comments are off, when so) on stderr."""
+    path = REPLIES_PATH.format(id=comment_id)
+    replies, page = _collected(api, path, {}, limit or 20, refused=f"{comment_id}: ")
+    if replies:
+        print(table([REPLY_COLUMNS, *(_row(reply) for reply in replies)]))
     total = page["total"]
-    shown = f"the newest {len(comments):,} of " if len(comments) < total else ""
-    print(f"streamstack: {shown}{total:,} comment{'' if total == 1 else 's'}", file=sys.stderr)
+    counted = f"{total:,} repl{'y' if total == 1 else 'ies'}" if total else "no replies yet"
+    if page["next"] is not None:
+        counted = f"the first {len(replies):,} of {counted}"
+    print(f"streamstack: {counted}", file=sys.stderr)
     if not page["enabled"]:
         print("streamstack: comments are off for this video", file=sys.stderr)
     return 0
@@ -122,7 +156,7 @@ def _collected(
 
 
 def _row(comment: dict[str, Any]) -> tuple[str, ...]:
-    """One comment's cells, in the order of :data:`COLUMNS`."""
+    """One comment's cells, in the order of :data:`REPLY_COLUMNS`."""
     lines = comment["body"].splitlines() or [""]
     first = lines[0].replace("\t", " ")
     if len(first) > FIRST_LINE_MAX or len(lines) > 1:
@@ -130,6 +164,12 @@ def _row(comment: dict[str, Any]) -> tuple[str, ...]:
     edited = " (edited)" if comment["edited_at"] else ""
     when = comment["created_at"][:16].replace("T", " ")
     return (when + edited, comment["author_name"] or "A viewer", first, comment["id"])
+
+
+def _row_with_replies(comment: dict[str, Any]) -> tuple[str, ...]:
+    """One comment's cells, in the order of :data:`COLUMNS`."""
+    when, author, first, comment_id = _row(comment)
+    return (when, author, str(comment["reply_count"]), first, comment_id)
 
 
 def _deleted(api: AdminApi, comment_id: uuid.UUID) -> int:

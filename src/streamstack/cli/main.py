@@ -509,10 +509,12 @@ COMMANDS = (
     Subcommand(
         "comments",
         run_comments,
-        help="list comments, delete or report one, or dismiss its reports",
+        help="list comments or a comment's replies, delete or report one, or dismiss its reports",
         description="`comments list ITEM` prints the video's newest comments (--limit, "
-        "default 20) as a table: when, who wrote it, its first line and its id; it says when "
-        "comments are off for the video. `comments list` without a video prints every "
+        "default 20) as a table: when, who wrote it, how many replies it has, its first line "
+        "and its id; it says when comments are off for the video. `comments replies "
+        "COMMENT_ID` prints a comment's replies the same way, oldest first (--limit). "
+        "`comments list` without a video prints every "
         "video's newest comments with the video's title and how many people reported each "
         "(an admin); --reported only the reported ones, the most recently reported first. "
         "`comments delete COMMENT_ID` deletes one: an admin any, anyone else their own. "
@@ -520,7 +522,7 @@ COMMANDS = (
         "a look (--reason: why). `comments dismiss COMMENT_ID` clears a comment's reports and "
         "keeps it (an admin). Exit 1 when the server refuses.",
         options=(
-            _action("list", "delete", "report", "dismiss"),
+            _action("list", "replies", "delete", "report", "dismiss"),
             option(
                 "target",
                 nargs="?",
@@ -533,7 +535,7 @@ COMMANDS = (
                 type=int,
                 default=None,
                 metavar="N",
-                help=f"list: at most N comments (1 to {LIST_LIMIT_MAX}, default 20)",
+                help=f"list, replies: at most N comments (1 to {LIST_LIMIT_MAX}, default 20)",
             ),
             option(
                 "--reported",

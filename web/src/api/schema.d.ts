@@ -553,6 +553,23 @@ export interface paths {
         patch: operations["ApiV1CatalogueCommentsCommentIdEditComment"];
         trace?: never;
     };
+    "/api/v1/catalogue/comments/{comment_id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A comment's replies */
+        get: operations["ApiV1CatalogueCommentsCommentIdRepliesListReplies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/comments/{comment_id}/reports": {
         parameters: {
             query?: never;
@@ -1408,6 +1425,8 @@ export interface components {
             /** Format: uuid */
             item_id: string;
             mine: boolean;
+            parent_id: string | null;
+            reply_count: number;
             reported: boolean;
         };
         /** CommentChange */
@@ -1660,7 +1679,9 @@ export interface components {
             item_title: string;
             last_reported_at: string | null;
             mine: boolean;
+            parent_id: string | null;
             reasons: string[];
+            reply_count: number;
             reported: boolean;
             reports: number;
         };
@@ -1672,6 +1693,7 @@ export interface components {
         /** NewComment */
         NewComment: {
             body: string;
+            reply_to?: string | null;
         };
         /** NewCommentReport */
         NewCommentReport: {
@@ -5165,6 +5187,86 @@ export interface operations {
             };
         };
     };
+    ApiV1CatalogueCommentsCommentIdRepliesListReplies: {
+        parameters: {
+            query?: {
+                /** @description the `next` of the page before (400 `invalid_cursor` for one the server did not make); none for the oldest replies */
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such top-level comment, or not one the caller may read (`comment_not_found`, as a missing one). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1CatalogueCommentsCommentIdReportsReportComment: {
         parameters: {
             query?: never;
@@ -7177,7 +7279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such item, or `reply_to` names no comment of it (`comment_not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
