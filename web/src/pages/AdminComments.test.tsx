@@ -61,6 +61,14 @@ describe("the admins' comments page", () => {
     expect([...quiet!.querySelectorAll("td")].map((td) => td.dataset.label)).toEqual(["Video", "Author", "Posted", "Comment", "Reports", "Actions"]);
   });
 
+  it("marks a reply in its row", async () => {
+    adminAt("/admin/comments", () => page([moderated({ id: "r-1", parent_id: "c-1", body: "A heron." }), QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const [reply, quiet] = rows();
+    expect(within(reply!).getByRole("cell", { name: /Reply to a comment/ })).toHaveTextContent("Reply to a commentA heron.");
+    expect(quiet).not.toHaveTextContent("Reply to a comment");
+  });
+
   it("shows only the reported ones with Reported only, kept in the address", async () => {
     const { user, seen } = adminAt("/admin/comments", (reported) => (reported === "true" ? page([REPORTED]) : page([REPORTED, QUIET])));
     await waitFor(() => expect(rows()).toHaveLength(2));

@@ -84,6 +84,8 @@ export function comment(overrides: Partial<Comment> = {}): Comment {
     created_at: "2026-02-02T10:00:00Z",
     edited_at: null,
     reported: false,
+    parent_id: null,
+    reply_count: 0,
     ...overrides,
   };
 }
