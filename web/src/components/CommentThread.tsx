@@ -29,7 +29,7 @@ interface CommentThreadProps {
  */
 export function CommentThread({ itemId, comment, moments, focused, canReply, onReplies, ...changes }: CommentThreadProps) {
   const listId = useId();
-  const replies = useReplies(comment.id);
+  const replies = useReplies(comment.id, comment.reply_count);
   const form = useReplyForm();
   const reply = canReply ? form.open : undefined;
 
@@ -90,7 +90,7 @@ function withReplies(shown: RepliesShown | null, more: Comment[], next: string |
  * A thread's replies: none read until first opened, then a page at a time (Show more replies,
  * whose first reply takes the focus: the button may be gone); they stay read while folded.
  */
-function useReplies(commentId: string) {
+function useReplies(commentId: string, count: number) {
   const [open, setOpen] = useState(false);
   const [shown, setShown] = useState<RepliesShown | null>(null);
   const [focused, setFocused] = useState<string | null>(null);
@@ -116,7 +116,8 @@ function useReplies(commentId: string) {
     showMore: () => read(shown?.next ?? undefined),
     add: async (reply: Comment) => {
       setOpen(true);
-      if (shown === null) await read();
+      // The thread's first page, unless the reply is its first.
+      if (shown === null && count > 0) await read();
       setShown((s) => withReplies(s, [reply]));
       setFocused(reply.id);
     },

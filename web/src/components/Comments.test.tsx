@@ -409,6 +409,26 @@ describe("replies to comments", () => {
     expect(within(question).getByRole("button", { name: "3 replies" })).toBeInTheDocument();
   });
 
+  it("posts a comment's first reply without reading its replies, asking first for the name shown as a comment's form does", async () => {
+    serveComments(commentPage([comment({ id: "c-q", body: QUESTION.body })]));
+    server.use(http.patch(`${API}/auth/me`, () => ok(NAMED)), postedReply());
+    const seen = recordRequests();
+    const { user } = renderComments(VIEWER);
+    await screen.findByRole("region", { name: "1 comment" });
+    const question = entryOf(QUESTION.body);
+    expect(within(question).queryByRole("button", { name: /repl/ })).not.toBeInTheDocument();
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    await user.type(within(question).getByRole("textbox", { name: "Add a reply" }), "Me too");
+    await user.type(within(question).getByRole("textbox", { name: "Name shown with your comments" }), "Vic");
+    await user.click(within(question).getByRole("button", { name: "Post" }));
+
+    await screen.findByRole("region", { name: "2 comments" });
+    await waitFor(() => expect(repliesIn(question)).toEqual(["Me too"]));
+    expect(within(question).getByRole("button", { name: "Hide replies" })).toHaveAttribute("aria-expanded", "true");
+    expect(sentTo(seen, "GET", REPLIES)).toEqual([]);
+  });
+
   it("posts a reply to a reply in the top-level comment's thread", async () => {
     serveQuestion();
     server.use(postedReply());

@@ -140,6 +140,19 @@ describe("the admins' comments page", () => {
     expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2`)).toHaveLength(1);
   });
 
+  it("takes a deleted comment's replies out with it", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-1`, () => noContent()));
+    const reply = moderated({ id: "r-1", parent_id: "c-1", body: "A heron.", author_name: "Ann" });
+    const { user } = adminAt("/admin/comments", () => page([reply, REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+
+    await user.click(screen.getByRole("button", { name: "Delete Bea’s comment on Sunset" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]).toHaveTextContent("Sam");
+  });
+
   it("dismisses a comment's reports: it stays, without them, or leaves the reported ones", async () => {
     server.use(http.delete(`${API}/catalogue/comments/c-2/reports`, () => noContent()));
     const { user, seen } = adminAt("/admin/comments", () => page([REPORTED, QUIET]));
