@@ -449,6 +449,26 @@ describe("replies to comments", () => {
     expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "Ann: where?", reply_to: "c-q" });
   });
 
+  it("moves the focus into the thread's open reply form from a reply's Reply, and gives it back to that Reply on Cancel", async () => {
+    serveQuestion();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_2.body);
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    const field = within(question).getByRole("textbox", { name: "Add a reply" });
+    await user.type(field, "Kept");
+    const replyToCal = within(entryOf(ANSWER_2.body)).getByRole("button", { name: "Reply to Cal’s comment" });
+
+    await user.click(replyToCal);
+    expect(within(question).getAllByRole("form", { name: "Add a reply" })).toHaveLength(1);
+    expect(field).toHaveFocus();
+    expect(field).toHaveValue("Kept");
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    expect(replyToCal).toHaveFocus();
+  });
+
   it("closes the reply form with Cancel or Escape, the focus back on the Reply pressed, nothing sent", async () => {
     serveQuestion();
     const seen = recordRequests();
