@@ -1,34 +1,49 @@
+import type { Client } from "openapi-fetch";
 import { api, request, requestChange } from "./client";
-import type { CatalogueItem, Comment, CommentPage } from "./schema";
+import type { RepliesPaths } from "./replies.types";
+import type { CatalogueItem } from "./schema";
 
-export type { Comment, CommentPage };
+export type { CommentWithReplies as Comment, CommentPageWithReplies as CommentPage } from "./replies.types";
+
+/** The app's one client, typed with the routes replies change until they are generated. */
+export const repliesApi = api as unknown as Client<RepliesPaths>; // TEMPORARY
 
 /**
- * A page of the item's comments, newest first, from `cursor` (the previous page's `next`);
- * public, as the item is. When comments are off, viewers get none and `enabled` false.
+ * A page of the item's top-level comments, newest first, from `cursor` (the previous page's
+ * `next`); public, as the item is. `total` counts the replies too. When comments are off,
+ * viewers get none and `enabled` false.
  */
-export function listComments(itemId: string, cursor?: string, signal?: AbortSignal): Promise<CommentPage> {
+export function listComments(itemId: string, cursor?: string, signal?: AbortSignal) {
   const params = { path: { item_id: itemId }, query: { cursor } };
-  return request((headers) => api.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
+  return request((headers) => repliesApi.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
 }
 
-/** Posts a comment as the signed-in viewer (409 `comments_off`, `display_name_required`; 429 `comments_throttled`). */
-export function postComment(itemId: string, body: string): Promise<Comment> {
+/** A page of a top-level comment's replies, oldest first (a conversation reads down), from `cursor`. */
+export function listReplies(commentId: string, cursor?: string, signal?: AbortSignal) {
+  const params = { path: { comment_id: commentId }, query: { cursor } };
+  return request((headers) => repliesApi.GET("/api/v1/catalogue/comments/{comment_id}/replies", { headers, params, signal }), "optional");
+}
+
+/**
+ * Posts a comment as the signed-in viewer, or a reply to the top-level comment `replyTo`
+ * (409 `comments_off`, `display_name_required`; 429 `comments_throttled`).
+ */
+export function postComment(itemId: string, body: string, replyTo?: string) {
   const params = { path: { item_id: itemId } };
-  return requestChange("posting a comment", (headers) =>
-    api.POST("/api/v1/catalogue/{item_id}/comments", { headers, params, body: { body } }),
+  return requestChange(replyTo ? "posting a reply" : "posting a comment", (headers) =>
+    repliesApi.POST("/api/v1/catalogue/{item_id}/comments", { headers, params, body: { body, reply_to: replyTo } }),
   );
 }
 
 /** Changes the text of one of the viewer's own comments. */
-export function editComment(commentId: string, body: string): Promise<Comment> {
+export function editComment(commentId: string, body: string) {
   const params = { path: { comment_id: commentId } };
   return requestChange("editing a comment", (headers) =>
-    api.PATCH("/api/v1/catalogue/comments/{comment_id}", { headers, params, body: { body } }),
+    repliesApi.PATCH("/api/v1/catalogue/comments/{comment_id}", { headers, params, body: { body } }),
   );
 }
 
-/** Deletes a comment: the viewer's own, or anyone's for an admin. */
+/** Deletes a comment (and its replies): the viewer's own, or anyone's for an admin. */
 export async function deleteComment(commentId: string): Promise<void> {
   const params = { path: { comment_id: commentId } };
   await requestChange("deleting a comment", (headers) =>

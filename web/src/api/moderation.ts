@@ -1,7 +1,7 @@
 import { api, request, requestChange } from "./client";
-import type { ModeratedComment, ModeratedCommentPage } from "./schema";
+import { repliesApi } from "./comments";
 
-export type { ModeratedComment, ModeratedCommentPage };
+export type { ModeratedCommentWithParent as ModeratedComment, ModeratedCommentPageWithParent as ModeratedCommentPage } from "./replies.types";
 
 /** The error codes of reports and the admins' comments page, as the API answers them. */
 export const MODERATION_REFUSALS = {
@@ -27,7 +27,8 @@ export async function reportComment(commentId: string, reason: string): Promise<
  */
 export function listAllComments(cursor: string | undefined, reported: boolean, signal?: AbortSignal) {
   const params = { query: { cursor, reported: reported || undefined } };
-  return request((headers) => api.GET("/api/v1/catalogue/comments", { headers, params, signal }));
+  // TEMPORARY: `api` once the generated types carry the comments' `parent_id`.
+  return request((headers) => repliesApi.GET("/api/v1/catalogue/comments", { headers, params, signal }));
 }
 
 /** Clears a comment's reports: the comment stays. */

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { deleteComment, editComment, type Comment } from "../api/comments";
 import { ApiError } from "../api/errors";
 import { useAuth } from "../auth/useAuth";
@@ -6,7 +6,7 @@ import { formatAge, formatDate } from "../lib/format";
 import { useAction, type Action } from "../lib/useAction";
 import { CommentText, commentRefusal } from "./CommentForm";
 import { CommentReport } from "./CommentReport";
-import { ConfirmDialog } from "./ConfirmDialog";
+import { ConfirmDialog, type ConfirmAnswers } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
 import { LinkedText, type MomentLinks } from "./LinkedText";
 import { SubmitButton } from "./SubmitButton";
@@ -17,12 +17,27 @@ interface CommentChanges {
   onTurnedOff: () => void;
 }
 
+/** "1 reply", "3 replies". */
+export function repliesCount(count: number): string {
+  return count === 1 ? "1 reply" : `${count.toLocaleString("en-US")} replies`;
+}
+
+interface CommentEntryProps extends CommentChanges {
+  comment: Comment;
+  moments: MomentLinks;
+  focused?: boolean;
+  /** Reply, given the button pressed (the focus goes back to it when the reply is cancelled); none: no Reply. */
+  onReply?: (opener: HTMLButtonElement) => void;
+  /** Under the comment, inside its item: its replies and the reply form. */
+  children?: ReactNode;
+}
+
 /**
  * One comment: who wrote it, how long ago (the exact time as its title), the text with its
  * line breaks, links and timestamps (which seek the player); its author may edit it in place
- * or delete it, an admin may delete any.
+ * or delete it, an admin may delete any; a viewer may reply.
  */
-export function CommentEntry({ comment, moments, focused = false, ...changes }: CommentChanges & { comment: Comment; moments: MomentLinks; focused?: boolean }) {
+export function CommentEntry({ comment, moments, focused = false, onReply, children, ...changes }: CommentEntryProps) {
   const { user } = useAuth();
   const entry = useFocusWhen<HTMLLIElement>(focused);
   const [editing, setEditing] = useState(false);
@@ -56,6 +71,11 @@ export function CommentEntry({ comment, moments, focused = false, ...changes }: 
       )}
       {!editing && (
         <div className="button-row">
+          {onReply && (
+            <button type="button" className="button small" aria-label={`Reply to ${comment.mine ? "your" : `${author}’s`} comment`} onClick={(e) => onReply(e.currentTarget)}>
+              Reply
+            </button>
+          )}
           {comment.mine && (
             <button ref={editButton} type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
               Edit
@@ -70,12 +90,23 @@ export function CommentEntry({ comment, moments, focused = false, ...changes }: 
         </div>
       )}
       {!editing && <FormError message={action.error} />}
-      {confirming && (
-        <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive busy={action.running !== null} onConfirm={() => void remove()} onCancel={() => setConfirming(false)}>
-          <p>{comment.mine ? "Your comment" : `${author}’s comment`} will be removed for everyone. This cannot be undone.</p>
-        </ConfirmDialog>
-      )}
+      {confirming && <DeleteCommentDialog comment={comment} busy={action.running !== null} onConfirm={() => void remove()} onCancel={() => setConfirming(false)} />}
+      {children}
     </li>
+  );
+}
+
+/** "Delete this comment?": the comment, and its replies with it, go for everyone. */
+function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: Comment }) {
+  const whose = comment.mine ? "Your comment" : `${comment.author_name ?? "A viewer"}’s comment`;
+  const replies = comment.reply_count > 0 ? ` and its ${repliesCount(comment.reply_count)}` : "";
+  return (
+    <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
+      <p>
+        {whose}
+        {replies} will be removed for everyone. This cannot be undone.
+      </p>
+    </ConfirmDialog>
   );
 }
 

@@ -47,12 +47,20 @@ export function CommentText({ label, value, onChange, autoFocus = false }: { lab
   );
 }
 
+interface CommentFormProps {
+  itemId: string;
+  /** The top-level comment a reply answers: the form is "Add a reply", focused as it opens, with Cancel. */
+  replyTo?: { id: string; onCancel: () => void };
+  onPosted: (comment: Comment) => void;
+  onTurnedOff: () => void;
+}
+
 /**
- * "Add a comment" for the signed-in viewer. An account without a display name is asked for
- * one first ("Name shown with your comments"), saved as the Account page does, then the
- * comment is posted.
+ * "Add a comment" (or "Add a reply") for the signed-in viewer. An account without a display
+ * name is asked for one first ("Name shown with your comments"), saved as the Account page
+ * does, then the comment is posted. A reply's form closes with Cancel or Escape.
  */
-export function CommentForm({ itemId, onPosted, onTurnedOff }: { itemId: string; onPosted: (comment: Comment) => void; onTurnedOff: () => void }) {
+export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentFormProps) {
   const [body, setBody] = useState("");
   const name = useNameStep();
   const { running, error, fail, run } = useAction();
@@ -77,21 +85,40 @@ export function CommentForm({ itemId, onPosted, onTurnedOff }: { itemId: string;
     if (name.needed && name.value.trim() === "") return fail(NAME_NEEDED);
     await run("post", refused, async () => {
       if (name.needed) await name.save();
-      onPosted(await postComment(itemId, body));
+      onPosted(await postComment(itemId, body, replyTo?.id));
       setBody("");
     });
   }
 
+  const label = replyTo ? "Add a reply" : "Add a comment";
+  const cancel = replyTo && running === null ? replyTo.onCancel : undefined;
   return (
-    <form className="form compact comment-form" onSubmit={(e) => void submit(e)} aria-label="Add a comment">
-      <CommentText label="Add a comment" value={body} onChange={setBody} />
+    // Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way.
+    <form className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && cancel?.()} aria-label={label}>
+      <CommentText label={label} value={body} onChange={setBody} autoFocus={replyTo !== undefined} />
       {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
       <FormError message={error} />
       <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
-      <SubmitButton className="button primary" busy={running !== null || waitLeft > 0 || body.trim() === ""}>
-        {running ? "Posting…" : "Post"}
-      </SubmitButton>
+      <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={replyTo?.onCancel} />
     </form>
+  );
+}
+
+/** Post; a reply's has Cancel beside it, as an edit's Save has. */
+function PostButtons({ running, busy, onCancel }: { running: boolean; busy: boolean; onCancel?: () => void }) {
+  const post = (
+    <SubmitButton className="button primary" busy={busy}>
+      {running ? "Posting…" : "Post"}
+    </SubmitButton>
+  );
+  if (!onCancel) return post;
+  return (
+    <div className="button-row">
+      {post}
+      <button type="button" className="button" disabled={running} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
 

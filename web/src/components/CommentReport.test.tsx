@@ -1,8 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
 import { describe, expect, it, vi } from "vitest";
-import type { CommentPage } from "../api/comments";
-import type { Comment } from "../api/schema";
+import type { Comment, CommentPage } from "../api/comments";
 import type { UserView } from "../api/schema";
 import { comment, commentPage, hadSession } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -96,7 +95,7 @@ describe("reporting a comment", () => {
   it("is offered to an admin beside Delete", async () => {
     renderComments(commentPage([beas(false)]), ADMIN);
     const comment = await screen.findByRole("listitem");
-    expect(within(comment).getAllByRole("button").map((b) => b.textContent)).toEqual(["Delete", "Report"]);
+    expect(within(comment).getAllByRole("button").map((b) => b.textContent)).toEqual(["Reply", "Delete", "Report"]);
   });
 
   it.each([

@@ -7,7 +7,7 @@ import type { UserView } from "../api/schema";
 import { formatDate } from "../lib/format";
 import { comment, commentPage, hadSession } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
-import { ADMIN, API, apiError, http, HttpResponse, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { ADMIN, API, apiError, http, HttpResponse, noContent, ok, recordRequests, refreshGives, repliesServed, sentTo, server, VIEWER } from "../test/server";
 import { Comments } from "./Comments";
 
 const COMMENTS = `${API}/catalogue/m-1/comments`;
@@ -307,5 +307,239 @@ describe("a video's comments", () => {
     const post = screen.getByRole("button", { name: "Post" });
     await user.click(post);
     expectHeldWithFocus(await screen.findByRole("button", { name: "Posting…" }));
+  });
+});
+
+const QUESTION = comment({ id: "c-q", body: "At 3:12, what is that?", reply_count: 2 });
+const ANSWER_1 = comment({ id: "r-1", parent_id: "c-q", body: "A heron.", author_name: "Ann", created_at: "2026-02-02T11:00:00Z" });
+const ANSWER_2 = comment({ id: "r-2", parent_id: "c-q", body: "A grey heron, yes.", author_name: "Cal", created_at: "2026-02-02T12:00:00Z" });
+const REPLIES = `${API}/catalogue/comments/c-q/replies`;
+
+/** The question and its two replies (one page), with `others` after it; 3 comments with the replies. */
+function serveQuestion(others: Comment[] = []) {
+  serveComments(commentPage([QUESTION, ...others], { total: 3 + others.length }));
+  server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1, ANSWER_2]) } }));
+}
+
+/** Answers a post with the reply it made, Vic's, the newest. */
+const postedReply = () =>
+  http.post(COMMENTS, async ({ request }) => {
+    const sent = (await request.json()) as { body: string; reply_to: string };
+    return created(comment({ id: "r-new", parent_id: sent.reply_to, body: sent.body, author_name: "Vic", mine: true, created_at: "2026-02-03T10:00:00Z" }));
+  });
+
+/** The comment's item (its replies' items inside it). */
+const entryOf = (text: string) => screen.getByText(text).closest("li")!;
+const repliesIn = (entry: HTMLElement) => [...entry.querySelectorAll(":scope ul li.comment .comment-body")].map((p) => p.textContent);
+
+describe("replies to comments", () => {
+  it("folds a comment's replies under '2 replies', then shows them oldest first in a list nested in its item, and hides them", async () => {
+    serveQuestion();
+    const seen = recordRequests();
+    const { user } = renderComments();
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    const toggle = within(question).getByRole("button", { name: "2 replies" });
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(sentTo(seen, "GET", REPLIES)).toEqual([]);
+
+    await user.click(toggle);
+
+    const list = await within(question).findByRole("list", { name: "Replies to Bea’s comment" });
+    expect(toggle).toHaveAttribute("aria-controls", list.id);
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    expect(toggle).toHaveTextContent("Hide replies");
+    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes."]));
+    expect(within(list).getAllByRole("listitem")[0]).toHaveTextContent("Ann");
+
+    await user.click(toggle);
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(toggle).toHaveTextContent("2 replies");
+    expect(within(question).queryByRole("list")).not.toBeInTheDocument();
+    // Opened again, the replies read are shown as they were.
+    await user.click(toggle);
+    expect(within(question).getByRole("list")).toBeVisible();
+    expect(sentTo(seen, "GET", REPLIES)).toHaveLength(1);
+  });
+
+  it("shows more replies by the cursor, the focus on the first one it brought", async () => {
+    serveComments(commentPage([QUESTION], { total: 3 }));
+    server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1], { next: "cur-r" }), "cur-r": commentPage([ANSWER_2]) } }));
+    const seen = recordRequests();
+    const { user } = renderComments();
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await user.click(await within(question).findByRole("button", { name: "Show more replies" }));
+
+    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes."]));
+    await waitFor(() => expect(entryOf(ANSWER_2.body)).toHaveFocus());
+    expect(within(question).queryByRole("button", { name: "Show more replies" })).not.toBeInTheDocument();
+    expect(sentTo(seen, "GET", REPLIES).map((r) => r.url.searchParams.get("cursor"))).toEqual([null, "cur-r"]);
+  });
+
+  it("opens 'Add a reply' under the comment with Reply, posts it with reply_to at the end of the opened thread, counted, with the focus", async () => {
+    serveQuestion();
+    server.use(postedReply());
+    const seen = recordRequests();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+
+    const form = within(question).getByRole("form", { name: "Add a reply" });
+    const field = within(form).getByRole("textbox", { name: "Add a reply" });
+    await waitFor(() => expect(field).toHaveFocus());
+    // The page's own form keeps its name, alone: the reply's is another.
+    expect(screen.getAllByRole("form", { name: "Add a comment" })).toHaveLength(1);
+    await user.type(field, "Thanks, both!");
+    await user.click(within(form).getByRole("button", { name: "Post" }));
+
+    await screen.findByRole("region", { name: "4 comments" });
+    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes.", "Thanks, both!"]));
+    expect(within(question).getByRole("button", { name: "Hide replies" })).toHaveAttribute("aria-expanded", "true");
+    expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
+    await waitFor(() => expect(entryOf("Thanks, both!")).toHaveFocus());
+    expect(screen.getByText("Your reply is posted.")).toHaveAttribute("role", "status");
+    expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "Thanks, both!", reply_to: "c-q" });
+
+    // Folded again, the count has the new reply.
+    await user.click(within(question).getByRole("button", { name: "Hide replies" }));
+    expect(within(question).getByRole("button", { name: "3 replies" })).toBeInTheDocument();
+  });
+
+  it("posts a comment's first reply without reading its replies, asking first for the name shown as a comment's form does", async () => {
+    serveComments(commentPage([comment({ id: "c-q", body: QUESTION.body })]));
+    server.use(http.patch(`${API}/auth/me`, () => ok(NAMED)), postedReply());
+    const seen = recordRequests();
+    const { user } = renderComments(VIEWER);
+    await screen.findByRole("region", { name: "1 comment" });
+    const question = entryOf(QUESTION.body);
+    expect(within(question).queryByRole("button", { name: /repl/ })).not.toBeInTheDocument();
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    await user.type(within(question).getByRole("textbox", { name: "Add a reply" }), "Me too");
+    await user.type(within(question).getByRole("textbox", { name: "Name shown with your comments" }), "Vic");
+    await user.click(within(question).getByRole("button", { name: "Post" }));
+
+    await screen.findByRole("region", { name: "2 comments" });
+    await waitFor(() => expect(repliesIn(question)).toEqual(["Me too"]));
+    expect(within(question).getByRole("button", { name: "Hide replies" })).toHaveAttribute("aria-expanded", "true");
+    expect(sentTo(seen, "GET", REPLIES)).toEqual([]);
+  });
+
+  it("posts a reply to a reply in the top-level comment's thread", async () => {
+    serveQuestion();
+    server.use(postedReply());
+    const seen = recordRequests();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_1.body);
+
+    await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
+    const field = within(question).getByRole("textbox", { name: "Add a reply" });
+    await waitFor(() => expect(field).toHaveFocus());
+    await user.type(field, "Ann: where?");
+    await user.click(within(question).getByRole("button", { name: "Post" }));
+
+    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes.", "Ann: where?"]));
+    expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "Ann: where?", reply_to: "c-q" });
+  });
+
+  it("moves the focus into the thread's open reply form from a reply's Reply, and gives it back to that Reply on Cancel", async () => {
+    serveQuestion();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_2.body);
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    const field = within(question).getByRole("textbox", { name: "Add a reply" });
+    await user.type(field, "Kept");
+    const replyToCal = within(entryOf(ANSWER_2.body)).getByRole("button", { name: "Reply to Cal’s comment" });
+
+    await user.click(replyToCal);
+    expect(within(question).getAllByRole("form", { name: "Add a reply" })).toHaveLength(1);
+    expect(field).toHaveFocus();
+    expect(field).toHaveValue("Kept");
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    expect(replyToCal).toHaveFocus();
+  });
+
+  it("closes the reply form with Cancel or Escape, the focus back on the Reply pressed, nothing sent", async () => {
+    serveQuestion();
+    const seen = recordRequests();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    const reply = within(question).getByRole("button", { name: "Reply to Bea’s comment" });
+
+    await user.click(reply);
+    await user.type(within(question).getByRole("textbox", { name: "Add a reply" }), "Hm");
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
+    expect(reply).toHaveFocus();
+
+    await user.click(reply);
+    await waitFor(() => expect(within(question).getByRole("textbox", { name: "Add a reply" })).toHaveFocus());
+    await user.keyboard("{Escape}");
+    expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
+    expect(reply).toHaveFocus();
+    expect(seen.filter((r) => r.method === "POST" && r.url.pathname === COMMENTS)).toEqual([]);
+  });
+
+  it("deletes a reply: the thread's count and the heading's drop by one", async () => {
+    const mine = { ...ANSWER_2, mine: true, author_name: "Vic" };
+    serveComments(commentPage([QUESTION], { total: 3 }));
+    server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1, mine]) } }), http.delete(`${API}/catalogue/comments/r-2`, () => noContent()));
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+
+    await user.click(await within(question).findByRole("button", { name: "Delete your comment" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await screen.findByRole("region", { name: "2 comments" });
+    expect(repliesIn(question)).toEqual(["A heron."]);
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("The reply is deleted.");
+    await user.click(within(question).getByRole("button", { name: "Hide replies" }));
+    expect(within(question).getByRole("button", { name: "1 reply" })).toBeInTheDocument();
+  });
+
+  it("deletes a comment with its replies: the heading drops by the comment and its replies", async () => {
+    serveQuestion([comment({ id: "c-2", body: "Second" })]);
+    server.use(http.delete(`${API}/catalogue/comments/c-q`, () => noContent()));
+    const { user } = renderComments(ADMIN);
+    await screen.findByRole("region", { name: "4 comments" });
+    await user.click(within(entryOf(QUESTION.body)).getByRole("button", { name: "2 replies" }));
+    await screen.findByText(ANSWER_1.body);
+
+    await user.click(within(entryOf(QUESTION.body)).getByRole("button", { name: "Delete Bea’s comment" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete this comment?" });
+    expect(dialog).toHaveTextContent("Bea’s comment and its 2 replies will be removed for everyone.");
+    await user.click(within(dialog).getByRole("button", { name: "Delete" }));
+
+    await screen.findByRole("region", { name: "1 comment" });
+    expect(screen.queryByText(ANSWER_1.body)).not.toBeInTheDocument();
+    expect(screen.getByText("Second")).toBeInTheDocument();
+  });
+
+  it("offers no Reply to anonymous viewers, who still read the replies", async () => {
+    serveQuestion();
+    renderComments();
+    await screen.findByRole("region", { name: "3 comments" });
+    expect(within(entryOf(QUESTION.body)).getByRole("button", { name: "2 replies" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /^Reply/ })).not.toBeInTheDocument();
+  });
+
+  it("offers no Reply while comments are off", async () => {
+    serveComments(commentPage([QUESTION], { total: 3, enabled: false }));
+    renderComments(NAMED);
+    await screen.findByText("Comments are turned off for this video.");
+    expect(screen.queryByRole("button", { name: /^Reply/ })).not.toBeInTheDocument();
   });
 });

@@ -6,7 +6,7 @@ import { useAuth } from "../auth/useAuth";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { ActionButton } from "./ActionButton";
-import { CommentEntry } from "./CommentEntry";
+import { CommentThread } from "./CommentThread";
 import { CommentForm, COMMENTS_OFF } from "./CommentForm";
 import { ErrorMessage, FormError } from "./ErrorMessage";
 import { DoneNotice } from "./FocusedMessage";
@@ -34,28 +34,15 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
   const fetchFirst = useCallback((signal: AbortSignal) => listComments(itemId, undefined, signal), [itemId]);
   const { data: thread, error, reload, setData } = useAsync(fetchFirst);
   const more = useAction();
-  // What the last post or deletion did, said: a deleted comment took the focus with it.
-  const [posted, setPosted] = useState<string | null>(null);
-  const [deletedNote, setDeletedNote] = useState<string | null>(null);
+  const { status } = useAuth();
+  const { posted, deletedNote, add, ...changes } = useCommentChanges(setData);
   // The first comment Show more brought: the button may be gone (the last page), so the focus goes there.
   const [firstShown, setFirstShown] = useState<string | null>(null);
 
   if (error) return <ErrorMessage error={error} onRetry={reload} />;
   if (!thread) return null;
 
-  const add = (comment: Comment) => {
-    setData((t) => ({ ...t, comments: [comment, ...t.comments], total: t.total + 1 }));
-    setPosted("Your comment is posted.");
-    setDeletedNote(null);
-  };
-  const changed = (comment: Comment) =>
-    setData((t) => ({ ...t, comments: t.comments.map((c) => (c.id === comment.id ? comment : c)) }));
-  const deleted = (id: string) => {
-    setData((t) => ({ ...t, comments: t.comments.filter((c) => c.id !== id), total: Math.max(0, t.total - 1) }));
-    setDeletedNote("The comment is deleted.");
-    setPosted(null);
-  };
-  const turnedOff = () => setData((t) => ({ ...t, enabled: false }));
+  const canReply = status === "authenticated" && thread.enabled;
   const showMore = (cursor: string) =>
     more.run("more", "Could not load more comments", async () => {
       const page = await listComments(itemId, cursor);
@@ -70,10 +57,10 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
         {posted}
       </p>
       <DoneNotice message={deletedNote} />
-      {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={turnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
+      {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={changes.onTurnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
       <ul className="comment-list">
         {thread.comments.map((comment) => (
-          <CommentEntry key={comment.id} comment={comment} moments={moments} focused={comment.id === firstShown} onChanged={changed} onDeleted={deleted} onTurnedOff={turnedOff} />
+          <CommentThread key={comment.id} itemId={itemId} comment={comment} moments={moments} focused={comment.id === firstShown} canReply={canReply} {...changes} />
         ))}
       </ul>
       {thread.next !== null && (
@@ -84,6 +71,43 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
       <FormError message={more.error} />
     </section>
   );
+}
+
+/**
+ * The page's comments after a post, an edit, a deletion (a comment goes with its replies) or a
+ * reply, their counts with them, and what was done, said: a deleted comment took the focus
+ * with it.
+ */
+function useCommentChanges(setData: (update: (page: CommentPage) => CommentPage) => void) {
+  const [posted, setPosted] = useState<string | null>(null);
+  const [deletedNote, setDeletedNote] = useState<string | null>(null);
+  const said = (post: string | null, deletion: string | null) => {
+    setPosted(post);
+    setDeletedNote(deletion);
+  };
+  return {
+    posted,
+    deletedNote,
+    add: (comment: Comment) => {
+      setData((t) => ({ ...t, comments: [comment, ...t.comments], total: t.total + 1 }));
+      said("Your comment is posted.", null);
+    },
+    onChanged: (comment: Comment) => setData((t) => ({ ...t, comments: t.comments.map((c) => (c.id === comment.id ? comment : c)) })),
+    onDeleted: (id: string) => {
+      setData((t) => {
+        const gone = 1 + (t.comments.find((c) => c.id === id)?.reply_count ?? 0);
+        return { ...t, comments: t.comments.filter((c) => c.id !== id), total: Math.max(0, t.total - gone) };
+      });
+      said(null, "The comment is deleted.");
+    },
+    onReplies: (id: string, change: 1 | -1) => {
+      const counted = (c: Comment) => (c.id === id ? { ...c, reply_count: Math.max(0, c.reply_count + change) } : c);
+      setData((t) => ({ ...t, comments: t.comments.map(counted), total: Math.max(0, t.total + change) }));
+      if (change > 0) said("Your reply is posted.", null);
+      else said(null, "The reply is deleted.");
+    },
+    onTurnedOff: () => setData((t) => ({ ...t, enabled: false })),
+  };
 }
 
 /** The form for a signed-in viewer; "Sign in to comment." (and back here) for anyone else. */

@@ -61,6 +61,14 @@ describe("the admins' comments page", () => {
     expect([...quiet!.querySelectorAll("td")].map((td) => td.dataset.label)).toEqual(["Video", "Author", "Posted", "Comment", "Reports", "Actions"]);
   });
 
+  it("marks a reply in its row", async () => {
+    adminAt("/admin/comments", () => page([moderated({ id: "r-1", parent_id: "c-1", body: "A heron." }), QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const [reply, quiet] = rows();
+    expect(within(reply!).getByRole("cell", { name: /Reply to a comment/ })).toHaveTextContent("Reply to a commentA heron.");
+    expect(quiet).not.toHaveTextContent("Reply to a comment");
+  });
+
   it("shows only the reported ones with Reported only, kept in the address", async () => {
     const { user, seen } = adminAt("/admin/comments", (reported) => (reported === "true" ? page([REPORTED]) : page([REPORTED, QUIET])));
     await waitFor(() => expect(rows()).toHaveLength(2));
@@ -130,6 +138,19 @@ describe("the admins' comments page", () => {
     expect(screen.getByTestId("done-notice")).toHaveTextContent("The comment is deleted.");
     expect(screen.getByTestId("done-notice")).toHaveFocus();
     expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2`)).toHaveLength(1);
+  });
+
+  it("takes a deleted comment's replies out with it", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/c-1`, () => noContent()));
+    const reply = moderated({ id: "r-1", parent_id: "c-1", body: "A heron.", author_name: "Ann" });
+    const { user } = adminAt("/admin/comments", () => page([reply, REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+
+    await user.click(screen.getByRole("button", { name: "Delete Bea’s comment on Sunset" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]).toHaveTextContent("Sam");
   });
 
   it("dismisses a comment's reports: it stays, without them, or leaves the reported ones", async () => {

@@ -135,7 +135,8 @@ function useModeratedComments(reported: boolean) {
 function useModerationActions(setData: (update: (page: ModeratedCommentPage) => ModeratedCommentPage) => void, reported: boolean) {
   const { running, error, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
-  const without = (id: string) => setData((page) => ({ ...page, comments: page.comments.filter((c) => c.id !== id) }));
+  // A comment goes with its replies.
+  const without = (id: string) => setData((page) => ({ ...page, comments: page.comments.filter((c) => c.id !== id && c.parent_id !== id) }));
   const cleared = (id: string) =>
     setData((page) => ({ ...page, comments: page.comments.map((c) => (c.id === id ? { ...c, reports: 0, reasons: [], last_reported_at: null } : c)) }));
 

@@ -16,8 +16,8 @@ export interface CommentRowActions {
 }
 
 /**
- * Every video's comments, a row each: the video (a link to it), who wrote it and when, the text,
- * its reports and their reasons, and what an admin can do about it. `focused` is the first row
+ * Every video's comments, a row each: the video (a link to it), who wrote it and when, the text
+ * (a reply marked so), its reports and their reasons, and what an admin can do about it. `focused` is the first row
  * Show more brought: its button may be gone with the last page.
  */
 export function ModeratedCommentsTable({ comments, focused, actions }: { comments: ModeratedComment[]; focused: string | null; actions: CommentRowActions }) {
@@ -50,6 +50,7 @@ function CommentRow({ comment, focused, actions }: { comment: ModeratedComment; 
         </time>
       </td>
       <td data-label="Comment">
+        {comment.parent_id !== null && <p className="muted small moderated-comment-reply">Reply to a comment</p>}
         <p className="moderated-comment-body" dir="auto">
           <LinkedText text={comment.body} />
         </p>

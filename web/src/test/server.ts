@@ -1,5 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
+import type { CommentPage } from "../api/comments";
 import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
 
 /**
@@ -142,3 +143,13 @@ export function sessionEndingElsewhere(who: () => UserView) {
 /** An item without comments, open to them: the watch page reads its comments wherever it shows. */
 export const noComments = () =>
   http.get(`${API}/catalogue/:id/comments`, () => ok({ comments: [], total: 0, enabled: true, next: null }));
+
+/**
+ * Top-level comments' replies (`GET /comments/{id}/replies`), oldest first: `pages[id][cursor]`,
+ * "" the first page; any other comment is 404 `comment_not_found`, as a reply's id is.
+ */
+export const repliesServed = (pages: Record<string, Record<string, CommentPage>>) =>
+  http.get(`${API}/catalogue/comments/:id/replies`, ({ params, request }) => {
+    const page = pages[String(params.id)]?.[new URL(request.url).searchParams.get("cursor") ?? ""];
+    return page ? ok(page) : apiError(404, "comment_not_found", "no such comment");
+  });

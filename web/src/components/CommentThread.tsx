@@ -1,0 +1,149 @@
+import { useId, useState } from "react";
+import { listReplies, type Comment, type CommentPage } from "../api/comments";
+import { useAction } from "../lib/useAction";
+import { ActionButton } from "./ActionButton";
+import { CommentEntry, repliesCount } from "./CommentEntry";
+import { CommentForm } from "./CommentForm";
+import { FormError } from "./ErrorMessage";
+import type { MomentLinks } from "./LinkedText";
+
+interface CommentThreadProps {
+  itemId: string;
+  comment: Comment;
+  moments: MomentLinks;
+  focused: boolean;
+  /** Whether the viewer may reply: signed in, while comments are on. */
+  canReply: boolean;
+  onChanged: (comment: Comment) => void;
+  onDeleted: (id: string) => void;
+  onTurnedOff: () => void;
+  /** A reply posted (1) or deleted (-1) under the comment: its count and the heading's change. */
+  onReplies: (commentId: string, change: 1 | -1) => void;
+}
+
+/**
+ * A top-level comment and its replies, folded under "3 replies" until asked for, then oldest
+ * first (a conversation reads down) a page at a time, in a list nested in the comment's item.
+ * Reply, on the comment or on any of its replies, opens the thread's "Add a reply" form; a
+ * reply posted goes at the end of the thread, opened, and takes the focus.
+ */
+export function CommentThread({ itemId, comment, moments, focused, canReply, onReplies, ...changes }: CommentThreadProps) {
+  const listId = useId();
+  const replies = useReplies(comment.id, comment.reply_count);
+  const form = useReplyForm();
+  const reply = canReply ? form.open : undefined;
+
+  const posted = (made: Comment) => {
+    form.close();
+    void replies.add(made);
+    onReplies(comment.id, 1);
+  };
+  const deleted = (id: string) => {
+    replies.remove(id);
+    onReplies(comment.id, -1);
+  };
+
+  return (
+    <CommentEntry comment={comment} moments={moments} focused={focused} onReply={reply} {...changes}>
+      {comment.reply_count > 0 && (
+        <button type="button" className="link-button small" aria-expanded={replies.open} aria-controls={listId} onClick={replies.toggle}>
+          {replies.open ? "Hide replies" : repliesCount(comment.reply_count)}
+        </button>
+      )}
+      <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={`Replies to ${comment.author_name ?? "a viewer"}’s comment`}>
+        {replies.shown.map((r) => (
+          <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} onReply={reply} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff} />
+        ))}
+      </ul>
+      {replies.open && replies.next !== null && (
+        <ActionButton busy={replies.loading} onClick={() => void replies.showMore()}>
+          {replies.loading ? "Loading…" : "Show more replies"}
+        </ActionButton>
+      )}
+      <FormError message={replies.error} />
+      {canReply && form.opened && (
+        <div id={form.boxId}>
+          <CommentForm itemId={itemId} replyTo={{ id: comment.id, onCancel: form.cancel }} onPosted={posted} onTurnedOff={changes.onTurnedOff} />
+        </div>
+      )}
+    </CommentEntry>
+  );
+}
+
+interface RepliesShown {
+  replies: Comment[];
+  next: string | null;
+}
+
+/** Oldest first, as the server pages them; a reply just posted is the newest. */
+function oldestFirst(a: Comment, b: Comment): number {
+  return Date.parse(a.created_at) - Date.parse(b.created_at) || a.id.localeCompare(b.id);
+}
+
+/** The replies shown and `more` (a page read, or a reply posted), each once, oldest first. */
+function withReplies(shown: RepliesShown | null, more: Comment[], next: string | null = shown?.next ?? null): RepliesShown {
+  const byId = new Map([...(shown?.replies ?? []), ...more].map((r) => [r.id, r]));
+  return { replies: [...byId.values()].sort(oldestFirst), next };
+}
+
+/**
+ * A thread's replies: none read until first opened, then a page at a time (Show more replies,
+ * whose first reply takes the focus: the button may be gone); they stay read while folded.
+ */
+function useReplies(commentId: string, count: number) {
+  const [open, setOpen] = useState(false);
+  const [shown, setShown] = useState<RepliesShown | null>(null);
+  const [focused, setFocused] = useState<string | null>(null);
+  const { running, error, run } = useAction();
+
+  const read = (cursor?: string) =>
+    run("replies", "Could not load the replies", async () => {
+      const page: CommentPage = await listReplies(commentId, cursor);
+      setShown((s) => withReplies(s, page.comments, page.next));
+      if (cursor) setFocused(page.comments[0]?.id ?? null);
+    });
+  return {
+    open,
+    shown: shown?.replies ?? [],
+    next: shown?.next ?? null,
+    focused,
+    loading: running !== null,
+    error,
+    toggle: () => {
+      if (!open && shown === null) void read();
+      setOpen(!open);
+    },
+    showMore: () => read(shown?.next ?? undefined),
+    add: async (reply: Comment) => {
+      setOpen(true);
+      // The thread's first page, unless the reply is its first.
+      if (shown === null && count > 0) await read();
+      setShown((s) => withReplies(s, [reply]));
+      setFocused(reply.id);
+    },
+    remove: (id: string) => setShown((s) => s && { ...s, replies: s.replies.filter((r) => r.id !== id) }),
+    changed: (reply: Comment) => setShown((s) => s && { ...s, replies: s.replies.map((r) => (r.id === reply.id ? reply : r)) }),
+  };
+}
+
+/**
+ * The thread's reply form: open, or not. Reply moves the focus into it (again, when it is
+ * open already); Cancel and Escape give it back to the Reply pressed.
+ */
+function useReplyForm() {
+  const boxId = useId();
+  const [opener, setOpener] = useState<HTMLButtonElement | null>(null);
+  return {
+    opened: opener !== null,
+    boxId,
+    open: (button: HTMLButtonElement) => {
+      if (opener) document.getElementById(boxId)?.querySelector("textarea")?.focus();
+      setOpener(button);
+    },
+    cancel: () => {
+      opener?.focus();
+      setOpener(null);
+    },
+    close: () => setOpener(null),
+  };
+}
