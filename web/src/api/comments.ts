@@ -1,12 +1,7 @@
-import type { Client } from "openapi-fetch";
 import { api, request, requestChange } from "./client";
-import type { RepliesPaths } from "./replies.types";
-import type { CatalogueItem } from "./schema";
+import type { CatalogueItem, Comment, CommentPage } from "./schema";
 
-export type { CommentWithReplies as Comment, CommentPageWithReplies as CommentPage } from "./replies.types";
-
-/** The app's one client, typed with the routes replies change until they are generated. */
-export const repliesApi = api as unknown as Client<RepliesPaths>; // TEMPORARY
+export type { Comment, CommentPage };
 
 /**
  * A page of the item's top-level comments, newest first, from `cursor` (the previous page's
@@ -15,13 +10,13 @@ export const repliesApi = api as unknown as Client<RepliesPaths>; // TEMPORARY
  */
 export function listComments(itemId: string, cursor?: string, signal?: AbortSignal) {
   const params = { path: { item_id: itemId }, query: { cursor } };
-  return request((headers) => repliesApi.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
+  return request((headers) => api.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
 }
 
 /** A page of a top-level comment's replies, oldest first (a conversation reads down), from `cursor`. */
 export function listReplies(commentId: string, cursor?: string, signal?: AbortSignal) {
   const params = { path: { comment_id: commentId }, query: { cursor } };
-  return request((headers) => repliesApi.GET("/api/v1/catalogue/comments/{comment_id}/replies", { headers, params, signal }), "optional");
+  return request((headers) => api.GET("/api/v1/catalogue/comments/{comment_id}/replies", { headers, params, signal }), "optional");
 }
 
 /**
@@ -31,7 +26,7 @@ export function listReplies(commentId: string, cursor?: string, signal?: AbortSi
 export function postComment(itemId: string, body: string, replyTo?: string) {
   const params = { path: { item_id: itemId } };
   return requestChange(replyTo ? "posting a reply" : "posting a comment", (headers) =>
-    repliesApi.POST("/api/v1/catalogue/{item_id}/comments", { headers, params, body: { body, reply_to: replyTo } }),
+    api.POST("/api/v1/catalogue/{item_id}/comments", { headers, params, body: { body, reply_to: replyTo } }),
   );
 }
 
@@ -39,7 +34,7 @@ export function postComment(itemId: string, body: string, replyTo?: string) {
 export function editComment(commentId: string, body: string) {
   const params = { path: { comment_id: commentId } };
   return requestChange("editing a comment", (headers) =>
-    repliesApi.PATCH("/api/v1/catalogue/comments/{comment_id}", { headers, params, body: { body } }),
+    api.PATCH("/api/v1/catalogue/comments/{comment_id}", { headers, params, body: { body } }),
   );
 }
 

@@ -1,7 +1,7 @@
 import { api, request, requestChange } from "./client";
-import { repliesApi } from "./comments";
+import type { ModeratedComment, ModeratedCommentPage } from "./schema";
 
-export type { ModeratedCommentWithParent as ModeratedComment, ModeratedCommentPageWithParent as ModeratedCommentPage } from "./replies.types";
+export type { ModeratedComment, ModeratedCommentPage };
 
 /** The error codes of reports and the admins' comments page, as the API answers them. */
 export const MODERATION_REFUSALS = {
@@ -27,8 +27,7 @@ export async function reportComment(commentId: string, reason: string): Promise<
  */
 export function listAllComments(cursor: string | undefined, reported: boolean, signal?: AbortSignal) {
   const params = { query: { cursor, reported: reported || undefined } };
-  // TEMPORARY: `api` once the generated types carry the comments' `parent_id`.
-  return request((headers) => repliesApi.GET("/api/v1/catalogue/comments", { headers, params, signal }));
+  return request((headers) => api.GET("/api/v1/catalogue/comments", { headers, params, signal }));
 }
 
 /** Clears a comment's reports: the comment stays. */
