@@ -4,9 +4,11 @@ The admin uploads a 6-second clip. A viewer with no display name opens it: the c
 asks for the name shown with comments before the first post, saves it and posts; the
 comment is at the top with that name, and its timestamp ("at 0:03") is a link that seeks
 the player there. After a reload it is still there (stored, not only drawn). The viewer
-edits it ("(edited)"). A second viewer reports it ("Why? (optional)": spam); the admin, in
-another browser context, finds it on the Comments page among the reported ones, with the
-reason, and deletes it there; the viewer's page, reloaded, has no comments again. The
+edits it ("(edited)"). A second viewer reports it ("Why? (optional)": spam) and replies to
+it (naming themselves first); the first viewer, reloading, finds "2 comments" and the reply
+folded under "1 reply". The admin, in another browser context, finds the comment on the
+Comments page among the reported ones, with the reason, and deletes it there; the viewer's
+page, reloaded, has no comments again (the reply went with it). The
 console stays clean: no request is refused, and nothing breaks the app's CSP.
 """
 
@@ -70,6 +72,29 @@ async def report_first_comment(page: Page, base: str, item_id: str) -> None:
     assert await page.get_by_role("button", name="Reported").is_disabled()
 
 
+async def reply_as_a_new_name(page: Page) -> None:
+    """Reply to the first comment from an account without a display name (the name step)."""
+    await page.get_by_role("button", name="Reply to Ada L.\u2019s comment").click()
+    form = page.get_by_role("form", name="Add a reply")
+    await form.get_by_label("Add a reply").fill("The blue at the end, yes")
+    await form.get_by_role("button", name="Post").click()
+    name = form.get_by_label("Name shown with your comments")
+    await name.wait_for()
+    await name.fill("Bea")
+    await form.get_by_role("button", name="Post").click()
+    await page.get_by_text("Your reply is posted.").wait_for()
+
+
+async def replies_shown(page: Page) -> None:
+    """The first comment's replies, unfolded: Bea's, nested under Ada L.'s comment."""
+    await page.get_by_role("heading", name="2 comments").wait_for()
+    await page.get_by_role("button", name="1 reply").click()
+    replies = page.get_by_role("list", name="Replies to Ada L.\u2019s comment")
+    reply = replies.locator("li.comment")
+    await reply.get_by_text("The blue at the end, yes").wait_for()
+    assert await reply.locator(".comment-author").inner_text() == "Bea"
+
+
 async def delete_reported(page: Page, base: str) -> None:
     """On the admins' Comments page, reported only: the one reported, with its reason; delete it."""
     await page.goto(f"{base}/admin/comments")
@@ -129,7 +154,10 @@ async def test_a_viewer_comments_and_an_admin_deletes_it(dev_server: DevServer) 
         reporter_context, reporter = await new_page(browser, log)
         await sign_in(reporter, base, REPORTER_EMAIL, VIEWER_PASSWORD)
         await report_first_comment(reporter, base, item_id)
-        await delete_reported(admin, base)
+        await reply_as_a_new_name(reporter)
+        await watch_page_ready(viewer, base, item_id)
+        await replies_shown(viewer)
+        await delete_reported(admin, base)  # its reply goes with it
 
         await watch_page_ready(viewer, base, item_id)
         await no_comments(viewer)
