@@ -18,6 +18,11 @@ interface CommentChanges {
 }
 
 /** "1 reply", "3 replies". */
+/** " and its 2 replies" after the comment a deletion removes (nothing without replies). */
+export function andItsReplies(count: number): string {
+  return count > 0 ? ` and its ${repliesCount(count)}` : "";
+}
+
 export function repliesCount(count: number): string {
   return count === 1 ? "1 reply" : `${count.toLocaleString("en-US")} replies`;
 }
@@ -99,12 +104,11 @@ export function CommentEntry({ comment, moments, focused = false, onReply, child
 /** "Delete this comment?": the comment, and its replies with it, go for everyone. */
 function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: Comment }) {
   const whose = comment.mine ? "Your comment" : `${comment.author_name ?? "A viewer"}’s comment`;
-  const replies = comment.reply_count > 0 ? ` and its ${repliesCount(comment.reply_count)}` : "";
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
       <p>
         {whose}
-        {replies} will be removed for everyone. This cannot be undone.
+        {andItsReplies(comment.reply_count)} will be removed for everyone. This cannot be undone.
       </p>
     </ConfirmDialog>
   );

@@ -487,7 +487,7 @@ describe("replies to comments", () => {
     await waitFor(() => expect(within(question).getByRole("textbox", { name: "Add a reply" })).toHaveFocus());
     await user.keyboard("{Escape}");
     expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
-    expect(reply).toHaveFocus();
+    await waitFor(() => expect(reply).toHaveFocus());
     expect(seen.filter((r) => r.method === "POST" && r.url.pathname === COMMENTS)).toEqual([]);
   });
 

@@ -82,11 +82,11 @@ describe("SubmitButton", () => {
     button.focus();
     await user.keyboard(" ");
     await waitFor(() => expect(button).toHaveAttribute("aria-disabled", "true"));
-    expect(button).toHaveFocus();
+    await waitFor(() => expect(button).toHaveFocus());
     refuse();
 
     expect(await screen.findByRole("alert")).toHaveTextContent("Not now");
-    expect(button).toHaveFocus();
+    await waitFor(() => expect(button).toHaveFocus());
     expect(sentTo(seen, "POST", `${API}/catalogue/me/playlists`)).toHaveLength(1);
     // Once the request is over, the form is sent again.
     await user.click(button);

@@ -69,7 +69,7 @@ describe("the focus on a new page", () => {
     const search = await screen.findByRole("searchbox", { name: "Search" });
     await user.type(search, "boats{Enter}");
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/?q=boats"));
-    expect(search).toHaveFocus();
+    await waitFor(() => expect(search).toHaveFocus());
   });
 
   it("waits on the page for a heading that shows once loaded (a video card opened)", async () => {

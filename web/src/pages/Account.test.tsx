@@ -92,13 +92,13 @@ describe("AccountPage", () => {
     await user.type(password, "a wrong guess");
     await user.click(within(form).getByRole("button", { name: "Change email" }));
     await waitFor(() => expect(password).toHaveAccessibleDescription("The password is not correct."));
-    expect(password).toHaveFocus();
+    await waitFor(() => expect(password).toHaveFocus());
 
     await user.clear(password);
     await user.type(password, "my secret words");
     await user.click(within(form).getByRole("button", { name: "Change email" }));
     await waitFor(() => expect(email).toHaveAccessibleDescription("Another account has this email."));
-    expect(email).toHaveFocus();
+    await waitFor(() => expect(email).toHaveFocus());
     expect(password).not.toHaveAccessibleDescription();
     // Nothing changed: the summary still shows the email the account has.
     expect(screen.getByTestId("account-email")).toHaveTextContent(VIEWER.email);
@@ -146,7 +146,7 @@ describe("AccountPage", () => {
 
     const field = screen.getByLabelText("Current password");
     await waitFor(() => expect(field).toHaveAccessibleDescription("The current password is not correct."));
-    expect(field).toHaveFocus();
+    await waitFor(() => expect(field).toHaveFocus());
     // The focus had nowhere to move, so nothing said the error: an alert does.
     const said = () => screen.queryAllByRole("alert").map((alert) => alert.textContent).filter(Boolean);
     expect(said()).toEqual(["The current password is not correct."]);
@@ -193,7 +193,7 @@ describe("AccountPage", () => {
     await waitFor(() =>
       expect(field).toHaveAccessibleDescription(/This password is too easy to guess\. This is a top-10 common password\.$/),
     );
-    expect(field).toHaveFocus();
+    await waitFor(() => expect(field).toHaveFocus());
     expect(screen.getByLabelText("Current password")).not.toHaveAccessibleDescription(/too easy/);
   });
 });

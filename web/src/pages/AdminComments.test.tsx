@@ -102,7 +102,7 @@ describe("the admins' comments page", () => {
     await user.click(screen.getByRole("button", { name: "Show more" }));
 
     await waitFor(() => expect(rows()).toHaveLength(2));
-    expect(rows()[1]).toHaveFocus();
+    await waitFor(() => expect(rows()[1]).toHaveFocus()); // an effect focuses it after the render
     expect(screen.queryByRole("button", { name: "Show more" })).not.toBeInTheDocument();
     expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("cursor"))).toEqual([null, "cur-2"]);
   });
@@ -136,18 +136,20 @@ describe("the admins' comments page", () => {
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(screen.queryByText("Sam")).not.toBeInTheDocument();
     expect(screen.getByTestId("done-notice")).toHaveTextContent("The comment is deleted.");
-    expect(screen.getByTestId("done-notice")).toHaveFocus();
+    await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
     expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2`)).toHaveLength(1);
   });
 
   it("takes a deleted comment's replies out with it", async () => {
     server.use(http.delete(`${API}/catalogue/comments/c-1`, () => noContent()));
     const reply = moderated({ id: "r-1", parent_id: "c-1", body: "A heron.", author_name: "Ann" });
-    const { user } = adminAt("/admin/comments", () => page([reply, REPORTED, QUIET]));
+    const { user } = adminAt("/admin/comments", () => page([reply, REPORTED, { ...QUIET, reply_count: 1 }]));
     await waitFor(() => expect(rows()).toHaveLength(3));
 
     await user.click(screen.getByRole("button", { name: "Delete Bea’s comment on Sunset" }));
-    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+    const dialog = screen.getByRole("alertdialog");
+    expect(dialog).toHaveTextContent("Bea’s comment on Sunset and its 1 reply will be removed for everyone.");
+    await user.click(within(dialog).getByRole("button", { name: "Delete" }));
 
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(rows()[0]).toHaveTextContent("Sam");

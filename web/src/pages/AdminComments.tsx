@@ -2,7 +2,7 @@ import { startTransition, useCallback, useId, useOptimistic, useState } from "re
 import { ApiError, errorMessage } from "../api/errors";
 import { dismissReports, listAllComments, MODERATION_REFUSALS, type ModeratedComment, type ModeratedCommentPage } from "../api/moderation";
 import { ActionButton } from "../components/ActionButton";
-import { deleteGone } from "../components/CommentEntry";
+import { andItsReplies, deleteGone } from "../components/CommentEntry";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -63,12 +63,13 @@ export function AdminCommentsPage() {
   );
 }
 
-/** Asks before deleting a comment: it cannot be undone. */
+/** Asks before deleting a comment (its replies go with it): it cannot be undone. */
 function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: ModeratedComment }) {
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
       <p>
-        {comment.author_name ?? "A viewer"}’s comment on {comment.item_title} will be removed for everyone. This cannot be undone.
+        {comment.author_name ?? "A viewer"}’s comment on {comment.item_title}
+        {andItsReplies(comment.reply_count)} will be removed for everyone. This cannot be undone.
       </p>
     </ConfirmDialog>
   );

@@ -353,7 +353,7 @@ describe("AdminLibraryPage", () => {
     await user.click(await screen.findByRole("button", { name: "Edit Final" }));
     const title = screen.getByLabelText("Title");
     // Edit is gone with the form open: the focus is in the form, not on the page's body.
-    expect(title).toHaveFocus();
+    await waitFor(() => expect(title).toHaveFocus());
     await user.clear(title);
     await user.type(title, "Final cut");
     await user.clear(screen.getByLabelText("Tags"));
@@ -370,7 +370,7 @@ describe("AdminLibraryPage", () => {
     await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
     await user.click(screen.getByRole("button", { name: "Edit Final cut" }));
     await user.click(screen.getByRole("button", { name: "Cancel" }));
-    expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
   });
 
   it("keeps the row named, and its headings in order, while it is edited", async () => {
@@ -461,7 +461,7 @@ describe("AdminLibraryPage", () => {
 
     await user.click(await screen.findByRole("button", { name: "Delete Final" }));
     let dialog = screen.getByRole("alertdialog", { name: "Delete this video?" });
-    expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
+    await waitFor(() => expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus());
 
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();

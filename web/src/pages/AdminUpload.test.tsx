@@ -488,7 +488,7 @@ describe("AdminUploadPage", () => {
       expect(await screen.findByTestId("upload-not-cancelled")).toHaveTextContent(
         "Not cancelled yet: the server is still receiving the last part. The upload is paused, its bytes kept on the server: press Cancel again in a minute, or Resume.",
       );
-      expect(screen.getByTestId("upload-not-cancelled")).toHaveFocus();
+      await waitFor(() => expect(screen.getByTestId("upload-not-cancelled")).toHaveFocus());
       // Its bar is where the transfer stopped, not a red "failed" one.
       const bar = screen.getByTestId("upload-progress");
       expect(bar).not.toHaveClass("failed");
@@ -937,7 +937,7 @@ describe("AdminUploadPage", () => {
     const error = await screen.findByTestId("upload-error");
     expect(error).toHaveTextContent("the server could not be reached");
     expect(error).toHaveTextContent("The bytes received so far are kept: press Upload with the same file to resume");
-    expect(error).toHaveFocus();
+    await waitFor(() => expect(error).toHaveFocus());
     expect(scrolled).toHaveBeenCalledTimes(1);
     expect(scrolled.mock.contexts[0]).toBe(error);
   });

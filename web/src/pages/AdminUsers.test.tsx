@@ -285,7 +285,7 @@ describe("AdminUsersPage", () => {
     await user.click(await screen.findByRole("button", { name: "Change the email of bob@exmaple.com" }));
     let dialog = screen.getByRole("dialog", { name: "Change the email of bob@exmaple.com" });
     const field = within(dialog).getByLabelText("New email");
-    expect(field).toHaveFocus();
+    await waitFor(() => expect(field).toHaveFocus());
     expect(field).toHaveValue("bob@exmaple.com");
     await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
@@ -298,7 +298,7 @@ describe("AdminUsersPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Change email" }));
     const email = within(dialog).getByLabelText("New email");
     await waitFor(() => expect(email).toHaveAccessibleDescription("Another account has this email."));
-    expect(email).toHaveFocus();
+    await waitFor(() => expect(email).toHaveFocus());
 
     await user.clear(email);
     await user.type(email, " Bob@Example.com ");

@@ -76,7 +76,7 @@ describe("HistoryPage", () => {
     await waitFor(() => expect(screen.getAllByTestId("history-entry")).toHaveLength(1));
     // Its row went with the pressed Remove: the focus is on what happened, not on the page's body.
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Removed “Newest” from your history.");
-    expect(screen.getByTestId("done-notice")).toHaveFocus();
+    await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history/b`)[0]?.headers.get("Authorization")).toBe(
       "Bearer tok",
     );
@@ -125,7 +125,7 @@ describe("HistoryPage", () => {
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("Nothing watched yet");
     expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history`)).toHaveLength(1);
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Your history is cleared.");
-    expect(screen.getByTestId("done-notice")).toHaveFocus();
+    await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
   });
 });
 

@@ -130,7 +130,7 @@ describe("LibraryCaptions", () => {
 
     await waitFor(() => expect(file).toHaveAttribute("aria-invalid", "true"));
     expect(file).toHaveAccessibleDescription(/Line 3: a cue timing must look like/);
-    expect(file).toHaveFocus();
+    await waitFor(() => expect(file).toHaveFocus());
     expect(language).not.toHaveAttribute("aria-invalid");
     expect(sentTo(seen, "PUT", `${CAPTIONS}/en`)[0]?.headers.get("Content-Type")).toBe("text/vtt");
     expect(rows(section)).toEqual([]);

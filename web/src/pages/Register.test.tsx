@@ -128,7 +128,7 @@ describe("RegisterPage", () => {
     // Tied to the field (it was a separate alert, the field invalid with nothing describing it).
     await waitFor(() => expect(email).toHaveAccessibleDescription(/^An account with this email already exists/));
     expect(email).toHaveAttribute("aria-invalid", "true");
-    expect(email).toHaveFocus();
+    await waitFor(() => expect(email).toHaveFocus());
     expect(screen.queryByTestId("register-error")).not.toBeInTheDocument();
     server.use(http.post(REGISTER, () => apiError(403, "registration_disabled", "closed")));
     await user.click(screen.getByRole("button", { name: "Create account" }));
@@ -187,7 +187,7 @@ describe("RegisterPage", () => {
 
     const field = screen.getByLabelText("Password");
     await waitFor(() => expect(field).toHaveAccessibleDescription(/top-10 common password\.$/));
-    expect(field).toHaveFocus();
+    await waitFor(() => expect(field).toHaveFocus());
     const said = screen.queryAllByRole("alert").map((alert) => alert.textContent).filter(Boolean);
     expect(said).toEqual(["This password is too easy to guess. This is a top-10 common password."]);
   });

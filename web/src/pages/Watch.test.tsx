@@ -1353,7 +1353,7 @@ describe("WatchPage", () => {
       await user.keyboard("{Enter}");
       const dialog = await screen.findByRole("dialog", { name: "Save to playlist" });
       const box = await within(dialog).findByRole("checkbox", { name: "Favourites" });
-      expect(within(dialog).getByRole("button", { name: "Done" })).toHaveFocus();
+      await waitFor(() => expect(within(dialog).getByRole("button", { name: "Done" })).toHaveFocus());
       while (document.activeElement !== box) await user.tab({ shift: true });
       await user.keyboard(" ");
       await vi.waitFor(() => expect(box).toBeChecked());
@@ -1364,7 +1364,7 @@ describe("WatchPage", () => {
       expect(box).toBeChecked();
       answer();
       await vi.waitFor(() => expect(box).not.toHaveAttribute("aria-disabled"));
-      expect(box).toHaveFocus();
+      await waitFor(() => expect(box).toHaveFocus());
       await user.keyboard("mc{ArrowRight}k");
       expect([play.mock.calls.length, video.muted, playback.time]).toEqual([0, false, 30]);
 
