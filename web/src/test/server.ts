@@ -1,5 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
+import type { LikedPage, Liking } from "../api/likes";
 import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
 
 /**
@@ -142,3 +143,25 @@ export function sessionEndingElsewhere(who: () => UserView) {
 /** An item without comments, open to them: the watch page reads its comments wherever it shows. */
 export const noComments = () =>
   http.get(`${API}/catalogue/:id/comments`, () => ok({ comments: [], total: 0, enabled: true, next: null }));
+
+/**
+ * The likes of items as the server keeps them: Like (PUT) and its undoing (DELETE) answer
+ * the item's count after the change, counting one like per viewer however often it is sent.
+ */
+export function likesKept(counts: Record<string, number> = {}, likedByViewer: string[] = []) {
+  const liked = new Set(likedByViewer);
+  const answer = (id: string, like: boolean): Liking => {
+    if (like !== liked.has(id)) counts[id] = (counts[id] ?? 0) + (like ? 1 : -1);
+    if (like) liked.add(id);
+    else liked.delete(id);
+    return { liked: like, like_count: counts[id] ?? 0 };
+  };
+  return [
+    http.put<{ id: string }>(`${API}/catalogue/:id/like`, ({ params }) => ok(answer(params.id, true))),
+    http.delete<{ id: string }>(`${API}/catalogue/:id/like`, ({ params }) => ok(answer(params.id, false))),
+  ];
+}
+
+/** The viewer's liked videos: `page(n)` answers `?page=n` (the first page without one). */
+export const likedVideos = (page: (n: number) => LikedPage) =>
+  http.get(`${API}/catalogue/me/likes`, ({ request }) => ok(page(Number(new URL(request.url).searchParams.get("page") ?? 1))));
