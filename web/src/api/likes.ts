@@ -1,7 +1,7 @@
 import type { Client } from "openapi-fetch";
 import { api as appApi, request, requestChange } from "./client";
 import type { CatalogueItem } from "./schema";
-import type { LikesPaths, Liking, ViewedLike } from "./likes.types";
+import type { LikedPage, LikesPaths, Liking, ViewedLike } from "./likes.types";
 
 export type { LikedItem, LikedPage, Liking, ViewedLike } from "./likes.types";
 
@@ -25,7 +25,10 @@ export function unlikeItem(itemId: string): Promise<Liking> {
 }
 
 /** The viewer's liked videos, most recently liked first; those they can no longer watch left out. */
-export function listLikedItems(query: { page?: number; page_size?: number } = {}, signal?: AbortSignal) {
+export function listLikedItems(
+  query: { page?: number; page_size?: number } = {},
+  signal?: AbortSignal,
+): Promise<LikedPage> {
   return request((headers) => api.GET("/api/v1/catalogue/me/likes", { headers, params: { query }, signal }));
 }
 

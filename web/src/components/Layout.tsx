@@ -59,6 +59,9 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
           <NavLink to="/history" className={navClass}>
             History
           </NavLink>
+          <NavLink to="/liked" className={navClass}>
+            Liked videos
+          </NavLink>
           <NavLink to="/account" className={(state) => `${navClass(state)} nav-account`} title={user.email}>
             {user.display_name || "Account"}
           </NavLink>
