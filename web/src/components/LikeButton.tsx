@@ -24,12 +24,17 @@ function ThumbsUpIcon({ filled = false }: { filled?: boolean }) {
   );
 }
 
-/** The count beside Like: a short number to the eye ("· 12"), "12 likes" to a screen reader. */
-function LikeCount({ id, count }: { id?: string; count: number }) {
+/**
+ * The count beside Like, outside its name (axe: a control's visible text is in its name): a
+ * short number to the eye, "12 likes" to a screen reader (`id`: the control's description).
+ */
+function LikeCount({ id, count }: { id: string; count: number }) {
   return (
-    <span id={id} className="like-count">
-      <span aria-hidden="true">· {new Intl.NumberFormat(undefined, { notation: "compact" }).format(count)}</span>
-      <span className="visually-hidden">{formatLikes(count)}</span>
+    <span className="like-count">
+      <span aria-hidden="true">{new Intl.NumberFormat(undefined, { notation: "compact" }).format(count)}</span>
+      <span id={id} className="visually-hidden">
+        {formatLikes(count)}
+      </span>
     </span>
   );
 }
@@ -47,17 +52,13 @@ export function LikeButton({ item }: { item: CatalogueItem }) {
   if (status === "loading") return null;
   const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}` };
   return (
-    <Link
-      to="/signin"
-      state={state}
-      className="button like-button"
-      aria-label="Sign in to like this video."
-      aria-describedby={countId}
-    >
-      <ThumbsUpIcon />
-      Sign in to like this video.
+    <span className="like">
+      <Link to="/signin" state={state} className="button like-button" aria-describedby={countId}>
+        <ThumbsUpIcon />
+        Sign in to like this video.
+      </Link>
       <LikeCount id={countId} count={likingOf(item).like_count} />
-    </Link>
+    </span>
   );
 }
 
@@ -83,19 +84,20 @@ function LikeToggle({ item }: { item: CatalogueItem }) {
 
   return (
     <>
-      <ActionButton
-        className={`button like-button${liked ? " liked" : ""}`}
-        label="Like"
-        busy={running !== null}
-        toggle
-        pressed={liked}
-        describedBy={countId}
-        onClick={toggle}
-      >
-        <ThumbsUpIcon filled={liked} />
-        Like
+      <span className="like">
+        <ActionButton
+          className={`button like-button${liked ? " liked" : ""}`}
+          busy={running !== null}
+          toggle
+          pressed={liked}
+          describedBy={countId}
+          onClick={toggle}
+        >
+          <ThumbsUpIcon filled={liked} />
+          Like
+        </ActionButton>
         <LikeCount id={countId} count={liking.like_count} />
-      </ActionButton>
+      </span>
       <FormError message={error} testId="like-error" />
     </>
   );

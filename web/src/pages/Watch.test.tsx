@@ -1265,7 +1265,7 @@ describe("WatchPage", () => {
   });
 
   describe("like", () => {
-    it("puts Like first among the video's actions, with its count, and likes it", async () => {
+    it("puts Like first among the video's actions, with its count, and Space likes it", async () => {
       serveItem(likedItem({ liked: false, like_count: 4 }, { id: "m-1" }));
       hadSession();
       server.use(...likesKept({ "m-1": 4 }), refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(VIEWER)));
@@ -1273,9 +1273,11 @@ describe("WatchPage", () => {
       renderWatch("m-1");
 
       const like = await screen.findByRole("button", { name: "Like" });
-      expect(like.closest(".watch-actions")?.firstElementChild).toBe(like);
+      expect(like.closest(".watch-actions")?.firstElementChild).toContainElement(like);
       expect(like).toHaveAccessibleDescription("4 likes");
-      await user.click(like);
+      // Space is the button's own (it presses it), not the player's play/pause.
+      like.focus();
+      await user.keyboard(" ");
       await vi.waitFor(() => expect(like).toHaveAccessibleDescription("5 likes"));
       expect(like).toHaveAttribute("aria-pressed", "true");
       expect(like).toHaveFocus();
