@@ -62,6 +62,7 @@ export function LikeButton({ item }: { item: CatalogueItem }) {
   );
 }
 
+/** A signed-in viewer's Like: the toggle, its count, and why its last press was refused. */
 function LikeToggle({ item }: { item: CatalogueItem }) {
   const countId = useId();
   const [liking, setLiking] = useState<ViewedLike>(() => likingOf(item));
