@@ -88,7 +88,7 @@ describe("Liked videos", () => {
     const user = setupUser();
     renderApp("/liked");
 
-    const remove = await screen.findByRole("button", { name: "Remove Newest from Liked videos" });
+    const remove = await screen.findByRole("button", { name: "Remove from Liked videos: Newest" });
     expect(remove).toHaveTextContent("Remove from Liked videos");
     remove.focus();
     await user.keyboard("{Enter}");
@@ -111,10 +111,10 @@ describe("Liked videos", () => {
     const user = setupUser();
     renderApp("/liked");
 
-    const remove = await screen.findByRole("button", { name: "Remove Newest from Liked videos" });
+    const remove = await screen.findByRole("button", { name: "Remove from Liked videos: Newest" });
     await user.click(remove);
     expectHeldWithFocus(remove);
-    expect(screen.getByRole("button", { name: "Remove Older from Liked videos" })).toHaveAttribute("aria-disabled", "true");
+    expect(screen.getByRole("button", { name: "Remove from Liked videos: Older" })).toHaveAttribute("aria-disabled", "true");
     release();
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not remove “Newest” from your Liked videos: Try later");
     expect(titles()).toEqual(["Newest", "Older"]);
@@ -181,7 +181,7 @@ describe("Liked videos", () => {
     renderApp("/liked");
     await screen.findAllByTestId("liked-entry");
     end();
-    await user.click(screen.getByRole("button", { name: "Remove Newest from Liked videos" }));
+    await user.click(screen.getByRole("button", { name: "Remove from Liked videos: Newest" }));
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin$/));
     await user.type(screen.getByLabelText("Email"), VIEWER.email);

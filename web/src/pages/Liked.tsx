@@ -38,7 +38,7 @@ function LikedEntry({ entry, onRemove, busy }: { entry: LikedItem; onRemove: () 
       </div>
       <ActionButton
         className="button ghost"
-        label={`Remove ${item.title} from Liked videos`}
+        label={`Remove from Liked videos: ${item.title}`}
         busy={busy}
         onClick={onRemove}
       >
