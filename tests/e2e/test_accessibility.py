@@ -66,7 +66,7 @@ VIEWER_EMAIL = "viewer@example.com"
 
 #: What each kind of visitor is shown: pages by path (``{item}`` is the uploaded item's id).
 VISITOR_PAGES = ("/signin", "/register", "/", "/nowhere")
-VIEWER_PAGES = ("/", "/watch/{item}", "/account", "/history", "/playlists")
+VIEWER_PAGES = ("/", "/watch/{item}", "/account", "/history", "/playlists", "/liked")
 ADMIN_PAGES = (
     "/admin/library",
     "/admin/upload",
@@ -329,6 +329,7 @@ NARROW_PAGES = (
     "/account",
     "/history",
     "/playlists",
+    "/liked",
 )
 
 

@@ -11,6 +11,7 @@ import { AdminUploadPage } from "./pages/AdminUpload";
 import { AdminUsersPage } from "./pages/AdminUsers";
 import { BrowsePage } from "./pages/Browse";
 import { HistoryPage } from "./pages/History";
+import { LikedVideosPage } from "./pages/Liked";
 import { NotFoundPage } from "./pages/NotFound";
 import { PlaylistPage } from "./pages/Playlist";
 import { PlaylistsPage } from "./pages/Playlists";
@@ -65,6 +66,7 @@ export function AppRoutes() {
           <Route path="watch/:id" element={<WatchPage />} />
           <Route path="account" element={<Titled title="Account"><AccountPage /></Titled>} />
           <Route path="history" element={<Titled title="History"><HistoryPage /></Titled>} />
+          <Route path="liked" element={<Titled title="Liked videos"><LikedVideosPage /></Titled>} />
           <Route path="playlists" element={<Titled title="Playlists"><PlaylistsPage /></Titled>} />
           {/* The playlist page titles the tab with the playlist's own title. */}
           <Route path="playlists/:id" element={<PlaylistPage />} />

@@ -11,6 +11,8 @@ import type { MouseEvent, ReactNode, Ref } from "react";
  * A `toggle` (Publish/Unpublish, whose label flips to its opposite once its request is done)
  * ignores the second click of a double-click (`detail` 2; a key press has 0): the first save
  * was done in under 150 ms, so the second click, on the flipped label, undid it.
+ * `pressed` makes it a toggle button (`aria-pressed`: Like), `describedBy` adds what is heard
+ * after its name (the like count).
  */
 export function ActionButton({
   label,
@@ -22,6 +24,8 @@ export function ActionButton({
   onClick,
   buttonRef,
   id,
+  pressed,
+  describedBy,
   children,
 }: {
   label?: string;
@@ -33,6 +37,8 @@ export function ActionButton({
   onClick?: () => void;
   buttonRef?: Ref<HTMLButtonElement>;
   id?: string;
+  pressed?: boolean;
+  describedBy?: string;
   children: ReactNode;
 }) {
   return (
@@ -44,6 +50,8 @@ export function ActionButton({
       disabled={disabled}
       aria-disabled={busy || undefined}
       aria-label={label}
+      aria-pressed={pressed}
+      aria-describedby={describedBy}
       onClick={(event: MouseEvent<HTMLButtonElement>) => {
         if (busy || (toggle && event.detail > 1)) event.preventDefault();
         else onClick?.();

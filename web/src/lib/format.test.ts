@@ -4,6 +4,7 @@ import {
   formatAge,
   formatBytes,
   formatDuration,
+  formatLikes,
   formatViews,
   parseTags,
   percent,
@@ -85,6 +86,17 @@ describe("parseTags and titleFromFilename", () => {
     expect(titleProblem("x".repeat(LIMITS.title + 1))).toBe(
       `Titles can be at most ${LIMITS.title} characters; this one has ${LIMITS.title + 1}.`,
     );
+  });
+});
+
+describe("formatLikes", () => {
+  it.each([
+    [0, "No likes"],
+    [1, "1 like"],
+    [2, "2 likes"],
+    [1234, "1,234 likes"],
+  ])("%s → %s", (count, expected) => {
+    expect(formatLikes(count)).toBe(expected);
   });
 });
 

@@ -58,6 +58,12 @@ export function formatViews(count: number | undefined, { compact = false } = {})
   return `${new Intl.NumberFormat(undefined, style).format(views)} ${views === 1 ? "view" : "views"}`;
 }
 
+/** How many viewers like an item, in words: 0 → "No likes", 1 → "1 like", 1234 → "1,234 likes". */
+export function formatLikes(count: number): string {
+  if (count <= 0) return "No likes";
+  return `${new Intl.NumberFormat().format(count)} ${count === 1 ? "like" : "likes"}`;
+}
+
 const AGE_UNITS = [
   ["d", 86_400],
   ["h", 3600],

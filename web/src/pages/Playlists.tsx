@@ -31,7 +31,11 @@ function PlaylistEntry({ playlist }: { playlist: PlaylistSummary }) {
   );
 }
 
-/** The signed-in viewer's playlists, the most recently changed first, and "New playlist". */
+/**
+ * The signed-in viewer's playlists, the most recently changed first, "New playlist", and the
+ * way to their Liked videos (beside the playlists, as YouTube's Library has it: the header
+ * had no room for one more link).
+ */
 export function PlaylistsPage() {
   const [params, setParams] = useSearchParams();
   const page = pageParam(params);
@@ -54,6 +58,9 @@ export function PlaylistsPage() {
     <section className="page narrow" aria-labelledby="playlists-title">
       <div className="page-head">
         <h1 id="playlists-title">Playlists</h1>
+        <Link to="/liked" className="button ghost">
+          Liked videos
+        </Link>
       </div>
       <NewPlaylistForm busy={creating.running !== null} onCreate={create} />
       <FormError message={creating.error} />

@@ -2,7 +2,7 @@ import { act, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { CatalogueItem } from "../api/schema";
 import { formatDate } from "../lib/format";
-import { hadSession, mediaItem } from "../test/fixtures";
+import { hadSession, likedItem, mediaItem } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
 import {
   API,
@@ -55,6 +55,16 @@ describe("SharedWatchPage", () => {
     expect(screen.queryByRole("button", { name: /playlist/i })).not.toBeInTheDocument();
     expect(sentTo(seen, "POST", TOKEN)[0]?.headers.get("Authorization")).toBeNull();
     expect(screen.queryByRole("link", { name: "nature" })).not.toBeInTheDocument();
+  });
+
+  it("says how many like the video, with no Like to press (a link's guest has no account)", async () => {
+    serveShared(likedItem({ like_count: 12 }));
+    renderApp(`/s/${SECRET}`);
+
+    expect(await screen.findByTestId("like-tally")).toHaveTextContent("12 likes");
+    expect(screen.queryByRole("button", { name: "Like" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: /like this video/ })).not.toBeInTheDocument();
+    await playerReady();
   });
 
   it("copies a link to a moment on the link's page, which opens without an account", async () => {

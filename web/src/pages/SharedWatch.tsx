@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { LikeTally } from "../components/LikeButton";
 import { PageLoading } from "../components/PageLoading";
 import type { MomentLinks } from "../components/LinkedText";
 import { WatchDescription, WatchFacts } from "../components/WatchFacts";
@@ -79,7 +80,7 @@ export function SharedWatchPage() {
   );
 }
 
-/** Under the player: the title, how the viewer came to it, the description (its timestamps seek) and the facts. */
+/** Under the player: the title, how the viewer came to it, how many like it, the description (its timestamps seek) and the facts. */
 function SharedDetails({ shared, moments }: { shared: SharedItem; moments: MomentLinks }) {
   const { item, expires_at: expiresAt } = shared;
   return (
@@ -88,6 +89,7 @@ function SharedDetails({ shared, moments }: { shared: SharedItem; moments: Momen
       <p className="muted small" data-testid="shared-by-link">
         Shared with you by link.{expiresAt && ` The link works until ${formatDate(expiresAt)}.`}
       </p>
+      <LikeTally item={item} />
       <WatchDescription item={item} moments={moments} />
       <WatchFacts item={item} />
     </div>

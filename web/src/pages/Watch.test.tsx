@@ -3,7 +3,7 @@ import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { comment, commentPage, hadSession, mediaItem, playlistOf } from "../test/fixtures";
+import { comment, commentPage, hadSession, likedItem, mediaItem, playlistOf } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
 import {
@@ -13,6 +13,7 @@ import {
   holdAnswer,
   http,
   HttpResponse,
+  likesKept,
   noComments,
   ok,
   recordRequests,
@@ -1281,6 +1282,26 @@ describe("WatchPage", () => {
       // The admin's session is restored before the page settles: wait for what an admin sees.
       await vi.waitFor(() => expect(screen.getByTestId("watch-views")).toBeInTheDocument());
       expect(screen.queryByRole("button", { name: "Use this frame as thumbnail" })).not.toBeInTheDocument();
+    });
+  });
+
+  describe("like", () => {
+    it("puts Like first among the video's actions, with its count, and Space likes it", async () => {
+      serveItem(likedItem({ liked: false, like_count: 4 }, { id: "m-1" }));
+      hadSession();
+      server.use(...likesKept({ "m-1": 4 }), refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(VIEWER)));
+      const user = setupUser();
+      renderWatch("m-1");
+
+      const like = await screen.findByRole("button", { name: "Like" });
+      expect(like.closest(".watch-actions")?.firstElementChild).toContainElement(like);
+      expect(like).toHaveAccessibleDescription("4 likes");
+      // Space is the button's own (it presses it), not the player's play/pause.
+      like.focus();
+      await user.keyboard(" ");
+      await vi.waitFor(() => expect(like).toHaveAccessibleDescription("5 likes"));
+      expect(like).toHaveAttribute("aria-pressed", "true");
+      expect(like).toHaveFocus();
     });
   });
 

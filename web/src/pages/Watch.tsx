@@ -6,6 +6,7 @@ import { getPlaylist } from "../api/playlists";
 import type { CatalogueItem, Playlist, ViewedMediaItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { Comments } from "../components/Comments";
+import { LikeButton } from "../components/LikeButton";
 import { LoadFailure } from "../components/LoadFailure";
 import { PageLoading } from "../components/PageLoading";
 import { nextInPlaylist, PlaylistPanel } from "../components/PlaylistPanel";
@@ -163,6 +164,8 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
         </p>
       )}
       <div className="watch-actions">
+        {/* Keyed: the next video's Like starts from its own count. */}
+        <LikeButton key={item.id} item={item} />
         <SaveToPlaylist itemId={item.id} />
         <EditInLibrary itemId={item.id} />
       </div>

@@ -1,5 +1,6 @@
 import type { CatalogueItem, InviteView, MediaPage, Playlist } from "../api/schema";
 import type { Comment, CommentPage } from "../api/comments";
+import type { LikedItem, LikedPage, ViewedLike } from "../api/likes";
 import { setSessionMarker } from "../api/session";
 
 export function mediaItem(overrides: Partial<CatalogueItem> = {}): CatalogueItem {
@@ -93,4 +94,19 @@ export function comment(overrides: Partial<Comment> = {}): Comment {
 /** A page of comments, newest first: the last one unless `next` says where the following page starts. */
 export function commentPage(comments: Comment[], overrides: Partial<CommentPage> = {}): CommentPage {
   return { comments, total: comments.length, enabled: true, next: null, ...overrides };
+}
+
+/** An item as the API answers it with its likes: `like_count`, and `liked` for a signed-in viewer. */
+export function likedItem(likes: ViewedLike, overrides: Partial<CatalogueItem> = {}): CatalogueItem & ViewedLike {
+  return { ...mediaItem(overrides), ...likes };
+}
+
+/** A video the viewer liked at `likedAt`. */
+export function likedEntry(id: string, title: string, likedAt: string): LikedItem {
+  return { item: mediaItem({ id, title, duration_seconds: 95 }), liked_at: likedAt };
+}
+
+/** A page of the viewer's liked videos (the first, of 20, unless `overrides` say). */
+export function likedPage(items: LikedItem[], overrides: Partial<LikedPage> = {}): LikedPage {
+  return { items, total: items.length, page: 1, page_size: 20, ...overrides };
 }

@@ -1,6 +1,7 @@
 import { http, HttpResponse, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
 import type { CommentPage } from "../api/comments";
+import type { LikedPage, Liking } from "../api/likes";
 import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
 
 /**
@@ -153,3 +154,25 @@ export const repliesServed = (pages: Record<string, Record<string, CommentPage>>
     const page = pages[String(params.id)]?.[new URL(request.url).searchParams.get("cursor") ?? ""];
     return page ? ok(page) : apiError(404, "comment_not_found", "no such comment");
   });
+
+/**
+ * The likes of items as the server keeps them: Like (PUT) and its undoing (DELETE) answer
+ * the item's count after the change, counting one like per viewer however often it is sent.
+ */
+export function likesKept(counts: Record<string, number> = {}, likedByViewer: string[] = []) {
+  const liked = new Set(likedByViewer);
+  const answer = (id: string, like: boolean): Liking => {
+    if (like !== liked.has(id)) counts[id] = (counts[id] ?? 0) + (like ? 1 : -1);
+    if (like) liked.add(id);
+    else liked.delete(id);
+    return { liked: like, like_count: counts[id] ?? 0 };
+  };
+  return [
+    http.put<{ id: string }>(`${API}/catalogue/:id/like`, ({ params }) => ok(answer(params.id, true))),
+    http.delete<{ id: string }>(`${API}/catalogue/:id/like`, ({ params }) => ok(answer(params.id, false))),
+  ];
+}
+
+/** The viewer's liked videos: `page(n)` answers `?page=n` (the first page without one). */
+export const likedVideos = (page: (n: number) => LikedPage) =>
+  http.get(`${API}/catalogue/me/likes`, ({ request }) => ok(page(Number(new URL(request.url).searchParams.get("page") ?? 1))));

@@ -1,0 +1,135 @@
+import { useCallback, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { listLikedItems, unlikeItem, type LikedItem, type LikedPage } from "../api/likes";
+import type { CatalogueItem } from "../api/schema";
+import { ActionButton } from "../components/ActionButton";
+import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { DoneNotice } from "../components/FocusedMessage";
+import { Thumbnail } from "../components/MediaCard";
+import { EmptyPage, Pagination } from "../components/Pagination";
+import { formatAge, formatDate, formatDuration } from "../lib/format";
+import { watchPath } from "../lib/paths";
+import { useAction } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
+import { useRestoredScroll } from "../lib/scrollMemory";
+import { pageParam } from "../lib/urlQuery";
+
+export const LIKED_PAGE_SIZE = 20;
+
+/** One liked video: its thumbnail, title, length and when it was liked, and its Remove. */
+function LikedEntry({ entry, onRemove, busy }: { entry: LikedItem; onRemove: () => void; busy: boolean }) {
+  const { item, liked_at: likedAt } = entry;
+  const duration = formatDuration(item.duration_seconds);
+  return (
+    <li className="liked-entry" data-testid="liked-entry">
+      <Link to={watchPath(item.id)} tabIndex={-1} aria-hidden="true">
+        <Thumbnail item={item} sizes="(max-width: 37.5rem) 7rem, 10rem" />
+      </Link>
+      <div>
+        <Link to={watchPath(item.id)} className="card-title">
+          {item.title}
+        </Link>
+        <p className="small">
+          {duration && <>{duration} · </>}
+          <time dateTime={likedAt} title={formatDate(likedAt)}>
+            liked {formatAge(likedAt)}
+          </time>
+        </p>
+      </div>
+      <ActionButton
+        className="button ghost"
+        label={`Remove from Liked videos: ${item.title}`}
+        busy={busy}
+        onClick={onRemove}
+      >
+        Remove from Liked videos
+      </ActionButton>
+    </li>
+  );
+}
+
+/** The videos the signed-in viewer liked, most recently liked first, each with its Remove. */
+export function LikedVideosPage() {
+  const [params, setParams] = useSearchParams();
+  const page = pageParam(params);
+  const turnPage = (p: number) => setParams(p > 1 ? { page: String(p) } : {});
+  const fetchPage = useCallback(
+    (signal: AbortSignal) => listLikedItems({ page, page_size: LIKED_PAGE_SIZE }, signal),
+    [page],
+  );
+  const { data, error, loading, reload } = useAsync(fetchPage);
+  useRestoredScroll(data !== null);
+  const { busy, problem, done, remove } = useUnlike(reload);
+
+  return (
+    <section className="page narrow" aria-labelledby="liked-title">
+      <h1 id="liked-title">Liked videos</h1>
+      {loading && !data && (
+        <p className="status-line" role="status">
+          Loading…
+        </p>
+      )}
+      <ErrorMessage error={error} onRetry={reload} />
+      <FormError message={problem} />
+      <DoneNotice message={done} />
+      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NothingLiked />} />}
+      {data && data.items.length > 0 && (
+        <LikedList liked={data} page={page} busy={busy} onRemove={(item) => void remove(item)} onPage={turnPage} />
+      )}
+    </section>
+  );
+}
+
+/**
+ * Taking a video out of the list (unliking it): followed by the list as the server has it now
+ * (`reload`), and `done` tells what it did, since its button went with its row.
+ */
+function useUnlike(reload: () => void) {
+  const { running, error: problem, run } = useAction();
+  const [done, setDone] = useState<string | null>(null);
+  const remove = ({ id, title }: CatalogueItem) =>
+    run(id, `Could not remove “${title}” from your Liked videos`, async () => {
+      setDone(null);
+      await unlikeItem(id);
+      reload();
+      setDone(`Removed “${title}” from your Liked videos.`);
+    });
+  return { busy: running !== null, problem, done, remove };
+}
+
+/** No liked videos, and where to find some. */
+function NothingLiked() {
+  return (
+    <div className="empty" data-testid="empty-state">
+      <p>
+        You have not liked any videos yet. <Link to="/">Browse videos</Link>
+      </p>
+    </div>
+  );
+}
+
+/** One page of liked videos, each with its Remove, and the way to the other pages. */
+function LikedList({
+  liked,
+  page,
+  busy,
+  onRemove,
+  onPage,
+}: {
+  liked: LikedPage;
+  page: number;
+  busy: boolean;
+  onRemove: (item: CatalogueItem) => void;
+  onPage: (page: number) => void;
+}) {
+  return (
+    <>
+      <ul className="liked-list" aria-label="Liked videos">
+        {liked.items.map((entry) => (
+          <LikedEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item)} />
+        ))}
+      </ul>
+      <Pagination page={page} pageSize={liked.page_size} total={liked.total} onPage={onPage} />
+    </>
+  );
+}
