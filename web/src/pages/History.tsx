@@ -1,5 +1,5 @@
-import { useCallback, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { useState } from "react";
+import { Link } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
 import type { CatalogueItem, WatchedItem, WatchedPage } from "../api/schema";
@@ -11,10 +11,7 @@ import { Thumbnail, watchedPercent } from "../components/MediaCard";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
-import { useAction } from "../lib/useAction";
-import { useAsync } from "../lib/useAsync";
-import { useRestoredScroll } from "../lib/scrollMemory";
-import { pageParam } from "../lib/urlQuery";
+import { useListChange, usePagedList } from "../lib/usePagedList";
 
 export const HISTORY_PAGE_SIZE = 20;
 
@@ -51,16 +48,8 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
 
 /** What the signed-in viewer watched, newest first; remove one entry or clear them all. */
 export function HistoryPage() {
-  const [params, setParams] = useSearchParams();
-  const page = pageParam(params);
-  const turnPage = (p: number) => setParams(p > 1 ? { page: String(p) } : {});
-  const fetchPage = useCallback(
-    (signal: AbortSignal) => watchHistory({ page, page_size: HISTORY_PAGE_SIZE }, signal),
-    [page],
-  );
-  const { data, error, loading, reload } = useAsync(fetchPage);
-  useRestoredScroll(data !== null);
-  const { busy, problem, done, change } = useHistoryChanges(reload);
+  const { data, error, loading, reload, page, turnPage } = usePagedList(watchHistory, HISTORY_PAGE_SIZE);
+  const { busy, problem, done, change } = useListChange(reload);
   const [confirming, setConfirming] = useState(false);
 
   return (
@@ -88,7 +77,7 @@ export function HistoryPage() {
           page={page}
           busy={busy}
           onRemove={({ id, title }) =>
-            void change(id, () => removeFromHistory(id), `Removed “${title}” from your history.`)
+            void change(id, errorMessage, () => removeFromHistory(id), `Removed “${title}” from your history.`)
           }
           onPage={turnPage}
         />
@@ -99,30 +88,12 @@ export function HistoryPage() {
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false);
-            void change("clear", clearHistory, "Your history is cleared.");
+            void change("clear", errorMessage, clearHistory, "Your history is cleared.");
           }}
         />
       )}
     </section>
   );
-}
-
-/**
- * Removing an item from the history, or clearing it: each change is followed by the
- * history as the server has it now (`reload`), and `done` tells what it did, since its
- * button (Remove on a row gone, Clear history) went with it.
- */
-function useHistoryChanges(reload: () => void) {
-  const { running, error: problem, run } = useAction();
-  const [done, setDone] = useState<string | null>(null);
-  const change = (key: string, request: () => Promise<void>, doneText: string) =>
-    run(key, errorMessage, async () => {
-      setDone(null);
-      await request();
-      reload();
-      setDone(doneText);
-    });
-  return { busy: running !== null, problem, done, change };
 }
 
 /** An empty history, and where to find something to watch. */

@@ -1,5 +1,4 @@
-import { useCallback, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { listLikedItems, unlikeItem, type LikedItem, type LikedPage } from "../api/likes";
 import type { CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
@@ -9,10 +8,7 @@ import { Thumbnail } from "../components/MediaCard";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { formatAge, formatDate, formatDuration } from "../lib/format";
 import { watchPath } from "../lib/paths";
-import { useAction } from "../lib/useAction";
-import { useAsync } from "../lib/useAsync";
-import { useRestoredScroll } from "../lib/scrollMemory";
-import { pageParam } from "../lib/urlQuery";
+import { useListChange, usePagedList } from "../lib/usePagedList";
 
 export const LIKED_PAGE_SIZE = 20;
 
@@ -50,16 +46,10 @@ function LikedEntry({ entry, onRemove, busy }: { entry: LikedItem; onRemove: () 
 
 /** The videos the signed-in viewer liked, most recently liked first, each with its Remove. */
 export function LikedVideosPage() {
-  const [params, setParams] = useSearchParams();
-  const page = pageParam(params);
-  const turnPage = (p: number) => setParams(p > 1 ? { page: String(p) } : {});
-  const fetchPage = useCallback(
-    (signal: AbortSignal) => listLikedItems({ page, page_size: LIKED_PAGE_SIZE }, signal),
-    [page],
-  );
-  const { data, error, loading, reload } = useAsync(fetchPage);
-  useRestoredScroll(data !== null);
-  const { busy, problem, done, remove } = useUnlike(reload);
+  const { data, error, loading, reload, page, turnPage } = usePagedList(listLikedItems, LIKED_PAGE_SIZE);
+  const { busy, problem, done, change } = useListChange(reload);
+  const remove = ({ id, title }: CatalogueItem) =>
+    change(id, `Could not remove “${title}” from your Liked videos`, () => unlikeItem(id), `Removed “${title}” from your Liked videos.`);
 
   return (
     <section className="page narrow" aria-labelledby="liked-title">
@@ -78,23 +68,6 @@ export function LikedVideosPage() {
       )}
     </section>
   );
-}
-
-/**
- * Taking a video out of the list (unliking it): followed by the list as the server has it now
- * (`reload`), and `done` tells what it did, since its button went with its row.
- */
-function useUnlike(reload: () => void) {
-  const { running, error: problem, run } = useAction();
-  const [done, setDone] = useState<string | null>(null);
-  const remove = ({ id, title }: CatalogueItem) =>
-    run(id, `Could not remove “${title}” from your Liked videos`, async () => {
-      setDone(null);
-      await unlikeItem(id);
-      reload();
-      setDone(`Removed “${title}” from your Liked videos.`);
-    });
-  return { busy: running !== null, problem, done, remove };
 }
 
 /** No liked videos, and where to find some. */

@@ -1,5 +1,4 @@
-import { useCallback } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { createPlaylist, listPlaylists } from "../api/playlists";
 import type { PlaylistSummary } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
@@ -8,9 +7,7 @@ import { Pagination } from "../components/Pagination";
 import { formatDate } from "../lib/format";
 import { playlistPath } from "../lib/paths";
 import { useAction } from "../lib/useAction";
-import { useAsync } from "../lib/useAsync";
-import { useRestoredScroll } from "../lib/scrollMemory";
-import { pageParam } from "../lib/urlQuery";
+import { usePagedList } from "../lib/usePagedList";
 
 export const PLAYLISTS_PAGE_SIZE = 24;
 
@@ -37,12 +34,7 @@ function PlaylistEntry({ playlist }: { playlist: PlaylistSummary }) {
  * had no room for one more link).
  */
 export function PlaylistsPage() {
-  const [params, setParams] = useSearchParams();
-  const page = pageParam(params);
-  const { data, error, loading, reload } = useAsync(
-    useCallback((signal: AbortSignal) => listPlaylists({ page, page_size: PLAYLISTS_PAGE_SIZE }, signal), [page]),
-  );
-  useRestoredScroll(data !== null);
+  const { data, error, loading, reload, page, turnPage } = usePagedList(listPlaylists, PLAYLISTS_PAGE_SIZE);
   const creating = useAction();
   const create = (title: string) =>
     creating.run(
@@ -89,7 +81,7 @@ export function PlaylistsPage() {
             page={page}
             pageSize={data.page_size}
             total={data.total}
-            onPage={(p) => setParams(p > 1 ? { page: String(p) } : {})}
+            onPage={turnPage}
           />
         </>
       )}
