@@ -7,9 +7,11 @@ circuit breaker fails the requests at once (well within :data:`FAST_SECONDS`) un
 background probe sees the backend answer again (SIGCONT), and the same process serves
 normally again.
 
-The bounds are made for a loaded two-core machine, where any request may now and then
-stall: the median of the answers after the first must be under :data:`FAST_SECONDS`, and
-three in four of them too (before the breaker, every one of them took the full timeout).
+The bounds are made for a loaded two-core machine (a CI run beside other work), where any
+request may now and then stall for a few hundred milliseconds: none of the answers after the
+first may wait out the timeout, and their median must be under :data:`FAST_SECONDS`, a
+quarter of it (before the breaker, every one of them took the full timeout). A bound any
+tighter measured the machine's load, not the breaker.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ pytestmark = pytest.mark.slow
 
 VIDEO = bytes(range(256)) * 1024  # 256 KiB
 #: The median answer while the breaker is open must be faster than this.
-FAST_SECONDS = 0.1
+#: The backends' timeout here: what every answer took before the breaker.
+TIMEOUT_SECONDS = 1.0
+FAST_SECONDS = TIMEOUT_SECONDS / 4
 RECOVERY_SECONDS = 30.0
 PASSWORD = "a long enough password"
 
@@ -106,7 +110,7 @@ def assert_fail_fast(outcomes: list[Outcome], code: str) -> None:
     later = [o.seconds for o in outcomes[1:]]
     shown = [f"{o.seconds:.3f} s" for o in outcomes]
     assert statistics.median(later) < FAST_SECONDS, shown
-    assert sum(seconds < FAST_SECONDS for seconds in later) >= 0.75 * len(later), shown
+    assert max(later) < TIMEOUT_SECONDS, shown
 
 
 async def recovered(client: BoundedClient, stream_url: str) -> None:
@@ -130,7 +134,7 @@ def settings(
         nats_url=nats_url,
         s3=s3_endpoint,
         buckets=fresh_buckets,
-        s3_timeout_seconds=1.0,
+        s3_timeout_seconds=TIMEOUT_SECONDS,
     )
 
 

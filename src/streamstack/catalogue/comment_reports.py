@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.comments import (
     CommentNotFound,
-    commenter,
     cursor_of,
     place_of,
     to_comment,
@@ -32,7 +31,7 @@ from streamstack.catalogue.schemas import (
     ModeratedCommentPage,
     NewCommentReport,
 )
-from streamstack.catalogue.watching import known_account
+from streamstack.catalogue.watching import account_id, known_account
 from streamstack.contracts.limits import REPORT_REASON_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
@@ -106,7 +105,7 @@ class CommentReportService:
         """Report someone else's comment the caller may read (404 ``comment_not_found``
         otherwise, as a missing one; 409 ``own_comment`` for their own; 429 past the
         budget); again: nothing changes, the first report and its reason kept."""
-        user_id, reason = commenter(principal), report_reason(request.reason)
+        user_id, reason = account_id(principal), report_reason(request.reason)
         if not principal.is_admin:
             self._budgets.spend(str(user_id))  # 429 before the database is read
         try:

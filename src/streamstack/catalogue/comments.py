@@ -36,13 +36,13 @@ from streamstack.catalogue.repository import (
     unit_of_work,
 )
 from streamstack.catalogue.schemas import Comment, CommentChange, CommentPage, NewComment
-from streamstack.catalogue.watching import known_account
+from streamstack.catalogue.watching import account_id, known_account
 from streamstack.contracts.auth import USER_NAMED, UserNamed
 from streamstack.contracts.limits import COMMENT_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
+from streamstack.kernel.errors import BadRequest, Conflict, NotFound, TooManyRequests
 from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
@@ -145,14 +145,6 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
     )
 
 
-def commenter(principal: Principal) -> uuid.UUID:
-    """The caller's account id as stored (auth issues uuids; anything else has no name)."""
-    account = known_account(principal)
-    if account is None:
-        raise Forbidden("this account cannot comment")
-    return account
-
-
 class CommentService:
     """The comment use cases, each one unit of work on the catalogue's store; posts are
     taken from ``budgets`` per account (admins are not counted); times from ``clock``."""
@@ -202,7 +194,7 @@ class CommentService:
         comments (``reply_to``): 404 as reading it (``comment_not_found`` for a comment
         not of the item), 409 while its comments are off or the caller has no name to
         show, 429 past the budget."""
-        user_id, text = commenter(principal), comment_text(request.body)
+        user_id, text = account_id(principal), comment_text(request.body)
         if not principal.is_admin:
             self._budgets.spend(str(user_id))  # 429 before the database is written
         row = CommentRow(
@@ -235,7 +227,7 @@ class CommentService:
     ) -> Comment:
         """The caller's own comment with its new text (404 for anyone else's, as a
         missing one; 409 while the item's comments are off)."""
-        user_id, text = commenter(principal), comment_text(change.body)
+        user_id, text = account_id(principal), comment_text(change.body)
         async with unit_of_work(self._database) as store:
             named = await store.comments.named(comment_id)
             if named is None or named[0].user_id != user_id:

@@ -20,21 +20,12 @@ import structlog
 from streamstack.catalogue.items import to_catalogue_item
 from streamstack.catalogue.repository import CatalogueStore, LikedRow, reading, unit_of_work
 from streamstack.catalogue.schemas import LikedItem, LikedPage, Liking, Paging
-from streamstack.catalogue.watching import known_account
+from streamstack.catalogue.watching import account_id, known_account
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import Forbidden
 from streamstack.kernel.guards import Principal
 
 log = structlog.get_logger(__name__)
-
-
-def liker(principal: Principal) -> uuid.UUID:
-    """The caller's account id as stored (auth issues uuids; anything else likes nothing)."""
-    account = known_account(principal)
-    if account is None:
-        raise Forbidden("this account cannot like videos")
-    return account
 
 
 class LikeService:
@@ -47,7 +38,7 @@ class LikeService:
 
     async def like(self, principal: Principal, item_id: uuid.UUID) -> Liking:
         """The caller likes an item they may read (404 as reading it); idempotent."""
-        user_id, now = liker(principal), self._clock()
+        user_id, now = account_id(principal), self._clock()
         async with unit_of_work(self._database) as store:
             count = await _locked_count(store, principal, item_id)
             if await store.likes.like(user_id, item_id, now):
@@ -58,7 +49,7 @@ class LikeService:
     async def unlike(self, principal: Principal, item_id: uuid.UUID) -> Liking:
         """The caller no longer likes an item they may read (404 as reading it);
         idempotent: unliking what they did not like changes nothing."""
-        user_id = liker(principal)
+        user_id = account_id(principal)
         async with unit_of_work(self._database) as store:
             count = await _locked_count(store, principal, item_id)
             if await store.likes.unlike(user_id, item_id):
@@ -78,7 +69,7 @@ class LikeService:
     async def liked(self, principal: Principal, paging: Paging) -> LikedPage:
         """The items the caller likes and may still watch, the most recently liked first
         (an admin's: every item they like)."""
-        user_id = liker(principal)
+        user_id = account_id(principal)
         async with reading(self._database) as store:
             rows, total = await store.likes.page(
                 user_id,

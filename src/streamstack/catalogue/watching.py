@@ -77,10 +77,11 @@ def completion_point(duration: float) -> float:
 
 
 def account_id(principal: Principal) -> uuid.UUID:
-    """The caller's account id as stored (auth issues uuids; anything else keeps no data)."""
+    """The caller's account id as stored, for what the catalogue keeps per account (watch
+    progress, playlists, comments, likes): auth issues uuids; anything else keeps nothing."""
     account = known_account(principal)
     if account is None:
-        raise Forbidden("this account cannot keep watch progress")
+        raise Forbidden("this account cannot keep anything in the catalogue")
     return account
 
 
