@@ -190,6 +190,26 @@ describe("WatchPage", () => {
     expect(document.querySelector("video")).toBeNull();
   });
 
+  it("ends the player when a save of the place is refused as the video is withdrawn, long before the next grant", async () => {
+    serveItem(mediaItem({ id: "m-1" })); // an hour-long grant: no renewal in this test
+    server.use(http.put(`${API}/catalogue/m-1/progress`, () => apiError(404, "not_found", "no such item")));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+    const video = await playerReady();
+    const playback = { time: 0, paused: true };
+    fakePlayback(video, playback);
+
+    // Played a little, then paused: the pause saves the place, and the server refuses it.
+    playback.paused = false;
+    act(() => void video.dispatchEvent(new Event("play")));
+    playback.time = 4;
+    playback.paused = true;
+    act(() => void video.dispatchEvent(new Event("pause")));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Video not found" })).toBeInTheDocument();
+    expect(document.querySelector("video")).toBeNull();
+  });
+
   it("renews a short-lived stream token at half its lifetime and keeps position and play state", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const TOKEN = `${API}/catalogue/m-1/stream-token`;
@@ -671,8 +691,9 @@ describe("WatchPage", () => {
       const url = `${window.location.origin}/watch/m-1?t=5`;
       expect(field).toHaveValue(url);
       expect(field).toHaveAttribute("readonly");
-      expect(field).toHaveFocus();
-      expect([field.selectionStart, field.selectionEnd]).toEqual([0, url.length]);
+      // Focused and selected by an effect after the field shows.
+      await waitFor(() => expect(field).toHaveFocus());
+      await waitFor(() => expect([field.selectionStart, field.selectionEnd]).toEqual([0, url.length]));
       expect(screen.getByTestId("moment-link-status")).not.toHaveTextContent("Link copied");
     });
 

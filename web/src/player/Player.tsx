@@ -183,7 +183,7 @@ function usePlayer(
   const [settingsOpen, setSettingsOpen] = useState(false);
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
-  useProgressSaver(item.id, videoRef, source.savesProgress);
+  useProgressSaver(item.id, videoRef, source.savesProgress, source.onGone);
   const stream = useStream(item.id, source, videoRef);
   const captions = useCaptions(videoRef, stream.captions);
   const chapters = item.chapters ?? NO_CHAPTERS;

@@ -1,5 +1,6 @@
 import { useEffect, type RefObject } from "react";
 import { saveProgress } from "../api/catalogue";
+import { ApiError } from "../api/errors";
 
 /** While playing, the position is saved this often (ms). */
 export const SAVE_EVERY_MS = 10_000;
@@ -40,14 +41,31 @@ export function orderedSaves(send: SendSave): SendSave {
   };
 }
 
+/** Sends `itemId`'s saves; a 404 (the item withdrawn) is told to `onGone`. */
+function savesOf(itemId: string, onGone: ((refusal: ApiError) => void) | undefined): SendSave {
+  return (position, duration, keepalive) =>
+    saveProgress(itemId, position, duration, { keepalive }).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 404) onGone?.(err);
+      throw err;
+    });
+}
+
 /**
  * Saves the viewer's position in `itemId` once they have pressed play: every
  * ~10 s while playing, on pause, on a seek while paused, when the page is hidden or closed (with a
  * keepalive request, which survives the unload) and when the player goes
  * away, in the order made (see orderedSaves). Not when `on` is false (a video watched by a
- * share link: there is no account to keep the place for).
+ * share link: there is no account to keep the place for). A save refused with a 404 means
+ * the item was withdrawn (unpublished, taken down, deleted): `onGone` is told, so a page
+ * need not wait for the next stream grant (up to an hour away) to end a video that was
+ * fully buffered and plays on.
  */
-export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoElement | null>, on = true): void {
+export function useProgressSaver(
+  itemId: string,
+  videoRef: RefObject<HTMLVideoElement | null>,
+  on = true,
+  onGone?: (refusal: ApiError) => void,
+): void {
   useEffect(() => {
     const video = videoRef.current;
     if (!video || !on) return;
@@ -56,7 +74,7 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
     // Nothing is remembered before the first play: opening a link to a moment (or seeking
     // about before pressing play) and leaving is not watching.
     let started = false;
-    const send = orderedSaves((position, duration, keepalive) => saveProgress(itemId, position, duration, { keepalive }));
+    const send = orderedSaves(savesOf(itemId, onGone));
 
     const save = (keepalive = false) => {
       const position = video.currentTime;
@@ -99,5 +117,5 @@ export function useProgressSaver(itemId: string, videoRef: RefObject<HTMLVideoEl
       window.removeEventListener("pagehide", onPageHide);
       save(true); // leaving the watch page inside the app
     };
-  }, [itemId, videoRef, on]);
+  }, [itemId, videoRef, on, onGone]);
 }
