@@ -152,9 +152,15 @@ async def test_replies_of_a_reply_or_of_an_unreadable_comment_are_404(client: Cl
     on_draft = await post(client, draft, admin, "on a draft")
     missing = await client.get(f"{API}/comments/{uuid.uuid4()}/replies")
     assert_error(missing, 404, "comment_not_found")
-    for comment_id in (answer["id"], on_draft["id"]):
-        r = await client.get(f"{API}/comments/{comment_id}/replies", headers=ada)
-        assert_error(r, 404, "comment_not_found")
+    r = await client.get(f"{API}/comments/{on_draft['id']}/replies", headers=ada)
+    assert_error(r, 404, "comment_not_found")
+    assert r.json()["detail"] == "no such comment"  # nothing said of what one may not read
+    r = await client.get(f"{API}/comments/{answer['id']}/replies", headers=ada)
+    assert_error(r, 404, "comment_not_found")
+    # A reply one may read: said so, with the thread it is in.
+    assert (
+        r.json()["detail"] == f"that comment is a reply: its thread is the replies of {top['id']}"
+    )
     assert (await replies(client, on_draft["id"], admin))["comments"] == []  # admins read it
     r = await client.get(f"{API}/comments/not-an-id/replies")
     assert r.status_code in (400, 404), r.text

@@ -125,7 +125,7 @@ async def test_a_video_lists_reply_counts_and_a_comment_its_replies_oldest_first
         code, out, err = await comments("replies", light, "--server", url)
         assert (code, out, err) == (0, "", "streamstack: no replies yet\n")
         code, out, err = await comments("replies", heron, "--server", url)  # not a thread
-        assert code == 1 and "HTTP 404" in err, err
+        assert code == 1 and "HTTP 404" in err and "that comment is a reply" in err, err
 
 
 async def test_an_author_deletes_their_own_and_no_one_elses(

@@ -59,7 +59,7 @@ async def test_a_viewer_likes_unlikes_and_lists_liked_videos(
         code, out, err = await items("liked", "--json", "--server", url)
         assert [row["item"]["title"] for row in json.loads(out)["items"]] == ["Trees", "Birds"]
         code, out, err = await items("liked", "--page", "2", "--server", url)
-        assert (code, out, err) == (0, "", "streamstack: page 2 of 2 liked videos\n")
+        assert (code, out, err) == (0, "", "streamstack: no page 2: 2 liked videos fill 1 page\n")
 
         code, out, err = await items("unlike", birds, "--server", url)
         assert (code, out) == (0, "not liked (1 like)\n"), err

@@ -178,12 +178,16 @@ class CommentService:
         admin, caller = viewer is not None and viewer.is_admin, known_account(viewer)
         async with reading(self._database) as store:
             parent = await store.comments.get_one_or_none(id=comment_id)
-            if parent is None or parent.parent_id is not None:
+            if parent is None:
                 raise CommentNotFound("no such comment")
             try:
                 item = await store.items.visible(parent.item_id, admin=admin)
             except NotFound:
                 raise CommentNotFound("no such comment") from None
+            if parent.parent_id is not None:  # said once the caller may read it
+                raise CommentNotFound(
+                    f"that comment is a reply: its thread is the replies of {parent.parent_id}"
+                )
             if not item.comments_enabled and not admin:
                 return CommentPage(comments=[], total=0, enabled=False, next=None)
             found = await store.comments.replies(comment_id, after=after, limit=limit + 1)

@@ -70,12 +70,19 @@ def _listed(api: AdminApi, page: int, *, as_json: bool) -> int:
     if not total:
         print(f"streamstack: {NONE_LIKED}", file=sys.stderr)
         return 0
-    if rows:
-        print(table([LIKED_COLUMNS, *(_row(row) for row in rows)]))
     first = (page - 1) * LIKED_PAGE_SIZE
-    shown = f"{first + 1:,} to {first + len(rows):,} of " if rows else f"page {page} of "
-    more = f" (--page {page + 1} for more)" if first + len(rows) < total else ""
     plural = "" if total == 1 else "s"
+    if not rows:  # past the last page
+        pages = -(-total // LIKED_PAGE_SIZE)
+        print(
+            f"streamstack: no page {page}: {total:,} liked video{plural} fill"
+            f" {pages} page{'' if pages == 1 else 's'}",
+            file=sys.stderr,
+        )
+        return 0
+    print(table([LIKED_COLUMNS, *(_row(row) for row in rows)]))
+    shown = f"{first + 1:,} to {first + len(rows):,} of "
+    more = f" (--page {page + 1} for more)" if first + len(rows) < total else ""
     print(f"streamstack: {shown}{total:,} liked video{plural}{more}", file=sys.stderr)
     return 0
 
