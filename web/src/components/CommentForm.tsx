@@ -49,8 +49,11 @@ export function CommentText({ label, value, onChange, autoFocus = false }: { lab
 
 interface CommentFormProps {
   itemId: string;
-  /** The top-level comment a reply answers: the form is "Add a reply", focused as it opens, with Cancel. */
-  replyTo?: { id: string; onCancel: () => void };
+  /**
+   * The top-level comment a reply answers: the form is "Add a reply" (the thread focuses it), with
+   * Cancel; its text is the thread's (`draft`), kept as the form moves between the thread's comments.
+   */
+  replyTo?: { id: string; onCancel: () => void; draft: readonly [string, (text: string) => void] };
   onPosted: (comment: Comment) => void;
   onTurnedOff: () => void;
 }
@@ -61,7 +64,8 @@ interface CommentFormProps {
  * does, then the comment is posted. A reply's form closes with Cancel or Escape.
  */
 export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentFormProps) {
-  const [body, setBody] = useState("");
+  const own = useState("");
+  const [body, setBody] = replyTo?.draft ?? own;
   const name = useNameStep();
   const { running, error, fail, run } = useAction();
   // Posting too fast: the wait counts down, and the refusal goes when it is over.
@@ -95,7 +99,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
   return (
     // Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way.
     <form className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && cancel?.()} aria-label={label}>
-      <CommentText label={label} value={body} onChange={setBody} autoFocus={replyTo !== undefined} />
+      <CommentText label={label} value={body} onChange={setBody} />
       {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
       <FormError message={error} />
       <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />

@@ -442,31 +442,69 @@ describe("replies to comments", () => {
     await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
     const field = within(question).getByRole("textbox", { name: "Add a reply" });
     await waitFor(() => expect(field).toHaveFocus());
-    await user.type(field, "Ann: where?");
+    await user.type(field, "where?");
     await user.click(within(question).getByRole("button", { name: "Post" }));
 
-    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes.", "Ann: where?"]));
-    expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "Ann: where?", reply_to: "c-q" });
+    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes.", "@Ann where?"]));
+    expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "@Ann where?", reply_to: "c-q" });
   });
 
-  it("moves the focus into the thread's open reply form from a reply's Reply, and gives it back to that Reply on Cancel", async () => {
+  it("opens the reply form right under the comment whose Reply was pressed, one per thread, moving with its text and the focus", async () => {
     serveQuestion();
     const { user } = renderComments(NAMED);
     await screen.findByRole("region", { name: "3 comments" });
     const question = entryOf(QUESTION.body);
     await user.click(within(question).getByRole("button", { name: "2 replies" }));
     await within(question).findByText(ANSWER_2.body);
-    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
-    const field = within(question).getByRole("textbox", { name: "Add a reply" });
-    await user.type(field, "Kept");
-    const replyToCal = within(entryOf(ANSWER_2.body)).getByRole("button", { name: "Reply to Cal’s comment" });
 
-    await user.click(replyToCal);
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    // Under the comment, before its replies: not below them, screens away on a phone.
+    const form = within(question).getByRole("form", { name: "Add a reply" });
+    const replies = within(question).getByRole("list", { name: "Replies to Bea’s comment" });
+    expect(form.compareDocumentPosition(replies) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(form.compareDocumentPosition(within(question).getByRole("button", { name: "Hide replies" })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    await waitFor(() => expect(within(form).getByRole("textbox", { name: "Add a reply" })).toHaveFocus());
+    await user.type(within(form).getByRole("textbox"), "Kept");
+    const replyToAnn = within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" });
+
+    await user.click(replyToAnn);
     expect(within(question).getAllByRole("form", { name: "Add a reply" })).toHaveLength(1);
-    expect(field).toHaveFocus();
-    expect(field).toHaveValue("Kept");
+    const moved = within(entryOf(ANSWER_1.body)).getByRole("textbox", { name: "Add a reply" });
+    await waitFor(() => expect(moved).toHaveFocus());
+    expect(moved).toHaveValue("Kept");
+    expect(within(entryOf(ANSWER_2.body)).queryByRole("form")).not.toBeInTheDocument();
     await user.click(within(question).getByRole("button", { name: "Cancel" }));
-    expect(replyToCal).toHaveFocus();
+    await waitFor(() => expect(replyToAnn).toHaveFocus());
+  });
+
+  it("starts a reply to a reply with '@' and its author's name, the caret after it, unless the box holds text already", async () => {
+    const mine = comment({ id: "r-3", parent_id: "c-q", body: "Mine.", author_name: "Vic", mine: true, created_at: "2026-02-02T13:00:00Z" });
+    const nameless = comment({ id: "r-4", parent_id: "c-q", body: "Nameless.", author_name: null, created_at: "2026-02-02T14:00:00Z" });
+    serveComments(commentPage([QUESTION], { total: 5 }));
+    server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1, ANSWER_2, mine, nameless]) } }));
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "5 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_2.body);
+    const box = () => within(question).getByRole("textbox", { name: "Add a reply" });
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    expect(box()).toHaveValue("");
+    await user.click(within(entryOf(mine.body)).getByRole("button", { name: "Reply to your comment" }));
+    expect(box()).toHaveValue("");
+    await user.click(within(entryOf(nameless.body)).getByRole("button", { name: "Reply to A viewer’s comment" }));
+    expect(box()).toHaveValue("");
+
+    await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
+    await waitFor(() => expect(box()).toHaveFocus());
+    expect(box()).toHaveValue("@Ann ");
+    expect((box() as HTMLTextAreaElement).selectionStart).toBe(5);
+    await user.type(box(), "where?");
+    expect(box()).toHaveValue("@Ann where?");
+    // Text already there is not replaced.
+    await user.click(within(entryOf(ANSWER_2.body)).getByRole("button", { name: "Reply to Cal’s comment" }));
+    expect(box()).toHaveValue("@Ann where?");
   });
 
   it("closes the reply form with Cancel or Escape, the focus back on the Reply pressed, nothing sent", async () => {
