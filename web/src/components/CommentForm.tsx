@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent, type RefObject } from "react";
 import { changeProfile } from "../api/auth";
 import { refreshAccessToken } from "../api/client";
 import { postComment, type Comment } from "../api/comments";
@@ -8,6 +8,7 @@ import { useAuth } from "../auth/useAuth";
 import { waitInWords } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
 import { Field, InputField } from "./Field";
 import { CutNotice, useLengthLimit } from "./MediaFields";
@@ -61,12 +62,15 @@ interface CommentFormProps {
 /**
  * "Add a comment" (or "Add a reply") for the signed-in viewer. An account without a display
  * name is asked for one first ("Name shown with your comments"), saved as the Account page
- * does, then the comment is posted. A reply's form closes with Cancel or Escape.
+ * does, then the comment is posted. A reply's form closes with Cancel or Escape, asking first
+ * when its box holds text ("Discard your reply?").
  */
 export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentFormProps) {
   const own = useState("");
   const [body, setBody] = replyTo?.draft ?? own;
   const name = useNameStep();
+  const formRef = useRef<HTMLFormElement>(null);
+  const discard = useDiscardQuestion(formRef);
   const { running, error, fail, run } = useAction();
   // Posting too fast: the wait counts down, and the refusal goes when it is over.
   const [throttle, setThrottle] = useState<{ until: number; seconds: number } | null>(null);
@@ -95,17 +99,40 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
   }
 
   const label = replyTo ? "Add a reply" : "Add a comment";
-  const cancel = replyTo && running === null ? replyTo.onCancel : undefined;
+  const leave = replyTo && (() => (body.trim() === "" ? replyTo.onCancel() : discard.ask()));
   return (
-    // Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way.
-    <form className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && cancel?.()} aria-label={label}>
-      <CommentText label={label} value={body} onChange={setBody} />
-      {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
-      <FormError message={error} />
-      <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
-      <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={replyTo?.onCancel} />
-    </form>
+    <>
+      {/* Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way. */}
+      <form ref={formRef} className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && running === null && leave?.()} aria-label={label}>
+        <CommentText label={label} value={body} onChange={setBody} />
+        {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
+        <FormError message={error} />
+        <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
+        <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={leave} />
+      </form>
+      {replyTo && discard.asking && (
+        <ConfirmDialog title="Discard your reply?" confirmLabel="Discard" cancelLabel="Keep writing" destructive onConfirm={replyTo.onCancel} onCancel={discard.keep}>
+          <p>Your reply is not posted: discarding it loses what you wrote.</p>
+        </ConfirmDialog>
+      )}
+    </>
   );
+}
+
+/**
+ * "Discard your reply?", asked from the reply's box: the dialog gives the focus back to it on
+ * Keep writing (to the box, not to the Cancel pressed).
+ */
+function useDiscardQuestion(formRef: RefObject<HTMLFormElement | null>) {
+  const [asking, setAsking] = useState(false);
+  return {
+    asking,
+    ask: () => {
+      formRef.current?.querySelector("textarea")?.focus();
+      setAsking(true);
+    },
+    keep: () => setAsking(false),
+  };
 }
 
 /** Post; a reply's has Cancel beside it, as an edit's Save has. */

@@ -474,6 +474,7 @@ describe("replies to comments", () => {
     expect(moved).toHaveValue("Kept");
     expect(within(entryOf(ANSWER_2.body)).queryByRole("form")).not.toBeInTheDocument();
     await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Discard" }));
     await waitFor(() => expect(replyToAnn).toHaveFocus());
   });
 
@@ -507,7 +508,7 @@ describe("replies to comments", () => {
     expect(box()).toHaveValue("@Ann where?");
   });
 
-  it("closes the reply form with Cancel or Escape, the focus back on the Reply pressed, nothing sent", async () => {
+  it("closes an empty reply form with Cancel or Escape at once, the focus back on the Reply pressed, nothing sent", async () => {
     serveQuestion();
     const seen = recordRequests();
     const { user } = renderComments(NAMED);
@@ -516,7 +517,6 @@ describe("replies to comments", () => {
     const reply = within(question).getByRole("button", { name: "Reply to Bea’s comment" });
 
     await user.click(reply);
-    await user.type(within(question).getByRole("textbox", { name: "Add a reply" }), "Hm");
     await user.click(within(question).getByRole("button", { name: "Cancel" }));
     expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
     expect(reply).toHaveFocus();
@@ -526,6 +526,41 @@ describe("replies to comments", () => {
     await user.keyboard("{Escape}");
     expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
     await waitFor(() => expect(reply).toHaveFocus());
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(seen.filter((r) => r.method === "POST" && r.url.pathname === COMMENTS)).toEqual([]);
+  });
+
+  it("asks before Escape or Cancel discards a typed reply: Keep writing goes back to the box, Discard closes it", async () => {
+    serveQuestion();
+    const seen = recordRequests();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    const reply = within(question).getByRole("button", { name: "Reply to Bea’s comment" });
+    await user.click(reply);
+    const box = within(question).getByRole("textbox", { name: "Add a reply" });
+    await user.type(box, "Hm");
+
+    await user.keyboard("{Escape}");
+    const dialog = screen.getByRole("alertdialog", { name: "Discard your reply?" });
+    await user.click(within(dialog).getByRole("button", { name: "Keep writing" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    await waitFor(() => expect(box).toHaveFocus());
+    expect(box).toHaveValue("Hm");
+
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    // Escape in the dialog keeps writing too, the focus in the box, not on the Cancel pressed.
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    await waitFor(() => expect(box).toHaveFocus());
+
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Discard" }));
+    expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
+    await waitFor(() => expect(reply).toHaveFocus());
+    // Opened again, the box is empty.
+    await user.click(reply);
+    expect(within(question).getByRole("textbox", { name: "Add a reply" })).toHaveValue("");
     expect(seen.filter((r) => r.method === "POST" && r.url.pathname === COMMENTS)).toEqual([]);
   });
 
