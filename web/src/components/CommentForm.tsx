@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type RefObject } from "react";
+import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type RefObject } from "react";
 import { changeProfile } from "../api/auth";
 import { refreshAccessToken } from "../api/client";
 import { postComment, type Comment } from "../api/comments";
@@ -68,7 +68,7 @@ interface CommentFormProps {
 export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentFormProps) {
   const own = useState("");
   const [body, setBody] = replyTo?.draft ?? own;
-  const name = useNameStep();
+  const name = useNameStep(replyTo?.id ?? null);
   const formRef = useRef<HTMLFormElement>(null);
   const discard = useDiscardQuestion(formRef);
   const { running, error, fail, run } = useAction();
@@ -90,6 +90,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (name.needed) name.claim();
     if (name.needed && name.value.trim() === "") return fail(NAME_NEEDED);
     await run("post", refused, async () => {
       if (name.needed) await name.save();
@@ -99,13 +100,18 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
   }
 
   const label = replyTo ? "Add a reply" : "Add a comment";
+  // The name is asked for in the form the viewer writes in.
+  const write = (text: string) => {
+    setBody(text);
+    if (name.needed) name.claim();
+  };
   const leave = replyTo && (() => (body.trim() === "" ? replyTo.onCancel() : discard.ask()));
   return (
     <>
       {/* Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way. */}
       <form ref={formRef} className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && running === null && leave?.()} aria-label={label}>
-        <CommentText label={label} value={body} onChange={setBody} />
-        {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
+        <CommentText label={label} value={body} onChange={write} />
+        {name.shown && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
         <FormError message={error} />
         <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
         <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={leave} />
@@ -153,15 +159,55 @@ function PostButtons({ running, busy, onCancel }: { running: boolean; busy: bool
   );
 }
 
-/** The display name asked for before posting: when the account has none, or the server said it needs one. */
-function useNameStep() {
+/** Where the page's one name step is (a reply form's thread, or null: the page's own form) and the name typed. */
+interface NameStepPlace {
+  holder: string | null;
+  claim: (form: string | null) => void;
+  release: (form: string) => void;
+  value: string;
+  change: (name: string) => void;
+}
+
+const NameStepPlaceContext = createContext<NameStepPlace | null>(null);
+
+/**
+ * Around the page's comment forms: an account without a display name is asked for it in one of
+ * them at a time (two fields "Name shown with your comments" at once read as a mistake), the
+ * reply form last opened or the form last written in; the name typed is kept as the field moves.
+ */
+export function OneNameStep({ children }: { children: ReactNode }) {
+  const [holder, setHolder] = useState<string | null>(null);
+  const [value, change] = useState("");
+  const release = useCallback((form: string) => setHolder((h) => (h === form ? null : h)), []);
+  const place = useMemo(() => ({ holder, claim: setHolder, release, value, change }), [holder, release, value]);
+  return <NameStepPlaceContext value={place}>{children}</NameStepPlaceContext>;
+}
+
+/**
+ * The display name asked for before posting: when the account has none, or the server said it
+ * needs one; `form` (a reply's thread, or null) shows the field while the page's name step is there.
+ */
+function useNameStep(form: string | null) {
   const { user, updateUser } = useAuth();
-  const [value, setValue] = useState("");
+  const place = use(NameStepPlaceContext);
+  const own = useState("");
+  const [value, setValue] = place ? [place.value, place.change] : own;
   const [asked, setAsked] = useState(false);
+  const needed = asked || !user?.display_name;
+  const claim = place?.claim;
+  const release = place?.release;
+  // A reply form asks as it opens; the page's own form asks again once it closes.
+  useEffect(() => {
+    if (form === null || !claim || !release) return;
+    claim(form);
+    return () => release(form);
+  }, [form, claim, release]);
   return {
-    needed: asked || !user?.display_name,
+    needed,
+    shown: needed && (!place || place.holder === form),
     value,
     change: setValue,
+    claim: () => claim?.(form),
     ask: () => {
       setAsked(true);
       return NAME_NEEDED;

@@ -429,6 +429,34 @@ describe("replies to comments", () => {
     expect(sentTo(seen, "GET", REPLIES)).toEqual([]);
   });
 
+  it("asks an account without a display name for it in one field on the page: the reply form open, or the form written in", async () => {
+    serveComments(commentPage([comment({ id: "c-q", body: QUESTION.body })]));
+    const { user } = renderComments(VIEWER);
+    await screen.findByRole("region", { name: "1 comment" });
+    const question = entryOf(QUESTION.body);
+    const pageForm = () => screen.getByRole("form", { name: "Add a comment" });
+    const nameFields = () => screen.getAllByRole("textbox", { name: "Name shown with your comments" });
+    expect(within(pageForm()).getByRole("textbox", { name: "Name shown with your comments" })).toBeInTheDocument();
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    expect(nameFields()).toHaveLength(1);
+    const replyForm = within(question).getByRole("form", { name: "Add a reply" });
+    await user.type(within(replyForm).getByRole("textbox", { name: "Name shown with your comments" }), "Vic");
+
+    // Writing in the page's form takes the field there, the name kept.
+    await user.type(within(pageForm()).getByRole("textbox", { name: "Add a comment" }), "Hi");
+    expect(nameFields()).toHaveLength(1);
+    expect(within(pageForm()).getByRole("textbox", { name: "Name shown with your comments" })).toHaveValue("Vic");
+
+    // A reply form opened asks in it again; closed, the page’s form asks.
+    await user.click(within(replyForm).getByRole("button", { name: "Cancel" }));
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    expect(nameFields()).toHaveLength(1);
+    expect(within(question).getByRole("textbox", { name: "Name shown with your comments" })).toHaveValue("Vic");
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    expect(within(pageForm()).getByRole("textbox", { name: "Name shown with your comments" })).toHaveValue("Vic");
+  });
+
   it("posts a reply to a reply in the top-level comment's thread", async () => {
     serveQuestion();
     server.use(postedReply());
