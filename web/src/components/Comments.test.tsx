@@ -506,6 +506,23 @@ describe("replies to comments", () => {
     await waitFor(() => expect(replyToAnn).toHaveFocus());
   });
 
+  it("moves a reply form under the comment when its replies are folded, in sight, its text kept", async () => {
+    serveQuestion();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_1.body);
+    await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
+
+    await user.click(within(question).getByRole("button", { name: "Hide replies" }));
+
+    const box = within(question).getByRole("textbox", { name: "Add a reply" });
+    expect(box).toBeVisible();
+    expect(box).toHaveValue("@Ann ");
+    expect(within(question).getByRole("button", { name: "2 replies" })).toHaveFocus();
+  });
+
   it("starts a reply to a reply with '@' and its author's name, the caret after it, unless the box holds text already", async () => {
     const mine = comment({ id: "r-3", parent_id: "c-q", body: "Mine.", author_name: "Vic", mine: true, created_at: "2026-02-02T13:00:00Z" });
     const nameless = comment({ id: "r-4", parent_id: "c-q", body: "Nameless.", author_name: null, created_at: "2026-02-02T14:00:00Z" });
