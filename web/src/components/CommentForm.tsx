@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type RefObject } from "react";
 import { changeProfile } from "../api/auth";
 import { refreshAccessToken } from "../api/client";
 import { postComment, type Comment } from "../api/comments";
@@ -8,6 +8,7 @@ import { useAuth } from "../auth/useAuth";
 import { waitInWords } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
 import { Field, InputField } from "./Field";
 import { CutNotice, useLengthLimit } from "./MediaFields";
@@ -49,8 +50,11 @@ export function CommentText({ label, value, onChange, autoFocus = false }: { lab
 
 interface CommentFormProps {
   itemId: string;
-  /** The top-level comment a reply answers: the form is "Add a reply", focused as it opens, with Cancel. */
-  replyTo?: { id: string; onCancel: () => void };
+  /**
+   * The top-level comment a reply answers: the form is "Add a reply" (the thread focuses it), with
+   * Cancel; its text is the thread's (`draft`), kept as the form moves between the thread's comments.
+   */
+  replyTo?: { id: string; onCancel: () => void; draft: readonly [string, (text: string) => void] };
   onPosted: (comment: Comment) => void;
   onTurnedOff: () => void;
 }
@@ -58,11 +62,15 @@ interface CommentFormProps {
 /**
  * "Add a comment" (or "Add a reply") for the signed-in viewer. An account without a display
  * name is asked for one first ("Name shown with your comments"), saved as the Account page
- * does, then the comment is posted. A reply's form closes with Cancel or Escape.
+ * does, then the comment is posted. A reply's form closes with Cancel or Escape, asking first
+ * when its box holds text ("Discard your reply?").
  */
 export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentFormProps) {
-  const [body, setBody] = useState("");
-  const name = useNameStep();
+  const own = useState("");
+  const [body, setBody] = replyTo?.draft ?? own;
+  const name = useNameStep(replyTo?.id ?? null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const discard = useDiscardQuestion(formRef);
   const { running, error, fail, run } = useAction();
   // Posting too fast: the wait counts down, and the refusal goes when it is over.
   const [throttle, setThrottle] = useState<{ until: number; seconds: number } | null>(null);
@@ -82,6 +90,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (name.needed) name.claim();
     if (name.needed && name.value.trim() === "") return fail(NAME_NEEDED);
     await run("post", refused, async () => {
       if (name.needed) await name.save();
@@ -91,17 +100,45 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
   }
 
   const label = replyTo ? "Add a reply" : "Add a comment";
-  const cancel = replyTo && running === null ? replyTo.onCancel : undefined;
+  // The name is asked for in the form the viewer writes in.
+  const write = (text: string) => {
+    setBody(text);
+    if (name.needed) name.claim();
+  };
+  const leave = replyTo && (() => (body.trim() === "" ? replyTo.onCancel() : discard.ask()));
   return (
-    // Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way.
-    <form className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && cancel?.()} aria-label={label}>
-      <CommentText label={label} value={body} onChange={setBody} autoFocus={replyTo !== undefined} />
-      {name.needed && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
-      <FormError message={error} />
-      <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
-      <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={replyTo?.onCancel} />
-    </form>
+    <>
+      {/* Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way. */}
+      <form ref={formRef} className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && running === null && leave?.()} aria-label={label}>
+        <CommentText label={label} value={body} onChange={write} />
+        {name.shown && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
+        <FormError message={error} />
+        <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
+        <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={leave} />
+      </form>
+      {replyTo && discard.asking && (
+        <ConfirmDialog title="Discard your reply?" confirmLabel="Discard" cancelLabel="Keep writing" destructive onConfirm={replyTo.onCancel} onCancel={discard.keep}>
+          <p>Your reply is not posted: discarding it loses what you wrote.</p>
+        </ConfirmDialog>
+      )}
+    </>
   );
+}
+
+/**
+ * "Discard your reply?", asked from the reply's box: the dialog gives the focus back to it on
+ * Keep writing (to the box, not to the Cancel pressed).
+ */
+function useDiscardQuestion(formRef: RefObject<HTMLFormElement | null>) {
+  const [asking, setAsking] = useState(false);
+  return {
+    asking,
+    ask: () => {
+      formRef.current?.querySelector("textarea")?.focus();
+      setAsking(true);
+    },
+    keep: () => setAsking(false),
+  };
 }
 
 /** Post; a reply's has Cancel beside it, as an edit's Save has. */
@@ -122,15 +159,55 @@ function PostButtons({ running, busy, onCancel }: { running: boolean; busy: bool
   );
 }
 
-/** The display name asked for before posting: when the account has none, or the server said it needs one. */
-function useNameStep() {
+/** Where the page's one name step is (a reply form's thread, or null: the page's own form) and the name typed. */
+interface NameStepPlace {
+  holder: string | null;
+  claim: (form: string | null) => void;
+  release: (form: string) => void;
+  value: string;
+  change: (name: string) => void;
+}
+
+const NameStepPlaceContext = createContext<NameStepPlace | null>(null);
+
+/**
+ * Around the page's comment forms: an account without a display name is asked for it in one of
+ * them at a time (two fields "Name shown with your comments" at once read as a mistake), the
+ * reply form last opened or the form last written in; the name typed is kept as the field moves.
+ */
+export function OneNameStep({ children }: { children: ReactNode }) {
+  const [holder, setHolder] = useState<string | null>(null);
+  const [value, change] = useState("");
+  const release = useCallback((form: string) => setHolder((h) => (h === form ? null : h)), []);
+  const place = useMemo(() => ({ holder, claim: setHolder, release, value, change }), [holder, release, value]);
+  return <NameStepPlaceContext value={place}>{children}</NameStepPlaceContext>;
+}
+
+/**
+ * The display name asked for before posting: when the account has none, or the server said it
+ * needs one; `form` (a reply's thread, or null) shows the field while the page's name step is there.
+ */
+function useNameStep(form: string | null) {
   const { user, updateUser } = useAuth();
-  const [value, setValue] = useState("");
+  const place = use(NameStepPlaceContext);
+  const own = useState("");
+  const [value, setValue] = place ? [place.value, place.change] : own;
   const [asked, setAsked] = useState(false);
+  const needed = asked || !user?.display_name;
+  const claim = place?.claim;
+  const release = place?.release;
+  // A reply form asks as it opens; the page's own form asks again once it closes.
+  useEffect(() => {
+    if (form === null || !claim || !release) return;
+    claim(form);
+    return () => release(form);
+  }, [form, claim, release]);
   return {
-    needed: asked || !user?.display_name,
+    needed,
+    shown: needed && (!place || place.holder === form),
     value,
     change: setValue,
+    claim: () => claim?.(form),
     ask: () => {
       setAsked(true);
       return NAME_NEEDED;

@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { listReplies, type Comment, type CommentPage } from "../api/comments";
 import { useAction } from "../lib/useAction";
 import { ActionButton } from "./ActionButton";
@@ -24,14 +24,15 @@ interface CommentThreadProps {
 /**
  * A top-level comment and its replies, folded under "3 replies" until asked for, then oldest
  * first (a conversation reads down) a page at a time, in a list nested in the comment's item.
- * Reply, on the comment or on any of its replies, opens the thread's "Add a reply" form; a
- * reply posted goes at the end of the thread, opened, and takes the focus.
+ * Reply, on the comment or on any of its replies, opens the thread's one "Add a reply" form
+ * right under the comment pressed (a phone's thread may be screens long), a reply's prefilled
+ * with "@<its author> "; a reply posted goes at the end of the thread, opened, and takes the focus.
  */
 export function CommentThread({ itemId, comment, moments, focused, canReply, onReplies, ...changes }: CommentThreadProps) {
   const listId = useId();
   const replies = useReplies(comment.id, comment.reply_count);
   const form = useReplyForm();
-  const reply = canReply ? form.open : undefined;
+  const replyTo = (to: Comment) => (canReply ? (button: HTMLButtonElement) => form.open(button, to.id, to === comment ? null : mention(to)) : undefined);
 
   const posted = (made: Comment) => {
     form.close();
@@ -39,20 +40,36 @@ export function CommentThread({ itemId, comment, moments, focused, canReply, onR
     onReplies(comment.id, 1);
   };
   const deleted = (id: string) => {
+    if (form.under === id) form.place(comment.id);
     replies.remove(id);
     onReplies(comment.id, -1);
   };
+  const toggle = () => {
+    // Replies folded: a form under one of them stays in sight, under the comment.
+    if (replies.open && form.under !== null) form.place(comment.id);
+    replies.toggle();
+  };
+  const formUnder = (under: Comment) =>
+    canReply &&
+    form.under === under.id && (
+      <div id={form.boxId}>
+        <CommentForm itemId={itemId} replyTo={{ id: comment.id, onCancel: form.cancel, draft: form.draft }} onPosted={posted} onTurnedOff={changes.onTurnedOff} />
+      </div>
+    );
 
   return (
-    <CommentEntry comment={comment} moments={moments} focused={focused} onReply={reply} {...changes}>
+    <CommentEntry comment={comment} moments={moments} focused={focused} onReply={replyTo(comment)} {...changes}>
+      {formUnder(comment)}
       {comment.reply_count > 0 && (
-        <button type="button" className="link-button small" aria-expanded={replies.open} aria-controls={listId} onClick={replies.toggle}>
+        <button type="button" className="link-button small" aria-expanded={replies.open} aria-controls={listId} onClick={toggle}>
           {replies.open ? "Hide replies" : repliesCount(comment.reply_count)}
         </button>
       )}
       <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={`Replies to ${comment.author_name ?? "a viewer"}’s comment`}>
         {replies.shown.map((r) => (
-          <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} onReply={reply} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff} />
+          <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} onReply={replyTo(r)} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff}>
+            {formUnder(r)}
+          </CommentEntry>
         ))}
       </ul>
       {replies.open && replies.next !== null && (
@@ -61,13 +78,13 @@ export function CommentThread({ itemId, comment, moments, focused, canReply, onR
         </ActionButton>
       )}
       <FormError message={replies.error} />
-      {canReply && form.opened && (
-        <div id={form.boxId}>
-          <CommentForm itemId={itemId} replyTo={{ id: comment.id, onCancel: form.cancel }} onPosted={posted} onTurnedOff={changes.onTurnedOff} />
-        </div>
-      )}
     </CommentEntry>
   );
+}
+
+/** "@Ann " to start a reply to Ann's reply (as YouTube does); none to the viewer's own, or a nameless one. */
+function mention(reply: Comment): string | null {
+  return reply.mine || !reply.author_name ? null : `@${reply.author_name} `;
 }
 
 interface RepliesShown {
@@ -127,23 +144,40 @@ function useReplies(commentId: string, count: number) {
 }
 
 /**
- * The thread's reply form: open, or not. Reply moves the focus into it (again, when it is
- * open already); Cancel and Escape give it back to the Reply pressed.
+ * The thread's reply form: closed, or open under a comment of the thread, with its text (kept
+ * as Reply moves it). Reply moves the focus into it, the caret after its text; Cancel and
+ * Escape give the focus back to the Reply pressed.
  */
 function useReplyForm() {
   const boxId = useId();
   const [opener, setOpener] = useState<HTMLButtonElement | null>(null);
+  const [under, setUnder] = useState<string | null>(null);
+  const [text, setText] = useState("");
+  const [openings, setOpenings] = useState(0);
+  useEffect(() => {
+    const box = document.getElementById(boxId)?.querySelector("textarea");
+    box?.focus();
+    box?.setSelectionRange(box.value.length, box.value.length);
+  }, [boxId, openings]);
+  const close = () => {
+    setOpener(null);
+    setText("");
+  };
   return {
-    opened: opener !== null,
+    under: opener ? under : null,
     boxId,
-    open: (button: HTMLButtonElement) => {
-      if (opener) document.getElementById(boxId)?.querySelector("textarea")?.focus();
+    draft: [text, setText] as const,
+    open: (button: HTMLButtonElement, commentId: string, prefill: string | null) => {
       setOpener(button);
+      setUnder(commentId);
+      if (prefill) setText((t) => (t.trim() === "" ? prefill : t));
+      setOpenings((n) => n + 1);
     },
+    place: setUnder,
     cancel: () => {
       opener?.focus();
-      setOpener(null);
+      close();
     },
-    close: () => setOpener(null),
+    close,
   };
 }

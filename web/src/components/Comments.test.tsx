@@ -429,6 +429,34 @@ describe("replies to comments", () => {
     expect(sentTo(seen, "GET", REPLIES)).toEqual([]);
   });
 
+  it("asks an account without a display name for it in one field on the page: the reply form open, or the form written in", async () => {
+    serveComments(commentPage([comment({ id: "c-q", body: QUESTION.body })]));
+    const { user } = renderComments(VIEWER);
+    await screen.findByRole("region", { name: "1 comment" });
+    const question = entryOf(QUESTION.body);
+    const pageForm = () => screen.getByRole("form", { name: "Add a comment" });
+    const nameFields = () => screen.getAllByRole("textbox", { name: "Name shown with your comments" });
+    expect(within(pageForm()).getByRole("textbox", { name: "Name shown with your comments" })).toBeInTheDocument();
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    expect(nameFields()).toHaveLength(1);
+    const replyForm = within(question).getByRole("form", { name: "Add a reply" });
+    await user.type(within(replyForm).getByRole("textbox", { name: "Name shown with your comments" }), "Vic");
+
+    // Writing in the page's form takes the field there, the name kept.
+    await user.type(within(pageForm()).getByRole("textbox", { name: "Add a comment" }), "Hi");
+    expect(nameFields()).toHaveLength(1);
+    expect(within(pageForm()).getByRole("textbox", { name: "Name shown with your comments" })).toHaveValue("Vic");
+
+    // A reply form opened asks in it again; closed, the page’s form asks.
+    await user.click(within(replyForm).getByRole("button", { name: "Cancel" }));
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    expect(nameFields()).toHaveLength(1);
+    expect(within(question).getByRole("textbox", { name: "Name shown with your comments" })).toHaveValue("Vic");
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    expect(within(pageForm()).getByRole("textbox", { name: "Name shown with your comments" })).toHaveValue("Vic");
+  });
+
   it("posts a reply to a reply in the top-level comment's thread", async () => {
     serveQuestion();
     server.use(postedReply());
@@ -442,34 +470,90 @@ describe("replies to comments", () => {
     await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
     const field = within(question).getByRole("textbox", { name: "Add a reply" });
     await waitFor(() => expect(field).toHaveFocus());
-    await user.type(field, "Ann: where?");
+    await user.type(field, "where?");
     await user.click(within(question).getByRole("button", { name: "Post" }));
 
-    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes.", "Ann: where?"]));
-    expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "Ann: where?", reply_to: "c-q" });
+    await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes.", "@Ann where?"]));
+    expect(await sentTo(seen, "POST", COMMENTS)[0]!.request.json()).toEqual({ body: "@Ann where?", reply_to: "c-q" });
   });
 
-  it("moves the focus into the thread's open reply form from a reply's Reply, and gives it back to that Reply on Cancel", async () => {
+  it("opens the reply form right under the comment whose Reply was pressed, one per thread, moving with its text and the focus", async () => {
     serveQuestion();
     const { user } = renderComments(NAMED);
     await screen.findByRole("region", { name: "3 comments" });
     const question = entryOf(QUESTION.body);
     await user.click(within(question).getByRole("button", { name: "2 replies" }));
     await within(question).findByText(ANSWER_2.body);
-    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
-    const field = within(question).getByRole("textbox", { name: "Add a reply" });
-    await user.type(field, "Kept");
-    const replyToCal = within(entryOf(ANSWER_2.body)).getByRole("button", { name: "Reply to Cal’s comment" });
 
-    await user.click(replyToCal);
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    // Under the comment, before its replies: not below them, screens away on a phone.
+    const form = within(question).getByRole("form", { name: "Add a reply" });
+    const replies = within(question).getByRole("list", { name: "Replies to Bea’s comment" });
+    expect(form.compareDocumentPosition(replies) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(form.compareDocumentPosition(within(question).getByRole("button", { name: "Hide replies" })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    await waitFor(() => expect(within(form).getByRole("textbox", { name: "Add a reply" })).toHaveFocus());
+    await user.type(within(form).getByRole("textbox"), "Kept");
+    const replyToAnn = within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" });
+
+    await user.click(replyToAnn);
     expect(within(question).getAllByRole("form", { name: "Add a reply" })).toHaveLength(1);
-    expect(field).toHaveFocus();
-    expect(field).toHaveValue("Kept");
+    const moved = within(entryOf(ANSWER_1.body)).getByRole("textbox", { name: "Add a reply" });
+    await waitFor(() => expect(moved).toHaveFocus());
+    expect(moved).toHaveValue("Kept");
+    expect(within(entryOf(ANSWER_2.body)).queryByRole("form")).not.toBeInTheDocument();
     await user.click(within(question).getByRole("button", { name: "Cancel" }));
-    expect(replyToCal).toHaveFocus();
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Discard" }));
+    await waitFor(() => expect(replyToAnn).toHaveFocus());
   });
 
-  it("closes the reply form with Cancel or Escape, the focus back on the Reply pressed, nothing sent", async () => {
+  it("moves a reply form under the comment when its replies are folded, in sight, its text kept", async () => {
+    serveQuestion();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_1.body);
+    await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
+
+    await user.click(within(question).getByRole("button", { name: "Hide replies" }));
+
+    const box = within(question).getByRole("textbox", { name: "Add a reply" });
+    expect(box).toBeVisible();
+    expect(box).toHaveValue("@Ann ");
+    expect(within(question).getByRole("button", { name: "2 replies" })).toHaveFocus();
+  });
+
+  it("starts a reply to a reply with '@' and its author's name, the caret after it, unless the box holds text already", async () => {
+    const mine = comment({ id: "r-3", parent_id: "c-q", body: "Mine.", author_name: "Vic", mine: true, created_at: "2026-02-02T13:00:00Z" });
+    const nameless = comment({ id: "r-4", parent_id: "c-q", body: "Nameless.", author_name: null, created_at: "2026-02-02T14:00:00Z" });
+    serveComments(commentPage([QUESTION], { total: 5 }));
+    server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1, ANSWER_2, mine, nameless]) } }));
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "5 comments" });
+    const question = entryOf(QUESTION.body);
+    await user.click(within(question).getByRole("button", { name: "2 replies" }));
+    await within(question).findByText(ANSWER_2.body);
+    const box = () => within(question).getByRole("textbox", { name: "Add a reply" });
+
+    await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
+    expect(box()).toHaveValue("");
+    await user.click(within(entryOf(mine.body)).getByRole("button", { name: "Reply to your comment" }));
+    expect(box()).toHaveValue("");
+    await user.click(within(entryOf(nameless.body)).getByRole("button", { name: "Reply to A viewer’s comment" }));
+    expect(box()).toHaveValue("");
+
+    await user.click(within(entryOf(ANSWER_1.body)).getByRole("button", { name: "Reply to Ann’s comment" }));
+    await waitFor(() => expect(box()).toHaveFocus());
+    expect(box()).toHaveValue("@Ann ");
+    expect((box() as HTMLTextAreaElement).selectionStart).toBe(5);
+    await user.type(box(), "where?");
+    expect(box()).toHaveValue("@Ann where?");
+    // Text already there is not replaced.
+    await user.click(within(entryOf(ANSWER_2.body)).getByRole("button", { name: "Reply to Cal’s comment" }));
+    expect(box()).toHaveValue("@Ann where?");
+  });
+
+  it("closes an empty reply form with Cancel or Escape at once, the focus back on the Reply pressed, nothing sent", async () => {
     serveQuestion();
     const seen = recordRequests();
     const { user } = renderComments(NAMED);
@@ -478,7 +562,6 @@ describe("replies to comments", () => {
     const reply = within(question).getByRole("button", { name: "Reply to Bea’s comment" });
 
     await user.click(reply);
-    await user.type(within(question).getByRole("textbox", { name: "Add a reply" }), "Hm");
     await user.click(within(question).getByRole("button", { name: "Cancel" }));
     expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
     expect(reply).toHaveFocus();
@@ -488,6 +571,41 @@ describe("replies to comments", () => {
     await user.keyboard("{Escape}");
     expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
     await waitFor(() => expect(reply).toHaveFocus());
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(seen.filter((r) => r.method === "POST" && r.url.pathname === COMMENTS)).toEqual([]);
+  });
+
+  it("asks before Escape or Cancel discards a typed reply: Keep writing goes back to the box, Discard closes it", async () => {
+    serveQuestion();
+    const seen = recordRequests();
+    const { user } = renderComments(NAMED);
+    await screen.findByRole("region", { name: "3 comments" });
+    const question = entryOf(QUESTION.body);
+    const reply = within(question).getByRole("button", { name: "Reply to Bea’s comment" });
+    await user.click(reply);
+    const box = within(question).getByRole("textbox", { name: "Add a reply" });
+    await user.type(box, "Hm");
+
+    await user.keyboard("{Escape}");
+    const dialog = screen.getByRole("alertdialog", { name: "Discard your reply?" });
+    await user.click(within(dialog).getByRole("button", { name: "Keep writing" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    await waitFor(() => expect(box).toHaveFocus());
+    expect(box).toHaveValue("Hm");
+
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    // Escape in the dialog keeps writing too, the focus in the box, not on the Cancel pressed.
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    await waitFor(() => expect(box).toHaveFocus());
+
+    await user.click(within(question).getByRole("button", { name: "Cancel" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Discard" }));
+    expect(within(question).queryByRole("form", { name: "Add a reply" })).not.toBeInTheDocument();
+    await waitFor(() => expect(reply).toHaveFocus());
+    // Opened again, the box is empty.
+    await user.click(reply);
+    expect(within(question).getByRole("textbox", { name: "Add a reply" })).toHaveValue("");
     expect(seen.filter((r) => r.method === "POST" && r.url.pathname === COMMENTS)).toEqual([]);
   });
 

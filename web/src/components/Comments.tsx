@@ -7,7 +7,7 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { ActionButton } from "./ActionButton";
 import { CommentThread } from "./CommentThread";
-import { CommentForm, COMMENTS_OFF } from "./CommentForm";
+import { CommentForm, COMMENTS_OFF, OneNameStep } from "./CommentForm";
 import { ErrorMessage, FormError } from "./ErrorMessage";
 import { DoneNotice } from "./FocusedMessage";
 import type { MomentLinks } from "./LinkedText";
@@ -57,12 +57,14 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
         {posted}
       </p>
       <DoneNotice message={deletedNote} />
-      {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={changes.onTurnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
-      <ul className="comment-list">
-        {thread.comments.map((comment) => (
-          <CommentThread key={comment.id} itemId={itemId} comment={comment} moments={moments} focused={comment.id === firstShown} canReply={canReply} {...changes} />
-        ))}
-      </ul>
+      <OneNameStep>
+        {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={changes.onTurnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
+        <ul className="comment-list">
+          {thread.comments.map((comment) => (
+            <CommentThread key={comment.id} itemId={itemId} comment={comment} moments={moments} focused={comment.id === firstShown} canReply={canReply} {...changes} />
+          ))}
+        </ul>
+      </OneNameStep>
       {thread.next !== null && (
         <ActionButton busy={more.running !== null} onClick={() => void showMore(thread.next!)}>
           {more.running ? "Loading…" : "Show more comments"}

@@ -17,6 +17,7 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  cancelLabel = "Cancel",
   destructive,
   busy = false,
   onConfirm,
@@ -25,6 +26,8 @@ export function ConfirmDialog({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** What dropping the action is called, where "Cancel" would be unclear ("Keep writing"). */
+  cancelLabel?: string;
   /** Whether confirming loses something: every caller says, so none is red (or not) by default. */
   destructive: boolean;
 }) {
@@ -44,7 +47,7 @@ export function ConfirmDialog({
       <div id={bodyId}>{children}</div>
       <div className="modal-actions">
         <button ref={cancelRef} type="button" className="button" onClick={onCancel} disabled={busy}>
-          Cancel
+          {cancelLabel}
         </button>
         <button
           type="button"
