@@ -185,6 +185,23 @@ describe("a video's comments", () => {
     expect(screen.queryByRole("textbox")).not.toBeInTheDocument();
   });
 
+  it("shows what a reload would when a reply finds comments turned off: no comments, said where the focus goes", async () => {
+    serveComments(commentPage([comment({ reply_count: 0 })], { total: 1 }));
+    server.use(http.post(COMMENTS, () => apiError(409, "comments_off", "comments are off for this item")));
+    const { user } = renderComments(NAMED);
+    await user.click(await screen.findByRole("button", { name: "Reply to Bea’s comment" }));
+    await user.type(screen.getByRole("textbox", { name: "Add a reply" }), "Agreed");
+    await user.click(within(screen.getByRole("form", { name: "Add a reply" })).getByRole("button", { name: "Post" }));
+
+    const notice = await screen.findByTestId("done-notice");
+    expect(notice).toHaveTextContent("Comments are turned off for this video. What you wrote was not posted.");
+    await waitFor(() => expect(notice).toHaveFocus());
+    expect(screen.queryByRole("textbox")).not.toBeInTheDocument();
+    expect(document.querySelectorAll("li.comment")).toHaveLength(0);
+    expect(screen.getByRole("heading", { level: 2, name: "Comments" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Reply to/ })).not.toBeInTheDocument();
+  });
+
   it("edits the viewer's own comment in place", async () => {
     serveComments(commentPage([MINE, comment()]));
     server.use(

@@ -34,8 +34,8 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
   const fetchFirst = useCallback((signal: AbortSignal) => listComments(itemId, undefined, signal), [itemId]);
   const { data: thread, error, reload, setData } = useAsync(fetchFirst);
   const more = useAction();
-  const { status } = useAuth();
-  const { posted, deletedNote, add, ...changes } = useCommentChanges(setData);
+  const { status, user } = useAuth();
+  const { posted, deletedNote, add, ...changes } = useCommentChanges(setData, user?.role === "admin");
   // The first comment Show more brought: the button may be gone (the last page), so the focus goes there.
   const [firstShown, setFirstShown] = useState<string | null>(null);
 
@@ -76,11 +76,11 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
 }
 
 /**
- * The page's comments after a post, an edit, a deletion (a comment goes with its replies) or a
- * reply, their counts with them, and what was done, said: a deleted comment took the focus
- * with it.
+ * The page's comments after a post, an edit, a deletion (a comment goes with its replies), a
+ * reply or comments found turned off, their counts with them, and what was done, said: a
+ * deleted comment (or the form) took the focus with it.
  */
-function useCommentChanges(setData: (update: (page: CommentPage) => CommentPage) => void) {
+function useCommentChanges(setData: (update: (page: CommentPage) => CommentPage) => void, admin: boolean) {
   const [posted, setPosted] = useState<string | null>(null);
   const [deletedNote, setDeletedNote] = useState<string | null>(null);
   const said = (post: string | null, deletion: string | null) => {
@@ -108,7 +108,13 @@ function useCommentChanges(setData: (update: (page: CommentPage) => CommentPage)
       if (change > 0) said("Your reply is posted.", null);
       else said(null, "The reply is deleted.");
     },
-    onTurnedOff: () => setData((t) => ({ ...t, enabled: false })),
+    // Turned off while the page was open (a post or an edit refused): the page shows what a
+    // reload would (a viewer: no comments; an admin: them all, to moderate), and says so where
+    // the focus goes, as the form that held it is gone.
+    onTurnedOff: () => {
+      setData((t) => (admin ? { ...t, enabled: false } : { comments: [], total: 0, enabled: false, next: null }));
+      said(null, `${COMMENTS_OFF} What you wrote was not posted.`);
+    },
   };
 }
 
