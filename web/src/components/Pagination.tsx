@@ -169,3 +169,32 @@ export function EmptyPage({
     </div>
   );
 }
+
+/**
+ * One page of one of the viewer's lists (history, liked videos): its entries, each drawn by
+ * `entry` (keyed), in a list named `label`, and the way to the other pages.
+ */
+export function PageOfList<T>({
+  label,
+  className,
+  shown,
+  page,
+  onPage,
+  entry,
+}: {
+  label: string;
+  className: string;
+  shown: { items: T[]; page_size: number; total: number };
+  page: number;
+  onPage: (page: number) => void;
+  entry: (entry: T) => ReactNode;
+}) {
+  return (
+    <>
+      <ul className={className} aria-label={label}>
+        {shown.items.map(entry)}
+      </ul>
+      <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
+    </>
+  );
+}

@@ -2,13 +2,13 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { clearHistory, removeFromHistory, watchHistory } from "../api/catalogue";
 import { errorMessage } from "../api/errors";
-import type { CatalogueItem, WatchedItem, WatchedPage } from "../api/schema";
+import type { CatalogueItem, WatchedItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
-import { EmptyPage, Pagination } from "../components/Pagination";
+import { EmptyPage, PageOfList } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useListChange, usePagedList } from "../lib/usePagedList";
@@ -50,6 +50,8 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
 export function HistoryPage() {
   const { data, error, loading, reload, page, turnPage } = usePagedList(watchHistory, HISTORY_PAGE_SIZE);
   const { busy, problem, done, change } = useListChange(reload);
+  const remove = ({ id, title }: CatalogueItem) =>
+    change(id, errorMessage, () => removeFromHistory(id), `Removed “${title}” from your history.`);
   const [confirming, setConfirming] = useState(false);
 
   return (
@@ -72,15 +74,9 @@ export function HistoryPage() {
       <DoneNotice message={done} />
       {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NothingWatched />} />}
       {data && data.items.length > 0 && (
-        <WatchedList
-          watched={data}
-          page={page}
-          busy={busy}
-          onRemove={({ id, title }) =>
-            void change(id, errorMessage, () => removeFromHistory(id), `Removed “${title}” from your history.`)
-          }
-          onPage={turnPage}
-        />
+        <PageOfList label="Watched videos" className="history-list" shown={data} page={page} onPage={turnPage} entry={(watched) => (
+          <HistoryEntry key={watched.item.id} entry={watched} busy={busy} onRemove={() => void remove(watched.item)} />
+        )} />
       )}
       {confirming && (
         <ClearHistoryDialog
@@ -105,32 +101,6 @@ function NothingWatched() {
         Videos you play appear here, newest first. <Link to="/">Browse videos</Link>
       </p>
     </div>
-  );
-}
-
-/** One page of the history, each entry with its Remove button, and the way to the other pages. */
-function WatchedList({
-  watched,
-  page,
-  busy,
-  onRemove,
-  onPage,
-}: {
-  watched: WatchedPage;
-  page: number;
-  busy: boolean;
-  onRemove: (item: CatalogueItem) => void;
-  onPage: (page: number) => void;
-}) {
-  return (
-    <>
-      <ul className="history-list" aria-label="Watched videos">
-        {watched.items.map((entry) => (
-          <HistoryEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item)} />
-        ))}
-      </ul>
-      <Pagination page={page} pageSize={watched.page_size} total={watched.total} onPage={onPage} />
-    </>
   );
 }
 

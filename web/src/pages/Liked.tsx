@@ -1,11 +1,11 @@
 import { Link } from "react-router";
-import { listLikedItems, unlikeItem, type LikedItem, type LikedPage } from "../api/likes";
+import { listLikedItems, unlikeItem, type LikedItem } from "../api/likes";
 import type { CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail } from "../components/MediaCard";
-import { EmptyPage, Pagination } from "../components/Pagination";
+import { EmptyPage, PageOfList } from "../components/Pagination";
 import { formatAge, formatDate, formatDuration } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useListChange, usePagedList } from "../lib/usePagedList";
@@ -64,7 +64,9 @@ export function LikedVideosPage() {
       <DoneNotice message={done} />
       {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NothingLiked />} />}
       {data && data.items.length > 0 && (
-        <LikedList liked={data} page={page} busy={busy} onRemove={(item) => void remove(item)} onPage={turnPage} />
+        <PageOfList label="Liked videos" className="liked-list" shown={data} page={page} onPage={turnPage} entry={(liked) => (
+          <LikedEntry key={liked.item.id} entry={liked} busy={busy} onRemove={() => void remove(liked.item)} />
+        )} />
       )}
     </section>
   );
@@ -78,31 +80,5 @@ function NothingLiked() {
         You have not liked any videos yet. <Link to="/">Browse videos</Link>
       </p>
     </div>
-  );
-}
-
-/** One page of liked videos, each with its Remove, and the way to the other pages. */
-function LikedList({
-  liked,
-  page,
-  busy,
-  onRemove,
-  onPage,
-}: {
-  liked: LikedPage;
-  page: number;
-  busy: boolean;
-  onRemove: (item: CatalogueItem) => void;
-  onPage: (page: number) => void;
-}) {
-  return (
-    <>
-      <ul className="liked-list" aria-label="Liked videos">
-        {liked.items.map((entry) => (
-          <LikedEntry key={entry.item.id} entry={entry} busy={busy} onRemove={() => onRemove(entry.item)} />
-        ))}
-      </ul>
-      <Pagination page={page} pageSize={liked.page_size} total={liked.total} onPage={onPage} />
-    </>
   );
 }
