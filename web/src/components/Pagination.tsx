@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from "react";
 import { focusLost } from "../lib/focus";
 import { ActionButton } from "./ActionButton";
+import { ErrorMessage, FormError } from "./ErrorMessage";
+import { DoneNotice } from "./FocusedMessage";
 
 /**
  * The button of a pagination control pressed last, by the control's label: most pages draw
@@ -171,30 +173,53 @@ export function EmptyPage({
 }
 
 /**
- * One page of one of the viewer's lists (history, liked videos): its entries, each drawn by
- * `entry` (keyed), in a list named `label`, and the way to the other pages.
+ * One of the viewer's lists (history, liked videos) under its heading: "Loading…" until its
+ * first page is in, why it could not load (with Try again), why a change failed and what one
+ * did, `empty` (or the way back from past the last page), then the page's entries, each drawn
+ * by `entry` (keyed), in a list named `label`, and the way to the other pages.
  */
 export function PageOfList<T>({
   label,
   className,
-  shown,
-  page,
-  onPage,
+  list,
+  changes,
+  empty,
   entry,
 }: {
   label: string;
   className: string;
-  shown: { items: T[]; page_size: number; total: number };
-  page: number;
-  onPage: (page: number) => void;
+  list: {
+    data: { items: T[]; page_size: number; total: number } | null;
+    loading: boolean;
+    error: unknown;
+    reload: () => void;
+    page: number;
+    turnPage: (page: number) => void;
+  };
+  changes: { problem: string | null; done: string | null };
+  empty: ReactNode;
   entry: (entry: T) => ReactNode;
 }) {
+  const { data: shown, page, turnPage } = list;
   return (
     <>
-      <ul className={className} aria-label={label}>
-        {shown.items.map(entry)}
-      </ul>
-      <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
+      {list.loading && !shown && (
+        <p className="status-line" role="status">
+          Loading…
+        </p>
+      )}
+      <ErrorMessage error={list.error} onRetry={list.reload} />
+      <FormError message={changes.problem} />
+      <DoneNotice message={changes.done} />
+      {shown && <EmptyPage page={page} shown={shown} onPage={turnPage} empty={empty} />}
+      {shown && shown.items.length > 0 && (
+        <>
+          <ul className={className} aria-label={label}>
+            {shown.items.map(entry)}
+          </ul>
+          <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={turnPage} />
+        </>
+      )}
     </>
   );
 }

@@ -5,10 +5,8 @@ import { errorMessage } from "../api/errors";
 import type { CatalogueItem, WatchedItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
-import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail, watchedPercent } from "../components/MediaCard";
-import { EmptyPage, PageOfList } from "../components/Pagination";
+import { PageOfList } from "../components/Pagination";
 import { formatClock, formatDate } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useListChange, usePagedList } from "../lib/usePagedList";
@@ -48,8 +46,9 @@ function HistoryEntry({ entry, onRemove, busy }: { entry: WatchedItem; onRemove:
 
 /** What the signed-in viewer watched, newest first; remove one entry or clear them all. */
 export function HistoryPage() {
-  const { data, error, loading, reload, page, turnPage } = usePagedList(watchHistory, HISTORY_PAGE_SIZE);
-  const { busy, problem, done, change } = useListChange(reload);
+  const list = usePagedList(watchHistory, HISTORY_PAGE_SIZE);
+  const { data, reload } = list;
+  const { busy, change, ...changes } = useListChange(reload);
   const remove = ({ id, title }: CatalogueItem) =>
     change(id, errorMessage, () => removeFromHistory(id), `Removed “${title}” from your history.`);
   const [confirming, setConfirming] = useState(false);
@@ -64,20 +63,9 @@ export function HistoryPage() {
           </ActionButton>
         )}
       </div>
-      {loading && !data && (
-        <p className="status-line" role="status">
-          Loading…
-        </p>
-      )}
-      <ErrorMessage error={error} onRetry={reload} />
-      <FormError message={problem} />
-      <DoneNotice message={done} />
-      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NothingWatched />} />}
-      {data && data.items.length > 0 && (
-        <PageOfList label="Watched videos" className="history-list" shown={data} page={page} onPage={turnPage} entry={(watched) => (
-          <HistoryEntry key={watched.item.id} entry={watched} busy={busy} onRemove={() => void remove(watched.item)} />
-        )} />
-      )}
+      <PageOfList label="Watched videos" className="history-list" list={list} changes={changes} empty={<NothingWatched />} entry={(watched) => (
+        <HistoryEntry key={watched.item.id} entry={watched} busy={busy} onRemove={() => void remove(watched.item)} />
+      )} />
       {confirming && (
         <ClearHistoryDialog
           busy={busy}

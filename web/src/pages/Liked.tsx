@@ -2,10 +2,8 @@ import { Link } from "react-router";
 import { listLikedItems, unlikeItem, type LikedItem } from "../api/likes";
 import type { CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
-import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { DoneNotice } from "../components/FocusedMessage";
 import { Thumbnail } from "../components/MediaCard";
-import { EmptyPage, PageOfList } from "../components/Pagination";
+import { PageOfList } from "../components/Pagination";
 import { formatAge, formatDate, formatDuration } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { useListChange, usePagedList } from "../lib/usePagedList";
@@ -46,28 +44,17 @@ function LikedEntry({ entry, onRemove, busy }: { entry: LikedItem; onRemove: () 
 
 /** The videos the signed-in viewer liked, most recently liked first, each with its Remove. */
 export function LikedVideosPage() {
-  const { data, error, loading, reload, page, turnPage } = usePagedList(listLikedItems, LIKED_PAGE_SIZE);
-  const { busy, problem, done, change } = useListChange(reload);
+  const list = usePagedList(listLikedItems, LIKED_PAGE_SIZE);
+  const { busy, change, ...changes } = useListChange(list.reload);
   const remove = ({ id, title }: CatalogueItem) =>
     change(id, `Could not remove “${title}” from your Liked videos`, () => unlikeItem(id), `Removed “${title}” from your Liked videos.`);
 
   return (
     <section className="page narrow" aria-labelledby="liked-title">
       <h1 id="liked-title">Liked videos</h1>
-      {loading && !data && (
-        <p className="status-line" role="status">
-          Loading…
-        </p>
-      )}
-      <ErrorMessage error={error} onRetry={reload} />
-      <FormError message={problem} />
-      <DoneNotice message={done} />
-      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={<NothingLiked />} />}
-      {data && data.items.length > 0 && (
-        <PageOfList label="Liked videos" className="liked-list" shown={data} page={page} onPage={turnPage} entry={(liked) => (
-          <LikedEntry key={liked.item.id} entry={liked} busy={busy} onRemove={() => void remove(liked.item)} />
-        )} />
-      )}
+      <PageOfList label="Liked videos" className="liked-list" list={list} changes={changes} empty={<NothingLiked />} entry={(liked) => (
+        <LikedEntry key={liked.item.id} entry={liked} busy={busy} onRemove={() => void remove(liked.item)} />
+      )} />
     </section>
   );
 }
