@@ -21,6 +21,12 @@ export function redirectTarget(state: unknown): string {
   return typeof from === "string" && from.startsWith("/") && !from.startsWith("/signin") ? from : "/";
 }
 
+/** Sign-in's way back to this page (its path, query and fragment), with `reason` if given. */
+export function useReturnHere(reason?: SignInReason): RedirectState {
+  const location = useLocation();
+  return { from: `${location.pathname}${location.search}${location.hash}`, ...(reason && { reason }) };
+}
+
 export const SIGN_IN_REASONS: Record<SignInReason, string> = {
   watch: "Sign in to watch.",
   "session-ended": "Your session ended. Sign in again to continue.",
@@ -40,13 +46,14 @@ function Pending() {
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { status, ended } = useAuth();
   const location = useLocation();
+  const sentAway = location.pathname.startsWith("/watch/") ? "watch" : "required";
+  const reason: SignInReason = ended && ended !== "signed-out" ? ended : sentAway;
+  const state = useReturnHere(reason);
   if (status === "loading") return <Pending />;
   if (status === "anonymous") {
     // Signed out on purpose (Account's Sign out): nothing to explain. It said "Sign in to
     // continue.", as if the session had ended by itself.
     if (ended === "signed-out") return <Navigate to="/signin" replace />;
-    const reason: SignInReason = ended ?? (location.pathname.startsWith("/watch/") ? "watch" : "required");
-    const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}`, reason };
     return <Navigate to="/signin" replace state={state} />;
   }
   return children;

@@ -1,7 +1,7 @@
 import { useCallback, useId, useState } from "react";
-import { Link, useLocation } from "react-router";
+import { Link } from "react-router";
 import { listComments, type Comment, type CommentPage } from "../api/comments";
-import type { RedirectState } from "../auth/RequireAuth";
+import { useReturnHere } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
@@ -121,10 +121,9 @@ function useCommentChanges(setData: (update: (page: CommentPage) => CommentPage)
 /** The form for a signed-in viewer; "Sign in to comment." (and back here) for anyone else. */
 function CommentFormOrSignIn(props: { itemId: string; onPosted: (comment: Comment) => void; onTurnedOff: () => void }) {
   const { status } = useAuth();
-  const location = useLocation();
+  const state = useReturnHere();
   if (status === "authenticated") return <CommentForm {...props} />;
   if (status === "loading") return null;
-  const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}` };
   return (
     <p>
       <Link to="/signin" state={state}>

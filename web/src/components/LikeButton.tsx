@@ -1,9 +1,9 @@
 import { useId, useState } from "react";
-import { Link, useLocation } from "react-router";
+import { Link } from "react-router";
 import { likeItem, likingOf, unlikeItem, type ViewedLike } from "../api/likes";
 import type { CatalogueItem } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
-import type { RedirectState } from "../auth/RequireAuth";
+import { useReturnHere } from "../auth/RequireAuth";
 import { formatLikes } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { ActionButton } from "./ActionButton";
@@ -46,11 +46,10 @@ function LikeCount({ id, count }: { id: string; count: number }) {
  */
 export function LikeButton({ item }: { item: CatalogueItem }) {
   const { status } = useAuth();
-  const location = useLocation();
+  const state = useReturnHere();
   const countId = useId();
   if (status === "authenticated") return <LikeToggle item={item} />;
   if (status === "loading") return null;
-  const state: RedirectState = { from: `${location.pathname}${location.search}${location.hash}` };
   return (
     <span className="like">
       <Link to="/signin" state={state} className="button like-button" aria-describedby={countId}>
