@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from streamstack.kernel.jwt import ensure_dev_keypair
+from streamstack.kernel.sealing import ensure_dev_sealing_keys
 from streamstack.kernel.transport import SECRET_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,17 +95,21 @@ def descendants(pid: int) -> list[int]:
 
 
 class BenchKeys:
-    """The RSA key pair every bench service verifies with, and tokens signed with it."""
+    """The RSA key pair every bench service verifies with, tokens signed with it, and the
+    keys auth seals two-factor secrets with."""
 
     def __init__(self, directory: Path) -> None:
         self.private_path = directory / "private.pem"
         self.public_path = directory / "public.pem"
+        self.sealing_path = directory / "sealing-keys"
         ensure_dev_keypair(self.private_path, self.public_path)
+        ensure_dev_sealing_keys(self.sealing_path)
 
     def env(self) -> dict[str, str]:
         return {
             "STREAMSTACK_JWT_PRIVATE_KEY_PATH": str(self.private_path),
             "STREAMSTACK_JWT_PUBLIC_KEY_PATH": str(self.public_path),
+            "STREAMSTACK_SEALING_KEYS_PATH": str(self.sealing_path),
         }
 
     def access_token(self, *, role: str = "viewer", user_id: str | None = None) -> str:

@@ -52,6 +52,9 @@ MEANINGS: dict[str, str] = {
     "empty: `<data dir>/jwt/private.pem`",
     "jwt_public_key_path": "RSA public key (PEM) every module verifies tokens with; "
     "empty: `<data dir>/jwt/public.pem`",
+    "sealing_keys_path": "file of the keys sealing secrets kept at rest (two-factor), "
+    "one base64 key of 32 bytes a line (`openssl rand -base64 32`), the first sealing; "
+    "auth only, required in production; empty: `<data dir>/sealing-keys`",
     "jwt_issuer": "`iss` claim issued and required",
     "jwt_audience": "`aud` claim issued and required",
     "access_token_ttl_seconds": "access token lifetime (at most 604800, 7 days: how long a signed-out token stays on the revocation list)",

@@ -87,6 +87,8 @@ class Settings:
     internal_secret: str = ""
     jwt_private_key_path: Path | None = None
     jwt_public_key_path: Path | None = None
+    # The keys that seal secrets kept at rest (kernel/sealing.py; auth's two-factor secrets).
+    sealing_keys_path: Path | None = None
     jwt_issuer: str = "streamstack"
     jwt_audience: str = "streamstack"
     access_token_ttl_seconds: Annotated[
@@ -216,6 +218,11 @@ class Settings:
     def public_key_path(self) -> Path:
         """Where every module reads the RSA public key from."""
         return self.jwt_public_key_path or self.data_dir / "jwt" / "public.pem"
+
+    @property
+    def sealing_keys_file(self) -> Path:
+        """Where the keys sealing secrets at rest live (generated there in dev mode)."""
+        return self.sealing_keys_path or self.data_dir / "sealing-keys"
 
     def module_url(self, module: str) -> str:
         """Base URL of a module that is not mounted in this process ('' when unset)."""

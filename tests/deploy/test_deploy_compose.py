@@ -143,11 +143,12 @@ def test_compose_environment_makes_valid_production_settings(
     mounted_secrets = compose["services"][module].get("secrets", [])
     if module == "auth":
         assert settings.jwt_private_key_path == Path("/run/secrets/jwt_private_key")
-        assert "jwt_private_key" in mounted_secrets
+        assert settings.sealing_keys_path == Path("/run/secrets/sealing_keys")
+        assert {"jwt_private_key", "sealing_keys"} <= set(mounted_secrets)
     else:
-        # Only auth signs: no other process gets the private key.
-        assert settings.jwt_private_key_path is None
-        assert "jwt_private_key" not in mounted_secrets
+        # Only auth signs and seals: no other process gets those keys.
+        assert settings.jwt_private_key_path is None and settings.sealing_keys_path is None
+        assert not {"jwt_private_key", "sealing_keys"} & set(mounted_secrets)
     if module != "migrate":
         assert settings.jwt_public_key_path == Path("/run/secrets/jwt_public_key")
         assert "jwt_public_key" in mounted_secrets
@@ -193,7 +194,9 @@ def test_key_files_are_compose_secrets(compose: dict[str, Any]) -> None:
         secrets["jwt_private_key"]["file"] == "${JWT_PRIVATE_KEY_FILE:-./secrets/jwt-private.pem}"
     )
     assert secrets["jwt_public_key"]["file"] == "${JWT_PUBLIC_KEY_FILE:-./secrets/jwt-public.pem}"
-    assert {"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"} <= env_example().keys()
+    assert secrets["sealing_keys"]["file"] == "${SEALING_KEYS_FILE:-./secrets/sealing-keys}"
+    names = {"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE", "SEALING_KEYS_FILE"}
+    assert names <= env_example().keys()
 
 
 def test_services_stop_later_than_their_graceful_shutdown(compose: dict[str, Any]) -> None:

@@ -36,6 +36,7 @@ from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
 from streamstack.kernel.module import ModuleDefinition
 from streamstack.kernel.response_writes import HeadWithBodyProtocol
+from streamstack.kernel.sealing import ensure_dev_sealing_keys
 from streamstack.kernel.storage.private_files import private_file
 from streamstack.settings import MODULE_NAMES, Settings
 
@@ -43,6 +44,8 @@ BackendKind = Literal["embedded", "production"]
 #: The one embedded/production parametrization: every two-backend fixture uses these ids.
 BACKEND_KINDS: tuple[BackendKind, ...] = ("embedded", "production")
 INTERNAL_SECRET = "test-internal-secret-0123456789"
+#: The sealing keys file's name beside the shared key pair.
+SEALING_KEYS = "sealing-keys"
 #: The base URL of an app run in-process.
 IN_PROCESS_URL = "http://testserver.local"
 
@@ -60,7 +63,7 @@ def make_settings(
 ) -> Settings:
     """Settings for one test: embedded backends in ``data_dir``, or the given servers."""
     keys = data_dir / "jwt"
-    if not ((keys / "private.pem").exists() and (keys / "public.pem").exists()):
+    if not all((keys / name).exists() for name in ("private.pem", "public.pem", SEALING_KEYS)):
         shutil.copytree(shared_keypair(), keys, dirs_exist_ok=True)
     base: dict[str, Any] = {
         "environment": "dev",
@@ -69,6 +72,7 @@ def make_settings(
         "internal_secret": INTERNAL_SECRET,
         "jwt_private_key_path": keys / "private.pem",
         "jwt_public_key_path": keys / "public.pem",
+        "sealing_keys_path": keys / SEALING_KEYS,
         "log_level": "WARNING",
         # Tests make accounts as a means, not their subject; the default (invite) is tested
         # where registration is (tests/auth, tests/kernel/test_settings.py, the system journey).
@@ -103,7 +107,8 @@ def _process_scratch() -> Path:
 
 @functools.cache
 def shared_keypair() -> Path:
-    """The folder of one RSA key pair per test process, made by the app's own generator.
+    """The folder of one RSA key pair and sealing keys file per test process, made by the
+    app's own generators.
 
     Generating an RSA-2048 key costs 0.1 to 0.3 s of CPU, and hundreds of tests build settings;
     each copies this pair instead (``copytree`` keeps the 0700 folder and 0600 private file).
@@ -111,6 +116,7 @@ def shared_keypair() -> Path:
     """
     keys = _process_scratch() / "jwt"
     ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
+    ensure_dev_sealing_keys(keys / SEALING_KEYS)
     return keys
 
 

@@ -38,6 +38,7 @@ _SHARED = (
     "internal_secret",
     "jwt_private_key_path",
     "jwt_public_key_path",
+    "sealing_keys_path",
     "log_level",
     "registration_mode",
 )

@@ -42,6 +42,7 @@ from harness.servers import S3Endpoint, free_port
 from harness.tools import require_tool
 from streamstack.contracts.streaming import ISSUE_STREAM_TOKEN
 from streamstack.kernel.jwt import ensure_dev_keypair
+from streamstack.kernel.sealing import ensure_dev_sealing_keys
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
 from support.apps import INTERNAL_SECRET, bearer
@@ -76,6 +77,7 @@ def stack(
     logs.mkdir()
     keys = tmp_path / "keys"
     ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
+    ensure_dev_sealing_keys(keys / "sealing-keys")
     internal_port = free_port()
     internal_url = f"http://127.0.0.1:{internal_port}"
     env = clean_environment(
@@ -98,8 +100,12 @@ def stack(
         STREAMSTACK_LOG_LEVEL="INFO",
         **{f"STREAMSTACK_{module.upper()}_URL": internal_url for module in MODULES},
     )
-    # Only auth signs tokens, so only auth gets the private key (as in compose).
-    auth_env = {**env, "STREAMSTACK_JWT_PRIVATE_KEY_PATH": str(keys / "private.pem")}
+    # Only auth signs tokens and seals secrets, so only auth gets those keys (as in compose).
+    auth_env = {
+        **env,
+        "STREAMSTACK_JWT_PRIVATE_KEY_PATH": str(keys / "private.pem"),
+        "STREAMSTACK_SEALING_KEYS_PATH": str(keys / "sealing-keys"),
+    }
     run_streamstack(["migrate"], env, logs / "migrate.log")
 
     services: dict[str, list[Service]] = {}

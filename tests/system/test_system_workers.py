@@ -30,6 +30,7 @@ from system_rig import (
 
 from harness.servers import S3Endpoint, free_port
 from streamstack.kernel.jwt import ensure_dev_keypair
+from streamstack.kernel.sealing import ensure_dev_sealing_keys
 from streamstack.settings import Settings
 from support.apps import INTERNAL_SECRET, bearer, mint_token
 
@@ -116,6 +117,7 @@ def test_two_worker_processes_share_the_queue(
     logs, keys = tmp_path / "logs", tmp_path / "keys"
     logs.mkdir()
     ensure_dev_keypair(keys / "private.pem", keys / "public.pem")
+    ensure_dev_sealing_keys(keys / "sealing-keys")
     api_port = free_port()
     api_url = f"http://127.0.0.1:{api_port}"
     env = production_env(
@@ -125,7 +127,11 @@ def test_two_worker_processes_share_the_queue(
     api = Service(
         name="api",
         argv=streamstack_command("serve", "--host", "127.0.0.1", "--port", str(api_port)),
-        env={**env, "STREAMSTACK_JWT_PRIVATE_KEY_PATH": str(keys / "private.pem")},
+        env={
+            **env,
+            "STREAMSTACK_JWT_PRIVATE_KEY_PATH": str(keys / "private.pem"),
+            "STREAMSTACK_SEALING_KEYS_PATH": str(keys / "sealing-keys"),
+        },
         log_path=logs / "api.log",
         port=api_port,
     )

@@ -20,6 +20,9 @@ from streamstack.contracts.limits import INVITE_NOTE_MAX
 from streamstack.kernel.db import module_metadata
 from streamstack.kernel.outbox import OutboxColumns
 
+#: Room for a two-factor secret sealed (``kernel/sealing.py``: some 92 characters).
+SEALED_SECRET_CHARS = 128
+
 
 class AuthBase(DeclarativeBase):
     """Declarative base of the auth module only, so its migrations cover only its tables."""
@@ -148,8 +151,9 @@ class TwoFactorSecret(AuthBase):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True
     )
-    #: Base32, as the authenticator app was given it.
-    secret: Mapped[str] = mapped_column(String(64))
+    #: Base32, as the authenticator app was given it, sealed (``kernel/sealing.py``) with
+    #: the account's id as its context; a row written before sealing holds it in clear.
+    secret: Mapped[str] = mapped_column(String(SEALED_SECRET_CHARS))
     #: When the setup started (a pending one lasts ``two_factor.SETUP_LIFETIME``).
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     enabled_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)

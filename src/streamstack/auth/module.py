@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from streamstack.auth.service import AuthService
     from streamstack.auth.tokens import TokenIssuer
     from streamstack.kernel.mail import MailSender
+    from streamstack.kernel.sealing import SealingKeys
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +70,7 @@ def build_service(
         )
     service = AuthService(
         database=backends.database,
+        sealing=sealing_keys(settings),
         revocations=TokenRevocations(revocations),
         passwords=PasswordHashing(
             memory_kib=settings.argon2_memory_kib,
@@ -109,6 +112,30 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
         revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
         service, _ = build_service(settings, backends, verifier, revocations)
         yield service
+
+
+def sealing_keys(settings: Settings) -> SealingKeys:
+    """The keys sealing two-factor secrets at rest (a dev keys file is made on first start);
+    a missing or malformed file stops the start with one line."""
+    from streamstack.kernel.sealing import SealingKeys, ensure_dev_sealing_keys
+
+    if settings.environment == "dev":
+        ensure_dev_sealing_keys(settings.sealing_keys_file)
+    return SealingKeys.from_file(settings.sealing_keys_file)
+
+
+async def seal_two_factor_secrets(service: AuthService) -> None:
+    """Start-up: seal with the current key what an older key sealed or nothing did (the
+    database away: the next start does; sign-ins open either meanwhile)."""
+    from streamstack.kernel.errors import ServiceUnavailable
+
+    try:
+        changed = await service.seal_two_factor_secrets()
+    except ServiceUnavailable as exc:
+        log.warning("auth.two_factor_sealing_postponed", error=exc.detail)
+        return
+    if changed:
+        log.info("auth.two_factor_sealed", accounts=changed)
 
 
 async def announce_dev_admin(service: AuthService, data_dir: str | None = None) -> None:
@@ -176,6 +203,7 @@ def mount(context: ModuleContext) -> MountedModule:
         PublicKeySet(keys=[public_jwk(issuer.public_pem)]),
     )
     module = MountedModule(name="auth", route_handlers=[router], tasks=[relay_task])
+    module.on_startup.append(functools.partial(seal_two_factor_secrets, service))
     if mail is not None:
         module.tasks.append(mail.task)
     if settings.environment == "dev":

@@ -638,6 +638,27 @@ class TwoFactorRepository(SQLAlchemyAsyncRepository[TwoFactorSecret]):
         """The account's secret, pending or confirmed."""
         return await self.get_one_or_none(TwoFactorSecret.user_id == user_id)
 
+    async def not_starting(self, prefix: str) -> list[tuple[uuid.UUID, str]]:
+        """(account, stored secret) of every secret not beginning with ``prefix`` (the
+        current sealing key's: those kept in clear or sealed with an older key)."""
+        query = select(TwoFactorSecret.user_id, TwoFactorSecret.secret).where(
+            TwoFactorSecret.secret.not_like(prefix + "%")
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(query)]
+
+    async def replace_secret(self, user_id: uuid.UUID, stored: str, replacement: str) -> int:
+        """Store ``replacement`` for the account's secret if it is still ``stored`` (one
+        sealing it again meanwhile, or a new setup, wins); 1 if it was replaced, else 0."""
+        result = await self.session.execute(
+            update_rows(
+                TwoFactorSecret,
+                TwoFactorSecret.user_id == user_id,
+                TwoFactorSecret.secret == stored,
+                secret=replacement,
+            )
+        )
+        return _rowcount(result)
+
     async def enabled_among(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these accounts have two-factor on."""
         query = select(TwoFactorSecret.user_id).where(

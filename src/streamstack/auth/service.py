@@ -71,6 +71,7 @@ from streamstack.auth.two_factor import (
     new_secret,
     otpauth_uri,
     recovery_digest,
+    two_factor_context,
 )
 from streamstack.contracts.auth import USER_DELETED, USER_NAMED, UserDeleted, UserNamed
 from streamstack.contracts.limits import INVITE_NOTE_MAX, ONE_LINE
@@ -83,10 +84,12 @@ from streamstack.kernel.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     Unauthorized,
 )
 from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
 from streamstack.kernel.mail import Mail
+from streamstack.kernel.sealing import SealingKeys, UnsealableSecret
 from streamstack.settings import RegistrationMode
 
 log = structlog.get_logger(__name__)
@@ -255,17 +258,6 @@ def two_factor_on(secret: TwoFactorSecret | None) -> bool:
     return secret is not None and secret.enabled_at is not None
 
 
-def code_use(secret: TwoFactorSecret, code: str, now: datetime.datetime) -> CodeUse | None:
-    """What spends ``code`` for the account of ``secret`` at ``now``: an app's code of a
-    time step not used yet, or any other shape taken for a recovery code; None for an
-    app's code that is wrong, expired or used."""
-    cleaned = clean_code(code)
-    if not is_app_code(cleaned):
-        return CodeUse(recovery_hash=recovery_digest(cleaned))
-    step = matching_step(secret.secret, cleaned, now, secret.last_step)
-    return None if step is None else CodeUse(step=step)
-
-
 def clean_user_agent(raw: str | None) -> str | None:
     """The User-Agent header as stored: printable characters only, bounded length."""
     if not raw:
@@ -293,6 +285,7 @@ class AuthService:
     registration_mode: RegistrationMode
     refresh_grace: datetime.timedelta
     events_enqueued: Callable[[], None] = lambda: None
+    sealing: SealingKeys
     clock: Clock = utcnow
     mail: AccountMail | None = None
 
@@ -666,7 +659,8 @@ class AuthService:
             if two_factor_on(await records.two_factor.of(user.id)):
                 raise _two_factor_on()
             await records.two_factor.remove(user.id)
-            pending = TwoFactorSecret(user_id=user.id, secret=secret, created_at=now)
+            sealed = self.sealing.seal(secret, two_factor_context(user.id))
+            pending = TwoFactorSecret(user_id=user.id, secret=sealed, created_at=now)
             await records.two_factor.add(pending, auto_refresh=False)
         return TwoFactorSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 
@@ -689,7 +683,7 @@ class AuthService:
                     "start the setup again: none was started in the last 15 minutes",
                     code="two_factor_not_set_up",
                 )
-            step = matching_step(secret.secret, clean_code(code), now, None)
+            step = matching_step(self._totp_secret(secret), clean_code(code), now, None)
             if step is None:
                 raise _invalid_code()
             if not await records.two_factor.confirm(user.id, step, now, now - SETUP_LIFETIME):
@@ -764,7 +758,7 @@ class AuthService:
         if secret is None or secret.enabled_at is None:
             raise _two_factor_off()
         user, _ = await self._proven(caller, password, client)
-        use = code_use(secret, code, self.clock())
+        use = self._code_use(secret, code)
         if use is None:
             self._signin_refused("password_check", "invalid_code", client, user.email, user)
             raise _invalid_code()
@@ -896,11 +890,53 @@ class AuthService:
             async with self._work() as records:
                 await self.throttle.code_asked(records.attempts, user.email, client.address)
             raise TwoFactorRequired("enter the code from your authenticator app")
-        use = None if secret is None else code_use(secret, code, self.clock())
+        use = None if secret is None else self._code_use(secret, code)
         if use is None:
             self._signin_refused("signin", "invalid_code", client, user.email, user)
             raise _invalid_signin_code()
         return use
+
+    def _code_use(self, secret: TwoFactorSecret, code: str) -> CodeUse | None:
+        """What spends ``code`` for the account of ``secret`` now: an app's code of a time
+        step not used yet, or any other shape taken for a recovery code; None for an app's
+        code that is wrong, expired or used."""
+        cleaned = clean_code(code)
+        if not is_app_code(cleaned):
+            return CodeUse(recovery_hash=recovery_digest(cleaned))
+        step = matching_step(self._totp_secret(secret), cleaned, self.clock(), secret.last_step)
+        return None if step is None else CodeUse(step=step)
+
+    def _totp_secret(self, secret: TwoFactorSecret) -> str:
+        """The account's TOTP secret, opened; 503 ``two_factor_unreadable`` when no key of
+        the sealing keys file opens it (the operator removed its key): refused, never
+        waved through."""
+        try:
+            return self.sealing.open(secret.secret, two_factor_context(secret.user_id))
+        except UnsealableSecret as exc:
+            log.error("auth.two_factor_unreadable", user_id=str(secret.user_id), error=str(exc))
+            raise ServiceUnavailable(
+                "this account's two-factor secret cannot be read on this server; an admin "
+                "can turn two-factor off for it",
+                code="two_factor_unreadable",
+            ) from None
+
+    async def seal_two_factor_secrets(self) -> int:
+        """Seal with the current key every two-factor secret kept in clear or sealed with an
+        older key (run at start-up, so a new key put first takes over); how many changed.
+        A secret no key opens is logged and left as it is."""
+        async with self._work() as records:
+            stale = await records.two_factor.not_starting(self.sealing.current_prefix)
+        changed = 0
+        for user_id, stored in stale:
+            context = two_factor_context(user_id)
+            try:
+                resealed = self.sealing.seal(self.sealing.open(stored, context), context)
+            except UnsealableSecret as exc:
+                log.error("auth.two_factor_unreadable", user_id=str(user_id), error=str(exc))
+                continue
+            async with self._work() as records:
+                changed += await records.two_factor.replace_secret(user_id, stored, resealed)
+        return changed
 
     @staticmethod
     async def _spent(records: AuthRecords, user_id: uuid.UUID, use: CodeUse) -> bool:

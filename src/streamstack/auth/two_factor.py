@@ -4,7 +4,9 @@ authenticator app, and the single-use recovery codes kept for a lost phone.
 A TOTP code is good in its 30 s time step and one step either side (the phone's clock may
 drift), and only in a step later than the last one used: a code seen over a shoulder or
 in a proxy's log cannot sign in again. Recovery codes are random, so only their SHA-256 is
-stored (no salt needed), as for invite and reset codes.
+stored (no salt needed), as for invite and reset codes. The TOTP secret itself must be
+read back to compute codes, so it is stored sealed (``kernel/sealing.py``), bound to its
+account.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+import uuid
 
 import pyotp
 
@@ -37,6 +40,11 @@ RECOVERY_HALF_CHARS = 5
 def new_secret() -> str:
     """A new TOTP secret, base32 (160 bits, as RFC 4226 recommends)."""
     return pyotp.random_base32(32)
+
+
+def two_factor_context(user_id: uuid.UUID) -> str:
+    """What an account's sealed secret is bound to: it opens in that account's row only."""
+    return f"two-factor:{user_id}"
 
 
 def otpauth_uri(secret: str, email: str) -> str:
