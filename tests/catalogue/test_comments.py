@@ -316,6 +316,33 @@ async def test_one_account_posting_in_a_loop_is_throttled(
         await post(client, item_id, ada, "one more after the wait")
 
 
+async def test_a_refused_post_does_not_spend_the_budget(
+    settings_factory: SettingsFactory,
+) -> None:
+    """A post refused (comments off, no such video, no such comment to reply to) wrote
+    nothing, so it costs nothing: a viewer who tried while comments were off still has
+    their whole budget when they come back on."""
+    clock = HeldClock()
+    settings = settings_factory(modules=("catalogue",), comment_burst=2, comment_refill_seconds=20)
+    async with running_app(settings, clock=clock) as client:
+        item_id = await item(client)
+        _, ada = person(client, "Ada")
+        await set_comments(client, item_id, False)
+        for _ in range(3):
+            r = await client.post(f"{API}/{item_id}/comments", json={"body": "hi"}, headers=ada)
+            assert_error(r, 409, "comments_off")
+        missing = f"{API}/{uuid.uuid4()}/comments"
+        assert_error(await client.post(missing, json={"body": "hi"}, headers=ada), 404, "not_found")
+        await set_comments(client, item_id, True)
+        stray = {"body": "hi", "reply_to": str(uuid.uuid4())}
+        r = await client.post(f"{API}/{item_id}/comments", json=stray, headers=ada)
+        assert_error(r, 404, "comment_not_found")
+        for n in range(2):
+            await post(client, item_id, ada, f"c{n}")
+        r = await client.post(f"{API}/{item_id}/comments", json={"body": "more"}, headers=ada)
+        assert_error(r, 429, "comments_throttled")
+
+
 async def test_a_deleted_account_takes_its_comments_and_name_with_it(client: Client) -> None:
     one, two = await item(client), await item(client)
     ada_id, ada = person(client, "Ada")

@@ -42,7 +42,7 @@ from streamstack.contracts.limits import COMMENT_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, TooManyRequests
 from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
@@ -199,8 +199,24 @@ class CommentService:
         not of the item), 409 while its comments are off or the caller has no name to
         show, 429 past the budget."""
         user_id, text = account_id(principal), comment_text(request.body)
-        if not principal.is_admin:
-            self._budgets.spend(str(user_id))  # 429 before the database is written
+        if principal.is_admin:
+            return await self._posted(principal, item_id, request, user_id, text)
+        self._budgets.spend(str(user_id))  # 429 before the database is written
+        try:
+            return await self._posted(principal, item_id, request, user_id, text)
+        except AppError:  # refused, nothing written: a post that did not happen costs none
+            self._budgets.give_back(str(user_id))
+            raise
+
+    async def _posted(
+        self,
+        principal: Principal,
+        item_id: uuid.UUID,
+        request: NewComment,
+        user_id: uuid.UUID,
+        text: str,
+    ) -> Comment:
+        """The comment written (see :meth:`post`)."""
         row = CommentRow(
             id=uuid.uuid4(),
             item_id=item_id,

@@ -49,3 +49,9 @@ class Budgets:
         self._left[key] = (left - 1, now)
         while len(self._left) > MAX_REMEMBERED:
             self._left.popitem(last=False)
+
+    def give_back(self, key: str) -> None:
+        """Return the spend ``key`` took for work that was refused (nothing was done)."""
+        if key in self._left:
+            left, counted_at = self._left[key]
+            self._left[key] = (min(float(self.burst), left + 1), counted_at)
