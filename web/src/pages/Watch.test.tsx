@@ -1006,9 +1006,13 @@ describe("WatchPage", () => {
 
     it("stays on the item when the end screen is cancelled, and shows it again at the next end", async () => {
       const { user, video, overlay } = await endScreen();
+      const said = screen.getByTestId("shortcut-announcer");
+      expect(said).toHaveTextContent(`Up next in ${UP_NEXT_SECONDS} seconds: The next one`);
       await user.click(within(overlay).getByRole("button", { name: "Cancel" }));
       // Cancel is gone with the end screen: the focus is on the player, not on the page's body.
       expect(video.closest(".player-frame")).toHaveFocus();
+      // The status region no longer says a countdown that stopped (to whoever reads it later).
+      expect(said).not.toHaveTextContent(/Up next/);
       await countDown();
 
       expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
@@ -1064,6 +1068,7 @@ describe("WatchPage", () => {
       while (document.activeElement !== autoplay) await user.tab();
       await user.keyboard(" ");
       expect(autoplay).not.toBeChecked();
+      expect(said).not.toHaveTextContent(/Up next/);
       expect(play).not.toHaveBeenCalled();
       await countDown();
       expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");

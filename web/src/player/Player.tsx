@@ -1,4 +1,5 @@
 import {
+  useCallback,
   useEffect,
   useImperativeHandle,
   useMemo,
@@ -151,10 +152,11 @@ function usePlayerKeys(
 ) {
   const { videoRef, frameRef } = elements;
   const [shortcuts, onShortcuts] = useRememberedSwitch(SHORTCUTS_KEY);
-  const [shortcutNews, tell] = useShortcutNews();
+  const [shortcutNews, tell, forget] = useShortcutNews();
   usePlayerShortcuts(videoRef, { enabled: shortcuts, fullscreenRef: frameRef, onFact: tell, ...keyed });
   useChapterKeys(videoRef, shortcuts ? chapters : NO_CHAPTERS, tell);
-  return { shortcuts, onShortcuts, shortcutNews, tell };
+  const forgetUpNext = useCallback(() => forget("up-next"), [forget]);
+  return { shortcuts, onShortcuts, shortcutNews, tell, forgetUpNext };
 }
 
 /**
@@ -203,7 +205,7 @@ function usePlayer(
   const waiting = useWaiting(videoRef);
   const holdup = useHoldup(waiting, stream.serverLost);
   const overlay = { waiting, holdup, started: useStarted(videoRef), resume, answerResume };
-  const end = { ended, dismissEnd, autoplayNext, onAutoplayNext, tell: keys.tell };
+  const end = { ended, dismissEnd, autoplayNext, onAutoplayNext, tell: keys.tell, forgetUpNext: keys.forgetUpNext };
   const controls = {
     clock,
     onSeek: seek,
@@ -340,7 +342,7 @@ function EndScreen({
   next: CatalogueItem | null;
   nextPath: string | undefined;
 }) {
-  const { ended, dismissEnd, autoplayNext, onAutoplayNext, tell } = player.end;
+  const { ended, dismissEnd, autoplayNext, onAutoplayNext, tell, forgetUpNext } = player.end;
   if (!ended || !next) return null;
   return (
     <UpNextOverlay
@@ -353,6 +355,7 @@ function EndScreen({
         focusPlayer(frameRef);
       }}
       onCountdown={tell}
+      onCountdownOver={forgetUpNext}
     />
   );
 }

@@ -81,6 +81,8 @@ export function keyEffect(fact: KeyFact): KeyEffect {
 /** A KeyEffect to tell; a new `id` each time, so the same words twice are said (and shown) twice. */
 export interface ShortcutNews extends KeyEffect {
   id: number;
+  /** What it tells of, so that news no longer true can be taken back (see useShortcutNews). */
+  kind: KeyFact["kind"];
 }
 
 /** How long (ms) the effect stays over the picture, fading out at its end. */
@@ -88,17 +90,29 @@ export const FLASH_MS = 1000;
 
 /**
  * The one way the player's keys say what they did (the shortcuts and the
- * chapter keys alike): the latest news, and `tell` for the keys. The
+ * chapter keys alike): the latest news, `tell` for the keys, and `forget`
+ * to take back the latest news of a kind once it is no longer true. The
  * controls' own use (a click, a slider's arrows) tells nothing: their
  * labels and values say it.
  */
-export function useShortcutNews(): [ShortcutNews | null, (fact: KeyFact) => void] {
+export function useShortcutNews(): [
+  ShortcutNews | null,
+  (fact: KeyFact) => void,
+  (kind: KeyFact["kind"]) => void,
+] {
   const [news, setNews] = useState<ShortcutNews | null>(null);
   const tell = useCallback(
-    (fact: KeyFact) => setNews((before) => ({ ...keyEffect(fact), id: (before?.id ?? 0) + 1 })),
+    (fact: KeyFact) =>
+      setNews((before) => ({ ...keyEffect(fact), kind: fact.kind, id: (before?.id ?? 0) + 1 })),
     [],
   );
-  return [news, tell];
+  // The status region keeps its last words for whoever reads it later: a countdown
+  // cancelled must not stay there ("Up next in 8 seconds…" for a video that stays).
+  const forget = useCallback(
+    (kind: KeyFact["kind"]) => setNews((before) => (before?.kind === kind ? null : before)),
+    [],
+  );
+  return [news, tell, forget];
 }
 
 /**

@@ -45,7 +45,8 @@ function useUpNextCountdown(running: boolean, target: string): [number, () => vo
  * as the viewer asked for it. The control bar stays in reach over its bottom
  * (see .up-next): a seek back or Replay there ends it (useEndScreen). The
  * countdown's start is told once to `onCountdown` (the player's status
- * region), not each second: the label is not a live region.
+ * region), not each second: the label is not a live region; `onCountdownOver`
+ * takes it back when it stops.
  */
 export function UpNextOverlay({
   next,
@@ -54,6 +55,7 @@ export function UpNextOverlay({
   onAutoplay,
   onCancel,
   onCountdown,
+  onCountdownOver,
 }: {
   next: CatalogueItem;
   /** Where the next item is watched (its watch page in the playlist played). */
@@ -62,11 +64,15 @@ export function UpNextOverlay({
   onAutoplay: (on: boolean) => void;
   onCancel: () => void;
   onCountdown: (fact: KeyFact) => void;
+  /** The countdown told is over without going (see onCountdown). */
+  onCountdownOver: () => void;
 }) {
   const [left, restart] = useUpNextCountdown(autoplay, to);
   useEffect(() => {
-    if (autoplay) onCountdown({ kind: "up-next", title: next.title, seconds: UP_NEXT_SECONDS });
-  }, [autoplay, next.title, onCountdown]);
+    if (!autoplay) return;
+    onCountdown({ kind: "up-next", title: next.title, seconds: UP_NEXT_SECONDS });
+    return onCountdownOver; // cancelled, Autoplay off, or the screen gone: no longer true
+  }, [autoplay, next.title, onCountdown, onCountdownOver]);
   const choose = (on: boolean) => {
     restart();
     onAutoplay(on);
