@@ -20,6 +20,7 @@ holds its code sealed with the internal secret.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import os
@@ -124,14 +125,43 @@ class AccountMail:
 
     async def _send_next(self) -> bool:
         """Claim the letter due soonest, write it and hand it over; True when one was
-        (more may be due)."""
+        (more may be due). A shut-down (cancelled) never leaves a letter claimed: it is
+        due again at once, for the next process."""
+        claiming = asyncio.ensure_future(self._claim())
+        try:
+            claimed = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            if (claimed := await claiming) is not None:
+                await self._settle(claimed, 0.0)
+            raise
+        if claimed is None:
+            return False
+        try:
+            retry_in = await self._attempt(claimed)
+        except asyncio.CancelledError:
+            await self._settle(claimed, 0.0)
+            raise
+        await self._settle(claimed, retry_in)
+        return True
+
+    async def _claim(self) -> ClaimedMail | None:
+        """The letter due soonest, claimed for :data:`CLAIM_SECONDS`; None when none is due."""
         now = self._clock()
         until = now + datetime.timedelta(seconds=CLAIM_SECONDS)
         async with self._database.unit_of_work() as session:
-            claimed = await OwedMailRepository(session=session).claim(now, until)
-        if claimed is None:
-            return False
-        retry_in = await self._attempt(claimed)
+            return await OwedMailRepository(session=session).claim(now, until)
+
+    async def _settle(self, claimed: ClaimedMail, retry_in: float | None) -> None:
+        """Forget the claimed letter (None), or make it due again in ``retry_in`` seconds;
+        finished even if the task is cancelled meanwhile (then cancelled after)."""
+        settling = asyncio.ensure_future(self._settled(claimed, retry_in))
+        try:
+            await asyncio.shield(settling)
+        except asyncio.CancelledError:
+            await settling
+            raise
+
+    async def _settled(self, claimed: ClaimedMail, retry_in: float | None) -> None:
         async with self._database.unit_of_work() as session:
             owed = OwedMailRepository(session=session)
             if retry_in is None:
@@ -139,7 +169,6 @@ class AccountMail:
             else:
                 due = self._clock() + datetime.timedelta(seconds=retry_in)
                 await owed.due_again(claimed.id, due)
-        return True
 
     async def _attempt(self, claimed: ClaimedMail) -> float | None:
         """Write the claimed letter and give its mail to the server: the seconds to wait
