@@ -16,7 +16,7 @@ from auth_accounts import API, PASSWORD, admin_token, assert_error, bearer, sign
 from sqlalchemy import func, select
 from structlog.testing import CapturingLogger
 from test_auth_account_mail import INVITES, NEW_PASSWORD, text_of
-from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
+from test_auth_password_reset_mail import PUBLIC_URL, link_in, mail_settings, mail_to
 
 from streamstack.auth import account_mail as account_mail_module
 from streamstack.auth.models import OwedMail
@@ -107,6 +107,48 @@ async def test_a_change_rolled_back_owes_no_mail(auth_settings_factory, smtp_ser
         marker = await change_password(client)  # a mail owed after, to know the task ran
         await mail_to(smtp_server, marker)
         assert smtp_server.inbox.to(me["email"]) == []
+
+
+async def test_a_reset_asked_while_the_server_was_down_works_after_a_restart(
+    auth_settings_factory, log
+):
+    server = MailServer()
+    settings = mail_settings(auth_settings_factory, server)
+    async with running_app(settings) as client:
+        email, _ = await signed_in(client)
+        asked = await client.post(f"{API}/password-reset/request", json={"email": email})
+        assert asked.status_code == 202, asked.text
+        await eventually(lambda: logged(log, "auth.reset_mail_retrying"), "a retry")
+    server.start()
+    try:
+        async with running_app(settings) as client:
+            _, code = link_in(await mail_to(server, email))  # issued as the mail is written
+            body = {"code": code, "new_password": NEW_PASSWORD}
+            used = await client.post(f"{API}/password-reset", json=body)
+            assert used.status_code == 204, used.text
+    finally:
+        server.stop()
+
+
+async def test_an_invite_revoked_before_its_mail_went_is_not_mailed(auth_settings_factory, log):
+    server = MailServer()
+    settings = mail_settings(auth_settings_factory, server)
+    async with running_app(settings) as client:
+        admin = bearer(await admin_token(client, settings))
+        created = await client.post(INVITES, json={"email": "guest@example.org"}, headers=admin)
+        assert created.status_code == 201, created.text
+        await eventually(lambda: logged(log, "auth.invite_mail_retrying"), "a retry")
+        revoked = await client.delete(f"{INVITES}/{created.json()['id']}", headers=admin)
+        assert revoked.status_code == 204, revoked.text
+    server.start()
+    try:
+        async with running_app(settings) as client:
+            marker = await change_password(client)  # a mail that goes, to know the task runs
+            await mail_to(server, marker)
+            await eventually(lambda: nothing_owed(client), "the letters forgotten")
+            assert server.inbox.to("guest@example.org") == []
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("backend_kind", ["production"])
