@@ -10,8 +10,8 @@ from alembic import op
 
 from streamstack.kernel import migrations as ddl
 
-revision: str = "auth_0007"
-down_revision: str | None = "auth_0006"
+revision: str = "auth_0008"
+down_revision: str | None = "auth_0007"
 
 
 def upgrade() -> None:
