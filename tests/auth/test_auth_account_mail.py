@@ -29,9 +29,11 @@ from auth_accounts import (
     read_behind,
     signed_in,
 )
+from sqlalchemy import func, select
 from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
 
 from streamstack.auth import account_mail as account_mail_module
+from streamstack.auth.models import OwedMail
 from streamstack.auth.module import standalone_service
 from support.apps import running_app, served_app
 from support.clock import HeldClock
@@ -219,6 +221,8 @@ async def test_nothing_is_sent_without_mail(auth_settings, smtp_server):
             f"{API}/password", json=body, headers=bearer(pair["access_token"])
         )
         assert changed.status_code == 204, changed.text
+        async with client.app.state.backends.database.unit_of_work() as session:
+            assert await session.scalar(select(func.count()).select_from(OwedMail)) == 0
     assert smtp_server.inbox.mails == []
 
 

@@ -1,83 +1,97 @@
-"""The auth module's one way to send mail: after the answer, from an in-process queue.
+"""The auth module's one way to send mail: after the answer, owed in the database.
 
 Reset links ("Forgot your password?"), security notices (password, sign-in email and
-two-factor changes) and invites by email are queued as letters and sent by the module's
-background task ``auth.mail``, so a slow or failing mail server never reaches the caller
-and a reset request's timing says nothing of whether an account has the email. A mail the
-server could not take (away, busy, greylisting) is tried again, as written, after 30 s,
-then 1, 2 and 4 minutes (:data:`SEND_ATTEMPTS` in all, some 8 minutes: a reset link lives
-an hour); one it refused for good (an SMTP 5xx, such as an unknown address) is logged and
-dropped. A queue lost at a restart loses its mails: a reset is asked again, a notice is
-lost, an invite's link is still in the list's answer to the admin.
+two-factor changes) and invites by email are *owed*: a use case records the letter (its
+kind and the few facts its writer needs, :mod:`streamstack.auth.letters`) in the unit of
+work of the change that owes it, so both commit or neither does. The module's background
+task ``auth.mail``, on any replica, claims a letter due, writes it and hands it to the
+mail server, so a slow or failing mail server never reaches the caller, a reset
+request's timing says nothing of whether an account has the email, and a restart (or a
+crashed replica) loses nothing: the next process sends what was owed. A mail the server
+could not take (away, busy, greylisting) is written and tried again after 30 s, then 1,
+2 and 4 minutes (:data:`SEND_ATTEMPTS` in all, some 8 minutes: a reset link lives an
+hour); one it refused for good (an SMTP 5xx, such as an unknown address) is logged and
+given up. Either way the row is deleted once sent or given up.
+
+No link or code is stored in clear: a reset letter holds the email and issues its code
+when written (a retry issues a fresh one, which withdraws the last); an invite letter
+holds its code sealed with the internal secret.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import heapq
-import itertools
-import time
+import datetime
+import hashlib
+import os
 from collections.abc import Awaitable, Callable
 
+import msgspec
 import structlog
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from streamstack.auth.letters import Letter, Notice, notice_mail
+from streamstack.auth.repository import ClaimedMail, OwedMailRepository
 from streamstack.kernel.backoff import backoff_seconds
+from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.db import Database
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.mail import Mail, MailSender, MailUnavailable
 from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
 
-#: Letters waiting to be sent; past this, new ones are dropped (and logged).
+#: Letters owed at most; past this, new ones are not recorded (and logged).
 QUEUE_LIMIT = 1000
 #: How many times a mail is handed to the server before it is given up (logged).
 SEND_ATTEMPTS = 5
 #: The wait before a mail's second attempt, doubled for each further one.
 FIRST_RETRY_SECONDS = 30.0
+#: How long a claimed letter is one replica's: longer than any hand-over (SMTP waits 15 s
+#: a step); a replica that dies holding it delays it this long.
+CLAIM_SECONDS = 120.0
+
+#: Writes a letter's mail (None: nothing to send after all, such as a reset for no account).
+LetterWriter = Callable[[Letter], Awaitable[Mail | None]]
+_letters = msgspec.json.Decoder(Letter)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Letter:
-    """A mail to write when its turn comes (None: nothing to send after all). ``kind``
-    names it in the log: ``auth.<kind>_failed``, ``auth.<kind>_dropped``."""
-
-    kind: str
-    write: Callable[[], Awaitable[Mail | None]]
+class SealBroken(Exception):
+    """A sealed code could not be opened (the internal secret changed since)."""
 
 
-@dataclasses.dataclass(order=True, frozen=True, slots=True)
-class Retry:
-    """A written mail to hand over again at ``due`` (monotonic seconds), its ``attempt``-th
-    time; ``order`` keeps mails due at once in the order they failed."""
-
-    due: float
-    order: int
-    attempt: int = dataclasses.field(compare=False)
-    kind: str = dataclasses.field(compare=False)
-    mail: Mail = dataclasses.field(compare=False)
+async def write_notice(letter: Letter) -> Mail | None:
+    """The writer of security notices alone (the service's writes every letter)."""
+    if not isinstance(letter, Notice):
+        raise TypeError(f"no writer for {letter.KIND}")
+    return notice_mail(letter)
 
 
 class AccountMail:
-    """Queues the module's mails and sends them in the background (``task``)."""
+    """Records the module's mails owed and sends them in the background (``task``)."""
 
     def __init__(
         self,
         sender: MailSender,
         public_url: str,
+        database: Database,
+        secret: str,
         *,
-        first_retry_seconds: float = FIRST_RETRY_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
+        first_retry_seconds: float | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self._sender = sender
         self.origin = public_url.rstrip("/")
-        self._waiting: asyncio.Queue[Letter] = asyncio.Queue(QUEUE_LIMIT)
-        self._retries: list[Retry] = []  # a heap, soonest due first
-        self._failed_order = itertools.count()
-        self._first_retry = first_retry_seconds
-        self._monotonic = monotonic
-        # The interval is also how late a retry may start after it is due.
-        interval = min(5.0, first_retry_seconds)
+        self._database = database
+        self._seal_key = hashlib.sha256(b"streamstack auth owed mail\0" + secret.encode()).digest()
+        self._first_retry = (
+            FIRST_RETRY_SECONDS if first_retry_seconds is None else first_retry_seconds
+        )
+        self._clock = clock
+        self.writer: LetterWriter = write_notice
+        # The interval is also how late a retry (or another replica's letter) may start.
+        interval = min(5.0, self._first_retry)
         self.task = BackgroundTask("auth.mail", self._send_next, interval_seconds=interval)
 
     def link(self, path: str) -> str:
@@ -85,63 +99,101 @@ class AccountMail:
         request's Host)."""
         return self.origin + path
 
-    def later(self, letter: Letter) -> None:
-        """Queue ``letter``; returns at once."""
+    def seal(self, code: str) -> bytes:
+        """``code`` encrypted for an owed letter (AES-GCM, keyed by the internal secret)."""
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self._seal_key).encrypt(nonce, code.encode(), None)
+
+    def unseal(self, sealed: bytes) -> str:
+        """The code :meth:`seal` sealed; :class:`SealBroken` if it cannot be opened."""
         try:
-            self._waiting.put_nowait(letter)
-        except asyncio.QueueFull:
-            log.warning(f"auth.{letter.kind}_dropped", reason="queue_full")
-            return
+            return AESGCM(self._seal_key).decrypt(sealed[:12], sealed[12:], None).decode()
+        except (InvalidTag, ValueError) as exc:
+            raise SealBroken("the sealed code does not open with this internal secret") from exc
+
+    async def owe(self, records: OwedMailRepository, letter: Letter) -> None:
+        """Record ``letter`` in the caller's unit of work (sent after its commit, once
+        :meth:`owed` wakes the task); past :data:`QUEUE_LIMIT` letters owed it is dropped
+        and logged, so a flood cannot fill the database."""
+        encoded = msgspec.json.encode(letter)
+        if not await records.record(letter.KIND, encoded, self._clock(), QUEUE_LIMIT):
+            log.warning(f"auth.{letter.KIND}_dropped", reason="queue_full")
+
+    def owed(self) -> None:
+        """A unit of work that recorded a letter committed: send it now."""
         self.task.wake()
 
-    def send_later(self, kind: str, mail: Mail) -> None:
-        """Queue a mail already written."""
-
-        async def written() -> Mail:
-            return mail
-
-        self.later(Letter(kind, written))
-
     async def _send_next(self) -> bool:
-        """Send the retry now due, else write and send the next waiting letter; True while
-        more are due now."""
-        if self._retries and self._retries[0].due <= self._monotonic():
-            retry = heapq.heappop(self._retries)
-            await self._hand_over(retry.kind, retry.mail, retry.attempt)
-        else:
-            try:
-                letter = self._waiting.get_nowait()
-            except asyncio.QueueEmpty:
-                return False
-            try:
-                mail = await letter.write()
-            except ServiceUnavailable as exc:  # the database, say: the letter is lost
-                log.error(f"auth.{letter.kind}_failed", error=exc.detail)
-            except Exception as exc:  # any failure is the operator's, never the caller's
-                log.exception(f"auth.{letter.kind}_failed", error=repr(exc))
-            else:
-                if mail is not None:
-                    await self._hand_over(letter.kind, mail, 1)
-        due_now = bool(self._retries) and self._retries[0].due <= self._monotonic()
-        return due_now or not self._waiting.empty()
-
-    async def _hand_over(self, kind: str, mail: Mail, attempt: int) -> None:
-        """Give ``mail`` to the server; keep it for another attempt if that may help."""
+        """Claim the letter due soonest, write it and hand it over; True when one was
+        (more may be due). A shut-down (cancelled) never leaves a letter claimed: it is
+        due again at once, for the next process."""
+        claiming = asyncio.ensure_future(self._claim())
         try:
-            await self._sender.send(mail)
-        except MailUnavailable as exc:
-            if exc.lasting or attempt >= SEND_ATTEMPTS or self._is_full():
-                log.error(f"auth.{kind}_failed", error=exc.detail, attempts=attempt)
-                return
-            wait = backoff_seconds(attempt, self._first_retry, float("inf"))
-            log.warning(f"auth.{kind}_retrying", error=exc.detail, attempt=attempt, wait=wait)
-            due = self._monotonic() + wait
-            heapq.heappush(
-                self._retries, Retry(due, next(self._failed_order), attempt + 1, kind, mail)
-            )
-        except Exception as exc:  # any failure is the operator's, never the caller's
-            log.exception(f"auth.{kind}_failed", error=repr(exc))
+            claimed = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            if (claimed := await claiming) is not None:
+                await self._settle(claimed, 0.0)
+            raise
+        if claimed is None:
+            return False
+        try:
+            retry_in = await self._attempt(claimed)
+        except asyncio.CancelledError:
+            await self._settle(claimed, 0.0)
+            raise
+        await self._settle(claimed, retry_in)
+        return True
 
-    def _is_full(self) -> bool:
-        """Whether the mails kept for retries reach the queue's limit (a long outage)."""
-        return len(self._retries) >= QUEUE_LIMIT
+    async def _claim(self) -> ClaimedMail | None:
+        """The letter due soonest, claimed for :data:`CLAIM_SECONDS`; None when none is due."""
+        now = self._clock()
+        until = now + datetime.timedelta(seconds=CLAIM_SECONDS)
+        async with self._database.unit_of_work() as session:
+            return await OwedMailRepository(session=session).claim(now, until)
+
+    async def _settle(self, claimed: ClaimedMail, retry_in: float | None) -> None:
+        """Forget the claimed letter (None), or make it due again in ``retry_in`` seconds;
+        finished even if the task is cancelled meanwhile (then cancelled after)."""
+        settling = asyncio.ensure_future(self._settled(claimed, retry_in))
+        try:
+            await asyncio.shield(settling)
+        except asyncio.CancelledError:
+            await settling
+            raise
+
+    async def _settled(self, claimed: ClaimedMail, retry_in: float | None) -> None:
+        async with self._database.unit_of_work() as session:
+            owed = OwedMailRepository(session=session)
+            if retry_in is None:
+                await owed.done(claimed.id)
+            else:
+                due = self._clock() + datetime.timedelta(seconds=retry_in)
+                await owed.due_again(claimed.id, due)
+
+    async def _attempt(self, claimed: ClaimedMail) -> float | None:
+        """Write the claimed letter and give its mail to the server: the seconds to wait
+        before trying again, or None when it is done with (sent, nothing to send, given up)."""
+        kind, attempt = claimed.kind, claimed.attempt
+        try:
+            mail = await self.writer(_letters.decode(claimed.letter))
+            if mail is not None:
+                await self._sender.send(mail)
+        except MailUnavailable as exc:
+            return self._again(kind, attempt, exc.detail, lasting=exc.lasting)
+        except ServiceUnavailable as exc:  # the database, while writing: as a busy server
+            return self._again(kind, attempt, exc.detail, lasting=False)
+        except (SealBroken, msgspec.DecodeError) as exc:  # never better on a retry
+            return self._again(kind, attempt, str(exc), lasting=True)
+        except Exception as exc:  # any failure is the operator's, never the caller's
+            log.exception(f"auth.{kind}_failed", error=repr(exc), attempts=attempt)
+        return None
+
+    def _again(self, kind: str, attempt: int, error: str, *, lasting: bool) -> float | None:
+        """The wait before the ``attempt``-th failed one is tried again, logged; None (and
+        logged) when it is given up: refused for good, or its attempts spent."""
+        if lasting or attempt >= SEND_ATTEMPTS:
+            log.error(f"auth.{kind}_failed", error=error, attempts=attempt)
+            return None
+        wait = backoff_seconds(attempt, self._first_retry, float("inf"))
+        log.warning(f"auth.{kind}_retrying", error=error, attempt=attempt, wait=wait)
+        return wait

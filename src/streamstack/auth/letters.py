@@ -3,6 +3,9 @@
 Plain text and short. A notice says what changed, when (UTC), from which browser or
 device when the service knows it, and what to do if it was not the owner; it carries no
 link that signs anyone in (a mail can be forwarded, or read by whoever took the inbox).
+
+A mail owed is first a *letter*: its kind and the few facts its writer needs, kept in the
+database until it is sent (:class:`ResetLetter`, :class:`InviteLetter`, :class:`Notice`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+import uuid
+from typing import ClassVar, Literal
+
+import msgspec
 
 from streamstack.kernel.mail import Mail
 
@@ -48,6 +55,61 @@ class Change:
     to: str
     at: datetime.datetime
     user_agent: str | None = None
+
+
+class ResetLetter(msgspec.Struct, frozen=True, tag="reset"):
+    """A reset link asked for ``email``: the code is issued when the mail is written, and
+    only if an enabled account has the email (the request reads no account)."""
+
+    KIND: ClassVar[str] = "reset_mail"
+    email: str
+
+
+class InviteLetter(msgspec.Struct, frozen=True, tag="invite"):
+    """The link of invite ``invite_id``, its code sealed (``AccountMail.seal``): the code is
+    stored only as its hash, and the admin holds the same link."""
+
+    KIND: ClassVar[str] = "invite_mail"
+    invite_id: uuid.UUID
+    sealed_code: bytes
+
+
+NoticeSubject = Literal[
+    "password_changed", "email_changed", "two_factor_on", "two_factor_off", "recovery_codes"
+]
+
+
+class Notice(msgspec.Struct, frozen=True, tag="notice"):
+    """A security notice to ``to``: what changed (``subject``), when, from what; ``by`` says
+    by whom or how when it matters (``reset``, ``admin``); ``new_email`` an email change's."""
+
+    KIND: ClassVar[str] = "notice_mail"
+    subject: NoticeSubject
+    to: str
+    at: datetime.datetime
+    user_agent: str | None = None
+    by: Literal["owner", "reset", "admin"] = "owner"
+    new_email: str | None = None
+
+
+#: A mail owed, as recorded.
+Letter = ResetLetter | InviteLetter | Notice
+
+
+def notice_mail(notice: Notice) -> Mail:
+    """The mail of a security notice."""
+    change = Change(notice.to, notice.at, notice.user_agent)
+    match notice.subject:
+        case "password_changed":
+            return password_changed(change, by_reset=notice.by == "reset")
+        case "email_changed":
+            return email_changed(change, notice.new_email or "", by_admin=notice.by == "admin")
+        case "two_factor_on":
+            return two_factor_on(change)
+        case "two_factor_off":
+            return two_factor_off(change, by_admin=notice.by == "admin")
+        case "recovery_codes":
+            return recovery_codes_renewed(change)
 
 
 def reset_mail(email: str, link: str, expires_at: datetime.datetime) -> Mail:

@@ -1,5 +1,6 @@
 """The auth module's tables: users, sessions, refresh tokens, attempt counters, invites,
-password resets, two-factor secrets and recovery codes, and the outbox of auth's events.
+password resets, two-factor secrets and recovery codes, the outbox of auth's events and the
+mail owed to account holders.
 
 A *session* is one login: every refresh token rotated out of it belongs to the same
 family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
@@ -178,3 +179,22 @@ class AuthOutboxRow(OutboxColumns, AuthBase):
     __tablename__ = "auth_outbox"
     EVENT_ID_LENGTH = 64
     SUBJECT_LENGTH = 200
+
+
+class OwedMail(AuthBase):
+    """A mail a committed change owes (its letter: the kind and the few facts its writer
+    needs, never a link or a code in clear), written and sent by the task ``auth.mail``;
+    deleted once sent or given up."""
+
+    __tablename__ = "auth_owed_mail"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    #: The letter's kind, as logged: ``reset_mail``, ``invite_mail``, ``notice_mail``.
+    kind: Mapped[str] = mapped_column(String(32))
+    #: The letter, as JSON (``letters.Letter``).
+    letter: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    #: When it may be taken next: now, a retry's time, or the end of a sender's claim.
+    due_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
+    #: Hand-overs tried so far (counted when claimed).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -163,12 +163,15 @@ def mail_sender(settings: Settings) -> MailSender | None:
     return None
 
 
-def account_mail(settings: Settings) -> AccountMail | None:
-    """The module's mail sending after the answer, or None when mail is not set up."""
+def account_mail(settings: Settings, backends: Backends) -> AccountMail | None:
+    """The module's mail owed and sent after the answer, or None when mail is not set up
+    (then nothing is recorded either)."""
     from streamstack.auth.account_mail import AccountMail
 
     sender = mail_sender(settings)
-    return None if sender is None else AccountMail(sender, settings.public_url)
+    if sender is None:
+        return None
+    return AccountMail(sender, settings.public_url, backends.database, settings.internal_secret)
 
 
 def mount(context: ModuleContext) -> MountedModule:
@@ -187,7 +190,7 @@ def mount(context: ModuleContext) -> MountedModule:
         clock=context.clock,
     )
     relay_task = relay.task(interval_seconds=RELAY_POLL_SECONDS)
-    mail = account_mail(settings)
+    mail = account_mail(settings, context.backends)
     service, issuer = build_service(
         settings,
         context.backends,
@@ -205,6 +208,7 @@ def mount(context: ModuleContext) -> MountedModule:
     module = MountedModule(name="auth", route_handlers=[router], tasks=[relay_task])
     module.on_startup.append(functools.partial(seal_two_factor_secrets, service))
     if mail is not None:
+        mail.writer = service.write_letter
         module.tasks.append(mail.task)
     if settings.environment == "dev":
 

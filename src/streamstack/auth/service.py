@@ -23,7 +23,7 @@ from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import ColumnElement
 
 from streamstack.auth import letters
-from streamstack.auth.account_mail import AccountMail, Letter
+from streamstack.auth.account_mail import AccountMail
 from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.credentials import (
     InvalidCredentialFormat,
@@ -33,6 +33,7 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
+from streamstack.auth.letters import InviteLetter, Letter, Notice, ResetLetter
 from streamstack.auth.metrics import Attempt, Reason
 from streamstack.auth.models import (
     Invite,
@@ -370,9 +371,9 @@ class AuthService:
             await self._set_password(
                 records, user.id, new_hash, now, keep=_uuid_or_none(caller.family)
             )
+            await self._owe(records, Notice("password_changed", user.email, now, client.user_agent))
+        self._owed()
         log.info("password_changed", user_id=str(user.id))
-        change = letters.Change(user.email, now, client.user_agent)
-        self._notify(letters.password_changed(change, by_reset=False))
 
     async def delete_own_account(
         self, caller: Principal, password: str, client: ClientInfo
@@ -406,9 +407,11 @@ class AuthService:
             account = await self._caller_account(records, caller)
             old, now = account.email, self.clock()
             await self._set_email(records, account, email, now, by=str(account.id))
+            if old != email:  # to the old address: a thief who moved the account is found out
+                notice = Notice("email_changed", old, now, client.user_agent, new_email=email)
+                await self._owe(records, notice)
             view = await viewed(records, account)
-        if old != email:  # to the old address: a thief who moved the account is found out
-            self._notify(letters.email_changed(letters.Change(old, now, client.user_agent), email))
+        self._owed()
         return view
 
     async def _proven(
@@ -493,11 +496,13 @@ class AuthService:
             old = user.email
             if new_email is not None:
                 await self._set_email(records, user, new_email, now, by=by)
-            if role is not None:
+                if new_email != old:  # the owner hears it at the old one
+                    notice = Notice("email_changed", old, now, by="admin", new_email=new_email)
+                    await self._owe(records, notice)
+            if role is not None:  # a refusal here takes the change and its notice back
                 await self._set_role(records, user, role, now)
             view = await viewed(records, user)
-        if new_email is not None and new_email != old:  # the owner hears it at the old one
-            self._notify(letters.email_changed(letters.Change(old, now), new_email, by_admin=True))
+        self._owed()
         return view
 
     async def _set_role(
@@ -623,9 +628,10 @@ class AuthService:
             if await records.resets.consume(code_hash, now) != user.id:
                 raise _invalid_reset_code()  # used meanwhile: nothing changes
             await self._set_password(records, user.id, new_hash, now)
+            notice = Notice("password_changed", user.email, now, client.user_agent, by="reset")
+            await self._owe(records, notice)
+        self._owed()
         log.info("password_reset_used", user_id=str(user.id))
-        change = letters.Change(user.email, now, client.user_agent)
-        self._notify(letters.password_changed(change, by_reset=True))
 
     # --- two-factor authentication ------------------------------------------------------
 
@@ -694,9 +700,10 @@ class AuthService:
             await records.users.locked([user.id])
             others = _sessions_but(user.id, _uuid_or_none(caller.family))
             await self._revoke_sessions(records, others, now)
+            agent = client.user_agent if client else None
+            await self._owe(records, Notice("two_factor_on", user.email, now, agent))
+        self._owed()
         log.info("two_factor_enabled", user_id=str(user.id))
-        agent = client.user_agent if client else None
-        self._notify(letters.two_factor_on(letters.Change(user.email, now, agent)))
         return RecoveryCodes(codes)
 
     async def disable_two_factor(
@@ -709,9 +716,10 @@ class AuthService:
         async with self._work() as records:
             await self._spend_proof(records, user, use, client)
             await records.two_factor.remove(user.id)
+            notice = Notice("two_factor_off", user.email, self.clock(), client.user_agent)
+            await self._owe(records, notice)
+        self._owed()
         log.info("two_factor_disabled", user_id=str(user.id), by=str(user.id))
-        change = letters.Change(user.email, self.clock(), client.user_agent)
-        self._notify(letters.two_factor_off(change, by_admin=False))
 
     async def renew_recovery_codes(
         self, caller: Principal, password: str, code: str, client: ClientInfo
@@ -723,9 +731,10 @@ class AuthService:
         async with self._work() as records:
             await self._spend_proof(records, user, use, client)
             await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
+            notice = Notice("recovery_codes", user.email, self.clock(), client.user_agent)
+            await self._owe(records, notice)
+        self._owed()
         log.info("recovery_codes_renewed", user_id=str(user.id))
-        change = letters.Change(user.email, self.clock(), client.user_agent)
-        self._notify(letters.recovery_codes_renewed(change))
         return RecoveryCodes(codes)
 
     async def turn_off_two_factor(self, user_id: uuid.UUID, by: str | None) -> None:
@@ -736,16 +745,22 @@ class AuthService:
             user = await self._user(records, user_id)
             was_on = two_factor_on(await records.two_factor.of(user_id))
             await records.two_factor.remove(user_id)
+            if was_on:  # a setup never finished is no change the owner needs telling of
+                notice = Notice("two_factor_off", user.email, self.clock(), by="admin")
+                await self._owe(records, notice)
+        self._owed()
         log.info("two_factor_reset", user_id=str(user_id), by=by)
-        if was_on:  # a setup never finished is no change the owner needs telling of
-            change = letters.Change(user.email, self.clock())
-            self._notify(letters.two_factor_off(change, by_admin=True))
 
-    def _notify(self, notice: Mail) -> None:
-        """Mail a security notice to the account's owner after the answer (when mail is
-        set up; a failure to send is logged, never the caller's)."""
+    async def _owe(self, records: AuthRecords, letter: Letter) -> None:
+        """Owe ``letter`` in this unit of work, sent after the answer once it commits (when
+        mail is set up; a failure to send is logged, never the caller's)."""
         if self.mail is not None:
-            self.mail.send_later("notice_mail", notice)
+            await self.mail.owe(records.owed_mail, letter)
+
+    def _owed(self) -> None:
+        """After a unit of work that may have owed mail: have it sent now."""
+        if self.mail is not None:
+            self.mail.owed()
 
     async def _proven_with_code(
         self, caller: Principal, password: str, code: str, client: ClientInfo
@@ -778,32 +793,58 @@ class AuthService:
     async def count_reset_mail_request(self, email: str, client: ClientInfo) -> str:
         """Count a "Forgot your password?" request against ``client``'s address and the
         email (429 ``reset_throttled`` when either is locked), whether or not the email has
-        an account; the normalised email. Nothing is read of the account here, so the
-        answer takes as long for every email."""
+        an account, and owe its letter (when mail is set up); the normalised email. Nothing
+        is read of the account here, so the answer takes as long for every email."""
         email = normalize_email(email)
         with self._refused_when_throttled("password_reset", client):
             async with self._work() as records:
                 now = self.clock()
                 await self.throttle.reserve_reset_mail(records.attempts, email, client.address, now)
+                await self._owe(records, ResetLetter(email))
+        self._owed()
         return email
 
     async def request_reset_mail(self, email: str, client: ClientInfo) -> None:
         """Count a "Forgot your password?" request (429 when throttled; 403
-        ``reset_by_email_disabled`` without mail) and queue its mail: the link is issued and
+        ``reset_by_email_disabled`` without mail) and owe its mail: the link is issued and
         sent after the answer, only when an enabled account has the email, so neither the
         answer nor its timing says whether one does."""
+        if self.mail is None:
+            raise ResetByEmailDisabled("password reset by email is not set up on this server")
+        await self.count_reset_mail_request(email, client)
+
+    async def write_letter(self, letter: Letter) -> Mail | None:
+        """The mail of an owed letter, written now (``AccountMail``'s writer): a reset
+        letter issues its code (for an enabled account only), an invite's is unsealed
+        (while the invite is usable); None when there is nothing to send after all."""
+        if isinstance(letter, Notice):
+            return letters.notice_mail(letter)
         mail = self.mail
         if mail is None:
-            raise ResetByEmailDisabled("password reset by email is not set up on this server")
-        email = await self.count_reset_mail_request(email, client)
-
-        async def write() -> Mail | None:
-            issued = await self.issue_reset_by_email(email)
+            return None
+        if isinstance(letter, ResetLetter):
+            issued = await self.issue_reset_by_email(letter.email)
             if issued is None:
                 return None
-            return letters.reset_mail(email, mail.link(issued.link_path), issued.expires_at)
+            return letters.reset_mail(letter.email, mail.link(issued.link_path), issued.expires_at)
+        return await self._invite_mail(mail, letter)
 
-        mail.later(Letter("reset_mail", write))
+    async def _invite_mail(self, mail: AccountMail, letter: InviteLetter) -> Mail | None:
+        """The mail of an owed invite, None unless the invite can still be used."""
+        code = mail.unseal(letter.sealed_code)
+        async with self._work() as records:
+            invite = await records.invites.get_one_or_none(Invite.id == letter.invite_id)
+            if invite is None or invite.mailed_to is None:
+                return None
+            if not await records.invites.usable(invite.code_hash, self.clock()):
+                return None  # revoked, used or expired meanwhile: the link would not work
+            # Who invites is read only for a mail that names them.
+            inviter = None
+            if invite.created_by is not None:
+                inviter = await records.users.get_one_or_none(User.id == invite.created_by)
+        name = (inviter.display_name or inviter.email) if inviter else "An administrator"
+        link = mail.link(INVITE_LINK_PATH + code)
+        return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at)
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
         """A single-use, one-hour reset code for the enabled account of ``email``, which
@@ -1078,10 +1119,9 @@ class AuthService:
             )
             await records.invites.add(invite, auto_refresh=False)
             await self._unless_stripped(caller)
-            # Who invites is read only for a mail that names them.
-            inviter = None
-            if mailed_to is not None and author is not None:
-                inviter = await records.users.get_one_or_none(User.id == author)
+            if mailed_to is not None and self.mail is not None:
+                await self._owe(records, InviteLetter(invite.id, self.mail.seal(code)))
+        self._owed()
         # The note and the address stay out of the log: they may name the person invited.
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
         created = InviteCreated(
@@ -1093,11 +1133,6 @@ class AuthService:
             INVITE_LINK_PATH + code,
             mailed_to=mailed_to,
         )
-        if mailed_to is not None and self.mail is not None:
-            name = (inviter.display_name or inviter.email) if inviter else "An administrator"
-            link = self.mail.link(created.link_path)
-            mail = letters.invite_mail(mailed_to, link, name, invite.expires_at)
-            self.mail.send_later("invite_mail", mail)
         return created
 
     def _invite_mail_address(self, email: str | None) -> str | None:
