@@ -15,21 +15,17 @@ given up. Either way the row is deleted once sent or given up.
 
 No link or code is stored in clear: a reset letter holds the email and issues its code
 when written (a retry issues a fresh one, which withdraws the last); an invite letter
-holds its code sealed with the internal secret.
+holds its code sealed (``kernel/sealing.py``, as two-factor secrets).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
-import hashlib
-import os
 from collections.abc import Awaitable, Callable
 
 import msgspec
 import structlog
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from streamstack.auth.letters import Letter, Notice, notice_mail
 from streamstack.auth.repository import ClaimedMail, OwedMailRepository
@@ -38,6 +34,7 @@ from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.mail import Mail, MailSender, MailUnavailable
+from streamstack.kernel.sealing import UnsealableSecret
 from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
@@ -57,10 +54,6 @@ LetterWriter = Callable[[Letter], Awaitable[Mail | None]]
 _letters = msgspec.json.Decoder(Letter)
 
 
-class SealBroken(Exception):
-    """A sealed code could not be opened (the internal secret changed since)."""
-
-
 async def write_notice(letter: Letter) -> Mail | None:
     """The writer of security notices alone (the service's writes every letter)."""
     if not isinstance(letter, Notice):
@@ -76,7 +69,6 @@ class AccountMail:
         sender: MailSender,
         public_url: str,
         database: Database,
-        secret: str,
         *,
         first_retry_seconds: float | None = None,
         clock: Clock = utcnow,
@@ -84,7 +76,6 @@ class AccountMail:
         self._sender = sender
         self.origin = public_url.rstrip("/")
         self._database = database
-        self._seal_key = hashlib.sha256(b"streamstack auth owed mail\0" + secret.encode()).digest()
         self._first_retry = (
             FIRST_RETRY_SECONDS if first_retry_seconds is None else first_retry_seconds
         )
@@ -98,18 +89,6 @@ class AccountMail:
         """The address of the SPA's ``path`` at ``STREAMSTACK_PUBLIC_URL`` (never a
         request's Host)."""
         return self.origin + path
-
-    def seal(self, code: str) -> bytes:
-        """``code`` encrypted for an owed letter (AES-GCM, keyed by the internal secret)."""
-        nonce = os.urandom(12)
-        return nonce + AESGCM(self._seal_key).encrypt(nonce, code.encode(), None)
-
-    def unseal(self, sealed: bytes) -> str:
-        """The code :meth:`seal` sealed; :class:`SealBroken` if it cannot be opened."""
-        try:
-            return AESGCM(self._seal_key).decrypt(sealed[:12], sealed[12:], None).decode()
-        except (InvalidTag, ValueError) as exc:
-            raise SealBroken("the sealed code does not open with this internal secret") from exc
 
     async def owe(self, records: OwedMailRepository, letter: Letter) -> None:
         """Record ``letter`` in the caller's unit of work (sent after its commit, once
@@ -182,7 +161,7 @@ class AccountMail:
             return self._again(kind, attempt, exc.detail, lasting=exc.lasting)
         except ServiceUnavailable as exc:  # the database, while writing: as a busy server
             return self._again(kind, attempt, exc.detail, lasting=False)
-        except (SealBroken, msgspec.DecodeError) as exc:  # never better on a retry
+        except (UnsealableSecret, msgspec.DecodeError) as exc:  # never better on a retry
             return self._again(kind, attempt, str(exc), lasting=True)
         except Exception as exc:  # any failure is the operator's, never the caller's
             log.exception(f"auth.{kind}_failed", error=repr(exc), attempts=attempt)

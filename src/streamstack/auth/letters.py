@@ -66,12 +66,17 @@ class ResetLetter(msgspec.Struct, frozen=True, tag="reset"):
 
 
 class InviteLetter(msgspec.Struct, frozen=True, tag="invite"):
-    """The link of invite ``invite_id``, its code sealed (``AccountMail.seal``): the code is
-    stored only as its hash, and the admin holds the same link."""
+    """The link of invite ``invite_id``, its code sealed (``kernel/sealing.py``, bound to the
+    invite): the invite keeps only the code's hash, and the admin holds the same link."""
 
     KIND: ClassVar[str] = "invite_mail"
     invite_id: uuid.UUID
-    sealed_code: bytes
+    sealed_code: str
+
+
+def invite_context(invite_id: uuid.UUID) -> str:
+    """What an owed invite's sealed code is bound to: it opens for that invite only."""
+    return f"invite:{invite_id}"
 
 
 NoticeSubject = Literal[

@@ -171,7 +171,7 @@ def account_mail(settings: Settings, backends: Backends) -> AccountMail | None:
     sender = mail_sender(settings)
     if sender is None:
         return None
-    return AccountMail(sender, settings.public_url, backends.database, settings.internal_secret)
+    return AccountMail(sender, settings.public_url, backends.database)
 
 
 def mount(context: ModuleContext) -> MountedModule:

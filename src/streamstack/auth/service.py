@@ -831,7 +831,7 @@ class AuthService:
 
     async def _invite_mail(self, mail: AccountMail, letter: InviteLetter) -> Mail | None:
         """The mail of an owed invite, None unless the invite can still be used."""
-        code = mail.unseal(letter.sealed_code)
+        code = self.sealing.open(letter.sealed_code, letters.invite_context(letter.invite_id))
         async with self._work() as records:
             invite = await records.invites.get_one_or_none(Invite.id == letter.invite_id)
             if invite is None or invite.mailed_to is None:
@@ -1120,7 +1120,8 @@ class AuthService:
             await records.invites.add(invite, auto_refresh=False)
             await self._unless_stripped(caller)
             if mailed_to is not None and self.mail is not None:
-                await self._owe(records, InviteLetter(invite.id, self.mail.seal(code)))
+                sealed = self.sealing.seal(code, letters.invite_context(invite.id))
+                await self._owe(records, InviteLetter(invite.id, sealed))
         self._owed()
         # The note and the address stay out of the log: they may name the person invited.
         log.info("invite_created", invite_id=str(invite.id), by=caller.user_id)
