@@ -242,6 +242,30 @@ async def test_an_input_that_cannot_transcode_fails_at_once_with_its_reason(
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_damaged_original_the_transcoder_cannot_read_is_not_shown_to_viewers(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # H.264/AAC in MP4 whose headers read well (so it counted as playing as uploaded) but
+    # whose packets are noise past its first second: viewers were shown it (Browse, search,
+    # Up next), and it stopped after three seconds with no word.
+    source = transcode_media.ruined_mp4(tmp_path)
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="club-night.mp4")
+        assert uploaded.status_code == 201, uploaded.text
+        assert (uploaded.json()["status"], uploaded.json()["playable"]) == ("published", True)
+        media_id = uploaded.json()["id"]
+
+        failed, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+
+        assert failed["processing_state"] == "failed"
+        assert failed["processing_detail"].startswith("the file could not be read")
+        assert not failed["playable"]
+        assert (await item_of(rig, media_id, viewer=True)).status_code == 404
+        listed = await rig.client.get(CATALOGUE, headers=rig.viewer())
+        assert media_id not in [item["id"] for item in listed.json()["items"]]
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 @pytest.mark.parametrize(
     ("limit", "detail"),
     [

@@ -105,6 +105,7 @@ def write(
     audio_tags: Sequence[dict[str, str]] = ({},),
     draw: Callable[[int, int, int], av.VideoFrame] | None = None,
     starts_at: int | None = None,
+    muxer_options: dict[str, str] | None = None,
 ) -> Path:
     """A source file: ``video``/``audio`` encoders in ``container``.
 
@@ -122,7 +123,8 @@ def write(
     """
     sink = _Unseekable() if live else None
     clock = {"output_ts_offset": str(starts_at)} if starts_at is not None else {}
-    with av.open(str(path) if sink is None else sink, "w", format=container, options=clock) as out:
+    options = {**clock, **(muxer_options or {})}
+    with av.open(str(path) if sink is None else sink, "w", format=container, options=options) as out:
         stream = out.add_stream(video, rate=fps, options=video_options or {})
         assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
@@ -316,6 +318,19 @@ def damaged(source: Path) -> Path:
     noise = random.Random(7)
     middle = len(data) // 2
     for at in range(middle, middle + len(data) // 20):
+        data[at] = noise.randrange(256)
+    source.write_bytes(bytes(data))
+    return source
+
+
+def ruined_mp4(directory: Path) -> Path:
+    """H.264/AAC in MP4 with its index first (``+faststart``, as a web export) and noise over
+    all but its first fifth: it opens and its headers read well (the upload's probe takes
+    it, and browsers would start it), but hardly a packet past its first second decodes."""
+    source = x264(directory / "ruined.mp4", muxer_options={"movflags": "+faststart"})
+    data = bytearray(source.read_bytes())
+    noise = random.Random(7)
+    for at in range(len(data) // 5, len(data)):
         data[at] = noise.randrange(256)
     source.write_bytes(bytes(data))
     return source

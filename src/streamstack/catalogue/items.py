@@ -462,7 +462,8 @@ def apply_processing(
     row: MediaItemRow, update: ProcessingUpdate, renditions: list[dict[str, int]]
 ) -> None:
     """Record the worker's report on the item; it becomes playable with its first rendition
-    (and, with ``keep_package``, goes on playing the one it has). A package of sound alone
+    (and, with ``keep_package``, goes on playing the one it has), and stops playing its
+    original when the transcoder found it unreadable. A package of sound alone
     has no renditions (its one variant is its audio); a video's has at least one."""
     if update.hls and not renditions and row.video_codec is not None and not update.keep_package:
         raise BadRequest(
@@ -471,6 +472,10 @@ def apply_processing(
     row.processing_state = update.state
     row.processing_percent = 100 if update.state == "ready" else update.percent
     row.processing_detail = update.detail
+    if update.original_unreadable:
+        # Browser-safe by its headers, yet damaged past reading: not to be shown to viewers.
+        row.original_playable = False
+        settle_playable(row)
     if update.keep_package:
         return
     row.renditions = renditions

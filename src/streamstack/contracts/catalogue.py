@@ -342,6 +342,10 @@ class ProcessingUpdate(msgspec.Struct, frozen=True):
     stay as they are; those sent are ignored): a transcode again of an item that plays."""
     package_format: PackageFormat | None = None
     """The format of the package the ``renditions`` belong to (with ``hls``)."""
+    original_unreadable: bool = False
+    """The transcoder could not read the original through (damaged, truncated, not a frame
+    decoded): it will not play as it is either, so the item no longer counts it as playable
+    (with ``failed``; a package it has goes on playing)."""
     duration_seconds: DurationSeconds | None = None
     """How long the package plays (with ``hls``): the item's duration from then on, in
     place of what the probe read in the upload's headers (which may count a start offset,

@@ -69,7 +69,7 @@ from streamstack.ingest.sandbox import (
     SandboxStalled,
     SandboxTimeout,
 )
-from streamstack.ingest.transcoding.errors import TranscodeError
+from streamstack.ingest.transcoding.errors import ORIGINAL_UNREADABLE, TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.kernel.clock import Clock, utcnow
@@ -414,8 +414,10 @@ class TranscodeHandler:
             await run.report_retry(attempt, error)
 
     async def on_dead_letter(self, letter: DeadLetter) -> None:
-        """A job given up on: mark its item ``failed`` with the reason, remove its outputs."""
-        self.failed.pop(letter.job.id, None)
+        """A job given up on: mark its item ``failed`` with the reason (and its original
+        unplayable when the transcoder could not read it), remove its outputs."""
+        run = self.failed.pop(letter.job.id, None)
+        unreadable = run is not None and run.original_unreadable
         try:
             request = decode_request(letter.job)
         except JobRejected:
@@ -425,7 +427,13 @@ class TranscodeHandler:
         # The state says it failed; the detail says why, as the admin will act on it.
         detail = one_line(failure_text(letter.reason))
         with contextlib.suppress(ItemGone):  # deleted meanwhile: nothing left to mark
-            await self.update(request.media_id, "failed", detail=detail, keep=request.refresh)
+            await self.update(
+                request.media_id,
+                "failed",
+                detail=detail,
+                keep=request.refresh,
+                original_unreadable=unreadable,
+            )
         # A refresh's item goes on playing its package; a first transcode's has none.
         await ItemOutputs(self.media, request.media_id).remove(keep_live=request.refresh)
         log.warning(
@@ -441,6 +449,7 @@ class TranscodeHandler:
         detail: str | None = None,
         result: TranscodeResult | None = None,
         keep: bool = False,
+        original_unreadable: bool = False,
     ) -> MediaItem:
         """Tell catalogue where the item stands (with ``keep`` and no ``result``, the item
         keeps the package it plays); :class:`ItemGone` when it answers 404."""
@@ -460,6 +469,7 @@ class TranscodeHandler:
             keep_package=keep and result is None,
             package_format=PACKAGE_FORMAT if result is not None else None,
             duration_seconds=result.duration_seconds if result is not None else None,
+            original_unreadable=original_unreadable,
         )
         try:
             return await self.catalogue.update_processing(update)
@@ -592,6 +602,8 @@ class _JobRun:
         """What catalogue has been told is playable (the early first rung)."""
         self.gone = False
         self.attempt = current_attempt()
+        self.original_unreadable = False
+        """The transcoder refused the original as unreadable (see ``ORIGINAL_UNREADABLE``)."""
 
     async def execute(self) -> None:
         """Spool, transcode, upload, mark ready; the scratch directory always goes."""
@@ -749,7 +761,9 @@ class _JobRun:
             )
         except SandboxRaised as exc:
             if exc.kind == "TranscodeError":
-                raise JobRejected(TranscodeError(*exc.arguments).message) from None
+                refusal = TranscodeError(*exc.arguments)
+                self.original_unreadable = refusal.reason in ORIGINAL_UNREADABLE
+                raise JobRejected(refusal.message) from None
             raise RuntimeError(
                 f"transcoder raised {exc.kind}: {', '.join(exc.arguments)}"
             ) from None

@@ -837,6 +837,52 @@ describe("AdminUploadPage", () => {
     expect(rows[2]).toHaveTextContent("Failed: the file could not be read as MP4");
   });
 
+  it("says whether viewers see each uploaded video: not until it plays, never when it cannot play", async () => {
+    const waiting = { status: "published", processing_state: "queued", playable: false } as const;
+    const items = {
+      "up-a": mediaItem({ id: "item-a", title: "damaged", ...waiting }),
+      "up-b": mediaItem({ id: "item-b", title: "as uploaded", processing_state: "queued" }),
+    };
+    server.use(
+      http.get(`${API}/ingest/jobs/:id`, ({ params }) => {
+        const id = String(params.id) as keyof typeof items;
+        return ok({ upload_id: id, state: "done", item: items[id], error: null });
+      }),
+      http.get(`${API}/catalogue/item-a`, () =>
+        ok({ ...items["up-a"], processing_state: "failed", processing_detail: "the file could not be read" }),
+      ),
+      http.get(`${API}/catalogue/item-b`, () =>
+        ok({ ...items["up-b"], processing_state: "failed", processing_detail: "encoding the video failed" }),
+      ),
+    );
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    uploadPage();
+    await user.upload(screen.getByLabelText("Video or sound file"), [
+      new File([new Uint8Array(16)], "damaged.mp4", { type: "video/mp4" }),
+      new File([new Uint8Array(16)], "as_uploaded.mp4", { type: "video/mp4" }),
+    ]);
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    for (const [i, id] of ["up-a", "up-b"].entries()) {
+      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
+      const upload = lastUpload();
+      upload.url = `/api/v1/ingest/uploads/${id}`;
+      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+    }
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")).toHaveLength(2));
+    const [damaged, asUploaded] = screen.getAllByTestId("upload-result-state");
+    expect(damaged).toHaveTextContent(/^Published · viewers see it once it is transcoded$/);
+    expect(asUploaded).toHaveTextContent(/^Published · transcoding$/);
+
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+    await waitFor(() =>
+      expect(damaged).toHaveTextContent(/^Published, but it cannot play: transcoding failed \(see the library\)$/),
+    );
+    expect(damaged).toHaveClass("form-error");
+    expect(asUploaded).toHaveTextContent(/^Published · transcoding failed, it plays as uploaded \(see the library\)$/);
+    expect(asUploaded).not.toHaveClass("form-error");
+  });
+
   it("follows each uploaded file of a batch until its transcoding is over", async () => {
     const queued = mediaItem({ id: "item-a", title: "first clip", status: "draft", processing_state: "queued" });
     const items = { "up-a": queued, "up-b": mediaItem({ id: "item-b", title: "second clip" }) };

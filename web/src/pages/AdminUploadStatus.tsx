@@ -4,7 +4,7 @@ import { formatBytes, formatDuration, percent, waitInWords } from "../lib/format
 import { watchPath } from "../lib/paths";
 import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
-import { isTranscoding } from "../components/ProcessingStatus";
+import { failedButPlays, isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Retry, type Transfer, type TusUpload } from "../upload/useTusUpload";
 
@@ -196,6 +196,27 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
   );
 }
 
+/** Whether transcoding failed and the video cannot play: viewers do not see it, published or not. */
+function cannotPlay(item: CatalogueItem): boolean {
+  return item.processing_state === "failed" && !failedButPlays(item);
+}
+
+/**
+ * Where an uploaded video stands, as its uploader needs to know it: whether viewers see it.
+ * "Published" alone read as live for a video viewers are not shown until it plays, and a
+ * failed one that cannot play was announced as calmly as one that does.
+ */
+function uploadedState(item: CatalogueItem): string {
+  const base = item.status === "draft" ? "Draft" : "Published";
+  if (isTranscoding(item)) {
+    const hidden = item.status !== "draft" && item.playable === false;
+    return hidden ? `${base} · viewers see it once it is transcoded` : `${base} · transcoding`;
+  }
+  if (cannotPlay(item)) return `${base}, but it cannot play: transcoding failed (see the library)`;
+  if (item.processing_state === "failed") return `${base} · transcoding failed, it plays as uploaded (see the library)`;
+  return base;
+}
+
 /**
  * A file of the batch that is in the library: a link to it, and whether it is published and
  * still transcoding, followed until it is not (it read "transcoding" long after it was ready).
@@ -208,10 +229,8 @@ function FinishedTransfer({ item: uploaded }: { item: CatalogueItem }) {
       <Link to={watchPath(item.id)} data-testid="upload-result-link">
         {item.title}
       </Link>
-      <span data-testid="upload-result-state">
-        {item.status === "draft" ? "Draft" : "Published"}
-        {isTranscoding(item) && " · transcoding"}
-        {item.processing_state === "failed" && " · transcoding failed (see the library)"}
+      <span data-testid="upload-result-state" className={cannotPlay(item) ? "form-error upload-state-failed" : undefined}>
+        {uploadedState(item)}
       </span>
     </>
   );

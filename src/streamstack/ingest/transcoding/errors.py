@@ -14,6 +14,10 @@ REASONS = {
 }
 
 
+#: Reasons that mean the original cannot be read through: it would not play as it is either.
+ORIGINAL_UNREADABLE = frozenset({"unreadable", "no_video", "no_frame"})
+
+
 class TranscodeError(Exception):
     """A transcode that cannot succeed on this input; ``reason`` is a key of ``REASONS``.
 
