@@ -124,7 +124,9 @@ def write(
     sink = _Unseekable() if live else None
     clock = {"output_ts_offset": str(starts_at)} if starts_at is not None else {}
     options = {**clock, **(muxer_options or {})}
-    with av.open(str(path) if sink is None else sink, "w", format=container, options=options) as out:
+    with av.open(
+        str(path) if sink is None else sink, "w", format=container, options=options
+    ) as out:
         stream = out.add_stream(video, rate=fps, options=video_options or {})
         assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
