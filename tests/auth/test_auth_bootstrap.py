@@ -50,11 +50,35 @@ def printed_password(output: str) -> str:
     return str(found[0])
 
 
-async def role_of(client, email, password):
+async def me_of(client, email, password):
+    """``GET /me`` of the account, signed in with ``password``."""
     response = await login(client, email, password)
     assert response.status_code == 200, response.text
     me = await client.get(f"{API}/me", headers=bearer(response.json()["access_token"]))
-    return me.json()["role"]
+    return me.json()
+
+
+async def role_of(client, email, password):
+    return (await me_of(client, email, password))["role"]
+
+
+async def test_a_generated_password_is_flagged_until_its_owner_sets_one(
+    auth_settings_factory, monkeypatch
+):
+    output = Output(monkeypatch)
+    settings = auth_settings_factory(environment="dev")
+    async with running_app(settings) as client:
+        password = printed_password(output.readouterr()[0])
+        assert (await me_of(client, "admin@localhost", password))["password_generated"] is True
+        signed_in = await login(client, "admin@localhost", password)
+        changed = await client.post(
+            f"{API}/password",
+            json={"current_password": password, "new_password": "my own pass phrase 42"},
+            headers=bearer(signed_in.json()["access_token"]),
+        )
+        assert changed.status_code < 300, changed.text
+        me = await me_of(client, "admin@localhost", "my own pass phrase 42")
+        assert me["password_generated"] is False
 
 
 async def test_dev_start_creates_admin_localhost_once(auth_settings_factory, monkeypatch):
@@ -174,7 +198,10 @@ async def test_create_admin_from_stdin_generated_or_by_promotion(
             await role_of(client, "root@example.test", "a passphrase from a secret store 🔐")
             == "admin"
         )
-        assert await role_of(client, "second@example.test", generated) == "admin"
+        second = await me_of(client, "second@example.test", generated)
+        assert (second["role"], second["password_generated"]) == ("admin", True)
+        root = await me_of(client, "root@example.test", "a passphrase from a secret store 🔐")
+        assert root["password_generated"] is False
         viewer = new_email()
         await register(client, viewer)
         _, viewer_pair = await _signed_in(client, viewer)
@@ -204,7 +231,8 @@ async def test_create_admin_from_stdin_generated_or_by_promotion(
     assert code == 0
     async with running_app(settings) as client:
         assert_error(await login(client, viewer, PASSWORD), 401)
-        assert await role_of(client, viewer, "new secret 123") == "admin"
+        promoted = await me_of(client, viewer, "new secret 123")
+        assert (promoted["role"], promoted["password_generated"]) == ("admin", False)
         refreshed = await client.post(
             f"{API}/refresh", json={"refresh_token": viewer_pair["refresh_token"]}
         )

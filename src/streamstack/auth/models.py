@@ -14,7 +14,17 @@ import datetime
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Uuid,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from streamstack.contracts.limits import INVITE_NOTE_MAX
@@ -45,6 +55,9 @@ class User(AuthBase):
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     #: Set while an admin has disabled the account: no sign-in, no token issued.
     disabled_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: True while the password is one StreamStack generated and printed (``create-admin``
+    #: without one, the dev admin): its owner is asked to set their own until they do.
+    password_generated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LoginSession(AuthBase):

@@ -215,11 +215,22 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
             return False
 
     async def set_password_hash(
-        self, user_id: uuid.UUID, password_hash: str, now: datetime.datetime
+        self,
+        user_id: uuid.UUID,
+        password_hash: str,
+        now: datetime.datetime,
+        *,
+        generated: bool = False,
     ) -> None:
-        """Replace an account's password hash."""
+        """Replace an account's password hash (``generated``: one StreamStack made)."""
         await self.session.execute(
-            update_rows(User, User.id == user_id, password_hash=password_hash, updated_at=now)
+            update_rows(
+                User,
+                User.id == user_id,
+                password_hash=password_hash,
+                password_generated=generated,
+                updated_at=now,
+            )
         )
 
 

@@ -116,6 +116,9 @@ class UserView(msgspec.Struct, frozen=True):
     disabled: bool = False
     #: True while sign-in needs a code from an authenticator app besides the password.
     two_factor: bool = False
+    #: True while the password is one StreamStack generated and printed (``create-admin``,
+    #: the dev admin): its owner should set their own.
+    password_generated: bool = False
 
 
 class TwoFactorStatus(msgspec.Struct, frozen=True):

@@ -246,6 +246,7 @@ def user_view(user: User, *, two_factor: bool = False) -> UserView:
         user.created_at,
         disabled=user.disabled_at is not None,
         two_factor=two_factor,
+        password_generated=user.password_generated,
     )
 
 
@@ -1199,7 +1200,9 @@ class AuthService:
             password_hash = await self.passwords.hash(password)
             try:
                 async with self._work() as records:
-                    await self._insert_user(records, email, password_hash, "admin", None)
+                    await self._insert_user(
+                        records, email, password_hash, "admin", None, generated=bool(generated)
+                    )
             except Conflict:
                 # Created concurrently (another replica starting): promote that one instead.
                 retry_password = None if generated is not None else password
@@ -1216,7 +1219,8 @@ class AuthService:
                 raise NotFound("the account was deleted meanwhile")
             await records.users.set_role(user, "admin", now)
             if new_hash is not None:
-                await self._set_password(records, user.id, new_hash, now)
+                made = password is None
+                await self._set_password(records, user.id, new_hash, now, generated=made)
         shown = new_password if password is None else None
         return AdminAccount(email, created=False, password=shown)
 
@@ -1438,15 +1442,16 @@ class AuthService:
         now: datetime.datetime,
         *,
         keep: uuid.UUID | None = None,
+        generated: bool = False,
     ) -> None:
-        """Store a new password hash, sign out every session of the account but ``keep``,
-        and withdraw its unused reset codes (a link handed over before would undo the
-        change).
+        """Store a new password hash (``generated``: one StreamStack made and printed), sign
+        out every session of the account but ``keep``, and withdraw its unused reset codes
+        (a link handed over before would undo the change).
 
         The user row is written first: a refresh in flight holds it (shared) until it
         commits, so its new tokens are among those revoked here, or it sees the change.
         """
-        await records.users.set_password_hash(user_id, password_hash, now)
+        await records.users.set_password_hash(user_id, password_hash, now, generated=generated)
         await records.resets.withdraw_unused(user_id, now)
         await self._revoke_sessions(records, _sessions_but(user_id, keep), now)
 
@@ -1461,7 +1466,14 @@ class AuthService:
         return None
 
     async def _insert_user(
-        self, records: AuthRecords, email: str, password_hash: str, role: str, name: str | None
+        self,
+        records: AuthRecords,
+        email: str,
+        password_hash: str,
+        role: str,
+        name: str | None,
+        *,
+        generated: bool = False,
     ) -> User:
         now = self.clock()
         user = User(
@@ -1472,6 +1484,7 @@ class AuthService:
             password_hash=password_hash,
             created_at=now,
             updated_at=now,
+            password_generated=generated,
         )
         try:
             return await records.users.add(user, auto_refresh=False)

@@ -1997,6 +1997,8 @@ export interface components {
             email: string;
             /** Format: uuid */
             id: string;
+            /** @default false */
+            password_generated?: boolean;
             role: string;
             /** @default false */
             two_factor?: boolean;

@@ -147,6 +147,7 @@ export function Layout() {
         <ThemeToggle />
       </header>
       {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
+      {user?.password_generated && location.pathname !== "/account" && <GeneratedPasswordNotice />}
       {/* Once back from signing in (not on the way): one page, then forgotten. */}
       {user && !SIGN_IN_PAGES.has(location.pathname) && (
         <AfterSignInNotices key={`${user.id} ${location.pathname}`} userId={user.id} />
@@ -186,6 +187,20 @@ function SessionEndedNotice() {
   return (
     <p className="notice session-notice" role="status" data-testid="session-ended">
       Your session ended, so you are browsing signed out. <Link to="/signin">Sign in again</Link>
+    </p>
+  );
+}
+
+/**
+ * Said on every page (but the Account page, where it is done) while the signed-in account
+ * has the password StreamStack generated and printed in a terminal or a log: a password
+ * left in a log is anyone's who reads it, and nothing asked the admin to change it.
+ */
+function GeneratedPasswordNotice() {
+  return (
+    <p className="notice session-notice" role="status" data-testid="generated-password">
+      You are signed in with the password StreamStack generated for you. Set your own on your{" "}
+      <Link to="/account">Account page</Link>.
     </p>
   );
 }

@@ -6,7 +6,21 @@ import { passwordRule } from "../components/AccountFields";
 import { formatDate } from "../lib/format";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, twoFactorOff, VIEWER } from "../test/server";
+import {
+  API,
+  apiError,
+  holdAnswer,
+  http,
+  noContent,
+  nothingWatched,
+  ok,
+  recordRequests,
+  refreshGives,
+  sentTo,
+  server,
+  twoFactorOff,
+  VIEWER,
+} from "../test/server";
 
 function signedInViewer(sessions: SessionView[] = []) {
   hadSession();
@@ -32,6 +46,33 @@ function session(id: string, createdAt: string, current = false): SessionView {
 }
 
 describe("AccountPage", () => {
+  it("asks the owner of a generated password to set their own, on every page but this, until they do", async () => {
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok({ ...VIEWER, password_generated: true })),
+      http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+      http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
+      ...nothingWatched(),
+      http.post(`${API}/auth/password`, () => noContent()),
+      twoFactorOff(),
+    );
+    const user = setupUser();
+    renderApp("/");
+    const notice = await screen.findByTestId("generated-password");
+    expect(notice).toHaveTextContent("You are signed in with the password StreamStack generated for you.");
+    await user.click(within(notice).getByRole("link", { name: "Account page" }));
+
+    await user.type(await screen.findByLabelText("Current password"), "printed at start-up");
+    expect(screen.queryByTestId("generated-password")).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText("New password"), "brand new secret words");
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+    expect(await screen.findByTestId("password-changed")).toBeInTheDocument();
+    await user.click(screen.getByRole("link", { name: "StreamStack home" }));
+    await screen.findByRole("heading", { level: 1 });
+    expect(screen.queryByTestId("generated-password")).not.toBeInTheDocument();
+  });
+
   it("changes the display name, shown in the header too", async () => {
     signedInViewer();
     server.use(http.patch(`${API}/auth/me`, () => ok({ ...VIEWER, display_name: "Vera" })));

@@ -105,6 +105,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const { running, error, run } = useAction();
+  const { user, updateUser } = useAuth();
   // A wrong current password is told at that field; any other refusal at the new one.
   const [wrongCurrent, setWrongCurrent] = useState(false);
   const [done, setDone] = useState(false);
@@ -120,6 +121,8 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
     setDone(false);
     await run("change-password", refused, async () => {
       await changePassword(current, next);
+      // Their own now: the reminder to set one goes (the server has cleared it too).
+      if (user?.password_generated) updateUser({ ...user, password_generated: false });
       setCurrent("");
       setNext("");
       setDone(true);
