@@ -837,6 +837,25 @@ describe("AdminUploadPage", () => {
     expect(rows[2]).toHaveTextContent("Failed: the file could not be read as MP4");
   });
 
+  /** Two files uploaded as one batch (uploads up-a, up-b), on a clock that polls: their rows once both are in. */
+  async function uploadTwo(first: string, second: string) {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = setupUser();
+    uploadPage();
+    await user.upload(screen.getByLabelText("Video or sound file"), [
+      new File([new Uint8Array(16)], first, { type: "video/mp4" }),
+      new File([new Uint8Array(16)], second, { type: "video/mp4" }),
+    ]);
+    await user.click(screen.getByRole("button", { name: "Upload" }));
+    for (const [i, id] of ["up-a", "up-b"].entries()) {
+      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
+      const upload = lastUpload();
+      upload.url = `/api/v1/ingest/uploads/${id}`;
+      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+    }
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")).toHaveLength(2));
+  }
+
   it("says whether viewers see each uploaded video: not until it plays, never when it cannot play", async () => {
     const waiting = { status: "published", processing_state: "queued", playable: false } as const;
     const items = {
@@ -855,21 +874,7 @@ describe("AdminUploadPage", () => {
         ok({ ...items["up-b"], processing_state: "failed", processing_detail: "encoding the video failed" }),
       ),
     );
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    const user = setupUser();
-    uploadPage();
-    await user.upload(screen.getByLabelText("Video or sound file"), [
-      new File([new Uint8Array(16)], "damaged.mp4", { type: "video/mp4" }),
-      new File([new Uint8Array(16)], "as_uploaded.mp4", { type: "video/mp4" }),
-    ]);
-    await user.click(screen.getByRole("button", { name: "Upload" }));
-    for (const [i, id] of ["up-a", "up-b"].entries()) {
-      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
-      const upload = lastUpload();
-      upload.url = `/api/v1/ingest/uploads/${id}`;
-      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
-    }
-    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")).toHaveLength(2));
+    await uploadTwo("damaged.mp4", "as_uploaded.mp4");
     const [damaged, asUploaded] = screen.getAllByTestId("upload-result-state");
     expect(damaged).toHaveTextContent(/^Published · viewers see it once it is transcoded$/);
     expect(asUploaded).toHaveTextContent(/^Published · transcoding$/);
@@ -893,21 +898,7 @@ describe("AdminUploadPage", () => {
       }),
       http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "ready" })),
     );
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    const user = setupUser();
-    uploadPage();
-    await user.upload(screen.getByLabelText("Video or sound file"), [
-      new File([new Uint8Array(16)], "first_clip.mp4", { type: "video/mp4" }),
-      new File([new Uint8Array(16)], "second_clip.mp4", { type: "video/mp4" }),
-    ]);
-    await user.click(screen.getByRole("button", { name: "Upload" }));
-    for (const [i, id] of ["up-a", "up-b"].entries()) {
-      await waitFor(() => expect(tus.FakeUpload.instances).toHaveLength(i + 1));
-      const upload = lastUpload();
-      upload.url = `/api/v1/ingest/uploads/${id}`;
-      act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
-    }
-    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")).toHaveLength(2));
+    await uploadTwo("first_clip.mp4", "second_clip.mp4");
     expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent("Draft · transcoding");
 
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
