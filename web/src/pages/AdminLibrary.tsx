@@ -29,6 +29,7 @@ import {
 } from "./LibraryBulk";
 import { LibraryRow } from "./LibraryRow";
 import { OutdatedPanel } from "./OutdatedPanel";
+import { TranscodingStatusLine } from "./TranscodingStatus";
 import { SubmitButton } from "../components/SubmitButton";
 
 const PAGE_SIZE = 24;
@@ -338,7 +339,7 @@ function LibraryStatus({
   );
 }
 
-/** The page's title, its way to upload, its filters and search; above the one video `?item=` shows, the way back to every video. */
+/** The page's title, its way to upload, whether transcoding works, its filters and search; above the one video `?item=` shows, the way back to every video. */
 function LibraryHead({
   query,
   tags,
@@ -356,6 +357,7 @@ function LibraryHead({
           Upload a video
         </Link>
       </div>
+      <TranscodingStatusLine />
       <LibraryToolbar query={query} tags={tags} onChange={onChange} />
       {query.item && <OneVideoNote onShowAll={() => onChange({})} />}
     </>
