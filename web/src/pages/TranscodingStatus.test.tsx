@@ -2,8 +2,8 @@ import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TranscodingStatus } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
-import { mediaPage } from "../test/fixtures";
-import { renderPage } from "../test/render";
+import { mediaItem, mediaPage } from "../test/fixtures";
+import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList, transcodingStatus } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 import { TRANSCODING_POLL_MS, TranscodingStatusLine } from "./TranscodingStatus";
@@ -107,6 +107,24 @@ describe("TranscodingStatusLine", () => {
     await waitFor(() => expect(region).toHaveTextContent("Transcoding: the job queue did not answer; trying again shortly."));
     await act(() => vi.advanceTimersByTimeAsync(TRANSCODING_POLL_MS));
     await waitFor(() => expect(region).toHaveTextContent("Transcoding: nothing waiting · 1 worker"));
+  });
+
+  it("is read again in the library as a video there is queued for transcoding", async () => {
+    const failed = mediaItem({ id: "f", title: "Broken", playable: false, processing_state: "failed" });
+    server.use(
+      tagList(),
+      http.get(`${API}/catalogue`, () => ok(mediaPage([failed]))),
+      http.post(`${API}/ingest/items/f/transcode`, () => ok({ ...failed, processing_state: "queued" })),
+    );
+    queueSays(transcodingStatus({ workers: [] }), transcodingStatus({ state: "no_worker", waiting: 1, workers: [] }));
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    const region = await screen.findByTestId("transcoding-status");
+    await waitFor(() => expect(region).toHaveTextContent("Transcoding: nothing waiting · no worker running"));
+
+    await user.click(await screen.findByRole("button", { name: "Transcode again (Broken)" }));
+
+    await waitFor(() => expect(region).toHaveTextContent("1 video is waiting to be transcoded, but no transcoding worker is running."));
   });
 
   it("shows above the admins' library", async () => {

@@ -32,9 +32,10 @@ function usePageVisible(): boolean {
 /**
  * The transcoding queue's status, read when the page shows and again every
  * `TRANSCODING_POLL_MS` while jobs wait or run or the read failed; not while the page is
- * hidden (it reads at once when shown again). `failed`: the last read failed.
+ * hidden (it reads at once when shown again), and at once when `followed` changes.
+ * `failed`: the last read failed.
  */
-function useTranscodingStatus(): { status: TranscodingStatus | null; failed: boolean } {
+function useTranscodingStatus(followed: number): { status: TranscodingStatus | null; failed: boolean } {
   const visible = usePageVisible();
   const [status, setStatus] = useState<TranscodingStatus | null>(null);
   const [failed, setFailed] = useState(false);
@@ -64,17 +65,19 @@ function useTranscodingStatus(): { status: TranscodingStatus | null; failed: boo
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [visible]);
+  }, [visible, followed]);
   return { status, failed };
 }
 
 /**
  * Whether transcoding works, above the library: how many videos wait and are transcoded,
  * how many workers run, and a warning when videos wait and no worker runs to take them
- * (uploads would otherwise sit at "Queued" with nothing saying why).
+ * (uploads would otherwise sit at "Queued" with nothing saying why). `followed`: how many
+ * videos the page shows transcoding; when it changes (one queued again, one done), the
+ * status is read again.
  */
-export function TranscodingStatusLine() {
-  const { status, failed } = useTranscodingStatus();
+export function TranscodingStatusLine({ followed = 0 }: { followed?: number }) {
+  const { status, failed } = useTranscodingStatus(followed);
   const stalled = status?.state === "no_worker";
   const videos = status ? counted(status.waiting + status.running, "video is", "videos are") : "";
   return (
