@@ -219,6 +219,8 @@ class JobWorker(BackgroundTask):
         if not self._slots:
             return
         self._stopping.set()
+        # It takes no more jobs: withdrawn meanwhile, so the stop lasts no longer for it.
+        withdrawn = asyncio.create_task(self.presence.stop())
         slots, self._slots = self._slots, []
         timeout = self._stop_timeout if timeout_seconds is None else timeout_seconds
         release = min(2.0, timeout / 2)
@@ -233,7 +235,7 @@ class JobWorker(BackgroundTask):
             for task in slots:
                 task.cancel()
         await asyncio.gather(*slots, return_exceptions=True)
-        await self.presence.stop()
+        await withdrawn
         self._log.info("jobs.worker_stopped", **self._counts)
 
     def cancel(self, job_id: str) -> bool:
