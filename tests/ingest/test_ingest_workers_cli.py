@@ -45,7 +45,7 @@ async def test_jobs_waiting_with_no_worker_exit_1_and_say_what_to_do(
             await waiting.close()
         code, out, err = await workers("--server", served.url)
         assert code == 1
-        assert out.strip() == "Transcoding: 1 waiting, 0 in progress · no worker running"
+        assert out.strip() == "Transcoding: 1 waiting · no worker running"
         assert err == (
             "streamstack: 1 video is waiting to be transcoded, but no transcoding worker is "
             "running (none seen in the last 30s). Start one with `streamstack worker` "

@@ -52,9 +52,8 @@ def run_workers(args: argparse.Namespace) -> int:
 def summary(status: dict[str, Any]) -> str:
     """``Transcoding: 3 waiting, 1 in progress · 2 workers``, as the library page says it."""
     waiting, running, seen = status["waiting"], status["running"], len(status["workers"])
-    jobs = (
-        "nothing waiting" if waiting + running == 0 else f"{waiting} waiting, {running} in progress"
-    )
+    counts = [f"{waiting} waiting" if waiting else "", f"{running} in progress" if running else ""]
+    jobs = ", ".join(count for count in counts if count) or "nothing waiting"
     workers = "no worker running" if not seen else "1 worker" if seen == 1 else f"{seen} workers"
     return f"Transcoding: {jobs} · {workers}{_STATE_NOTES.get(status['state'], '')}"
 

@@ -58,7 +58,7 @@ describe("TranscodingStatusLine", () => {
       expect(region).toHaveTextContent("Transcoding: 3 waiting, 1 in progress · 2 workers (all busy: more workers would go faster)"),
     );
     await act(() => vi.advanceTimersByTimeAsync(TRANSCODING_POLL_MS));
-    await waitFor(() => expect(region).toHaveTextContent("Transcoding: 0 waiting, 1 in progress · 2 workers"));
+    await waitFor(() => expect(region).toHaveTextContent("Transcoding: 1 in progress · 2 workers"));
     await act(() => vi.advanceTimersByTimeAsync(TRANSCODING_POLL_MS));
     await waitFor(() => expect(region).toHaveTextContent("Transcoding: nothing waiting · 1 worker"));
     await act(() => vi.advanceTimersByTimeAsync(3 * TRANSCODING_POLL_MS));

@@ -12,7 +12,8 @@ function counted(n: number, one: string, many: string): string {
 /** The status line: "Transcoding: 3 waiting, 1 in progress · 2 workers". */
 export function transcodingLine(status: TranscodingStatus): string {
   const { waiting, running, workers } = status;
-  const jobs = waiting + running === 0 ? "nothing waiting" : `${waiting.toLocaleString("en")} waiting, ${running.toLocaleString("en")} in progress`;
+  const counts = [waiting && `${waiting.toLocaleString("en")} waiting`, running && `${running.toLocaleString("en")} in progress`];
+  const jobs = counts.filter(Boolean).join(", ") || "nothing waiting";
   const seen = workers.length === 0 ? "no worker running" : counted(workers.length, "worker", "workers");
   const busy = status.state === "busy" ? " (all busy: more workers would go faster)" : "";
   return `Transcoding: ${jobs} · ${seen}${busy}`;
