@@ -8,7 +8,9 @@ import os
 import socket
 import time
 
-from streamstack.kernel.jobs import Job, QueueConfig, WorkerSeen
+import msgspec
+
+from streamstack.kernel.jobs import Job, QueueConfig, WorkerSeen, workers_seen
 from streamstack.kernel.jobs.worker import JobWorker
 from support.job_queues import QueueFactory
 from support.waiting import eventually
@@ -88,3 +90,9 @@ async def test_a_running_worker_announces_itself_and_how_busy_it_is(
     finally:
         await worker.stop()
     assert await queue.workers() == []  # a graceful stop withdraws it at once
+
+
+def test_a_record_of_another_shape_is_left_out() -> None:
+    listed = seen("w-1")
+    records = [b'{"id": "w-0", "host": "h"}', b"not json", msgspec.json.encode(listed)]
+    assert workers_seen(records) == [listed]

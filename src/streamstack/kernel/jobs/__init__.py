@@ -31,7 +31,7 @@ import abc
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 
 import msgspec
@@ -99,6 +99,18 @@ class WorkerSeen(msgspec.Struct, frozen=True):
     running: int
     started: float
     seen: float
+
+
+def workers_seen(records: Iterable[bytes]) -> list[WorkerSeen]:
+    """The workers of stored announcements (JSON :class:`WorkerSeen`), the longest running
+    first; a record that does not read as one (another version's) is left out."""
+    seen = []
+    for record in records:
+        try:
+            seen.append(msgspec.json.decode(record, type=WorkerSeen))
+        except msgspec.DecodeError:
+            continue
+    return sorted(seen, key=lambda worker: (worker.started, worker.id))
 
 
 class QueueConfig(msgspec.Struct, frozen=True):

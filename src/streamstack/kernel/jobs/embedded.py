@@ -188,8 +188,7 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
             ).fetchall()
             return [row[0] for row in rows]
 
-        records = [msgspec.json.decode(row, type=jobs.WorkerSeen) for row in await self._run(seen)]
-        return sorted(records, key=lambda worker: (worker.started, worker.id))
+        return jobs.workers_seen(await self._run(seen))
 
     async def close(self) -> None:
         """Close the file; jobs held by consumers are redelivered after their ack wait."""

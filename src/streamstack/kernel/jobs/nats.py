@@ -161,8 +161,7 @@ class NatsJobQueue(jobs.CheckedQueue):
             values = await self._values(self._workers, self.workers_bucket)
         except Exception as exc:
             raise _unavailable("workers not read", exc) from exc
-        seen = [msgspec.json.decode(value, type=jobs.WorkerSeen) for value in values]
-        return sorted(seen, key=lambda worker: (worker.started, worker.id))
+        return jobs.workers_seen(values)
 
     async def _values(self, kv: KeyValue, bucket: str) -> list[bytes]:
         """The value of every key of ``bucket`` (deleted and purged keys left out)."""
