@@ -200,6 +200,7 @@ async def test_dashboard_charts_every_metric_and_only_exported_ones(
         "streamstack_ingest_step_duration_seconds_bucket",
         "streamstack_outbox_backlog",
         "streamstack_job_backlog",
+        "streamstack_job_workers",
         "streamstack_jobs_settled_total",
         "streamstack_catalogue_failed_items",
         "streamstack_ingest_unqueued_jobs",

@@ -1,13 +1,15 @@
-"""Job metrics: settled jobs by outcome, handler durations, and the backlog read at scrape."""
+"""Job metrics: settled jobs by outcome, handler durations, and the backlog and the workers
+seen, read at scrape."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from prometheus_client import REGISTRY
 
-from streamstack.kernel.jobs import Job, QueueConfig
-from streamstack.kernel.jobs.metrics import JOB_BACKLOG, track_backlog
+from streamstack.kernel.jobs import Job, QueueConfig, WorkerSeen
+from streamstack.kernel.jobs.metrics import JOB_BACKLOG, JOB_WORKERS, track_backlog
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
 from streamstack.kernel.metrics import refresh_tracked_gauges, untrack_gauge
 from support.job_queues import QueueFactory
@@ -58,5 +60,23 @@ async def test_the_backlog_is_read_at_each_scrape(make_queue: QueueFactory) -> N
         await held.ack()
         await consumer.close()
     finally:
+        untrack_gauge(JOB_WORKERS.labels(queue=queue.name))
+        for state in ("waiting", "running"):
+            untrack_gauge(JOB_BACKLOG.labels(queue=queue.name, state=state))
+
+
+async def test_the_workers_seen_are_read_at_each_scrape(make_queue: QueueFactory) -> None:
+    queue = make_queue(FAST)
+    track_backlog(queue)
+    try:
+        await refresh_tracked_gauges()
+        assert sample("streamstack_job_workers", queue=queue.name) == 0
+        now = time.time()
+        for worker_id in ("w-1", "w-2"):
+            await queue.announce(WorkerSeen(worker_id, "host-a", 1, 1, 0, now, now))
+        await refresh_tracked_gauges()
+        assert sample("streamstack_job_workers", queue=queue.name) == 2
+    finally:
+        untrack_gauge(JOB_WORKERS.labels(queue=queue.name))
         for state in ("waiting", "running"):
             untrack_gauge(JOB_BACKLOG.labels(queue=queue.name, state=state))

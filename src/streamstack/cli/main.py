@@ -30,6 +30,7 @@ from streamstack.cli.upload import run_upload
 from streamstack.cli.uploads import run_uploads
 from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
+from streamstack.cli.workers import run_workers
 from streamstack.contracts.auth import Role
 from streamstack.contracts.catalogue import MediaVisibility, ProcessingFilter
 from streamstack.contracts.limits import LIST_LIMIT_MAX, STILL_IMAGE_MAX_BYTES, STILL_IMAGE_MAX_SIDE
@@ -206,6 +207,22 @@ COMMANDS = (
             option("--host", default=None, help=f"address of {_HEALTH_ENDPOINTS}"),
             option("--port", type=int, default=None, help=f"port of {_HEALTH_ENDPOINTS}"),
             _data_dir("data directory (dev)"),
+        ),
+    ),
+    Subcommand(
+        "workers",
+        run_workers,
+        help="whether transcoding works: the jobs waiting and the workers taking them",
+        description="Show how many transcoding jobs wait and run, and each transcoding "
+        "worker seen (one that stopped drops out at once; one killed, or cut off from the "
+        "queue, once it has not been seen for the answer's seen_within_seconds): its id, host, process id, jobs running of how many it "
+        "runs at once, and when it started and was last seen. Exit 1 when videos wait and no "
+        "worker runs to take them (for scripts and monitoring), or when the server cannot be "
+        "reached or refuses.",
+        options=(
+            option("--json", action="store_true", help="print the server's answer as JSON"),
+            _SERVER,
+            _TOKEN,
         ),
     ),
     Subcommand(

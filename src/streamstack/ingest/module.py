@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # imported by the functions that build them (see the note bel
     from litestar import Router
 
     from streamstack.ingest.probe import MediaProber
+    from streamstack.ingest.processing import MediaPipeline
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.service import IngestService
     from streamstack.kernel.storage import ObjectStore
@@ -48,8 +49,9 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.ingest.repository import UploadRecords
     from streamstack.ingest.routes import ingest_router
     from streamstack.ingest.schemas import AcceptedFormats
-    from streamstack.ingest.service import IngestService, TranscodeRetries
+    from streamstack.ingest.service import TranscodeRetries
     from streamstack.ingest.thumbnails import ThumbnailChoice
+    from streamstack.ingest.transcoding_status import TranscodingQueue
 
     settings = context.settings
     media = context.backends.objects(settings.media_bucket)
@@ -62,15 +64,7 @@ def mount(context: ModuleContext) -> MountedModule:
     originals = Originals(media, prober)
     records = UploadRecords(context.backends.database, clock=context.clock)
     track_gauges(context, transcode_jobs.outbox.backlog, records.unfinished_bytes)
-    service = IngestService(
-        records,
-        media,
-        pipeline,
-        max_upload_bytes=settings.max_upload_bytes,
-        upload_ttl=datetime.timedelta(seconds=settings.ingest_upload_ttl_seconds),
-        free_space_reserve=settings.ingest_free_space_reserve_bytes,
-        clock=context.clock,
-    )
+    service = upload_service(context, records, media, pipeline)
     retries = TranscodeRetries(catalogue, transcode_jobs)
     tasks: list[BackgroundTask] = [upload_sweeper(service, settings), transcode_jobs.relay]
     transcoding: JobWorker | None = None
@@ -89,12 +83,31 @@ def mount(context: ModuleContext) -> MountedModule:
                 ThumbnailChoice(catalogue, originals, thumbnails),
                 FactsReading(catalogue, originals, retries),
                 AcceptedFormats.of(accepted_forms()),
+                TranscodingQueue(queue),
             ),
             storage_audit_routes(context, media, thumbnails, catalogue, records),
         ],
         tasks=[*tasks, *takedown_tasks],
         on_startup=[*on_startup, takedown_events.try_follow],
         on_shutdown=[takedown_events.stop, service.finish_take_ups],
+    )
+
+
+def upload_service(
+    context: ModuleContext, records: UploadRecords, media: ObjectStore, pipeline: MediaPipeline
+) -> IngestService:
+    """The uploads' use cases, with the settings' limits."""
+    from streamstack.ingest.service import IngestService  # (see the note at the top)
+
+    settings = context.settings
+    return IngestService(
+        records,
+        media,
+        pipeline,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_ttl=datetime.timedelta(seconds=settings.ingest_upload_ttl_seconds),
+        free_space_reserve=settings.ingest_free_space_reserve_bytes,
+        clock=context.clock,
     )
 
 

@@ -15,6 +15,7 @@
 * ``GET /storage/audit``, ``POST /storage/audit/delete``: objects of no item (orphans) in
   ingest's buckets, reported or deleted.
 * ``GET /formats``: the kinds of file ingest takes (the upload page's file picker offers them).
+* ``GET /transcoding``: the transcoding jobs waiting and running, and the workers seen.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ from streamstack.ingest.schemas import (
     Job,
     StorageAuditReport,
     ThumbnailMoment,
+    TranscodingStatus,
     UnfinishedUploadPage,
 )
 from streamstack.ingest.service import (
@@ -91,6 +93,7 @@ from streamstack.ingest.service import (
 from streamstack.ingest.still_images import IMAGE_CONTENT_TYPES
 from streamstack.ingest.storage_audit import StorageAudit
 from streamstack.ingest.thumbnails import ThumbnailChoice
+from streamstack.ingest.transcoding_status import TranscodingQueue
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.guards import Principal, requires_admin
@@ -856,6 +859,29 @@ class FormatController(Controller):
         return Response(formats, headers={"Cache-Control": _FORMATS_CACHING})
 
 
+class TranscodingController(Controller):
+    """Whether transcoding works: the queue of transcoding jobs and its workers."""
+
+    path = "/transcoding"
+
+    @get(
+        "/",
+        summary="See the transcoding queue and its workers",
+        description="How many transcoding jobs wait for a worker (`waiting`, also those "
+        "waiting to be tried again) and run (`running`), and the transcoding workers seen: "
+        "each announces itself every third of `seen_within_seconds` while it runs (its host, "
+        "process, how many jobs it runs at once and now), and drops out at once when it "
+        "stops, or after `seen_within_seconds` when it was killed or lost the queue. `state` "
+        "says what that means: `idle`, `working`, `busy` (jobs wait while every worker is "
+        "full: more workers would help) or `no_worker` (jobs wait and no worker runs: start "
+        "one with `streamstack worker`). Changes nothing.",
+        responses=error_responses({503: "The job queue is unavailable (`jobs_unavailable`)."}),
+    )
+    async def transcoding(self, transcoding: TranscodingQueue) -> TranscodingStatus:
+        """The transcoding jobs waiting and running, and the workers seen."""
+        return await transcoding.status()
+
+
 def ingest_router(
     service: IngestService,
     captions: CaptionTracks,
@@ -863,11 +889,17 @@ def ingest_router(
     thumbnails: ThumbnailChoice,
     facts: FactsReading,
     formats: AcceptedFormats,
+    transcoding: TranscodingQueue,
 ) -> Router:
     """Every ingest route, admins only (bearer), with the services, the accepted formats and
     the caller injected."""
     services = provide_values(
-        service=service, captions=captions, retries=retries, thumbnails=thumbnails, facts=facts
+        service=service,
+        captions=captions,
+        retries=retries,
+        thumbnails=thumbnails,
+        facts=facts,
+        transcoding=transcoding,
     )
     return Router(
         path=PREFIX,
@@ -880,6 +912,7 @@ def ingest_router(
             ThumbnailController,
             ProbeController,
             FormatController,
+            TranscodingController,
         ],
         guards=[requires_admin],
         security=BEARER,

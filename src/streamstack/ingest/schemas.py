@@ -17,6 +17,7 @@ from streamstack.contracts.catalogue import CaptionTrack, MediaItem
 from streamstack.contracts.limits import Description, DurationSeconds, Tags, Title
 from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
+from streamstack.kernel.jobs import Backlog, WorkerSeen
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
 DETAIL_FIELDS = ("title", "description", "tags", "publish")
@@ -244,3 +245,80 @@ class StorageAuditReport(msgspec.Struct, frozen=True):
     grace_seconds: int
     deleted: bool
     buckets: list[BucketAudit]
+
+
+# --- the transcoding queue and its workers (streamstack.ingest.transcoding_status) ----------
+
+#: What the transcoding queue is doing: ``idle`` (no job waits or runs), ``working`` (jobs
+#: run, and wait only for a moment), ``busy`` (jobs wait while every worker's slots are
+#: taken), ``no_worker`` (jobs wait and no worker has been seen: nothing takes them).
+TranscodingState = Literal["idle", "working", "busy", "no_worker"]
+
+
+class TranscodingWorker(msgspec.Struct, frozen=True):
+    """A transcoding worker (``streamstack worker``, or the one ``streamstack dev`` runs)
+    that announced itself within ``seen_within_seconds``."""
+
+    id: str
+    """Its own id, new at each start."""
+    host: str
+    """The machine (host name) it runs on."""
+    pid: int
+    """Its process id on that machine."""
+    concurrency: int
+    """How many jobs it runs at once."""
+    running: int
+    """How many jobs it runs now."""
+    started_at: datetime.datetime
+    last_seen_at: datetime.datetime
+    """When it last announced itself (by its machine's clock)."""
+
+    @classmethod
+    def of(cls, worker: WorkerSeen) -> TranscodingWorker:
+        """The answer's form of the queue's record of a worker."""
+        return cls(
+            id=worker.id,
+            host=worker.host,
+            pid=worker.pid,
+            concurrency=worker.concurrency,
+            running=worker.running,
+            started_at=datetime.datetime.fromtimestamp(worker.started, datetime.UTC),
+            last_seen_at=datetime.datetime.fromtimestamp(worker.seen, datetime.UTC),
+        )
+
+
+class TranscodingStatus(msgspec.Struct, frozen=True):
+    """``GET /api/v1/ingest/transcoding``: the transcoding jobs that wait and run, the
+    workers seen, and what that means (``state``)."""
+
+    state: TranscodingState
+    waiting: int
+    """Jobs no worker has taken yet (also those waiting to be tried again)."""
+    running: int
+    """Jobs a worker holds."""
+    workers: list[TranscodingWorker]
+    """The workers seen, the longest running first."""
+    seen_within_seconds: int
+    """A worker is listed while it announced itself this recently (it does so three times
+    as often); one stopped, or cut off from the queue, drops out after it."""
+
+    @classmethod
+    def of(cls, backlog: Backlog, workers: Sequence[WorkerSeen], ttl: float) -> TranscodingStatus:
+        """The status of a queue whose backlog is ``backlog`` and ``workers`` are seen."""
+        return cls(
+            state=transcoding_state(backlog, workers),
+            waiting=backlog.waiting,
+            running=backlog.running,
+            workers=[TranscodingWorker.of(worker) for worker in workers],
+            seen_within_seconds=round(ttl),
+        )
+
+
+def transcoding_state(backlog: Backlog, workers: Sequence[WorkerSeen]) -> TranscodingState:
+    """What a backlog and the workers seen mean (see :data:`TranscodingState`)."""
+    if backlog.total and not workers:
+        return "no_worker"
+    slots_free = sum(worker.concurrency - worker.running for worker in workers)
+    if backlog.waiting and slots_free <= 0:
+        return "busy"
+    return "working" if backlog.total else "idle"

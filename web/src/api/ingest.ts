@@ -1,5 +1,5 @@
 import { api, API_BASE, request, requestChange } from "./client";
-import type { AcceptedFormats, ChosenThumbnail, FactsRead, Job, MediaItem, UnfinishedUploadPage, paths } from "./schema";
+import type { AcceptedFormats, ChosenThumbnail, FactsRead, Job, MediaItem, TranscodingStatus, UnfinishedUploadPage, paths } from "./schema";
 
 export const TUS_ENDPOINT = `${API_BASE}/ingest/uploads`;
 export const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -16,6 +16,11 @@ export function getJob(uploadId: string, signal?: AbortSignal): Promise<Job> {
 /** The kinds of file the server takes (admins): the videos, then the sound files, each with its extensions. */
 export function listAcceptedFormats(signal?: AbortSignal): Promise<AcceptedFormats> {
   return request((headers) => api.GET("/api/v1/ingest/formats", { headers, signal }));
+}
+
+/** The transcoding jobs waiting and running, and the transcoding workers seen (admins). */
+export function getTranscodingStatus(signal?: AbortSignal): Promise<TranscodingStatus> {
+  return request((headers) => api.GET("/api/v1/ingest/transcoding", { headers, signal }));
 }
 
 /** The upload id is the last path segment of the tus upload URL. */

@@ -1122,6 +1122,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/transcoding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * See the transcoding queue and its workers
+         * @description How many transcoding jobs wait for a worker (`waiting`, also those waiting to be tried again) and run (`running`), and the transcoding workers seen: each announces itself every third of `seen_within_seconds` while it runs (its host, process, how many jobs it runs at once and now), and drops out at once when it stops, or after `seen_within_seconds` when it was killed or lost the queue. `state` says what that means: `idle`, `working`, `busy` (jobs wait while every worker is full: more workers would help) or `no_worker` (jobs wait and no worker runs: start one with `streamstack worker`). Changes nothing.
+         */
+        get: operations["ApiV1IngestTranscodingTranscoding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/upload": {
         parameters: {
             query?: never;
@@ -1918,6 +1938,27 @@ export interface components {
              */
             token_type?: "bearer";
         };
+        /** TranscodingStatus */
+        TranscodingStatus: {
+            running: number;
+            seen_within_seconds: number;
+            /** @enum {string} */
+            state: "idle" | "working" | "busy" | "no_worker";
+            waiting: number;
+            workers: components["schemas"]["TranscodingWorker"][];
+        };
+        /** TranscodingWorker */
+        TranscodingWorker: {
+            concurrency: number;
+            host: string;
+            id: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            pid: number;
+            running: number;
+            /** Format: date-time */
+            started_at: string;
+        };
         /** TwoFactorEnable */
         TwoFactorEnable: {
             code: string;
@@ -2166,6 +2207,8 @@ export type TagCount = components['schemas']['TagCount'];
 export type TagList = components['schemas']['TagList'];
 export type ThumbnailMoment = components['schemas']['ThumbnailMoment'];
 export type TokenPair = components['schemas']['TokenPair'];
+export type TranscodingStatus = components['schemas']['TranscodingStatus'];
+export type TranscodingWorker = components['schemas']['TranscodingWorker'];
 export type TwoFactorEnable = components['schemas']['TwoFactorEnable'];
 export type TwoFactorProof = components['schemas']['TwoFactorProof'];
 export type TwoFactorSetup = components['schemas']['TwoFactorSetup'];
@@ -8980,6 +9023,62 @@ export interface operations {
                 };
             };
             /** @description The object store or the database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1IngestTranscodingTranscoding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscodingStatus"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job queue is unavailable (`jobs_unavailable`). */
             503: {
                 headers: {
                     [name: string]: unknown;

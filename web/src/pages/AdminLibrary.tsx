@@ -8,6 +8,7 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
+import { isTranscoding } from "../components/ProcessingStatus";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { normalizeTag } from "../lib/format";
 import { defaultSort, sortFrom, sortsFor } from "../lib/sorts";
@@ -29,6 +30,7 @@ import {
 } from "./LibraryBulk";
 import { LibraryRow } from "./LibraryRow";
 import { OutdatedPanel } from "./OutdatedPanel";
+import { TranscodingStatusLine } from "./TranscodingStatus";
 import { SubmitButton } from "../components/SubmitButton";
 
 const PAGE_SIZE = 24;
@@ -141,7 +143,7 @@ export function AdminLibraryPage() {
   return (
     <LeaveGuard>
       <section className="page" aria-labelledby="library-title">
-        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} />
+        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} transcoding={data?.items.filter(isTranscoding).length ?? 0} />
 
         <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} selectionCleared={selection.cleared} />
         <BulkFailures outcome={bulk.outcome} />
@@ -338,15 +340,18 @@ function LibraryStatus({
   );
 }
 
-/** The page's title, its way to upload, its filters and search; above the one video `?item=` shows, the way back to every video. */
+/** The page's title, its way to upload, whether transcoding works, its filters and search; above the one video `?item=` shows, the way back to every video. */
 function LibraryHead({
   query,
   tags,
   onChange,
+  transcoding,
 }: {
   query: LibraryQuery;
   tags: TagCount[];
   onChange: (changes: QueryChanges) => void;
+  /** How many of the videos shown are transcoding (the status line reads again when it changes). */
+  transcoding: number;
 }) {
   return (
     <>
@@ -356,6 +361,7 @@ function LibraryHead({
           Upload a video
         </Link>
       </div>
+      <TranscodingStatusLine followed={transcoding} />
       <LibraryToolbar query={query} tags={tags} onChange={onChange} />
       {query.item && <OneVideoNote onShowAll={() => onChange({})} />}
     </>

@@ -8,7 +8,7 @@ import type { AcceptedFormat, AcceptedFormats, UnfinishedUpload } from "../api/s
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, holdAnswer, http, HttpResponse, ok, recordRequests, sentTo, server, transcodingStatus } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { StalledRequest } from "../upload/stallWatch";
 import { TusClientContext, type TusUploadClass } from "../upload/useTusUpload";
@@ -566,6 +566,27 @@ describe("AdminUploadPage", () => {
     const polls = sentTo(seen, "GET", JOB);
     expect(polls).toHaveLength(2);
     expect(polls[0]?.headers.get("Authorization")).toBe("Bearer tok-admin");
+  });
+
+  it("says, once an upload waits to be transcoded, when no transcoding worker runs to take it", async () => {
+    const item = mediaItem({ id: "item-42", title: "Beach day", processing_state: "queued", playable: false });
+    server.use(
+      http.get(`${API}/ingest/jobs/up-123`, () => ok({ upload_id: "up-123", state: "done", item, error: null })),
+      http.get(`${API}/catalogue/item-42`, () => ok(item)),
+      http.get(`${API}/ingest/transcoding`, () => ok(transcodingStatus({ state: "no_worker", waiting: 1, workers: [] }))),
+    );
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    expect(screen.queryByTestId("transcoding-status")).not.toBeInTheDocument();
+
+    upload.url = "/api/v1/ingest/uploads/up-123";
+    act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
+
+    expect(await screen.findByTestId("upload-result-state")).toHaveTextContent("Published · transcoding");
+    expect(await screen.findByTestId("transcoding-status")).toHaveTextContent(
+      "1 video is waiting to be transcoded, but no transcoding worker is running.",
+    );
   });
 
   it("shows the processing error when the job fails", async () => {

@@ -7,6 +7,7 @@ import { FocusedMessage } from "../components/FocusedMessage";
 import { failedButPlays, isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Retry, type Transfer, type TusUpload } from "../upload/useTusUpload";
+import { TranscodingStatusLine } from "./TranscodingStatus";
 
 /** How often the upload's progress is said aloud: at every quarter, while the bar moves on. */
 const SAID_EVERY_PERCENT = 25;
@@ -276,8 +277,9 @@ export function failureSummary(transfers: Transfer[]): string | null {
 }
 
 /**
- * How the upload ended: cancelled, failed (`error`), or ready to watch; once
- * every file has, a way to upload more.
+ * How the upload ended: cancelled, failed (`error`), or ready to watch, and whether
+ * transcoding works while a video uploaded waits for it; once every file has, a way to
+ * upload more.
  */
 export function UploadOutcome({
   transfers,
@@ -290,6 +292,7 @@ export function UploadOutcome({
 }) {
   const single = transfers.length === 1 ? transfers[0] : undefined;
   const allSettled = transfers.length > 0 && transfers.every((t) => isTerminal(t.phase));
+  const toTranscode = transfers.some((t) => t.phase === "done" && t.result && isTranscoding(t.result));
   return (
     <>
       {single?.phase === "cancelled" && (
@@ -299,6 +302,7 @@ export function UploadOutcome({
       )}
       {error && <FocusedMessage message={error} role="alert" className="form-error" testId="upload-error" />}
       {single?.phase === "done" && <UploadResult transfer={single} />}
+      {toTranscode && <TranscodingStatusLine />}
       {allSettled && (
         <button type="button" className="button upload-more" onClick={onReset}>
           Upload more videos

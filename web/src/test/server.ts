@@ -2,21 +2,38 @@ import { http, HttpResponse, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
 import type { CommentPage } from "../api/comments";
 import type { LikedPage, Liking } from "../api/likes";
-import type { ErrorBody, TagCount, TokenPair, UserView } from "../api/schema";
+import type { ErrorBody, TagCount, TokenPair, TranscodingStatus, UserView } from "../api/schema";
 
 /**
  * The API as the tests see it: Mock Service Worker intercepts `fetch` at the
  * network boundary, so the real client (openapi-fetch, refresh and retry)
  * runs unchanged. Each test declares its handlers with `server.use(...)`;
- * a request no handler answers fails the test (see setup.ts). The one
- * exception is the accounts' public configuration, which the sign-in page
- * reads wherever it shows: open registration, no mail, unless a test says.
+ * a request no handler answers fails the test (see setup.ts). The two
+ * exceptions are the accounts' public configuration, which the sign-in page
+ * reads wherever it shows: open registration, no mail, unless a test says;
+ * and the transcoding queue, which the library reads: nothing waiting, one
+ * worker.
  */
 export const server = setupServer(
   http.get("/api/v1/auth/config", () =>
     HttpResponse.json({ registration_mode: "open", mail: false }),
   ),
+  http.get("/api/v1/ingest/transcoding", () => HttpResponse.json(transcodingStatus())),
 );
+
+/** The transcoding queue's status: nothing waiting and one idle worker, unless `changes` say. */
+export function transcodingStatus(changes: Partial<TranscodingStatus> = {}): TranscodingStatus {
+  const worker = {
+    id: "0123456789abcdef",
+    host: "media-1",
+    pid: 4242,
+    concurrency: 1,
+    running: 0,
+    started_at: "2026-12-01T09:00:00Z",
+    last_seen_at: "2026-12-01T10:00:00Z",
+  };
+  return { state: "idle", waiting: 0, running: 0, workers: [worker], seen_within_seconds: 30, ...changes };
+}
 
 export { http, HttpResponse };
 

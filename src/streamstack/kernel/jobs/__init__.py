@@ -17,6 +17,10 @@ Semantics shared by both:
   does so); a job whose holder vanished on its last attempt is dead-lettered the next time
   a consumer sees it, without running it.
 * Delivery is at least once: handlers must be idempotent.
+* Each running worker announces itself (``announce``, a :class:`WorkerSeen`) every third
+  of ``presence_ttl``; ``workers()`` lists those seen within it. A graceful stop drops the
+  record (``withdraw``); a killed worker's ages out. So an admin can tell "nothing takes
+  jobs".
 
 :class:`~streamstack.kernel.jobs.worker.JobWorker` runs handlers on top of any queue.
 """
@@ -27,7 +31,7 @@ import abc
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 
 import msgspec
@@ -82,17 +86,47 @@ class Backlog(msgspec.Struct, frozen=True):
         return self.waiting + self.running
 
 
+class WorkerSeen(msgspec.Struct, frozen=True):
+    """A job worker as it last announced itself on a queue: its ``id`` (its own, new at
+    each start), the ``host`` and process (``pid``) it runs in, how many jobs it runs at
+    once (``concurrency``) and now (``running``), when it ``started`` and was last ``seen``
+    (Unix times, by its own clock)."""
+
+    id: str
+    host: str
+    pid: int
+    concurrency: int
+    running: int
+    started: float
+    seen: float
+
+
+def workers_seen(records: Iterable[bytes]) -> list[WorkerSeen]:
+    """The workers of stored announcements (JSON :class:`WorkerSeen`), the longest running
+    first; a record that does not read as one (another version's) is left out."""
+    seen = []
+    for record in records:
+        try:
+            seen.append(msgspec.json.decode(record, type=WorkerSeen))
+        except msgspec.DecodeError:
+            continue
+    return sorted(seen, key=lambda worker: (worker.started, worker.id))
+
+
 class QueueConfig(msgspec.Struct, frozen=True):
-    """How a queue redelivers.
+    """How a queue redelivers, and how long a worker's announcement lasts.
 
     ``retry_delays[i]`` is the wait before attempt ``i + 2`` after a failure (the last value
-    repeats); ``dedupe_window`` is how long a job id is remembered after ``enqueue``.
+    repeats); ``dedupe_window`` is how long a job id is remembered after ``enqueue``;
+    ``presence_ttl`` how long a worker counts as seen after it announced itself (workers
+    announce every third of it).
     """
 
     ack_wait: float = 30.0
     max_deliver: int = 5
     retry_delays: Sequence[float] = (2.0, 10.0, 30.0, 120.0)
     dedupe_window: float = 3600.0
+    presence_ttl: float = 30.0
 
     def retry_delay(self, attempt: int) -> float:
         """The wait before the next delivery after attempt number ``attempt`` failed."""
@@ -182,13 +216,28 @@ class JobQueue(Protocol):
         """Raise :class:`JobsUnavailable` unless the backend answers."""
         ...
 
+    async def announce(self, worker: WorkerSeen) -> None:
+        """Record ``worker`` as seen for ``config.presence_ttl`` seconds, replacing its
+        earlier record."""
+        ...
+
+    async def withdraw(self, worker_id: str) -> None:
+        """Drop the record of worker ``worker_id`` (it stops); no error if there is none."""
+        ...
+
+    async def workers(self) -> list[WorkerSeen]:
+        """The workers that announced themselves within ``config.presence_ttl`` seconds,
+        the longest running first."""
+        ...
+
 
 class CheckedQueue(abc.ABC):
     """What every adapter's :class:`JobQueue` does alike: its name is checked, its config is
     the defaults unless one is given, and each job's id and kind are checked before it is
     stored.
 
-    An adapter adds :meth:`_store`, ``consumer``, ``dead_letters``, ``backlog`` and ``ping``.
+    An adapter adds :meth:`_store`, ``consumer``, ``dead_letters``, ``backlog``, ``ping``,
+    ``announce``, ``withdraw`` and ``workers``.
     """
 
     def __init__(self, name: str, config: QueueConfig | None) -> None:

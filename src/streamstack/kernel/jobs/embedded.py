@@ -5,7 +5,8 @@ nothing. A consumer claims the oldest visible row with one conditional ``UPDATE`
 (SQLite serialises writers, so two consumers, even in two processes, never claim the same
 row at once); the claim sets a lease token and hides the row for ``ack_wait`` seconds.
 A holder that stops heartbeating loses the row to whoever claims it next. The claim counts
-the delivery (``deliveries``, the attempt); a release counts it back.
+the delivery (``deliveries``, the attempt); a release counts it back. Workers' announcements
+are rows of ``job_workers``, each with the moment it stops counting (``expires_at``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import msgspec
 import structlog
 
 from streamstack.kernel import jobs
@@ -56,6 +58,13 @@ _SCHEMA = (
         attempts INTEGER NOT NULL,
         reason TEXT NOT NULL,
         failed_at REAL NOT NULL,
+        PRIMARY KEY (queue, id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS job_workers (
+        queue TEXT NOT NULL,
+        id TEXT NOT NULL,
+        seen BLOB NOT NULL,
+        expires_at REAL NOT NULL,
         PRIMARY KEY (queue, id)
     )""",
 )
@@ -151,6 +160,35 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
 
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+    async def announce(self, worker: jobs.WorkerSeen) -> None:
+        expires_at = time.time() + self.config.presence_ttl
+        await self._run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO job_workers (queue, id, seen, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (self.name, worker.id, msgspec.json.encode(worker), expires_at),
+            )
+        )
+
+    async def withdraw(self, worker_id: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "DELETE FROM job_workers WHERE queue = ? AND id = ?", (self.name, worker_id)
+            )
+        )
+
+    async def workers(self) -> list[jobs.WorkerSeen]:
+        def seen(db: sqlite3.Connection) -> list[bytes]:
+            now = time.time()
+            db.execute("DELETE FROM job_workers WHERE expires_at <= ?", (now,))
+            rows = db.execute(
+                "SELECT seen FROM job_workers WHERE queue = ? AND expires_at > ?",
+                (self.name, now),
+            ).fetchall()
+            return [row[0] for row in rows]
+
+        return jobs.workers_seen(await self._run(seen))
 
     async def close(self) -> None:
         """Close the file; jobs held by consumers are redelivered after their ack wait."""

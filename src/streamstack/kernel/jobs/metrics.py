@@ -2,7 +2,8 @@
 
 Workers count every job they settle (:data:`JOBS_SETTLED`, by queue and outcome) and
 time every handler run (:data:`JOB_DURATION`); a process that wants its queue's backlog
-on ``/metrics`` calls :func:`track_backlog` once (the scrape reads it).
+and the workers seen on it on ``/metrics`` calls :func:`track_backlog` once (the scrape
+reads them).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ JOB_BACKLOG = Gauge(
     "streamstack_job_backlog",
     "Jobs not yet acked or dead-lettered, by queue and state (waiting, running)",
     ["queue", "state"],
+)
+JOB_WORKERS = Gauge(
+    "streamstack_job_workers",
+    "Job workers seen on the queue (announced within its presence TTL), by queue",
+    ["queue"],
 )
 JOBS_SETTLED = Counter(
     "streamstack_jobs_settled",
@@ -32,7 +38,8 @@ JOB_DURATION = Histogram(
 
 
 def track_backlog(queue: JobQueue) -> None:
-    """Report ``queue``'s backlog on ``/metrics`` (read once at each scrape)."""
+    """Report ``queue``'s backlog and the workers seen on it on ``/metrics`` (read once at
+    each scrape): a backlog with no worker is what to alert on."""
     running = JOB_BACKLOG.labels(queue=queue.name, state="running")
 
     async def waiting() -> float:
@@ -41,3 +48,8 @@ def track_backlog(queue: JobQueue) -> None:
         return float(backlog.waiting)
 
     track_gauge(JOB_BACKLOG.labels(queue=queue.name, state="waiting"), waiting)
+
+    async def workers() -> float:
+        return float(len(await queue.workers()))
+
+    track_gauge(JOB_WORKERS.labels(queue=queue.name), workers)

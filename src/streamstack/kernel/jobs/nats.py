@@ -19,7 +19,8 @@ the queue's bound is kept here: a delivery past ``max_deliver`` attempts only ha
 the holder of the last attempt vanished, and the consumer dead-letters it without running
 it. Dead letters are a JetStream KV bucket (``jobs-dead-<name>``) keyed by job id, written
 before the message is terminated, so a crash between the two at worst writes the same
-record twice.
+record twice. Workers announce themselves in a third bucket (``jobs-workers-<name>``), keyed
+by worker id, whose entries the server drops ``presence_ttl`` seconds after they were put.
 """
 
 from __future__ import annotations
@@ -82,9 +83,11 @@ class NatsJobQueue(jobs.CheckedQueue):
         self.subject_prefix = f"jobs.{name}"
         self.dead_bucket = f"jobs-dead-{name}"
         self.releases_bucket = f"jobs-released-{name}"
+        self.workers_bucket = f"jobs-workers-{name}"
         self._connection = connection
         self._dead: KeyValue | None = None
         self._releases: KeyValue | None = None
+        self._workers: KeyValue | None = None
         self._ready = False
         self._lock = asyncio.Lock()
 
@@ -94,7 +97,7 @@ class NatsJobQueue(jobs.CheckedQueue):
         )
 
     def set_up_again(self) -> None:
-        """Find (or make) the stream, its consumer and the dead-letter bucket again on the
+        """Find (or make) the stream, its consumer and its buckets again on the
         next call: NATS lost them (its store lost or recreated)."""
         self._ready = False
 
@@ -124,23 +127,57 @@ class NatsJobQueue(jobs.CheckedQueue):
     async def dead_letters(self, limit: int = 100) -> list[jobs.DeadLetter]:
         await self._ensure()
         assert self._dead is not None
-        bucket = self.dead_bucket
-        js = await self._connection.jetstream()
         try:
-            # The bucket's subjects, from the stream itself: nats-py's ``keys()`` watcher can
-            # answer "no keys" on a busy host (its first pending count races the delivery).
-            info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"$KV.{bucket}.>")
-            letters = []
-            for subject in info.state.subjects or {}:
-                try:
-                    entry = await self._dead.get(subject.removeprefix(f"$KV.{bucket}."))
-                except js_errors.KeyNotFoundError:  # deleted since (a delete marker)
-                    continue
-                if entry.value:
-                    letters.append(msgspec.json.decode(entry.value, type=jobs.DeadLetter))
+            values = await self._values(self._dead, self.dead_bucket)
         except Exception as exc:
             raise _unavailable("dead letters not read", exc) from exc
+        letters = [msgspec.json.decode(value, type=jobs.DeadLetter) for value in values]
         return sorted(letters, key=lambda letter: letter.failed_at)[:limit]
+
+    async def announce(self, worker: jobs.WorkerSeen) -> None:
+        # The bucket is made again if NATS lost it, so a worker shows up after a NATS restart.
+        await once_more_if_stream_gone(lambda: self._put_worker(worker), self.set_up_again)
+
+    async def _put_worker(self, worker: jobs.WorkerSeen) -> None:
+        await self._ensure()
+        assert self._workers is not None
+        try:
+            await self._workers.put(worker.id, msgspec.json.encode(worker))
+        except Exception as exc:
+            raise _unavailable(f"worker {worker.id} not announced", exc) from exc
+
+    async def withdraw(self, worker_id: str) -> None:
+        await self._ensure()
+        assert self._workers is not None
+        try:
+            await self._workers.purge(worker_id)
+        except Exception as exc:
+            raise _unavailable(f"worker {worker_id} not withdrawn", exc) from exc
+
+    async def workers(self) -> list[jobs.WorkerSeen]:
+        await self._ensure()
+        assert self._workers is not None
+        try:
+            values = await self._values(self._workers, self.workers_bucket)
+        except Exception as exc:
+            raise _unavailable("workers not read", exc) from exc
+        return jobs.workers_seen(values)
+
+    async def _values(self, kv: KeyValue, bucket: str) -> list[bytes]:
+        """The value of every key of ``bucket`` (deleted and purged keys left out)."""
+        js = await self._connection.jetstream()
+        # The bucket's subjects, from the stream itself: nats-py's ``keys()`` watcher can
+        # answer "no keys" on a busy host (its first pending count races the delivery).
+        info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"$KV.{bucket}.>")
+        values = []
+        for subject in info.state.subjects or {}:
+            try:
+                entry = await kv.get(subject.removeprefix(f"$KV.{bucket}."))
+            except js_errors.KeyNotFoundError:  # deleted or expired since (a marker)
+                continue
+            if entry.value:
+                values.append(entry.value)
+        return values
 
     async def backlog(self) -> jobs.Backlog:
         await self._ensure()
@@ -197,7 +234,8 @@ class NatsJobQueue(jobs.CheckedQueue):
             log.info("jobs.releases_not_forgotten", job=job_id, error=exc.__class__.__name__)
 
     async def _ensure(self) -> None:
-        """Create the stream, the consumer and the dead-letter and release buckets once."""
+        """Create the stream, the consumer and the dead-letter, release and worker buckets
+        once."""
         if self._ready:
             return
         async with self._lock:
@@ -210,6 +248,7 @@ class NatsJobQueue(jobs.CheckedQueue):
                 await js.add_consumer(self.stream, config=self._consumer_config())
                 self._dead = await _bucket(js, self.dead_bucket)
                 self._releases = await _bucket(js, self.releases_bucket, RELEASES_KEPT_SECONDS)
+                self._workers = await _bucket(js, self.workers_bucket, self.config.presence_ttl)
             except Exception as exc:
                 raise _unavailable(f"job queue {self.name!r} not set up", exc) from exc
             self._ready = True

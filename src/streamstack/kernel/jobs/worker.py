@@ -11,6 +11,8 @@ Stopping lets running jobs finish for most of ``stop_timeout``, then cancels the
 hands their jobs back to the queue (``release``: the attempt is not spent), so another
 worker picks them up without waiting for the ack wait.
 ``cancel(job_id)`` ends a running job for good (its owner deleted what it works on).
+While it runs, the worker announces itself on its queue (:mod:`.presence`), so the queue's
+``workers()`` lists it; its graceful stop withdraws it.
 
 A :class:`JobWorker` is a :class:`~streamstack.kernel.tasks.BackgroundTask`: a module lists
 it in ``MountedModule.tasks``, the app starts and stops it, and ``GET /ready`` reports its
@@ -41,6 +43,7 @@ from streamstack.kernel.jobs import (
     original_id,
 )
 from streamstack.kernel.jobs.metrics import JOB_DURATION, JOBS_SETTLED
+from streamstack.kernel.jobs.presence import Presence
 from streamstack.kernel.tasks import BackgroundTask, wait_at_most
 from streamstack.kernel.transport import CREDENTIAL_REFUSED
 
@@ -181,6 +184,7 @@ class JobWorker(BackgroundTask):
         self._stopping = asyncio.Event()
         self._abandon = asyncio.Event()
         self._busy = 0
+        self.presence = Presence(queue, concurrency, lambda: self._busy)
         self._counts = dict.fromkeys(
             ("processed", "retried", "dead_lettered", "released", "cancelled"), 0
         )
@@ -203,6 +207,7 @@ class JobWorker(BackgroundTask):
             asyncio.create_task(self._run_slot(i), name=f"{self.name}-worker-{i}")
             for i in range(self.concurrency)
         ]
+        self.presence.start()
         self._log.info("jobs.worker_started", queue=self.queue.name, slots=self.concurrency)
 
     async def stop(self, timeout_seconds: float | None = None) -> None:
@@ -214,6 +219,8 @@ class JobWorker(BackgroundTask):
         if not self._slots:
             return
         self._stopping.set()
+        # It takes no more jobs: withdrawn meanwhile, so the stop lasts no longer for it.
+        withdrawn = asyncio.create_task(self.presence.stop())
         slots, self._slots = self._slots, []
         timeout = self._stop_timeout if timeout_seconds is None else timeout_seconds
         release = min(2.0, timeout / 2)
@@ -228,6 +235,7 @@ class JobWorker(BackgroundTask):
             for task in slots:
                 task.cancel()
         await asyncio.gather(*slots, return_exceptions=True)
+        await withdrawn
         self._log.info("jobs.worker_stopped", **self._counts)
 
     def cancel(self, job_id: str) -> bool:
@@ -315,6 +323,7 @@ class JobWorker(BackgroundTask):
 
     async def _run_delivery(self, delivery: Delivery) -> None:
         self._busy += 1
+        self.presence.changed()
         try:
             await self._process(delivery)
         except Exception as exc:  # the job's ack wait runs out and it comes back
@@ -322,6 +331,7 @@ class JobWorker(BackgroundTask):
             self._log.error("jobs.settle_failed", error=self._last_job_error)
         finally:
             self._busy -= 1
+            self.presence.changed()
 
     async def _process(self, delivery: Delivery) -> None:
         job = delivery.job

@@ -1,0 +1,83 @@
+"""``streamstack workers``: whether transcoding works, the queue of transcoding jobs and the
+workers taking them (``/api/v1/ingest/transcoding``).
+
+Exit 1 when videos wait and no worker runs to take them (nothing says so elsewhere: the
+uploads just stay queued), so a script or a monitor can run it; 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from typing import Any
+
+from streamstack.cli.output import print_json, span, table
+from streamstack.cli.session import ServerUnreachable, SignInRequired, admin_api, error_detail
+
+#: Ingest's status of the transcoding queue and its workers.
+STATUS_PATH = "/api/v1/ingest/transcoding"
+COLUMNS = ("WORKER", "HOST", "PID", "JOBS", "STARTED", "LAST SEEN")
+#: What ``state`` adds to the summary line (``no_worker`` says more, on its own).
+_STATE_NOTES = {"busy": " (all busy: more workers would go faster)"}
+
+
+def run_workers(args: argparse.Namespace) -> int:
+    """``streamstack workers``: print the summary and a table of the workers seen (``--json``:
+    the server's answer); exit 1 when jobs wait and no worker is seen, or the server cannot
+    be reached or refuses."""
+    with admin_api("workers", args) as api:
+        try:
+            response = api.get(STATUS_PATH)
+        except (ServerUnreachable, SignInRequired) as exc:
+            print(f"streamstack: workers: {exc}", file=sys.stderr)
+            return 1
+    if response.status_code != 200:
+        print(f"streamstack: workers: {error_detail(response)}", file=sys.stderr)
+        return 1
+    status: dict[str, Any] = response.json()
+    stalled = status["state"] == "no_worker"
+    if args.json:
+        print_json(status)
+    else:
+        print(summary(status))
+        if status["workers"]:
+            now = datetime.datetime.now(datetime.UTC)
+            print(table([COLUMNS, *(_row(worker, now) for worker in status["workers"])]))
+    if stalled:
+        print(f"streamstack: {no_worker_warning(status)}", file=sys.stderr)
+    return 1 if stalled else 0
+
+
+def summary(status: dict[str, Any]) -> str:
+    """``Transcoding: 3 waiting, 1 in progress · 2 workers``, as the library page says it."""
+    waiting, running, seen = status["waiting"], status["running"], len(status["workers"])
+    counts = [f"{waiting} waiting" if waiting else "", f"{running} in progress" if running else ""]
+    jobs = ", ".join(count for count in counts if count) or "nothing waiting"
+    workers = "no worker running" if not seen else "1 worker" if seen == 1 else f"{seen} workers"
+    return f"Transcoding: {jobs} · {workers}{_STATE_NOTES.get(status['state'], '')}"
+
+
+def no_worker_warning(status: dict[str, Any]) -> str:
+    """What to do when videos wait and no worker takes them."""
+    count = status["waiting"] + status["running"]
+    videos = "1 video is" if count == 1 else f"{count} videos are"
+    return (
+        f"{videos} waiting to be transcoded, but no transcoding worker is running (none seen "
+        f"in the last {status['seen_within_seconds']}s). Start one with `streamstack worker` "
+        "(README, Workers)."
+    )
+
+
+def _row(worker: dict[str, Any], now: datetime.datetime) -> tuple[str, ...]:
+    """One worker's cells, in the order of :data:`COLUMNS`."""
+    started = now - datetime.datetime.fromisoformat(worker["started_at"])
+    seen = now - datetime.datetime.fromisoformat(worker["last_seen_at"])
+    return (
+        worker["id"],
+        worker["host"],
+        str(worker["pid"]),
+        f"{worker['running']} of {worker['concurrency']}",
+        f"{span(started)} ago",
+        f"{span(seen)} ago",
+    )

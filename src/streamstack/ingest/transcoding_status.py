@@ -1,0 +1,26 @@
+"""Whether transcoding works: the queue of transcoding jobs and the workers taking them.
+
+Transcoding workers are processes of their own (``streamstack worker``). When none runs,
+uploads stay ``queued`` for ever and nothing else says why; this answers how many jobs
+wait and run and which workers announced themselves on the queue (the job-queue port's
+``workers()``), for the admins' library page and ``streamstack workers``.
+"""
+
+from __future__ import annotations
+
+from streamstack.ingest.schemas import TranscodingStatus
+from streamstack.kernel.jobs import JobQueue
+
+
+class TranscodingQueue:
+    """The queue of transcoding jobs as admins watch it."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    async def status(self) -> TranscodingStatus:
+        """The jobs waiting and running and the workers seen (503 ``jobs_unavailable`` when
+        the queue's backend does not answer)."""
+        backlog = await self.queue.backlog()
+        workers = await self.queue.workers()
+        return TranscodingStatus.of(backlog, workers, self.queue.config.presence_ttl)

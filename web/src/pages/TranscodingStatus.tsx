@@ -1,0 +1,96 @@
+import { useEffect, useState } from "react";
+import { getTranscodingStatus } from "../api/ingest";
+import type { TranscodingStatus } from "../api/schema";
+
+/** How often the library reads the transcoding queue again while jobs wait or run (or it could not be read). */
+export const TRANSCODING_POLL_MS = 10_000;
+
+function counted(n: number, one: string, many: string): string {
+  return n === 1 ? `1 ${one}` : `${n.toLocaleString("en")} ${many}`;
+}
+
+/** The status line: "Transcoding: 3 waiting, 1 in progress · 2 workers". */
+export function transcodingLine(status: TranscodingStatus): string {
+  const { waiting, running, workers } = status;
+  const counts = [waiting && `${waiting.toLocaleString("en")} waiting`, running && `${running.toLocaleString("en")} in progress`];
+  const jobs = counts.filter(Boolean).join(", ") || "nothing waiting";
+  const seen = workers.length === 0 ? "no worker running" : counted(workers.length, "worker", "workers");
+  const busy = status.state === "busy" ? " (all busy: more workers would go faster)" : "";
+  return `Transcoding: ${jobs} · ${seen}${busy}`;
+}
+
+/** Whether the page is shown (not a background tab, not minimised). */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => !document.hidden);
+  useEffect(() => {
+    const onChange = () => setVisible(!document.hidden);
+    document.addEventListener("visibilitychange", onChange);
+    return () => document.removeEventListener("visibilitychange", onChange);
+  }, []);
+  return visible;
+}
+
+/**
+ * The transcoding queue's status, read when the page shows and again every
+ * `TRANSCODING_POLL_MS` while jobs wait or run or the read failed; not while the page is
+ * hidden (it reads at once when shown again), and at once when `followed` changes.
+ * `failed`: the last read failed.
+ */
+function useTranscodingStatus(followed: number): { status: TranscodingStatus | null; failed: boolean } {
+  const visible = usePageVisible();
+  const [status, setStatus] = useState<TranscodingStatus | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!visible) return;
+    const controller = new AbortController();
+    let timer = 0;
+    const again = () => {
+      timer = window.setTimeout(read, TRANSCODING_POLL_MS);
+    };
+    const read = () => {
+      getTranscodingStatus(controller.signal).then(
+        (fresh) => {
+          setStatus(fresh);
+          setFailed(false);
+          if (fresh.waiting + fresh.running > 0) again();
+        },
+        () => {
+          if (controller.signal.aborted) return;
+          setFailed(true);
+          again();
+        },
+      );
+    };
+    read();
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [visible, followed]);
+  return { status, failed };
+}
+
+/**
+ * Whether transcoding works, above the library: how many videos wait and are transcoded,
+ * how many workers run, and a warning when videos wait and no worker runs to take them
+ * (uploads would otherwise sit at "Queued" with nothing saying why). `followed`: how many
+ * videos the page shows transcoding; when it changes (one queued again, one done), the
+ * status is read again.
+ */
+export function TranscodingStatusLine({ followed = 0 }: { followed?: number }) {
+  const { status, failed } = useTranscodingStatus(followed);
+  const stalled = status?.state === "no_worker";
+  const videos = status ? counted(status.waiting + status.running, "video is", "videos are") : "";
+  return (
+    <div role="status" data-testid="transcoding-status">
+      {failed && <p className="status-line">Transcoding: the job queue did not answer; trying again shortly.</p>}
+      {!failed && status && !stalled && <p className="status-line">{transcodingLine(status)}</p>}
+      {!failed && stalled && (
+        <p className="notice warning">
+          <strong>Warning:</strong> {videos} waiting to be transcoded, but no transcoding worker is running. Start one with{" "}
+          <code>streamstack worker</code> (see “Workers” in the README).
+        </p>
+      )}
+    </div>
+  );
+}
