@@ -1860,6 +1860,7 @@ export interface components {
         ShareLink: {
             /** Format: date-time */
             created_at: string;
+            embed_path: string;
             expires_at: string | null;
             /** Format: uuid */
             id: string;

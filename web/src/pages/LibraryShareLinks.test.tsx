@@ -12,10 +12,12 @@ import { AdminLibraryPage } from "./AdminLibrary";
 const SHARES = `${API}/catalogue/p/shares`;
 
 function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
+  const path = overrides.path ?? "/s/bGl2ZS1saW5rLWxpdmUtbGluay1saXZlLWxpbmstbGl2ZQ";
   return {
     id: "sh-1",
     item_id: "p",
-    path: "/s/bGl2ZS1saW5rLWxpdmUtbGluay1saXZlLWxpbmstbGl2ZQ",
+    path,
+    embed_path: `/embed${path}`,
     created_at: "2026-03-01T10:00:00Z",
     expires_at: null,
     revoked_at: null,
