@@ -18,6 +18,10 @@ output="${NGINX_CONF:-/etc/nginx/nginx.conf}"
 MAX_UPLOAD_BODY_SIZE=$((STREAMSTACK_MAX_UPLOAD_BYTES + 1048576))
 MAX_REQUEST_BODY_SIZE=$STREAMSTACK_MAX_REQUEST_BODY_BYTES
 export MAX_UPLOAD_BODY_SIZE MAX_REQUEST_BODY_SIZE
+# The sites that may frame a share link's embed page, as the services' setting says.
+: "${STREAMSTACK_EMBED_ANCESTORS:=*}"
+EMBED_ANCESTORS=$STREAMSTACK_EMBED_ANCESTORS
+export EMBED_ANCESTORS
 
 names=$(grep -o '\${[A-Z][A-Z0-9_]*}' "$template" | sort -u)
 for name in $names; do

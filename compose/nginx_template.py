@@ -89,6 +89,7 @@ def local_values(
     max_upload_bytes: int,
     max_request_body_bytes: int,
     mime_types: Path = Path("/etc/nginx/mime.types"),
+    embed_ancestors: str = "*",
 ) -> dict[str, str]:
     """Values for nginx as an ordinary process (no Docker): files under ``directory``.
 
@@ -112,6 +113,7 @@ def local_values(
         "S3_ENDPOINT": s3_endpoint.rstrip("/"),
         "MAX_UPLOAD_BODY_SIZE": str(upload_body_limit(max_upload_bytes)),
         "MAX_REQUEST_BODY_SIZE": str(max_request_body_bytes),
+        "EMBED_ANCESTORS": embed_ancestors,
     }
 
 

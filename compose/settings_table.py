@@ -62,6 +62,7 @@ MEANINGS: dict[str, str] = {
     "stream_token_ttl_seconds": "stream token lifetime (KV bucket TTL)",
     "secure_cookies": "mark cookies `Secure` on every response; without it they are `Secure` whenever the request came over HTTPS (directly, or by `X-Forwarded-Proto` from a trusted proxy): set it when TLS ends at a proxy that does not send that header",
     "hsts_seconds": "`Strict-Transport-Security` max-age, sent on answers to HTTPS requests (on every answer with `STREAMSTACK_SECURE_COOKIES`); `0`: never",
+    "embed_ancestors": "the sites that may put a share link's player in an iframe (`/embed/s/<secret>`), as CSP `frame-ancestors` sources: `*` any, or origins such as `https://club.example https://*.school.example`; `'none'` turns embedding off (every other page: never framed)",
     "argon2_memory_kib": "argon2id memory cost of password hashes, KiB",
     "argon2_time_cost": "argon2id iterations",
     "argon2_parallelism": "argon2id lanes",

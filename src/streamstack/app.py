@@ -101,7 +101,11 @@ def create_app(
     metrics = RequestMetrics("+".join(settings.modules)) if observed else None
     with_id = RequestIdMiddleware(app.asgi_handler, redactions, observed, metrics)
     app.asgi_handler = SecurityHeadersMiddleware(
-        with_id, hsts_seconds=settings.hsts_seconds, always_https=settings.secure_cookies
+        with_id,
+        hsts_seconds=settings.hsts_seconds,
+        always_https=settings.secure_cookies,
+        frameable=tuple(p for definition in available.values() for p in definition.frameable_pages),
+        frame_ancestors=settings.embed_ancestors,
     )
     return app
 

@@ -100,6 +100,11 @@ class Settings:
     # Strict-Transport-Security's max-age on answers to HTTPS requests (every answer with
     # secure_cookies); 0 = never. One year, as OWASP recommends (scanners want 6 months).
     hsts_seconds: Annotated[int, msgspec.Meta(ge=0, le=2 * 365 * 24 * 3600)] = 365 * 24 * 3600
+    # The sites that may frame a share link's embed page (/embed/s/<secret>), as CSP
+    # frame-ancestors sources: * any (a link is already a capability whoever holds it may
+    # open; the page does nothing else), or a list such as https://club.example
+    # https://*.school.example; 'none' turns embedding off. Every other page: 'none'.
+    embed_ancestors: str = "*"
     # argon2id cost: production defaults are OWASP's minimum (m=19 MiB, t=2, p=1).
     argon2_memory_kib: int = 19456
     argon2_time_cost: Positive = 2
@@ -326,6 +331,7 @@ def validate(settings: Settings) -> Settings:
         if url:
             _check_url(f"{module.upper()}_URL", url, ("http", "https"))
     _check_mail(settings)
+    _check_embed_ancestors(settings.embed_ancestors)
     if settings.argon2_memory_kib < 8 * settings.argon2_parallelism:
         raise SettingsError(f"{PREFIX}ARGON2_MEMORY_KIB: must be at least 8 x ARGON2_PARALLELISM")
     if settings.environment == "production" and len(settings.internal_secret) < 16:
@@ -333,6 +339,27 @@ def validate(settings: Settings) -> Settings:
             f"{PREFIX}INTERNAL_SECRET: set a shared secret of 16+ characters in production"
         )
     return settings
+
+
+#: One CSP frame-ancestors source: *, 'self', 'none', a scheme (https:) or a host source
+#: (https://club.example, https://*.school.example:8443); nothing that ends the header's
+#: directive (;) or adds another policy (,).
+_ANCESTOR = re.compile(
+    r"\*|'self'|'none'|[a-z][a-z0-9+.-]*:"
+    r"|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::(?:[0-9]{1,5}|\*))?"
+)
+
+
+def _check_embed_ancestors(value: str) -> None:
+    """EMBED_ANCESTORS: one or more frame-ancestors sources, 'none' alone."""
+    sources = value.split()
+    bad = [source for source in sources if not _ANCESTOR.fullmatch(source)]
+    if not sources or bad or ("'none'" in sources and len(sources) > 1):
+        shown = ", ".join(bad) or repr(value)
+        raise SettingsError(
+            f"{PREFIX}EMBED_ANCESTORS: {shown} is not a list of sites that may frame the "
+            "embed page (*, 'self', 'none' alone, or origins such as https://club.example)"
+        )
 
 
 def _check_mail(settings: Settings) -> None:

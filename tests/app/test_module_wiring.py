@@ -173,4 +173,5 @@ def test_a_share_link_s_secret_stays_out_of_the_access_log(tmp_path: Path) -> No
     assert redact(shared, middleware.redactions) == "/api/v1/catalogue/shared/[secret]"
     assert redact(f"{shared}/stream-token", middleware.redactions).endswith("[secret]/stream-token")
     assert redact(f"/s/{secret}", middleware.redactions) == "/s/[secret]"
+    assert redact(f"/embed/s/{secret}?t=3", middleware.redactions) == "/embed/s/[secret]?t=3"
     assert redact("/watch/s/abc", middleware.redactions) == "/watch/s/abc"  # only the SPA's /s/

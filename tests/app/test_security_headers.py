@@ -165,3 +165,56 @@ async def test_a_trusted_proxy_saying_https_gets_the_pin(tmp_path: Path) -> None
             response = await served.get("/health", headers={"X-Forwarded-Proto": proto})
             assert response.status_code == 200
             assert response.headers.get(HSTS) == expected, proto
+
+
+# --- a share link's embed page: framed by other sites ----------------------------------------
+
+EMBED = "/embed/s/" + "A1b2_-" * 7 + "x"  # a secret's shape: 43 URL-safe characters
+
+
+async def test_only_the_embed_page_may_be_framed(
+    client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    """/embed/s/<secret> is the SPA's page with frame-ancestors * and no X-Frame-Options;
+    every other answer, pages around it included, refuses framing as before."""
+    http, _ = client
+    embed = await http.get(EMBED)
+    assert embed.status_code == 200
+    assert "<title>StreamStack</title>" in embed.text  # the SPA's index.html
+    assert "x-frame-options" not in embed.headers
+    csp = policy(embed.headers["content-security-policy"])
+    assert csp["frame-ancestors"] == ["*"]
+    assert csp["script-src"] == ["'self'"] and csp["default-src"] == ["'self'"]
+    assert "fullscreen=(self)" in embed.headers["permissions-policy"]
+    assert "picture-in-picture=(self)" in embed.headers["permissions-policy"]
+    for path in (
+        "/s/" + EMBED.rsplit("/", 1)[1],  # the share page itself: the whole site around it
+        "/embed",
+        "/embed/s/",
+        EMBED + "/more",
+        EMBED + "%2F..%2F..%2F..%2Fbrowse",  # an encoded slash: another page in disguise
+        "/embed/watch/some-item",
+        "/library" + EMBED,
+        "/api/v1/catalogue/shared/" + EMBED.rsplit("/", 1)[1],
+    ):
+        response = await http.get(path)
+        assert response.headers.get("x-frame-options") == "DENY", path
+        assert policy(response.headers["content-security-policy"])["frame-ancestors"] == [
+            "'none'"
+        ], path
+
+
+async def test_the_sites_that_may_frame_the_embed_page_are_a_setting(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html><title>StreamStack</title>")
+    sites = "https://club.example https://*.school.example"
+    settings = make_settings(
+        "embedded", tmp_path / "data", web_dist_dir=dist, embed_ancestors=sites
+    )
+    async with running_app(settings) as http:
+        embed = await http.get(EMBED)
+        assert policy(embed.headers["content-security-policy"])["frame-ancestors"] == sites.split()
+        assert "x-frame-options" not in embed.headers
+        browse = await http.get("/")
+        assert policy(browse.headers["content-security-policy"])["frame-ancestors"] == ["'none'"]

@@ -72,6 +72,7 @@ async def share(app: AppClient, item_id: str, days: int | None = 7) -> dict[str,
 def secret_of(link: dict[str, Any]) -> str:
     path: str = link["path"]
     assert path.startswith("/s/")
+    assert link["embed_path"] == "/embed" + path  # the player alone, for other sites' iframes
     return path.removeprefix("/s/")
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from catalogue_testing import API, create_item
 
-from streamstack.cli.sharing import link_state
+from streamstack.cli.sharing import embed_code, link_state
 from support.apps import mint_token, served_app
 from support.commands import CommandLine
 from support.fixtures import SettingsFactory
@@ -57,6 +57,12 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     link = out.strip()
     assert link.startswith(f"{served.url}/s/") and len(link.rsplit("/", 1)[1]) == 43
     assert "expires: " in err and "never" not in err
+    secret = link.rsplit("/", 1)[1]
+    assert (
+        f'embed: <iframe src="{served.url}/embed/s/{secret}" width="640" height="360" '
+        'title="Birds" style="border:0" allow="fullscreen; picture-in-picture" '
+        "allowfullscreen></iframe>"
+    ) in err.splitlines()
     code, out, err = await served("share", video)
     assert code == 0 and "expires: never" in err, err
     forever = out.strip()
@@ -74,6 +80,10 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     code, out, err = await served("shares", video, "--json")
     links = json.loads(out)
     assert [entry["opens"] for entry in links] == [0, 1]
+    assert [entry["embed_code"] for entry in links] == [
+        embed_code(served.url, entry, "Birds") for entry in links
+    ]
+    assert f'src="{served.url}/embed/s/{secret}"' in links[1]["embed_code"]
     code, out, err = await served("unshare", links[1]["id"])
     assert code == 0 and "stopped: the link no longer works" in err, err
     assert (await served.client.get(f"{API}/shared/{link.rsplit('/', 1)[1]}")).status_code == 404
@@ -111,3 +121,13 @@ def test_a_links_state() -> None:
     assert link_state({**link, "expires_at": "2026-01-03T00:00:00Z"}, now) == "live"
     stopped = {"revoked_at": "2026-01-01T00:00:00Z", "expires_at": "2026-01-01T00:00:00Z"}
     assert link_state(stopped, now) == "stopped"
+
+
+def test_the_embed_code_escapes_the_title() -> None:
+    link = {"path": "/s/abc", "embed_path": "/embed/s/abc"}
+    code = embed_code("https://v.example/", link, 'Q&A: "Live" <uncut>')
+    assert code == (
+        '<iframe src="https://v.example/embed/s/abc" width="640" height="360" '
+        'title="Q&amp;A: &quot;Live&quot; &lt;uncut&gt;" style="border:0" '
+        'allow="fullscreen; picture-in-picture" allowfullscreen></iframe>'
+    )

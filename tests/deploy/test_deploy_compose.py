@@ -211,7 +211,8 @@ def test_nginx_service_sets_every_placeholder_the_image_does_not(compose: dict[s
     edge = dockerfile[dockerfile.index("AS edge") : dockerfile.index("AS runtime")]
     image_env = set(re.findall(r"^\s*(?:ENV\s+)?([A-Z_]+)=", edge, re.MULTILINE))
     compose_env = set(compose["services"]["nginx"]["environment"])
-    computed = {"MAX_UPLOAD_BODY_SIZE", "MAX_REQUEST_BODY_SIZE"}  # by nginx-entrypoint.sh
+    # by nginx-entrypoint.sh, from the services' settings
+    computed = {"MAX_UPLOAD_BODY_SIZE", "MAX_REQUEST_BODY_SIZE", "EMBED_ANCESTORS"}
     missing = nginx_template.placeholders() - image_env - compose_env - computed
     assert not missing, f"nothing sets {sorted(missing)} for the edge image"
     assert compose["services"]["nginx"]["environment"]["AUTH_SERVERS"].startswith("server auth:")

@@ -27,6 +27,7 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Frame,
     Page,
     async_playwright,
 )
@@ -304,8 +305,9 @@ async def sign_out(page: Page, base: str) -> None:
 PLAYER = "document.querySelector('[data-testid=player]')"
 
 
-async def play_muted(page: Page, past: float = 0.5) -> None:
-    """Play the watch page's video muted (headless autoplay policy) until it passes ``past`` s."""
+async def play_muted(page: Page | Frame, past: float = 0.5) -> None:
+    """Play the watch page's video muted (headless autoplay policy) until it passes ``past`` s
+    (``page`` may be a frame: an embedded player)."""
     await page.get_by_test_id("player").wait_for()
     await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
     await page.evaluate(f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}")

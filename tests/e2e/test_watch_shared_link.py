@@ -33,10 +33,10 @@ from system.system_video import h264_aac_mp4
 TITLE = "Birthday candles"
 
 
-async def share_from_library(page: Page, base: str) -> str:
-    """In the Library, make a share link for :data:`TITLE`; the link, as copied."""
+async def share_from_library(page: Page, base: str, title: str = TITLE) -> str:
+    """In the Library, make a share link for ``title``; the link, as copied."""
     await page.goto(f"{base}/admin/library")
-    await page.get_by_role("button", name=f"Share link for {TITLE}").click()
+    await page.get_by_role("button", name=f"Share link for {title}").click()
     await page.get_by_role("button", name="Create a link").click()
     link = page.get_by_test_id("share-link").first.locator("code")
     await link.wait_for()

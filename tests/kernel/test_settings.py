@@ -213,3 +213,26 @@ def test_mail_needs_the_public_origin_its_links_point_at() -> None:
 def test_mail_settings_are_checked(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_the_sites_that_may_frame_the_embed_page() -> None:
+    assert Settings.from_env({}).embed_ancestors == "*"
+    listed = "https://club.example https://*.school.example:8443 'self'"
+    assert Settings.from_env({"STREAMSTACK_EMBED_ANCESTORS": listed}).embed_ancestors == listed
+    assert Settings.from_env({"STREAMSTACK_EMBED_ANCESTORS": "'none'"}).embed_ancestors
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "https://a.example; script-src *",  # a second directive
+        "https://a.example, frame-ancestors *",  # a second policy
+        "'none' https://a.example",
+        "https://a.example/page?x=1",
+        "'unsafe-inline'",
+    ],
+)
+def test_embed_ancestors_that_are_no_list_of_sites_are_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"^STREAMSTACK_EMBED_ANCESTORS: "):
+        Settings.from_env({"STREAMSTACK_EMBED_ANCESTORS": value})

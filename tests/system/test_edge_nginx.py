@@ -243,6 +243,7 @@ def test_slashed_stream_tokens_and_invite_codes_stay_out_of_the_access_log(edge:
     stream location but was logged raw; an invite link of before the fragment carried a
     live single-use code in its query; a share link's secret lets anyone watch its video."""
     requests = [
+        "GET /embed/s/SECRET-EMBED-PAGE HTTP/1.1",
         "GET //api/v1/stream//SECRET-SLASHED-TOKEN/x HTTP/1.1",
         "GET /register?from=mail&invite=SECRET-INVITE-CODE HTTP/1.1",
         "GET /api/v1/catalogue/shared/SECRET-SHARE-LINK HTTP/1.1",
@@ -259,6 +260,7 @@ def test_slashed_stream_tokens_and_invite_codes_stay_out_of_the_access_log(edge:
     assert "GET /api/v1/catalogue/shared/[secret] HTTP/1.1" in log
     assert "GET /s/[secret]?t=12 HTTP/1.1" in log
     assert "SECRET-SHARE-LINK" not in log and "SECRET-SHARE-PAGE" not in log
+    assert "GET /embed/s/[secret] HTTP/1.1" in log and "SECRET-EMBED-PAGE" not in log
 
 
 def test_a_well_formed_request_id_is_kept_and_any_other_replaced(edge: Edge) -> None:
@@ -367,6 +369,42 @@ def test_every_answer_carries_the_security_headers(edge: Edge) -> None:
     assert answers["stream bytes"].content == FIRST_PART + SECOND_PART
     assert answers["dead replica"].headers["retry-after"] == "5"
     assert answers["dead replica"].json()["code"] == "service_unavailable"
+
+
+EMBED = "/embed/s/" + "A1b2_-" * 7 + "x"  # a share link's embed page: a secret's shape
+
+
+def test_only_the_embed_page_may_be_framed(edge: Edge) -> None:
+    """A share link's embed page is the SPA's index with frame-ancestors * (the default of
+    EMBED_ANCESTORS) and no X-Frame-Options, the other headers as everywhere; the pages
+    around it, and another page in the disguise of an encoded slash, refuse framing."""
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        index = web.get("/")
+        embed = web.get(EMBED + "?t=3")
+        others = {
+            path: web.get(path)
+            for path in (
+                "/s/" + EMBED.rsplit("/", 1)[1],
+                "/embed/s/",
+                EMBED + "/more",
+                EMBED + "%2F..%2F..%2F..%2Fbrowse",
+                "/embed/watch/some-item",
+                "/watch" + EMBED,
+            )
+        }
+    assert embed.status_code == 200 and embed.text == index.text
+    assert "x-frame-options" not in embed.headers
+    csp = embed.headers["content-security-policy"]
+    assert csp == index.headers["content-security-policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors *"
+    )
+    for name in ("permissions-policy", "referrer-policy", "x-content-type-options"):
+        assert embed.headers.get_list(name) == index.headers.get_list(name), name
+    assert "fullscreen=(self)" in embed.headers["permissions-policy"]
+    assert embed.headers["cache-control"] == "no-cache"
+    for path, response in others.items():
+        assert response.status_code in (200, 404), path
+        assert_security_headers(response)
 
 
 # --- flood limits of the sign-in routes (issue 13.5) ----------------------------------------

@@ -18,6 +18,7 @@ import { PlaylistsPage } from "./pages/Playlists";
 import { RegisterPage } from "./pages/Register";
 import { ResetPasswordPage } from "./pages/ResetPassword";
 import { ForgotPasswordPage } from "./pages/ForgotPassword";
+import { SharedEmbedPage } from "./pages/SharedEmbed";
 import { SharedWatchPage } from "./pages/SharedWatch";
 import { SignInPage } from "./pages/SignIn";
 import { WatchPage } from "./pages/Watch";
@@ -44,6 +45,8 @@ function ToSignIn() {
 export function AppRoutes() {
   return (
     <Routes>
+      {/* A share link's player alone, in another site's frame: no header or footer; it titles the tab. */}
+      <Route path="embed/s/:secret" element={<SharedEmbedPage />} />
       <Route element={<Layout />}>
         <Route path="signin" element={<Titled title="Sign in"><SignInPage /></Titled>} />
         <Route path="login" element={<ToSignIn />} />

@@ -195,15 +195,21 @@ def scheduled_publishing(service: CatalogueService, context: ModuleContext) -> B
 
 #: A share link's secret lets anyone watch its video: never logged, neither in the API's
 #: paths (``/api/v1/catalogue/shared/<secret>[/stream-token]``) nor in the SPA's page
-#: (``/s/<secret>``, served by ``dev``). Look-behinds and literal replacements, as streaming's.
+#: (``/s/<secret>`` and its embed page ``/embed/s/<secret>``, served by ``dev``).
+#: Look-behinds and literal replacements, as streaming's.
 SHARE_SECRET_IN_PATH = (
     LogRedaction(re.compile(r"(?<=/api/v1/catalogue/shared/)[^/?]+"), "[secret]"),
     LogRedaction(re.compile(r"(?<=^/s/)[^/?]+"), "[secret]"),
+    LogRedaction(re.compile(r"(?<=^/embed/s/)[^/?]+"), "[secret]"),
 )
+#: A share link's embed page (``/embed/s/<secret>``): the player alone, for other sites'
+#: iframes. One segment of a secret's characters, so no other page of the SPA matches.
+SHARE_EMBED_PAGE = re.compile(r"/embed/s/[A-Za-z0-9_\-]+")
 
 MODULE = ModuleDefinition(
     name="catalogue",
     mount=mount,
     migrations=Path(__file__).parent / "migrations",
     log_redactions=SHARE_SECRET_IN_PATH,
+    frameable_pages=(SHARE_EMBED_PAGE,),
 )

@@ -46,6 +46,8 @@ log = structlog.get_logger(__name__)
 
 #: Where the SPA plays a link: ``/s/<secret>`` on the server's own address.
 SHARED_PAGE = "/s/"
+#: Where other sites frame it: the player alone (the app's frameable page, see module.py).
+EMBED_PAGE = "/embed/s/"
 #: An item's links one list answers at most, the newest first (live ones are far fewer).
 SHARE_LINKS_LISTED = 200
 #: ``search``: the pattern is anchored at both ends (:func:`~streamstack.kernel.patterns.whole`).
@@ -78,6 +80,7 @@ def to_share_link(row: ShareLinkRow) -> ShareLink:
         id=row.id,
         item_id=row.item_id,
         path=f"{SHARED_PAGE}{row.secret}",
+        embed_path=f"{EMBED_PAGE}{row.secret}",
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,

@@ -1,15 +1,17 @@
 """``streamstack items share|shares|unshare``: share links, by which someone without an
 account watches one published video.
 
-``share ITEM [--expires-in-days N]`` makes one and prints the whole link and when it
-expires; ``shares ITEM [--json]`` lists a video's links, the newest first (live, expired or
-stopped); ``unshare SHARE_ID`` stops one, so that it no longer works.
+``share ITEM [--expires-in-days N]`` makes one and prints the whole link, and on stderr when
+it expires and the code that embeds it in another site's page; ``shares ITEM [--json]``
+lists a video's links, the newest first (live, expired or stopped; the JSON carries each
+one's ``embed_code``); ``unshare SHARE_ID`` stops one, so that it no longer works.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import html
 import sys
 from typing import Any
 
@@ -61,12 +63,19 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
         print(full_link(api.server, link))
         print(f"expires: {_expiry(link)}", file=sys.stderr)
         print("Anyone with this link can watch this video without an account.", file=sys.stderr)
+        title = _title(api, target)
+        if title is not None:
+            print(f"embed: {embed_code(api.server, link, title)}", file=sys.stderr)
         return 0
     if args.action == "shares":
         response = api.get(ITEM_PATH.format(id=target) + "/shares")
         if response.status_code != 200:
             return _refused(args.action, response)
-        return _listed(api.server, response.json()["links"], as_json=args.json)
+        links = response.json()["links"]
+        if args.json:
+            title = _title(api, target) or ""
+            links = [{**link, "embed_code": embed_code(api.server, link, title)} for link in links]
+        return _listed(api.server, links, as_json=args.json)
     response = api.request("DELETE", SHARE_PATH.format(id=target))
     if response.status_code != 204:
         return _refused(args.action, response)
@@ -74,9 +83,26 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
     return 0
 
 
-def full_link(server: str, link: dict[str, Any]) -> str:
-    """The link to hand over: the server's address and the link's page (``/s/<secret>``)."""
-    return f"{server.rstrip('/')}{link['path']}"
+def full_link(server: str, link: dict[str, Any], page: str = "path") -> str:
+    """The link to hand over: the server's address and the link's page (``/s/<secret>``;
+    ``page="embed_path"``: its embed page, ``/embed/s/<secret>``)."""
+    return f"{server.rstrip('/')}{link[page]}"
+
+
+def embed_code(server: str, link: dict[str, Any], title: str) -> str:
+    """The ``<iframe>`` another site's page embeds the link's player with, titled for screen
+    readers, full screen and picture-in-picture allowed (the SPA's Embed gives the same)."""
+    src = html.escape(full_link(server, link, "embed_path"), quote=True)
+    return (
+        f'<iframe src="{src}" width="640" height="360" title="{html.escape(title, quote=True)}" '
+        'style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>'
+    )
+
+
+def _title(api: AdminApi, item_id: str) -> str | None:
+    """The video's title (None when it cannot be read: the link was made all the same)."""
+    response = api.get(ITEM_PATH.format(id=item_id))
+    return str(response.json()["title"]) if response.status_code == 200 else None
 
 
 def link_state(link: dict[str, Any], now: datetime.datetime | None = None) -> str:

@@ -3,12 +3,16 @@
 * ``Content-Security-Policy``: everything from our own origin only; ``blob:`` for media and
   workers (an HLS player feeds ``<video>`` from MediaSource blobs, in a worker), ``data:``
   images; no plugins, no ``<base>`` tricks, forms post to us only, and no page may frame
-  us (``frame-ancestors 'none'``, with ``X-Frame-Options: DENY`` for old browsers).
+  us (``frame-ancestors 'none'``, with ``X-Frame-Options: DENY`` for old browsers) but the
+  paths the app names frameable (a share link's embed page), whose ancestors are the ones
+  it gives (``frame-ancestors *`` by default) and which carry no ``X-Frame-Options``.
 * ``Referrer-Policy: strict-origin-when-cross-origin``: other sites see our origin at most,
   never a path (paths can carry stream tokens).
 * ``X-Content-Type-Options: nosniff``: a file is run only as the type we say it is.
 * ``Permissions-Policy``: no camera, microphone, location, payment, USB or sensors; the
-  player may go full screen and picture-in-picture on our own origin.
+  player may go full screen and picture-in-picture on our own origin (``self`` is the
+  framed page's origin too: a page framing it grants them with ``allow="fullscreen;
+  picture-in-picture"``).
 * ``Strict-Transport-Security`` on answers to HTTPS requests (as uvicorn sees them: directly,
   or by a trusted proxy's ``X-Forwarded-Proto``), or on every answer when the deployment
   says it is HTTPS (``STREAMSTACK_SECURE_COOKIES``): once a browser has reached us over
@@ -22,10 +26,12 @@ headers itself keeps its own value.
 
 from __future__ import annotations
 
+import re
+
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-#: The policy of every answer but the documentation viewers.
-CONTENT_SECURITY_POLICY = "; ".join(
+#: The sources of every answer's policy but ``frame-ancestors``.
+_SOURCES = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
@@ -38,9 +44,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
     ]
 )
+
+
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    """The policy, with ``frame-ancestors`` the pages that may frame the answer."""
+    return f"{_SOURCES}; frame-ancestors {frame_ancestors}"
+
+
+#: The policy of every answer but those of frameable paths.
+CONTENT_SECURITY_POLICY = content_security_policy()
 PERMISSIONS_POLICY = ", ".join(
     [
         "accelerometer=()",
@@ -67,16 +81,38 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
+def frameable_headers(frame_ancestors: str) -> dict[str, str]:
+    """:data:`SECURITY_HEADERS` of a page others may frame: ``frame_ancestors`` in its
+    policy, and no ``X-Frame-Options`` (whose only values would refuse them)."""
+    headers = dict(
+        SECURITY_HEADERS, **{"Content-Security-Policy": content_security_policy(frame_ancestors)}
+    )
+    del headers["X-Frame-Options"]
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """Pure ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer, and
     ``Strict-Transport-Security`` with ``max-age=hsts_seconds`` (unless 0) to those over
-    HTTPS, or to all when ``always_https``."""
+    HTTPS, or to all when ``always_https``. A path one of ``frameable`` matches whole may be
+    framed by ``frame_ancestors`` (:func:`frameable_headers`)."""
 
-    def __init__(self, app: ASGIApp, *, hsts_seconds: int = 0, always_https: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts_seconds: int = 0,
+        always_https: bool = False,
+        frameable: tuple[re.Pattern[str], ...] = (),
+        frame_ancestors: str = "*",
+    ) -> None:
         self.app = app
-        self._headers = _encoded(SECURITY_HEADERS)
         hsts = {"Strict-Transport-Security": f"max-age={hsts_seconds}"} if hsts_seconds else {}
+        self._headers = _encoded(SECURITY_HEADERS)
         self._https_headers = self._headers + _encoded(hsts)
+        self._framed = _encoded(frameable_headers(frame_ancestors))
+        self._https_framed = self._framed + _encoded(hsts)
+        self._frameable = frameable
         self._always_https = always_https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,7 +120,11 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         https = self._always_https or scope["scheme"] == "https"
-        extra = self._https_headers if https else self._headers
+        # The decoded path: an encoded slash cannot make another page look like this one.
+        if any(page.fullmatch(scope["path"]) for page in self._frameable):
+            extra = self._https_framed if https else self._framed
+        else:
+            extra = self._https_headers if https else self._headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,13 @@ class ModuleDefinition:
 
     ``log_redactions`` hide the secrets the module puts in its URLs from the access log of
     every process (mounted or not: a misrouted request must not leak one either).
+    ``frameable_pages`` are the SPA's pages of the module that other sites may frame (each
+    matching a whole path; ``STREAMSTACK_EMBED_ANCESTORS`` says which sites): every other
+    answer forbids framing.
     """
 
     name: str
     mount: Callable[[ModuleContext], MountedModule]
     migrations: Path | None = None
     log_redactions: tuple[LogRedaction, ...] = ()
+    frameable_pages: tuple[re.Pattern[str], ...] = ()

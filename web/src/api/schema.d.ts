@@ -1880,6 +1880,7 @@ export interface components {
         ShareLink: {
             /** Format: date-time */
             created_at: string;
+            embed_path: string;
             expires_at: string | null;
             /** Format: uuid */
             id: string;

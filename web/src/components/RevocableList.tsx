@@ -37,6 +37,8 @@ export function RevocableItem(props: {
   badge?: ReactNode;
   when: ReactNode;
   action?: ReactNode;
+  /** Under `when`: more about the entry that an action opened (a share link's embed code). */
+  details?: ReactNode;
 }) {
   return (
     <li className={props.ended ? "session ended" : "session"} data-testid={props.testId}>
@@ -44,6 +46,7 @@ export function RevocableItem(props: {
         <strong>{props.name}</strong>
         {props.badge}
         <p className="muted small">{props.when}</p>
+        {props.details}
       </div>
       {props.action}
     </li>

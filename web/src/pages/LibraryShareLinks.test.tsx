@@ -12,10 +12,12 @@ import { AdminLibraryPage } from "./AdminLibrary";
 const SHARES = `${API}/catalogue/p/shares`;
 
 function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
+  const path = overrides.path ?? "/s/bGl2ZS1saW5rLWxpdmUtbGluay1saXZlLWxpbmstbGl2ZQ";
   return {
     id: "sh-1",
     item_id: "p",
-    path: "/s/bGl2ZS1saW5rLWxpdmUtbGluay1saXZlLWxpbmstbGl2ZQ",
+    path,
+    embed_path: `/embed${path}`,
     created_at: "2026-03-01T10:00:00Z",
     expires_at: null,
     revoked_at: null,
@@ -113,6 +115,40 @@ describe("a video's share links in the library", () => {
 
     expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}${LIVE.path}`);
     expect(within(panel).getByTestId("share-news")).toHaveTextContent("Link copied.");
+  });
+
+  it("shows a working link's embed code, its title escaped, to select or copy", async () => {
+    serveVideo({ title: `Q&A: "Live" <uncut> & it's on` });
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    await user.click(await screen.findByRole("button", { name: /^Share link for Q&A/ }));
+    const panel = screen.getByRole("region", { name: "Share links" });
+    const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
+    // Only a working link is embedded: the others have no Embed.
+    expect(within(expired!).queryByRole("button", { name: /^Embed/ })).not.toBeInTheDocument();
+    expect(within(stopped!).queryByRole("button", { name: /^Embed/ })).not.toBeInTheDocument();
+
+    const embed = within(live!).getByRole("button", { name: /^Embed link/ });
+    expect(embed).toHaveAttribute("aria-expanded", "false");
+    await user.click(embed);
+    expect(embed).toHaveAttribute("aria-expanded", "true");
+    const field = within(live!).getByRole("textbox", { name: "Embed code" });
+    const code =
+      `<iframe src="${window.location.origin}/embed${LIVE.path}" width="640" height="360" ` +
+      `title="Q&amp;A: &quot;Live&quot; &lt;uncut&gt; &amp; it&#x27;s on" style="border:0" ` +
+      `allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`;
+    expect(field).toHaveValue(code);
+    expect(field).toHaveAttribute("readonly");
+    // What a browser makes of it: one frame of the embed page, named by the whole title.
+    const parsed = new DOMParser().parseFromString(code, "text/html").querySelectorAll("iframe");
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]!.title).toBe(`Q&A: "Live" <uncut> & it's on`);
+
+    await user.click(within(live!).getByRole("button", { name: "Copy embed code" }));
+    expect(await navigator.clipboard.readText()).toBe(code);
+    expect(within(panel).getByTestId("share-news")).toHaveTextContent("Embed code copied.");
+    await user.click(embed);
+    expect(within(live!).queryByRole("textbox", { name: "Embed code" })).not.toBeInTheDocument();
   });
 
   it("stops sharing a link once confirmed; cancelled, nothing is sent", async () => {

@@ -30,6 +30,25 @@ const EXPIRY_CHOICES = [
 
 const PUBLISH_FIRST = "Publish the video to share it by link.";
 
+/** `text` as an HTML attribute's value between double quotes (as Python's html.escape: the CLI's embed code). */
+function attributeText(text: string): string {
+  const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+  return text.replace(/[&<>"']/g, (c) => entities[c] ?? c);
+}
+
+/**
+ * The `<iframe>` another site's page embeds a link's player with (its embed page at this
+ * site's address), titled for screen readers, full screen and picture-in-picture allowed;
+ * `streamstack items share` prints the same.
+ */
+export function embedCode(link: Pick<ShareLink, "embed_path">, title: string): string {
+  const src = attributeText(absoluteUrl(link.embed_path));
+  return (
+    `<iframe src="${src}" width="640" height="360" title="${attributeText(title)}" ` +
+    `style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`
+  );
+}
+
 /** Where a link stands: working, or ended by its date or by an admin. */
 type LinkState = "live" | "expired" | "stopped";
 
@@ -102,6 +121,7 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       {links && (
         <ShareLinkList
           links={links}
+          title={item.title}
           action={action}
           onCopied={setNews}
           onStopped={() => changed("Stopped: the link no longer works.")}
@@ -134,11 +154,14 @@ function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; actio
 /** The video's links, newest first; stopping one is confirmed first. */
 function ShareLinkList({
   links,
+  title,
   action,
   onCopied,
   onStopped,
 }: {
   links: ShareLink[];
+  /** The video's title, which an embed code's frame is named by. */
+  title: string;
   action: Action;
   /** Whether the browser took a link onto the clipboard, in words. */
   onCopied: (message: string) => void;
@@ -156,7 +179,13 @@ function ShareLinkList({
     <>
       <RevocableList label="Share links" empty="No links yet." items={links}>
         {(link) => (
-          <ShareLinkItem link={link} busy={busy} onCopied={onCopied} onStop={() => setStopping(link)} />
+          <ShareLinkItem
+            link={link}
+            title={title}
+            busy={busy}
+            onCopied={onCopied}
+            onStop={() => setStopping(link)}
+          />
         )}
       </RevocableList>
       {stopping && (
@@ -177,44 +206,104 @@ function ShareLinkList({
 
 const ENDED_LABELS = { expired: "Expired", stopped: "Stopped" } as const;
 
-/** One link: its address, when it was made and ends, how often it was opened; Copy and Stop sharing while it works. */
+/** One link: its address, when it was made and ends, how often it was opened; Copy, Embed and Stop sharing while it works. */
 function ShareLinkItem({
   link,
+  title,
   busy,
   onCopied,
   onStop,
 }: {
   link: ShareLink;
+  title: string;
   busy: boolean;
   onCopied: (message: string) => void;
   onStop: () => void;
 }) {
+  const [embedding, setEmbedding] = useState(false);
+  const embedId = useId();
   const state = linkState(link);
   const url = absoluteUrl(link.path);
   const ends = state === "expired" ? "Expired" : "Expires";
   const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
   const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
-  const copy = async () =>
-    onCopied((await copyText(url)) ? "Link copied." : "This browser would not copy it: select the link and copy it.");
+  const live = state === "live";
   return (
     <RevocableItem
-        testId="share-link"
-        ended={state !== "live"}
-        name={<code className="invite-link">{url}</code>}
-        badge={state !== "live" && <span className="badge">{ENDED_LABELS[state]}</span>}
-        when={`Created ${formatDate(link.created_at)} · ${expires} · ${opened}`}
-        action={
-          state === "live" && (
-            <span className="button-row">
-              <button type="button" className="button" aria-label={`Copy link ${url}`} onClick={() => void copy()}>
-                Copy
-              </button>
-              <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
-                Stop sharing
-              </ActionButton>
-            </span>
-          )
-        }
+      testId="share-link"
+      ended={!live}
+      name={<code className="invite-link">{url}</code>}
+      badge={!live && <span className="badge">{ENDED_LABELS[state]}</span>}
+      when={`Created ${formatDate(link.created_at)} · ${expires} · ${opened}`}
+      details={live && embedding && <EmbedCode id={embedId} code={embedCode(link, title)} onCopied={onCopied} />}
+      action={
+        live && (
+          <span className="button-row">
+            <CopyButton text={url} label={`Copy link ${url}`} what="Link" onCopied={onCopied} />
+            <button
+              type="button"
+              className="button"
+              aria-expanded={embedding}
+              aria-controls={embedId}
+              aria-label={`Embed link ${url}`}
+              onClick={() => setEmbedding(!embedding)}
+            >
+              Embed
+            </button>
+            <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
+              Stop sharing
+            </ActionButton>
+          </span>
+        )
+      }
+    />
+  );
+}
+
+/** Copy: puts `text` on the clipboard and says whether the browser took it. */
+function CopyButton({
+  text,
+  label,
+  what,
+  onCopied,
+}: {
+  text: string;
+  label: string;
+  /** What is copied, in words: "Link", "Embed code". */
+  what: string;
+  onCopied: (message: string) => void;
+}) {
+  const copy = async () =>
+    onCopied(
+      (await copyText(text))
+        ? `${what} copied.`
+        : `This browser would not copy it: select the ${what.toLowerCase()} and copy it.`,
+    );
+  return (
+    <button type="button" className="button" aria-label={label} onClick={() => void copy()}>
+      Copy
+    </button>
+  );
+}
+
+/** A link's embed code: the `<iframe>` to paste into another site's page, to select or copy. */
+function EmbedCode({ id, code, onCopied }: { id: string; code: string; onCopied: (message: string) => void }) {
+  return (
+    <div id={id} className="embed-code">
+      <label htmlFor={`${id}-code`}>Embed code</label>
+      <p className="muted small" id={`${id}-hint`}>
+        Paste it into another site&apos;s page to play the video there, for as long as the link works.
+      </p>
+      <textarea
+        id={`${id}-code`}
+        readOnly
+        rows={3}
+        value={code}
+        aria-describedby={`${id}-hint`}
+        onFocus={(e) => e.currentTarget.select()}
+        data-testid="embed-code"
       />
+      <CopyButton text={code} label="Copy embed code" what="Embed code" onCopied={onCopied} />
+    </div>
   );
 }

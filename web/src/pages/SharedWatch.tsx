@@ -32,24 +32,35 @@ function sharedSource(secret: string, onGone: () => void): PlaySource {
 }
 
 /**
- * The one video a share link opens (`/s/<secret>`), for anyone who has the link, signed in or
- * not: its player, title, description and facts, and nothing else of the catalogue (no Up
- * next, playlists or comments, no place saved). A link refused (unknown, expired, stopped, its
- * video unpublished: the server never tells which) says it no longer works.
+ * The video of the share link in the address (`:secret`), for its page and its embed page
+ * alike: the video (`shared`, with the load's `error`, `loading`, `reload`), the player's
+ * `source`, and `gone` once the server refused the link (unknown, expired, stopped, its video
+ * unpublished: it never tells which), at first or while it played.
  */
-export function SharedWatchPage() {
+export function useSharedLink() {
   const { secret = "" } = useParams();
   const fetchShared = useCallback((signal: AbortSignal) => getSharedItem(secret, signal), [secret]);
   const { data: shared, error, loading, reload } = useAsync(fetchShared);
-  const [query, setQuery] = useUrlQuery();
   // Stopped or expired while it plays: the player goes (what it buffered with it, and its
   // retries), and the page says the link no longer works, as a reload would.
   const [ended, setEnded] = useState(false);
   const source = useMemo(() => sharedSource(secret, () => setEnded(true)), [secret]);
+  const gone = ended || (error instanceof ApiError && error.status === 404);
+  return { secret, shared, error, loading, reload, source, gone };
+}
+
+/**
+ * The one video a share link opens (`/s/<secret>`), for anyone who has the link, signed in or
+ * not: its player, title, description and facts, and nothing else of the catalogue (no Up
+ * next, playlists or comments, no place saved). A link refused says it no longer works.
+ */
+export function SharedWatchPage() {
+  const { shared, error, loading, reload, source, gone } = useSharedLink();
+  const [query, setQuery] = useUrlQuery();
   const { playerRef, moments } = useMomentLinks(source.momentPath, shared?.item.duration_seconds, setQuery);
 
   if (loading) return <PageLoading />;
-  if (ended || (error instanceof ApiError && error.status === 404)) return <LinkGone />;
+  if (gone) return <LinkGone />;
   if (error || !shared) {
     return (
       <section className="page narrow">

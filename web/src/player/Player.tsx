@@ -7,6 +7,7 @@ import {
   useState,
   type CSSProperties,
   type Ref,
+  type ReactNode,
   type RefObject,
 } from "react";
 import { getStreamToken } from "../api/catalogue";
@@ -130,6 +131,10 @@ interface PlayerProps {
   autoplay?: boolean;
   /** Where the stream comes from; the item's own route by default. Memoised by the page (a new one starts over). */
   source?: PlaySource | undefined;
+  /** Over the top of the picture, shown with the control bar (at the start, paused, touched): an embedded player's title. */
+  heading?: ReactNode;
+  /** The tools under the picture (Copy link at, the keys); left out where the player fills another site's frame. */
+  tools?: boolean;
 }
 
 /** The player's elements: the video, and the frame around it that goes full screen. */
@@ -398,7 +403,17 @@ function frameClass(visibility: ControlsVisibility): string {
  * picture, full screen — that hides while the video plays untouched; below
  * it a link to the current moment; and the page-wide keyboard shortcuts.
  */
-export function Player({ item, start = null, ref, next = null, nextPath, autoplay = false, source: given }: PlayerProps) {
+export function Player({
+  item,
+  start = null,
+  ref,
+  next = null,
+  nextPath,
+  autoplay = false,
+  source: given,
+  heading,
+  tools = true,
+}: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
   const source = useMemo(() => given ?? watchSource(item.id), [given, item.id]);
@@ -415,6 +430,7 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
         {...visibility.frame}
       >
         <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
+        {heading && <div className="player-heading">{heading}</div>}
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
         <PlayerOverlay player={player} videoRef={videoRef} frameRef={frameRef} />
         <ControlBar
@@ -427,14 +443,16 @@ export function Player({ item, start = null, ref, next = null, nextPath, autopla
         <EndScreen player={player} frameRef={frameRef} next={next} nextPath={nextPath} />
         <ShortcutAnnouncer news={player.shortcutNews} />
       </div>
-      <div className="player-tools">
-        <CopyMomentLink momentPath={source.momentPath} videoRef={videoRef} />
-        <PlayerKeys
-          on={player.shortcuts}
-          captions={player.stream.captions.length > 0}
-          chapters={player.chapters.length > 0}
-        />
-      </div>
+      {tools && (
+        <div className="player-tools">
+          <CopyMomentLink momentPath={source.momentPath} videoRef={videoRef} />
+          <PlayerKeys
+            on={player.shortcuts}
+            captions={player.stream.captions.length > 0}
+            chapters={player.chapters.length > 0}
+          />
+        </div>
+      )}
       <FormError message={player.stream.error} />
     </div>
   );

@@ -1,0 +1,156 @@
+"""A share link embedded in another site's page, in Chromium, against a real ``streamstack dev``.
+
+The admin uploads a clip, makes a share link for it in the Library and takes its embed code
+from the share dialog (Embed). A page of another origin (``localhost`` on a port of its own,
+where the app is ``127.0.0.1``: another site, so no cookie of ours goes with the frame) holds
+that code, and beside it frames of the browse page and of the video's watch page. Someone
+without an account opens that page: the embedded player is titled, links to the link's page
+and plays (its clock runs), and may go full screen and picture-in-picture (the page's
+``allow`` and our own Permissions-Policy together); the other two frames are refused by
+``frame-ancestors 'none'`` and show nothing of ours.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Frame, Page
+
+from e2e.spa_rig import BrowserLog, DevServer, admin_on, chromium, new_page, play_muted, upload
+from e2e.spa_rig import refused as refused_answer
+from e2e.test_accessibility import VIOLATIONS, axe_source
+from e2e.test_watch_shared_link import share_from_library, stop_sharing
+from harness.servers import free_port
+from system.system_video import h264_aac_mp4
+
+TITLE = 'Club night: "Q&A" <live>'
+
+
+@contextmanager
+def other_site(body: str) -> Iterator[str]:
+    """An HTTP server of another origin answering every GET with the page ``body``; its URL."""
+    page = f"<!doctype html><html><head><title>The club</title></head><body>{body}</body></html>"
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def embed_code_from_library(admin: Page, url: str) -> str:
+    """The share dialog's embed code of the link ``url`` (Embed), as it is copied; axe finds
+    nothing in the dialog with it open."""
+    await admin.get_by_role("button", name=f"Embed link {url}").click()
+    field = admin.get_by_role("textbox", name="Embed code")
+    code = await field.input_value()
+    await admin.evaluate(axe_source())
+    assert await admin.evaluate(VIOLATIONS) == []
+    await admin.get_by_role("button", name="Copy embed code").click()
+    await admin.get_by_text("Embed code copied.").wait_for()
+    assert await admin.evaluate("() => navigator.clipboard.readText()") == code
+    return code
+
+
+def frame_at(page: Page, url: str) -> Frame:
+    """The one frame of ``page`` showing ``url``."""
+    frames = [frame for frame in page.frames if frame.url == url]
+    assert len(frames) == 1, [frame.url for frame in page.frames]
+    return frames[0]
+
+
+async def plays_in_the_frame(guest: Page, embed_url: str, url: str) -> None:
+    """The embedded player: titled, "Watch on <host>" to the link's page in a new tab, axe
+    finding nothing; it plays, and may go full screen and picture-in-picture."""
+    frame = guest.frame_locator(f'iframe[src="{embed_url}"]')
+    await frame.get_by_role("heading", name=TITLE).wait_for()
+    watch_on = frame.get_by_role("link", name=f"Watch on {urlsplit(url).netloc}")
+    assert await watch_on.get_attribute("href") == url
+    assert await watch_on.get_attribute("target") == "_blank"
+    embedded = frame_at(guest, embed_url)
+    assert await embedded.evaluate("() => document.title") == TITLE
+    await embedded.evaluate(axe_source())
+    assert await embedded.evaluate(VIOLATIONS) == []
+    await play_muted(embedded)
+    assert await embedded.evaluate(
+        "() => document.fullscreenEnabled"
+        " && document.featurePolicy.allowsFeature('picture-in-picture')"
+    )
+    await frame.get_by_role("button", name="Full screen").click()
+    await embedded.wait_for_function("() => document.fullscreenElement !== null")
+    await guest.wait_for_function("() => document.fullscreenElement !== null")
+    await frame.get_by_role("button", name="Exit full screen").click()
+    await guest.wait_for_function("() => document.fullscreenElement === null")
+
+
+async def frames_of_ours_refused(guest: Page, base: str, shown: tuple[str, ...]) -> None:
+    """The two frames on the page besides ``shown`` (the page itself and the embedded player)
+    are of pages of ours, and show nothing of them."""
+    await guest.wait_for_function("n => window.frames.length === n", arg=len(shown) - 1 + 2)
+    blocked = [frame for frame in guest.frames if frame.url not in shown]
+    assert len(blocked) == 2, [frame.url for frame in guest.frames]
+    for frame in blocked:
+        assert not frame.url.startswith(base), frame.url
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_a_page_of_another_site_plays_an_embedded_share_link_and_nothing_else(
+    dev_server: DevServer,
+) -> None:
+    log = BrowserLog()
+    base = dev_server.url
+    async with chromium() as browser:
+        admin_context, admin = await admin_on(browser, log, dev_server, "/")
+        await admin_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+        clip = h264_aac_mp4(seconds=6.0, width=160, height=120)
+        item_id = await upload(admin, base, TITLE, clip, "club.mp4")
+        url = await share_from_library(admin, base, TITLE)
+        secret = urlsplit(url).path.removeprefix("/s/")
+        code = await embed_code_from_library(admin, url)
+        embed_url = f"{base}/embed/s/{secret}"
+        assert code.startswith(f'<iframe src="{embed_url}" ')
+        refused = (f"{base}/", f"{base}/watch/{item_id}")
+        others = "".join(f'<iframe src="{src}" title="ours"></iframe>' for src in refused)
+
+        with other_site(code + others) as site:
+            guest_context, guest = await new_page(browser, log)
+            await guest.goto(site)
+            await plays_in_the_frame(guest, embed_url, url)
+            await frames_of_ours_refused(guest, base, (site, embed_url))
+            # Stopped, the link's frame says so, on the other site's page (not ours).
+            await stop_sharing(admin, url)
+            await guest.reload()
+            frame = guest.frame_locator(f'iframe[src="{embed_url}"]')
+            await frame.get_by_text("This video is no longer shared.").wait_for()
+            await guest_context.close()
+        await admin_context.close()
+
+    # The frames of ours refused (twice each), and nothing else: no other violation, no
+    # error but the stopped link's 404.
+    framing = [v for v in log.csp_violations if "frame-ancestors 'none'" in v]
+    assert len(framing) == 4 and len(log.csp_violations) == 4, log.csp_violations
+    errors = [e for e in log.console_errors if "frame-ancestors 'none'" not in e]
+    shared = f"/api/v1/catalogue/shared/{secret}"
+    assert [e for e in errors if not refused_answer(e, shared, 404)] == [], errors
+    assert log.page_errors == []

@@ -1,0 +1,78 @@
+import { act, screen, waitFor } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { CatalogueItem } from "../api/schema";
+import { mediaItem } from "../test/fixtures";
+import { renderApp } from "../test/render";
+import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+
+/** A link's secret, as the server makes them: 43 URL-safe characters. */
+const SECRET = "RW1iZWQgbWUgaW4gYSBjbHViJ3MgcGFnZSwgcGxlYXNl";
+const SHARED = `${API}/catalogue/shared/${SECRET}`;
+const TOKEN = `${SHARED}/stream-token`;
+const ITEM = mediaItem({ id: "m-1", description: "The best part is at 0:42." });
+
+/** The link shares `item` and grants hour-long stream tokens for it. */
+function serveShared(item: CatalogueItem) {
+  server.use(
+    http.get(SHARED, () => ok({ item, expires_at: null })),
+    http.post(TOKEN, () => ok({ stream_url: "/api/v1/stream/shared-1", expires_in: 3600 })),
+  );
+}
+
+/** The frame's video once its first grant is in. */
+async function playerReady(src = "/api/v1/stream/shared-1"): Promise<HTMLVideoElement> {
+  const video = await screen.findByTestId<HTMLVideoElement>("player");
+  await vi.waitFor(() => expect(video.getAttribute("src")).toBe(src), { timeout: 4000 });
+  return video;
+}
+
+describe("SharedEmbedPage", () => {
+  it("plays the shared video alone, titled, with the way to its page on this site in a new tab", async () => {
+    serveShared(ITEM);
+    const seen = recordRequests();
+    renderApp(`/embed/s/${SECRET}?t=30`);
+
+    await playerReady();
+    expect(screen.getByRole("heading", { level: 1, name: "Sunset over the bay" })).toBeInTheDocument();
+    await waitFor(() => expect(document.title).toBe("Sunset over the bay"));
+    const site = screen.getByRole("link", { name: `Watch on ${window.location.host} (opens in a new tab)` });
+    expect(site).toHaveAttribute("href", `${window.location.origin}/s/${SECRET}`);
+    expect(site).toHaveAttribute("target", "_blank");
+    expect(site).toHaveAttribute("rel", "noopener");
+    // The player alone: no site header or footer, no description, no tools under the picture.
+    expect(screen.queryByRole("banner")).not.toBeInTheDocument();
+    expect(screen.queryByRole("contentinfo")).not.toBeInTheDocument();
+    expect(screen.queryByText(/The best part/)).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /^Copy link at/ })).not.toBeInTheDocument();
+    // The link's own route, no bearer: as the share page plays it.
+    expect(sentTo(seen, "POST", TOKEN)).toHaveLength(1);
+    expect(sentTo(seen, "POST", TOKEN)[0]?.headers.get("Authorization")).toBeNull();
+  });
+
+  it("says the video is no longer shared, filling the frame, when the link is refused", async () => {
+    server.use(http.get(SHARED, () => apiError(404, "share_not_found", "no such share link")));
+    renderApp(`/embed/s/${SECRET}`);
+
+    expect(await screen.findByText("This video is no longer shared.")).toBeInTheDocument();
+    expect(screen.getByTestId("embed")).toHaveTextContent(/^This video is no longer shared\.$/);
+    await waitFor(() => expect(document.title).toBe("This video is no longer shared."));
+    expect(screen.queryByRole("link", { name: "Sign in" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("banner")).not.toBeInTheDocument();
+  });
+
+  it("ends the player and says the video is no longer shared when the link is stopped while it plays", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    server.use(
+      http.get(SHARED, () => ok({ item: ITEM, expires_at: null })),
+      http.post(TOKEN, () => ok({ stream_url: "/api/v1/stream/first", expires_in: 100 }), { once: true }),
+      http.post(TOKEN, () => apiError(404, "share_not_found", "no such share link")),
+    );
+    renderApp(`/embed/s/${SECRET}`);
+    await playerReady("/api/v1/stream/first");
+
+    await act(() => vi.advanceTimersByTimeAsync(50_000));
+
+    expect(await screen.findByText("This video is no longer shared.")).toBeInTheDocument();
+    expect(document.querySelector("video")).toBeNull();
+  });
+});
