@@ -1303,6 +1303,11 @@ export interface components {
         };
         /** AuthConfig */
         AuthConfig: {
+            /**
+             * @default browse
+             * @enum {string}
+             */
+            guest_access?: "browse" | "none";
             /** @default false */
             mail?: boolean;
             /** @enum {string} */
