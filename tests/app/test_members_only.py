@@ -131,7 +131,7 @@ async def test_the_pages_probes_and_share_links_stay_open(app: AppClient) -> Non
     for path in ("/", "/browse", "/watch/abc", "/s/abc", "/signin"):
         r = await app.get(path)
         assert r.status_code == 200 and "<title>StreamStack" in r.text, (path, r.status_code)
-    for path in ("/health", "/ready", "/metrics", "/api/docs/openapi.json"):
+    for path in ("/health", "/ready", "/metrics", "/api/docs", "/api/docs/openapi.json"):
         assert (await app.get(path)).status_code == 200, path
     config = await app.get("/api/v1/auth/config")
     assert config.json()["guest_access"] == "none"
