@@ -85,6 +85,9 @@ MEANINGS: dict[str, str] = {
     "drafts whose time has come: a scheduled video goes public at most this late",
     "registration_mode": "who may create an account: `invite` (with a single-use code an "
     "admin creates), `open` (anyone) or `closed` (none but admins made by `streamstack create-admin`)",
+    "guest_access": "what a signed-out visitor sees: `browse` (the published catalogue, its "
+    "comments and tags; playing needs an account) or `none` (members only: nothing but "
+    "sign-in, registration and share links)",
     "registration_address_attempts": "registrations per client address before backoff (one "
     "that spends a valid invite code gives its attempt back)",
     "smtp_url": "mail server for \"Forgot your password?\" links, security notices and "

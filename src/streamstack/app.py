@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 import structlog
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Guard
 
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.guards import members_only
 from streamstack.kernel.headers import SecurityHeadersMiddleware
 from streamstack.kernel.http import EXCEPTION_HANDLERS
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
@@ -50,8 +51,7 @@ def create_app(
     *,
     clock: Clock = utcnow,
 ) -> Litestar:
-    """Build the app for ``settings.modules`` on the backends ``settings`` names; the
-    modules read the time from ``clock``."""
+    """Build the app for ``settings.modules`` on their backends, the time read from ``clock``."""
     configure_logging(settings.log_format, settings.log_level)
     available = dict(definitions) if definitions is not None else module_definitions()
     verifier = load_verifier(settings)
@@ -77,6 +77,7 @@ def create_app(
         route_handlers=handlers,
         lifespan=[lifecycle(settings, backends, mounted, tasks, transports)],
         exception_handlers=EXCEPTION_HANDLERS,
+        guards=app_guards(settings),
         openapi_config=openapi_config(),
         # Before Litestar's own struct schemas, so that closed bodies are documented closed.
         plugins=[StrictStructSchemaPlugin()],
@@ -108,6 +109,12 @@ def create_app(
         frame_ancestors=settings.embed_ancestors,
     )
     return app
+
+
+def app_guards(settings: Settings) -> list[Guard]:
+    """The guards on every route: on a members-only server (``guest_access`` ``none``) the
+    one that asks a signed-out caller to sign in, which routes open to guests opt out of."""
+    return [members_only] if settings.guest_access == "none" else []
 
 
 def lifecycle(

@@ -31,6 +31,7 @@ Environment = Literal["dev", "production"]
 Delivery = Literal["proxy", "nginx"]
 LogFormat = Literal["console", "json"]
 RegistrationMode = Literal["open", "invite", "closed"]
+GuestAccess = Literal["browse", "none"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: A level in any case (``info`` too): a misspelt one started at INFO without a word.
 LogLevel = Annotated[str, msgspec.Meta(pattern=f"(?i)^({'|'.join(LOG_LEVELS)})$")]
@@ -139,6 +140,11 @@ class Settings:
     # Invite by default: an account watches every published video, and a server on the
     # internet should not give that to anyone who asks.
     registration_mode: RegistrationMode = "invite"
+    # What someone signed out may see: ``browse`` (the published catalogue, its comments,
+    # tags and related videos; playing needs an account) or ``none`` (a members-only
+    # server: nothing but sign-in, registration and share links). Browse by default: a
+    # server that upgrades keeps the public catalogue it had (DESIGN.md, "Members only").
+    guest_access: GuestAccess = "browse"
     # Registrations per client address before the same doubling backoff.
     registration_address_attempts: Positive = 20
     # Password resets by email ("Forgot your password?"): the mail server

@@ -29,13 +29,20 @@ class Deployment:
 
 
 @pytest.fixture(
-    params=[[["catalogue", "streaming"]], [["streaming"], ["catalogue"]]],
-    ids=["one process", "two processes"],
+    params=[
+        ([["catalogue", "streaming"]], "browse"),
+        ([["streaming"], ["catalogue"]], "browse"),
+        # Members only: the calls between modules carry no user's sign-in of their own.
+        ([["streaming"], ["catalogue"]], "none"),
+    ],
+    ids=["one process", "two processes", "two processes, members only"],
 )
 async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
-    settings = make_settings("embedded", tmp_path / "data")  # the key pair both processes use
+    groups, guests = request.param
+    # The key pair both processes use.
+    settings = make_settings("embedded", tmp_path / "data", guest_access=guests)
     (settings.data_dir / "objects" / "media").mkdir(parents=True)
-    async with module_processes(settings, request.param) as deployed:
+    async with module_processes(settings, groups) as deployed:
         yield Deployment(deployed.urls["catalogue"], deployed.urls["streaming"], settings)
 
 
@@ -65,6 +72,9 @@ def test_stream_token_crosses_the_module_boundary(deployment: Deployment) -> Non
         assert grant.json()["expires_in"] > 0
         refused = catalogue.post(f"/api/v1/catalogue/{media_id}/stream-token")
         assert refused.status_code == 401
+        guest = catalogue.get(f"/api/v1/catalogue/{media_id}")
+        members_only = deployment.settings.guest_access == "none"
+        assert guest.status_code == (401 if members_only else 200), guest.text
     with httpx.Client(base_url=deployment.streaming_url, timeout=10) as streaming:
         r = streaming.get(stream_url, headers={"Range": "bytes=100-199"})
         assert r.status_code == 206

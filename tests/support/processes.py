@@ -41,6 +41,7 @@ _SHARED = (
     "sealing_keys_path",
     "log_level",
     "registration_mode",
+    "guest_access",
 )
 
 

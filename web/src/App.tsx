@@ -2,7 +2,7 @@ import { useState, type ReactNode } from "react";
 import { createBrowserRouter, Navigate, Outlet, Route, RouterProvider, Routes, useLocation } from "react-router";
 import { AuthProvider } from "./auth/AuthContext";
 import { rememberScrollPositions } from "./lib/scrollMemory";
-import { RequireAdmin, RequireAuth } from "./auth/RequireAuth";
+import { GuestPage, RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/Account";
 import { AdminCommentsPage } from "./pages/AdminComments";
@@ -54,8 +54,8 @@ export function AppRoutes() {
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
         <Route path="reset-password" element={<Titled title="Set a new password"><ResetPasswordPage /></Titled>} />
         <Route path="forgot-password" element={<Titled title="Forgot your password?"><ForgotPasswordPage /></Titled>} />
-        {/* Browsing is public (as the catalogue API is); playing needs an account. */}
-        <Route index element={<Titled title="Browse"><BrowsePage /></Titled>} />
+        {/* Browsing is public (as the catalogue API is) unless the server is members only; playing needs an account. */}
+        <Route index element={<Titled title="Browse"><GuestPage><BrowsePage /></GuestPage></Titled>} />
         {/* A share link plays its one video to anyone who has it, signed in or not; it titles the tab. */}
         <Route path="s/:secret" element={<SharedWatchPage />} />
         <Route

@@ -90,6 +90,7 @@ def build_service(
             ),
         ),
         registration_mode=settings.registration_mode,
+        guest_access=settings.guest_access,
         refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
         events_enqueued=events_enqueued,
         clock=clock,

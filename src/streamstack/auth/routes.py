@@ -62,7 +62,7 @@ from streamstack.contracts.streaming import STILLS_PASS_COOKIE, THUMBNAILS_PATH
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import Unauthorized
-from streamstack.kernel.guards import requires_admin
+from streamstack.kernel.guards import OPEN_TO_GUESTS, requires_admin
 from streamstack.kernel.http import client_address
 from streamstack.kernel.openapi import BEARER, error_responses
 
@@ -169,13 +169,17 @@ class AccountController(Controller):
     """Register, sign in, refresh: the routes before a sign-in."""
 
     path = ""
+    opt = OPEN_TO_GUESTS
 
     @get("/config", cache_control=None)
     async def config(self, auth: Auth) -> Response[AuthConfig]:
         """Public: how accounts are created (``open``, ``invite`` or ``closed``), so the SPA
         shows the invite-code field or hides registration, and whether the server sends mail
-        (``mail``: "Forgot your password?" links, invites by email)."""
-        config = AuthConfig(auth.registration_mode, mail=auth.mail is not None)
+        (``mail``: "Forgot your password?" links, invites by email), and what a signed-out
+        visitor may see (``guest_access``: ``none`` on a members-only server)."""
+        config = AuthConfig(
+            auth.registration_mode, guest_access=auth.guest_access, mail=auth.mail is not None
+        )
         return Response(config, headers={"Cache-Control": "no-cache"})
 
     @post(
@@ -560,6 +564,7 @@ class PasswordResetController(Controller):
     """The public end of an admin-issued password reset."""
 
     path = "/password-reset"
+    opt = OPEN_TO_GUESTS
 
     @post("", status_code=204, responses=RESET_REFUSALS)
     async def reset_password(
@@ -603,6 +608,7 @@ class PasswordResetMailController(Controller):
     """ "Forgot your password?": a reset link by mail."""
 
     path = "/password-reset/request"
+    opt = OPEN_TO_GUESTS
 
     @post("", status_code=202, responses=RESET_MAIL_REFUSALS)
     async def request_reset_mail(
@@ -659,6 +665,7 @@ class KeysController(Controller):
     """The public key set, for anyone verifying StreamStack tokens."""
 
     path = "/.well-known"
+    opt = OPEN_TO_GUESTS
 
     @get("/jwks.json", cache_control=None)
     async def jwks(self, key_set: KeySet) -> Response[PublicKeySet]:

@@ -18,7 +18,7 @@ from streamstack.auth.credentials import (
 )
 from streamstack.contracts.auth import Role
 from streamstack.contracts.limits import InviteNote
-from streamstack.settings import RegistrationMode  # the setting's modes, answered as is
+from streamstack.settings import GuestAccess, RegistrationMode  # the settings' values, as is
 
 # The pattern is the address rule of ``normalize_email``, so the document says what is refused.
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_EMAIL_CHARS, pattern=EMAIL_TEXT)]
@@ -308,6 +308,9 @@ class AuthConfig(msgspec.Struct, frozen=True):
     """
 
     registration_mode: RegistrationMode
+    #: What a signed-out visitor may see: ``browse`` (the published catalogue) or ``none``
+    #: (a members-only server: the SPA sends them to sign in; share links still play).
+    guest_access: GuestAccess = "browse"
     #: Whether the server sends mail (``STREAMSTACK_SMTP_URL`` set, or dev): "Forgot your
     #: password?" links, invites by email, security notices.
     mail: bool = False

@@ -91,7 +91,7 @@ from streamstack.kernel.errors import (
 from streamstack.kernel.jwt import Claims, InvalidToken, TokenVerifier
 from streamstack.kernel.mail import Mail
 from streamstack.kernel.sealing import SealingKeys, UnsealableSecret
-from streamstack.settings import RegistrationMode
+from streamstack.settings import GuestAccess, RegistrationMode
 
 log = structlog.get_logger(__name__)
 
@@ -273,7 +273,8 @@ class AuthService:
     """Everything the auth module does, over its repositories and the revocation list.
 
     ``registration_mode`` says how accounts are created: ``open``, ``invite`` (with a code)
-    or ``closed``; ``events_enqueued`` is called after a commit that wrote to the outbox;
+    or ``closed``; ``guest_access`` what a signed-out visitor may see (``browse`` or
+    ``none``, members only), told by ``/config``; ``events_enqueued`` is called after a commit that wrote to the outbox;
     ``clock`` is where every use case reads the time; ``mail`` sends mail after the
     answer (reset links, security notices, invites), None when no mail server is set up.
     """
@@ -286,6 +287,7 @@ class AuthService:
     throttle: AttemptThrottle
     registration_mode: RegistrationMode
     refresh_grace: datetime.timedelta
+    guest_access: GuestAccess = "browse"
     events_enqueued: Callable[[], None] = lambda: None
     sealing: SealingKeys
     clock: Clock = utcnow

@@ -73,6 +73,7 @@ from streamstack.contracts.limits import (
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.guards import (
+    OPEN_TO_GUESTS,
     Principal,
     optional_principal,
     requires_admin,
@@ -823,6 +824,8 @@ class SharedLinkController(Controller):
 
     path = "/shared"
     tags = ["share links"]
+    # A share link plays to whoever holds it, on a members-only server too: its purpose.
+    opt = OPEN_TO_GUESTS
 
     @get("/{secret:str}", summary="Open a share link", responses=error_responses(_NO_SUCH_LINK))
     async def open_shared(self, shares: Shares, secret: str) -> SharedItem:

@@ -1,7 +1,8 @@
 """Who is calling an HTTP route: role guards and DI providers over the one authenticator.
 
-``requires_user`` / ``requires_admin`` (guards) and ``provide_principal`` /
-``optional_principal`` (providers) all go through
+``requires_user`` / ``requires_admin`` (guards), ``members_only`` (the app's guard on a
+members-only server) and ``provide_principal`` / ``optional_principal`` (providers) all go
+through
 :class:`~streamstack.kernel.authentication.Authenticator`, which the app factory keeps in
 ``app.state.authenticator``: signature, claims and the revocation list, once per request.
 """
@@ -14,13 +15,17 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from streamstack.kernel.authentication import Access, Authenticator, Principal, admit
+from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.http import request_id
 from streamstack.kernel.operation import CallContext
 
 __all__ = [
+    "OPEN_TO_GUESTS",
     "Principal",
+    "SignInRequired",
     "authenticate",
     "bearer_token",
+    "members_only",
     "optional_principal",
     "provide_call_context",
     "provide_principal",
@@ -29,6 +34,16 @@ __all__ = [
 ]
 
 _SCOPE_KEY = "streamstack.principal"
+#: A route's (or a controller's, a router's) ``opt`` that leaves it open to signed-out
+#: callers on a members-only server: sign-in, registration, share links, probes.
+OPEN_TO_GUESTS: dict[str, bool] = {"open_to_guests": True}
+
+
+class SignInRequired(Unauthorized, code="sign_in_required"):
+    """A signed-out caller on a members-only server (``STREAMSTACK_GUEST_ACCESS=none``)."""
+
+    def __init__(self) -> None:
+        super().__init__("This is a members-only server: sign in to see its videos.")
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -67,6 +82,20 @@ async def requires_admin(
 ) -> None:
     """Guard: admins only (401 without a valid token, 403 for other roles)."""
     await _require(connection, "admin")
+
+
+async def members_only(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """The app's guard on a members-only server: a route not marked :data:`OPEN_TO_GUESTS`
+    answers a caller without a bearer token 401 ``sign_in_required`` before anything is
+    read (the same answer for every id, so none is told to exist), and checks a token sent
+    (a route that ignores it must not serve a forged one)."""
+    if handler.opt.get("open_to_guests"):
+        return
+    if bearer_token(connection) is None:
+        raise SignInRequired
+    await authenticate(connection)
 
 
 async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -38,6 +38,8 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
+from streamstack.kernel.guards import OPEN_TO_GUESTS
+
 log = structlog.get_logger(__name__)
 
 #: Prefix of the HTTP metrics: ``streamstack_requests_total``,
@@ -254,4 +256,5 @@ class MetricsController(PrometheusController):
 
     path = METRICS_PATH
     include_in_schema = False
+    opt = OPEN_TO_GUESTS  # scraped by Prometheus; nginx never exposes it
     before_request = staticmethod(refresh_tracked_gauges)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from litestar import Router
 
 # Litestar's own schema of a msgspec struct, which :class:`StrictStructSchemaPlugin` extends.
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
@@ -46,11 +47,22 @@ def openapi_config() -> OpenAPIConfig:
     """The document's title, version, path, its pages (Swagger UI from the app's own files,
     no CDN) and the bearer security scheme."""
     from streamstack.kernel.apidocs import render_plugins
+    from streamstack.kernel.guards import OPEN_TO_GUESTS
 
+    # Open on a members-only server: the document describes the API, none of its content.
+    docs = Router(
+        DOCS_PATH,
+        route_handlers=[],
+        include_in_schema=False,
+        dto=None,
+        return_dto=None,
+        opt=OPEN_TO_GUESTS,
+    )
     return OpenAPIConfig(
         title="StreamStack",
         version="1.0.0",
         path=DOCS_PATH,
+        openapi_router=docs,
         render_plugins=render_plugins(),
         components=Components(
             security_schemes={

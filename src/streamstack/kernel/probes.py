@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get
 
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.errors import ErrorBody
+from streamstack.kernel.guards import OPEN_TO_GUESTS
 from streamstack.kernel.http import request_id
 from streamstack.kernel.tasks import HEALTHY, BackgroundTask
 
@@ -41,6 +42,7 @@ def probes_controller(
         """Liveness and readiness for orchestrators and load balancers."""
 
         path = "/"
+        opt = OPEN_TO_GUESTS  # orchestrators probe without an account
         tags = ["operations"]
 
         @get("/health", sync_to_thread=False)

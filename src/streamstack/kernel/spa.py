@@ -9,6 +9,7 @@ from litestar.response import File
 from litestar.types import ControllerRouterHandler
 
 from streamstack.kernel.errors import NotFound
+from streamstack.kernel.guards import OPEN_TO_GUESTS
 
 #: Path prefixes that are never the SPA: an unknown API route is a JSON 404, not a page.
 _NOT_SPA = ("api", "internal")
@@ -20,7 +21,8 @@ def spa_handler(web: Path) -> ControllerRouterHandler:
     """Serve the built SPA: real files as they are, ``index.html`` for client routes."""
     root = web.resolve()
 
-    @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
+    # Open on a members-only server too: the pages hold no catalogue, and send a guest to sign in.
+    @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False, opt=OPEN_TO_GUESTS)
     def spa(path: str = "") -> File:
         relative = path.lstrip("/")
         # NUL is in no file name and no client route (and os calls refuse it).

@@ -26,7 +26,7 @@ from streamstack.kernel.errors import (
     ServiceUnavailable,
     Unauthorized,
 )
-from streamstack.kernel.guards import bearer_token
+from streamstack.kernel.guards import OPEN_TO_GUESTS, bearer_token
 from streamstack.kernel.http import request_id
 from streamstack.kernel.operation import (
     CallContext,
@@ -236,6 +236,14 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
             return Response(content=msgspec.json.encode(result), media_type="application/json")
 
         serve.__name__ = f"internal_{op.module}_{op.name}"
-        return post(op.path, include_in_schema=False, name=serve.__name__, status_code=200)(serve)
+        # Open to guests: the service secret admits the call, and the operation's own access
+        # checks the user it acts for.
+        return post(
+            op.path,
+            include_in_schema=False,
+            name=serve.__name__,
+            status_code=200,
+            opt=OPEN_TO_GUESTS,
+        )(serve)
 
     return [endpoint(op) for op, _ in registry.items()]

@@ -20,6 +20,7 @@ from litestar.types import Receive, ReceiveMessage, Send
 from streamstack.contracts.streaming import STILLS_PASS_COOKIE
 from streamstack.kernel.dependencies import provide_values
 from streamstack.kernel.errors import AppError
+from streamstack.kernel.guards import OPEN_TO_GUESTS
 from streamstack.streaming import metrics
 from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.schemas import STREAM_RESPONSES, THUMBNAIL_RESPONSES
@@ -150,6 +151,9 @@ class StreamController(Controller):
 
     path = STREAM_PATH
     tags = ["streaming"]
+    # The token in the path is the grant (a share link's too); stills are named by random
+    # ids that only a listing tells, closed to guests on a members-only server (DESIGN.md).
+    opt = OPEN_TO_GUESTS
 
     @route(
         "/thumbnails/{name:str}",

@@ -1323,6 +1323,11 @@ export interface components {
         };
         /** AuthConfig */
         AuthConfig: {
+            /**
+             * @default browse
+             * @enum {string}
+             */
+            guest_access?: "browse" | "none";
             /** @default false */
             mail?: boolean;
             /** @enum {string} */

@@ -35,7 +35,8 @@ describe("sessions in the app", () => {
 
     expect(await screen.findByRole("link", { name: /Public clip/ })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
-    expect(seen.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([`GET ${CATALOGUE}`]);
+    // Whether guests may browse, then the catalogue.
+    expect(seen.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([`GET ${API}/auth/config`, `GET ${CATALOGUE}`]);
   });
 
   it("waits for the session restore, then says the session ended when the cookie is refused", async () => {
@@ -105,8 +106,9 @@ describe("sessions in the app", () => {
       http.post(REFRESH, () => ok(tokens("tok-soon-revoked")), { once: true }),
       refreshRefused(),
       http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      // Revoked once Browse is shown (which waits for the server's config): its search finds out.
       http.get(CATALOGUE, ({ request }) =>
-        request.headers.has("Authorization")
+        request.headers.has("Authorization") && new URL(request.url).searchParams.has("q")
           ? apiError(401, "token_revoked", "invalid or expired token")
           : ok(mediaPage([mediaItem({ title: "Public clip" })])),
       ),
@@ -189,5 +191,70 @@ describe("sessions in the app", () => {
     expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
     expect(screen.queryByTestId("signin-reason")).not.toBeInTheDocument();
     expect(hasSessionMarker()).toBe(false);
+  });
+});
+
+describe("a members-only server", () => {
+  const membersOnly = (mode = "invite") =>
+    http.get(`${API}/auth/config`, () => ok({ registration_mode: mode, guest_access: "none", mail: false }));
+
+  it.each(["/", "/?q=club", "/watch/abc", "/playlists/p-1"])(
+    "sends a signed-out visitor of %s to sign in, asking nothing of the catalogue, and back there once signed in",
+    async (path) => {
+      server.use(
+        membersOnly(),
+        http.post(`${API}/auth/login`, () => ok(tokens("tok-member"))),
+        http.get(`${API}/auth/me`, () => ok(VIEWER)),
+        // The page gone back to, once signed in (what it shows is its own tests').
+        ...nothingWatched(),
+        http.get(CATALOGUE, () => ok(mediaPage([]))),
+        http.get(`${CATALOGUE}/*`, () => apiError(404, "not_found", "No such item.")),
+      );
+      const seen = recordRequests();
+      const user = setupUser();
+      renderApp(path);
+
+      await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+      expect(await screen.findByTestId("members-only")).toHaveTextContent(
+        "This is a members-only site: its videos are shown to members only. To join, ask an administrator for an invite.",
+      );
+      expect(seen.filter((r) => r.url.pathname.startsWith(CATALOGUE))).toEqual([]);
+      await user.type(screen.getByLabelText("Email"), "viewer@example.com");
+      await user.type(screen.getByLabelText("Password"), "password1");
+      await user.click(screen.getByRole("button", { name: "Sign in" }));
+      const [pathname, search = ""] = path.split("?");
+      await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(`${pathname}${search && `?${search}`}`));
+    },
+  );
+
+  it("shows Browse to a member", async () => {
+    hadSession();
+    server.use(
+      membersOnly(),
+      ...nothingWatched(),
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(CATALOGUE, () => ok(mediaPage([mediaItem({ title: "Club night" })]))),
+    );
+    renderApp("/");
+
+    expect(await screen.findByRole("link", { name: /Club night/ })).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("/");
+  });
+
+  it.each([
+    ["open", "New here? Create an account below."],
+    ["closed", "Accounts are made by its administrators: ask one for an account."],
+  ])("says on the sign-in page how to get in when registration is %s", async (mode, words) => {
+    server.use(membersOnly(mode));
+    renderApp("/signin");
+    expect(await screen.findByTestId("members-only")).toHaveTextContent(words);
+  });
+
+  it("says nothing of members on a server open to guests", async () => {
+    server.use(http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite", guest_access: "browse" })));
+    renderApp("/signin");
+    expect(await screen.findByTestId("forgot-password")).toBeInTheDocument();
+    expect(screen.queryByTestId("members-only")).not.toBeInTheDocument();
   });
 });

@@ -1,5 +1,7 @@
-import type { ReactNode } from "react";
+import { useCallback, type ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
+import { getAuthConfig } from "../api/auth";
+import { useAsync } from "../lib/useAsync";
 import { useAuth } from "./useAuth";
 import type { SessionEnd } from "./AuthContext";
 
@@ -56,6 +58,20 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     if (ended === "signed-out") return <Navigate to="/signin" replace />;
     return <Navigate to="/signin" replace state={state} />;
   }
+  return children;
+}
+
+/**
+ * A page a signed-out visitor may see (Browse) unless the server is members only
+ * (`guest_access: "none"` in its config): there it is RequireAuth's, which sends them to
+ * sign in with the way back. The page waits for the config alone, and stays mounted as a
+ * session starts or ends; a config that cannot be read leaves the page to the server,
+ * which refuses what a guest may not see.
+ */
+export function GuestPage({ children }: { children: ReactNode }) {
+  const { data, error } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
+  if (data === null && !error) return <Pending />;
+  if (data?.guest_access === "none") return <RequireAuth>{children}</RequireAuth>;
   return children;
 }
 

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { getTwoFactor } from "../api/auth";
+import type { AuthConfig } from "../api/schema";
 import { ApiError } from "../api/errors";
 import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
@@ -44,6 +45,7 @@ export function SignInPage() {
   const target = redirectTarget(location.state);
   const reason = (location.state as RedirectState | null)?.reason;
   const attempt = useSignInAttempt(target);
+  const config = useAuthConfig();
 
   if (status === "authenticated" && !attempt.busy) return <Navigate to={target} replace />;
 
@@ -56,6 +58,7 @@ export function SignInPage() {
           {SIGN_IN_REASONS[reason]}
         </p>
       )}
+      {config?.guest_access === "none" && <MembersOnlyNotice registration={config.registration_mode} />}
       <SignInForm attempt={attempt} />
       <p className="muted">
         No account yet?{" "}
@@ -64,7 +67,7 @@ export function SignInPage() {
         </Link>
         .
       </p>
-      <ForgotPassword />
+      <ForgotPassword byEmail={config?.mail ?? false} />
     </section>
   );
 }
@@ -242,8 +245,21 @@ function TwoFactorCodeStep({ step, email }: { step: TwoFactorStep; email: string
  * "Forgot your password?": a link to have one mailed when the server sends mail; else whom
  * to ask (an administrator makes a reset link on the Users page).
  */
-function ForgotPassword() {
-  const byEmail = useAuthConfig()?.mail ?? false;
+/** A members-only server's word to a visitor: nothing shows until they sign in, and how to get an account. */
+function MembersOnlyNotice({ registration }: { registration: AuthConfig["registration_mode"] }) {
+  const join = {
+    open: "New here? Create an account below.",
+    invite: "To join, ask an administrator for an invite.",
+    closed: "Accounts are made by its administrators: ask one for an account.",
+  }[registration];
+  return (
+    <p className="notice" data-testid="members-only">
+      This is a members-only site: its videos are shown to members only. {join}
+    </p>
+  );
+}
+
+function ForgotPassword({ byEmail }: { byEmail: boolean }) {
   return (
     <p className="muted" data-testid="forgot-password">
       {byEmail ? (
