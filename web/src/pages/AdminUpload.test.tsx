@@ -583,7 +583,9 @@ describe("AdminUploadPage", () => {
     upload.url = "/api/v1/ingest/uploads/up-123";
     act(() => upload.options.onSuccess?.({ lastResponse: null as never }));
 
-    expect(await screen.findByTestId("upload-result-state")).toHaveTextContent("Published · transcoding");
+    expect(await screen.findByTestId("upload-result-state")).toHaveTextContent(
+      "Published · viewers see it once it is transcoded",
+    );
     expect(await screen.findByTestId("transcoding-status")).toHaveTextContent(
       "1 video is waiting to be transcoded, but no transcoding worker is running.",
     );
