@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import structlog
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.types import ControllerRouterHandler, Guard
+from litestar.types import ASGIApp, ControllerRouterHandler, Guard
 
 from streamstack.kernel.authentication import Authenticator
 from streamstack.kernel.backends import Backends
@@ -95,20 +95,28 @@ def create_app(
     )
     document_errors(app.openapi_schema, unfailing=["/health"])
     document_optional_bodies(app.openapi_schema)
-    # Outermost, so that router-level errors (unknown route, wrong method) carry them too.
-    # Request metrics and access lines are off only to measure their cost (the bench).
-    redactions = [r for definition in available.values() for r in definition.log_redactions]
+    app.asgi_handler = outermost(app.asgi_handler, settings, available.values())
+    return app
+
+
+def outermost(
+    handler: ASGIApp, settings: Settings, definitions: Iterable[ModuleDefinition]
+) -> ASGIApp:
+    """``handler`` inside the request id, access line and metrics, and the security headers:
+    outermost, so that router-level errors (unknown route, wrong method) carry them too.
+    Request metrics and access lines are off only to measure their cost (the bench)."""
+    definitions = list(definitions)
+    redactions = [r for definition in definitions for r in definition.log_redactions]
     observed = settings.request_observability
     metrics = RequestMetrics("+".join(settings.modules)) if observed else None
-    with_id = RequestIdMiddleware(app.asgi_handler, redactions, observed, metrics)
-    app.asgi_handler = SecurityHeadersMiddleware(
+    with_id = RequestIdMiddleware(handler, redactions, observed, metrics)
+    return SecurityHeadersMiddleware(
         with_id,
         hsts_seconds=settings.hsts_seconds,
         always_https=settings.secure_cookies,
-        frameable=tuple(p for definition in available.values() for p in definition.frameable_pages),
+        frameable=tuple(p for definition in definitions for p in definition.frameable_pages),
         frame_ancestors=settings.embed_ancestors,
     )
-    return app
 
 
 def app_guards(settings: Settings) -> list[Guard]:
