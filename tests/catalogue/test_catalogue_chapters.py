@@ -16,7 +16,7 @@ from catalogue_testing import (
     viewer_headers,
 )
 
-from streamstack.catalogue.chapters import chapters_in, item_chapters
+from streamstack.catalogue.chapters import chapters_in, described_chapters, item_chapters
 from streamstack.contracts.catalogue import MEDIA_UPDATED
 from streamstack.contracts.limits import CHAPTER_TITLE_MAX, MAX_CHAPTERS
 from streamstack.contracts.media import Chapter
@@ -108,6 +108,60 @@ def test_the_description_is_the_uploaders_word_over_the_files() -> None:
     assert item_chapters(ALBUM, 240, FILE) == (ALBUM_CHAPTERS, "description")
     assert item_chapters("An audiobook.", 3600, FILE) == (FILE, "file")
     assert item_chapters(None, 3600, []) == ([], None)
+
+
+@pytest.mark.parametrize(
+    ("text", "duration", "why"),
+    [
+        ("0:05 Intro\n1:00 Middle\n2:00 End", 300, "the first must be at 0:00"),
+        ("0:00 Intro\n1:00 End", 300, "there must be at least 3"),
+        ("0:00 Intro\n2:00 End\n1:00 Middle", 300, "they must be in order, earliest first"),
+        ("0:00 Intro\n1:00 Again\n1:00 End", 300, "they must be in order, earliest first"),
+        ("0:00 Intro\n1:00 Middle\n6:00 End", 300, "one is at or after the end of the video"),
+        (
+            "0:00 Warm-up\n0:05 Drills\n0:20 Cool-down",  # the outside walk's, of a 25 s video
+            25,
+            "each chapter must last at least 10 seconds",
+        ),
+        ("0:00 Intro\n1:00 Middle\n4:55 End", 300, "each chapter must last at least 10 seconds"),
+        (ALBUM, 3600, None),  # chapters
+        ("Just words, no times.", 300, None),  # nothing to explain
+        ("", 300, None),
+    ],
+)
+def test_why_timestamped_lines_make_no_chapters(text: str, duration: int, why: str | None) -> None:
+    chapters, unused = described_chapters(text, duration)
+    assert unused == why
+    assert chapters == chapters_in(text, duration)
+
+
+async def test_the_forms_ask_what_a_description_being_typed_makes(
+    catalogue_client: AppClient,
+) -> None:
+    """The edit and upload forms ask as the description is typed (nothing stored); admins
+    only, as the forms are theirs."""
+    settings = catalogue_client.app.state.settings
+    url = f"{API}/description-chapters"
+    walk = {"description": "0:00 Warm-up\n0:05 Drills\n0:20 Cool-down", "duration_seconds": 25}
+    answer = await catalogue_client.post(url, json=walk, headers=admin_headers(settings))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "chapters": [],
+        "unused_because": "each chapter must last at least 10 seconds",
+    }
+    # Before the file is read its length is unknown: any length.
+    answer = await catalogue_client.post(
+        url,
+        json={"description": walk["description"].replace("0:05", "0:10")},
+        headers=admin_headers(settings),
+    )
+    assert [c["title"] for c in answer.json()["chapters"]] == ["Warm-up", "Drills", "Cool-down"]
+    assert answer.json()["unused_because"] is None
+    refused = await catalogue_client.post(url, json=walk, headers=viewer_headers(settings))
+    assert refused.status_code == 403
+    too_long = {"description": "x" * 5001}
+    refused = await catalogue_client.post(url, json=too_long, headers=admin_headers(settings))
+    assert refused.status_code == 400
 
 
 async def test_a_description_list_wins_until_an_edit_takes_it_away(

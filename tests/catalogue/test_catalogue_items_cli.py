@@ -104,6 +104,47 @@ async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> No
     assert (code, out, err) == (0, "", "streamstack: 0 videos\n")
 
 
+@pytest.mark.parametrize(
+    ("given", "asked"),
+    [
+        ("processing", "processing"),
+        ("Transcoding", "processing"),
+        ("transcoded", "ready"),
+        ("Not transcoded", "none"),
+        ("not-transcoded", "none"),
+        ("NOT_TRANSCODED", "none"),
+        ("Outdated", "outdated"),
+    ],
+)
+def test_processing_takes_the_web_librarys_words_too(given: str, asked: str) -> None:
+    """The web Library's filter says Transcoding, Transcoded, Not transcoded: typed here they
+    ask the API for processing, ready, none (they were refused)."""
+    parsed = build_parser().parse_args(["items", "list", "--processing", given])
+    assert parsed.processing == asked
+
+
+async def test_a_processing_state_in_the_librarys_words_filters_the_list(
+    library: Library,
+) -> None:
+    code, out, err = await library("list", "--processing", "Not transcoded", "--json")
+    assert code == 0, err
+    assert len(json.loads(out)) == 3  # none of them transcoded
+    code, out, err = await library("list", "--processing", "transcoding")
+    assert (code, out, err) == (0, "", "streamstack: 0 videos\n")
+
+
+async def test_an_unknown_processing_state_is_refused_naming_the_words_taken(
+    library: Library,
+) -> None:
+    code, out, err = await library("list", "--processing", "busy")
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "streamstack items: error: argument --processing: not a processing state: 'busy'; "
+        "one of none (not transcoded), queued, processing (transcoding), ready (transcoded), "
+        "failed or outdated"
+    )
+
+
 async def test_publish_and_unpublish_what_the_filters_select(library: Library) -> None:
     code, out, err = await library("publish", "--status", "all")
     assert code == 0, err

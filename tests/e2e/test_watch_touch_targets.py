@@ -112,6 +112,15 @@ async def assert_touch_sized(
     return targets
 
 
+async def assert_settings_within_the_player(page: Page, where: str) -> None:
+    """The open settings menu lies within the player's frame, not over the page below it."""
+    menu = await page.get_by_role("group", name="Player settings").bounding_box()
+    frame = await page.locator(".player-frame").bounding_box()
+    assert menu is not None and frame is not None, where
+    assert menu["y"] >= frame["y"] - 0.5, (where, menu, frame)
+    assert menu["y"] + menu["height"] <= frame["y"] + frame["height"] + 0.5, (where, menu, frame)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_what_a_finger_taps_on_the_watch_page_is_44_px(dev_server: DevServer) -> None:
@@ -133,8 +142,11 @@ async def test_what_a_finger_taps_on_the_watch_page_is_44_px(dev_server: DevServ
                 assert name in names, (width, name, names)
             await page.get_by_role("button", name="Settings").click()
             await page.get_by_label("Speed").wait_for()
-            # The menu covers the seek bar (a tablet), or the page below a phone's upright player.
+            # The menu covers the seek bar, within the player: below a phone's upright player it
+            # covered the page's Copy link, title and Like. No keys, no switch for their shortcuts.
             await assert_touch_sized(page, f"{width} px, settings open", uncovered=False)
+            await assert_settings_within_the_player(page, f"{width} px")
+            assert not await page.get_by_label("Keyboard shortcuts").is_visible(), width
             storage = await signed_in_as_now(page)
             await page.close()
 
@@ -164,5 +176,8 @@ async def test_what_a_finger_taps_on_the_watch_page_is_44_px(dev_server: DevServ
             assert box is not None and round(box["width"]) == round(box["height"]) == 40, name
         seek = await desk.get_by_role("slider", name="Seek").bounding_box()
         assert seek is not None and round(seek["height"]) == 20, seek
+        await desk.get_by_role("button", name="Settings").click()
+        await desk.get_by_label("Keyboard shortcuts").wait_for()  # a keyboard: offered
+        await assert_settings_within_the_player(desk, "a mouse")
 
     log.assert_clean()

@@ -12,6 +12,7 @@ and the player, applied as the one item is read (:func:`item_chapters`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -39,11 +40,23 @@ def chapters_in(description: str | None, duration: float | None) -> list[Chapter
     """The description's chapters (its first :data:`MAX_CHAPTERS`), or none when its
     timestamped lines make no chapter list for a video of ``duration`` seconds (unknown:
     any length)."""
+    return described_chapters(description, duration)[0]
+
+
+def described_chapters(
+    description: str | None, duration: float | None
+) -> tuple[list[Chapter], str | None]:
+    """What :func:`chapters_in` makes of ``description``, and why its timestamped lines make
+    no chapters when they do not (a phrase, such as "each chapter must last at least 10
+    seconds"; None when they do or there are none), for the forms that edit it."""
     if not description:
-        return []
+        return [], None
     # splitlines: a description typed on Windows ends its lines with CRLF.
     chapters = [c for c in map(_chapter_line, description.splitlines()) if c is not None]
-    return chapters[:MAX_CHAPTERS] if _is_chapter_list(chapters, duration) else []
+    if not chapters:
+        return [], None
+    unused = _why_no_chapter_list(chapters, duration)
+    return ([], unused) if unused else (chapters[:MAX_CHAPTERS], None)
 
 
 def item_chapters(
@@ -81,15 +94,23 @@ def _chapter(start: int, title: str) -> Chapter | None:
     return Chapter(float(start), title) if title else None
 
 
-def _is_chapter_list(chapters: Sequence[Chapter], duration: float | None) -> bool:
-    """Whether ``chapters`` follow YouTube's rules (see the module docstring)."""
-    if len(chapters) < MIN_CHAPTERS or chapters[0].start_seconds != 0:
-        return False
+def _why_no_chapter_list(chapters: Sequence[Chapter], duration: float | None) -> str | None:
+    """Which of YouTube's rules (see the module docstring) ``chapters`` break, in words;
+    None when they follow them all."""
+    if len(chapters) < MIN_CHAPTERS:
+        return f"there must be at least {MIN_CHAPTERS}"
+    if chapters[0].start_seconds != 0:
+        return "the first must be at 0:00"
+    starts = [c.start_seconds for c in chapters]
+    if any(after <= before for before, after in itertools.pairwise(starts)):
+        return "they must be in order, earliest first"
     end = (
         duration if duration is not None and math.isfinite(duration) and duration > 0 else math.inf
     )
-    ends = [c.start_seconds for c in chapters[1:]] + [end]
-    return all(
-        after - c.start_seconds >= MIN_CHAPTER_SECONDS
-        for c, after in zip(chapters, ends, strict=True)
-    )
+    if starts[-1] >= end:
+        return "one is at or after the end of the video"
+    if any(
+        after - before < MIN_CHAPTER_SECONDS for before, after in itertools.pairwise([*starts, end])
+    ):
+        return f"each chapter must last at least {MIN_CHAPTER_SECONDS} seconds"
+    return None

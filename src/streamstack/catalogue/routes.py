@@ -20,6 +20,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, Parameter
 
+from streamstack.catalogue.chapters import described_chapters
 from streamstack.catalogue.comment_reports import CommentReportService
 from streamstack.catalogue.comments import CommentService
 from streamstack.catalogue.items import if_match_tags
@@ -32,6 +33,8 @@ from streamstack.catalogue.schemas import (
     CommentChange,
     CommentPage,
     CreateMediaItem,
+    DescribedChapters,
+    DescriptionToRead,
     LikedPage,
     Liking,
     MediaPage,
@@ -296,6 +299,14 @@ class CurationController(Controller):
         otherwise); the answer's ``ETag`` is the edited item's."""
         item = await service.update_item(item_id, data, if_match=if_match_tags(if_match))
         return Response(item, headers=_etag_header(item.etag))
+
+    @post("/description-chapters", status_code=200, summary="Read a description's chapters")
+    async def description_chapters(self, data: DescriptionToRead) -> DescribedChapters:
+        """The chapters ``description`` gives a video of ``duration_seconds`` (YouTube's rule,
+        as an item's are read), and why its timestamped lines make none: the edit and upload
+        forms say so under the field as it is typed. Nothing is stored."""
+        chapters, unused = described_chapters(data.description, data.duration_seconds)
+        return DescribedChapters(chapters=chapters, unused_because=unused)
 
     @delete("/{item_id:uuid}", status_code=204, summary="Delete")
     async def delete_item(

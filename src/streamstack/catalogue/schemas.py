@@ -37,6 +37,7 @@ from streamstack.contracts.limits import (
     Tags,
     Title,
 )
+from streamstack.contracts.media import Chapter
 
 MAX_PAGE_SIZE = 100
 #: Far beyond any real catalogue, and small enough that page * page_size cannot overflow.
@@ -104,6 +105,25 @@ class UpdateMediaItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     publish_at: Instant | msgspec.UnsetType | None = msgspec.UNSET
     visibility: MediaVisibility | msgspec.UnsetType = msgspec.UNSET
     comments_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class DescriptionToRead(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /api/v1/catalogue/description-chapters``: a description as typed in a form, and
+    the video's length if known (unknown: any length, as before its file is read)."""
+
+    description: Description
+    duration_seconds: DurationSeconds | None = None
+
+
+class DescribedChapters(msgspec.Struct, frozen=True):
+    """The chapters a description makes, as an item with it would have them, and why its
+    timestamped lines make none when they do not."""
+
+    chapters: list[Chapter]
+    unused_because: str | None
+    """Which rule its timestamped lines break, a phrase to follow "These times are not shown
+    as chapters: " (such as "each chapter must last at least 10 seconds"); null when they
+    make chapters, or when it has none."""
 
 
 class MediaPage(msgspec.Struct, frozen=True):

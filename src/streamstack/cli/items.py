@@ -12,7 +12,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from streamstack.cli.download import DownloadRefused, downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
@@ -30,7 +30,45 @@ from streamstack.cli.session import (
 )
 from streamstack.cli.sharing import SHARE_ACTIONS, check_sharing, run_sharing
 from streamstack.cli.tus_client import UploadFailed
+from streamstack.contracts.catalogue import ProcessingFilter
 from streamstack.settings import SettingsError
+
+#: The web Library's words for the processing states its filter offers (AdminLibrary.tsx's
+#: PROCESSING), accepted by ``--processing`` as well as the API's: an admin who reads
+#: "Transcoding" there types it here. Hyphens and underscores read as spaces.
+LIBRARY_WORDS: dict[str, ProcessingFilter] = {
+    "transcoding": "processing",
+    "transcoded": "ready",
+    "not transcoded": "none",
+}
+
+
+def processing_filter(text: str) -> ProcessingFilter:
+    """``--processing``: a processing state as the API names it or as the web Library shows
+    it (:data:`LIBRARY_WORDS`), in any case; the state the API is asked for."""
+    word = " ".join(text.replace("-", " ").replace("_", " ").lower().split())
+    accepted: dict[str, ProcessingFilter] = {s: s for s in get_args(ProcessingFilter)}
+    state = (accepted | LIBRARY_WORDS).get(word)
+    if state is None:
+        raise argparse.ArgumentTypeError(
+            f"not a processing state: {text!r}; one of {PROCESSING_WORDS}"
+        )
+    return state
+
+
+def _processing_words() -> str:
+    """The states ``--processing`` accepts, each with the Library's word for it."""
+    library = {state: word for word, state in LIBRARY_WORDS.items()}
+    words = [
+        f"{state} ({library[state]})" if state in library else state
+        for state in get_args(ProcessingFilter)
+    ]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+#: "none (not transcoded), queued, processing (transcoding), …": in the help and a refusal.
+PROCESSING_WORDS = _processing_words()
+
 
 #: The list's filters as options, by the query parameter each sets.
 FILTERS = {

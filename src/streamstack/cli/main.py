@@ -17,7 +17,7 @@ from streamstack.cli.captions import run_captions
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.comments import run_comments
 from streamstack.cli.invites import lifetime, run_invites
-from streamstack.cli.items import ACTIONS, run_items
+from streamstack.cli.items import ACTIONS, PROCESSING_WORDS, processing_filter, run_items
 from streamstack.cli.likes import LIKE_ACTIONS
 from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
@@ -32,7 +32,7 @@ from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
 from streamstack.cli.workers import run_workers
 from streamstack.contracts.auth import Role
-from streamstack.contracts.catalogue import MediaVisibility, ProcessingFilter
+from streamstack.contracts.catalogue import MediaVisibility
 from streamstack.contracts.limits import LIST_LIMIT_MAX, STILL_IMAGE_MAX_BYTES, STILL_IMAGE_MAX_SIDE
 from streamstack.settings import MODULE_NAMES, SettingsError
 
@@ -391,8 +391,10 @@ COMMANDS = (
             ),
             option(
                 "--processing",
-                choices=get_args(ProcessingFilter),
-                help="in this processing state, or `outdated` (transcoded by an older version)",
+                type=processing_filter,
+                metavar="STATE",
+                help=f"in this processing state: {PROCESSING_WORDS}, in the API's words or the "
+                "web Library's (in brackets), any case; `outdated`: transcoded by an older version",
             ),
             option(
                 "--visibility",

@@ -2,6 +2,8 @@ import { api, getFreshAccessToken, request, requestChange } from "./client";
 import { LIMITS } from "./limits";
 import type {
   CatalogueItem,
+  DescribedChapters,
+  DescriptionToRead,
   MediaItem,
   MediaPage,
   StreamTokenGrant,
@@ -47,6 +49,11 @@ export async function listTags(signal?: AbortSignal): Promise<TagCount[]> {
   const params = { query: { limit: LIMITS.tagsListed } };
   const listed = await request((headers) => api.GET("/api/v1/catalogue/tags", { headers, params, signal }), "optional");
   return listed.tags;
+}
+
+/** The chapters a description typed in a form makes, and why none if so (admins; nothing stored). */
+export function describedChapters(body: DescriptionToRead, signal?: AbortSignal): Promise<DescribedChapters> {
+  return request((headers) => api.POST("/api/v1/catalogue/description-chapters", { headers, body, signal }));
 }
 
 /** The item; for a signed-in caller who played it, with their `progress`. */

@@ -588,6 +588,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/description-chapters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read a description's chapters */
+        post: operations["ApiV1CatalogueDescriptionChaptersDescriptionChapters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/me/continue-watching": {
         parameters: {
             query?: never;
@@ -1493,6 +1510,16 @@ export interface components {
             video_codec?: string | null;
             width?: number | null;
         };
+        /** DescribedChapters */
+        DescribedChapters: {
+            chapters: components["schemas"]["Chapter"][];
+            unused_because: string | null;
+        };
+        /** DescriptionToRead */
+        DescriptionToRead: {
+            description: string;
+            duration_seconds?: number | null;
+        };
         /** EmailChange */
         EmailChange: {
             current_password: string;
@@ -2159,6 +2186,8 @@ export type Comment = components['schemas']['Comment'];
 export type CommentChange = components['schemas']['CommentChange'];
 export type CommentPage = components['schemas']['CommentPage'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
+export type DescribedChapters = components['schemas']['DescribedChapters'];
+export type DescriptionToRead = components['schemas']['DescriptionToRead'];
 export type EmailChange = components['schemas']['EmailChange'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type FactsRead = components['schemas']['FactsRead'];
@@ -5479,6 +5508,93 @@ export interface operations {
             };
             /** @description No such comment (`comment_not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueDescriptionChaptersDescriptionChapters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DescriptionToRead"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DescribedChapters"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

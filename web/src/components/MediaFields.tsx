@@ -1,5 +1,8 @@
-import { useLayoutEffect, useRef, useState, type ClipboardEvent } from "react";
+import { useCallback, useLayoutEffect, useRef, useState, type ClipboardEvent } from "react";
+import { describedChapters } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
+import { sleep } from "../lib/sleep";
+import { useAsync } from "../lib/useAsync";
 import { Field, InputField } from "./Field";
 
 /** From how full (a share of its limit) a field shows how many characters it holds. */
@@ -80,10 +83,49 @@ export function TitleField({
   );
 }
 
+/** How long typing stops (ms) before the description is read for chapters: not a request a key. */
+export const READ_CHAPTERS_AFTER_MS = 500;
+
+/**
+ * Why the timestamped lines of `description` make no chapters for a video of `durationSeconds`
+ * (null: not known yet, any length), as the server reads them (its rule, YouTube's: the one
+ * copy), once typing stops; null when they do, when there are none, or when it cannot be asked.
+ */
+function useUnusedChapters(description: string, durationSeconds: number | null): string | null {
+  const read = useCallback(
+    async (signal: AbortSignal) => {
+      // No "m:ss" anywhere: no timestamp to explain, nothing to ask.
+      if (!/\d:\d\d/.test(description)) return null;
+      await sleep(READ_CHAPTERS_AFTER_MS, signal);
+      if (signal.aborted) return null;
+      const answer = await describedChapters({ description, duration_seconds: durationSeconds }, signal);
+      return answer.unused_because;
+    },
+    [description, durationSeconds],
+  );
+  const { data, previous, loading } = useAsync(read);
+  // While the next reading waits, the last one stays: no flicker a key.
+  return loading ? previous : data;
+}
+
+/**
+ * Under the description, politely (a live region there from the start, so it is announced):
+ * that its times are not shown as chapters and why. A hint, not an error: it saves as it is.
+ */
+function UnusedChaptersNotice({ because }: { because: string | null }) {
+  return (
+    <p className="hint" role="status" data-testid="chapters-unused">
+      {because && `These times are not shown as chapters: ${because}.`}
+    </p>
+  );
+}
+
 /**
  * A video's description and comma-separated tags, as the upload form and
  * the library's edit form ask for them (checked with `tagsProblem`). `tagsError`, what is
  * wrong with the tags, is told on their field, which takes the focus to fix them there.
+ * Timestamped lines that make no chapters for a video of `durationSeconds` (unknown before
+ * its file is read) are said to under the description.
  */
 export function DescriptionAndTagsFields({
   description,
@@ -93,6 +135,7 @@ export function DescriptionAndTagsFields({
   tagsPlaceholder,
   tagsError = null,
   disabled = false,
+  durationSeconds = null,
 }: {
   description: string;
   onDescription: (text: string) => void;
@@ -101,9 +144,11 @@ export function DescriptionAndTagsFields({
   tagsPlaceholder: string;
   tagsError?: string | null;
   disabled?: boolean;
+  durationSeconds?: number | null;
 }) {
   const tagsField = useFocusOnError(tagsError);
   const limit = useLengthLimit(description, LIMITS.description);
+  const unusedChapters = useUnusedChapters(description, durationSeconds);
   return (
     <>
       <Field label="Description" hint={limit.hint ? `${CHAPTERS_HINT} ${limit.hint}` : CHAPTERS_HINT}>
@@ -119,6 +164,7 @@ export function DescriptionAndTagsFields({
               onChange={(e) => onDescription(e.target.value)}
             />
             <CutNotice message={limit.cut} />
+            <UnusedChaptersNotice because={unusedChapters} />
           </>
         )}
       </Field>

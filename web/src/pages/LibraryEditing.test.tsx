@@ -150,6 +150,35 @@ function LibraryWithNav() {
   );
 }
 
+describe("a description's times that make no chapters", () => {
+  it("are said to under the field, as the server reads them for this video's length, and it saves", async () => {
+    const { rig } = serveOneVideo({ duration_seconds: 25 });
+    const walk = "0:00 Warm-up\n0:05 Drills\n0:20 Cool-down";
+    server.use(
+      http.post(`${API}/catalogue/description-chapters`, () =>
+        ok({ chapters: [], unused_because: "each chapter must last at least 10 seconds" }),
+      ),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    const form = await openEdit(user);
+    const description = within(form).getByLabelText("Description");
+    await user.clear(description);
+    await user.click(description);
+    await user.paste(walk);
+
+    const why = "These times are not shown as chapters: each chapter must last at least 10 seconds.";
+    expect(await within(form).findByText(why)).toHaveAttribute("role", "status");
+    const asked = sentTo(seen, "POST", `${API}/catalogue/description-chapters`);
+    expect(await asked[0]?.request.json()).toEqual({ description: walk, duration_seconds: 25 });
+    // A hint, not an error: the description saves as typed.
+    expect(description).not.toHaveAttribute("aria-invalid");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(rig.item.description).toBe(walk));
+  });
+});
+
 describe("leaving the library with an edit unsaved", () => {
   it("asks first: Cancel stays with the text, Leave goes", async () => {
     serveOneVideo();

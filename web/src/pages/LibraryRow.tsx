@@ -299,19 +299,27 @@ function LibraryEditForm(props: LibraryEditFormProps) {
         }}
         tagsPlaceholder="comma, separated"
         tagsError={tagsError}
+        durationSeconds={item.duration_seconds}
       />
       <SharingFields draft={draft} />
       {/* By the Save button: under the row it was below the captions, out of view. */}
       <FormError message={action.error} />
-      <div className="button-row">
-        <SubmitButton className="button primary" busy={busy}>
-          {busy ? "Saving…" : "Save"}
-        </SubmitButton>
-        <button type="button" className="button" disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <SaveOrCancel busy={busy} onCancel={onCancel} />
     </form>
+  );
+}
+
+/** The edit form's Save (Saving… while it saves) and Cancel. */
+function SaveOrCancel({ busy, onCancel }: { busy: boolean; onCancel: () => void }) {
+  return (
+    <div className="button-row">
+      <SubmitButton className="button primary" busy={busy}>
+        {busy ? "Saving…" : "Save"}
+      </SubmitButton>
+      <button type="button" className="button" disabled={busy} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
 

@@ -156,9 +156,16 @@ function UnfinishedRow({
   return (
     <tr data-testid="unfinished-upload">
       <td data-label="Video">
-        <strong>{upload.title}</strong>
+        {/* Cut short if one long word (styles.css): the whole in the title attribute. */}
+        <strong className="cut-long-word" title={upload.title}>
+          {upload.title}
+        </strong>
         {upload.replaces && <span className="muted small"> · its new video file</span>}
-        {upload.file_name && <p className="muted small">{upload.file_name}</p>}
+        {upload.file_name && (
+          <p className="muted small cut-long-word" title={upload.file_name}>
+            {upload.file_name}
+          </p>
+        )}
       </td>
       <td data-label="Received">
         {here ? <p className="small">Resuming on this page: see its progress above.</p> : <Received upload={upload} />}
@@ -169,7 +176,9 @@ function UnfinishedRow({
       </td>
       <td data-label="Uploader" className="small">
         {mine ? "You" : email ? (
-          <span title={upload.uploader_id}>{email}</span>
+          <span className="uploader-email" title={upload.uploader_id}>
+            {email}
+          </span>
         ) : (
           <code title={upload.uploader_id}>{upload.uploader_id.slice(0, 8)}</code>
         )}

@@ -11,12 +11,13 @@ export function offersChoice(count: number): boolean {
 
 /**
  * One entry of the player's settings menu (quality, audio, captions, speed):
- * its label beside its select, on one line.
+ * its label beside its select, on one line; `className` for a rule of its own (the
+ * keyboard shortcuts' switch, hidden where there is no keyboard).
  */
-export function PlayerMenu({ label, ...choice }: ChoiceProps & { label: string }) {
+export function PlayerMenu({ label, className, ...choice }: ChoiceProps & { label: string; className?: string }) {
   const id = useId();
   return (
-    <span className="player-tool">
+    <span className={className ? `player-tool ${className}` : "player-tool"}>
       <label htmlFor={id}>{label}</label>
       <ChoiceSelect {...choice} control={{ id }} />
     </span>

@@ -77,10 +77,21 @@ const ON_OFF_CHOICES = [
 ];
 
 /** One of the menu's on/off switches, as a select of On and Off like its other entries. */
-function OnOffMenu({ label, on, onChange }: { label: string; on: boolean; onChange: (on: boolean) => void }) {
+function OnOffMenu({
+  label,
+  on,
+  onChange,
+  className,
+}: {
+  label: string;
+  on: boolean;
+  onChange: (on: boolean) => void;
+  className?: string;
+}) {
   return (
     <PlayerMenu
       label={label}
+      className={className}
       value={on ? "on" : "off"}
       choices={ON_OFF_CHOICES}
       onChange={(value) => onChange(value === "on")}
@@ -126,7 +137,8 @@ export function PlayerSettings({
       <CaptionsMenu captions={stream.captions} state={captions} />
       <SpeedMenu videoRef={videoRef} speed={speed} onSpeed={onSpeed} />
       {autoplayNext !== null && <OnOffMenu label="Autoplay next" on={autoplayNext} onChange={onAutoplayNext} />}
-      <OnOffMenu label="Keyboard shortcuts" on={shortcuts} onChange={onShortcuts} />
+      {/* Hidden on a touch screen or a phone, as the shortcuts' list is (.player-keys-switch). */}
+      <OnOffMenu label="Keyboard shortcuts" on={shortcuts} onChange={onShortcuts} className="player-keys-switch" />
     </>
   );
 }

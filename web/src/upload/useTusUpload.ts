@@ -6,6 +6,7 @@ import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest
 import type { MediaItem } from "../api/schema";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
 import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
+import { sleep } from "../lib/sleep";
 
 export type TransferPhase =
   | "queued"
@@ -105,20 +106,6 @@ const TERMINAL: readonly TransferPhase[] = ["done", "failed", "cancelled"];
 
 export function isTerminal(phase: TransferPhase): boolean {
   return TERMINAL.includes(phase);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const id = window.setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        window.clearTimeout(id);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 function statusOf(err: unknown): number {
