@@ -22,6 +22,8 @@ const NOT_CHANGES = new Set([
   "/api/v1/catalogue/shared/{secret}/stream-token",
   // Saved every few seconds while playing: the next save after signing in takes its place.
   "/api/v1/catalogue/{item_id}/progress",
+  // Reads a description typed in a form (a POST for its body): nothing is stored.
+  "/api/v1/catalogue/description-chapters",
 ]);
 
 /** Each call of a method that changes something: its file, its path, and the words before it. */
