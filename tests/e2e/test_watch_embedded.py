@@ -21,12 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Frame, Page
 
-from e2e.spa_rig import BrowserLog, DevServer, admin_on, chromium, new_page, play_muted, upload
+from e2e.spa_rig import BrowserLog, DevServer, chromium, new_page, play_muted
 from e2e.spa_rig import refused as refused_answer
 from e2e.test_accessibility import VIOLATIONS, axe_source
-from e2e.test_watch_shared_link import share_from_library, stop_sharing
+from e2e.test_watch_shared_link import shared_clip, stop_sharing
 from harness.servers import free_port
-from system.system_video import h264_aac_mp4
 
 TITLE = 'Club night: "Q&A" <live>'
 
@@ -121,12 +120,9 @@ async def test_a_page_of_another_site_plays_an_embedded_share_link_and_nothing_e
     log = BrowserLog()
     base = dev_server.url
     async with chromium() as browser:
-        admin_context, admin = await admin_on(browser, log, dev_server, "/")
-        await admin_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-        clip = h264_aac_mp4(seconds=6.0, width=160, height=120)
-        item_id = await upload(admin, base, TITLE, clip, "club.mp4")
-        url = await share_from_library(admin, base, TITLE)
-        secret = urlsplit(url).path.removeprefix("/s/")
+        clip = await shared_clip(browser, log, dev_server, TITLE, "club.mp4")
+        admin_context, admin, item_id = clip.admin_context, clip.admin, clip.item_id
+        url, secret = clip.url, clip.secret
         code = await embed_code_from_library(admin, url)
         embed_url = f"{base}/embed/s/{secret}"
         assert code.startswith(f'<iframe src="{embed_url}" ')

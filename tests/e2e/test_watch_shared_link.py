@@ -12,11 +12,12 @@ no CSP violation.
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, BrowserContext, Page
 
 from e2e.spa_rig import (
     BrowserLog,
@@ -31,6 +32,32 @@ from support.waiting import eventually
 from system.system_video import h264_aac_mp4
 
 TITLE = "Birthday candles"
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedClip:
+    """An admin's page (its context able to read the clipboard), the clip they uploaded
+    and the share link they made for it in the Library."""
+
+    admin_context: BrowserContext
+    admin: Page
+    item_id: str
+    url: str
+    secret: str
+
+
+async def shared_clip(
+    browser: Browser, log: BrowserLog, dev_server: DevServer, title: str, filename: str
+) -> SharedClip:
+    """The admin signs in, uploads a short clip titled ``title`` and shares it by link."""
+    base = dev_server.url
+    admin_context, admin = await admin_on(browser, log, dev_server, "/")
+    await admin_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    clip = h264_aac_mp4(seconds=6.0, width=160, height=120)
+    item_id = await upload(admin, base, title, clip, filename)
+    url = await share_from_library(admin, base, title)
+    secret = urlsplit(url).path.removeprefix("/s/")
+    return SharedClip(admin_context, admin, item_id, url, secret)
 
 
 async def share_from_library(page: Page, base: str, title: str = TITLE) -> str:
@@ -63,12 +90,9 @@ async def test_someone_without_an_account_watches_by_link_until_it_is_stopped(
     log = BrowserLog()
     base = dev_server.url
     async with chromium() as browser:
-        admin_context, admin = await admin_on(browser, log, dev_server, "/")
-        await admin_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-        clip = h264_aac_mp4(seconds=6.0, width=160, height=120)
-        item_id = await upload(admin, base, TITLE, clip, "candles.mp4")
-        url = await share_from_library(admin, base)
-        secret = urlsplit(url).path.removeprefix("/s/")
+        clip = await shared_clip(browser, log, dev_server, TITLE, "candles.mp4")
+        admin_context, admin, item_id = clip.admin_context, clip.admin, clip.item_id
+        url, secret = clip.url, clip.secret
         assert url == f"{base}/s/{secret}" and len(secret) == 43
 
         guest_context, guest = await new_page(browser, log)
