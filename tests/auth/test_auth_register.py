@@ -30,8 +30,11 @@ async def test_register_creates_a_viewer(client):
         "created_at",
         "disabled",
         "two_factor",
+        "password_generated",
+        "reply_mail",
     }
     assert user["disabled"] is False
+    assert user["reply_mail"] is True  # mailed of replies unless its owner turns it off
     assert uuid.UUID(user["id"])
     assert user["email"] == email
     assert user["display_name"] == "Ada Lovelace"
