@@ -39,7 +39,9 @@ async def test_register_creates_a_viewer(client):
     assert user["email"] == email
     assert user["display_name"] == "Ada Lovelace"
     assert user["role"] == "viewer"
-    assert "password" not in str(user)
+    # No password nor its hash, in any field (password_generated only says whose it is).
+    assert "argon2" not in str(user)
+    assert "password" not in str({k: v for k, v in user.items() if k != "password_generated"})
 
 
 async def test_email_is_normalised_and_unique(client):
