@@ -3,7 +3,7 @@ kinds: a reply posted in the catalogue → its outbox → ``comment.replied`` �
 durable follower owes a letter → ``auth.mail`` hands it to a real SMTP server (aiosmtpd).
 Who is mailed (never the replier), what the mail says, the Account page's choice
 (``reply_mail`` in ``PATCH /me``), a disabled account, a redelivered event and the quiet
-window of one mail per account per video per ten minutes.
+window of one mail per account per video per ten minutes, and a reply of long ago.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from test_auth_mail_owed import nothing_owed
 from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
 
 from streamstack.auth.account_mail import AccountMail
-from streamstack.auth.reply_mail import QUIET_WINDOW, ReplyMail
+from streamstack.auth.reply_mail import QUIET_WINDOW, STALE_AFTER, ReplyMail
 from streamstack.catalogue.models import OutboxRow
 from streamstack.contracts.catalogue import COMMENT_REPLIED, CommentReplied
 from streamstack.kernel.mail.smtp import SmtpMailSender
@@ -204,6 +204,10 @@ async def test_a_flood_of_replies_or_a_redelivered_event_mails_once(
     )
     assert await replies.record(later) == 1
     assert await replies.record(later) == 0
+    # A reply of long ago (mail turned on since, auth away for days) is news no more.
+    elsewhere = {"reply_id": str(uuid.uuid4()), "item_id": str(uuid.uuid4())}  # no window
+    stale = msgspec.structs.replace(first, **elsewhere, replied_at=first.replied_at - STALE_AFTER)
+    assert await replies.record(stale) == 0
     await eventually(lambda: len(smtp_server.inbox.to(ada_email)) == 2, "the mail past the window")
     await eventually(lambda: nothing_owed(client), "nothing owed")
     assert len(smtp_server.inbox.to(ada_email)) == 2

@@ -228,7 +228,8 @@ def follow_replies(module: MountedModule, context: ModuleContext, mail: AccountM
     from streamstack.auth.reply_mail import COMMENT_REPLIED_TASK, ReplyMail
     from streamstack.kernel.tasks import BackgroundTask
 
-    follower = ReplyMail(context.backends.database, mail).follower(context.backends.events)
+    replies = ReplyMail(context.backends.database, mail, clock=context.clock)
+    follower = replies.follower(context.backends.events)
     module.tasks.append(
         BackgroundTask(
             COMMENT_REPLIED_TASK,

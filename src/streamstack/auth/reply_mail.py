@@ -12,7 +12,9 @@ that video for the account for ten minutes of replies, so a lively thread sends 
 which brings its reader to the page where every reply is. The window is kept by the
 replies' own times (``auth_reply_mail_quiet``), written in the unit of work that owes
 the letter, so a redelivered event, whose reply lies inside the window it opened, owes
-nothing again.
+nothing again. A reply older than :data:`STALE_AFTER` when auth reads it is not mailed: the
+bus keeps events a week and a new durable reads them all, so a server whose mail is turned
+on (or whose auth was away for days) does not mail last week's replies as news.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from streamstack.auth.letters import ReplyLetter
 from streamstack.auth.models import User
 from streamstack.auth.repository import AuthRecords
 from streamstack.contracts.catalogue import COMMENT_REPLIED, CommentReplied
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.events import Event, EventBus
 from streamstack.kernel.events.following import DurableFollower
@@ -40,25 +43,35 @@ COMMENT_REPLIED_DURABLE = "auth-comment-replied"
 COMMENT_REPLIED_TASK = "auth.comment-replied-events"
 #: After a reply mailed, further replies on the video within this long are not mailed.
 QUIET_WINDOW = datetime.timedelta(minutes=10)
+#: A reply older than this when auth reads its event is news no more: not mailed.
+STALE_AFTER = datetime.timedelta(days=1)
 
 
 class ReplyMail:
     """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
 
     def __init__(
-        self, database: Database, mail: AccountMail, quiet_window: datetime.timedelta = QUIET_WINDOW
+        self,
+        database: Database,
+        mail: AccountMail,
+        quiet_window: datetime.timedelta = QUIET_WINDOW,
+        clock: Clock = utcnow,
     ) -> None:
         self._database = database
         self._mail = mail
         self._quiet_window = quiet_window
+        self._clock = clock
 
     async def record(self, replied: CommentReplied) -> int:
         """Owe a letter of ``replied`` to each recipient whose account is enabled, wants
         reply mail and was not mailed of another reply on the video within the window;
-        how many were owed (one unit of work: all or none)."""
+        how many were owed (one unit of work: all or none; none for a stale reply)."""
         replied_at = replied.replied_at
         if replied_at.tzinfo is None:  # the catalogue writes UTC; an offset-less time is read so
             replied_at = replied_at.replace(tzinfo=datetime.UTC)
+        if replied_at < self._clock() - STALE_AFTER:
+            log.info("auth.reply_mail_stale", reply_id=replied.reply_id)
+            return 0
         item_id, owed = uuid.UUID(replied.item_id), 0
         wanted = [uuid.UUID(recipient) for recipient in dict.fromkeys(replied.recipients)]
         async with self._database.unit_of_work() as session:
