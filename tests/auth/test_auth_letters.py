@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 
@@ -46,3 +47,46 @@ def test_a_notice_without_a_known_browser_says_no_from_line_and_carries_no_link(
     assert "When: 01 March 2026 at 09:05 UTC" in mail.text
     assert "From:" not in mail.text
     assert "http" not in mail.text
+
+
+def reply_letter(**overrides: str) -> letters.ReplyLetter:
+    """A reply letter of Bob's on "Herons", with ``overrides``."""
+    facts = {
+        "replier_name": "Bob",
+        "item_title": "Herons",
+        "excerpt": "A heron.",
+        "link_path": "/watch/0b1e",
+    } | overrides
+    return letters.ReplyLetter(user_id=uuid.uuid4(), **facts)
+
+
+def test_a_reply_mail_says_who_where_what_and_how_to_stop() -> None:
+    mail = letters.reply_mail("ada@example.org", reply_letter(), "https://video.example.org")
+    assert (mail.to, mail.subject) == ("ada@example.org", 'Bob replied to your comment on "Herons"')
+    assert mail.link == "https://video.example.org/watch/0b1e"
+    assert mail.text == (
+        "Hello,\n\n"
+        'Bob replied to your comment on "Herons":\n\n'
+        "> A heron.\n\n"
+        "To read the conversation and answer, open the video:\n\n"
+        "https://video.example.org/watch/0b1e\n\n"
+        "You get this mail because someone replied to your comment. To stop these mails, "
+        'untick "Email me when someone replies to my comments" on your Account page: '
+        "https://video.example.org/account\n"
+    )
+
+
+def test_a_reply_mail_keeps_markup_as_text_and_its_subject_on_one_line() -> None:
+    letter = reply_letter(
+        replier_name="Eve\r\nBcc: all@example.org",
+        item_title="<b>Herons</b>\n" + "long " * 40,
+        excerpt="<script>alert(1)</script>\n\nsecond",
+    )
+    mail = letters.reply_mail("ada@example.org", letter, "https://video.example.org")
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    assert mail.subject.startswith('Eve Bcc: all@example.org replied to your comment on "<b>Herons')
+    assert mail.subject.endswith('…"')
+    assert "> <script>alert(1)</script>\n>\n> second\n" in mail.text  # shown as typed
+    message = mail.message("StreamStack <no-reply@video.example.org>")
+    assert message.get_content_type() == "text/plain"
+    assert message["Bcc"] is None

@@ -30,13 +30,18 @@ async def test_register_creates_a_viewer(client):
         "created_at",
         "disabled",
         "two_factor",
+        "password_generated",
+        "reply_mail",
     }
     assert user["disabled"] is False
+    assert user["reply_mail"] is True  # mailed of replies unless its owner turns it off
     assert uuid.UUID(user["id"])
     assert user["email"] == email
     assert user["display_name"] == "Ada Lovelace"
     assert user["role"] == "viewer"
-    assert "password" not in str(user)
+    # No password nor its hash, in any field (password_generated only says whose it is).
+    assert "argon2" not in str(user)
+    assert "password" not in str({k: v for k, v in user.items() if k != "password_generated"})
 
 
 async def test_email_is_normalised_and_unique(client):

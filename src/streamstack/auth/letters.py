@@ -1,11 +1,13 @@
-"""The mails the auth module sends: reset links, security notices and invites.
+"""The mails the auth module sends: reset links, security notices, invites and replies to
+one's comments.
 
 Plain text and short. A notice says what changed, when (UTC), from which browser or
 device when the service knows it, and what to do if it was not the owner; it carries no
 link that signs anyone in (a mail can be forwarded, or read by whoever took the inbox).
 
 A mail owed is first a *letter*: its kind and the few facts its writer needs, kept in the
-database until it is sent (:class:`ResetLetter`, :class:`InviteLetter`, :class:`Notice`).
+database until it is sent (:class:`ResetLetter`, :class:`InviteLetter`, :class:`Notice`,
+:class:`ReplyLetter`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from streamstack.kernel.mail import Mail
 
 RESET_MAIL_SUBJECT = "Reset your StreamStack password"
 INVITE_MAIL_SUBJECT = "You are invited to StreamStack"
+#: The Account page, where a reply mail says its reader can stop them.
+ACCOUNT_PATH = "/account"
+#: The label of the Account page's checkbox, which a reply mail names (as the page does).
+REPLY_MAIL_CHOICE = "Email me when someone replies to my comments"
+#: The most of a video's title a reply mail's subject names.
+SUBJECT_TITLE_MAX = 80
 #: The longest device description a notice quotes from a User-Agent it cannot name.
 DEVICE_MAX_CHARS = 60
 IF_NOT_YOU = (
@@ -97,8 +105,22 @@ class Notice(msgspec.Struct, frozen=True, tag="notice"):
     new_email: str | None = None
 
 
+class ReplyLetter(msgspec.Struct, frozen=True, tag="reply", kw_only=True):
+    """A reply to a comment of account ``user_id``: who replied, on which video, what they
+    said (an excerpt, plain text) and the SPA's path to read it. The address is read when
+    the mail is written, and nothing is sent if the account is gone, disabled or no longer
+    wants such mail by then."""
+
+    KIND: ClassVar[str] = "reply_mail"
+    user_id: uuid.UUID
+    replier_name: str
+    item_title: str
+    excerpt: str
+    link_path: str
+
+
 #: A mail owed, as recorded.
-Letter = ResetLetter | InviteLetter | Notice
+Letter = ResetLetter | InviteLetter | Notice | ReplyLetter
 
 
 def notice_mail(notice: Notice) -> Mail:
@@ -143,6 +165,34 @@ def invite_mail(email: str, link: str, inviter: str, expires_at: datetime.dateti
         "If you do not know who this is, ignore this mail: nothing happens without you.\n"
     )
     return Mail(to=email, subject=INVITE_MAIL_SUBJECT, text=text, link=link)
+
+
+def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
+    """The mail telling ``to`` that someone replied to their comment: who, on which video,
+    the reply quoted, the video's link at ``origin`` and how to stop these mails. Plain
+    text, so markup in a name or a reply is shown as typed, never run; a name or title is
+    one line in the subject, whatever it holds."""
+    who, title = _one_line(letter.replier_name), _one_line(letter.item_title)
+    short = title if len(title) <= SUBJECT_TITLE_MAX else title[: SUBJECT_TITLE_MAX - 1] + "…"
+    link = origin + letter.link_path
+    quoted = "\n".join(f"> {line}".rstrip() for line in letter.excerpt.splitlines() or [""])
+    text = (
+        "Hello,\n\n"
+        f'{who} replied to your comment on "{title}":\n\n'
+        f"{quoted}\n\n"
+        "To read the conversation and answer, open the video:\n\n"
+        f"{link}\n\n"
+        "You get this mail because someone replied to your comment. To stop these mails, "
+        f'untick "{REPLY_MAIL_CHOICE}" on your Account page: {origin}{ACCOUNT_PATH}\n'
+    )
+    subject = f'{who} replied to your comment on "{short}"'
+    return Mail(to=to, subject=subject, text=text, link=link)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: every run of spaces, line breaks and control characters one
+    space (a header holding a line break would be refused, or forge another header)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def password_changed(change: Change, *, by_reset: bool) -> Mail:

@@ -1,6 +1,6 @@
 """The auth module's tables: users, sessions, refresh tokens, attempt counters, invites,
-password resets, two-factor secrets and recovery codes, the outbox of auth's events and the
-mail owed to account holders.
+password resets, two-factor secrets and recovery codes, the outbox of auth's events, the
+mail owed to account holders and when each may next be mailed of replies on a video.
 
 A *session* is one login: every refresh token rotated out of it belongs to the same
 family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Uuid,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -58,6 +59,9 @@ class User(AuthBase):
     #: True while the password is one StreamStack generated and printed (``create-admin``
     #: without one, the dev admin): its owner is asked to set their own until they do.
     password_generated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Whether its owner is mailed when someone replies to their comments (their choice on
+    #: the Account page; on unless they turn it off).
+    reply_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class LoginSession(AuthBase):
@@ -211,3 +215,20 @@ class OwedMail(AuthBase):
     due_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC, index=True)
     #: Hand-overs tried so far (counted when claimed).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReplyMailQuiet(AuthBase):
+    """Until when an account is mailed no other reply on one video: the first reply mailed
+    starts a quiet window, so a flood of replies sends one mail (and a redelivered event,
+    whose reply is inside the window it started, none)."""
+
+    __tablename__ = "auth_reply_mail_quiet"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The catalogue's item (no key: auth does not hold items).
+    item_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: Replies at or after this time may be mailed again (the last mailed one's time plus
+    #: the window, by the catalogue's clock, as the replies' times are).
+    quiet_until: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

@@ -211,6 +211,7 @@ def mount(context: ModuleContext) -> MountedModule:
     if mail is not None:
         mail.writer = service.write_letter
         module.tasks.append(mail.task)
+        follow_replies(module, context, mail)
     if settings.environment == "dev":
 
         async def first_admin() -> None:
@@ -219,6 +220,26 @@ def mount(context: ModuleContext) -> MountedModule:
 
         module.on_startup.append(first_admin)
     return module
+
+
+def follow_replies(module: MountedModule, context: ModuleContext, mail: AccountMail) -> None:
+    """Have ``module`` follow the catalogue's replies and owe their mail (only where mail
+    is set up: without it nothing is owed, so nothing is followed)."""
+    from streamstack.auth.reply_mail import COMMENT_REPLIED_TASK, ReplyMail
+    from streamstack.kernel.tasks import BackgroundTask
+
+    replies = ReplyMail(context.backends.database, mail, clock=context.clock)
+    follower = replies.follower(context.backends.events)
+    module.tasks.append(
+        BackgroundTask(
+            COMMENT_REPLIED_TASK,
+            follower.follow,
+            interval_seconds=RELAY_POLL_SECONDS,
+            retry_max_seconds=RELAY_POLL_SECONDS,
+        )
+    )
+    module.on_startup.append(follower.try_follow)
+    module.on_shutdown.append(follower.stop)
 
 
 MODULE = ModuleDefinition(

@@ -291,8 +291,9 @@ class MyAccountController(Controller):
 
     @patch("/me")
     async def change_profile(self, principal: Caller, auth: Auth, data: ProfileChange) -> UserView:
-        """Change the signed-in user's display name (null or blank removes it)."""
-        return await auth.change_display_name(principal, data.display_name)
+        """Change the signed-in user's display name (null or blank removes it), whether they
+        are mailed when someone replies to their comments (``reply_mail``), or both."""
+        return await auth.change_profile(principal, data)
 
     @post(
         "/password",

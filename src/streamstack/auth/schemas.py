@@ -99,9 +99,11 @@ class AccountDeletion(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
-    """``PATCH /me``: the display name (null or blank removes it)."""
+    """``PATCH /me``: the display name (null or blank removes it), whether to be mailed when
+    someone replies to one's comments, or both; what is absent stays as it is."""
 
-    display_name: DisplayName | None
+    display_name: DisplayName | msgspec.UnsetType | None = msgspec.UNSET
+    reply_mail: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class UserView(msgspec.Struct, frozen=True):
@@ -119,6 +121,8 @@ class UserView(msgspec.Struct, frozen=True):
     #: True while the password is one StreamStack generated and printed (``create-admin``,
     #: the dev admin): its owner should set their own.
     password_generated: bool = False
+    #: Whether its owner is mailed when someone replies to their comments (their choice).
+    reply_mail: bool = True
 
 
 class TwoFactorStatus(msgspec.Struct, frozen=True):

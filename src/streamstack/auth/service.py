@@ -33,7 +33,7 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
-from streamstack.auth.letters import InviteLetter, Letter, Notice, ResetLetter
+from streamstack.auth.letters import InviteLetter, Letter, Notice, ReplyLetter, ResetLetter
 from streamstack.auth.metrics import Attempt, Reason
 from streamstack.auth.models import (
     Invite,
@@ -54,6 +54,7 @@ from streamstack.auth.schemas import (
     InviteView,
     PasswordResetAccount,
     PasswordResetCreated,
+    ProfileChange,
     RecoveryCodes,
     SessionView,
     TwoFactorSetup,
@@ -247,6 +248,7 @@ def user_view(user: User, *, two_factor: bool = False) -> UserView:
         disabled=user.disabled_at is not None,
         two_factor=two_factor,
         password_generated=user.password_generated,
+        reply_mail=user.reply_mail,
     )
 
 
@@ -435,19 +437,28 @@ class AuthService:
             raise Forbidden("the current password is wrong", code="wrong_password")
         return user, password
 
-    async def change_display_name(self, caller: Principal, display_name: str | None) -> UserView:
-        """Set (or, with None or blanks, remove) the caller's display name; a change is
+    async def change_profile(self, caller: Principal, change: ProfileChange) -> UserView:
+        """Set (or, with None or blanks, remove) the caller's display name, whether they are
+        mailed of replies to their comments, or both (400 for neither). A change of name is
         announced (``user.named``, through the outbox, in the same transaction) to the
         modules that show it, and the caller's tokens carry it from their next refresh."""
-        name = clean_display_name(display_name)
+        unset = msgspec.UnsetType
+        if isinstance(change.display_name, unset) and isinstance(change.reply_mail, unset):
+            raise BadRequest("give a display_name, reply_mail or both", code="invalid_input")
+        name = None if isinstance(change.display_name, unset) else change.display_name
+        name = clean_display_name(name)
         async with self._work() as records:
             user = await self._caller_account(records, caller)
-            renamed = user.display_name != name
+            now = self.clock()
+            renamed = not isinstance(change.display_name, unset) and user.display_name != name
             if renamed:
-                now = self.clock()
                 user.display_name = name
-                user.updated_at = now
                 await _announce_name(records, user.id, name, now)
+            chosen = user.reply_mail
+            if not isinstance(change.reply_mail, unset):
+                user.reply_mail = change.reply_mail
+            if renamed or chosen != user.reply_mail:
+                user.updated_at = now
             view = await viewed(records, user)
         if renamed:
             self.events_enqueued()
@@ -819,12 +830,19 @@ class AuthService:
     async def write_letter(self, letter: Letter) -> Mail | None:
         """The mail of an owed letter, written now (``AccountMail``'s writer): a reset
         letter issues its code (for an enabled account only), an invite's is unsealed
-        (while the invite is usable); None when there is nothing to send after all."""
+        (while the invite is usable), a reply's goes to an enabled account that still wants
+        it; None when there is nothing to send after all."""
         if isinstance(letter, Notice):
             return letters.notice_mail(letter)
         mail = self.mail
         if mail is None:
             return None
+        if isinstance(letter, ReplyLetter):
+            async with self._work() as records:
+                user = await records.users.get_one_or_none(User.id == letter.user_id)
+            if user is None or user.disabled_at is not None or not user.reply_mail:
+                return None  # gone, disabled or turned off since the letter was owed
+            return letters.reply_mail(user.email, letter, mail.origin)
         if isinstance(letter, ResetLetter):
             issued = await self.issue_reset_by_email(letter.email)
             if issued is None:

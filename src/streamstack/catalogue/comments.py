@@ -13,7 +13,9 @@ post and deletion. A deleted account's comments and name go (:meth:`CommentServi
 Replies are one level, as YouTube's: a reply answers a top-level comment (replying to a
 reply answers its top-level comment), read oldest first (:meth:`CommentService.replies`);
 the item's list holds top-level comments, its count all of them. A comment's reply count
-is kept as the item's is, and a comment deleted takes its replies with it.
+is kept as the item's is, and a comment deleted takes its replies with it. A reply
+announces ``comment.replied`` through the outbox, in its transaction, naming the authors
+it answers (never the replier), so auth can mail them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import base64
 import binascii
 import datetime
 import uuid
+from collections.abc import Callable
 
 import msgspec
 import structlog
@@ -38,6 +41,7 @@ from streamstack.catalogue.repository import (
 from streamstack.catalogue.schemas import Comment, CommentChange, CommentPage, NewComment
 from streamstack.catalogue.watching import account_id, known_account
 from streamstack.contracts.auth import USER_NAMED, UserNamed
+from streamstack.contracts.catalogue import COMMENT_REPLIED, REPLY_EXCERPT_MAX, CommentReplied
 from streamstack.contracts.limits import COMMENT_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
@@ -147,12 +151,20 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
 
 class CommentService:
     """The comment use cases, each one unit of work on the catalogue's store; posts are
-    taken from ``budgets`` per account (admins are not counted); times from ``clock``."""
+    taken from ``budgets`` per account (admins are not counted); times from ``clock``;
+    ``wake_relay`` is called after a commit that wrote an event to the outbox."""
 
-    def __init__(self, database: Database, budgets: Budgets, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        budgets: Budgets,
+        clock: Clock = utcnow,
+        wake_relay: Callable[[], None] = lambda: None,
+    ) -> None:
         self._database = database
         self._budgets = budgets
         self._clock = clock
+        self._wake_relay = wake_relay
 
     async def page(
         self, viewer: Principal | None, item_id: uuid.UUID, *, cursor: str | None, limit: int
@@ -225,20 +237,25 @@ class CommentService:
             created_at=self._clock(),
             reply_count=0,
         )
+        answered: list[uuid.UUID] = []  # the authors a reply answers
         try:
             async with unit_of_work(self._database) as store:
                 item = await store.items.visible(item_id, admin=principal.is_admin)
                 _open_for_comments(item)
                 name = await _name_to_show(store, principal, user_id)
                 if request.reply_to is not None:
-                    row.parent_id = await _thread_of(store, item_id, request.reply_to)
+                    row.parent_id, answered = await _thread_of(store, item_id, request.reply_to)
                 store.comments.session.add(row)
                 await store.comments.session.flush()
                 await store.items.count_comments({item_id: 1})
+                if request.reply_to is not None:
+                    await _announce_reply(store, row, name, item, answered)
         except IntegrityError:  # the item (or the comment) was deleted meanwhile
             if request.reply_to is not None:
                 raise CommentNotFound("no such comment") from None
             raise NotFound("no such media item") from None
+        if store.outbox.enqueued:
+            self._wake_relay()
         log.info("catalogue.comment_posted", media_id=str(item_id), comment_id=str(row.id))
         return to_comment((row, name), user_id)
 
@@ -330,18 +347,63 @@ async def _page_of(
     )
 
 
-async def _thread_of(store: CatalogueStore, item_id: uuid.UUID, reply_to: uuid.UUID) -> uuid.UUID:
+async def _thread_of(
+    store: CatalogueStore, item_id: uuid.UUID, reply_to: uuid.UUID
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """The top-level comment of the item that a reply to ``reply_to`` answers (its own
     when ``reply_to`` is a reply), its reply count already one more: written first, so a
-    deletion of it waits for this reply and counts it; 404 ``comment_not_found`` when
-    there is no such comment of the item."""
+    deletion of it waits for this reply and counts it; and the authors the reply answers
+    (the top-level comment's, then ``reply_to``'s when it is a reply, each once); 404
+    ``comment_not_found`` when there is no such comment of the item."""
     answered = await store.comments.get_one_or_none(id=reply_to)
     if answered is None or answered.item_id != item_id:
         raise CommentNotFound("no such comment")
     thread = answered.parent_id or answered.id
     if not await store.comments.count_replies({thread: 1}):
         raise CommentNotFound("no such comment")  # deleted since it was read
-    return thread
+    authors = [answered.user_id]
+    if answered.parent_id is not None:
+        top = await store.comments.get_one_or_none(id=thread)
+        if top is not None and top.user_id != answered.user_id:
+            authors.insert(0, top.user_id)
+    return thread, authors
+
+
+async def _announce_reply(
+    store: CatalogueStore,
+    reply: CommentRow,
+    replier_name: str,
+    item: MediaItemRow,
+    answered: list[uuid.UUID],
+) -> None:
+    """Put ``comment.replied`` in the outbox for the authors ``reply`` answers, but its
+    own (nobody is mailed their own reply); nothing when that leaves nobody."""
+    recipients = [str(author) for author in answered if author != reply.user_id]
+    if not recipients:
+        return
+    event = CommentReplied(
+        reply_id=str(reply.id),
+        recipients=recipients,
+        replier_name=replier_name,
+        item_id=str(item.id),
+        item_title=item.title,
+        excerpt=reply_excerpt(reply.body),
+        link_path=f"/watch/{item.id}",
+        replied_at=reply.created_at,
+    )
+    await store.outbox.enqueue(COMMENT_REPLIED, msgspec.json.encode(event), reply.created_at)
+
+
+def reply_excerpt(text: str, limit: int = REPLY_EXCERPT_MAX) -> str:
+    """``text`` as a mail quotes it: whole when it is at most ``limit`` characters, else
+    cut at the last space before it (a word is not split) and ended with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # one long word (a link) is cut where it must be
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def _open_for_comments(item: MediaItemRow) -> None:

@@ -67,7 +67,8 @@ def mount(context: ModuleContext) -> MountedModule:
     service = catalogue_service(context, listing, relay_task.wake)
     watching, likes = WatchingService(database, context.clock), LikeService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
-    comments, reports = comment_service(context), comment_report_service(context)
+    comments = comment_service(context, relay_task.wake)
+    reports = comment_report_service(context)
     shares = share_links(service, context)
     # Watch data, playlists, comments and likes go with the account: auth's user.deleted.
     forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
@@ -120,15 +121,16 @@ def catalogue_service(
     )
 
 
-def comment_service(context: ModuleContext) -> CommentService:
-    """The comments' use cases, posts budgeted per account."""
+def comment_service(context: ModuleContext, wake_relay: Callable[[], None]) -> CommentService:
+    """The comments' use cases, posts budgeted per account, the relay woken after a reply
+    announced."""
     from streamstack.catalogue.comments import CommentService, comment_budgets
 
     settings = context.settings
     budgets = comment_budgets(
         settings.comment_burst, settings.comment_refill_seconds, context.clock
     )
-    return CommentService(context.backends.database, budgets, context.clock)
+    return CommentService(context.backends.database, budgets, context.clock, wake_relay)
 
 
 def comment_report_service(context: ModuleContext) -> CommentReportService:

@@ -69,6 +69,29 @@ MEDIA_DELETED = "catalogue.events.media.deleted"
 #: A published item changed in what viewers see (fields, processing); payload: MediaItem.
 MEDIA_UPDATED = "catalogue.events.media.updated"
 
+#: A reply was posted to comments of others (payload: :class:`CommentReplied`), so that
+#: auth can mail their authors (those who want it).
+COMMENT_REPLIED = "catalogue.events.comment.replied"
+#: The longest excerpt of a reply an event carries: a mail quotes this much at most.
+REPLY_EXCERPT_MAX = 300
+
+
+class CommentReplied(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of :data:`COMMENT_REPLIED`: who should hear of a reply (``recipients``: the
+    accounts whose comment it answers, the top-level comment's author and, when it answers
+    a reply, that reply's author too; never the replier, each once), who replied (the name
+    shown with the reply), on which item, what it says (cut to :data:`REPLY_EXCERPT_MAX`
+    characters, plain text as typed) and the SPA's path to read it (``link_path``)."""
+
+    reply_id: str
+    recipients: list[str]
+    replier_name: str
+    item_id: str
+    item_title: str
+    excerpt: str
+    link_path: str
+    replied_at: datetime
+
 
 #: The tus ``Upload-Metadata`` key of an upload that replaces an item's video file: the
 #: item's id (ingest's ``POST /api/v1/ingest/uploads``; the CLI and the SPA send it).

@@ -111,6 +111,11 @@ export function changeProfile(displayName: string | null): Promise<UserView> {
   return requestChange("changing your display name", (headers) => api.PATCH("/api/v1/auth/me", { headers, body: { display_name: displayName } }));
 }
 
+/** Whether the caller is mailed when someone replies to their comments. */
+export function changeReplyMail(on: boolean): Promise<UserView> {
+  return requestChange(on ? "turning reply emails on" : "turning reply emails off", (headers) => api.PATCH("/api/v1/auth/me", { headers, body: { reply_mail: on } }));
+}
+
 /** Sets a new password with a single-use reset code an admin handed over. */
 export async function resetPassword(code: string, newPassword: string): Promise<void> {
   await request(() => api.POST("/api/v1/auth/password-reset", { body: { code, new_password: newPassword } }), "none");

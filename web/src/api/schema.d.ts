@@ -1854,7 +1854,8 @@ export interface components {
         };
         /** ProfileChange */
         ProfileChange: {
-            display_name: string | null;
+            display_name?: string | null;
+            reply_mail?: boolean;
         };
         /** PublicKeySet */
         PublicKeySet: {
@@ -2073,6 +2074,8 @@ export interface components {
             id: string;
             /** @default false */
             password_generated?: boolean;
+            /** @default true */
+            reply_mail?: boolean;
             role: string;
             /** @default false */
             two_factor?: boolean;

@@ -9,6 +9,7 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DeleteAccountForm, DisplayNameForm, EmailForm, PasswordForm } from "./AccountForms";
+import { ReplyMailChoice } from "./AccountReplyMail";
 import { TwoFactorSection } from "./AccountTwoFactor";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
@@ -78,6 +79,7 @@ export function AccountPage() {
 
       <h2>Email</h2>
       <EmailForm />
+      <ReplyMailChoice />
 
       <h2>Password</h2>
       <PasswordForm onChanged={reload} />

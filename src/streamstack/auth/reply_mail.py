@@ -1,0 +1,118 @@
+"""Mail of replies to one's comments: auth follows the catalogue's ``comment.replied``.
+
+The catalogue owns comments and announces each reply (through its outbox) with the
+accounts it answers; auth owns accounts and mail, so it follows those events (a durable
+subscription: replies posted while no auth process ran are mailed too) and owes each
+recipient a letter (:class:`~streamstack.auth.letters.ReplyLetter`), sent as every mail is
+(:mod:`streamstack.auth.account_mail`). An account that turned the mail off, or is
+disabled, is owed none.
+
+One mail per account per video per :data:`QUIET_WINDOW`: the first reply mailed quiets
+that video for the account for ten minutes of replies, so a lively thread sends one mail,
+which brings its reader to the page where every reply is. The window is kept by the
+replies' own times (``auth_reply_mail_quiet``), written in the unit of work that owes
+the letter, so a redelivered event, whose reply lies inside the window it opened, owes
+nothing again. A reply older than :data:`STALE_AFTER` when auth reads it is not mailed: the
+bus keeps events a week and a new durable reads them all, so a server whose mail is turned
+on (or whose auth was away for days) does not mail last week's replies as news.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import msgspec
+import structlog
+
+from streamstack.auth.account_mail import AccountMail
+from streamstack.auth.letters import ReplyLetter
+from streamstack.auth.models import User
+from streamstack.auth.repository import AuthRecords
+from streamstack.contracts.catalogue import COMMENT_REPLIED, CommentReplied
+from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.db import Database
+from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events.following import DurableFollower
+
+log = structlog.get_logger(__name__)
+
+#: The durable consumer of replies; every auth process of a deployment shares it.
+COMMENT_REPLIED_DURABLE = "auth-comment-replied"
+#: The background task that keeps following replies (``task:<name>`` in ``/ready``).
+COMMENT_REPLIED_TASK = "auth.comment-replied-events"
+#: After a reply mailed, further replies on the video within this long are not mailed.
+QUIET_WINDOW = datetime.timedelta(minutes=10)
+#: A reply older than this when auth reads its event is news no more: not mailed.
+STALE_AFTER = datetime.timedelta(days=1)
+
+
+class ReplyMail:
+    """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
+
+    def __init__(
+        self,
+        database: Database,
+        mail: AccountMail,
+        quiet_window: datetime.timedelta = QUIET_WINDOW,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._database = database
+        self._mail = mail
+        self._quiet_window = quiet_window
+        self._clock = clock
+
+    async def record(self, replied: CommentReplied) -> int:
+        """Owe a letter of ``replied`` to each recipient whose account is enabled, wants
+        reply mail and was not mailed of another reply on the video within the window;
+        how many were owed (one unit of work: all or none; none for a stale reply)."""
+        replied_at = replied.replied_at
+        if replied_at.tzinfo is None:  # the catalogue writes UTC; an offset-less time is read so
+            replied_at = replied_at.replace(tzinfo=datetime.UTC)
+        if replied_at < self._clock() - STALE_AFTER:
+            log.info("auth.reply_mail_stale", reply_id=replied.reply_id)
+            return 0
+        item_id, owed = uuid.UUID(replied.item_id), 0
+        wanted = [uuid.UUID(recipient) for recipient in dict.fromkeys(replied.recipients)]
+        async with self._database.unit_of_work() as session:
+            records = AuthRecords(session)
+            accounts = await records.users.list(User.id.in_(wanted))
+            for account in sorted(accounts, key=lambda a: wanted.index(a.id)):
+                if account.disabled_at is not None or not account.reply_mail:
+                    continue
+                quiet_until = replied_at + self._quiet_window
+                if not await records.reply_quiet.open_to(
+                    account.id, item_id, replied_at, quiet_until
+                ):
+                    continue
+                await self._mail.owe(records.owed_mail, _letter(account.id, replied))
+                owed += 1
+        if owed:
+            self._mail.owed()
+        return owed
+
+    def follower(self, events: EventBus) -> DurableFollower:
+        """Follows ``comment.replied`` durably and owes its letters; an unreadable event
+        is logged and dropped, a failure (the database away) makes the bus deliver again."""
+
+        async def on_replied(event: Event) -> None:
+            try:
+                replied = msgspec.json.decode(event.payload, type=CommentReplied)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                log.error("auth.unreadable_comment_replied", event_id=event.id)
+                return
+            owed = await self.record(replied)
+            log.info("auth.reply_mail_owed", reply_id=replied.reply_id, letters=owed)
+
+        return DurableFollower(events, COMMENT_REPLIED, on_replied, COMMENT_REPLIED_DURABLE)
+
+
+def _letter(user_id: uuid.UUID, replied: CommentReplied) -> ReplyLetter:
+    """The letter owed to ``user_id`` of a reply."""
+    return ReplyLetter(
+        user_id=user_id,
+        replier_name=replied.replier_name,
+        item_title=replied.item_title,
+        excerpt=replied.excerpt,
+        link_path=replied.link_path,
+    )

@@ -1,0 +1,86 @@
+"""A reply announces ``comment.replied`` through the outbox, on both backend kinds: naming
+the authors it answers (the top-level comment's, and the reply's it answers), never the
+replier, each once; a top-level comment, or a reply to one's own comment, announces
+nothing; a long reply is quoted cut."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+from catalogue_testing import EventLog, eventually, outbox_backlog
+from comment_testing import Client, item, person, post, reply
+
+from streamstack.catalogue.comments import reply_excerpt
+from streamstack.contracts.catalogue import COMMENT_REPLIED, REPLY_EXCERPT_MAX, CommentReplied
+from support.apps import AppClient, running_app
+from support.fixtures import SettingsFactory
+
+
+@pytest.fixture
+async def client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
+    """Catalogue alone."""
+    async with running_app(settings_factory(modules=("catalogue",), comment_burst=1000)) as app:
+        yield app
+
+
+async def announced(client: Client, log: EventLog) -> list[CommentReplied]:
+    """Every ``comment.replied`` delivered, once the outbox is empty."""
+    backends = client.app.state.backends
+
+    async def relayed() -> bool:
+        return await outbox_backlog(backends) == 0
+
+    await eventually(relayed, what="an empty outbox")
+    return [
+        msgspec.json.decode(event.payload, type=CommentReplied)
+        for event in log.events
+        if event.subject == COMMENT_REPLIED
+    ]
+
+
+async def test_a_reply_names_the_authors_it_answers_but_the_replier(client: Client) -> None:
+    item_id = await item(client, title="Herons at dawn")
+    ada_id, ada = person(client, "Ada")
+    bob_id, bob = person(client, "Bob")
+    cy_id, cy = person(client, "Cy")
+    async with EventLog.attached(client.app.state.backends) as log:
+        question = await post(client, item_id, ada, "at 3:12, what is that?")
+        answer = await reply(client, question, bob, "A heron.")
+
+        async def first() -> bool:
+            return any(e.subject == COMMENT_REPLIED for e in log.events)
+
+        await eventually(first, what="the first reply's event")
+        await reply(client, question, ada, "Thanks!")  # to her own comment: nobody to tell
+        await reply(client, answer, cy, "A grey heron, @Bob.")  # to Bob's reply: Ada and Bob
+        await reply(client, answer, ada, "@Bob I see it now")  # to Bob's reply: Bob alone
+        events = await announced(client, log)
+    assert [(e.recipients, e.replier_name) for e in events] == [
+        ([ada_id], "Bob"),
+        ([ada_id, bob_id], "Cy"),
+        ([bob_id], "Ada"),
+    ]
+    assert cy_id not in {r for e in events for r in e.recipients}
+    first_event = events[0]
+    assert (first_event.item_id, first_event.item_title) == (item_id, "Herons at dawn")
+    assert (first_event.reply_id, first_event.excerpt) == (answer["id"], "A heron.")
+    assert first_event.link_path == f"/watch/{item_id}"
+
+
+async def test_a_top_level_comment_announces_nothing(client: Client) -> None:
+    item_id = await item(client)
+    _, ada = person(client, "Ada")
+    async with EventLog.attached(client.app.state.backends) as log:
+        await post(client, item_id, ada, "first!")
+        assert await announced(client, log) == []
+
+
+def test_a_long_reply_is_quoted_cut_at_a_word() -> None:
+    long = "word " * 200
+    quoted = reply_excerpt(long)
+    assert len(quoted) <= REPLY_EXCERPT_MAX
+    assert quoted.endswith("word…")
+    assert reply_excerpt("short") == "short"
+    assert reply_excerpt("x" * 1000) == "x" * (REPLY_EXCERPT_MAX - 1) + "…"
