@@ -138,6 +138,10 @@ async def test_the_spa_is_served_with_client_route_fallback(tmp_path: Path) -> N
         missing_asset = await client.get("/assets/nope.js")
         escape = await client.get("/..%2Fsecret.txt")
         api = await client.get("/api/v1/unknown")
+        # Uptime monitors and link previews ask HEAD first: the page, without its body.
+        head = await client.head("/watch/123")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"].startswith("text/html")
     assert index.status_code == 200
     assert "id=root" in index.text
     assert route.status_code == 200

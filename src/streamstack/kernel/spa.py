@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import get
+from litestar import HttpMethod, route
 from litestar.response import File
 from litestar.types import ControllerRouterHandler
 
@@ -22,7 +22,15 @@ def spa_handler(web: Path) -> ControllerRouterHandler:
     root = web.resolve()
 
     # Open on a members-only server too: the pages hold no catalogue, and send a guest to sign in.
-    @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False, opt=OPEN_TO_GUESTS)
+    # HEAD as GET (without the body), as nginx answers it in production: uptime monitors and
+    # link previews ask HEAD first, and a 405 read as the page being down.
+    @route(
+        ["/", "/{path:path}"],
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        include_in_schema=False,
+        sync_to_thread=False,
+        opt=OPEN_TO_GUESTS,
+    )
     def spa(path: str = "") -> File:
         relative = path.lstrip("/")
         # NUL is in no file name and no client route (and os calls refuse it).
