@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamstack.cli.database import apply_migrations, check_database
 from streamstack.cli.login import password_from_stdin
-from streamstack.settings import Settings, dev_defaults, unknown_variables
+from streamstack.settings import PREFIX, Settings, dev_defaults, unknown_variables
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from streamstack.kernel.module import ModuleDefinition
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from the process environment plus CLI flags; a warning on stderr for each
     ``STREAMSTACK_*`` variable nothing reads (a misspelled one would keep its default)."""
     variables = os.environ if env is None else env
@@ -50,19 +50,30 @@ def default_web_dist() -> Path | None:
     return None
 
 
-def run_dev(args: argparse.Namespace) -> int:
-    """``streamstack dev``."""
+def dev_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings of ``streamstack dev``: the environment's (``env``, else the process's),
+    with dev's own defaults where it says nothing."""
+    variables = os.environ if env is None else env
     settings = load_settings(
-        environment="dev", host=args.host, port=args.port, data_dir=args.data_dir
+        variables, environment="dev", host=args.host, port=args.port, data_dir=args.data_dir
     )
     if settings.web_dist_dir is None:
         settings = settings.replace(web_dist_dir=default_web_dist())
-    # One transcoding worker runs in the dev process (production runs `streamstack worker`).
-    settings = dev_defaults(settings).replace(worker_in_process=True)
+    settings = dev_defaults(settings)
+    # One transcoding worker runs in the dev process (production runs `streamstack worker`),
+    # unless told otherwise: `=false` shows what an admin sees when no worker runs.
+    if f"{PREFIX}WORKER_IN_PROCESS" not in variables:
+        settings = settings.replace(worker_in_process=True)
     if not settings.public_url:
         # Reset links in the dev mails (written to <data dir>/mail) open this server.
         host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
         settings = settings.replace(public_url=f"http://{host}:{settings.port}")
+    return settings
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    """``streamstack dev``."""
+    settings = dev_settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(apply_migrations(settings, settings.modules))
     # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
