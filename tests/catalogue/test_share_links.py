@@ -229,6 +229,16 @@ async def test_drafts_and_unknown_items_are_not_shared(app: AppClient) -> None:
     assert r.status_code == 404 and r.json()["code"] == "item_not_found"
 
 
+async def test_a_video_that_does_not_play_is_not_shared(app: AppClient) -> None:
+    # Published, waiting for its transcode (or failed): its guest was told the link "no
+    # longer works", and the admin had been told "anyone with this link can watch".
+    waiting = await video(app, playable=False)
+    r = await app.post(f"{API}/{waiting['id']}/shares", json={}, headers=admin(app))
+    assert r.status_code == 409 and r.json()["code"] == "item_not_playable", r.text
+    assert "does not play yet" in r.json()["detail"]
+    assert await links(app, waiting["id"]) == []
+
+
 def link_less_id() -> str:
     return "00000000-0000-4000-8000-000000000000"
 

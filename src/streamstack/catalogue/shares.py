@@ -70,6 +70,11 @@ class ItemNotPublished(Conflict, code="item_not_published"):
     """A draft (scheduled or not) is not shared by link: publish it first."""
 
 
+class ItemNotPlayable(Conflict, code="item_not_playable"):
+    """A video that does not play (not transcoded yet, or its transcoding failed) is not
+    shared: its link's guest would be told the link no longer works."""
+
+
 class TooManyShareLinks(Conflict, code="too_many_share_links"):
     """The item has as many live links as it may."""
 
@@ -109,7 +114,8 @@ class ShareService:
         self._clock = clock
 
     async def create(self, item_id: uuid.UUID, new: NewShareLink, admin: Principal) -> ShareLink:
-        """A new link to the published item (404, 409 for a draft or past the limit)."""
+        """A new link to the published item (404; 409 for a draft, one that does not play,
+        or past the limit)."""
         now = self._clock()
         async with unit_of_work(self._database) as store:
             # Locked: two creations for one item count each other's link against the limit.
@@ -119,6 +125,11 @@ class ShareService:
                 raise ItemNotFound("no such media item") from None
             if item.status != "published":
                 raise ItemNotPublished("publish the video to share it by link")
+            if not item.playable:
+                raise ItemNotPlayable(
+                    "this video does not play yet (it is waiting to be transcoded, or its "
+                    "transcoding failed): share it once it plays"
+                )
             if await store.shares.live_count(item_id, now) >= MAX_SHARE_LINKS:
                 raise TooManyShareLinks(
                     f"this video has {MAX_SHARE_LINKS} share links already: stop one first"
