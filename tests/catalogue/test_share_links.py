@@ -229,6 +229,18 @@ async def test_drafts_and_unknown_items_are_not_shared(app: AppClient) -> None:
     assert r.status_code == 404 and r.json()["code"] == "item_not_found"
 
 
+@pytest.mark.parametrize("backend_kind", ["embedded"])  # a setting read at mount, no backend
+async def test_no_embed_page_is_offered_where_no_site_may_frame_it(
+    settings_factory: SettingsFactory,
+) -> None:
+    settings = settings_factory(modules=("catalogue", "streaming"), embed_ancestors="'none'")
+    async with running_app(settings) as app:
+        item = await video(app)
+        made = await share(app, item["id"])
+        assert made["path"].startswith("/s/") and made["embed_path"] is None
+        assert [link["embed_path"] for link in await links(app, item["id"])] == [None]
+
+
 async def test_a_video_that_does_not_play_is_not_shared(app: AppClient) -> None:
     # Published, waiting for its transcode (or failed): its guest was told the link "no
     # longer works", and the admin had been told "anyone with this link can watch".

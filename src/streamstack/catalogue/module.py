@@ -169,6 +169,7 @@ def share_links(service: CatalogueService, context: ModuleContext) -> ShareServi
             settings.shared_token_burst, settings.shared_token_refill_seconds, context.clock
         ),
         context.clock,
+        embeddable=settings.embed_ancestors != "'none'",
     )
 
 

@@ -401,12 +401,13 @@ class NewShareLink(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class ShareLink(msgspec.Struct, frozen=True, kw_only=True):
     """A share link as admins see it: ``path`` (``/s/<secret>``) is the SPA's page that
     plays it, on the server's own address, and ``embed_path`` (``/embed/s/<secret>``) the
-    player alone, which other sites may put in an iframe. Ended once revoked or expired."""
+    player alone, which other sites may put in an iframe (None where the server lets no site
+    frame it, ``STREAMSTACK_EMBED_ANCESTORS='none'``). Ended once revoked or expired."""
 
     id: uuid.UUID
     item_id: uuid.UUID
     path: str
-    embed_path: str
+    embed_path: str | None
     created_at: datetime.datetime
     expires_at: datetime.datetime | None
     revoked_at: datetime.datetime | None

@@ -79,13 +79,13 @@ class TooManyShareLinks(Conflict, code="too_many_share_links"):
     """The item has as many live links as it may."""
 
 
-def to_share_link(row: ShareLinkRow) -> ShareLink:
-    """A stored link as admins see it."""
+def to_share_link(row: ShareLinkRow, *, embeddable: bool) -> ShareLink:
+    """A stored link as admins see it (its embed page only where sites may frame it)."""
     return ShareLink(
         id=row.id,
         item_id=row.item_id,
         path=f"{SHARED_PAGE}{row.secret}",
-        embed_path=f"{EMBED_PAGE}{row.secret}",
+        embed_path=f"{EMBED_PAGE}{row.secret}" if embeddable else None,
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
@@ -97,7 +97,8 @@ def to_share_link(row: ShareLinkRow) -> ShareLink:
 class ShareService:
     """The share-link use cases: an admin's (create, list, stop) and a link holder's (open,
     stream token). ``revocations`` is the kernel's list streaming reads; ``budgets`` bounds
-    the stream tokens one client address has issued; times are read from ``clock``."""
+    the stream tokens one client address has issued; times are read from ``clock``;
+    ``embeddable``: whether other sites may frame a link's embed page."""
 
     def __init__(
         self,
@@ -106,12 +107,15 @@ class ShareService:
         revocations: RevocationList,
         budgets: Budgets,
         clock: Clock = utcnow,
+        *,
+        embeddable: bool = True,
     ) -> None:
         self._database = database
         self._catalogue = catalogue
         self._revocations = revocations
         self._budgets = budgets
         self._clock = clock
+        self._embeddable = embeddable
 
     async def create(self, item_id: uuid.UUID, new: NewShareLink, admin: Principal) -> ShareLink:
         """A new link to the published item (404; 409 for a draft, one that does not play,
@@ -148,7 +152,7 @@ class ShareService:
             )
             await store.shares.add(row, auto_refresh=False)
         log.info("catalogue.share_created", media_id=str(item_id), share_id=str(row.id))
-        return to_share_link(row)
+        return to_share_link(row, embeddable=self._embeddable)
 
     async def list(self, item_id: uuid.UUID) -> ShareLinkList:
         """The item's links, the newest first, live and ended alike (404 if no item)."""
@@ -156,7 +160,7 @@ class ShareService:
             if await store.items.get_one_or_none(id=item_id) is None:
                 raise ItemNotFound("no such media item")
             rows = await store.shares.of_item(item_id, SHARE_LINKS_LISTED)
-        return ShareLinkList([to_share_link(row) for row in rows])
+        return ShareLinkList([to_share_link(row, embeddable=self._embeddable) for row in rows])
 
     async def revoke(self, share_id: uuid.UUID) -> None:
         """Stop the link (again: nothing more changes): its grants end within seconds."""

@@ -64,7 +64,7 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
         print(f"expires: {_expiry(link)}", file=sys.stderr)
         print("Anyone with this link can watch this video without an account.", file=sys.stderr)
         title = _title(api, target)
-        if title is not None:
+        if title is not None and link["embed_path"] is not None:
             print(f"embed: {embed_code(api.server, link, title)}", file=sys.stderr)
         return 0
     if args.action == "shares":
@@ -74,7 +74,10 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
         links = response.json()["links"]
         if args.json:
             title = _title(api, target) or ""
-            links = [{**link, "embed_code": embed_code(api.server, link, title)} for link in links]
+            links = [
+                {**link, "embed_code": link["embed_path"] and embed_code(api.server, link, title)}
+                for link in links
+            ]
         return _listed(api.server, links, as_json=args.json)
     response = api.request("DELETE", SHARE_PATH.format(id=target))
     if response.status_code != 204:

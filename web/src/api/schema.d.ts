@@ -1913,7 +1913,7 @@ export interface components {
         ShareLink: {
             /** Format: date-time */
             created_at: string;
-            embed_path: string;
+            embed_path: string | null;
             expires_at: string | null;
             /** Format: uuid */
             id: string;

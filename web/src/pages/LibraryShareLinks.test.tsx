@@ -144,11 +144,22 @@ describe("a video's share links in the library", () => {
     expect(parsed).toHaveLength(1);
     expect(parsed[0]!.title).toBe(`Q&A: "Live" <uncut> & it's on`);
 
+    // Each Copy says what it copies, the link's and the code's one above the other.
+    expect(within(live!).getByRole("button", { name: /^Copy link/ })).toHaveTextContent(/^Copy link$/);
+    expect(within(live!).getByRole("button", { name: "Copy embed code" })).toHaveTextContent(/^Copy embed code$/);
     await user.click(within(live!).getByRole("button", { name: "Copy embed code" }));
     expect(await navigator.clipboard.readText()).toBe(code);
     expect(within(panel).getByTestId("share-news")).toHaveTextContent("Embed code copied.");
     await user.click(embed);
     expect(within(live!).queryByRole("textbox", { name: "Embed code" })).not.toBeInTheDocument();
+  });
+
+  it("offers no embed code where the server lets no site frame its players", async () => {
+    serveVideo({}, [shareLink({ embed_path: null })]);
+    const { panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
+    expect(within(live!).queryByRole("button", { name: /^Embed/ })).not.toBeInTheDocument();
   });
 
   it("stops sharing a link once confirmed; cancelled, nothing is sent", async () => {

@@ -41,8 +41,8 @@ function attributeText(text: string): string {
  * site's address), titled for screen readers, full screen and picture-in-picture allowed;
  * `streamstack items share` prints the same.
  */
-export function embedCode(link: Pick<ShareLink, "embed_path">, title: string): string {
-  const src = attributeText(absoluteUrl(link.embed_path));
+export function embedCode(embedPath: string, title: string): string {
+  const src = attributeText(absoluteUrl(embedPath));
   return (
     `<iframe src="${src}" width="640" height="360" title="${attributeText(title)}" ` +
     `style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`
@@ -221,6 +221,7 @@ function ShareLinkItem({
   onStop: () => void;
 }) {
   const [embedding, setEmbedding] = useState(false);
+  const embedPath = link.embed_path;
   const embedId = useId();
   const state = linkState(link);
   const url = absoluteUrl(link.path);
@@ -235,21 +236,26 @@ function ShareLinkItem({
       name={<code className="invite-link">{url}</code>}
       badge={!live && <span className="badge">{ENDED_LABELS[state]}</span>}
       when={`Created ${formatDate(link.created_at)} · ${expires} · ${opened}`}
-      details={live && embedding && <EmbedCode id={embedId} code={embedCode(link, title)} onCopied={onCopied} />}
+      details={
+        live && embedding && embedPath && <EmbedCode id={embedId} code={embedCode(embedPath, title)} onCopied={onCopied} />
+      }
       action={
         live && (
           <span className="button-row">
             <CopyButton text={url} label={`Copy link ${url}`} what="Link" onCopied={onCopied} />
-            <button
-              type="button"
-              className="button"
-              aria-expanded={embedding}
-              aria-controls={embedId}
-              aria-label={`Embed link ${url}`}
-              onClick={() => setEmbedding(!embedding)}
-            >
-              Embed
-            </button>
+            {/* None where the server lets no site frame its players (EMBED_ANCESTORS 'none'). */}
+            {embedPath && (
+              <button
+                type="button"
+                className="button"
+                aria-expanded={embedding}
+                aria-controls={embedId}
+                aria-label={`Embed link ${url}`}
+                onClick={() => setEmbedding(!embedding)}
+              >
+                Embed
+              </button>
+            )}
             <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
               Stop sharing
             </ActionButton>
@@ -280,8 +286,9 @@ function CopyButton({
         : `This browser would not copy it: select the ${what.toLowerCase()} and copy it.`,
     );
   return (
+    // Said what it copies: two buttons both reading "Copy" stood one above the other.
     <button type="button" className="button" aria-label={label} onClick={() => void copy()}>
-      Copy
+      Copy {what.toLowerCase()}
     </button>
   );
 }
