@@ -33,14 +33,17 @@ from e2e.spa_rig import (
 TOUCH_MIN = 44
 #: Every control on the page a finger may aim at, as boxes: name, x, y, width, height, and
 #: whether the element at its centre is it (nothing covers it); a checkbox's box is its label's
-#: (a tap anywhere on it ticks the box). Inline links in running text
-#: are left out (WCAG 2.5.5 excepts them), as is a control folded away to nothing (the phone's
+#: (a tap anywhere on it ticks the box). Inline links in running text (a description's, a
+#: link within a sentence) are left out (WCAG 2.5.5 excepts them), as is a control folded away to nothing (the phone's
 #: volume slider until the keyboard reaches it) and the skip link (off screen until focused).
 TARGETS = """() => {
   const found = [];
   const controls = "button, a[href], input:not([type=hidden]), select";
   for (const e of document.querySelectorAll(controls)) {
     if (e.closest(".description") || e.classList.contains("skip-link")) continue;
+    // A link inside a sentence (a notice's "Set your own on your Account page."): excepted too.
+    const words = e.tagName === "A" ? [...e.parentElement.childNodes] : [];
+    if (words.some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim())) continue;
     const tapped = e.type === "checkbox" ? e.closest("label") || e : e;
     const r = tapped.getBoundingClientRect();
     const style = getComputedStyle(e);
