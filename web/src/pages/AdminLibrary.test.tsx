@@ -165,7 +165,7 @@ describe("AdminLibraryPage", () => {
     // Published, yet viewers cannot see it, nor will until someone acts: the row says so, of it alone.
     expect(screen.getAllByTestId("library-hidden")).toHaveLength(1);
     expect(screen.getByTestId("library-hidden")).toHaveTextContent(
-      "Viewers cannot see it until it is transcoded again.",
+      "Viewers cannot see it until it plays: transcode it again, or replace its file with a good copy.",
     );
     expect(screen.getByTestId("library-processing")).toHaveClass("form-error");
     await user.click(screen.getByRole("button", { name: "Transcode again (Broken)" }));

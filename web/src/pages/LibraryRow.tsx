@@ -330,11 +330,12 @@ function unplayableFailure(item: CatalogueItem): boolean {
 
 /**
  * Why viewers do not see a published video that does not play. A failed one never will
- * unless someone transcodes it again: "once it can play" read as if it only had to wait.
+ * unless someone acts: "once it can play" read as if it only had to wait, and "transcoded
+ * again" alone cannot mend a damaged file, which wants a good copy.
  */
 function hiddenSentence(item: CatalogueItem): string {
   return item.processing_state === "failed"
-    ? "Viewers cannot see it until it is transcoded again."
+    ? "Viewers cannot see it until it plays: transcode it again, or replace its file with a good copy."
     : "Viewers see it once it can play.";
 }
 
