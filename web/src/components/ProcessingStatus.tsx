@@ -37,6 +37,11 @@ export function failedButPlays(item: CatalogueItem): boolean {
   return item.processing_state === "failed" && item.playable !== false;
 }
 
+/** Whether the item's transcoding failed and it does not play (told in red: someone must act). */
+export function failedUnplayable(item: CatalogueItem): boolean {
+  return item.processing_state === "failed" && !failedButPlays(item);
+}
+
 /** Whether the item's playable package comes from an earlier transcode (HLS, or renditions). */
 function hasEarlierPackage(item: CatalogueItem): boolean {
   return item.has_hls === true || (item.renditions?.length ?? 0) > 0;

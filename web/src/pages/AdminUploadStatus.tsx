@@ -4,7 +4,7 @@ import { formatBytes, formatDuration, percent, waitInWords } from "../lib/format
 import { watchPath } from "../lib/paths";
 import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
-import { failedButPlays, isTranscoding } from "../components/ProcessingStatus";
+import { failedUnplayable, isTranscoding } from "../components/ProcessingStatus";
 import { useItemPolling } from "../lib/useItemPolling";
 import { isTerminal, type Retry, type Transfer, type TusUpload } from "../upload/useTusUpload";
 import { TranscodingStatusLine } from "./TranscodingStatus";
@@ -197,11 +197,6 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
   );
 }
 
-/** Whether transcoding failed and the video cannot play: viewers do not see it, published or not. */
-function cannotPlay(item: CatalogueItem): boolean {
-  return item.processing_state === "failed" && !failedButPlays(item);
-}
-
 /**
  * Where an uploaded video stands, as its uploader needs to know it: whether viewers see it.
  * "Published" alone read as live for a video viewers are not shown until it plays, and a
@@ -213,7 +208,7 @@ function uploadedState(item: CatalogueItem): string {
     const hidden = item.status !== "draft" && item.playable === false;
     return hidden ? `${base} · viewers see it once it is transcoded` : `${base} · transcoding`;
   }
-  if (cannotPlay(item)) return `${base}, but it cannot play: transcoding failed (see the library)`;
+  if (failedUnplayable(item)) return `${base}, but it cannot play: transcoding failed (see the library)`;
   if (item.processing_state === "failed") return `${base} · transcoding failed, it plays as uploaded (see the library)`;
   return base;
 }
@@ -230,7 +225,7 @@ function FinishedTransfer({ item: uploaded }: { item: CatalogueItem }) {
       <Link to={watchPath(item.id)} data-testid="upload-result-link">
         {item.title}
       </Link>
-      <span data-testid="upload-result-state" className={cannotPlay(item) ? "form-error upload-state-failed" : undefined}>
+      <span data-testid="upload-result-state" className={failedUnplayable(item) ? "form-error upload-state-failed" : undefined}>
         {uploadedState(item)}
       </span>
     </>

@@ -11,7 +11,7 @@ import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
 import {
-  failedButPlays,
+  failedUnplayable,
   isTranscoding,
   outdatedLabel,
   processingLabel,
@@ -323,11 +323,6 @@ function SaveOrCancel({ busy, onCancel }: { busy: boolean; onCancel: () => void 
   );
 }
 
-/** Whether the video's transcoding failed and it does not play (told in red: someone must act). */
-function unplayableFailure(item: CatalogueItem): boolean {
-  return item.processing_state === "failed" && !failedButPlays(item);
-}
-
 /**
  * Why viewers do not see a published video that does not play. A failed one never will
  * unless someone acts: "once it can play" read as if it only had to wait, and "transcoded
@@ -347,7 +342,7 @@ function scheduleLine(item: CatalogueItem, now: number = Date.now()): { text: st
   if (item.status !== "draft" || !item.publish_at) return null;
   const when = formatDate(item.publish_at);
   if (Date.parse(item.publish_at) > now || item.playable !== false) return { text: `Scheduled for ${when}`, failed: false };
-  if (unplayableFailure(item)) {
+  if (failedUnplayable(item)) {
     return { text: `Not published at ${when}: it does not play. It goes public once it is transcoded again.`, failed: true };
   }
   return { text: `Scheduled for ${when}: it goes public once it can play.`, failed: false };
@@ -394,7 +389,7 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
         </p>
       )}
       {processing && (
-        <p className={unplayableFailure(item) ? "form-error small" : "muted small"} data-testid="library-processing">
+        <p className={failedUnplayable(item) ? "form-error small" : "muted small"} data-testid="library-processing">
           {processing}
         </p>
       )}

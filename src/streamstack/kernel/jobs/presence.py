@@ -20,7 +20,7 @@ from collections.abc import Callable
 import structlog
 
 from streamstack.kernel.jobs import JobQueue, WorkerSeen
-from streamstack.kernel.tasks import wait_at_most
+from streamstack.kernel.tasks import BackgroundTask
 
 log = structlog.get_logger(__name__)
 
@@ -30,31 +30,36 @@ WITHDRAW_SECONDS = 2.0
 
 class Presence:
     """Announces one worker on ``queue`` while it runs: ``concurrency`` slots, and
-    ``running()`` jobs now."""
+    ``running()`` jobs now. The beat is the kernel's one :class:`BackgroundTask` (a failed
+    announcement backs off; ``changed`` wakes it)."""
 
     def __init__(self, queue: JobQueue, concurrency: int, running: Callable[[], int]) -> None:
         self.queue = queue
         self.concurrency = concurrency
         self._running = running
-        self._every = queue.config.presence_ttl / 3
-        self._changed = asyncio.Event()
-        self._stopped = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        beat = queue.config.presence_ttl / 3
+        # A failed announcement is tried again within a beat at most: longer, and the
+        # record would age out after an outage the worker came through.
+        self._beat = BackgroundTask(
+            f"jobs.presence.{queue.name}",
+            self._announce,
+            interval_seconds=beat,
+            retry_max_seconds=beat,
+        )
         self.worker_id = ""
         self._started = 0.0
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Begin announcing, under a new worker id (no-op while announcing)."""
-        if self._task is not None:
+        if self._beat.running:
             return
         self.worker_id = secrets.token_hex(8)
         self._started = time.time()
-        self._stopped.clear()
-        self._task = asyncio.create_task(self._announce(), name=f"presence-{self.queue.name}")
+        await self._beat.start()
 
     def changed(self) -> None:
         """The number of running jobs changed: announce it now, not at the next beat."""
-        self._changed.set()
+        self._beat.wake()
 
     def record(self) -> WorkerSeen:
         """What this worker announces now."""
@@ -70,15 +75,9 @@ class Presence:
 
     async def stop(self) -> None:
         """Stop announcing and drop the record (best effort: it ages out otherwise)."""
-        task, self._task = self._task, None
-        if task is None:
+        if not self._beat.running:
             return
-        self._stopped.set()
-        self._changed.set()
-        task.cancel()
-        # Not ``await task``: a client library may lose the cancellation (an
-        # ``asyncio.wait_for`` of Python 3.11, gh-86296); the loop then ends at the flag.
-        await asyncio.wait({task}, timeout=WITHDRAW_SECONDS)
+        await self._beat.stop(timeout_seconds=WITHDRAW_SECONDS)
         try:
             async with asyncio.timeout(WITHDRAW_SECONDS):
                 await self.queue.withdraw(self.worker_id)
@@ -86,11 +85,4 @@ class Presence:
             log.info("jobs.withdraw_failed", queue=self.queue.name, error=repr(exc))
 
     async def _announce(self) -> None:
-        while not self._stopped.is_set():
-            self._changed.clear()
-            try:
-                await self.queue.announce(self.record())
-            except Exception as exc:  # the next beat may get through; the TTL is the bound
-                log.debug("jobs.announce_failed", queue=self.queue.name, error=repr(exc))
-            if not self._stopped.is_set():
-                await wait_at_most(self._every, self._changed.wait())
+        await self.queue.announce(self.record())

@@ -207,7 +207,7 @@ class JobWorker(BackgroundTask):
             asyncio.create_task(self._run_slot(i), name=f"{self.name}-worker-{i}")
             for i in range(self.concurrency)
         ]
-        self.presence.start()
+        await self.presence.start()
         self._log.info("jobs.worker_started", queue=self.queue.name, slots=self.concurrency)
 
     async def stop(self, timeout_seconds: float | None = None) -> None:
