@@ -367,6 +367,26 @@ async def test_password_guesses_at_setup_and_turning_off_are_throttled(client, c
     assert_error(throttled, 429, "login_throttled")
 
 
+async def test_guesses_at_the_first_code_are_throttled(client, clock):
+    # A stolen access token must not guess the six digits of a setup its owner left open
+    # (and turn two-factor on with recovery codes of its own).
+    email, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    setup = await client.post(f"{TWO_FACTOR}/setup", json={"password": PASSWORD}, headers=headers)
+    secret = setup.json()["secret"]
+    right = app_code(secret, clock)
+    wrong = [f"{guess:06d}" for guess in range(7) if f"{guess:06d}" != right][:5]
+    enable = f"{TWO_FACTOR}/enable"
+    for guess in wrong:
+        refused = await client.post(enable, json={"code": guess}, headers=headers)
+        assert_error(refused, 403, "invalid_code")
+    throttled = await client.post(enable, json={"code": right}, headers=headers)
+    assert_error(throttled, 429, "login_throttled")
+    assert (await client.get(TWO_FACTOR, headers=headers)).json()["enabled"] is False
+    # The same counter as the sign-in's: the account's own password is refused too.
+    assert_error(await login(client, email, PASSWORD), 429, "login_throttled")
+
+
 async def test_codes_and_admin_actions_are_logged_without_secrets(
     client, clock, auth_settings, logged
 ):

@@ -415,6 +415,7 @@ class TwoFactorController(Controller):
                 403: "The code is wrong or expired (`invalid_code`).",
                 409: "No setup was started in the last 15 minutes (`two_factor_not_set_up`), "
                 "or two-factor authentication is already on (`two_factor_on`).",
+                429: "Too many wrong codes or passwords (`login_throttled`).",
             }
         ),
     )

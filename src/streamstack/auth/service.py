@@ -685,12 +685,23 @@ class AuthService:
         return TwoFactorSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 
     async def enable_two_factor(
-        self, caller: Principal, code: str, client: ClientInfo | None = None
+        self, caller: Principal, code: str, client: ClientInfo
     ) -> RecoveryCodes:
         """Turn two-factor on with the first code of a started setup's secret: a new set of
         recovery codes, shown only now; every other session of the account is signed out,
         as a password change does. 409 ``two_factor_not_set_up`` without a setup of
-        the last 15 minutes, 409 ``two_factor_on``, 403 ``invalid_code``."""
+        the last 15 minutes, 409 ``two_factor_on``, 403 ``invalid_code``.
+
+        Each code is counted by the sign-in throttle first (429 ``login_throttled``) and a
+        wrong one stays counted: a stolen access token could otherwise guess the six digits
+        of a setup its owner left open, and turn two-factor on with recovery codes of its
+        own."""
+        user = await self._account_of(caller)
+        with self._refused_when_throttled("password_check", client, user.email, user):
+            async with self._work() as records:
+                await self.throttle.reserve_login(
+                    records.attempts, user.email, client.address, self.clock()
+                )
         now = self.clock()
         codes = new_recovery_codes()
         async with self._work() as records:
@@ -705,17 +716,18 @@ class AuthService:
                 )
             step = matching_step(self._totp_secret(secret), clean_code(code), now, None)
             if step is None:
+                self._signin_refused("password_check", "invalid_code", client, user.email, user)
                 raise _invalid_code()
             if not await records.two_factor.confirm(user.id, step, now, now - SETUP_LIFETIME):
                 raise _two_factor_on()  # confirmed by a request of theirs meanwhile
+            await self.throttle.login_succeeded(records.attempts, user.email, client.address)
             await records.two_factor.replace_recovery_codes(user.id, _digests(codes))
             # Turned on for fear the password leaked: a session signed in with it ends. The
             # row held first: a sign-in issuing tokens meanwhile commits before the revoking.
             await records.users.locked([user.id])
             others = _sessions_but(user.id, _uuid_or_none(caller.family))
             await self._revoke_sessions(records, others, now)
-            agent = client.user_agent if client else None
-            await self._owe(records, Notice("two_factor_on", user.email, now, agent))
+            await self._owe(records, Notice("two_factor_on", user.email, now, client.user_agent))
         self._owed()
         log.info("two_factor_enabled", user_id=str(user.id))
         return RecoveryCodes(codes)

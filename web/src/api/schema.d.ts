@@ -3385,6 +3385,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too many wrong codes or passwords (`login_throttled`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
                 headers: {
