@@ -258,6 +258,35 @@ async def test_login_asks_for_the_code_or_takes_it_up_front(accounts: Accounts) 
     assert err.count("\n") == 1 and "give the code from your authenticator app" in err, err
 
 
+async def test_login_says_when_the_password_was_generated(
+    accounts: Accounts, auth_settings: Settings
+) -> None:
+    # As `streamstack dev` and `create-admin` without a password print one: the web app asks
+    # its owner to set their own on every page, and so does the command line.
+    email = new_email("generated")
+    async with standalone_service(auth_settings) as service:
+        made = await service.create_admin(email, None)
+    assert made.password is not None
+    login = ("login", "--email", email, "--password-stdin")
+    code, out, err = await accounts(*login, stdin=made.password)
+    assert code == 0, err
+    assert f"signed in to {accounts.url} as {email}" in out
+    assert err == (
+        "streamstack: this account still has the password StreamStack generated for it; "
+        f"set your own on the Account page: {accounts.url}/account\n"
+    )
+    # Once its owner set one, nothing more is said.
+    _, pair = await signed_in(accounts.client, email, made.password)
+    changed = await accounts.client.post(
+        f"{API}/password",
+        json={"current_password": made.password, "new_password": PASSWORD},
+        headers=bearer(pair["access_token"]),
+    )
+    assert changed.status_code < 300, changed.text
+    code, _, err = await accounts(*login, stdin=PASSWORD)
+    assert (code, err) == (0, "")
+
+
 async def test_an_admin_turns_off_two_factor_for_a_lost_phone(accounts: Accounts) -> None:
     email = new_email()
     await register(accounts.client, email)

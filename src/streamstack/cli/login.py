@@ -6,8 +6,14 @@ import argparse
 import getpass
 import sys
 
-from streamstack.cli.credentials import SavedLogins, chosen_server
-from streamstack.cli.session import CodeRequired, SignInRequired, sign_in, sign_out
+from streamstack.cli.credentials import SavedLogins, chosen_server, server_key
+from streamstack.cli.session import (
+    CodeRequired,
+    SignInRequired,
+    password_was_generated,
+    sign_in,
+    sign_out,
+)
 from streamstack.settings import SettingsError
 
 
@@ -32,11 +38,12 @@ def run_login(args: argparse.Namespace) -> int:
     try:
         with httpx.Client(timeout=30.0) as http:
             try:
-                sign_in(http, server, email, password, logins, args.code)
+                access = sign_in(http, server, email, password, logins, args.code)
             except CodeRequired:
                 if args.code is not None:
                     raise
-                sign_in(http, server, email, password, logins, _asked_code())
+                access = sign_in(http, server, email, password, logins, _asked_code())
+            generated = password_was_generated(http, server, access)
     except SignInRequired as exc:
         print(f"streamstack: login failed: {exc}", file=sys.stderr)
         return 1
@@ -44,6 +51,12 @@ def run_login(args: argparse.Namespace) -> int:
         print(f"streamstack: login failed: {server} unreachable ({exc})", file=sys.stderr)
         return 1
     print(f"signed in to {server} as {email} (saved in {logins.path})")
+    if generated:  # as the web app says on every page until it is done
+        print(
+            "streamstack: this account still has the password StreamStack generated for it; "
+            f"set your own on the Account page: {server_key(server)}/account",
+            file=sys.stderr,
+        )
     return 0
 
 

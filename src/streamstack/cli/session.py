@@ -213,9 +213,10 @@ def admin_api(command: str, args: argparse.Namespace) -> Iterator[AdminApi]:
 
 def sign_in(
     http: Any, server: str, email: str, password: str, logins: SavedLogins, code: str | None = None
-) -> None:
+) -> str:
     """``POST /auth/login`` (with the two-factor ``code`` when given) and keep the refresh
-    token; CodeRequired when a code is needed, SignInRequired when refused."""
+    token; the access token. CodeRequired when a code is needed, SignInRequired when
+    refused."""
     server = server_key(server)
     body = {"email": email, "password": password}
     if code is not None:  # only then: a server without two-factor refuses unknown fields
@@ -230,7 +231,25 @@ def sign_in(
                 "that code is not right, or was used already (codes change every 30 seconds)"
             )
         raise SignInRequired(f"sign-in refused: {error_detail(response)}")
-    logins.put(server, SavedLogin(email, response.json()["refresh_token"]))
+    pair = response.json()
+    logins.put(server, SavedLogin(email, pair["refresh_token"]))
+    return str(pair["access_token"])
+
+
+def password_was_generated(http: Any, server: str, access_token: str) -> bool:
+    """Whether the signed-in account still has the password StreamStack generated and
+    printed (``GET /auth/me``); False when the server does not say (an older one, or
+    out of reach now: a hint is not worth failing a sign-in for)."""
+    import httpx
+
+    try:
+        response = http.get(
+            f"{server_key(server)}{AUTH_PATH}/me",
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        return response.status_code == 200 and response.json().get("password_generated") is True
+    except (httpx.HTTPError, ValueError, AttributeError):  # best effort, see above
+        return False
 
 
 #: What ``sign_out`` came to: no sign-in kept for the server, the session ended there (or
