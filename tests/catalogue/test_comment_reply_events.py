@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
-from catalogue_testing import EventLog, eventually, outbox_backlog
+from catalogue_testing import API, EventLog, admin_headers, eventually, outbox_backlog
 from comment_testing import Client, item, person, post, reply
 
 from streamstack.catalogue.comments import reply_excerpt
@@ -75,6 +75,30 @@ async def test_a_top_level_comment_announces_nothing(client: Client) -> None:
     async with EventLog.attached(client.app.state.backends) as log:
         await post(client, item_id, ada, "first!")
         assert await announced(client, log) == []
+
+
+async def test_a_reply_on_a_video_taken_back_announces_nothing(client: Client) -> None:
+    # Its mail's link would open for admins alone: a viewer would be sent to a 404.
+    item_id = await item(client)
+    ada_id, ada = person(client, "Ada")
+    _, admin = person(client, "Admin", role="admin")
+    status = f"{API}/{item_id}"
+    settings = client.app.state.settings
+    async with EventLog.attached(client.app.state.backends) as log:
+        question = await post(client, item_id, ada, "what is that bird?")
+        taken_back = await client.patch(
+            status, json={"status": "draft"}, headers=admin_headers(settings)
+        )
+        assert taken_back.status_code == 200, taken_back.text
+        await reply(client, question, admin, "A heron (this video comes back soon).")
+        assert await announced(client, log) == []
+        published = await client.patch(
+            status, json={"status": "published"}, headers=admin_headers(settings)
+        )
+        assert published.status_code == 200, published.text
+        await reply(client, question, admin, "It is back.")
+        events = await announced(client, log)
+    assert [(e.recipients, e.excerpt) for e in events] == [([ada_id], "It is back.")]
 
 
 def test_a_long_reply_is_quoted_cut_at_a_word() -> None:

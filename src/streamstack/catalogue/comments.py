@@ -377,9 +377,11 @@ async def _announce_reply(
     answered: list[uuid.UUID],
 ) -> None:
     """Put ``comment.replied`` in the outbox for the authors ``reply`` answers, but its
-    own (nobody is mailed their own reply); nothing when that leaves nobody."""
+    own (nobody is mailed their own reply); nothing when that leaves nobody, nor on a
+    video that is not published (a draft, or one taken back after they commented): the
+    mail's link would open for admins alone."""
     recipients = [str(author) for author in answered if author != reply.user_id]
-    if not recipients:
+    if not recipients or item.status != "published":
         return
     event = CommentReplied(
         reply_id=str(reply.id),
