@@ -168,6 +168,10 @@ describe("AdminLibraryPage", () => {
       "Viewers cannot see it until it plays: transcode it again, or replace its file with a good copy.",
     );
     expect(screen.getByTestId("library-processing")).toHaveClass("form-error");
+    // Nor is its badge the green of a video viewers watch.
+    const badge = (title: string) => within(screen.getByRole("heading", { name: new RegExp(`^${title}`) })).getByText("Published");
+    expect(badge("Broken")).not.toHaveClass("published");
+    expect(badge("Fine")).toHaveClass("published");
     await user.click(screen.getByRole("button", { name: "Transcode again (Broken)" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");

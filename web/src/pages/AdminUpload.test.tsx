@@ -822,8 +822,8 @@ describe("AdminUploadPage", () => {
     expect(screen.getAllByTestId("upload-result-link")[1]).toHaveAttribute("href", "/watch/item-b");
     // Each row says where its video stands, its title once (the link).
     const states = screen.getAllByTestId("upload-result-state").map((s) => s.textContent);
-    expect(states).toEqual(["Draft · transcoding", "Published"]);
-    expect(within(queue).getAllByRole("listitem")[0]).toHaveTextContent(/^first clipDraft · transcoding$/);
+    expect(states).toEqual(["Draft · waiting to be transcoded", "Published"]);
+    expect(within(queue).getAllByRole("listitem")[0]).toHaveTextContent(/^first clipDraft · waiting to be transcoded$/);
     expect(screen.getByRole("button", { name: "Upload more videos" })).toBeInTheDocument();
   });
 
@@ -900,7 +900,7 @@ describe("AdminUploadPage", () => {
     await uploadTwo("damaged.mp4", "as_uploaded.mp4");
     const [damaged, asUploaded] = screen.getAllByTestId("upload-result-state");
     expect(damaged).toHaveTextContent(/^Published · viewers see it once it is transcoded$/);
-    expect(asUploaded).toHaveTextContent(/^Published · transcoding$/);
+    expect(asUploaded).toHaveTextContent(/^Published · waiting to be transcoded$/);
 
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
     await waitFor(() =>
@@ -919,11 +919,17 @@ describe("AdminUploadPage", () => {
         const id = String(params.id) as keyof typeof items;
         return ok({ upload_id: id, state: "done", item: items[id], error: null });
       }),
+      http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "processing", processing_percent: 40 }), {
+        once: true,
+      }),
       http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "ready" })),
     );
     await uploadTwo("first_clip.mp4", "second_clip.mp4");
-    expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent("Draft · transcoding");
+    // Waiting in the queue is not being transcoded: a worker at it says how far it is.
+    expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft · waiting to be transcoded$/);
 
+    await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft · transcoding 40 %$/));
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
     await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft$/));
   });

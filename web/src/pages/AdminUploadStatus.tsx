@@ -206,7 +206,11 @@ function uploadedState(item: CatalogueItem): string {
   const base = item.status === "draft" ? "Draft" : "Published";
   if (isTranscoding(item)) {
     const hidden = item.status !== "draft" && item.playable === false;
-    return hidden ? `${base} · viewers see it once it is transcoded` : `${base} · transcoding`;
+    if (hidden) return `${base} · viewers see it once it is transcoded`;
+    // "transcoding" of a video that only waited in the queue read as if a worker were at it.
+    return item.processing_state === "queued"
+      ? `${base} · waiting to be transcoded`
+      : `${base} · transcoding ${item.processing_percent ?? 0} %`;
   }
   if (failedUnplayable(item)) return `${base}, but it cannot play: transcoding failed (see the library)`;
   if (item.processing_state === "failed") return `${base} · transcoding failed, it plays as uploaded (see the library)`;

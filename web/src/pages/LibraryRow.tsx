@@ -354,6 +354,14 @@ function statusLabel(item: CatalogueItem): string {
   return item.publish_at ? "Scheduled" : "Draft";
 }
 
+/**
+ * The status badge's colour: a published video viewers cannot see yet (it does not play)
+ * is not shown in the green of one they watch; the line under the title says why.
+ */
+function statusClass(item: CatalogueItem): string {
+  return item.status === "published" && item.playable === false ? "" : item.status;
+}
+
 /** A video's title (its row's name) with its status, where its processing stands, its description and tags. */
 function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: string }) {
   const processing = processingLabel(item);
@@ -363,7 +371,7 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
     <>
       <h2 id={titleId} className="library-title">
         <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
-        <span className={`badge ${item.status}`}>{statusLabel(item)}</span>
+        <span className={`badge ${statusClass(item)}`}>{statusLabel(item)}</span>
         {item.visibility === "unlisted" && (
           <>
             {" "}
