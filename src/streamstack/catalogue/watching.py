@@ -17,7 +17,6 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
-import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +39,7 @@ from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Forbidden, NotFound
-from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
 
@@ -274,10 +273,8 @@ def user_deletion_events(
 
     async def on_user_deleted(event: Event) -> None:
         # Raising (database down) makes the bus deliver again.
-        try:
-            deleted = msgspec.json.decode(event.payload, type=UserDeleted)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            log.error("catalogue.unreadable_user_deleted", event_id=event.id)
+        deleted = decode_payload(event, UserDeleted, "catalogue.unreadable_user_deleted")
+        if deleted is None:
             return
         user_id = uuid.UUID(deleted.user_id)
         gone = {kind: await forget(user_id) for kind, forget in forgetters.items()}
