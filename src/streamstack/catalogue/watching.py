@@ -20,11 +20,10 @@ from collections.abc import Awaitable, Callable, Mapping
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from streamstack.catalogue.items import to_catalogue_item
+from streamstack.catalogue.items import listed_items
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
 from streamstack.catalogue.repository import (
     CatalogueStore,
-    WatchedRow,
     reading,
     unit_of_work,
 )
@@ -198,9 +197,13 @@ class WatchingService:
                 limit=paging.page_size,
                 offset=paging.offset,
             )
-            tags = await store.tags.of_items([item.id for _, item in rows])
+            items = [item for _, item in rows]
+            shown = await listed_items(store.tags, items, admin=principal.is_admin)
         return WatchedPage(
-            items=[_watched(row, tags.get(row[1].id, []), principal.is_admin) for row in rows],
+            items=[
+                WatchedItem(item=item, progress=to_progress(progress))
+                for (progress, _), item in zip(rows, shown, strict=True)
+            ],
             total=total,
             page=paging.page,
             page_size=paging.page_size,
@@ -246,13 +249,6 @@ def _progress_row(
         duration_seconds=duration,
         completed=is_completed(position, duration),
         updated_at=now,
-    )
-
-
-def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
-    progress, item = row
-    return WatchedItem(
-        item=to_catalogue_item(item, tags, admin=admin), progress=to_progress(progress)
     )
 
 
