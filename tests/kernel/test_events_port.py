@@ -6,14 +6,18 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
+import structlog
 
+from streamstack.kernel import events
 from streamstack.kernel.events import (
     LIVE,
     REDELIVERY_FIRST_SECONDS,
     Durable,
     Event,
     EventBus,
+    decode_payload,
     subject_matches,
 )
 from streamstack.kernel.events.memory import MemoryEventBus
@@ -134,3 +138,29 @@ async def test_ping(bus: EventBus) -> None:
 )
 def test_subject_matching(pattern: str, subject_: str, expected: bool) -> None:
     assert subject_matches(pattern, subject_) is expected
+
+
+class _Named(msgspec.Struct, frozen=True):
+    user_id: str
+
+
+@pytest.mark.parametrize("payload", [b"not json", b'{"user_id": 7}', b"{}"])
+def test_an_unreadable_payload_is_logged_and_dropped(
+    payload: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module's own logger, recorded (capture_logs misses a cached one).
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(events, "log", recorder)
+    event = Event("e-1", "test.events.named", payload)
+    assert decode_payload(event, _Named, "test.unreadable_named") is None
+    (call,) = recorder.calls
+    assert (call.method_name, call.args, call.kwargs) == (
+        "error",
+        ("test.unreadable_named",),
+        {"subject": "test.events.named", "event_id": "e-1"},
+    )
+
+
+def test_a_readable_payload_is_decoded() -> None:
+    event = Event("e-1", "test.events.named", b'{"user_id": "u"}')
+    assert decode_payload(event, _Named, "test.unreadable_named") == _Named("u")

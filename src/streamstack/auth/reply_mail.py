@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime
 import uuid
 
-import msgspec
 import structlog
 
 from streamstack.auth.account_mail import AccountMail
@@ -32,7 +31,7 @@ from streamstack.auth.repository import AuthRecords
 from streamstack.contracts.catalogue import COMMENT_REPLIED, CommentReplied
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 
 log = structlog.get_logger(__name__)
@@ -96,10 +95,8 @@ class ReplyMail:
         is logged and dropped, a failure (the database away) makes the bus deliver again."""
 
         async def on_replied(event: Event) -> None:
-            try:
-                replied = msgspec.json.decode(event.payload, type=CommentReplied)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                log.error("auth.unreadable_comment_replied", event_id=event.id)
+            replied = decode_payload(event, CommentReplied, "auth.unreadable_comment_replied")
+            if replied is None:
                 return
             owed = await self.record(replied)
             log.info("auth.reply_mail_owed", reply_id=replied.reply_id, letters=owed)

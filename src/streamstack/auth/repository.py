@@ -34,8 +34,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -55,7 +53,7 @@ from streamstack.auth.models import (
     TwoFactorSecret,
     User,
 )
-from streamstack.kernel.db import escape_like
+from streamstack.kernel.db import escape_like, upsert_insert
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
 
@@ -491,7 +489,6 @@ def _reserve_statement(dialect: str, keys: int) -> ReturningInsert[Any]:
     table = cast(Table, AttemptCounter.__table__)
     now = bindparam("now", type_=table.c.updated_at.type)
     stale = bindparam("stale", type_=table.c.updated_at.type)
-    dialect_insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     rows = [
         {
             "key": bindparam(f"key_{n}", type_=String),
@@ -502,7 +499,7 @@ def _reserve_statement(dialect: str, keys: int) -> ReturningInsert[Any]:
         for n in range(keys)
     ]
     return (
-        dialect_insert(table)
+        upsert_insert(dialect, table)
         .values(rows)
         .on_conflict_do_update(
             index_elements=[table.c.key],
@@ -825,8 +822,7 @@ class ReplyMailQuietRepository(SQLAlchemyAsyncRepository[ReplyMailQuiet]):
         (and quiet until ``quiet_until`` from now on) unless an earlier mail's window still
         holds it. One statement, so two replicas taking two replies mail one."""
         dialect = self.session.get_bind().dialect.name
-        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(ReplyMailQuiet).values(
+        statement = upsert_insert(dialect, ReplyMailQuiet).values(
             user_id=user_id, item_id=item_id, quiet_until=quiet_until
         )
         taken = await self.session.execute(

@@ -177,12 +177,8 @@ class AttemptThrottle:
             first_lock_seconds=RESET_MAIL_FIRST_LOCK_SECONDS,
         )
         if locked is not None:
-            error = ResetThrottled(
-                "a reset link was sent to this email a moment ago; try again later",
-                headers={"Retry-After": _retry_after(locked[1], now)},
-            )
-            error.reason = "throttled_account"
-            raise error
+            detail = "a reset link was sent to this email a moment ago; try again later"
+            raise _refused(ResetThrottled, detail, "throttled_account", locked[1], now)
 
     async def reserve_invite_mail(
         self, attempts: AttemptRepository, admin: str, now: datetime.datetime
@@ -199,12 +195,8 @@ class AttemptThrottle:
             first_lock_seconds=60,
         )
         if locked is not None:
-            error = InviteMailThrottled(
-                "too many invites mailed in a minute; try again in a minute",
-                headers={"Retry-After": _retry_after(locked[1], now)},
-            )
-            error.reason = "throttled_account"
-            raise error
+            detail = "too many invites mailed in a minute; try again in a minute"
+            raise _refused(InviteMailThrottled, detail, "throttled_account", locked[1], now)
 
     async def invite_redeemed(self, attempts: AttemptRepository, address: str) -> None:
         """A registration spent a valid invite code: give its attempt back to ``address``.
@@ -238,9 +230,8 @@ class AttemptThrottle:
         )
         if locked is not None:
             locked_key, locked_until = locked
-            error = refusal(detail, headers={"Retry-After": _retry_after(locked_until, now)})
-            error.reason = next(reason for key, _, reason in keys if key == locked_key)
-            raise error
+            reason = next(reason for key, _, reason in keys if key == locked_key)
+            raise _refused(refusal, detail, reason, locked_until, now)
         await attempts.sweep(now, IDLE_SECONDS)
 
     def _login_keys(self, email: str, address: str) -> list[tuple[str, int, ThrottleReason]]:
@@ -268,5 +259,16 @@ class AttemptThrottle:
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:64]
 
 
-def _retry_after(locked_until: datetime.datetime, now: datetime.datetime) -> str:
-    return str(max(1, math.ceil((locked_until - now).total_seconds())))
+def _refused(
+    refusal: type[Throttled],
+    detail: str,
+    reason: ThrottleReason,
+    locked_until: datetime.datetime,
+    now: datetime.datetime,
+) -> Throttled:
+    """``refusal`` of an attempt at a counter locked until ``locked_until``: ``Retry-After``
+    the whole seconds left (at least one), and ``reason`` for the log."""
+    retry_after = max(1, math.ceil((locked_until - now).total_seconds()))
+    error = refusal(detail, headers={"Retry-After": str(retry_after)})
+    error.reason = reason
+    return error

@@ -47,7 +47,7 @@ from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, TooManyRequests
-from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
 
@@ -434,10 +434,8 @@ def user_naming_events(events: EventBus, comments: CommentService) -> DurableFol
 
     async def on_user_named(event: Event) -> None:
         # Raising (database down) makes the bus deliver again.
-        try:
-            named = msgspec.json.decode(event.payload, type=UserNamed)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            log.error("catalogue.unreadable_user_named", event_id=event.id)
+        named = decode_payload(event, UserNamed, "catalogue.unreadable_user_named")
+        if named is None:
             return
         await comments.name(named)
         log.info("catalogue.commenter_named", user_id=named.user_id)

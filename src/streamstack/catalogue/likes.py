@@ -17,8 +17,8 @@ import uuid
 
 import structlog
 
-from streamstack.catalogue.items import to_catalogue_item
-from streamstack.catalogue.repository import CatalogueStore, LikedRow, reading, unit_of_work
+from streamstack.catalogue.items import listed_items
+from streamstack.catalogue.repository import CatalogueStore, reading, unit_of_work
 from streamstack.catalogue.schemas import LikedItem, LikedPage, Liking, Paging
 from streamstack.catalogue.watching import account_id, known_account
 from streamstack.kernel.clock import Clock, utcnow
@@ -77,9 +77,13 @@ class LikeService:
                 limit=paging.page_size,
                 offset=paging.offset,
             )
-            tags = await store.tags.of_items([item.id for _, item in rows])
+            items = [item for _, item in rows]
+            shown = await listed_items(store.tags, items, admin=principal.is_admin)
         return LikedPage(
-            items=[_liked(row, tags.get(row[1].id, []), principal.is_admin) for row in rows],
+            items=[
+                LikedItem(item=item, liked_at=like.liked_at)
+                for (like, _), item in zip(rows, shown, strict=True)
+            ],
             total=total,
             page=paging.page,
             page_size=paging.page_size,
@@ -99,8 +103,3 @@ async def _locked_count(store: CatalogueStore, principal: Principal, item_id: uu
     it queue up (and a deletion with them); 404 for an item the caller may not read."""
     await store.items.visible(item_id, admin=principal.is_admin)
     return (await store.items.lock(item_id)).like_count
-
-
-def _liked(row: LikedRow, tags: list[str], admin: bool) -> LikedItem:
-    like, item = row
-    return LikedItem(item=to_catalogue_item(item, tags, admin=admin), liked_at=like.liked_at)

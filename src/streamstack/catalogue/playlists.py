@@ -26,8 +26,8 @@ from streamstack.catalogue.items import (
     check_unchanged,
     clean_title,
     edit_tag,
+    listed_items,
     thumbnail_url,
-    to_catalogue_item,
 )
 from streamstack.catalogue.models import MediaItemRow, PlaylistEntryRow, PlaylistRow
 from streamstack.catalogue.repository import CatalogueStore, PlaylistHead, reading, unit_of_work
@@ -341,11 +341,11 @@ class PlaylistService:
         admin = _sees_all(principal, row)
         items = await store.playlist_entries.shown(row.id, visible_only=not admin)
         entries = await store.playlist_entries.number(row.id)
-        tags = await store.tags.of_items([item.id for item in items])
+        shown = await listed_items(store.tags, items, admin=admin)
         summary = to_summary(row, _head(items), mine=row.user_id == account_id(principal))
         return Playlist(
             **msgspec.structs.asdict(summary),
-            items=[to_catalogue_item(item, tags.get(item.id, []), admin=admin) for item in items],
+            items=shown,
             unavailable_count=entries - len(items),
         )
 

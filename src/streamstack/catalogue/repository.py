@@ -49,8 +49,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
@@ -89,6 +87,7 @@ from streamstack.kernel.db import (
     DriverStatement,
     escape_like,
     is_unavailable,
+    upsert_insert,
 )
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
@@ -135,9 +134,7 @@ async def _upsert(
     """Insert or overwrite one (user, item) row in one statement, so two writers racing for
     a first row cannot collide; with ``only_over``, an existing row is overwritten only
     where it holds. Whether a row was written: the write decides, not a read before it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values)
+    statement = upsert_insert(session.get_bind().dialect.name, model).values(**values)
     written = await session.execute(
         statement.on_conflict_do_update(
             index_elements=["user_id", "media_id"],
@@ -1148,8 +1145,7 @@ class CommentReportRepository(SQLAlchemyAsyncRepository[CommentReportRow]):
         """Keep the account's report of the comment, unless it reported it before (the
         first report, and its reason, kept): one statement, so two at once keep one."""
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(CommentReportRow).values(
+        statement = upsert_insert(dialect, CommentReportRow).values(
             comment_id=comment_id, user_id=user_id, reason=reason, created_at=at
         )
         await self.session.execute(statement.on_conflict_do_nothing())
@@ -1238,8 +1234,7 @@ class CommenterRepository(SQLAlchemyAsyncRepository[CommenterRow]):
         """Keep ``display_name`` for the account unless a name as of a later time is kept
         already: one statement, so an event and a post racing keep the newer."""
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(CommenterRow).values(
+        statement = upsert_insert(dialect, CommenterRow).values(
             user_id=user_id, display_name=display_name, named_at=named_at
         )
         await self.session.execute(
@@ -1273,8 +1268,9 @@ class LikeRepository(SQLAlchemyAsyncRepository[LikeRow]):
         """Keep the account's like of the item; whether this call added it (one statement:
         of two at once, or a like repeated, one adds it and the count goes up once)."""
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(LikeRow).values(user_id=user_id, item_id=item_id, liked_at=at)
+        statement = upsert_insert(dialect, LikeRow).values(
+            user_id=user_id, item_id=item_id, liked_at=at
+        )
         added = await self.session.execute(
             statement.on_conflict_do_nothing().returning(LikeRow.item_id)
         )

@@ -594,6 +594,8 @@ class SharedPlaylistController(SignedInController):
 
 #: What every comment route is handed: the use cases.
 Comments = NamedDependency[CommentService]
+#: ``limit`` of every page of comments' query.
+CommentsLimit = Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)]
 
 
 class CommentReadingController(Controller):
@@ -616,7 +618,7 @@ class CommentReadingController(Controller):
                 "server did not make); none for the newest comments"
             ),
         ] = None,
-        limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
+        limit: CommentsLimit = 20,
     ) -> CommentPage:
         """The item's top-level comments, newest first, a page at a time (``total``
         counts their replies too); 404 as for the item itself. While its comments are off,
@@ -645,7 +647,7 @@ class CommentReadingController(Controller):
                 "server did not make); none for the oldest replies"
             ),
         ] = None,
-        limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
+        limit: CommentsLimit = 20,
     ) -> CommentPage:
         """A top-level comment's replies, oldest first, a page at a time (``total``: how
         many it has). While its item's comments are off, viewers get none (``enabled``
@@ -750,7 +752,7 @@ class CommentModerationController(Controller):
                 "`invalid_cursor` for one the server did not make); none for the first page"
             ),
         ] = None,
-        limit: Annotated[int, Parameter(ge=1, le=COMMENTS_PAGE_MAX)] = 20,
+        limit: CommentsLimit = 20,
         reported: Annotated[
             bool,
             Parameter(description="only comments with reports, the most recently reported first"),

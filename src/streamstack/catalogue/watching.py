@@ -17,15 +17,13 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
-import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from streamstack.catalogue.items import to_catalogue_item
+from streamstack.catalogue.items import listed_items
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
 from streamstack.catalogue.repository import (
     CatalogueStore,
-    WatchedRow,
     reading,
     unit_of_work,
 )
@@ -40,7 +38,7 @@ from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Forbidden, NotFound
-from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
 
@@ -199,9 +197,13 @@ class WatchingService:
                 limit=paging.page_size,
                 offset=paging.offset,
             )
-            tags = await store.tags.of_items([item.id for _, item in rows])
+            items = [item for _, item in rows]
+            shown = await listed_items(store.tags, items, admin=principal.is_admin)
         return WatchedPage(
-            items=[_watched(row, tags.get(row[1].id, []), principal.is_admin) for row in rows],
+            items=[
+                WatchedItem(item=item, progress=to_progress(progress))
+                for (progress, _), item in zip(rows, shown, strict=True)
+            ],
             total=total,
             page=paging.page,
             page_size=paging.page_size,
@@ -250,13 +252,6 @@ def _progress_row(
     )
 
 
-def _watched(row: WatchedRow, tags: list[str], admin: bool) -> WatchedItem:
-    progress, item = row
-    return WatchedItem(
-        item=to_catalogue_item(item, tags, admin=admin), progress=to_progress(progress)
-    )
-
-
 #: What one account's deletion deletes of one kind (watch rows, playlists): how many.
 UserForgetter = Callable[[uuid.UUID], Awaitable[int]]
 
@@ -274,10 +269,8 @@ def user_deletion_events(
 
     async def on_user_deleted(event: Event) -> None:
         # Raising (database down) makes the bus deliver again.
-        try:
-            deleted = msgspec.json.decode(event.payload, type=UserDeleted)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            log.error("catalogue.unreadable_user_deleted", event_id=event.id)
+        deleted = decode_payload(event, UserDeleted, "catalogue.unreadable_user_deleted")
+        if deleted is None:
             return
         user_id = uuid.UUID(deleted.user_id)
         gone = {kind: await forget(user_id) for kind, forget in forgetters.items()}

@@ -33,7 +33,7 @@ import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MediaWithdrawn, object_prefix
 from streamstack.ingest.processing import poster_key
-from streamstack.kernel.events import Event, EventBus
+from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import DeadLetter, Job, JobQueue, QueueConfig
 from streamstack.kernel.jobs.worker import JobRejected, JobWorker
@@ -82,10 +82,8 @@ def takedown_events(events: EventBus, queue: JobQueue) -> DurableFollower:
 
     async def on_deleted(event: Event) -> None:
         # Raising makes the bus deliver again.
-        try:
-            withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
-        except msgspec.DecodeError:
-            log.error("takedown.unreadable_event", event_id=event.id)
+        withdrawn = decode_payload(event, MediaWithdrawn, "takedown.unreadable_event")
+        if withdrawn is None:
             return
         queued = await queue.enqueue(withdrawn.id, TAKEDOWN_KIND, event.payload)
         log.info("takedown.queued", media_id=withdrawn.id, duplicate=not queued)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import MetaData, Select, event, text
+from sqlalchemy import MetaData, Select, TableClause, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -48,6 +49,16 @@ def module_metadata() -> MetaData:
     """A fresh ``MetaData`` with the shared naming convention: one per module, so that
     each module's migrations cover its own tables only."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def upsert_insert(
+    dialect: str, table: TableClause | type[Any]
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``table`` (a table, or a model class) in ``dialect``'s own SQL, which
+    takes ON CONFLICT: PostgreSQL's, else SQLite's (the two stores this runs on)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def escape_like(text: str) -> str:

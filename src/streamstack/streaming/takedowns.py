@@ -16,12 +16,11 @@ what a restarted one-process dev server (in-process bus, nothing to replay) reli
 
 from __future__ import annotations
 
-import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import MEDIA_DELETED, MEDIA_UNPUBLISHED, MediaWithdrawn
 from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.events import Event
+from streamstack.kernel.events import Event, decode_payload
 from streamstack.streaming.models import StreamGrant
 from streamstack.streaming.repository import SavedState
 
@@ -63,10 +62,8 @@ class Takedowns:
 
     async def on_event(self, event: Event) -> None:
         """Record one ``media.unpublished`` / ``media.deleted`` event."""
-        try:
-            withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
-        except msgspec.DecodeError:
-            log.error("takedown.unreadable_event", subject=event.subject, event_id=event.id)
+        withdrawn = decode_payload(event, MediaWithdrawn, "takedown.unreadable_event")
+        if withdrawn is None:
             return
         self.withdraw(withdrawn.id, withdrawn.withdrawn_at.timestamp())
         log.info("takedown.recorded", media_id=withdrawn.id, subject=event.subject)

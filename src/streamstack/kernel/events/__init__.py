@@ -12,9 +12,10 @@ subscriber unsubscribes. Handlers must therefore be idempotent.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import msgspec
+import structlog
 
 from streamstack.kernel.backoff import backoff_seconds
 from streamstack.kernel.errors import ServiceUnavailable
@@ -37,6 +38,21 @@ class Event(msgspec.Struct, frozen=True):
 
 
 EventHandler = Callable[[Event], Awaitable[None]]
+
+log = structlog.get_logger(__name__)
+
+_Payload = TypeVar("_Payload")
+
+
+def decode_payload(event: Event, kind: type[_Payload], unreadable: str) -> _Payload | None:
+    """The event's payload as ``kind``, or None when it is not one: logged as the error
+    ``unreadable`` (with the event's subject and id) for the handler to drop it, since
+    delivering it again would not make it readable."""
+    try:
+        return msgspec.json.decode(event.payload, type=kind)
+    except msgspec.DecodeError:  # a ValidationError too: it is one
+        log.error(unreadable, subject=event.subject, event_id=event.id)
+        return None
 
 
 class EventsUnavailable(ServiceUnavailable, code="events_unavailable"):
