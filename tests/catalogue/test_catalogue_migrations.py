@@ -15,6 +15,7 @@ from streamstack.catalogue.models import (
     CatalogueBase,
     CommentReportRow,
     CommentRow,
+    ItemDayRow,
     LikeRow,
     MediaItemRow,
     MediaTagRow,
@@ -779,6 +780,41 @@ async def test_comment_replies_come_and_go_with_their_revision(
             await connection.run_sync(REVISIONS.downgrade, "catalogue_0029")
             kept = await connection.scalars(select(CommentRow.id).order_by(CommentRow.id))
             assert list(kept) == sorted([comment_id, reply_id])
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def test_item_days_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0031: items kept, with no days counted; an item's days go with it (the key
+    cascades); the downgrade drops the days, the items kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id = uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+    day = {"item_id": item_id, "day": now.date(), "views": 2, "watch_seconds": 12.5}
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0030")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0031")
+            assert list(await connection.scalars(select(ItemDayRow.item_id))) == []
+            await connection.execute(insert(ItemDayRow).values(**day))
+            counted = select(ItemDayRow.day, ItemDayRow.views, ItemDayRow.watch_seconds)
+            assert (await connection.execute(counted)).all() == [(now.date(), 2, 12.5)]
+            await connection.execute(delete(MediaItemRow))  # its days go with it
+            assert list(await connection.scalars(select(ItemDayRow.item_id))) == []
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(ItemDayRow).values(**day))
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0030")
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            assert "catalogue_item_days" not in tables
+            assert set(await connection.scalars(select(MediaItemRow.id))) == {item_id}
             await connection.run_sync(REVISIONS.upgrade, "head")
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:

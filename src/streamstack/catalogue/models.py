@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -416,3 +417,19 @@ class ShareLinkRow(CatalogueBase):
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     opens: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_opened_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+
+
+class ItemDayRow(CatalogueBase):
+    """How one item did on one day (UTC): the views that started and the seconds watched
+    that day (:mod:`.watching` adds to them in each report's transaction; the admins'
+    statistics read them). Totals only, never who watched. Deleted with the item (the
+    foreign key cascades; the delete use case removes them too)."""
+
+    __tablename__ = "catalogue_item_days"
+
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("media_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[datetime.date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    watch_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.service import CatalogueService
     from streamstack.catalogue.shares import ShareService
+    from streamstack.catalogue.statistics import StatisticsService
     from streamstack.kernel.events import EventBus
     from streamstack.kernel.events.following import DurableFollower
 
@@ -69,7 +70,7 @@ def mount(context: ModuleContext) -> MountedModule:
     playlists = PlaylistService(database, context.clock)
     comments = comment_service(context, relay_task.wake)
     reports = comment_report_service(context)
-    shares = share_links(service, context)
+    shares, stats = share_links(service, context), statistics_service(context)
     # Watch data, playlists, comments and likes go with the account: auth's user.deleted.
     forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
     forgetters |= {"comments": comments.forget_user, "likes": likes.forget_user}
@@ -83,7 +84,7 @@ def mount(context: ModuleContext) -> MountedModule:
     return MountedModule(
         name="catalogue",
         route_handlers=[
-            catalogue_router(service, watching, playlists, comments, reports, shares, likes)
+            catalogue_router(service, watching, playlists, comments, reports, shares, likes, stats)
         ],
         operations=operation_handlers(service),
         tasks=[
@@ -141,6 +142,13 @@ def comment_report_service(context: ModuleContext) -> CommentReportService:
     settings = context.settings
     budgets = report_budgets(settings.comment_burst, settings.comment_refill_seconds, context.clock)
     return CommentReportService(context.backends.database, budgets, context.clock)
+
+
+def statistics_service(context: ModuleContext) -> StatisticsService:
+    """The admins' reading of items' statistics (today read from the app's clock)."""
+    from streamstack.catalogue.statistics import StatisticsService
+
+    return StatisticsService(context.backends.database, context.clock)
 
 
 def followed(name: str, follower: DurableFollower) -> BackgroundTask:

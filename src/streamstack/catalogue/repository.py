@@ -69,6 +69,7 @@ from streamstack.catalogue.models import (
     CommenterRow,
     CommentReportRow,
     CommentRow,
+    ItemDayRow,
     LikeRow,
     MediaItemRow,
     MediaTagRow,
@@ -347,6 +348,17 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
         except NotFound:
             return None
 
+    async def hold(self, item_id: uuid.UUID) -> None:
+        """Key-share-lock the item for this transaction (PostgreSQL; SQLite's writers queue
+        anyway): a deletion, which locks it first, then waits for this writer, and this one
+        for it, as a first row's foreign key would wait, only before any other row is
+        locked (the order every use case keeps). Many writers may hold it at once."""
+        await self.session.execute(
+            select(MediaItemRow.id)
+            .where(MediaItemRow.id == item_id)
+            .with_for_update(key_share=True)
+        )
+
     async def count_comments(self, counts: dict[uuid.UUID, int]) -> None:
         """Add ``counts[item]`` (negative: comments deleted) to each item's comment count,
         in the database (concurrent posts all count); not an edit, ``updated_at`` stays."""
@@ -617,6 +629,18 @@ class OutboxRepository:
 WatchedRow = tuple[WatchProgressRow, MediaItemRow]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class WatchReach:
+    """How far users got in one item, counted (never who)."""
+
+    #: Users with a place saved in it.
+    viewers: int
+    #: Of them, those who watched it to the end.
+    finished: int
+    #: The average share of it they reached, 0 to 1; None without a length or a place.
+    average: float | None
+
+
 class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
     """Where each user is in each item, one row per (user, item)."""
 
@@ -711,6 +735,25 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
             delete(WatchProgressRow).where(WatchProgressRow.media_id == media_id)
         )
 
+    async def reach(self, media_id: uuid.UUID, duration: float | None) -> WatchReach:
+        """How many users have a place in the item, how many finished it, and the average
+        share of its ``duration`` they reached (a finished one all of it; None without a
+        length or a place): one aggregate over the item's rows."""
+        row = WatchProgressRow
+        reached: ColumnElement[Any] = literal(None)
+        if duration is not None and duration > 0:
+            share = case(
+                (row.position_seconds >= duration, 1.0), else_=row.position_seconds / duration
+            )
+            reached = func.avg(case((row.completed, 1.0), else_=share))
+        found = await self.session.execute(
+            select(func.count(), func.count().filter(row.completed), reached).where(
+                row.media_id == media_id
+            )
+        )
+        viewers, finished, average = found.one()
+        return WatchReach(viewers, finished, None if average is None else float(average))
+
 
 class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
     """When each user last reported watching each item (what counts views)."""
@@ -719,15 +762,38 @@ class ViewingRepository(SQLAlchemyAsyncRepository[ViewingRow]):
     id_attribute = "media_id"
     wrap_exceptions = False
 
-    async def recent(
-        self, user_id: uuid.UUID, media_id: uuid.UUID, since: datetime.datetime
-    ) -> bool:
-        """Whether the user last reported watching the item after ``since`` (a read: a
-        report found recent stays so, but one not found may be written by another)."""
-        row = await self.get_one_or_none(
-            ViewingRow.user_id == user_id, ViewingRow.media_id == media_id
+    async def last_report(
+        self, user_id: uuid.UUID, media_id: uuid.UUID
+    ) -> datetime.datetime | None:
+        """When the user last reported watching the item, if they did (a read: a report
+        found recent stays so, but one not found may be written by another)."""
+        return await self.session.scalar(
+            select(ViewingRow.reported_at).where(
+                ViewingRow.user_id == user_id, ViewingRow.media_id == media_id
+            )
         )
-        return row is not None and row.reported_at > since
+
+    async def advance(
+        self,
+        user_id: uuid.UUID,
+        media_id: uuid.UUID,
+        previous: datetime.datetime,
+        at: datetime.datetime,
+    ) -> bool:
+        """Move the user's last report of the item from ``previous`` to ``at``; whether it
+        still was ``previous``. Decided by the write: of reports at once that read the same
+        previous one, one moves it (and counts the time between), the others find it moved."""
+        moved = await self.session.execute(
+            update(ViewingRow)
+            .where(
+                ViewingRow.user_id == user_id,
+                ViewingRow.media_id == media_id,
+                ViewingRow.reported_at == previous,
+            )
+            .values(reported_at=at)
+            .returning(ViewingRow.user_id)
+        )
+        return moved.first() is not None
 
     async def record(self, user_id: uuid.UUID, media_id: uuid.UUID, at: datetime.datetime) -> None:
         """The user reported watching the item ``at``."""
@@ -1363,6 +1429,15 @@ class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
         row = found.one_or_none()
         return None if row is None else (row[0], row[1])
 
+    async def opens(self, item_id: uuid.UUID) -> int:
+        """How often the item's links were opened, all of them (ended ones too)."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(ShareLinkRow.opens), 0)).where(
+                ShareLinkRow.item_id == item_id
+            )
+        )
+        return int(total or 0)
+
     async def count_open(self, share_id: uuid.UUID, now: datetime.datetime) -> None:
         """One more open of the link, at ``now`` (one statement: opens at once all count)."""
         await self.session.execute(
@@ -1374,6 +1449,47 @@ class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
     async def remove_item(self, item_id: uuid.UUID) -> None:
         """Delete the item's links (where a backend does not cascade)."""
         await self.session.execute(delete(ShareLinkRow).where(ShareLinkRow.item_id == item_id))
+
+
+class ItemDayRepository(SQLAlchemyAsyncRepository[ItemDayRow]):
+    """Each item's views and watch time by day (UTC), one row per (item, day)."""
+
+    model_type = ItemDayRow
+    id_attribute = "item_id"
+    wrap_exceptions = False
+
+    async def tally(
+        self, item_id: uuid.UUID, day: datetime.date, *, views: int = 0, watched: float = 0.0
+    ) -> None:
+        """Add ``views`` and ``watched`` seconds to the item's day, in one statement (an
+        upsert adding in the database: reports at once all count, the first of a day too)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(ItemDayRow).values(
+            item_id=item_id, day=day, views=views, watch_seconds=watched
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["item_id", "day"],
+                set_={
+                    "views": ItemDayRow.views + statement.excluded.views,
+                    "watch_seconds": ItemDayRow.watch_seconds + statement.excluded.watch_seconds,
+                },
+            )
+        )
+
+    async def of_item(self, item_id: uuid.UUID, since: datetime.date) -> list[ItemDayRow]:
+        """The item's days from ``since`` on that have a row, oldest first."""
+        rows = await self.session.scalars(
+            select(ItemDayRow)
+            .where(ItemDayRow.item_id == item_id, ItemDayRow.day >= since)
+            .order_by(ItemDayRow.day)
+        )
+        return list(rows)
+
+    async def remove_item(self, item_id: uuid.UUID) -> None:
+        """Delete the item's days (where a backend does not cascade)."""
+        await self.session.execute(delete(ItemDayRow).where(ItemDayRow.item_id == item_id))
 
 
 class CatalogueStore:
@@ -1393,6 +1509,7 @@ class CatalogueStore:
         self.comment_reports = CommentReportRepository(session=session)
         self.shares = ShareLinkRepository(session=session)
         self.likes = LikeRepository(session=session)
+        self.days = ItemDayRepository(session=session)
 
 
 @asynccontextmanager

@@ -35,6 +35,7 @@ from streamstack.catalogue.schemas import (
     CreateMediaItem,
     DescribedChapters,
     DescriptionToRead,
+    ItemStatistics,
     LikedPage,
     Liking,
     MediaPage,
@@ -64,6 +65,7 @@ from streamstack.catalogue.schemas import (
 )
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.shares import ShareService
+from streamstack.catalogue.statistics import StatisticsService
 from streamstack.catalogue.watching import WatchingService, known_account
 from streamstack.contracts.catalogue import MediaItem, MediaVisibility, ProcessingFilter
 from streamstack.contracts.limits import (
@@ -71,6 +73,8 @@ from streamstack.contracts.limits import (
     ONE_LINE,
     RELATED_LIMIT_MAX,
     SEARCH_MAX,
+    STATISTICS_DAYS_DEFAULT,
+    STATISTICS_DAYS_MAX,
     TAG_MAX,
 )
 from streamstack.contracts.streaming import StreamTokenGrant
@@ -866,6 +870,44 @@ class SharedLinkController(Controller):
         return await shares.stream_token(secret, client_address(request))
 
 
+# --- statistics (catalogue/statistics.py) ----------------------------------------------------
+
+#: How many days back the statistics reach, today the last.
+StatisticsDays = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=STATISTICS_DAYS_MAX,
+        description="How many days back, today (UTC) the last.",
+    ),
+]
+
+
+class StatisticsController(Controller):
+    """How an item does, for admins: totals, never who watched what."""
+
+    path = "/"
+    tags = ["statistics"]
+    guards = [requires_admin]
+    security = BEARER
+
+    @get(
+        "/{item_id:uuid}/statistics",
+        summary="An item's statistics",
+        responses=error_responses({404: "No such item (`item_not_found`)."}),
+    )
+    async def item_statistics(
+        self,
+        statistics: NamedDependency[StatisticsService],
+        item_id: uuid.UUID,
+        days: StatisticsDays = STATISTICS_DAYS_DEFAULT,
+    ) -> ItemStatistics:
+        """The item's views (ever, and by day), time watched by day, likes, comments, share
+        link opens, and how far signed-in viewers got: every day of the period listed,
+        oldest first, zero when nothing was counted."""
+        return await statistics.of_item(item_id, days)
+
+
 def _etag_header(etag: str | msgspec.UnsetType) -> dict[str, str]:
     """The ``ETag`` header of an answer about one item: only admins are told its etag."""
     return {"ETag": etag} if isinstance(etag, str) and etag else {}
@@ -889,9 +931,10 @@ def catalogue_router(
     reports: CommentReportService,
     shares: ShareService,
     likes: LikeService,
+    statistics: StatisticsService,
 ) -> Router:
     """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
-    ``comments``, ``reports``, ``shares`` and ``likes``."""
+    ``comments``, ``reports``, ``shares``, ``likes`` and ``statistics``."""
 
     return Router(
         path=PREFIX,
@@ -908,6 +951,7 @@ def catalogue_router(
             CommentModerationController,
             ShareLinkController,
             SharedLinkController,
+            StatisticsController,
         ],
         dependencies={
             **provide_values(
@@ -918,6 +962,7 @@ def catalogue_router(
                 reports=reports,
                 shares=shares,
                 likes=likes,
+                statistics=statistics,
             ),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),

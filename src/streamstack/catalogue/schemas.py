@@ -427,3 +427,40 @@ class SharedItem(msgspec.Struct, frozen=True):
 
     item: CatalogueItem
     expires_at: datetime.datetime | None
+
+
+class StatisticsDay(msgspec.Struct, frozen=True, kw_only=True):
+    """One day (UTC) of an item's statistics."""
+
+    #: ``YYYY-MM-DD``, UTC.
+    date: str
+    #: Views that started that day.
+    views: int
+    #: Seconds watched that day, by everyone together.
+    watch_seconds: float
+
+
+class ItemStatistics(msgspec.Struct, frozen=True, kw_only=True):
+    """How an item does, for admins: totals only, never who watched what.
+
+    ``days`` lists each of the last ``period_days`` days (UTC), today last, a day without
+    views zero. Watch time counts the time between a signed-in viewer's reports that came
+    the player's usual interval apart (a paused tab adds nothing); views and watch time by
+    day start with catalogue_0031 (earlier days read as zero), ``view_count`` is every
+    view ever. ``viewers``, ``finished`` and ``average_reached`` are read from the saved
+    places of signed-in viewers (a place removed from one's history is not counted);
+    ``average_reached`` is the average share of the video they reached, 0 to 1 (a finished
+    viewer all of it), null when its length is unknown or nobody has a place in it."""
+
+    item_id: uuid.UUID
+    period_days: int
+    view_count: int
+    views_in_period: int
+    watch_seconds_in_period: float
+    days: list[StatisticsDay]
+    like_count: int
+    comment_count: int
+    share_opens: int
+    viewers: int
+    finished: int
+    average_reached: float | None

@@ -390,12 +390,13 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
-            # Everyone's watch progress, playlist entries, comments and likes go in the same
-            # transaction (the foreign keys would cascade too, but only where the backend
-            # enforces it).
+            # Everyone's watch progress, playlist entries, comments and likes, and the item's
+            # days, go in the same transaction (the foreign keys would cascade too, but only
+            # where the backend enforces it).
             # Viewings, then progress: a report's order (the other deadlocked with it).
             await store.viewings.remove_item(item_id)
             await store.progress.remove_item(item_id)
+            await store.days.remove_item(item_id)
             await store.playlist_entries.remove_item(item_id)
             await store.comments.remove_item(item_id)
             await store.shares.remove_item(item_id)

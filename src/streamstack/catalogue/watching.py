@@ -52,6 +52,11 @@ LONG_ITEM_SECONDS = 60.0
 #: A viewer's progress report is a new view of an item after this long without one (or
 #: the first ever): watching on after a pause is the same view, coming back is another.
 NEW_VIEW_AFTER = datetime.timedelta(hours=1)
+#: The longest time between a viewer's two reports of an item that counts as watched: the
+#: player reports every 10 s while playing (``SAVE_EVERY_MS`` in the SPA's useProgress.ts),
+#: one after another, so a longer gap is a pause, a tab left open or a stall, which must add
+#: nothing (a paused tab reports once, on pause, then nothing until it plays on).
+WATCH_GAP_MAX = datetime.timedelta(seconds=15)
 #: The durable consumer of user deletions; every catalogue process of a deployment shares it.
 USER_DELETIONS_DURABLE = "catalogue-user-deleted"
 #: The background task that keeps following user deletions (``task:<name>`` in ``/ready``).
@@ -134,23 +139,39 @@ class WatchingService:
         """
         user_id = account_id(principal)
         now = self._clock()
-        since = now - NEW_VIEW_AFTER
         try:
             async with unit_of_work(self._database) as store:
                 item = await store.items.visible(media_id, admin=principal.is_admin)
-                # Viewings first, then progress: every use case's order (the other order
+                # Item, then viewings, then progress: every use case's order (another order
                 # deadlocked with a deletion on PostgreSQL).
-                if await store.viewings.recent(user_id, media_id, since):
-                    await store.viewings.record(user_id, media_id, now)
-                elif await self._starts_view(store, user_id, media_id, now):
-                    await store.items.count_view(media_id)
-                    # The user's reports of over an hour ago decide nothing any more.
-                    await store.viewings.forget(user_id, before=since)
+                await self._count(store, user_id, media_id, now)
                 row = _progress_row(user_id, item, request, now)
                 await store.progress.save(row)
         except IntegrityError:  # the item was deleted between the check and the write
             raise NotFound("no such media item") from None
         return to_progress(row)
+
+    async def _count(
+        self, store: CatalogueStore, user_id: uuid.UUID, media_id: uuid.UUID, now: datetime.datetime
+    ) -> None:
+        """Note the report: a view when it starts one, else the time since the user's last
+        report, as watched that day, when that was at most :data:`WATCH_GAP_MAX` ago."""
+        since = now - NEW_VIEW_AFTER
+        previous = await store.viewings.last_report(user_id, media_id)
+        if previous is None or previous <= since:
+            if await self._starts_view(store, user_id, media_id, now):
+                await store.items.count_view(media_id)
+                await store.days.tally(media_id, _day(now), views=1)
+                # The user's reports of over an hour ago decide nothing any more.
+                await store.viewings.forget(user_id, before=since)
+            return
+        gap = now - previous
+        if datetime.timedelta(0) < gap <= WATCH_GAP_MAX:
+            await store.items.hold(media_id)
+            if await store.viewings.advance(user_id, media_id, previous, now):
+                await store.days.tally(media_id, _day(now), watched=gap.total_seconds())
+                return
+        await store.viewings.record(user_id, media_id, now)
 
     @staticmethod
     async def _starts_view(
@@ -231,6 +252,11 @@ class WatchingService:
         async with unit_of_work(self._database) as store:
             await store.viewings.forget(user_id)
             return await store.progress.remove_user(user_id)
+
+
+def _day(at: datetime.datetime) -> datetime.date:
+    """The day (UTC) a moment counts on."""
+    return at.astimezone(datetime.UTC).date()
 
 
 def _progress_row(

@@ -1,6 +1,7 @@
 """``streamstack items``: list the library's videos, edit one (:mod:`.editing`), schedule
 one (:mod:`.scheduling`), download one's original (:mod:`.download`), share one by link
-(:mod:`.sharing`), like one or list one's liked videos (:mod:`.likes`), and publish,
+(:mod:`.sharing`), like one or list one's liked videos (:mod:`.likes`), say how one does
+(:mod:`.statistics`), and publish,
 unpublish or delete them, named by id or selected by the library's filters (the library
 page's bulk actions, for scripts)."""
 
@@ -29,6 +30,7 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.sharing import SHARE_ACTIONS, check_sharing, run_sharing
+from streamstack.cli.statistics import STATS_ACTION, check_stats, run_stats
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.catalogue import ProcessingFilter
 from streamstack.settings import SettingsError
@@ -146,10 +148,11 @@ class Outcome:
 
 def run_items(args: argparse.Namespace) -> int:
     """``streamstack items list|edit|schedule|download|share|shares|unshare|like|unlike|
-    liked|publish|unpublish|delete``: list the videos the filters select (a table, or
+    liked|stats|publish|unpublish|delete``: list the videos the filters select (a table, or
     ``--json``), edit or schedule one and print it as JSON, download one's original and
     print where it went, share one by link, list its links or stop one (:mod:`.sharing`),
-    like one, stop liking it or list one's liked videos (:mod:`.likes`), or act on the named or
+    like one, stop liking it or list one's liked videos (:mod:`.likes`), print one's
+    statistics (:mod:`.statistics`), or act on the named or
     selected ones one at a time with a line each and print the outcome as JSON. Exit 1 if
     any could not be changed."""
     query = {param: value for option, param in FILTERS.items() if (value := getattr(args, option))}
@@ -172,6 +175,8 @@ def run_items(args: argparse.Namespace) -> int:
                 return run_sharing(api, args)
             if args.action in LIKE_ACTIONS:
                 return run_liking(api, args)
+            if args.action == STATS_ACTION:
+                return run_stats(api, args)
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
             return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
@@ -191,6 +196,8 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2)."""
     if args.page is not None and args.action != "liked":
         raise SettingsError(f"items {args.action}: --page goes with liked")
+    if args.days is not None and args.action != STATS_ACTION:
+        raise SettingsError(f"items {args.action}: --days goes with stats")
     if args.action == "schedule":
         return check_schedule(args, query)
     if args.action in SHARE_ACTIONS:
@@ -209,6 +216,8 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
         raise SettingsError(f"items {args.action}: {', '.join(given)} go with edit")
     if args.action in LIKE_ACTIONS:
         return check_liking(args, query)
+    if args.action == STATS_ACTION:
+        return check_stats(args, query)
     if args.action == "download":
         return _check_download(args, query)
     if args.action == "list":

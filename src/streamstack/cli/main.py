@@ -23,6 +23,7 @@ from streamstack.cli.login import run_login, run_logout
 from streamstack.cli.probe import run_probe
 from streamstack.cli.scheduling import item_or_word
 from streamstack.cli.sharing import SHARE_ACTIONS
+from streamstack.cli.statistics import STATS_ACTION
 from streamstack.cli.storage import run_storage
 from streamstack.cli.thumbnail import moment, run_thumbnail
 from streamstack.cli.transcode import run_transcode
@@ -323,7 +324,7 @@ COMMANDS = (
         "items",
         run_items,
         help="list, edit, schedule, download, share, like, publish, unpublish or delete the "
-        "library's videos, or list the ones you liked",
+        "library's videos, see one's statistics, or list the ones you liked",
         description="`items list` prints the library's videos, drafts too, as a table (or "
         "--json), narrowed by the filters. `items edit ITEM` changes the title, description, "
         "tags, visibility or comments (on or off) given (only those), unless someone changed the item since the "
@@ -340,6 +341,9 @@ COMMANDS = (
         "`items like ITEM` likes a video and `items unlike ITEM` stops liking it (both print "
         "how many people like it); `items liked` lists the videos you liked, the most "
         "recently liked first, 20 to a page (--page N; --json). "
+        "`items stats ITEM` says how a video does: its views, the time watched and how far "
+        "viewers got, likes, comments and share link opens, with views and time watched by "
+        "day (UTC) for the last 30 days (--days N: 1 to 365; --json). "
         "`items publish`, `unpublish` and `delete` act on "
         "each ITEM (its id), or on every video the filters select, one at a time with a "
         "line each, leaving alone those already so (`unpublish` cancels a scheduled "
@@ -348,7 +352,14 @@ COMMANDS = (
         "terminal can answer). Exit 1 if any could not be changed.",
         options=(
             _action(
-                "list", "edit", "schedule", "download", *SHARE_ACTIONS, *LIKE_ACTIONS, *ACTIONS
+                "list",
+                "edit",
+                "schedule",
+                "download",
+                *SHARE_ACTIONS,
+                *LIKE_ACTIONS,
+                STATS_ACTION,
+                *ACTIONS,
             ),
             option(
                 "items",
@@ -418,7 +429,7 @@ COMMANDS = (
             option(
                 "--json",
                 action="store_true",
-                help="list, shares, liked: print the server's answer as JSON",
+                help="list, shares, liked, stats: print the server's answer as JSON",
             ),
             option(
                 "--page",
@@ -426,6 +437,13 @@ COMMANDS = (
                 default=None,
                 metavar="N",
                 help="liked: show the Nth page of 20 (default 1)",
+            ),
+            option(
+                "--days",
+                type=int,
+                default=None,
+                metavar="N",
+                help="stats: the last N days, today the last (1 to 365; default 30)",
             ),
             option("--yes", action="store_true", help="delete: without asking"),
             option(

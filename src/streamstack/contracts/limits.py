@@ -102,6 +102,9 @@ PUBLISH_AHEAD_MAX_YEARS = 10
 #: handed to people one by one, and a script making one per request would fill the table.
 SHARE_EXPIRY_DAYS_MAX = 365
 MAX_SHARE_LINKS = 20
+#: How many days back an item's statistics reach at most (a year), and by default.
+STATISTICS_DAYS_MAX = 365
+STATISTICS_DAYS_DEFAULT = 30
 #: A share link's secret: ``secrets.token_urlsafe(32)``, 43 URL-safe base64 characters.
 SHARE_SECRET = whole(r"[A-Za-z0-9_\-]{43}", "a share link's secret")
 

@@ -940,6 +940,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/{item_id}/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item's statistics */
+        get: operations["ApiV1CatalogueItemIdStatisticsItemStatistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/{item_id}/stream-token": {
         parameters: {
             query?: never;
@@ -1608,6 +1625,22 @@ export interface components {
             display_name: string | null;
             email: string;
         };
+        /** ItemStatistics */
+        ItemStatistics: {
+            average_reached: number | null;
+            comment_count: number;
+            days: components["schemas"]["StatisticsDay"][];
+            finished: number;
+            /** Format: uuid */
+            item_id: string;
+            like_count: number;
+            period_days: number;
+            share_opens: number;
+            view_count: number;
+            viewers: number;
+            views_in_period: number;
+            watch_seconds_in_period: number;
+        };
         /** Job */
         Job: {
             error?: string | null;
@@ -1933,6 +1966,12 @@ export interface components {
             expires_at: string | null;
             item: components["schemas"]["CatalogueItem"];
         };
+        /** StatisticsDay */
+        StatisticsDay: {
+            date: string;
+            views: number;
+            watch_seconds: number;
+        };
         /** StorageAuditReport */
         StorageAuditReport: {
             buckets: components["schemas"]["BucketAudit"][];
@@ -2201,6 +2240,7 @@ export type InviteList = components['schemas']['InviteList'];
 export type InviteRequest = components['schemas']['InviteRequest'];
 export type InviteView = components['schemas']['InviteView'];
 export type InvitedAccount = components['schemas']['InvitedAccount'];
+export type ItemStatistics = components['schemas']['ItemStatistics'];
 export type Job = components['schemas']['Job'];
 export type LikedItem = components['schemas']['LikedItem'];
 export type LikedPage = components['schemas']['LikedPage'];
@@ -2239,6 +2279,7 @@ export type SessionView = components['schemas']['SessionView'];
 export type ShareLink = components['schemas']['ShareLink'];
 export type ShareLinkList = components['schemas']['ShareLinkList'];
 export type SharedItem = components['schemas']['SharedItem'];
+export type StatisticsDay = components['schemas']['StatisticsDay'];
 export type StorageAuditReport = components['schemas']['StorageAuditReport'];
 export type StreamTokenGrant = components['schemas']['StreamTokenGrant'];
 export type TagCount = components['schemas']['TagCount'];
@@ -8083,6 +8124,85 @@ export interface operations {
             };
             /** @description The request body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdStatisticsItemStatistics: {
+        parameters: {
+            query?: {
+                /** @description How many days back, today (UTC) the last. */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemStatistics"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item (`item_not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

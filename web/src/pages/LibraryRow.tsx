@@ -30,6 +30,7 @@ import { LibrarySchedule } from "./LibrarySchedule";
 import { LibraryReplace } from "./LibraryReplace";
 import { LibraryThumbnail } from "./LibraryThumbnail";
 import { LibraryShareLinks } from "./LibraryShareLinks";
+import { LibraryStatistics } from "./LibraryStatistics";
 import { SubmitButton } from "../components/SubmitButton";
 
 /**
@@ -456,6 +457,7 @@ function LibraryRowActions({
       </ActionButton>
       <TranscodeAgainButton item={item} onQueued={onChanged} />
       <LibraryShareLinks item={item} />
+      <LibraryStatistics item={item} />
       <ActionButton label={`Delete ${item.title}`} className="button danger" busy={busy} onClick={onDelete}>
         Delete
       </ActionButton>
