@@ -1464,8 +1464,7 @@ class ItemDayRepository(SQLAlchemyAsyncRepository[ItemDayRow]):
         """Add ``views`` and ``watched`` seconds to the item's day, in one statement (an
         upsert adding in the database: reports at once all count, the first of a day too)."""
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(ItemDayRow).values(
+        statement = upsert_insert(dialect, ItemDayRow).values(
             item_id=item_id, day=day, views=views, watch_seconds=watched
         )
         await self.session.execute(
