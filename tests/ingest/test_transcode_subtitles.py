@@ -134,10 +134,6 @@ def test_hostile_subtitle_streams_are_cut_or_skipped_and_the_video_transcodes(
             packets=[(2 * i, b"c%d" % i) for i in range(MAX_CAPTION_CUES + 500)],
             language="eng",
         ),
-        # Text that is not UTF-8: FFmpeg refuses every packet, the stream is dropped.
-        Subtitles(
-            "subrip", packets=[(10 * i, b"ok \xff\xfe bad") for i in range(30)], language="deu"
-        ),
         # Packets far larger than any screenful of text: never decoded.
         Subtitles("subrip", packets=[(10 * i, b"x" * 70_000) for i in range(25)], language="ita"),
         # One endless cue: cut at the cue text limit.
@@ -154,14 +150,13 @@ def test_hostile_subtitle_streams_are_cut_or_skipped_and_the_video_transcodes(
 
     result = run(source, output)
 
-    many, not_utf8, huge, endless, bulky, bitmap = result.subtitles
+    many, huge, endless, bulky, bitmap = result.subtitles
     assert many.cues == MAX_CAPTION_CUES
     assert many.note == f"cut after {MAX_CAPTION_CUES} cues (the caption limits)"
     assert len(cues_of(output, many)) == MAX_CAPTION_CUES
     assert cues_of(output, many)[:2] == [Cue(0.0, 0.001, "c0"), Cue(0.002, 0.003, "c1")]
-    for dropped in (not_utf8, huge):
-        assert dropped.vtt is None
-        assert dropped.note is not None and dropped.note.startswith("dropped after 21 packets")
+    assert huge.vtt is None
+    assert huge.note is not None and huge.note.startswith("dropped after 21 packets")
     (cue,) = cues_of(output, endless)
     assert len(cue.text) <= CAPTION_CUE_TEXT_MAX
     assert long_text.startswith(cue.text)
@@ -170,6 +165,30 @@ def test_hostile_subtitle_streams_are_cut_or_skipped_and_the_video_transcodes(
     assert len(cues_of(output, bulky)) == bulky.cues < 700
     assert (bitmap.codec, bitmap.vtt) == ("dvdsub", None)
     assert bitmap.note == "dvdsub subtitles have no text to keep"
+
+
+def test_subrip_text_saved_on_windows_is_read_as_windows_1252(tmp_path: Path) -> None:
+    # FFmpeg refuses text that is not UTF-8, and SubRip files made on Windows often are in
+    # Windows-1252: muxed as they were, the whole track was lost without a word.
+    lines = ["Été à la plage, ça va? Noël", "Deuxième ligne «guillemets» \u2013 fin"]
+    tracks = [
+        Subtitles(
+            "subrip",
+            packets=[(100 + 500 * i, line.encode("cp1252")) for i, line in enumerate(lines)],
+            language="fre",
+        ),
+        Subtitles("subrip", packets=[(100, "Grüße aus Köln".encode())], language="ger"),
+    ]
+    source = transcode_media.subtitled(tmp_path / "cp1252.mkv", container="matroska", tracks=tracks)
+    output = tmp_path / "out"
+
+    french, german = run(source, output).subtitles
+
+    assert [cue.text for cue in cues_of(output, french)] == lines
+    assert french.note == "read as Windows-1252: its text is not UTF-8"
+    # UTF-8 text is left as it is, and said nothing of.
+    assert [cue.text for cue in cues_of(output, german)] == ["Grüße aus Köln"]
+    assert german.note is None
 
 
 def test_the_early_first_rung_pass_leaves_subtitles_alone(tmp_path: Path) -> None:

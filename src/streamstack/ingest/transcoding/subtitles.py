@@ -43,6 +43,8 @@ from streamstack.ingest.transcoding.results import SubtitleResult
 
 #: FFmpeg's text subtitle decoders (bitmap subtitles, DVD or Blu-ray, have no text to keep).
 TEXT_SUBTITLE_CODECS = frozenset({"mov_text", "subrip", "srt", "webvtt", "ass", "ssa", "text"})
+#: Text subtitle codecs whose packets are the text alone (mov_text's carry binary boxes).
+_PLAIN_TEXT_CODECS = TEXT_SUBTITLE_CODECS - {"mov_text"}
 #: Where the tracks are written, under the output directory (and stored, under the item).
 CAPTIONS_DIRECTORY = "captions"
 #: A subtitle packet larger than this is not decoded (a screenful of text is a few KiB).
@@ -118,7 +120,7 @@ class _Track:
             return  # the flush packet at the end of the stream
         if packet.size > MAX_PACKET_BYTES:
             raise ValueError(f"a subtitle packet of {packet.size} bytes")
-        subtitle = self.stream.codec_context.decode2(packet)
+        subtitle = self.stream.codec_context.decode2(self._in_utf8(packet))
         if subtitle is None:
             return  # an empty sample: the gap between two cues (mov_text)
         texts = (cue_text(rect.ass) for rect in subtitle if isinstance(rect, AssSubtitle))
@@ -134,6 +136,33 @@ class _Track:
         start_ms, end_ms = max(0, round(start * 1000)), round(end * 1000)
         if text and start_ms < end_ms <= CAPTION_TIME_MAX * 1000:
             self.keep(Cue(start_ms / 1000, end_ms / 1000, text))
+
+    def _in_utf8(self, packet: av.Packet[Any]) -> av.Packet[Any]:
+        """``packet``, or a copy of it in UTF-8 when its text is in another encoding.
+
+        FFmpeg's text decoders refuse text that is not UTF-8, and SubRip files made on
+        Windows are often in Windows-1252: muxed into a Matroska file as they were, the whole
+        track was lost. A plain-text packet (not mov_text, whose packet has binary boxes)
+        that is not UTF-8 is read as Windows-1252 (Latin-1 for the five bytes it leaves
+        undefined, which read anything): the track's note says so.
+        """
+        if self.codec not in _PLAIN_TEXT_CODECS:
+            return packet
+        data = bytes(packet)
+        try:
+            data.decode("utf-8")
+            return packet
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        copy = av.Packet(text.encode("utf-8"))
+        copy.pts, copy.dts, copy.duration = packet.pts, packet.dts, packet.duration
+        copy.time_base = packet.time_base
+        self.note = self.note or "read as Windows-1252: its text is not UTF-8"
+        return copy
 
     def keep(self, cue: Cue) -> None:
         """Add ``cue``, unless the track is full (then it is closed, cut at the limit)."""
