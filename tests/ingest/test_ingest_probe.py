@@ -34,8 +34,9 @@ from streamstack.ingest.containers import (
     sniff_container,
     sniff_length,
 )
+from streamstack.ingest.jobs import browser_safe, original_plays
 from streamstack.ingest.probe import MediaProber, ProbeFailed
-from streamstack.ingest.probe_messages import BLOCK_BYTES
+from streamstack.ingest.probe_messages import BLOCK_BYTES, MediaReport
 from streamstack.kernel.storage import ObjectInfo
 from streamstack.kernel.storage.local import LocalObjectStore
 
@@ -449,3 +450,52 @@ def test_workers_see_no_secrets_in_their_environment(monkeypatch: pytest.MonkeyP
     assert names <= allowed
     assert set(os.environ) - allowed  # the test process has others: the check means something
     assert b"do-not-leak" not in environ
+
+
+@pytest.mark.parametrize(
+    ("pix_fmt", "safe"),
+    [
+        ("yuv420p", True),
+        ("yuvj420p", True),
+        # What Firefox, Safari and hardware decoders refuse: High 10, 4:2:2, 4:4:4.
+        ("yuv420p10le", False),
+        ("yuv422p", False),
+        ("yuv444p", False),
+    ],
+)
+async def test_only_h264_that_every_browser_decodes_plays_as_uploaded(
+    store: LocalObjectStore, tmp_path: Path, pix_fmt: str, safe: bool
+) -> None:
+    # All H.264 + AAC in MP4: the codec's name played a 10-bit original at once, which
+    # spun in Firefox and Safari while its package was made.
+    source = transcode_media.x264(tmp_path / "clip.mp4", pix_fmt=pix_fmt, seconds=0.4)
+    report = (await prober().probe(store, await stored(store, source.read_bytes()), MP4)).report
+    assert (report.video_codec, report.audio_codec, report.pixel_format) == ("h264", "aac", pix_fmt)
+    assert browser_safe(MP4, report) is safe
+    assert original_plays(MP4, report) is safe  # else its package plays
+
+
+@pytest.mark.parametrize(
+    ("pixel_format", "profile"),
+    [
+        (None, None),  # a record from before the probe told them
+        ("yuv420p", None),
+        ("yuv420p", "High 10"),  # 8-bit pictures in a profile browsers refuse
+        ("yuv420p", "High 4:4:4 Predictive"),
+    ],
+)
+def test_h264_whose_picture_is_not_known_to_decode_everywhere_waits_for_its_package(
+    pixel_format: str | None, profile: str | None
+) -> None:
+    report = MediaReport(
+        video_codec="h264",
+        audio_codec="aac",
+        moov_at_end=False,
+        thumbnail=None,
+        pixel_format=pixel_format,
+        video_profile=profile,
+    )
+    assert not browser_safe(MP4, report)
+    assert browser_safe(
+        MP4, msgspec.structs.replace(report, pixel_format="yuv420p", video_profile="High")
+    )

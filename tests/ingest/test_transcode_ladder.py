@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import m3u8  # type: ignore[import-untyped]
@@ -428,12 +429,57 @@ def test_a_quick_first_pass_encodes_only_the_lowest_rung(tmp_path: Path) -> None
     assert len(m3u8.load(str(out / "hls/master.m3u8")).playlists) == 3
 
 
-def test_sound_that_outlasts_the_picture_is_cut_where_the_picture_ends(tmp_path: Path) -> None:
-    source = transcode_media.long_sound_mp4(tmp_path)
+@pytest.mark.parametrize(
+    ("name", "options", "rungs"),
+    [
+        # A podcast's episode: one still (640x360, as the tester's) and its sound.
+        pytest.param(
+            "still.mp4",
+            {"seconds": 1 / FPS, "width": 640, "height": 360},
+            [("240p", 426, 240), ("360p", 640, 360)],
+            id="one-still-mp4",
+        ),
+        pytest.param("talk.mp4", {"seconds": 1.0}, LANDSCAPE, id="picture-ends-early-mp4"),
+        pytest.param(
+            "talk.mkv",
+            {"seconds": 1.0, "container": "matroska", "audio": "libopus", "audio_rate": 48000},
+            LANDSCAPE,
+            id="picture-ends-early-opus-mkv",
+        ),
+    ],
+)
+def test_a_picture_that_ends_before_its_sound_is_held_until_the_sound_ends(
+    tmp_path: Path, name: str, options: dict[str, Any], rungs: list[tuple[str, int, int]]
+) -> None:
+    # The package stopped with the picture: a podcast's one still made 0.04 s that never
+    # played, and a talk whose picture stopped early lost the rest of its sound.
+    source = transcode_media.x264(tmp_path / name, audio_seconds=3.0, **options)
     out = tmp_path / "out"
     result = transcode(source, out, FAST)
-    # The sound's 5 s are cut at the picture's 3 s (check_audio measures the sound).
-    check_package(out, result, rungs=LANDSCAPE, seconds=transcode_media.SECONDS, audio=True)
+    assert result.duration_seconds == pytest.approx(3.0, abs=0.01)
+    # Every rung's frames and the whole sound (check_audio) last 3 s, the storyboard too.
+    facts = check_package(out, result, rungs=rungs, seconds=3.0, audio=True)
+    assert all(sum(s.frames for s in rung.segments) == 3 * FPS for rung in facts.values())
+    shown = _shown(out)
+    last = round(options["seconds"] * FPS) - 1
+    assert all(abs(level - (40 + 7 * last % 120)) <= 3 for level in shown[last:]), shown
+
+
+def test_a_slide_show_keeps_each_slide_its_time_and_the_last_until_the_sound_ends(
+    tmp_path: Path,
+) -> None:
+    # A slide every 3 s, the last at 6 s (a frame long, by the file), the talk until 9 s.
+    source = transcode_media.x264(
+        tmp_path / "slides.mp4", frame_times=[0.0, 3.0, 6.0], audio_seconds=9.0
+    )
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    assert result.duration_seconds == pytest.approx(9.0, abs=0.01)
+    # A slide every 3 s is shown at 1 fps: each slide three times, in turn.
+    check_package(out, result, rungs=LANDSCAPE, seconds=9.0, audio=True, fps=1)
+    shown = _shown(out)
+    assert len(shown) == 9
+    assert all(abs(level - (40 + 7 * (n // 3))) <= 3 for n, level in enumerate(shown)), shown
 
 
 def tone_period(directory: Path) -> float:

@@ -61,6 +61,7 @@ from streamstack.ingest.containers import Container
 from streamstack.ingest.embedded_captions import store_embedded_captions
 from streamstack.ingest.models import IngestOutboxRow
 from streamstack.ingest.outputs import ItemOutputs
+from streamstack.ingest.probe_messages import MediaReport
 from streamstack.ingest.sandbox import (
     Limits,
     Sandbox,
@@ -168,12 +169,31 @@ def job_request(
     )
 
 
-def browser_safe(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
-    """Whether an original plays in every current browser as uploaded: H.264 + AAC in MP4,
-    or sound alone that does (:func:`plays_as_sound`)."""
-    if video_codec is None:
-        return plays_as_sound(container, audio_codec)
-    return container.name == "mp4" and video_codec == "h264" and audio_codec in (None, "aac")
+#: The H.264 profiles every current browser and hardware decoder plays: 8-bit 4:2:0.
+#: Firefox, Safari and phones' decoders refuse High 10, High 4:2:2 and High 4:4:4.
+BROWSER_H264_PROFILES = frozenset(
+    {"Baseline", "Constrained Baseline", "Main", "High", "Progressive High", "Constrained High"}
+)
+#: The pixel formats of those profiles (``yuvj420p``: the same, in full range).
+BROWSER_PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p"})
+
+
+def browser_safe(container: Container, report: MediaReport) -> bool:
+    """Whether an original plays in every current browser as uploaded: 8-bit 4:2:0 H.264
+    (:data:`BROWSER_H264_PROFILES`) + AAC in MP4, or sound alone that does
+    (:func:`plays_as_sound`)."""
+    if report.video_codec is None:
+        return plays_as_sound(container, report.audio_codec)
+    # A report without the picture's format or profile (a probe worker of an older
+    # release, a stream the decoder could not tell) is not safe: the original waits for
+    # its package, which every browser plays, rather than spin in the ones it does not.
+    return (
+        container.name == "mp4"
+        and report.video_codec == "h264"
+        and report.audio_codec in (None, "aac")
+        and report.pixel_format in BROWSER_PIXEL_FORMATS
+        and report.video_profile in BROWSER_H264_PROFILES
+    )
 
 
 def plays_as_sound(container: Container, audio_codec: str | None) -> bool:
@@ -193,12 +213,12 @@ def needs_transcoding(
     return video_codec is not None or not plays_as_sound(container, audio_codec)
 
 
-def original_plays(container: Container, video_codec: str | None, audio_codec: str | None) -> bool:
+def original_plays(container: Container, report: MediaReport) -> bool:
     """Whether an item plays its original (catalogue's ``original_playable``): it is
     :func:`browser_safe`, or it gets no package to play instead. Upload and reading the
     file again decide it alike."""
-    return browser_safe(container, video_codec, audio_codec) or not needs_transcoding(
-        container, video_codec, audio_codec
+    return browser_safe(container, report) or not needs_transcoding(
+        container, report.video_codec, report.audio_codec
     )
 
 

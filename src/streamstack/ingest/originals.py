@@ -97,11 +97,10 @@ class FactsReading:
         # Its stills stay, so the probe makes none: no seek to their frame, no JPEGs (no
         # cover of a sound decoded) in the sandbox.
         report = await self.originals.probe(before, container, stills=False)
-        video_codec, audio_codec = report.video_codec, report.audio_codec
         facts = FactsUpdate(
             media_id=before.id,
-            content_type=container.content_type(has_video=video_codec is not None),
-            original_playable=original_plays(container, video_codec, audio_codec),
+            content_type=container.content_type(has_video=report.video_codec is not None),
+            original_playable=original_plays(container, report),
             **{name: getattr(report, name) for name in MediaFacts.__struct_fields__},
         )
         after = await self.catalogue.update_facts(facts, context)

@@ -8,16 +8,22 @@ parses hostile files, so nothing it sends may be able to run code in the app.
 from __future__ import annotations
 
 import socket
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
+from streamstack.contracts.limits import Codec
 from streamstack.contracts.media import MediaFacts
 
 #: Bytes per ranged read the worker asks for (the last block of a file may be shorter).
 BLOCK_BYTES = 1024 * 1024
 #: The largest frame either side accepts: a data block, or a report with its two JPEGs.
 MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+#: A codec profile's name (``High 4:4:4 Predictive``).
+CodecProfile = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 .:+-]+$")
+]
 
 TaskKind = Literal["probe", "faststart", "image"]
 
@@ -51,6 +57,10 @@ class MediaReport(MediaFacts, frozen=True, kw_only=True, tag="probed"):
 
     moov_at_end: bool
     thumbnail: bytes | None
+    pixel_format: Codec | None = None
+    """The picture's pixel format as FFmpeg names it (``yuv420p``, ``yuv420p10le``)."""
+    video_profile: CodecProfile | None = None
+    """The picture's codec profile as FFmpeg names it (``High``, ``High 10``)."""
     poster: bytes | None = None
     """The thumbnail's frame up to 1280 px wide; None when that is the thumbnail's size."""
 

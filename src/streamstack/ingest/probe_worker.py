@@ -334,10 +334,14 @@ def _picture(
     stills: tuple[bytes | None, bytes | None] = (None, None)
     if task.stills:
         stills = _stills(as_shown(frame, shown.before, shown.after), (width, height))
+    context = video.codec_context
     return {
         "width": width,
         "height": height,
         "fps": fps,
+        # What browsers play is told by these, not by the codec's name (jobs.browser_safe).
+        "pixel_format": context.pix_fmt,
+        "video_profile": context.profile,
         "thumbnail": stills[0],
         "poster": stills[1],
     }

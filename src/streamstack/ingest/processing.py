@@ -222,16 +222,14 @@ class MediaPipeline:
             fps=report.fps,
             chapters=report.chapters,
             thumbnail_s3_key=thumbnail,
-            **self._processing(container, report.video_codec, report.audio_codec),
+            **self._processing(container, report),
         )
 
-    def _processing(
-        self, container: Container, video_codec: str | None, audio_codec: str | None
-    ) -> dict[str, Any]:
+    def _processing(self, container: Container, report: MediaReport) -> dict[str, Any]:
         """Whether the original plays as uploaded, and whether a transcode is queued."""
-        queued = needs_transcoding(container, video_codec, audio_codec)
+        queued = needs_transcoding(container, report.video_codec, report.audio_codec)
         return {
-            "playable": original_plays(container, video_codec, audio_codec),
+            "playable": original_plays(container, report),
             "processing_state": "queued" if queued else "none",
         }
 

@@ -175,12 +175,11 @@ class OriginalReplacing:
     ) -> MediaItem:
         """Catalogue's record of the new original (see :class:`OriginalReplacement`)."""
         container = stored.container
-        video, audio = report.video_codec, report.audio_codec
         automatic = not before.stills_chosen
         replacement = OriginalReplacement(
             media_id=before.id,
-            content_type=container.content_type(has_video=video is not None),
-            original_playable=original_plays(container, video, audio),
+            content_type=container.content_type(has_video=report.video_codec is not None),
+            original_playable=original_plays(container, report),
             s3_key=info.key,
             size_bytes=info.size,
             only_from=before.processing_state,

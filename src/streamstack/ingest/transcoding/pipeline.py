@@ -245,7 +245,8 @@ class _Run:
             self.origin = _start(streams[0])
         else:
             raise TranscodeError("no_video")
-        self.duration = playing_seconds(container, video or streams[0])
+        kept: list[av.stream.Stream] = [video, *streams] if video is not None else [*streams]
+        self.duration = playing_seconds(container, *kept)
         # One AAC frame under the target: a segment is cut at the first frame past it,
         # so none lasts longer than the playlist's target duration.
         segment = Fraction(self.options.segment_seconds).limit_denominator(1000) - Fraction(
@@ -331,14 +332,17 @@ class _Run:
         self.end_of_source()
 
     def end_of_source(self) -> None:
-        """Flush the timelines; fill every track with silence to the picture's end."""
+        """Flush the timelines: the last picture held until the longest track's sound ends
+        (the mirror of the silence below), then every track filled with silence to the
+        picture's end. The package lasts as long as its longest kept stream."""
+        for soundtrack in self.soundtracks:
+            soundtrack.push(None)
         if self.video_timeline is not None:
-            for out in self.video_timeline.push(None):
+            sound_ends = max((s.ends_seconds for s in self.soundtracks), default=None)
+            for out in self.video_timeline.finish(sound_ends):
                 self.dispatch_video(out)
         elif not self.sound_alone:
             raise TranscodeError("no_frame")
-        for soundtrack in self.soundtracks:
-            soundtrack.push(None)
         self.release_audio(end=True)
         if self.sound_alone:
             if not self.played():

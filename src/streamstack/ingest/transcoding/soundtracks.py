@@ -4,9 +4,10 @@ Every audio stream of the source becomes an audio rendition of its own (up to
 :data:`MAX_AUDIO_TRACKS`), so a film's second language or a commentary is not lost: the
 master playlist lists them as one ``AUDIO`` group, the one a player would pick first and
 ``DEFAULT`` (:func:`pick_audio`, the rule the probe follows too). Each track is put on the video's timeline by its own
-:class:`~.timeline.AudioTimeline` and held back until the picture has caught up, so no
-track outlasts the video; one that ends early (a commentary of the first minutes) is
-filled with silence to the video's end.
+:class:`~.timeline.AudioTimeline` and held back until the picture has caught up; at the
+end the last picture is held until the longest track's sound ends (a podcast's one still,
+a talk whose picture stops early), and a track that ends early (a commentary of the first
+minutes) is filled with silence to the video's end.
 """
 
 from __future__ import annotations
@@ -111,8 +112,9 @@ class Soundtrack:
         """Hand the encoder the sound that starts before ``shown`` (the picture so far;
         None: there is no picture, so all of it).
 
-        Sound never runs ahead of the picture, so at the end the surplus of a source whose
-        sound outlasts its picture is dropped; ``started`` says whether any picture came.
+        Sound never runs ahead of the picture, which is held at the end until the sound
+        ends, so at the end only sound within a picture's padding of its end is dropped
+        (``timeline.SOUND_TAIL_SECONDS``); ``started`` says whether any picture came.
         """
         while self._pending:
             sound = self._pending[0]
@@ -132,6 +134,15 @@ class Soundtrack:
     def missing_seconds(self) -> Fraction:
         """Holes in the track's sound so far (see ``AudioTimeline.missing``)."""
         return self._timeline.missing if self._timeline is not None else Fraction(0)
+
+    @property
+    def ends_seconds(self) -> Fraction:
+        """Where the track's sound decoded so far ends, seconds on the timeline (sent to the
+        encoder or still held back)."""
+        if not self._pending:
+            return self.sent_seconds
+        last = self._pending[-1]
+        return Fraction((last.pts or 0) + last.samples, AUDIO_SAMPLE_RATE)
 
     @property
     def sent_seconds(self) -> Fraction:

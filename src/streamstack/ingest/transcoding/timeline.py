@@ -5,7 +5,9 @@ the display matrix is applied (a phone's portrait clip comes out portrait, as
 FFmpeg's own ``autorotate`` does), anamorphic pixels are noted so the ladder sizes come
 out right, and FFmpeg's ``fps`` filter maps every frame onto a constant-rate grid by its
 timestamp, duplicating or dropping frames where a variable-rate source is early or late;
-output frame ``n`` is shown at ``n / rate`` seconds. A decoded frame with no timestamp (a
+output frame ``n`` is shown at ``n / rate`` seconds (a slide held for seconds repeats on
+that grid); the last picture is held until the sound ends when that outlasts it
+(:meth:`VideoTimeline.finish`). A decoded frame with no timestamp (a
 B-frame an MPEG program stream left unstamped, the last WMA frame the decoder flushes)
 follows the one before it, on both timelines. Audio: the same origin (the video's
 first instant) is subtracted, ``aresample`` pads gaps and trims overlaps by timestamp so
@@ -54,6 +56,9 @@ TIME_JUMP_SECONDS = Fraction(10)
 _TS_DISCONT = 0x0200
 #: A jump in the sound's timestamps this long (s) is a hole, not a muxer's rounding.
 SOUND_HOLE_SECONDS = Fraction(1, 4)
+#: Sound past the last picture's end by less than this (s) is its encoder's last frame
+#: padded out (1024 to 2048 samples, for AAC or WMA), cut as before, not a picture to hold.
+SOUND_TAIL_SECONDS = Fraction(1, 4)
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
 _TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
@@ -86,14 +91,17 @@ def stream_seconds(stream: av.stream.Stream) -> float | None:
 
 
 def playing_seconds(
-    container: av.container.InputContainer, stream: av.stream.Stream
+    container: av.container.InputContainer, *streams: av.stream.Stream
 ) -> float | None:
-    """How long a package made from ``stream`` plays by the headers: the stream's own
-    length, else the file's; None when neither is known."""
-    seconds = stream_seconds(stream)
-    if seconds is None and container.duration is not None and container.duration > 0:
-        seconds = container.duration / av.time_base
-    return seconds
+    """How long a package made from ``streams`` plays by the headers: the longest one's own
+    length (the picture is held until the sound ends), else the file's; None when neither
+    is known."""
+    lengths = [seconds for stream in streams if (seconds := stream_seconds(stream)) is not None]
+    if lengths:
+        return max(lengths)
+    if container.duration is not None and container.duration > 0:
+        return float(container.duration / av.time_base)
+    return None
 
 
 def captured_rate(video: av.video.stream.VideoStream) -> Fraction | None:
@@ -259,6 +267,9 @@ class VideoTimeline:
         # frame lasts two output frames.
         per_field = field_order is not None
         self._stamps = Stamps(time_base, origin, (2 if per_field else 1) / rate)
+        self._time_base, self._origin = time_base, origin
+        self._last: av.VideoFrame | None = None
+        """The last picture pushed, which :meth:`finish` may hold."""
         self._graph = av.filter.Graph()
         chain = [_source(self._graph, first, time_base)]
         chain.append(self._graph.add(*deinterlacer(field_order)))
@@ -301,9 +312,27 @@ class VideoTimeline:
             or frame.format.name != self.format
         ):
             frame = self._fitted(frame)
+        self._last = frame
         self._source.push(frame)
         ready = [[self._prepared(out) for out in _pulled(sink)] for sink in self._sinks]
         yield from zip(*ready, strict=True)
+
+    def finish(self, until: Fraction | None = None) -> Iterator[tuple[av.VideoFrame, ...]]:
+        """End the source; yield the output instants still held back. With ``until``
+        (seconds from the origin: where the sound ends), a last picture ending before it
+        is held until then, as FFmpeg's ``tpad=stop_mode=clone`` holds it: a podcast's one
+        still, slides whose sound outlasts the last one, came out a few frames long. Sound
+        within :data:`SOUND_TAIL_SECONDS` of its end is padding, not worth a frame more."""
+        last = self._last
+        if last is not None and until is not None:
+            ends = self._stamps.next_pts
+            held = round((self._origin + until) / self._time_base) - ends
+            if held * self._time_base > SOUND_TAIL_SECONDS:
+                # The same picture again from where it ended: ``fps`` repeats it on its
+                # grid up to the end of its duration, as it repeats any long-held frame.
+                last.pts, last.duration = ends, held
+                yield from self.push(last)
+        yield from self.push(None)
 
     def _fitted(self, frame: av.VideoFrame) -> av.VideoFrame:
         """A picture of another size than the first (a recording whose resolution changed
@@ -482,6 +511,11 @@ class Stamps:
         self._stamped = True
         self._next = frame.pts + (length or self._usual)
         return hole
+
+    @property
+    def next_pts(self) -> int:
+        """Where the last frame stamped ends (the stream's time base): the next one's start."""
+        return self._next
 
 
 def _sound_shape(frame: av.AudioFrame) -> tuple[str, str, int]:
