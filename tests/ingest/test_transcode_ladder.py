@@ -32,7 +32,7 @@ from transcode_media import Track
 
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
-from streamstack.ingest.transcoding.soundtracks import pick_audio
+from streamstack.ingest.transcoding.soundtracks import MAX_PENDING_FRAMES, pick_audio
 from streamstack.ingest.transcoding.timeline import AudioTimeline, VideoTimeline
 
 FAST = TranscodeOptions(segment_seconds=1.0, preset="ultrafast")
@@ -463,6 +463,22 @@ def test_a_picture_that_ends_before_its_sound_is_held_until_the_sound_ends(
     shown = _shown(out)
     last = round(options["seconds"] * FPS) - 1
     assert all(abs(level - (40 + 7 * last % 120)) <= 3 for level in shown[last:]), shown
+
+
+def test_a_still_the_decoder_holds_back_does_not_stop_the_sound_waiting_for_it(
+    tmp_path: Path,
+) -> None:
+    # The decoder hands a lone picture on only at the end of the file; the sound waiting
+    # for it ran past its bound (about 21 s) and a podcast of any length failed as having
+    # "no picture".
+    seconds = 25.0
+    assert seconds * 48000 > MAX_PENDING_FRAMES * 1024
+    source = transcode_media.x264(tmp_path / "still.mp4", seconds=1 / FPS, audio_seconds=seconds)
+    out = tmp_path / "out"
+    result = transcode(source, out, TranscodeOptions(segment_seconds=5.0, preset="ultrafast"))
+    assert result.duration_seconds == pytest.approx(seconds, abs=0.01)
+    assert abs(sound_seconds(out / "hls" / result.audio[0].name) - seconds) <= 0.1
+    assert len(_shown(out)) == seconds * FPS
 
 
 def test_a_slide_show_keeps_each_slide_its_time_and_the_last_until_the_sound_ends(

@@ -188,6 +188,10 @@ class _Run:
             if self.options.subtitles:
                 self.subtitles = SubtitleExtractor(container, self.origin)
             try:
+                if self.sound is not None:
+                    # From the start, not with the ladder: a decoder may hold a picture back
+                    # until the end (one still), and the sound waiting for it is bounded.
+                    self.sound.start()
                 self.decode_all(container, video)
                 for encoder in self.encoders():
                     encoder.finish()
@@ -262,8 +266,6 @@ class _Run:
                 Soundtrack(stream, index, self.sound, self.origin)
                 for index, stream in enumerate(streams)
             ]
-        if video is None and self.sound is not None:
-            self.sound.start()
 
     def oversize(self, width: int, height: int) -> str:
         """A frame too large, with the limit and the setting that raises it: the size alone
@@ -391,8 +393,6 @@ class _Run:
             )
             self.renditions.append(rendition)
             rendition.start()
-        if self.sound is not None:
-            self.sound.start()
         interval = tile_interval(self.duration, MIN_INTERVAL_SECONDS, MAX_TILES)
         directory = self.work / "storyboard"
         directory.mkdir(parents=True, exist_ok=True)
@@ -408,13 +408,13 @@ class _Run:
         """Hand every audio track the sound that starts before the last picture handed on
         (sound alone, all of it)."""
         if self.sound_alone:
-            self.soundtracks[0].release(None, started=True, end=end)
+            self.soundtracks[0].release(None, end=end)
             if self.duration:
                 self.report(float(self.played()) / self.duration, "encoding")
             return
         shown = self.played() if self.renditions else Fraction(0)
         for soundtrack in self.soundtracks:
-            soundtrack.release(shown, started=bool(self.renditions), end=end)
+            soundtrack.release(shown, end=end)
 
     def dispatch_video(self, frames: tuple[av.VideoFrame, ...]) -> None:
         """Hand one output instant to every rung and the storyboard (a frame each)."""

@@ -19,7 +19,6 @@ from fractions import Fraction
 import av
 
 from streamstack.contracts.languages import language_name
-from streamstack.ingest.transcoding.errors import TranscodeError
 from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_AUDIO_TRACKS
 from streamstack.ingest.transcoding.languages import UNDETERMINED, language_tag, track_label
 from streamstack.ingest.transcoding.rendition import SoundEncoder
@@ -108,13 +107,14 @@ class Soundtrack:
             self._timeline = AudioTimeline(frame, time_base, self.origin)
         self._pending.extend(self._timeline.push(frame))
 
-    def release(self, shown: Fraction | None, *, started: bool, end: bool = False) -> None:
+    def release(self, shown: Fraction | None, *, end: bool = False) -> None:
         """Hand the encoder the sound that starts before ``shown`` (the picture so far;
         None: there is no picture, so all of it).
 
-        Sound never runs ahead of the picture, which is held at the end until the sound
-        ends, so at the end only sound within a picture's padding of its end is dropped
-        (``timeline.SOUND_TAIL_SECONDS``); ``started`` says whether any picture came.
+        Sound runs ahead of the picture only past :data:`MAX_PENDING_FRAMES` (a decoder
+        holding a podcast's one still back until the end of the file); the picture is held
+        until the sound ends, so at the end only sound within a codec's padding of the
+        picture's end is dropped (``timeline.SOUND_TAIL_SECONDS``).
         """
         while self._pending:
             sound = self._pending[0]
@@ -123,8 +123,6 @@ class Soundtrack:
             before = shown is None or starts < shown
             if not before and not end and not overflow:
                 return
-            if not started:
-                raise TranscodeError("no_frame", "no picture came with the sound")
             self._pending.popleft()
             if before or not end:
                 self.encoder.put((self.index, sound))
