@@ -28,6 +28,8 @@ from e2e.spa_rig import (
 from system.system_video import h264_aac_mp4
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844), "phone sideways": (844, 390)}
+#: Where the tester saw an account still on its generated password lose the control bar.
+NOTICE_VIEWPORTS = {"laptop": (1366, 768), "desktop": (1280, 800), "phone sideways": (844, 390)}
 #: What the page keeps above the player at most: the header and the page's top padding.
 ABOVE_PLAYER = 96
 
@@ -62,4 +64,39 @@ async def test_player_is_large_and_in_view(dev_server: DevServer, width: int, he
             assert box["width"] / box["height"] == pytest.approx(shape, abs=0.01), seen
             assert column["width"] <= page_width, (seen, page_width)
             assert await page.evaluate("() => document.documentElement.scrollWidth") <= page_width
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize(
+    ("width", "height"), [(160, 288), (320, 176)], ids=["portrait", "landscape"]
+)
+async def test_player_is_in_view_below_a_notice(
+    dev_server: DevServer, width: int, height: int
+) -> None:
+    """The dev admin, still on its generated password, has a notice above every page: the
+    player takes the height left below it, its control bar in view. It was sized as if the
+    notice were not there: at 1366x768 the seek bar sat at y=759, at 844x390 below the fold."""
+    log = BrowserLog()
+    clip = h264_aac_mp4(seconds=2.0, width=width, height=height)
+    async with chromium() as browser:
+        page, item_id = await admin_uploaded(browser, log, dev_server, "Noted", clip, "noted.mp4")
+        for name, (view_width, view_height) in NOTICE_VIEWPORTS.items():
+            await page.set_viewport_size({"width": view_width, "height": view_height})
+            await watch_page_ready(page, dev_server.url, item_id)
+            notice = await page.get_by_test_id("generated-password").bounding_box()
+            box = await page.get_by_test_id("player").bounding_box()
+            controls = await page.get_by_test_id("player-controls").bounding_box()
+            assert notice is not None and box is not None and controls is not None
+            seen = (name, notice, box, controls)
+            assert notice["y"] + notice["height"] <= box["y"], seen
+            assert box["y"] + box["height"] <= view_height, seen
+            assert controls["y"] + controls["height"] <= view_height, seen
+            # Not shrunk for nothing: the player still fills the column or the height left.
+            column = await page.locator(".player-frame").bounding_box()
+            assert column is not None
+            assert box["width"] >= 0.95 * column["width"] or (
+                box["y"] + box["height"] >= view_height - 24
+            ), seen
     log.assert_clean()

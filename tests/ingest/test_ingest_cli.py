@@ -84,6 +84,31 @@ async def test_upload_prints_the_item_with_progress(upload: Command) -> None:
     assert upload.remembered() == {}
 
 
+async def test_the_progress_line_moves_while_a_limited_chunk_goes_out(upload: Command) -> None:
+    """Under --limit-mib the pieces of a chunk are held back one by one, the line moving as
+    they go: a chunk was sent at once, then waited out, the line standing at 0 % meanwhile
+    (4 s for a chunk of 8 MiB at 2 MiB/s). One chunk of 2 MiB at 1 MiB/s: off a terminal, a
+    line for each tenth it passes, not only 0 % and 100 %."""
+    video = upload.video("paced.mp4", ingest_media.padded(ingest_media.mp4(), 2 * MIB))
+    code, _, err = await upload(
+        str(video),
+        "--title",
+        "Paced",
+        "--server",
+        upload.served.url,
+        "--chunk-mib",
+        "2",
+        "--limit-mib",
+        "1",
+    )
+    assert code == 0, err
+    percents = [
+        int(line.split("]")[1].split("%")[0]) for line in err.splitlines() if line.startswith("[")
+    ]
+    within = [percent for percent in percents if 0 < percent < 100]
+    assert len(within) >= 3, err
+
+
 async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
     video = upload.video("clip.mp4", ingest_media.padded(ingest_media.mp4(), 4 * MIB))
     async with CuttingProxy(upload.served.port) as proxy:

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent, type RefObject } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { forgetLostChange, forgetRecoveryCodesLeft, readLostChange, readRecoveryCodesLeft } from "../lib/draftStore";
 import { useScrollMemory } from "../lib/scrollMemory";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { useMainTop } from "./useMainTop";
 import { usePageFocus } from "./usePageFocus";
 
 function navClass({ isActive }: { isActive: boolean }): string {
@@ -102,7 +103,7 @@ function useMediaQuery(query: string): boolean {
 }
 
 export function Layout() {
-  const { signOut, ended, status, user } = useAuth();
+  const { signOut, user } = useAuth();
   const folded = useMediaQuery(user?.role === "admin" ? FOLD_QUERIES.admin : FOLD_QUERIES.viewer);
   const navigate = useNavigate();
   const location = useLocation();
@@ -110,6 +111,7 @@ export function Layout() {
   const main = useRef<HTMLElement>(null);
   usePageFocus(main);
   useScrollMemory();
+  const { app, header, notices } = useMainTop(main);
 
   async function handleSignOut() {
     setMenuOpen(false);
@@ -118,11 +120,15 @@ export function Layout() {
   }
 
   return (
-    <div className="app">
+    <div className="app" ref={app}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`} onKeyDown={closeOnEscape}>
+      <header
+        ref={header}
+        className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`}
+        onKeyDown={closeOnEscape}
+      >
         <NavLink to="/" className="brand" aria-label="StreamStack home">
           <span className="brand-mark" aria-hidden="true">
             ▶
@@ -146,12 +152,7 @@ export function Layout() {
         </nav>
         <ThemeToggle />
       </header>
-      {ended === "session-ended" && status === "anonymous" && location.pathname !== "/signin" && <SessionEndedNotice />}
-      {user?.password_generated && location.pathname !== "/account" && <GeneratedPasswordNotice />}
-      {/* Once back from signing in (not on the way): one page, then forgotten. */}
-      {user && !SIGN_IN_PAGES.has(location.pathname) && (
-        <AfterSignInNotices key={`${user.id} ${location.pathname}`} userId={user.id} />
-      )}
+      <LayoutNotices ref={notices} />
       <main id="main" ref={main} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Outlet />
@@ -180,6 +181,22 @@ function useFoldedMenu(pathname: string) {
     menuButton.current?.focus();
   }
   return { menuOpen, setMenuOpen, menuButton, closeOnEscape };
+}
+
+/**
+ * The notices above every page, in one box whose size the player's height follows (useMainTop).
+ */
+function LayoutNotices({ ref }: { ref: RefObject<HTMLDivElement | null> }) {
+  const { ended, status, user } = useAuth();
+  const { pathname } = useLocation();
+  return (
+    <div className="layout-notices" ref={ref}>
+      {ended === "session-ended" && status === "anonymous" && pathname !== "/signin" && <SessionEndedNotice />}
+      {user?.password_generated && pathname !== "/account" && <GeneratedPasswordNotice />}
+      {/* Once back from signing in (not on the way): one page, then forgotten. */}
+      {user && !SIGN_IN_PAGES.has(pathname) && <AfterSignInNotices key={`${user.id} ${pathname}`} userId={user.id} />}
+    </div>
+  );
 }
 
 /** Said on every page but sign-in after a session ended without the user signing out. */

@@ -3,6 +3,7 @@ import { LIMITS } from "../api/limits";
 import {
   formatAge,
   formatBytes,
+  formatClock,
   formatDuration,
   formatLikes,
   formatViews,
@@ -13,6 +14,15 @@ import {
   tooManyAttempts,
   waitInWords,
 } from "./format";
+
+describe("formatClock", () => {
+  it("says a position in whole seconds begun, under a second too", () => {
+    expect(formatClock(0.6)).toBe("0:00");
+    expect(formatClock(65.9)).toBe("1:05");
+    expect(formatClock(null)).toBe("0:00");
+    expect(formatClock(Number.NaN)).toBe("0:00");
+  });
+});
 
 describe("formatDuration", () => {
   it.each([
@@ -27,6 +37,17 @@ describe("formatDuration", () => {
     [3725, "1:02:05"],
     [36000 + 61, "10:01:01"],
   ])("%s s → %s", (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+
+  // A 0.6 s clip said "Duration 0:00" and "0:00 / 0:00" in the player.
+  it.each([
+    [0.6, "0:00.6"],
+    [0.61, "0:00.7"],
+    [0.01, "0:00.1"],
+    [0.3, "0:00.3"],
+    [0.96, "0:01"],
+  ])("a length under a second, %s s, reads in tenths rounded up: %s", (seconds, expected) => {
     expect(formatDuration(seconds)).toBe(expected);
   });
 

@@ -1,20 +1,34 @@
 import { LIMITS } from "../api/limits";
 
-/** 65 → "1:05", 3725 → "1:02:05". Null/invalid → "" (unknown duration). */
+/**
+ * A length: 65 → "1:05", 3725 → "1:02:05"; one under a second in tenths, rounded up so that it
+ * never reads as nothing (0.6 → "0:00.6", 0.01 → "0:00.1", 0.96 → "0:01"), where a 0.6 s clip said
+ * "Duration 0:00". Null/invalid → "" (unknown duration).
+ */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "";
+  if (seconds > 0 && seconds < 1) {
+    // Less a hair: 0.3 * 10 is 3.0000000000000004 in floating point.
+    const tenths = Math.ceil(seconds * 10 - 1e-9);
+    return tenths < 10 ? `0:00.${tenths}` : "0:01";
+  }
+  return wholeSeconds(seconds);
+}
+
+/** A position as a clock, in whole seconds (0.6 → "0:00"): "0:00" for an unknown one. */
+export function formatClock(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "0:00";
+  return wholeSeconds(seconds);
+}
+
+/** 65.4 → "1:05", 3725 → "1:02:05": the seconds begun but not ended are left out. */
+function wholeSeconds(seconds: number): string {
   const total = Math.floor(seconds);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, "0");
+  const ss = String(total % 60).padStart(2, "0");
   if (h > 0) return `${h}:${String(m).padStart(2, "0")}:${ss}`;
   return `${m}:${ss}`;
-}
-
-/** A position as a clock: "0:00" for an unknown one. */
-export function formatClock(seconds: number | null | undefined): string {
-  return formatDuration(seconds) || "0:00";
 }
 
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;

@@ -745,8 +745,8 @@ describe("AdminUploadPage", () => {
     vi.advanceTimersByTime(2000);
     act(() => upload.options.onProgress?.(3 * MiB, 16 * MiB));
     act(() => upload.options.onChunkComplete?.(2 * MiB, 2 * MiB, 16 * MiB));
-    // 2 MiB in 2 s; 14 MiB the server does not have yet.
-    expect(received()).toHaveTextContent("2.0 MiB received by the server · 1.0 MiB/s · about 0:14 left");
+    // 2 MiB in 2 s; 13 MiB not sent yet.
+    expect(received()).toHaveTextContent("2.0 MiB received by the server · 1.0 MiB/s · about 0:13 left");
     // The bar ran ahead of the server: it says both.
     expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("3.0 MiB of 16.0 MiB");
 
@@ -759,6 +759,23 @@ describe("AdminUploadPage", () => {
     vi.advanceTimersByTime(1000);
     act(() => upload.options.onProgress?.(2.5 * MiB, 16 * MiB));
     expect(received()).toHaveTextContent(/^2.5 MiB received by the server$/);
+  });
+
+  it("counts the time left down as the bytes of a chunk go, before the server confirms it", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const received = () => screen.getByTestId("upload-received");
+
+    // 1 MiB/s within the first 8 MiB chunk: the server has confirmed nothing yet.
+    act(() => upload.options.onProgress?.(0, 16 * MiB));
+    for (const [second, left] of [[2, "0:14"], [4, "0:12"], [6, "0:10"]] as const) {
+      vi.advanceTimersByTime(2000);
+      act(() => upload.options.onProgress?.(second * MiB, 16 * MiB));
+      expect(received()).toHaveTextContent(`0 B received by the server · 1.0 MiB/s · about ${left} left`);
+      expect(screen.getByTestId("upload-progress-text")).toHaveTextContent(`${second}.0 MiB of 16.0 MiB`);
+    }
   });
 
   it("says the bytes are kept and how to resume when the retries run out", async () => {

@@ -107,15 +107,17 @@ function WaitingFor({ phase }: { phase: Transfer["phase"] }) {
 /**
  * What the server confirmed it holds, and while bytes move, how fast and how long is left: the
  * bar counts bytes handed to the network, which run ahead of the server and fall back to its
- * offset after a failure.
+ * offset after a failure. The time left is that of the bytes not yet sent, which move within a
+ * chunk (tus's progress); the server confirms a whole chunk (8 MiB) at once, so counted from
+ * that it stood still for a chunk's time ("about 0:19 left" from 10 % to 42 % at 1 MiB/s).
  */
 function ServerReceived({ transfer }: { transfer: Transfer }) {
-  const { accepted, rate, total } = transfer;
+  const { accepted, sent, rate, total } = transfer;
   const moving = transfer.phase === "uploading" && !transfer.retry && rate !== null && rate > 0;
   return (
     <p className="progress-text small" data-testid="upload-received">
       {formatBytes(accepted)} received by the server
-      {moving && ` · ${formatBytes(rate)}/s · about ${formatDuration(Math.ceil((total - accepted) / rate))} left`}
+      {moving && ` · ${formatBytes(rate)}/s · about ${formatDuration(Math.ceil((total - sent) / rate))} left`}
     </p>
   );
 }

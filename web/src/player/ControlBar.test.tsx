@@ -143,7 +143,7 @@ describe("volume keys", () => {
     // Focus on the page, not the player: the page scrolls as ever, as the keys hint says.
     expect(arrow(document.body, "ArrowUp")).toBe(true);
     expect(video.volume).toBe(0.1);
-    expect(screen.getByTestId("player-keys")).toHaveTextContent("↑/↓ volume (in the player)");
+    expect(screen.getByTestId("player-keys")).toHaveTextContent("↑/↓ volume, Home/End start/end (in the player)");
 
     await user.click(video); // a click on the picture puts the focus in the player
     expect(frame).toHaveFocus();
@@ -660,6 +660,37 @@ describe("keys say what they did", () => {
     });
     press("f");
     await vi.waitFor(() => expect(said()).toHaveTextContent("Full screen off"));
+  });
+
+  it("jump with Home and End in the player, and with 0–9 on the page, to 0–90 %", async () => {
+    const { frame, state } = await player();
+    state.time = 12;
+    // Focus on the page: Home and End scroll it, as the keys hint says.
+    expect(press("Home")).toBe(false);
+    expect(press("End")).toBe(false);
+    expect(state.time).toBe(12);
+    expect(screen.getByTestId("player-keys")).toHaveTextContent("Home/End start/end (in the player)");
+    expect(screen.getByTestId("player-keys")).toHaveTextContent("0–9 to 0–90 %");
+
+    expect(press("End", frame)).toBe(true);
+    expect(state.time).toBe(30);
+    expect(said()).toHaveTextContent("End, 0:30 of 0:30");
+    expect(flash()).toHaveTextContent("End");
+    expect(press("Home", frame)).toBe(true);
+    expect(state.time).toBe(0);
+    expect(said()).toHaveTextContent("Start, 0:00 of 0:30");
+
+    expect(press("5")).toBe(true);
+    expect(state.time).toBe(15);
+    expect(said()).toHaveTextContent("50 %, 0:15 of 0:30");
+    expect(flash()).toHaveTextContent("50 %");
+    expect(press("9")).toBe(true);
+    expect(state.time).toBe(27);
+    expect(press("0")).toBe(true);
+    expect(state.time).toBe(0);
+    // The seek bar's Home and End are its own.
+    expect(press("End", screen.getByRole("slider", { name: "Seek" }))).toBe(false);
+    expect(state.time).toBe(0);
   });
 
   it("say a repeated press again: a new node in the region and over the picture each time", async () => {

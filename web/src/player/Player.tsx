@@ -380,7 +380,8 @@ function PlayerKeys({ on, captions, chapters }: { on: boolean; captions: boolean
   }
   return (
     <small className="hint player-keys" data-testid="player-keys">
-      Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume (in the player) · f fullscreen · m mute
+      Keys: space or k play/pause · j/l ∓10 s · ←/→ ∓5 s · ↑/↓ volume, Home/End start/end (in the player) · 0–9
+      to 0–90 % · f fullscreen · m mute
       {captions && " · c captions"}
       {chapters && ` · ${chapterKeysLabel()} chapters`} · &lt; &gt; speed (Settings in the player turns them off)
     </small>

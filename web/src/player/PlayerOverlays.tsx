@@ -1,6 +1,6 @@
 import { useEffect, useState, useSyncExternalStore, type RefObject } from "react";
 import type { ViewedMediaItem, WatchProgress } from "../api/schema";
-import { formatDuration } from "../lib/format";
+import { formatClock } from "../lib/format";
 import { togglePlay } from "./usePlayerShortcuts";
 import { PlayIcon } from "./icons";
 import { playFrom } from "./playback";
@@ -54,7 +54,7 @@ export function ResumeOffer({
     <div className="resume-offer" role="group" aria-label="Resume" data-testid="resume-offer">
       {/* on-overlay: colours of their own, the overlay being dark in either theme. */}
       <button type="button" className="button on-overlay" onClick={() => choose(progress.position_seconds)}>
-        Resume from {formatDuration(progress.position_seconds)}
+        Resume from {formatClock(progress.position_seconds)}
       </button>
       <button type="button" className="button ghost on-overlay" onClick={() => choose(0)}>
         Start over

@@ -16,6 +16,8 @@ export type KeyFact =
   | { kind: "play"; playing: boolean }
   /** Moved `by` seconds (the key's step, whatever the ends left of it) to `to`, of `duration` (NaN: unknown). */
   | { kind: "seek"; by: number; to: number; duration: number }
+  /** Jumped to `to` of `duration` (NaN: unknown), a place named `label` ("Start", "End", "50 %"). */
+  | { kind: "jump"; label: string; to: number; duration: number }
   | { kind: "volume"; level: number; muted: boolean }
   | { kind: "speed"; rate: number }
   /** The captions track now shown, null for off. */
@@ -52,6 +54,10 @@ export function keyEffect(fact: KeyFact): KeyEffect {
         said: `${forward ? "Forward" : "Back"} ${seconds} seconds, ${where}`,
         shown: `${forward ? "+" : "−"}${seconds} s`,
       };
+    }
+    case "jump": {
+      const where = Number.isFinite(fact.duration) ? seekValueText(fact.to, fact.duration) : formatClock(fact.to);
+      return { said: `${fact.label}, ${where}`, shown: fact.label };
     }
     case "volume": {
       // As the slider: a level of 0 is as silent as muted.

@@ -113,6 +113,30 @@ function seek(video: HTMLVideoElement, by: number): KeyFact {
   return { kind: "seek", by, to, duration: video.duration };
 }
 
+/** Moves `video` to `to` seconds, which a listener is told as `label` ("Start", "50 %"). */
+function jump(video: HTMLVideoElement, to: number, label: string): KeyFact {
+  video.currentTime = to;
+  return { kind: "jump", label, to, duration: video.duration };
+}
+
+/**
+ * The keys that jump to a place in `video`, as other players have them: Home to the start,
+ * End to the end and 0–9 to 0–90 % (those two once its length is known), with `inPlayer`
+ * (Home and End elsewhere scroll the page, as ↑/↓ do).
+ */
+function jumpActions(video: HTMLVideoElement, inPlayer: boolean): Record<string, () => KeyFact> {
+  const act: Record<string, () => KeyFact> = {};
+  const { duration } = video;
+  const known = Number.isFinite(duration) && duration > 0;
+  if (inPlayer) act.Home = () => jump(video, 0, "Start");
+  if (inPlayer && known) act.End = () => jump(video, duration, "End");
+  if (!known) return act;
+  for (let digit = 0; digit <= 9; digit += 1) {
+    act[String(digit)] = () => jump(video, (duration * digit) / 10, `${digit * 10} %`);
+  }
+  return act;
+}
+
 /** How much ↑/↓ change the volume: the volume slider's step. */
 export const VOLUME_STEP = 0.05;
 
@@ -132,10 +156,11 @@ function loudness(video: HTMLVideoElement): KeyFact {
 }
 
 /**
- * Whether ↑/↓ are the volume's: with the focus in the player, or full screen;
- * elsewhere they scroll the page. Not on an input: a slider's arrows are its own.
+ * Whether ↑/↓ are the volume's, and Home/End the video's start and end: with the focus in
+ * the player, or full screen; elsewhere they scroll the page. Not on an input: a slider's
+ * keys are its own.
  */
-function arrowsAreVolume(target: EventTarget | null, frame: HTMLElement | null): boolean {
+function focusInPlayer(target: EventTarget | null, frame: HTMLElement | null): boolean {
   if (target instanceof HTMLInputElement) return false;
   return document.fullscreenElement != null || (target instanceof Node && frame?.contains(target) === true);
 }
@@ -231,18 +256,19 @@ function shortcutActions(
     ArrowRight: () => seek(video, ARROW_SEEK_S),
   };
   if (onCaptions) act.c = () => ({ kind: "captions", track: onCaptions() });
-  if (arrowsAreVolume(target, fullscreenRef?.current ?? video)) {
+  const inPlayer = focusInPlayer(target, fullscreenRef?.current ?? video);
+  if (inPlayer) {
     act.ArrowUp = () => volume(VOLUME_STEP);
     act.ArrowDown = () => volume(-VOLUME_STEP);
   }
-  return act;
+  return { ...act, ...jumpActions(video, inPlayer) };
 }
 
 /**
  * The keyboard shortcuts viewers know from other players, on the whole page
  * (no need to focus the video first): space/k play-pause, j/l ∓10 s,
- * ←/→ ∓5 s, ↑/↓ volume ±5 % (with the focus in the player, `fullscreenRef`,
- * or full screen: elsewhere they scroll the page), f fullscreen, m mute,
+ * ←/→ ∓5 s, ↑/↓ volume ±5 % and Home/End start/end (with the focus in the player,
+ * `fullscreenRef`, or full screen: elsewhere they scroll the page), 0–9 to 0–90 %, f fullscreen, m mute,
  * c captions (`onCaptions`: the player's menu follows), < > speed. Each
  * tells `onFact` what it did, for a listener who cannot see it and a viewer
  * whose controls are hidden. None while `enabled` is off (WCAG 2.1.4), while
