@@ -34,6 +34,7 @@ from harness.servers import adrop_database, asyncpg_connect_kwargs, unique_name,
 from harness.servers import free_port as free_port  # the one free_port, re-exported
 from streamstack.app import create_app
 from streamstack.cli import apply_migrations
+from streamstack.cli.database import migration_folders
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
 from streamstack.kernel.module import ModuleDefinition
@@ -169,6 +170,8 @@ async def _migrate_postgres(settings: Settings, url: str) -> None:
     template of its module list, made from the first one migrated."""
     import asyncpg
 
+    if not migration_folders(settings.modules):
+        return  # nothing to migrate: the database is not even reached
     name = urllib.parse.urlsplit(url).path.lstrip("/")
     server = with_database(url, "postgres")
     key = (server, tuple(settings.modules))
