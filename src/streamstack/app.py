@@ -24,8 +24,7 @@ from streamstack.kernel.metrics import MetricsController, RequestMetrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.openapi import (
     StrictStructSchemaPlugin,
-    document_errors,
-    document_optional_bodies,
+    document_when_built,
     openapi_config,
 )
 from streamstack.kernel.probes import probes_controller
@@ -93,8 +92,7 @@ def create_app(
         logging_config=None,
         debug=False,
     )
-    document_errors(app.openapi_schema, unfailing=["/health"])
-    document_optional_bodies(app.openapi_schema)
+    document_when_built(app)
     app.asgi_handler = outermost(app.asgi_handler, settings, available.values())
     return app
 

@@ -18,6 +18,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -29,9 +30,11 @@ import uvicorn
 from jose import jwk, jwt
 from litestar import Litestar
 
+from harness.servers import adrop_database, asyncpg_connect_kwargs, unique_name, with_database
 from harness.servers import free_port as free_port  # the one free_port, re-exported
 from streamstack.app import create_app
 from streamstack.cli import apply_migrations
+from streamstack.cli.database import migration_folders
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.jwt import ensure_dev_keypair, key_id
 from streamstack.kernel.module import ModuleDefinition
@@ -125,15 +128,19 @@ _MIGRATED_SQLITE: dict[tuple[str, ...], Path] = {}
 
 
 async def migrate_for_app(settings: Settings) -> None:
-    """``apply_migrations`` before an app starts; a fresh embedded database comes faster.
+    """``apply_migrations`` before an app starts; a fresh database comes faster.
 
-    Alembic loads every revision script on each run (a few tenths of a second per app).
-    The first fresh SQLite database of each module list is migrated for real and kept; the
-    next fresh ones get a copy of it through SQLite's backup API: the same migrated schema,
-    made by the same migrations, in this process. PostgreSQL, and a database that already
-    exists (an app started again on the same data), are migrated for real.
+    Alembic loads every revision script on each run and runs them (a few tenths of a second
+    per app). The first fresh database of each module list is migrated for real and kept;
+    the next fresh ones get a copy of it: SQLite's through its backup API, PostgreSQL's as a
+    database made from it as a template (0.02 s where migrating took 0.2 s). The same
+    migrated schema, made by the same migrations, in this process. A database that already
+    holds tables (an app started again on the same data) is migrated for real.
     """
     url = settings.effective_database_url
+    if url.startswith("postgresql"):
+        await _migrate_postgres(settings, url)
+        return
     target = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
     if target is None or target.exists():
         await apply_migrations(settings, settings.modules)
@@ -147,6 +154,72 @@ async def migrate_for_app(settings: Settings) -> None:
     if target.exists():  # modules without migrations leave no file
         kept = _process_scratch() / f"migrated-{len(_MIGRATED_SQLITE)}.sqlite3"
         _MIGRATED_SQLITE[key] = _copy_sqlite(target, kept)
+
+
+#: The template database of the first fresh PostgreSQL database migrated for each server
+#: and module list (dropped at exit: a server named by URL outlives the session).
+_MIGRATED_POSTGRES: dict[tuple[str, tuple[str, ...]], str] = {}
+#: Whether a database holds no table of its own yet.
+_HOLDS_NO_TABLE = """SELECT NOT EXISTS (SELECT 1 FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_%')"""
+
+
+async def _migrate_postgres(settings: Settings, url: str) -> None:
+    """:func:`migrate_for_app` on PostgreSQL: a fresh database becomes a copy of the
+    template of its module list, made from the first one migrated."""
+    import asyncpg
+
+    if not migration_folders(settings.modules):
+        return  # nothing to migrate: the database is not even reached
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    server = with_database(url, "postgres")
+    key = (server, tuple(settings.modules))
+    connection = await asyncpg.connect(**asyncpg_connect_kwargs(url), timeout=10)
+    try:
+        fresh = await connection.fetchval(_HOLDS_NO_TABLE)
+    finally:
+        await connection.close()
+    template = _MIGRATED_POSTGRES.get(key)
+    if not fresh or template is None:
+        await apply_migrations(settings, settings.modules)
+        if fresh:
+            template = unique_name("migrated_template", length=48)
+            await _create_database(server, template, template=name)
+            _MIGRATED_POSTGRES[key] = template
+        return
+    try:
+        await _create_database(server, name, template=template, replacing=True)
+    except asyncpg.InvalidCatalogNameError:  # another server now answers at that address
+        del _MIGRATED_POSTGRES[key]
+        await _migrate_postgres(settings, url)
+
+
+@atexit.register
+def _drop_templates() -> None:
+    """Drop the templates, best effort: the session's own server may be gone already."""
+    for (server, _), template in _MIGRATED_POSTGRES.items():
+        with contextlib.suppress(Exception):
+            asyncio.run(adrop_database(server, template))
+
+
+async def _create_database(
+    server: str, name: str, *, template: str, replacing: bool = False
+) -> None:
+    """Create ``name`` (dropped first if ``replacing``) as a copy of ``template``."""
+    import asyncpg
+
+    connection = await asyncpg.connect(**asyncpg_connect_kwargs(server), timeout=10)
+    try:
+        if replacing:
+            await connection.execute(f'DROP DATABASE "{name}"')
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        except asyncpg.InvalidCatalogNameError:
+            await connection.execute(f'CREATE DATABASE "{name}"')  # as it was: fresh
+            raise
+    finally:
+        await connection.close()
 
 
 def _copy_sqlite(source: Path, target: Path) -> Path:
