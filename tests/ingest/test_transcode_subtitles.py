@@ -24,9 +24,11 @@ import transcode_media
 from ingest_rig import CATALOGUE, Rig, RigFactory, fast_transcoding, wait_for_state
 from transcode_media import Subtitles
 
+from streamstack.contracts.languages import language_name
 from streamstack.contracts.limits import CAPTION_CUE_TEXT_MAX, CAPTION_MAX_BYTES, MAX_CAPTION_CUES
 from streamstack.ingest.captions import Cue, parse_caption_file
 from streamstack.ingest.embedded_captions import UNDETERMINED_LABEL, extracted_tracks
+from streamstack.ingest.jobs import subtitle_losses
 from streamstack.ingest.transcoding.languages import language_tag, track_label
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import (
@@ -165,6 +167,14 @@ def test_hostile_subtitle_streams_are_cut_or_skipped_and_the_video_transcodes(
     assert len(cues_of(output, bulky)) == bulky.cues < 700
     assert (bitmap.codec, bitmap.vtt) == ("dvdsub", None)
     assert bitmap.note == "dvdsub subtitles have no text to keep"
+    # What the admin is told each stream's viewers lose.
+    assert [t.lost for t in (many, huge, endless, bulky, bitmap)] == [
+        "cut",
+        "unreadable",
+        None,
+        "cut",
+        "pictures",
+    ]
 
 
 def test_subrip_text_saved_on_windows_is_read_as_windows_1252(tmp_path: Path) -> None:
@@ -389,6 +399,43 @@ async def test_a_subrip_stream_becomes_a_caption_track_the_master_playlist_lists
         playlist = await get_ok(rig, playlist_url, "application/vnd.apple.mpegurl")
         assert "fr.vtt" in playlist.splitlines()
         assert await get_ok(rig, urljoin(playlist_url, "fr.vtt"), "text/vtt") == vtt
+
+
+async def test_the_admin_is_told_which_of_the_files_subtitles_were_not_kept(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # A DVD's subtitles are pictures: the item is ready and plays, but its admin must know
+    # the Japanese track is not there, and how to give its viewers one.
+    bitmap = Subtitles("dvdsub", packets=[(100, b"\x00\x10garbage")], language="jpn")
+    source = transcode_media.subtitled(
+        tmp_path / "dvd.mkv", container="matroska", tracks=[FRENCH, bitmap]
+    )
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        media_id = await upload_source(rig, source)
+
+        item = await ready(rig, media_id)
+
+        assert [track["language"] for track in item["captions"]] == ["fr"]
+        assert item["processing_detail"] == (
+            f"the file's subtitles in {language_name('ja')} are pictures, not text (DVD or "
+            "Blu-ray): add them as a caption file"
+        )
+
+
+def test_losses_are_told_one_line_a_kind_named_by_language() -> None:
+    subtitles = [
+        SubtitleResult(0, "dvdsub", "de", lost="pictures"),
+        SubtitleResult(1, "hdmv_pgs_subtitle", "en", lost="pictures"),
+        SubtitleResult(2, "subrip", "fr", vtt="captions/fr.vtt", lost="cut"),
+        SubtitleResult(3, "subrip", "it", vtt="captions/it.vtt"),
+        SubtitleResult(4, "subrip", "en", note="another subtitle stream has the language en"),
+    ]
+    assert subtitle_losses(subtitles) == [
+        "the file's subtitles in Deutsch, English are pictures, not text (DVD or Blu-ray): "
+        "add them as a caption file",
+        "the file's subtitles in Français were cut short at the caption limits",
+    ]
+    assert subtitle_losses(subtitles[3:]) == []
 
 
 async def test_an_uploaded_track_of_the_language_wins_over_the_embedded_one(

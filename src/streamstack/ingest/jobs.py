@@ -39,7 +39,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -55,6 +55,7 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     Rendition,
 )
+from streamstack.contracts.languages import language_name
 from streamstack.contracts.limits import PROCESSING_DETAIL_MAX
 from streamstack.ingest.caption_tracks import CaptionTracks
 from streamstack.ingest.containers import Container
@@ -72,7 +73,12 @@ from streamstack.ingest.sandbox import (
 )
 from streamstack.ingest.transcoding.errors import ORIGINAL_UNREADABLE, TranscodeError
 from streamstack.ingest.transcoding.ladder import address_space_bytes, plan_ladder
-from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
+from streamstack.ingest.transcoding.results import (
+    Progress,
+    SubtitleResult,
+    TranscodeOptions,
+    TranscodeResult,
+)
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import AppError, Conflict, NotFound
@@ -586,8 +592,8 @@ def one_line(text: str) -> str:
 
 
 def damage_note(result: TranscodeResult) -> str | None:
-    """What an admin is told of a package made past damage in its original (the item said
-    "ready" as if whole); None when it is whole."""
+    """What an admin is told of a package made past damage in its original, or without
+    some of its subtitles (the item said "ready" as if whole); None when it is whole."""
     notes = []
     if skipped := result.skipped_packets:
         parts = "part" if skipped == 1 else "parts"
@@ -602,7 +608,29 @@ def damage_note(result: TranscodeResult) -> str | None:
             f"the original could not be read past {result.duration_seconds:.1f} s of the "
             f"{result.duration_seconds + unread:.1f} s it says it lasts: the video ends there"
         )
+    notes.extend(subtitle_losses(result.subtitles))
     return "; ".join(notes) or None
+
+
+#: What each loss of a subtitle stream means to its admin, and what to do about it.
+_SUBTITLE_LOSSES = {
+    "pictures": "are pictures, not text (DVD or Blu-ray): add them as a caption file",
+    "unreadable": "could not be read: add them as a caption file",
+    "cut": "were cut short at the caption limits",
+}
+
+
+def subtitle_losses(subtitles: Sequence[SubtitleResult]) -> list[str]:
+    """One note per kind of loss among the file's subtitle streams (the log names each
+    stream), the tracks named by language: "the file's subtitles in Deutsch, English are
+    pictures, not text …"."""
+    notes = []
+    for kind, meaning in _SUBTITLE_LOSSES.items():
+        languages = sorted({language_name(sub.language) for sub in subtitles if sub.lost == kind})
+        if languages:
+            named = ", ".join(languages)
+            notes.append(f"the file's subtitles in {named} {meaning}")
+    return notes
 
 
 class _JobRun:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 
@@ -117,6 +119,10 @@ class SubtitleResult(msgspec.Struct, frozen=True):
     cues: int = 0
     note: str | None = None
     """Why it was skipped, or where it was cut (for the job's log)."""
+    lost: Literal["pictures", "unreadable", "cut"] | None = None
+    """What its viewers lose, for the admin to be told: a stream of pictures, not text
+    (DVD, Blu-ray), or one that could not be read, left out; one cut at the caption
+    limits. None when it was kept whole or left out by choice (a language taken already)."""
 
 
 class TranscodeResult(msgspec.Struct, frozen=True):

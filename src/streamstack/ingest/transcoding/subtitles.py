@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import av
 import av.subtitles.stream  # PyAV imports it lazily, when the memory cap may forbid it
@@ -100,6 +100,7 @@ class _Track:
         self.size = len("WEBVTT\n")
         self.errors = 0
         self.closed = False
+        self.cut = False
         self.note: str | None = None
 
     def fail(self, error: BaseException) -> None:
@@ -169,12 +170,18 @@ class _Track:
         size = self.size + _rendered_bytes(cue)
         if len(self.cues) >= MAX_CAPTION_CUES or size > CAPTION_MAX_BYTES:
             self.close(f"cut after {len(self.cues)} cues (the caption limits)")
+            self.cut = True
             return
         self.size = size
         self.cues.append(cue)
 
     def result(self, vtt: str | None) -> SubtitleResult:
         """What became of this stream."""
+        lost: Literal["unreadable", "cut"] | None = None
+        if vtt is None:
+            lost = "unreadable"
+        elif self.cut:
+            lost = "cut"
         return SubtitleResult(
             stream=self.index,
             codec=self.codec,
@@ -183,6 +190,7 @@ class _Track:
             vtt=vtt,
             cues=len(self.cues) if vtt is not None else 0,
             note=self.note,
+            lost=lost,
         )
 
 
@@ -205,7 +213,11 @@ class SubtitleExtractor:
             elif len(taken) >= MAX_CAPTION_TRACKS:
                 why = f"more than {MAX_CAPTION_TRACKS} subtitle streams"
             if why is not None:
-                self.refused.append(SubtitleResult(stream.index, codec, language, note=why))
+                lost: Literal["pictures"] | None = None
+                if codec not in TEXT_SUBTITLE_CODECS:
+                    lost = "pictures"
+                refused = SubtitleResult(stream.index, codec, language, note=why, lost=lost)
+                self.refused.append(refused)
                 continue
             taken.add(language)
             self.tracks[stream.index] = _Track(stream, language)
