@@ -2,7 +2,8 @@
 
 A signed-in viewer reports someone else's comment they may read (:meth:`report`), with an
 optional reason; each account's first report of a comment is kept, and reporting again
-changes nothing. Reports are budgeted per account as posts are (the same settings, a
+changes nothing. An account's first report of a comment announces ``comment.reported``
+through the outbox, in its transaction, so auth can mail the admins. Reports are budgeted per account as posts are (the same settings, a
 bucket of their own: reporting never takes from what one may post; admins not counted).
 Admins list every item's comments, drafts' too, newest first, or only the reported ones,
 the most recently reported first, each with its video's title, its count of reports and
@@ -12,7 +13,9 @@ comment (:meth:`dismiss`), or delete it (its reports go with it).
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from collections.abc import Callable
 
 import msgspec
 import structlog
@@ -22,9 +25,17 @@ from streamstack.catalogue.comments import (
     CommentNotFound,
     cursor_of,
     place_of,
+    reply_excerpt,
     to_comment,
 )
-from streamstack.catalogue.repository import ListedComment, ReportTally, reading, unit_of_work
+from streamstack.catalogue.models import CommentRow, MediaItemRow
+from streamstack.catalogue.repository import (
+    CatalogueStore,
+    ListedComment,
+    ReportTally,
+    reading,
+    unit_of_work,
+)
 from streamstack.catalogue.schemas import (
     REASONS_SHOWN,
     ModeratedComment,
@@ -32,6 +43,7 @@ from streamstack.catalogue.schemas import (
     NewCommentReport,
 )
 from streamstack.catalogue.watching import account_id, known_account
+from streamstack.contracts.catalogue import ADMIN_COMMENTS_PATH, COMMENT_REPORTED, CommentReported
 from streamstack.contracts.limits import REPORT_REASON_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
@@ -92,12 +104,20 @@ def moderated(
 
 class CommentReportService:
     """The report and moderation use cases, each one unit of work on the catalogue's
-    store; reports are taken from ``budgets`` per account (admins are not counted)."""
+    store; reports are taken from ``budgets`` per account (admins are not counted);
+    ``wake_relay`` is called after a commit that wrote an event to the outbox."""
 
-    def __init__(self, database: Database, budgets: Budgets, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        budgets: Budgets,
+        clock: Clock = utcnow,
+        wake_relay: Callable[[], None] = lambda: None,
+    ) -> None:
         self._database = database
         self._budgets = budgets
         self._clock = clock
+        self._wake_relay = wake_relay
 
     async def report(
         self, principal: Principal, comment_id: uuid.UUID, request: NewCommentReport
@@ -121,9 +141,13 @@ class CommentReportService:
                     raise CommentNotFound(NO_SUCH_COMMENT)
                 if row.user_id == user_id:
                     raise OwnComment("this is your comment: edit or delete it instead")
-                await store.comment_reports.report(comment_id, user_id, reason, self._clock())
+                now = self._clock()
+                if await store.comment_reports.report(comment_id, user_id, reason, now):
+                    await _announce_report(store, row, item, user_id, (reason, now))
         except IntegrityError:  # the comment was deleted between the check and the write
             raise CommentNotFound(NO_SUCH_COMMENT) from None
+        if store.outbox.enqueued:
+            self._wake_relay()
         log.info("catalogue.comment_reported", comment_id=str(comment_id))
 
     async def page(
@@ -158,3 +182,27 @@ class CommentReportService:
                 raise CommentNotFound(NO_SUCH_COMMENT)
             await store.comment_reports.dismiss(comment_id)
         log.info("catalogue.comment_reports_dismissed", comment_id=str(comment_id))
+
+
+async def _announce_report(
+    store: CatalogueStore,
+    comment: CommentRow,
+    item: MediaItemRow,
+    reporter: uuid.UUID,
+    given: tuple[str | None, datetime.datetime],
+) -> None:
+    """Put ``comment.reported`` in the outbox: the comment, its video's title, an excerpt,
+    who reported it, the reason and when (``given``) and the admins' comments page, for
+    auth to mail the admins."""
+    reason, at = given
+    event = CommentReported(
+        comment_id=str(comment.id),
+        reported_by=str(reporter),
+        item_id=str(item.id),
+        item_title=item.title,
+        excerpt=reply_excerpt(comment.body),
+        reason=reason,
+        link_path=ADMIN_COMMENTS_PATH,
+        reported_at=at,
+    )
+    await store.outbox.enqueue(COMMENT_REPORTED, msgspec.json.encode(event), at)

@@ -18,6 +18,7 @@ from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.catalogue.search import DIGITS, counted_number, fold, title_order, title_words
 from streamstack.contracts.catalogue import (
+    ADMIN_LIBRARY_PATH,
     PACKAGE_FORMAT,
     CaptionSource,
     CaptionTrack,
@@ -30,6 +31,7 @@ from streamstack.contracts.catalogue import (
     OriginalReplacement,
     ProcessingUpdate,
     Rendition,
+    TranscodeFailed,
     normalize_tag,
     object_prefix,
 )
@@ -497,6 +499,18 @@ def apply_processing(
     if update.hls and update.duration_seconds is not None:
         row.duration_seconds = update.duration_seconds
     settle_playable(row)
+
+
+def transcode_failed(row: MediaItemRow) -> TranscodeFailed:
+    """The news of the item's transcoding failed for good, as ``row`` now stands."""
+    return TranscodeFailed(
+        item_id=str(row.id),
+        item_title=row.title,
+        detail=row.processing_detail or "",
+        still_plays=row.playable,
+        link_path=ADMIN_LIBRARY_PATH,
+        failed_at=row.updated_at,
+    )
 
 
 def settle_playable(row: MediaItemRow) -> None:

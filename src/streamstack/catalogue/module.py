@@ -69,7 +69,7 @@ def mount(context: ModuleContext) -> MountedModule:
     watching, likes = WatchingService(database, context.clock), LikeService(database, context.clock)
     playlists = PlaylistService(database, context.clock)
     comments = comment_service(context, relay_task.wake)
-    reports = comment_report_service(context)
+    reports = comment_report_service(context, relay_task.wake)
     shares, stats = share_links(service, context), statistics_service(context)
     # Watch data, playlists, comments and likes go with the account: auth's user.deleted.
     forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
@@ -134,14 +134,16 @@ def comment_service(context: ModuleContext, wake_relay: Callable[[], None]) -> C
     return CommentService(context.backends.database, budgets, context.clock, wake_relay)
 
 
-def comment_report_service(context: ModuleContext) -> CommentReportService:
+def comment_report_service(
+    context: ModuleContext, wake_relay: Callable[[], None]
+) -> CommentReportService:
     """The reports' and moderation's use cases: reports budgeted per account by the
-    comments' settings, in a bucket of their own."""
+    comments' settings, in a bucket of their own; ``wake_relay`` after a report's event."""
     from streamstack.catalogue.comment_reports import CommentReportService, report_budgets
 
     settings = context.settings
     budgets = report_budgets(settings.comment_burst, settings.comment_refill_seconds, context.clock)
-    return CommentReportService(context.backends.database, budgets, context.clock)
+    return CommentReportService(context.backends.database, budgets, context.clock, wake_relay)
 
 
 def statistics_service(context: ModuleContext) -> StatisticsService:

@@ -1207,14 +1207,18 @@ class CommentReportRepository(SQLAlchemyAsyncRepository[CommentReportRow]):
 
     async def report(
         self, comment_id: uuid.UUID, user_id: uuid.UUID, reason: str | None, at: datetime.datetime
-    ) -> None:
+    ) -> bool:
         """Keep the account's report of the comment, unless it reported it before (the
-        first report, and its reason, kept): one statement, so two at once keep one."""
+        first report, and its reason, kept): one statement, so two at once keep one;
+        whether this one was kept (the account's first)."""
         dialect = self.session.get_bind().dialect.name
         statement = upsert_insert(dialect, CommentReportRow).values(
             comment_id=comment_id, user_id=user_id, reason=reason, created_at=at
         )
-        await self.session.execute(statement.on_conflict_do_nothing())
+        kept = await self.session.execute(
+            statement.on_conflict_do_nothing().returning(CommentReportRow.comment_id)
+        )
+        return kept.first() is not None
 
     async def reported_by(
         self, user_id: uuid.UUID, comment_ids: Sequence[uuid.UUID]

@@ -32,6 +32,7 @@ from streamstack.catalogue.items import (
     to_caption_track,
     to_catalogue_item,
     to_media_item,
+    transcode_failed,
     withdrawal,
 )
 from streamstack.catalogue.listing import ListingCache, listed_item
@@ -61,6 +62,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_PUBLISHED,
     MEDIA_UNPUBLISHED,
     MEDIA_UPDATED,
+    TRANSCODE_FAILED,
     CaptionChange,
     CatalogueItem,
     FactsUpdate,
@@ -409,7 +411,8 @@ class CatalogueService:
         """Record where transcoding of an item stands; 404 once the item is deleted.
 
         The item becomes playable for viewers with its first HLS rendition (or already was,
-        when its original is browser-safe).
+        when its original is browser-safe). As it becomes ``failed``, ``media.transcode_failed``
+        is announced through the outbox, in the same transaction, for auth to mail admins.
         """
         renditions = checked_renditions(update)
         item_id = uuid.UUID(update.media_id)
@@ -422,9 +425,14 @@ class CatalogueService:
                 )
             if update.keep_package and not row.has_hls:
                 raise Conflict("the item has no HLS package to keep", code="no_package")
+            failing = update.state == "failed" and row.processing_state != "failed"
             apply_processing(row, update, renditions)
             # Viewers see processing (and an item becoming playable): clear every cache.
             item = await self._announced(store, row)
+            if failing:  # announced as it becomes failed: a report repeated is not news
+                await store.outbox.enqueue(
+                    TRANSCODE_FAILED, msgspec.json.encode(transcode_failed(row)), row.updated_at
+                )
         log.info(
             "catalogue.processing_updated",
             media_id=item.id,

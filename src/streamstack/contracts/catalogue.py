@@ -93,6 +93,49 @@ class CommentReplied(msgspec.Struct, frozen=True, kw_only=True):
     replied_at: datetime
 
 
+#: An item's transcoding failed for good, the job given up on (payload:
+#: :class:`TranscodeFailed`), so that auth can mail the admins (those who want it).
+TRANSCODE_FAILED = "catalogue.events.media.transcode_failed"
+#: A viewer reported a comment (payload: :class:`CommentReported`), so that auth can mail
+#: the admins (those who want it).
+COMMENT_REPORTED = "catalogue.events.comment.reported"
+#: The SPA's page where admins read reported comments (a report's mail links to it).
+ADMIN_COMMENTS_PATH = "/admin/comments"
+#: The SPA's page where admins transcode an item again or delete it (a failure's mail).
+ADMIN_LIBRARY_PATH = "/admin/library"
+
+
+class TranscodeFailed(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of :data:`TRANSCODE_FAILED`, announced once as an item's processing becomes
+    ``failed``: which item (its id and title), why (the failure's one-line detail, as the
+    Library shows it), whether it still plays (its original, or the package it had, is
+    still shown to viewers) and the SPA's path where an admin acts on it."""
+
+    item_id: str
+    item_title: str
+    detail: str
+    still_plays: bool
+    link_path: str
+    failed_at: datetime
+
+
+class CommentReported(msgspec.Struct, frozen=True, kw_only=True):
+    """Payload of :data:`COMMENT_REPORTED`, announced at each account's first report of a
+    comment (reporting again announces nothing): the comment, its video's title, the
+    comment cut to :data:`REPLY_EXCERPT_MAX` characters (plain text as typed), the reason
+    given (None: none), who reported it (an admin reporting is not mailed of their own
+    report) and the SPA's path of the admins' comments page."""
+
+    comment_id: str
+    reported_by: str
+    item_id: str
+    item_title: str
+    excerpt: str
+    reason: str | None
+    link_path: str
+    reported_at: datetime
+
+
 #: The tus ``Upload-Metadata`` key of an upload that replaces an item's video file: the
 #: item's id (ingest's ``POST /api/v1/ingest/uploads``; the CLI and the SPA send it).
 REPLACES_METADATA_KEY = "replaces"
