@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+import msgspec
 import pytest
 
 from streamstack.auth import letters
@@ -87,6 +88,65 @@ def test_a_reply_mail_keeps_markup_as_text_and_its_subject_on_one_line() -> None
     assert mail.subject.startswith('Eve Bcc: all@example.org replied to your comment on "<b>Herons')
     assert mail.subject.endswith('…"')
     assert "> <script>alert(1)</script>\n>\n> second\n" in mail.text  # shown as typed
+    message = mail.message("StreamStack <no-reply@video.example.org>")
+    assert message.get_content_type() == "text/plain"
+    assert message["Bcc"] is None
+
+
+ORIGIN = "https://video.example.org"
+
+
+def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop() -> None:
+    letter = letters.FailedTranscodeLetter(
+        user_id=uuid.uuid4(),
+        item_title="Herons",
+        detail="no video stream decodes",
+        still_plays=False,
+        link_path="/admin/library",
+    )
+    mail = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN)
+    assert (mail.to, mail.subject) == ("ann@example.org", 'A video failed to transcode: "Herons"')
+    assert mail.link == "https://video.example.org/admin/library"
+    assert mail.text == (
+        "Hello,\n\n"
+        'StreamStack could not transcode the video "Herons" and has given up on it:\n\n'
+        "> no video stream decodes\n\n"
+        "It does not play until it is transcoded. In the Library you can transcode it again, "
+        "or replace or delete it:\n\n"
+        "https://video.example.org/admin/library\n\n"
+        "Other videos failing in the next ten minutes are not mailed: the Library lists every "
+        "failed video.\n\n"
+        "You get this mail because you are an administrator of this StreamStack. To stop these "
+        'mails, untick "Email me when a video fails to transcode or a comment is reported" on '
+        "your Account page: https://video.example.org/account\n"
+    )
+    playing = msgspec.structs.replace(letter, still_plays=True)
+    text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN).text
+    assert "Viewers can still play it as it was. In the Library" in text
+
+
+def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_subjects() -> None:
+    letter = letters.ReportedCommentLetter(
+        user_id=uuid.uuid4(),
+        item_title="<b>Herons</b>\r\nBcc: all@example.org " + "long " * 40,
+        excerpt="<script>alert(1)</script>\n\nbuy now",
+        reason=None,
+        link_path="/admin/comments",
+    )
+    mail = letters.reported_comment_mail("ann@example.org", letter, ORIGIN)
+    assert "\n" not in mail.subject and "\r" not in mail.subject
+    assert mail.subject.startswith('A comment was reported on "<b>Herons</b> Bcc: all@example.org')
+    assert mail.subject.endswith('…"')
+    assert mail.text.startswith('Hello,\n\nA viewer reported a comment on "<b>Herons</b> Bcc:')
+    assert "> <script>alert(1)</script>\n>\n> buy now\n\nNo reason given.\n\n" in mail.text
+    assert (
+        "To read it and dismiss the report or delete the comment, open the Comments page "
+        "(Reported):\n\nhttps://video.example.org/admin/comments\n\n"
+    ) in mail.text
+    assert "Other reports in the next ten minutes are not mailed" in mail.text
+    given = msgspec.structs.replace(letter, reason="spam\nBcc: x")
+    text = letters.reported_comment_mail("ann@example.org", given, ORIGIN).text
+    assert "\nThe reason given: spam Bcc: x\n" in text
     message = mail.message("StreamStack <no-reply@video.example.org>")
     assert message.get_content_type() == "text/plain"
     assert message["Bcc"] is None

@@ -32,6 +32,7 @@ async def test_register_creates_a_viewer(client):
         "two_factor",
         "password_generated",
         "reply_mail",
+        "admin_mail",
     }
     assert user["disabled"] is False
     assert user["reply_mail"] is True  # mailed of replies unless its owner turns it off

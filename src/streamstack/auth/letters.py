@@ -1,5 +1,5 @@
-"""The mails the auth module sends: reset links, security notices, invites and replies to
-one's comments.
+"""The mails the auth module sends: reset links, security notices, invites, replies to
+one's comments, and admins' notices (a video that failed to transcode, a comment reported).
 
 Plain text and short. A notice says what changed, when (UTC), from which browser or
 device when the service knows it, and what to do if it was not the owner; it carries no
@@ -7,7 +7,7 @@ link that signs anyone in (a mail can be forwarded, or read by whoever took the 
 
 A mail owed is first a *letter*: its kind and the few facts its writer needs, kept in the
 database until it is sent (:class:`ResetLetter`, :class:`InviteLetter`, :class:`Notice`,
-:class:`ReplyLetter`).
+:class:`ReplyLetter`, :class:`FailedTranscodeLetter`, :class:`ReportedCommentLetter`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ INVITE_MAIL_SUBJECT = "You are invited to StreamStack"
 ACCOUNT_PATH = "/account"
 #: The label of the Account page's checkbox, which a reply mail names (as the page does).
 REPLY_MAIL_CHOICE = "Email me when someone replies to my comments"
+#: The label of the Account page's checkbox (admins only), which an admin's notice names.
+ADMIN_MAIL_CHOICE = "Email me when a video fails to transcode or a comment is reported"
+#: How long after an admin's notice others of its kind are not mailed, in its words.
+ADMIN_QUIET_WORDS = "ten minutes"
 #: The most of a video's title a reply mail's subject names.
 SUBJECT_TITLE_MAX = 80
 #: The longest device description a notice quotes from a User-Agent it cannot name.
@@ -119,8 +123,43 @@ class ReplyLetter(msgspec.Struct, frozen=True, tag="reply", kw_only=True):
     link_path: str
 
 
+class FailedTranscodeLetter(msgspec.Struct, frozen=True, tag="transcode_failed", kw_only=True):
+    """To admin ``user_id``: the transcoding of a video failed for good (its title, the
+    failure's detail, whether viewers can still play it) and the Library's path. Sent only
+    if the account is still an enabled admin that wants such mail when it is written."""
+
+    KIND: ClassVar[str] = "transcode_failed_mail"
+    user_id: uuid.UUID
+    item_title: str
+    detail: str
+    still_plays: bool
+    link_path: str
+
+
+class ReportedCommentLetter(msgspec.Struct, frozen=True, tag="comment_reported", kw_only=True):
+    """To admin ``user_id``: a viewer reported a comment (on which video, an excerpt, the
+    reason given if any) and the path of the admins' Comments page. Sent as
+    :class:`FailedTranscodeLetter` is."""
+
+    KIND: ClassVar[str] = "comment_reported_mail"
+    user_id: uuid.UUID
+    item_title: str
+    excerpt: str
+    reason: str | None
+    link_path: str
+
+
+#: A letter to an admin about something that needs them.
+AdminLetter = FailedTranscodeLetter | ReportedCommentLetter
 #: A mail owed, as recorded.
-Letter = ResetLetter | InviteLetter | Notice | ReplyLetter
+Letter = (
+    ResetLetter
+    | InviteLetter
+    | Notice
+    | ReplyLetter
+    | FailedTranscodeLetter
+    | ReportedCommentLetter
+)
 
 
 def notice_mail(notice: Notice) -> Mail:
@@ -187,6 +226,74 @@ def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
     )
     subject = f'{who} replied to your comment on "{short}"'
     return Mail(to=to, subject=subject, text=text, link=link)
+
+
+def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str) -> Mail:
+    """The mail telling admin ``to`` that a video's transcoding failed for good: which
+    video, why, whether viewers still play it, the Library's link and how to stop these
+    mails; plain text, the title one line in the subject."""
+    title = _one_line(letter.item_title)
+    link = origin + letter.link_path
+    plays = (
+        "Viewers can still play it as it was."
+        if letter.still_plays
+        else "It does not play until it is transcoded."
+    )
+    text = (
+        "Hello,\n\n"
+        f'StreamStack could not transcode the video "{title}" and has given up on it:\n\n'
+        f"{_quoted(letter.detail)}\n\n"
+        f"{plays} In the Library you can transcode it again, or replace or delete it:\n\n"
+        f"{link}\n\n"
+        f"Other videos failing in the next {ADMIN_QUIET_WORDS} are not mailed: the Library "
+        "lists every failed video.\n\n"
+        f"{_admin_footer(origin)}"
+    )
+    subject = f'A video failed to transcode: "{_short(title)}"'
+    return Mail(to=to, subject=subject, text=text, link=link)
+
+
+def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str) -> Mail:
+    """The mail telling admin ``to`` that a viewer reported a comment: on which video, the
+    comment quoted, the reason given, the Comments page's link and how to stop these mails;
+    plain text, the title one line in the subject."""
+    title = _one_line(letter.item_title)
+    link = origin + letter.link_path
+    reason = (
+        f"The reason given: {_one_line(letter.reason)}" if letter.reason else "No reason given."
+    )
+    text = (
+        "Hello,\n\n"
+        f'A viewer reported a comment on "{title}":\n\n'
+        f"{_quoted(letter.excerpt)}\n\n"
+        f"{reason}\n\n"
+        "To read it and dismiss the report or delete the comment, open the Comments page "
+        "(Reported):\n\n"
+        f"{link}\n\n"
+        f"Other reports in the next {ADMIN_QUIET_WORDS} are not mailed: the Comments page "
+        "lists every reported comment.\n\n"
+        f"{_admin_footer(origin)}"
+    )
+    subject = f'A comment was reported on "{_short(title)}"'
+    return Mail(to=to, subject=subject, text=text, link=link)
+
+
+def _admin_footer(origin: str) -> str:
+    """How an admin stops these mails."""
+    return (
+        "You get this mail because you are an administrator of this StreamStack. To stop "
+        f'these mails, untick "{ADMIN_MAIL_CHOICE}" on your Account page: {origin}{ACCOUNT_PATH}\n'
+    )
+
+
+def _quoted(text: str) -> str:
+    """``text`` quoted as a mail quotes, each line after "> "."""
+    return "\n".join(f"> {line}".rstrip() for line in text.splitlines() or [""])
+
+
+def _short(title: str) -> str:
+    """A one-line title cut to :data:`SUBJECT_TITLE_MAX` characters for a subject."""
+    return title if len(title) <= SUBJECT_TITLE_MAX else title[: SUBJECT_TITLE_MAX - 1] + "…"
 
 
 def _one_line(text: str) -> str:

@@ -62,6 +62,9 @@ class User(AuthBase):
     #: Whether its owner is mailed when someone replies to their comments (their choice on
     #: the Account page; on unless they turn it off).
     reply_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Whether an admin is mailed when a video fails to transcode or a comment is reported
+    #: (their choice; read for admins alone).
+    admin_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class LoginSession(AuthBase):
@@ -231,4 +234,20 @@ class ReplyMailQuiet(AuthBase):
     item_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     #: Replies at or after this time may be mailed again (the last mailed one's time plus
     #: the window, by the catalogue's clock, as the replies' times are).
+    quiet_until: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+
+
+class AdminMailQuiet(AuthBase):
+    """Until when an admin is mailed nothing more of one kind (``transcode_failed``,
+    ``comment_reported``): the first mailed starts a quiet window, so a burst of failures
+    or reports sends one mail (and a redelivered event, inside the window it started, none)."""
+
+    __tablename__ = "auth_admin_mail_quiet"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: What happens at or after this time may be mailed again (the last mailed one's time
+    #: plus the window, by the catalogue's clock, as the events' times are).
     quiet_until: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)

@@ -212,6 +212,7 @@ def mount(context: ModuleContext) -> MountedModule:
         mail.writer = service.write_letter
         module.tasks.append(mail.task)
         follow_replies(module, context, mail)
+        follow_admin_news(module, context, mail)
     if settings.environment == "dev":
 
         async def first_admin() -> None:
@@ -240,6 +241,26 @@ def follow_replies(module: MountedModule, context: ModuleContext, mail: AccountM
     )
     module.on_startup.append(follower.try_follow)
     module.on_shutdown.append(follower.stop)
+
+
+def follow_admin_news(module: MountedModule, context: ModuleContext, mail: AccountMail) -> None:
+    """Have ``module`` follow the catalogue's failed transcodes and reported comments and
+    owe admins their mail (only where mail is set up, as replies)."""
+    from streamstack.auth.admin_mail import AdminMail
+    from streamstack.kernel.tasks import BackgroundTask
+
+    news = AdminMail(context.backends.database, mail, clock=context.clock)
+    for name, follower in news.followers(context.backends.events):
+        module.tasks.append(
+            BackgroundTask(
+                name,
+                follower.follow,
+                interval_seconds=RELAY_POLL_SECONDS,
+                retry_max_seconds=RELAY_POLL_SECONDS,
+            )
+        )
+        module.on_startup.append(follower.try_follow)
+        module.on_shutdown.append(follower.stop)
 
 
 MODULE = ModuleDefinition(

@@ -40,6 +40,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert
 
 from streamstack.auth.models import (
+    AdminMailQuiet,
     AttemptCounter,
     AuthBase,
     AuthOutboxRow,
@@ -835,6 +836,37 @@ class ReplyMailQuietRepository(SQLAlchemyAsyncRepository[ReplyMailQuiet]):
         return taken.first() is not None
 
 
+class AdminMailQuietRepository(SQLAlchemyAsyncRepository[AdminMailQuiet]):
+    """Until when each admin is mailed nothing more of each kind."""
+
+    model_type = AdminMailQuiet
+    id_attribute = "user_id"
+    wrap_exceptions = False
+
+    async def open_to(
+        self,
+        user_id: uuid.UUID,
+        kind: str,
+        happened_at: datetime.datetime,
+        quiet_until: datetime.datetime,
+    ) -> bool:
+        """Whether news of ``kind`` from ``happened_at`` may be mailed to the admin: True
+        (and quiet until ``quiet_until`` from now on) unless an earlier mail's window still
+        holds it. One statement, so two replicas taking two events mail one."""
+        dialect = self.session.get_bind().dialect.name
+        statement = upsert_insert(dialect, AdminMailQuiet).values(
+            user_id=user_id, kind=kind, quiet_until=quiet_until
+        )
+        taken = await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "kind"],
+                set_={"quiet_until": statement.excluded.quiet_until},
+                where=AdminMailQuiet.quiet_until <= happened_at,
+            ).returning(AdminMailQuiet.user_id)
+        )
+        return taken.first() is not None
+
+
 class _BuiltAtFirstUse(Generic[_Built]):
     """A repository of :class:`AuthRecords`, built on its session at first use and then kept
     on the instance (which this non-data descriptor then no longer sees)."""
@@ -869,6 +901,7 @@ class AuthRecords:
     two_factor = _BuiltAtFirstUse(lambda session: TwoFactorRepository(session=session))
     owed_mail = _BuiltAtFirstUse(lambda session: OwedMailRepository(session=session))
     reply_quiet = _BuiltAtFirstUse(lambda session: ReplyMailQuietRepository(session=session))
+    admin_quiet = _BuiltAtFirstUse(lambda session: AdminMailQuietRepository(session=session))
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -289,10 +289,17 @@ class MyAccountController(Controller):
         """The signed-in user."""
         return await auth.current_user(principal)
 
-    @patch("/me")
+    @patch(
+        "/me",
+        responses=error_responses(
+            {403: "`admin_mail` given by an account that is not an admin (`admins_only`)."}
+        ),
+    )
     async def change_profile(self, principal: Caller, auth: Auth, data: ProfileChange) -> UserView:
         """Change the signed-in user's display name (null or blank removes it), whether they
-        are mailed when someone replies to their comments (``reply_mail``), or both."""
+        are mailed when someone replies to their comments (``reply_mail``), whether an admin
+        is mailed when a video fails to transcode or a comment is reported (``admin_mail``,
+        admins alone), or several."""
         return await auth.change_profile(principal, data)
 
     @post(

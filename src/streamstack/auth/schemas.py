@@ -100,10 +100,13 @@ class AccountDeletion(msgspec.Struct, forbid_unknown_fields=True):
 
 class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
     """``PATCH /me``: the display name (null or blank removes it), whether to be mailed when
-    someone replies to one's comments, or both; what is absent stays as it is."""
+    someone replies to one's comments, whether an admin is mailed when a video fails to
+    transcode or a comment is reported (admins alone: 403 for others), or several; what is
+    absent stays as it is."""
 
     display_name: DisplayName | msgspec.UnsetType | None = msgspec.UNSET
     reply_mail: bool | msgspec.UnsetType = msgspec.UNSET
+    admin_mail: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class UserView(msgspec.Struct, frozen=True):
@@ -123,6 +126,9 @@ class UserView(msgspec.Struct, frozen=True):
     password_generated: bool = False
     #: Whether its owner is mailed when someone replies to their comments (their choice).
     reply_mail: bool = True
+    #: Whether an admin is mailed when a video fails to transcode or a comment is reported
+    #: (their choice; a viewer's is kept but means nothing until they are an admin).
+    admin_mail: bool = True
 
 
 class TwoFactorStatus(msgspec.Struct, frozen=True):

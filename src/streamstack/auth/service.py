@@ -33,7 +33,16 @@ from streamstack.auth.credentials import (
     clean_display_name,
     normalize_email,
 )
-from streamstack.auth.letters import InviteLetter, Letter, Notice, ReplyLetter, ResetLetter
+from streamstack.auth.letters import (
+    AdminLetter,
+    FailedTranscodeLetter,
+    InviteLetter,
+    Letter,
+    Notice,
+    ReplyLetter,
+    ReportedCommentLetter,
+    ResetLetter,
+)
 from streamstack.auth.metrics import Attempt, Reason
 from streamstack.auth.models import (
     Invite,
@@ -249,6 +258,7 @@ def user_view(user: User, *, two_factor: bool = False) -> UserView:
         two_factor=two_factor,
         password_generated=user.password_generated,
         reply_mail=user.reply_mail,
+        admin_mail=user.admin_mail,
     )
 
 
@@ -439,25 +449,34 @@ class AuthService:
 
     async def change_profile(self, caller: Principal, change: ProfileChange) -> UserView:
         """Set (or, with None or blanks, remove) the caller's display name, whether they are
-        mailed of replies to their comments, or both (400 for neither). A change of name is
-        announced (``user.named``, through the outbox, in the same transaction) to the
-        modules that show it, and the caller's tokens carry it from their next refresh."""
+        mailed of replies to their comments, whether an admin is mailed of what needs them
+        (403 ``admins_only`` for anyone else, nothing changed), or several (400 for none).
+        A change of name is announced (``user.named``, through the outbox, in the same
+        transaction) to the modules that show it, and the caller's tokens carry it from
+        their next refresh."""
         unset = msgspec.UnsetType
-        if isinstance(change.display_name, unset) and isinstance(change.reply_mail, unset):
-            raise BadRequest("give a display_name, reply_mail or both", code="invalid_input")
+        if all(
+            isinstance(v, unset)
+            for v in (change.display_name, change.reply_mail, change.admin_mail)
+        ):
+            raise BadRequest("give a display_name, reply_mail or admin_mail", code="invalid_input")
         name = None if isinstance(change.display_name, unset) else change.display_name
         name = clean_display_name(name)
         async with self._work() as records:
             user = await self._caller_account(records, caller)
+            if not isinstance(change.admin_mail, unset) and user.role != "admin":
+                raise Forbidden("admin_mail is for administrators", code="admins_only")
             now = self.clock()
             renamed = not isinstance(change.display_name, unset) and user.display_name != name
             if renamed:
                 user.display_name = name
                 await _announce_name(records, user.id, name, now)
-            chosen = user.reply_mail
+            chosen = (user.reply_mail, user.admin_mail)
             if not isinstance(change.reply_mail, unset):
                 user.reply_mail = change.reply_mail
-            if renamed or chosen != user.reply_mail:
+            if not isinstance(change.admin_mail, unset):
+                user.admin_mail = change.admin_mail
+            if renamed or chosen != (user.reply_mail, user.admin_mail):
                 user.updated_at = now
             view = await viewed(records, user)
         if renamed:
@@ -855,12 +874,27 @@ class AuthService:
             if user is None or user.disabled_at is not None or not user.reply_mail:
                 return None  # gone, disabled or turned off since the letter was owed
             return letters.reply_mail(user.email, letter, mail.origin)
+        if isinstance(letter, FailedTranscodeLetter | ReportedCommentLetter):
+            return await self._admin_mail(mail, letter)
         if isinstance(letter, ResetLetter):
             issued = await self.issue_reset_by_email(letter.email)
             if issued is None:
                 return None
             return letters.reset_mail(letter.email, mail.link(issued.link_path), issued.expires_at)
         return await self._invite_mail(mail, letter)
+
+    async def _admin_mail(self, mail: AccountMail, letter: AdminLetter) -> Mail | None:
+        """The mail of an admin's notice, None unless its account is still an enabled admin
+        that wants such mail."""
+        async with self._work() as records:
+            user = await records.users.get_one_or_none(User.id == letter.user_id)
+        if user is None or user.disabled_at is not None or user.role != "admin":
+            return None  # gone, disabled or no longer an admin since the letter was owed
+        if not user.admin_mail:
+            return None
+        if isinstance(letter, FailedTranscodeLetter):
+            return letters.failed_transcode_mail(user.email, letter, mail.origin)
+        return letters.reported_comment_mail(user.email, letter, mail.origin)
 
     async def _invite_mail(self, mail: AccountMail, letter: InviteLetter) -> Mail | None:
         """The mail of an owed invite, None unless the invite can still be used."""

@@ -1887,6 +1887,7 @@ export interface components {
         };
         /** ProfileChange */
         ProfileChange: {
+            admin_mail?: boolean;
             display_name?: string | null;
             reply_mail?: boolean;
         };
@@ -2103,6 +2104,8 @@ export interface components {
         };
         /** UserView */
         UserView: {
+            /** @default true */
+            admin_mail?: boolean;
             /** Format: date-time */
             created_at: string;
             /** @default false */
@@ -2936,7 +2939,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The caller's role may not do this. */
+            /** @description `admin_mail` given by an account that is not an admin (`admins_only`). */
             403: {
                 headers: {
                     [name: string]: unknown;
