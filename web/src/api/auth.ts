@@ -111,9 +111,13 @@ export function changeProfile(displayName: string | null): Promise<UserView> {
   return requestChange("changing your display name", (headers) => api.PATCH("/api/v1/auth/me", { headers, body: { display_name: displayName } }));
 }
 
-/** Whether the caller is mailed when someone replies to their comments. */
-export function changeReplyMail(on: boolean): Promise<UserView> {
-  return requestChange(on ? "turning reply emails on" : "turning reply emails off", (headers) => api.PATCH("/api/v1/auth/me", { headers, body: { reply_mail: on } }));
+/** The caller's mail choices: replies to their comments, and (admins alone) what needs an admin. */
+export type MailChoice = "reply_mail" | "admin_mail";
+
+/** Whether the caller is mailed of `choice`'s news. */
+export function changeMailChoice(choice: MailChoice, on: boolean): Promise<UserView> {
+  const what = choice === "reply_mail" ? "reply emails" : "administrator emails";
+  return requestChange(`turning ${what} ${on ? "on" : "off"}`, (headers) => api.PATCH("/api/v1/auth/me", { headers, body: { [choice]: on } }));
 }
 
 /** Sets a new password with a single-use reset code an admin handed over. */

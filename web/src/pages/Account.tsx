@@ -9,7 +9,7 @@ import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { DeleteAccountForm, DisplayNameForm, EmailForm, PasswordForm } from "./AccountForms";
-import { ReplyMailChoice } from "./AccountReplyMail";
+import { AdminMailChoice, ReplyMailChoice } from "./AccountMailChoices";
 import { TwoFactorSection } from "./AccountTwoFactor";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
 import { useAction, type Action } from "../lib/useAction";
@@ -80,6 +80,7 @@ export function AccountPage() {
       <h2>Email</h2>
       <EmailForm />
       <ReplyMailChoice />
+      <AdminMailChoice />
 
       <h2>Password</h2>
       <PasswordForm onChanged={reload} />
