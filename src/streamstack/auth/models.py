@@ -209,7 +209,8 @@ class OwedMail(AuthBase):
     __tablename__ = "auth_owed_mail"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    #: The letter's kind, as logged: ``reset_mail``, ``invite_mail``, ``notice_mail``.
+    #: The letter's kind, as logged: a ``KIND`` of :mod:`~streamstack.auth.letters`
+    #: (``reset_mail``, ``invite_mail``, ``notice_mail``, ``reply_mail`` …).
     kind: Mapped[str] = mapped_column(String(32))
     #: The letter, as JSON (``letters.Letter``).
     letter: Mapped[bytes] = mapped_column(LargeBinary)
