@@ -109,7 +109,7 @@ async def test_admins_hear_of_a_failed_transcode_and_viewers_do_not(
     assert '"Herons <b>at</b> "dawn""' in text
     assert "> no video stream decodes\n" in text
     assert "It does not play until it is transcoded." in text
-    assert f"{PUBLIC_URL}/admin/library\n" in text
+    assert f"{PUBLIC_URL}/admin/library?processing=failed\n" in text
     assert f"on your Account page: {PUBLIC_URL}/account" in text
     for nobody in (ben_email, cas_email, ada_email):
         assert smtp_server.inbox.to(nobody) == []
@@ -134,7 +134,7 @@ async def test_admins_hear_of_a_reported_comment_but_the_reporter_does_not(
     text = text_of(mail)
     assert "> cheap watches <a href=x>here</a>\n" in text
     assert "The reason given: spam Subject: forged\n" in text
-    assert f"{PUBLIC_URL}/admin/comments\n" in text
+    assert f"{PUBLIC_URL}/admin/comments?reported=1\n" in text
     await eventually(lambda: nothing_owed(client), "nothing owed")
     assert len(smtp_server.inbox.to(ben_email)) == 1
     assert smtp_server.inbox.to(ada_email) == smtp_server.inbox.to(bob_email) == []
@@ -170,7 +170,7 @@ async def test_a_burst_is_one_mail_per_admin_per_kind_per_window(
         item_title="Herons",
         detail="out of memory",
         still_plays=True,
-        link_path="/admin/library",
+        link_path="/admin/library?processing=failed",
         failed_at=now,
     )
     admins = await news.record_failure(failed)  # Ann, and the dev admin where one is made
@@ -187,7 +187,7 @@ async def test_a_burst_is_one_mail_per_admin_per_kind_per_window(
         item_title="Herons",
         excerpt="spam",
         reason=None,
-        link_path="/admin/comments",
+        link_path="/admin/comments?reported=1",
         reported_at=now + datetime.timedelta(minutes=1),
     )
     assert await news.record_report(reported) == admins  # another kind: its own window

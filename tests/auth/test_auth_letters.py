@@ -102,18 +102,18 @@ def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop
         item_title="Herons",
         detail="no video stream decodes",
         still_plays=False,
-        link_path="/admin/library",
+        link_path="/admin/library?processing=failed",
     )
     mail = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN)
     assert (mail.to, mail.subject) == ("ann@example.org", 'A video failed to transcode: "Herons"')
-    assert mail.link == "https://video.example.org/admin/library"
+    assert mail.link == "https://video.example.org/admin/library?processing=failed"
     assert mail.text == (
         "Hello,\n\n"
         'StreamStack could not transcode the video "Herons" and has given up on it:\n\n'
         "> no video stream decodes\n\n"
-        "It does not play until it is transcoded. In the Library you can transcode it again, "
-        "or replace or delete it:\n\n"
-        "https://video.example.org/admin/library\n\n"
+        "It does not play until it is transcoded. In the Library's failed videos you can "
+        "transcode it again, or replace or delete it:\n\n"
+        "https://video.example.org/admin/library?processing=failed\n\n"
         "Other videos failing in the next ten minutes are not mailed: the Library lists every "
         "failed video.\n\n"
         "You get this mail because you are an administrator of this StreamStack. To stop these "
@@ -122,7 +122,7 @@ def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop
     )
     playing = msgspec.structs.replace(letter, still_plays=True)
     text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN).text
-    assert "Viewers can still play it as it was. In the Library" in text
+    assert "Viewers can still play it as it was. In the Library's failed videos" in text
 
 
 def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_subjects() -> None:
@@ -131,7 +131,7 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
         item_title="<b>Herons</b>\r\nBcc: all@example.org " + "long " * 40,
         excerpt="<script>alert(1)</script>\n\nbuy now",
         reason=None,
-        link_path="/admin/comments",
+        link_path="/admin/comments?reported=1",
     )
     mail = letters.reported_comment_mail("ann@example.org", letter, ORIGIN)
     assert "\n" not in mail.subject and "\r" not in mail.subject
@@ -140,8 +140,8 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
     assert mail.text.startswith('Hello,\n\nA viewer reported a comment on "<b>Herons</b> Bcc:')
     assert "> <script>alert(1)</script>\n>\n> buy now\n\nNo reason given.\n\n" in mail.text
     assert (
-        "To read it and dismiss the report or delete the comment, open the Comments page "
-        "(Reported):\n\nhttps://video.example.org/admin/comments\n\n"
+        "To read it and dismiss the report or delete the comment, open the reported "
+        "comments:\n\nhttps://video.example.org/admin/comments?reported=1\n\n"
     ) in mail.text
     assert "Other reports in the next ten minutes are not mailed" in mail.text
     given = msgspec.structs.replace(letter, reason="spam\nBcc: x")

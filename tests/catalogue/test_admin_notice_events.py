@@ -65,7 +65,7 @@ async def test_a_transcode_failing_for_good_is_announced_once(client: Client) ->
         "Herons at dawn",
         reason,
     )
-    assert (failed.still_plays, failed.link_path) == (False, "/admin/library")
+    assert (failed.still_plays, failed.link_path) == (False, "/admin/library?processing=failed")
     # Transcoded again and failing again: news again. One that plays says so.
     plays = await register_queued(client, settings, title="Storks", playable=True)
     for media_id in (queued["id"], plays["id"]):
@@ -101,7 +101,7 @@ async def test_a_first_report_of_a_comment_is_announced_once(client: Client) -> 
     )
     assert first.excerpt.startswith("buy cheap watches") and first.excerpt.endswith("…")
     assert len(first.excerpt) <= 300
-    assert first.link_path == "/admin/comments"
+    assert first.link_path == "/admin/comments?reported=1"
 
 
 async def test_a_refused_report_announces_nothing(client: Client) -> None:

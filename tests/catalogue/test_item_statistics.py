@@ -90,6 +90,8 @@ async def test_views_and_watch_time_are_counted_by_day(app: AppClient, clock: He
     ]
     assert stats["view_count"] == stats["views_in_period"] == 3
     assert stats["watch_seconds_in_period"] == 20.0 + GAP
+    # How much of the video a view watched: the time watched over views times the length.
+    assert stats["average_watched"] == round((20.0 + GAP) / (3 * 600.0), 3)
     default = await statistics(app, item["id"])
     assert len(default["days"]) == 30 and default["days"][-1]["date"] == "2031-05-05"
     only_today = await statistics(app, item["id"], days=1)
@@ -115,6 +117,7 @@ async def test_how_far_viewers_got_and_the_other_counts(app: AppClient) -> None:
     untouched = await statistics(app, item["id"])
     assert (untouched["viewers"], untouched["finished"]) == (0, 0)
     assert untouched["average_reached"] is None
+    assert untouched["average_watched"] is None  # no views: nothing to average
     alice, bob, carol = viewer(app), viewer(app), viewer(app)
     await report(app, item["id"], alice, 50.0)
     await report(app, item["id"], bob, 97.0)  # the last few seconds: finished

@@ -243,7 +243,8 @@ def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str) -
         "Hello,\n\n"
         f'StreamStack could not transcode the video "{title}" and has given up on it:\n\n'
         f"{_quoted(letter.detail)}\n\n"
-        f"{plays} In the Library you can transcode it again, or replace or delete it:\n\n"
+        f"{plays} In the Library's failed videos you can transcode it again, or replace or "
+        "delete it:\n\n"
         f"{link}\n\n"
         f"Other videos failing in the next {ADMIN_QUIET_WORDS} are not mailed: the Library "
         "lists every failed video.\n\n"
@@ -267,8 +268,8 @@ def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str) -
         f'A viewer reported a comment on "{title}":\n\n'
         f"{_quoted(letter.excerpt)}\n\n"
         f"{reason}\n\n"
-        "To read it and dismiss the report or delete the comment, open the Comments page "
-        "(Reported):\n\n"
+        "To read it and dismiss the report or delete the comment, open the reported "
+        "comments:\n\n"
         f"{link}\n\n"
         f"Other reports in the next {ADMIN_QUIET_WORDS} are not mailed: the Comments page "
         "lists every reported comment.\n\n"

@@ -450,7 +450,11 @@ class ItemStatistics(msgspec.Struct, frozen=True, kw_only=True):
     view ever. ``viewers``, ``finished`` and ``average_reached`` are read from the saved
     places of signed-in viewers (a place removed from one's history is not counted);
     ``average_reached`` is the average share of the video they reached, 0 to 1 (a finished
-    viewer all of it), null when its length is unknown or nobody has a place in it."""
+    viewer all of it; where they got, not how much they watched: a viewer who skipped to
+    the end reached all of it), null when its length is unknown or nobody has a place in
+    it. ``average_watched`` is how much of the video a view of the period watched, on
+    average (the period's watch time over its views times the length, at most 1), null
+    without views or a known length."""
 
     item_id: uuid.UUID
     period_days: int
@@ -464,3 +468,4 @@ class ItemStatistics(msgspec.Struct, frozen=True, kw_only=True):
     viewers: int
     finished: int
     average_reached: float | None
+    average_watched: float | None

@@ -51,12 +51,14 @@ class StatisticsService:
                     watch_seconds=round(row.watch_seconds, 1) if row else 0.0,
                 )
             )
+        views = sum(day.views for day in listed)
+        watched = round(sum(day.watch_seconds for day in listed), 1)
         return ItemStatistics(
             item_id=item_id,
             period_days=days,
             view_count=item.view_count,
-            views_in_period=sum(day.views for day in listed),
-            watch_seconds_in_period=round(sum(day.watch_seconds for day in listed), 1),
+            views_in_period=views,
+            watch_seconds_in_period=watched,
             days=listed,
             like_count=item.like_count,
             comment_count=item.comment_count,
@@ -64,4 +66,14 @@ class StatisticsService:
             viewers=reach.viewers,
             finished=reach.finished,
             average_reached=None if reach.average is None else round(reach.average, 3),
+            average_watched=_share_watched(watched, views, item.duration_seconds),
         )
+
+
+def _share_watched(watched: float, views: int, duration: float | None) -> float | None:
+    """How much of an item of ``duration`` a view watched on average, 0 to 1 (a view that
+    watched parts again may count past the length: 1 at most); None without views or a
+    known length."""
+    if not views or not duration:
+        return None
+    return round(min(1.0, watched / (views * duration)), 3)

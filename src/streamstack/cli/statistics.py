@@ -57,12 +57,13 @@ def summary(stats: dict[str, Any]) -> list[str]:
     """The statistics in words, a line each: views, watching, reactions."""
     days = stats["period_days"]
     period = "today" if days == 1 else f"in the last {days} days"
-    reached = stats["average_reached"]
+    reached, watched = stats["average_reached"], stats.get("average_watched")
     lines = [
         f"{counted(stats['view_count'], 'view')} in all, {stats['views_in_period']:,} {period}",
-        f"{watch_time(stats['watch_seconds_in_period'])} watched {period}",
+        f"{watch_time(stats['watch_seconds_in_period'])} watched {period}"
+        + ("" if watched is None else f" · {round(watched * 100)} % of it a view, on average"),
         f"{counted(stats['viewers'], 'viewer')} · {stats['finished']:,} finished"
-        + ("" if reached is None else f" · on average {round(reached * 100)} % watched"),
+        + ("" if reached is None else f" · they got to {round(reached * 100)} % on average"),
         f"{counted(stats['like_count'], 'like')} · {counted(stats['comment_count'], 'comment')}"
         f" · {counted(stats['share_opens'], 'share link open')}",
     ]

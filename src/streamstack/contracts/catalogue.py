@@ -99,10 +99,12 @@ TRANSCODE_FAILED = "catalogue.events.media.transcode_failed"
 #: A viewer reported a comment (payload: :class:`CommentReported`), so that auth can mail
 #: the admins (those who want it).
 COMMENT_REPORTED = "catalogue.events.comment.reported"
-#: The SPA's page where admins read reported comments (a report's mail links to it).
-ADMIN_COMMENTS_PATH = "/admin/comments"
-#: The SPA's page where admins transcode an item again or delete it (a failure's mail).
-ADMIN_LIBRARY_PATH = "/admin/library"
+#: The SPA's page of the reported comments, where admins read, dismiss or delete them (a
+#: report's mail links to it; the page keeps its filter in the address).
+ADMIN_COMMENTS_PATH = "/admin/comments?reported=1"
+#: The SPA's Library showing the videos whose transcoding failed, where admins transcode
+#: one again, replace or delete it (a failure's mail links to it).
+ADMIN_LIBRARY_PATH = "/admin/library?processing=failed"
 
 
 class TranscodeFailed(msgspec.Struct, frozen=True, kw_only=True):

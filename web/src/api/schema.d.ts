@@ -1628,6 +1628,7 @@ export interface components {
         /** ItemStatistics */
         ItemStatistics: {
             average_reached: number | null;
+            average_watched: number | null;
             comment_count: number;
             days: components["schemas"]["StatisticsDay"][];
             finished: number;

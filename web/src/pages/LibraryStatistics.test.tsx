@@ -34,6 +34,7 @@ function statistics(period: number, overrides: Partial<ItemStatistics> = {}): It
     viewers: 12,
     finished: 7,
     average_reached: 0.6372,
+    average_watched: 0.431,
     ...overrides,
   };
 }
@@ -67,9 +68,10 @@ describe("a video's statistics in the library", () => {
     const { panel } = await openStatistics();
 
     expect(await within(panel).findByTestId("stats-views")).toHaveTextContent(
-      "31 views · 3 h 20 min watched in the last 30 days",
+      "31 views · 3 h 20 min watched in the last 30 days · 43 % of it a view, on average",
     );
-    expect(within(panel).getByTestId("stats-viewers")).toHaveTextContent("12 viewers · 7 finished · on average 64 % watched");
+    // Where viewers got is not how much they watched: each is said as what it is.
+    expect(within(panel).getByTestId("stats-viewers")).toHaveTextContent("12 viewers · 7 finished · they got to 64 % on average");
     expect(within(panel).getByTestId("stats-totals")).toHaveTextContent(
       "152 views in all · 1 like · 2 comments · 9 share link opens",
     );
@@ -113,7 +115,7 @@ describe("a video's statistics in the library", () => {
 
   it("says nothing of how much was watched when nobody has a place in the video", async () => {
     serveVideo((d) =>
-      statistics(d, { viewers: 0, finished: 0, average_reached: null, views_in_period: 0, watch_seconds_in_period: 0 }),
+      statistics(d, { viewers: 0, finished: 0, average_reached: null, average_watched: null, views_in_period: 0, watch_seconds_in_period: 0 }),
     );
     const { panel } = await openStatistics();
     expect(await within(panel).findByTestId("stats-viewers")).toHaveTextContent(/^0 viewers · 0 finished$/);

@@ -85,15 +85,18 @@ function StatisticsPanel({ id, item }: { id: string; item: CatalogueItem }) {
 /** The numbers in words, then the chart of views by day. */
 function StatisticsReport({ stats }: { stats: ItemStatistics }) {
   const period = `in the last ${stats.period_days} days`;
-  const reached = stats.average_reached;
+  const { average_reached: reached, average_watched: watched } = stats;
+  // Two different averages, each said as what it is: how much a view watched (from the
+  // time watched), and how far viewers got (a viewer who skipped to the end got to 100 %).
   return (
     <>
       <p data-testid="stats-views">
         {counted(stats.views_in_period, "view")} · {formatWatchTime(stats.watch_seconds_in_period)} watched {period}
+        {watched !== null && ` · ${Math.round(watched * 100)} % of it a view, on average`}
       </p>
       <p data-testid="stats-viewers">
         {counted(stats.viewers, "viewer")} · {numbers.format(stats.finished)} finished
-        {reached !== null && ` · on average ${Math.round(reached * 100)} % watched`}
+        {reached !== null && ` · they got to ${Math.round(reached * 100)} % on average`}
       </p>
       <p className="small muted" data-testid="stats-totals">
         {counted(stats.view_count, "view")} in all · {counted(stats.like_count, "like")} ·{" "}

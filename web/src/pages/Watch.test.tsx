@@ -536,7 +536,7 @@ describe("WatchPage", () => {
     expect(play).toHaveBeenCalledTimes(1);
   });
 
-  it("saves the position every ~10 s while playing, on pause, and with keepalive when the page is hidden", async () => {
+  it("saves the position as playing starts, every ~10 s while playing, on pause, and with keepalive when the page is hidden", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const PROGRESS = `${API}/catalogue/m-1/progress`;
     serveItem(mediaItem({ id: "m-1" }));
@@ -554,30 +554,37 @@ describe("WatchPage", () => {
     };
 
     playback.paused = false;
-    fire("play");
+    fire("play"); // saved as it starts: the server counts time watched between two saves
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(1));
     playback.time = 4;
     fire("timeupdate");
-    expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(0); // not yet 10 s
+    expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(1); // not yet 10 s
 
     await act(() => vi.advanceTimersByTimeAsync(10_000));
     playback.time = 14;
     fire("timeupdate");
-    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(1));
-    expect(sentTo(seen, "PUT", PROGRESS)[0]?.headers.get("Authorization")).toBe("Bearer tok");
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(2));
+    expect(sentTo(seen, "PUT", PROGRESS)[1]?.headers.get("Authorization")).toBe("Bearer tok");
 
     playback.time = 16.5;
     playback.paused = true;
     fire("pause");
-    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(2));
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(3));
+    // Playing again from where it paused is saved again, the same place though it is.
+    playback.paused = false;
+    fire("play");
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(4));
 
     playback.time = 17;
     Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
     act(() => void document.dispatchEvent(new Event("visibilitychange")));
     delete (document as { visibilityState?: unknown }).visibilityState;
-    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(3));
+    await vi.waitFor(() => expect(sentTo(seen, "PUT", PROGRESS)).toHaveLength(5));
 
     expect(await saves()).toEqual([
+      { body: { position_seconds: 0, duration_seconds: 65 }, keepalive: false },
       { body: { position_seconds: 14, duration_seconds: 65 }, keepalive: false },
+      { body: { position_seconds: 16.5, duration_seconds: 65 }, keepalive: false },
       { body: { position_seconds: 16.5, duration_seconds: 65 }, keepalive: false },
       { body: { position_seconds: 17, duration_seconds: 65 }, keepalive: true },
     ]);

@@ -51,8 +51,9 @@ function savesOf(itemId: string, onGone: ((refusal: ApiError) => void) | undefin
 }
 
 /**
- * Saves the viewer's position in `itemId` once they have pressed play: every
- * ~10 s while playing, on pause, on a seek while paused, when the page is hidden or closed (with a
+ * Saves the viewer's position in `itemId` once they have pressed play: as playing
+ * starts (again: without it a sitting's first ten seconds, a short clip's whole length,
+ * counted as no time watched), every ~10 s while playing, on pause, on a seek while paused, when the page is hidden or closed (with a
  * keepalive request, which survives the unload) and when the player goes
  * away, in the order made (see orderedSaves). Not when `on` is false (a video watched by a
  * share link: there is no account to keep the place for). A save refused with a 404 means
@@ -76,9 +77,10 @@ export function useProgressSaver(
     let started = false;
     const send = orderedSaves(savesOf(itemId, onGone));
 
-    const save = (keepalive = false) => {
+    const save = (keepalive = false, again = false) => {
       const position = video.currentTime;
-      if (!started || !Number.isFinite(position) || Math.abs(position - lastSent) < SAME_PLACE_S) return;
+      if (!started || !Number.isFinite(position)) return;
+      if (!again && Math.abs(position - lastSent) < SAME_PLACE_S) return;
       lastSent = position;
       lastSaveAt = Date.now();
       const duration = Number.isFinite(video.duration) ? video.duration : null;
@@ -97,10 +99,10 @@ export function useProgressSaver(
     };
     const onPageHide = () => save(true);
 
-    // Counting from the first play, not from when the page opened.
+    // Saved as playing starts, even at the pause's place: the server counts the time between saves.
     const onPlay = () => {
       started = true;
-      if (lastSaveAt === 0) lastSaveAt = Date.now();
+      save(false, true);
     };
     video.addEventListener("play", onPlay);
     video.addEventListener("timeupdate", onTime);
