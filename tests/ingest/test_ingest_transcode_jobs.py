@@ -557,6 +557,37 @@ async def test_the_lowest_rung_is_playable_before_the_whole_ladder_is_done(
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_a_first_transcode_given_up_on_keeps_playing_its_early_lowest_rung(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # Viewers watched the lowest rung while the ladder was made; the ladder failed for good
+    # (out of memory at a larger rung): the video must not vanish from under them.
+    source = transcode_media.vp9_webm(tmp_path, audio=None, width=640, height=480)
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, source)
+        job = asyncio.create_task(handler(job_for(item)))
+        while not (await item_of(rig, item["id"])).json()["renditions"]:
+            assert not job.done(), "the first rung was never published on its own"
+            await asyncio.sleep(0.05)
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+        letter = DeadLetter(job_for(item), attempts=3, reason="out of memory", failed_at=0.0)
+
+        await handler.on_dead_letter(letter)
+
+        failed = (await item_of(rig, item["id"])).json()
+        assert (failed["processing_state"], failed["processing_detail"]) == (
+            "failed",
+            "out of memory",
+        )
+        assert failed["playable"] and failed["has_hls"], failed
+        assert [r["height"] for r in failed["renditions"]] == [240]
+        master = assert_complete_package(rig, item["id"])
+        assert len(master.playlists) == 1
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
 async def test_a_job_for_a_deleted_item_stops_and_removes_its_outputs(
     settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

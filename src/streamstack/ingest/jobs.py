@@ -439,6 +439,22 @@ class TranscodeHandler:
         with contextlib.suppress(Exception):
             await run.report_retry(attempt, error)
 
+    async def _mark_failed(self, media_id: str, detail: str, keep: bool, unreadable: bool) -> bool:
+        """Mark the item ``failed``, going on playing the package it has when ``keep``: a
+        refresh's earlier one, or the lowest rung a first transcode published early
+        (removing it hid a video from viewers watching it when the whole ladder failed);
+        whether it kept one (catalogue may never have heard of an early rung: 409)."""
+        try:
+            await self.update(
+                media_id, "failed", detail=detail, keep=keep, original_unreadable=unreadable
+            )
+            return keep
+        except Conflict:
+            if not keep:
+                raise
+        await self.update(media_id, "failed", detail=detail, original_unreadable=unreadable)
+        return False
+
     async def on_dead_letter(self, letter: DeadLetter) -> None:
         """A job given up on: mark its item ``failed`` with the reason (and its original
         unplayable when the transcoder could not read it), remove its outputs."""
@@ -452,16 +468,11 @@ class TranscodeHandler:
         self.unreported.pop(request.queue_id, None)
         # The state says it failed; the detail says why, as the admin will act on it.
         detail = one_line(failure_text(letter.reason))
+        outputs = ItemOutputs(self.media, request.media_id)
+        keep = request.refresh or bool((await outputs.recorded()).live)
         with contextlib.suppress(ItemGone):  # deleted meanwhile: nothing left to mark
-            await self.update(
-                request.media_id,
-                "failed",
-                detail=detail,
-                keep=request.refresh,
-                original_unreadable=unreadable,
-            )
-        # A refresh's item goes on playing its package; a first transcode's has none.
-        await ItemOutputs(self.media, request.media_id).remove(keep_live=request.refresh)
+            keep = await self._mark_failed(request.media_id, detail, keep, unreadable)
+        await outputs.remove(keep_live=keep)
         log.warning(
             "transcode_failed", media_id=request.media_id, attempts=letter.attempts, detail=detail
         )

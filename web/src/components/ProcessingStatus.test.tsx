@@ -13,10 +13,10 @@ describe("processingLabel", () => {
 
   it("tells a failed re-transcode that the earlier version still plays", () => {
     expect(processingLabel(failed({ playable: true, has_hls: true }))).toBe(
-      "Transcoding again failed (out of memory); still playing the earlier version",
+      "Transcoding failed (out of memory); still playing the version it had",
     );
     expect(processingLabel(failed({ playable: true, renditions: [{ height: 240, bandwidth: 400_000 }] }))).toBe(
-      "Transcoding again failed (out of memory); still playing the earlier version",
+      "Transcoding failed (out of memory); still playing the version it had",
     );
   });
 

@@ -49,14 +49,15 @@ function hasEarlierPackage(item: CatalogueItem): boolean {
 
 /**
  * A failed transcode in words. One that still plays says so: a red "Processing failed" on a
- * video that played its earlier version read as if viewers had lost it.
+ * video that played its earlier version read as if viewers had lost it. "The version it
+ * had": a re-transcode's earlier package, or the lowest rung a first one published early.
  */
 function failedLabel(item: CatalogueItem): string {
   const why = item.processing_detail;
   if (!failedButPlays(item)) return `Processing failed${why ? `: ${why}` : ""}`;
   const reason = why ? ` (${why})` : "";
   return hasEarlierPackage(item)
-    ? `Transcoding again failed${reason}; still playing the earlier version`
+    ? `Transcoding failed${reason}; still playing the version it had`
     : `Transcoding failed${reason}; still playing the file as uploaded`;
 }
 

@@ -257,7 +257,7 @@ describe("AdminLibraryPage", () => {
 
     const told = await screen.findByTestId("library-processing");
     expect(told).toHaveTextContent(
-      "Transcoding again failed (the worker ran out of memory); still playing the earlier version",
+      "Transcoding failed (the worker ran out of memory); still playing the version it had",
     );
     // Not in red, nor said to be hidden from viewers: it plays. Trying again is at hand.
     expect(told).not.toHaveClass("form-error");
