@@ -69,3 +69,27 @@ describe("MediaCard", () => {
     expect(screen.queryByText("Unlisted")).toBeNull();
   });
 });
+
+describe("MediaCard's processing badge", () => {
+  /** The card of `item` in a list. */
+  function card(item: ReturnType<typeof mediaItem>) {
+    return render(
+      <MemoryRouter>
+        <ul>
+          <MediaCard item={item} />
+        </ul>
+      </MemoryRouter>,
+    );
+  }
+
+  it("tells an admin a transcode failed, but not a viewer, to whom the video just plays", () => {
+    const failedButPlays = { processing_state: "failed" as const, playable: true, has_hls: true };
+    card(mediaItem({ ...failedButPlays, processing_detail: "out of memory" }));
+    expect(screen.getByTestId("processing-badge")).toHaveTextContent("Transcode failed");
+  });
+
+  it("shows a viewer (no library fields in the answer) no processing badge", () => {
+    card(mediaItem({ processing_state: "processing", processing_percent: 40 }));
+    expect(screen.queryByTestId("processing-badge")).not.toBeInTheDocument();
+  });
+});

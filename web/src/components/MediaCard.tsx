@@ -122,7 +122,9 @@ export function MediaCard({ item, progress }: { item: CatalogueItem; progress?: 
       {item.status === "draft" && <span className="badge draft">Draft</span>}
       {/* Only admins meet an unlisted video in a list: say why viewers do not. */}
       {item.status === "published" && item.visibility === "unlisted" && <span className="badge unlisted">Unlisted</span>}
-      <ProcessingBadge item={item} />
+      {/* Where its transcoding stands is the library's business: shown where the server sent
+          the library's fields (to admins; a viewer's card shows nothing but a video that plays). */}
+      {"processing_detail" in item && <ProcessingBadge item={item} />}
     </li>
   );
 }

@@ -36,6 +36,7 @@ describe("BrowsePage", () => {
         duration_seconds: null,
         processing_state: "processing",
         processing_percent: 40,
+        processing_detail: "360p", // the library's field: an admin's answer
       }),
     ]);
     const seen = recordRequests();
