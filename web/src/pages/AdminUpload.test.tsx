@@ -936,9 +936,11 @@ describe("AdminUploadPage", () => {
         const id = String(params.id) as keyof typeof items;
         return ok({ upload_id: id, state: "done", item: items[id], error: null });
       }),
-      http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "processing", processing_percent: 40 }), {
-        once: true,
-      }),
+      http.get(
+        `${API}/catalogue/item-a`,
+        () => ok({ ...queued, processing_state: "processing", processing_percent: 40, processing_detail: "attempt 1 of 5 failed (out of memory): trying again" }),
+        { once: true },
+      ),
       http.get(`${API}/catalogue/item-a`, () => ok({ ...queued, processing_state: "ready" })),
     );
     await uploadTwo("first_clip.mp4", "second_clip.mp4");
@@ -946,7 +948,8 @@ describe("AdminUploadPage", () => {
     expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft · waiting to be transcoded$/);
 
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
-    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft · transcoding 40 %$/));
+    const failing = /^Draft · transcoding 40 % · attempt 1 of 5 failed \(out of memory\): trying again$/;
+    await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(failing));
     await act(() => vi.advanceTimersByTimeAsync(PROCESSING_POLL_MS));
     await waitFor(() => expect(screen.getAllByTestId("upload-result-state")[0]).toHaveTextContent(/^Draft$/));
   });

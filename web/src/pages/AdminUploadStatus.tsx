@@ -208,11 +208,13 @@ function uploadedState(item: CatalogueItem): string {
   const base = item.status === "draft" ? "Draft" : "Published";
   if (isTranscoding(item)) {
     const hidden = item.status !== "draft" && item.playable === false;
-    if (hidden) return `${base} · viewers see it once it is transcoded`;
-    // "transcoding" of a video that only waited in the queue read as if a worker were at it.
-    return item.processing_state === "queued"
-      ? `${base} · waiting to be transcoded`
-      : `${base} · transcoding ${item.processing_percent ?? 0} %`;
+    // "transcoding" of a video that only waited in the queue read as if a worker were at it;
+    // a worker at it says what it is at ("360p", "attempt 2 of 5 failed (…)"), as the Library
+    // does: a failing attempt read as "transcoding 90 %" again and again.
+    const detail = item.processing_detail ? ` · ${item.processing_detail}` : "";
+    const progress = item.processing_state === "queued" ? "" : `transcoding ${item.processing_percent ?? 0} %${detail}`;
+    if (hidden) return `${base} · viewers see it once it is transcoded${progress && ` · ${progress}`}`;
+    return `${base} · ${progress || "waiting to be transcoded"}`;
   }
   if (failedUnplayable(item)) return `${base}, but it cannot play: transcoding failed (see the library)`;
   if (item.processing_state === "failed") return `${base} · transcoding failed, it plays as uploaded (see the library)`;
