@@ -387,6 +387,28 @@ async def test_guesses_at_the_first_code_are_throttled(client, clock):
     assert_error(await login(client, email, PASSWORD), 429, "login_throttled")
 
 
+async def test_enabling_with_nothing_to_confirm_counts_no_attempt(client, clock):
+    # No code to guess (no setup, or two-factor on already): refused before it counts, so a
+    # token's requests cannot lock its owner's sign-in out.
+    email, pair = await signed_in(client)
+    headers = bearer(pair["access_token"])
+    enable = f"{TWO_FACTOR}/enable"
+    for _ in range(7):
+        refused = await client.post(enable, json={"code": "123456"}, headers=headers)
+        assert_error(refused, 409, "two_factor_not_set_up")
+    assert (await login(client, email)).status_code == 200
+    on_email, secret, _ = await with_two_factor(client, clock)
+    on_pair = (await login_code(client, on_email, app_code(secret, clock, 1))).json()
+    for _ in range(7):
+        refused = await client.post(
+            enable, json={"code": "123456"}, headers=bearer(on_pair["access_token"])
+        )
+        assert_error(refused, 409, "two_factor_on")
+    clock.advance(30)  # a step on: the code of the step after it is not used yet
+    signed = await login_code(client, on_email, app_code(secret, clock, 1))
+    assert signed.status_code == 200, signed.text
+
+
 async def test_codes_and_admin_actions_are_logged_without_secrets(
     client, clock, auth_settings, logged
 ):

@@ -718,6 +718,9 @@ class AuthService:
         user = await self._account_of(caller)
         with self._refused_when_throttled("password_check", client, user.email, user):
             async with self._work() as records:
+                # Nothing to guess without a setup: refused before it counts (a token's
+                # requests could otherwise lock its owner's sign-in out with 409s).
+                self._setup_to_confirm(await records.two_factor.of(user.id), self.clock())
                 await self.throttle.reserve_login(
                     records.attempts, user.email, client.address, self.clock()
                 )
@@ -725,14 +728,7 @@ class AuthService:
         codes = new_recovery_codes()
         async with self._work() as records:
             user = await self._caller_account(records, caller)
-            secret = await records.two_factor.of(user.id)
-            if two_factor_on(secret):
-                raise _two_factor_on()
-            if secret is None or secret.created_at <= now - SETUP_LIFETIME:
-                raise Conflict(
-                    "start the setup again: none was started in the last 15 minutes",
-                    code="two_factor_not_set_up",
-                )
+            secret = self._setup_to_confirm(await records.two_factor.of(user.id), now)
             step = matching_step(self._totp_secret(secret), clean_code(code), now, None)
             if step is None:
                 self._signin_refused("password_check", "invalid_code", client, user.email, user)
@@ -750,6 +746,21 @@ class AuthService:
         self._owed()
         log.info("two_factor_enabled", user_id=str(user.id))
         return RecoveryCodes(codes)
+
+    @staticmethod
+    def _setup_to_confirm(
+        secret: TwoFactorSecret | None, now: datetime.datetime
+    ) -> TwoFactorSecret:
+        """The setup a first code may confirm: 409 ``two_factor_on`` when it is on already,
+        409 ``two_factor_not_set_up`` without a setup of the last 15 minutes."""
+        if two_factor_on(secret):
+            raise _two_factor_on()
+        if secret is None or secret.created_at <= now - SETUP_LIFETIME:
+            raise Conflict(
+                "start the setup again: none was started in the last 15 minutes",
+                code="two_factor_not_set_up",
+            )
+        return secret
 
     async def disable_two_factor(
         self, caller: Principal, password: str, code: str, client: ClientInfo
