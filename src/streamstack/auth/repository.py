@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -822,18 +822,8 @@ class ReplyMailQuietRepository(SQLAlchemyAsyncRepository[ReplyMailQuiet]):
         """Whether a reply of ``replied_at`` on the item may be mailed to the account: True
         (and quiet until ``quiet_until`` from now on) unless an earlier mail's window still
         holds it. One statement, so two replicas taking two replies mail one."""
-        dialect = self.session.get_bind().dialect.name
-        statement = upsert_insert(dialect, ReplyMailQuiet).values(
-            user_id=user_id, item_id=item_id, quiet_until=quiet_until
-        )
-        taken = await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "item_id"],
-                set_={"quiet_until": statement.excluded.quiet_until},
-                where=ReplyMailQuiet.quiet_until <= replied_at,
-            ).returning(ReplyMailQuiet.user_id)
-        )
-        return taken.first() is not None
+        key = {"user_id": user_id, "item_id": item_id}
+        return await _quiet_window_taken(self.session, ReplyMailQuiet, key, replied_at, quiet_until)
 
 
 class AdminMailQuietRepository(SQLAlchemyAsyncRepository[AdminMailQuiet]):
@@ -853,18 +843,33 @@ class AdminMailQuietRepository(SQLAlchemyAsyncRepository[AdminMailQuiet]):
         """Whether news of ``kind`` from ``happened_at`` may be mailed to the admin: True
         (and quiet until ``quiet_until`` from now on) unless an earlier mail's window still
         holds it. One statement, so two replicas taking two events mail one."""
-        dialect = self.session.get_bind().dialect.name
-        statement = upsert_insert(dialect, AdminMailQuiet).values(
-            user_id=user_id, kind=kind, quiet_until=quiet_until
+        key = {"user_id": user_id, "kind": kind}
+        return await _quiet_window_taken(
+            self.session, AdminMailQuiet, key, happened_at, quiet_until
         )
-        taken = await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id", "kind"],
-                set_={"quiet_until": statement.excluded.quiet_until},
-                where=AdminMailQuiet.quiet_until <= happened_at,
-            ).returning(AdminMailQuiet.user_id)
-        )
-        return taken.first() is not None
+
+
+async def _quiet_window_taken(
+    session: AsyncSession | async_scoped_session[AsyncSession],
+    model: type[ReplyMailQuiet] | type[AdminMailQuiet],
+    key: dict[str, Any],
+    happened_at: datetime.datetime,
+    quiet_until: datetime.datetime,
+) -> bool:
+    """Take the quiet window of ``key`` (the table's primary key) until ``quiet_until``,
+    unless one still holds at ``happened_at``; whether it was taken. One statement (an
+    upsert whose update is conditional), so two replicas taking two events mail once."""
+    statement = upsert_insert(session.get_bind().dialect.name, model).values(
+        **key, quiet_until=quiet_until
+    )
+    taken = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={"quiet_until": statement.excluded.quiet_until},
+            where=model.quiet_until <= happened_at,
+        ).returning(model.user_id)
+    )
+    return taken.first() is not None
 
 
 class _BuiltAtFirstUse(Generic[_Built]):
