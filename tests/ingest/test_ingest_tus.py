@@ -568,14 +568,16 @@ async def test_jobs_of_unknown_uploads_are_404(rig: Rig) -> None:
 
 async def test_expired_uploads_are_swept_with_their_parts(rig_factory: RigFactory) -> None:
     abandoned = 'streamstack_uploads_ended_total{outcome="abandoned"}'
-    async with rig_factory(ingest_upload_ttl_seconds=1) as rig:
+    # Long enough for the 8 MiB PATCH on a loaded machine (at 1 s it expired under it, 410),
+    # short enough to wait for.
+    async with rig_factory(ingest_upload_ttl_seconds=4) as rig:
         (before,) = await rig.metrics(abandoned)
         data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
         url = (await rig.create(len(data))).headers["location"]
         assert (await rig.patch(url, 0, data[: 8 * MIB + 1])).status_code == 204
         assert rig.stored()["pending"]
         # The sweeper runs every ttl/4 seconds: wait for it, not for a fixed time.
-        for _ in range(100):
+        for _ in range(300):
             if (await rig.head(url)).status_code == 404 and not rig.stored()["pending"]:
                 break
             await asyncio.sleep(0.1)
