@@ -28,7 +28,7 @@ import structlog
 from streamstack.auth.account_mail import AccountMail
 from streamstack.auth.letters import AdminLetter, FailedTranscodeLetter, ReportedCommentLetter
 from streamstack.auth.models import User
-from streamstack.auth.reply_mail import QUIET_WINDOW, STALE_AFTER
+from streamstack.auth.reply_mail import QUIET_WINDOW, news_time
 from streamstack.auth.repository import AuthRecords
 from streamstack.contracts.catalogue import (
     COMMENT_REPORTED,
@@ -109,11 +109,11 @@ class AdminMail:
         """Owe ``letter`` to every enabled admin who wants admins' mail, but ``but``, and
         whose window of ``kind`` is open at ``happened_at``; how many were owed (one unit of
         work: all or none; none for stale news)."""
-        if happened_at.tzinfo is None:  # the catalogue writes UTC; an offset-less time is so
-            happened_at = happened_at.replace(tzinfo=datetime.UTC)
-        if happened_at < self._clock() - STALE_AFTER:
+        fresh = news_time(happened_at, self._clock)
+        if fresh is None:
             log.info("auth.admin_mail_stale", kind=kind)
             return 0
+        happened_at = fresh
         owed = 0
         async with self._database.unit_of_work() as session:
             records = AuthRecords(session)

@@ -211,8 +211,7 @@ def mount(context: ModuleContext) -> MountedModule:
     if mail is not None:
         mail.writer = service.write_letter
         module.tasks.append(mail.task)
-        follow_replies(module, context, mail)
-        follow_admin_news(module, context, mail)
+        follow_mail_news(module, context, mail)
     if settings.environment == "dev":
 
         async def first_admin() -> None:
@@ -223,34 +222,21 @@ def mount(context: ModuleContext) -> MountedModule:
     return module
 
 
-def follow_replies(module: MountedModule, context: ModuleContext, mail: AccountMail) -> None:
-    """Have ``module`` follow the catalogue's replies and owe their mail (only where mail
-    is set up: without it nothing is owed, so nothing is followed)."""
-    from streamstack.auth.reply_mail import COMMENT_REPLIED_TASK, ReplyMail
-    from streamstack.kernel.tasks import BackgroundTask
-
-    replies = ReplyMail(context.backends.database, mail, clock=context.clock)
-    follower = replies.follower(context.backends.events)
-    module.tasks.append(
-        BackgroundTask(
-            COMMENT_REPLIED_TASK,
-            follower.follow,
-            interval_seconds=RELAY_POLL_SECONDS,
-            retry_max_seconds=RELAY_POLL_SECONDS,
-        )
-    )
-    module.on_startup.append(follower.try_follow)
-    module.on_shutdown.append(follower.stop)
-
-
-def follow_admin_news(module: MountedModule, context: ModuleContext, mail: AccountMail) -> None:
-    """Have ``module`` follow the catalogue's failed transcodes and reported comments and
-    owe admins their mail (only where mail is set up, as replies)."""
+def follow_mail_news(module: MountedModule, context: ModuleContext, mail: AccountMail) -> None:
+    """Have ``module`` follow what the catalogue announces that someone is mailed of
+    (replies, and for admins failed transcodes and reported comments), each subject a
+    background task, and owe that mail (only where mail is set up: without it nothing is
+    owed, so nothing is followed)."""
     from streamstack.auth.admin_mail import AdminMail
+    from streamstack.auth.reply_mail import ReplyMail
     from streamstack.kernel.tasks import BackgroundTask
 
-    news = AdminMail(context.backends.database, mail, clock=context.clock)
-    for name, follower in news.followers(context.backends.events):
+    database, events = context.backends.database, context.backends.events
+    followers = [
+        *ReplyMail(database, mail, clock=context.clock).followers(events),
+        *AdminMail(database, mail, clock=context.clock).followers(events),
+    ]
+    for name, follower in followers:
         module.tasks.append(
             BackgroundTask(
                 name,

@@ -46,6 +46,15 @@ QUIET_WINDOW = datetime.timedelta(minutes=10)
 STALE_AFTER = datetime.timedelta(days=1)
 
 
+def news_time(at: datetime.datetime, clock: Clock) -> datetime.datetime | None:
+    """When an announced event happened, in UTC (the catalogue writes UTC; an offset-less
+    time is read so); None when it is older than :data:`STALE_AFTER` by ``clock``: news no
+    more, not mailed."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=datetime.UTC)
+    return None if at < clock() - STALE_AFTER else at
+
+
 class ReplyMail:
     """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
 
@@ -65,10 +74,8 @@ class ReplyMail:
         """Owe a letter of ``replied`` to each recipient whose account is enabled, wants
         reply mail and was not mailed of another reply on the video within the window;
         how many were owed (one unit of work: all or none; none for a stale reply)."""
-        replied_at = replied.replied_at
-        if replied_at.tzinfo is None:  # the catalogue writes UTC; an offset-less time is read so
-            replied_at = replied_at.replace(tzinfo=datetime.UTC)
-        if replied_at < self._clock() - STALE_AFTER:
+        replied_at = news_time(replied.replied_at, self._clock)
+        if replied_at is None:
             log.info("auth.reply_mail_stale", reply_id=replied.reply_id)
             return 0
         item_id, owed = uuid.UUID(replied.item_id), 0
@@ -90,9 +97,10 @@ class ReplyMail:
             self._mail.owed()
         return owed
 
-    def follower(self, events: EventBus) -> DurableFollower:
-        """Follows ``comment.replied`` durably and owes its letters; an unreadable event
-        is logged and dropped, a failure (the database away) makes the bus deliver again."""
+    def followers(self, events: EventBus) -> list[tuple[str, DurableFollower]]:
+        """Follows ``comment.replied`` durably (with its task's name) and owes its letters;
+        an unreadable event is logged and dropped, a failure (the database away) makes the
+        bus deliver again."""
 
         async def on_replied(event: Event) -> None:
             replied = decode_payload(event, CommentReplied, "auth.unreadable_comment_replied")
@@ -101,7 +109,8 @@ class ReplyMail:
             owed = await self.record(replied)
             log.info("auth.reply_mail_owed", reply_id=replied.reply_id, letters=owed)
 
-        return DurableFollower(events, COMMENT_REPLIED, on_replied, COMMENT_REPLIED_DURABLE)
+        follower = DurableFollower(events, COMMENT_REPLIED, on_replied, COMMENT_REPLIED_DURABLE)
+        return [(COMMENT_REPLIED_TASK, follower)]
 
 
 def _letter(user_id: uuid.UUID, replied: CommentReplied) -> ReplyLetter:

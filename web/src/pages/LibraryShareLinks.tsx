@@ -1,6 +1,7 @@
 import { useCallback, useId, useState, type FormEvent } from "react";
 import { ApiError, errorSentence } from "../api/errors";
 import type { CatalogueItem } from "../api/schema";
+import { RowPanelButton } from "../components/RowPanelButton";
 import {
   createShareLink,
   listShareLinks,
@@ -72,23 +73,7 @@ function creationRefused(err: unknown): string {
  * it first; its old links are still listed, to be stopped: they work again once it is published.
  */
 export function LibraryShareLinks({ item }: { item: CatalogueItem }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  return (
-    <>
-      <button
-        type="button"
-        className="button"
-        aria-expanded={open}
-        aria-controls={panelId}
-        aria-label={`Share link for ${item.title}`}
-        onClick={() => setOpen(!open)}
-      >
-        Share link…
-      </button>
-      {open && <ShareLinksPanel id={panelId} item={item} />}
-    </>
-  );
+  return <RowPanelButton label="Share link…" name={`Share link for ${item.title}`} panel={(id) => <ShareLinksPanel id={id} item={item} />} />;
 }
 
 /** The panel itself: what a link gives, the form, what was done, and the list. */

@@ -1,5 +1,6 @@
-import { useCallback, useId, useState } from "react";
+import { useCallback, useState } from "react";
 import type { CatalogueItem } from "../api/schema";
+import { RowPanelButton } from "../components/RowPanelButton";
 import { getItemStatistics, type ItemStatistics, type StatisticsDay } from "../api/statistics";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
@@ -44,23 +45,7 @@ function dayLabel(date: string): string {
  * of its views by day. Totals only: who watched is never shown.
  */
 export function LibraryStatistics({ item }: { item: CatalogueItem }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  return (
-    <>
-      <button
-        type="button"
-        className="button"
-        aria-expanded={open}
-        aria-controls={panelId}
-        aria-label={`Statistics for ${item.title}`}
-        onClick={() => setOpen(!open)}
-      >
-        Statistics
-      </button>
-      {open && <StatisticsPanel id={panelId} item={item} />}
-    </>
-  );
+  return <RowPanelButton label="Statistics" name={`Statistics for ${item.title}`} panel={(id) => <StatisticsPanel id={id} item={item} />} />;
 }
 
 function StatisticsPanel({ id, item }: { id: string; item: CatalogueItem }) {
