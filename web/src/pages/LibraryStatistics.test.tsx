@@ -80,6 +80,9 @@ describe("a video's statistics in the library", () => {
     // The busiest day (today, 4 views) is the whole height; a day of none has no height.
     expect(bars[29]).toHaveAttribute("height", "80");
     expect(bars[0]).toHaveAttribute("height", "0");
+    // The bars' scale and ends are read on the chart, not guessed.
+    expect(within(panel).getByTestId("stats-caption")).toHaveTextContent("Views per day (UTC) · the tallest bar is 4 views");
+    expect(within(panel).getByTestId("stats-days")).toHaveTextContent(/^Apr 5May 4$/);
     expect(sentTo(seen, "GET", STATISTICS).map((r) => r.url.searchParams.get("days"))).toEqual(["30"]);
   });
 
