@@ -61,8 +61,11 @@ def test_subrip_is_converted_to_webvtt_text() -> None:
         b"\xef\xbb\xbf" + WEBVTT,
         WEBVTT.replace(b"\n", b"\r\n"),
         WEBVTT.replace(b"\n", b"\r"),
+        # Windows Notepad's "Unicode" (little-endian) and "Unicode big endian": the BOM says it.
+        b"\xff\xfe" + WEBVTT.decode().replace("\n", "\r\n").encode("utf-16-le"),
+        b"\xfe\xff" + WEBVTT.decode().encode("utf-16-be"),
     ],
-    ids=["bom", "crlf", "cr"],
+    ids=["bom", "crlf", "cr", "utf-16-le", "utf-16-be"],
 )
 def test_bom_and_line_endings(data: bytes) -> None:
     assert parse_caption_file(data) == parse_caption_file(WEBVTT)
@@ -82,7 +85,8 @@ def test_cue_without_text() -> None:
         (b"", "caption_empty"),
         (b"WEBVTT\n", "caption_empty"),
         (b"WEBVTT\n\nNOTE only a note\n", "caption_empty"),
-        (b"\xff\xfeW\x00E\x00", "caption_encoding"),
+        (b"\xff\xfeW\x00E\x00\x00\xd8", "caption_encoding"),  # a lone surrogate: not UTF-16
+        ("WEBVTT\n\n00:01.000 --> 00:02.000\na\x00b\n".encode("utf-16"), "caption_binary"),
         ("WEBVTT\n\n00:01.000 --> 00:02.000\ncaf\xe9\n".encode("latin-1"), "caption_encoding"),
         (b"WEBVTT\n\n00:01.000 --> 00:02.000\na\x00b\n", "caption_binary"),
         (b"WEBVTT\n\n00:01.000 --> 00:02.000\na\x1bb\n", "caption_binary"),

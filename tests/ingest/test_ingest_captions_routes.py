@@ -378,7 +378,8 @@ async def test_hostile_and_wrong_files_store_nothing(rig: Rig) -> None:
             "caption_encoding",
         ),
         (
-            "WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n".encode("utf-16"),
+            b"\xff\xfe"
+            + "WEBVTT\n\n00:01.000 --> 00:02.000\nhi\ud800\n".encode("utf-16-le", "surrogatepass"),
             "text/vtt",
             422,
             "caption_encoding",

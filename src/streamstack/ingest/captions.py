@@ -1,8 +1,8 @@
 """Caption files: WebVTT or SubRip in, cues out; cues in, WebVTT we wrote ourselves out.
 
 An uploaded caption file is untrusted text a browser will parse, so it is checked before
-anything of it is kept: its size before a byte is parsed, then UTF-8 (an optional BOM; any
-other encoding refused rather than guessed), no NUL or other control bytes, every timestamp
+anything of it is kept: its size before a byte is parsed, then UTF-8 (an optional BOM) or UTF-16
+with its BOM (any other encoding refused rather than guessed), no NUL or other control bytes, every timestamp
 well formed and in range, every cue ending after it starts, and the number of cues and the
 length of each cue's text capped. A refusal of a cue names the line of its timing line, as
 an editor counts lines; a file of another subtitle format (ASS/SSA, TTML, SAMI …) is refused
@@ -145,22 +145,34 @@ def _caption_lines(data: bytes) -> list[str]:
             "caption_too_large",
             f"a caption file may have at most {CAPTION_MAX_BYTES} bytes; this one has {len(data)}",
         )
-    if data.startswith(_UTF16_BOMS):
-        raise CaptionRefused("caption_encoding", "caption files must be UTF-8, not UTF-16")
-    if b"\x00" in data:
-        raise CaptionRefused("caption_binary", "this is not a text file (it contains NUL bytes)")
-    try:
-        text = data.removeprefix(_UTF8_BOM).decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CaptionRefused(
-            "caption_encoding",
-            f"caption files must be UTF-8; byte {error.start} is not (save the file as UTF-8)",
-        ) from None
+    text = _caption_text(data)
     if _CONTROL.search(text) is not None:
         raise CaptionRefused(
             "caption_binary", "this is not a text file (it contains control characters)"
         )
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _caption_text(data: bytes) -> str:
+    """The file's text: UTF-8 (an optional BOM), or UTF-16 said by its BOM (Windows
+    Notepad's "Unicode", which names its byte order, so nothing is guessed)."""
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CaptionRefused(
+                "caption_encoding",
+                "the file starts as UTF-16 but is not UTF-16 text (save the file as UTF-8)",
+            ) from None
+    if b"\x00" in data:
+        raise CaptionRefused("caption_binary", "this is not a text file (it contains NUL bytes)")
+    try:
+        return data.removeprefix(_UTF8_BOM).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CaptionRefused(
+            "caption_encoding",
+            f"caption files must be UTF-8; byte {error.start} is not (save the file as UTF-8)",
+        ) from None
 
 
 def _refuse_other_formats(lines: Sequence[str]) -> None:

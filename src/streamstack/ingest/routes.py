@@ -605,8 +605,8 @@ class CaptionController(Controller):
                 409: "The item has the most caption tracks allowed (`too_many_captions`).",
                 413: "The file is larger than the caption limit (`caption_too_large`).",
                 415: "The Content-Type is not one a caption file is sent as.",
-                422: "The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, "
-                "`caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
+                422: "The file is not valid WebVTT or SubRip in UTF-8 (or UTF-16 with its "
+                "byte-order mark) (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
                 "`caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle "
                 "format such as ASS/SSA (`caption_format`); nothing is stored.",
             }

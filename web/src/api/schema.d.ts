@@ -8473,7 +8473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The file is not valid WebVTT or SubRip in UTF-8 (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle format such as ASS/SSA (`caption_format`); nothing is stored. */
+            /** @description The file is not valid WebVTT or SubRip in UTF-8 (or UTF-16 with its byte-order mark) (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle format such as ASS/SSA (`caption_format`); nothing is stored. */
             422: {
                 headers: {
                     [name: string]: unknown;
