@@ -135,6 +135,7 @@ def settings(
         s3=s3_endpoint,
         buckets=fresh_buckets,
         s3_timeout_seconds=TIMEOUT_SECONDS,
+        nats_timeout_seconds=TIMEOUT_SECONDS,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js import errors as js_errors
 
 from streamstack.kernel.errors import ServiceUnavailable
+from streamstack.settings import NATS_TIMEOUT_SECONDS
 
 T = TypeVar("T")
 
@@ -31,14 +33,16 @@ class NatsUnavailable(ServiceUnavailable, code="nats_unavailable"):
 
 
 class NatsConnection:
-    """A lazily started, self-healing NATS connection."""
+    """A lazily started, self-healing NATS connection.
 
-    def __init__(
-        self, url: str, *, connect_timeout: float = 2.0, request_timeout: float = 2.0
-    ) -> None:
+    ``timeout`` bounds each request and the wait for the first connect: NATS that has not
+    answered by then counts as away (``STREAMSTACK_NATS_TIMEOUT_SECONDS``). One value for
+    both, as both answer the same question for a caller: is NATS there?
+    """
+
+    def __init__(self, url: str, *, timeout: float = NATS_TIMEOUT_SECONDS) -> None:
         self.url = url
-        self.connect_timeout = connect_timeout
-        self.request_timeout = request_timeout
+        self.timeout = timeout
         self._client: Client | None = None
         self._connecting: asyncio.Task[Client] | None = None
         self._closed = False
@@ -48,7 +52,7 @@ class NatsConnection:
         if self._client is None:
             if self._connecting is None:
                 self._connecting = asyncio.create_task(self._connect())
-            done, _ = await asyncio.wait({self._connecting}, timeout=self.connect_timeout)
+            done, _ = await asyncio.wait({self._connecting}, timeout=self.timeout)
             if not done:
                 raise NatsUnavailable("NATS is not reachable")
             self._client = self._connecting.result()
@@ -58,13 +62,14 @@ class NatsConnection:
 
     async def jetstream(self) -> JetStreamContext:
         """A JetStream context on the shared connection."""
-        return (await self.client()).jetstream(timeout=self.request_timeout)
+        return (await self.client()).jetstream(timeout=self.timeout)
 
     async def ping(self) -> None:
         """Round-trip to the server or raise :class:`NatsUnavailable`."""
         client = await self.client()
         try:
-            await client.flush(timeout=int(self.request_timeout) or 1)
+            async with asyncio.timeout(self.timeout):  # nats-py's flush takes whole seconds
+                await client.flush(timeout=math.ceil(self.timeout))
         except Exception as exc:
             raise NatsUnavailable(f"NATS did not answer: {exc.__class__.__name__}") from exc
 
@@ -89,7 +94,7 @@ class NatsConnection:
 
         options: dict[str, Any] = {
             "servers": self.url.split(","),
-            "connect_timeout": self.connect_timeout,
+            "connect_timeout": self.timeout,
             "allow_reconnect": True,
             "max_reconnect_attempts": -1,
             "reconnect_time_wait": 0.5,
