@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -26,6 +25,9 @@ from streamstack.settings import NATS_TIMEOUT_SECONDS
 T = TypeVar("T")
 
 log = structlog.get_logger(__name__)
+
+#: The subject :meth:`NatsConnection.ping` asks: nothing subscribes to it.
+_PING_SUBJECT = "_STREAMSTACK.ping"
 
 
 class NatsUnavailable(ServiceUnavailable, code="nats_unavailable"):
@@ -65,11 +67,19 @@ class NatsConnection:
         return (await self.client()).jetstream(timeout=self.timeout)
 
     async def ping(self) -> None:
-        """Round-trip to the server or raise :class:`NatsUnavailable`."""
+        """Round-trip to the server or raise :class:`NatsUnavailable`.
+
+        A request nobody serves, which the server answers "no responders". Not nats-py's
+        ``flush()``: a flush that timed out stays in its list of awaited PONGs, and the PONG
+        that comes once NATS answers again stopped its read loop (a result set on a
+        cancelled future), so after a hang longer than the timeout the connection served
+        nothing until it was found stale, half a minute later.
+        """
         client = await self.client()
         try:
-            async with asyncio.timeout(self.timeout):  # nats-py's flush takes whole seconds
-                await client.flush(timeout=math.ceil(self.timeout))
+            await client.request(_PING_SUBJECT, b"", timeout=self.timeout)
+        except nats.errors.NoRespondersError:
+            return  # the server's own answer
         except Exception as exc:
             raise NatsUnavailable(f"NATS did not answer: {exc.__class__.__name__}") from exc
 
