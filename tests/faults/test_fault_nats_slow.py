@@ -7,7 +7,8 @@ and every KV call after it was refused with 503 until the probe saw NATS again (
 playlist's create under load).
 
 The timeout is ``STREAMSTACK_NATS_TIMEOUT_SECONDS``: a request to a NATS that does not
-answer gives up after it, not after a fixed time.
+answer gives up after it, not after a fixed time. A ping that gave up (the breaker's probe,
+``/ready``) leaves the connection serving once NATS answers again.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from harness.tools import skip_or_fail
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.kv import KeyValueUnavailable
 from streamstack.kernel.kv.nats import NatsKeyValueStore, nats_breaker
-from streamstack.kernel.nats import NatsConnection
+from streamstack.kernel.nats import NatsConnection, NatsUnavailable
 from support.apps import make_settings
 
 pytestmark = pytest.mark.slow
@@ -94,3 +95,13 @@ async def test_a_request_to_a_nats_that_does_not_answer_waits_the_configured_tim
         waited = time.monotonic() - began
     await backends.close()
     assert waited >= 3.0
+
+
+async def test_a_ping_nats_answered_too_late_leaves_the_connection_serving(
+    server: NatsServer, connection: NatsConnection
+) -> None:
+    store = NatsKeyValueStore(connection, f"late-{uuid.uuid4().hex[:8]}", 60)
+    await store.put("greeting", b"hello")
+    with frozen(server), pytest.raises(NatsUnavailable):
+        await connection.ping()  # waits out its 0.5 s; the answer comes after the thaw
+    assert await store.get("greeting") == b"hello"
