@@ -32,6 +32,8 @@ MEANINGS: dict[str, str] = {
     "database_url": "`postgresql+asyncpg://…` (production) or `sqlite+aiosqlite:///…`; "
     "empty: SQLite in the data directory",
     "nats_url": "NATS server(s), comma-separated; empty: embedded KV and in-process events",
+    "nats_timeout_seconds": "how long a NATS request may take before NATS counts as away "
+    "(the request gets a 503)",
     "s3_endpoint_url": "S3 endpoint (MinIO in compose); empty: objects in the data directory",
     "s3_access_key_id": "S3 access key",
     "s3_secret_access_key": "S3 secret key",

@@ -55,6 +55,12 @@ PREFIX = "STREAMSTACK_"
 #: its entry would be accepted again.
 LONGEST_ACCESS_TOKEN_SECONDS = 7 * 24 * 3600
 
+#: How long a NATS request (and the first connect) may take before NATS is declared away and
+#: the caller gets a 503 (fail closed). A busy but healthy server (a loaded host, a stream or
+#: bucket being created) answered in just over 2 s, the old fixed timeout, and users got 503s;
+#: 5 s rides that out while a hung NATS still costs a request only a few seconds.
+NATS_TIMEOUT_SECONDS = 5.0
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
@@ -71,6 +77,7 @@ class Settings:
     data_dir: Path = Path(".streamstack")
     database_url: str = ""
     nats_url: str = ""
+    nats_timeout_seconds: PositiveSeconds = NATS_TIMEOUT_SECONDS
     s3_endpoint_url: str = ""
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -149,6 +151,24 @@ def new_item(*, size: int = 1000, tags: list[str] | None = None) -> dict[str, An
         "content_type": "video/mp4",
         "tags": tags if tags is not None else ["alpha", "beta", "gamma"],
     }
+
+
+@contextlib.contextmanager
+def frozen(server: Any) -> Iterator[None]:
+    """SIGSTOP the server's process group for the block (its socket still accepts, nothing
+    answers: a hung host); SIGCONT it whatever happens."""
+    pid = server.pid
+    assert pid is not None, "the server is not running"
+    os.killpg(pid, signal.SIGSTOP)
+    try:
+        # The signal is delivered asynchronously: a request sent at once may still be served.
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "T":
+            assert time.monotonic() < deadline, "the server did not stop"
+            time.sleep(0.01)
+        yield
+    finally:
+        os.killpg(pid, signal.SIGCONT)
 
 
 @contextlib.contextmanager

@@ -16,18 +16,20 @@ tighter measured the machine's load, not the breaker.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import statistics
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_rig import BoundedClient, Outcome, admin_headers, new_item, production_settings
+from fault_rig import (
+    BoundedClient,
+    Outcome,
+    admin_headers,
+    frozen,
+    new_item,
+    production_settings,
+)
 
 from harness.tools import skip_or_fail
 from streamstack.settings import Settings
@@ -43,23 +45,6 @@ TIMEOUT_SECONDS = 1.0
 FAST_SECONDS = TIMEOUT_SECONDS / 4
 RECOVERY_SECONDS = 30.0
 PASSWORD = "a long enough password"
-
-
-@contextlib.contextmanager
-def frozen(server: Any) -> Iterator[None]:
-    """SIGSTOP the server's process group for the block; SIGCONT it whatever happens."""
-    pid = server.pid
-    assert pid is not None, "the server is not running"
-    os.killpg(pid, signal.SIGSTOP)
-    try:
-        # The signal is delivered asynchronously: a request sent at once may still be served.
-        deadline = time.monotonic() + 10
-        while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "T":
-            assert time.monotonic() < deadline, "the server did not stop"
-            time.sleep(0.01)
-        yield
-    finally:
-        os.killpg(pid, signal.SIGCONT)
 
 
 async def play(client: BoundedClient, stream_url: str) -> Outcome:
@@ -135,6 +120,7 @@ def settings(
         s3=s3_endpoint,
         buckets=fresh_buckets,
         s3_timeout_seconds=TIMEOUT_SECONDS,
+        nats_timeout_seconds=TIMEOUT_SECONDS,
     )
 
 

@@ -9,12 +9,9 @@ took two minutes). The adapter sends bodies at once, so the read timeout holds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-from collections.abc import Iterator
 
 import pytest
+from fault_rig import frozen
 
 from harness.servers import S3Server
 from harness.tools import skip_or_fail
@@ -25,18 +22,6 @@ pytestmark = pytest.mark.slow
 
 #: A generous bound against a hang; the write itself ends after two 1 s read timeouts.
 HANG_SECONDS = 30.0
-
-
-@contextlib.contextmanager
-def frozen(server: S3Server) -> Iterator[None]:
-    """S3 stopped (SIGSTOP): its socket still accepts, nothing answers."""
-    pid = server.pid
-    assert pid is not None
-    os.killpg(pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.killpg(pid, signal.SIGCONT)
 
 
 async def test_a_write_to_a_frozen_s3_is_a_503_not_a_hang(

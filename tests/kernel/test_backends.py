@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from streamstack.app import create_app
+from streamstack.kernel.backends import Backends
 from streamstack.settings import MODULE_NAMES, Settings, SettingsError
 from support.apps import INTERNAL_SECRET, make_settings
 from support.processes import clean_environment, streamstack_command
@@ -94,3 +95,8 @@ def test_serve_without_a_nats_url_is_a_one_line_error(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("streamstack: error: STREAMSTACK_NATS_URL: required in production")
     assert not (tmp_path / "data").exists()
+
+
+def test_the_nats_connection_waits_as_long_as_the_setting_says(tmp_path: Path) -> None:
+    settings = production(tmp_path, MODULE_NAMES, nats_timeout_seconds=7.5)
+    assert Backends(settings).nats.timeout == 7.5

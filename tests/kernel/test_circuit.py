@@ -66,3 +66,36 @@ async def test_a_closed_breaker_stops_probing_and_never_opens_again() -> None:
     assert not breaker.is_open
     breaker.trip()
     assert not breaker.is_open
+
+
+async def test_a_call_that_waited_out_its_timeout_opens_nothing_while_the_probe_gets_answers() -> (
+    None
+):
+    backend = Backend()
+    backend.up = True  # slow for one call, answering the next
+    breaker = CircuitBreaker("test backend", backend.probe, ServiceUnavailable)
+    await breaker.waited_out(breaker.clock())
+    assert not breaker.is_open
+    assert backend.probes == 1
+    breaker.check()
+    await breaker.close()
+
+
+async def test_a_call_that_waited_out_its_timeout_opens_when_the_probe_gets_no_answer() -> None:
+    backend = Backend()
+    breaker = CircuitBreaker("test backend", backend.probe, ServiceUnavailable)
+    await breaker.waited_out(breaker.clock())
+    assert breaker.is_open
+    with pytest.raises(ServiceUnavailable):
+        breaker.check()
+    await breaker.close()
+
+
+async def test_calls_that_waited_out_their_timeouts_together_ask_the_backend_once() -> None:
+    backend = Backend()
+    backend.up = True
+    breaker = CircuitBreaker("test backend", backend.probe, ServiceUnavailable)
+    started = breaker.clock()
+    await asyncio.gather(*(breaker.waited_out(started) for _ in range(5)))
+    assert backend.probes == 1
+    await breaker.close()

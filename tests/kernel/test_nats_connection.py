@@ -33,7 +33,7 @@ async def test_close_ends_a_connect_that_lost_its_cancellation(
                 # lost, as wait_for loses it: the next attempt starts
 
     monkeypatch.setattr(kernel_nats.nats, "connect", connect_losing_one_cancellation)
-    connection = NatsConnection("nats://127.0.0.1:9", connect_timeout=0.01)
+    connection = NatsConnection("nats://127.0.0.1:9", timeout=0.01)
     with pytest.raises(NatsUnavailable):
         await connection.client()
     (connecting,) = [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_connect"]

@@ -34,6 +34,7 @@ def test_values_are_parsed_and_typed() -> None:
             "STREAMSTACK_S3_ENDPOINT_URL": "http://minio:9000",
             "STREAMSTACK_REGISTRATION_MODE": "open",
             "STREAMSTACK_S3_TIMEOUT_SECONDS": "2.5",
+            "STREAMSTACK_NATS_TIMEOUT_SECONDS": "7.5",
             "STREAMSTACK_STREAMING_DELIVERY": "nginx",
             "STREAMSTACK_AUTH_URL": "http://auth:8000",
         }
@@ -44,6 +45,7 @@ def test_values_are_parsed_and_typed() -> None:
     assert settings.effective_database_url == "postgresql+asyncpg://u:p@db:5432/ss"
     assert settings.registration_mode == "open"
     assert settings.s3_timeout_seconds == 2.5
+    assert settings.nats_timeout_seconds == 7.5
     assert settings.streaming_delivery == "nginx"
     assert settings.module_url("auth") == "http://auth:8000"
 
@@ -84,6 +86,9 @@ def test_production_logs_json_by_default() -> None:
         ({"STREAMSTACK_ENVIRONMENT": "production"}, "STREAMSTACK_INTERNAL_SECRET"),
         ({"STREAMSTACK_ENVIRONMENT": "staging"}, "STREAMSTACK_ENVIRONMENT"),
         ({"STREAMSTACK_INTERNAL_TIMEOUT_SECONDS": "0"}, "STREAMSTACK_INTERNAL_TIMEOUT_SECONDS"),
+        ({"STREAMSTACK_NATS_TIMEOUT_SECONDS": "0"}, "STREAMSTACK_NATS_TIMEOUT_SECONDS"),
+        ({"STREAMSTACK_NATS_TIMEOUT_SECONDS": "-2"}, "STREAMSTACK_NATS_TIMEOUT_SECONDS"),
+        ({"STREAMSTACK_NATS_TIMEOUT_SECONDS": "soon"}, "STREAMSTACK_NATS_TIMEOUT_SECONDS"),
         ({"STREAMSTACK_REFRESH_GRACE_SECONDS": "61"}, "STREAMSTACK_REFRESH_GRACE_SECONDS"),
         # Longer than a revoked token's id is kept on the revocation list (7 days).
         (

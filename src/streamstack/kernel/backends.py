@@ -75,7 +75,9 @@ class Backends:
         if self._nats is None:
             from streamstack.kernel.nats import NatsConnection
 
-            self._nats = NatsConnection(self.settings.nats_url)
+            self._nats = NatsConnection(
+                self.settings.nats_url, timeout=self.settings.nats_timeout_seconds
+            )
             self._closers.append(self._nats.close)
         return self._nats
 

@@ -20,10 +20,14 @@ from nats.js import JetStreamContext
 from nats.js import errors as js_errors
 
 from streamstack.kernel.errors import ServiceUnavailable
+from streamstack.settings import NATS_TIMEOUT_SECONDS
 
 T = TypeVar("T")
 
 log = structlog.get_logger(__name__)
+
+#: The subject :meth:`NatsConnection.ping` asks: nothing subscribes to it.
+_PING_SUBJECT = "_STREAMSTACK.ping"
 
 
 class NatsUnavailable(ServiceUnavailable, code="nats_unavailable"):
@@ -31,14 +35,16 @@ class NatsUnavailable(ServiceUnavailable, code="nats_unavailable"):
 
 
 class NatsConnection:
-    """A lazily started, self-healing NATS connection."""
+    """A lazily started, self-healing NATS connection.
 
-    def __init__(
-        self, url: str, *, connect_timeout: float = 2.0, request_timeout: float = 2.0
-    ) -> None:
+    ``timeout`` bounds each request and the wait for the first connect: NATS that has not
+    answered by then counts as away (``STREAMSTACK_NATS_TIMEOUT_SECONDS``). One value for
+    both, as both answer the same question for a caller: is NATS there?
+    """
+
+    def __init__(self, url: str, *, timeout: float = NATS_TIMEOUT_SECONDS) -> None:
         self.url = url
-        self.connect_timeout = connect_timeout
-        self.request_timeout = request_timeout
+        self.timeout = timeout
         self._client: Client | None = None
         self._connecting: asyncio.Task[Client] | None = None
         self._closed = False
@@ -48,7 +54,7 @@ class NatsConnection:
         if self._client is None:
             if self._connecting is None:
                 self._connecting = asyncio.create_task(self._connect())
-            done, _ = await asyncio.wait({self._connecting}, timeout=self.connect_timeout)
+            done, _ = await asyncio.wait({self._connecting}, timeout=self.timeout)
             if not done:
                 raise NatsUnavailable("NATS is not reachable")
             self._client = self._connecting.result()
@@ -58,13 +64,22 @@ class NatsConnection:
 
     async def jetstream(self) -> JetStreamContext:
         """A JetStream context on the shared connection."""
-        return (await self.client()).jetstream(timeout=self.request_timeout)
+        return (await self.client()).jetstream(timeout=self.timeout)
 
     async def ping(self) -> None:
-        """Round-trip to the server or raise :class:`NatsUnavailable`."""
+        """Round-trip to the server or raise :class:`NatsUnavailable`.
+
+        A request nobody serves, which the server answers "no responders". Not nats-py's
+        ``flush()``: a flush that timed out stays in its list of awaited PONGs, and the PONG
+        that comes once NATS answers again stopped its read loop (a result set on a
+        cancelled future), so after a hang longer than the timeout the connection served
+        nothing until it was found stale, half a minute later.
+        """
         client = await self.client()
         try:
-            await client.flush(timeout=int(self.request_timeout) or 1)
+            await client.request(_PING_SUBJECT, b"", timeout=self.timeout)
+        except nats.errors.NoRespondersError:
+            return  # the server's own answer
         except Exception as exc:
             raise NatsUnavailable(f"NATS did not answer: {exc.__class__.__name__}") from exc
 
@@ -89,7 +104,7 @@ class NatsConnection:
 
         options: dict[str, Any] = {
             "servers": self.url.split(","),
-            "connect_timeout": self.connect_timeout,
+            "connect_timeout": self.timeout,
             "allow_reconnect": True,
             "max_reconnect_attempts": -1,
             "reconnect_time_wait": 0.5,

@@ -366,7 +366,7 @@ class NatsDelivery(jobs.HeldDelivery):
     async def ack(self) -> None:
         # Wait for the server's answer: a lost ack would mean the job runs again.
         try:
-            await self._message.ack_sync(timeout=self._queue._connection.request_timeout)
+            await self._message.ack_sync(timeout=self._queue._connection.timeout)
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not acked", exc) from exc
         if self._released:
@@ -398,7 +398,7 @@ class NatsDelivery(jobs.HeldDelivery):
         client = self._message._client
         try:
             await client.request(
-                self._message.reply, b"+TERM", timeout=self._queue._connection.request_timeout
+                self._message.reply, b"+TERM", timeout=self._queue._connection.timeout
             )
         except Exception as exc:
             raise _unavailable(f"job {self.job.id} not terminated", exc) from exc

@@ -1,9 +1,11 @@
 """NATS JetStream KV adapter for the key-value port.
 
 Every bucket on one connection shares one circuit breaker: after a call waited out its
-timeout (NATS hung or unreachable while the client still thinks it is connected), the
-others fail at once (503) until a background probe sees JetStream answer again, instead
-of each waiting out the timeout too. Failures that cost no waiting (the client knows it is
+timeout and JetStream does not answer the probe either (NATS hung or unreachable while the
+client still thinks it is connected), the others fail at once (503) until a background
+probe sees JetStream answer again, instead of each waiting out the timeout too. A call
+that waited out its timeout while NATS answers the probe gets its 503 alone: NATS is busy,
+not away, and the next calls are served. Failures that cost no waiting (the client knows it is
 disconnected, JetStream answers "unavailable" while it restarts) do not open it: they are
 fast already, and opening on them would keep refusing for a while after NATS is back.
 """
@@ -101,7 +103,7 @@ class NatsKeyValueStore:
             self._breaker.succeeded()  # an answer, just not a value
             raise
         except Exception as exc:
-            raise self._unavailable(exc, started) from exc
+            raise await self._unavailable(exc, started) from exc
         self._breaker.succeeded()
         return result
 
@@ -112,7 +114,7 @@ class NatsKeyValueStore:
             # would otherwise send into the reconnect buffer and wait out the timeout.
             await self._connection.client()
         except Exception as exc:
-            raise self._unavailable(exc) from exc
+            raise await self._unavailable(exc) from exc
         if self._kv is not None:
             return self._kv
         async with self._lock:
@@ -129,7 +131,7 @@ class NatsKeyValueStore:
                         await self._keep_ttl(js, kv)
                     self._kv = kv
                 except Exception as exc:
-                    raise self._unavailable(exc) from exc
+                    raise await self._unavailable(exc) from exc
         return self._kv
 
     async def _keep_ttl(self, js: JetStreamContext, kv: KeyValue) -> None:
@@ -144,7 +146,7 @@ class NatsKeyValueStore:
         window = min(_DUPLICATE_WINDOW_SECONDS, ttl)
         await js.update_stream(config.evolve(max_age=ttl, duplicate_window=window))
 
-    def _unavailable(self, exc: Exception, started: float | None = None) -> Exception:
+    async def _unavailable(self, exc: Exception, started: float | None = None) -> Exception:
         mapped: ServiceUnavailable
         if isinstance(exc, NatsUnavailable | KeyValueUnavailable):
             mapped = exc
@@ -153,7 +155,7 @@ class NatsKeyValueStore:
         else:
             return exc
         if isinstance(exc, asyncio.TimeoutError):  # nats-py's TimeoutError is one too
-            self._breaker.trip(started)
+            await self._breaker.waited_out(started)
         return mapped
 
 
