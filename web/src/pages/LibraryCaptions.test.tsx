@@ -237,6 +237,13 @@ describe("LibraryCaptions", () => {
     expect(await within(section).findByTestId("caption-error")).toHaveTextContent(
       "Could not replace “English”: A caption file is at most 512 KiB.",
     );
+    server.use(http.put(`${CAPTIONS}/en`, () => apiError(422, "caption_encoding", "This file is not UTF-8.")));
+    await user.upload(within(section).getByLabelText("New file for English"), new File(["x"], "cp1252.srt"));
+    await waitFor(() =>
+      expect(within(section).getByTestId("caption-error")).toHaveTextContent(
+        "Could not replace “English”: This file is not UTF-8. To say which encoding the file was saved in, add it under “Add captions” in en.",
+      ),
+    );
   });
 
   it("asks before a new track replaces the one of its language, and says it replaced it", async () => {

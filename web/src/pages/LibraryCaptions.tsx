@@ -149,7 +149,12 @@ function useCaptionTracks(itemId: string): CaptionTracks {
     try {
       saved(await request(), `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.`);
     } catch (err) {
-      setActionError(`Could not ${verb} “${track.label}”: ${errorMessage(err)}`);
+      // The row's Replace has no encoding to choose: the form below has.
+      const encodingHint =
+        err instanceof ApiError && err.code === "caption_encoding"
+          ? ` To say which encoding the file was saved in, add it under “Add captions” in ${track.language}.`
+          : "";
+      setActionError(`Could not ${verb} “${track.label}”: ${errorMessage(err)}${encodingHint}`);
     } finally {
       setBusy(null);
     }
