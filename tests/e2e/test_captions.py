@@ -16,12 +16,12 @@ the large still, and:
 * ``c`` turns captions off and on again; after a reload the choice is remembered, and
   English alone shows (Chromium's own track selection turned French on beside it).
 
-A third journey adds a SubRip file saved in Windows-1252: the form asks its encoding and
-Chromium previews its words in the one chosen.
-
 A second journey uploads a Matroska file with a French SubRip stream: the transcode
 extracts it as the item's ``embedded`` track, the edit form lists it as "from the video",
 and the player shows its cue.
+
+A third journey adds a SubRip file saved in Windows-1252: the form asks its encoding and
+Chromium previews its words in the one chosen.
 
 No console error, no uncaught error and no Content-Security-Policy violation on any page.
 """
