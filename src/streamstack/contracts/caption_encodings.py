@@ -7,14 +7,18 @@ file in it before sending), with the Python codec that reads the same characters
 name for people. The route's ``encoding`` parameter states the labels and names in the
 OpenAPI, from which the SPA's list is generated.
 
-The codecs are chosen to read as the WHATWG decoders do: the single-byte code pages alike,
-except that a byte the code page leaves undefined (0x81 in Windows-1252), which a browser
-reads as a C1 control character, is refused here (and by the SPA's preview); WHATWG's
-``gbk`` is the GB18030 decoder, its ``euc-kr`` is Windows' Unified Hangul Code (cp949),
-its ``big5`` has the Hong Kong additions (big5hkscs), and ``shift_jis`` is read as Windows
-writes it (cp932, with NEC's and IBM's extensions; a few symbols, the wave dash 〜 and the
-double bar ‖, are read as their full-width look-alikes, as Windows reads them, where a
-browser may show the JIS ones). ``utf-8`` named is read as a file without a name is.
+The codecs are the ones that read as Chromium's ``TextDecoder`` does, compared byte by byte
+(every single byte, every two-byte pair; tests/e2e/test_caption_encodings_agree.py): the
+Windows code pages alike, except that a byte a code page leaves undefined (0x81 in
+Windows-1252), which a browser reads as a C1 control, is refused here (and by the SPA's
+preview), and Windows-1255's 0xCA (a Hebrew point Python does not read) is refused here
+alone; ``shift_jis`` is Windows'
+cp932 and ``euc-kr`` its Unified Hangul Code (cp949), both read alike (Python reads
+Shift_JIS's 0xA0 and 0xFD-0xFF as private-use characters, which a browser refuses);
+``gbk`` is the GB18030 decoder, where Python reads some twenty pairs as private-use
+characters that GB18030-2022 made vertical punctuation, and refuses 0x80 (€);
+``big5`` is Big5 with the Hong Kong additions (big5hkscs), of which Python lacks about two
+hundred of the rarer characters. ``utf-8`` named is read as a file without a name is.
 """
 
 from __future__ import annotations
