@@ -20,6 +20,9 @@ A second journey uploads a Matroska file with a French SubRip stream: the transc
 extracts it as the item's ``embedded`` track, the edit form lists it as "from the video",
 and the player shows its cue.
 
+A third journey adds a SubRip file saved in Windows-1252: the form asks its encoding and
+Chromium previews its words in the one chosen.
+
 No console error, no uncaught error and no Content-Security-Policy violation on any page.
 """
 
@@ -270,6 +273,42 @@ async def test_embedded_subtitles_become_a_caption_track(
         await menu.select_option(label="Français")
         await cue_shows(page, cue)
         await page.evaluate(f"() => {PLAYER}.pause()")
+        await admin.close()
+
+    log.assert_clean()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_a_file_saved_in_windows_1252_is_previewed_and_added(dev_server: DevServer) -> None:
+    """A SubRip file saved in Windows-1252 (€ and a curly apostrophe are bytes Latin-1 gets
+    wrong): the form asks its encoding, Chromium's own TextDecoder shows its words in the
+    one chosen, and the track is added read in it."""
+    base = dev_server.url
+    title = "Captions in a code page"
+    words = "Ça coûte 5 € l\u2019entrée"
+    data = f"1\r\n00:00:00,200 --> 00:00:04,500\r\n{words}\r\n".encode("cp1252")
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await admin_on(browser, log, dev_server, "/admin/upload")
+        clip = h264_aac_mp4(seconds=2.0, width=320, height=240)
+        item_id = await upload(page, base, title, clip, name="codepage.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        await page.goto(f"{base}/admin/library")
+        await page.get_by_role("button", name=f"Edit {title}").click()
+        captions = page.get_by_test_id("library-captions")
+        await captions.get_by_label("Language").fill("fr")
+        await captions.get_by_label("Caption file").set_input_files(
+            {"name": "fr.srt", "mimeType": "application/x-subrip", "buffer": data}
+        )
+        encoding = captions.get_by_label("The file is not UTF-8. It was saved in:")
+        await encoding.select_option(label="Western European (Windows-1252)")
+        preview = captions.get_by_test_id("caption-preview").locator("blockquote")
+        assert await preview.inner_text() == words
+        await captions.get_by_role("button", name="Add captions").click()
+        await captions.get_by_test_id("caption-track").wait_for()
+        assert "fr · uploaded" in await captions.get_by_test_id("caption-track").inner_text()
         await admin.close()
 
     log.assert_clean()

@@ -163,6 +163,56 @@ async def test_a_track_is_added_replaced_and_removed(rig: Rig) -> None:
     assert_error(again, 404, "caption_not_found")
 
 
+async def test_a_file_saved_in_a_code_page_is_stored_as_utf8_webvtt(rig: Rig) -> None:
+    item_id = await register(rig)
+    words = "Съешь же ещё этих булок"
+    text = f"1\r\n00:00:01,000 --> 00:00:02,000\r\n{words}\r\n"
+    refused = await put(rig, item_id, "ru", text.encode("cp1251"), content_type="text/plain")
+    assert_error(refused, 422, "caption_encoding")
+    assert "choose the encoding it was saved in" in refused.json()["detail"]
+    assert caption_keys(rig, item_id) == []
+
+    added = await put(
+        rig,
+        item_id,
+        "ru",
+        text.encode("cp1251"),
+        content_type="text/plain",
+        encoding="windows-1251",
+    )
+    assert added.status_code == 200, added.text
+    stored = await media(rig).read(f"{item_id}/captions/ru.vtt")
+    assert (await read_all(stored)).decode("utf-8") == (
+        f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n{words}\n"
+    )
+
+
+async def test_a_byte_not_in_the_named_encoding_and_unknown_encodings_store_nothing(
+    rig: Rig,
+) -> None:
+    item_id = await register(rig)
+    undefined = b"1\n00:00:01,000 --> 00:00:02,000\ncaf\x81\n"  # 0x81: none in Windows-1252
+    refused = await put(rig, item_id, "fr", undefined, encoding="windows-1252")
+    assert_error(refused, 422, "caption_encoding")
+    assert refused.json()["detail"].startswith(
+        "this file is not Western European (Windows-1252): byte 35"
+    )
+    for encoding in (
+        "latin1",
+        "WINDOWS-1252",
+        "utf-16",
+        "cp1252",
+        "windows-1252\n",
+        "x" * 5000,
+        "",
+    ):
+        r = await put(rig, item_id, "fr", SRT, content_type="text/plain", encoding=encoding)
+        assert_error(r, 400, "validation_error")
+        assert "one of the caption encodings utf-8, windows-1252" in r.json()["detail"], r.text
+    assert caption_keys(rig, item_id) == []
+    assert await item_captions(rig, item_id) == []
+
+
 async def test_a_language_written_any_way_is_one_track(rig: Rig) -> None:
     item_id = await register(rig)
     added = await put(rig, item_id, "EN", VTT)

@@ -486,6 +486,33 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
     assert (await shown(rig, item_id))["captions"] == json.loads(out)
 
 
+async def test_captions_of_a_file_saved_in_a_code_page(upload: Command) -> None:
+    rig, server = upload.rig, ("--server", upload.served.url)
+    captions = Command(rig, upload.served, upload.folder, "captions")
+    item_id = (await rig.upload(ingest_media.mp4(seconds=3.0))).json()["id"]
+    words = "Ελληνικά"
+    greek = upload.video(
+        "el.srt", f"1\r\n00:00:01,000 --> 00:00:02,000\r\n{words}\r\n".encode("cp1253")
+    )
+
+    code, out, err = await captions("add", item_id, "el", str(greek), *server)
+    assert (code, out) == (1, ""), err
+    assert "HTTP 422: this file is not UTF-8" in err and "give --encoding" in err, err
+    for wrong in (("--encoding", "greek"), ("--encoding", "cp1253")):
+        code, out, err = await captions("add", item_id, "el", str(greek), *wrong, *server)
+        assert (code, out, "invalid choice" in err) == (2, "", True), err
+    code, _, err = await captions("remove", item_id, "el", "--encoding", "windows-1253", *server)
+    assert (code, "--encoding goes with add" in err) == (2, True), err
+    assert (await shown(rig, item_id))["captions"] == []
+
+    code, out, err = await captions(
+        "add", item_id, "el", str(greek), "--encoding", "windows-1253", *server
+    )
+    assert (code, err) == (0, "streamstack: stored the el track\n"), err
+    stored = rig.object_bytes("media", f"{item_id}/captions/el.vtt")
+    assert stored.decode("utf-8").endswith(f"\n{words}\n")
+
+
 async def test_captions_refusals_change_nothing(upload: Command) -> None:
     rig, server = upload.rig, ("--server", upload.served.url)
     captions = Command(rig, upload.served, upload.folder, "captions")

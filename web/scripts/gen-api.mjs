@@ -7,7 +7,8 @@
 //    (openapi-fetch) and the pages import;
 // 3. the input limits the forms enforce (title length, tags, caption language …) and the
 //    patterns some inputs must match are read from the same document into
-//    OUT_DIR/limits.ts (LIMITS, PATTERNS), so the SPA has no copy of its own.
+//    OUT_DIR/limits.ts (LIMITS, PATTERNS), and the encodings a caption file may be saved in
+//    with their names for people (CAPTION_ENCODINGS), so the SPA has no copy of its own.
 // The Python interpreter is $STREAMSTACK_PYTHON, else the repository's .venv, else python3.
 // tests/e2e/test_api_types_fresh.py runs this into a temporary directory and fails when
 // the committed files differ.
@@ -104,6 +105,15 @@ const limits = {
 const patterns = {
   captionLanguage: textAt(doc, "caption language pattern", `${caption}/language/schema/pattern`),
 };
+/** The choices of the parameter schema at `pointer` (its `oneOf` of `const` and `title`). */
+function choicesAt(doc, what, pointer) {
+  const node = nodeAt(doc, pointer);
+  if (Array.isArray(node) && node.every((c) => typeof c.const === "string" && typeof c.title === "string")) {
+    return node.map((c) => ({ label: c.const, name: c.title }));
+  }
+  throw new Error(`gen:api: the OpenAPI document states no ${what} (looked at ${pointer})`);
+}
+const captionEncodings = choicesAt(doc, "caption encodings", `${caption}/encoding/schema/oneOf`);
 const limitsPath = join(outDir, "limits.ts");
 const entries = Object.entries(limits).map(([name, value]) => `  ${name}: ${value},`).join("\n");
 const patternEntries = Object.entries(patterns)
@@ -115,6 +125,8 @@ writeFileSync(
     `/** The input limits the API enforces, as its OpenAPI document states them. */\n` +
     `export const LIMITS = {\n${entries}\n} as const;\n\n` +
     `/** The shapes the API requires of some inputs, from the same document. */\n` +
-    `export const PATTERNS = {\n${patternEntries}\n} as const;\n`,
+    `export const PATTERNS = {\n${patternEntries}\n} as const;\n\n` +
+    `/** The encodings a caption file may be saved in (WHATWG labels), with their names. */\n` +
+    `export const CAPTION_ENCODINGS = [\n${captionEncodings.map((c) => `  ${JSON.stringify(c)},`).join("\n")}\n] as const;\n`,
 );
 console.log(`gen:api: wrote ${documentPath}, ${typesPath} and ${limitsPath}`);

@@ -47,6 +47,8 @@ def _check(args: argparse.Namespace) -> None:
         raise SettingsError(f"captions {args.action}: give {shape[args.action]}")
     if args.label is not None and args.action != "add":
         raise SettingsError("captions: --label goes with add")
+    if args.encoding is not None and args.action != "add":
+        raise SettingsError("captions: --encoding goes with add")
     if args.action == "add" and not args.file.is_file():
         raise SettingsError(f"captions add: no such file: {args.file}")
 
@@ -83,15 +85,21 @@ def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
             raise UploadFailed(f"{args.language} not removed: {error_detail(response)}")
         print(f"streamstack: removed the {language} track", file=sys.stderr)
         return {"media_id": str(args.item), "captions": _tracks(api, str(args.item))}
+    given = {"label": args.label, "encoding": args.encoding}
     response = api.request(
         "PUT",
         path,
-        params={} if args.label is None else {"label": args.label},
+        params={name: value for name, value in given.items() if value is not None},
         content=args.file.read_bytes(),
         # The server reads WebVTT or SubRip by what the file holds, not by its name.
         headers={"Content-Type": "application/octet-stream"},
     )
     if response.status_code != 200:
-        raise UploadFailed(f"{args.language} not stored: {error_detail(response)}")
+        said = f"{args.language} not stored: {error_detail(response)}"
+        if response.status_code == 422 and "caption_encoding" in response.text:
+            said += (
+                " (give --encoding, such as --encoding windows-1252; captions --help lists them)"
+            )
+        raise UploadFailed(said)
     print(f"streamstack: stored the {language} track", file=sys.stderr)
     return response.json()

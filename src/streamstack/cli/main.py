@@ -33,6 +33,7 @@ from streamstack.cli.users import CHANGES, run_users
 from streamstack.cli.worker import run_worker
 from streamstack.cli.workers import run_workers
 from streamstack.contracts.auth import Role
+from streamstack.contracts.caption_encodings import CAPTION_ENCODINGS
 from streamstack.contracts.catalogue import MediaVisibility
 from streamstack.contracts.limits import LIST_LIMIT_MAX, STILL_IMAGE_MAX_BYTES, STILL_IMAGE_MAX_SIDE
 from streamstack.settings import MODULE_NAMES, SettingsError
@@ -627,7 +628,8 @@ COMMANDS = (
         description="`captions list ITEM` prints the item's caption tracks (language, label, "
         "and whether an admin uploaded it or it came inside the video), or --json. "
         "`captions add ITEM LANGUAGE FILE` adds the WebVTT or SubRip FILE as the track in "
-        "LANGUAGE (a BCP 47 tag: en, pt-BR), replacing one there; `captions remove ITEM "
+        "LANGUAGE (a BCP 47 tag: en, pt-BR), replacing one there (a FILE not saved as "
+        "UTF-8 is read in the --encoding it was saved in); `captions remove ITEM "
         "LANGUAGE` removes it. Both print the item's tracks as JSON after the change; exit 1 "
         "when the server refuses (nothing changed then).",
         options=(
@@ -640,6 +642,14 @@ COMMANDS = (
                 default=None,
                 help="add: what the player's menu shows (default: the replaced track's label, "
                 "or the language)",
+            ),
+            option(
+                "--encoding",
+                default=None,
+                choices=[encoding.label for encoding in CAPTION_ENCODINGS],
+                metavar="ENCODING",
+                help="add: the encoding FILE was saved in, if it is not UTF-8: "
+                + ", ".join(f"{e.label} ({e.name.split(' (')[0]})" for e in CAPTION_ENCODINGS),
             ),
             option("--json", action="store_true", help="list: print the tracks as JSON"),
             _SERVER,

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import msgspec
 import structlog
 
+from streamstack.contracts.caption_encodings import CAPTION_ENCODING_BY_LABEL
 from streamstack.contracts.catalogue import (
     CaptionChange,
     CaptionSource,
@@ -70,10 +71,12 @@ class EmbeddedTrack(msgspec.Struct, frozen=True):
     cues: list[Cue]
 
 
-def parsed_upload(data: bytes) -> list[Cue]:
-    """The cues of an uploaded caption file; a refusal as a 413 or 422 in the error shape."""
+def parsed_upload(data: bytes, encoding: str | None = None) -> list[Cue]:
+    """The cues of an uploaded caption file, read in the encoding (a label of
+    ``CAPTION_ENCODINGS``) its uploader named, if any; a refusal as a 413 or 422 in the
+    error shape."""
     try:
-        return parse_caption_file(data)
+        return parse_caption_file(data, CAPTION_ENCODING_BY_LABEL[encoding] if encoding else None)
     except CaptionRefused as refused:
         raise AppError(refused.detail, code=refused.code, status=refused.status) from None
 

@@ -2,7 +2,8 @@
 
 An uploaded caption file is untrusted text a browser will parse, so it is checked before
 anything of it is kept: its size before a byte is parsed, then UTF-8 (an optional BOM) or UTF-16
-with its BOM (any other encoding refused rather than guessed), no NUL or other control bytes, every timestamp
+with its BOM, or the encoding the uploader says it was saved in (one of
+``contracts.caption_encodings``: another encoding is refused rather than guessed), no NUL or other control bytes, every timestamp
 well formed and in range, every cue ending after it starts, and the number of cues and the
 length of each cue's text capped. A refusal of a cue names the line of its timing line, as
 an editor counts lines; a file of another subtitle format (ASS/SSA, TTML, SAMI …) is refused
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import msgspec
 
+from streamstack.contracts.caption_encodings import CaptionEncoding
 from streamstack.contracts.limits import (
     CAPTION_CUE_TEXT_MAX,
     CAPTION_MAX_BYTES,
@@ -35,6 +37,8 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: C0 controls but tab, line feed and carriage return, and DEL: never in a caption.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+#: C1 controls: what a byte a code page leaves undefined reads as (WHATWG).
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
 _ARROW = "-->"
 #: The longest timestamp token read (``99999:59:59.999``): longer ones are refused unread.
 _TIMESTAMP_MAX = 16
@@ -94,12 +98,13 @@ class CaptionRefused(Exception):
         return 413 if self.code == "caption_too_large" else 422
 
 
-def parse_caption_file(data: bytes) -> list[Cue]:
-    """The cues of a WebVTT or SubRip file (sniffed from its first line), in file order.
+def parse_caption_file(data: bytes, encoding: CaptionEncoding | None = None) -> list[Cue]:
+    """The cues of a WebVTT or SubRip file (sniffed from its first line), in file order;
+    its bytes read in ``encoding``, else as UTF-8 or UTF-16 with its BOM.
 
     Raises :class:`CaptionRefused` for anything else; never another exception.
     """
-    lines = _caption_lines(data)
+    lines = _caption_lines(data, encoding)
     first = lines[0] if lines else ""
     if first == "WEBVTT" or first.startswith(("WEBVTT ", "WEBVTT\t")):
         cues = list(_webvtt_cues(lines))
@@ -138,14 +143,17 @@ def _vtt_timestamp(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{whole:02d}.{millis:03d}"
 
 
-def _caption_lines(data: bytes) -> list[str]:
+def _caption_lines(data: bytes, encoding: CaptionEncoding | None) -> list[str]:
     """The file's lines, after the size, encoding and control-character checks."""
     if len(data) > CAPTION_MAX_BYTES:
         raise CaptionRefused(
             "caption_too_large",
             f"a caption file may have at most {CAPTION_MAX_BYTES} bytes; this one has {len(data)}",
         )
-    text = _caption_text(data)
+    if encoding is None or encoding.label == "utf-8":
+        text = _caption_text(data)
+    else:
+        text = _text_in(data, encoding)
     if _CONTROL.search(text) is not None:
         raise CaptionRefused(
             "caption_binary", "this is not a text file (it contains control characters)"
@@ -171,8 +179,31 @@ def _caption_text(data: bytes) -> str:
     except UnicodeDecodeError as error:
         raise CaptionRefused(
             "caption_encoding",
-            f"caption files must be UTF-8; byte {error.start} is not (save the file as UTF-8)",
+            f"this file is not UTF-8 (byte {error.start} is not): choose the encoding it was "
+            "saved in, such as Windows-1252, or save it as UTF-8",
         ) from None
+
+
+def _text_in(data: bytes, encoding: CaptionEncoding) -> str:
+    """The file's text read in the encoding its uploader named (not UTF-8, which is read
+    as a file without one is)."""
+    try:
+        text = data.decode(encoding.codec)
+    except UnicodeDecodeError as error:
+        raise CaptionRefused(
+            "caption_encoding",
+            f"this file is not {encoding.name}: byte {error.start} is not a character in "
+            "it (choose the encoding the file was saved in)",
+        ) from None
+    # A browser reads bytes a code page leaves undefined as C1 controls; Python refuses
+    # most, and a few (Shift_JIS's 0x80) it reads alike: none is in a caption.
+    if (control := _C1_CONTROL.search(text)) is not None:
+        raise CaptionRefused(
+            "caption_encoding",
+            f"this file is not {encoding.name}: character {control.start()} is a control "
+            "character in it (choose the encoding the file was saved in)",
+        )
+    return text
 
 
 def _refuse_other_formats(lines: Sequence[str]) -> None:

@@ -57,6 +57,7 @@ from litestar.openapi.spec import Parameter as HeaderDoc
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
+from streamstack.contracts.caption_encodings import CAPTION_ENCODING_LABEL, CAPTION_ENCODINGS
 from streamstack.contracts.catalogue import MediaItem
 from streamstack.contracts.limits import (
     CAPTION_LABEL_MAX,
@@ -522,6 +523,23 @@ CaptionLanguageParameter = Annotated[
     ),
 ]
 
+#: The encoding a caption file was saved in, if not UTF-8: the labels and their names for
+#: people are stated in the OpenAPI (``oneOf``), where the SPA's list is generated from.
+CaptionEncodingParameter = Annotated[
+    str | None,
+    Parameter(
+        pattern=CAPTION_ENCODING_LABEL,
+        description="the encoding the file was saved in, if it is not UTF-8 (default: "
+        "UTF-8, or UTF-16 with its byte-order mark)",
+        schema_extra={
+            "one_of": [
+                Schema(type=OpenAPIType.STRING, const=encoding.label, title=encoding.name)
+                for encoding in CAPTION_ENCODINGS
+            ]
+        },
+    ),
+]
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FileBody:
@@ -598,15 +616,17 @@ class CaptionController(Controller):
         "/{language:str}",
         status_code=200,
         request_max_body_size=None,  # CAPTION_BODY enforces CAPTION_MAX_BYTES itself
-        operation_class=CAPTION_BODY.operation("the WebVTT or SubRip file, UTF-8"),
+        operation_class=CAPTION_BODY.operation(
+            "the WebVTT or SubRip file, UTF-8 or in the `encoding` named"
+        ),
         responses=error_responses(
             {
                 404: "No such media item (nothing is stored).",
                 409: "The item has the most caption tracks allowed (`too_many_captions`).",
                 413: "The file is larger than the caption limit (`caption_too_large`).",
                 415: "The Content-Type is not one a caption file is sent as.",
-                422: "The file is not valid WebVTT or SubRip in UTF-8 (or UTF-16 with its "
-                "byte-order mark) (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
+                422: "The file is not valid WebVTT or SubRip in the `encoding` named, or "
+                "without one in UTF-8 (or UTF-16 with its byte-order mark) (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, "
                 "`caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle "
                 "format such as ASS/SSA (`caption_format`); nothing is stored.",
             }
@@ -633,9 +653,10 @@ class CaptionController(Controller):
                 "label, or the language)",
             ),
         ] = None,
+        encoding: CaptionEncodingParameter = None,
     ) -> CaptionTrackList:
         """Check the file, store it as WebVTT, record the track; the item's tracks."""
-        cues = parsed_upload(await CAPTION_BODY.read(request))
+        cues = parsed_upload(await CAPTION_BODY.read(request), encoding)
         item = await captions.store(
             str(item_id), language, cues, label=label, source="upload", context=call_context
         )

@@ -1,7 +1,11 @@
 import { api, requestChange } from "./client";
+import type { CAPTION_ENCODINGS } from "./limits";
 import type { CaptionTrack } from "./schema";
 
 export type { CaptionTrack };
+
+/** An encoding the server reads a caption file in (a WHATWG label, which TextDecoder takes too). */
+export type CaptionEncodingLabel = (typeof CAPTION_ENCODINGS)[number]["label"];
 
 /** What the API takes as a caption file's Content-Type. */
 type CaptionContentType = "text/vtt" | "application/x-subrip" | "text/plain" | "application/octet-stream";
@@ -20,10 +24,18 @@ const CAPTION = "/api/v1/ingest/items/{item_id}/captions/{language}";
 /**
  * Adds or replaces (the same call) the track of `language` with `file`, a
  * WebVTT or SubRip file the server converts to WebVTT; `label` left out keeps
- * a replaced track's label. The item's tracks after the change.
+ * a replaced track's label; `encoding`, the one a file not saved as UTF-8 was
+ * saved in. The item's tracks after the change.
  */
-export async function putCaption(itemId: string, language: string, file: File, label?: string): Promise<CaptionTrack[]> {
-  const params = { path: { item_id: itemId, language }, query: label ? { label } : {} };
+export async function putCaption(
+  itemId: string,
+  language: string,
+  file: File,
+  label?: string,
+  encoding?: CaptionEncodingLabel,
+): Promise<CaptionTrack[]> {
+  const query = { ...(label ? { label } : {}), ...(encoding ? { encoding } : {}) };
+  const params = { path: { item_id: itemId, language }, query };
   // The bytes, read once (≤ 512 KiB): a retry after a refresh sends them again.
   const bytes = await file.arrayBuffer();
   const answer = await requestChange(`adding the captions in ${language}`, (headers) =>

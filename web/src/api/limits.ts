@@ -29,3 +29,21 @@ export const LIMITS = {
 export const PATTERNS = {
   captionLanguage: new RegExp("^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$(?!\\n)"),
 } as const;
+
+/** The encodings a caption file may be saved in (WHATWG labels), with their names. */
+export const CAPTION_ENCODINGS = [
+  {"label":"utf-8","name":"Unicode (UTF-8)"},
+  {"label":"windows-1252","name":"Western European (Windows-1252)"},
+  {"label":"windows-1250","name":"Central European (Windows-1250)"},
+  {"label":"windows-1251","name":"Cyrillic (Windows-1251)"},
+  {"label":"windows-1253","name":"Greek (Windows-1253)"},
+  {"label":"windows-1254","name":"Turkish (Windows-1254)"},
+  {"label":"windows-1255","name":"Hebrew (Windows-1255)"},
+  {"label":"windows-1256","name":"Arabic (Windows-1256)"},
+  {"label":"windows-1257","name":"Baltic (Windows-1257)"},
+  {"label":"windows-1258","name":"Vietnamese (Windows-1258)"},
+  {"label":"shift_jis","name":"Japanese (Shift_JIS)"},
+  {"label":"gbk","name":"Simplified Chinese (GBK, GB18030)"},
+  {"label":"big5","name":"Traditional Chinese (Big5)"},
+  {"label":"euc-kr","name":"Korean (EUC-KR)"},
+] as const;

@@ -8382,6 +8382,8 @@ export interface operations {
             query?: {
                 /** @description what the player's menu shows (default: the replaced track's label, or the language) */
                 label?: string | null;
+                /** @description the encoding the file was saved in, if it is not UTF-8 (default: UTF-8, or UTF-16 with its byte-order mark) */
+                encoding?: "utf-8" | "windows-1252" | "windows-1250" | "windows-1251" | "windows-1253" | "windows-1254" | "windows-1255" | "windows-1256" | "windows-1257" | "windows-1258" | "shift_jis" | "gbk" | "big5" | "euc-kr";
             };
             header?: never;
             path: {
@@ -8391,7 +8393,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description the WebVTT or SubRip file, UTF-8, at most 524288 bytes */
+        /** @description the WebVTT or SubRip file, UTF-8 or in the `encoding` named, at most 524288 bytes */
         requestBody: {
             content: {
                 "application/octet-stream": string;
@@ -8473,7 +8475,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The file is not valid WebVTT or SubRip in UTF-8 (or UTF-16 with its byte-order mark) (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle format such as ASS/SSA (`caption_format`); nothing is stored. */
+            /** @description The file is not valid WebVTT or SubRip in the `encoding` named, or without one in UTF-8 (or UTF-16 with its byte-order mark) (`caption_encoding`, `caption_binary`, `caption_syntax`, `caption_timing`, `caption_empty`, `caption_too_many_cues`, `caption_cue_too_long`), or is another subtitle format such as ASS/SSA (`caption_format`); nothing is stored. */
             422: {
                 headers: {
                     [name: string]: unknown;

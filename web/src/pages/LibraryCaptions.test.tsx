@@ -80,6 +80,74 @@ describe("LibraryCaptions", () => {
     expect(within(section).getByLabelText<HTMLInputElement>("Caption file").files).toHaveLength(0);
   });
 
+  it("sends a UTF-8 file as before, asking no encoding", async () => {
+    const { user, section } = await editCaptions([]);
+    server.use(http.put(`${CAPTIONS}/de`, () => ok(trackList([{ language: "de", label: "Deutsch", source: "upload" }]))));
+    const seen = recordRequests();
+
+    await user.type(within(section).getByLabelText("Language"), "de");
+    const umlauts = "1\n00:00:00,500 --> 00:00:02,000\nÄrger über Öl\n";
+    await user.upload(within(section).getByLabelText("Caption file"), new File([umlauts], "de.srt"));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+
+    await waitFor(() => expect(rows(section)).toEqual(["Deutsch"]));
+    const [put] = sentTo(seen, "PUT", `${CAPTIONS}/de`);
+    expect(put!.url.searchParams.has("encoding")).toBe(false);
+    expect(within(section).queryByLabelText("The file is not UTF-8. It was saved in:")).not.toBeInTheDocument();
+  });
+
+  it("asks which encoding a file not in UTF-8 was saved in, shows its words in it, and sends it", async () => {
+    const { user, section } = await editCaptions([]);
+    server.use(http.put(`${CAPTIONS}/ru`, () => ok(trackList([{ language: "ru", label: "Русский", source: "upload" }]))));
+    const seen = recordRequests();
+    // "Привет, мир" saved in Windows-1251, which is not UTF-8.
+    const cyrillic = [0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2, 0x2c, 0x20, 0xec, 0xe8, 0xf0];
+    const bytes = new Uint8Array([...new TextEncoder().encode("1\r\n00:00:01,000 --> 00:00:02,000\r\n"), ...cyrillic]);
+
+    await user.type(within(section).getByLabelText("Language"), "ru");
+    await user.upload(within(section).getByLabelText("Caption file"), new File([bytes], "ru.srt"));
+    const encoding = await within(section).findByLabelText("The file is not UTF-8. It was saved in:");
+    // Nothing is sent until the encoding is chosen.
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(encoding).toHaveAccessibleDescription(/Choose the encoding the file was saved in/);
+    expect(sentTo(seen, "PUT", `${CAPTIONS}/ru`)).toHaveLength(0);
+
+    await user.selectOptions(encoding, "Cyrillic (Windows-1251)");
+    const preview = within(section).getByTestId("caption-preview");
+    expect(preview).toHaveTextContent("read as Cyrillic (Windows-1251):Привет, мир");
+    expect(preview).not.toHaveTextContent("-->");
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+
+    await waitFor(() => expect(rows(section)).toEqual(["Русский"]));
+    const [put] = sentTo(seen, "PUT", `${CAPTIONS}/ru`);
+    expect(put!.url.searchParams.get("encoding")).toBe("windows-1251");
+    expect(new Uint8Array(await put!.request.arrayBuffer())).toEqual(bytes);
+    expect(within(section).queryByLabelText("The file is not UTF-8. It was saved in:")).not.toBeInTheDocument();
+  });
+
+  it("says when the file does not read in the encoding chosen, and asks when the server finds it is not UTF-8", async () => {
+    const { user, section } = await editCaptions([]);
+    const seen = recordRequests();
+    // 0x98 is no character in Windows-1251 (a browser reads it as a control character).
+    const bytes = new Uint8Array([...new TextEncoder().encode("1\n00:00:01,000 --> 00:00:02,000\n"), 0x98, 0xe0]);
+    await user.type(within(section).getByLabelText("Language"), "ru");
+    await user.upload(within(section).getByLabelText("Caption file"), new File([bytes], "ru.srt"));
+    const encoding = await within(section).findByLabelText("The file is not UTF-8. It was saved in:");
+    await user.selectOptions(encoding, "Cyrillic (Windows-1251)");
+    expect(within(section).getByTestId("caption-preview")).toHaveTextContent("The file is not Cyrillic (Windows-1251): choose another.");
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(encoding).toHaveAccessibleDescription(/The file is not Cyrillic \(Windows-1251\): choose another/);
+    expect(sentTo(seen, "PUT", `${CAPTIONS}/ru`)).toHaveLength(0);
+
+    // A file the browser reads as UTF-8 that the server does not: its refusal asks too.
+    server.use(http.put(`${CAPTIONS}/ru`, () => apiError(422, "caption_encoding", "this file is not UTF-8 (byte 3 is not)")));
+    await user.upload(within(section).getByLabelText("Caption file"), new File([SRT], "ru.srt"));
+    await waitFor(() => expect(within(section).queryByLabelText("The file is not UTF-8. It was saved in:")).not.toBeInTheDocument());
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(await within(section).findByLabelText("The file is not UTF-8. It was saved in:")).toBeInTheDocument();
+    expect(within(section).getByLabelText("Caption file")).toHaveAccessibleDescription(/this file is not UTF-8/);
+  });
+
   it("takes a tag in any case and with _, sends it as the server keeps it, and finds its track", async () => {
     const brazilian: CaptionTrack = { language: "pt-BR", label: "Português (Brasil)", source: "upload" };
     const { user, section } = await editCaptions([brazilian]);
@@ -168,6 +236,13 @@ describe("LibraryCaptions", () => {
     await user.upload(within(section).getByLabelText("New file for English"), new File(["x"], "huge.srt"));
     expect(await within(section).findByTestId("caption-error")).toHaveTextContent(
       "Could not replace “English”: A caption file is at most 512 KiB.",
+    );
+    server.use(http.put(`${CAPTIONS}/en`, () => apiError(422, "caption_encoding", "This file is not UTF-8.")));
+    await user.upload(within(section).getByLabelText("New file for English"), new File(["x"], "cp1252.srt"));
+    await waitFor(() =>
+      expect(within(section).getByTestId("caption-error")).toHaveTextContent(
+        "Could not replace “English”: This file is not UTF-8. To say which encoding the file was saved in, add it under “Add captions” in en.",
+      ),
     );
   });
 

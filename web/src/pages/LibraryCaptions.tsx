@@ -11,6 +11,7 @@ import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { ActionButton } from "../components/ActionButton";
 import { SubmitButton } from "../components/SubmitButton";
+import { CaptionEncodingField, useEncodingChoice, type EncodingChoice } from "./CaptionEncoding";
 
 /** The tag shapes the API accepts (`en`, `pt-BR`, `zh-Hans-CN`). */
 const LANGUAGE_MAX = LIMITS.captionLanguage;
@@ -148,7 +149,12 @@ function useCaptionTracks(itemId: string): CaptionTracks {
     try {
       saved(await request(), `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.`);
     } catch (err) {
-      setActionError(`Could not ${verb} “${track.label}”: ${errorMessage(err)}`);
+      // The row's Replace has no encoding to choose: the form below has.
+      const encodingHint =
+        err instanceof ApiError && err.code === "caption_encoding"
+          ? ` To say which encoding the file was saved in, add it under “Add captions” in ${track.language}.`
+          : "";
+      setActionError(`Could not ${verb} “${track.label}”: ${errorMessage(err)}${encodingHint}`);
     } finally {
       setBusy(null);
     }
@@ -222,10 +228,13 @@ interface Problems {
   language?: string;
   label?: string;
   file?: string;
+  encoding?: string;
 }
 
-function check(language: string, label: string, file: File | null): Problems {
+function check(language: string, label: string, file: File | null, encoding: EncodingChoice): Problems {
   const problems: Problems = {};
+  const unreadable = encoding.problem();
+  if (file && unreadable) problems.encoding = unreadable;
   if (!LANGUAGE.test(language) || language.length > LANGUAGE_MAX) {
     problems.language = "Use a language tag such as en, fr, pt-BR or zh-Hant.";
   }
@@ -242,6 +251,8 @@ interface NewCaption {
   /** The language's own name, offered as the label when it is left empty. */
   suggested: string | null;
   setFile: (file: File | null) => void;
+  /** The encoding of a file that is not UTF-8, and its first lines in it. */
+  encoding: EncodingChoice;
   /** Changes after each track added: a fresh, empty file input. */
   fileKey: number;
   /** What is wrong with each field, found here or (the file) by the server. */
@@ -271,7 +282,12 @@ function useNewCaption(
   const [replacing, setReplacing] = useState<CaptionTrack | null>(null);
   const [language, setLanguage] = useState("");
   const [label, setLabel] = useState("");
-  const [file, setFile] = useState<File | null>(null);
+  const [file, setChosenFile] = useState<File | null>(null);
+  const encoding = useEncodingChoice();
+  const setFile = (chosen: File | null) => {
+    setChosenFile(chosen);
+    encoding.read(chosen);
+  };
   const [fileKey, setFileKey] = useState(0);
   const [problems, setProblems] = useState<Problems>({});
   const action = useAction();
@@ -280,6 +296,7 @@ function useNewCaption(
 
   function refused(err: unknown): string | null {
     if (!isFileProblem(err)) return errorSentence(err);
+    if (err.code === "caption_encoding") encoding.ask(); // the server found it was not UTF-8
     setProblems({ file: err.detail });
     return null;
   }
@@ -287,7 +304,7 @@ function useNewCaption(
   async function upload(file: File, replaced: boolean) {
     await action.run("add", refused, async () => {
       const name = label.trim() || suggested || undefined;
-      const next = await putCaption(itemId, tag, file, name);
+      const next = await putCaption(itemId, tag, file, name, encoding.sent());
       const saved = next.find((t) => t.language === tag)?.label ?? suggested ?? tag;
       onSaved(next, `${replaced ? "Replaced" : "Added"} “${saved}”.`);
       setLanguage("");
@@ -298,7 +315,7 @@ function useNewCaption(
   }
 
   async function submit() {
-    const found = check(tag, label.trim(), file);
+    const found = check(tag, label.trim(), file, encoding);
     setProblems(found);
     if (Object.keys(found).length > 0 || !file) {
       action.fail(null);
@@ -314,7 +331,7 @@ function useNewCaption(
     if (file) await upload(file, true);
   }
 
-  const fields = { language, setLanguage, label, setLabel, suggested, setFile, fileKey, problems };
+  const fields = { language, setLanguage, label, setLabel, suggested, setFile, encoding, fileKey, problems };
   return { ...fields, action, submit, replacing, confirmReplace, cancelReplace: () => setReplacing(null) };
 }
 
@@ -368,6 +385,7 @@ function AddCaption({
         />
       </div>
       <CaptionFileField fileKey={caption.fileKey} error={problems.file} onFile={caption.setFile} />
+      <CaptionEncodingField choice={caption.encoding} error={problems.encoding} />
       <FormError message={caption.action.error} />
       <div className="button-row">
         <SubmitButton className="button primary" busy={busy}>
@@ -423,7 +441,7 @@ function CaptionFileField({
   onFile: (file: File | null) => void;
 }) {
   return (
-    <Field label="Caption file" hint="WebVTT (.vtt) or SubRip (.srt), UTF-8" error={error}>
+    <Field label="Caption file" hint="WebVTT (.vtt) or SubRip (.srt)" error={error}>
       {(control) => (
         <input
           {...control}
