@@ -3,14 +3,15 @@
 An uploaded caption file is untrusted text a browser will parse, so it is checked before
 anything of it is kept: its size before a byte is parsed, then UTF-8 (an optional BOM),
 UTF-16 with its BOM, or the encoding the uploader says it was saved in (one of
-``contracts.caption_encodings``: another encoding is refused rather than guessed), no NUL
-or other control bytes, every timestamp well formed and in range, every cue ending after it starts, and the number of cues and the
-length of each cue's text capped. A refusal of a cue names the line of its timing line, as
-an editor counts lines; a file of another subtitle format (ASS/SSA, TTML, SAMI …) is refused
-by the format it looks like, saying which formats are read. Nothing uses a regular expression that can backtrack: the
-patterns are linear and only ever see one bounded token. What is stored is never the
-uploader's bytes but :func:`render_webvtt` of the parsed cues, so the file a player reads
-is always WebVTT in the one shape this module writes.
+``contracts.caption_encodings``: another encoding is refused rather than guessed), no NUL or
+other control bytes, every timestamp well formed and in range, every cue ending after it
+starts, and the number of cues and the length of each cue's text capped. A refusal of a cue
+names the line of its timing line, as an editor counts lines; a file of another subtitle
+format (ASS/SSA, TTML, SAMI …) is refused by the format it looks like, saying which formats
+are read. Nothing uses a regular expression that can backtrack: the patterns are linear and
+only ever see one bounded token. What is stored is never the uploader's bytes but
+:func:`render_webvtt` of the parsed cues, so the file a player reads is always WebVTT in the
+one shape this module writes.
 
 Cue text is WebVTT cue text: WebVTT's own markup (``<i>``, ``<b>``, ``<v Name>`` …) is kept,
 as the browser renders only its fixed set of elements; SubRip's ``<i>``, ``<b>`` and ``<u>``
