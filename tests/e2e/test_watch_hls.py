@@ -50,6 +50,9 @@ if str(TESTS / "ingest") not in sys.path:
     sys.path.insert(0, str(TESTS / "ingest"))
 import transcode_media  # noqa: E402
 
+#: Where a rung's segments are fetched from (the audio's are under audio_<n>/).
+SEGMENT_OF_A_RUNG = "/hls/240p/seg_"
+
 
 async def hls_state(page: Page) -> dict[str, Any]:
     """The video's clock and the player's delivery, as the page sees them."""
@@ -245,6 +248,65 @@ async def test_hls_playback_of_sound_alone(dev_server: DevServer, tmp_path: Path
             "() => { const v = document.querySelector('[data-testid=player]'); return [v.volume, v.muted]; }"
         )
         assert volume == [0.95, False]
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_playback_of_a_podcasts_one_still(dev_server: DevServer, tmp_path: Path) -> None:
+    """A podcast's one still with 13 s of sound: past the first segment each segment is the
+    still coded once, lasting the segment (x264's B-frames on, as the worker sets it). hls.js
+    in Chromium plays it to its end, through segment boundaries, and seeks into a held
+    segment, showing the picture there."""
+    base = dev_server.url
+    title = "A podcast with one still"
+    clip = transcode_media.x264(
+        tmp_path / "podcast.mkv",
+        container="matroska",
+        audio="libopus",
+        audio_rate=48000,
+        seconds=1 / transcode_media.FPS,
+        audio_seconds=13.0,
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, clip, name="podcast.mkv")
+        item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        assert item["has_hls"] and item["has_storyboard"], item
+
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+        )
+        await play_muted(page)
+        state = await hls_state(page)
+        assert state["error"] is None and state["src"].startswith("blob:"), state
+        assert 12.9 < state["duration"] < 13.1, state
+
+        # Into a held segment (4-8 s): the picture is there, and playback goes on across
+        # the next segment's start.
+        await seek_paused(page, 6.5)
+        state = await hls_state(page)
+        assert state["time"] >= 6.4 and state["ready"] >= 2 and state["width"] > 0, state
+        await play_past(page, 8.5)
+        # From the last segment to the end: the still lasts until the sound ends.
+        await seek_paused(page, 11.5)
+        await page.evaluate("() => document.querySelector('[data-testid=player]').play()")
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=player]').ended", timeout=20_000
+        )
+        state = await hls_state(page)
+        assert state["error"] is None and state["time"] > 12.9, state
+        segments = [r.url for r in log.responses if SEGMENT_OF_A_RUNG in r.url]
+        assert any(url.endswith("seg_00003.m4s") for url in segments), segments
         await admin.close()
 
     assert log.page_errors == []
