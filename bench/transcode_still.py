@@ -1,7 +1,9 @@
 """A held picture's cost: one 1080p still with a minute of sound (a podcast), transcoded.
 
 One generated MP4 (one 1080p picture of a test pattern with noise, then 60 s of an AAC
-tone; made with PyAV, cached in ``bench/out/cache``) is turned into the production ladder
+tone; made with PyAV, cached in ``bench/out/cache``), and the same as a 30 fps video of the
+still (each picture coded again, as ``ffmpeg -loop 1`` makes podcasts), are each turned into
+the production ladder
 (five rungs, ``veryfast``) by :func:`streamstack.ingest.transcoding.pipeline.transcode` in
 a fresh child process under the worker's address-space budget, as :mod:`bench.transcode`
 runs it. The same-run baseline is the 10 s of 1080p30 motion :mod:`bench.transcode`
@@ -29,8 +31,10 @@ MOTION_SECONDS = 10.0
 QUICK_MOTION_SECONDS = 2.0
 
 
-def make_still(path: Path, seconds: float) -> Path:
-    """A 1080p MP4 of one picture (H.264, a pattern with noise) and ``seconds`` of AAC."""
+def make_still(path: Path, seconds: float, *, rate: int | None = None) -> Path:
+    """A 1080p MP4 of one picture (H.264, a pattern with noise) and ``seconds`` of AAC:
+    the picture once, or with ``rate`` that many times a second for as long (``ffmpeg -loop
+    1 -tune stillimage``, as podcast tools make one)."""
     import av
     import av.filter
 
@@ -49,14 +53,18 @@ def make_still(path: Path, seconds: float) -> Path:
     graph.configure()
     picture = sink.pull()
     assert isinstance(picture, av.VideoFrame)
+    # The pattern comes as an I picture, which x264 would code every repeat as.
+    picture.pict_type = av.video.frame.PictureType.NONE
     with av.open(str(partial), "w", format="mp4") as out:
-        video = out.add_stream("libx264", rate=30, options={"preset": "veryfast", "crf": "20"})
+        options = {"preset": "veryfast", "crf": "20", "tune": "stillimage"}
+        video = out.add_stream("libx264", rate=rate or 30, options=options)
         assert isinstance(video, av.video.stream.VideoStream)
         video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         audio = out.add_stream("aac", rate=48000)
         audio.layout = "stereo"
-        picture.pts = 0
-        out.mux(video.encode(picture))
+        for index in range(round(seconds * rate) if rate else 1):
+            picture.pts = index
+            out.mux(video.encode(picture))
         out.mux(video.encode(None))
         _write_tone(out, audio, seconds)
     partial.rename(path)
@@ -68,17 +76,20 @@ def run(plan: BenchPlan) -> BenchReport:
     still_seconds = QUICK_STILL_SECONDS if plan.quick else STILL_SECONDS
     motion_seconds = QUICK_MOTION_SECONDS if plan.quick else MOTION_SECONDS
     still = make_still(plan.cache / f"still-1080p-{still_seconds:g}s.mp4", still_seconds)
+    looped = plan.cache / f"still-1080p30-{still_seconds:g}s.mp4"
+    looped = make_still(looped, still_seconds, rate=30)
     motion = make_source(plan.cache / f"transcode-1080p-{motion_seconds:g}s.mp4", motion_seconds)
     work = plan.scratch(NAME)
     held = run_library(still, work / "still")
+    constant = run_library(looped, work / "looped")
     moving = run_library(motion, work / "motion")
     report = BenchReport(
         name=NAME,
         title=f"One 1080p still with {still_seconds:g} s of sound, 5-rung ladder ({PRESET})",
         load_generator=f"none; baseline: {motion_seconds:g} s of 1080p30 motion, same ladder",
-        raw={"still": held, "motion": moving, "still_seconds": still_seconds},
+        raw={"still": held, "looped": constant, "motion": moving, "still_seconds": still_seconds},
     )
-    for label, measured in (("still", held), ("motion", moving)):
+    for label, measured in (("still", held), ("looped", constant), ("motion", moving)):
         if measured["error"] is not None:
             report.notes.append(f"the {label} transcode failed: {measured['error']}")
     speed = Quantity("still", still_seconds / held["seconds"], "x realtime")
@@ -87,8 +98,13 @@ def run(plan: BenchPlan) -> BenchReport:
     cpu = Quantity("still", still_seconds / held["cpu_seconds"], "media s per CPU s")
     motion_cpu = Quantity("motion", motion_seconds / moving["cpu_seconds"], "media s per CPU s")
     report.rows.append(Row("media seconds per CPU second ÷ motion's", cpu, motion_cpu))
+    looped_speed = Quantity("30 fps still", still_seconds / constant["seconds"], "x realtime")
+    report.rows.append(Row("the still at 30 fps ÷ motion's", looped_speed, baseline))
     report.rows.append(
         Row("still transcode, wall", Quantity("still", held["seconds"], "s"), kind="value")
+    )
+    report.rows.append(
+        Row("30 fps still, wall", Quantity("30 fps", constant["seconds"], "s"), kind="value")
     )
     report.notes.append(f"rungs: {', '.join(held['rungs'])}")
     return report

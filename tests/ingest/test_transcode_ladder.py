@@ -335,9 +335,11 @@ def test_a_variable_frame_rate_clip_is_resampled_in_sync(tmp_path: Path) -> None
     result = transcode(source, out, FAST)
     # Frames 20 then 60 ms apart: the rate that shows every one is 50 fps (25 on average).
     seconds = transcode_media.SECONDS
-    check_package(out, result, rungs=LANDSCAPE, seconds=seconds, audio=True, fps=50)
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=seconds, audio=True, fps=50)
     with av.open(str(source), "r") as original:
         instants = [float(f.time) for f in original.decode(video=0) if f.time is not None]
+    # Pictures repeated by the rate's grid for a frame are coded as they came.
+    assert all(s.coded == s.frames(50) for s in facts["240p"].segments)
     shown = _shown(out)
     # Output frame n is shown at n/50 s and must carry the source picture of that instant
     # (the grey level tells which one: 40 + 7 x index); a neighbour counts (rounding).
@@ -539,6 +541,21 @@ def test_a_held_still_is_coded_once_a_segment(tmp_path: Path) -> None:
     assert [s.duration for s in facts["240p"].segments] == [1.0] * 6
     shown = _shown(out)
     assert len(shown) == 6 * FPS and all(abs(level - 40) <= 3 for level in shown), shown
+
+
+def test_a_still_coded_at_a_constant_rate_is_coded_once_a_segment(tmp_path: Path) -> None:
+    # A podcast made as a video of its still (``ffmpeg -loop 1``): 25 decoded pictures a
+    # second, each the same pixels; they were all scaled and coded again.
+    def still(index: int, width: int, height: int) -> av.VideoFrame:
+        return transcode_media.picture(0, width, height, "yuv420p")
+
+    source = transcode_media.x264(tmp_path / "still.mp4", seconds=4.0, draw=still)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=4.0, audio=True)
+    assert [s.coded for s in facts["240p"].segments] == [FPS, 1, 1, 1]
+    shown = _shown(out)
+    assert len(shown) == 4 * FPS and all(abs(level - 40) <= 3 for level in shown), shown
 
 
 @pytest.mark.parametrize("preset", ["ultrafast", "veryfast"])  # veryfast: B-frames

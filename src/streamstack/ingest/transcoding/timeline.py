@@ -174,6 +174,29 @@ def as_shown(
     return shown
 
 
+#: Bytes of a picture's plane compared first, from its middle: pictures that differ
+#: (motion) mostly differ there, and the whole plane (2 MB at 1080p) is not copied.
+_SAMPLE_BYTES = 64 * 1024
+
+
+def same_picture(one: av.VideoFrame, other: av.VideoFrame) -> bool:
+    """Whether two decoded pictures are the same, pixel for pixel (the same buffer, or
+    equal bytes in every plane)."""
+    if _shape(one) != _shape(other) or one.interlaced_frame != other.interlaced_frame:
+        return False
+    pairs = list(zip(one.planes, other.planes, strict=True))
+    if all(a.buffer_ptr == b.buffer_ptr for a, b in pairs):
+        return True
+    if any(a.line_size != b.line_size or a.buffer_size != b.buffer_size for a, b in pairs):
+        return False
+    for a, b in pairs:
+        middle = max(0, a.buffer_size // 2 - _SAMPLE_BYTES // 2)
+        window = slice(middle, middle + _SAMPLE_BYTES)
+        if bytes(memoryview(a)[window]) != bytes(memoryview(b)[window]):
+            return False
+    return all(bytes(a) == bytes(b) for a, b in pairs)
+
+
 def _shape(frame: av.VideoFrame) -> tuple[int, int, str]:
     return frame.width, frame.height, frame.format.name
 
@@ -312,6 +335,11 @@ class VideoTimeline:
             or frame.format.name != self.format
         ):
             frame = self._fitted(frame)
+        if frame is not None and self._last is not None and same_picture(frame, self._last):
+            # A still coded at a constant rate (a podcast made with ``-loop 1``): the picture
+            # before it again, whose pixels the rungs then recognise as held (see .holds).
+            self._last.pts, self._last.duration = frame.pts, frame.duration
+            frame = self._last
         self._last = frame
         self._source.push(frame)
         ready = [[self._prepared(out) for out in _pulled(sink)] for sink in self._sinks]
