@@ -223,7 +223,8 @@ class Rendition(EncoderThread):
             frame.pts, frame.time_base = item.pts, item.time_base
         if shown.picture_type is not None:
             frame.pict_type = shown.picture_type
-        timing.fed(frame.pts or 0, shown.lasts)
+        assert item.pts is not None  # the timeline stamps every frame of the grid
+        timing.fed(item.pts, shown.lasts)
         return frame
 
 
