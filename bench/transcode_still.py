@@ -106,6 +106,10 @@ def run(plan: BenchPlan) -> BenchReport:
     report.rows.append(
         Row("30 fps still, wall", Quantity("30 fps", constant["seconds"], "s"), kind="value")
     )
+    # Grows with the length where held repeats pile up (an hour's still ran out of memory).
+    report.rows.append(
+        Row("still, peak RSS", Quantity("still", held["peak_rss"], "B"), kind="value")
+    )
     report.notes.append(f"rungs: {', '.join(held['rungs'])}")
     return report
 

@@ -59,6 +59,8 @@ SOUND_HOLE_SECONDS = Fraction(1, 4)
 #: Sound past the last picture's end by less than this (s) is its encoder's last frame
 #: padded out (1024 to 2048 samples, for AAC or WMA), cut as before, not a picture to hold.
 SOUND_TAIL_SECONDS = Fraction(1, 4)
+#: A picture held until the sound ends goes into the graph this much (s) at a time.
+_HOLD_STEP_SECONDS = Fraction(1)
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
 _TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
@@ -357,9 +359,13 @@ class VideoTimeline:
             held = round((self._origin + until) / self._time_base) - ends
             if held * self._time_base > SOUND_TAIL_SECONDS:
                 # The same picture again from where it ended: ``fps`` repeats it on its
-                # grid up to the end of its duration, as it repeats any long-held frame.
-                last.pts, last.duration = ends, held
-                yield from self.push(last)
+                # grid up to the end of its duration, as it repeats any long-held frame. A
+                # second at a time: all at once, every repeat of an hour's still waited in
+                # the sinks at once (a frame each, 1.6 KB: an hour at 30 fps, 1 GB).
+                step = max(1, round(_HOLD_STEP_SECONDS / self._time_base))
+                for start in range(ends, ends + held, step):
+                    last.pts, last.duration = start, min(step, ends + held - start)
+                    yield from self.push(last)
         yield from self.push(None)
 
     def _fitted(self, frame: av.VideoFrame) -> av.VideoFrame:
