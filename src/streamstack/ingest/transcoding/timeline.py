@@ -344,8 +344,21 @@ class VideoTimeline:
             frame = self._last
         self._last = frame
         self._source.push(frame)
-        ready = [[self._prepared(out) for out in _pulled(sink)] for sink in self._sinks]
-        yield from zip(*ready, strict=True)
+        yield from self._ready()
+
+    def _ready(self) -> Iterator[tuple[av.VideoFrame, ...]]:
+        """The output instants ready, a frame from each sink in turn: pulled sink by sink,
+        every repeat of a slide held for minutes waited in the other sinks at once."""
+        while True:
+            instant = []
+            for sink in self._sinks:
+                try:
+                    instant.append(self._prepared(sink.pull()))
+                except (BlockingIOError, av.error.EOFError):
+                    if instant:
+                        raise RuntimeError("the timeline's outputs fell out of step") from None
+                    return
+            yield tuple(instant)
 
     def finish(self, until: Fraction | None = None) -> Iterator[tuple[av.VideoFrame, ...]]:
         """End the source; yield the output instants still held back. With ``until``
