@@ -39,6 +39,7 @@ BENCHMARKS = {
     "tus_chunks": "bench.tus_chunks",
     "transcode": "bench.transcode",
     "transcode_contention": "bench.transcode_contention",
+    "transcode_still": "bench.transcode_still",
     "soak": "bench.soak",
 }
 

@@ -50,6 +50,9 @@ if str(TESTS / "ingest") not in sys.path:
     sys.path.insert(0, str(TESTS / "ingest"))
 import transcode_media  # noqa: E402
 
+#: Where a rung's segments are fetched from (the audio's are under audio_<n>/).
+SEGMENT_OF_A_RUNG = "/hls/240p/seg_"
+
 
 async def hls_state(page: Page) -> dict[str, Any]:
     """The video's clock and the player's delivery, as the page sees them."""
@@ -245,6 +248,125 @@ async def test_hls_playback_of_sound_alone(dev_server: DevServer, tmp_path: Path
             "() => { const v = document.querySelector('[data-testid=player]'); return [v.volume, v.muted]; }"
         )
         assert volume == [0.95, False]
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_playback_of_a_podcasts_one_still(dev_server: DevServer, tmp_path: Path) -> None:
+    """A podcast's one still with 13 s of sound: past the first segment each segment is the
+    still coded once, lasting the segment (x264's B-frames on, as the worker sets it). hls.js
+    in Chromium plays it to its end, through segment boundaries, and seeks into a held
+    segment, showing the picture there."""
+    base = dev_server.url
+    title = "A podcast with one still"
+    clip = transcode_media.x264(
+        tmp_path / "podcast.mkv",
+        container="matroska",
+        audio="libopus",
+        audio_rate=48000,
+        seconds=1 / transcode_media.FPS,
+        audio_seconds=13.0,
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, clip, name="podcast.mkv")
+        item = await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        assert item["has_hls"] and item["has_storyboard"], item
+
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+        )
+        await play_muted(page)
+        state = await hls_state(page)
+        assert state["error"] is None and state["src"].startswith("blob:"), state
+        assert 12.9 < state["duration"] < 13.1, state
+
+        # Into a held segment (4-8 s): the picture is there, and playback goes on across
+        # the next segment's start.
+        await seek_paused(page, 6.5)
+        state = await hls_state(page)
+        assert state["time"] >= 6.4 and state["ready"] >= 2 and state["width"] > 0, state
+        await play_past(page, 8.5)
+        # From the last segment to the end: the still lasts until the sound ends.
+        await seek_paused(page, 11.5)
+        await page.evaluate("() => document.querySelector('[data-testid=player]').play()")
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=player]').ended", timeout=20_000
+        )
+        state = await hls_state(page)
+        assert state["error"] is None and state["time"] > 12.9, state
+        segments = [r.url for r in log.responses if SEGMENT_OF_A_RUNG in r.url]
+        assert any(url.endswith("seg_00003.m4s") for url in segments), segments
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+    assert log.csp_violations == []
+
+
+async def shown_grey(page: Page) -> float:
+    """The grey level (Y, as coded) of the picture the player shows, below its bright
+    quadrant (``transcode_media.picture``), read back from a canvas."""
+    red: int = await page.evaluate(
+        """() => { const v = document.querySelector('[data-testid=player]');
+          const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+          const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+          return g.getImageData(240, 200, 1, 1).data[0]; }"""
+    )
+    return 16 + red * 219 / 255  # limited range, as coded
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_seeking_in_slides_shows_the_slide_of_that_time(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """Slides changing within 4 s segments (at 5.3 s and 9.7 s), the last held until the
+    sound ends at 13 s: each held slide is one frame lasting its time (a P frame after
+    B-frames). A seek shows the slide of that time, and playback goes on across them."""
+    base = dev_server.url
+    title = "A talk with slides"
+    clip = transcode_media.x264(
+        tmp_path / "slides.mkv",
+        container="matroska",
+        audio="libopus",
+        audio_rate=48000,
+        frame_times=[0.0, 0.04, 5.3, 9.7],
+        audio_seconds=13.0,
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, clip, name="slides.mkv")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('.player-frame')?.dataset.delivery === 'hls'"
+        )
+        await play_muted(page)
+        # Picture n of the source is grey 40 + 7n: the second (from 0.04 s), the third
+        # (from 5.3 s), the fourth (from 9.7 s).
+        for at, grey in ((2.0, 47), (7.0, 54), (5.0, 47), (11.5, 61), (9.0, 54)):
+            await seek_paused(page, at)
+            assert abs(await shown_grey(page) - grey) <= 4, (at, await hls_state(page))
+        await seek_paused(page, 4.5)
+        await play_past(page, 10.2)
+        assert abs(await shown_grey(page) - 61) <= 4
+        state = await hls_state(page)
+        assert state["error"] is None and 12.9 < state["duration"] < 13.1, state
         await admin.close()
 
     assert log.page_errors == []

@@ -12,6 +12,7 @@ audio group, which every variant refers to.
 from __future__ import annotations
 
 import array
+import bisect
 import io
 import itertools
 import math
@@ -46,8 +47,18 @@ class SegmentFacts:
 
     duration: float
     key_times: list[float]
+    starts: float
+    """Where it starts (s), as players read it: its ``tfdt``, the first (key) frame's time
+    (FFmpeg's demuxer moves a segment read alone by its B-frames' reordering)."""
     first_packet_is_key: bool
-    frames: int
+    shown_seconds: float
+    """How long its frames play: a held picture is one frame lasting seconds."""
+    coded: int
+    """Its frames as coded."""
+
+    def frames(self, fps: float = FPS) -> int:
+        """The frames of the rung's rate it plays."""
+        return round(self.shown_seconds * fps)
 
 
 @dataclass
@@ -87,9 +98,23 @@ def decode_segment(data: bytes, duration: float) -> SegmentFacts:
         video = container.streams.video[0]
         packets = [p for p in container.demux(video) if p.size]
         keys = [float(p.pts * p.time_base) for p in packets if p.is_keyframe and p.pts is not None]
+        shown = sum(float(p.duration * p.time_base) for p in packets if p.time_base is not None)
     with av.open(io.BytesIO(data), "r") as container:
         frames = sum(1 for _ in container.decode(video=0))
-    return SegmentFacts(duration, keys, packets[0].is_keyframe, frames)
+    assert frames == len(packets)
+    starts = _decode_time(data)
+    return SegmentFacts(duration, keys, starts, packets[0].is_keyframe, shown, frames)
+
+
+def _decode_time(data: bytes) -> float:
+    """The ``tfdt`` of an init segment and one media segment, in seconds (``mdhd``'s scale)."""
+    mdhd = data.find(b"mdhd")
+    version = data[mdhd + 4]
+    scale_at = mdhd + 8 + (16 if version else 8)
+    (scale,) = struct.unpack(">I", data[scale_at : scale_at + 4])
+    tfdt = data.find(b"tfdt")
+    size = 8 if data[tfdt + 4] else 4
+    return int.from_bytes(data[tfdt + 8 : tfdt + 8 + size], "big") / scale
 
 
 def sound_seconds(directory: Path) -> float:
@@ -171,18 +196,19 @@ def check_package(
 
 
 def check_segments(rung: RungFacts, seconds: float, frame: float) -> None:
-    """Each segment: one key frame, first; its frames (``frame`` s each) fill its duration."""
+    """Each segment: one key frame, first; its frames (``frame`` s each, a held one
+    longer) fill its duration."""
     total = sum(s.duration for s in rung.segments)
     assert abs(total - seconds) <= len(rung.segments) * frame + 1e-6
     for segment in rung.segments:
         assert segment.first_packet_is_key
         assert len(segment.key_times) == 1
-        assert abs(segment.frames * frame - segment.duration) <= frame + 1e-6
+        assert abs(segment.shown_seconds - segment.duration) <= frame + 1e-6
 
 
 def check_alignment(rungs: list[RungFacts]) -> None:
     """The n-th segment of every rung starts with a key frame at the same instant."""
-    starts = [[s.key_times[0] for s in rung.segments] for rung in rungs]
+    starts = [[s.starts for s in rung.segments] for rung in rungs]
     assert all(times == starts[0] for times in starts), starts
     spacing = [b - a for a, b in zip(starts[0], starts[0][1:], strict=False)]
     assert all(gap == pytest.approx(FAST.segment_seconds, abs=1e-3) for gap in spacing)
@@ -288,16 +314,18 @@ def test_a_portrait_phone_clip_comes_out_portrait_and_upright(tmp_path: Path) ->
     assert _luma(frame, 180, 260) < 180
 
 
-def _shown(out: Path, rung: str = "240p") -> list[int]:
+def _shown(out: Path, rung: str = "240p", fps: float = FPS) -> list[int]:
     """The grey level (which source picture: ``transcode_media.picture``) of every frame
-    the rung plays, in order."""
+    the rung plays at its rate, in order (a held picture for each frame it lasts)."""
     playlist = m3u8.load(str(out / "hls" / rung / "index.m3u8"))
     init = (out / "hls" / rung / "init.mp4").read_bytes()
     shown: list[int] = []
     for segment in playlist.segments:
         data = init + (out / "hls" / rung / segment.uri).read_bytes()
         with av.open(io.BytesIO(data), "r") as container:
-            shown += [_luma(f, 240, 200) for f in container.decode(video=0)]
+            for frame in container.decode(video=0):
+                lasts = max(1, round(float(frame.duration * frame.time_base) * fps))
+                shown += [_luma(frame, 240, 200)] * lasts
     return shown
 
 
@@ -307,9 +335,11 @@ def test_a_variable_frame_rate_clip_is_resampled_in_sync(tmp_path: Path) -> None
     result = transcode(source, out, FAST)
     # Frames 20 then 60 ms apart: the rate that shows every one is 50 fps (25 on average).
     seconds = transcode_media.SECONDS
-    check_package(out, result, rungs=LANDSCAPE, seconds=seconds, audio=True, fps=50)
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=seconds, audio=True, fps=50)
     with av.open(str(source), "r") as original:
         instants = [float(f.time) for f in original.decode(video=0) if f.time is not None]
+    # Pictures repeated by the rate's grid for a frame are coded as they came.
+    assert all(s.coded == s.frames(50) for s in facts["240p"].segments)
     shown = _shown(out)
     # Output frame n is shown at n/50 s and must carry the source picture of that instant
     # (the grey level tells which one: 40 + 7 x index); a neighbour counts (rounding).
@@ -459,7 +489,7 @@ def test_a_picture_that_ends_before_its_sound_is_held_until_the_sound_ends(
     assert result.duration_seconds == pytest.approx(3.0, abs=0.01)
     # Every rung's frames and the whole sound (check_audio) last 3 s, the storyboard too.
     facts = check_package(out, result, rungs=rungs, seconds=3.0, audio=True)
-    assert all(sum(s.frames for s in rung.segments) == 3 * FPS for rung in facts.values())
+    assert all(sum(s.frames() for s in rung.segments) == 3 * FPS for rung in facts.values())
     shown = _shown(out)
     last = round(options["seconds"] * FPS) - 1
     assert all(abs(level - (40 + 7 * last % 120)) <= 3 for level in shown[last:]), shown
@@ -493,9 +523,64 @@ def test_a_slide_show_keeps_each_slide_its_time_and_the_last_until_the_sound_end
     assert result.duration_seconds == pytest.approx(9.0, abs=0.01)
     # A slide every 3 s is shown at 1 fps: each slide three times, in turn.
     check_package(out, result, rungs=LANDSCAPE, seconds=9.0, audio=True, fps=1)
-    shown = _shown(out)
+    shown = _shown(out, fps=1)
     assert len(shown) == 9
     assert all(abs(level - (40 + 7 * (n // 3))) <= 3 for n, level in enumerate(shown)), shown
+
+
+def test_a_held_still_is_coded_once_a_segment(tmp_path: Path) -> None:
+    # A podcast's one still with 6 s of sound: every rung scaled and x264 coded all 150
+    # frames of the grid, so an hour's still cost an hour of motion. Past the first segment
+    # (as it came), each segment is the still once, a key frame lasting the segment.
+    source = transcode_media.x264(tmp_path / "still.mp4", seconds=1 / FPS, audio_seconds=6.0)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    assert result.duration_seconds == pytest.approx(6.0, abs=0.01)
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=6.0, audio=True)
+    assert [s.coded for s in facts["240p"].segments] == [FPS, 1, 1, 1, 1, 1]
+    assert [s.duration for s in facts["240p"].segments] == [1.0] * 6
+    shown = _shown(out)
+    assert len(shown) == 6 * FPS and all(abs(level - 40) <= 3 for level in shown), shown
+
+
+def test_a_still_coded_at_a_constant_rate_is_coded_once_a_segment(tmp_path: Path) -> None:
+    # A podcast made as a video of its still (``ffmpeg -loop 1``): 25 decoded pictures a
+    # second, each the same pixels; they were all scaled and coded again.
+    def still(index: int, width: int, height: int) -> av.VideoFrame:
+        return transcode_media.picture(0, width, height, "yuv420p")
+
+    source = transcode_media.x264(tmp_path / "still.mp4", seconds=4.0, draw=still)
+    out = tmp_path / "out"
+    result = transcode(source, out, FAST)
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=4.0, audio=True)
+    assert [s.coded for s in facts["240p"].segments] == [FPS, 1, 1, 1]
+    shown = _shown(out)
+    assert len(shown) == 4 * FPS and all(abs(level - 40) <= 3 for level in shown), shown
+
+
+@pytest.mark.parametrize("preset", ["ultrafast", "veryfast"])  # veryfast: B-frames
+def test_slides_held_within_segments_show_in_turn_with_fewer_frames(
+    tmp_path: Path, preset: str
+) -> None:
+    # Two frames close together set the rate (17 fps, as FFmpeg guesses it); the slides
+    # change at 1.3 s and 2.62 s, within segments, and the last is held until the sound
+    # ends at 4 s.
+    times = [0.0, 0.04, 1.3, 2.62]
+    source = transcode_media.x264(tmp_path / "slides.mp4", frame_times=times, audio_seconds=4.0)
+    out = tmp_path / "out"
+    result = transcode(source, out, TranscodeOptions(segment_seconds=1.0, preset=preset))
+    assert result.duration_seconds == pytest.approx(4.0, abs=0.01)
+    fps = round(result.renditions[0].frame_rate)
+    assert fps == 17
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=4.0, audio=True, fps=fps)
+    # The first segment as it came, then a frame for each held stretch of 8 frames or more
+    # (half a second), the shorter ones as they came.
+    assert [s.coded for s in facts["240p"].segments] == [fps, 6, 7, 1]
+    shown = _shown(out, fps=fps)
+    changes = [round(t * fps) for t in times]
+    expected = [40 + 7 * (bisect.bisect_right(changes, n) - 1) for n in range(4 * fps)]
+    assert len(shown) == len(expected)
+    assert all(abs(a - b) <= 3 for a, b in zip(shown, expected, strict=True)), shown
 
 
 def tone_period(directory: Path) -> float:

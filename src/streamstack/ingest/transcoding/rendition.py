@@ -4,7 +4,8 @@ The decoder hands every rung the same upright, constant-rate pictures (its own f
 reference to the shared pixels) through a bounded queue, so a slow encoder holds the
 decoder back instead of frames piling up in memory; each rung scales them (swscale,
 bicubic), encodes H.264 with libx264, and muxes it into FFmpeg's ``hls`` muxer with
-``hls_segment_type=fmp4``. Each audio track of the source is likewise one AAC rendition
+``hls_segment_type=fmp4``; a picture the grid holds still goes to x264 once for as long as
+it holds, and once more where each segment starts (:mod:`.holds`). Each audio track of the source is likewise one AAC rendition
 of its own (:class:`AudioRendition`): the sound is encoded once, not once per rung, and
 a player picks the track it wants beside the rung it can carry. All the tracks are
 encoded by one thread (:class:`SoundEncoder`): AAC is cheap, and every thread costs
@@ -36,6 +37,13 @@ import av
 import msgspec
 from av.video.reformatter import Interpolation, VideoReformatter
 
+from streamstack.ingest.transcoding.holds import (
+    HOLD_SECONDS,
+    HeldPictures,
+    PacketTiming,
+    Shown,
+    grid_durations,
+)
 from streamstack.ingest.transcoding.ladder import (
     AUDIO_BITRATE,
     AUDIO_SAMPLE_RATE,
@@ -181,23 +189,43 @@ class Rendition(EncoderThread):
             video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
             video.codec_context.gop_size = self.gop
             scaler = VideoReformatter()
+            held = HeldPictures(self.gop, max(2, round(HOLD_SECONDS * self.rate)))
+            timing = PacketTiming(self.rate)
             for item in self.frames():
                 assert isinstance(item, av.VideoFrame)
-                frame = scaler.reformat(
-                    item,
-                    rung.width,
-                    rung.height,
-                    "yuv420p",
-                    interpolation=Interpolation.BICUBIC,
-                    dst_color_range="MPEG",
-                )
-                if frame is not item:
-                    frame.pts, frame.time_base = item.pts, item.time_base
-                output.mux(video.encode(frame))
+                for shown in held.offer(item):
+                    frame = self._scaled(scaler, shown, timing)
+                    output.mux(timing.timed(video.encode(frame)))
             if self._error is not None:
                 return
-            output.mux(video.encode(None))
+            for shown in held.finish():
+                frame = self._scaled(scaler, shown, timing)
+                output.mux(timing.timed(video.encode(frame)))
+            output.mux(timing.timed(video.encode(None)))
             self.sps = bytes(video.codec_context.extradata or b"")
+        if held.held:  # the playlist is written as the muxer closes
+            grid_durations(self.directory / PLAYLIST, held.frames, self.gop, self.rate)
+
+    def _scaled(
+        self, scaler: VideoReformatter, shown: Shown, timing: PacketTiming
+    ) -> av.VideoFrame:
+        """``shown``'s picture in the rung's size and format, typed as it must be coded."""
+        item, rung = shown.picture, self.rung
+        frame = scaler.reformat(
+            item,
+            rung.width,
+            rung.height,
+            "yuv420p",
+            interpolation=Interpolation.BICUBIC,
+            dst_color_range="MPEG",
+        )
+        if frame is not item:
+            frame.pts, frame.time_base = item.pts, item.time_base
+        if shown.picture_type is not None:
+            frame.pict_type = shown.picture_type
+        assert item.pts is not None  # the timeline stamps every frame of the grid
+        timing.fed(item.pts, shown.lasts)
+        return frame
 
 
 class AudioRendition(msgspec.Struct, frozen=True):

@@ -59,6 +59,8 @@ SOUND_HOLE_SECONDS = Fraction(1, 4)
 #: Sound past the last picture's end by less than this (s) is its encoder's last frame
 #: padded out (1024 to 2048 samples, for AAC or WMA), cut as before, not a picture to hold.
 SOUND_TAIL_SECONDS = Fraction(1, 4)
+#: A picture held until the sound ends goes into the graph this much (s) at a time.
+_HOLD_STEP_SECONDS = Fraction(1)
 #: The length Matroska muxers (FFmpeg's, mkvmerge) tag each track with: ``00:03:25.120000000``.
 _TAGGED_LENGTH = re.compile(r"([0-9]+):([0-5][0-9]):([0-5][0-9](?:\.[0-9]+)?)")
 
@@ -172,6 +174,29 @@ def as_shown(
     shown = list(_pulled(sink))[frames.index(frame)]
     assert isinstance(shown, av.VideoFrame)
     return shown
+
+
+#: Bytes of a picture's plane compared first, from its middle: pictures that differ
+#: (motion) mostly differ there, and the whole plane (2 MB at 1080p) is not copied.
+_SAMPLE_BYTES = 64 * 1024
+
+
+def same_picture(one: av.VideoFrame, other: av.VideoFrame) -> bool:
+    """Whether two decoded pictures are the same, pixel for pixel (the same buffer, or
+    equal bytes in every plane)."""
+    if _shape(one) != _shape(other) or one.interlaced_frame != other.interlaced_frame:
+        return False
+    pairs = list(zip(one.planes, other.planes, strict=True))
+    if all(a.buffer_ptr == b.buffer_ptr for a, b in pairs):
+        return True
+    if any(a.line_size != b.line_size or a.buffer_size != b.buffer_size for a, b in pairs):
+        return False
+    for a, b in pairs:
+        middle = max(0, a.buffer_size // 2 - _SAMPLE_BYTES // 2)
+        window = slice(middle, middle + _SAMPLE_BYTES)
+        if bytes(memoryview(a)[window]) != bytes(memoryview(b)[window]):
+            return False
+    return all(bytes(a) == bytes(b) for a, b in pairs)
 
 
 def _shape(frame: av.VideoFrame) -> tuple[int, int, str]:
@@ -312,10 +337,28 @@ class VideoTimeline:
             or frame.format.name != self.format
         ):
             frame = self._fitted(frame)
+        if frame is not None and self._last is not None and same_picture(frame, self._last):
+            # A still coded at a constant rate (a podcast made with ``-loop 1``): the picture
+            # before it again, whose pixels the rungs then recognise as held (see .holds).
+            self._last.pts, self._last.duration = frame.pts, frame.duration
+            frame = self._last
         self._last = frame
         self._source.push(frame)
-        ready = [[self._prepared(out) for out in _pulled(sink)] for sink in self._sinks]
-        yield from zip(*ready, strict=True)
+        yield from self._ready()
+
+    def _ready(self) -> Iterator[tuple[av.VideoFrame, ...]]:
+        """The output instants ready, a frame from each sink in turn: pulled sink by sink,
+        every repeat of a slide held for minutes waited in the other sinks at once."""
+        while True:
+            instant = []
+            for sink in self._sinks:
+                try:
+                    instant.append(self._prepared(sink.pull()))
+                except (BlockingIOError, av.error.EOFError):
+                    if instant:
+                        raise RuntimeError("the timeline's outputs fell out of step") from None
+                    return
+            yield tuple(instant)
 
     def finish(self, until: Fraction | None = None) -> Iterator[tuple[av.VideoFrame, ...]]:
         """End the source; yield the output instants still held back. With ``until``
@@ -329,9 +372,13 @@ class VideoTimeline:
             held = round((self._origin + until) / self._time_base) - ends
             if held * self._time_base > SOUND_TAIL_SECONDS:
                 # The same picture again from where it ended: ``fps`` repeats it on its
-                # grid up to the end of its duration, as it repeats any long-held frame.
-                last.pts, last.duration = ends, held
-                yield from self.push(last)
+                # grid up to the end of its duration, as it repeats any long-held frame. A
+                # second at a time: all at once, every repeat of an hour's still waited in
+                # the sinks at once (a frame each, 1.6 KB: an hour at 30 fps, 1 GB).
+                step = max(1, round(_HOLD_STEP_SECONDS / self._time_base))
+                for start in range(ends, ends + held, step):
+                    last.pts, last.duration = start, min(step, ends + held - start)
+                    yield from self.push(last)
         yield from self.push(None)
 
     def _fitted(self, frame: av.VideoFrame) -> av.VideoFrame:
