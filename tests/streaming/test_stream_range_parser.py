@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from streamstack.kernel import conditions as cond
 from streamstack.kernel.http import http_date
-from streamstack.streaming import conditions as cond
 from streamstack.streaming.ranges import (
     COALESCE_GAP,
     MAX_PARTS,

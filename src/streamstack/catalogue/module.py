@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from streamstack.catalogue.comment_reports import CommentReportService
     from streamstack.catalogue.comments import CommentService
+    from streamstack.catalogue.feeds import VideoFeed
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.service import CatalogueService
     from streamstack.catalogue.shares import ShareService
@@ -78,13 +79,16 @@ def mount(context: ModuleContext) -> MountedModule:
     # The names shown with comments: auth's user.named.
     user_naming = user_naming_events(events, comments)
     publishing = scheduled_publishing(service, context)
+    feed = video_feed(context)
     # Both are read from the database at each scrape of /metrics.
     track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
     return MountedModule(
         name="catalogue",
         route_handlers=[
-            catalogue_router(service, watching, playlists, comments, reports, shares, likes, stats)
+            catalogue_router(
+                service, watching, playlists, comments, reports, shares, likes, stats, feed
+            )
         ],
         operations=operation_handlers(service),
         tasks=[
@@ -120,6 +124,15 @@ def catalogue_service(
         streaming=lambda: StreamingClient(context.transport("streaming")),
         clock=context.clock,
     )
+
+
+def video_feed(context: ModuleContext) -> VideoFeed:
+    """The feed of new videos, linked to the server's public URL."""
+    from streamstack.catalogue.feeds import VideoFeed
+    from streamstack.catalogue.routes import PREFIX
+
+    settings = context.settings
+    return VideoFeed(settings.public_url, PREFIX, public=settings.guest_access != "none")
 
 
 def comment_service(context: ModuleContext, wake_relay: Callable[[], None]) -> CommentService:

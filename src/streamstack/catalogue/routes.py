@@ -18,11 +18,13 @@ import msgspec
 from litestar import Controller, Request, Response, Router, delete, get, patch, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
 
 from streamstack.catalogue.chapters import described_chapters
 from streamstack.catalogue.comment_reports import CommentReportService
 from streamstack.catalogue.comments import CommentService
+from streamstack.catalogue.feeds import ATOM_MEDIA_TYPE, FEED_ENTRIES, FEED_PATH, VideoFeed
 from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
@@ -67,7 +69,12 @@ from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.shares import ShareService
 from streamstack.catalogue.statistics import StatisticsService
 from streamstack.catalogue.watching import WatchingService, known_account
-from streamstack.contracts.catalogue import MediaItem, MediaVisibility, ProcessingFilter
+from streamstack.contracts.catalogue import (
+    MediaItem,
+    MediaVisibility,
+    ProcessingFilter,
+    normalize_tag,
+)
 from streamstack.contracts.limits import (
     COMMENTS_PAGE_MAX,
     ONE_LINE,
@@ -76,8 +83,10 @@ from streamstack.contracts.limits import (
     STATISTICS_DAYS_DEFAULT,
     STATISTICS_DAYS_MAX,
     TAG_MAX,
+    TAG_TEXT,
 )
 from streamstack.contracts.streaming import StreamTokenGrant
+from streamstack.kernel.conditions import etag_list_matches
 from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.guards import (
     OPEN_TO_GUESTS,
@@ -125,6 +134,13 @@ PlaylistIfMatch = Annotated[
         "is 400 `invalid_if_match`.",
     ),
 ]
+#: The feed's entity tag: send it as ``If-None-Match`` to be told 304 when nothing changed.
+FEED_ETAG = ResponseHeader(
+    name="ETag",
+    description="The feed's entity tag: send it as `If-None-Match` to be answered 304 "
+    "(no body) while the feed is unchanged.",
+    documentation_only=True,
+)
 #: Enough for a tag cloud or a filter's suggestions.
 MAX_TAGS_LISTED = 500
 
@@ -260,6 +276,52 @@ class BrowsingController(Controller):
         return await service.list_tags(
             admin=viewer is not None and viewer.is_admin, prefix=prefix, limit=limit
         )
+
+
+class FeedController(Controller):
+    """The new videos as an Atom feed for feed readers: public as Browse is (on a
+    members-only server the app's guard answers a signed-out reader 401, naming nothing)."""
+
+    path = "/"
+    tags = ["catalogue"]
+    security = OPTIONAL_BEARER
+
+    @get(
+        FEED_PATH,
+        summary="New videos as an Atom feed",
+        media_type=ATOM_MEDIA_TYPE,
+        response_headers=[FEED_ETAG],
+        responses={
+            304: ResponseSpec(None, description="Not modified: the reader's copy is current")
+        },
+    )
+    async def video_feed(
+        self,
+        request: Request[Any, Any, Any],
+        service: NamedDependency[CatalogueService],
+        feed: NamedDependency[VideoFeed],
+        tag: Annotated[
+            str | None,
+            Parameter(
+                min_length=1,
+                max_length=TAG_MAX,
+                pattern=TAG_TEXT,
+                description="only the videos with this tag (as Browse's tag filter)",
+            ),
+        ] = None,
+    ) -> Response[bytes]:
+        """An Atom 1.0 feed (RFC 4287) of the newest videos a signed-out visitor's Browse
+        shows (of one tag, if given), linked to the server's public address; a repeat with
+        the feed's ``ETag`` as ``If-None-Match`` is 304 while no video in it changed."""
+        await optional_principal(request)  # a token sent must be valid, as on Browse
+        items = await service.newest_listed(tag=tag, limit=FEED_ENTRIES)
+        origin = feed.origin(str(request.base_url))
+        written = feed.write(items, origin=origin, tag=normalize_tag(tag) if tag else None)
+        headers = {"ETag": written.etag, "Cache-Control": feed.cache_control}
+        if_none_match = request.headers.get("if-none-match")
+        if if_none_match is not None and etag_list_matches(if_none_match, written.etag, weak=True):
+            return Response(b"", status_code=304, headers=headers)
+        return Response(written.body, media_type=ATOM_MEDIA_TYPE, headers=headers)
 
 
 class CurationController(Controller):
@@ -932,6 +994,7 @@ def catalogue_router(
     shares: ShareService,
     likes: LikeService,
     statistics: StatisticsService,
+    feed: VideoFeed,
 ) -> Router:
     """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
     ``comments``, ``reports``, ``shares``, ``likes`` and ``statistics``."""
@@ -940,6 +1003,7 @@ def catalogue_router(
         path=PREFIX,
         route_handlers=[
             BrowsingController,
+            FeedController,
             CurationController,
             PlaybackController,
             WatchingController,
@@ -963,6 +1027,7 @@ def catalogue_router(
                 shares=shares,
                 likes=likes,
                 statistics=statistics,
+                feed=feed,
             ),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),

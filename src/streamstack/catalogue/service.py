@@ -130,6 +130,17 @@ class CatalogueService:
 
     # --- reads -------------------------------------------------------------------------
 
+    async def newest_listed(self, *, tag: str | None, limit: int) -> list[CatalogueItem]:
+        """What a signed-out visitor's Browse shows first (of one ``tag``, if given): up to
+        ``limit`` playable published listed items, newest published first (the feed's
+        entries, from the viewers' cached pages). A tag that is only spaces is 400."""
+        if tag is not None and not normalize_tag(tag):
+            raise BadRequest("the tag is empty: give a tag, or none", code="invalid_tag")
+        page = await self.list_items(
+            admin=False, tag=tag, sort="newest", page=1, page_size=limit, client=""
+        )
+        return page.items
+
     async def list_items(
         self,
         *,

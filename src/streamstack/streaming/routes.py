@@ -18,11 +18,11 @@ from litestar.response.base import ASGIResponse
 from litestar.types import Receive, ReceiveMessage, Send
 
 from streamstack.contracts.streaming import STILLS_PASS_COOKIE
+from streamstack.kernel.conditions import Conditions
 from streamstack.kernel.dependencies import provide_values
 from streamstack.kernel.errors import AppError
 from streamstack.kernel.guards import OPEN_TO_GUESTS
 from streamstack.streaming import metrics
-from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.schemas import STREAM_RESPONSES, THUMBNAIL_RESPONSES
 from streamstack.streaming.service import (
     CHECK_HEADER,

@@ -39,9 +39,11 @@ from streamstack.contracts.streaming import (
     content_disposition,
     share_session,
 )
+from streamstack.kernel import conditions as cond
 from streamstack.kernel.authentication import Authenticator, Principal
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
+from streamstack.kernel.conditions import Conditions
 from streamstack.kernel.errors import (
     NotFound,
     PreconditionFailed,
@@ -58,9 +60,7 @@ from streamstack.kernel.storage import (
     ObjectStore,
     StorageError,
 )
-from streamstack.streaming import conditions as cond
 from streamstack.streaming import metrics
-from streamstack.streaming.conditions import Conditions
 from streamstack.streaming.hidden import HiddenItems, HiddenItemsUnknown
 from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (

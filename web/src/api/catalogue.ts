@@ -28,6 +28,14 @@ export function listCatalogue(query: CatalogueQuery, signal?: AbortSignal): Prom
   return request((headers) => api.GET("/api/v1/catalogue", { headers, params, signal }), "optional");
 }
 
+/** The Atom feed of new videos, which feed readers follow (typed so that a renamed route fails the build). */
+const VIDEO_FEED = "/api/v1/catalogue/feeds/videos.atom" satisfies keyof paths;
+
+/** The address of the new videos' feed, or of one tag's when `tag` is given. */
+export function videoFeedUrl(tag?: string): string {
+  return tag ? `${VIDEO_FEED}?${new URLSearchParams({ tag })}` : VIDEO_FEED;
+}
+
 /**
  * Every item `query` lists, read page by page (as many as one request may ask for) before
  * anything is done to them: acting on one may take it off the list.

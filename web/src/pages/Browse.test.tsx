@@ -6,6 +6,7 @@ import { formatDay } from "../lib/format";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { ADMIN, API, apiError, http, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { GuestPage } from "../auth/RequireAuth";
 import { BrowsePage, SEARCH_DEBOUNCE_MS } from "./Browse";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -276,5 +277,41 @@ describe("BrowsePage", () => {
 
     expect(screen.getByLabelText("Sort")).toHaveValue("shortest");
     expect(seen[0]!.url.searchParams.get("sort")).toBe("shortest");
+  });
+
+  describe("its feed", () => {
+    // As the app shows Browse: inside GuestPage, which reads the server's config.
+    const browseAsGuestsDo = (path = "/", withAuth = false) =>
+      renderPage(
+        <GuestPage>
+          <BrowsePage />
+        </GuestPage>,
+        { path, withAuth },
+      );
+
+    it("links to the feed of new videos for a feed reader", async () => {
+      serve(() => [mediaItem()]);
+      browseAsGuestsDo();
+      const feed = await screen.findByRole("link", { name: "Feed of new videos" });
+      expect(feed).toHaveAttribute("href", "/api/v1/catalogue/feeds/videos.atom");
+      expect(feed).toHaveAttribute("type", "application/atom+xml");
+    });
+
+    it("links a tag's page to that tag's feed", async () => {
+      serve(() => [mediaItem()]);
+      browseAsGuestsDo("/?tag=jazz%20%26%20blues");
+      const feed = await screen.findByRole("link", { name: "Feed of new videos tagged jazz & blues" });
+      expect(feed).toHaveAttribute("href", "/api/v1/catalogue/feeds/videos.atom?tag=jazz+%26+blues");
+    });
+
+    it("shows no feed on a members-only server, whose feed no reader can open", async () => {
+      server.use(http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite", guest_access: "none" })));
+      hadSession();
+      serve(() => [mediaItem()]);
+      server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(VIEWER)), ...nothingWatched());
+      browseAsGuestsDo("/", true);
+      await screen.findAllByTestId("media-card");
+      expect(screen.queryByRole("link", { name: /Feed/ })).not.toBeInTheDocument();
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { use, useCallback, useEffect, useRef, type FormEvent } from "react";
-import { continueWatching, listCatalogue, watchHistory, type SortOrder } from "../api/catalogue";
+import { continueWatching, listCatalogue, videoFeedUrl, watchHistory, type SortOrder } from "../api/catalogue";
 import type { MediaPage, WatchedPage, WatchProgress } from "../api/schema";
 import { Link } from "react-router";
 import { AuthContext } from "../auth/AuthContext";
+import { useGuestsMayBrowse } from "../auth/guestConfig";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -155,8 +156,8 @@ function useRetryWhenThrottled(error: unknown, reload: () => void) {
 }
 
 /**
- * The search box, tag and order of the catalogue, kept in the URL. The search
- * box is local while typing; the URL follows after a pause.
+ * The search box, tag and order of the catalogue, kept in the URL, and the feed of
+ * the tag in the URL. The search box is local while typing; the URL follows after a pause.
  */
 function CatalogueFilters({
   q,
@@ -187,25 +188,28 @@ function CatalogueFilters({
   }
 
   return (
-    <form className="toolbar" role="search" onSubmit={onSubmit}>
-      <SearchField
-        value={text}
-        onChange={onSearchChange}
-        placeholder="Search titles and descriptions"
-        maxLength={LIMITS.title}
-      />
-      <InputField
-        label="Tag"
-        type="text"
-        value={tagText}
-        onChange={setTagText}
-        onBlur={() => tagText.trim() !== tag && onChange({ tag: tagText.trim() })}
-        placeholder="Any tag"
-        maxLength={LIMITS.tag}
-      />
-      <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => onChange({ sort: value })} />
-      <SubmitButton>Apply</SubmitButton>
-    </form>
+    <>
+      <form className="toolbar" role="search" onSubmit={onSubmit}>
+        <SearchField
+          value={text}
+          onChange={onSearchChange}
+          placeholder="Search titles and descriptions"
+          maxLength={LIMITS.title}
+        />
+        <InputField
+          label="Tag"
+          type="text"
+          value={tagText}
+          onChange={setTagText}
+          onBlur={() => tagText.trim() !== tag && onChange({ tag: tagText.trim() })}
+          placeholder="Any tag"
+          maxLength={LIMITS.tag}
+        />
+        <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => onChange({ sort: value })} />
+        <SubmitButton>Apply</SubmitButton>
+      </form>
+      <FeedLink tag={tag} />
+    </>
   );
 }
 
@@ -232,6 +236,22 @@ function CatalogueGrid({
       </ul>
       <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} />
     </>
+  );
+}
+
+/**
+ * A link to the feed of new videos (of the tag shown, if any), for a feed reader. Not on a
+ * members-only server, whose feed a reader cannot open, nor when its config is unknown.
+ */
+function FeedLink({ tag }: { tag: string }) {
+  if (!useGuestsMayBrowse()) return null;
+  return (
+    <p className="feed-link">
+      <a href={videoFeedUrl(tag)} type="application/atom+xml">
+        {tag ? `Feed of new videos tagged ${tag}` : "Feed of new videos"}
+      </a>{" "}
+      <span className="muted">(paste it into a feed reader to follow new videos)</span>
+    </p>
   );
 }
 

@@ -1,4 +1,4 @@
-"""RFC 9110 §13 conditional requests, evaluated against an object's ETag and Last-Modified.
+"""RFC 9110 §13 conditional requests, evaluated against a representation's ETag and Last-Modified.
 
 Pure functions, no I/O. :func:`evaluate` applies If-Match, If-Unmodified-Since,
 If-None-Match and If-Modified-Since in the order §13.2.2 prescribes; :func:`if_range_holds`
