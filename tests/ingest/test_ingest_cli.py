@@ -124,6 +124,36 @@ async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
     assert "; retrying (1 of " in err, err
 
 
+async def test_the_progress_line_keeps_its_place_while_the_server_is_away(upload: Command) -> None:
+    """A cut mid-chunk with the server out of reach: the line is not redrawn at the chunk's
+    start (it fell to "0% 0.0/…" after 6.4 MiB went out, as the server did not say where
+    the upload stood), and the run says how much is stored when it gives up."""
+    video = upload.video("away.mp4", ingest_media.padded(ingest_media.mp4(), 2 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        code, _, err = await upload(
+            str(video),
+            "--title",
+            "Away",
+            "--server",
+            proxy.url,
+            "--chunk-mib",
+            "2",
+            "--limit-mib",
+            "1",
+            "--retries",
+            "1",
+        )
+    assert code == 1, err
+    lines = err.splitlines()
+    retried = next(i for i, line in enumerate(lines) if "; retrying (1 of 1)" in line)
+    before = [line for line in lines[:retried] if line.startswith("[")]
+    after = [line for line in lines[retried:] if line.startswith("[")]
+    assert any(" 0%" not in line for line in before), err  # the line had moved on
+    assert not any(" 0%" in line for line in after), err
+    assert "run the same command again to resume" in lines[-1], err
+
+
 async def test_upload_gives_up_a_connection_gone_silent_and_goes_on(upload: Command) -> None:
     """A PATCH whose connection goes silent mid-chunk (no answer, no reset: a NAT forgot
     it) is given up after 30 s without a sign of life, and the upload goes on from what the
