@@ -121,8 +121,20 @@ def test_the_rate_is_the_recent_one_not_the_average_since_the_start() -> None:
         clock.now += 1
         progress.show(100 * MIB + second * 2 * MIB, 1000 * MIB)
     *_, last = terminal.screen()
-    # 2 MiB/s over the last 10 s; the average since the start would say 0.3.
-    assert last.endswith("120.0/1000.0 MiB  2.0 MiB/s"), last
+    # 2 MiB/s over the last 10 s; the average since the start would say 0.3. The time left
+    # is at that rate: 880 MiB in 440 s.
+    assert last.endswith("120.0/1000.0 MiB  2.0 MiB/s  about 7:20 left"), last
+
+
+def test_a_small_file_is_counted_in_its_own_unit() -> None:
+    """A 6-byte file read "0.0/0.0 MiB"; a finished one says no time left."""
+    log = io.StringIO()
+    ProgressLine(log).show(6, 6)
+    ProgressLine(log).show(1536, 4096)  # a first report: no rate yet, so no time left
+    assert log.getvalue().splitlines() == [
+        "[####################] 100%  6/6 B  0.0 MiB/s",
+        "[#######-------------]  37%  1.5/4.0 KiB  0.0 MiB/s",
+    ]
 
 
 def test_the_line_moves_while_a_chunk_goes_out(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,8 +20,9 @@ import pytest
 from catalogue_testing import API, create_item
 
 from streamstack.cli.editing import edited
-from streamstack.cli.items import clock, confirmed_deletion
+from streamstack.cli.items import confirmed_deletion
 from streamstack.cli.main import build_parser
+from streamstack.cli.output import clock
 from streamstack.cli.session import AdminApi, GivenToken
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.settings import Settings

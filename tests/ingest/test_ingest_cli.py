@@ -124,6 +124,36 @@ async def test_upload_rides_out_a_dropped_connection(upload: Command) -> None:
     assert "; retrying (1 of " in err, err
 
 
+async def test_the_progress_line_keeps_its_place_while_the_server_is_away(upload: Command) -> None:
+    """A cut mid-chunk with the server out of reach: the line is not redrawn at the chunk's
+    start (it fell to "0% 0.0/…" after 6.4 MiB went out, as the server did not say where
+    the upload stood), and the run says how much is stored when it gives up."""
+    video = upload.video("away.mp4", ingest_media.padded(ingest_media.mp4(), 2 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        code, _, err = await upload(
+            str(video),
+            "--title",
+            "Away",
+            "--server",
+            proxy.url,
+            "--chunk-mib",
+            "2",
+            "--limit-mib",
+            "1",
+            "--retries",
+            "1",
+        )
+    assert code == 1, err
+    lines = err.splitlines()
+    retried = next(i for i, line in enumerate(lines) if "; retrying (1 of 1)" in line)
+    before = [line for line in lines[:retried] if line.startswith("[")]
+    after = [line for line in lines[retried:] if line.startswith("[")]
+    assert any(" 0%" not in line for line in before), err  # the line had moved on
+    assert not any(" 0%" in line for line in after), err
+    assert "run the same command again to resume" in lines[-1], err
+
+
 async def test_upload_gives_up_a_connection_gone_silent_and_goes_on(upload: Command) -> None:
     """A PATCH whose connection goes silent mid-chunk (no answer, no reset: a NAT forgot
     it) is given up after 30 s without a sign of life, and the upload goes on from what the
@@ -144,6 +174,50 @@ async def test_upload_gives_up_a_connection_gone_silent_and_goes_on(upload: Comm
     assert "no answer from the server for 30 s; going on from the 1.5 MiB it has" in err, err
     stored = await shown(upload.rig, json.loads(out)["id"])
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["answer-lost", "cut-after-answer"])
+async def test_a_connection_lost_after_the_last_chunk_ends_with_the_item(
+    upload: Command, answered: bool
+) -> None:
+    """Every byte of the last PATCH reached the server, then the connection was cut: before
+    its answer reached the command, or right after (the command's next request on it lost).
+    The command asks again and prints the item the upload made, exit 0; a cut after the
+    answer failed the run "unreachable (RemoteProtocolError)" with no retry, the item made."""
+    video = upload.video("whole.mp4", ingest_media.padded(ingest_media.mp4(), 2 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        # Past every chunk's headers, within the last chunk's body: armed there, the cut
+        # comes as the server answers it (or as the command's next request goes out).
+        proxy.hang_up_after(2 * MIB, answered=answered)
+        code, out, err = await upload(
+            str(video), "--title", "Whole", "--server", proxy.url, "--chunk-mib", "1"
+        )
+    assert code == 0, err
+    assert proxy.hang_ups == 1
+    assert "; retrying (1 of " in err, err
+    item = json.loads(out)
+    assert item["title"] == "Whole"
+    listed = await upload.rig.client.get("/api/v1/catalogue", headers=upload.rig.admin())
+    assert [found["id"] for found in listed.json()["items"]] == [item["id"]]
+    assert upload.remembered() == {}
+
+
+async def test_another_spelling_of_the_server_resumes_the_same_upload(upload: Command) -> None:
+    """The upload is remembered by the server's one spelling: run again with a trailing
+    slash and a capital scheme, it resumes where it stopped (it began a second one)."""
+    video = upload.video("spelt.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        args = (str(video), "--title", "Spelt", "--chunk-mib", "1")
+        code, _, err = await upload(*args, "--server", proxy.url, "--retries", "0")
+        assert code == 1, err
+        [url] = upload.remembered().values()
+        proxy.heal()
+        respelt = proxy.url.replace("http://", "HTTP://") + "/"
+        code, out, err = await upload(*args, "--server", respelt)
+    assert code == 0, err
+    assert "resuming spelt.mp4 at " in err, err
+    assert json.loads(out)["id"] == url.rsplit("/", 1)[-1]
 
 
 async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> None:
@@ -217,7 +291,7 @@ async def test_upload_waits_out_a_lease_its_lost_attempt_left(upload: Command) -
         finally:
             await database.close()
     assert code == 0, err
-    assert "the server still holds the last attempt's connection; waiting up to 60 s" in err
+    assert "the server has not let go of the last attempt yet; waiting up to 60 s" in err
     assert json.loads(out)["id"] == str(upload_id)
 
 

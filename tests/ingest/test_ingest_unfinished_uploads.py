@@ -7,8 +7,10 @@ never assume it holds only theirs.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from ingest_rig import API, TUS, Rig, tus_metadata
 MIB = 1024 * 1024
 LISTED = f"{API}/uploads"
 OTHER_ADMIN = "9a3e2c71-4d5b-4f0e-8c6a-2b1d0e9f8a77"
+OCTETS = "application/offset+octet-stream"
 
 
 def code_of(response: httpx.Response) -> tuple[int, str]:
@@ -158,6 +161,41 @@ async def test_an_admin_cancels_another_admins_upload_and_its_stored_bytes(rig: 
     assert code_of(again) == (404, "upload_not_found")
     unknown = await rig.client.delete(f"{LISTED}/{uuid.uuid4()}", headers={**TUS, **rig.admin()})
     assert code_of(unknown) == (404, "upload_not_found")
+
+
+async def test_a_cancel_mid_patch_is_said_to_the_uploader_as_a_cancel(rig: Rig) -> None:
+    """Another admin cancels an upload while its uploader's PATCH is streaming: the cancel
+    is answered (its storage left to the request holding it and the sweeper), the upload
+    leaves the list at once, and the uploader's PATCH, then any resume, answers 410
+    upload_cancelled saying who ended it (the PATCH said its "hold on the upload lapsed",
+    to resume from where it stood; the list kept it as "0 % · expires" a time past)."""
+    data = ingest_media.padded(ingest_media.mp4(), 3 * MIB)
+    url = await started(rig, data, MIB, OTHER_ADMIN, title="Cut short")
+    owner = {**TUS, **rig.admin(OTHER_ADMIN)}
+    streaming, go_on = asyncio.Event(), asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:  # the uploader's bytes, held mid-way
+        yield data[MIB : MIB + 1000]
+        streaming.set()
+        await go_on.wait()
+        yield data[MIB + 1000 :]
+
+    appending = {**owner, "Upload-Offset": str(MIB), "Content-Type": OCTETS}
+    patch = asyncio.ensure_future(rig.client.patch(url, content=body(), headers=appending))
+    try:
+        await streaming.wait()
+        cancelled = await rig.client.delete(url, headers={**TUS, **rig.admin()})
+        assert cancelled.status_code == 204, cancelled.text
+        assert id_of(url) not in await listed_by_id(rig)
+    finally:
+        go_on.set()
+    answered = await patch
+    assert code_of(answered) == (410, "upload_cancelled"), answered.text
+    assert answered.json()["detail"] == "an administrator cancelled this upload"
+    assert (await rig.client.head(url, headers=owner)).status_code == 410
+    resumed = await rig.patch(url, MIB, data[MIB:], headers=owner)
+    assert code_of(resumed) == (410, "upload_cancelled"), resumed.text
+    assert id_of(url) not in await listed_by_id(rig)
 
 
 async def test_a_complete_upload_is_not_cancelled(rig: Rig) -> None:

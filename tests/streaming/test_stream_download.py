@@ -18,7 +18,7 @@ from jose import jwt
 from streaming_rig import PATTERN, StreamRig, assert_error, item_request, store_package, withdraw
 
 from streamstack.contracts.catalogue import MEDIA_DELETED
-from streamstack.contracts.streaming import ORIGINAL_PATH, content_disposition
+from streamstack.contracts.streaming import ORIGINAL_PATH, content_disposition, download_name
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.revocation import (
     REVOCATION_TTL_SECONDS,
@@ -202,3 +202,11 @@ async def test_a_download_whose_original_is_gone_is_a_404(rig: StreamRig) -> Non
 def test_the_disposition_names_non_ascii_titles_by_rfc_6266() -> None:
     assert content_disposition("plain.mp4") == 'attachment; filename="plain.mp4"'
     assert content_disposition(NAME) == DISPOSITION
+
+
+def test_a_title_ending_with_the_extension_is_not_given_it_twice() -> None:
+    """A title "bad cutfs.mp4" downloaded as "bad cutfs.mp4.mp4"."""
+    assert download_name("bad cutfs.mp4", "m/originals/u.mp4") == "bad cutfs.mp4"
+    assert download_name("Holiday.MP4", "m/originals/u.mp4") == "Holiday.MP4"
+    assert download_name("Holiday", "m/originals/u.mp4") == "Holiday.mp4"
+    assert download_name("notes.mp4", "m/originals/u.mkv") == "notes.mp4.mkv"

@@ -159,7 +159,7 @@ ESCAPES = [
     "hls",
     "hls/",
     "hls/240p/",
-    "hls/240p/seg_00002.m4s",  # absent: object_not_found, still a 404 (its key unsaid)
+    "hls/240p/seg_00002.m4s",  # absent: stream_file_not_found, still a 404 (its key unsaid)
     "hls/%2e%2e/%2e%2e/{other}.mp4",
     "hls/..%2f..%2f{other}/hls/master.m3u8",
     "%2e%2e/{other}/hls/master.m3u8",
@@ -188,6 +188,20 @@ async def test_no_path_escapes_the_prefix(rig: StreamRig, escape: str) -> None:
     assert_error(response, 404)
     assert response.content != PATTERN and MASTER not in response.content
     assert media_id not in response.text  # no 404 names an object's key
+
+
+@pytest.mark.parametrize("wrong", ["master.m3u8", "HLS/master.m3u8", "hls/240p/seg_09999.m4s"])
+async def test_a_wrong_path_under_the_prefix_is_no_such_file(rig: StreamRig, wrong: str) -> None:
+    """A file the package does not hold is a wrong path, said as other wrong paths are: it
+    said "the object of this stream token is gone", which reads as the video deleted."""
+    _, grant = await packaged_item(rig)
+
+    for method in ("GET", "HEAD"):
+        response = await rig.client.request(method, f"{grant['stream_url']}/{wrong}")
+        assert response.status_code == 404
+        if method == "GET":
+            assert_error(response, 404, "stream_file_not_found")
+            assert response.json()["detail"] == "no such file for this stream token"
 
 
 async def test_a_grant_without_a_prefix_plays_only_its_original(rig: StreamRig) -> None:

@@ -15,6 +15,9 @@ class CuttingProxy:
     with ``then_refuse``, every later connection) - a network that fails mid-upload.
     ``stall_after(n)`` leaves that connection open and silent instead - a network that
     drops it without a word (a NAT forgot it).
+    ``hang_up_after(n, answered=...)`` lets the request carrying the n-th byte through whole,
+    then hangs its connection up before the server's answer reaches the client or, with
+    ``answered``, once the answer passed and the client sends its next request on it.
     """
 
     def __init__(self, port: int) -> None:
@@ -26,6 +29,9 @@ class CuttingProxy:
         self._limit: int | None = None
         self._then_refuse = False
         self._stall_at: int | None = None
+        self._hang_at: int | None = None
+        self._hang_answered = False
+        self.hang_ups = 0
         self._closing = asyncio.Event()
         self._open: dict[asyncio.Task[None], Callable[[], None]] = {}
         """Each connection's task, and what hangs it up."""
@@ -42,6 +48,11 @@ class CuttingProxy:
         either way (the client's bytes are not read, the server's answer not passed on) and
         is not closed until the proxy is; later connections pass."""
         self._stall_at = self.forwarded + limit
+
+    def hang_up_after(self, limit: int, *, answered: bool) -> None:
+        """Once ``limit`` more bytes went upstream, hang that connection up as the server
+        answers (the answer lost) or, ``answered``, as the client's next request comes."""
+        self._hang_at, self._hang_answered = self.forwarded + limit, answered
 
     def _stalls_here(self, size: int) -> int | None:
         """How many of the next ``size`` bytes upstream go before the connection goes
@@ -76,6 +87,8 @@ class CuttingProxy:
             return
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.port)
         silent = asyncio.Event()
+        # The hang-up this connection is armed with ("answer", then "next" once answered).
+        armed: list[str] = []
 
         def hang_up() -> None:
             writer.transport.abort()
@@ -88,6 +101,11 @@ class CuttingProxy:
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, up: bool) -> None:
             try:
                 while data := await src.read(64 * 1024):
+                    if not up and armed == ["answer"] and self._hang_answered:
+                        armed.append("next")  # this answer passes; the next request is cut
+                    if armed and armed[-1] == ("answer" if not up else "next"):
+                        self.hang_ups += 1
+                        break  # the answer (or the next request) is lost with the connection
                     if silent.is_set():
                         continue  # the server's answer, lost on the way
                     if up and (passed := self._stalls_here(len(data))) is not None:
@@ -105,6 +123,9 @@ class CuttingProxy:
                         break
                     if up:
                         self.forwarded += len(data)
+                        if self._hang_at is not None and self.forwarded >= self._hang_at:
+                            self._hang_at = None
+                            armed.append("answer")
                     dst.write(data)
                     await dst.drain()
                 if silent.is_set():

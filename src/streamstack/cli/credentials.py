@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from pathlib import Path
 
 import msgspec
@@ -83,6 +84,26 @@ def default_credentials_path() -> Path:
 def server_key(server: str) -> str:
     """One spelling per server: ``http://host:8000/`` and ``http://host:8000`` are one."""
     return server.strip().rstrip("/")
+
+
+#: The port a scheme means when an address names none.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_server(server: str) -> str:
+    """The one spelling of a server address, for what is remembered by server:
+    ``HTTP://Example.org:80/`` is ``http://example.org`` (the scheme and host in lower
+    case, without the scheme's default port or a trailing slash; the path as given)."""
+    parts = urllib.parse.urlsplit(server_key(server))
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # not a port: kept as written, the request will say so
+        return server_key(server)
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    return urllib.parse.urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 def chosen_server(given: str | None, logins: SavedLogins | None = None) -> str:

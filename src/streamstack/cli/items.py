@@ -19,7 +19,7 @@ from streamstack.cli.download import DownloadRefused, downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
 from streamstack.cli.library import as_admin, listed
 from streamstack.cli.likes import LIKE_ACTIONS, check_liking, run_liking
-from streamstack.cli.output import print_json, table
+from streamstack.cli.output import clock, print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.scheduling import check_schedule, scheduled, shown_time
 from streamstack.cli.session import (
@@ -272,14 +272,6 @@ def _row(item: _Item) -> tuple[str, ...]:
         shown_time(item.get("publish_at")),
         item["title"],
     )
-
-
-def clock(seconds: float) -> str:
-    """A length as a player shows it: ``0:07``, ``12:05``, ``1:02:05``."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, seconds_left = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds_left:02d}" if hours else f"{minutes}:{seconds_left:02d}"
 
 
 def _named(api: AdminApi, ids: list[Any], outcome: Outcome) -> list[_Item]:

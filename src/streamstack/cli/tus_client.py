@@ -12,6 +12,7 @@ import base64
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import sys
 import time
@@ -20,6 +21,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from streamstack.cli.credentials import canonical_server
+from streamstack.cli.output import clock
 from streamstack.cli.session import AdminApi, ServerUnreachable, SignInRequired, error_detail
 from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.kernel.backoff import backoff_seconds
@@ -73,6 +76,8 @@ class ResumableUploader:
     _progress: ProgressLine = dataclasses.field(init=False)
     _size: int = dataclasses.field(default=0, init=False)
     """The size of the file being sent (for the progress line)."""
+    _offset_known: bool = dataclasses.field(default=True, init=False)
+    """Whether the offset the upload goes on from was answered (by a PATCH or a HEAD)."""
 
     def __post_init__(self) -> None:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -136,6 +141,7 @@ class ResumableUploader:
             file.seek(offset)
             try:
                 offset = self._patch(url, offset, file.read(self.chunk_bytes), pace)
+                self._offset_known = True
                 failures = refusals = 0
                 locked_since = None
             except _Locked as exc:
@@ -155,7 +161,9 @@ class ResumableUploader:
             except _Retryable as exc:
                 failures = self._retrying(exc, failures + 1, offset, size)
                 offset = self._offset_or(url, offset)
-            self._progress.show(offset, size)
+            if self._offset_known:
+                # Else the line keeps what went out last: not the chunk's start (0 % mid-way).
+                self._progress.show(offset, size)
 
     def _retrying(self, exc: _Retryable, failures: int, offset: int, size: int) -> int:
         """Failure number ``failures`` (``exc``): said, then waited out; past ``--retries``,
@@ -172,9 +180,13 @@ class ResumableUploader:
         return failures
 
     def _offset_or(self, url: str, offset: int) -> int:
-        """Where the server says the upload stands; ``offset`` when that is not known."""
+        """Where the server says the upload stands; ``offset`` when that is not known
+        (then :attr:`_offset_known` is False until the next answer)."""
+        self._offset_known = False
         with contextlib.suppress(_Retryable):
-            return self._offset(url) or offset
+            stored = self._offset(url)
+            self._offset_known = stored is not None
+            return stored or offset
         return offset
 
     def _stored_beyond(self, url: str, offset: int) -> int | None:
@@ -189,8 +201,9 @@ class ResumableUploader:
         first seen."""
         now = time.monotonic()
         if since is None:
+            # Not "its connection": a restarted server holds a killed one's lease too.
             self._progress.note(
-                "the server still holds the last attempt's connection; "
+                "the server has not let go of the last attempt yet; "
                 f"waiting up to {LOCKED_WAIT_SECONDS:.0f} s"
             )
             since = now
@@ -303,9 +316,18 @@ class ResumableUploader:
                 shown = now
 
     def _outcome(self, url: str) -> Any:
+        """The item the finished upload made, once the server processed it. A connection
+        lost meanwhile is retried as a chunk's is: the upload is in, only an answer was
+        lost (a cut after the last chunk's answer failed the run while the item was made)."""
         upload_id = url.rstrip("/").rsplit("/", 1)[-1]
+        failures = 0
         for _ in range(600):
-            response = self._request("GET", f"/api/v1/ingest/jobs/{upload_id}")
+            try:
+                response = self._request("GET", f"/api/v1/ingest/jobs/{upload_id}")
+            except _Retryable as exc:
+                failures = self._retrying(exc, failures + 1, self._size, self._size)
+                continue
+            failures = 0
             if response.status_code != 200:
                 raise UploadFailed(error_detail(response))
             job = response.json()
@@ -330,7 +352,8 @@ class ResumableUploader:
 
     def _fingerprint(self, path: Path, metadata: dict[str, str]) -> str:
         stat = path.stat()
-        mine = f"{self.api.server} {path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+        # One spelling of the server: another (a slash, a capital) resumes the same upload.
+        mine = f"{canonical_server(self.api.server)} {path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
         # The same file replacing an item's is another upload than the one making a new item.
         replaces = metadata.get(REPLACES_METADATA_KEY)
         return mine if replaces is None else f"{mine} replaces {replaces}"
@@ -398,6 +421,16 @@ def mib(size: int) -> str:
     return f"{size / 2**20:.1f}"
 
 
+def amount_of(sent: int, total: int) -> str:
+    """``sent``/``total`` in the unit of ``total``: ``3.5/12.0 MiB``, ``1.5/4.0 KiB``,
+    ``6/6 B`` (a small file read "0.0/0.0 MiB")."""
+    if total >= 2**20:
+        return f"{mib(sent)}/{mib(total)} MiB"
+    if total >= 2**10:
+        return f"{sent / 2**10:.1f}/{total / 2**10:.1f} KiB"
+    return f"{sent}/{total} B"
+
+
 class _Pace:
     """Keeps the upload under ``bytes_per_second`` (``--limit-mib``) by pausing after a
     piece of a chunk that went out faster."""
@@ -443,10 +476,13 @@ class ProgressLine:
         self._line = ""
 
     def show(self, sent: int, total: int) -> None:
-        """Report ``sent`` of ``total`` bytes."""
-        rate = self._recent_rate(sent) / 2**20
+        """Report ``sent`` of ``total`` bytes, and the time left at the recent rate."""
+        rate = self._recent_rate(sent)
         percent = 100 if total == 0 else sent * 100 // total
-        self.show_percent(percent, f"{mib(sent)}/{mib(total)} MiB  {rate:.1f} MiB/s")
+        what = f"{amount_of(sent, total)}  {rate / 2**20:.1f} MiB/s"
+        if 0 < sent < total and rate > 0:
+            what += f"  about {clock(math.ceil((total - sent) / rate))} left"
+        self.show_percent(percent, what)
 
     def _recent_rate(self, sent: int) -> float:
         """Bytes a second over the last :data:`RATE_WINDOW_SECONDS` (since the first report

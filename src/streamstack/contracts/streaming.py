@@ -99,7 +99,9 @@ def download_name(title: str, original_key: str) -> str:
     stem = " ".join(kept.split())[:DOWNLOAD_NAME_MAX].strip(" .") or "video"
     extension = original_key.rsplit("/", 1)[-1].rpartition(".")[2].lower()
     if "." in original_key.rsplit("/", 1)[-1] and extension.isascii() and extension.isalnum():
-        return f"{stem}.{extension[:10]}"
+        suffix = f".{extension[:10]}"
+        # A title that ends with it already ("clip.mp4") is not given it twice.
+        return stem if stem.lower().endswith(suffix) else f"{stem}{suffix}"
     return stem
 
 

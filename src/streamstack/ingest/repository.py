@@ -290,8 +290,9 @@ class UploadRecords:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise LeaseLost(
-                "this request's hold on the upload lapsed (its client was silent, or another "
-                "request took the upload over): ask where it stands and resume from there"
+                "the server stopped waiting for this request (its connection was silent too "
+                "long, or a newer request took the upload over): ask where the upload stands "
+                "and resume from there"
             )
 
     async def mark_cancelled(self, upload_id: uuid.UUID, why: str) -> None:
@@ -456,12 +457,15 @@ class UploadRecords:
 
     async def unfinished(self, limit: int, offset: int) -> tuple[list[Upload], int]:
         """One page of the resumable uploads still receiving bytes, the longest idle first
-        (the likeliest abandoned), and how many there are in all."""
+        (the likeliest abandoned), and how many there are in all. One cancelled or expired
+        is not: it cannot be resumed, and the sweeper removes it (it was listed until then,
+        "0 % · expires" a time past)."""
+        resumable = _RECEIVING & (Upload.expires_at >= self.clock())
         async with self.database.session() as session:
-            total = await session.scalar(select(func.count()).select_from(Upload).where(_RECEIVING))
+            total = await session.scalar(select(func.count()).select_from(Upload).where(resumable))
             rows = await session.scalars(
                 select(Upload)
-                .where(_RECEIVING)
+                .where(resumable)
                 .order_by(Upload.updated_at, Upload.id)
                 .limit(limit)
                 .offset(offset)

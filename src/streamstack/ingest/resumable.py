@@ -94,6 +94,12 @@ class UploadGone(AppError):
     status, code = 410, "upload_gone"
 
 
+class UploadCancelled(UploadGone):
+    """The upload was cancelled (by its uploader or an administrator): it cannot resume."""
+
+    code = "upload_cancelled"
+
+
 class UploadLengthExceeded(PayloadTooLarge):
     """More bytes than the upload announced."""
 

@@ -459,12 +459,14 @@ class ResumableUploadController(Controller):
         description="Its uploader may, and so may any admin: cancelling an upload somebody "
         "left unfinished (see `GET /uploads`) frees its storage before it expires. A cancel "
         "wins over a request still sending bytes to the upload: that request stops at its "
-        "next commit, and resumes are refused (410) from the cancel on.",
+        "next commit, answered 410 `upload_cancelled` (its detail says whether an "
+        "administrator cancelled it), and so are resumes from the cancel on, until the "
+        "sweeper removes the upload (404 from then on).",
         responses={
             **_no_body(
                 "No body: the upload is cancelled, and every stored byte of it gone (or, "
-                "when a request sending bytes to it held on for 10 s, freed by the sweeper "
-                "once that request let go)."
+                "when a request sending bytes to it holds on past a second, freed by the "
+                "sweeper once that request let go)."
             ),
             **error_responses(
                 {

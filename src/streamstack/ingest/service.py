@@ -32,10 +32,11 @@ from streamstack.ingest.jobs import (
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import MediaPipeline, StoredMedia, Uploader, original_key
 from streamstack.ingest.replacement import OriginalReplacing, ReplacementUnderWay, replaced_item
-from streamstack.ingest.repository import Lease, UploadLocked, UploadRecords
+from streamstack.ingest.repository import Lease, LeaseLost, UploadLocked, UploadRecords
 from streamstack.ingest.resumable import (
     ChunkReceiver,
     NotAVideo,
+    UploadCancelled,
     UploadGone,
     UploadLengthExceeded,
     identifying_bytes,
@@ -59,9 +60,14 @@ from streamstack.kernel.storage import PART_BYTES, ObjectNotFound, ObjectStore, 
 
 log = structlog.get_logger(__name__)
 
-#: How long a cancel waits for the request holding the upload to stop (it stops at its
-#: next commit or lease renewal, or lets the lease lapse).
-CANCEL_WAIT_SECONDS = 10.0
+#: How long a cancel waits for the request holding the upload to let go, to free its storage
+#: itself: a moment, which a request committing as bytes arrive (an aborted one draining in,
+#: the uploader's next one) takes. Past it the cancel is answered (it waited 10 s for a slow
+#: upload's next commit), and the sweeper frees the storage once the holder let go.
+CANCEL_WAIT_SECONDS = 1.0
+#: Why a cancelled upload cannot resume, as its uploader is told (410 upload_cancelled).
+CANCELLED_BY_UPLOADER = "the upload was cancelled"
+CANCELLED_BY_ADMIN = "an administrator cancelled this upload"
 
 #: How long a tus upload orphaned in processing is left to its uploader, whose asking how
 #: it went (clients poll every few seconds) takes it up with their own token, before the
@@ -317,28 +323,49 @@ class IngestService:
         async with self.records.lease(
             upload_id, when_locked=lambda: self._resumable(upload_id, principal)
         ) as lease:
-            assert lease.upload is not None
-            upload = self._still_resumable(lease.upload, principal)
-            assert upload.length is not None
-            if upload.state != "uploading":
-                if offset == upload.length and not content_length:
-                    return _status(upload)  # a retried last request: nothing left to do
-                raise OffsetMismatch(f"the upload is complete at offset {upload.length}")
-            if offset != upload.received:
-                raise OffsetMismatch(f"the upload is at offset {upload.received}, not {offset}")
-            if content_length is not None and offset + content_length > upload.length:
-                raise PayloadTooLarge(
-                    f"the body goes past the Upload-Length of {upload.length}",
-                    code="upload_length_exceeded",
+            try:
+                return await self._append_leased(
+                    lease, principal, offset, content_length, chunks, context
                 )
-            receiver = ChunkReceiver(self.media, lease, upload)
-            expires_at = await self._receive(lease, receiver, chunks)
-            if not receiver.complete:
-                return UploadStatus(
-                    upload_id, receiver.received, upload.length, upload.upload_metadata, expires_at
-                )
-            await self._complete(lease, receiver, upload, context)
-            return _status(await self._resumable(upload_id, principal))
+            except LeaseLost:
+                # A cancel fences the request holding the upload: 410 upload_cancelled, not
+                # a lapse to resume from. Read while the row still bears this lease.
+                await self._resumable(upload_id, principal)
+                raise
+
+    async def _append_leased(
+        self,
+        lease: Lease,
+        principal: Principal,
+        offset: int,
+        content_length: int | None,
+        chunks: AsyncIterator[bytes],
+        context: CallContext,
+    ) -> UploadStatus:
+        """:meth:`append` once its lease is held."""
+        upload_id = lease.upload_id
+        assert lease.upload is not None
+        upload = self._still_resumable(lease.upload, principal)
+        assert upload.length is not None
+        if upload.state != "uploading":
+            if offset == upload.length and not content_length:
+                return _status(upload)  # a retried last request: nothing left to do
+            raise OffsetMismatch(f"the upload is complete at offset {upload.length}")
+        if offset != upload.received:
+            raise OffsetMismatch(f"the upload is at offset {upload.received}, not {offset}")
+        if content_length is not None and offset + content_length > upload.length:
+            raise PayloadTooLarge(
+                f"the body goes past the Upload-Length of {upload.length}",
+                code="upload_length_exceeded",
+            )
+        receiver = ChunkReceiver(self.media, lease, upload)
+        expires_at = await self._receive(lease, receiver, chunks)
+        if not receiver.complete:
+            return UploadStatus(
+                upload_id, receiver.received, upload.length, upload.upload_metadata, expires_at
+            )
+        await self._complete(lease, receiver, upload, context)
+        return _status(await self._resumable(upload_id, principal))
 
     async def _complete(
         self, lease: Lease, receiver: ChunkReceiver, upload: Upload, context: CallContext
@@ -410,8 +437,11 @@ class IngestService:
         frees its storage before it expires. 409 ``upload_complete`` once every byte is in
         (its file is processed or an item now: nothing is left to cancel).
         """
-        await self._cancellable(upload_id, principal)
-        token = await self._lease_to_cancel(upload_id)
+        cancelled = await self._cancellable(upload_id, principal)
+        mine = cancelled.created_by == principal.user_id
+        token = await self._lease_to_cancel(
+            upload_id, CANCELLED_BY_UPLOADER if mine else CANCELLED_BY_ADMIN
+        )
         if token is None:
             # Cancelled all the same (refused from now on); the sweeper frees its storage
             # once the request holding it let go.
@@ -434,7 +464,7 @@ class IngestService:
             by=principal.user_id,
         )
 
-    async def _lease_to_cancel(self, upload_id: uuid.UUID) -> str | None:
+    async def _lease_to_cancel(self, upload_id: uuid.UUID, why: str) -> str | None:
         """The upload's lease for a cancel; None if not free within :data:`CANCEL_WAIT_SECONDS`.
 
         A cancel wins over the PATCH holding the upload (an aborted one still draining in,
@@ -445,7 +475,7 @@ class IngestService:
         marked = False
         while (token := await self.records.try_lease(upload_id)) is None:
             if not marked:
-                await self.records.mark_cancelled(upload_id, "the upload was cancelled")
+                await self.records.mark_cancelled(upload_id, why)
                 marked = True
             if asyncio.get_running_loop().time() > deadline:
                 return None
@@ -723,9 +753,12 @@ class IngestService:
             raise UploadNotFound("no such upload")
         if upload.state == "failed":
             raise UploadGone(upload.error or "the upload failed")
+        if upload.state == "uploading" and upload.error is not None:
+            # Cancelled while a request held it (see UploadRecords.mark_cancelled): said
+            # apart from an expiry, so a client can tell its user who ended it.
+            raise UploadCancelled(upload.error)
         if upload.state == "uploading" and upload.expires_at < self.clock():
-            # A cancelled one says so (its error; see UploadRecords.mark_cancelled).
-            raise UploadGone(upload.error or "the upload expired; start it again")
+            raise UploadGone("the upload expired; start it again")
         return upload
 
     @staticmethod

@@ -439,6 +439,15 @@ class _Opened:
     ranged: bool  # True when ``body`` reads the first range, False when the whole object
 
 
+def _missing(grant: StreamGrant, key: str) -> NotFound:
+    """The 404 for ``key`` not stored: the grant's original gone, or a file under its prefix
+    that is not there, a wrong path (``master.m3u8``) said as other wrong paths are, not as
+    the video gone."""
+    if key == grant.s3_key:
+        return StreamObjectGone()
+    return StreamFileNotFound("no such file for this stream token")
+
+
 class MediaDelivery(Delivery):
     """Streams the object a token grants, honouring Range and conditional headers."""
 
@@ -457,7 +466,7 @@ class MediaDelivery(Delivery):
         try:
             info = await self._store.head(key)
         except ObjectNotFound:
-            raise StreamObjectGone() from None
+            raise _missing(grant, key) from None
         not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
         reply = not_modified or Reply(200, self._headers(info, info.size))
         return _as_download(reply, downloaded_as(grant, path))
@@ -480,7 +489,7 @@ class MediaDelivery(Delivery):
                 # more with the size the store reported.
                 reply = await self._serve(key, reply, conditions)
         except ObjectNotFound:
-            raise StreamObjectGone() from None
+            raise _missing(grant, key) from None
         if isinstance(reply, int):
             raise ObjectChanged("the object changed while being read")
         return _as_download(reply, downloaded_as(grant, path))
