@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.report import BenchReport
 
 #: A measured run in ``--quick`` mode: long enough to smoke-test, too short to trust.
 QUICK_SECONDS = 3.0
@@ -26,3 +34,26 @@ class BenchPlan:
         path = self.workdir / name
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def run_alone(
+    run: Callable[[BenchPlan], BenchReport],
+    argv: list[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    quick: str,
+) -> int:
+    """``python -m <prog> [--quick]``: one benchmark on its own, in a scratch directory
+    removed afterwards; print its table; 1 if it failed."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help=quick)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="streamstack-bench-"))
+    cache = Path(__file__).resolve().parent / "out" / "cache"
+    try:
+        report = run(BenchPlan(quick=args.quick, workdir=workdir, cache=cache))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(report.markdown())
+    return 1 if report.failed else 0

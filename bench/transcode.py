@@ -23,20 +23,18 @@ clip instead of 10 s.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bench.plan import BenchPlan
+from bench.plan import BenchPlan, run_alone
 from bench.report import BenchReport, Quantity, Row
 from streamstack.ingest.transcoding.ladder import (
     address_space_bytes,
@@ -258,17 +256,13 @@ def run(plan: BenchPlan) -> BenchReport:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.transcode [--quick]``: print this benchmark's table."""
-    parser = argparse.ArgumentParser(prog="python -m bench.transcode", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a 2 s clip instead of 10 s")
-    args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="streamstack-bench-transcode-"))
-    cache = Path(__file__).resolve().parent / "out" / "cache"
-    try:
-        report = run(BenchPlan(quick=args.quick, workdir=workdir, cache=cache))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(report.markdown())
-    return 1 if report.failed else 0
+    return run_alone(
+        run,
+        argv,
+        prog="python -m bench.transcode",
+        description=__doc__,
+        quick="a 2 s clip instead of 10 s",
+    )
 
 
 if __name__ == "__main__":

@@ -14,13 +14,10 @@ alone with ``python -m bench.transcode_still [--quick]``.
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from bench.plan import BenchPlan
+from bench.plan import BenchPlan, run_alone
 from bench.report import BenchReport, Quantity, Row
 from bench.transcode import HEIGHT, PRESET, WIDTH, make_source, run_library
 
@@ -116,17 +113,13 @@ def run(plan: BenchPlan) -> BenchReport:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.transcode_still [--quick]``: print this benchmark's table."""
-    parser = argparse.ArgumentParser(prog="python -m bench.transcode_still", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a 10 s still, a 2 s clip")
-    args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="streamstack-bench-still-"))
-    cache = Path(__file__).resolve().parent / "out" / "cache"
-    try:
-        report = run(BenchPlan(quick=args.quick, workdir=workdir, cache=cache))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(report.markdown())
-    return 1 if report.failed else 0
+    return run_alone(
+        run,
+        argv,
+        prog="python -m bench.transcode_still",
+        description=__doc__,
+        quick="a 10 s still, a 2 s clip",
+    )
 
 
 if __name__ == "__main__":
