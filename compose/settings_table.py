@@ -25,6 +25,9 @@ END = "<!-- settings-table:end -->"
 MEANINGS: dict[str, str] = {
     "environment": "`dev` (embedded backends allowed, dev keys generated) or `production`; "
     "`streamstack serve` defaults to `production`",
+    "site_name": "the server's name people see (\"Herons Film Club\"): the web app's header and "
+    "tab titles, the mails' From and subjects, authenticator apps' entry and the feed's title; "
+    "one line, 1–60 characters",
     "modules": "comma-separated modules this process mounts (`serve --module` wins)",
     "host": "address to listen on",
     "port": "TCP port to listen on",
@@ -96,7 +99,7 @@ MEANINGS: dict[str, str] = {
     "invites: `smtp://[user:password@]host[:port]` "
     "(STARTTLS when offered; `?starttls=true` requires it) or `smtps://…` (TLS); empty: no "
     "mail, admins issue reset links and hand invites over",
-    "mail_from": "From of the mails (default `StreamStack <no-reply@` the public URL's host `>`)",
+    "mail_from": "From of the mails (default the site name `<no-reply@` the public URL's host `>`)",
     "public_url": "the https:// origin viewers open; links in mail point there (never the "
     "request's Host); required with SMTP_URL. `streamstack dev`: its own address",
     "refresh_grace_seconds": "a refresh token reused this soon after its rotation gets the same "

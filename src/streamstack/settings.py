@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from streamstack.kernel.jobs import QUEUE_NAME
-from streamstack.kernel.patterns import whole
+from streamstack.kernel.patterns import in_words, whole
 from streamstack.kernel.storage.private_files import private_directory, write_private
 
 MODULE_NAMES: tuple[str, ...] = ("auth", "catalogue", "streaming", "ingest")
@@ -46,6 +46,22 @@ QueueName = Annotated[str, msgspec.Meta(pattern=whole(QUEUE_NAME))]
 Port = Annotated[int, msgspec.Meta(gt=0, lt=65536)]
 BucketName = Annotated[
     str, msgspec.Meta(min_length=3, max_length=63, pattern=whole(r"[A-Za-z0-9.\-]+"))
+]
+#: The server's name as people see it (mail subjects and From, the SPA's header and tab
+#: titles, authenticator apps, the feed): one line, so no header it goes into can be split,
+#: with no space at either end (the variable's text is trimmed).
+SITE_NAME_MAX = 60
+_NAME_EDGE = r"[^\s\x00-\x1f\x7f-\x9f]"
+SiteName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=SITE_NAME_MAX,
+        pattern=whole(
+            rf"{_NAME_EDGE}(?:[^\x00-\x1f\x7f-\x9f\u2028\u2029]*{_NAME_EDGE})?",
+            "a name on one line, without control characters or spaces at its ends",
+        ),
+    ),
 ]
 
 PREFIX = "STREAMSTACK_"
@@ -71,6 +87,9 @@ class Settings:
     """Everything a StreamStack process needs to know about its deployment."""
 
     environment: Environment = "dev"
+    # The server's name people see ("Herons Film Club"): the SPA's header and tab titles,
+    # mails' From and subjects, authenticator apps' entry, the feed's title.
+    site_name: SiteName = "StreamStack"
     modules: tuple[str, ...] = MODULE_NAMES
     host: str = "127.0.0.1"
     port: Port = 8000
@@ -461,7 +480,11 @@ def _converted(values: Mapping[str, Any], env: Mapping[str, str] | None = None) 
         name = where.rstrip("`").split(".")[0].split("[")[0]
         var = PREFIX + name.upper()
         choices = _CHOICES.get(name)
-        reason = f"expected one of {', '.join(c for c in choices if c)}" if choices else message
+        reason = (
+            f"expected one of {', '.join(c for c in choices if c)}"
+            if choices
+            else in_words(message)
+        )
         shown = f"{env[var].strip()!r} is not valid" if env and var in env else "not valid"
         raise SettingsError(f"{var}: {shown} ({reason[:1].lower()}{reason[1:]})") from None
 

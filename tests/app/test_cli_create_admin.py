@@ -78,6 +78,8 @@ def test_the_admin_created_in_a_data_directory_signs_in_on_dev_with_it(tmp_path:
             # Set up as the README says, strangers cannot make accounts: invites only.
             assert http.get("/api/v1/auth/config").json() == {
                 "registration_mode": "invite",
+                # Unnamed (no STREAMSTACK_SITE_NAME), the server goes by the software's name.
+                "site_name": "StreamStack",
                 # Browsing stays open to guests unless STREAMSTACK_GUEST_ACCESS=none.
                 "guest_access": "browse",
                 # dev writes its mail to the data directory

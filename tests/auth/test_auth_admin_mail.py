@@ -184,7 +184,7 @@ async def test_a_burst_is_one_mail_per_admin_per_kind_per_window(
     ann_email, _, _ = await admin(client, "Ann")
     database = client.app.state.backends.database
     sender = SmtpMailSender(smtp_server.url, "test@example.org")
-    news = AdminMail(database, AccountMail(sender, PUBLIC_URL, database))
+    news = AdminMail(database, AccountMail(sender, PUBLIC_URL, database, site_name="StreamStack"))
     now = datetime.datetime.now(datetime.UTC)
     failed = TranscodeFailed(
         item_id=str(uuid.uuid4()),

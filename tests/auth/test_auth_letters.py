@@ -42,12 +42,16 @@ def test_an_address_is_masked_but_for_its_first_letter():
 
 
 def test_a_notice_without_a_known_browser_says_no_from_line_and_carries_no_link():
-    mail = letters.two_factor_off(letters.Change("a@example.org", AT), by_admin=True)
+    mail = letters.two_factor_off(
+        letters.Change("a@example.org", AT, site="Herons Film Club"), by_admin=True
+    )
     assert mail.to == "a@example.org"
     assert mail.link is None
     assert "When: 01 March 2026 at 09:05 UTC" in mail.text
     assert "From:" not in mail.text
     assert "http" not in mail.text
+    assert "for your Herons Film Club account a@example.org" in mail.text
+    assert "ask an administrator of Herons Film Club for help" in mail.text
 
 
 def reply_letter(**overrides: str) -> letters.ReplyLetter:
@@ -104,24 +108,24 @@ def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop
         still_plays=False,
         link_path="/admin/library?processing=failed",
     )
-    mail = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN)
+    mail = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN, "Herons Film Club")
     assert (mail.to, mail.subject) == ("ann@example.org", 'A video failed to transcode: "Herons"')
     assert mail.link == "https://video.example.org/admin/library?processing=failed"
     assert mail.text == (
         "Hello,\n\n"
-        'StreamStack could not transcode the video "Herons" and has given up on it:\n\n'
+        'Herons Film Club could not transcode the video "Herons" and has given up on it:\n\n'
         "> no video stream decodes\n\n"
         "It does not play until it is transcoded. In the Library's failed videos you can "
         "transcode it again, or replace or delete it:\n\n"
         "https://video.example.org/admin/library?processing=failed\n\n"
         "Other videos failing in the next ten minutes are not mailed: the Library lists every "
         "failed video.\n\n"
-        "You get this mail because you are an administrator of this StreamStack. To stop these "
+        "You get this mail because you are an administrator of Herons Film Club. To stop these "
         'mails, untick "Email me when a video fails to transcode or a comment is reported" on '
         "your Account page: https://video.example.org/account\n"
     )
     playing = msgspec.structs.replace(letter, still_plays=True)
-    text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN).text
+    text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN, "Herons").text
     assert "Viewers can still play it as it was. In the Library's failed videos" in text
 
 
@@ -133,7 +137,7 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
         reason=None,
         link_path="/admin/comments?reported=1",
     )
-    mail = letters.reported_comment_mail("ann@example.org", letter, ORIGIN)
+    mail = letters.reported_comment_mail("ann@example.org", letter, ORIGIN, "Herons")
     assert "\n" not in mail.subject and "\r" not in mail.subject
     assert mail.subject.startswith('A comment was reported on "<b>Herons</b> Bcc: all@example.org')
     assert mail.subject.endswith('…"')
@@ -145,7 +149,7 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
     ) in mail.text
     assert "Other reports in the next ten minutes are not mailed" in mail.text
     given = msgspec.structs.replace(letter, reason="spam\nBcc: x")
-    text = letters.reported_comment_mail("ann@example.org", given, ORIGIN).text
+    text = letters.reported_comment_mail("ann@example.org", given, ORIGIN, "Herons").text
     assert "\nThe reason given: spam Bcc: x\n" in text
     message = mail.message("StreamStack <no-reply@video.example.org>")
     assert message.get_content_type() == "text/plain"

@@ -84,7 +84,9 @@ async def running_queue(
     async with running_app(settings) as client:
         database = client.app.state.backends.database
         sender = SmtpMailSender(server.url, SENDER)
-        mail = AccountMail(sender, "https://x", database, first_retry_seconds=first_retry)
+        mail = AccountMail(
+            sender, "https://x", database, site_name="StreamStack", first_retry_seconds=first_retry
+        )
         await mail.task.start()
         try:
             yield OwingMail(mail, database)

@@ -197,7 +197,9 @@ async def test_a_flood_of_replies_or_a_redelivered_event_mails_once(
     first = (await announced(client))[0]
     database = client.app.state.backends.database
     sender = SmtpMailSender(smtp_server.url, "test@example.org")
-    replies = ReplyMail(database, AccountMail(sender, PUBLIC_URL, database))
+    replies = ReplyMail(
+        database, AccountMail(sender, PUBLIC_URL, database, site_name="StreamStack")
+    )
     assert await replies.record(first) == 0
     later = msgspec.structs.replace(
         first, reply_id=str(uuid.uuid4()), replied_at=first.replied_at + QUIET_WINDOW

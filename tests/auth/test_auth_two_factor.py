@@ -100,6 +100,25 @@ async def status_of(client: Any, email: str, code: str) -> dict[str, Any]:
     return body
 
 
+async def test_authenticator_apps_list_the_account_under_the_servers_name(
+    auth_settings_factory, clock
+):
+    settings = auth_settings_factory(site_name="Herons: Film & Club")
+    async with running_app(settings, clock=clock) as client:
+        email, pair = await signed_in(client)
+        setup = await client.post(
+            f"{TWO_FACTOR}/setup", json={"password": PASSWORD}, headers=bearer(pair["access_token"])
+        )
+        assert setup.status_code == 201, setup.text
+    uri = setup.json()["otpauth_uri"]
+    parsed = urllib.parse.urlsplit(uri)
+    # The colon and the ampersand in the name are encoded: neither ends the issuer early.
+    assert parsed.path == f"/Herons%3A%20Film%20%26%20Club:{urllib.parse.quote(email)}"
+    assert urllib.parse.parse_qs(parsed.query)["issuer"] == ["Herons: Film & Club"]
+    parsed_totp = pyotp.parse_uri(uri)
+    assert (parsed_totp.issuer, parsed_totp.name) == ("Herons: Film & Club", email)
+
+
 async def test_setting_up_changes_sign_in_only_once_a_code_confirms_it(client, clock):
     email, pair = await signed_in(client)
     headers = bearer(pair["access_token"])

@@ -22,11 +22,15 @@ FEED = f"{API}/feeds/videos.atom"
 ATOM = "{http://www.w3.org/2005/Atom}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
 PUBLIC_URL = "https://videos.example.org"
+#: The server's name (STREAMSTACK_SITE_NAME), the feed's title.
+SITE_NAME = "Herons Film Club"
 
 
 @pytest.fixture
 async def app(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
-    settings = settings_factory(modules=("catalogue", "streaming"), public_url=PUBLIC_URL)
+    settings = settings_factory(
+        modules=("catalogue", "streaming"), public_url=PUBLIC_URL, site_name=SITE_NAME
+    )
     async with running_app(settings) as client:
         yield client
 
@@ -73,7 +77,8 @@ async def test_the_feed_lists_what_browse_shows_newest_first(app: AppClient) -> 
 
     document = await feed(app)
     assert document.tag == f"{ATOM}feed"
-    assert document.findtext(f"{ATOM}title") == "StreamStack"
+    assert document.findtext(f"{ATOM}title") == "Herons Film Club"
+    assert document.findtext(f"{ATOM}author/{ATOM}name") == "Herons Film Club"
     assert link(document, "self") == f"{PUBLIC_URL}{FEED}"
     assert link(document, "alternate") == f"{PUBLIC_URL}/"
     assert titles(document) == ["Second", "First"]
@@ -110,7 +115,7 @@ async def test_one_tags_feed_and_a_bad_tag(app: AppClient) -> None:
     await create_item(app, settings, title="Rock night", tags=["rock"])
     document = await feed(app, tag=" JAZZ ")
     assert titles(document) == ["Jazz night"]
-    assert document.findtext(f"{ATOM}title") == "StreamStack: videos tagged jazz"
+    assert document.findtext(f"{ATOM}title") == "Herons Film Club: videos tagged jazz"
     assert link(document, "self") == f"{PUBLIC_URL}{FEED}?tag=jazz"
     assert link(document, "alternate") == f"{PUBLIC_URL}/?tag=jazz"
     assert titles(await feed(app, tag="nothing")) == []

@@ -241,3 +241,32 @@ def test_the_sites_that_may_frame_the_embed_page() -> None:
 def test_embed_ancestors_that_are_no_list_of_sites_are_refused(value: str) -> None:
     with pytest.raises(SettingsError, match=r"^STREAMSTACK_EMBED_ANCESTORS: "):
         Settings.from_env({"STREAMSTACK_EMBED_ANCESTORS": value})
+
+
+def test_the_site_name_is_the_servers_name_trimmed() -> None:
+    assert Settings.from_env({}).site_name == "StreamStack"
+    named = Settings.from_env({"STREAMSTACK_SITE_NAME": "  Herons Film Club \n"})
+    assert named.site_name == "Herons Film Club"
+    assert Settings.from_env({"STREAMSTACK_SITE_NAME": "Ü" * 60}).site_name == "Ü" * 60
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Herons\nFilm Club", "a name on one line"),  # would split a mail's header
+        ("Herons\r\nBcc: x@example.org", "a name on one line"),
+        ("Herons\u2028Film", "a name on one line"),
+        ("Herons\x00", "a name on one line"),
+        ("x" * 61, "length <= 60"),
+        ("   ", "length >= 1"),
+    ],
+)
+def test_a_site_name_on_more_than_one_line_or_too_long_is_refused(value: str, reason: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"STREAMSTACK_SITE_NAME": value})
+    message = str(info.value)
+    assert message.startswith("STREAMSTACK_SITE_NAME: ")
+    assert reason in message
+    assert "\n" not in message
+    with pytest.raises(SettingsError, match=r"^STREAMSTACK_SITE_NAME: not valid"):
+        Settings.from_env({}).replace(site_name=" Herons")

@@ -4,6 +4,7 @@ import { AuthProvider } from "./auth/AuthContext";
 import { rememberScrollPositions } from "./lib/scrollMemory";
 import { GuestPage, RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
+import { PageTitle, SiteNameProvider } from "./components/SiteName";
 import { AccountPage } from "./pages/Account";
 import { AdminCommentsPage } from "./pages/AdminComments";
 import { AdminLibraryPage } from "./pages/AdminLibrary";
@@ -26,7 +27,7 @@ import { WatchPage } from "./pages/Watch";
 function Titled({ title, children }: { title: string; children: ReactNode }) {
   return (
     <>
-      <title>{`${title} · StreamStack`}</title>
+      <PageTitle title={title} />
       {children}
     </>
   );
@@ -108,7 +109,9 @@ export function App() {
   });
   return (
     <AuthProvider>
-      <RouterProvider router={router} />
+      <SiteNameProvider>
+        <RouterProvider router={router} />
+      </SiteNameProvider>
     </AuthProvider>
   );
 }

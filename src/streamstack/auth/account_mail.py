@@ -54,15 +54,9 @@ LetterWriter = Callable[[Letter], Awaitable[Mail | None]]
 _letters = msgspec.json.Decoder(Letter)
 
 
-async def write_notice(letter: Letter) -> Mail | None:
-    """The writer of security notices alone (the service's writes every letter)."""
-    if not isinstance(letter, Notice):
-        raise TypeError(f"no writer for {letter.KIND}")
-    return notice_mail(letter)
-
-
 class AccountMail:
-    """Records the module's mails owed and sends them in the background (``task``)."""
+    """Records the module's mails owed and sends them in the background (``task``), from
+    the server named ``site_name``."""
 
     def __init__(
         self,
@@ -70,20 +64,28 @@ class AccountMail:
         public_url: str,
         database: Database,
         *,
+        site_name: str,
         first_retry_seconds: float | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self._sender = sender
         self.origin = public_url.rstrip("/")
+        self.site_name = site_name
         self._database = database
         self._first_retry = (
             FIRST_RETRY_SECONDS if first_retry_seconds is None else first_retry_seconds
         )
         self._clock = clock
-        self.writer: LetterWriter = write_notice
+        self.writer: LetterWriter = self.write_notice
         # The interval is also how late a retry (or another replica's letter) may start.
         interval = min(5.0, self._first_retry)
         self.task = BackgroundTask("auth.mail", self._send_next, interval_seconds=interval)
+
+    async def write_notice(self, letter: Letter) -> Mail | None:
+        """The writer of security notices alone (the service's writes every letter)."""
+        if not isinstance(letter, Notice):
+            raise TypeError(f"no writer for {letter.KIND}")
+        return notice_mail(letter, self.site_name)
 
     def link(self, path: str) -> str:
         """The address of the SPA's ``path`` at ``STREAMSTACK_PUBLIC_URL`` (never a

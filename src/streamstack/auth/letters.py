@@ -22,8 +22,6 @@ import msgspec
 
 from streamstack.kernel.mail import Mail
 
-RESET_MAIL_SUBJECT = "Reset your StreamStack password"
-INVITE_MAIL_SUBJECT = "You are invited to StreamStack"
 #: The Account page, where a reply mail says its reader can stop them.
 ACCOUNT_PATH = "/account"
 #: The label of the Account page's checkbox, which a reply mail names (as the page does).
@@ -39,7 +37,7 @@ DEVICE_MAX_CHARS = 60
 IF_NOT_YOU = (
     "If this was not you, sign in and change your password now (or use "
     '"Forgot your password?"), then check your two-factor authentication; if you can no '
-    "longer sign in, ask an administrator of this StreamStack for help."
+    "longer sign in, ask an administrator of {site} for help."
 )
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -62,11 +60,13 @@ _SYSTEMS = (
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Change:
-    """A change to an account that its owner is told of: to whom, when, from what."""
+    """A change to an account that its owner is told of: to whom, when, from what, on
+    which server (``site``: ``STREAMSTACK_SITE_NAME``, as the mails name it)."""
 
     to: str
     at: datetime.datetime
     user_agent: str | None = None
+    site: str = dataclasses.field(kw_only=True)
 
 
 class ResetLetter(msgspec.Struct, frozen=True, tag="reset"):
@@ -162,9 +162,9 @@ Letter = (
 )
 
 
-def notice_mail(notice: Notice) -> Mail:
-    """The mail of a security notice."""
-    change = Change(notice.to, notice.at, notice.user_agent)
+def notice_mail(notice: Notice, site: str) -> Mail:
+    """The mail of a security notice from the server named ``site``."""
+    change = Change(notice.to, notice.at, notice.user_agent, site=site)
     match notice.subject:
         case "password_changed":
             return password_changed(change, by_reset=notice.by == "reset")
@@ -178,32 +178,35 @@ def notice_mail(notice: Notice) -> Mail:
             return recovery_codes_renewed(change)
 
 
-def reset_mail(email: str, link: str, expires_at: datetime.datetime) -> Mail:
-    """The mail that carries a reset link to the owner of ``email``."""
+def reset_mail(email: str, link: str, expires_at: datetime.datetime, site: str) -> Mail:
+    """The mail that carries a reset link to the owner of ``email`` on the server ``site``."""
     until = expires_at.strftime("%H:%M UTC")
     text = (
         "Hello,\n\n"
-        f"Someone asked to reset the password of the StreamStack account {email}.\n\n"
+        f"Someone asked to reset the password of the {site} account {email}.\n\n"
         "To choose a new password, open this link:\n\n"
         f"{link}\n\n"
         f"It works once, within an hour (until {until}).\n\n"
         "If you did not ask for this, ignore this mail: your password stays as it is.\n"
     )
-    return Mail(to=email, subject=RESET_MAIL_SUBJECT, text=text, link=link)
+    return Mail(to=email, subject=f"Reset your {site} password", text=text, link=link)
 
 
-def invite_mail(email: str, link: str, inviter: str, expires_at: datetime.datetime) -> Mail:
-    """The mail that carries an invite link to ``email``, from ``inviter`` (a name)."""
+def invite_mail(
+    email: str, link: str, inviter: str, expires_at: datetime.datetime, site: str
+) -> Mail:
+    """The mail that carries an invite link to ``email``, from ``inviter`` (a name), to
+    the server ``site``."""
     until = expires_at.strftime("%d %B %Y, %H:%M UTC")
     text = (
         "Hello,\n\n"
-        f"{inviter} invited you to make an account on StreamStack, to watch its videos.\n\n"
+        f"{inviter} invited you to make an account on {site}, to watch its videos.\n\n"
         "To make your account, open this link:\n\n"
         f"{link}\n\n"
         f"It works once, until {until}.\n\n"
         "If you do not know who this is, ignore this mail: nothing happens without you.\n"
     )
-    return Mail(to=email, subject=INVITE_MAIL_SUBJECT, text=text, link=link)
+    return Mail(to=email, subject=f"You are invited to {site}", text=text, link=link)
 
 
 def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
@@ -228,7 +231,7 @@ def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
     return Mail(to=to, subject=subject, text=text, link=link)
 
 
-def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str) -> Mail:
+def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str, site: str) -> Mail:
     """The mail telling admin ``to`` that a video's transcoding failed for good: which
     video, why, whether viewers still play it, the Library's link and how to stop these
     mails; plain text, the title one line in the subject."""
@@ -241,20 +244,20 @@ def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str) -
     )
     text = (
         "Hello,\n\n"
-        f'StreamStack could not transcode the video "{title}" and has given up on it:\n\n'
+        f'{site} could not transcode the video "{title}" and has given up on it:\n\n'
         f"{_quoted(letter.detail)}\n\n"
         f"{plays} In the Library's failed videos you can transcode it again, or replace or "
         "delete it:\n\n"
         f"{link}\n\n"
         f"Other videos failing in the next {ADMIN_QUIET_WORDS} are not mailed: the Library "
         "lists every failed video.\n\n"
-        f"{_admin_footer(origin)}"
+        f"{_admin_footer(origin, site)}"
     )
     subject = f'A video failed to transcode: "{_short(title)}"'
     return Mail(to=to, subject=subject, text=text, link=link)
 
 
-def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str) -> Mail:
+def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str, site: str) -> Mail:
     """The mail telling admin ``to`` that a viewer reported a comment: on which video, the
     comment quoted, the reason given, the Comments page's link and how to stop these mails;
     plain text, the title one line in the subject."""
@@ -273,16 +276,16 @@ def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str) -
         f"{link}\n\n"
         f"Other reports in the next {ADMIN_QUIET_WORDS} are not mailed: the Comments page "
         "lists every reported comment.\n\n"
-        f"{_admin_footer(origin)}"
+        f"{_admin_footer(origin, site)}"
     )
     subject = f'A comment was reported on "{_short(title)}"'
     return Mail(to=to, subject=subject, text=text, link=link)
 
 
-def _admin_footer(origin: str) -> str:
-    """How an admin stops these mails."""
+def _admin_footer(origin: str, site: str) -> str:
+    """How an admin of ``site`` stops these mails."""
     return (
-        "You get this mail because you are an administrator of this StreamStack. To stop "
+        f"You get this mail because you are an administrator of {site}. To stop "
         f'these mails, untick "{ADMIN_MAIL_CHOICE}" on your Account page: {origin}{ACCOUNT_PATH}\n'
     )
 
@@ -308,8 +311,8 @@ def password_changed(change: Change, *, by_reset: bool) -> Mail:
     how = "with a password reset link" if by_reset else "from the account page"
     return _notice(
         change,
-        "Your StreamStack password was changed",
-        f"The password of your StreamStack account {change.to} was changed {how}. "
+        f"Your {change.site} password was changed",
+        f"The password of your {change.site} account {change.to} was changed {how}. "
         "Every other device was signed out.",
     )
 
@@ -320,8 +323,8 @@ def email_changed(change: Change, new_email: str, *, by_admin: bool = False) -> 
     who = "An administrator changed it: your" if by_admin else "Its"
     return _notice(
         change,
-        "Your StreamStack sign-in email was changed",
-        f"Your StreamStack account no longer signs in with {change.to}. {who} sign-in email "
+        f"Your {change.site} sign-in email was changed",
+        f"Your {change.site} account no longer signs in with {change.to}. {who} sign-in email "
         f"is now {masked_email(new_email)}. Mail about the account goes there from now on.",
     )
 
@@ -331,7 +334,7 @@ def two_factor_on(change: Change) -> Mail:
     return _notice(
         change,
         "Two-factor authentication is on",
-        f"Two-factor authentication was turned on for your StreamStack account {change.to}: "
+        f"Two-factor authentication was turned on for your {change.site} account {change.to}: "
         "signing in now takes a code from an authenticator app as well as the password. "
         "Every other device was signed out.",
     )
@@ -343,7 +346,7 @@ def two_factor_off(change: Change, *, by_admin: bool) -> Mail:
     return _notice(
         change,
         "Two-factor authentication is off",
-        f"{who} off two-factor authentication for your StreamStack account {change.to}: "
+        f"{who} off two-factor authentication for your {change.site} account {change.to}: "
         "signing in now takes the password alone.",
     )
 
@@ -352,8 +355,8 @@ def recovery_codes_renewed(change: Change) -> Mail:
     """Notice: new recovery codes were made (the old ones stopped working)."""
     return _notice(
         change,
-        "New recovery codes for your StreamStack account",
-        f"New two-factor recovery codes were made for your StreamStack account {change.to}; "
+        f"New recovery codes for your {change.site} account",
+        f"New two-factor recovery codes were made for your {change.site} account {change.to}; "
         "the old ones no longer work.",
     )
 
@@ -392,7 +395,7 @@ def _notice(change: Change, subject: str, what: str) -> Mail:
         "",
         "If this was you, there is nothing to do.",
         "",
-        IF_NOT_YOU,
+        IF_NOT_YOU.format(site=change.site),
         "",
     ]
     return Mail(to=change.to, subject=subject, text="\n".join(lines))

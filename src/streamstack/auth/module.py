@@ -7,6 +7,7 @@ import datetime
 import functools
 import sys
 from collections.abc import AsyncIterator, Callable
+from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -91,6 +92,7 @@ def build_service(
         ),
         registration_mode=settings.registration_mode,
         guest_access=settings.guest_access,
+        site_name=settings.site_name,
         refresh_grace=datetime.timedelta(seconds=settings.refresh_grace_seconds),
         events_enqueued=events_enqueued,
         clock=clock,
@@ -156,7 +158,7 @@ def mail_sender(settings: Settings) -> MailSender | None:
     from streamstack.kernel.mail.smtp import SmtpMailSender
 
     host = urlsplit(settings.public_url).hostname or "localhost"
-    sender = settings.mail_from or f"StreamStack <no-reply@{host}>"
+    sender = settings.mail_from or formataddr((settings.site_name, f"no-reply@{host}"))
     if settings.smtp_url:
         return SmtpMailSender(settings.smtp_url, sender)
     if settings.environment == "dev" and settings.public_url:
@@ -172,7 +174,7 @@ def account_mail(settings: Settings, backends: Backends) -> AccountMail | None:
     sender = mail_sender(settings)
     if sender is None:
         return None
-    return AccountMail(sender, settings.public_url, backends.database)
+    return AccountMail(sender, settings.public_url, backends.database, site_name=settings.site_name)
 
 
 def mount(context: ModuleContext) -> MountedModule:

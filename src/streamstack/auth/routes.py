@@ -176,9 +176,13 @@ class AccountController(Controller):
         """Public: how accounts are created (``open``, ``invite`` or ``closed``), so the SPA
         shows the invite-code field or hides registration, and whether the server sends mail
         (``mail``: "Forgot your password?" links, invites by email), and what a signed-out
-        visitor may see (``guest_access``: ``none`` on a members-only server)."""
+        visitor may see (``guest_access``: ``none`` on a members-only server), and the
+        server's name (``site_name``) for the SPA's header and tab titles."""
         config = AuthConfig(
-            auth.registration_mode, guest_access=auth.guest_access, mail=auth.mail is not None
+            auth.registration_mode,
+            guest_access=auth.guest_access,
+            mail=auth.mail is not None,
+            site_name=auth.site_name,
         )
         return Response(config, headers={"Cache-Control": "no-cache"})
 

@@ -318,6 +318,9 @@ class AuthConfig(msgspec.Struct, frozen=True):
     """
 
     registration_mode: RegistrationMode
+    #: The server's name (``STREAMSTACK_SITE_NAME``), which the SPA shows in its header and
+    #: tab titles.
+    site_name: str
     #: What a signed-out visitor may see: ``browse`` (the published catalogue) or ``none``
     #: (a members-only server: the SPA sends them to sign in; share links still play).
     guest_access: GuestAccess = "browse"

@@ -286,7 +286,8 @@ class AuthService:
 
     ``registration_mode`` says how accounts are created: ``open``, ``invite`` (with a code)
     or ``closed``; ``guest_access`` what a signed-out visitor may see (``browse`` or
-    ``none``, members only), told by ``/config``; ``events_enqueued`` is called after a commit that wrote to the outbox;
+    ``none``, members only), told by ``/config`` with ``site_name``, the server's name its
+    mails and authenticator apps show; ``events_enqueued`` is called after a commit that wrote to the outbox;
     ``clock`` is where every use case reads the time; ``mail`` sends mail after the
     answer (reset links, security notices, invites), None when no mail server is set up.
     """
@@ -300,6 +301,7 @@ class AuthService:
     registration_mode: RegistrationMode
     refresh_grace: datetime.timedelta
     guest_access: GuestAccess = "browse"
+    site_name: str
     events_enqueued: Callable[[], None] = lambda: None
     sealing: SealingKeys
     clock: Clock = utcnow
@@ -701,7 +703,8 @@ class AuthService:
             sealed = self.sealing.seal(secret, two_factor_context(user.id))
             pending = TwoFactorSecret(user_id=user.id, secret=sealed, created_at=now)
             await records.two_factor.add(pending, auto_refresh=False)
-        return TwoFactorSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
+        uri = otpauth_uri(secret, user.email, self.site_name)
+        return TwoFactorSetup(secret=secret, otpauth_uri=uri)
 
     async def enable_two_factor(
         self, caller: Principal, code: str, client: ClientInfo
@@ -875,7 +878,7 @@ class AuthService:
         (while the invite is usable), a reply's goes to an enabled account that still wants
         it; None when there is nothing to send after all."""
         if isinstance(letter, Notice):
-            return letters.notice_mail(letter)
+            return letters.notice_mail(letter, self.site_name)
         mail = self.mail
         if mail is None:
             return None
@@ -891,7 +894,8 @@ class AuthService:
             issued = await self.issue_reset_by_email(letter.email)
             if issued is None:
                 return None
-            return letters.reset_mail(letter.email, mail.link(issued.link_path), issued.expires_at)
+            link = mail.link(issued.link_path)
+            return letters.reset_mail(letter.email, link, issued.expires_at, self.site_name)
         return await self._invite_mail(mail, letter)
 
     async def _admin_mail(self, mail: AccountMail, letter: AdminLetter) -> Mail | None:
@@ -904,8 +908,8 @@ class AuthService:
         if not user.admin_mail:
             return None
         if isinstance(letter, FailedTranscodeLetter):
-            return letters.failed_transcode_mail(user.email, letter, mail.origin)
-        return letters.reported_comment_mail(user.email, letter, mail.origin)
+            return letters.failed_transcode_mail(user.email, letter, mail.origin, self.site_name)
+        return letters.reported_comment_mail(user.email, letter, mail.origin, self.site_name)
 
     async def _invite_mail(self, mail: AccountMail, letter: InviteLetter) -> Mail | None:
         """The mail of an owed invite, None unless the invite can still be used."""
@@ -922,7 +926,7 @@ class AuthService:
                 inviter = await records.users.get_one_or_none(User.id == invite.created_by)
         name = (inviter.display_name or inviter.email) if inviter else "An administrator"
         link = mail.link(INVITE_LINK_PATH + code)
-        return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at)
+        return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at, self.site_name)
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
         """A single-use, one-hour reset code for the enabled account of ``email``, which

@@ -19,8 +19,6 @@ import uuid
 
 import pyotp
 
-#: The name authenticator apps show beside the account.
-ISSUER = "StreamStack"
 #: Seconds of one TOTP time step.
 STEP_SECONDS = 30
 #: Steps either side of the current one whose code is still accepted (clock drift).
@@ -47,10 +45,11 @@ def two_factor_context(user_id: uuid.UUID) -> str:
     return f"two-factor:{user_id}"
 
 
-def otpauth_uri(secret: str, email: str) -> str:
-    """The ``otpauth://totp/StreamStack:<email>?secret=…&issuer=StreamStack`` URI a QR code
-    carries to the app (the label URL-encoded)."""
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+def otpauth_uri(secret: str, email: str, issuer: str) -> str:
+    """The ``otpauth://totp/<issuer>:<email>?secret=…&issuer=<issuer>`` URI a QR code
+    carries to the app, which lists the account under ``issuer`` (the server's name); the
+    label and the query URL-encoded, so a colon or an ampersand in the name stays its own."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
 def clean_code(raw: str) -> str:

@@ -23,8 +23,6 @@ from streamstack.contracts.catalogue import CatalogueItem
 FEED_ENTRIES = 50
 #: Where the feed is served, under the catalogue's prefix.
 FEED_PATH = "/feeds/videos.atom"
-#: The feed's title and author: the server has no name setting of its own.
-FEED_TITLE = "StreamStack"
 #: ``Content-Type`` of the feed.
 ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 #: How long a feed reader or a cache may keep a public server's feed without asking again.
@@ -56,10 +54,12 @@ class VideoFeed:
 
     ``public_url`` is the origin links point at (``STREAMSTACK_PUBLIC_URL``); when it is
     unset the address the feed reader asked is used: the feed goes back to that reader
-    alone, so a forged Host header misleads no one but whoever wrote it.
+    alone, so a forged Host header misleads no one but whoever wrote it. ``site_name``
+    (``STREAMSTACK_SITE_NAME``) is the feed's title and author, as a feed reader lists it.
     """
 
     public_url: str
+    site_name: str
     catalogue_prefix: str
     public: bool
     """Whether signed-out visitors may browse (``STREAMSTACK_GUEST_ACCESS=browse``)."""
@@ -87,11 +87,12 @@ class VideoFeed:
         self_url = self.self_url(origin, tag)
         browse = f"{origin}/" + (f"?{urlencode({'tag': tag})}" if tag else "")
         _text(feed, "id", self_url)
-        _text(feed, "title", f"{FEED_TITLE}: videos tagged {tag}" if tag else FEED_TITLE)
+        title = f"{self.site_name}: videos tagged {tag}" if tag else self.site_name
+        _text(feed, "title", title)
         _text(feed, "updated", _when(max((_updated(item) for item in items), default=_NEVER)))
         _link(feed, "self", self_url, "application/atom+xml")
         _link(feed, "alternate", browse, "text/html")
-        _text(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", FEED_TITLE)
+        _text(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", self.site_name)
         for item in items:
             _entry(feed, item, origin)
         body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -132,7 +132,12 @@ def video_feed(context: ModuleContext) -> VideoFeed:
     from streamstack.catalogue.routes import PREFIX
 
     settings = context.settings
-    return VideoFeed(settings.public_url, PREFIX, public=settings.guest_access != "none")
+    return VideoFeed(
+        settings.public_url,
+        settings.site_name,
+        PREFIX,
+        public=settings.guest_access != "none",
+    )
 
 
 def comment_service(context: ModuleContext, wake_relay: Callable[[], None]) -> CommentService:

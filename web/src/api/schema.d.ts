@@ -1383,6 +1383,7 @@ export interface components {
             mail?: boolean;
             /** @enum {string} */
             registration_mode: "open" | "invite" | "closed";
+            site_name: string;
         };
         /** BucketAudit */
         BucketAudit: {

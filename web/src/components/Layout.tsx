@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { forgetLostChange, forgetRecoveryCodesLeft, readLostChange, readRecoveryCodesLeft } from "../lib/draftStore";
 import { useScrollMemory } from "../lib/scrollMemory";
+import { useSiteName } from "../lib/siteName";
 import { useTheme } from "../lib/theme";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { useMainTop } from "./useMainTop";
@@ -103,6 +104,7 @@ function useMediaQuery(query: string): boolean {
 }
 
 export function Layout() {
+  const siteName = useSiteName();
   const { signOut, user } = useAuth();
   const folded = useMediaQuery(user?.role === "admin" ? FOLD_QUERIES.admin : FOLD_QUERIES.viewer);
   const navigate = useNavigate();
@@ -129,11 +131,11 @@ export function Layout() {
         className={`site-header${folded ? " folded" : ""}${menuOpen ? " menu-open" : ""}`}
         onKeyDown={closeOnEscape}
       >
-        <NavLink to="/" className="brand" aria-label="StreamStack home">
+        <NavLink to="/" className="brand" aria-label={`${siteName} home`}>
           <span className="brand-mark" aria-hidden="true">
             ▶
           </span>
-          StreamStack
+          {siteName}
         </NavLink>
         {/* In the order they are drawn, which Tab follows: the theme toggle, drawn last, came
             second (after the brand). Folded, the menu opens below, after its button. */}

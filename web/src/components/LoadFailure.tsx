@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { ApiError } from "../api/errors";
 import { ErrorMessage } from "./ErrorMessage";
+import { PageTitle } from "./SiteName";
 
 /**
  * A page's one thing (a video, a playlist) could not be loaded: gone (404:
@@ -25,7 +26,7 @@ export function LoadFailure({
   const heading = notFound ? `${what[0]!.toUpperCase()}${what.slice(1)} not found` : `Could not load the ${what}`;
   return (
     <section className="page narrow">
-      <title>{`${heading} · StreamStack`}</title>
+      <PageTitle title={heading} />
       <h1>{heading}</h1>
       {notFound ? <p>{gone}</p> : <ErrorMessage error={error} onRetry={onRetry} />}
       <p>

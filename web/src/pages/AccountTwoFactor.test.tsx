@@ -80,7 +80,7 @@ describe("Account page: two-factor authentication", () => {
     );
     const download = box.getByRole("link", { name: "Download .txt" });
     expect(download).toHaveAttribute("download", "streamstack-recovery-codes.txt");
-    expect(decodeURIComponent(download.getAttribute("href") ?? "")).toContain(recoveryCodesText(VIEWER.email, CODES));
+    expect(decodeURIComponent(download.getAttribute("href") ?? "")).toContain(recoveryCodesText("StreamStack", VIEWER.email, CODES));
     const writeText = vi.spyOn(navigator.clipboard, "writeText").mockResolvedValue();
     await user.click(box.getByRole("button", { name: "Copy" }));
     expect(writeText).toHaveBeenCalledWith(CODES.join("\n"));

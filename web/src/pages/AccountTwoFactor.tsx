@@ -12,6 +12,7 @@ import { SubmitButton } from "../components/SubmitButton";
 import { formatDate } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
+import { useSiteName } from "../lib/siteName";
 import { copyText } from "../player/CopyMomentLink";
 
 /** At or below this many recovery codes left, the page warns to make new ones. */
@@ -243,9 +244,9 @@ function SetupCodeForm({
   );
 }
 
-/** The text of the .txt file of recovery codes: what they are, for whom, one code a line. */
-export function recoveryCodesText(email: string, codes: readonly string[]): string {
-  return [`StreamStack recovery codes for ${email}`, "Each code signs you in once if you lose your phone.", "", ...codes, ""].join("\n");
+/** The text of the .txt file of recovery codes: what they are, for whom on which server, one code a line. */
+export function recoveryCodesText(siteName: string, email: string, codes: readonly string[]): string {
+  return [`${siteName} recovery codes for ${email}`, "Each code signs you in once if you lose your phone.", "", ...codes, ""].join("\n");
 }
 
 /** Recovery codes shown once: made as two-factor was turned on, or `renewed` in place of the old ones. */
@@ -261,7 +262,7 @@ const KEEP_CODES =
 function RecoveryCodesShown({ shown, email, onDone }: { shown: ShownCodes; email: string; onDone: () => void }) {
   const { codes, renewed } = shown;
   const [copied, setCopied] = useState("");
-  const text = recoveryCodesText(email, codes);
+  const text = recoveryCodesText(useSiteName(), email, codes);
 
   async function copy() {
     setCopied((await copyText(codes.join("\n"))) ? "Copied." : "Could not copy: select the codes and copy them.");

@@ -25,6 +25,7 @@ import { useRestoredScroll } from "../lib/scrollMemory";
 import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "../components/SubmitButton";
+import { PageTitle } from "../components/SiteName";
 import { SharePanel } from "./PlaylistShare";
 
 /** Which button to give the focus back to after a move: the moved item's, in its new place. */
@@ -411,7 +412,7 @@ function PlaylistView({ playlist, setData }: { playlist: Playlist; setData: (upd
   const busy = changes.running !== null;
   return (
     <section className="page narrow" aria-labelledby="playlist-title">
-      <title>{`${playlist.title} · StreamStack`}</title>
+      <PageTitle title={playlist.title} />
       <PlaylistHead
         playlist={playlist}
         busy={busy}

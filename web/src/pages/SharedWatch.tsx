@@ -8,6 +8,7 @@ import { LikeTally } from "../components/LikeButton";
 import { PageLoading } from "../components/PageLoading";
 import type { MomentLinks } from "../components/LinkedText";
 import { WatchDescription, WatchFacts } from "../components/WatchFacts";
+import { PageTitle } from "../components/SiteName";
 import { formatDate } from "../lib/format";
 import { startMoment } from "../lib/moment";
 import { sharedPath } from "../lib/paths";
@@ -64,7 +65,7 @@ export function SharedWatchPage() {
   if (error || !shared) {
     return (
       <section className="page narrow">
-        <title>Could not load the video · StreamStack</title>
+        <PageTitle title="Could not load the video" />
         <h1>Could not load the video</h1>
         <ErrorMessage error={error} onRetry={reload} />
       </section>
@@ -74,7 +75,7 @@ export function SharedWatchPage() {
   const { item } = shared;
   return (
     <article className="page watch" aria-labelledby="watch-title">
-      <title>{`${item.title} · StreamStack`}</title>
+      <PageTitle title={item.title} />
       <div className="watch-main">
         <Player
           key={item.id}
@@ -112,7 +113,7 @@ function LinkGone() {
   const { status } = useAuth();
   return (
     <section className="page narrow" aria-labelledby="link-gone-title">
-      <title>This link no longer works · StreamStack</title>
+      <PageTitle title="This link no longer works" />
       <h1 id="link-gone-title">This link no longer works.</h1>
       <p>It may have expired, or the person who shared it stopped sharing it. Ask them for a new link.</p>
       <p>

@@ -25,6 +25,7 @@ import { useItemPolling } from "../lib/useItemPolling";
 import { Player, watchSource, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
 import { WatchDescription, WatchFacts } from "../components/WatchFacts";
+import { PageTitle } from "../components/SiteName";
 import type { UpNextState } from "../player/UpNext";
 
 /** What the page says of an item it cannot find, and where it leads instead. */
@@ -58,7 +59,7 @@ export function WatchPage() {
 
   return (
     <article className="page watch" aria-labelledby="watch-title">
-      <title>{`${item.title} · StreamStack`}</title>
+      <PageTitle title={item.title} />
       <div className="watch-main">
         {item.playable === false ? (
           <PendingPlayer item={item} onQueued={(queued) => setData(() => queued)} />
