@@ -20,10 +20,13 @@ if TYPE_CHECKING:
     from streamstack.catalogue.comment_reports import CommentReportService
     from streamstack.catalogue.comments import CommentService
     from streamstack.catalogue.feeds import VideoFeed
+    from streamstack.catalogue.likes import LikeService
     from streamstack.catalogue.listing import ListingCache
+    from streamstack.catalogue.playlists import PlaylistService
     from streamstack.catalogue.service import CatalogueService
     from streamstack.catalogue.shares import ShareService
     from streamstack.catalogue.statistics import StatisticsService
+    from streamstack.catalogue.watching import WatchingService
     from streamstack.kernel.events import EventBus
     from streamstack.kernel.events.following import DurableFollower
 
@@ -45,18 +48,14 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, operations, the relay, scheduled publishing."""
-    from streamstack.catalogue.comments import USER_NAMED_TASK, user_naming_events
+    from streamstack.catalogue.comments import USER_NAMED_TASK
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.likes import LikeService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
     from streamstack.catalogue.playlists import PlaylistService
     from streamstack.catalogue.routes import catalogue_router
-    from streamstack.catalogue.watching import (
-        USER_DELETIONS_TASK,
-        WatchingService,
-        user_deletion_events,
-    )
+    from streamstack.catalogue.watching import USER_DELETIONS_TASK, WatchingService
 
     database = context.backends.database
     events = context.backends.events
@@ -72,12 +71,7 @@ def mount(context: ModuleContext) -> MountedModule:
     comments = comment_service(context, relay_task.wake)
     reports = comment_report_service(context, relay_task.wake)
     shares, stats = share_links(service, context), statistics_service(context)
-    # Watch data, playlists, comments and likes go with the account: auth's user.deleted.
-    forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
-    forgetters |= {"comments": comments.forget_user, "likes": likes.forget_user}
-    user_deletions = user_deletion_events(events, forgetters)
-    # The names shown with comments: auth's user.named.
-    user_naming = user_naming_events(events, comments)
+    user_deletions, user_naming = account_followers(events, watching, playlists, comments, likes)
     publishing = scheduled_publishing(service, context)
     feed = video_feed(context)
     # Both are read from the database at each scrape of /metrics.
@@ -105,6 +99,24 @@ def mount(context: ModuleContext) -> MountedModule:
         ],
         on_shutdown=[listing.unfollow, user_deletions.stop, user_naming.stop],
     )
+
+
+def account_followers(
+    events: EventBus,
+    watching: WatchingService,
+    playlists: PlaylistService,
+    comments: CommentService,
+    likes: LikeService,
+) -> tuple[DurableFollower, DurableFollower]:
+    """What the catalogue follows of auth's accounts: a deleted account's watch data,
+    playlists, comments and likes go with it (``user.deleted``); the names shown with
+    comments are kept as auth announces them (``user.named``)."""
+    from streamstack.catalogue.comments import user_naming_events
+    from streamstack.catalogue.watching import user_deletion_events
+
+    forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
+    forgetters |= {"comments": comments.forget_user, "likes": likes.forget_user}
+    return user_deletion_events(events, forgetters), user_naming_events(events, comments)
 
 
 def catalogue_service(
