@@ -4,7 +4,8 @@ import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { API, http, HttpResponse, server } from "../test/server";
 import { STALL_TIMEOUT_MS } from "./stallWatch";
-import { UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
+import { CHUNK_SIZE } from "../api/ingest";
+import { CANCELLED_ELSEWHERE, MIN_CHUNK_SIZE, nextChunkSize, UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
 
 const Upload = BrowserUpload as TusUploadClass;
 
@@ -16,9 +17,9 @@ const UPLOAD = `${UPLOADS}/up-1`;
 /** The headers of a tus answer, with `extra` (Location, Upload-Offset …). */
 const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": "1.0.0", ...extra });
 
-function queueWith(transfers: Transfer[][]) {
+function queueWith(transfers: Transfer[][], size = 1024) {
   const queue = new UploadQueue((snapshot) => transfers.push(snapshot), Upload);
-  const file = new File([new Uint8Array(1024)], "clip.mp4", { type: "video/mp4" });
+  const file = new File([new Uint8Array(size)], "clip.mp4", { type: "video/mp4" });
   queue.start([{ file, metadata: { title: "Clip" } }]);
   return queue;
 }
@@ -139,5 +140,51 @@ describe("UploadQueue with tus-js-client", () => {
       expect(last(transfers)).toMatchObject({ phase: "paused", retry: null, error: null });
       expect(seen).toEqual({ patches: 1, heads: 0 });
     });
+  });
+});
+
+const MiB = 1024 * 1024;
+
+describe("the size of each chunk", () => {
+  it("is about four seconds of the link, from 1 MiB to 8 MiB", () => {
+    // 0.25 MiB/s: a 1 MiB chunk, confirmed every four seconds (an 8 MiB one took 32 s).
+    expect(nextChunkSize(MiB, 4000)).toBe(MIN_CHUNK_SIZE);
+    expect(nextChunkSize(MiB, 1000)).toBe(4 * MiB);
+    expect(nextChunkSize(MiB, 50)).toBe(CHUNK_SIZE);
+    expect(nextChunkSize(MiB, 0)).toBe(CHUNK_SIZE);
+  });
+});
+
+describe("an upload the server refuses for good", () => {
+  /** Uploads a file whose PATCH the server answers `status`; what the browser kept of it after. */
+  async function refused(status: number, body: object) {
+    server.use(
+      http.patch(UPLOAD, () => HttpResponse.json(body, { status, headers: tusHeaders() })),
+    );
+    const transfers: Transfer[][] = [];
+    queueWith(transfers);
+    await expect.poll(() => last(transfers)?.phase, { timeout: 5000 }).toBe("failed");
+    // The forgetting is not awaited by the page: give it its turn.
+    await expect.poll(() => Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toEqual([]);
+    return last(transfers);
+  }
+
+  it("is forgotten by the browser when refused as unreadable, so the file starts afresh when picked again", async () => {
+    const transfer = await refused(422, { status: 422, code: "unreadable", detail: "The file could not be read as MP4." });
+    expect(transfer?.error).toBe("The file could not be read as MP4.");
+  });
+
+  it("says in plain words that it was cancelled, on a 410, and is forgotten", async () => {
+    const transfer = await refused(410, { status: 410, code: "upload_gone", detail: "this request's hold on the upload lapsed" });
+    expect(transfer?.error).toBe(CANCELLED_ELSEWHERE);
+  });
+
+  it("is kept, to resume, when the connection is lost", async () => {
+    server.use(http.patch(UPLOAD, () => HttpResponse.error()), http.head(UPLOAD, () => HttpResponse.error()));
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+    await expect.poll(() => last(transfers)?.retry).toBeTruthy();
+    queue.stop();
+    expect(Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toHaveLength(1);
   });
 });
