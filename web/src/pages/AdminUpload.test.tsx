@@ -12,6 +12,7 @@ import { API, apiError, holdAnswer, http, HttpResponse, ok, recordRequests, sent
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { StalledRequest } from "../upload/stallWatch";
 import { TusClientContext, type TusUploadClass } from "../upload/useTusUpload";
+import { Link } from "react-router";
 import { AdminUploadPage } from "./AdminUpload";
 
 // A stand-in for tus-js-client's Upload, handed to the page through
@@ -353,6 +354,29 @@ describe("AdminUploadPage", () => {
     confirmed(upload, 16 * MiB);
     expect(bar).toHaveAttribute("aria-valuenow", "100");
     expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("100 % · 16.0 MiB of 16.0 MiB");
+  });
+
+  it("asks before a link leaves the page mid-upload, which pauses it", async () => {
+    const user = setupUser();
+    renderPage(
+      <TusClientContext value={FakeUpload}>
+        <AdminUploadPage />
+        <Link to="/admin/library">Library</Link>
+      </TusClientContext>,
+      { path: "/admin/upload" },
+    );
+    const { upload } = await chooseAndStart(user);
+
+    await user.click(screen.getByRole("link", { name: "Library" }));
+    const asked = await screen.findByRole("alertdialog", { name: "Leave this page?" });
+    expect(asked).toHaveTextContent("An upload is in progress: leaving this page pauses it.");
+    await user.click(within(asked).getByRole("button", { name: "Cancel" }));
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/upload$/);
+    expect(upload.aborts).toEqual([]);
+
+    await user.click(screen.getByRole("link", { name: "Library" }));
+    await user.click(await screen.findByRole("button", { name: "Leave and pause" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/));
   });
 
   it("tells what is wrong with the tags on their field, and uploads nothing", async () => {
