@@ -5,7 +5,8 @@ import { setAccessToken } from "../api/tokenStore";
 import { API, http, HttpResponse, server } from "../test/server";
 import { STALL_TIMEOUT_MS } from "./stallWatch";
 import { CHUNK_SIZE } from "../api/ingest";
-import { CANCELLED_ELSEWHERE, MIN_CHUNK_SIZE, nextChunkSize, UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
+import { sendingKey } from "./otherTab";
+import { CANCELLED_ELSEWHERE, MIN_CHUNK_SIZE, SENT_BY_ANOTHER_TAB, nextChunkSize, UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
 
 const Upload = BrowserUpload as TusUploadClass;
 
@@ -19,7 +20,7 @@ const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": "
 
 function queueWith(transfers: Transfer[][], size = 1024) {
   const queue = new UploadQueue((snapshot) => transfers.push(snapshot), Upload);
-  const file = new File([new Uint8Array(size)], "clip.mp4", { type: "video/mp4" });
+  const file = new File([new Uint8Array(size)], "clip.mp4", { type: "video/mp4", lastModified: 1 });
   queue.start([{ file, metadata: { title: "Clip" } }]);
   return queue;
 }
@@ -186,5 +187,35 @@ describe("an upload the server refuses for good", () => {
     await expect.poll(() => last(transfers)?.retry).toBeTruthy();
     queue.stop();
     expect(Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toHaveLength(1);
+  });
+});
+
+describe("a file another tab of this browser is sending", () => {
+  // As queueWith's: a file is known by its name, type, size and date.
+  const file = () => new File([new Uint8Array(1024)], "clip.mp4", { type: "video/mp4", lastModified: 1 });
+
+  it("is not sent here too: the page says so and asks the server nothing", async () => {
+    let created = 0;
+    server.use(http.post(UPLOADS, () => void created++));
+    localStorage.setItem(sendingKey(file()), JSON.stringify({ tab: "the-other-tab", at: Date.now() }));
+    const transfers: Transfer[][] = [];
+    queueWith(transfers);
+
+    await expect.poll(() => last(transfers)?.phase).toBe("failed");
+    expect(last(transfers)?.error).toBe(SENT_BY_ANOTHER_TAB);
+    expect(created).toBe(0);
+  });
+
+  it("is sent once the other tab has not said so for a while (closed)", async () => {
+    server.use(http.patch(UPLOAD, () => new Promise<never>(() => undefined)));
+    localStorage.setItem(sendingKey(file()), JSON.stringify({ tab: "the-other-tab", at: Date.now() - 60_000 }));
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+
+    await expect.poll(() => last(transfers)?.uploadId).toBe("up-1");
+    // Marked as this tab's while it sends, unmarked once it stops.
+    expect(localStorage.getItem(sendingKey(file()))).not.toContain("the-other-tab");
+    queue.pause();
+    expect(localStorage.getItem(sendingKey(file()))).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
+import { markSending, sentByAnotherTab } from "./otherTab";
 import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
 import { sleep } from "../lib/sleep";
 
@@ -162,6 +163,10 @@ async function forget(upload: TusTransfer): Promise<void> {
   }
 }
 
+/** Why a file another tab of this browser is sending is not sent here too. */
+export const SENT_BY_ANOTHER_TAB =
+  "This file is being uploaded in another tab of this browser: follow it there, or wait until it is done.";
+
 /** What the page says of an upload that was cancelled on the server, by this page or in another. */
 export const CANCELLED_ELSEWHERE = "This upload was cancelled (by you or an administrator). Upload the file again to start over.";
 
@@ -294,6 +299,8 @@ export class UploadQueue {
   private speed = new Speedometer();
   /** When the chunk being sent went (epoch ms). */
   private chunkStartedAt = 0;
+  /** Ends this tab's mark that it sends the current file (see otherTab). */
+  private unmark: () => void = () => undefined;
 
   constructor(
     private readonly publish: (transfers: Transfer[]) => void,
@@ -321,6 +328,7 @@ export class UploadQueue {
   pause(): void {
     if (this.current()?.phase !== "uploading") return;
     void this.upload?.abort(false);
+    this.unmark();
     this.set(this.index, { phase: "paused", retry: null, rate: null });
   }
 
@@ -328,6 +336,7 @@ export class UploadQueue {
     if (this.current()?.phase !== "paused") return;
     this.speed = new Speedometer();
     this.set(this.index, { phase: "uploading", notCancelled: null });
+    this.markSending(this.items[this.index]);
     this.upload?.start();
   }
 
@@ -344,6 +353,7 @@ export class UploadQueue {
     const index = this.index;
     this.set(index, { phase: "cancelling", retry: null, notCancelled: null });
     const refusal = await deletionRefusal(upload);
+    this.unmark();
     // The files waiting have nothing on the server: cancelled either way, and never begun.
     this.items = this.items.slice(0, index + 1);
     this.transfers = this.transfers.map((t) => (t.phase === "queued" ? { ...t, phase: "cancelled" } : t));
@@ -362,6 +372,7 @@ export class UploadQueue {
     this.poll?.abort();
     void this.upload?.abort(false);
     this.upload = null;
+    this.unmark();
   }
 
   clear(): void {
@@ -398,7 +409,9 @@ export class UploadQueue {
   }
 
   private async begin(index: number, { file, metadata }: UploadItem): Promise<void> {
+    if (sentByAnotherTab(file, metadata.replaces)) return this.finish(index, { phase: "failed", error: SENT_BY_ANOTHER_TAB });
     this.set(index, { phase: "uploading" });
+    this.markSending({ file, metadata });
     let forceRefresh = false;
     let deleteRetries = 0;
     const upload: TusTransfer = new this.Client(file, {
@@ -438,6 +451,7 @@ export class UploadQueue {
       onSuccess: () => this.uploaded(index, upload),
       onError: (err) => {
         this.upload = null;
+        this.unmark();
         if (endsTheUpload(statusOf(err))) void forget(upload);
         this.finish(index, { phase: "failed", error: describeUploadError(err), retry: null });
       },
@@ -454,9 +468,16 @@ export class UploadQueue {
     if (this.upload === upload) upload.start();
   }
 
+  /** Tells the other tabs that this one sends `item`'s file, until `unmark`. */
+  private markSending(item: UploadItem | undefined): void {
+    this.unmark();
+    if (item) this.unmark = markSending(item.file, item.metadata.replaces);
+  }
+
   /** Every byte of file `index` is on the server: its processing is followed. */
   private uploaded(index: number, upload: TusTransfer): void {
     this.upload = null;
+    this.unmark();
     const total = this.transfers[index]?.total ?? 0;
     this.set(index, { phase: "processing", accepted: total, retry: null });
     const controller = new AbortController();
