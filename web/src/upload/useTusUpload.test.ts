@@ -180,6 +180,17 @@ describe("an upload the server refuses for good", () => {
     expect(transfer?.error).toBe(CANCELLED_ELSEWHERE);
   });
 
+  it("is kept, to resume, when the server let go of it after a silence, which is said in plain words", async () => {
+    const detail = "this request's hold on the upload lapsed (its client was silent, or another request took the upload over)";
+    server.use(http.patch(UPLOAD, () => HttpResponse.json({ status: 409, code: "upload_lease_lost", detail }, { status: 409, headers: tusHeaders() })));
+    const transfers: Transfer[][] = [];
+    queueWith(transfers);
+    await expect.poll(() => last(transfers)?.phase).toBe("failed");
+    expect(last(transfers)?.error).toMatch(/^The upload was interrupted: the connection was silent too long, or another tab or window took it over\. The bytes received so far are kept/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toHaveLength(1);
+  });
+
   it("is kept, to resume, when the connection is lost", async () => {
     server.use(http.patch(UPLOAD, () => HttpResponse.error()), http.head(UPLOAD, () => HttpResponse.error()));
     const transfers: Transfer[][] = [];

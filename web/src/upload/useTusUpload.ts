@@ -142,9 +142,11 @@ function codeOf(err: Error | DetailedError): string | null {
 /**
  * The server refused the upload for good (422 unreadable, 413 too large, 410 cancelled or
  * expired, 409 already complete, 404 gone): resuming it can only be refused again. Not a
- * passing failure, nor one of the session (401, 403), after which it resumes.
+ * passing failure, one of the session (401, 403), nor another 409 (its hold lost, an offset
+ * moved), after which it resumes.
  */
-function endsTheUpload(status: number): boolean {
+function endsTheUpload(status: number, code: string | null): boolean {
+  if (status === 409) return code === "upload_complete";
   return status >= 400 && status < 500 && ![401, 403, 423, 429].includes(status);
 }
 
@@ -167,6 +169,9 @@ async function forget(upload: TusTransfer): Promise<void> {
 export const SENT_BY_ANOTHER_TAB =
   "This file is being uploaded in another tab of this browser: follow it there, or wait until it is done.";
 
+/** The server's hold on the upload lapsed: said in the words of what happened to the person. */
+const LEASE_LOST = "The upload was interrupted: the connection was silent too long, or another tab or window took it over.";
+
 /** What the page says of an upload that was cancelled on the server, by this page or in another. */
 export const CANCELLED_ELSEWHERE = "This upload was cancelled (by you or an administrator). Upload the file again to start over.";
 
@@ -184,6 +189,7 @@ export function describeUploadError(err: Error | DetailedError): string {
     return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
   if (status === 410) return CANCELLED_ELSEWHERE;
+  if (codeOf(err) === "upload_lease_lost") return `${LEASE_LOST} ${BYTES_KEPT}`;
   const reason = reasonOf(err, status);
   return isPassing(status, codeOf(err)) ? `${reason} ${BYTES_KEPT}` : reason;
 }
@@ -452,7 +458,7 @@ export class UploadQueue {
       onError: (err) => {
         this.upload = null;
         this.unmark();
-        if (endsTheUpload(statusOf(err))) void forget(upload);
+        if (endsTheUpload(statusOf(err), codeOf(err))) void forget(upload);
         this.finish(index, { phase: "failed", error: describeUploadError(err), retry: null });
       },
     });
