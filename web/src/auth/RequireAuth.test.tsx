@@ -227,6 +227,14 @@ describe("a members-only server", () => {
     },
   );
 
+  it("offers a signed-out visitor no Browse, which only led back to sign in", async () => {
+    server.use(membersOnly());
+    renderApp("/signin");
+    expect(await screen.findByTestId("members-only")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Browse" })).not.toBeInTheDocument();
+  });
+
   it("shows Browse to a member", async () => {
     hadSession();
     server.use(
@@ -240,6 +248,7 @@ describe("a members-only server", () => {
 
     expect(await screen.findByRole("link", { name: /Club night/ })).toBeInTheDocument();
     expect(screen.getByTestId("location")).toHaveTextContent("/");
+    expect(screen.getByRole("link", { name: "Browse" })).toBeInTheDocument();
   });
 
   it.each([

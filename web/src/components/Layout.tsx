@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent, type RefObject } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
+import { useAuthConfig } from "../auth/useAuthConfig";
 import { forgetLostChange, forgetRecoveryCodesLeft, readLostChange, readRecoveryCodesLeft } from "../lib/draftStore";
 import { useScrollMemory } from "../lib/scrollMemory";
 import { useSiteName } from "../lib/siteName";
@@ -32,11 +33,15 @@ function ThemeToggle() {
 
 function MainNav({ onSignOut }: { onSignOut: () => void }) {
   const { status, user } = useAuth();
+  // A members-only server's Browse only led a signed-out visitor back to sign in.
+  const membersOnly = useAuthConfig()?.guest_access === "none";
   return (
     <>
-      <NavLink to="/" end className={navClass}>
-        Browse
-      </NavLink>
+      {!(membersOnly && status === "anonymous") && (
+        <NavLink to="/" end className={navClass}>
+          Browse
+        </NavLink>
+      )}
       {status === "authenticated" && user ? (
         <>
           {user.role === "admin" && (

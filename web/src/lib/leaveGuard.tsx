@@ -4,6 +4,13 @@ import { getAccessToken } from "../api/tokenStore";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { useLeaveWarning } from "./useLeaveWarning";
 
+/** What a LeaveGuard asks before the page is left, when it is not about unsaved edits. */
+export interface LeaveQuestion {
+  title: string;
+  confirmLabel: string;
+  words: string;
+}
+
 /** Marks a form (`key`) of the page as holding unsaved changes, or no longer. */
 type Mark = (key: string, unsaved: boolean) => void;
 
@@ -14,8 +21,9 @@ const LeaveGuardContext = createContext<Mark | null>(null);
  * `useLeaveGuard`): a link, Back, or a change of the page's own query (its next page, a
  * filter) opens a confirmation; reloading or closing the tab gets the browser's own prompt.
  * One per page: react-router keeps one blocker at a time, so the page's forms share it.
+ * `question` is what a page whose work is not an edit asks instead (an upload under way).
  */
-export function LeaveGuard({ children }: { children: ReactNode }) {
+export function LeaveGuard({ children, question }: { children: ReactNode; question?: LeaveQuestion }) {
   // Read by the blocker as the navigation starts: a form closed by Save has left it already,
   // though the page has not rendered since.
   const unsaved = useRef(new Set<string>());
@@ -42,13 +50,13 @@ export function LeaveGuard({ children }: { children: ReactNode }) {
       {children}
       {blocker.state === "blocked" && (
         <ConfirmDialog
-          title="Leave without saving?"
-          confirmLabel="Leave"
+          title={question?.title ?? "Leave without saving?"}
+          confirmLabel={question?.confirmLabel ?? "Leave"}
           destructive
           onConfirm={() => blocker.proceed()}
           onCancel={() => blocker.reset()}
         >
-          <p>{count > 1 ? `${count} edits are` : "An edit is"} not saved: leaving this page loses it.</p>
+          <p>{question?.words ?? `${count > 1 ? `${count} edits are` : "An edit is"} not saved: leaving this page loses it.`}</p>
         </ConfirmDialog>
       )}
     </LeaveGuardContext>

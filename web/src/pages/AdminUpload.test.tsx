@@ -12,6 +12,7 @@ import { API, apiError, holdAnswer, http, HttpResponse, ok, recordRequests, sent
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { StalledRequest } from "../upload/stallWatch";
 import { TusClientContext, type TusUploadClass } from "../upload/useTusUpload";
+import { Link } from "react-router";
 import { AdminUploadPage } from "./AdminUpload";
 
 // A stand-in for tus-js-client's Upload, handed to the page through
@@ -59,6 +60,11 @@ const MiB = 1024 * 1024;
 function tusError(status: number | null, body = "") {
   const response = status === null ? null : { getStatus: () => status, getBody: () => body, getHeader: () => undefined, getUnderlyingObject: () => null };
   return Object.assign(new Error("tus: failed to upload chunk"), { originalRequest: {}, originalResponse: response }) as never;
+}
+
+/** The server confirms it holds `accepted` bytes of the file, as tus reports a chunk done. */
+function confirmed(upload: FakeUpload, accepted: number, total = 16 * MiB) {
+  act(() => upload.options.onChunkComplete?.(MiB, accepted, total));
 }
 
 function lastUpload() {
@@ -292,6 +298,25 @@ describe("AdminUploadPage", () => {
         "Resuming the upload of this file begun as “Old title”: the video keeps that title",
       );
     });
+
+    it("takes the title typed when the server no longer has it and tus begins anew", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), file());
+      await screen.findByTestId("upload-resumable");
+      const title = screen.getByLabelText("Title");
+      await user.clear(title);
+      await user.type(title, "Beach day");
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await screen.findByTestId("upload-resumed");
+
+      // Its HEAD was answered 404 or 410: tus made a new upload, with the metadata typed.
+      const upload = lastUpload();
+      upload.url = "/api/v1/ingest/uploads/up-new";
+      act(() => upload.options.onUploadUrlAvailable?.());
+      expect(screen.queryByTestId("upload-resumed")).not.toBeInTheDocument();
+      expect(upload.options.metadata?.title).toBe("Beach day");
+    });
   });
 
   it("configures tus and renders progress with percent and bytes", async () => {
@@ -303,7 +328,8 @@ describe("AdminUploadPage", () => {
 
     expect(upload.file).toBe(file);
     expect(upload.options.endpoint).toBe("/api/v1/ingest/uploads");
-    expect(upload.options.chunkSize).toBe(8 * MiB);
+    // Small at first: a slow link shows progress within seconds (see the chunk sizing test).
+    expect(upload.options.chunkSize).toBe(MiB);
     // Set per request by onBeforeRequest, never statically (XHR would send both).
     expect(upload.options.headers?.Authorization).toBeUndefined();
     expect(upload.options.metadata).toEqual({
@@ -319,15 +345,38 @@ describe("AdminUploadPage", () => {
     expect(bar).toBe(screen.getByTestId("upload-progress"));
     expect(bar).toHaveAttribute("aria-valuenow", "0");
 
-    act(() => upload.options.onProgress?.(4 * MiB, 16 * MiB));
+    confirmed(upload, 4 * MiB);
     expect(bar).toHaveAttribute("aria-valuenow", "25");
     expect(bar).toHaveAttribute("aria-valuemin", "0");
     expect(bar).toHaveAttribute("aria-valuemax", "100");
-    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("25 % · 4.0 MiB of 16.0 MiB");
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("25 % · 4.0 MiB of 16.0 MiB received by the server");
 
-    act(() => upload.options.onProgress?.(16 * MiB, 16 * MiB));
+    confirmed(upload, 16 * MiB);
     expect(bar).toHaveAttribute("aria-valuenow", "100");
     expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("100 % · 16.0 MiB of 16.0 MiB");
+  });
+
+  it("asks before a link leaves the page mid-upload, which pauses it", async () => {
+    const user = setupUser();
+    renderPage(
+      <TusClientContext value={FakeUpload}>
+        <AdminUploadPage />
+        <Link to="/admin/library">Library</Link>
+      </TusClientContext>,
+      { path: "/admin/upload" },
+    );
+    const { upload } = await chooseAndStart(user);
+
+    await user.click(screen.getByRole("link", { name: "Library" }));
+    const asked = await screen.findByRole("alertdialog", { name: "Leave this page?" });
+    expect(asked).toHaveTextContent("An upload is in progress: leaving this page pauses it.");
+    await user.click(within(asked).getByRole("button", { name: "Cancel" }));
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/upload$/);
+    expect(upload.aborts).toEqual([]);
+
+    await user.click(screen.getByRole("link", { name: "Library" }));
+    await user.click(await screen.findByRole("button", { name: "Leave and pause" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/));
   });
 
   it("tells what is wrong with the tags on their field, and uploads nothing", async () => {
@@ -401,10 +450,10 @@ describe("AdminUploadPage", () => {
     expect(said).toHaveAttribute("aria-live", "polite");
     expect(said).toHaveTextContent("beach_day.mp4: 0 % uploaded");
 
-    act(() => upload.options.onProgress?.(3 * MiB, 16 * MiB));
+    confirmed(upload, 3 * MiB);
     expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("18 %");
     expect(said).toHaveTextContent("beach_day.mp4: 0 % uploaded");
-    act(() => upload.options.onProgress?.(9 * MiB, 16 * MiB));
+    confirmed(upload, 9 * MiB);
     expect(said).toHaveTextContent("beach_day.mp4: 50 % uploaded");
     await user.click(screen.getByRole("button", { name: "Pause" }));
     expect(said).toHaveTextContent("beach_day.mp4: paused at 56 %");
@@ -416,7 +465,7 @@ describe("AdminUploadPage", () => {
     const { upload } = await chooseAndStart(user);
 
     const sent: [string, string][] = [];
-    const req = { setHeader: (k: string, v: string) => void sent.push([k, v]) };
+    const req = { getMethod: () => "PATCH", setHeader: (k: string, v: string) => void sent.push([k, v]) };
     await upload.options.onBeforeRequest?.(req as never);
     expect(sent).toEqual([["Authorization", "Bearer tok-admin"]]);
 
@@ -430,11 +479,11 @@ describe("AdminUploadPage", () => {
     const user = setupUser();
     uploadPage();
     const { upload } = await chooseAndStart(user);
-    act(() => upload.options.onProgress?.(8 * MiB, 16 * MiB));
+    confirmed(upload, 8 * MiB);
 
     await user.click(screen.getByRole("button", { name: "Pause" }));
     expect(upload.aborts).toEqual([false]);
-    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("50 % · 8.0 MiB of 16.0 MiB · paused");
+    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("50 % · 8.0 MiB of 16.0 MiB received by the server · paused");
 
     await user.click(screen.getByRole("button", { name: "Resume" }));
     expect(upload.started).toBe(2);
@@ -452,7 +501,7 @@ describe("AdminUploadPage", () => {
     /** Starts an upload whose DELETE waits until the test settles it. */
     async function cancelPending(user: ReturnType<typeof setupUser>) {
       const { upload } = await chooseAndStart(user);
-      act(() => upload.options.onProgress?.(8 * MiB, 16 * MiB));
+      confirmed(upload, 8 * MiB);
       let reject: (err: unknown) => void = () => undefined;
       const deleted = new Promise<void>((_, fail) => (reject = fail));
       const deletion = { reject: (err: unknown) => reject(err) };
@@ -651,7 +700,7 @@ describe("AdminUploadPage", () => {
     const user = setupUser();
     uploadPage();
     const { upload } = await chooseAndStart(user);
-    act(() => upload.options.onProgress?.(4 * MiB, 16 * MiB));
+    confirmed(upload, 4 * MiB);
     const said = screen.getByTestId("upload-said");
 
     act(() => void upload.options.onShouldRetry?.(tusError(null), 3, upload.options));
@@ -665,8 +714,9 @@ describe("AdminUploadPage", () => {
       "The server is still busy with the last part — retrying in 10 seconds (attempt 5)",
     );
 
-    act(() => upload.options.onProgress?.(5 * MiB, 16 * MiB));
+    act(() => upload.options.onProgress?.(4.5 * MiB, 16 * MiB));
     expect(screen.queryByTestId("upload-retrying")).not.toBeInTheDocument();
+    confirmed(upload, 5 * MiB);
     expect(said).toHaveTextContent("beach_day.mp4: 25 % uploaded");
     expect(bar).toHaveAttribute("aria-valuetext", "31 %");
   });
@@ -733,49 +783,59 @@ describe("AdminUploadPage", () => {
     expect(patches).toBe(2);
   });
 
-  it("says what the server confirmed, and the speed and time left over the last seconds", async () => {
+  it("shows only what the server confirmed, behind the bytes the browser sent, with its speed and time left", async () => {
     const user = setupUser();
     uploadPage();
     const { upload } = await chooseAndStart(user);
     vi.useFakeTimers({ toFake: ["Date"] });
-    const received = () => screen.getByTestId("upload-received");
+    const text = () => screen.getByTestId("upload-progress-text");
+    const patch = { getMethod: () => "PATCH", setHeader: () => undefined };
 
+    // A buffering proxy takes the whole chunk at once: the server has confirmed nothing.
+    await act(() => upload.options.onBeforeRequest?.(patch as never));
     act(() => upload.options.onProgress?.(MiB, 16 * MiB));
-    expect(received()).toHaveTextContent(/^0 B received by the server$/);
-    vi.advanceTimersByTime(2000);
-    act(() => upload.options.onProgress?.(3 * MiB, 16 * MiB));
-    act(() => upload.options.onChunkComplete?.(2 * MiB, 2 * MiB, 16 * MiB));
-    // 2 MiB in 2 s; 13 MiB not sent yet.
-    expect(received()).toHaveTextContent("2.0 MiB received by the server · 1.0 MiB/s · about 0:13 left");
-    // The bar ran ahead of the server: it says both.
-    expect(screen.getByTestId("upload-progress-text")).toHaveTextContent("3.0 MiB of 16.0 MiB");
+    expect(text()).toHaveTextContent(/^0 % · 0 B of 16.0 MiB received by the server$/);
+    expect(screen.queryByTestId("upload-time-left")).not.toBeInTheDocument();
 
-    // A failure: tus goes back to the server's offset (HEAD), and the speed is measured anew.
+    vi.advanceTimersByTime(4000);
+    confirmed(upload, MiB);
+    // 1 MiB confirmed in 4 s; 15 MiB to go.
+    expect(text()).toHaveTextContent(/^6 % · 1.0 MiB of 16.0 MiB received by the server$/);
+    expect(screen.getByTestId("upload-time-left")).toHaveTextContent("256 KiB/s · about 1:00 left");
+    // Everything sent, not yet confirmed: never 100 %.
+    act(() => upload.options.onProgress?.(16 * MiB, 16 * MiB));
+    expect(screen.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "6");
+
+    // A failure: the server's offset (HEAD) is what is shown.
     act(() => void upload.options.onShouldRetry?.(tusError(null), 0, upload.options));
-    expect(received()).toHaveTextContent(/^2.0 MiB received by the server$/);
+    expect(screen.queryByTestId("upload-time-left")).not.toBeInTheDocument();
     const head = { getMethod: () => "HEAD" };
-    const offset = { getHeader: (name: string) => (name === "Upload-Offset" ? String(2.5 * MiB) : undefined) };
+    const offset = { getHeader: (name: string) => (name === "Upload-Offset" ? String(0.5 * MiB) : undefined) };
     await act(() => upload.options.onAfterResponse?.(head as never, offset as never));
-    vi.advanceTimersByTime(1000);
-    act(() => upload.options.onProgress?.(2.5 * MiB, 16 * MiB));
-    expect(received()).toHaveTextContent(/^2.5 MiB received by the server$/);
+    expect(text()).toHaveTextContent(/^3 % · 512 KiB of 16.0 MiB received by the server$/);
   });
 
-  it("counts the time left down as the bytes of a chunk go, before the server confirms it", async () => {
+  it("sizes each chunk to a few seconds of the link, so that a slow one is confirmed every few seconds", async () => {
     const user = setupUser();
     uploadPage();
     const { upload } = await chooseAndStart(user);
     vi.useFakeTimers({ toFake: ["Date"] });
-    const received = () => screen.getByTestId("upload-received");
-
-    // 1 MiB/s within the first 8 MiB chunk: the server has confirmed nothing yet.
-    act(() => upload.options.onProgress?.(0, 16 * MiB));
-    for (const [second, left] of [[2, "0:14"], [4, "0:12"], [6, "0:10"]] as const) {
-      vi.advanceTimersByTime(2000);
-      act(() => upload.options.onProgress?.(second * MiB, 16 * MiB));
-      expect(received()).toHaveTextContent(`0 B received by the server · 1.0 MiB/s · about ${left} left`);
-      expect(screen.getByTestId("upload-progress-text")).toHaveTextContent(`${second}.0 MiB of 16.0 MiB`);
+    const patch = { getMethod: () => "PATCH", setHeader: () => undefined };
+    /** A chunk of `bytes` goes and is confirmed `ms` later. */
+    async function chunk(bytes: number, ms: number, accepted: number) {
+      await act(() => upload.options.onBeforeRequest?.(patch as never));
+      vi.advanceTimersByTime(ms);
+      act(() => upload.options.onChunkComplete?.(bytes, accepted, 16 * MiB));
     }
+
+    expect(upload.options.chunkSize).toBe(MiB);
+    await chunk(MiB, 100, MiB);
+    expect(upload.options.chunkSize).toBe(8 * MiB);
+    // The link slows to 0.25 MiB/s: 8 MiB took 32 s, the next chunk is 1 MiB.
+    await chunk(8 * MiB, 32_000, 9 * MiB);
+    expect(upload.options.chunkSize).toBe(MiB);
+    await chunk(MiB, 2000, 10 * MiB);
+    expect(upload.options.chunkSize).toBe(2 * MiB);
   });
 
   it("says the bytes are kept and how to resume when the retries run out", async () => {

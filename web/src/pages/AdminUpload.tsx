@@ -2,9 +2,25 @@ import { useEffect, useRef, useState, type FormEvent, type RefObject } from "rea
 import { isTerminal, useTusUpload, type Transfer } from "../upload/useTusUpload";
 import { UploadForm, useUploadDraft } from "./AdminUploadForm";
 import { failureSummary, TransferQueue, UploadOutcome, UploadProgress } from "./AdminUploadStatus";
+import { LeaveGuard, useLeaveGuard, type LeaveQuestion } from "../lib/leaveGuard";
 import { UnfinishedUploads } from "./UnfinishedUploads";
 
+/** Asked before a link (Library …) leaves the page mid-upload: it paused the upload without a word. */
+const LEAVING_PAUSES: LeaveQuestion = {
+  title: "Leave this page?",
+  confirmLabel: "Leave and pause",
+  words: "An upload is in progress: leaving this page pauses it. Pick the same file again later to resume where it stopped.",
+};
+
 export function AdminUploadPage() {
+  return (
+    <LeaveGuard question={LEAVING_PAUSES}>
+      <UploadPage />
+    </LeaveGuard>
+  );
+}
+
+function UploadPage() {
   const upload = useTusUpload();
   const draft = useUploadDraft();
   const { transfers } = upload;
@@ -12,6 +28,7 @@ export function AdminUploadPage() {
   const locked = transfers.some((t) => t.phase !== "failed" && t.phase !== "cancelled");
   const unfinishedVersion = useUnfinishedVersion(transfers);
   const [status, focusStatus] = useFocusOnStart();
+  useLeaveGuard("upload", upload.busy);
 
   function startUpload(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -18,6 +18,7 @@ import { Field } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { formatBytes, formatDate, parseTags, tagsProblem, titleFromFilename, titleProblem } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { sentByAnotherTab } from "../upload/otherTab";
 import { resumableUploadOf, TusClientContext, type UploadItem } from "../upload/useTusUpload";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -146,7 +147,8 @@ function useResumable(files: File[], setTitle: Dispatch<SetStateAction<string>>)
     if (!file) return;
     let current = true;
     void resumableUploadOf(Client, file).then((upload) => {
-      if (!current || !upload) return;
+      // Another tab sending it now is not an upload that stopped part-way: Upload says so.
+      if (!current || !upload || sentByAnotherTab(file)) return;
       setFound({ file, upload });
       const begunAs = upload.metadata.title;
       const named = titleFromFilename(file.name);

@@ -18,7 +18,7 @@ const SAID_EVERY_PERCENT = 25;
  * once its bytes are sent: processing, done and failed have their own messages.
  */
 function progressSaid(transfer: Transfer): string {
-  const pct = percent(transfer.sent, transfer.total);
+  const pct = percent(transfer.accepted, transfer.total);
   const named = (text: string) => `${transfer.file.name}: ${text}`;
   if (transfer.phase === "paused") return named(`paused at ${pct} %`);
   if (transfer.phase !== "uploading") return "";
@@ -36,7 +36,7 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
   const { transfers, current, busy } = upload;
   const shown = current ?? transfers.findLast((t) => t.phase !== "cancelled" && t.phase !== "queued") ?? null;
   if (!shown) return null;
-  const pct = percent(shown.sent, shown.total);
+  const pct = percent(shown.accepted, shown.total);
   // A refused file's bar had filled as a successful one's: it turns red and says so.
   const failed = shown.phase === "failed";
   const retry = shown.phase === "uploading" ? shown.retry : null;
@@ -59,11 +59,11 @@ export function UploadProgress({ upload, statusRef }: { upload: TusUpload; statu
       </div>
       <p className="progress-text" data-testid="upload-progress-text">
         {transfers.length > 1 && `${shown.file.name}: `}
-        {pct} % · {formatBytes(shown.sent)} of {formatBytes(shown.total)}
+        {pct} % · {formatBytes(shown.accepted)} of {formatBytes(shown.total)} received by the server
         {shown.phase === "paused" && " · paused"}
         {failed && " · failed"}
       </p>
-      {(shown.phase === "uploading" || shown.phase === "paused") && <ServerReceived transfer={shown} />}
+      {shown.phase === "uploading" && <TimeLeft transfer={shown} />}
       {/* Keyed by when: each try counts down on a clock of its own. */}
       {retry && <RetryNotice key={retry.at} retry={retry} />}
       {shown.phase === "paused" && shown.notCancelled && (
@@ -105,19 +105,16 @@ function WaitingFor({ phase }: { phase: Transfer["phase"] }) {
 }
 
 /**
- * What the server confirmed it holds, and while bytes move, how fast and how long is left: the
- * bar counts bytes handed to the network, which run ahead of the server and fall back to its
- * offset after a failure. The time left is that of the bytes not yet sent, which move within a
- * chunk (tus's progress); the server confirms a whole chunk (8 MiB) at once, so counted from
- * that it stood still for a chunk's time ("about 0:19 left" from 10 % to 42 % at 1 MiB/s).
+ * How fast the server receives the file and how long is left, from what it confirmed: counted
+ * from the bytes the browser had sent, it said "about 0:04 left" behind a buffering proxy
+ * with more than a minute to go. Chunks are sized to be confirmed every few seconds.
  */
-function ServerReceived({ transfer }: { transfer: Transfer }) {
-  const { accepted, sent, rate, total } = transfer;
-  const moving = transfer.phase === "uploading" && !transfer.retry && rate !== null && rate > 0;
+function TimeLeft({ transfer }: { transfer: Transfer }) {
+  const { accepted, rate, total } = transfer;
+  if (transfer.retry || rate === null || rate <= 0) return null;
   return (
-    <p className="progress-text small" data-testid="upload-received">
-      {formatBytes(accepted)} received by the server
-      {moving && ` · ${formatBytes(rate)}/s · about ${formatDuration(Math.ceil((total - sent) / rate))} left`}
+    <p className="progress-text small" data-testid="upload-time-left">
+      {formatBytes(rate)}/s · about {formatDuration(Math.ceil((total - accepted) / rate))} left
     </p>
   );
 }
@@ -248,7 +245,7 @@ function TransferStatus({ transfer }: { transfer: Transfer }) {
     case "uploading":
     case "paused":
     case "cancelling":
-      return <span>{percent(transfer.sent, transfer.total)} %{transfer.phase === "paused" && " · paused"}</span>;
+      return <span>{percent(transfer.accepted, transfer.total)} %{transfer.phase === "paused" && " · paused"}</span>;
     case "processing":
       return <span>Processing…</span>;
     case "done":

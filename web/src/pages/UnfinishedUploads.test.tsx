@@ -72,6 +72,22 @@ describe("UnfinishedUploads", () => {
     expect(screen.getByText(/To resume one, choose its file again above/)).toBeInTheDocument();
   });
 
+  it("says an upload past its expiry is expired, with a Cancel only while it still holds bytes", async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    serve([
+      { ...unfinished("up-gone", "Cancelled", 0, 4 * MiB), expires_at: past },
+      { ...unfinished("up-kept", "Kept", MiB, 4 * MiB), expires_at: past },
+      unfinished("up-live", "Live", 0, MiB),
+    ]);
+    renderPage(<UnfinishedUploads />);
+
+    await waitFor(() => expect(rowOf("Cancelled")).toHaveTextContent(/· expired /));
+    expect(within(rowOf("Cancelled")).queryByRole("button")).not.toBeInTheDocument();
+    expect(within(rowOf("Kept")).getByRole("button", { name: "Cancel “Kept”" })).toBeInTheDocument();
+    expect(rowOf("Live")).toHaveTextContent(/· expires /);
+    expect(within(rowOf("Live")).getByRole("button", { name: "Cancel “Live”" })).toBeInTheDocument();
+  });
+
   it("says which upload is an item's new video file", async () => {
     serve([{ ...unfinished("up-new", "Recut", MiB, 4 * MiB), replaces: "item-1" }, unfinished("up-other", "Other", 0, MiB)]);
     renderPage(<UnfinishedUploads />);

@@ -137,7 +137,9 @@ function UnfinishedTable({
  * another admin's email (their id's first characters until it arrives, or if the user is
  * gone: the bare id left the admin guessing whether the upload was their own). One this
  * page is resuming (`here`) shows neither the bytes it had when the list was read nor a
- * Cancel: its progress is the page's own, above.
+ * Cancel: its progress is the page's own, above. One past its expiry is said to be expired
+ * (the server drops it soon), with a Cancel only while it still holds bytes to free: a
+ * cancelled one was listed until then as "0 B … expires" a time already past, with a Cancel.
  */
 function UnfinishedRow({
   upload,
@@ -153,6 +155,9 @@ function UnfinishedRow({
   onCancel: () => void;
 }) {
   const mine = useSignedInUserId() === upload.uploader_id;
+  // As of when the row was first shown: the list is read again whenever it may have changed.
+  const [shownAt] = useState(Date.now);
+  const expired = Date.parse(upload.expires_at) <= shownAt;
   return (
     <tr data-testid="unfinished-upload">
       <td data-label="Video">
@@ -171,8 +176,8 @@ function UnfinishedRow({
         {here ? <p className="small">Resuming on this page: see its progress above.</p> : <Received upload={upload} />}
       </td>
       <td data-label="Activity" className="small">
-        Started {formatAge(upload.created_at)} · last bytes {formatAge(upload.last_activity_at)} · expires{" "}
-        {formatDate(upload.expires_at)}
+        Started {formatAge(upload.created_at)} · last bytes {formatAge(upload.last_activity_at)} ·{" "}
+        {expired ? "expired" : "expires"} {formatDate(upload.expires_at)}
       </td>
       <td data-label="Uploader" className="small">
         {mine ? "You" : email ? (
@@ -184,7 +189,7 @@ function UnfinishedRow({
         )}
       </td>
       <td data-label="Actions">
-        {!here && (
+        {!here && !(expired && upload.offset === 0) && (
           <ActionButton label={`Cancel “${upload.title}”`} busy={busy} onClick={onCancel}>
             Cancel
           </ActionButton>

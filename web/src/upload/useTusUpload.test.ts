@@ -4,7 +4,9 @@ import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { API, http, HttpResponse, server } from "../test/server";
 import { STALL_TIMEOUT_MS } from "./stallWatch";
-import { UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
+import { CHUNK_SIZE } from "../api/ingest";
+import { sendingKey } from "./otherTab";
+import { CANCELLED_ELSEWHERE, MIN_CHUNK_SIZE, SENT_BY_ANOTHER_TAB, nextChunkSize, UploadQueue, type Transfer, type TusUploadClass } from "./useTusUpload";
 
 const Upload = BrowserUpload as TusUploadClass;
 
@@ -16,9 +18,9 @@ const UPLOAD = `${UPLOADS}/up-1`;
 /** The headers of a tus answer, with `extra` (Location, Upload-Offset …). */
 const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": "1.0.0", ...extra });
 
-function queueWith(transfers: Transfer[][]) {
+function queueWith(transfers: Transfer[][], size = 1024) {
   const queue = new UploadQueue((snapshot) => transfers.push(snapshot), Upload);
-  const file = new File([new Uint8Array(1024)], "clip.mp4", { type: "video/mp4" });
+  const file = new File([new Uint8Array(size)], "clip.mp4", { type: "video/mp4", lastModified: 1 });
   queue.start([{ file, metadata: { title: "Clip" } }]);
   return queue;
 }
@@ -139,5 +141,92 @@ describe("UploadQueue with tus-js-client", () => {
       expect(last(transfers)).toMatchObject({ phase: "paused", retry: null, error: null });
       expect(seen).toEqual({ patches: 1, heads: 0 });
     });
+  });
+});
+
+const MiB = 1024 * 1024;
+
+describe("the size of each chunk", () => {
+  it("is about four seconds of the link, from 1 MiB to 8 MiB", () => {
+    // 0.25 MiB/s: a 1 MiB chunk, confirmed every four seconds (an 8 MiB one took 32 s).
+    expect(nextChunkSize(MiB, 4000)).toBe(MIN_CHUNK_SIZE);
+    expect(nextChunkSize(MiB, 1000)).toBe(4 * MiB);
+    expect(nextChunkSize(MiB, 50)).toBe(CHUNK_SIZE);
+    expect(nextChunkSize(MiB, 0)).toBe(CHUNK_SIZE);
+  });
+});
+
+describe("an upload the server refuses for good", () => {
+  /** Uploads a file whose PATCH the server answers `status`; what the browser kept of it after. */
+  async function refused(status: number, body: object) {
+    server.use(
+      http.patch(UPLOAD, () => HttpResponse.json(body, { status, headers: tusHeaders() })),
+    );
+    const transfers: Transfer[][] = [];
+    queueWith(transfers);
+    await expect.poll(() => last(transfers)?.phase, { timeout: 5000 }).toBe("failed");
+    // The forgetting is not awaited by the page: give it its turn.
+    await expect.poll(() => Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toEqual([]);
+    return last(transfers);
+  }
+
+  it("is forgotten by the browser when refused as unreadable, so the file starts afresh when picked again", async () => {
+    const transfer = await refused(422, { status: 422, code: "unreadable", detail: "The file could not be read as MP4." });
+    expect(transfer?.error).toBe("The file could not be read as MP4.");
+  });
+
+  it("says in plain words that it was cancelled, on a 410, and is forgotten", async () => {
+    const transfer = await refused(410, { status: 410, code: "upload_gone", detail: "this request's hold on the upload lapsed" });
+    expect(transfer?.error).toBe(CANCELLED_ELSEWHERE);
+  });
+
+  it("is kept, to resume, when the server let go of it after a silence, which is said in plain words", async () => {
+    const detail = "this request's hold on the upload lapsed (its client was silent, or another request took the upload over)";
+    server.use(http.patch(UPLOAD, () => HttpResponse.json({ status: 409, code: "upload_lease_lost", detail }, { status: 409, headers: tusHeaders() })));
+    const transfers: Transfer[][] = [];
+    queueWith(transfers);
+    await expect.poll(() => last(transfers)?.phase).toBe("failed");
+    expect(last(transfers)?.error).toMatch(/^The upload was interrupted: the connection was silent too long, or another tab or window took it over\. The bytes received so far are kept/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toHaveLength(1);
+  });
+
+  it("is kept, to resume, when the connection is lost", async () => {
+    server.use(http.patch(UPLOAD, () => HttpResponse.error()), http.head(UPLOAD, () => HttpResponse.error()));
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+    await expect.poll(() => last(transfers)?.retry).toBeTruthy();
+    queue.stop();
+    expect(Object.keys(localStorage).filter((key) => key.startsWith("tus::"))).toHaveLength(1);
+  });
+});
+
+describe("a file another tab of this browser is sending", () => {
+  // As queueWith's: a file is known by its name, type, size and date.
+  const file = () => new File([new Uint8Array(1024)], "clip.mp4", { type: "video/mp4", lastModified: 1 });
+
+  it("is not sent here too: the page says so and asks the server nothing", async () => {
+    let created = 0;
+    server.use(http.post(UPLOADS, () => void created++));
+    localStorage.setItem(sendingKey(file()), JSON.stringify({ tab: "the-other-tab", at: Date.now() }));
+    const transfers: Transfer[][] = [];
+    queueWith(transfers);
+
+    await expect.poll(() => last(transfers)?.phase).toBe("failed");
+    expect(last(transfers)?.error).toBe(SENT_BY_ANOTHER_TAB);
+    expect(created).toBe(0);
+  });
+
+  it("is sent once the other tab has not said so for a while (closed)", async () => {
+    server.use(http.patch(UPLOAD, () => new Promise<never>(() => undefined)));
+    localStorage.setItem(sendingKey(file()), JSON.stringify({ tab: "the-other-tab", at: Date.now() - 60_000 }));
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+
+    await expect.poll(() => last(transfers)?.uploadId).toBe("up-1");
+    // Marked as this tab's while it sends, unmarked once it stops.
+    expect(localStorage.getItem(sendingKey(file()))).not.toContain("the-other-tab");
+    queue.pause();
+    expect(localStorage.getItem(sendingKey(file()))).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { errorMessage } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
+import { markSending, sentByAnotherTab } from "./otherTab";
 import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
 import { sleep } from "../lib/sleep";
 
@@ -23,11 +24,13 @@ export interface Transfer {
   file: File;
   title: string;
   phase: TransferPhase;
-  /** Bytes handed to the network: ahead of the server's, and back to its offset after a failure. */
-  sent: number;
-  /** Bytes the server confirmed it holds (its Upload-Offset). */
+  /**
+   * Bytes the server confirmed it holds (its Upload-Offset, after each chunk and on resuming):
+   * the one progress shown. The browser's own count of bytes sent ran ahead of it behind a
+   * buffering proxy, saying 100 % while a fifth of the file was still to go.
+   */
   accepted: number;
-  /** Bytes a second over the last few seconds; null until known, or while nothing moves. */
+  /** Bytes a second the server confirmed over the last few seconds; null until known, or while nothing moves. */
   rate: number | null;
   total: number;
   error: string | null;
@@ -66,7 +69,10 @@ export interface UploadItem {
 }
 
 /** The part of tus-js-client's Upload the queue uses. */
-export type TusTransfer = Pick<Upload, "url" | "start" | "abort" | "findPreviousUploads" | "resumeFromPreviousUpload">;
+export type TusTransfer = Pick<
+  Upload,
+  "url" | "options" | "start" | "abort" | "findPreviousUploads" | "resumeFromPreviousUpload"
+>;
 export type TusUploadClass = new (file: File, options: UploadOptions) => TusTransfer;
 
 /**
@@ -133,6 +139,42 @@ function codeOf(err: Error | DetailedError): string | null {
   }
 }
 
+/**
+ * The server refused the upload for good (422 unreadable, 413 too large, 410 cancelled or
+ * expired, 409 already complete, 404 gone): resuming it can only be refused again. Not a
+ * passing failure, one of the session (401, 403), nor another 409 (its hold lost, an offset
+ * moved), after which it resumes.
+ */
+function endsTheUpload(status: number, code: string | null): boolean {
+  if (status === 409) return code === "upload_complete";
+  return status >= 400 && status < 500 && ![401, 403, 423, 429].includes(status);
+}
+
+/**
+ * Removes what this browser kept to resume `upload` (tus's URL storage): re-picking the file
+ * offered to resume an upload the server had refused, with the title it was begun with.
+ */
+async function forget(upload: TusTransfer): Promise<void> {
+  const storage = upload.options.urlStorage;
+  if (!storage || upload.url === null) return;
+  try {
+    const kept = await storage.findAllUploads();
+    await Promise.all(kept.filter((p) => p.uploadUrl === upload.url).map((p) => storage.removeUpload(p.urlStorageKey)));
+  } catch {
+    // Nothing kept (private mode): nothing to forget.
+  }
+}
+
+/** Why a file another tab of this browser is sending is not sent here too. */
+export const SENT_BY_ANOTHER_TAB =
+  "This file is being uploaded in another tab of this browser: follow it there, or wait until it is done.";
+
+/** The server's hold on the upload lapsed: said in the words of what happened to the person. */
+const LEASE_LOST = "The upload was interrupted: the connection was silent too long, or another tab or window took it over.";
+
+/** What the page says of an upload that was cancelled on the server, by this page or in another. */
+export const CANCELLED_ELSEWHERE = "This upload was cancelled (by you or an administrator). Upload the file again to start over.";
+
 /** Said of a failure after every retry: tus resumes from the server's offset, so nothing sent is lost. */
 const BYTES_KEPT = "The bytes received so far are kept: press Upload with the same file to resume where it stopped.";
 
@@ -146,6 +188,8 @@ export function describeUploadError(err: Error | DetailedError): string {
   if (status === 0) {
     return `The upload stopped: the server could not be reached. Check your connection. ${BYTES_KEPT}`;
   }
+  if (status === 410) return CANCELLED_ELSEWHERE;
+  if (codeOf(err) === "upload_lease_lost") return `${LEASE_LOST} ${BYTES_KEPT}`;
   const reason = reasonOf(err, status);
   return isPassing(status, codeOf(err)) ? `${reason} ${BYTES_KEPT}` : reason;
 }
@@ -165,23 +209,36 @@ function reasonOf(err: Error | DetailedError, status: number): string {
   return `The upload failed (HTTP ${status}).`;
 }
 
-/** How far back the speed is measured: long enough to smooth chunks, short enough to follow the link. */
-export const SPEED_WINDOW_MS = 10_000;
+/** How far back the speed is measured: long enough to span a few chunks, short enough to follow the link. */
+export const SPEED_WINDOW_MS = 15_000;
 
-/** The speed of the bytes sent over the last `SPEED_WINDOW_MS`, from the progress tus reports. */
+/** The speed of the bytes the server confirmed over the last `SPEED_WINDOW_MS`. */
 class Speedometer {
-  private samples: { at: number; sent: number }[] = [];
+  private samples: { at: number; accepted: number }[] = [];
 
-  /** Takes `sent` bytes, now; bytes a second over the window, null until it spans a second. */
-  add(sent: number): number | null {
+  /** Takes `accepted` bytes, now; bytes a second over the window, null until it spans a second. */
+  add(accepted: number): number | null {
     const at = Date.now();
-    // Fewer bytes than before: tus went back to the server's offset, a new count begins.
-    if (sent < (this.samples.at(-1)?.sent ?? 0)) this.samples = [];
-    this.samples = [...this.samples.filter((s) => at - s.at <= SPEED_WINDOW_MS), { at, sent }];
+    this.samples = [...this.samples.filter((s) => at - s.at <= SPEED_WINDOW_MS), { at, accepted }];
     const first = this.samples[0];
     if (!first || at - first.at < 1000) return null;
-    return ((sent - first.sent) * 1000) / (at - first.at);
+    return ((accepted - first.accepted) * 1000) / (at - first.at);
   }
+}
+
+/** The smallest chunk: its request's overhead stays small beside its bytes. */
+export const MIN_CHUNK_SIZE = 1024 * 1024;
+/** How long one chunk should take: the server's confirmation, the progress shown, comes that often. */
+export const CHUNK_SECONDS = 4;
+
+/**
+ * The next chunk's size for a link that took `ms` for the last chunk's `bytes`: about
+ * `CHUNK_SECONDS` of it, from `MIN_CHUNK_SIZE` up to `CHUNK_SIZE`. At 0.25 MiB/s an 8 MiB
+ * chunk left the progress still for half a minute; a fast link soon sends 8 MiB chunks.
+ */
+export function nextChunkSize(bytes: number, ms: number): number {
+  const fitting = ms > 0 ? (bytes * 1000 * CHUNK_SECONDS) / ms : CHUNK_SIZE;
+  return Math.round(Math.min(CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, fitting)));
 }
 
 /**
@@ -215,7 +272,8 @@ async function deletionRefusal(upload: TusTransfer): Promise<string | null> {
  */
 const TRANSFER_OPTIONS = {
   endpoint: TUS_ENDPOINT,
-  chunkSize: CHUNK_SIZE,
+  // The first chunk is small, so that a slow link shows progress soon; see nextChunkSize.
+  chunkSize: MIN_CHUNK_SIZE,
   retryDelays: RETRY_DELAYS_MS,
   removeFingerprintOnSuccess: true,
   httpStack: new StallWatchingStack(),
@@ -245,6 +303,10 @@ export class UploadQueue {
   private upload: TusTransfer | null = null;
   private poll: AbortController | null = null;
   private speed = new Speedometer();
+  /** When the chunk being sent went (epoch ms). */
+  private chunkStartedAt = 0;
+  /** Ends this tab's mark that it sends the current file (see otherTab). */
+  private unmark: () => void = () => undefined;
 
   constructor(
     private readonly publish: (transfers: Transfer[]) => void,
@@ -258,7 +320,6 @@ export class UploadQueue {
       file,
       title: metadata.title,
       phase: "queued",
-      sent: 0,
       accepted: 0,
       rate: null,
       total: file.size,
@@ -273,6 +334,7 @@ export class UploadQueue {
   pause(): void {
     if (this.current()?.phase !== "uploading") return;
     void this.upload?.abort(false);
+    this.unmark();
     this.set(this.index, { phase: "paused", retry: null, rate: null });
   }
 
@@ -280,6 +342,7 @@ export class UploadQueue {
     if (this.current()?.phase !== "paused") return;
     this.speed = new Speedometer();
     this.set(this.index, { phase: "uploading", notCancelled: null });
+    this.markSending(this.items[this.index]);
     this.upload?.start();
   }
 
@@ -296,6 +359,7 @@ export class UploadQueue {
     const index = this.index;
     this.set(index, { phase: "cancelling", retry: null, notCancelled: null });
     const refusal = await deletionRefusal(upload);
+    this.unmark();
     // The files waiting have nothing on the server: cancelled either way, and never begun.
     this.items = this.items.slice(0, index + 1);
     this.transfers = this.transfers.map((t) => (t.phase === "queued" ? { ...t, phase: "cancelled" } : t));
@@ -306,7 +370,7 @@ export class UploadQueue {
     }
     this.upload = null;
     this.index = this.items.length;
-    this.set(index, { phase: "cancelled", sent: 0 });
+    this.set(index, { phase: "cancelled" });
   }
 
   /** Leaving the page: stop transferring (tus can resume it later) and polling. */
@@ -314,6 +378,7 @@ export class UploadQueue {
     this.poll?.abort();
     void this.upload?.abort(false);
     this.upload = null;
+    this.unmark();
   }
 
   clear(): void {
@@ -350,10 +415,12 @@ export class UploadQueue {
   }
 
   private async begin(index: number, { file, metadata }: UploadItem): Promise<void> {
+    if (sentByAnotherTab(file, metadata.replaces)) return this.finish(index, { phase: "failed", error: SENT_BY_ANOTHER_TAB });
     this.set(index, { phase: "uploading" });
+    this.markSending({ file, metadata });
     let forceRefresh = false;
     let deleteRetries = 0;
-    const upload = new this.Client(file, {
+    const upload: TusTransfer = new this.Client(file, {
       ...TRANSFER_OPTIONS,
       ...replacementFingerprint(metadata.replaces),
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
@@ -362,6 +429,7 @@ export class UploadQueue {
       // the static `headers` option: XHR's setRequestHeader appends, so a
       // static header plus a refreshed one would go out as "Bearer a, Bearer b".
       onBeforeRequest: async (req: HttpRequest) => {
+        if (req.getMethod() === "PATCH") this.chunkBegins(index);
         const fresh = forceRefresh ? await refreshAccessToken() : await getFreshAccessToken();
         forceRefresh = false;
         if (fresh) req.setHeader("Authorization", `Bearer ${fresh}`);
@@ -380,19 +448,17 @@ export class UploadQueue {
         if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs);
         return retrying;
       },
-      ...this.acceptedBytes(index),
-      onUploadUrlAvailable: () => this.set(index, { uploadId: uploadIdFromUrl(upload.url ?? "") }),
+      ...this.acceptedBytes(index, () => upload),
+      onUploadUrlAvailable: () => this.uploadUrlAvailable(index, upload, metadata.title),
       // Bytes move: the retry, if any, is over.
-      onProgress: (sent, total) => this.set(index, { sent, total, retry: null, rate: this.speed.add(sent) }),
-      onSuccess: () => {
-        this.upload = null;
-        this.set(index, { phase: "processing", sent: file.size, total: file.size, retry: null });
-        const controller = new AbortController();
-        this.poll = controller;
-        void this.follow(index, uploadIdFromUrl(upload.url ?? ""), controller.signal);
+      onProgress: () => {
+        if (this.transfers[index]?.retry) this.set(index, { retry: null });
       },
+      onSuccess: () => this.uploaded(index, upload),
       onError: (err) => {
         this.upload = null;
+        this.unmark();
+        if (endsTheUpload(statusOf(err), codeOf(err))) void forget(upload);
         this.finish(index, { phase: "failed", error: describeUploadError(err), retry: null });
       },
     });
@@ -408,15 +474,57 @@ export class UploadQueue {
     if (this.upload === upload) upload.start();
   }
 
-  /** Follows what the server holds of file `index`: its offset on resuming (HEAD), then after each chunk. */
-  private acceptedBytes(index: number): Pick<UploadOptions, "onAfterResponse" | "onChunkComplete"> {
+  /** Tells the other tabs that this one sends `item`'s file, until `unmark`. */
+  private markSending(item: UploadItem | undefined): void {
+    this.unmark();
+    if (item) this.unmark = markSending(item.file, item.metadata.replaces);
+  }
+
+  /** Every byte of file `index` is on the server: its processing is followed. */
+  private uploaded(index: number, upload: TusTransfer): void {
+    this.upload = null;
+    this.unmark();
+    const total = this.transfers[index]?.total ?? 0;
+    this.set(index, { phase: "processing", accepted: total, retry: null });
+    const controller = new AbortController();
+    this.poll = controller;
+    void this.follow(index, uploadIdFromUrl(upload.url ?? ""), controller.signal);
+  }
+
+  /** A chunk of file `index` is about to go: its time is measured from now. */
+  private chunkBegins(index: number): void {
+    this.chunkStartedAt = Date.now();
+    this.speed.add(this.transfers[index]?.accepted ?? 0);
+  }
+
+  /**
+   * Follows what the server holds of file `index`: its offset on resuming (HEAD), then after
+   * each chunk, which also sizes the next chunk of its upload to the link.
+   */
+  private acceptedBytes(index: number, upload: () => TusTransfer): Pick<UploadOptions, "onAfterResponse" | "onChunkComplete"> {
     return {
       onAfterResponse: (req, res) => {
         const offset = Number.parseInt(res.getHeader("Upload-Offset") ?? "", 10);
         if (req.getMethod() === "HEAD" && Number.isFinite(offset)) this.set(index, { accepted: offset });
       },
-      onChunkComplete: (_chunk, accepted) => this.set(index, { accepted }),
+      onChunkComplete: (chunk, accepted) => {
+        upload().options.chunkSize = nextChunkSize(chunk, Date.now() - this.chunkStartedAt);
+        this.set(index, { accepted, rate: this.speed.add(accepted) });
+      },
     };
+  }
+
+  /**
+   * The server named the upload of file `index`. When it is not the earlier upload this one
+   * meant to resume (that one was gone, and tus began anew), the title typed now is the one
+   * the server got: an earlier attempt's was shown.
+   */
+  private uploadUrlAvailable(index: number, upload: TusTransfer, title: string): void {
+    const uploadId = uploadIdFromUrl(upload.url ?? "");
+    const resumed = this.transfers[index]?.resumes;
+    if (resumed !== undefined && resumed !== uploadId) {
+      this.set(index, { uploadId, title, resumes: undefined, resumedAs: undefined });
+    } else this.set(index, { uploadId });
   }
 
   /**
