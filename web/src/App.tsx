@@ -4,7 +4,8 @@ import { AuthProvider } from "./auth/AuthContext";
 import { rememberScrollPositions } from "./lib/scrollMemory";
 import { GuestPage, RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
-import { PageTitle, SiteNameProvider } from "./components/SiteName";
+import { PageTitle } from "./components/SiteName";
+import { ServerConfigProvider } from "./auth/serverConfig";
 import { AccountPage } from "./pages/Account";
 import { AdminCommentsPage } from "./pages/AdminComments";
 import { AdminLibraryPage } from "./pages/AdminLibrary";
@@ -109,9 +110,9 @@ export function App() {
   });
   return (
     <AuthProvider>
-      <SiteNameProvider>
+      <ServerConfigProvider>
         <RouterProvider router={router} />
-      </SiteNameProvider>
+      </ServerConfigProvider>
     </AuthProvider>
   );
 }

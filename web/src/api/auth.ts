@@ -206,18 +206,7 @@ export async function turnOffUserTwoFactor(id: string): Promise<void> {
   );
 }
 
-/** The config being read, shared by every reader asking meanwhile (the page and its navigation). */
-let configRead: Promise<AuthConfig> | null = null;
-
-/**
- * How this server lets people register (open, invite-only or closed) and whether guests may
- * browse. Readers asking at once share one request, not aborted by any one of them: a reader
- * gone ignores the answer.
- */
+/** How this server lets people register (open, invite-only or closed), whether guests may browse, its name. */
 export function getAuthConfig(signal?: AbortSignal): Promise<AuthConfig> {
-  configRead ??= request(() => api.GET("/api/v1/auth/config", {}), "none").finally(() => {
-    configRead = null;
-  });
-  signal?.throwIfAborted();
-  return configRead;
+  return request(() => api.GET("/api/v1/auth/config", { signal }), "none");
 }

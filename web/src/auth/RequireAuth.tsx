@@ -1,8 +1,6 @@
-import { useCallback, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
-import { getAuthConfig } from "../api/auth";
-import { useAsync } from "../lib/useAsync";
-import { GuestConfigContext } from "./guestConfig";
+import { useAuthConfig, useServerConfigSettled } from "./serverConfig";
 import { useAuth } from "./useAuth";
 import type { SessionEnd } from "./AuthContext";
 
@@ -67,14 +65,12 @@ export function RequireAuth({ children }: { children: ReactNode }) {
  * (`guest_access: "none"` in its config): there it is RequireAuth's, which sends them to
  * sign in with the way back. The page waits for the config alone, and stays mounted as a
  * session starts or ends; a config that cannot be read leaves the page to the server,
- * which refuses what a guest may not see. The page reads the config through
- * GuestConfigContext (Browse's feed link), not asking the server again.
+ * which refuses what a guest may not see.
  */
 export function GuestPage({ children }: { children: ReactNode }) {
-  const { data, error } = useAsync(useCallback((signal: AbortSignal) => getAuthConfig(signal), []));
-  if (data === null && !error) return <Pending />;
-  const page = data?.guest_access === "none" ? <RequireAuth>{children}</RequireAuth> : children;
-  return <GuestConfigContext value={data}>{page}</GuestConfigContext>;
+  const config = useAuthConfig();
+  if (!useServerConfigSettled()) return <Pending />;
+  return config?.guest_access === "none" ? <RequireAuth>{children}</RequireAuth> : children;
 }
 
 /** Admin-only content; viewers get a 403 message. Use inside RequireAuth. */

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent, type RefObject } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
-import { useAuthConfig } from "../auth/useAuthConfig";
+import { useAuthConfig } from "../auth/serverConfig";
 import { forgetLostChange, forgetRecoveryCodesLeft, readLostChange, readRecoveryCodesLeft } from "../lib/draftStore";
 import { useScrollMemory } from "../lib/scrollMemory";
 import { useSiteName } from "../lib/siteName";

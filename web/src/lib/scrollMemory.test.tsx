@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMemoryRouter, RouterProvider } from "react-router";
 import { AppRoutes } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
+import { ServerConfigProvider } from "../auth/serverConfig";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { LocationProbe, setupUser } from "../test/render";
 import { API, http, ok, server } from "../test/server";
@@ -38,7 +39,9 @@ function renderApp(path: string) {
   rememberScrollPositions(router);
   render(
     <AuthProvider>
-      <RouterProvider router={router} />
+      <ServerConfigProvider>
+        <RouterProvider router={router} />
+      </ServerConfigProvider>
     </AuthProvider>,
   );
   return router;

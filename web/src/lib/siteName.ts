@@ -1,4 +1,4 @@
-import { createContext, useContext } from "react";
+import { useAuthConfig } from "../auth/serverConfig";
 
 /**
  * The name shown until the server has said its own (STREAMSTACK_SITE_NAME in its config):
@@ -6,10 +6,7 @@ import { createContext, useContext } from "react";
  */
 export const SOFTWARE_NAME = "StreamStack";
 
-/** The server's name, as its public config says: the header's brand and every tab title. */
-export const SiteNameContext = createContext(SOFTWARE_NAME);
-
-/** The server's name ("Herons Film Club"), or the software's until the config is read. */
+/** The server's name ("Herons Film Club"), as its public config says, or the software's until it is read: the header's brand and every tab title. */
 export function useSiteName(): string {
-  return useContext(SiteNameContext);
+  return useAuthConfig()?.site_name ?? SOFTWARE_NAME;
 }

@@ -2,7 +2,7 @@ import { useId, useState } from "react";
 import { changeMailChoice, type MailChoice } from "../api/auth";
 import { errorSentence } from "../api/errors";
 import { useAuth } from "../auth/useAuth";
-import { useAuthConfig } from "../auth/useAuthConfig";
+import { useAuthConfig } from "../auth/serverConfig";
 import { FormError } from "../components/ErrorMessage";
 import { useAction } from "../lib/useAction";
 

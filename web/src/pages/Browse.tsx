@@ -3,7 +3,7 @@ import { continueWatching, listCatalogue, videoFeedUrl, watchHistory, type SortO
 import type { MediaPage, WatchedPage, WatchProgress } from "../api/schema";
 import { Link } from "react-router";
 import { AuthContext } from "../auth/AuthContext";
-import { useGuestsMayBrowse } from "../auth/guestConfig";
+import { useGuestsMayBrowse } from "../auth/serverConfig";
 import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";

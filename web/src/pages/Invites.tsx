@@ -2,7 +2,7 @@ import { useCallback, useState, type FormEvent, type ReactNode } from "react";
 import { createInvite, listInvites, revokeInvite } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
-import { useAuthConfig } from "../auth/useAuthConfig";
+import { useAuthConfig } from "../auth/serverConfig";
 import type { AuthConfig, InviteCreated, InviteView } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";

@@ -5,7 +5,7 @@ import { LIMITS } from "../api/limits";
 import type { AuthConfig } from "../api/schema";
 import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
-import { useAuthConfig } from "../auth/useAuthConfig";
+import { useAuthConfig } from "../auth/serverConfig";
 import { FormError } from "../components/ErrorMessage";
 import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";

@@ -9,7 +9,7 @@ import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
 import { fragmentValue } from "../lib/paths";
-import { useAuthConfig } from "../auth/useAuthConfig";
+import { useAuthConfig } from "../auth/serverConfig";
 
 function isDeadCode(err: unknown): boolean {
   return err instanceof ApiError && err.code === "invalid_reset_code";

@@ -5,7 +5,7 @@ import type { AuthConfig } from "../api/schema";
 import { ApiError } from "../api/errors";
 import { redirectTarget, SIGN_IN_REASONS, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
-import { useAuthConfig } from "../auth/useAuthConfig";
+import { useAuthConfig } from "../auth/serverConfig";
 import { FormError } from "../components/ErrorMessage";
 import { CurrentPasswordField, EmailField, TwoFactorCodeField } from "../components/AccountFields";
 import { keepRecoveryCodesLeft } from "../lib/draftStore";

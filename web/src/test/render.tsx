@@ -5,6 +5,7 @@ import type { ReactElement } from "react";
 import { createMemoryRouter, parsePath, RouterProvider, useLocation } from "react-router";
 import { AppRoutes } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
+import { ServerConfigProvider } from "../auth/serverConfig";
 
 export function LocationProbe() {
   const location = useLocation();
@@ -19,7 +20,13 @@ function routed(ui: ReactElement, path: string, state?: unknown) {
       <LocationProbe />
     </>
   );
-  return <RouterProvider router={createMemoryRouter([{ path: "*", element }], { initialEntries: [state === undefined ? path : { ...parsePath(path), state }] })} />;
+  const router = createMemoryRouter([{ path: "*", element }], { initialEntries: [state === undefined ? path : { ...parsePath(path), state }] });
+  // As App has it: the server's config read once, for every page.
+  return (
+    <ServerConfigProvider>
+      <RouterProvider router={router} />
+    </ServerConfigProvider>
+  );
 }
 
 /** The whole app (auth + routes) at `path`, as the browser would load it; `state` as a link or redirect leaves it. */
