@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import pytest
 import structlog
 from auth_accounts import API, PASSWORD, assert_error, login, new_email, register, signed_in
 from auth_accounts import signed_in_admin as admin_pair
@@ -54,23 +55,24 @@ def link_in(mail: EmailMessage) -> tuple[str, str]:
     return found[1], found[2]
 
 
-async def test_the_mail_comes_from_the_server_by_its_name(auth_settings_factory, smtp_server):
-    settings = mail_settings(auth_settings_factory, smtp_server, site_name="Hérons, Film Club")
+@pytest.mark.parametrize(
+    "name", ["Hérons, Film Club", 'Herons, "Film" & <Club>: Ü', 'Ciné "Club", Leeds']
+)
+async def test_the_mail_comes_from_the_server_by_its_name(auth_settings_factory, smtp_server, name):
+    settings = mail_settings(auth_settings_factory, smtp_server, site_name=name)
     async with running_app(settings) as client:
         email = new_email()
         await register(client, email)
         response = await client.post(REQUEST, json={"email": email})
         assert response.status_code == 202, response.text
         mail = await mail_to(smtp_server, email)
+    # Commas, quotes, angle brackets, a colon and accents in the name are quoted and
+    # encoded, not read as two addresses (formataddr's output was, once re-folded).
     (sender,) = mail["From"].addresses
-    # A comma and an accent in the name are quoted and encoded, not read as two addresses.
-    assert (sender.display_name, sender.addr_spec) == (
-        "Hérons, Film Club",
-        "no-reply@video.example.org",
-    )
-    assert mail["Subject"] == "Reset your Hérons, Film Club password"
+    assert (sender.display_name, sender.addr_spec) == (name, "no-reply@video.example.org")
+    assert mail["Subject"] == f"Reset your {name} password"
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert f"reset the password of the Hérons, Film Club account {email}." in text
+    assert f"reset the password of the {name} account {email}." in text
 
 
 async def test_the_mailed_link_sets_a_new_password(auth_settings_factory, smtp_server):

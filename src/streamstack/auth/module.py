@@ -7,7 +7,7 @@ import datetime
 import functools
 import sys
 from collections.abc import AsyncIterator, Callable
-from email.utils import formataddr
+from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -158,7 +158,10 @@ def mail_sender(settings: Settings) -> MailSender | None:
     from streamstack.kernel.mail.smtp import SmtpMailSender
 
     host = urlsplit(settings.public_url).hostname or "localhost"
-    sender = settings.mail_from or formataddr((settings.site_name, f"no-reply@{host}"))
+    # Address quotes the name whole (commas, quotes, brackets, a colon, accents): formataddr's
+    # output, re-read as the message was built, split such a name into two addresses.
+    no_reply = Address(display_name=settings.site_name, addr_spec=f"no-reply@{host}")
+    sender = settings.mail_from or str(no_reply)
     if settings.smtp_url:
         return SmtpMailSender(settings.smtp_url, sender)
     if settings.environment == "dev" and settings.public_url:
