@@ -106,3 +106,19 @@ def test_controls_in_a_code_page_file_are_still_refused() -> None:
     with pytest.raises(CaptionRefused) as refused:
         parse_caption_file(data, CAPTION_ENCODING_BY_LABEL["windows-1251"])
     assert refused.value.code == "caption_binary"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        subrip(SAMPLES["windows-1251"]).encode("utf-8"),
+        b"\xef\xbb\xbf" + subrip(SAMPLES["windows-1251"]).encode("utf-8"),
+        b"\xff\xfe" + subrip(SAMPLES["windows-1251"]).encode("utf-16-le"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-bom"],
+)
+def test_a_file_that_can_only_be_unicode_is_read_so_whatever_was_chosen(data: bytes) -> None:
+    """The CLI shows no preview: a UTF-8 file added with ``--encoding windows-1251`` was
+    stored garbled, and one with a byte-order mark refused as no caption."""
+    expected = parse_caption_file(subrip(SAMPLES["windows-1251"]).encode("utf-8"))
+    assert parse_caption_file(data, CAPTION_ENCODING_BY_LABEL["windows-1251"]) == expected

@@ -99,6 +99,8 @@ def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
         if response.status_code == 422 and "caption_encoding" in response.text:
             said += (
                 " (give --encoding, such as --encoding windows-1252; captions --help lists them)"
+                if args.encoding is None
+                else " (another --encoding, perhaps; captions --help lists them)"
             )
         raise UploadFailed(said)
     print(f"streamstack: stored the {language} track", file=sys.stderr)

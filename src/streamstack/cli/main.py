@@ -646,6 +646,7 @@ COMMANDS = (
             option(
                 "--encoding",
                 default=None,
+                type=str.lower,  # labels are said in any case (Shift_JIS, Windows-1251)
                 choices=[encoding.label for encoding in CAPTION_ENCODINGS],
                 metavar="ENCODING",
                 help="add: the encoding FILE was saved in, if it is not UTF-8: "

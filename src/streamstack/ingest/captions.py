@@ -151,7 +151,7 @@ def _caption_lines(data: bytes, encoding: CaptionEncoding | None) -> list[str]:
             "caption_too_large",
             f"a caption file may have at most {CAPTION_MAX_BYTES} bytes; this one has {len(data)}",
         )
-    if encoding is None or encoding.label == "utf-8":
+    if encoding is None or encoding.label == "utf-8" or _says_its_unicode(data):
         text = _caption_text(data)
     else:
         text = _text_in(data, encoding)
@@ -160,6 +160,22 @@ def _caption_lines(data: bytes, encoding: CaptionEncoding | None) -> list[str]:
             "caption_binary", "this is not a text file (it contains control characters)"
         )
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _says_its_unicode(data: bytes) -> bool:
+    """Whether the file names its encoding or can only be UTF-8, whatever its uploader
+    chose: a byte-order mark, or text beyond ASCII that is valid UTF-8 (a code page's
+    accented letters almost never are; read in the code page it came out garbled, with
+    no preview on the command line to show it)."""
+    if data.startswith((_UTF8_BOM, *_UTF16_BOMS)):
+        return True
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _caption_text(data: bytes) -> str:
