@@ -26,10 +26,14 @@ export function decodeCaption(bytes: Uint8Array, label: string): string | null {
   }
 }
 
-/** Whether the server reads the file with no encoding named: UTF-8, or UTF-16 with its byte-order mark. */
+/**
+ * Whether the file goes as it is, no encoding asked: UTF-8, UTF-16 with its byte-order
+ * mark, or no text at all (NUL bytes: a picture picked by mistake, which the server
+ * refuses as not a text file, where no encoding would read it).
+ */
 function readsWithoutChoice(bytes: Uint8Array): boolean {
   const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
-  return utf16 || decodeCaption(bytes, "utf-8") !== null;
+  return utf16 || bytes.includes(0) || decodeCaption(bytes, "utf-8") !== null;
 }
 
 /** The first lines of cue text: the header, cue numbers, timings and blank lines left out. */
@@ -64,8 +68,8 @@ export interface EncodingChoice {
   sent: () => CaptionEncodingLabel | undefined;
 }
 
-/** The chosen file's bytes, read once it is chosen, and the encoding chosen for them. */
-export function useEncodingChoice(): EncodingChoice {
+/** The chosen file's bytes, read once it is chosen, and the encoding chosen for them (`onChoose`: told of each choice). */
+export function useEncodingChoice(onChoose?: () => void): EncodingChoice {
   const [bytes, setBytes] = useState<Uint8Array | null>(null);
   const [needed, setNeeded] = useState(false);
   const [encoding, setEncoding] = useState<CaptionEncodingLabel | "">("");
@@ -95,7 +99,10 @@ export function useEncodingChoice(): EncodingChoice {
     return null;
   }
 
-  const choose = (label: string) => setEncoding(CAPTION_ENCODINGS.find((e) => e.label === label)?.label ?? "");
+  const choose = (label: string) => {
+    setEncoding(CAPTION_ENCODINGS.find((e) => e.label === label)?.label ?? "");
+    onChoose?.();
+  };
   const sent = () => (needed && encoding ? encoding : undefined);
   return { needed, encoding, choose, preview, read, ask: () => setNeeded(true), problem, sent };
 }
@@ -110,7 +117,7 @@ export function CaptionEncodingField({ choice, error }: { choice: EncodingChoice
     <>
       <Field
         label="The file is not UTF-8. It was saved in:"
-        hint="Choose the one in which the words below read right."
+        hint="Its first lines are shown in the one chosen: check that the words read right."
         error={error}
       >
         {(control) => (

@@ -125,6 +125,15 @@ describe("LibraryCaptions", () => {
     expect(within(section).queryByLabelText("The file is not UTF-8. It was saved in:")).not.toBeInTheDocument();
   });
 
+  it("asks no encoding of a file that is no text (a picture picked by mistake): the server says what it is", async () => {
+    const { user, section } = await editCaptions([]);
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0xc3]);
+    await user.type(within(section).getByLabelText("Language"), "en");
+    await user.upload(within(section).getByLabelText("Caption file"), new File([png], "en.srt"));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(within(section).queryByLabelText("The file is not UTF-8. It was saved in:")).not.toBeInTheDocument();
+  });
+
   it("says when the file does not read in the encoding chosen, and asks when the server finds it is not UTF-8", async () => {
     const { user, section } = await editCaptions([]);
     const seen = recordRequests();
@@ -138,6 +147,9 @@ describe("LibraryCaptions", () => {
     await user.click(within(section).getByRole("button", { name: "Add captions" }));
     expect(encoding).toHaveAccessibleDescription(/The file is not Cyrillic \(Windows-1251\): choose another/);
     expect(sentTo(seen, "PUT", `${CAPTIONS}/ru`)).toHaveLength(0);
+    // Another choice answers it: the last one's refusal is not left under the new preview.
+    await user.selectOptions(encoding, "Western European (Windows-1252)");
+    expect(encoding).not.toHaveAccessibleDescription(/choose another/);
 
     // A file the browser reads as UTF-8 that the server does not: its refusal asks too.
     server.use(http.put(`${CAPTIONS}/ru`, () => apiError(422, "caption_encoding", "this file is not UTF-8 (byte 3 is not)")));

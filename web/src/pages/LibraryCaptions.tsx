@@ -154,7 +154,9 @@ function useCaptionTracks(itemId: string): CaptionTracks {
         err instanceof ApiError && err.code === "caption_encoding"
           ? ` To say which encoding the file was saved in, add it under “Add captions” in ${track.language}.`
           : "";
-      setActionError(`Could not ${verb} “${track.label}”: ${errorMessage(err)}${encodingHint}`);
+      const said = errorMessage(err);
+      const ended = encodingHint && !/[.!?]$/.test(said) ? `${said}.` : said;
+      setActionError(`Could not ${verb} “${track.label}”: ${ended}${encodingHint}`);
     } finally {
       setBusy(null);
     }
@@ -283,13 +285,13 @@ function useNewCaption(
   const [language, setLanguage] = useState("");
   const [label, setLabel] = useState("");
   const [file, setChosenFile] = useState<File | null>(null);
-  const encoding = useEncodingChoice();
+  const [problems, setProblems] = useState<Problems>({});
+  const encoding = useEncodingChoice(() => setProblems(({ encoding: _lastChoice, file: _notUtf8, ...rest }) => rest));
   const setFile = (chosen: File | null) => {
     setChosenFile(chosen);
     encoding.read(chosen);
   };
   const [fileKey, setFileKey] = useState(0);
-  const [problems, setProblems] = useState<Problems>({});
   const action = useAction();
   const tag = normaliseLanguage(language);
   const suggested = languageName(tag);
