@@ -140,7 +140,7 @@ export function Layout() {
           <span className="brand-mark" aria-hidden="true">
             ▶
           </span>
-          {siteName}
+          <span className="brand-name">{siteName}</span>
         </NavLink>
         {/* In the order they are drawn, which Tab follows: the theme toggle, drawn last, came
             second (after the brand). Folded, the menu opens below, after its button. */}

@@ -27,6 +27,18 @@ async function playerReady(src = "/api/v1/stream/shared-1"): Promise<HTMLVideoEl
 }
 
 describe("SharedEmbedPage", () => {
+  it("names the server, where it has a name, in the way to its page", async () => {
+    serveShared(ITEM);
+    server.use(
+      http.get(`${API}/auth/config`, () =>
+        ok({ registration_mode: "open", site_name: "Herons Film Club", guest_access: "browse", mail: false }),
+      ),
+    );
+    renderApp(`/embed/s/${SECRET}`);
+    await playerReady();
+    expect(await screen.findByRole("link", { name: "Watch on Herons Film Club (opens in a new tab)" })).toBeInTheDocument();
+  });
+
   it("plays the shared video alone, titled, with the way to its page on this site in a new tab", async () => {
     serveShared(ITEM);
     const seen = recordRequests();

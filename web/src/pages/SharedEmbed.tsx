@@ -5,6 +5,7 @@ import { absoluteUrl, sharedPath } from "../lib/paths";
 import { useUrlQuery } from "../lib/urlQuery";
 import { Player } from "../player/Player";
 import { useSharedLink } from "./SharedWatch";
+import { SOFTWARE_NAME, useSiteName } from "../lib/siteName";
 
 /** What an embedded link that no longer works says, in the frame another site gave it. */
 export const EMBED_GONE = "This video is no longer shared.";
@@ -68,11 +69,13 @@ function EmbedFrame({ title, children }: { title: string; children: ReactNode })
 
 /** Over the picture: the video's title, and where to watch it on this site. */
 function EmbedHeading({ title, secret }: { title: string; secret: string }) {
+  // The server's name where it has one ("Watch on Herons Film Club"), else its address.
+  const siteName = useSiteName();
   return (
     <>
       <h1 className="embed-title">{title}</h1>
       <a className="embed-site" href={absoluteUrl(sharedPath(secret))} target="_blank" rel="noopener">
-        Watch on {window.location.host}{" "}
+        Watch on {siteName === SOFTWARE_NAME ? window.location.host : siteName}{" "}
         <span className="visually-hidden">(opens in a new tab)</span>
       </a>
     </>
