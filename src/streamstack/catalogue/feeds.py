@@ -76,8 +76,7 @@ class VideoFeed:
 
     def self_url(self, origin: str, tag: str | None) -> str:
         """The feed's own address (one tag's feed when ``tag`` is given)."""
-        query = f"?{urlencode({'tag': tag})}" if tag else ""
-        return f"{origin}{self.catalogue_prefix}{FEED_PATH}{query}"
+        return f"{origin}{self.catalogue_prefix}{FEED_PATH}{_tag_query(tag)}"
 
     def write(
         self, items: Sequence[CatalogueItem], *, origin: str, tag: str | None
@@ -85,7 +84,7 @@ class VideoFeed:
         """The feed of ``items`` (newest first), linked to ``origin``."""
         feed = ET.Element(f"{{{ATOM}}}feed")
         self_url = self.self_url(origin, tag)
-        browse = f"{origin}/" + (f"?{urlencode({'tag': tag})}" if tag else "")
+        browse = f"{origin}/{_tag_query(tag)}"
         _text(feed, "id", self_url)
         title = f"{self.site_name}: videos tagged {tag}" if tag else self.site_name
         _text(feed, "title", title)
@@ -97,6 +96,11 @@ class VideoFeed:
             _entry(feed, item, origin)
         body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
         return FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+def _tag_query(tag: str | None) -> str:
+    """``?tag=…`` for one tag's feed or Browse page; nothing for all videos."""
+    return f"?{urlencode({'tag': tag})}" if tag else ""
 
 
 def _entry(feed: ET.Element, item: CatalogueItem, origin: str) -> None:

@@ -28,6 +28,7 @@ from av.filter.context import FilterContext
 from av.video.frame import PictureType
 
 from streamstack.ingest.transcoding import hdr
+from streamstack.ingest.transcoding.holds import same_pixels
 from streamstack.ingest.transcoding.ladder import AUDIO_SAMPLE_RATE, MAX_FRAME_RATE
 
 #: AAC-LC codes 1024 samples per frame.
@@ -184,11 +185,11 @@ _SAMPLE_BYTES = 64 * 1024
 def same_picture(one: av.VideoFrame, other: av.VideoFrame) -> bool:
     """Whether two decoded pictures are the same, pixel for pixel (the same buffer, or
     equal bytes in every plane)."""
-    if _shape(one) != _shape(other) or one.interlaced_frame != other.interlaced_frame:
+    if one.interlaced_frame != other.interlaced_frame or _shape(one) != _shape(other):
         return False
-    pairs = list(zip(one.planes, other.planes, strict=True))
-    if all(a.buffer_ptr == b.buffer_ptr for a, b in pairs):
+    if same_pixels(one, other):
         return True
+    pairs = list(zip(one.planes, other.planes, strict=True))
     if any(a.line_size != b.line_size or a.buffer_size != b.buffer_size for a, b in pairs):
         return False
     for a, b in pairs:
