@@ -32,6 +32,7 @@ from harness.servers import NatsServer
 from harness.tools import skip_or_fail
 from streamstack.ingest.models import IngestOutboxRow, Upload
 from streamstack.kernel.db import Database
+from streamstack.kernel.jobs import embedded as embedded_jobs
 from streamstack.kernel.nats import NatsConnection
 from streamstack.settings import Settings
 from support.apps import make_settings, running_app
@@ -115,6 +116,9 @@ def settings_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 def outage_of(backend: str, request: pytest.FixtureRequest, settings: Settings) -> QueueOutage:
     if backend == "embedded":
+        # Each call on the locked file waits this long to give up: the first app's enqueue,
+        # relay and job pulls, and its shut-down behind them (26 s at the production 10 s).
+        request.getfixturevalue("monkeypatch").setattr(embedded_jobs, "BUSY_SECONDS", 2.0)
         return QueueFileLocked(settings.data_dir / "jobs" / "jobs.sqlite3")
     server: NatsServer = request.getfixturevalue("own_nats_server")
     return NatsDown(server)

@@ -22,6 +22,7 @@ from ingest_rig import (
     served_rig,
 )
 
+from streamstack.ingest import repository as ingest_repository
 from support.fixtures import SettingsFactory
 
 MIB = 1024 * 1024
@@ -148,8 +149,16 @@ async def test_client_disconnecting_mid_patch_resumes_from_what_arrived(
     assert await rig.metrics(*patches) == [gone + 1, wrong], "the dropped PATCH's status"
 
 
+@pytest.fixture
+def short_leases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leases of 4 s and silences of 1 s (20 s and 5 s in production) for the app a test
+    makes after this fixture: a test that waits for a silent request's lease to lapse."""
+    monkeypatch.setattr(ingest_repository, "LEASE_SECONDS", 4.0)
+    monkeypatch.setattr(ingest_repository, "SILENCE_SECONDS", 1.0)
+
+
 async def test_a_connection_gone_silent_does_not_lock_the_resume_out(
-    live: tuple[Rig, ServedApp],
+    short_leases: None, live: tuple[Rig, ServedApp]
 ) -> None:
     """The client's side of a PATCH is gone without a reset (a relay dropped it): the
     server's side stays open and silent for a minute or more. What arrived is committed,
@@ -178,7 +187,7 @@ async def test_a_connection_gone_silent_does_not_lock_the_resume_out(
             assert sent.status_code in (204, 423), sent.text
             return sent.status_code == 204
 
-        await eventually(resumed, "the resume being let in", seconds=40, interval=1.0)
+        await eventually(resumed, "the resume being let in", seconds=20, interval=0.5)
     finally:
         writer.transport.abort()
     job = await rig.job(url.rsplit("/", 1)[-1])

@@ -182,13 +182,14 @@ class Lease:
 
 
 class UploadRecords:
-    """The ``ingest_uploads`` table; leases run by ``clock`` (the app's)."""
+    """The ``ingest_uploads`` table; leases run by ``clock`` (the app's) and last
+    ``lease_seconds`` (:data:`LEASE_SECONDS` as it is when the records are made)."""
 
     def __init__(
-        self, database: Database, lease_seconds: float = LEASE_SECONDS, clock: Clock = utcnow
+        self, database: Database, lease_seconds: float | None = None, clock: Clock = utcnow
     ) -> None:
         self.database = database
-        self.lease_seconds = lease_seconds
+        self.lease_seconds = LEASE_SECONDS if lease_seconds is None else lease_seconds
         self.clock = clock
 
     def _lease_until(self, now: datetime.datetime) -> datetime.datetime:

@@ -82,6 +82,11 @@ RETURNING id, kind, payload, deliveries
 #: process's enqueue, neither of which wakes it).
 _POLL_SECONDS = 0.25
 
+#: How long a write waits for another connection's lock on the file before the queue
+#: counts as unavailable (a process's own calls take turns under one lock, so only another
+#: process, or a person with the file open, makes it wait).
+BUSY_SECONDS = 10.0
+
 
 class EmbeddedJobQueue(jobs.CheckedQueue):
     """A :class:`~streamstack.kernel.jobs.JobQueue` persisted to the SQLite file ``path``."""
@@ -93,7 +98,7 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
         private_directory(path.parent, owned=True)
         private_file(path)
         self._db = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=10.0
+            path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
