@@ -14,6 +14,8 @@ import os
 import resource
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -271,3 +273,49 @@ async def test_a_package_holding_a_symlink_is_not_uploaded(tmp_path: Path) -> No
 
     with pytest.raises(ObjectNotFound):
         await media.head(f"{media_id}/hls/master.m3u8")
+
+
+MARKER = """
+import os
+import subprocess
+import sys
+
+IMPORTED_BY = os.getpid()
+
+
+def imported_before_the_child() -> bool:
+    return IMPORTED_BY != os.getpid()
+"""
+
+SANDBOX_WITH_MARKER = """
+import asyncio
+from streamstack.ingest.sandbox import Limits, Sandbox
+import marker
+
+sandbox = Sandbox(preload=["marker"])
+call = sandbox.call(
+    marker.imported_before_the_child, returns=bool, limits=Limits(256 << 20), seconds=30
+)
+print(asyncio.run(call))
+"""
+
+
+def test_the_fork_server_imports_the_workers_code_from_the_apps_pythonpath(
+    tmp_path: Path,
+) -> None:
+    """An app run from a source tree (``PYTHONPATH=…/src``) has its workers' code imported
+    by the fork server from there too, not from another copy the interpreter has installed:
+    the module preloaded from ``PYTHONPATH`` reaches the child already imported."""
+    (tmp_path / "marker.py").write_text(MARKER)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSTACK_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-c", SANDBOX_WITH_MARKER],
+        env=env,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True"], done.stdout

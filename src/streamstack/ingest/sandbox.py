@@ -56,7 +56,12 @@ from streamstack.kernel.lifetime import die_with_parent
 T = TypeVar("T")
 
 #: The only environment variables the fork server (and so every child) starts with.
-WORKER_ENVIRONMENT = frozenset({b"PATH", b"HOME", b"LANG", b"LC_ALL", b"LC_CTYPE", b"TMPDIR"})
+#: ``PYTHONPATH`` because the server imports the workers' code before any child asks: without
+#: it, an app run from a release's source tree had its children run another copy of
+#: StreamStack (the one installed), failing as "the probe stopped unexpectedly".
+WORKER_ENVIRONMENT = frozenset(
+    {b"PATH", b"HOME", b"LANG", b"LC_ALL", b"LC_CTYPE", b"TMPDIR", b"PYTHONPATH"}
+)
 #: The largest message a child may send back.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _CLONE_NEWNET = 0x40000000
