@@ -70,7 +70,7 @@ def create_app(
     handlers += internal_route_handlers(registry, settings.internal_secret)
     web = settings.web_dist_dir
     if web is not None and (web / "index.html").is_file():
-        handlers.append(spa_handler(web))
+        handlers.append(spa_handler(web, settings.site_name))
 
     app = Litestar(
         route_handlers=handlers,

@@ -17,12 +17,15 @@ from streamstack.kernel.tasks import BackgroundTask
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from litestar import Router
+
     from streamstack.catalogue.comment_reports import CommentReportService
     from streamstack.catalogue.comments import CommentService
     from streamstack.catalogue.feeds import VideoFeed
     from streamstack.catalogue.likes import LikeService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.playlists import PlaylistService
+    from streamstack.catalogue.previews import LinkPreviews
     from streamstack.catalogue.service import CatalogueService
     from streamstack.catalogue.shares import ShareService
     from streamstack.catalogue.statistics import StatisticsService
@@ -74,6 +77,7 @@ def mount(context: ModuleContext) -> MountedModule:
     user_deletions, user_naming = account_followers(events, watching, playlists, comments, likes)
     publishing = scheduled_publishing(service, context)
     feed = video_feed(context)
+    previews = link_previews(service, shares, context)
     # Both are read from the database at each scrape of /metrics.
     track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
     track_gauge(metrics.FAILED_ITEMS, service.failed_items)
@@ -81,8 +85,18 @@ def mount(context: ModuleContext) -> MountedModule:
         name="catalogue",
         route_handlers=[
             catalogue_router(
-                service, watching, playlists, comments, reports, shares, likes, stats, feed
-            )
+                service,
+                watching,
+                playlists,
+                comments,
+                reports,
+                shares,
+                likes,
+                stats,
+                feed,
+                previews,
+            ),
+            *preview_pages(previews, context),
         ],
         operations=operation_handlers(service),
         tasks=[
@@ -150,6 +164,37 @@ def video_feed(context: ModuleContext) -> VideoFeed:
         PREFIX,
         public=settings.guest_access != "none",
     )
+
+
+def link_previews(
+    service: CatalogueService, shares: ShareService, context: ModuleContext
+) -> LinkPreviews:
+    """What a pasted link to one video shows, linked to the server's public URL."""
+    from streamstack.catalogue.previews import LinkPreviews
+    from streamstack.catalogue.routes import OEMBED_PATH, PREFIX
+
+    settings = context.settings
+    return LinkPreviews(
+        service,
+        shares,
+        public_url=settings.public_url,
+        site_name=settings.site_name,
+        oembed_path=PREFIX + OEMBED_PATH,
+        guests_browse=settings.guest_access != "none",
+        embeddable=settings.embed_ancestors != "'none'",
+    )
+
+
+def preview_pages(previews: LinkPreviews, context: ModuleContext) -> list[Router]:
+    """The SPA's pages of one video with its card, where this process has the SPA's
+    build (``STREAMSTACK_WEB_DIST_DIR``: ``dev``, and the catalogue service nginx asks)."""
+    from streamstack.catalogue.routes import preview_pages_router
+    from streamstack.kernel.spa import SpaIndex
+
+    web = context.settings.web_dist_dir
+    if web is None or not (web / "index.html").is_file():
+        return []
+    return [preview_pages_router(previews, SpaIndex(web / "index.html", previews.site_name))]
 
 
 def comment_service(context: ModuleContext, wake_relay: Callable[[], None]) -> CommentService:

@@ -12,10 +12,22 @@ writes answer.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, Router, delete, get, patch, post, put
+from litestar import (
+    Controller,
+    HttpMethod,
+    Request,
+    Response,
+    Router,
+    delete,
+    get,
+    patch,
+    post,
+    put,
+    route,
+)
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
@@ -28,9 +40,11 @@ from streamstack.catalogue.feeds import ATOM_MEDIA_TYPE, FEED_ENTRIES, FEED_PATH
 from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
+from streamstack.catalogue.previews import LinkPreviews, share_page, watch_page
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
+    OEMBED_MAX_SIDE,
     Comment,
     CommentChange,
     CommentPage,
@@ -46,6 +60,7 @@ from streamstack.catalogue.schemas import (
     NewCommentReport,
     NewPlaylist,
     NewShareLink,
+    OEmbed,
     Paging,
     Playlist,
     PlaylistChanges,
@@ -88,6 +103,7 @@ from streamstack.contracts.limits import (
 from streamstack.contracts.streaming import StreamTokenGrant
 from streamstack.kernel.conditions import etag_list_matches
 from streamstack.kernel.dependencies import CALLER, provide_values
+from streamstack.kernel.errors import AppError
 from streamstack.kernel.guards import (
     OPEN_TO_GUESTS,
     Principal,
@@ -98,6 +114,7 @@ from streamstack.kernel.guards import (
 from streamstack.kernel.http import client_address
 from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER, error_responses
 from streamstack.kernel.operation import CallContext
+from streamstack.kernel.spa import SpaIndex
 
 PREFIX = "/api/v1/catalogue"
 #: An item's entity tag, answered with it to admins (GET, PATCH) and in its ``etag``.
@@ -141,6 +158,13 @@ FEED_ETAG = ResponseHeader(
     "(no body) while the feed is unchanged.",
     documentation_only=True,
 )
+#: Where oEmbed is answered, under the catalogue's prefix.
+OEMBED_PATH = "/oembed"
+#: The longest address oEmbed is asked about.
+OEMBED_URL_MAX = 2000
+#: The SPA's pages of one video: a watch page, a share link's page and its embed page.
+WATCH_ROUTE = "/watch/{item_id:str}"
+SHARED_ROUTES = ["/s/{secret:str}", "/embed/s/{secret:str}"]
 #: Enough for a tag cloud or a filter's suggestions.
 MAX_TAGS_LISTED = 500
 
@@ -932,6 +956,108 @@ class SharedLinkController(Controller):
         return await shares.stream_token(secret, client_address(request))
 
 
+# --- link previews (catalogue/previews.py) ---------------------------------------------------
+
+#: ``maxwidth`` and ``maxheight`` of oEmbed's query (oEmbed 1.0 §2.2).
+OEmbedSide = Annotated[int | None, Parameter(ge=1, le=OEMBED_MAX_SIDE)]
+
+
+class FormatNotImplemented(AppError, status=501, code="format_not_implemented"):
+    """oEmbed answers JSON alone (oEmbed 1.0 §2.3.4: 501 for a format not offered)."""
+
+
+class OEmbedController(Controller):
+    """oEmbed for the pages of one video: what a pasted link's card shows. Open to guests:
+    a share link's card on a members-only server too; a watch page only where guests may
+    browse (the previews decide, as for the pages)."""
+
+    path = "/"
+    tags = ["link previews"]
+    opt = OPEN_TO_GUESTS
+
+    @get(
+        OEMBED_PATH,
+        summary="oEmbed of a watch or share link page",
+        responses=error_responses(
+            {
+                404: "No video a signed-out visitor may see at `url`, or not an address of "
+                "this server (`preview_not_found`).",
+                501: "`format` other than `json` (`format_not_implemented`).",
+            }
+        ),
+    )
+    async def oembed(
+        self,
+        request: Request[Any, Any, Any],
+        previews: NamedDependency[LinkPreviews],
+        url: Annotated[
+            str,
+            Parameter(
+                min_length=1,
+                max_length=OEMBED_URL_MAX,
+                pattern=ONE_LINE,
+                description="a watch page's or a share link's address on this server",
+            ),
+        ],
+        format: Literal["json", "xml"] = "json",  # oEmbed's name for it
+        maxwidth: OEmbedSide = None,
+        maxheight: OEmbedSide = None,
+    ) -> OEmbed:
+        """oEmbed 1.0 of the video at ``url``: ``video`` (an iframe of its share link's
+        player sized to ``maxwidth``/``maxheight`` at the video's aspect ratio) for a share
+        link's page, ``link`` for a watch page; only for what a signed-out visitor may see."""
+        if format != "json":
+            raise FormatNotImplemented("only format=json is offered")
+        origin = previews.origin(str(request.base_url))
+        item, secret = await previews.at_address(url, origin)
+        return previews.oembed(item, secret, origin, max_width=maxwidth, max_height=maxheight)
+
+
+class PreviewPageController(Controller):
+    """The SPA's pages of one video, with the video's card in their ``<head>`` (see
+    :mod:`~streamstack.catalogue.previews`): not the API, hence outside its prefix."""
+
+    path = "/"
+    include_in_schema = False
+    # The SPA is open to all: a members-only server's pages send a guest to sign in.
+    opt = OPEN_TO_GUESTS
+
+    @route(WATCH_ROUTE, http_method=[HttpMethod.GET, HttpMethod.HEAD])
+    async def watch_page(
+        self,
+        request: Request[Any, Any, Any],
+        previews: NamedDependency[LinkPreviews],
+        index: NamedDependency[SpaIndex],
+        item_id: str,
+    ) -> Response[bytes]:
+        """A watch page: its video's card if a signed-out visitor may see it."""
+        origin = previews.origin(str(request.base_url))
+        item = await previews.watched(item_id)
+        return index.response(previews.page(index, item, watch_page(origin, item_id), origin))
+
+    @route(SHARED_ROUTES, http_method=[HttpMethod.GET, HttpMethod.HEAD])
+    async def shared_page(
+        self,
+        request: Request[Any, Any, Any],
+        previews: NamedDependency[LinkPreviews],
+        index: NamedDependency[SpaIndex],
+        secret: str,
+    ) -> Response[bytes]:
+        """A share link's page or its embed page: its video's card while the link works."""
+        origin = previews.origin(str(request.base_url))
+        item = await previews.shared(secret)
+        return index.response(previews.page(index, item, share_page(origin, secret), origin))
+
+
+def preview_pages_router(previews: LinkPreviews, index: SpaIndex) -> Router:
+    """The pages of one video, served where the SPA is (``index`` its built page)."""
+    return Router(
+        path="/",
+        route_handlers=[PreviewPageController],
+        dependencies=provide_values(previews=previews, index=index),
+    )
+
+
 # --- statistics (catalogue/statistics.py) ----------------------------------------------------
 
 #: How many days back the statistics reach, today the last.
@@ -995,6 +1121,7 @@ def catalogue_router(
     likes: LikeService,
     statistics: StatisticsService,
     feed: VideoFeed,
+    previews: LinkPreviews,
 ) -> Router:
     """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
     ``comments``, ``reports``, ``shares``, ``likes`` and ``statistics``."""
@@ -1004,6 +1131,7 @@ def catalogue_router(
         route_handlers=[
             BrowsingController,
             FeedController,
+            OEmbedController,
             CurationController,
             PlaybackController,
             WatchingController,
@@ -1028,6 +1156,7 @@ def catalogue_router(
                 likes=likes,
                 statistics=statistics,
                 feed=feed,
+                previews=previews,
             ),
             **CALLER,
             "paging": Provide(provide_paging, sync_to_thread=False),

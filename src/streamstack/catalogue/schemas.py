@@ -429,6 +429,29 @@ class SharedItem(msgspec.Struct, frozen=True):
     expires_at: datetime.datetime | None
 
 
+#: The largest frame an oEmbed consumer may ask for (``maxwidth``, ``maxheight``, pixels).
+OEMBED_MAX_SIDE = 8192
+
+
+class OEmbed(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """oEmbed 1.0 of one video: ``video`` with ``html`` (an iframe of a share link's
+    player) and its ``width`` and ``height``; ``link`` (no player) for a watch page."""
+
+    type: Literal["video", "link"]
+    version: Literal["1.0"]
+    title: str
+    author_name: str
+    author_url: str
+    provider_name: str
+    provider_url: str
+    html: str | msgspec.UnsetType = msgspec.UNSET
+    width: int | msgspec.UnsetType = msgspec.UNSET
+    height: int | msgspec.UnsetType = msgspec.UNSET
+    thumbnail_url: str | msgspec.UnsetType = msgspec.UNSET
+    thumbnail_width: int | msgspec.UnsetType = msgspec.UNSET
+    thumbnail_height: int | msgspec.UnsetType = msgspec.UNSET
+
+
 class StatisticsDay(msgspec.Struct, frozen=True, kw_only=True):
     """One day (UTC) of an item's statistics."""
 

@@ -29,6 +29,7 @@ from streamstack.catalogue.repository import CatalogueStore, reading, unit_of_wo
 from streamstack.catalogue.schemas import NewShareLink, SharedItem, ShareLink, ShareLinkList
 from streamstack.catalogue.service import CatalogueService, stream_request
 from streamstack.catalogue.watching import account_id
+from streamstack.contracts.catalogue import CatalogueItem
 from streamstack.contracts.limits import MAX_SHARE_LINKS, SHARE_SECRET
 from streamstack.contracts.streaming import (
     IssueSharedStreamToken,
@@ -186,6 +187,17 @@ class ShareService:
             tags, captions = await store.tags.of_item(row.id), await store.captions.of_item(row.id)
         item = to_catalogue_item(row, tags, captions, admin=False)
         return SharedItem(item=item, expires_at=link.expires_at)
+
+    async def preview(self, secret: str) -> CatalogueItem | None:
+        """The link's item as :meth:`open` shows it, not counted (a link preview's crawler
+        is no viewer); None for any link that does not work."""
+        async with reading(self._database) as store:
+            try:
+                _, row = await _watchable(store, secret, self._clock())
+            except ShareNotFound:
+                return None
+            tags, captions = await store.tags.of_item(row.id), await store.captions.of_item(row.id)
+        return to_catalogue_item(row, tags, captions, admin=False)
 
     async def stream_token(self, secret: str, client: str) -> StreamTokenGrant:
         """A viewer's stream token for the link's item, issued by streaming to the link

@@ -105,6 +105,9 @@ MAX_SHARE_LINKS = 20
 #: How many days back an item's statistics reach at most (a year), and by default.
 STATISTICS_DAYS_MAX = 365
 STATISTICS_DAYS_DEFAULT = 30
+#: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio (ingest
+#: makes them; link previews tell their size).
+THUMBNAIL_BOX = (640, 1280)
 #: A share link's secret: ``secrets.token_urlsafe(32)``, 43 URL-safe base64 characters.
 SHARE_SECRET = whole(r"[A-Za-z0-9_\-]{43}", "a share link's secret")
 

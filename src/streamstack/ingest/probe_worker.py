@@ -23,7 +23,12 @@ import av
 import av.subtitles.stream  # PyAV imports it lazily, when the memory cap may forbid it
 import msgspec
 
-from streamstack.contracts.limits import CHAPTER_TITLE_MAX, MAX_CHAPTERS, STILL_IMAGE_MAX_SIDE
+from streamstack.contracts.limits import (
+    CHAPTER_TITLE_MAX,
+    MAX_CHAPTERS,
+    STILL_IMAGE_MAX_SIDE,
+    THUMBNAIL_BOX,
+)
 from streamstack.contracts.media import Chapter
 from streamstack.ingest.containers import moov_after_mdat
 from streamstack.ingest.probe_messages import (
@@ -52,8 +57,6 @@ from streamstack.ingest.transcoding.timeline import (
     shown_rate,
 )
 
-#: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio.
-THUMBNAIL_BOX = (640, 1280)
 #: Posters (the same frame, for the watch page and 2x screens) fit in this box; a frame that
 #: fits in the thumbnail's box gets no poster (never upscaled: it would be the thumbnail).
 POSTER_BOX = (1280, 2560)

@@ -1,10 +1,14 @@
-"""Serving the built single-page app from the same origin as the API (dev, one process)."""
+"""Serving the built single-page app from the same origin as the API (dev, one process),
+and its ``index.html`` as pages are answered: titled with the server's name, with more in
+its ``<head>`` for a page that shows one video (the catalogue's link previews)."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
-from litestar import HttpMethod, route
+from litestar import HttpMethod, Response, route
 from litestar.response import File
 from litestar.types import ControllerRouterHandler
 
@@ -15,11 +19,46 @@ from streamstack.kernel.guards import OPEN_TO_GUESTS
 _NOT_SPA = ("api", "internal")
 #: Vite's ``assets/`` files have their content hash in their names: cached for good.
 _IMMUTABLE = "public, max-age=31536000, immutable"
+#: The built page's own title (Vite's copy of web/index.html holds one).
+_TITLE = re.compile(rb"<title>.*?</title>", re.DOTALL)
+#: What no attribute or element text may hold, even escaped (C0 controls but tab and
+#: newlines, DEL and C1 controls, lone surrogates, noncharacters U+FFFE/U+FFFF).
+_NOT_HTML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def spa_handler(web: Path) -> ControllerRouterHandler:
-    """Serve the built SPA: real files as they are, ``index.html`` for client routes."""
+class SpaIndex:
+    """The SPA's ``index.html``, read once: :attr:`plain` (titled ``site_name``) for every
+    client route, :meth:`headed` for a page with a title and tags of its own."""
+
+    def __init__(self, index: Path, site_name: str) -> None:
+        self._page = index.read_bytes()
+        self.plain = self.headed(site_name, "")
+
+    def headed(self, title: str, head: str) -> bytes:
+        """The page titled ``title`` (escaped here), ``head`` (markup the caller escaped)
+        put right after its title, so the SPA's own ``<head>`` and scripts are as built."""
+        element = f"<title>{html_text(title)}</title>{head}".encode()
+        if _TITLE.search(self._page) is None:  # a build without a title: added at its end
+            return self._page.replace(b"</head>", element + b"</head>", 1)
+        return _TITLE.sub(lambda _: element, self._page, count=1)
+
+    def response(self, body: bytes) -> Response[bytes]:
+        """``body`` answered as a page: HTML, asked again each time (no-cache)."""
+        return Response(
+            body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        )
+
+
+def html_text(value: str) -> str:
+    """``value`` escaped for HTML text and quoted attributes, without what HTML cannot carry."""
+    return html.escape(_NOT_HTML_TEXT.sub("", value), quote=True)
+
+
+def spa_handler(web: Path, site_name: str) -> ControllerRouterHandler:
+    """Serve the built SPA: real files as they are, ``index.html`` (titled ``site_name``)
+    for client routes."""
     root = web.resolve()
+    index = SpaIndex(root / "index.html", site_name)
 
     # Open on a members-only server too: the pages hold no catalogue, and send a guest to sign in.
     # HEAD as GET (without the body), as nginx answers it in production: uptime monitors and
@@ -31,7 +70,7 @@ def spa_handler(web: Path) -> ControllerRouterHandler:
         sync_to_thread=False,
         opt=OPEN_TO_GUESTS,
     )
-    def spa(path: str = "") -> File:
+    def spa(path: str = "") -> File | Response[bytes]:
         relative = path.lstrip("/")
         # NUL is in no file name and no client route (and os calls refuse it).
         if relative.split("/", 1)[0] in _NOT_SPA or "\x00" in relative:
@@ -42,7 +81,7 @@ def spa_handler(web: Path) -> ControllerRouterHandler:
             return _inline(candidate, _IMMUTABLE if immutable else "no-cache")
         if "." in relative.rsplit("/", 1)[-1]:
             raise NotFound("no such file")
-        return _inline(root / "index.html", "no-cache")
+        return index.response(index.plain)
 
     return spa
 

@@ -747,6 +747,23 @@ export interface paths {
         patch: operations["ApiV1CatalogueMePlaylistsPlaylistIdItemsItemIdMoveInPlaylist"];
         trace?: never;
     };
+    "/api/v1/catalogue/oembed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** oEmbed of a watch or share link page */
+        get: operations["ApiV1CatalogueOembedOembed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/playlists/{playlist_id}": {
         parameters: {
             query?: never;
@@ -1813,6 +1830,24 @@ export interface components {
         NewShareLink: {
             expires_in_days?: number | null;
         };
+        /** OEmbed */
+        OEmbed: {
+            author_name: string;
+            author_url: string;
+            height?: number;
+            html?: string;
+            provider_name: string;
+            provider_url: string;
+            thumbnail_height?: number;
+            thumbnail_url?: string;
+            thumbnail_width?: number;
+            title: string;
+            /** @enum {string} */
+            type: "video" | "link";
+            /** @constant */
+            version: "1.0";
+            width?: number;
+        };
         /** ObjectTally */
         ObjectTally: {
             bytes: number;
@@ -2276,6 +2311,7 @@ export type NewComment = components['schemas']['NewComment'];
 export type NewCommentReport = components['schemas']['NewCommentReport'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
 export type NewShareLink = components['schemas']['NewShareLink'];
+export type OEmbed = components['schemas']['OEmbed'];
 export type ObjectTally = components['schemas']['ObjectTally'];
 export type PasswordChange = components['schemas']['PasswordChange'];
 export type PasswordResetAccount = components['schemas']['PasswordResetAccount'];
@@ -6756,6 +6792,77 @@ export interface operations {
             };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueOembedOembed: {
+        parameters: {
+            query: {
+                /** @description a watch page's or a share link's address on this server */
+                url: string;
+                format?: "json" | "xml";
+                maxwidth?: number | null;
+                maxheight?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OEmbed"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No video a signed-out visitor may see at `url`, or not an address of this server (`preview_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `format` other than `json` (`format_not_implemented`). */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
