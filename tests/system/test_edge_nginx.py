@@ -32,6 +32,8 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 WAIT_SECONDS = 10.0
 FIRST_PART = b"a" * 1024
 SECOND_PART = b"b" * 1024
+#: The pages of one video, which catalogue answers (its failures close the connection).
+PREVIEW_PAGE = re.compile(r"/(watch|s|embed/s)/[^/]+$")
 
 
 @dataclass
@@ -62,6 +64,11 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
             while received < length:
                 received += len(self.rfile.read(min(64 * 1024, length - received)))
             self.reply(201, {"received": received})
+
+        def do_HEAD(self) -> None:
+            self.send_response(200 if PREVIEW_PAGE.match(self.path) else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def do_GET(self) -> None:
             if self.headers.get("X-Streamstack-Check"):  # the edge's token check (auth_request)
@@ -96,6 +103,12 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 self.wfile.write(data)
                 return
+            if self.path == "/watch/unavailable":  # catalogue without its database
+                self.reply(503, {"code": "database_unavailable"})
+                return
+            if PREVIEW_PAGE.match(self.path):  # as catalogue answers, dev-mode headers too
+                self.page(f"<!doctype html><title>card of {self.path}</title>".encode())
+                return
             if not self.path.startswith("/api/v1/stream/") or "/thumbnails/" in self.path:
                 self.reply(200, {"path": self.path})
                 return
@@ -110,6 +123,16 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
             # The rest only once the player has the first part: proves no buffering.
             state.first_part_read.wait(WAIT_SECONDS)
             self.wfile.write(SECOND_PART)
+
+        def page(self, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Content-Security-Policy", "default-src *")
+            self.send_header("X-Frame-Options", "SAMEORIGIN")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def reply(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
@@ -336,7 +359,8 @@ def test_every_answer_carries_the_security_headers(edge: Edge) -> None:
             "service's own headers": web.get("/api/v1/auth/headers"),
             "unknown api": web.get("/api/v1/unknown"),
             "internal": web.get("/internal/v1/auth/x"),
-            "dead replica": web.get("/api/v1/catalogue/close-me"),
+            # ingest's one replica: catalogue's stay up for the pages of one video below
+            "dead replica": web.get("/api/v1/ingest/close-me"),
             "stream bytes": web.get("/api/v1/stream/accel-present-token"),
             "vanished object": web.get("/api/v1/stream/accel-missing-token"),
             "thumbnail": web.get("/api/v1/stream/thumbnails/abc.jpg"),
@@ -392,7 +416,8 @@ def test_only_the_embed_page_may_be_framed(edge: Edge) -> None:
                 "/watch" + EMBED,
             )
         }
-    assert embed.status_code == 200 and embed.text == index.text
+    assert embed.status_code == 200  # catalogue's page of the link (link previews)
+    assert embed.text == f"<!doctype html><title>card of {EMBED}?t=3</title>"
     assert "x-frame-options" not in embed.headers
     csp = embed.headers["content-security-policy"]
     assert csp == index.headers["content-security-policy"].replace(
@@ -405,6 +430,38 @@ def test_only_the_embed_page_may_be_framed(edge: Edge) -> None:
     for path, response in others.items():
         assert response.status_code in (200, 404), path
         assert_security_headers(response)
+
+
+def test_the_pages_of_one_video_are_catalogues_and_the_spa_without_it(edge: Edge) -> None:
+    """/watch/<id>, /s/<secret> and /embed/s/<secret> are catalogue's (the video's card in
+    the page's head); when catalogue does not answer, the SPA's index.html as before, with
+    the edge's headers either way; any other page, or another shape, is the static index."""
+    with httpx.Client(base_url=edge.nginx.public_url, timeout=30) as web:
+        index = web.get("/")
+        pages = {path: web.get(path) for path in ("/watch/some-item", "/s/A1b2_-", EMBED)}
+        head = web.head("/watch/some-item")
+        unavailable = web.get("/watch/unavailable")
+        static = {
+            path: web.get(path)
+            for path in ("/library", "/watch/some-item/more", "/watch/", "/watchlist/x")
+        }
+        posted = web.post("/watch/some-item")
+        # Last: no replica answers (each is counted failed for a while).
+        down = {"unavailable": unavailable, "/s/close-me": web.get("/s/close-me")}
+    for path, response in pages.items():
+        assert response.status_code == 200, path
+        assert response.text == f"<!doctype html><title>card of {path}</title>"
+        assert response.headers.get_list("cache-control") == ["no-cache"], path
+        assert "default-src *" not in response.headers["content-security-policy"]
+    assert head.status_code == 200 and head.content == b""
+    for path, response in {**down, **static}.items():
+        assert response.status_code == 200, path
+        assert response.text == index.text, path
+        assert response.headers["cache-control"] == "no-cache", path
+        assert_security_headers(response)
+    assert_security_headers(pages["/watch/some-item"])
+    assert posted.status_code in (403, 405)  # pages are read, never posted to
+    assert posted.text != index.text
 
 
 # --- flood limits of the sign-in routes (issue 13.5) ----------------------------------------
