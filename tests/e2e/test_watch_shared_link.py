@@ -6,7 +6,8 @@ in a browser context of their own: the title, "Shared with you by link.", and th
 plays; the page asked for its stream tokens at the link's route (never the item's, which
 needs an account), sent no bearer and saved no watch progress. The admin then stops
 sharing: the stream URL the link's player was given stops working within seconds, and the
-link, opened again, says it no longer works. Nothing else is refused, no uncaught error,
+link, opened again, says it no longer works. Both the link's page and the video's watch
+page carry the video's card (link previews) and boot the SPA. Nothing else is refused, no uncaught error,
 no CSP violation.
 """
 
@@ -110,6 +111,11 @@ async def test_someone_without_an_account_watches_by_link_until_it_is_stopped(
         assert not [r for r in log.responses if r.url.endswith(f"/{item_id}/progress")]
         stream_url = base + (await grants[0].json())["stream_url"]
 
+        # A pasted link's card is in the served page, and the SPA boots on it as before.
+        card = f'<meta property="og:title" content="{TITLE}" />'
+        for page_url in (url, f"{base}/watch/{item_id}"):
+            assert card in httpx.get(page_url, timeout=5.0).text, page_url
+
         await stop_sharing(admin, url)
 
         def refused() -> bool:
@@ -119,6 +125,9 @@ async def test_someone_without_an_account_watches_by_link_until_it_is_stopped(
         await eventually(refused, "the link's stream stopped", seconds=15.0)
         await guest.goto(url)
         await guest.get_by_role("heading", name="This link no longer works.").wait_for()
+        await admin.goto(f"{base}/watch/{item_id}")  # the page with the card
+        await admin.get_by_role("heading", name=TITLE).wait_for()
+        await play_muted(admin)
         await guest_context.close()
         await admin_context.close()
 
