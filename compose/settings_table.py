@@ -26,7 +26,8 @@ MEANINGS: dict[str, str] = {
     "environment": "`dev` (embedded backends allowed, dev keys generated) or `production`; "
     "`streamstack serve` defaults to `production`",
     "site_name": "the server's name people see (\"Herons Film Club\"): the web app's header and "
-    "tab titles, the mails' From and subjects, authenticator apps' entry and the feed's title; "
+    "tab titles, the mails' From and subjects, authenticator apps' entry, the feed's title "
+    "and link previews' cards; "
     "one line, 1–60 characters",
     "modules": "comma-separated modules this process mounts (`serve --module` wins)",
     "host": "address to listen on",
