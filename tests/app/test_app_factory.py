@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,23 @@ async def test_the_spa_is_served_with_client_route_fallback(tmp_path: Path) -> N
     assert "outside" not in escape.text
     assert api.status_code == 404
     assert api.json()["code"] == "not_found"
+
+
+async def test_the_spa_pages_carry_the_site_name_and_a_new_build(tmp_path: Path) -> None:
+    """Every page is titled with the server's name (escaped), and a build made while the
+    server runs (``dev`` beside ``vite build``) is what the next page answers."""
+    web = tmp_path / "dist"
+    web.mkdir()
+    index = web / "index.html"
+    index.write_text("<!doctype html><head><title>StreamStack</title></head><div id=root>")
+    settings = make_settings(
+        "embedded", tmp_path / "data", web_dist_dir=web, site_name='Herons <"Film"> & Co'
+    )
+    async with running_app(settings) as client:
+        first = await client.get("/library")
+        index.write_text("<!doctype html><head><title>StreamStack</title></head><div id=new>")
+        os.utime(index, ns=(1, 1))  # a new build, whatever the clock's resolution
+        second = await client.get("/admin/users")
+    title = "<title>Herons &lt;&quot;Film&quot;&gt; &amp; Co</title>"
+    assert first.text == f"<!doctype html><head>{title}</head><div id=root>"
+    assert second.text == f"<!doctype html><head>{title}</head><div id=new>"

@@ -27,26 +27,46 @@ _NOT_HTML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u
 
 
 class SpaIndex:
-    """The SPA's ``index.html``, read once: :attr:`plain` (titled ``site_name``) for every
-    client route, :meth:`headed` for a page with a title and tags of its own."""
+    """The SPA's ``index.html``: :attr:`plain` (titled ``site_name``) for every client
+    route, :meth:`headed` for a page with a title and tags of its own. Read again only when
+    the file changed (a new build under ``dev``): one ``stat`` a page."""
 
     def __init__(self, index: Path, site_name: str) -> None:
-        self._page = index.read_bytes()
-        self.plain = self.headed(site_name, "")
+        self._index = index
+        self._site_name = site_name
+        self._read: tuple[int, bytes, bytes] | None = None  # (mtime, built, plain)
+
+    @property
+    def plain(self) -> bytes:
+        """The page as built, titled with the site's name (every page without a card)."""
+        return self._current()[2]
 
     def headed(self, title: str, head: str) -> bytes:
         """The page titled ``title`` (escaped here), ``head`` (markup the caller escaped)
         put right after its title, so the SPA's own ``<head>`` and scripts are as built."""
-        element = f"<title>{html_text(title)}</title>{head}".encode()
-        if _TITLE.search(self._page) is None:  # a build without a title: added at its end
-            return self._page.replace(b"</head>", element + b"</head>", 1)
-        return _TITLE.sub(lambda _: element, self._page, count=1)
+        return _headed(self._current()[1], title, head)
+
+    def _current(self) -> tuple[int, bytes, bytes]:
+        """The build as last read, read again if its file changed since."""
+        changed = self._index.stat().st_mtime_ns
+        if self._read is None or self._read[0] != changed:
+            built = self._index.read_bytes()
+            self._read = (changed, built, _headed(built, self._site_name, ""))
+        return self._read
 
     def response(self, body: bytes) -> Response[bytes]:
         """``body`` answered as a page: HTML, asked again each time (no-cache)."""
         return Response(
             body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
         )
+
+
+def _headed(page: bytes, title: str, head: str) -> bytes:
+    """``page`` with its title ``title`` followed by ``head`` (see :meth:`SpaIndex.headed`)."""
+    element = f"<title>{html_text(title)}</title>{head}".encode()
+    if _TITLE.search(page) is None:  # a build without a title: added at its head's end
+        return page.replace(b"</head>", element + b"</head>", 1)
+    return _TITLE.sub(lambda _: element, page, count=1)
 
 
 def html_text(value: str) -> str:
