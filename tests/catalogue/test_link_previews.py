@@ -318,3 +318,20 @@ async def test_oembed_refuses_what_it_cannot_answer(
     assert r.headers["content-type"].startswith("application/json")
     if status != 200:
         assert r.json()["status"] == status
+
+
+async def test_a_share_link_no_site_may_frame_is_a_link(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    settings = settings_factory(
+        modules=("catalogue", "streaming"),
+        public_url=PUBLIC_URL,
+        embed_ancestors="'none'",
+        web_dist_dir=web_dist(tmp_path),
+    )
+    async with running_app(settings) as app:
+        item = await create_item(app, settings, title="Kept at home")
+        link = await share(app, item["id"])
+        r = await app.get(OEMBED, params={"url": PUBLIC_URL + link["path"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["type"] == "link" and "html" not in r.json()
