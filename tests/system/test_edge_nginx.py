@@ -106,6 +106,9 @@ def upstream_handler(state: Upstream) -> type[BaseHTTPRequestHandler]:
             if self.path == "/watch/unavailable":  # catalogue without its database
                 self.reply(503, {"code": "database_unavailable"})
                 return
+            if self.path == "/watch/not-mounted":  # catalogue without the SPA's build
+                self.reply(404, {"code": "not_found"})
+                return
             if PREVIEW_PAGE.match(self.path):  # as catalogue answers, dev-mode headers too
                 self.page(f"<!doctype html><title>card of {self.path}</title>".encode())
                 return
@@ -441,13 +444,15 @@ def test_the_pages_of_one_video_are_catalogues_and_the_spa_without_it(edge: Edge
         pages = {path: web.get(path) for path in ("/watch/some-item", "/s/A1b2_-", EMBED)}
         head = web.head("/watch/some-item")
         unavailable = web.get("/watch/unavailable")
+        not_mounted = web.get("/watch/not-mounted")
         static = {
             path: web.get(path)
             for path in ("/library", "/watch/some-item/more", "/watch/", "/watchlist/x")
         }
         posted = web.post("/watch/some-item")
         # Last: no replica answers (each is counted failed for a while).
-        down = {"unavailable": unavailable, "/s/close-me": web.get("/s/close-me")}
+        down = {"unavailable": unavailable, "not mounted": not_mounted}
+        down["/s/close-me"] = web.get("/s/close-me")
     for path, response in pages.items():
         assert response.status_code == 200, path
         assert response.text == f"<!doctype html><title>card of {path}</title>"
