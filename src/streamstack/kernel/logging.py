@@ -188,6 +188,22 @@ def configure_logging(log_format: str, level: str) -> None:
     # run) would be a screenful beside the one schema.migrated line a module.
     for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.filters[:] = [f for f in uvicorn.filters if not isinstance(f, PlannedShutdownLine)]
+    uvicorn.addFilter(PlannedShutdownLine())
+
+
+class PlannedShutdownLine(logging.Filter):
+    """uvicorn's "Cancel N running task(s), timeout graceful shutdown exceeded" as a warning,
+    not an error: requests outliving STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS are cut by design
+    (each answered 503 ``server_restarting``, logged ``request.interrupted_by_shutdown``),
+    and an operator's alerting should not page at every deploy that cuts an upload."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Lower the level of the shut-down's cancellation line; keep every record."""
+        if record.levelno > logging.WARNING and str(record.msg).startswith("Cancel %s running"):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def redact(path: str, redactions: Sequence[LogRedaction]) -> str:
