@@ -28,6 +28,7 @@ from streamstack.kernel.errors import (
 )
 from streamstack.kernel.guards import OPEN_TO_GUESTS, bearer_token
 from streamstack.kernel.http import request_id
+from streamstack.kernel.occasional import OccasionalWarning
 from streamstack.kernel.operation import (
     CallContext,
     Handler,
@@ -123,6 +124,7 @@ class HttpTransport:
     ) -> None:
         self.module = module
         self._secret = secret
+        self._refused = OccasionalWarning("internal.secret_refused_by_callee", __name__)
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout_seconds,
@@ -159,6 +161,12 @@ class HttpTransport:
                 ) from None
             body = ErrorBody(
                 r.status_code, "upstream_error", f"{self.module} answered {r.status_code}"
+            )
+        if r.status_code == 401 and body.code == CREDENTIAL_REFUSED:
+            self._refused.occurred(
+                module=self.module,
+                detail=f"the {self.module} service refuses this service's credential: "
+                f"check {SECRET_SETTING} is the same on every service",
             )
         keep = {name: r.headers[name] for name in _FORWARDED_HEADERS if name in r.headers}
         raise AppError.from_body(body, keep)
@@ -222,10 +230,22 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
     routes ``/internal/``, so browsers cannot reach them at all.
     """
     expected = secret.encode()
+    # A wrong secret refuses every call of a service until it is mended: one warning a
+    # minute names the setting (a missing one is a stray call, not a misconfigured peer).
+    refused = OccasionalWarning("internal.secret_refused", __name__)
 
     def endpoint(op: Operation[Any, Any]) -> HTTPRouteHandler:
         async def serve(request: Request[Any, Any, Any]) -> Response[Any]:
-            check_credential(request.headers.get(SECRET_HEADER, "").encode(), expected)
+            presented = request.headers.get(SECRET_HEADER, "").encode()
+            try:
+                check_credential(presented, expected)
+            except Unauthorized:
+                if presented:
+                    refused.occurred(
+                        operation=op.path,
+                        detail=f"check {SECRET_SETTING} is the same on every service",
+                    )
+                raise
             # A principal never crosses the wire: the forwarded token is authenticated here,
             # before the body is even read.
             context = await registry.authorize(
