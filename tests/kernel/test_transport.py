@@ -208,6 +208,8 @@ async def test_a_refused_service_secret_is_a_warning_on_both_sides_once_a_minute
                     with pytest.raises(AppError) as refused:
                         await transport.call(ECHO, Ping("x"), CallContext())
                     assert refused.value.code == "invalid_service_secret"
+                    # Not a 401 to whoever called this service: that reads "signed out".
+                    assert refused.value.status == 503
         finally:
             await transport.close()
     warnings = [line for line in logs if line["log_level"] == "warning"]
