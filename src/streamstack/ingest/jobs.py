@@ -666,6 +666,17 @@ class _JobRun:
 
     async def execute(self) -> None:
         """Spool, transcode, upload, mark ready; the scratch directory always goes."""
+        published = self.handler.unreported.get(self.request.queue_id)
+        if published is not None:  # run again after an outage hid its report: send it alone
+            # Not "started" again at each retry: that read as the job restarting.
+            log.info(
+                "transcode.waiting_for_catalogue",
+                media_id=self.request.media_id,
+                job_id=self.request.queue_id,
+                detail="transcoded; telling the catalogue it is ready",
+            )
+            await self.report_ready(published)
+            return
         # A job that hangs or runs long is then visible in the logs from its start.
         log.info(
             "transcode_started",
@@ -673,10 +684,6 @@ class _JobRun:
             job_id=self.request.queue_id,
             refresh=self.request.refresh,
         )
-        published = self.handler.unreported.get(self.request.queue_id)
-        if published is not None:  # run again after an outage hid its report: send it alone
-            await self.report_ready(published)
-            return
         await self.send_progress(force=True)
         with scratch_space(self.limits.scratch_root()) as scratch:
             await self.stages(scratch)
