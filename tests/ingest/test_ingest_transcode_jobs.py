@@ -688,6 +688,33 @@ async def test_a_job_held_through_an_outage_after_publishing_sends_only_its_repo
         assert handler.unreported == {}
 
 
+async def test_a_job_its_stopping_worker_hands_back_says_it_is_queued_for_a_worker_again(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # The item showed the stopped job's "encoding 240p, 360p …" until another worker took it.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        running = asyncio.create_task(handler(job_for(item)))
+
+        async def processing() -> bool:
+            shown = (await item_of(rig, item["id"])).json()
+            detail = shown["processing_detail"]
+            return bool(detail and detail != "queued for a worker")  # a stage begun
+
+        deadline = time.monotonic() + 30
+        while not await processing():
+            assert time.monotonic() < deadline, "the job never reported progress"
+            await asyncio.sleep(0.05)
+        running.cancel()  # what a worker's graceful stop does before releasing the job
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        shown = (await item_of(rig, item["id"])).json()
+        assert (shown["processing_detail"], shown["processing_percent"]) == (
+            "queued for a worker",
+            0,
+        )
+
+
 async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue(
     settings_factory: Any,
     request: pytest.FixtureRequest,

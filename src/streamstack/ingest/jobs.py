@@ -644,6 +644,12 @@ def subtitle_losses(subtitles: Sequence[SubtitleResult]) -> list[str]:
     return notes
 
 
+#: What an item's progress says while its job waits for a worker (again, once handed back).
+QUEUED_FOR_A_WORKER = "queued for a worker"
+#: How long a job handed back at a worker's stop may take to say so (the worker is stopping).
+HANDED_BACK_REPORT_SECONDS = 3.0
+
+
 class _JobRun:
     """One attempt at one job: scratch space, progress, the stages."""
 
@@ -653,7 +659,7 @@ class _JobRun:
         self.limits = handler.limits
         self.outputs = ItemOutputs(handler.media, request.media_id)
         self.percent = 0
-        self.detail = "queued for a worker"
+        self.detail = QUEUED_FOR_A_WORKER
         self.sent: tuple[int, str] | None = None
         self.span = (0, ENCODING_PERCENT)
         """The part of the progress bar the running transcode pass fills."""
@@ -706,9 +712,19 @@ class _JobRun:
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not self.gone or task is None:
+                await self.say_handed_back()
                 raise
             task.uncancel()  # our own reporter stopped the work: the item is gone
             raise ItemGone(self.request.media_id) from None
+
+    async def say_handed_back(self) -> None:
+        """Tell catalogue the job is queued for a worker again: its worker stopped (the job is
+        released, no attempt spent). The item showed the stopped job's progress, "encoding
+        240p, 360p …", until another worker took it. Best effort, within seconds."""
+        self.percent = 0
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(HANDED_BACK_REPORT_SECONDS):
+                await self.report_processing(QUEUED_FOR_A_WORKER)
 
     async def report_ready(self, result: TranscodeResult) -> None:
         """Tell catalogue the published package is ready; kept in ``unreported`` while an
