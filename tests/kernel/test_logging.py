@@ -154,6 +154,22 @@ def test_a_stdlib_records_exception_is_logged_with_its_traceback_as_ours_is(
     assert "traceback object" not in stderr.getvalue()
 
 
+def test_the_shutdown_grace_s_cuts_are_warnings_and_only_they(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uvicorn logs them as errors: an operator's alerting paged at every deploy that cut
+    # an upload or a long range response.
+    stderr = capture_stderr(monkeypatch)
+    configure_logging("json", "INFO")
+    uvicorn = logging.getLogger("uvicorn.error")
+    incomplete = "ASGI callable returned without completing response."
+    uvicorn.error(incomplete)  # no shut-down under way: a bug's line
+    uvicorn.error("Cancel %s running task(s), timeout graceful shutdown exceeded", 2)
+    uvicorn.error(incomplete)  # a response begun when the grace ran out
+    levels = [json.loads(line)["level"] for line in stderr.getvalue().splitlines()]
+    assert levels == ["error", "warning", "warning"]
+
+
 def test_time_stamps_read_as_isoformat_does() -> None:
     before = datetime.now(UTC).replace(microsecond=0)
     stamp = UtcStamps().now()

@@ -197,13 +197,28 @@ class PlannedShutdownLine(logging.Filter):
     """uvicorn's "Cancel N running task(s), timeout graceful shutdown exceeded" as a warning,
     not an error: requests outliving STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS are cut by design
     (each answered 503 ``server_restarting``, logged ``request.interrupted_by_shutdown``),
-    and an operator's alerting should not page at every deploy that cuts an upload."""
+    and an operator's alerting should not page at every deploy that cuts an upload. After
+    it, "ASGI callable returned without completing response" (a response already begun,
+    which can only be cut) is a warning too; before it, that line is a bug's, an error."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cutting = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Lower the level of the shut-down's cancellation line; keep every record."""
-        if record.levelno > logging.WARNING and str(record.msg).startswith("Cancel %s running"):
+        """Lower the level of the shut-down's cuts; keep every record."""
+        message = str(record.msg)
+        if message.startswith("Cancel %s running"):
+            self.cutting = True
+        elif not (self.cutting and message.startswith(_CUT_RESPONSE)):
+            return True
+        if record.levelno > logging.WARNING:
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+#: What uvicorn logs of a request whose response was begun when the shut-down cut it.
+_CUT_RESPONSE = "ASGI callable returned without completing response"
 
 
 def redact(path: str, redactions: Sequence[LogRedaction]) -> str:
