@@ -15,7 +15,7 @@ import dataclasses
 import difflib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -277,17 +277,23 @@ class Settings:
     # --- construction ----------------------------------------------------------------
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
-        """Build settings from ``STREAMSTACK_*`` variables; ``overrides`` (CLI flags) win."""
+    def from_env(
+        cls, env: Mapping[str, str], *, only: Collection[str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Build settings from ``STREAMSTACK_*`` variables; ``overrides`` (CLI flags) win.
+        With ``only``, just those fields are read and checked, the others keep their
+        defaults: a one-shot command is not refused for settings it does not use (``migrate``
+        for a PUBLIC_URL that is not https, with the services' whole env file)."""
         values: dict[str, Any] = {}
         for field in dataclasses.fields(cls):
             var = PREFIX + field.name.upper()
-            if var in env:
+            if var in env and (only is None or field.name in only):
                 values[field.name] = _text_value(env[var], field.default)
         for name, value in overrides.items():
             if value is not None:
                 values[name] = value
-        environment = values.get("environment", "dev")
+        # The log format follows the environment even where the environment is not read.
+        environment = values.get("environment", env.get(f"{PREFIX}ENVIRONMENT", "dev"))
         if environment == "production" and "log_format" not in values:
             values["log_format"] = "json"
         return validate(_converted(values, env))

@@ -97,6 +97,24 @@ def test_bad_settings_are_one_line_errors(
     assert "Traceback" not in r.stderr
 
 
+def test_migrate_checks_only_the_settings_it_uses(tmp_path: Path) -> None:
+    # It refused the services' env file for a PUBLIC_URL that is not https, which it never uses.
+    env = {
+        "STREAMSTACK_ENVIRONMENT": "production",
+        "STREAMSTACK_PUBLIC_URL": "http://videos.example",
+        "STREAMSTACK_WORKER_CONCURRENCY": "abc",
+    }
+    r = run("migrate", "--data-dir", str(tmp_path), env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith("migrated: ")
+    assert all(line.startswith("{") for line in r.stderr.splitlines())  # production: JSON
+    # A setting it uses is still checked.
+    env["STREAMSTACK_DATABASE_URL"] = "mysql://u:p@127.0.0.1/none"
+    r = run("migrate", env=env, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "STREAMSTACK_DATABASE_URL" in r.stderr
+
+
 def test_a_database_that_answers_but_fails_to_migrate_says_why(tmp_path: Path) -> None:
     # It was called unreachable, with a class name alone.
     (tmp_path / "streamstack.sqlite3").write_bytes(b"not a database " * 1000)

@@ -261,7 +261,9 @@ async def test_only_services_report_processing(deployment: CatalogueDeployment) 
             client = type(deployment.client)(transport)
             context = CallContext(bearer_token=admin_headers(settings)["Authorization"][7:])
             await expect_error(
-                client.update_processing(update, context), 401, "invalid_service_secret"
+                client.update_processing(update, context),
+                503,
+                "invalid_service_secret",
             )
         finally:
             await transport.close()

@@ -236,7 +236,8 @@ async def test_internal_route_needs_the_service_secret(settings_factory: Setting
             try:
                 await expect_error(
                     CatalogueClient(transport).create_item(to_new(), as_admin(settings)),
-                    401,
+                    # to this caller's callers: its own 401 read as "you are signed out"
+                    503,
                     "invalid_service_secret",
                 )
             finally:

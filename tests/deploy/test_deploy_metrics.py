@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
+import subprocess
+import sys
+import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -164,6 +168,45 @@ async def test_every_module_process_serves_metrics(tmp_path: Path) -> None:
                 name == "streamstack_requests_total" and dict(labels)["app_name"] == module
                 for name, labels in samples
             ), module
+
+
+def test_a_process_exports_only_the_scraped_gauges_of_its_mounted_modules(
+    tmp_path: Path,
+) -> None:
+    # Every service's /metrics carried ingest's and catalogue's gauges at 0: every process
+    # imports every module's definition. A fresh interpreter: this one has mounted them all.
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from prometheus_client import REGISTRY, generate_latest
+        from streamstack.app import create_app
+        from support.apps import make_settings
+
+        module, data = sys.argv[1], sys.argv[2]
+        others = {f"{o}_url": "http://127.0.0.1:9" for o in ("auth", "catalogue", "ingest")}
+        others.pop(f"{module}_url", None)
+        settings = make_settings("embedded", Path(data), modules=(module,), **others)
+        create_app(settings)
+        print(generate_latest(REGISTRY).decode())
+        """
+    )
+    tests = Path(__file__).resolve().parents[1]
+    exported = {}
+    for module in ("streaming", "ingest"):
+        done = subprocess.run(
+            [sys.executable, "-c", script, module, str(tmp_path / module)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(tests)},
+            timeout=120,
+            check=True,
+        )
+        exported[module] = done.stdout
+    for gauge in ("streamstack_uploads_unfinished ", "streamstack_ingest_unqueued_jobs "):
+        assert gauge not in exported["streaming"]
+        assert gauge in exported["ingest"]
+    assert "streamstack_outbox_backlog" not in exported["streaming"] + exported["ingest"]
 
 
 def _other_module_urls(module: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -719,7 +720,9 @@ async def test_transcode_queues_an_item_again_and_waits_for_it(
 
     code, out, err = await transcode(media_id, "--server", url, "--wait")  # a ready one
     assert code == 0, err
-    assert json.loads(out)["processing_state"] == "ready"
+    # One line an item (its whole JSON, fifty lines, buried the progress lines of a library).
+    (line,) = out.splitlines()
+    assert re.fullmatch(rf"{media_id}  ready \((\d+p, )*\d+p\)  Again", line), out
     assert err.splitlines()[0] == f"streamstack: queued 1 of 1: {media_id}", err
     code, out, err = await transcode("--failed", "--server", url)
     assert (code, out, err.strip()) == (0, "", "streamstack: no item's transcoding failed")
@@ -733,7 +736,7 @@ async def test_transcode_queues_an_item_again_and_waits_for_it(
         assert (code, "name the items, or pass --failed or --outdated" in err) == (2, True), err
 
     await report(rig, ProcessingUpdate(media_id=media_id, state="failed", detail="out of memory"))
-    code, out, err = await transcode("--failed", "--server", url, "--wait")
+    code, out, err = await transcode("--failed", "--server", url, "--wait", "--json")
     assert code == 0, err
     item = json.loads(out)
     assert (item["id"], item["processing_state"], item["has_hls"]) == (media_id, "ready", True)
@@ -747,7 +750,7 @@ async def test_transcode_queues_an_item_again_and_waits_for_it(
     # Its package as an older version recorded it (no format): outdated, and made again.
     rung = Rendition(height=item["renditions"][0]["height"], bandwidth=1000)
     await report(rig, ProcessingUpdate(media_id, "ready", renditions=[rung], hls=True))
-    code, out, err = await transcode("--outdated", "--server", url, "--wait")
+    code, out, err = await transcode("--outdated", "--server", url, "--wait", "--json")
     assert code == 0, err
     item = json.loads(out)
     assert (item["processing_state"], item["package_format"]) == ("ready", PACKAGE_FORMAT)
@@ -758,7 +761,7 @@ async def test_transcode_queues_an_item_again_and_waits_for_it(
     code, out, err = await transcode(media_id, "--server", url)
     assert (code, out) == (1, ""), err
     assert "the item's transcoding is queued: wait until it is done" in err
-    code, out, err = await transcode(media_id, "--force", "--server", url, "--wait")
+    code, out, err = await transcode(media_id, "--force", "--server", url, "--wait", "--json")
     assert code == 0, err
     assert json.loads(out)["processing_state"] == "ready"
 

@@ -23,6 +23,7 @@ import ingest_media
 import m3u8
 import msgspec
 import pytest
+import structlog
 import transcode_media
 from ingest_rig import (
     CATALOGUE,
@@ -38,6 +39,7 @@ from ingest_rig import (
 )
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, CatalogueClient, ProcessingUpdate
+from streamstack.ingest import jobs as ingest_jobs
 from streamstack.ingest.jobs import (
     FIRST_RUNG_PERCENT,
     TRANSCODE_KIND,
@@ -664,18 +666,53 @@ async def test_a_job_held_through_an_outage_after_publishing_sends_only_its_repo
             return await update_processing(update)
 
         monkeypatch.setattr(handler.catalogue, "update_processing", down_for_ready)
+        recorder = structlog.testing.CapturingLogger()
+        monkeypatch.setattr(ingest_jobs, "log", recorder)
         with pytest.raises(ServiceUnavailable):
+            await handler(job_for(item))
+        with pytest.raises(ServiceUnavailable):  # the worker's retries while it is away
             await handler(job_for(item))
         packaged = set(under_prefix(rig, item["id"]))
         monkeypatch.setattr(handler.catalogue, "update_processing", update_processing)
         # Run again, it reads no original (gone now) and transcodes nothing: it reports.
         await handler.media.delete(item["s3_key"])
         await handler(job_for(item))
+        # Started once: each retry logged "transcode_started" again, read as six restarts.
+        events = [call.args[0] for call in recorder.calls]
+        assert events.count("transcode_started") == 1, events
+        assert events.count("transcode.waiting_for_catalogue") == 2, events
 
         shown = (await item_of(rig, item["id"])).json()
         assert (shown["processing_state"], shown["has_hls"]) == ("ready", True)
         assert set(under_prefix(rig, item["id"])) == packaged
         assert handler.unreported == {}
+
+
+async def test_a_job_its_stopping_worker_hands_back_says_it_is_queued_for_a_worker_again(
+    settings_factory: Any, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # The item showed the stopped job's "encoding 240p, 360p …" until another worker took it.
+    async with handler_rig(settings_factory(), request) as (rig, handler):
+        item = await upload_clip(rig, transcode_media.vp9_webm(tmp_path))
+        running = asyncio.create_task(handler(job_for(item)))
+
+        async def processing() -> bool:
+            shown = (await item_of(rig, item["id"])).json()
+            detail = shown["processing_detail"]
+            return bool(detail and detail != "queued for a worker")  # a stage begun
+
+        deadline = time.monotonic() + 30
+        while not await processing():
+            assert time.monotonic() < deadline, "the job never reported progress"
+            await asyncio.sleep(0.05)
+        running.cancel()  # what a worker's graceful stop does before releasing the job
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        shown = (await item_of(rig, item["id"])).json()
+        assert (shown["processing_detail"], shown["processing_percent"]) == (
+            "queued for a worker",
+            0,
+        )
 
 
 async def test_a_progress_report_on_its_way_when_the_work_ends_reaches_catalogue(

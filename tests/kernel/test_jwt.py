@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+import structlog
 
-from streamstack.kernel.jwt import IAT_LEEWAY_SECONDS, InvalidToken, TokenVerifier
+from streamstack.kernel.jwt import (
+    IAT_LEEWAY_SECONDS,
+    InvalidToken,
+    TokenVerifier,
+    ensure_dev_keypair,
+)
 from streamstack.settings import Settings
 from support.apps import make_settings, mint_token
 
@@ -54,3 +61,23 @@ def test_a_refused_token_says_so_in_www_authenticate(
     with pytest.raises(InvalidToken) as refused:
         verifier.verify(mint_token(settings, ttl_seconds=-5), "access")
     assert refused.value.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_a_token_of_another_key_is_refused_with_one_warning_a_minute_naming_the_setting(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A service given another public key (a half-done rotation) signed everyone "out" while
+    # its log had only info access lines.
+    other = tmp_path / "other"
+    ensure_dev_keypair(other / "private.pem", other / "public.pem")
+    verifier = TokenVerifier.from_file(
+        other / "public.pem", issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    with structlog.testing.capture_logs() as logs:
+        for _ in range(3):
+            with pytest.raises(InvalidToken, match="unknown signing key"):
+                verifier.verify(mint_token(settings, user_id=str(uuid.uuid4())), "access")
+    (warning,) = logs
+    assert (warning["event"], warning["log_level"]) == ("auth.unknown_signing_key", "warning")
+    assert warning["this_key"] == verifier.kid != warning["token_key"]
+    assert "STREAMSTACK_JWT_PUBLIC_KEY_PATH" in warning["detail"]

@@ -127,6 +127,49 @@ def test_a_clients_request_lines_stay_out_of_the_log(monkeypatch: pytest.MonkeyP
     assert [json.loads(line)["event"] for line in lines] == ["HTTP Request failed"]
 
 
+def test_a_stdlib_records_exception_is_logged_with_its_traceback_as_ours_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uvicorn logs "Exception in ASGI application" with exc_info through stdlib logging: the
+    # JSON line carried the exc_info tuple's repr, the stack as "<traceback object at 0x…>".
+    stderr = capture_stderr(monkeypatch)
+    configure_logging("json", "INFO")
+
+    def fail_deep_down() -> None:
+        raise RuntimeError("the disk is on fire")
+
+    for log in (logging.getLogger("uvicorn.error"), structlog.get_logger("streamstack.test")):
+        try:
+            fail_deep_down()
+        except RuntimeError:
+            log.error("Exception in ASGI application", exc_info=True)
+    ours, theirs = (json.loads(line) for line in stderr.getvalue().splitlines()[-2:])
+    for line in (ours, theirs):
+        assert "exc_info" not in line
+        assert line["level"] == "error"
+        exception = str(line["exception"])
+        assert exception.startswith("Traceback (most recent call last):")
+        assert "in fail_deep_down" in exception
+        assert exception.endswith("RuntimeError: the disk is on fire")
+    assert "traceback object" not in stderr.getvalue()
+
+
+def test_the_shutdown_grace_s_cuts_are_warnings_and_only_they(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uvicorn logs them as errors: an operator's alerting paged at every deploy that cut
+    # an upload or a long range response.
+    stderr = capture_stderr(monkeypatch)
+    configure_logging("json", "INFO")
+    uvicorn = logging.getLogger("uvicorn.error")
+    incomplete = "ASGI callable returned without completing response."
+    uvicorn.error(incomplete)  # no shut-down under way: a bug's line
+    uvicorn.error("Cancel %s running task(s), timeout graceful shutdown exceeded", 2)
+    uvicorn.error(incomplete)  # a response begun when the grace ran out
+    levels = [json.loads(line)["level"] for line in stderr.getvalue().splitlines()]
+    assert levels == ["error", "warning", "warning"]
+
+
 def test_time_stamps_read_as_isoformat_does() -> None:
     before = datetime.now(UTC).replace(microsecond=0)
     stamp = UtcStamps().now()

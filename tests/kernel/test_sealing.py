@@ -8,6 +8,7 @@ import base64
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,36 @@ def test_a_malformed_keys_file_is_one_line_naming_it(
         SealingKeys.from_file(keys_file(tmp_path, *lines))
 
 
-def test_a_missing_keys_file_says_how_to_make_one(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"cannot read .*openssl rand -base64 32"):
-        SealingKeys.from_file(tmp_path / "absent")
+def test_a_missing_keys_file_says_how_to_make_one_without_overwriting(tmp_path: Path) -> None:
+    path = tmp_path / "absent"
+    with pytest.raises(SettingsError) as refused:
+        SealingKeys.from_file(path)
+    message = str(refused.value)
+    assert f"`openssl rand -base64 32 >> {path}`" in message  # appends: never overwrites
+    assert "only if this server has never had one" in message
+
+
+@pytest.mark.parametrize(
+    ("make", "cause"),
+    [
+        (lambda path: path.write_bytes(b"\xcf\x80 binary \xff"), "is not a keys file"),
+        (lambda path: path.mkdir(), "cannot read"),
+    ],
+)
+def test_an_unreadable_keys_file_is_never_to_be_overwritten(
+    tmp_path: Path, make: Callable[[Path], object], cause: str
+) -> None:
+    # The hint read "make one with `openssl rand -base64 32 > <that same path>`": following
+    # it over a damaged file, or the real one named by a wrong setting, lost every key that
+    # opens the two-factor secrets.
+    path = tmp_path / "sealing-keys"
+    make(path)
+    with pytest.raises(SettingsError) as refused:
+        SealingKeys.from_file(path)
+    message = str(refused.value)
+    assert message.startswith("STREAMSTACK_SEALING_KEYS_PATH: ") and cause in message
+    assert "do not replace it" in message
+    assert f"> {path}" not in message
 
 
 def test_the_dev_keys_file_is_private_and_made_once(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import msgspec
 import pytest
+import structlog
 from litestar import get
 from litestar.di import Provide
 
@@ -190,6 +191,32 @@ async def test_internal_routes_need_the_service_secret(tmp_path: Path) -> None:
         r = await http.post(ECHO.path, content=body, headers={SECRET_HEADER: INTERNAL_SECRET})
         assert r.status_code == 200
         assert r.json()["text"] == "x"
+
+
+async def test_a_refused_service_secret_is_a_warning_on_both_sides_once_a_minute(
+    tmp_path: Path,
+) -> None:
+    # A service started with another STREAMSTACK_INTERNAL_SECRET was ready and silent while
+    # every call it made or took failed 401, logged only as info access lines.
+    port = free_port()
+    settings = make_settings("embedded", tmp_path, modules=["streaming"], port=port)
+    async with served_app(settings, DEFINITIONS, port=port) as callee_url:
+        transport = HttpTransport("streaming", callee_url, "wrong-secret-0123456789abc")
+        try:
+            with structlog.testing.capture_logs() as logs:
+                for _ in range(3):
+                    with pytest.raises(AppError) as refused:
+                        await transport.call(ECHO, Ping("x"), CallContext())
+                    assert refused.value.code == "invalid_service_secret"
+                    # Not a 401 to whoever called this service: that reads "signed out".
+                    assert refused.value.status == 503
+        finally:
+            await transport.close()
+    warnings = [line for line in logs if line["log_level"] == "warning"]
+    events = [line["event"] for line in warnings]
+    # Each side once, however many calls were refused within the minute.
+    assert sorted(events) == ["internal.secret_refused", "internal.secret_refused_by_callee"]
+    assert all("STREAMSTACK_INTERNAL_SECRET" in line["detail"] for line in warnings)
 
 
 async def test_an_unreachable_callee_is_a_503(tmp_path: Path) -> None:

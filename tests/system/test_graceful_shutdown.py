@@ -11,6 +11,7 @@ completes in full and the process exits with status 0.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -102,16 +103,30 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def service(settings: Settings, tmp_path: Path) -> Iterator[Service]:
     """``streamstack serve`` (every module, dev mode) on a free port, ready."""
+    yield from serving(settings, tmp_path, SHUTDOWN_TIMEOUT_SECONDS)
+
+
+@pytest.fixture
+def impatient_service(settings: Settings, tmp_path: Path) -> Iterator[Service]:
+    """``streamstack serve`` with a 1 s shut-down grace, logging JSON lines."""
+    yield from serving(settings, tmp_path, 1, STREAMSTACK_LOG_FORMAT="json")
+
+
+def serving(
+    settings: Settings, tmp_path: Path, shutdown_seconds: float, **more: str
+) -> Iterator[Service]:
+    """``streamstack serve`` (every module, dev mode) on a free port, ready, until the end."""
     env = clean_environment(
         STREAMSTACK_ENVIRONMENT="dev",
         STREAMSTACK_DATA_DIR=str(settings.data_dir),
         STREAMSTACK_INTERNAL_SECRET=INTERNAL_SECRET,
         STREAMSTACK_JWT_PRIVATE_KEY_PATH=str(settings.private_key_path),
         STREAMSTACK_JWT_PUBLIC_KEY_PATH=str(settings.public_key_path),
-        STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS=str(SHUTDOWN_TIMEOUT_SECONDS),
+        STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS=str(shutdown_seconds),
         STREAMSTACK_ARGON2_MEMORY_KIB="1024",
         STREAMSTACK_ARGON2_TIME_COST="1",
         STREAMSTACK_LOG_LEVEL="INFO",
+        **more,
     )
     asyncio.run(apply_migrations(settings, settings.modules))
     process = Service.create([], "serve", env, tmp_path)
@@ -226,3 +241,46 @@ def test_an_in_flight_upload_completes_after_sigterm(service: Service, settings:
     assert item["size_bytes"] == len(video)
     # Exit status 0 (not 143, killed by the signal): a stop, not a crash.
     assert service.wait_exit(timeout=SHUTDOWN_TIMEOUT_SECONDS) == 0
+
+
+def test_an_upload_outliving_the_shutdown_grace_is_answered_503_and_logged_calmly(
+    impatient_service: Service, settings: Settings
+) -> None:
+    # The grace ran out while a tus PATCH was still arriving: uvicorn cancelled it, the
+    # client got a bare "500 Internal Server Error" and the log an error-level "Exception
+    # in ASGI application" (an operator's alerting paged at every deploy).
+    service = impatient_service
+    token = mint_token(settings, role="admin")
+    created = httpx.post(
+        f"{service.url}/api/v1/ingest/uploads",
+        headers={
+            "Tus-Resumable": "1.0.0",
+            **bearer(token),
+            "Upload-Length": str(8 * MIB),
+            "Upload-Metadata": "title " + base64.b64encode(b"Cut short").decode(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    path = httpx.URL(created.headers["location"]).path
+    head = (
+        f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+        f"Content-Type: application/offset+octet-stream\r\nContent-Length: {8 * MIB}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", service.port), timeout=30.0) as sock:
+        video = h264_aac_mp4(seconds=2.0)  # its first bytes say what the file is
+        sock.sendall(head.encode() + video + os.urandom(MIB))
+        time.sleep(0.5)  # the PATCH is being received
+        service.signal(signal.SIGTERM)
+        status, headers, rest = read_head(sock)  # the rest of the body never comes
+        answer = read_exactly(sock, rest, int(headers["content-length"]))
+    assert status == 503, answer
+    assert headers["retry-after"] == "5"
+    assert json.loads(answer)["code"] == "server_restarting"
+    assert service.wait_exit(timeout=30) == 0
+    text = service.log_path.read_text().splitlines()
+    lines = [json.loads(line) for line in text if line.startswith("{")]
+    assert not [line for line in text if "Traceback" in line or "CancelledError" in line]
+    events = [line["event"] for line in lines]
+    assert "request.interrupted_by_shutdown" in events
+    assert not [line for line in lines if line["level"] in ("error", "critical")], events

@@ -19,18 +19,24 @@ from streamstack.cli.login import password_from_stdin
 from streamstack.settings import PREFIX, Settings, dev_defaults, unknown_variables
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
     from streamstack.kernel.module import ModuleDefinition
 
 
-def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Settings from the process environment plus CLI flags; a warning on stderr for each
-    ``STREAMSTACK_*`` variable nothing reads (a misspelled one would keep its default)."""
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    only: Collection[str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Settings from the process environment plus CLI flags (with ``only``, those fields
+    alone); a warning on stderr for each ``STREAMSTACK_*`` variable nothing reads (a
+    misspelled one would keep its default)."""
     variables = os.environ if env is None else env
     for line in unknown_variables(variables):
         print(f"streamstack: warning: {line}", file=sys.stderr)
-    return Settings.from_env(variables, **overrides)
+    return Settings.from_env(variables, only=only, **overrides)
 
 
 def server_settings(**overrides: Any) -> Settings:
@@ -91,10 +97,14 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What ``migrate`` uses of the settings: the others, even wrong, are not its business.
+MIGRATE_SETTINGS = frozenset({"database_url", "data_dir", "modules", "log_format", "log_level"})
+
+
 def run_migrate(args: argparse.Namespace) -> int:
     """``streamstack migrate``."""
     modules = tuple(args.modules) if args.modules else None
-    settings = load_settings(modules=modules, data_dir=args.data_dir)
+    settings = load_settings(only=MIGRATE_SETTINGS, modules=modules, data_dir=args.data_dir)
     asyncio.run(apply_migrations(settings, settings.modules))
     print(f"migrated: {', '.join(settings.modules)}")
     return 0

@@ -600,8 +600,9 @@ COMMANDS = (
         "track, say; it plays its package meanwhile). --outdated queues every item this "
         "version would make more of (after an upgrade). An item whose job is queued or "
         "running is refused, unless --force (for jobs the queue lost: NATS's store lost or "
-        "recreated); prints each item as JSON (with --wait, once its transcoding is "
-        "over: all are queued first, then followed in turn).",
+        "recreated); prints a line for each item, its id, where it is and its title, or "
+        "with --json the item (with --wait, once its transcoding is over: all are queued "
+        "first, then followed in turn).",
         options=(
             _ITEMS,
             option("--failed", action="store_true", help="every item whose transcoding failed"),
@@ -616,6 +617,7 @@ COMMANDS = (
                 help="queue the named items even if a job is queued or running for them "
                 "(a job the queue lost; one it did not lose runs twice)",
             ),
+            option("--json", action="store_true", help="print each item as JSON"),
             _SERVER,
             _TOKEN,
             _WAIT,

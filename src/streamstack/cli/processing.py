@@ -73,24 +73,43 @@ def follow_processing(
     return item
 
 
-def print_item(get: Callable[[str], Any], item: Any, *, wait: bool, done: str) -> int:
-    """Print ``item`` (an upload's or a retry's answer) as the catalogue shows it to admins;
-    with ``wait``, once its transcoding is over, following it on a progress line (exit 1 if
-    it failed). ``done`` says what already happened to it (``uploaded``, ``queued``)."""
+def print_item(
+    get: Callable[[str], Any], item: Any, *, wait: bool, done: str, as_json: bool = True
+) -> int:
+    """Print ``item`` (an upload's or a retry's answer) as the catalogue shows it to admins
+    (or, ``as_json`` off, its one-line summary); with ``wait``, once its transcoding is
+    over, following it on a progress line (exit 1 if it failed). ``done`` says what already
+    happened to it (``uploaded``, ``queued``)."""
+    show = print_json if as_json else print_summary
     item = {name: value for name, value in item.items() if name not in _INTERNAL_FIELDS}
     if not wait:
-        return print_json(item)
+        return show(item)
     try:
-        return print_json(follow_processing(get, item, ProgressLine(sys.stderr)))
+        return show(follow_processing(get, item, ProgressLine(sys.stderr)))
     except ProcessingFailed as failed:
         print(f"streamstack: transcoding failed: {failed}", file=sys.stderr)
-        return print_json(failed.item, 1)
+        return show(failed.item, 1)
     except (UploadFailed, SignInRequired) as exc:
         print(f"streamstack: {done}, but {exc}", file=sys.stderr)
-        return print_json(item, 1)
+        return show(item, 1)
     except KeyboardInterrupt:
         print(f"\nstreamstack: {done}; the transcoding goes on on the server", file=sys.stderr)
-        return print_json(item, 130)
+        return show(item, 130)
+
+
+def print_summary(item: Any, code: int = 0) -> int:
+    """Print one line saying where ``item`` is (its id, state, renditions, title) on
+    standard output; ``code`` (the command's exit)."""
+    state = item["processing_state"]
+    if state == "ready":
+        heights = [f"{rung['height']}p" for rung in item.get("renditions") or []]
+        where = f"ready ({', '.join(heights)})" if heights else "ready"
+    elif state == "failed":
+        where = f"failed ({item.get('processing_detail') or 'no reason given'})"
+    else:
+        where = "queued for transcoding" if state == "queued" else state
+    print(f"{item['id']}  {where}  {item.get('title', '')}".rstrip())
+    return code
 
 
 def _ask(get: Callable[[str], Any], media_id: str) -> Any | None:

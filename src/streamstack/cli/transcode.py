@@ -43,7 +43,8 @@ def run_transcode(args: argparse.Namespace) -> int:
                 print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
             path = RETRY_PATH + ("?force=true" if args.force else "")
             queued = [_queued(api, path, item, n, len(items)) for n, item in enumerate(items, 1)]
-            return max((_shown(api, item, wait=args.wait) for item in queued), default=0)
+            shown = (_shown(api, item, wait=args.wait, as_json=args.json) for item in queued)
+            return max(shown, default=0)
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: transcode: {exc}", file=sys.stderr)
             return 1
@@ -67,8 +68,9 @@ def _queued(
     return item
 
 
-def _shown(api: AdminApi, item: dict[str, Any] | None, *, wait: bool) -> int:
-    """Print a queued item (once it is transcoded, with ``wait``); 1 for one not queued."""
+def _shown(api: AdminApi, item: dict[str, Any] | None, *, wait: bool, as_json: bool) -> int:
+    """Print a queued item's line, or its JSON (once it is transcoded, with ``wait``); 1 for
+    one not queued."""
     if item is None:
         return 1
-    return print_item(api.get, item, wait=wait, done="queued")
+    return print_item(api.get, item, wait=wait, done="queued", as_json=as_json)

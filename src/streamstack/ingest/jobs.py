@@ -644,6 +644,12 @@ def subtitle_losses(subtitles: Sequence[SubtitleResult]) -> list[str]:
     return notes
 
 
+#: What an item's progress says while its job waits for a worker (again, once handed back).
+QUEUED_FOR_A_WORKER = "queued for a worker"
+#: How long a job handed back at a worker's stop may take to say so (the worker is stopping).
+HANDED_BACK_REPORT_SECONDS = 3.0
+
+
 class _JobRun:
     """One attempt at one job: scratch space, progress, the stages."""
 
@@ -653,7 +659,7 @@ class _JobRun:
         self.limits = handler.limits
         self.outputs = ItemOutputs(handler.media, request.media_id)
         self.percent = 0
-        self.detail = "queued for a worker"
+        self.detail = QUEUED_FOR_A_WORKER
         self.sent: tuple[int, str] | None = None
         self.span = (0, ENCODING_PERCENT)
         """The part of the progress bar the running transcode pass fills."""
@@ -666,6 +672,17 @@ class _JobRun:
 
     async def execute(self) -> None:
         """Spool, transcode, upload, mark ready; the scratch directory always goes."""
+        published = self.handler.unreported.get(self.request.queue_id)
+        if published is not None:  # run again after an outage hid its report: send it alone
+            # Not "started" again at each retry: that read as the job restarting.
+            log.info(
+                "transcode.waiting_for_catalogue",
+                media_id=self.request.media_id,
+                job_id=self.request.queue_id,
+                detail="transcoded; telling the catalogue it is ready",
+            )
+            await self.report_ready(published)
+            return
         # A job that hangs or runs long is then visible in the logs from its start.
         log.info(
             "transcode_started",
@@ -673,10 +690,6 @@ class _JobRun:
             job_id=self.request.queue_id,
             refresh=self.request.refresh,
         )
-        published = self.handler.unreported.get(self.request.queue_id)
-        if published is not None:  # run again after an outage hid its report: send it alone
-            await self.report_ready(published)
-            return
         await self.send_progress(force=True)
         with scratch_space(self.limits.scratch_root()) as scratch:
             await self.stages(scratch)
@@ -699,9 +712,19 @@ class _JobRun:
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if not self.gone or task is None:
+                await self.say_handed_back()
                 raise
             task.uncancel()  # our own reporter stopped the work: the item is gone
             raise ItemGone(self.request.media_id) from None
+
+    async def say_handed_back(self) -> None:
+        """Tell catalogue the job is queued for a worker again: its worker stopped (the job is
+        released, no attempt spent). The item showed the stopped job's progress, "encoding
+        240p, 360p …", until another worker took it. Best effort, within seconds."""
+        self.percent = 0
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(HANDED_BACK_REPORT_SECONDS):
+                await self.report_processing(QUEUED_FOR_A_WORKER)
 
     async def report_ready(self, result: TranscodeResult) -> None:
         """Tell catalogue the published package is ready; kept in ``unreported`` while an

@@ -3,7 +3,8 @@ bytes they hold, how long each step of ingesting takes, the transcoding jobs the
 queue has not taken yet, and the free space of a local media directory.
 
 Registered in the process's default registry when the module is imported, so the kernel's
-``GET /metrics`` exports them from every process that mounts ingest.
+``GET /metrics`` exports them from every process that mounts ingest; the gauges read at
+scrape time once the mounted module tracks them (none elsewhere).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Literal
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
-from streamstack.kernel.metrics import track_gauge
+from streamstack.kernel.metrics import export_gauge, scraped_gauge, track_gauge
 
 IngestStep = Literal["store", "probe", "thumbnail", "register"]
 UploadOutcome = Literal["registered", "refused", "failed", "cancelled", "abandoned"]
@@ -41,23 +42,23 @@ UPLOADS_ENDED = Counter(
     " uploader or an admin), abandoned (expired before every byte came).",
     ["outcome"],
 )
-UNFINISHED_UPLOADS = Gauge(
+UNFINISHED_UPLOADS = scraped_gauge(
     "streamstack_uploads_unfinished",
     "Resumable uploads still receiving bytes (read at scrape time).",
 )
-UNFINISHED_UPLOAD_BYTES = Gauge(
+UNFINISHED_UPLOAD_BYTES = scraped_gauge(
     "streamstack_uploads_unfinished_bytes",
     "Bytes the unfinished uploads hold in storage until they finish, are cancelled or"
     " expire (read at scrape time).",
 )
 
-UNQUEUED_JOBS = Gauge(
+UNQUEUED_JOBS = scraped_gauge(
     "streamstack_ingest_unqueued_jobs",
     "Transcoding jobs of registered (or registering) items that the job queue has not taken"
     " yet: the backlog of ingest's outbox, retried by its relay task (read at scrape time).",
 )
 
-MEDIA_FREE_BYTES = Gauge(
+MEDIA_FREE_BYTES = scraped_gauge(
     "streamstack_media_storage_free_bytes",
     "Free space of the file system a local media bucket is on, in bytes (read at scrape"
     " time); not exported for S3, which cannot say.",
@@ -79,7 +80,13 @@ def track_unfinished_uploads(read: Callable[[], Awaitable[tuple[int, int]]]) -> 
         UNFINISHED_UPLOAD_BYTES.set(held)
         return uploads
 
+    export_gauge(UNFINISHED_UPLOAD_BYTES)
     track_gauge(UNFINISHED_UPLOADS, count)
+
+
+def track_unqueued_jobs(read: Callable[[], Awaitable[float]]) -> None:
+    """Set the outbox's backlog of transcoding jobs at every scrape from ``read()``."""
+    track_gauge(UNQUEUED_JOBS, read)
 
 
 def track_free_space(bucket: str, read: Callable[[], Awaitable[int | None]]) -> None:
@@ -91,7 +98,7 @@ def track_free_space(bucket: str, read: Callable[[], Awaitable[int | None]]) -> 
             raise LookupError(f"the {bucket} bucket cannot say its free space")
         return value
 
-    track_gauge(MEDIA_FREE_BYTES.labels(bucket=bucket), free)
+    track_gauge(MEDIA_FREE_BYTES.labels(bucket=bucket), free, family=MEDIA_FREE_BYTES)
 
 
 def count_upload_ended(outcome: UploadOutcome) -> None:

@@ -15,7 +15,6 @@ from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
 from streamstack.kernel.jobs.worker import JobWorker
-from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import Hook, ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
@@ -161,7 +160,7 @@ def track_gauges(
 ) -> None:
     """The gauges read at each scrape: transcoding jobs the queue has not taken, unfinished
     uploads and their bytes, and the free space of a local media directory."""
-    track_gauge(metrics.UNQUEUED_JOBS, unqueued_jobs)
+    metrics.track_unqueued_jobs(unqueued_jobs)
     metrics.track_unfinished_uploads(unfinished_uploads)
     settings = context.settings
     if not settings.s3_endpoint_url:  # a local directory: its disk filling up is worth a look

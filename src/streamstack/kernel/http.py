@@ -7,19 +7,30 @@ validation, routing and size errors, or a bug), is the JSON body
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.types import ExceptionHandlersMap
+from litestar.types import (
+    ASGIApp,
+    ExceptionHandlersMap,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
-from streamstack.kernel.errors import AppError, ErrorBody
+from streamstack.kernel.errors import AppError, ErrorBody, ServiceUnavailable
 from streamstack.kernel.patterns import in_words
 
 log = structlog.get_logger(__name__)
@@ -122,3 +133,79 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     RecursionError: recursion_error_response,
     Exception: unexpected_error_response,
 }
+
+
+class ServerRestarting(ServiceUnavailable, code="server_restarting"):
+    """A request still running when the server's shut-down grace ran out."""
+
+
+#: The answer to a request a shut-down cut short; an upload resumes from the bytes kept.
+SERVER_RESTARTING = ServerRestarting(
+    "the server is restarting; try again in a moment (an upload carries on from where it stopped)"
+)
+
+#: How long the answer to a cut request may take to leave: the process is exiting.
+_CUT_ANSWER_SECONDS = 2.0
+
+
+class ShutdownCutMiddleware:
+    """Pure ASGI middleware: a request still running when the shut-down grace
+    (STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS) runs out is answered 503 ``server_restarting``
+    with ``Retry-After`` and logged as a warning, where uvicorn's cancellation reached it as
+    an error-level "Exception in ASGI application" and a bare ``500 Internal Server Error``.
+
+    Nothing but uvicorn's shut-down cancels a request's own task, so a CancelledError that
+    reaches this layer while the task is being cancelled is that. A cut upload keeps the
+    bytes it stored (the ingest module's promise); its client resumes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except asyncio.CancelledError:
+            this = asyncio.current_task()
+            if this is None or not this.cancelling():
+                raise
+            this.uncancel()  # the request ends here, answered: its cancellation is served
+            log.warning(
+                "request.interrupted_by_shutdown",
+                method=cast("HTTPScope", scope)["method"],
+                answered=not started,
+            )
+            if not started:
+                await _answer_cut(scope, send)
+
+
+async def _answer_cut(scope: Scope, send: Send) -> None:
+    """Send ``SERVER_RESTARTING`` (the connection then closes), unless the connection is
+    gone or the process's end cancels the sending too."""
+    rid = scope.get(REQUEST_ID_SCOPE_KEY)
+    body = msgspec.json.encode(SERVER_RESTARTING.body(rid if isinstance(rid, str) else None))
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    headers.append((b"content-length", str(len(body)).encode()))
+    headers += [(k.lower().encode(), v.encode()) for k, v in SERVER_RESTARTING.headers.items()]
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": SERVER_RESTARTING.status,
+        "headers": headers,
+    }
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    try:
+        async with asyncio.timeout(_CUT_ANSWER_SECONDS):
+            await send(start)
+            await send(end)
+    except (asyncio.CancelledError, TimeoutError, OSError):
+        pass

@@ -29,6 +29,7 @@ from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
 from streamstack.kernel.errors import Unauthorized
+from streamstack.kernel.occasional import OccasionalWarning
 from streamstack.kernel.storage.private_files import write_private
 
 ALGORITHM = "RS256"
@@ -121,6 +122,7 @@ class TokenVerifier:
         self._verified: OrderedDict[str, Claims] = OrderedDict()
         self._remembered = remembered
         self._clock = clock
+        self._unknown_key = OccasionalWarning("auth.unknown_signing_key", __name__)
 
     @classmethod
     def from_file(cls, path: Path, *, issuer: str, audience: str) -> TokenVerifier:
@@ -162,7 +164,15 @@ class TokenVerifier:
             raise InvalidToken("malformed token") from None
         if header.get("alg") != ALGORITHM or "zip" in header or "crit" in header:
             raise InvalidToken("unsupported token algorithm")
-        if header.get("kid", self.kid) != self.kid:
+        if (kid := header.get("kid", self.kid)) != self.kid:
+            # Every signed-in call fails so while the keys differ (a half-done rotation):
+            # the operator needs to hear of it, the callers are told they are signed out.
+            self._unknown_key.occurred(
+                token_key=str(kid)[:64],
+                this_key=self.kid,
+                detail="tokens are signed with a key this service does not know: check "
+                "STREAMSTACK_JWT_PUBLIC_KEY_PATH is the public key of auth's private key",
+            )
             raise InvalidToken("unknown signing key")
         try:
             raw: dict[str, Any] = jwt.decode(

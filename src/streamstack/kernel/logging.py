@@ -162,9 +162,12 @@ def configure_logging(log_format: str, level: str) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # A record's exc_info (ours or uvicorn's "Exception in ASGI application") becomes
+        # the traceback text in ``exception``; left as the tuple, JSON had its repr().
+        structlog.processors.format_exc_info,
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
@@ -185,6 +188,37 @@ def configure_logging(log_format: str, level: str) -> None:
     # run) would be a screenful beside the one schema.migrated line a module.
     for noisy in ("uvicorn.access", "botocore", "aiobotocore", "nats", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.filters[:] = [f for f in uvicorn.filters if not isinstance(f, PlannedShutdownLine)]
+    uvicorn.addFilter(PlannedShutdownLine())
+
+
+class PlannedShutdownLine(logging.Filter):
+    """uvicorn's "Cancel N running task(s), timeout graceful shutdown exceeded" as a warning,
+    not an error: requests outliving STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS are cut by design
+    (each answered 503 ``server_restarting``, logged ``request.interrupted_by_shutdown``),
+    and an operator's alerting should not page at every deploy that cuts an upload. After
+    it, "ASGI callable returned without completing response" (a response already begun,
+    which can only be cut) is a warning too; before it, that line is a bug's, an error."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cutting = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Lower the level of the shut-down's cuts; keep every record."""
+        message = str(record.msg)
+        if message.startswith("Cancel %s running"):
+            self.cutting = True
+        elif not (self.cutting and message.startswith(_CUT_RESPONSE)):
+            return True
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+#: What uvicorn logs of a request whose response was begun when the shut-down cut it.
+_CUT_RESPONSE = "ASGI callable returned without completing response"
 
 
 def redact(path: str, redactions: Sequence[LogRedaction]) -> str:

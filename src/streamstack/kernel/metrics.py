@@ -12,19 +12,21 @@ ranges (bench/observability.py). Routes are labelled by their template
 value.
 
 Each module defines its own domain metrics (``<module>/metrics.py``) in the default
-registry; a process exports the ones its mounted modules import.
+registry; those read at scrape time (:func:`scraped_gauge`) only where the module is
+mounted and tracks them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import itertools
 import math
 import time
 import weakref
 from collections import Counter as Tally
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
@@ -84,13 +86,39 @@ _tracked: dict[Gauge, Callable[[], Awaitable[float]]] = {}
 # --- the mechanism the modules use ------------------------------------------------------
 
 
-def track_gauge(gauge: Gauge, read: Callable[[], Awaitable[float]]) -> None:
-    """Set ``gauge`` from ``read()`` at every scrape of ``/metrics``.
+def scraped_gauge(name: str, documentation: str, labelnames: Sequence[str] = ()) -> Gauge:
+    """A module's gauge read at scrape time, exported only by a process that tracks it
+    (:func:`track_gauge`, :func:`export_gauge`): every process imports every module's
+    definition, and a gauge of a module it does not mount read 0 on its ``/metrics``
+    (an average or per-instance chart of uploads mixed ingest's count with the other
+    services' zeros)."""
+    return Gauge(name, documentation, labelnames, registry=None)
+
+
+# The gauges this process exports (registered in the default registry once).
+_exported: set[Gauge] = set()
+
+
+def export_gauge(gauge: Gauge) -> None:
+    """Export ``gauge`` (a :func:`scraped_gauge`, or its labelled family) from now on."""
+    if gauge in _exported:
+        return
+    _exported.add(gauge)
+    with contextlib.suppress(ValueError):  # a gauge made in the default registry is in it
+        REGISTRY.register(gauge)
+
+
+def track_gauge(
+    gauge: Gauge, read: Callable[[], Awaitable[float]], family: Gauge | None = None
+) -> None:
+    """Set ``gauge`` from ``read()`` at every scrape of ``/metrics``, and export it (or
+    ``family``, the gauge of which it is one labelled child).
 
     For a module's gauge whose value needs I/O. ``read`` runs in the app's event loop
     (so it may use the app's database), with a timeout; if it fails the gauge keeps its
     last value. A later call for the same gauge replaces the reader.
     """
+    export_gauge(gauge if family is None else family)
     _tracked[gauge] = read
 
 

@@ -69,10 +69,7 @@ class SealingKeys:
         try:
             text = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SettingsError(
-                f"{KEYS_VARIABLE}: cannot read {path} ({exc}); make one with "
-                f"`openssl rand -base64 32 > {path}`"
-            ) from None
+            raise SettingsError(unreadable_keys_file(path, exc)) from None
         raw_keys = []
         for number, line in enumerate(text.splitlines(), start=1):
             line = line.strip()
@@ -128,6 +125,25 @@ def _decoded_key(text: str, where: str) -> bytes:
             "(make one with `openssl rand -base64 32`)"
         )
     return raw
+
+
+def unreadable_keys_file(path: Path, exc: OSError | UnicodeDecodeError) -> str:
+    """What to do about a keys file that cannot be read. Never "write a new one over it":
+    the file may be this server's only copy of the keys that open every two-factor secret
+    (a damaged file, a permission, or the setting naming another file by mistake)."""
+    keep = "do not replace it: its keys open the two-factor secrets already stored"
+    if isinstance(exc, FileNotFoundError):
+        return (
+            f"{KEYS_VARIABLE}: there is no file {path}; point the setting at this server's "
+            "keys file, or, only if this server has never had one, make it with "
+            f"`openssl rand -base64 32 >> {path}`"
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"{KEYS_VARIABLE}: {path} is not a keys file (one base64 key a line; {exc}); "
+            f"point the setting at the right file or restore it from a backup, {keep}"
+        )
+    return f"{KEYS_VARIABLE}: cannot read {path} ({exc}); let the service read it, {keep}"
 
 
 def ensure_dev_sealing_keys(path: Path) -> None:

@@ -28,6 +28,7 @@ from streamstack.kernel.errors import (
 )
 from streamstack.kernel.guards import OPEN_TO_GUESTS, bearer_token
 from streamstack.kernel.http import request_id
+from streamstack.kernel.occasional import OccasionalWarning
 from streamstack.kernel.operation import (
     CallContext,
     Handler,
@@ -120,9 +121,15 @@ class HttpTransport:
         *,
         timeout_seconds: float = 10.0,
         max_connections: int = 100,
+        report_refusals: bool = True,
     ) -> None:
         self.module = module
         self._secret = secret
+        self._refused = (
+            OccasionalWarning("internal.secret_refused_by_callee", __name__)
+            if report_refusals
+            else None
+        )
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout_seconds,
@@ -160,6 +167,16 @@ class HttpTransport:
             body = ErrorBody(
                 r.status_code, "upstream_error", f"{self.module} answered {r.status_code}"
             )
+        if r.status_code == 401 and body.code == CREDENTIAL_REFUSED:
+            detail = (
+                f"the {self.module} service refuses this service's credential: "
+                f"check {SECRET_SETTING} is the same on every service"
+            )
+            if self._refused is not None:
+                self._refused.occurred(module=self.module, detail=detail)
+            # Not the 401 it is to this service: passed on, a viewer's client took it for
+            # "you are signed out". The server is misconfigured until the secrets agree.
+            raise ServiceUnavailable(detail, code=CREDENTIAL_REFUSED)
         keep = {name: r.headers[name] for name in _FORWARDED_HEADERS if name in r.headers}
         raise AppError.from_body(body, keep)
 
@@ -189,14 +206,22 @@ class Transports:
         return [http.close for http in self._http.values()]
 
 
-def http_transport(settings: Settings, module: str) -> HttpTransport:
+def http_transport(
+    settings: Settings, module: str, *, report_refusals: bool = True
+) -> HttpTransport:
     """A new HTTP transport to ``module`` at its ``STREAMSTACK_<MODULE>_URL`` with this
-    process's service secret; a one-line SettingsError when the URL is not set."""
+    process's service secret; a one-line SettingsError when the URL is not set. A refused
+    secret is logged as a warning unless ``report_refusals`` is off (a caller that says so
+    in its own words)."""
     url = settings.module_url(module)
     if not url:
         raise SettingsError(f"{PREFIX}{module.upper()}_URL: needed because {module} is not mounted")
     return HttpTransport(
-        module, url, settings.internal_secret, timeout_seconds=settings.internal_timeout_seconds
+        module,
+        url,
+        settings.internal_secret,
+        timeout_seconds=settings.internal_timeout_seconds,
+        report_refusals=report_refusals,
     )
 
 
@@ -222,10 +247,22 @@ def internal_route_handlers(registry: OperationRegistry, secret: str) -> list[HT
     routes ``/internal/``, so browsers cannot reach them at all.
     """
     expected = secret.encode()
+    # A wrong secret refuses every call of a service until it is mended: one warning a
+    # minute names the setting (a missing one is a stray call, not a misconfigured peer).
+    refused = OccasionalWarning("internal.secret_refused", __name__)
 
     def endpoint(op: Operation[Any, Any]) -> HTTPRouteHandler:
         async def serve(request: Request[Any, Any, Any]) -> Response[Any]:
-            check_credential(request.headers.get(SECRET_HEADER, "").encode(), expected)
+            presented = request.headers.get(SECRET_HEADER, "").encode()
+            try:
+                check_credential(presented, expected)
+            except Unauthorized:
+                if presented:
+                    refused.occurred(
+                        operation=op.path,
+                        detail=f"check {SECRET_SETTING} is the same on every service",
+                    )
+                raise
             # A principal never crosses the wire: the forwarded token is authenticated here,
             # before the body is even read.
             context = await registry.authorize(
