@@ -78,6 +78,6 @@ def test_a_token_of_another_key_is_refused_with_one_warning_a_minute_naming_the_
             with pytest.raises(InvalidToken, match="unknown signing key"):
                 verifier.verify(mint_token(settings, user_id=str(uuid.uuid4())), "access")
     (warning,) = logs
-    assert (warning["event"], warning["log_level"]) == ("auth.unknown_signing_key", "warning")
+    assert (warning["event"], warning["log_level"]) == ("jwt.unknown_signing_key", "warning")
     assert warning["this_key"] == verifier.kid != warning["token_key"]
     assert "STREAMSTACK_JWT_PUBLIC_KEY_PATH" in warning["detail"]

@@ -60,8 +60,7 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.catalogue.routes import catalogue_router
     from streamstack.catalogue.watching import USER_DELETIONS_TASK, WatchingService
 
-    database = context.backends.database
-    events = context.backends.events
+    database, events = context.backends.database, context.backends.events
     relay = OutboxRelay(database, events, OutboxRow, name=RELAY_TASK_NAME, clock=context.clock)
     relay_task = relay.task(
         interval_seconds=RELAY_POLL_SECONDS, retry_max_seconds=RELAY_RETRY_MAX_SECONDS
@@ -75,12 +74,9 @@ def mount(context: ModuleContext) -> MountedModule:
     reports = comment_report_service(context, relay_task.wake)
     shares, stats = share_links(service, context), statistics_service(context)
     user_deletions, user_naming = account_followers(events, watching, playlists, comments, likes)
-    publishing = scheduled_publishing(service, context)
-    feed = video_feed(context)
+    publishing, feed = scheduled_publishing(service, context), video_feed(context)
     previews = link_previews(service, shares, context)
-    # Both are read from the database at each scrape of /metrics.
-    track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
-    track_gauge(metrics.FAILED_ITEMS, service.failed_items)
+    track_gauges(service)
     return MountedModule(
         name="catalogue",
         route_handlers=[
@@ -150,6 +146,12 @@ def catalogue_service(
         streaming=lambda: StreamingClient(context.transport("streaming")),
         clock=context.clock,
     )
+
+
+def track_gauges(service: CatalogueService) -> None:
+    """Export the catalogue's gauges, read from the database at each scrape of /metrics."""
+    track_gauge(metrics.OUTBOX_BACKLOG, service.outbox_backlog)
+    track_gauge(metrics.FAILED_ITEMS, service.failed_items)
 
 
 def video_feed(context: ModuleContext) -> VideoFeed:

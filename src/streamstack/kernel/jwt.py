@@ -122,7 +122,7 @@ class TokenVerifier:
         self._verified: OrderedDict[str, Claims] = OrderedDict()
         self._remembered = remembered
         self._clock = clock
-        self._unknown_key = OccasionalWarning("auth.unknown_signing_key", __name__)
+        self._unknown_key = OccasionalWarning("jwt.unknown_signing_key", __name__)
 
     @classmethod
     def from_file(cls, path: Path, *, issuer: str, audience: str) -> TokenVerifier:
@@ -171,7 +171,8 @@ class TokenVerifier:
                 token_key=str(kid)[:64],
                 this_key=self.kid,
                 detail="tokens are signed with a key this service does not know: check "
-                "STREAMSTACK_JWT_PUBLIC_KEY_PATH is the public key of auth's private key",
+                "STREAMSTACK_JWT_PUBLIC_KEY_PATH is the public half of "
+                "STREAMSTACK_JWT_PRIVATE_KEY_PATH, the key that signs them",
             )
             raise InvalidToken("unknown signing key")
         try:
