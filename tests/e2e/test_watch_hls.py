@@ -372,3 +372,56 @@ async def test_hls_seeking_in_slides_shows_the_slide_of_that_time(
     assert log.page_errors == []
     assert log.console_errors == []
     assert log.csp_violations == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_seeking_to_the_end_shows_the_last_picture(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """The package's sound outlasts its picture by a few ms (its last AAC frame), and the
+    video's duration is the sound's: a seek to the duration (End, the bar's end) landed past
+    the last picture and left the one before the seek on screen. It shows the last picture,
+    paused; and playing, the video ends there (the end screen's cue)."""
+    base = dev_server.url
+    title = "A talk ending on a slide"
+    clip = transcode_media.x264(
+        tmp_path / "ending.mkv",
+        container="matroska",
+        audio="libopus",
+        audio_rate=48000,
+        frame_times=[0.0, 0.04, 1.0, 2.0],
+        audio_seconds=3.0,
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, clip, name="ending.mkv")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await play_muted(page)
+        # Picture n of the source is grey 40 + 7n: the third from 1 s, the fourth (the last) from 2 s.
+        await seek_paused(page, 1.5)
+        assert abs(await shown_grey(page) - 54) <= 4
+        await page.focus(".player-frame")
+        await page.keyboard.press("End")
+        await page.wait_for_function(
+            "() => { const v = document.querySelector('[data-testid=player]');"
+            " return !v.seeking && v.currentTime > 2.5 && v.readyState >= 2; }"
+        )
+        await page.wait_for_timeout(300)
+        assert abs(await shown_grey(page) - 61) <= 4, await hls_state(page)
+        await seek_paused(page, 1.5)
+        await page.evaluate(
+            "async () => { await document.querySelector('[data-testid=player]').play(); }"
+        )
+        await page.keyboard.press("End")
+        await page.wait_for_function("() => document.querySelector('[data-testid=player]').ended")
+        assert abs(await shown_grey(page) - 61) <= 4, await hls_state(page)
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []

@@ -288,10 +288,12 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
     if (current.loadStopped) void current.grants.renew().catch(() => undefined);
   };
   const reached = () => report.setServerLost(false);
+  const onPicture = () => keepOnPicture(video, current.hls);
   const followed: [EventTarget, string, () => void][] = [
     [video, "error", renewOnVideoError(current, report)],
     [video, "play", wake],
     [video, "seeking", wake],
+    [video, "seeking", onPicture],
     [window, "online", wake],
     [video, "playing", reached],
     [video, "canplay", reached],
@@ -300,6 +302,39 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   return () => {
     for (const [target, name, listener] of followed) target.removeEventListener(name, listener);
   };
+}
+
+/**
+ * How far before the picture's end a seek to the end lands (s): within the last frame, which
+ * lasts a frame's time (16 ms at 60 frames a second), so that frame is what shows.
+ */
+export const LAST_PICTURE_S = 0.001;
+
+/**
+ * Where the picture ends (s) in hls.js's package: its video playlist's length, which the
+ * sound's outlasts by a few ms (its last AAC frame) and sets the video's duration; null
+ * before a rung's playlist is read.
+ */
+function pictureEnd(hls: Hls | null): number | null {
+  const details = hls?.levels.find((level) => level.details)?.details;
+  return details && details.totalduration > 0 ? details.totalduration : null;
+}
+
+/**
+ * Where a seek to `time` should land to show a picture: before `end`, the picture's end,
+ * where a seek to the video's duration (the bar's end, End, l at the end) left the picture
+ * of before the seek on screen under "3:00 / 3:00". Playing on from there ends the video.
+ */
+export function onThePicture(time: number, end: number | null): number {
+  if (end === null || time <= end - LAST_PICTURE_S) return time;
+  return Math.max(0, end - LAST_PICTURE_S);
+}
+
+/** A seek past the picture's end (hls.js's sound outlasting it) is moved onto its last frame. */
+function keepOnPicture(video: HTMLVideoElement, hls: Hls | null): void {
+  const time = video.currentTime;
+  const landing = onThePicture(time, pictureEnd(hls));
+  if (landing !== time) video.currentTime = landing;
 }
 
 /**
