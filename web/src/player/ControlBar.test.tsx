@@ -429,7 +429,7 @@ describe("the bar", () => {
     const { frame, state, play } = await player();
     const seek = screen.getByRole("slider", { name: "Seek" });
     const volume = screen.getByRole("slider", { name: "Volume" });
-    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    seek.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
     vi.useFakeTimers();
     await act(() => play());
     await idle();
@@ -462,7 +462,7 @@ describe("the bar", () => {
     const { state, fire } = await player();
     fire("durationchange");
     const seek = screen.getByRole("slider", { name: "Seek" });
-    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    seek.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
     fireEvent.pointerDown(seek, { clientX: 10 });
     for (const value of ["5", "10", "15", "20"]) fireEvent.change(seek, { target: { value } });
     expect(state.time).toBe(0); // a slow link fetched and dropped a segment for each of these
@@ -509,10 +509,30 @@ describe("chapters", () => {
     const { fire } = await player({ chapters: CHAPTERS });
     fire("durationchange");
     const seek = screen.getByRole("slider", { name: "Seek" });
-    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    seek.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
     fireEvent.pointerMove(seek, { clientX: 250 });
     expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Hill");
     expect(screen.getByTestId("seek-preview")).toHaveTextContent("0:25");
+  });
+
+  it("preview the time and chapter a click at the pointer lands on, the thumb's half in from each end", async () => {
+    const { state, fire } = await player({ chapters: CHAPTERS });
+    fire("durationchange");
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    // 312 px with a 12 px thumb: the browser maps 6..306 px onto 0..30 s.
+    seek.getBoundingClientRect = () => ({ left: 100, width: 312 }) as DOMRect;
+    seek.style.setProperty("--seek-thumb", "12px");
+    const preview = () => screen.getByTestId("seek-preview");
+    fireEvent.pointerMove(seek, { clientX: 100 + 6 + 200 }); // the second chapter's notch, at 20 s
+    expect(preview()).toHaveTextContent("0:20");
+    expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Hill");
+    fireEvent.pointerMove(seek, { clientX: 100 + 6 + 199 });
+    expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Pond");
+    fireEvent.pointerMove(seek, { clientX: 102 }); // over the thumb's half at the start
+    expect(preview()).toHaveTextContent("0:00");
+    fireEvent.pointerMove(seek, { clientX: 410 });
+    expect(preview()).toHaveTextContent("0:30");
+    expect(state.time).toBe(0);
   });
 
   describe("keys", () => {
