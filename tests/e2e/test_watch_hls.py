@@ -32,6 +32,7 @@ import pytest
 from playwright.async_api import FloatRect, Page
 
 from e2e.spa_rig import (
+    PLAYER,
     BrowserLog,
     DevServer,
     chromium,
@@ -44,6 +45,7 @@ from e2e.spa_rig import (
     upload,
     wait_until_ready,
 )
+from system.system_video import h264_aac_mp4
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS / "ingest") not in sys.path:
@@ -421,6 +423,58 @@ async def test_hls_seeking_to_the_end_shows_the_last_picture(
         await page.keyboard.press("End")
         await page.wait_for_function("() => document.querySelector('[data-testid=player]').ended")
         assert abs(await shown_grey(page) - 61) <= 4, await hls_state(page)
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+
+
+def segments_fetched(log: BrowserLog) -> list[str]:
+    """The media segments (video and sound) the page fetched so far, by name."""
+    return [r.url.rsplit("/hls/", 1)[1] for r in log.responses if "/seg_" in r.url]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_loads_from_a_links_moment_and_the_resumed_place_first(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """A link to a moment (?t=20.5, a decimal too) loads from there, not the first segment and
+    then a seek; a video left at 22 s asks "Resume from 0:22" and loads nothing while it waits
+    (the start may not be wanted); the answer loads from there."""
+    base = dev_server.url
+    title = "Thirty seconds to skip into"
+    log = BrowserLog()
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="thirty.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+
+        await page.goto(f"{base}/watch/{item_id}?t=20.5")
+        await page.get_by_test_id("player").wait_for()
+        await page.wait_for_function(
+            f"() => {PLAYER}.readyState >= 3 && {PLAYER}.currentTime === 20.5"
+        )
+        assert await page.get_by_test_id("resume-offer").count() == 0
+        fetched = segments_fetched(log)
+        assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
+        # Played on a little and paused: the place is saved.
+        async with page.expect_request(lambda r: r.method == "PUT" and r.url.endswith("/progress")):
+            await play_muted(page, past=21.0)
+            await seek_paused(page, 22.0)
+
+        log.responses.clear()
+        await page.goto(f"{base}/watch/{item_id}")
+        resume = page.get_by_role("button", name="Resume from 0:22")
+        await resume.wait_for()
+        await page.wait_for_timeout(1500)
+        assert segments_fetched(log) == []
+        await resume.click()
+        await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 22")
+        fetched = segments_fetched(log)
+        assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
         await admin.close()
 
     assert log.page_errors == []

@@ -30,6 +30,7 @@ import {
   BigPlayButton,
   HoldupNotice,
   ResumeOffer,
+  resumable,
   useHoldup,
   useResumeQuestion,
   WaitingSpinner,
@@ -98,6 +99,7 @@ function usePlayerHandle(
   ref: Ref<PlayerHandle> | undefined,
   videoRef: RefObject<HTMLVideoElement | null>,
   frameRef: RefObject<HTMLElement | null>,
+  loadFrom: (time: number) => void,
 ): void {
   useImperativeHandle(
     ref,
@@ -105,6 +107,7 @@ function usePlayerHandle(
       seekTo: (time) => {
         const video = videoRef.current;
         if (!video || !isWithin(time, video.duration)) return;
+        loadFrom(time);
         playFrom(video, time);
         // The description is below the player: bring the picture into view.
         frameRef.current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehavior() });
@@ -114,7 +117,7 @@ function usePlayerHandle(
         return video && video.readyState > 0 ? video.currentTime : null;
       },
     }),
-    [videoRef, frameRef],
+    [videoRef, frameRef, loadFrom],
   );
 }
 
@@ -191,7 +194,11 @@ function usePlayer(
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef, source.savesProgress, source.onGone);
-  const stream = useStream(item.id, source, videoRef);
+  // Nothing loads while the resume question waits: the start may not be wanted.
+  const stream = useStream(item.id, source, videoRef, {
+    start: startAt,
+    held: startAt === null && resumable(item) !== null,
+  });
   const captions = useCaptions(videoRef, stream.captions);
   const chapters = item.chapters ?? NO_CHAPTERS;
   const keys = usePlayerKeys(elements, chapters, {
@@ -201,7 +208,7 @@ function usePlayer(
   });
   useStartAt(videoRef, startAt, opening.autoplay);
   useFocusWhenAsked(frameRef, opening.autoplay);
-  usePlayerHandle(ref, videoRef, frameRef);
+  usePlayerHandle(ref, videoRef, frameRef, stream.loadFrom);
   const [clock, seek] = useClock(videoRef);
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
@@ -318,7 +325,8 @@ function PlayerOverlay({
         <ResumeOffer
           progress={resume}
           videoRef={videoRef}
-          onAnswer={() => {
+          onAnswer={(time) => {
+            player.stream.loadFrom(time);
             answerResume();
             focusPlayer(frameRef);
           }}

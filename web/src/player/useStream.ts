@@ -53,6 +53,19 @@ export interface StreamState {
    */
   serverLost: boolean;
   setLevel: (level: number) => void;
+  /**
+   * Loads the video from `time` (s) when nothing or only its start is loaded yet: the viewer
+   * answered the resume question, or seeks before the video knows its length.
+   */
+  loadFrom: (time: number) => void;
+}
+
+/** Where a session starts loading: read when it opens. */
+export interface StreamOpening {
+  /** The first time to load (s): a link's moment; null for the start. */
+  start: number | null;
+  /** Load nothing yet (the resume question waits for its answer): loadFrom, or play, starts. */
+  held: boolean;
 }
 
 /**
@@ -150,6 +163,10 @@ interface Session {
   sheets: StoryboardSheets;
   /** Loads the storyboard's cues, until it ran (see deferStoryboard); null once run, or without one. */
   wantStoryboard: (() => void) | null;
+  /** Where hls.js starts loading (s; null: the start), until it is made. */
+  startAt: number | null;
+  /** hls.js loads nothing until loadFrom or play (see StreamOpening). */
+  held: boolean;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -176,7 +193,10 @@ export function useStream(
   itemId: string,
   source: StreamSource,
   videoRef: RefObject<HTMLVideoElement | null>,
+  opening: StreamOpening = { start: null, held: false },
 ): StreamState {
+  // The first opening only: a later item or source starts where its player says again.
+  const [firstOpening] = useState(opening);
   const { grant, gone, onGone } = source;
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
@@ -204,17 +224,10 @@ export function useStream(
       setError,
       setServerLost,
     };
-    return openSession({ grant, gone, onGone }, video, report, session);
-  }, [itemId, grant, gone, onGone, videoRef]);
+    return openSession({ grant, gone, onGone }, video, report, session, firstOpening);
+  }, [itemId, grant, gone, onGone, videoRef, firstOpening]);
 
-  const setLevel = useCallback((next: number) => {
-    const current = session.current;
-    if (!current?.hls) return;
-    switchLevel(current, current.hls, next);
-    setLevelState(next);
-  }, []);
-
-  const wantStoryboard = useCallback(() => session.current?.wantStoryboard?.(), []);
+  const { setLevel, wantStoryboard, loadFrom } = useSessionAsks(session, videoRef, setLevelState);
 
   return {
     delivery,
@@ -229,7 +242,47 @@ export function useStream(
     error,
     serverLost,
     setLevel,
+    loadFrom,
   };
+}
+
+/** What the player asks of the session in force: a quality, the storyboard, loading from a time. */
+function useSessionAsks(
+  session: RefObject<Session | null>,
+  videoRef: RefObject<HTMLVideoElement | null>,
+  setLevelState: (level: number) => void,
+) {
+  const setLevel = useCallback(
+    (next: number) => {
+      const current = session.current;
+      if (!current?.hls) return;
+      switchLevel(current, current.hls, next);
+      setLevelState(next);
+    },
+    [session, setLevelState],
+  );
+  const wantStoryboard = useCallback(() => session.current?.wantStoryboard?.(), [session]);
+  const loadFrom = useCallback(
+    (time: number) => {
+      const current = session.current;
+      const video = videoRef.current;
+      if (current && video) loadSessionFrom(current, video, time);
+    },
+    [session, videoRef],
+  );
+  return { setLevel, wantStoryboard, loadFrom };
+}
+
+/**
+ * Loads `current` from `time`: a held session starts there; hls.js still before the video's
+ * metadata (loading the start) starts again there; not made yet, it will start there.
+ */
+function loadSessionFrom(current: Session, video: HTMLVideoElement, time: number): void {
+  if (current.closed) return;
+  const held = current.held;
+  current.held = false;
+  if (!current.hls) current.startAt = time;
+  else if (held || video.readyState === 0) current.hls.startLoad(time);
 }
 
 /**
@@ -242,6 +295,7 @@ function openSession(
   video: HTMLVideoElement,
   report: StreamReport,
   sessionRef: RefObject<Session | null>,
+  opening: StreamOpening,
 ): () => void {
   const current: Session = {
     grants: new StreamGrants(
@@ -256,6 +310,8 @@ function openSession(
     loadStopped: false,
     sheets: new StoryboardSheets((url) => current.grants.rewrite(url)),
     wantStoryboard: null,
+    startAt: opening.start,
+    held: opening.held,
   };
   sessionRef.current = current;
   report.setSheets(current.sheets);
@@ -289,9 +345,14 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   };
   const reached = () => report.setServerLost(false);
   const onPicture = () => keepOnPicture(video, current.hls);
+  // Play pressed while loading is held (the resume question open): it loads from where it is.
+  const heldPlay = () => {
+    if (current.held) loadSessionFrom(current, video, video.currentTime);
+  };
   const followed: [EventTarget, string, () => void][] = [
     [video, "error", renewOnVideoError(current, report)],
     [video, "play", wake],
+    [video, "play", heldPlay],
     [video, "seeking", wake],
     [video, "seeking", onPicture],
     [window, "online", wake],
@@ -470,6 +531,10 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
     subtitleStreamController: undefined,
     subtitleTrackController: undefined,
     timelineController: undefined,
+    // A link's moment or the resumed place loads first, not the start and then a seek
+    // there; while the resume question waits, nothing loads (the start may not be wanted).
+    startPosition: current.startAt ?? -1,
+    autoStartLoad: !current.held,
     ...ABR_TUNING,
   });
   current.hls = hls;
