@@ -226,23 +226,25 @@ function SeekPreview({
 }) {
   // The sheet as first loaded, on whichever token: a renewal must not download it again.
   const picture = useSheetPicture(sheets, cue?.image ?? null);
+  // The time alone until the sheet is in: an empty frame showed the video through it.
+  const shown = picture ? cue : null;
   return (
     <div
       className="seek-preview"
       data-testid="seek-preview"
-      style={{ left: previewLeft(hover.x, cue), width: cue ? `${cue.width}px` : undefined }}
+      style={{ left: previewLeft(hover.x, shown), width: shown ? `${shown.width}px` : undefined }}
     >
-      {cue && (
+      {shown && picture && (
         <div
           className="storyboard-frame"
           data-testid="storyboard-frame"
           role="img"
           aria-label={`Preview at ${formatClock(hover.time)}`}
           style={{
-            width: `${cue.width}px`,
-            height: `${cue.height}px`,
-            backgroundImage: picture ? `url("${picture}")` : undefined,
-            backgroundPosition: `${-cue.x}px ${-cue.y}px`,
+            width: `${shown.width}px`,
+            height: `${shown.height}px`,
+            backgroundImage: `url("${picture}")`,
+            backgroundPosition: `${-shown.x}px ${-shown.y}px`,
           }}
         />
       )}

@@ -345,6 +345,8 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   };
   const reached = () => report.setServerLost(false);
   const onPicture = () => keepOnPicture(video, current.hls);
+  const sheetsWait = () => current.sheets.yieldToSeek();
+  const sheetsGo = () => current.sheets.resume();
   // Play pressed while loading is held (the resume question open): it loads from where it is.
   const heldPlay = () => {
     if (current.held) loadSessionFrom(current, video, video.currentTime);
@@ -355,6 +357,9 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
     [video, "play", heldPlay],
     [video, "seeking", wake],
     [video, "seeking", onPicture],
+    [video, "seeking", sheetsWait],
+    [video, "seeked", sheetsGo],
+    [video, "emptied", sheetsGo],
     [window, "online", wake],
     [video, "playing", reached],
     [video, "canplay", reached],
@@ -603,7 +608,8 @@ async function loadStoryboard(grant: StreamTokenGrant, current: Session, report:
   if (!grant.storyboard_url) return;
   const url = new URL(current.grants.rewrite(grant.storyboard_url), location.href).toString();
   try {
-    const answer = await fetch(url, { credentials: "same-origin" });
+    // Low: the segments the picture waits for go first.
+    const answer = await fetch(url, { credentials: "same-origin", priority: "low" });
     if (!answer.ok) return; // no previews is not an error worth showing
     const cues = parseStoryboard(await answer.text(), url);
     if (!current.closed) report.setStoryboard(cues);
