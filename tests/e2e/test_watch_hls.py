@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import FloatRect, Page
+from playwright.async_api import FloatRect, Page, Route
 
 from e2e.spa_rig import (
     PLAYER,
@@ -473,6 +473,45 @@ async def test_hls_loads_from_a_links_moment_and_the_resumed_place_first(
         assert segments_fetched(log) == []
         await resume.click()
         await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 22")
+        fetched = segments_fetched(log)
+        assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_seek_bar_works_before_the_video_knows_its_length(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """The seek bar is usable at the item's length while the video's playlists are still on
+    their way (held back here), and a seek made then is where the video loads and opens."""
+    base = dev_server.url
+    title = "Thirty seconds, a slow start"
+    log = BrowserLog()
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="slow.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+
+        async def slow_playlist(route: Route) -> None:
+            await asyncio.sleep(2.0)
+            await route.continue_()
+
+        await page.route("**/hls/master.m3u8*", slow_playlist)
+        await page.goto(f"{base}/watch/{item_id}")
+        seek = page.get_by_role("slider", name="Seek")
+        await seek.wait_for()
+        assert await seek.is_enabled()
+        assert await page.evaluate(f"() => {PLAYER}.readyState") == 0
+        await seek.fill("20")
+        await page.wait_for_function(
+            f"() => {PLAYER}.readyState >= 2 && Math.abs({PLAYER}.currentTime - 20) < 0.5"
+        )
         fetched = segments_fetched(log)
         assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
         await admin.close()

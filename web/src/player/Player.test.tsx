@@ -320,3 +320,25 @@ describe("where loading starts", () => {
     expect(hls.startPositions).toEqual([0]);
   });
 });
+
+describe("the seek bar before the video's metadata", () => {
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  it("is usable at the item's length, and a seek there makes hls.js load from that time", async () => {
+    const { container } = renderPage(<Player item={mediaItem({ duration_seconds: 600 })} />);
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.url).toBeTruthy();
+      return latest!;
+    });
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    expect(seek).toBeEnabled();
+    expect(seek).toHaveAttribute("max", "600");
+    expect(screen.getByText(/\/ 10:00/)).toBeInTheDocument();
+    fireEvent.change(seek, { target: { value: "300" } });
+    expect(hls.startPositions).toEqual([300]);
+    expect(container.querySelector("video")!.currentTime).toBe(300);
+  });
+});

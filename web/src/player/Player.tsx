@@ -37,7 +37,7 @@ import {
 } from "./PlayerOverlays";
 import { ShortcutAnnouncer, useShortcutNews } from "./ShortcutNews";
 import { useControlsVisibility, type ControlsVisibility } from "./useControlsVisibility";
-import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
+import { useClock, useEndScreen, useStarted, useWaiting, type Clock } from "./useMediaState";
 import { AUTOPLAY_NEXT_KEY, UpNextOverlay } from "./UpNext";
 import { chapterKeysLabel, useChapterKeys } from "./useChapterKeys";
 import type { Chapter } from "../lib/chapters";
@@ -209,7 +209,7 @@ function usePlayer(
   useStartAt(videoRef, startAt, opening.autoplay);
   useFocusWhenAsked(frameRef, opening.autoplay);
   usePlayerHandle(ref, videoRef, frameRef, stream.loadFrom);
-  const [clock, seek] = useClock(videoRef);
+  const [clock, seek] = useSeekableClock(videoRef, item, stream.loadFrom);
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
@@ -233,6 +233,35 @@ function usePlayer(
   };
   const menu = { visibility, settingsOpen, onSettingsOpen: setSettingsOpen };
   return { ...controls, ...menu, overlay, end, shortcutNews: keys.shortcutNews };
+}
+
+/**
+ * The clock, its length the item's own until the video's metadata gives it: the seek bar is
+ * usable as the page opens, where it stayed disabled for seconds on a slow link.
+ */
+function withItemLength(clock: Clock, item: ViewedMediaItem): Clock {
+  if ((Number.isFinite(clock.duration) && clock.duration > 0) || !item.duration_seconds) return clock;
+  return { ...clock, duration: item.duration_seconds };
+}
+
+/**
+ * The video's clock, its length the item's until the metadata's (withItemLength), and the seek
+ * bar's seek, which before the metadata makes hls.js load from there (the video goes there once it can).
+ */
+function useSeekableClock(
+  videoRef: RefObject<HTMLVideoElement | null>,
+  item: ViewedMediaItem,
+  loadFrom: (time: number) => void,
+): [Clock, (time: number) => void] {
+  const [clock, seekVideo] = useClock(videoRef);
+  const seek = useCallback(
+    (time: number) => {
+      loadFrom(time);
+      seekVideo(time);
+    },
+    [loadFrom, seekVideo],
+  );
+  return [withItemLength(clock, item), seek];
 }
 
 /** One player's state and parts, as usePlayer makes them. */

@@ -281,8 +281,14 @@ function loadSessionFrom(current: Session, video: HTMLVideoElement, time: number
   if (current.closed) return;
   const held = current.held;
   current.held = false;
-  if (!current.hls) current.startAt = time;
-  else if (held || video.readyState === 0) current.hls.startLoad(time);
+  if (!held && video.readyState > 0) return;
+  if (!current.hls) {
+    current.startAt = time;
+    return;
+  }
+  // Before its playlist is in, hls.js starts at its configured position, whatever startLoad said.
+  current.hls.config.startPosition = time;
+  current.hls.startLoad(time);
 }
 
 /**
