@@ -518,3 +518,41 @@ async def test_hls_seek_bar_works_before_the_video_knows_its_length(
 
     assert log.page_errors == []
     assert log.console_errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_double_tap_on_a_side_of_the_picture_skips_10_seconds(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """On a touch screen a double tap on the right third of the picture skips 10 s forward and
+    the left third 10 s back, said over the picture; it plays on, not full screen."""
+    base = dev_server.url
+    title = "Thirty seconds to tap through"
+    log = BrowserLog()
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log, has_touch=True)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="taps.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        await page.goto(f"{base}/watch/{item_id}")
+        await play_muted(page, past=2.0)
+        box = await page.get_by_test_id("player").bounding_box()
+        assert box is not None
+        before = await page.evaluate(f"() => {PLAYER}.currentTime")
+        for x in (0.85, 0.85):
+            await page.touchscreen.tap(box["x"] + box["width"] * x, box["y"] + box["height"] * 0.4)
+        # Within 3 s: not by playing on.
+        await page.wait_for_function(f"() => {PLAYER}.currentTime >= {before + 9.5}", timeout=3000)
+        await page.get_by_test_id("shortcut-flash").filter(has_text="+10 s").wait_for()
+        assert await page.evaluate(f"() => !{PLAYER}.paused && document.fullscreenElement === null")
+        ahead = await page.evaluate(f"() => {PLAYER}.currentTime")
+        for x in (0.1, 0.1):
+            await page.touchscreen.tap(box["x"] + box["width"] * x, box["y"] + box["height"] * 0.4)
+        await page.wait_for_function(f"() => {PLAYER}.currentTime <= {ahead - 8}")
+        assert await page.evaluate(f"() => !{PLAYER}.paused && document.fullscreenElement === null")
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []

@@ -489,6 +489,48 @@ describe("the bar", () => {
   });
 });
 
+describe("double tap on a touch screen", () => {
+  /** Taps the picture with a finger at `clientX` of its 300 px; twice for a double tap. */
+  const tap = (video: HTMLElement, clientX: number, times = 1) => {
+    for (let i = 0; i < times; i++) {
+      fireEvent.pointerDown(video, { pointerType: "touch", clientX });
+      fireEvent.click(video, { clientX });
+    }
+    if (times === 2) fireEvent.doubleClick(video, { clientX });
+  };
+
+  it("on the right or left third skips 10 s forward or back and says so, not pausing nor going full screen", async () => {
+    const { video, state, play, pause } = await player();
+    video.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    const fullscreen = vi.fn(() => Promise.resolve());
+    video.closest<HTMLElement>(".player-frame")!.requestFullscreen = fullscreen;
+    await act(() => play());
+    state.time = 12;
+    tap(video, 250, 2);
+    expect(state.time).toBe(22);
+    expect(screen.getByTestId("shortcut-announcer")).toHaveTextContent("Forward 10 seconds");
+    expect(screen.getByTestId("shortcut-flash")).toHaveTextContent("+10 s");
+    tap(video, 40, 2);
+    expect(state.time).toBe(12);
+    expect(screen.getByTestId("shortcut-flash")).toHaveTextContent("−10 s");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pause).not.toHaveBeenCalled();
+    expect(fullscreen).not.toHaveBeenCalled();
+  });
+
+  it("keeps a single tap on a side for play and pause, once no second tap came, and the middle as before", async () => {
+    const { video, state, play, pause } = await player();
+    video.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    await act(() => play());
+    tap(video, 250);
+    expect(pause).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(pause).toHaveBeenCalledTimes(1));
+    tap(video, 150);
+    expect(play).toHaveBeenCalledTimes(2); // at once in the middle
+    expect(state.time).toBe(0);
+  });
+});
+
 describe("chapters", () => {
   // Three chapters of 10 s in the 30 s video (the server reads them from the description).
   const CHAPTERS = WALK_CHAPTERS;
