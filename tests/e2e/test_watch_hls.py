@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import FloatRect, Page
+from playwright.async_api import FloatRect, Page, Route
 
 from e2e.spa_rig import (
+    PLAYER,
     BrowserLog,
     DevServer,
     chromium,
@@ -44,6 +45,7 @@ from e2e.spa_rig import (
     upload,
     wait_until_ready,
 )
+from system.system_video import h264_aac_mp4
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS / "ingest") not in sys.path:
@@ -372,3 +374,185 @@ async def test_hls_seeking_in_slides_shows_the_slide_of_that_time(
     assert log.page_errors == []
     assert log.console_errors == []
     assert log.csp_violations == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_seeking_to_the_end_shows_the_last_picture(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """The package's sound outlasts its picture by a few ms (its last AAC frame), and the
+    video's duration is the sound's: a seek to the duration (End, the bar's end) landed past
+    the last picture and left the one before the seek on screen. It shows the last picture,
+    paused; and playing, the video ends there (the end screen's cue)."""
+    base = dev_server.url
+    title = "A talk ending on a slide"
+    clip = transcode_media.x264(
+        tmp_path / "ending.mkv",
+        container="matroska",
+        audio="libopus",
+        audio_rate=48000,
+        frame_times=[0.0, 0.04, 1.0, 2.0],
+        audio_seconds=3.0,
+    ).read_bytes()
+    log = BrowserLog()
+
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        item_id = await upload(page, base, title, clip, name="ending.mkv")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        await page.goto(f"{base}/watch/{item_id}")
+        await page.get_by_role("heading", name=title).wait_for()
+        await play_muted(page)
+        # Picture n of the source is grey 40 + 7n: the third from 1 s, the fourth (the last) from 2 s.
+        await seek_paused(page, 1.5)
+        assert abs(await shown_grey(page) - 54) <= 4
+        await page.focus(".player-frame")
+        await page.keyboard.press("End")
+        await page.wait_for_function(
+            "() => { const v = document.querySelector('[data-testid=player]');"
+            " return !v.seeking && v.currentTime > 2.5 && v.readyState >= 2; }"
+        )
+        await page.wait_for_timeout(300)
+        assert abs(await shown_grey(page) - 61) <= 4, await hls_state(page)
+        await seek_paused(page, 1.5)
+        await page.evaluate(
+            "async () => { await document.querySelector('[data-testid=player]').play(); }"
+        )
+        await page.keyboard.press("End")
+        await page.wait_for_function("() => document.querySelector('[data-testid=player]').ended")
+        assert abs(await shown_grey(page) - 61) <= 4, await hls_state(page)
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+
+
+def segments_fetched(log: BrowserLog) -> list[str]:
+    """The media segments (video and sound) the page fetched so far, by name."""
+    return [r.url.rsplit("/hls/", 1)[1] for r in log.responses if "/seg_" in r.url]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_loads_from_a_links_moment_and_the_resumed_place_first(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """A link to a moment (?t=20.5, a decimal too) loads from there, not the first segment and
+    then a seek; a video left at 22 s asks "Resume from 0:22" and loads nothing while it waits
+    (the start may not be wanted); the answer loads from there."""
+    base = dev_server.url
+    title = "Thirty seconds to skip into"
+    log = BrowserLog()
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="thirty.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+
+        await page.goto(f"{base}/watch/{item_id}?t=20.5")
+        await page.get_by_test_id("player").wait_for()
+        await page.wait_for_function(
+            f"() => {PLAYER}.readyState >= 3 && {PLAYER}.currentTime === 20.5"
+        )
+        assert await page.get_by_test_id("resume-offer").count() == 0
+        fetched = segments_fetched(log)
+        assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
+        # Played on a little and paused: the place is saved.
+        async with page.expect_request(lambda r: r.method == "PUT" and r.url.endswith("/progress")):
+            await play_muted(page, past=21.0)
+            await seek_paused(page, 22.0)
+
+        log.responses.clear()
+        await page.goto(f"{base}/watch/{item_id}")
+        resume = page.get_by_role("button", name="Resume from 0:22")
+        await resume.wait_for()
+        await page.wait_for_timeout(1500)
+        assert segments_fetched(log) == []
+        await resume.click()
+        await page.wait_for_function(f"() => !{PLAYER}.paused && {PLAYER}.currentTime >= 22")
+        fetched = segments_fetched(log)
+        assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_seek_bar_works_before_the_video_knows_its_length(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """The seek bar is usable at the item's length while the video's playlists are still on
+    their way (held back here), and a seek made then is where the video loads and opens."""
+    base = dev_server.url
+    title = "Thirty seconds, a slow start"
+    log = BrowserLog()
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="slow.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+
+        async def slow_playlist(route: Route) -> None:
+            await asyncio.sleep(2.0)
+            await route.continue_()
+
+        await page.route("**/hls/master.m3u8*", slow_playlist)
+        await page.goto(f"{base}/watch/{item_id}")
+        seek = page.get_by_role("slider", name="Seek")
+        await seek.wait_for()
+        assert await seek.is_enabled()
+        assert await page.evaluate(f"() => {PLAYER}.readyState") == 0
+        await seek.fill("20")
+        await page.wait_for_function(
+            f"() => {PLAYER}.readyState >= 2 && Math.abs({PLAYER}.currentTime - 20) < 0.5"
+        )
+        fetched = segments_fetched(log)
+        assert fetched and not any(name.endswith("seg_00001.m4s") for name in fetched), fetched
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_hls_double_tap_on_a_side_of_the_picture_skips_10_seconds(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    """On a touch screen a double tap on the right third of the picture skips 10 s forward and
+    the left third 10 s back, said over the picture; it plays on, not full screen."""
+    base = dev_server.url
+    title = "Thirty seconds to tap through"
+    log = BrowserLog()
+    async with chromium() as browser:
+        admin, page = await new_page(browser, log, has_touch=True)
+        await sign_in(page, base, dev_server.admin_email, dev_server.admin_password)
+        clip = h264_aac_mp4(seconds=30.0, width=160, height=120)
+        item_id = await upload(page, base, title, clip, name="taps.mp4")
+        await asyncio.to_thread(wait_until_ready, dev_server, item_id)
+        await page.goto(f"{base}/watch/{item_id}")
+        await play_muted(page, past=2.0)
+        box = await page.get_by_test_id("player").bounding_box()
+        assert box is not None
+        before = await page.evaluate(f"() => {PLAYER}.currentTime")
+        for x in (0.85, 0.85):
+            await page.touchscreen.tap(box["x"] + box["width"] * x, box["y"] + box["height"] * 0.4)
+        # Within 3 s: not by playing on.
+        await page.wait_for_function(f"() => {PLAYER}.currentTime >= {before + 9.5}", timeout=3000)
+        await page.get_by_test_id("shortcut-flash").filter(has_text="+10 s").wait_for()
+        assert await page.evaluate(f"() => !{PLAYER}.paused && document.fullscreenElement === null")
+        ahead = await page.evaluate(f"() => {PLAYER}.currentTime")
+        for x in (0.1, 0.1):
+            await page.touchscreen.tap(box["x"] + box["width"] * x, box["y"] + box["height"] * 0.4)
+        await page.wait_for_function(f"() => {PLAYER}.currentTime <= {ahead - 8}")
+        assert await page.evaluate(f"() => !{PLAYER}.paused && document.fullscreenElement === null")
+        await admin.close()
+
+    assert log.page_errors == []
+    assert log.console_errors == []

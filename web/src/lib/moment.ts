@@ -11,7 +11,8 @@ export const CLOCK = String.raw`(\d{1,2}):([0-5]\d):([0-5]\d)|([0-5]?\d):([0-5]\
  * number is seconds only on its own: "1h30" could mean 1:30:00 or 1:00:30.
  */
 const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/i;
-const BARE = /^\d+$/;
+/** Seconds alone, whole or with a fraction (`179.9`: a player's exact moment). */
+const BARE = /^\d+(?:\.\d+)?$/;
 
 /**
  * Timestamps in running text. Not the tail or head of a longer number
@@ -27,22 +28,28 @@ function seconds(hours: string | undefined, minutes: string | undefined, secs: s
   return Number.isSafeInteger(total) ? total : null;
 }
 
+/** `90` or `179.9` as seconds; null for digits no double holds. */
+function bareSeconds(value: string): number | null {
+  const [whole] = value.split(".");
+  return seconds(undefined, undefined, whole) === null ? null : Number(value);
+}
+
 function clockSeconds(match: RegExpMatchArray): number | null {
   const [, h, hm, hs, m, s] = match;
   return h !== undefined ? seconds(h, hm, hs) : seconds(undefined, m, s);
 }
 
 /**
- * The start time a link asks for, in whole seconds: `90`, `90s`, `1m30s`,
+ * The start time a link asks for, in seconds: `90`, `179.9`, `90s`, `1m30s`,
  * `1h2m3s`, `1:30` or `1:02:03` (YouTube's and PeerTube's forms). Null for
- * anything else — empty, negative, fractional, `1:75`, `abc` — which the
- * player ignores. Whether the video is that long is the caller's question.
+ * anything else — empty, negative, `1:75`, `abc` — which the player ignores.
+ * Whether the video is that long is the caller's question.
  */
 export function parseMoment(value: string | null | undefined): number | null {
   if (!value) return null;
   const clock = WHOLE_CLOCK.exec(value);
   if (clock) return clockSeconds(clock);
-  if (BARE.test(value)) return seconds(undefined, undefined, value);
+  if (BARE.test(value)) return bareSeconds(value);
   const units = UNITS.exec(value);
   if (!units || units.slice(1).every((part) => part === undefined)) return null;
   return seconds(units[1], units[2], units[3]);

@@ -418,7 +418,7 @@ describe("WatchPage", () => {
     });
     const seekBar = screen.getByRole("slider", { name: "Seek" });
     const bar = seekBar.parentElement!;
-    vi.spyOn(bar, "getBoundingClientRect").mockReturnValue(DOMRect.fromRect({ x: 100, y: 0, width: 650, height: 20 }));
+    vi.spyOn(seekBar, "getBoundingClientRect").mockReturnValue(DOMRect.fromRect({ x: 100, y: 0, width: 650, height: 20 }));
     /** The requests for the storyboard's `file` so far, by their token. */
     const asked = (file: string) =>
       seen.filter((r) => r.url.pathname.endsWith(`/storyboard/${file}`)).map((r) => r.url.pathname.split("/")[4]);

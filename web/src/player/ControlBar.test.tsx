@@ -429,7 +429,7 @@ describe("the bar", () => {
     const { frame, state, play } = await player();
     const seek = screen.getByRole("slider", { name: "Seek" });
     const volume = screen.getByRole("slider", { name: "Volume" });
-    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    seek.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
     vi.useFakeTimers();
     await act(() => play());
     await idle();
@@ -462,7 +462,7 @@ describe("the bar", () => {
     const { state, fire } = await player();
     fire("durationchange");
     const seek = screen.getByRole("slider", { name: "Seek" });
-    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    seek.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
     fireEvent.pointerDown(seek, { clientX: 10 });
     for (const value of ["5", "10", "15", "20"]) fireEvent.change(seek, { target: { value } });
     expect(state.time).toBe(0); // a slow link fetched and dropped a segment for each of these
@@ -489,6 +489,48 @@ describe("the bar", () => {
   });
 });
 
+describe("double tap on a touch screen", () => {
+  /** Taps the picture with a finger at `clientX` of its 300 px; twice for a double tap. */
+  const tap = (video: HTMLElement, clientX: number, times = 1) => {
+    for (let i = 0; i < times; i++) {
+      fireEvent.pointerDown(video, { pointerType: "touch", clientX });
+      fireEvent.click(video, { clientX });
+    }
+    if (times === 2) fireEvent.doubleClick(video, { clientX });
+  };
+
+  it("on the right or left third skips 10 s forward or back and says so, not pausing nor going full screen", async () => {
+    const { video, state, play, pause } = await player();
+    video.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    const fullscreen = vi.fn(() => Promise.resolve());
+    video.closest<HTMLElement>(".player-frame")!.requestFullscreen = fullscreen;
+    await act(() => play());
+    state.time = 12;
+    tap(video, 250, 2);
+    expect(state.time).toBe(22);
+    expect(screen.getByTestId("shortcut-announcer")).toHaveTextContent("Forward 10 seconds");
+    expect(screen.getByTestId("shortcut-flash")).toHaveTextContent("+10 s");
+    tap(video, 40, 2);
+    expect(state.time).toBe(12);
+    expect(screen.getByTestId("shortcut-flash")).toHaveTextContent("−10 s");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pause).not.toHaveBeenCalled();
+    expect(fullscreen).not.toHaveBeenCalled();
+  });
+
+  it("keeps a single tap on a side for play and pause, once no second tap came, and the middle as before", async () => {
+    const { video, state, play, pause } = await player();
+    video.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    await act(() => play());
+    tap(video, 250);
+    expect(pause).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(pause).toHaveBeenCalledTimes(1));
+    tap(video, 150);
+    expect(play).toHaveBeenCalledTimes(2); // at once in the middle
+    expect(state.time).toBe(0);
+  });
+});
+
 describe("chapters", () => {
   // Three chapters of 10 s in the 30 s video (the server reads them from the description).
   const CHAPTERS = WALK_CHAPTERS;
@@ -509,10 +551,30 @@ describe("chapters", () => {
     const { fire } = await player({ chapters: CHAPTERS });
     fire("durationchange");
     const seek = screen.getByRole("slider", { name: "Seek" });
-    seek.parentElement!.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
+    seek.getBoundingClientRect = () => ({ left: 0, width: 300 }) as DOMRect;
     fireEvent.pointerMove(seek, { clientX: 250 });
     expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Hill");
     expect(screen.getByTestId("seek-preview")).toHaveTextContent("0:25");
+  });
+
+  it("preview the time and chapter a click at the pointer lands on, the thumb's half in from each end", async () => {
+    const { state, fire } = await player({ chapters: CHAPTERS });
+    fire("durationchange");
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    // 312 px with a 12 px thumb: the browser maps 6..306 px onto 0..30 s.
+    seek.getBoundingClientRect = () => ({ left: 100, width: 312 }) as DOMRect;
+    seek.style.setProperty("--seek-thumb", "12px");
+    const preview = () => screen.getByTestId("seek-preview");
+    fireEvent.pointerMove(seek, { clientX: 100 + 6 + 200 }); // the second chapter's notch, at 20 s
+    expect(preview()).toHaveTextContent("0:20");
+    expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Hill");
+    fireEvent.pointerMove(seek, { clientX: 100 + 6 + 199 });
+    expect(screen.getByTestId("seek-preview-chapter")).toHaveTextContent("Pond");
+    fireEvent.pointerMove(seek, { clientX: 102 }); // over the thumb's half at the start
+    expect(preview()).toHaveTextContent("0:00");
+    fireEvent.pointerMove(seek, { clientX: 410 });
+    expect(preview()).toHaveTextContent("0:30");
+    expect(state.time).toBe(0);
   });
 
   describe("keys", () => {

@@ -5,6 +5,7 @@ import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, server } from "../test/server";
+import type { ViewedMediaItem } from "../api/schema";
 import { Player } from "./Player";
 import { seekValueText } from "./SeekBar";
 
@@ -272,5 +273,72 @@ describe("sound alone", () => {
     renderPage(<Player item={mediaItem()} />);
     expect(screen.queryByTestId("sound-only")).not.toBeInTheDocument();
     expect(screen.getByLabelText("Video: Sunset over the bay")).toBe(screen.getByTestId("player"));
+  });
+});
+
+describe("where loading starts", () => {
+  /** An item the viewer left unfinished at `position` s. */
+  const leftAt = (position: number): ViewedMediaItem => {
+    const item = mediaItem({ duration_seconds: 600 });
+    const progress = { media_id: item.id, position_seconds: position, duration_seconds: 600, completed: false, updated_at: null };
+    return { ...item, progress };
+  };
+
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  async function hlsOf(): Promise<FakeHls> {
+    return vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.url).toBeTruthy();
+      return latest!;
+    });
+  }
+
+  it("loads from a link's moment first, not the start and then a seek there", async () => {
+    renderPage(<Player item={mediaItem()} start={130} />);
+    const hls = await hlsOf();
+    expect(hls.config).toMatchObject({ startPosition: 130, autoStartLoad: true });
+  });
+
+  it("loads nothing while the resume question waits, then from the answer", async () => {
+    const user = setupUser();
+    renderPage(<Player item={leftAt(253)} />);
+    const hls = await hlsOf();
+    expect(hls.config).toMatchObject({ autoStartLoad: false });
+    expect(hls.startPositions).toEqual([]);
+    await user.click(screen.getByRole("button", { name: "Resume from 4:13" }));
+    expect(hls.startPositions).toEqual([253]);
+  });
+
+  it("starts loading from the start when the resume question is answered 'Start over'", async () => {
+    const user = setupUser();
+    renderPage(<Player item={leftAt(253)} />);
+    const hls = await hlsOf();
+    await user.click(screen.getByRole("button", { name: "Start over" }));
+    expect(hls.startPositions).toEqual([0]);
+  });
+});
+
+describe("the seek bar before the video's metadata", () => {
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  it("is usable at the item's length, and a seek there makes hls.js load from that time", async () => {
+    const { container } = renderPage(<Player item={mediaItem({ duration_seconds: 600 })} />);
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.url).toBeTruthy();
+      return latest!;
+    });
+    const seek = screen.getByRole("slider", { name: "Seek" });
+    expect(seek).toBeEnabled();
+    expect(seek).toHaveAttribute("max", "600");
+    expect(screen.getByText(/\/ 10:00/)).toBeInTheDocument();
+    fireEvent.change(seek, { target: { value: "300" } });
+    expect(hls.startPositions).toEqual([300]);
+    expect(container.querySelector("video")!.currentTime).toBe(300);
   });
 });

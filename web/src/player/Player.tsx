@@ -30,18 +30,20 @@ import {
   BigPlayButton,
   HoldupNotice,
   ResumeOffer,
+  resumable,
   useHoldup,
   useResumeQuestion,
   WaitingSpinner,
 } from "./PlayerOverlays";
 import { ShortcutAnnouncer, useShortcutNews } from "./ShortcutNews";
 import { useControlsVisibility, type ControlsVisibility } from "./useControlsVisibility";
-import { useClock, useEndScreen, useStarted, useWaiting } from "./useMediaState";
+import { useClock, useEndScreen, useStarted, useWaiting, type Clock } from "./useMediaState";
 import { AUTOPLAY_NEXT_KEY, UpNextOverlay } from "./UpNext";
 import { chapterKeysLabel, useChapterKeys } from "./useChapterKeys";
 import type { Chapter } from "../lib/chapters";
 import { useProgressSaver } from "./useProgress";
 import { useStream } from "./useStream";
+import { useTouchSkip } from "./useTouchSkip";
 import { focusLost, scrollBehavior } from "../lib/focus";
 import { watchPath } from "../lib/paths";
 import type { StreamSource } from "./streamToken";
@@ -98,6 +100,7 @@ function usePlayerHandle(
   ref: Ref<PlayerHandle> | undefined,
   videoRef: RefObject<HTMLVideoElement | null>,
   frameRef: RefObject<HTMLElement | null>,
+  loadFrom: (time: number) => void,
 ): void {
   useImperativeHandle(
     ref,
@@ -105,6 +108,7 @@ function usePlayerHandle(
       seekTo: (time) => {
         const video = videoRef.current;
         if (!video || !isWithin(time, video.duration)) return;
+        loadFrom(time);
         playFrom(video, time);
         // The description is below the player: bring the picture into view.
         frameRef.current?.scrollIntoView?.({ block: "nearest", behavior: scrollBehavior() });
@@ -114,7 +118,7 @@ function usePlayerHandle(
         return video && video.readyState > 0 ? video.currentTime : null;
       },
     }),
-    [videoRef, frameRef],
+    [videoRef, frameRef, loadFrom],
   );
 }
 
@@ -191,7 +195,11 @@ function usePlayer(
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef, source.savesProgress, source.onGone);
-  const stream = useStream(item.id, source, videoRef);
+  // Nothing loads while the resume question waits: the start may not be wanted.
+  const stream = useStream(item.id, source, videoRef, {
+    start: startAt,
+    held: startAt === null && resumable(item) !== null,
+  });
   const captions = useCaptions(videoRef, stream.captions);
   const chapters = item.chapters ?? NO_CHAPTERS;
   const keys = usePlayerKeys(elements, chapters, {
@@ -201,8 +209,8 @@ function usePlayer(
   });
   useStartAt(videoRef, startAt, opening.autoplay);
   useFocusWhenAsked(frameRef, opening.autoplay);
-  usePlayerHandle(ref, videoRef, frameRef);
-  const [clock, seek] = useClock(videoRef);
+  usePlayerHandle(ref, videoRef, frameRef, stream.loadFrom);
+  const [clock, seek] = useSeekableClock(videoRef, item, stream.loadFrom);
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
@@ -225,7 +233,36 @@ function usePlayer(
     onShortcuts: keys.onShortcuts,
   };
   const menu = { visibility, settingsOpen, onSettingsOpen: setSettingsOpen };
-  return { ...controls, ...menu, overlay, end, shortcutNews: keys.shortcutNews };
+  return { ...controls, ...menu, overlay, end, shortcutNews: keys.shortcutNews, tell: keys.tell };
+}
+
+/**
+ * The clock, its length the item's own until the video's metadata gives it: the seek bar is
+ * usable as the page opens, where it stayed disabled for seconds on a slow link.
+ */
+function withItemLength(clock: Clock, item: ViewedMediaItem): Clock {
+  if ((Number.isFinite(clock.duration) && clock.duration > 0) || !item.duration_seconds) return clock;
+  return { ...clock, duration: item.duration_seconds };
+}
+
+/**
+ * The video's clock, its length the item's until the metadata's (withItemLength), and the seek
+ * bar's seek, which before the metadata makes hls.js load from there (the video goes there once it can).
+ */
+function useSeekableClock(
+  videoRef: RefObject<HTMLVideoElement | null>,
+  item: ViewedMediaItem,
+  loadFrom: (time: number) => void,
+): [Clock, (time: number) => void] {
+  const [clock, seekVideo] = useClock(videoRef);
+  const seek = useCallback(
+    (time: number) => {
+      loadFrom(time);
+      seekVideo(time);
+    },
+    [loadFrom, seekVideo],
+  );
+  return [withItemLength(clock, item), seek];
 }
 
 /** One player's state and parts, as usePlayer makes them. */
@@ -243,7 +280,10 @@ export function portraitStyle(item: Pick<ViewedMediaItem, "width" | "height">): 
   return { "--portrait-aspect": (width / height).toFixed(4) } as CSSProperties;
 }
 
-/** The video's own element: a click plays or pauses, a double click goes full screen. */
+/**
+ * The video's own element: a click plays or pauses, a double click goes full screen; on a
+ * touch screen a double tap on its left or right third skips 10 s (useTouchSkip).
+ */
 function PlayerVideo({
   item,
   player,
@@ -252,6 +292,7 @@ function PlayerVideo({
 }: { item: ViewedMediaItem; player: PlayerModel } & PlayerElements) {
   const { stream } = player;
   const portrait = portraitStyle(item);
+  const touchSkip = useTouchSkip(videoRef, player.tell);
   return (
     <video
       ref={videoRef}
@@ -263,10 +304,16 @@ function PlayerVideo({
       // The large still: the player is shown far wider than a card.
       poster={item.poster_url ?? item.thumbnail_url ?? undefined}
       aria-label={`${item.video_codec === null ? "Sound" : "Video"}: ${item.title}`}
-      onClick={() => {
-        if (!player.visibility.tapOnlyShows()) togglePlay(videoRef.current);
+      onPointerDown={touchSkip.onPointerDown}
+      onClick={(event) => {
+        const onlyShows = player.visibility.tapOnlyShows();
+        touchSkip.onClick(event, () => {
+          if (!onlyShows) togglePlay(videoRef.current);
+        });
       }}
-      onDoubleClick={() => toggleFullscreen(frameRef.current)}
+      onDoubleClick={() => {
+        if (!touchSkip.skipped()) void toggleFullscreen(frameRef.current);
+      }}
       onRateChange={(e) => player.onSpeed(e.currentTarget.playbackRate)}
     >
       <CaptionTracks captions={stream.captions} />
@@ -318,7 +365,8 @@ function PlayerOverlay({
         <ResumeOffer
           progress={resume}
           videoRef={videoRef}
-          onAnswer={() => {
+          onAnswer={(time) => {
+            player.stream.loadFrom(time);
             answerResume();
             focusPlayer(frameRef);
           }}

@@ -9,7 +9,7 @@ import { playFrom } from "./playback";
 export const RESUME_FROM_S = 5;
 
 /** The progress worth offering to resume from: unfinished and past RESUME_FROM_S; null otherwise. */
-function resumable(item: ViewedMediaItem): WatchProgress | null {
+export function resumable(item: ViewedMediaItem): WatchProgress | null {
   const progress = item.progress;
   const worth = progress !== undefined && !progress.completed && progress.position_seconds >= RESUME_FROM_S;
   return worth ? progress : null;
@@ -44,10 +44,11 @@ export function ResumeOffer({
 }: {
   progress: WatchProgress;
   videoRef: RefObject<HTMLVideoElement | null>;
-  onAnswer: () => void;
+  /** The time chosen (s): the video loads from there. */
+  onAnswer: (time: number) => void;
 }) {
   const choose = (time: number) => {
-    onAnswer();
+    onAnswer(time);
     playFrom(videoRef.current, time);
   };
   return (

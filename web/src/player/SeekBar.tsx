@@ -22,8 +22,36 @@ interface Props {
 
 interface Hover {
   time: number;
-  /** Where along the bar, 0..1. */
-  at: number;
+  /** Where along the bar (px from its left): the thumb's centre at that time. */
+  x: number;
+}
+
+/** The part of a range input's box a pointer maps onto its value. */
+interface RangeBox {
+  left: number;
+  width: number;
+  /** The thumb's width (px): the value runs from its centre at one end to its centre at the other. */
+  thumb: number;
+}
+
+/**
+ * The time a range input of `duration` takes at pointer `clientX`, and where its thumb's
+ * centre then is: as the browser maps a click, a tap or a drag, over the input's width less
+ * its thumb (half the thumb in from each end). The preview follows the same mapping, where it
+ * went by the whole width and named a time up to ±0.7 % of the length away from the landing.
+ */
+export function pointedTime(clientX: number, box: RangeBox, duration: number): Hover {
+  const span = box.width - box.thumb;
+  const share = span > 0 ? Math.min(1, Math.max(0, (clientX - box.left - box.thumb / 2) / span)) : 0;
+  return { time: share * duration, x: box.thumb / 2 + share * Math.max(0, span) };
+}
+
+/** The seek input's box and thumb, the thumb's size from the stylesheet's --seek-thumb. */
+function rangeBox(input: HTMLInputElement): RangeBox {
+  const rect = input.getBoundingClientRect();
+  const size = getComputedStyle(input).getPropertyValue("--seek-thumb").trim();
+  const rem = size.endsWith("rem") ? parseFloat(getComputedStyle(document.documentElement).fontSize) || 16 : 1;
+  return { left: rect.left, width: rect.width, thumb: (parseFloat(size) || 0) * rem };
 }
 
 /** Which way each arrow key moves the bar, as a native range input has them (up is forward). */
@@ -52,7 +80,7 @@ function share(part: number, whole: number): string {
  * than the browser's 1 % of the length.
  */
 export function SeekBar({ time, duration, buffered, onSeek, storyboard, sheets, onPreviewWanted, chapters = [] }: Props) {
-  const barRef = useRef<HTMLDivElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const known = Number.isFinite(duration) && duration > 0;
   const [dragged, dragTo] = useDrag(onSeek);
@@ -60,10 +88,10 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, sheets, 
 
   const track = (event: PointerEvent<HTMLElement>) => {
     onPreviewWanted();
-    const rect = barRef.current?.getBoundingClientRect();
-    if (!rect || rect.width <= 0 || !known) return;
-    const at = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
-    setHover({ time: at * duration, at });
+    const input = inputRef.current;
+    if (!input || !known) return;
+    const box = rangeBox(input);
+    if (box.width > 0) setHover(pointedTime(event.clientX, box, duration));
   };
 
   const step = (event: KeyboardEvent<HTMLInputElement>) => {
@@ -75,7 +103,6 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, sheets, 
 
   return (
     <div
-      ref={barRef}
       className="seek-bar"
       onPointerMove={track}
       onPointerDown={track}
@@ -91,6 +118,7 @@ export function SeekBar({ time, duration, buffered, onSeek, storyboard, sheets, 
       )}
       <SeekTrack played={value} buffered={buffered} duration={known ? duration : null} chapters={chapters} />
       <input
+        ref={inputRef}
         type="range"
         aria-label="Seek"
         aria-valuetext={known ? seekValueText(value, duration, chapterAt(chapters, value)) : undefined}
@@ -176,9 +204,9 @@ function SeekTrack({
  * Where the preview's centre goes: under the pointer, but never so near an
  * end that the frame would stick out of the player.
  */
-function previewLeft(at: number, cue: StoryboardCue | null): string {
+function previewLeft(x: number, cue: StoryboardCue | null): string {
   const half = cue ? cue.width / 2 + 2 : 24;
-  return `clamp(${half}px, ${at * 100}%, calc(100% - ${half}px))`;
+  return `clamp(${half}px, ${x}px, calc(100% - ${half}px))`;
 }
 
 /**
@@ -198,23 +226,25 @@ function SeekPreview({
 }) {
   // The sheet as first loaded, on whichever token: a renewal must not download it again.
   const picture = useSheetPicture(sheets, cue?.image ?? null);
+  // The time alone until the sheet is in: an empty frame showed the video through it.
+  const shown = picture ? cue : null;
   return (
     <div
       className="seek-preview"
       data-testid="seek-preview"
-      style={{ left: previewLeft(hover.at, cue), width: cue ? `${cue.width}px` : undefined }}
+      style={{ left: previewLeft(hover.x, shown), width: shown ? `${shown.width}px` : undefined }}
     >
-      {cue && (
+      {shown && picture && (
         <div
           className="storyboard-frame"
           data-testid="storyboard-frame"
           role="img"
           aria-label={`Preview at ${formatClock(hover.time)}`}
           style={{
-            width: `${cue.width}px`,
-            height: `${cue.height}px`,
-            backgroundImage: picture ? `url("${picture}")` : undefined,
-            backgroundPosition: `${-cue.x}px ${-cue.y}px`,
+            width: `${shown.width}px`,
+            height: `${shown.height}px`,
+            backgroundImage: `url("${picture}")`,
+            backgroundPosition: `${-shown.x}px ${-shown.y}px`,
           }}
         />
       )}

@@ -48,12 +48,15 @@ export function useClock(videoRef: RefObject<HTMLVideoElement | null>): [Clock, 
     };
     return listen(video, CLOCK_EVENTS, update);
   }, [videoRef]);
-  const seek = (time: number) => {
-    const video = videoRef.current;
-    if (!video) return;
-    video.currentTime = time; // instant: hls.js fetches the segment at once
-    setClock((c) => ({ ...c, time }));
-  };
+  const seek = useCallback(
+    (time: number) => {
+      const video = videoRef.current;
+      if (!video) return;
+      video.currentTime = time; // instant: hls.js fetches the segment at once
+      setClock((c) => ({ ...c, time }));
+    },
+    [videoRef],
+  );
   return [clock, seek];
 }
 

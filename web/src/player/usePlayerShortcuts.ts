@@ -107,7 +107,7 @@ export function seekedBy(time: number, duration: number, by: number): number {
 }
 
 /** Moves `video` by `by` seconds; what a listener is told of it. */
-function seek(video: HTMLVideoElement, by: number): KeyFact {
+export function seek(video: HTMLVideoElement, by: number): KeyFact {
   const to = seekedBy(video.currentTime, video.duration, by);
   video.currentTime = to;
   return { kind: "seek", by, to, duration: video.duration };

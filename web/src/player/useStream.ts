@@ -53,6 +53,19 @@ export interface StreamState {
    */
   serverLost: boolean;
   setLevel: (level: number) => void;
+  /**
+   * Loads the video from `time` (s) when nothing or only its start is loaded yet: the viewer
+   * answered the resume question, or seeks before the video knows its length.
+   */
+  loadFrom: (time: number) => void;
+}
+
+/** Where a session starts loading: read when it opens. */
+export interface StreamOpening {
+  /** The first time to load (s): a link's moment; null for the start. */
+  start: number | null;
+  /** Load nothing yet (the resume question waits for its answer): loadFrom, or play, starts. */
+  held: boolean;
 }
 
 /**
@@ -150,6 +163,10 @@ interface Session {
   sheets: StoryboardSheets;
   /** Loads the storyboard's cues, until it ran (see deferStoryboard); null once run, or without one. */
   wantStoryboard: (() => void) | null;
+  /** Where hls.js starts loading (s; null: the start), until it is made. */
+  startAt: number | null;
+  /** hls.js loads nothing until loadFrom or play (see StreamOpening). */
+  held: boolean;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -176,7 +193,10 @@ export function useStream(
   itemId: string,
   source: StreamSource,
   videoRef: RefObject<HTMLVideoElement | null>,
+  opening: StreamOpening = { start: null, held: false },
 ): StreamState {
+  // The first opening only: a later item or source starts where its player says again.
+  const [firstOpening] = useState(opening);
   const { grant, gone, onGone } = source;
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
@@ -204,17 +224,10 @@ export function useStream(
       setError,
       setServerLost,
     };
-    return openSession({ grant, gone, onGone }, video, report, session);
-  }, [itemId, grant, gone, onGone, videoRef]);
+    return openSession({ grant, gone, onGone }, video, report, session, firstOpening);
+  }, [itemId, grant, gone, onGone, videoRef, firstOpening]);
 
-  const setLevel = useCallback((next: number) => {
-    const current = session.current;
-    if (!current?.hls) return;
-    switchLevel(current, current.hls, next);
-    setLevelState(next);
-  }, []);
-
-  const wantStoryboard = useCallback(() => session.current?.wantStoryboard?.(), []);
+  const { setLevel, wantStoryboard, loadFrom } = useSessionAsks(session, videoRef, setLevelState);
 
   return {
     delivery,
@@ -229,7 +242,53 @@ export function useStream(
     error,
     serverLost,
     setLevel,
+    loadFrom,
   };
+}
+
+/** What the player asks of the session in force: a quality, the storyboard, loading from a time. */
+function useSessionAsks(
+  session: RefObject<Session | null>,
+  videoRef: RefObject<HTMLVideoElement | null>,
+  setLevelState: (level: number) => void,
+) {
+  const setLevel = useCallback(
+    (next: number) => {
+      const current = session.current;
+      if (!current?.hls) return;
+      switchLevel(current, current.hls, next);
+      setLevelState(next);
+    },
+    [session, setLevelState],
+  );
+  const wantStoryboard = useCallback(() => session.current?.wantStoryboard?.(), [session]);
+  const loadFrom = useCallback(
+    (time: number) => {
+      const current = session.current;
+      const video = videoRef.current;
+      if (current && video) loadSessionFrom(current, video, time);
+    },
+    [session, videoRef],
+  );
+  return { setLevel, wantStoryboard, loadFrom };
+}
+
+/**
+ * Loads `current` from `time`: a held session starts there; hls.js still before the video's
+ * metadata (loading the start) starts again there; not made yet, it will start there.
+ */
+function loadSessionFrom(current: Session, video: HTMLVideoElement, time: number): void {
+  if (current.closed) return;
+  const held = current.held;
+  current.held = false;
+  if (!held && video.readyState > 0) return;
+  if (!current.hls) {
+    current.startAt = time;
+    return;
+  }
+  // Before its playlist is in, hls.js starts at its configured position, whatever startLoad said.
+  current.hls.config.startPosition = time;
+  current.hls.startLoad(time);
 }
 
 /**
@@ -242,6 +301,7 @@ function openSession(
   video: HTMLVideoElement,
   report: StreamReport,
   sessionRef: RefObject<Session | null>,
+  opening: StreamOpening,
 ): () => void {
   const current: Session = {
     grants: new StreamGrants(
@@ -256,6 +316,8 @@ function openSession(
     loadStopped: false,
     sheets: new StoryboardSheets((url) => current.grants.rewrite(url)),
     wantStoryboard: null,
+    startAt: opening.start,
+    held: opening.held,
   };
   sessionRef.current = current;
   report.setSheets(current.sheets);
@@ -288,10 +350,22 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
     if (current.loadStopped) void current.grants.renew().catch(() => undefined);
   };
   const reached = () => report.setServerLost(false);
+  const onPicture = () => keepOnPicture(video, current.hls);
+  const sheetsWait = () => current.sheets.yieldToSeek();
+  const sheetsGo = () => current.sheets.resume();
+  // Play pressed while loading is held (the resume question open): it loads from where it is.
+  const heldPlay = () => {
+    if (current.held) loadSessionFrom(current, video, video.currentTime);
+  };
   const followed: [EventTarget, string, () => void][] = [
     [video, "error", renewOnVideoError(current, report)],
     [video, "play", wake],
+    [video, "play", heldPlay],
     [video, "seeking", wake],
+    [video, "seeking", onPicture],
+    [video, "seeking", sheetsWait],
+    [video, "seeked", sheetsGo],
+    [video, "emptied", sheetsGo],
     [window, "online", wake],
     [video, "playing", reached],
     [video, "canplay", reached],
@@ -300,6 +374,39 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   return () => {
     for (const [target, name, listener] of followed) target.removeEventListener(name, listener);
   };
+}
+
+/**
+ * How far before the picture's end a seek to the end lands (s): within the last frame, which
+ * lasts a frame's time (16 ms at 60 frames a second), so that frame is what shows.
+ */
+export const LAST_PICTURE_S = 0.001;
+
+/**
+ * Where the picture ends (s) in hls.js's package: its video playlist's length, which the
+ * sound's outlasts by a few ms (its last AAC frame) and sets the video's duration; null
+ * before a rung's playlist is read.
+ */
+function pictureEnd(hls: Hls | null): number | null {
+  const details = hls?.levels.find((level) => level.details)?.details;
+  return details && details.totalduration > 0 ? details.totalduration : null;
+}
+
+/**
+ * Where a seek to `time` should land to show a picture: before `end`, the picture's end,
+ * where a seek to the video's duration (the bar's end, End, l at the end) left the picture
+ * of before the seek on screen under "3:00 / 3:00". Playing on from there ends the video.
+ */
+export function onThePicture(time: number, end: number | null): number {
+  if (end === null || time <= end - LAST_PICTURE_S) return time;
+  return Math.max(0, end - LAST_PICTURE_S);
+}
+
+/** A seek past the picture's end (hls.js's sound outlasting it) is moved onto its last frame. */
+function keepOnPicture(video: HTMLVideoElement, hls: Hls | null): void {
+  const time = video.currentTime;
+  const landing = onThePicture(time, pictureEnd(hls));
+  if (landing !== time) video.currentTime = landing;
 }
 
 /**
@@ -435,6 +542,10 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
     subtitleStreamController: undefined,
     subtitleTrackController: undefined,
     timelineController: undefined,
+    // A link's moment or the resumed place loads first, not the start and then a seek
+    // there; while the resume question waits, nothing loads (the start may not be wanted).
+    startPosition: current.startAt ?? -1,
+    autoStartLoad: !current.held,
     ...ABR_TUNING,
   });
   current.hls = hls;
@@ -503,7 +614,8 @@ async function loadStoryboard(grant: StreamTokenGrant, current: Session, report:
   if (!grant.storyboard_url) return;
   const url = new URL(current.grants.rewrite(grant.storyboard_url), location.href).toString();
   try {
-    const answer = await fetch(url, { credentials: "same-origin" });
+    // Low: the segments the picture waits for go first.
+    const answer = await fetch(url, { credentials: "same-origin", priority: "low" });
     if (!answer.ok) return; // no previews is not an error worth showing
     const cues = parseStoryboard(await answer.text(), url);
     if (!current.closed) report.setStoryboard(cues);

@@ -119,8 +119,12 @@ export class FakeHls {
 
   attachMedia(_media: HTMLMediaElement): void {}
 
-  startLoad(): void {
+  /** Where each `startLoad` asked to load from (-1: where the video is). */
+  startPositions: number[] = [];
+
+  startLoad(position = -1): void {
     this.startLoads += 1;
+    this.startPositions.push(position);
   }
 
   recoverMediaError(): void {}
