@@ -8,6 +8,7 @@ deleting an item's catalogue row in the database, which publishes no event.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import delete, update
 
 from harness.servers import deletes_denied
 from harness.tools import skip_or_fail
-from streamstack.catalogue.models import MediaItemRow
+from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 from streamstack.ingest import storage_audit
 from streamstack.ingest.models import Upload
@@ -378,3 +379,58 @@ async def test_a_bad_limit_is_a_400(rig: Rig, limit: str) -> None:
         assert response.status_code == 400, response.text
         assert response.json()["status"] == 400 and response.json()["code"]
     assert rig.stored() == before
+
+
+async def test_items_whose_objects_are_gone_are_missing(rig: Rig) -> None:
+    """A bucket restored from a backup older than the database: the item's rows say it has
+    a package, captions and a thumbnail whose objects are gone."""
+    media_id = await uploaded(rig)
+    prefix = f"{media_id}/"
+    live = [f"{prefix}hls/master.m3u8", f"{prefix}hls/360p/seg1.m4s"]
+    await put(rig, "media", live[1])
+    manifest = json.dumps({"keys": live, "live": live}).encode()
+    await put(rig, "media", f"{prefix}outputs.json", manifest)
+    async with backends_of(rig).database.unit_of_work() as session:
+        await session.execute(
+            update(MediaItemRow)
+            .where(MediaItemRow.id == uuid.UUID(media_id))
+            .values(has_hls=True, title="Heron at dusk")
+        )
+        session.add(
+            CaptionTrackRow(
+                media_id=uuid.UUID(media_id),
+                language="en",
+                label="English",
+                source="upload",
+                updated_at=utcnow(),
+            )
+        )
+
+    def mine(report: dict[str, Any]) -> list[dict[str, Any]]:
+        assert report["missing"]["items_checked"] >= 1
+        return [entry for entry in report["missing"]["first"] if entry["id"] == media_id]
+
+    assert mine(await audited(rig)) == []
+
+    media = backends_of(rig).objects(rig.settings.media_bucket)
+    thumbnails = backends_of(rig).objects(rig.settings.thumbnails_bucket)
+    await media.delete_many([live[1], f"{prefix}captions/en.vtt"])
+    await thumbnails.delete_many([f"{media_id}.jpg"])
+    report = await audited(rig)
+    assert report["missing"]["count"] >= 1
+    assert mine(report) == [
+        {
+            "id": media_id,
+            "title": "Heron at dusk",
+            "missing": ["stream", "captions", "thumbnail"],
+            "missing_objects": 3,
+        }
+    ]
+
+    await media.delete_many([f"{media_id}.mp4", f"{prefix}outputs.json"])
+    left = keys_of(rig, media_id)
+    (entry,) = mine(await audited(rig, f"{AUDIT}/delete", "POST"))
+    assert entry["missing"] == ["original", "stream", "captions", "thumbnail"]
+    assert entry["missing_objects"] == 4  # no manifest: what else the package had is unknown
+    # The audit makes and deletes nothing of a missing item's.
+    assert keys_of(rig, media_id) == left

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import ingest_media
 import pytest
 from ingest_rig import Command, served_rig
 
@@ -142,3 +143,20 @@ def test_nothing_to_delete_or_no_answer_deletes_nothing(monkeypatch: pytest.Monk
     assert confirmed(one_orphan(1)) is False
     monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked about nothing"))
     assert confirmed(one_orphan(0)) is False
+
+
+async def test_audit_names_an_item_whose_file_is_gone_and_what_to_do(storage: Command) -> None:
+    response = await storage.rig.upload(ingest_media.mp4(), fields={"title": "Heron at dusk"})
+    assert response.status_code == 201, response.text
+    media_id = response.json()["id"]
+    (storage.rig.settings.data_dir / "objects" / "media" / f"{media_id}.mp4").unlink()
+
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0, err
+    assert "items: 1 item checked, 1 is missing files" in out
+    assert f"  Heron at dusk ({media_id}): missing its video file" in out
+    assert "`streamstack upload --replace ID FILE`" in out
+
+    code, out, err = await storage("audit", "--json", *server(storage))
+    missing = json.loads(out)["missing"]
+    assert (missing["count"], missing["first"][0]["missing"]) == (1, ["original"])

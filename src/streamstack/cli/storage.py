@@ -116,9 +116,46 @@ def said(report: Any, *, deleting: bool = False) -> str:
         kind = "deleted" if report["deleted"] else "orphans"
         lines += _tally_lines(kind, bucket["orphans"])
         lines += _tally_lines("unrecognised (never deleted)", bucket["unrecognised"])
+    lines += missing_lines(report["missing"])
     if not report["deleted"] and orphan_count(report) and not deleting:
         lines += ["", "delete the orphans with `streamstack storage audit --delete`"]
     return "\n".join(lines)
+
+
+#: What each missing part is called, for a person.
+_PARTS = {
+    "original": "its video file",
+    "stream": "its stream (the files viewers play)",
+    "thumbnail": "its thumbnail",
+    "captions": "its caption files",
+}
+
+
+def missing_lines(missing: Any) -> list[str]:
+    """The items whose media is missing, each named with what is missing, and what to do."""
+    checked = f"{missing['items_checked']} item{'' if missing['items_checked'] == 1 else 's'}"
+    if not missing["count"]:
+        return ["", f"items: {checked} checked, none is missing a file"]
+    count = missing["count"]
+    lines = [
+        "",
+        f"items: {checked} checked, {count} {'is' if count == 1 else 'are'} missing files "
+        "(a bucket restored from an older backup, or a lost volume?):",
+    ]
+    for entry in missing["first"]:
+        parts = ", ".join(_PARTS[part] for part in entry["missing"])
+        lines.append(f"  {entry['title'] or entry['id']} ({entry['id']}): missing {parts}")
+    if count > len(missing["first"]):
+        lines.append(f"  … and {count - len(missing['first'])} more")
+    lines += [
+        "  viewers cannot play these. Restore the files from a backup of the buckets, or:",
+        "    no video file: upload it again with `streamstack upload --replace ID FILE`, "
+        "or delete the item",
+        "    no stream: `streamstack transcode --force ID` makes it again from the video file",
+        "    no thumbnail: `streamstack thumbnail ID --default` makes it again",
+        "    no caption files: add them again with `streamstack captions add ID LANGUAGE FILE`",
+    ]
+    return lines
 
 
 def _tally_lines(kind: str, tally: Any) -> list[str]:

@@ -130,6 +130,7 @@ def storage_audit_routes(
 ) -> Router:
     """The storage audit's admin routes (see :mod:`streamstack.ingest.storage_audit`), on
     the stores, catalogue client and upload records the rest of the module uses."""
+    from streamstack.ingest.missing_media import MissingMediaCheck
     from streamstack.ingest.routes import storage_audit_router  # (see the note at the top)
     from streamstack.ingest.storage_audit import StorageAudit
 
@@ -139,6 +140,7 @@ def storage_audit_routes(
         uploads=uploads,
         grace=datetime.timedelta(seconds=context.settings.ingest_orphan_grace_seconds),
         clock=context.clock,
+        missing=MissingMediaCheck(media, thumbnails, catalogue),
     )
     return storage_audit_router(audit)
 

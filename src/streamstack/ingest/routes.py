@@ -961,7 +961,11 @@ _AUDIT_DESCRIPTION = (
     "not exist (its take-down was given up, a database backup was restored, a crash came "
     "between storing an upload and registering it), that belongs to no unfinished upload, "
     "and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no "
-    "item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets."
+    "item is *unrecognised*: counted, never deleted. The other way round, `missing` names "
+    "the items whose media the database records but the buckets lack (`original`, "
+    "`stream`, `thumbnail`, `captions`: a bucket restored from an older backup, a lost "
+    "volume); the audit never makes nor deletes those. Takes as long as listing the "
+    "buckets."
 )
 
 

@@ -236,15 +236,42 @@ class BucketAudit(msgspec.Struct, frozen=True):
     unrecognised: ObjectTally
 
 
+#: What of an item the database says it has can be missing from the buckets: its
+#: ``original`` (the uploaded file), its ``stream`` (the HLS package: its ``outputs.json``
+#: or a file it names as live), its ``thumbnail``, its ``captions`` (a track's file).
+MissingPart = Literal["original", "stream", "thumbnail", "captions"]
+
+
+class ItemMissingMedia(msgspec.Struct, frozen=True):
+    """One item whose objects the database says exist but the buckets lack: its id, its
+    title, what is missing, and how many objects."""
+
+    id: str
+    title: str
+    missing: list[MissingPart]
+    missing_objects: int
+
+
+class MissingMedia(msgspec.Struct, frozen=True):
+    """The items whose media is missing (how many, the first of them in id order, as many
+    as the request's ``limit``), out of ``items_checked``."""
+
+    items_checked: int
+    count: int
+    first: list[ItemMissingMedia]
+
+
 class StorageAuditReport(msgspec.Struct, frozen=True):
-    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys.
+    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys, and
+    the items whose media is missing from them (``missing``).
 
     ``deleted`` says whether the orphans were deleted as they were found (a deletion's
-    answer) or only reported."""
+    answer) or only reported; a missing object is never made or deleted by the audit."""
 
     grace_seconds: int
     deleted: bool
     buckets: list[BucketAudit]
+    missing: MissingMedia
 
 
 # --- the transcoding queue and its workers (streamstack.ingest.transcoding_status) ----------

@@ -1,4 +1,5 @@
-"""The storage audit: objects in ingest's buckets that no item or upload accounts for.
+"""The storage audit: objects in ingest's buckets that no item or upload accounts for, and
+(:mod:`streamstack.ingest.missing_media`) items whose objects the buckets lack.
 
 Objects can outlive their item: a take-down job given up after hours of storage outage
 (:meth:`streamstack.ingest.takedown.TakedownHandler.on_dead_letter`), a database restored
@@ -29,6 +30,7 @@ import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, object_prefix, owns_object
 from streamstack.contracts.limits import EXISTING_ITEMS_BATCH_MAX
+from streamstack.ingest.missing_media import MissingMediaCheck
 from streamstack.ingest.processing import original_of, poster_key
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.schemas import (
@@ -160,6 +162,7 @@ class StorageAudit:
     uploads: UploadRecords
     grace: datetime.timedelta
     clock: Clock
+    missing: MissingMediaCheck
 
     async def report(self, context: CallContext, *, shown: int) -> StorageAuditReport:
         """Each bucket's objects, orphans and unrecognised keys (the first ``shown`` of
@@ -189,8 +192,17 @@ class StorageAudit:
                 unrecognised=bucket.unrecognised.count,
                 deleted=delete,
             )
+        missing = await self.missing.find(context, shown=shown)
+        if missing.count:
+            log.warning(
+                "storage_audit.media_missing",
+                items=missing.count,
+                first=[entry.id for entry in missing.first],
+            )
         grace = int(self.grace.total_seconds())
-        return StorageAuditReport(grace_seconds=grace, deleted=delete, buckets=audits)
+        return StorageAuditReport(
+            grace_seconds=grace, deleted=delete, buckets=audits, missing=missing
+        )
 
     async def _audit_bucket(
         self, bucket: _BucketPass, context: CallContext, now: datetime.datetime

@@ -1142,7 +1142,7 @@ export interface paths {
         };
         /**
          * Audit the object storage
-         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Changes nothing.
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. The other way round, `missing` names the items whose media the database records but the buckets lack (`original`, `stream`, `thumbnail`, `captions`: a bucket restored from an older backup, a lost volume); the audit never makes nor deletes those. Takes as long as listing the buckets. Changes nothing.
          */
         get: operations["ApiV1IngestStorageAuditAudit"];
         put?: never;
@@ -1164,7 +1164,7 @@ export interface paths {
         put?: never;
         /**
          * Delete the orphans of the object storage
-         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Audits afresh and deletes each orphan it finds (each one logged, `storage_audit.orphan_deleted`); answers the report, whose orphans are the objects deleted. What to delete is never sent by the client. If the store fails midway, what was deleted stays deleted: ask again.
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. The other way round, `missing` names the items whose media the database records but the buckets lack (`original`, `stream`, `thumbnail`, `captions`: a bucket restored from an older backup, a lost volume); the audit never makes nor deletes those. Takes as long as listing the buckets. Audits afresh and deletes each orphan it finds (each one logged, `storage_audit.orphan_deleted`); answers the report, whose orphans are the objects deleted. What to delete is never sent by the client. If the store fails midway, what was deleted stays deleted: ask again.
          */
         post: operations["ApiV1IngestStorageAuditDeleteDeleteOrphans"];
         delete?: never;
@@ -1643,6 +1643,13 @@ export interface components {
             display_name: string | null;
             email: string;
         };
+        /** ItemMissingMedia */
+        ItemMissingMedia: {
+            id: string;
+            missing: ("original" | "stream" | "thumbnail" | "captions")[];
+            missing_objects: number;
+            title: string;
+        };
         /** ItemStatistics */
         ItemStatistics: {
             average_reached: number | null;
@@ -1768,6 +1775,12 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+        };
+        /** MissingMedia */
+        MissingMedia: {
+            count: number;
+            first: components["schemas"]["ItemMissingMedia"][];
+            items_checked: number;
         };
         /** ModeratedComment */
         ModeratedComment: {
@@ -1997,6 +2010,7 @@ export interface components {
             buckets: components["schemas"]["BucketAudit"][];
             deleted: boolean;
             grace_seconds: number;
+            missing: components["schemas"]["MissingMedia"];
         };
         /** StreamTokenGrant */
         StreamTokenGrant: {
@@ -2262,6 +2276,7 @@ export type InviteList = components['schemas']['InviteList'];
 export type InviteRequest = components['schemas']['InviteRequest'];
 export type InviteView = components['schemas']['InviteView'];
 export type InvitedAccount = components['schemas']['InvitedAccount'];
+export type ItemMissingMedia = components['schemas']['ItemMissingMedia'];
 export type ItemStatistics = components['schemas']['ItemStatistics'];
 export type Job = components['schemas']['Job'];
 export type LikedItem = components['schemas']['LikedItem'];
@@ -2270,6 +2285,7 @@ export type Liking = components['schemas']['Liking'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
+export type MissingMedia = components['schemas']['MissingMedia'];
 export type ModeratedComment = components['schemas']['ModeratedComment'];
 export type ModeratedCommentPage = components['schemas']['ModeratedCommentPage'];
 export type NewComment = components['schemas']['NewComment'];
