@@ -160,3 +160,30 @@ async def test_audit_names_an_item_whose_file_is_gone_and_what_to_do(storage: Co
     code, out, err = await storage("audit", "--json", *server(storage))
     missing = json.loads(out)["missing"]
     assert (missing["count"], missing["first"][0]["missing"]) == (1, ["original"])
+
+
+async def test_audit_says_what_the_grace_left_and_takes_a_grace_of_its_own(
+    storage: Command,
+) -> None:
+    stored = Stored(storage)
+    code, out, err = await storage("audit", "--grace", "3600", *server(storage))
+    assert code == 0, err
+    assert "grace period: 1h" in out and "  orphans: 0 objects, 0 B" in out
+    assert (
+        "  1 object, 2.0 KiB of no item is younger than the grace period (1h); "
+        "they are judged after " in out
+    )
+    assert "or now with --grace 0" in out
+
+    code, out, err = await storage(
+        "audit", "--delete", "--yes", "--grace", "3600", *server(storage)
+    )
+    assert code == 0, err
+    assert stored.keys() == {stored.orphan, stored.stranger}  # younger than the run's grace
+    code, out, err = await storage("audit", "--delete", "--yes", "--grace", "0", *server(storage))
+    assert code == 0, err
+    assert stored.keys() == {stored.stranger}
+
+    for bad in ("-1", "1d", "7776001"):
+        code, out, err = await storage("audit", "--grace", bad, *server(storage))
+        assert code == 2 and "--grace" in err and len(err) < 1000, err

@@ -234,6 +234,9 @@ class BucketAudit(msgspec.Struct, frozen=True):
     bytes: int
     orphans: ObjectTally
     unrecognised: ObjectTally
+    younger_than_grace: ObjectTally
+    """Objects of no item (as orphans are) stored within the grace period: left alone by
+    this run, judged by one after the report's ``judged_after``."""
 
 
 #: What of an item the database says it has can be missing from the buckets: its
@@ -272,6 +275,9 @@ class StorageAuditReport(msgspec.Struct, frozen=True):
     deleted: bool
     buckets: list[BucketAudit]
     missing: MissingMedia
+    judged_after: datetime.datetime | None = None
+    """When every object of no item now younger than the grace period is old enough to be
+    called an orphan (None when there is none)."""
 
 
 # --- the transcoding queue and its workers (streamstack.ingest.transcoding_status) ----------

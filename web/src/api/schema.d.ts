@@ -1394,6 +1394,7 @@ export interface components {
             /** @enum {string} */
             role: "media" | "thumbnails";
             unrecognised: components["schemas"]["ObjectTally"];
+            younger_than_grace: components["schemas"]["ObjectTally"];
         };
         /** CaptionTrack */
         CaptionTrack: {
@@ -2010,6 +2011,7 @@ export interface components {
             buckets: components["schemas"]["BucketAudit"][];
             deleted: boolean;
             grace_seconds: number;
+            judged_after?: string | null;
             missing: components["schemas"]["MissingMedia"];
         };
         /** StreamTokenGrant */
@@ -9273,6 +9275,8 @@ export interface operations {
             query?: {
                 /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
                 limit?: number;
+                /** @description the grace period of this run, in seconds (default `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`): objects of no item stored more recently are counted as `younger_than_grace` and never deleted. 0 right after restoring a database dump; an upload sent in one request (not resumable) that is being stored right then has no item yet, and a deletion with 0 would take its file */
+                grace_seconds?: number | null;
             };
             header?: never;
             path?: never;
@@ -9341,6 +9345,8 @@ export interface operations {
             query?: {
                 /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
                 limit?: number;
+                /** @description the grace period of this run, in seconds (default `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`): objects of no item stored more recently are counted as `younger_than_grace` and never deleted. 0 right after restoring a database dump; an upload sent in one request (not resumable) that is being stored right then has no item yet, and a deletion with 0 would take its file */
+                grace_seconds?: number | null;
             };
             header?: never;
             path?: never;
