@@ -235,8 +235,9 @@ COMMANDS = (
         "worker seen (one that stopped drops out at once; one killed, or cut off from the "
         "queue, once it has not been seen for the answer's seen_within_seconds): its id, host, process id, jobs running of how many it "
         "runs at once, and when it started and was last seen. Exit 1 when videos wait and no "
-        "worker runs to take them (for scripts and monitoring), or when the server cannot be "
-        "reached or refuses.",
+        "worker runs to take them (for scripts and monitoring), when items are queued but "
+        "the queue has no job for them (its store lost: it says which to queue again with "
+        "transcode --force), or when the server cannot be reached or refuses.",
         options=(
             option("--json", action="store_true", help="print the server's answer as JSON"),
             _SERVER,

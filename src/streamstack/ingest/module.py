@@ -83,7 +83,7 @@ def mount(context: ModuleContext) -> MountedModule:
                 ThumbnailChoice(catalogue, originals, thumbnails),
                 FactsReading(catalogue, originals, retries),
                 AcceptedFormats.of(accepted_forms()),
-                TranscodingQueue(queue),
+                TranscodingQueue(queue, transcode_jobs.outbox.backlog),
             ),
             storage_audit_routes(context, media, thumbnails, catalogue, records),
         ],

@@ -334,6 +334,10 @@ class TranscodingStatus(msgspec.Struct, frozen=True):
     seen_within_seconds: int
     """A worker is listed while it announced itself this recently (it does so three times
     as often); one stopped, or cut off from the queue, drops out after it."""
+    unrelayed: int = 0
+    """Jobs ingest recorded that are not in the queue yet (its outbox hands them over
+    within seconds; they stay while the queue is unreachable). Items queued or
+    transcoding beyond ``waiting + running + unrelayed`` have no job: the queue lost it."""
 
     @classmethod
     def of(cls, backlog: Backlog, workers: Sequence[WorkerSeen], ttl: float) -> TranscodingStatus:

@@ -2053,6 +2053,8 @@ export interface components {
             seen_within_seconds: number;
             /** @enum {string} */
             state: "idle" | "working" | "busy" | "no_worker";
+            /** @default 0 */
+            unrelayed?: number;
             waiting: number;
             workers: components["schemas"]["TranscodingWorker"][];
         };
