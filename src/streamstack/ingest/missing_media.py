@@ -3,11 +3,12 @@ the buckets lack (a bucket restored from a backup older than the database, a los
 
 Catalogue pages through every item in id order (``LIST_ITEMS_MEDIA``: its original's key,
 its thumbnail's, whether it has an HLS package, its caption languages). For each item the
-media bucket is listed once under the item's id (its original ``<uuid>.<ext>`` and
-everything under ``<uuid>/`` sort there) and the thumbnails bucket once; an item with a
-package has its ``outputs.json`` read, whose live keys must all be listed. So an item costs
-two listings and at most one read, never a request per segment, and memory holds one
-item's keys at a time (times :data:`ITEMS_AT_ONCE`).
+media bucket is listed once under the item's prefix ``<uuid>/`` (package, captions), its
+original and thumbnail are asked for by key, and an item with a package has its
+``outputs.json`` read, whose live keys must all be listed. So an item costs one listing,
+two HEADs and at most one read, never a request per segment nor a walk of the whole
+bucket (a local directory lists a prefix of the top folder by reading all of it), and
+memory holds one item's keys at a time (times :data:`ITEMS_AT_ONCE`).
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from streamstack.kernel.storage import ObjectNotFound, ObjectStore, read_all
 ITEMS_AT_ONCE = 16
 
 
-async def _keys_under(store: ObjectStore, media_id: str, key: str | None) -> set[str]:
-    """The keys listed where the item's ``key`` sorts: under its id when the key starts
-    with it (as ingest names objects), else under the key itself (an older name)."""
-    prefix = media_id if key is None or key.startswith(media_id) else key
-    return {listed.key async for listed in store.objects(prefix)}
+async def _stored(store: ObjectStore, key: str) -> bool:
+    """Whether ``key`` is stored (one HEAD)."""
+    try:
+        await store.head(key)
+    except ObjectNotFound:
+        return False
+    return True
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -66,10 +69,11 @@ class MissingMediaCheck:
 
     async def _check(self, item: ItemMedia) -> ItemMissingMedia | None:
         """What of ``item`` is missing, or None when nothing is."""
-        media = await _keys_under(self.media, item.id, item.original)
+        prefix = object_prefix(item.id)
+        media = {listed.key async for listed in self.media.objects(prefix)}
         parts: list[MissingPart] = []
         objects = 0
-        if item.original not in media:
+        if not await _stored(self.media, item.original):
             parts.append("original")
             objects += 1
         if item.has_hls:
@@ -77,18 +81,15 @@ class MissingMediaCheck:
             if lost:
                 parts.append("stream")
                 objects += lost
-        prefix = object_prefix(item.id)
         captions = sum(
             f"{prefix}captions/{language}.vtt" not in media for language in item.captions
         )
         if captions:
             parts.append("captions")
             objects += captions
-        if item.thumbnail is not None:
-            thumbnails = await _keys_under(self.thumbnails, item.id, item.thumbnail)
-            if item.thumbnail not in thumbnails:
-                parts.append("thumbnail")
-                objects += 1
+        if item.thumbnail is not None and not await _stored(self.thumbnails, item.thumbnail):
+            parts.append("thumbnail")
+            objects += 1
         if not parts:
             return None
         return ItemMissingMedia(
