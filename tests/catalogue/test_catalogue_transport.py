@@ -127,6 +127,31 @@ async def test_an_admin_asks_which_ids_are_items(
     await expect_error(deployment.client.existing_items(asked, admin), 400)
 
 
+async def test_an_admin_pages_through_every_items_media(
+    deployment: CatalogueDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest's storage audit reads every item, in id order a page at a time, with what
+    its media should be, to find those whose objects are gone."""
+    settings, admin = deployment.settings, as_admin(deployment.settings)
+    made = [await deployment.client.create_item(to_new(publish=i == 0), admin) for i in range(3)]
+    monkeypatch.setattr(catalogue_contract, "EXISTING_ITEMS_BATCH_MAX", 2)  # two pages
+    listed = [item async for item in deployment.client.items_media(admin)]
+    assert [item.id for item in listed] == sorted(item.id for item in made)
+    by_id = {item.id: item for item in made}
+    for item in listed:
+        assert (item.title, item.original) == (by_id[item.id].title, by_id[item.id].s3_key)
+        assert (item.has_hls, item.captions) == (False, [])
+
+    viewer = CallContext(bearer_token=mint_token(settings, role="viewer"))
+    for context, status in ((viewer, 403), (CallContext(), 401)):
+        await expect_error(anext(aiter(deployment.client.items_media(context))), status)
+    transport = deployment.client._transport
+    LIST = catalogue_contract.LIST_ITEMS_MEDIA
+    for after, limit in (("not-a-uuid", 2), ("../x", 2), (None, 0), (None, 501), (None, -1)):
+        page = catalogue_contract.ItemsMediaPage(after, limit)
+        await expect_error(transport.call(LIST, page, admin), 400)
+
+
 async def test_an_admin_replaces_an_items_original_through_the_contract(
     deployment: CatalogueDeployment,
 ) -> None:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import ingest_media
 import pytest
 from ingest_rig import Command, served_rig
 
@@ -142,3 +143,47 @@ def test_nothing_to_delete_or_no_answer_deletes_nothing(monkeypatch: pytest.Monk
     assert confirmed(one_orphan(1)) is False
     monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked about nothing"))
     assert confirmed(one_orphan(0)) is False
+
+
+async def test_audit_names_an_item_whose_file_is_gone_and_what_to_do(storage: Command) -> None:
+    response = await storage.rig.upload(ingest_media.mp4(), fields={"title": "Heron at dusk"})
+    assert response.status_code == 201, response.text
+    media_id = response.json()["id"]
+    (storage.rig.settings.data_dir / "objects" / "media" / f"{media_id}.mp4").unlink()
+
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0, err
+    assert "items: 1 item checked, 1 is missing files" in out
+    assert f"  Heron at dusk ({media_id}): missing its video file" in out
+    assert "`streamstack upload --replace ID FILE`" in out
+
+    code, out, err = await storage("audit", "--json", *server(storage))
+    missing = json.loads(out)["missing"]
+    assert (missing["count"], missing["first"][0]["missing"]) == (1, ["original"])
+
+
+async def test_audit_says_what_the_grace_left_and_takes_a_grace_of_its_own(
+    storage: Command,
+) -> None:
+    stored = Stored(storage)
+    code, out, err = await storage("audit", "--grace", "3600", *server(storage))
+    assert code == 0, err
+    assert "grace period: 1h" in out and "  orphans: 0 objects, 0 B" in out
+    assert (
+        "  1 object, 2.0 KiB of no item is younger than the grace period (1h); "
+        "they are judged after " in out
+    )
+    assert "or now with --grace 0" in out
+
+    code, out, err = await storage(
+        "audit", "--delete", "--yes", "--grace", "3600", *server(storage)
+    )
+    assert code == 0, err
+    assert stored.keys() == {stored.orphan, stored.stranger}  # younger than the run's grace
+    code, out, err = await storage("audit", "--delete", "--yes", "--grace", "0", *server(storage))
+    assert code == 0, err
+    assert stored.keys() == {stored.stranger}
+
+    for bad in ("-1", "1d", "7776001"):
+        code, out, err = await storage("audit", "--grace", bad, *server(storage))
+        assert code == 2 and "--grace" in err and len(err) < 1000, err

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import structlog
 from streaming_rig import (
     MASTER,
     PACKAGE,
@@ -27,6 +28,7 @@ from streaming_rig import (
 )
 
 from streamstack.settings import Settings
+from streamstack.streaming import service as streaming_service
 
 
 async def packaged_item(rig: StreamRig) -> tuple[str, dict[str, Any]]:
@@ -257,3 +259,24 @@ async def test_literal_dot_segments_over_a_real_server_are_404(module_settings: 
                 continue
             assert b" 404 " in status, (escape, status)
             assert MASTER not in answer and PATTERN not in answer
+
+
+async def test_a_lost_master_playlist_is_logged_once_a_wrong_path_is_not(
+    rig: StreamRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package's master gone from the bucket (restored from an older backup) warns
+    ``stream.object_missing``, so the operator hears of it; a wrong path stays quiet."""
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(streaming_service, "log", recorder)
+    media_id, grant = await packaged_item(rig)
+    await rig.in_app(rig.media.delete_many, [f"{media_id}/hls/master.m3u8"])
+
+    assert (
+        await rig.client.get(f"{grant['stream_url']}/hls/240p/seg_09999.m4s")
+    ).status_code == 404
+    assert (await rig.client.get(f"{grant['stream_url']}/hls/master.m3u8")).status_code == 404
+
+    warned = [call for call in recorder.calls if call.args == ("stream.object_missing",)]
+    assert [(call.method_name, call.kwargs) for call in warned] == [
+        ("warning", {"media_id": media_id, "key": "hls/master.m3u8"})
+    ]

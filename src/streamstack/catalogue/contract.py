@@ -1,11 +1,11 @@
 """The catalogue's side of its published contract: ``CREATE_MEDIA_ITEM``,
-``REGISTER_UPLOAD``, ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``,
+``REGISTER_UPLOAD``, ``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``LIST_ITEMS_MEDIA``, ``UPDATE_FACTS``,
 ``CHANGE_STILLS``, ``REPLACE_ORIGINAL``, ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and
 ``CHECK_CREDENTIAL``.
 
 The handlers are reached in-process, or over HTTP at ``/internal/v1/catalogue/…``. Either
 way the kernel has admitted the caller before they run (``CREATE_MEDIA_ITEM``,
-``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``UPDATE_FACTS``, ``CHANGE_STILLS`` and
+``GET_MEDIA_ITEM``, ``FIND_EXISTING_ITEMS``, ``LIST_ITEMS_MEDIA``, ``UPDATE_FACTS``, ``CHANGE_STILLS`` and
 ``REPLACE_ORIGINAL``:
 ``access="admin"``, a valid, unrevoked admin access token; ``REGISTER_UPLOAD``,
 ``UPDATE_PROCESSING``, ``CHANGE_CAPTION``, ``READ_CAPTIONS`` and ``CHECK_CREDENTIAL``:
@@ -27,6 +27,7 @@ from streamstack.contracts.catalogue import (
     CREATE_MEDIA_ITEM,
     FIND_EXISTING_ITEMS,
     GET_MEDIA_ITEM,
+    LIST_ITEMS_MEDIA,
     READ_CAPTIONS,
     REGISTER_UPLOAD,
     REPLACE_ORIGINAL,
@@ -50,6 +51,7 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         REGISTER_UPLOAD: _register_upload_handler(service),
         GET_MEDIA_ITEM: _get_item_handler(service),
         FIND_EXISTING_ITEMS: _existing_items_handler(service),
+        LIST_ITEMS_MEDIA: _by_request_alone(service.items_media),
         # Service calls and admin calls whose answer does not depend on which admin asks.
         UPDATE_FACTS: _by_request_alone(service.update_facts),
         CHANGE_STILLS: _by_request_alone(service.change_stills),

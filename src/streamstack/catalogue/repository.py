@@ -401,6 +401,23 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
         )
         return {item_id: s3_key for item_id, s3_key in found}
 
+    async def media_page(
+        self, after: uuid.UUID | None, limit: int
+    ) -> list[tuple[uuid.UUID, str, str, str | None, bool]]:
+        """The next ``limit`` items in id order after ``after``: each one's id, title,
+        original's key, thumbnail's key and whether it has an HLS package."""
+        query = select(
+            MediaItemRow.id,
+            MediaItemRow.title,
+            MediaItemRow.s3_key,
+            MediaItemRow.thumbnail_s3_key,
+            MediaItemRow.has_hls,
+        ).order_by(MediaItemRow.id)
+        if after is not None:
+            query = query.where(MediaItemRow.id > after)
+        found = await self.session.execute(query.limit(limit))
+        return [(i, title, key, thumbnail, hls) for i, title, key, thumbnail, hls in found]
+
     async def count_failed(self) -> int:
         """How many items' transcoding failed (they wait for an admin: retry or delete)."""
         return await self.count(MediaItemRow.processing_state == "failed")
@@ -588,6 +605,20 @@ class CaptionTrackRepository(SQLAlchemyAsyncRepository[CaptionTrackRow]):
             .order_by(CaptionTrackRow.language)
         )
         return list(rows)
+
+    async def languages_of(self, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        """The languages of the tracks of each of ``item_ids`` that has any: one query."""
+        if not item_ids:
+            return {}
+        found = await self.session.execute(
+            select(CaptionTrackRow.media_id, CaptionTrackRow.language)
+            .where(CaptionTrackRow.media_id.in_(item_ids))
+            .order_by(CaptionTrackRow.media_id, CaptionTrackRow.language)
+        )
+        languages: dict[uuid.UUID, list[str]] = {}
+        for item_id, language in found:
+            languages.setdefault(item_id, []).append(language)
+        return languages
 
     async def remove_one(self, item_id: uuid.UUID, language: str) -> bool:
         """Delete the item's track of ``language``; whether there was one."""

@@ -67,6 +67,9 @@ from streamstack.contracts.catalogue import (
     CatalogueItem,
     FactsUpdate,
     ItemLookup,
+    ItemMedia,
+    ItemsMedia,
+    ItemsMediaPage,
     MediaItem,
     MediaStatus,
     MediaVisibility,
@@ -244,6 +247,27 @@ class CatalogueService:
         (what ingest's storage audit asks)."""
         async with reading(self._database) as store:
             return await store.items.existing(item_ids)
+
+    async def items_media(self, page: ItemsMediaPage) -> ItemsMedia:
+        """The next page of items in id order, with what each one's media should be (what
+        ingest's storage audit compares with its buckets)."""
+        after = uuid.UUID(page.after) if page.after is not None else None
+        async with reading(self._database) as store:
+            rows = await store.items.media_page(after, page.limit)
+            languages = await store.captions.languages_of([row[0] for row in rows])
+        return ItemsMedia(
+            [
+                ItemMedia(
+                    id=str(item_id),
+                    title=title,
+                    original=original,
+                    thumbnail=thumbnail,
+                    has_hls=has_hls,
+                    captions=languages.get(item_id, []),
+                )
+                for item_id, title, original, thumbnail, has_hls in rows
+            ]
+        )
 
     async def related_items(
         self, item_id: uuid.UUID, *, admin: bool, limit: int, viewer: uuid.UUID | None = None

@@ -35,7 +35,12 @@ from streamstack.cli.workers import run_workers
 from streamstack.contracts.auth import Role
 from streamstack.contracts.caption_encodings import CAPTION_ENCODINGS
 from streamstack.contracts.catalogue import MediaVisibility
-from streamstack.contracts.limits import LIST_LIMIT_MAX, STILL_IMAGE_MAX_BYTES, STILL_IMAGE_MAX_SIDE
+from streamstack.contracts.limits import (
+    AUDIT_GRACE_MAX_SECONDS,
+    LIST_LIMIT_MAX,
+    STILL_IMAGE_MAX_BYTES,
+    STILL_IMAGE_MAX_SIDE,
+)
 from streamstack.settings import MODULE_NAMES, SettingsError
 
 Command = Callable[[argparse.Namespace], int]
@@ -77,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
         for option in command.options:
             option.add_to(command_parser)
     return parser
+
+
+def audit_grace(text: str) -> int:
+    """``storage audit --grace``: whole seconds, 0 to the contract's most."""
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= seconds <= AUDIT_GRACE_MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"between 0 and {AUDIT_GRACE_MAX_SECONDS} seconds")
+    return seconds
 
 
 def data_directory(text: str) -> Path:
@@ -219,8 +235,9 @@ COMMANDS = (
         "worker seen (one that stopped drops out at once; one killed, or cut off from the "
         "queue, once it has not been seen for the answer's seen_within_seconds): its id, host, process id, jobs running of how many it "
         "runs at once, and when it started and was last seen. Exit 1 when videos wait and no "
-        "worker runs to take them (for scripts and monitoring), or when the server cannot be "
-        "reached or refuses.",
+        "worker runs to take them (for scripts and monitoring), when items are queued but "
+        "the queue has no job for them (its store lost: it says which to queue again with "
+        "transcode --force), or when the server cannot be reached or refuses.",
         options=(
             option("--json", action="store_true", help="print the server's answer as JSON"),
             _SERVER,
@@ -715,9 +732,23 @@ COMMANDS = (
         "it does not recognise (never deleted). With --delete, shows the report, asks, "
         "and deletes the orphans the server's fresh audit finds, printing what went (--yes: "
         "without asking; needed where no terminal can answer). Exit 1 if the server cannot be "
-        "reached or refuses, or the deletion is declined.",
+        "reached or refuses, or the deletion is declined. It also names the items whose "
+        "files the database records but the buckets lack (a bucket restored from an older "
+        "backup), and what to do about each. --grace SECONDS judges younger objects for "
+        "this run (0 right after restoring a database dump); with --delete and --grace 0 "
+        "run it while nobody uploads: a file being sent in one request (not resumable) has "
+        "no item yet and would be deleted.",
         options=(
             option("action", choices=("audit",), metavar="audit", help="the one action: audit"),
+            option(
+                "--grace",
+                type=audit_grace,
+                default=None,
+                metavar="SECONDS",
+                help="objects of no item younger than this are left alone in this run "
+                f"(0-{AUDIT_GRACE_MAX_SECONDS}; default: the server's "
+                "STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS)",
+            ),
             option("--delete", action="store_true", help="delete the orphans (asks first)"),
             option("--yes", action="store_true", help="with --delete: delete without asking"),
             option(

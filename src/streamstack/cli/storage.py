@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from streamstack.cli.output import print_json, span
@@ -48,7 +48,7 @@ def run_storage(args: argparse.Namespace) -> int:
     with admin_api("storage", args) as api:
         try:
             if args.delete and not args.yes:
-                report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
+                report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
                 _show(report, args)
                 if not orphan_count(report):
                     return 0  # nothing to ask about
@@ -56,9 +56,9 @@ def run_storage(args: argparse.Namespace) -> int:
                     print("streamstack: nothing deleted", file=sys.stderr)
                     return 1
             if args.delete:
-                report = _asked(api, "POST", DELETE_PATH, args.limit, "deleting the orphans")
+                report = _asked(api, "POST", DELETE_PATH, args, "deleting the orphans")
             else:
-                report = _asked(api, "GET", AUDIT_PATH, args.limit, "auditing the buckets")
+                report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
         except (ServerUnreachable, SignInRequired, AuditRefused) as exc:
             print(f"streamstack: storage audit: {exc}", file=sys.stderr)
             return 1
@@ -66,10 +66,15 @@ def run_storage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _asked(api: AdminApi, method: str, path: str, limit: int, doing: str) -> Any:
-    """The server's report, with a waiting line on stderr while it lists the buckets."""
+def _asked(api: AdminApi, method: str, path: str, args: argparse.Namespace, doing: str) -> Any:
+    """The server's report, with a waiting line on stderr while it lists the buckets. The
+    question and the deletion after it are sent the same ``--grace``: what was shown is
+    what may go."""
+    params = {"limit": args.limit}
+    if args.grace is not None:
+        params["grace_seconds"] = args.grace
     with _waiting(doing):
-        response = api.request(method, path, params={"limit": limit})
+        response = api.request(method, path, params=params)
     if response.status_code != 200:
         raise AuditRefused(error_detail(response))
     return response.json()
@@ -116,9 +121,61 @@ def said(report: Any, *, deleting: bool = False) -> str:
         kind = "deleted" if report["deleted"] else "orphans"
         lines += _tally_lines(kind, bucket["orphans"])
         lines += _tally_lines("unrecognised (never deleted)", bucket["unrecognised"])
+        lines += _young_lines(bucket["younger_than_grace"], grace, report["judged_after"])
+    lines += missing_lines(report["missing"])
     if not report["deleted"] and orphan_count(report) and not deleting:
         lines += ["", "delete the orphans with `streamstack storage audit --delete`"]
     return "\n".join(lines)
+
+
+#: What each missing part is called, for a person.
+_PARTS = {
+    "original": "its video file",
+    "stream": "its stream (the files viewers play)",
+    "thumbnail": "its thumbnail",
+    "captions": "its caption files",
+}
+
+
+def missing_lines(missing: Any) -> list[str]:
+    """The items whose media is missing, each named with what is missing, and what to do."""
+    checked = f"{missing['items_checked']} item{'' if missing['items_checked'] == 1 else 's'}"
+    if not missing["count"]:
+        return ["", f"items: {checked} checked, none is missing a file"]
+    count = missing["count"]
+    lines = [
+        "",
+        f"items: {checked} checked, {count} {'is' if count == 1 else 'are'} missing files "
+        "(a bucket restored from an older backup, or a lost volume?):",
+    ]
+    for entry in missing["first"]:
+        parts = ", ".join(_PARTS[part] for part in entry["missing"])
+        lines.append(f"  {entry['title'] or entry['id']} ({entry['id']}): missing {parts}")
+    if count > len(missing["first"]):
+        lines.append(f"  … and {count - len(missing['first'])} more")
+    lines += [
+        "  viewers cannot play these. Restore the files from a backup of the buckets, or:",
+        "    no video file: upload it again with `streamstack upload --replace ID FILE`, "
+        "or delete the item",
+        "    no stream: `streamstack transcode --force ID` makes it again from the video file",
+        "    no thumbnail: `streamstack thumbnail ID --default` makes it again",
+        "    no caption files: add them again with `streamstack captions add ID LANGUAGE FILE`",
+    ]
+    return lines
+
+
+def _young_lines(tally: Any, grace: int, judged_after: str | None) -> list[str]:
+    """The objects of no item left alone as younger than the grace period, and when they
+    are judged (nothing when there are none)."""
+    if not tally["count"]:
+        return []
+    when = datetime.fromisoformat(judged_after).astimezone() if judged_after else None
+    after = f" after {when:%Y-%m-%d %H:%M %Z}" if when else ""
+    return [
+        f"  {_objects(tally['count'])}, {size_text(tally['bytes'])} of no item "
+        f"{'is' if tally['count'] == 1 else 'are'} younger than the grace period "
+        f"({span(timedelta(seconds=grace))}); they are judged{after}, or now with --grace 0"
+    ]
 
 
 def _tally_lines(kind: str, tally: Any) -> list[str]:

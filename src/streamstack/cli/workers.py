@@ -2,7 +2,9 @@
 workers taking them (``/api/v1/ingest/transcoding``).
 
 Exit 1 when videos wait and no worker runs to take them (nothing says so elsewhere: the
-uploads just stay queued), so a script or a monitor can run it; 0 otherwise.
+uploads just stay queued), or when items are queued or transcoding but the queue holds no
+job for them (its store lost: the library's queued and transcoding items are compared with
+the queue's jobs), so a script or a monitor can run it; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ import datetime
 import sys
 from typing import Any
 
+from streamstack.cli.library import listed
 from streamstack.cli.output import print_json, span, table
-from streamstack.cli.session import ServerUnreachable, SignInRequired, admin_api, error_detail
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    admin_api,
+    error_detail,
+)
+from streamstack.cli.tus_client import UploadFailed
 
 #: Ingest's status of the transcoding queue and its workers.
 STATUS_PATH = "/api/v1/ingest/transcoding"
@@ -29,13 +39,14 @@ def run_workers(args: argparse.Namespace) -> int:
     with admin_api("workers", args) as api:
         try:
             response = api.get(STATUS_PATH)
-        except (ServerUnreachable, SignInRequired) as exc:
+            if response.status_code != 200:
+                print(f"streamstack: workers: {error_detail(response)}", file=sys.stderr)
+                return 1
+            status: dict[str, Any] = response.json()
+            lost = jobless(api, status)
+        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: workers: {exc}", file=sys.stderr)
             return 1
-    if response.status_code != 200:
-        print(f"streamstack: workers: {error_detail(response)}", file=sys.stderr)
-        return 1
-    status: dict[str, Any] = response.json()
     stalled = status["state"] == "no_worker"
     if args.json:
         print_json(status)
@@ -46,7 +57,31 @@ def run_workers(args: argparse.Namespace) -> int:
             print(table([COLUMNS, *(_row(worker, now) for worker in status["workers"])]))
     if stalled:
         print(f"streamstack: {no_worker_warning(status)}", file=sys.stderr)
-    return 1 if stalled else 0
+    if lost:
+        print(f"streamstack: {lost}", file=sys.stderr)
+    return 1 if stalled or lost else 0
+
+
+def jobless(api: AdminApi, status: dict[str, Any]) -> str | None:
+    """What to do when more items are queued or transcoding than the queue holds jobs
+    (with those ingest has not handed over yet): the queue lost theirs. None otherwise.
+
+    The queue names no job's item, so the items are named only when it holds none."""
+    items = [
+        item["id"]
+        for state in ("queued", "processing")
+        for item in listed(api, {"processing": state}, f"{state} items")
+    ]
+    jobs = status["waiting"] + status["running"] + status.get("unrelayed", 0)
+    if len(items) <= jobs:
+        return None
+    count = len(items) - jobs
+    them = "1 item is" if count == 1 else f"{count} items are"
+    ids = " ".join(items) if jobs == 0 else "ITEM (one of: " + " ".join(items) + ")"
+    return (
+        f"{them} queued but the queue has no job for {'it' if count == 1 else 'them'} "
+        f"(was the queue's store lost?): run streamstack transcode --force {ids}"
+    )
 
 
 def summary(status: dict[str, Any]) -> str:

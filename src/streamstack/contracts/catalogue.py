@@ -7,7 +7,7 @@ use, so every transport refuses what the public API refuses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
@@ -635,6 +635,46 @@ FIND_EXISTING_ITEMS = Operation(
 )
 
 
+class ItemsMediaPage(msgspec.Struct, frozen=True):
+    """The next items in id order after ``after`` (from the first when None), at most
+    ``limit`` of them, with what each one's media should be (ingest's storage audit)."""
+
+    after: MediaId | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=EXISTING_ITEMS_BATCH_MAX)] = (
+        EXISTING_ITEMS_BATCH_MAX
+    )
+
+
+class ItemMedia(msgspec.Struct, frozen=True, kw_only=True):
+    """What the database says one item has in ingest's buckets: its original's key (media
+    bucket), its thumbnail's (thumbnails bucket, None without one), whether it has an HLS
+    package (whose keys its ``outputs.json`` names) and the languages of its caption
+    tracks (``captions/<language>.vtt`` under its prefix)."""
+
+    id: MediaId
+    title: str
+    original: str
+    thumbnail: str | None
+    has_hls: bool
+    captions: list[str]
+
+
+class ItemsMedia(msgspec.Struct, frozen=True):
+    """A page of :class:`ItemsMediaPage`, in id order; fewer than asked: the last page."""
+
+    items: Annotated[list[ItemMedia], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)]
+
+
+LIST_ITEMS_MEDIA = Operation(
+    module="catalogue",
+    name="list_items_media",
+    path="/internal/v1/catalogue/items/media",
+    request=ItemsMediaPage,
+    response=ItemsMedia,
+    access="admin",  # ingest's storage audit asks for the admin running it
+)
+
+
 class CredentialCheck(msgspec.Struct, frozen=True):
     """Empty both ways: a service asking whether catalogue accepts its credential."""
 
@@ -724,6 +764,20 @@ class CatalogueClient:
         :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` at a time, for the
         admin whose token ``context`` carries."""
         return set(await self.item_originals(media_ids, context))
+
+    async def items_media(self, context: CallContext) -> AsyncIterator[ItemMedia]:
+        """Every item (drafts included) in id order, with what its media should be, read
+        a page of :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` at a
+        time, for the admin whose token ``context`` carries."""
+        after: str | None = None
+        while True:
+            asked = ItemsMediaPage(after, EXISTING_ITEMS_BATCH_MAX)
+            page = await self._transport.call(LIST_ITEMS_MEDIA, asked, context)
+            for item in page.items:
+                yield item
+            if len(page.items) < EXISTING_ITEMS_BATCH_MAX:
+                return
+            after = page.items[-1].id
 
     async def item_originals(
         self, media_ids: Iterable[str], context: CallContext

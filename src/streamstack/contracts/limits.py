@@ -82,6 +82,9 @@ STREAM_TOKEN_REFILL_SECONDS = 3
 #: Media ids one call asks catalogue about (which are items): one ``IN`` list a database
 #: takes in one statement, and a JSON body of about 20 KiB.
 EXISTING_ITEMS_BATCH_MAX = 500
+#: The longest grace period one storage audit may be asked to use (``grace_seconds``,
+#: ``streamstack storage audit --grace``): 90 days.
+AUDIT_GRACE_MAX_SECONDS = 90 * 24 * 3600
 #: What an admin notes on an invite to tell it apart ("for Alice, video club"): one line
 #: that the invite list shows beside the invite (only the code's hash is kept).
 INVITE_NOTE_MAX = 200

@@ -82,7 +82,7 @@ def mount(context: ModuleContext) -> MountedModule:
                 ThumbnailChoice(catalogue, originals, thumbnails),
                 FactsReading(catalogue, originals, retries),
                 AcceptedFormats.of(accepted_forms()),
-                TranscodingQueue(queue),
+                TranscodingQueue(queue, transcode_jobs.outbox.backlog),
             ),
             storage_audit_routes(context, media, thumbnails, catalogue, records),
         ],
@@ -129,6 +129,7 @@ def storage_audit_routes(
 ) -> Router:
     """The storage audit's admin routes (see :mod:`streamstack.ingest.storage_audit`), on
     the stores, catalogue client and upload records the rest of the module uses."""
+    from streamstack.ingest.missing_media import MissingMediaCheck
     from streamstack.ingest.routes import storage_audit_router  # (see the note at the top)
     from streamstack.ingest.storage_audit import StorageAudit
 
@@ -138,6 +139,7 @@ def storage_audit_routes(
         uploads=uploads,
         grace=datetime.timedelta(seconds=context.settings.ingest_orphan_grace_seconds),
         clock=context.clock,
+        missing=MissingMediaCheck(media, thumbnails, catalogue),
     )
     return storage_audit_router(audit)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, ClassVar
@@ -60,6 +61,7 @@ from litestar.response.base import ASGIResponse
 from streamstack.contracts.caption_encodings import CAPTION_ENCODING_LABEL, CAPTION_ENCODINGS
 from streamstack.contracts.catalogue import MediaItem
 from streamstack.contracts.limits import (
+    AUDIT_GRACE_MAX_SECONDS,
     CAPTION_LABEL_MAX,
     CAPTION_LANGUAGE_MAX,
     CAPTION_MAX_BYTES,
@@ -955,13 +957,29 @@ AuditLimit = Annotated[
         "in key order; all are counted)",
     ),
 ]
+AuditGrace = Annotated[
+    int | None,
+    Parameter(
+        ge=0,
+        le=AUDIT_GRACE_MAX_SECONDS,
+        description="the grace period of this run, in seconds (default "
+        "`STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`): objects of no item stored more recently "
+        "are counted as `younger_than_grace` and never deleted. 0 right after restoring a "
+        "database dump; an upload sent in one request (not resumable) that is being stored "
+        "right then has no item yet, and a deletion with 0 would take its file",
+    ),
+]
 _AUDIT_DESCRIPTION = (
     "Lists the media and thumbnails buckets and maps each object to the media item it "
     "belongs to by the names ingest gives objects. An *orphan* is an object whose item does "
     "not exist (its take-down was given up, a database backup was restored, a crash came "
     "between storing an upload and registering it), that belongs to no unfinished upload, "
     "and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no "
-    "item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets."
+    "item is *unrecognised*: counted, never deleted. The other way round, `missing` names "
+    "the items whose media the database records but the buckets lack (`original`, "
+    "`stream`, `thumbnail`, `captions`: a bucket restored from an older backup, a lost "
+    "volume); the audit never makes nor deletes those. Takes as long as listing the "
+    "buckets."
 )
 
 
@@ -977,10 +995,14 @@ class StorageAuditController(Controller):
         responses=error_responses({503: "The object store or the database is unavailable."}),
     )
     async def audit(
-        self, audit: StorageAudit, call_context: CallContext, limit: AuditLimit = 20
+        self,
+        audit: StorageAudit,
+        call_context: CallContext,
+        limit: AuditLimit = 20,
+        grace_seconds: AuditGrace = None,
     ) -> StorageAuditReport:
         """Each bucket's objects, orphans and unrecognised keys."""
-        return await audit.report(call_context, shown=limit)
+        return await audit.report(call_context, shown=limit, grace=_grace(grace_seconds))
 
     @post(
         "/delete",
@@ -993,10 +1015,20 @@ class StorageAuditController(Controller):
         responses=error_responses({503: "The object store or the database is unavailable."}),
     )
     async def delete_orphans(
-        self, audit: StorageAudit, call_context: CallContext, limit: AuditLimit = 20
+        self,
+        audit: StorageAudit,
+        call_context: CallContext,
+        limit: AuditLimit = 20,
+        grace_seconds: AuditGrace = None,
     ) -> StorageAuditReport:
         """Delete every orphan a fresh audit finds; the report of what was deleted."""
-        return await audit.delete_orphans(call_context, shown=limit)
+        grace = _grace(grace_seconds)
+        return await audit.delete_orphans(call_context, shown=limit, grace=grace)
+
+
+def _grace(seconds: int | None) -> datetime.timedelta | None:
+    """The run's grace period asked for (None: the setting's)."""
+    return None if seconds is None else datetime.timedelta(seconds=seconds)
 
 
 def storage_audit_router(audit: StorageAudit) -> Router:

@@ -234,17 +234,50 @@ class BucketAudit(msgspec.Struct, frozen=True):
     bytes: int
     orphans: ObjectTally
     unrecognised: ObjectTally
+    younger_than_grace: ObjectTally
+    """Objects of no item (as orphans are) stored within the grace period: left alone by
+    this run, judged by one after the report's ``judged_after``."""
+
+
+#: What of an item the database says it has can be missing from the buckets: its
+#: ``original`` (the uploaded file), its ``stream`` (the HLS package: its ``outputs.json``
+#: or a file it names as live), its ``thumbnail``, its ``captions`` (a track's file).
+MissingPart = Literal["original", "stream", "thumbnail", "captions"]
+
+
+class ItemMissingMedia(msgspec.Struct, frozen=True):
+    """One item whose objects the database says exist but the buckets lack: its id, its
+    title, what is missing, and how many objects."""
+
+    id: str
+    title: str
+    missing: list[MissingPart]
+    missing_objects: int
+
+
+class MissingMedia(msgspec.Struct, frozen=True):
+    """The items whose media is missing (how many, the first of them in id order, as many
+    as the request's ``limit``), out of ``items_checked``."""
+
+    items_checked: int
+    count: int
+    first: list[ItemMissingMedia]
 
 
 class StorageAuditReport(msgspec.Struct, frozen=True):
-    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys.
+    """Ingest's buckets audited: each bucket's objects, orphans and unrecognised keys, and
+    the items whose media is missing from them (``missing``).
 
     ``deleted`` says whether the orphans were deleted as they were found (a deletion's
-    answer) or only reported."""
+    answer) or only reported; a missing object is never made or deleted by the audit."""
 
     grace_seconds: int
     deleted: bool
     buckets: list[BucketAudit]
+    missing: MissingMedia
+    judged_after: datetime.datetime | None = None
+    """When every object of no item now younger than the grace period is old enough to be
+    called an orphan (None when there is none)."""
 
 
 # --- the transcoding queue and its workers (streamstack.ingest.transcoding_status) ----------
@@ -301,6 +334,10 @@ class TranscodingStatus(msgspec.Struct, frozen=True):
     seen_within_seconds: int
     """A worker is listed while it announced itself this recently (it does so three times
     as often); one stopped, or cut off from the queue, drops out after it."""
+    unrelayed: int = 0
+    """Jobs ingest recorded that are not in the queue yet (its outbox hands them over
+    within seconds; they stay while the queue is unreachable). Items queued or
+    transcoding beyond ``waiting + running + unrelayed`` have no job: the queue lost it."""
 
     @classmethod
     def of(cls, backlog: Backlog, workers: Sequence[WorkerSeen], ttl: float) -> TranscodingStatus:

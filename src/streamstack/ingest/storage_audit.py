@@ -1,4 +1,5 @@
-"""The storage audit: objects in ingest's buckets that no item or upload accounts for.
+"""The storage audit: objects in ingest's buckets that no item or upload accounts for, and
+(:mod:`streamstack.ingest.missing_media`) items whose objects the buckets lack.
 
 Objects can outlive their item: a take-down job given up after hours of storage outage
 (:meth:`streamstack.ingest.takedown.TakedownHandler.on_dead_letter`), a database restored
@@ -29,6 +30,7 @@ import structlog
 
 from streamstack.contracts.catalogue import CatalogueClient, object_prefix, owns_object
 from streamstack.contracts.limits import EXISTING_ITEMS_BATCH_MAX
+from streamstack.ingest.missing_media import MissingMediaCheck
 from streamstack.ingest.processing import original_of, poster_key
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.schemas import (
@@ -107,10 +109,13 @@ class _Tally:
     count: int = 0
     bytes: int = 0
     first: list[AuditedObject] = dataclasses.field(default_factory=list)
+    newest: datetime.datetime | None = None
 
     def add(self, listed: ListedObject) -> None:
         self.count += 1
         self.bytes += listed.size
+        if self.newest is None or listed.last_modified > self.newest:
+            self.newest = listed.last_modified
         if len(self.first) < self.shown:
             age = max(0, int((self.now - listed.last_modified).total_seconds()))
             self.first.append(AuditedObject(listed.key, listed.size, age))
@@ -130,6 +135,7 @@ class _BucketPass:
     everything: _Tally
     orphans: _Tally
     unrecognised: _Tally
+    young: _Tally
     held: dict[str, list[ListedObject]] = dataclasses.field(default_factory=dict)
     held_count: int = 0
 
@@ -148,6 +154,7 @@ class _BucketPass:
             bytes=self.everything.bytes,
             orphans=self.orphans.counted(),
             unrecognised=self.unrecognised.counted(),
+            younger_than_grace=self.young.counted(),
         )
 
 
@@ -160,25 +167,40 @@ class StorageAudit:
     uploads: UploadRecords
     grace: datetime.timedelta
     clock: Clock
+    missing: MissingMediaCheck
 
-    async def report(self, context: CallContext, *, shown: int) -> StorageAuditReport:
+    async def report(
+        self, context: CallContext, *, shown: int, grace: datetime.timedelta | None = None
+    ) -> StorageAuditReport:
         """Each bucket's objects, orphans and unrecognised keys (the first ``shown`` of
-        each kind), for the admin whose token ``context`` carries. Changes nothing."""
-        return await self._run(context, shown, delete=False)
+        each kind), for the admin whose token ``context`` carries; ``grace`` for this run
+        (the setting's when None). Changes nothing."""
+        return await self._run(
+            context, shown, delete=False, grace=self.grace if grace is None else grace
+        )
 
-    async def delete_orphans(self, context: CallContext, *, shown: int) -> StorageAuditReport:
-        """Audit afresh and delete each orphan as it is found (each deletion logged); the
-        report, whose orphans are the objects deleted."""
-        return await self._run(context, shown, delete=True)
+    async def delete_orphans(
+        self, context: CallContext, *, shown: int, grace: datetime.timedelta | None = None
+    ) -> StorageAuditReport:
+        """Audit afresh and delete each orphan (older than ``grace``, the setting's when
+        None) as it is found (each deletion logged); the report, whose orphans are the
+        objects deleted."""
+        return await self._run(
+            context, shown, delete=True, grace=self.grace if grace is None else grace
+        )
 
-    async def _run(self, context: CallContext, shown: int, *, delete: bool) -> StorageAuditReport:
+    async def _run(
+        self, context: CallContext, shown: int, *, delete: bool, grace: datetime.timedelta
+    ) -> StorageAuditReport:
         now = self.clock()
         audits = []
+        newest: list[datetime.datetime] = []
         for role, store in self.buckets.items():
-            bucket = _BucketPass(
-                role, store, delete, _Tally(shown, now), _Tally(shown, now), _Tally(shown, now)
-            )
-            await self._audit_bucket(bucket, context, now)
+            everything, orphans, unrecognised, young = (_Tally(shown, now) for _ in range(4))
+            bucket = _BucketPass(role, store, delete, everything, orphans, unrecognised, young)
+            await self._audit_bucket(bucket, context, now, grace)
+            if bucket.young.newest is not None:
+                newest.append(bucket.young.newest)
             audits.append(bucket.audited())
             log.info(
                 "storage_audit.bucket_done",
@@ -189,27 +211,46 @@ class StorageAudit:
                 unrecognised=bucket.unrecognised.count,
                 deleted=delete,
             )
-        grace = int(self.grace.total_seconds())
-        return StorageAuditReport(grace_seconds=grace, deleted=delete, buckets=audits)
+        missing = await self.missing.find(context, shown=shown)
+        if missing.count:
+            log.warning(
+                "storage_audit.media_missing",
+                items=missing.count,
+                first=[entry.id for entry in missing.first],
+            )
+        return StorageAuditReport(
+            grace_seconds=int(grace.total_seconds()),
+            deleted=delete,
+            buckets=audits,
+            missing=missing,
+            judged_after=max(newest) + grace if newest else None,
+        )
 
     async def _audit_bucket(
-        self, bucket: _BucketPass, context: CallContext, now: datetime.datetime
+        self,
+        bucket: _BucketPass,
+        context: CallContext,
+        now: datetime.datetime,
+        grace: datetime.timedelta,
     ) -> None:
-        """List the bucket, sorting each object: unrecognised, too young to be an orphan,
-        or held until a batch of media ids is looked up."""
+        """List the bucket, sorting each object: unrecognised, or held until a batch of
+        media ids is looked up."""
         async for listed in bucket.store.objects():
             bucket.everything.add(listed)
             media_id = media_id_of(listed.key, bucket.role)
             if media_id is None:
                 bucket.unrecognised.add(listed)
-            elif now - listed.last_modified >= self.grace:
+            else:
                 bucket.hold(media_id, listed)
                 if bucket.full():
-                    await self._settle(bucket, context)
-        await self._settle(bucket, context)
+                    await self._settle(bucket, context, now - grace)
+        await self._settle(bucket, context, now - grace)
 
-    async def _settle(self, bucket: _BucketPass, context: CallContext) -> None:
-        """Look up the held objects' media ids; count (and maybe delete) the orphans."""
+    async def _settle(
+        self, bucket: _BucketPass, context: CallContext, judged_before: datetime.datetime
+    ) -> None:
+        """Look up the held objects' media ids; count (and maybe delete) the orphans, those
+        stored before ``judged_before``, and count the younger objects of no item."""
         held, bucket.held, bucket.held_count = bucket.held, {}, 0
         if not held:
             return
@@ -224,13 +265,19 @@ class StorageAudit:
         unfinished = await self.uploads.unfinished_among(asked)
         unknown = [i for i in held if uuid.UUID(i) not in unfinished]
         originals = await self.catalogue.item_originals(unknown, context)
-        orphans = [
+        of_no_item = [
             (media_id, listed)
             for media_id in unknown
             for listed in held[media_id]
             if media_id not in originals
             or _stray_original(bucket.role, media_id, listed.key, originals[media_id], unfinished)
         ]
+        orphans = []
+        for media_id, listed in of_no_item:
+            if listed.last_modified <= judged_before:
+                orphans.append((media_id, listed))
+            else:
+                bucket.young.add(listed)
         # A request deletes a batch, and its orphans are logged once it is gone: should a
         # later request fail, the log still names every orphan deleted before it.
         for start in range(0, len(orphans), DELETE_BATCH_KEYS):

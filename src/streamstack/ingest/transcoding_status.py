@@ -8,6 +8,10 @@ wait and run and which workers announced themselves on the queue (the job-queue 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
 from streamstack.ingest.schemas import TranscodingStatus
 from streamstack.kernel.jobs import JobQueue
 
@@ -15,12 +19,14 @@ from streamstack.kernel.jobs import JobQueue
 class TranscodingQueue:
     """The queue of transcoding jobs as admins watch it."""
 
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(self, queue: JobQueue, unrelayed: Callable[[], Awaitable[int]]) -> None:
         self.queue = queue
+        self.unrelayed = unrelayed
 
     async def status(self) -> TranscodingStatus:
         """The jobs waiting and running and the workers seen (503 ``jobs_unavailable`` when
         the queue's backend does not answer)."""
         backlog = await self.queue.backlog()
         workers = await self.queue.workers()
-        return TranscodingStatus.of(backlog, workers, self.queue.config.presence_ttl)
+        status = TranscodingStatus.of(backlog, workers, self.queue.config.presence_ttl)
+        return msgspec.structs.replace(status, unrelayed=await self.unrelayed())

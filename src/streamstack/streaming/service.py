@@ -442,7 +442,19 @@ class _Opened:
 def _missing(grant: StreamGrant, key: str) -> NotFound:
     """The 404 for ``key`` not stored: the grant's original gone, or a file under its prefix
     that is not there, a wrong path (``master.m3u8``) said as other wrong paths are, not as
-    the video gone."""
+    the video gone.
+
+    An object the item's record says exists (its original; the master playlist of an item
+    whose package a viewer is sent to) logs one warning, ``stream.object_missing``: its
+    bucket lost it (restored from an older backup?), and ``streamstack storage audit``
+    names every such item."""
+    master = f"{grant.object_prefix}{HLS_MASTER_PATH}"
+    if key == grant.s3_key or (key == master and grant.object_prefix and not grant.plays_original):
+        log.warning(
+            "stream.object_missing",
+            media_id=grant.media_id,
+            key=key.removeprefix(grant.object_prefix) if key != grant.s3_key else key,
+        )
     if key == grant.s3_key:
         return StreamObjectGone()
     return StreamFileNotFound("no such file for this stream token")

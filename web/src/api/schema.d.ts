@@ -1159,7 +1159,7 @@ export interface paths {
         };
         /**
          * Audit the object storage
-         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Changes nothing.
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. The other way round, `missing` names the items whose media the database records but the buckets lack (`original`, `stream`, `thumbnail`, `captions`: a bucket restored from an older backup, a lost volume); the audit never makes nor deletes those. Takes as long as listing the buckets. Changes nothing.
          */
         get: operations["ApiV1IngestStorageAuditAudit"];
         put?: never;
@@ -1181,7 +1181,7 @@ export interface paths {
         put?: never;
         /**
          * Delete the orphans of the object storage
-         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. Takes as long as listing the buckets. Audits afresh and deletes each orphan it finds (each one logged, `storage_audit.orphan_deleted`); answers the report, whose orphans are the objects deleted. What to delete is never sent by the client. If the store fails midway, what was deleted stays deleted: ask again.
+         * @description Lists the media and thumbnails buckets and maps each object to the media item it belongs to by the names ingest gives objects. An *orphan* is an object whose item does not exist (its take-down was given up, a database backup was restored, a crash came between storing an upload and registering it), that belongs to no unfinished upload, and that is older than `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`. A key that names no item is *unrecognised*: counted, never deleted. The other way round, `missing` names the items whose media the database records but the buckets lack (`original`, `stream`, `thumbnail`, `captions`: a bucket restored from an older backup, a lost volume); the audit never makes nor deletes those. Takes as long as listing the buckets. Audits afresh and deletes each orphan it finds (each one logged, `storage_audit.orphan_deleted`); answers the report, whose orphans are the objects deleted. What to delete is never sent by the client. If the store fails midway, what was deleted stays deleted: ask again.
          */
         post: operations["ApiV1IngestStorageAuditDeleteDeleteOrphans"];
         delete?: never;
@@ -1411,6 +1411,7 @@ export interface components {
             /** @enum {string} */
             role: "media" | "thumbnails";
             unrecognised: components["schemas"]["ObjectTally"];
+            younger_than_grace: components["schemas"]["ObjectTally"];
         };
         /** CaptionTrack */
         CaptionTrack: {
@@ -1660,6 +1661,13 @@ export interface components {
             display_name: string | null;
             email: string;
         };
+        /** ItemMissingMedia */
+        ItemMissingMedia: {
+            id: string;
+            missing: ("original" | "stream" | "thumbnail" | "captions")[];
+            missing_objects: number;
+            title: string;
+        };
         /** ItemStatistics */
         ItemStatistics: {
             average_reached: number | null;
@@ -1785,6 +1793,12 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+        };
+        /** MissingMedia */
+        MissingMedia: {
+            count: number;
+            first: components["schemas"]["ItemMissingMedia"][];
+            items_checked: number;
         };
         /** ModeratedComment */
         ModeratedComment: {
@@ -2032,6 +2046,8 @@ export interface components {
             buckets: components["schemas"]["BucketAudit"][];
             deleted: boolean;
             grace_seconds: number;
+            judged_after?: string | null;
+            missing: components["schemas"]["MissingMedia"];
         };
         /** StreamTokenGrant */
         StreamTokenGrant: {
@@ -2072,6 +2088,8 @@ export interface components {
             seen_within_seconds: number;
             /** @enum {string} */
             state: "idle" | "working" | "busy" | "no_worker";
+            /** @default 0 */
+            unrelayed?: number;
             waiting: number;
             workers: components["schemas"]["TranscodingWorker"][];
         };
@@ -2297,6 +2315,7 @@ export type InviteList = components['schemas']['InviteList'];
 export type InviteRequest = components['schemas']['InviteRequest'];
 export type InviteView = components['schemas']['InviteView'];
 export type InvitedAccount = components['schemas']['InvitedAccount'];
+export type ItemMissingMedia = components['schemas']['ItemMissingMedia'];
 export type ItemStatistics = components['schemas']['ItemStatistics'];
 export type Job = components['schemas']['Job'];
 export type LikedItem = components['schemas']['LikedItem'];
@@ -2305,6 +2324,7 @@ export type Liking = components['schemas']['Liking'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
+export type MissingMedia = components['schemas']['MissingMedia'];
 export type ModeratedComment = components['schemas']['ModeratedComment'];
 export type ModeratedCommentPage = components['schemas']['ModeratedCommentPage'];
 export type NewComment = components['schemas']['NewComment'];
@@ -9364,6 +9384,8 @@ export interface operations {
             query?: {
                 /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
                 limit?: number;
+                /** @description the grace period of this run, in seconds (default `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`): objects of no item stored more recently are counted as `younger_than_grace` and never deleted. 0 right after restoring a database dump; an upload sent in one request (not resumable) that is being stored right then has no item yet, and a deletion with 0 would take its file */
+                grace_seconds?: number | null;
             };
             header?: never;
             path?: never;
@@ -9432,6 +9454,8 @@ export interface operations {
             query?: {
                 /** @description how many orphans and unrecognised keys to name per bucket (the first in key order; all are counted) */
                 limit?: number;
+                /** @description the grace period of this run, in seconds (default `STREAMSTACK_INGEST_ORPHAN_GRACE_SECONDS`): objects of no item stored more recently are counted as `younger_than_grace` and never deleted. 0 right after restoring a database dump; an upload sent in one request (not resumable) that is being stored right then has no item yet, and a deletion with 0 would take its file */
+                grace_seconds?: number | null;
             };
             header?: never;
             path?: never;
