@@ -533,6 +533,27 @@ def _sorted_members(
     )
 
 
+async def values_by_item(
+    session: AsyncSession | async_scoped_session[AsyncSession],
+    item_column: InstrumentedAttribute[uuid.UUID],
+    value_column: InstrumentedAttribute[str],
+    item_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, list[str]]:
+    """``value_column`` of each of ``item_ids`` that has any (its tags, its caption
+    languages), sorted: one query."""
+    if not item_ids:
+        return {}
+    rows = await session.execute(
+        select(item_column, value_column)
+        .where(item_column.in_(item_ids))
+        .order_by(item_column, value_column)
+    )
+    values: dict[uuid.UUID, list[str]] = {}
+    for item_id, value in rows:
+        values.setdefault(item_id, []).append(value)
+    return values
+
+
 class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
     """The tags of items, one row per (item, tag)."""
 
@@ -542,17 +563,7 @@ class MediaTagRepository(SQLAlchemyAsyncRepository[MediaTagRow]):
 
     async def of_items(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         """The sorted tags of several items, in one query."""
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            select(MediaTagRow.media_id, MediaTagRow.tag)
-            .where(MediaTagRow.media_id.in_(ids))
-            .order_by(MediaTagRow.media_id, MediaTagRow.tag)
-        )
-        tags: dict[uuid.UUID, list[str]] = {}
-        for media_id, tag in rows:
-            tags.setdefault(media_id, []).append(tag)
-        return tags
+        return await values_by_item(self.session, MediaTagRow.media_id, MediaTagRow.tag, ids)
 
     async def of_item(self, item_id: uuid.UUID) -> list[str]:
         """The sorted tags of one item."""
@@ -608,17 +619,9 @@ class CaptionTrackRepository(SQLAlchemyAsyncRepository[CaptionTrackRow]):
 
     async def languages_of(self, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         """The languages of the tracks of each of ``item_ids`` that has any: one query."""
-        if not item_ids:
-            return {}
-        found = await self.session.execute(
-            select(CaptionTrackRow.media_id, CaptionTrackRow.language)
-            .where(CaptionTrackRow.media_id.in_(item_ids))
-            .order_by(CaptionTrackRow.media_id, CaptionTrackRow.language)
+        return await values_by_item(
+            self.session, CaptionTrackRow.media_id, CaptionTrackRow.language, item_ids
         )
-        languages: dict[uuid.UUID, list[str]] = {}
-        for item_id, language in found:
-            languages.setdefault(item_id, []).append(language)
-        return languages
 
     async def remove_one(self, item_id: uuid.UUID, language: str) -> bool:
         """Delete the item's track of ``language``; whether there was one."""

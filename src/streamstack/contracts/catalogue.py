@@ -605,8 +605,16 @@ READ_CAPTIONS = Operation(
 
 # --- which ids are items (ingest's storage audit) ------------------------------------------
 
+# The batch limits are aliases, made when the module is imported: a struct's annotations
+# are read when it is first used (postponed annotations), so a limit written inline would be
+# whatever the constant held then (a test that pages by two made it 2 for the process).
+
 #: At most :data:`~streamstack.contracts.limits.EXISTING_ITEMS_BATCH_MAX` ids per call.
 MediaIdBatch = Annotated[list[MediaId], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)]
+#: At most as many keys.
+KeyBatch = Annotated[list[str], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)]
+#: How many a page may ask for.
+BatchLimit = Annotated[int, msgspec.Meta(ge=1, le=EXISTING_ITEMS_BATCH_MAX)]
 
 
 class ItemsLookup(msgspec.Struct, frozen=True):
@@ -622,7 +630,7 @@ class ExistingItems(msgspec.Struct, frozen=True):
     (a replaced file's)."""
 
     media_ids: MediaIdBatch
-    originals: Annotated[list[str], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)] | None = None
+    originals: KeyBatch | None = None
 
 
 FIND_EXISTING_ITEMS = Operation(
@@ -640,9 +648,7 @@ class ItemsMediaPage(msgspec.Struct, frozen=True):
     ``limit`` of them, with what each one's media should be (ingest's storage audit)."""
 
     after: MediaId | None = None
-    limit: Annotated[int, msgspec.Meta(ge=1, le=EXISTING_ITEMS_BATCH_MAX)] = (
-        EXISTING_ITEMS_BATCH_MAX
-    )
+    limit: BatchLimit = EXISTING_ITEMS_BATCH_MAX
 
 
 class ItemMedia(msgspec.Struct, frozen=True, kw_only=True):
@@ -659,10 +665,14 @@ class ItemMedia(msgspec.Struct, frozen=True, kw_only=True):
     captions: list[str]
 
 
+#: A page of items' media (see :data:`MediaIdBatch` for why an alias).
+ItemMediaBatch = Annotated[list[ItemMedia], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)]
+
+
 class ItemsMedia(msgspec.Struct, frozen=True):
     """A page of :class:`ItemsMediaPage`, in id order; fewer than asked: the last page."""
 
-    items: Annotated[list[ItemMedia], msgspec.Meta(max_length=EXISTING_ITEMS_BATCH_MAX)]
+    items: ItemMediaBatch
 
 
 LIST_ITEMS_MEDIA = Operation(
