@@ -635,8 +635,10 @@ describe("AdminUploadPage", () => {
     expect(await screen.findByTestId("upload-result-state")).toHaveTextContent(
       "Published · viewers see it once it is transcoded",
     );
-    expect(await screen.findByTestId("transcoding-status")).toHaveTextContent(
-      "1 video is waiting to be transcoded, but no transcoding worker is running.",
+    // The status region shows at once and says its words once the status is read.
+    const region = await screen.findByTestId("transcoding-status");
+    await waitFor(() =>
+      expect(region).toHaveTextContent("1 video is waiting to be transcoded, but no transcoding worker is running."),
     );
   });
 

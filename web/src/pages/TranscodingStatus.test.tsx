@@ -132,6 +132,7 @@ describe("TranscodingStatusLine", () => {
     queueSays(noWorker);
     renderPage(<AdminLibraryPage />, { path: "/admin/library" });
 
-    expect(await screen.findByTestId("transcoding-status")).toHaveTextContent("3 videos are waiting to be transcoded");
+    const region = await screen.findByTestId("transcoding-status");
+    await waitFor(() => expect(region).toHaveTextContent("3 videos are waiting to be transcoded"));
   });
 });
