@@ -161,6 +161,16 @@ async def test_a_public_video_has_its_card_on_its_watch_page(app: AppClient) -> 
     assert r.json()["title"] == "Herons at dawn"
 
 
+async def test_a_video_without_a_description_has_a_card_without_one(app: AppClient) -> None:
+    """No empty description: a chat app shows the title alone, not a blank line."""
+    settings = app.app.state.settings
+    item = await create_item(app, settings, title="Herons, said nothing of", description="")
+    body = await page(app, f"/watch/{item['id']}")
+    head = head_of(body)
+    assert head.meta["og:title"] == "Herons, said nothing of"
+    assert "og:description" not in head.meta and "description" not in head.meta, head.meta
+
+
 async def test_a_hostile_title_stays_text(app: AppClient) -> None:
     settings = app.app.state.settings
     item = await create_item(app, settings, title=HOSTILE, description=HOSTILE)

@@ -22,7 +22,7 @@ from streamstack.catalogue.schemas import OEmbed
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.shares import EMBED_PAGE, SHARED_PAGE, ShareService
 from streamstack.contracts.catalogue import CatalogueItem
-from streamstack.contracts.limits import THUMBNAIL_BOX
+from streamstack.contracts.limits import THUMBNAIL_BOX, fitted_in
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.spa import SpaIndex, html_text
 
@@ -115,21 +115,20 @@ class LinkPreviews:
         if item is None:
             return index.plain
         oembed = f"{origin}{self._oembed_path}?{urlencode({'url': page_url, 'format': 'json'})}"
-        properties = {
-            "og:type": "video.other",
-            "og:title": item.title,
-            "og:description": card_description(item.description),
-            "og:url": page_url,
-            "og:site_name": self.site_name,
-        }
+        description = card_description(item.description)
+        properties = {"og:type": "video.other", "og:title": item.title}
+        if description:  # none rather than an empty one: the app shows the title alone
+            properties["og:description"] = description
+        properties |= {"og:url": page_url, "og:site_name": self.site_name}
         if item.thumbnail_url:
             properties["og:image"] = origin + item.thumbnail_url
         tags = [
             f'<meta property="{name}" content="{html_text(value)}" />'
             for name, value in properties.items()
         ]
+        if description:
+            tags.append(f'<meta name="description" content="{html_text(description)}" />')
         tags += [
-            f'<meta name="description" content="{html_text(properties["og:description"])}" />',
             '<meta name="twitter:card" content="summary_large_image" />',
             f'<link rel="alternate" type="application/json+oembed" href="{html_text(oembed)}" '
             f'title="{html_text(item.title)}" />',
@@ -207,11 +206,9 @@ def thumbnail_fields(item: CatalogueItem, origin: str) -> dict[str, str | int]:
     """oEmbed's thumbnail (its address and size) when the item has one of known size."""
     if not item.thumbnail_url or not item.width or not item.height:
         return {}
-    # As ingest fits a frame in THUMBNAIL_BOX: scaled down, never up, even sides.
-    scale = min(1.0, THUMBNAIL_BOX[0] / item.width, THUMBNAIL_BOX[1] / item.height)
-    width, height = round(item.width * scale), round(item.height * scale)
+    width, height = fitted_in((item.width, item.height), THUMBNAIL_BOX)
     return {
         "thumbnail_url": origin + item.thumbnail_url,
-        "thumbnail_width": max(2, width - width % 2),
-        "thumbnail_height": max(2, height - height % 2),
+        "thumbnail_width": width,
+        "thumbnail_height": height,
     }

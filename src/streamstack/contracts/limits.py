@@ -111,6 +111,17 @@ STATISTICS_DAYS_DEFAULT = 30
 #: Thumbnails fit in this box (width, height), and keep the frame's aspect ratio (ingest
 #: makes them; link previews tell their size).
 THUMBNAIL_BOX = (640, 1280)
+
+
+def fitted_in(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """``size`` (width, height) scaled down (never up) to fit in ``box``, both sides even:
+    a still's size in a box (:data:`THUMBNAIL_BOX`), as ingest makes it and previews say it."""
+    scale = min(1.0, box[0] / size[0], box[1] / size[1])
+    width, height = round(size[0] * scale), round(size[1] * scale)
+    # Rounded down to even sides (4:2:0 JPEG): never a pixel more than the frame has.
+    return max(2, width - width % 2), max(2, height - height % 2)
+
+
 #: A share link's secret: ``secrets.token_urlsafe(32)``, 43 URL-safe base64 characters.
 SHARE_SECRET = whole(r"[A-Za-z0-9_\-]{43}", "a share link's secret")
 

@@ -28,6 +28,7 @@ from streamstack.contracts.limits import (
     MAX_CHAPTERS,
     STILL_IMAGE_MAX_SIDE,
     THUMBNAIL_BOX,
+    fitted_in,
 )
 from streamstack.contracts.media import Chapter
 from streamstack.ingest.containers import moov_after_mdat
@@ -383,7 +384,7 @@ def _sound_decodes(
 
 def _stills(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[bytes, bytes | None]:
     """The thumbnail of ``frame`` shown at ``size``, and its poster when that is larger."""
-    small, large = _fitted(size, THUMBNAIL_BOX), _fitted(size, POSTER_BOX)
+    small, large = fitted_in(size, THUMBNAIL_BOX), fitted_in(size, POSTER_BOX)
     frame = _flattened(frame)
     return _jpeg(frame, small), _jpeg(frame, large) if large != small else None
 
@@ -578,14 +579,6 @@ def _decode_frame(
             if shown.take(frame):
                 return shown
     return shown if shown.frame is not None else None
-
-
-def _fitted(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
-    """``size`` (width, height) scaled down (never up) to fit in ``box``, both sides even."""
-    scale = min(1.0, box[0] / size[0], box[1] / size[1])
-    width, height = round(size[0] * scale), round(size[1] * scale)
-    # Rounded down to even sides (4:2:0 JPEG): never a pixel more than the frame has.
-    return max(2, width - width % 2), max(2, height - height % 2)
 
 
 def _jpeg(frame: av.VideoFrame, size: tuple[int, int]) -> bytes:
