@@ -17,7 +17,7 @@ from streamstack.kernel.backends import Backends
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.guards import members_only
 from streamstack.kernel.headers import SecurityHeadersMiddleware
-from streamstack.kernel.http import EXCEPTION_HANDLERS, ShutdownCutMiddleware
+from streamstack.kernel.http import EXCEPTION_HANDLERS
 from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, RequestMetrics
@@ -107,7 +107,7 @@ def outermost(
     redactions = [r for definition in definitions for r in definition.log_redactions]
     observed = settings.request_observability
     metrics = RequestMetrics("+".join(settings.modules)) if observed else None
-    with_id = RequestIdMiddleware(ShutdownCutMiddleware(handler), redactions, observed, metrics)
+    with_id = RequestIdMiddleware(handler, redactions, observed, metrics)
     return SecurityHeadersMiddleware(
         with_id,
         hsts_seconds=settings.hsts_seconds,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from streamstack.contracts.catalogue import CatalogueItem
+from streamstack.kernel.http import link_origin
 
 #: How many of the newest videos a feed lists.
 FEED_ENTRIES = 50
@@ -72,7 +73,7 @@ class VideoFeed:
 
     def origin(self, request_base: str) -> str:
         """The origin of the feed's links: the public URL, else the request's."""
-        return (self.public_url or request_base).rstrip("/")
+        return link_origin(self.public_url, request_base)
 
     def self_url(self, origin: str, tag: str | None) -> str:
         """The feed's own address (one tag's feed when ``tag`` is given)."""

@@ -24,6 +24,7 @@ from streamstack.catalogue.shares import EMBED_PAGE, SHARED_PAGE, ShareService
 from streamstack.contracts.catalogue import CatalogueItem
 from streamstack.contracts.limits import THUMBNAIL_BOX, fitted_in
 from streamstack.kernel.errors import NotFound
+from streamstack.kernel.http import link_origin
 from streamstack.kernel.spa import SpaIndex, html_text
 
 #: Where the SPA shows a video to whoever may see it.
@@ -72,7 +73,7 @@ class LinkPreviews:
 
     def origin(self, request_base: str) -> str:
         """The origin of the addresses written: the public URL, else the request's."""
-        return (self._public_url or request_base).rstrip("/")
+        return link_origin(self._public_url, request_base)
 
     async def watched(self, item_id: str) -> CatalogueItem | None:
         """The video a guest's watch page shows (one item lookup), or None."""

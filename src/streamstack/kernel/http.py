@@ -19,13 +19,10 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import (
-    ASGIApp,
     ExceptionHandlersMap,
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
     HTTPScope,
-    Message,
-    Receive,
     Scope,
     Send,
 )
@@ -135,6 +132,12 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 }
 
 
+def link_origin(public_url: str, request_base: str) -> str:
+    """The origin of the addresses a page or a feed writes for others to follow:
+    ``STREAMSTACK_PUBLIC_URL``, else the address the request came to."""
+    return (public_url or request_base).rstrip("/")
+
+
 class ServerRestarting(ServiceUnavailable, code="server_restarting"):
     """A request still running when the server's shut-down grace ran out."""
 
@@ -148,52 +151,36 @@ SERVER_RESTARTING = ServerRestarting(
 _CUT_ANSWER_SECONDS = 2.0
 
 
-class ShutdownCutMiddleware:
-    """Pure ASGI middleware: a request still running when the shut-down grace
-    (STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS) runs out is answered 503 ``server_restarting``
-    with ``Retry-After`` and logged as a warning, where uvicorn's cancellation reached it as
-    an error-level "Exception in ASGI application" and a bare ``500 Internal Server Error``.
-
-    Nothing but uvicorn's shut-down cancels a request's own task, so a CancelledError that
-    reaches this layer while the task is being cancelled is that. A cut upload keeps the
-    bytes it stored (the ingest module's promise); its client resumes.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # type: ignore[comparison-overlap]
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_noting_start)
-        except asyncio.CancelledError:
-            this = asyncio.current_task()
-            if this is None or not this.cancelling():
-                raise
-            this.uncancel()  # the request ends here, answered: its cancellation is served
-            log.warning(
-                "request.interrupted_by_shutdown",
-                method=cast("HTTPScope", scope)["method"],
-                answered=not started,
-            )
-            if not started:
-                await _answer_cut(scope, send)
+def cut_by_shutdown() -> bool:
+    """Whether the CancelledError being handled is the shut-down cutting this request short
+    (the shut-down grace, STREAMSTACK_SHUTDOWN_TIMEOUT_SECONDS, ran out): nothing but
+    uvicorn's shut-down cancels a request's own task. If so, the cancellation is served
+    here (the request ends answered) and the request is logged as a warning, where it
+    reached the log as an error-level "Exception in ASGI application"."""
+    this = asyncio.current_task()
+    if this is None or not this.cancelling():
+        return False
+    this.uncancel()
+    return True
 
 
-async def _answer_cut(scope: Scope, send: Send) -> None:
+async def answer_cut_request(scope: Scope, send: Send, request_id: str, *, started: bool) -> None:
+    """Log the request the shut-down cut and, its response not ``started``, answer it 503
+    ``server_restarting`` with ``Retry-After`` (a cut upload keeps the bytes it stored and
+    its client resumes), where the client got a bare ``500 Internal Server Error``."""
+    log.warning(
+        "request.interrupted_by_shutdown",
+        method=cast("HTTPScope", scope)["method"],
+        answered=not started,
+    )
+    if not started:
+        await _answer_cut(send, request_id)
+
+
+async def _answer_cut(send: Send, request_id: str) -> None:
     """Send ``SERVER_RESTARTING`` (the connection then closes), unless the connection is
     gone or the process's end cancels the sending too."""
-    rid = scope.get(REQUEST_ID_SCOPE_KEY)
-    body = msgspec.json.encode(SERVER_RESTARTING.body(rid if isinstance(rid, str) else None))
+    body = msgspec.json.encode(SERVER_RESTARTING.body(request_id))
     headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
     headers.append((b"content-length", str(len(body)).encode()))
     headers += [(k.lower().encode(), v.encode()) for k, v in SERVER_RESTARTING.headers.items()]

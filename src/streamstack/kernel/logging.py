@@ -28,7 +28,7 @@ from typing import Any, Generic, NamedTuple, TextIO, TypeVar, cast
 import structlog
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
-from streamstack.kernel.http import REQUEST_ID_SCOPE_KEY
+from streamstack.kernel.http import REQUEST_ID_SCOPE_KEY, answer_cut_request, cut_by_shutdown
 from streamstack.kernel.metrics import UNMEASURED_PATHS, RequestMetrics
 
 T = TypeVar("T")
@@ -230,7 +230,9 @@ def redact(path: str, redactions: Sequence[LogRedaction]) -> str:
 
 class RequestIdMiddleware:
     """Pure ASGI middleware: request id in, out and in the log context; with observability
-    on, one access line and the request metrics, all from one wrapper around the app."""
+    on, one access line and the request metrics; and the answer to a request the shut-down
+    cut short: all from one wrapper around the app (one wrapped ``send`` per request, on
+    the path of every range response's chunks)."""
 
     def __init__(
         self,
@@ -280,6 +282,10 @@ class RequestIdMiddleware:
             self.metrics.started(http)
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            if not cut_by_shutdown():
+                raise
+            await answer_cut_request(http, send_with_id, request_id, started=status != 0)
         finally:
             if self._ended is not None:
                 self._ended.add((http, status, time.perf_counter() - started, request_id))
