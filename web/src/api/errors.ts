@@ -70,13 +70,22 @@ export function networkError(cause: unknown): ApiError {
   return err;
 }
 
+/**
+ * Refusals whose detail is written for the server's operator ("check STREAMSTACK_INTERNAL_SECRET
+ * …", "its proxy answered 502"), said to whoever is using the app in its own words.
+ */
+const SAID_PLAINLY: Record<string, string> = {
+  invalid_service_secret: "the server is not set up right, so this cannot be done now; its administrator can see why in the server's log",
+  module_unavailable: "part of the server is not answering right now; try again in a moment",
+};
+
 /** A human message for any thrown value. */
 export function errorMessage(error: unknown): string {
   // "password: too easy to guess. …", the API's field-first detail, under a form's one password field.
   if (error instanceof ApiError && error.code === "weak_password") {
     return `This password is ${error.detail.replace(/^password: /, "")}`;
   }
-  if (error instanceof ApiError) return error.detail;
+  if (error instanceof ApiError) return SAID_PLAINLY[error.code] ?? error.detail;
   if (error instanceof Error) return error.message;
   return "Something went wrong.";
 }
