@@ -41,8 +41,11 @@ async def turn_on(page: Page, base: str) -> tuple[pyotp.TOTP, list[str]]:
     await section.get_by_role("button", name="Continue").click()
     qr = section.get_by_alt_text("QR code to scan with your authenticator app")
     await qr.wait_for()
-    # The image was drawn: the page's CSP allows its data: URL.
-    assert await qr.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    # The image was drawn: the page's CSP allows its data: URL. Waited for: an image, a data:
+    # URL's too, loads after its element is in the page (blocked, it never has a width).
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await qr.element_handle()
+    )
     key = await section.get_by_test_id("two-factor-key").text_content()
     assert key is not None and " " in key  # grouped in fours for reading
     app = pyotp.TOTP(key.replace(" ", ""))
