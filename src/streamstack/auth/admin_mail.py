@@ -9,11 +9,12 @@ mailed too) and owes each enabled admin who wants it a letter
 :class:`~streamstack.auth.letters.ReportedCommentLetter`), sent as every mail is
 (:mod:`streamstack.auth.account_mail`). An admin reporting a comment is not mailed of it.
 
-One mail per admin per kind per :data:`QUIET_WINDOW`, simply: the first failure (or report)
-mailed quiets that kind for the admin for ten minutes of events, and what comes within them
-is not mailed at all (the mail says so; the Library and the Comments page list every one).
-The window is kept by the events' own times (``auth_admin_mail_quiet``), written in the unit
-of work that owes the letter, so a redelivered event owes nothing again; an event older than
+One mail per admin per kind per :data:`~streamstack.auth.reply_mail.QUIET_WINDOW`, simply:
+the first failure (or report) mailed quiets that kind for the admin for ten minutes of
+events, and what comes within them is not mailed at all (the mail says so; the Library and
+the Comments page list every one). The window is kept by the events' own times
+(``auth_admin_mail_quiet``), written in the unit of work that owes the letter, so a
+redelivered event owes nothing again; an event older than
 :data:`~streamstack.auth.reply_mail.STALE_AFTER` when auth reads it is news no more.
 """
 
@@ -25,10 +26,9 @@ from collections.abc import Callable
 
 import structlog
 
-from streamstack.auth.account_mail import AccountMail
 from streamstack.auth.letters import AdminLetter, FailedTranscodeLetter, ReportedCommentLetter
 from streamstack.auth.models import User
-from streamstack.auth.reply_mail import QUIET_WINDOW, news_time
+from streamstack.auth.reply_mail import NewsMail, news_time
 from streamstack.auth.repository import AuthRecords
 from streamstack.contracts.catalogue import (
     COMMENT_REPORTED,
@@ -36,8 +36,6 @@ from streamstack.contracts.catalogue import (
     CommentReported,
     TranscodeFailed,
 )
-from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.db import Database
 from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 
@@ -53,21 +51,9 @@ COMMENT_REPORTED_TASK = "auth.comment-reported-events"
 FAILED_KIND, REPORTED_KIND = "transcode_failed", "comment_reported"
 
 
-class AdminMail:
+class AdminMail(NewsMail):
     """Owes admins the letters of failed transcodes and reported comments, for ``mail``
     to send."""
-
-    def __init__(
-        self,
-        database: Database,
-        mail: AccountMail,
-        quiet_window: datetime.timedelta = QUIET_WINDOW,
-        clock: Clock = utcnow,
-    ) -> None:
-        self._database = database
-        self._mail = mail
-        self._quiet_window = quiet_window
-        self._clock = clock
 
     async def record_failure(self, failed: TranscodeFailed) -> int:
         """Owe each admin who wants it a letter of ``failed``; how many were owed."""

@@ -55,8 +55,10 @@ def news_time(at: datetime.datetime, clock: Clock) -> datetime.datetime | None:
     return None if at < clock() - STALE_AFTER else at
 
 
-class ReplyMail:
-    """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
+class NewsMail:
+    """What owes letters of news (replies, admins' news) under a quiet window: the database
+    the letters and windows are kept in, the mail that sends them, the window and the
+    clock that judges news stale."""
 
     def __init__(
         self,
@@ -69,6 +71,10 @@ class ReplyMail:
         self._mail = mail
         self._quiet_window = quiet_window
         self._clock = clock
+
+
+class ReplyMail(NewsMail):
+    """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
 
     async def record(self, replied: CommentReplied) -> int:
         """Owe a letter of ``replied`` to each recipient whose account is enabled, wants
