@@ -9,7 +9,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
 from sqlalchemy import and_, func, or_
@@ -274,6 +274,19 @@ async def listed_items(
     the same order, each with its tags (read in one query)."""
     tags_of = await tags.of_items([row.id for row in rows])
     return [to_catalogue_item(row, tags_of.get(row.id, []), admin=admin) for row in rows]
+
+
+#: What a page pairs with each item it lists (a like, a watch's progress).
+_Paired = TypeVar("_Paired")
+
+
+async def listed_pairs(
+    tags: MediaTagRepository, rows: Sequence[tuple[_Paired, MediaItemRow]], *, admin: bool
+) -> list[tuple[_Paired, CatalogueItem]]:
+    """Rows of (what is listed, its stored item) with each item as a list open to viewers
+    answers it (:func:`listed_items`), in the same order."""
+    shown = await listed_items(tags, [item for _, item in rows], admin=admin)
+    return [(paired, item) for (paired, _), item in zip(rows, shown, strict=True)]
 
 
 def _chapters(row: MediaItemRow, captions: Sequence[CaptionTrackRow] | None) -> dict[str, Any]:
