@@ -99,21 +99,15 @@ class AdminMail(NewsMail):
         if fresh is None:
             log.info("auth.admin_mail_stale", kind=kind)
             return 0
-        happened_at = fresh
-        owed = 0
         async with self._database.unit_of_work() as session:
             records = AuthRecords(session)
             admins = await records.users.list(
                 User.role == "admin", User.disabled_at.is_(None), User.admin_mail.is_(True)
             )
-            for admin in sorted(admins, key=lambda a: a.created_at):
-                if admin.id == but:
-                    continue
-                quiet_until = happened_at + self._quiet_window
-                if not await records.admin_quiet.open_to(admin.id, kind, happened_at, quiet_until):
-                    continue
-                await self._mail.owe(records.owed_mail, letter(admin.id))
-                owed += 1
+            recipients = [a.id for a in sorted(admins, key=lambda a: a.created_at) if a.id != but]
+            owed = await self._owe_each(
+                records, recipients, records.admin_quiet.open_to, kind, fresh, letter
+            )
         if owed:
             self._mail.owed()
         return owed
