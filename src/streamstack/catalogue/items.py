@@ -42,7 +42,9 @@ from streamstack.contracts.streaming import THUMBNAILS_PATH
 from streamstack.kernel.errors import BadRequest, PreconditionFailed
 
 if TYPE_CHECKING:
+    from streamstack.catalogue.models import PlaylistRow
     from streamstack.catalogue.repository import MediaTagRepository
+    from streamstack.catalogue.schemas import PlaylistChanges, UpdateMediaItem
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -59,6 +61,22 @@ def clean_title(title: str) -> str:
     if not cleaned:
         raise BadRequest("title must not be blank", code="validation_error")
     return cleaned
+
+
+def edit_listing(
+    row: MediaItemRow | PlaylistRow,
+    title: str | None,
+    changes: UpdateMediaItem | PlaylistChanges,
+) -> None:
+    """The edit of what an item and a playlist both have: the ``title`` (cleaned:
+    :func:`clean_title`; None keeps it), the description and the visibility (unset keeps
+    them)."""
+    if title is not None:
+        row.title = title
+    if isinstance(changes.description, str):
+        row.description = changes.description
+    if isinstance(changes.visibility, str):
+        row.visibility = changes.visibility
 
 
 def title_key(title: str) -> str:
