@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
 
 import structlog
 
@@ -47,11 +46,11 @@ QUIET_WINDOW = datetime.timedelta(minutes=10)
 #: A reply older than this when auth reads its event is news no more: not mailed.
 STALE_AFTER = datetime.timedelta(days=1)
 
-#: What a quiet window is keyed by besides the account (a video's id, a kind of news).
-_Key = TypeVar("_Key")
-#: Whether an account's quiet window of a key is open to news of a time (then held until
-#: another time): a quiet-window repository's ``open_to``.
-QuietCheck = Callable[[uuid.UUID, _Key, datetime.datetime, datetime.datetime], Awaitable[bool]]
+#: Whether an account's quiet window of a key (a video's id, a kind of news) is open to news
+#: of a time (then held until another time): a quiet-window repository's ``open_to``.
+QuietCheck = Callable[
+    [uuid.UUID, uuid.UUID | str, datetime.datetime, datetime.datetime], Awaitable[bool]
+]
 
 
 def news_time(at: datetime.datetime, clock: Clock) -> datetime.datetime | None:
@@ -84,8 +83,8 @@ class NewsMail:
         self,
         records: AuthRecords,
         recipients: Iterable[uuid.UUID],
-        open_to: QuietCheck[_Key],
-        key: _Key,
+        open_to: QuietCheck,
+        key: uuid.UUID | str,
         happened_at: datetime.datetime,
         letter: Callable[[uuid.UUID], Letter],
     ) -> int:
