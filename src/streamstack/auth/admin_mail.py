@@ -9,11 +9,12 @@ mailed too) and owes each enabled admin who wants it a letter
 :class:`~streamstack.auth.letters.ReportedCommentLetter`), sent as every mail is
 (:mod:`streamstack.auth.account_mail`). An admin reporting a comment is not mailed of it.
 
-One mail per admin per kind per :data:`QUIET_WINDOW`, simply: the first failure (or report)
-mailed quiets that kind for the admin for ten minutes of events, and what comes within them
-is not mailed at all (the mail says so; the Library and the Comments page list every one).
-The window is kept by the events' own times (``auth_admin_mail_quiet``), written in the unit
-of work that owes the letter, so a redelivered event owes nothing again; an event older than
+One mail per admin per kind per :data:`~streamstack.auth.reply_mail.QUIET_WINDOW`, simply:
+the first failure (or report) mailed quiets that kind for the admin for ten minutes of
+events, and what comes within them is not mailed at all (the mail says so; the Library and
+the Comments page list every one). The window is kept by the events' own times
+(``auth_admin_mail_quiet``), written in the unit of work that owes the letter, so a
+redelivered event owes nothing again; an event older than
 :data:`~streamstack.auth.reply_mail.STALE_AFTER` when auth reads it is news no more.
 """
 
@@ -25,10 +26,9 @@ from collections.abc import Callable
 
 import structlog
 
-from streamstack.auth.account_mail import AccountMail
 from streamstack.auth.letters import AdminLetter, FailedTranscodeLetter, ReportedCommentLetter
 from streamstack.auth.models import User
-from streamstack.auth.reply_mail import QUIET_WINDOW, news_time
+from streamstack.auth.reply_mail import NewsMail, news_time
 from streamstack.auth.repository import AuthRecords
 from streamstack.contracts.catalogue import (
     COMMENT_REPORTED,
@@ -36,8 +36,6 @@ from streamstack.contracts.catalogue import (
     CommentReported,
     TranscodeFailed,
 )
-from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.db import Database
 from streamstack.kernel.events import Event, EventBus, decode_payload
 from streamstack.kernel.events.following import DurableFollower
 
@@ -53,21 +51,9 @@ COMMENT_REPORTED_TASK = "auth.comment-reported-events"
 FAILED_KIND, REPORTED_KIND = "transcode_failed", "comment_reported"
 
 
-class AdminMail:
+class AdminMail(NewsMail):
     """Owes admins the letters of failed transcodes and reported comments, for ``mail``
     to send."""
-
-    def __init__(
-        self,
-        database: Database,
-        mail: AccountMail,
-        quiet_window: datetime.timedelta = QUIET_WINDOW,
-        clock: Clock = utcnow,
-    ) -> None:
-        self._database = database
-        self._mail = mail
-        self._quiet_window = quiet_window
-        self._clock = clock
 
     async def record_failure(self, failed: TranscodeFailed) -> int:
         """Owe each admin who wants it a letter of ``failed``; how many were owed."""
@@ -113,21 +99,15 @@ class AdminMail:
         if fresh is None:
             log.info("auth.admin_mail_stale", kind=kind)
             return 0
-        happened_at = fresh
-        owed = 0
         async with self._database.unit_of_work() as session:
             records = AuthRecords(session)
             admins = await records.users.list(
                 User.role == "admin", User.disabled_at.is_(None), User.admin_mail.is_(True)
             )
-            for admin in sorted(admins, key=lambda a: a.created_at):
-                if admin.id == but:
-                    continue
-                quiet_until = happened_at + self._quiet_window
-                if not await records.admin_quiet.open_to(admin.id, kind, happened_at, quiet_until):
-                    continue
-                await self._mail.owe(records.owed_mail, letter(admin.id))
-                owed += 1
+            recipients = [a.id for a in sorted(admins, key=lambda a: a.created_at) if a.id != but]
+            owed = await self._owe_each(
+                records, recipients, records.admin_quiet.open_to, kind, fresh, letter
+            )
         if owed:
             self._mail.owed()
         return owed

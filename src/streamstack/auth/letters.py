@@ -215,19 +215,17 @@ def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
     text, so markup in a name or a reply is shown as typed, never run; a name or title is
     one line in the subject, whatever it holds."""
     who, title = _one_line(letter.replier_name), _one_line(letter.item_title)
-    short = title if len(title) <= SUBJECT_TITLE_MAX else title[: SUBJECT_TITLE_MAX - 1] + "…"
     link = origin + letter.link_path
-    quoted = "\n".join(f"> {line}".rstrip() for line in letter.excerpt.splitlines() or [""])
     text = (
         "Hello,\n\n"
         f'{who} replied to your comment on "{title}":\n\n'
-        f"{quoted}\n\n"
+        f"{_quoted(letter.excerpt)}\n\n"
         "To read the conversation and answer, open the video:\n\n"
         f"{link}\n\n"
         "You get this mail because someone replied to your comment. To stop these mails, "
         f'untick "{REPLY_MAIL_CHOICE}" on your Account page: {origin}{ACCOUNT_PATH}\n'
     )
-    subject = f'{who} replied to your comment on "{short}"'
+    subject = f'{who} replied to your comment on "{_short(title)}"'
     return Mail(to=to, subject=subject, text=text, link=link)
 
 

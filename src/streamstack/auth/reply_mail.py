@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 
 import structlog
 
 from streamstack.auth.account_mail import AccountMail
-from streamstack.auth.letters import ReplyLetter
+from streamstack.auth.letters import Letter, ReplyLetter
 from streamstack.auth.models import User
 from streamstack.auth.repository import AuthRecords
 from streamstack.contracts.catalogue import COMMENT_REPLIED, CommentReplied
@@ -45,6 +46,12 @@ QUIET_WINDOW = datetime.timedelta(minutes=10)
 #: A reply older than this when auth reads its event is news no more: not mailed.
 STALE_AFTER = datetime.timedelta(days=1)
 
+#: Whether an account's quiet window of a key (a video's id, a kind of news) is open to news
+#: of a time (then held until another time): a quiet-window repository's ``open_to``.
+QuietCheck = Callable[
+    [uuid.UUID, uuid.UUID | str, datetime.datetime, datetime.datetime], Awaitable[bool]
+]
+
 
 def news_time(at: datetime.datetime, clock: Clock) -> datetime.datetime | None:
     """When an announced event happened, in UTC (the catalogue writes UTC; an offset-less
@@ -55,8 +62,10 @@ def news_time(at: datetime.datetime, clock: Clock) -> datetime.datetime | None:
     return None if at < clock() - STALE_AFTER else at
 
 
-class ReplyMail:
-    """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
+class NewsMail:
+    """What owes letters of news (replies, admins' news) under a quiet window: the database
+    the letters and windows are kept in, the mail that sends them, the window and the
+    clock that judges news stale."""
 
     def __init__(
         self,
@@ -70,6 +79,30 @@ class ReplyMail:
         self._quiet_window = quiet_window
         self._clock = clock
 
+    async def _owe_each(
+        self,
+        records: AuthRecords,
+        recipients: Iterable[uuid.UUID],
+        open_to: QuietCheck,
+        key: uuid.UUID | str,
+        happened_at: datetime.datetime,
+        letter: Callable[[uuid.UUID], Letter],
+    ) -> int:
+        """In the caller's unit of work, owe ``letter`` to each of ``recipients`` whose quiet
+        window of ``key`` is open at ``happened_at`` (by ``open_to``, which closes it from
+        then on); how many were owed (the caller wakes the mail once it committed)."""
+        owed = 0
+        for user_id in recipients:
+            quiet_until = happened_at + self._quiet_window
+            if await open_to(user_id, key, happened_at, quiet_until):
+                await self._mail.owe(records.owed_mail, letter(user_id))
+                owed += 1
+        return owed
+
+
+class ReplyMail(NewsMail):
+    """Owes the letters of replies (:meth:`record`), for ``mail`` to send."""
+
     async def record(self, replied: CommentReplied) -> int:
         """Owe a letter of ``replied`` to each recipient whose account is enabled, wants
         reply mail and was not mailed of another reply on the video within the window;
@@ -78,21 +111,24 @@ class ReplyMail:
         if replied_at is None:
             log.info("auth.reply_mail_stale", reply_id=replied.reply_id)
             return 0
-        item_id, owed = uuid.UUID(replied.item_id), 0
+        item_id = uuid.UUID(replied.item_id)
         wanted = [uuid.UUID(recipient) for recipient in dict.fromkeys(replied.recipients)]
         async with self._database.unit_of_work() as session:
             records = AuthRecords(session)
             accounts = await records.users.list(User.id.in_(wanted))
-            for account in sorted(accounts, key=lambda a: wanted.index(a.id)):
-                if account.disabled_at is not None or not account.reply_mail:
-                    continue
-                quiet_until = replied_at + self._quiet_window
-                if not await records.reply_quiet.open_to(
-                    account.id, item_id, replied_at, quiet_until
-                ):
-                    continue
-                await self._mail.owe(records.owed_mail, _letter(account.id, replied))
-                owed += 1
+            recipients = [
+                account.id
+                for account in sorted(accounts, key=lambda a: wanted.index(a.id))
+                if account.disabled_at is None and account.reply_mail
+            ]
+            owed = await self._owe_each(
+                records,
+                recipients,
+                records.reply_quiet.open_to,
+                item_id,
+                replied_at,
+                lambda user_id: _letter(user_id, replied),
+            )
         if owed:
             self._mail.owed()
         return owed

@@ -15,7 +15,7 @@ import functools
 import random
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -64,6 +64,8 @@ UNLOCKED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _SWEEP_ONE_IN = 200
 _SWEEP_BATCH = 1000
 _Built = TypeVar("_Built")
+#: A table of quiet windows.
+_Quiet = TypeVar("_Quiet", bound=ReplyMailQuiet | AdminMailQuiet)
 
 
 def _rowcount(result: Any) -> int:
@@ -805,71 +807,53 @@ class OwedMailRepository(SQLAlchemyAsyncRepository[OwedMail]):
         await self.session.execute(delete(OwedMail).where(OwedMail.id == mail_id))
 
 
-class ReplyMailQuietRepository(SQLAlchemyAsyncRepository[ReplyMailQuiet]):
-    """Until when each account is mailed no other reply on each video."""
+class _QuietWindowRepository(SQLAlchemyAsyncRepository[_Quiet]):
+    """Until when each account is mailed no more news of each key (its table's primary key
+    is the account and the key)."""
 
-    model_type = ReplyMailQuiet
     id_attribute = "user_id"
     wrap_exceptions = False
+    #: The column that keys a window besides the account.
+    key_column: ClassVar[str]
 
     async def open_to(
         self,
         user_id: uuid.UUID,
-        item_id: uuid.UUID,
-        replied_at: datetime.datetime,
-        quiet_until: datetime.datetime,
-    ) -> bool:
-        """Whether a reply of ``replied_at`` on the item may be mailed to the account: True
-        (and quiet until ``quiet_until`` from now on) unless an earlier mail's window still
-        holds it. One statement, so two replicas taking two replies mail one."""
-        key = {"user_id": user_id, "item_id": item_id}
-        return await _quiet_window_taken(self.session, ReplyMailQuiet, key, replied_at, quiet_until)
-
-
-class AdminMailQuietRepository(SQLAlchemyAsyncRepository[AdminMailQuiet]):
-    """Until when each admin is mailed nothing more of each kind."""
-
-    model_type = AdminMailQuiet
-    id_attribute = "user_id"
-    wrap_exceptions = False
-
-    async def open_to(
-        self,
-        user_id: uuid.UUID,
-        kind: str,
+        key: uuid.UUID | str,
         happened_at: datetime.datetime,
         quiet_until: datetime.datetime,
     ) -> bool:
-        """Whether news of ``kind`` from ``happened_at`` may be mailed to the admin: True
+        """Whether news of ``key`` from ``happened_at`` may be mailed to the account: True
         (and quiet until ``quiet_until`` from now on) unless an earlier mail's window still
-        holds it. One statement, so two replicas taking two events mail one."""
-        key = {"user_id": user_id, "kind": kind}
-        return await _quiet_window_taken(
-            self.session, AdminMailQuiet, key, happened_at, quiet_until
+        holds it. One statement (an upsert whose update is conditional), so two replicas
+        taking two events mail one."""
+        model, values = self.model_type, {"user_id": user_id, self.key_column: key}
+        statement = upsert_insert(self.session.get_bind().dialect.name, model).values(
+            **values, quiet_until=quiet_until
         )
+        taken = await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(values),
+                set_={"quiet_until": statement.excluded.quiet_until},
+                where=model.quiet_until <= happened_at,
+            ).returning(model.user_id)
+        )
+        return taken.first() is not None
 
 
-async def _quiet_window_taken(
-    session: AsyncSession | async_scoped_session[AsyncSession],
-    model: type[ReplyMailQuiet] | type[AdminMailQuiet],
-    key: dict[str, Any],
-    happened_at: datetime.datetime,
-    quiet_until: datetime.datetime,
-) -> bool:
-    """Take the quiet window of ``key`` (the table's primary key) until ``quiet_until``,
-    unless one still holds at ``happened_at``; whether it was taken. One statement (an
-    upsert whose update is conditional), so two replicas taking two events mail once."""
-    statement = upsert_insert(session.get_bind().dialect.name, model).values(
-        **key, quiet_until=quiet_until
-    )
-    taken = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={"quiet_until": statement.excluded.quiet_until},
-            where=model.quiet_until <= happened_at,
-        ).returning(model.user_id)
-    )
-    return taken.first() is not None
+class ReplyMailQuietRepository(_QuietWindowRepository[ReplyMailQuiet]):
+    """Until when each account is mailed no other reply on each video (its key: the item's
+    id)."""
+
+    model_type = ReplyMailQuiet
+    key_column = "item_id"
+
+
+class AdminMailQuietRepository(_QuietWindowRepository[AdminMailQuiet]):
+    """Until when each admin is mailed nothing more of each kind (its key: the kind)."""
+
+    model_type = AdminMailQuiet
+    key_column = "kind"
 
 
 class _BuiltAtFirstUse(Generic[_Built]):

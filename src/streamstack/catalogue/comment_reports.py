@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable
 
 import msgspec
 import structlog
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.comments import (
     CommentNotFound,
+    CommentUseCases,
     cursor_of,
     place_of,
     reply_excerpt,
@@ -47,7 +47,6 @@ from streamstack.contracts.catalogue import ADMIN_COMMENTS_PATH, COMMENT_REPORTE
 from streamstack.contracts.limits import REPORT_REASON_MAX
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.db import Database
 from streamstack.kernel.errors import BadRequest, Conflict, NotFound, TooManyRequests
 from streamstack.kernel.guards import Principal
 
@@ -102,22 +101,8 @@ def moderated(
     )
 
 
-class CommentReportService:
-    """The report and moderation use cases, each one unit of work on the catalogue's
-    store; reports are taken from ``budgets`` per account (admins are not counted);
-    ``wake_relay`` is called after a commit that wrote an event to the outbox."""
-
-    def __init__(
-        self,
-        database: Database,
-        budgets: Budgets,
-        clock: Clock = utcnow,
-        wake_relay: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._database = database
-        self._budgets = budgets
-        self._clock = clock
-        self._wake_relay = wake_relay
+class CommentReportService(CommentUseCases):
+    """The report and moderation use cases (:class:`CommentUseCases`)."""
 
     async def report(
         self, principal: Principal, comment_id: uuid.UUID, request: NewCommentReport

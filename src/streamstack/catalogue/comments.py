@@ -149,10 +149,11 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
     )
 
 
-class CommentService:
-    """The comment use cases, each one unit of work on the catalogue's store; posts are
-    taken from ``budgets`` per account (admins are not counted); times from ``clock``;
-    ``wake_relay`` is called after a commit that wrote an event to the outbox."""
+class CommentUseCases:
+    """What the comments' and their reports' use cases work with, each one unit of work
+    on the catalogue's store: posts or reports are taken from ``budgets`` per account
+    (admins are not counted); times from ``clock``; ``wake_relay`` is called after a
+    commit that wrote an event to the outbox."""
 
     def __init__(
         self,
@@ -165,6 +166,10 @@ class CommentService:
         self._budgets = budgets
         self._clock = clock
         self._wake_relay = wake_relay
+
+
+class CommentService(CommentUseCases):
+    """The comment use cases (:class:`CommentUseCases`)."""
 
     async def page(
         self, viewer: Principal | None, item_id: uuid.UUID, *, cursor: str | None, limit: int

@@ -9,7 +9,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
 from sqlalchemy import and_, func, or_
@@ -42,7 +42,9 @@ from streamstack.contracts.streaming import THUMBNAILS_PATH
 from streamstack.kernel.errors import BadRequest, PreconditionFailed
 
 if TYPE_CHECKING:
+    from streamstack.catalogue.models import PlaylistRow
     from streamstack.catalogue.repository import MediaTagRepository
+    from streamstack.catalogue.schemas import PlaylistChanges, UpdateMediaItem
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -59,6 +61,22 @@ def clean_title(title: str) -> str:
     if not cleaned:
         raise BadRequest("title must not be blank", code="validation_error")
     return cleaned
+
+
+def edit_listing(
+    row: MediaItemRow | PlaylistRow,
+    title: str | None,
+    changes: UpdateMediaItem | PlaylistChanges,
+) -> None:
+    """The edit of what an item and a playlist both have: the ``title`` (cleaned:
+    :func:`clean_title`; None keeps it), the description and the visibility (unset keeps
+    them)."""
+    if title is not None:
+        row.title = title
+    if isinstance(changes.description, str):
+        row.description = changes.description
+    if isinstance(changes.visibility, str):
+        row.visibility = changes.visibility
 
 
 def title_key(title: str) -> str:
@@ -274,6 +292,19 @@ async def listed_items(
     the same order, each with its tags (read in one query)."""
     tags_of = await tags.of_items([row.id for row in rows])
     return [to_catalogue_item(row, tags_of.get(row.id, []), admin=admin) for row in rows]
+
+
+#: What a page pairs with each item it lists (a like, a watch's progress).
+_Paired = TypeVar("_Paired")
+
+
+async def listed_pairs(
+    tags: MediaTagRepository, rows: Sequence[tuple[_Paired, MediaItemRow]], *, admin: bool
+) -> list[tuple[_Paired, CatalogueItem]]:
+    """Rows of (what is listed, its stored item) with each item as a list open to viewers
+    answers it (:func:`listed_items`), in the same order."""
+    shown = await listed_items(tags, [item for _, item in rows], admin=admin)
+    return [(paired, item) for (paired, _), item in zip(rows, shown, strict=True)]
 
 
 def _chapters(row: MediaItemRow, captions: Sequence[CaptionTrackRow] | None) -> dict[str, Any]:

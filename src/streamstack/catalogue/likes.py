@@ -17,7 +17,7 @@ import uuid
 
 import structlog
 
-from streamstack.catalogue.items import listed_items
+from streamstack.catalogue.items import listed_pairs
 from streamstack.catalogue.repository import CatalogueStore, reading, unit_of_work
 from streamstack.catalogue.schemas import LikedItem, LikedPage, Liking, Paging
 from streamstack.catalogue.watching import account_id, known_account
@@ -77,13 +77,9 @@ class LikeService:
                 limit=paging.page_size,
                 offset=paging.offset,
             )
-            items = [item for _, item in rows]
-            shown = await listed_items(store.tags, items, admin=principal.is_admin)
+            pairs = await listed_pairs(store.tags, rows, admin=principal.is_admin)
         return LikedPage(
-            items=[
-                LikedItem(item=item, liked_at=like.liked_at)
-                for (like, _), item in zip(rows, shown, strict=True)
-            ],
+            items=[LikedItem(item=item, liked_at=like.liked_at) for like, item in pairs],
             total=total,
             page=paging.page,
             page_size=paging.page_size,

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from streamstack.catalogue.items import (
     check_unchanged,
     clean_title,
+    edit_listing,
     edit_tag,
     listed_items,
     thumbnail_url,
@@ -238,12 +239,7 @@ class PlaylistService:
             check_unchanged(
                 playlist_tag(row), if_match, what="playlist", edited="title or description"
             )
-            if title is not None:
-                row.title = title
-            if isinstance(changes.description, str):
-                row.description = changes.description
-            if isinstance(changes.visibility, str):
-                row.visibility = changes.visibility
+            edit_listing(row, title, changes)
             row.updated_at = self._clock()
             return await self._summary(store, principal, row)
 

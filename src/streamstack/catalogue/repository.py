@@ -362,22 +362,23 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
     async def count_comments(self, counts: dict[uuid.UUID, int]) -> None:
         """Add ``counts[item]`` (negative: comments deleted) to each item's comment count,
         in the database (concurrent posts all count); not an edit, ``updated_at`` stays."""
-        for item_id, added in counts.items():
-            await self.session.execute(
-                update(MediaItemRow)
-                .where(MediaItemRow.id == item_id)
-                .values(comment_count=MediaItemRow.comment_count + added)
-                .execution_options(synchronize_session=False)
-            )
+        await self._add_counts(MediaItemRow.comment_count, counts)
 
     async def count_likes(self, counts: dict[uuid.UUID, int]) -> None:
         """Add ``counts[item]`` (negative: likes taken back) to each item's like count, in
         the database (as :meth:`count_comments`); not an edit, ``updated_at`` stays."""
+        await self._add_counts(MediaItemRow.like_count, counts)
+
+    async def _add_counts(
+        self, count: InstrumentedAttribute[int], counts: dict[uuid.UUID, int]
+    ) -> None:
+        """Add ``counts[item]`` to each item's ``count`` column, in the database (one
+        statement an item, so concurrent changes all count)."""
         for item_id, added in counts.items():
             await self.session.execute(
                 update(MediaItemRow)
                 .where(MediaItemRow.id == item_id)
-                .values(like_count=MediaItemRow.like_count + added)
+                .values({count: count + added})
                 .execution_options(synchronize_session=False)
             )
 

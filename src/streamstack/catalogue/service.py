@@ -25,6 +25,7 @@ from streamstack.catalogue.items import (
     checked_renditions,
     clean_title,
     derived_columns,
+    edit_listing,
     edit_tag,
     item_from_values,
     new_row,
@@ -365,12 +366,7 @@ class CatalogueService:
             # Under the row's lock: no other edit can land between this check and the write.
             check_unchanged(edit_tag(row.title, row.description, tags), if_match)
             _schedule(row, changes, now)
-            if title is not None:
-                row.title = title
-            if isinstance(changes.description, str):
-                row.description = changes.description
-            if isinstance(changes.visibility, str):
-                row.visibility = changes.visibility
+            edit_listing(row, title, changes)
             if isinstance(changes.comments_enabled, bool):
                 row.comments_enabled = changes.comments_enabled
             if new_tags is not None:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from streamstack.catalogue.items import listed_items
+from streamstack.catalogue.items import listed_pairs
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
 from streamstack.catalogue.repository import (
     CatalogueStore,
@@ -218,12 +218,10 @@ class WatchingService:
                 limit=paging.page_size,
                 offset=paging.offset,
             )
-            items = [item for _, item in rows]
-            shown = await listed_items(store.tags, items, admin=principal.is_admin)
+            pairs = await listed_pairs(store.tags, rows, admin=principal.is_admin)
         return WatchedPage(
             items=[
-                WatchedItem(item=item, progress=to_progress(progress))
-                for (progress, _), item in zip(rows, shown, strict=True)
+                WatchedItem(item=item, progress=to_progress(progress)) for progress, item in pairs
             ],
             total=total,
             page=paging.page,
