@@ -184,6 +184,20 @@ async def test_named_items_and_unknown_ones(library: Library) -> None:
     assert (await library.statuses())["Birds"] == "draft"
 
 
+async def test_ids_may_follow_the_options_as_scripts_write_them(library: Library) -> None:
+    """``items unpublish --server URL ID…``, ``items delete --yes $(cat ids)``: the ids after
+    the options are the items acted on (argparse refused them: "unrecognized arguments")."""
+    trees, birds = (await library.item("Trees"))["id"], (await library.item("Birds"))["id"]
+
+    code, out, err = await library.items("unpublish", "--server", library.url, trees, birds)
+    assert code == 0, err
+    assert sorted(json.loads(out)["done"]) == sorted([trees, birds])
+    code, out, err = await library.items("delete", "--yes", "--server", library.url, trees)
+    assert code == 0, err
+    assert json.loads(out)["done"] == [trees]
+    assert await library.statuses() == {"Apples": "draft", "Birds": "draft"}
+
+
 async def test_delete_asks_first_and_needs_yes_without_a_terminal(library: Library) -> None:
     code, _, err = await library("delete", "--tag", "food")
     assert (code, "pass --yes" in err) == (2, True), err

@@ -48,8 +48,7 @@ Command = Callable[[argparse.Namespace], int]
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: parse, run, and turn configuration problems into one-line errors."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_command_line(build_parser(), sys.argv[1:] if argv is None else argv)
     command: Command = args.command
     try:
         code = command(args)
@@ -78,10 +77,29 @@ def build_parser() -> argparse.ArgumentParser:
         command_parser = sub.add_parser(
             command.name, help=command.help, description=command.description
         )
-        command_parser.set_defaults(command=command.run)
-        for option in command.options:
-            option.add_to(command_parser)
+        command.declare(command_parser)
     return parser
+
+
+def parse_command_line(parser: argparse.ArgumentParser, words: Sequence[str]) -> argparse.Namespace:
+    """``words`` parsed by ``parser``, a command's ids also after its options
+    (``items publish --server URL ID…``, as scripts write them): argparse gives a list of ids
+    its place, empty, before the first option and refuses the ids after it, so a command
+    left with words over is read again by its own parser, options and ids intermixed."""
+    args, extras = parser.parse_known_args(words)
+    if not extras:
+        return args
+    command = next((c for c in COMMANDS if words and c.name == words[0]), None)
+    if command is None:
+        return parser.parse_args(words)
+    alone = argparse.ArgumentParser(
+        prog=f"{parser.prog} {command.name}", description=command.description
+    )
+    command.declare(alone)
+    try:
+        return alone.parse_intermixed_args(words[1:])
+    except TypeError:  # a command whose arguments cannot be intermixed: argparse's own error
+        return parser.parse_args(words)
 
 
 def audit_grace(text: str) -> int:
@@ -134,6 +152,12 @@ class Subcommand:
     help: str
     description: str
     options: tuple[Option, ...]
+
+    def declare(self, parser: argparse.ArgumentParser) -> None:
+        """Declare this command's options on ``parser``, which runs it."""
+        parser.set_defaults(command=self.run)
+        for option in self.options:
+            option.add_to(parser)
 
 
 def _data_dir(help: str) -> Option:
