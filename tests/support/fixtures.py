@@ -53,7 +53,13 @@ def module_settings_factory(
     """``settings_factory`` for one app shared by a module's tests that only read (seeded
     once per module and backend kind): its data folder, database and buckets are the
     module's (``module_database_url``, ``module_buckets``). A test that writes keeps
-    ``settings_factory`` and its own app."""
+    ``settings_factory`` and its own app.
+
+    Such an app runs until the module ends, beside the apps of the module's other tests.
+    On the production kind they share the session's NATS, where apps of one module follow
+    a durable subscription as one queue group: the shared app may take an event another
+    test's app waits for (the catalogue follows auth's account events). A module whose
+    tests wait for such events, or for jobs, shares no app."""
     tmp_path = tmp_path_factory.mktemp(request.node.name.removesuffix(".py"))
 
     def factory(**overrides: Any) -> Settings:
