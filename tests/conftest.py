@@ -29,6 +29,7 @@ and so its module-scoped fixtures, in one worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -95,6 +96,17 @@ def fresh_database_url(
 ) -> Iterator[str]:
     """SQLAlchemy async URL of a brand-new empty database, for this test only (dropped
     after it: see ``harness.servers.fresh_database``)."""
+    with fresh_database(postgres_server, postgres_url, request.node.name) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database_url(
+    request: pytest.FixtureRequest,
+    postgres_server: PostgresServer | None,
+    postgres_url: str,
+) -> Iterator[str]:
+    """``fresh_database_url`` shared by a module's tests (``module_settings_factory``'s)."""
     with fresh_database(postgres_server, postgres_url, request.node.name) as url:
         yield url
 
@@ -167,6 +179,19 @@ def s3_client(s3_endpoint: S3Endpoint) -> Any:
 @pytest.fixture
 def fresh_buckets(s3_server: S3Server | None, s3_client: Any) -> Iterator[tuple[str, str]]:
     """Two new, empty, uniquely named buckets: ``(media_bucket, thumbnails_bucket)``."""
+    with _fresh_buckets(s3_server, s3_client) as buckets:
+        yield buckets
+
+
+@pytest.fixture(scope="module")
+def module_buckets(s3_server: S3Server | None, s3_client: Any) -> Iterator[tuple[str, str]]:
+    """``fresh_buckets`` shared by a module's tests (``module_settings_factory``'s)."""
+    with _fresh_buckets(s3_server, s3_client) as buckets:
+        yield buckets
+
+
+@contextlib.contextmanager
+def _fresh_buckets(s3_server: S3Server | None, s3_client: Any) -> Iterator[tuple[str, str]]:
     if s3_server is not None:
         s3_server.start()  # no-op when running; heals after a fault test left it down
     suffix = uuid.uuid4().hex[:12]
@@ -198,9 +223,9 @@ def _delete_bucket(client: Any, bucket: str) -> None:
 # Tests that use these fixtures (directly or through other fixtures) get the marker, so
 # `pytest -m "not postgres"` deselects them.
 _SERVER_MARKERS = {
-    "postgres": {"postgres_server", "postgres_url", "fresh_database_url"},
+    "postgres": {"postgres_server", "postgres_url", "fresh_database_url", "module_database_url"},
     "nats": {"nats_server", "nats_url"},
-    "s3": {"s3_server", "s3_endpoint", "s3_client", "fresh_buckets"},
+    "s3": {"s3_server", "s3_endpoint", "s3_client", "fresh_buckets", "module_buckets"},
 }
 
 

@@ -20,6 +20,18 @@ FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_paralle
 @pytest.fixture
 def auth_settings_factory(settings_factory: SettingsFactory) -> SettingsFactory:
     """Settings for the auth module alone on this test's backends, with cheap hashing."""
+    return auth_factory(settings_factory)
+
+
+@pytest.fixture(scope="module")
+def module_auth_settings_factory(module_settings_factory: SettingsFactory) -> SettingsFactory:
+    """``auth_settings_factory`` for an app shared by a module's tests that change nothing
+    (``module_settings_factory``)."""
+    return auth_factory(module_settings_factory)
+
+
+def auth_factory(settings_factory: SettingsFactory) -> SettingsFactory:
+    """``settings_factory`` for the auth module alone, with cheap hashing."""
 
     # A secret of its own per test keeps the login-throttle keys of tests apart, since
     # production-kind tests share one NATS server (and so one throttle bucket).

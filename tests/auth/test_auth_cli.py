@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from streamstack.cli.invites import lifetime
 from streamstack.settings import Settings
 from support.apps import served_app
 from support.commands import CommandLine
+from support.fixtures import SettingsFactory
 
 
 @pytest.fixture
@@ -56,6 +58,28 @@ class Accounts:
 
 @pytest.fixture
 async def accounts(auth_settings: Settings, tmp_path: Path) -> AsyncIterator[Accounts]:
+    async with served_accounts(auth_settings, tmp_path) as accounts:
+        yield accounts
+
+
+@pytest.fixture(scope="module")
+def module_backend_kind() -> str:
+    """The embedded backends only, for ``module_accounts`` too."""
+    return "embedded"
+
+
+@pytest.fixture(scope="module")
+async def module_accounts(
+    module_auth_settings_factory: SettingsFactory, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Accounts]:
+    """``accounts`` shared by the module's tests whose commands are all refused."""
+    settings = module_auth_settings_factory()
+    async with served_accounts(settings, tmp_path_factory.mktemp("accounts")) as accounts:
+        yield accounts
+
+
+@asynccontextmanager
+async def served_accounts(auth_settings: Settings, tmp_path: Path) -> AsyncIterator[Accounts]:
     async with served_app(auth_settings) as url, httpx.AsyncClient(base_url=url) as client:
         admin = new_email("admin")
         async with standalone_service(auth_settings) as service:
@@ -176,8 +200,10 @@ async def test_the_last_admin_is_kept_and_said_so(accounts: Accounts) -> None:
     ],
 )
 async def test_confused_users_commands_are_refused_in_one_line(
-    accounts: Accounts, confused: tuple[str, ...], exit_code: int, said: str
+    module_accounts: Accounts, confused: tuple[str, ...], exit_code: int, said: str
 ) -> None:
+    """On the module's app: every command is refused, nothing changes."""
+    accounts = module_accounts
     code, out, err = await accounts("users", *confused)
     assert (code, out) == (exit_code, ""), err
     assert said in err.splitlines()[-1], err
@@ -380,8 +406,10 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
     ],
 )
 async def test_confused_invites_commands_are_refused_in_one_line(
-    accounts: Accounts, confused: tuple[str, ...], exit_code: int, said: str
+    module_accounts: Accounts, confused: tuple[str, ...], exit_code: int, said: str
 ) -> None:
+    """On the module's app: every command is refused, nothing changes."""
+    accounts = module_accounts
     code, out, err = await accounts("invites", *confused)
     assert (code, out) == (exit_code, ""), err
     assert said in err.splitlines()[-1], err

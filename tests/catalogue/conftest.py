@@ -15,13 +15,23 @@ from streamstack.kernel.transport import HttpTransport
 from support.apps import INTERNAL_SECRET, AppClient, running_app, served_app
 from support.fixtures import SettingsFactory
 
-__all__ = ["catalogue_client", "deployment"]
+__all__ = ["catalogue_client", "deployment", "module_catalogue_client"]
 
 
 @pytest.fixture
 async def catalogue_client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
     """Catalogue with streaming (for stream tokens), on this test's backend kind."""
     async with running_app(settings_factory(modules=("catalogue", "streaming"))) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def module_catalogue_client(
+    module_settings_factory: SettingsFactory,
+) -> AsyncIterator[AppClient]:
+    """``catalogue_client`` shared by a module's tests, one per backend kind: for tests that
+    only read what the module seeded once (a test that writes keeps ``catalogue_client``)."""
+    async with running_app(module_settings_factory(modules=("catalogue", "streaming"))) as client:
         yield client
 
 

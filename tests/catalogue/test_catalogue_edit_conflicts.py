@@ -123,8 +123,10 @@ async def test_without_if_match_an_edit_is_made_as_before(catalogue_client: AppC
     ],
 )
 async def test_a_confused_if_match_is_refused_and_changes_nothing(
-    catalogue_client: AppClient, if_match: str, status: int, code: str | None
+    module_catalogue_client: AppClient, if_match: str, status: int, code: str | None
 ) -> None:
+    """On the module's app: an item of its own, a refused edit only."""
+    catalogue_client = module_catalogue_client
     settings = settings_of(catalogue_client)
     admin = admin_headers(settings)
     item = await create_item(catalogue_client, settings)

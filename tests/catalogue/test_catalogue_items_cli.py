@@ -12,6 +12,7 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,29 @@ class Library:
 
 @pytest.fixture
 async def library(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Library]:
-    settings = settings_factory(modules=("catalogue",))
+    async with served_library(settings_factory, tmp_path) as library:
+        yield library
+
+
+@pytest.fixture(scope="module")
+def module_backend_kind() -> str:
+    """The embedded backends only, for ``module_library`` too."""
+    return "embedded"
+
+
+@pytest.fixture(scope="module")
+async def module_library(
+    module_settings_factory: SettingsFactory, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Library]:
+    """``library`` shared by the module's tests whose commands are all refused."""
+    folder = tmp_path_factory.mktemp("library")
+    async with served_library(module_settings_factory, folder) as library:
+        yield library
+
+
+@asynccontextmanager
+async def served_library(factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Library]:
+    settings = factory(modules=("catalogue",))
     async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
         await create_item(client, settings, title="Birds", tags=["nature"])
         await create_item(client, settings, title="Apples", tags=["food"], publish=False)
@@ -261,8 +284,10 @@ async def test_delete_at_a_terminal_does_what_is_answered(
     ],
 )
 async def test_what_cannot_be_meant_is_refused_in_one_line(
-    library: Library, confused: tuple[str, ...]
+    module_library: Library, confused: tuple[str, ...]
 ) -> None:
+    """On the module's library: every command is refused, nothing changes."""
+    library = module_library
     code, out, err = await library(*confused)
     assert (code, out) == (2, ""), err
     assert re.fullmatch(r"streamstack( items)?: error: .+", err.splitlines()[-1]), err

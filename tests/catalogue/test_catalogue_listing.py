@@ -163,6 +163,14 @@ async def test_a_typo_beside_punctuation_is_forgiven(catalogue_client: AppClient
     assert (await titles(client, q="a?b?c"))[0] == []
 
 
+@pytest.fixture(scope="module")
+async def hostile_catalogue(module_catalogue_client: AppClient) -> AppClient:
+    """One item seeded once per module and backend, for tests that only search."""
+    settings = module_catalogue_client.app.state.settings
+    await create_item(module_catalogue_client, settings, title="100%_\\ sure")
+    return module_catalogue_client
+
+
 @pytest.mark.parametrize(
     "q",
     [
@@ -181,17 +189,16 @@ async def test_a_typo_beside_punctuation_is_forgiven(catalogue_client: AppClient
         "é" * 100,
     ],
 )
-async def test_hostile_search_text_is_no_error(catalogue_client: AppClient, q: str) -> None:
-    await create_item(catalogue_client, catalogue_client.app.state.settings, title="100%_\\ sure")
-    r = await catalogue_client.get(f"{API}/", params={"q": q})
+async def test_hostile_search_text_is_no_error(hostile_catalogue: AppClient, q: str) -> None:
+    r = await hostile_catalogue.get(f"{API}/", params={"q": q})
     assert r.status_code == 200, r.text
     if q in ("%", "_"):
         assert r.json()["total"] == 1  # a wildcard is a character like any other
 
 
-async def test_unreadable_search_text_is_a_400(catalogue_client: AppClient) -> None:
+async def test_unreadable_search_text_is_a_400(hostile_catalogue: AppClient) -> None:
     for q in ("a\x00b", "x" * 60_000, "line\nbreak"):
-        r = await catalogue_client.get(f"{API}/", params={"q": q})
+        r = await hostile_catalogue.get(f"{API}/", params={"q": q})
         assert r.status_code == 400, r.text
         assert r.json()["code"] == "validation_error"
 

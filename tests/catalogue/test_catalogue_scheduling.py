@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -43,11 +44,31 @@ def clock() -> HeldClock:
 @pytest.fixture
 async def app(settings_factory: SettingsFactory, clock: HeldClock) -> AsyncIterator[AppClient]:
     """Catalogue (and streaming, for stream tokens) whose publishing step runs often."""
-    settings = settings_factory(
-        modules=("catalogue", "streaming"), catalogue_schedule_interval_seconds=0.05
-    )
-    async with running_app(settings, clock=clock) as client:
+    async with scheduling_app(settings_factory, clock) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def module_clock() -> HeldClock:
+    """``clock`` of ``module_app``: never moved on by the tests sharing it."""
+    return HeldClock(utcnow().replace(microsecond=0))
+
+
+@pytest.fixture(scope="module")
+async def module_app(
+    module_settings_factory: SettingsFactory, module_clock: HeldClock
+) -> AsyncIterator[AppClient]:
+    """``app`` shared by the module's tests that touch only an item of their own and never
+    move the clock (one app per backend kind)."""
+    async with scheduling_app(module_settings_factory, module_clock) as client:
+        yield client
+
+
+def scheduling_app(
+    factory: SettingsFactory, clock: HeldClock
+) -> AbstractAsyncContextManager[AppClient]:
+    settings = factory(modules=("catalogue", "streaming"), catalogue_schedule_interval_seconds=0.05)
+    return running_app(settings, clock=clock)
 
 
 def replica(app: AppClient, clock: HeldClock) -> CatalogueService:
@@ -302,8 +323,14 @@ async def test_cancelling_the_schedule_of_a_video_gone_public_is_refused(
     ],
 )
 async def test_a_bad_publish_time_is_refused_and_changes_nothing(
-    app: AppClient, clock: HeldClock, body: dict[str, Any], status: int, code: str | None
+    module_app: AppClient,
+    module_clock: HeldClock,
+    body: dict[str, Any],
+    status: int,
+    code: str | None,
 ) -> None:
+    """On the module's app: a draft of its own, refused writes only, the clock held still."""
+    app, clock = module_app, module_clock
     settings = app.app.state.settings
     draft = await create_item(app, settings, publish=False)
     await schedule(app, draft["id"], at(clock, 5))

@@ -50,14 +50,16 @@ async def found(client: AppClient, q: str, **params: Any) -> tuple[set[str], int
     return {item["title"] for item in body["items"]}, body["total"]
 
 
-@pytest.fixture
-async def catalogue(catalogue_client: AppClient) -> AppClient:
-    settings = catalogue_client.app.state.settings
+@pytest.fixture(scope="module")
+async def catalogue(module_catalogue_client: AppClient) -> AppClient:
+    """Seeded once per module and backend: the tests using it only search."""
+    client = module_catalogue_client
+    settings = client.app.state.settings
     for title in TITLES + NOISE + NEAR:
-        await create_item(catalogue_client, settings, title=title)
+        await create_item(client, settings, title=title)
     for title, description in PLAIN.items():
-        await create_item(catalogue_client, settings, title=title, description=description)
-    return catalogue_client
+        await create_item(client, settings, title=title, description=description)
+    return client
 
 
 @pytest.mark.parametrize(
