@@ -10,12 +10,14 @@ from catalogue_testing import CatalogueDeployment, stand_in_caller
 
 from streamstack.catalogue import module as catalogue
 from streamstack.contracts.catalogue import CatalogueClient
+from streamstack.kernel.clock import utcnow
 from streamstack.kernel.operation import Transport
 from streamstack.kernel.transport import HttpTransport
 from support.apps import INTERNAL_SECRET, AppClient, running_app, served_app
+from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 
-__all__ = ["catalogue_client", "deployment", "module_catalogue_client"]
+__all__ = ["catalogue_client", "deployment", "module_catalogue_client", "module_clock"]
 
 
 @pytest.fixture
@@ -33,6 +35,13 @@ async def module_catalogue_client(
     only read what the module seeded once (a test that writes keeps ``catalogue_client``)."""
     async with running_app(module_settings_factory(modules=("catalogue", "streaming"))) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def module_clock() -> HeldClock:
+    """The held clock of an app a module's tests share: never moved on by them (a test that
+    moves time keeps an app and a clock of its own)."""
+    return HeldClock(utcnow().replace(microsecond=0))
 
 
 @pytest.fixture(params=["in-process", "http"])

@@ -49,12 +49,6 @@ async def app(settings_factory: SettingsFactory, clock: HeldClock) -> AsyncItera
 
 
 @pytest.fixture(scope="module")
-def module_clock() -> HeldClock:
-    """``clock`` of ``module_app``: never moved on by the tests sharing it."""
-    return HeldClock(utcnow().replace(microsecond=0))
-
-
-@pytest.fixture(scope="module")
 async def module_app(
     module_settings_factory: SettingsFactory, module_clock: HeldClock
 ) -> AsyncIterator[AppClient]:
