@@ -2,7 +2,7 @@ import userEvent from "@testing-library/user-event";
 import { render } from "@testing-library/react";
 import { expect } from "vitest";
 import type { ReactElement } from "react";
-import { createMemoryRouter, parsePath, RouterProvider, useLocation } from "react-router";
+import { createMemoryRouter, parsePath, RouterProvider, useLocation, useNavigate } from "react-router";
 import { AppRoutes } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
 import { ServerConfigProvider } from "../auth/serverConfig";
@@ -10,6 +10,16 @@ import { ServerConfigProvider } from "../auth/serverConfig";
 export function LocationProbe() {
   const location = useLocation();
   return <div data-testid="location">{`${location.pathname}${location.search}`}</div>;
+}
+
+/** The browser's Back, for a page rendered in a memory router. */
+export function BackButton() {
+  const navigate = useNavigate();
+  return (
+    <button type="button" onClick={() => void navigate(-1)}>
+      Back
+    </button>
+  );
 }
 
 /** `ui` at `path` (with history `state`, if any) under a data router, as App has it (a page may ask before it is left). */
