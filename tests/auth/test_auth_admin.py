@@ -284,6 +284,14 @@ async def test_users_are_found_by_name_role_and_disabled(client, auth_settings):
     assert await search(q="% fan") == [wild["email"]]
     assert await search(q="r_s") == [jose["email"]]  # "_" literal: not "Carlos Member"
     assert await search(q="0%f") == []
+    # A name its owner changes is found by its new words, not the old.
+    _, tokens = await signed_in(client, wild["email"])
+    renamed = await client.patch(
+        f"{API}/me", json={"display_name": "Ærøskøbing Fan"}, headers=bearer(tokens["access_token"])
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert await search(q="aeroskobing") == [wild["email"]]
+    assert await search(q="100%") == []
     assert admin_email in await search(role="admin")
     assert carlos["email"] not in await search(role="admin")
     assert await search(role="viewer", q="member") == [carlos["email"]]
