@@ -257,3 +257,53 @@ async def test_the_user_search_refuses_exactly_what_its_documented_pattern_refus
         assert re.match(pattern, text)
         response = await client.get(f"{API}/users", params={"q": text}, headers=headers)
         assert response.status_code == 200, response.text
+
+
+async def test_users_are_found_by_name_role_and_disabled(client, auth_settings):
+    # An admin knows members by name, whose email may be anything (walk 40, F1).
+    carlos = await register(client, new_email("c"), display_name="Carlos Member")
+    jose = await register(client, new_email("j"), display_name="José Müller_Straße")
+    wild = await register(client, new_email("w"), display_name="100% Fan")
+    admin_email, admin = await signed_in_admin(client, auth_settings)
+    headers = bearer(admin["access_token"])
+    disabled = await client.post(f"{API}/users/{jose['id']}/disable", headers=headers)
+    assert disabled.status_code == 200, disabled.text
+
+    async def search(**params: object) -> list[str]:
+        response = await client.get(f"{API}/users", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [u["email"] for u in response.json()["items"]]
+
+    assert await search(q="Carlos Member") == [carlos["email"]]
+    assert await search(q="  carlos MEMB ") == [carlos["email"]]
+    assert await search(q="jose muller") == [jose["email"]]  # accents and case aside
+    assert await search(q="JOSÉ") == [jose["email"]]
+    assert await search(q="strasse") == [jose["email"]]  # ß folds as search folds it
+    assert await search(q=carlos["email"].upper()) == [carlos["email"]]  # emails still
+    assert await search(q="100%") == [wild["email"]]
+    assert await search(q="% fan") == [wild["email"]]
+    assert await search(q="r_s") == [jose["email"]]  # "_" literal: not "Carlos Member"
+    assert await search(q="0%f") == []
+    # A name its owner changes is found by its new words, not the old.
+    _, tokens = await signed_in(client, wild["email"])
+    renamed = await client.patch(
+        f"{API}/me", json={"display_name": "Ærøskøbing Fan"}, headers=bearer(tokens["access_token"])
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert await search(q="aeroskobing") == [wild["email"]]
+    assert await search(q="100%") == []
+    assert admin_email in await search(role="admin")
+    assert carlos["email"] not in await search(role="admin")
+    assert await search(role="viewer", q="member") == [carlos["email"]]
+    assert await search(disabled="true") == [jose["email"]]
+    assert jose["email"] not in await search(disabled="false")
+    assert await search(disabled="false", q="jose") == []
+    for params in (
+        {"role": "owner"},
+        {"role": ""},
+        {"role": "ADMIN"},
+        {"disabled": "maybe"},
+        {"disabled": ""},
+    ):
+        response = await client.get(f"{API}/users", params=params, headers=headers)
+        assert_error(response, 400)

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import DateTime, Uuid, bindparam, inspect, select, text
 from sqlalchemy.engine import Connection
 
-from streamstack.auth.models import AuthBase, Invite
+from streamstack.auth.models import AuthBase, Invite, User
 from streamstack.auth.module import MODULE
 from streamstack.cli import apply_migrations
 from streamstack.kernel.db import Database
@@ -102,3 +102,35 @@ async def test_a_downgrade_keeps_the_users_sessions(settings_factory: SettingsFa
 
 
 TYPES = (bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True)))
+
+
+async def test_names_made_before_auth_0012_are_found_folded(
+    settings_factory: SettingsFactory,
+) -> None:
+    """auth_0012 keeps each display name folded (``name_key``), those already there too;
+    an account without a name has none."""
+    settings = settings_factory(modules=("auth",))
+    database = Database(settings.effective_database_url)
+    named, nameless = uuid.uuid4(), uuid.uuid4()
+    now = datetime.datetime.now(datetime.UTC)
+    insert = text(
+        "INSERT INTO auth_users (id, email, display_name, role, password_hash, created_at,"
+        " updated_at) VALUES (:id, :email, :name, 'viewer', 'hash', :now, :now)"
+    ).bindparams(*TYPES)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "auth_0011")
+            await connection.execute(
+                insert, {"id": named, "email": "a@example.com", "name": "José Straße", "now": now}
+            )
+            await connection.execute(
+                insert, {"id": nameless, "email": "b@example.com", "name": None, "now": now}
+            )
+            await connection.run_sync(REVISIONS.upgrade)
+            assert await connection.run_sync(REVISIONS.differences) == []
+            keys = dict((await connection.execute(select(User.id, User.name_key))).all())
+            assert keys == {named: "jose strasse", nameless: None}
+            await connection.run_sync(REVISIONS.downgrade, "auth_0011")
+            assert await connection.scalar(text("SELECT count(*) FROM auth_users")) == 2
+    finally:
+        await database.close()

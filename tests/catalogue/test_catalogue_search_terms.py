@@ -19,13 +19,13 @@ from streamstack.catalogue.search import (
     WORD_SEPARATORS,
     SearchQuery,
     edits,
-    fold,
     fts_pieces,
     globs,
     regex,
     title_words,
     whole_word_regex,
 )
+from streamstack.kernel.text import fold
 
 #: Letters, GLOB's and regular expressions' special characters, a separator of each kind
 #: (ASCII, Latin-1, general punctuation) and a non-ASCII letter.

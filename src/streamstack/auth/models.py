@@ -22,15 +22,17 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     Uuid,
     false,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, validates
 
 from streamstack.contracts.limits import INVITE_NOTE_MAX
 from streamstack.kernel.db import module_metadata
 from streamstack.kernel.outbox import OutboxColumns
+from streamstack.kernel.text import fold
 
 #: Room for a two-factor secret sealed (``kernel/sealing.py``: some 92 characters).
 SEALED_SECRET_CHARS = 128
@@ -50,6 +52,9 @@ class User(AuthBase):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(100))
+    #: ``display_name`` folded as search folds (``kernel.text.fold``), kept by
+    #: :meth:`_fold_name`: what the admins' user list matches a name against.
+    name_key: Mapped[str | None] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), default="viewer", index=True)
     password_hash: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
@@ -65,6 +70,12 @@ class User(AuthBase):
     #: Whether an admin is mailed when a video fails to transcode or a comment is reported
     #: (their choice; read for admins alone).
     admin_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    @validates("display_name")
+    def _fold_name(self, _key: str, name: str | None) -> str | None:
+        # Every way a name is set (constructor, profile change) passes here: one place.
+        self.name_key = fold(name) if name else None
+        return name
 
 
 class LoginSession(AuthBase):

@@ -57,6 +57,7 @@ from streamstack.auth.models import (
 from streamstack.kernel.db import escape_like, upsert_insert
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.outbox import OutboxRecords
+from streamstack.kernel.text import fold
 
 #: The lowest instant a lock can end at: "not locked".
 UNLOCKED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -130,12 +131,24 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         offset: int,
         *,
         ids: Sequence[uuid.UUID] | None = None,
+        role: str | None = None,
+        disabled: bool | None = None,
     ) -> tuple[list[User], int]:
-        """One page of accounts, newest first, optionally only emails containing ``search``
-        and only those ``ids`` names."""
+        """One page of accounts, newest first, optionally only those whose email or name
+        contains ``search`` (names compared folded, :func:`fold`), only those ``ids``
+        names, only those of ``role``, only the disabled (or only the enabled)."""
         where: list[ColumnElement[bool]] = [] if ids is None else [User.id.in_(ids)]
         if search:
-            where.append(User.email.like(f"%{escape_like(search)}%", escape="\\"))
+            where.append(
+                or_(
+                    User.email.like(f"%{escape_like(search.lower())}%", escape="\\"),
+                    User.name_key.like(f"%{escape_like(fold(search))}%", escape="\\"),
+                )
+            )
+        if role is not None:
+            where.append(User.role == role)
+        if disabled is not None:
+            where.append(User.disabled_at.is_not(None) if disabled else User.disabled_at.is_(None))
         return await self.get_many_and_count(
             *where,
             LimitOffset(limit=limit, offset=offset),

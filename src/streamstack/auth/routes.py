@@ -52,6 +52,7 @@ from streamstack.auth.service import (
     clean_user_agent,
 )
 from streamstack.auth.tokens import IssuedTokens
+from streamstack.contracts.auth import Role
 from streamstack.contracts.limits import (
     INVITES_LIST_MAX,
     LIST_LIMIT_MAX,
@@ -491,7 +492,17 @@ class UserAdminController(Controller):
         auth: Auth,
         q: Annotated[
             str | None,
-            Parameter(max_length=MAX_EMAIL_CHARS, pattern=ONE_LINE, description="email contains"),
+            Parameter(
+                max_length=MAX_EMAIL_CHARS,
+                pattern=ONE_LINE,
+                description="only users whose email or display name contains this text, "
+                "case and accents aside ('jose' finds 'José Ruiz'); % and _ are literal",
+            ),
+        ] = None,
+        role: Annotated[Role | None, Parameter(description="only users of this role")] = None,
+        disabled: Annotated[
+            bool | None,
+            Parameter(description="true: only disabled accounts; false: only enabled ones"),
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=LIST_LIMIT_MAX)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=LIST_OFFSET_MAX)] = 0,
@@ -506,7 +517,7 @@ class UserAdminController(Controller):
         ] = None,
     ) -> UserPage:
         """One page of users, newest first."""
-        return await auth.list_users(q, limit, offset, ids=id)
+        return await auth.list_users(q, limit, offset, ids=id, role=role, disabled=disabled)
 
     @patch(
         "/{user_id:uuid}",

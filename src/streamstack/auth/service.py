@@ -492,16 +492,21 @@ class AuthService:
         offset: int,
         *,
         ids: Sequence[uuid.UUID] | None = None,
+        role: str | None = None,
+        disabled: bool | None = None,
     ) -> UserPage:
-        """One page of users, newest first, optionally only emails containing ``search``
-        and only the users ``ids`` names."""
+        """One page of users, newest first, optionally only those whose email or display
+        name contains ``search`` (case and accents aside), only the users ``ids`` names,
+        only those of ``role``, only the disabled (``True``) or enabled (``False``)."""
         if search and not re.match(ONE_LINE, search):
             # NUL ends the pattern early in SQLite and is an encoding error in Postgres; the
             # rule is the route's documented pattern, so what it lets through is searched.
             raise BadRequest("q: must not contain control characters", code="invalid_input")
-        text = search.strip().lower() if search else None
+        text = search.strip() if search else None
         async with self._work() as records:
-            users, total = await records.users.page(text or None, limit, offset, ids=ids)
+            users, total = await records.users.page(
+                text or None, limit, offset, ids=ids, role=role, disabled=disabled
+            )
             on = await records.two_factor.enabled_among([u.id for u in users])
             items = [user_view(u, two_factor=u.id in on) for u in users]
         return UserPage(items, total, limit, offset)

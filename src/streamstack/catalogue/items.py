@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 
 from streamstack.catalogue.chapters import item_chapters
 from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
-from streamstack.catalogue.search import DIGITS, counted_number, fold, title_order, title_words
+from streamstack.catalogue.search import DIGITS, counted_number, title_order, title_words
 from streamstack.contracts.catalogue import (
     ADMIN_LIBRARY_PATH,
     PACKAGE_FORMAT,
@@ -40,6 +40,7 @@ from streamstack.contracts.limits import TITLE_MAX
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.contracts.streaming import THUMBNAILS_PATH
 from streamstack.kernel.errors import BadRequest, PreconditionFailed
+from streamstack.kernel.text import fold
 
 if TYPE_CHECKING:
     from streamstack.catalogue.models import PlaylistRow

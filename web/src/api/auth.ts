@@ -46,7 +46,7 @@ export async function revokeSession(id: string): Promise<void> {
 
 /** A page of users: all, those whose email contains `q`, or those `ids` names. */
 export function listUsers(
-  query: { limit: number; offset: number; q?: string; ids?: string[] },
+  query: { limit: number; offset: number; q?: string; ids?: string[]; role?: Role; disabled?: boolean },
   signal?: AbortSignal,
 ): Promise<UserPage> {
   const { ids, ...rest } = query;

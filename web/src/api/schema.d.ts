@@ -4401,8 +4401,12 @@ export interface operations {
     ApiV1AuthUsersListUsers: {
         parameters: {
             query?: {
-                /** @description email contains */
+                /** @description only users whose email or display name contains this text, case and accents aside ('jose' finds 'José Ruiz'); % and _ are literal */
                 q?: string | null;
+                /** @description only users of this role */
+                role?: "viewer" | "admin" | null;
+                /** @description true: only disabled accounts; false: only enabled ones */
+                disabled?: boolean | null;
                 limit?: number;
                 offset?: number;
                 /** @description only these users (repeat the parameter): the names behind ids other modules show, such as an upload's uploader */

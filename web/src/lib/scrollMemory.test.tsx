@@ -1,13 +1,8 @@
-import { act, render, screen } from "@testing-library/react";
+import { act, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMemoryRouter, RouterProvider } from "react-router";
-import { AppRoutes } from "../App";
-import { AuthProvider } from "../auth/AuthContext";
-import { ServerConfigProvider } from "../auth/serverConfig";
 import { mediaItem, mediaPage } from "../test/fixtures";
-import { LocationProbe, setupUser } from "../test/render";
+import { renderRememberingApp as renderApp, setupUser } from "../test/render";
 import { API, http, ok, server } from "../test/server";
-import { rememberScrollPositions } from "./scrollMemory";
 
 /** Each scroll the app made: where to, and how many cards the page had then. */
 interface Scroll {
@@ -25,26 +20,6 @@ function followScrolls(): Scroll[] {
   });
   scrollTo(0);
   return scrolls;
-}
-
-/** The app as App has it (the router noting scroll positions), at `path`. */
-function renderApp(path: string) {
-  const element = (
-    <>
-      <AppRoutes />
-      <LocationProbe />
-    </>
-  );
-  const router = createMemoryRouter([{ path: "*", element }], { initialEntries: [path] });
-  rememberScrollPositions(router);
-  render(
-    <AuthProvider>
-      <ServerConfigProvider>
-        <RouterProvider router={router} />
-      </ServerConfigProvider>
-    </AuthProvider>,
-  );
-  return router;
 }
 
 afterEach(() => {

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from "react";
+import { useCallback, useLayoutEffect, useRef } from "react";
 import { NavigationType, useLocation, useNavigationType, type DataRouter } from "react-router";
 
 // Where each history entry was scrolled to, by its location key (kept in the entry's history
@@ -81,4 +81,26 @@ export function useRestoredScroll(ready: boolean): void {
     restored.current = key;
     scrollBackTo(key);
   }, [ready, navigation, key]);
+}
+
+// What a list page loaded for a history entry beyond what its address says (the pages "Show
+// more" added), by location key as the positions are: Back finds the same rows, and so the
+// same place. Kept while the tab's page lives; a reload starts again from the first page.
+const loaded = new Map<string, unknown>();
+
+/**
+ * What the page keeps for the history entry shown: `kept()` reads it (undefined for an entry
+ * it kept nothing for), `keep` keeps it. Both change with the entry, so a list read with
+ * `kept()` is read again for another entry (Back to the same page, still drawn).
+ */
+export function useEntryMemory<T>(): { kept: () => T | undefined; keep: (value: T) => void } {
+  const { key } = useLocation();
+  const kept = useCallback(() => loaded.get(key) as T | undefined, [key]);
+  const keep = useCallback((value: T) => void loaded.set(key, value), [key]);
+  return { kept, keep };
+}
+
+/** Forgets what every entry kept, as a new page of the tab does (each test starts so). */
+export function forgetEntryMemory(): void {
+  loaded.clear();
 }

@@ -1,8 +1,8 @@
-import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { act, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
 import type { ModeratedComment, ModeratedCommentPage } from "../api/moderation";
 import { comment, hadSession, mediaPage } from "../test/fixtures";
-import { renderApp, setupUser } from "../test/render";
+import { renderApp, renderRememberingApp, setupUser } from "../test/render";
 import { ADMIN, API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 
 const LIST = `${API}/catalogue/comments`;
@@ -186,6 +186,48 @@ describe("the admins' comments page", () => {
     expect(await screen.findByTestId("done-notice")).toHaveTextContent("The comment was deleted meanwhile.");
     expect(rows()).toHaveLength(1);
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+});
+
+describe("the admins' comments page, left and come back to", () => {
+  it("shows the rows Show more had read, scrolled where it was, on Back", async () => {
+    // 45 comments, 20 a page; a cursor is where its page starts.
+    const all = Array.from({ length: 45 }, (_, i) => moderated({ id: `c-${i}`, body: `Comment ${i}` }));
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(`${API}/catalogue`, () => ok(mediaPage([]))),
+      ...nothingWatched(),
+      http.get(LIST, ({ request }) => {
+        const start = Number(new URL(request.url).searchParams.get("cursor") ?? 0);
+        return ok(page(all.slice(start, start + 20), start + 20 < all.length ? String(start + 20) : null));
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    const scrolled = vi.spyOn(window, "scrollTo");
+    const router = renderRememberingApp("/admin/comments");
+    await waitFor(() => expect(rows()).toHaveLength(20));
+    await user.click(screen.getByRole("button", { name: "Show more" }));
+    await waitFor(() => expect(rows()).toHaveLength(40));
+    await user.click(screen.getByRole("button", { name: "Show more" }));
+    await waitFor(() => expect(rows()).toHaveLength(45));
+
+    // Scrolled down, away to another page, and Back.
+    Object.defineProperty(window, "scrollY", { value: 2400, configurable: true });
+    await act(() => router.navigate("/"));
+    expect(screen.queryByTestId("moderated-comment")).not.toBeInTheDocument();
+    seen.length = 0;
+    await act(() => router.navigate(-1));
+    await waitFor(() => expect(rows()).toHaveLength(45));
+    expect(rows().map((row) => row.querySelector(".moderated-comment-body")!.textContent)).toEqual(all.map((c) => c.body));
+    expect(scrolled).toHaveBeenLastCalledWith(0, 2400);
+    // The pages were read again (a comment deleted meanwhile is gone), all at once.
+    const cursors = sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("cursor"));
+    expect(cursors).toEqual([null, "20", "40"]);
+    Object.defineProperty(window, "scrollY", { value: 0, configurable: true });
+    scrolled.mockRestore();
   });
 });
 

@@ -8,7 +8,7 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
-import { useRestoredScroll } from "../lib/scrollMemory";
+import { useEntryMemory, useRestoredScroll } from "../lib/scrollMemory";
 import { useUrlQuery } from "../lib/urlQuery";
 import { ModeratedCommentsTable } from "./ModeratedCommentsTable";
 
@@ -107,16 +107,20 @@ function ReportedOnlyToggle({ checked, onChange }: { checked: boolean; onChange:
 /**
  * The comments listed, the first page read again when the filter changes, and the pages after
  * it (Show more); a cursor the server no longer takes (the list changed) starts again from the top.
+ * The cursors of the pages shown are kept for the history entry: Back from a comment's video
+ * reads them all again, so the same rows are there and the scroll comes back to its place.
  */
 function useModeratedComments(reported: boolean) {
-  const fetchFirst = useCallback((signal: AbortSignal) => listAllComments(undefined, reported, signal), [reported]);
-  const { data, error, loading, reload, setData } = useAsync(fetchFirst);
+  const { kept, keep } = useEntryMemory<string[]>();
+  const fetchShown = useCallback((signal: AbortSignal) => readPages(reported, kept() ?? [], keep, signal), [reported, kept, keep]);
+  const { data, error, loading, reload, setData } = useAsync(fetchShown);
   useRestoredScroll(data !== null);
   const more = useAction();
   const [firstShown, setFirstShown] = useState<string | null>(null);
 
   const refused = (err: unknown) => {
-    if (!(err instanceof ApiError && err.code === MODERATION_REFUSALS.invalidCursor)) return `Could not load more comments: ${errorMessage(err)}`;
+    if (!isInvalidCursor(err)) return `Could not load more comments: ${errorMessage(err)}`;
+    keep([]);
     reload();
     return "The list changed meanwhile: it is shown again from the start.";
   };
@@ -124,9 +128,29 @@ function useModeratedComments(reported: boolean) {
     more.run("more", refused, async () => {
       const page = await listAllComments(cursor, reported);
       setData((shown) => withPage(shown, page));
+      keep([...(kept() ?? []), cursor]);
       setFirstShown(page.comments[0]?.id ?? null);
     });
   return { data, error, loading, reload, setData, showMore, firstShown, loadingMore: more.running !== null, moreError: more.error };
+}
+
+function isInvalidCursor(err: unknown): boolean {
+  return err instanceof ApiError && err.code === MODERATION_REFUSALS.invalidCursor;
+}
+
+/**
+ * The first page and the pages after it that `cursors` name (read at once), shown in order;
+ * when the server takes a cursor no more, the first page alone, and the cursors are forgotten.
+ */
+async function readPages(reported: boolean, cursors: string[], keep: (cursors: string[]) => void, signal: AbortSignal) {
+  try {
+    const [first, ...after] = await Promise.all([undefined, ...cursors].map((cursor) => listAllComments(cursor, reported, signal)));
+    return after.reduce(withPage, first!);
+  } catch (err) {
+    if (!isInvalidCursor(err)) throw err;
+    keep([]);
+    return listAllComments(undefined, reported, signal);
+  }
 }
 
 /**

@@ -2,7 +2,8 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { InviteView, UserView } from "../api/schema";
 import { hadSession, inviteView } from "../test/fixtures";
-import { renderApp, setupUser } from "../test/render";
+import { BackButton, renderApp, renderPage, setupUser } from "../test/render";
+import { AdminUsersPage } from "./AdminUsers";
 import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
 const USERS = `${API}/auth/users`;
@@ -40,6 +41,72 @@ function adminBesideBob(bob: () => UserView, invite: () => InviteView) {
 }
 
 describe("AdminUsersPage", () => {
+  it("keeps its search, filters and page in the address, and Back undoes them one at a time", async () => {
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, ({ request }) => {
+        const offset = Number(new URL(request.url).searchParams.get("offset"));
+        return ok({ items: people(60).slice(offset, offset + 50), total: 60, limit: 50, offset });
+      }),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    // A reload, or a link kept: the list it names, not the first page of everyone.
+    renderPage(
+      <>
+        <AdminUsersPage />
+        <BackButton />
+      </>,
+      { path: "/admin/users?q=Carlos+Member&role=viewer&disabled=true&page=2", withAuth: true },
+    );
+    expect(await screen.findByText("user50@example.com")).toBeInTheDocument();
+    expect(screen.getByRole("searchbox")).toHaveValue("Carlos Member");
+    expect(screen.getByLabelText("Role")).toHaveValue("viewer");
+    expect(screen.getByLabelText("Account")).toHaveValue("true");
+    const asked = () => sentTo(seen, "GET", USERS).map((r) => Object.fromEntries(r.url.searchParams));
+    expect(asked()).toEqual([{ q: "Carlos Member", role: "viewer", disabled: "true", limit: "50", offset: "50" }]);
+
+    // A new search starts at page 1 as a new entry; so does a filter and a page turned.
+    await user.clear(screen.getByRole("searchbox"));
+    await user.type(screen.getByRole("searchbox"), " anna {Enter}");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/admin/users?q=anna&role=viewer&disabled=true"));
+    await user.selectOptions(screen.getByLabelText("Account"), "");
+    expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/users\?q=anna&role=viewer$/);
+    await user.click(await screen.findByRole("button", { name: "Next →" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/admin/users?q=anna&role=viewer&page=2"));
+    expect(asked().at(-1)).toEqual({ q: "anna", role: "viewer", limit: "50", offset: "50" });
+
+    // Back from page 2 is page 1 of the same list, then the filter, then the search, undone.
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/users\?q=anna&role=viewer$/));
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.getByLabelText("Account")).toHaveValue("true"));
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.getByRole("searchbox")).toHaveValue("Carlos Member"));
+    expect(screen.getByTestId("location")).toHaveTextContent("page=2");
+  });
+
+  it("ignores filter values it does not offer", async () => {
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN], total: 1, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminUsersPage />, { path: "/admin/users?role=owner&disabled=maybe&page=-3", withAuth: true });
+    await screen.findByRole("table");
+    expect(screen.getByLabelText("Role")).toHaveValue("");
+    const sent = sentTo(seen, "GET", USERS).map((r) => Object.fromEntries(r.url.searchParams));
+    expect(sent).toEqual([{ limit: "50", offset: "0" }]);
+  });
+
   it("pages with limit and offset, labels each cell for the phone layout, and changes roles", async () => {
     hadSession();
     const everyone = [ADMIN, ...people(59)];

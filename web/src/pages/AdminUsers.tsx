@@ -9,7 +9,8 @@ import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { useRestoredScroll } from "../lib/scrollMemory";
-import { SearchField } from "../components/Field";
+import { SearchField, SelectField } from "../components/Field";
+import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import { InvitesPanel, OneTimeNotice, useInvites } from "./Invites";
 import { useUserActions, type ResetLink, type UserActions } from "./useUserActions";
 import { UserEmailDialog } from "./UserEmailDialog";
@@ -19,28 +20,60 @@ import { absoluteUrl } from "../lib/paths";
 
 const PAGE_SIZE = 50;
 
+/** The role filter's choices (`?role=`). */
+const ROLES: readonly { value: Role; label: string }[] = [
+  { value: "admin", label: "Admins" },
+  { value: "viewer", label: "Viewers" },
+];
+/** The account filter's choices (`?disabled=`, as the API names it). */
+const ACCOUNTS = [
+  { value: "false", label: "Enabled" },
+  { value: "true", label: "Disabled" },
+] as const;
+
+/** The users list as the address asks for it: search, filters and page (so Back and a reload keep them). */
+interface UsersQuery {
+  q: string;
+  role: Role | undefined;
+  disabled: "true" | "false" | undefined;
+  page: number;
+}
+
+function usersQuery(params: URLSearchParams): UsersQuery {
+  return {
+    q: params.get("q") ?? "",
+    role: chosen(ROLES, params.get("role")),
+    disabled: chosen(ACCOUNTS, params.get("disabled")),
+    page: pageParam(params),
+  };
+}
+
+/** Every account, searched by email or name and filtered by role and state, a page at a time. */
 export function AdminUsersPage() {
-  const [q, setQ] = useState("");
-  const [page, setPage] = useState(1);
+  const [params, setParam] = useUrlQuery();
+  const query = usersQuery(params);
+  const { q, role, disabled, page } = query;
   const fetchUsers = useCallback(
-    (signal: AbortSignal) => listUsers({ q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, signal),
-    [q, page],
+    (signal: AbortSignal) =>
+      listUsers(
+        { q, role, disabled: disabled === undefined ? undefined : disabled === "true", limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE },
+        signal,
+      ),
+    [q, role, disabled, page],
   );
   const { data, error, loading, reload, setData } = useAsync(fetchUsers);
   useRestoredScroll(data !== null);
   const invites = useInvites();
   const actions = useUserActions(setData, invites.reload);
   const [question, setQuestion] = useState<UserQuestion | null>(null);
-
-  function search(text: string) {
-    setQ(text);
-    setPage(1);
-  }
+  const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
+  // A new search or filter starts again at page 1, and Back undoes it.
+  const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null }, { push: true });
 
   return (
     <section className="page" aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
-      <UserSearch onSearch={search} />
+      <UserSearch query={query} onChange={filterBy} />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={actions.error} />
@@ -58,7 +91,7 @@ export function AdminUsersPage() {
             onEmail={(user) => setQuestion({ kind: "email", user })}
             onTwoFactorOff={(user) => setQuestion({ kind: "two-factor-off", user })}
           />
-          <Pagination page={page} pageSize={data.limit} total={data.total} onPage={setPage} />
+          <Pagination page={page} pageSize={data.limit} total={data.total} onPage={turnPage} />
         </>
       )}
       {question && <UserQuestionDialog question={question} actions={actions} onClose={() => setQuestion(null)} />}
@@ -129,17 +162,29 @@ function UserQuestionDialog({
   }
 }
 
-/** The search over users' emails and names; applied when submitted. */
-function UserSearch({ onSearch }: { onSearch: (q: string) => void }) {
-  const [text, setText] = useState("");
+/** The search over users' emails and names, applied when submitted, and the role and account filters. */
+function UserSearch({ query, onChange }: { query: UsersQuery; onChange: (changes: QueryChanges) => void }) {
+  const [text, setText] = useDraft(query.q);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    onSearch(text.trim());
+    onChange({ q: text.trim() });
   }
 
   return (
     <form className="toolbar" role="search" onSubmit={onSubmit}>
+      <SelectField
+        label="Role"
+        value={query.role ?? ""}
+        choices={[{ value: "", label: "Any" }, ...ROLES]}
+        onChange={(value) => onChange({ role: value })}
+      />
+      <SelectField
+        label="Account"
+        value={query.disabled ?? ""}
+        choices={[{ value: "", label: "Any" }, ...ACCOUNTS]}
+        onChange={(value) => onChange({ disabled: value })}
+      />
       <SearchField maxLength={LIMITS.email} value={text} onChange={setText} />
       <SubmitButton>Search</SubmitButton>
     </form>

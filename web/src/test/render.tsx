@@ -2,14 +2,25 @@ import userEvent from "@testing-library/user-event";
 import { render } from "@testing-library/react";
 import { expect } from "vitest";
 import type { ReactElement } from "react";
-import { createMemoryRouter, parsePath, RouterProvider, useLocation } from "react-router";
+import { createMemoryRouter, parsePath, RouterProvider, useLocation, useNavigate } from "react-router";
 import { AppRoutes } from "../App";
 import { AuthProvider } from "../auth/AuthContext";
 import { ServerConfigProvider } from "../auth/serverConfig";
+import { rememberScrollPositions } from "../lib/scrollMemory";
 
 export function LocationProbe() {
   const location = useLocation();
   return <div data-testid="location">{`${location.pathname}${location.search}`}</div>;
+}
+
+/** The browser's Back, for a page rendered in a memory router. */
+export function BackButton() {
+  const navigate = useNavigate();
+  return (
+    <button type="button" onClick={() => void navigate(-1)}>
+      Back
+    </button>
+  );
 }
 
 /** `ui` at `path` (with history `state`, if any) under a data router, as App has it (a page may ask before it is left). */
@@ -32,6 +43,29 @@ function routed(ui: ReactElement, path: string, state?: unknown) {
 /** The whole app (auth + routes) at `path`, as the browser would load it; `state` as a link or redirect leaves it. */
 export function renderApp(path: string, state?: unknown) {
   return render(<AuthProvider>{routed(<AppRoutes />, path, state)}</AuthProvider>);
+}
+
+/**
+ * The app as App has it, the router noting scroll positions, at `path`; the router is
+ * returned for the test's Back (`router.navigate(-1)`).
+ */
+export function renderRememberingApp(path: string) {
+  const element = (
+    <>
+      <AppRoutes />
+      <LocationProbe />
+    </>
+  );
+  const router = createMemoryRouter([{ path: "*", element }], { initialEntries: [path] });
+  rememberScrollPositions(router);
+  render(
+    <AuthProvider>
+      <ServerConfigProvider>
+        <RouterProvider router={router} />
+      </ServerConfigProvider>
+    </AuthProvider>,
+  );
+  return router;
 }
 
 /** One page inside a router, without the app shell; `withAuth` adds the provider. */

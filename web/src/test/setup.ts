@@ -3,6 +3,7 @@ import { cleanup, configure } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { resetRefreshState } from "../api/client";
 import { clearAccessToken } from "../api/tokenStore";
+import { forgetEntryMemory } from "../lib/scrollMemory";
 import { server } from "./server";
 
 // The machine running the suite may be busy (2 cores shared with the Python
@@ -22,6 +23,8 @@ afterEach(() => {
   server.events.removeAllListeners();
   clearAccessToken();
   resetRefreshState();
+  // The memory router names every test's first entry "default": what one kept is not the next one's.
+  forgetEntryMemory();
   localStorage.clear();
   sessionStorage.clear();
   delete document.documentElement.dataset.theme;

@@ -1,7 +1,7 @@
 """Search folds accents and case alike on both sides: the stored text is folded again.
 
 ``search_text`` and ``title_key`` were lower-cased; search now compares them folded
-(``catalogue.search.fold``: accents dropped, ß → ss, ﬁ → fi), as it folds each query. Each
+(``kernel.text.fold``: accents dropped, ß → ss, ﬁ → fi), as it folds each query. Each
 item whose folded text differs is rewritten; what depends on the two columns follows on
 its own: SQLite's FTS5 table through its update trigger (catalogue_0008), PostgreSQL's
 trigram and sort indexes as any update. Items are read in batches by id, so a large
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from streamstack.catalogue.items import title_key
-from streamstack.catalogue.search import fold
 from streamstack.kernel import migrations as ddl
+from streamstack.kernel.text import fold
 
 revision: str = "catalogue_0018"
 down_revision: str | None = "catalogue_0017"
