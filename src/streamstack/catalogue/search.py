@@ -153,7 +153,7 @@ def edits(word: str) -> list[tuple[str, ...]]:
     matches the beginning of a word, and a word beginning ``glacier?`` begins with
     ``glacier``, which the word itself finds.
     """
-    if len(word) < FUZZY_MIN or len(word) > FUZZY_MAX:
+    if not forgives_typos(word):
         return [(word,)]
     found: set[tuple[str, ...]] = set()
     for i in range(1, len(word)):
@@ -165,6 +165,14 @@ def edits(word: str) -> list[tuple[str, ...]]:
             found.add((head + rest[0] + word[i] + rest[1:],))  # two neighbours swapped
     found.discard((word,))
     return [(word,), *sorted(found)]
+
+
+def forgives_typos(word: str) -> bool:
+    """Whether a typo of ``word`` is forgiven: a word of :data:`FUZZY_MIN` to
+    :data:`FUZZY_MAX` letters without a digit. A number is not a typo of another number
+    ("under-12" is not "under-14", "2024" not "2025"), and a code like "u12" is typed as
+    it is meant."""
+    return FUZZY_MIN <= len(word) <= FUZZY_MAX and not any(c.isdigit() for c in word)
 
 
 def globs(word: str) -> list[str]:
@@ -195,7 +203,7 @@ def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[b
     """
     variants = [_sqlite_variant(column, edit) for edit in edits(word)[1:]]
     if not variants:  # a word that forgives no typo
-        return _contains(column, word)
+        return _holds(column, word, postgresql=False)
     anywhere = or_(*(somewhere for somewhere, _ in variants))
     placed = or_(*(case((somewhere, at_start), else_=false()) for somewhere, at_start in variants))
     # The word itself first: a text holding it (most of those a search reads) is spared
@@ -281,7 +289,7 @@ def _regex_separator() -> str:
 def fts_pieces(word: str) -> list[str]:
     """Literal pieces of ``word`` such that every item matching one of its variants holds
     at least one of them; empty when no such set of ≥3-letter pieces exists."""
-    if len(word) < FUZZY_MIN or len(word) > FUZZY_MAX:
+    if not forgives_typos(word):
         return _literal(word)
     # One edit spans at most two neighbouring letters; what lies before or after it is
     # intact, and one of the two is at least half of the rest (long pieces: few items).
@@ -404,11 +412,11 @@ def _conditions(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement
     for index, word in enumerate(words):
         fuzzy = index < FUZZY_WORDS
         if postgresql:
-            found.append(_postgresql_match(column, word) if fuzzy else _contains(column, word))
+            found.append(_postgresql_match(column, word) if fuzzy else _holds(column, word, True))
             continue
         # GLOB for the variants: a word's start is a character class, which LIKE lacks
         # (and the text is folded, so GLOB's case-sensitivity loses nothing).
-        found.append(_sqlite_match(column, word) if fuzzy else _contains(column, word))
+        found.append(_sqlite_match(column, word) if fuzzy else _holds(column, word, False))
     return tuple(found)
 
 
@@ -417,7 +425,7 @@ def _postgresql_match(column: QueryableAttribute[str], word: str) -> ColumnEleme
     holding it (most of those a search reads) is spared a regular expression of its
     many variants."""
     if len(edits(word)) == 1:  # a word that forgives no typo
-        return _contains(column, word)
+        return _holds(column, word, postgresql=True)
     return case((_contains(column, word), true()), else_=column.regexp_match(_inline(regex(word))))
 
 
@@ -428,8 +436,11 @@ def _relevance(words: tuple[str, ...], postgresql: bool) -> ColumnElement[int]:
     score: ColumnElement[int] = case((title == itself, 1), else_=0)
     for word in words:
         score = score + case(
-            (_contains(title, word), case((_whole_in_title(word, postgresql), 5), else_=4)),
-            (_contains(MediaItemRow.search_text, word), 2),
+            (
+                _holds(title, word, postgresql),
+                case((_whole_in_title(word, postgresql), 5), else_=4),
+            ),
+            (_holds(MediaItemRow.search_text, word, postgresql), 2),
             else_=1,
         )
     return score
@@ -507,7 +518,7 @@ def _tested(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement[boo
 @functools.lru_cache(maxsize=256)
 def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
     tested = _tested(words, postgresql)
-    exact = [_contains(MediaItemRow.search_text, word) for word in words]
+    exact = [_holds(MediaItemRow.search_text, word, postgresql) for word in words]
     fts = SearchQuery(words).fts_match()
     if len(words) > 1:
         return (
@@ -516,7 +527,7 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
         )
     word = words[0]
     title = MediaItemRow.title_key
-    in_title = _contains(title, word)
+    in_title = _holds(title, word, postgresql)
     # The title that is the word itself, found by its sort key on the title indexes (the
     # trigram indexes would read every title holding the word to find it).
     itself = title == _inline(word)
@@ -544,6 +555,31 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
 
 def _contains(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
     return column.like(_inline(f"%{escape_like(word)}%"), escape="\\")
+
+
+def _holds(column: QueryableAttribute[str], word: str, postgresql: bool) -> ColumnElement[bool]:
+    """Whether ``column`` holds ``word`` as it is: anywhere, but a word that begins with a
+    digit only where a number begins (:func:`number_start_regex`: "12" is not in "#412"
+    or "2012", other numbers; it is in "12th", "u12" and "120", as typing it finds).
+    The ``LIKE`` first: the placed test (a class after ``*`` on SQLite) runs only on a
+    text holding the word. CASE keeps that order (see :func:`_sqlite_match`)."""
+    contains = _contains(column, word)
+    if not DIGITS.match(word):
+        return contains
+    if postgresql:
+        placed = column.regexp_match(_inline(number_start_regex(word)))
+    else:
+        literal_ = _glob_literal(word)
+        # GLOB negates a class with "^" (not "!", as a shell does).
+        patterns = (f"{literal_}*", f"*[^0-9]{literal_}*")
+        placed = or_(*(column.bool_op("GLOB")(_inline(pattern)) for pattern in patterns))
+    return case((contains, placed), else_=false())
+
+
+def number_start_regex(word: str) -> str:
+    """A regular expression (PostgreSQL's and Python's) finding ``word``, which begins
+    with a digit, where no digit stands before it: at the start of a number."""
+    return f"(?:^|[^0-9]){_regex_literal(word)}"
 
 
 def _inline(pattern: str) -> BindParameter[str]:
