@@ -5,8 +5,10 @@ PostgreSQL's regular expressions and trigram indexes).
 A word holding a digit matches only as typed (no typo forgiven), and a word beginning
 with one only where a number begins: "12" finds "12", "12th", "U12" and "120" (typing
 a number finds it as it grows), not "#412" or "2012". Words of letters still forgive a
-typo. The walk that found it: an admin's "Select all 28 matching" for "Under-12" held 16
-"Under-14" videos (finding F2 of walk 40).
+typo, but one of its last letter (dropped, or another in its place) only as a whole word:
+"goals" finds "goal" and "goals", not "Goalkeeper" ("goal?" at a word's start). The walk
+that found them: an admin's "Select all 28 matching" for "Under-12" held 16 "Under-14"
+videos, "goals" 18 "Goalkeeper" titles (finding F2 of walk 40).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ OTHERS = {
     "U12 cup final 2024": "Penalties at the end.",
     "Seniors vs Kingsbridge - 2022 #317": "Archive entry 317.",
     "Team meeting notes": "Plans for 2025.",
+    "Goalkeeper training": "Hands up.",
+    "Season goals": "Every one of them.",
+    "A late goal": "In the rain.",
+    "Tournament day": "All of it.",
 }
 
 
@@ -75,3 +81,19 @@ async def test_a_word_of_letters_still_forgives_a_typo(
     catalogue: AppClient, q: str, title: str
 ) -> None:
     assert await found(catalogue, q) == ({title}, 1)
+
+
+@pytest.mark.parametrize(
+    ("q", "titles"),
+    [
+        ("goals", {"Season goals", "A late goal"}),
+        ("goalz", {"Season goals", "A late goal"}),
+        ("tournaments", {"Tournament day"}),
+        ("goalkeepr", {"Goalkeeper training"}),
+        ("goal", {"Season goals", "A late goal", "Goalkeeper training"}),  # typed so far
+    ],
+)
+async def test_a_typo_of_the_last_letter_is_forgiven_in_a_whole_word_only(
+    catalogue: AppClient, q: str, titles: set[str]
+) -> None:
+    assert await found(catalogue, q) == (titles, len(titles))

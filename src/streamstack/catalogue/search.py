@@ -178,15 +178,15 @@ def forgives_typos(word: str) -> bool:
 def globs(word: str) -> list[str]:
     """SQLite's ``GLOB`` patterns of ``word``: the word itself anywhere, then each of its
     one-edit variants as the start of a word (a short one as a whole word)."""
-    typos = (pattern for edit in edits(word)[1:] for pattern in _variant_globs(edit))
+    typos = (pattern for edit in edits(word)[1:] for pattern in _variant_globs(edit, word))
     return [f"*{_glob_literal(word)}*", *typos]
 
 
-def _variant_globs(edit: tuple[str, ...]) -> list[str]:
+def _variant_globs(edit: tuple[str, ...], word: str) -> list[str]:
     """The ``GLOB`` patterns of one variant: at the text's start or after a separator,
     and followed by one too (or the text's end) if it matches whole words only."""
     variant = "?".join(_glob_literal(piece) for piece in edit)
-    if not _whole(edit):
+    if not _whole(edit, word):
         return [f"{variant}*", f"*{_glob_separator()}{variant}*"]
     return _whole_word_globs(variant)
 
@@ -201,7 +201,7 @@ def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[b
     ahead to its first letter. CASE keeps that order: SQLite 3.40 evaluates every side
     of an AND or OR inside a value.
     """
-    variants = [_sqlite_variant(column, edit) for edit in edits(word)[1:]]
+    variants = [_sqlite_variant(column, edit, word) for edit in edits(word)[1:]]
     if not variants:  # a word that forgives no typo
         return _holds(column, word, postgresql=False)
     anywhere = or_(*(somewhere for somewhere, _ in variants))
@@ -212,14 +212,14 @@ def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[b
 
 
 def _sqlite_variant(
-    column: QueryableAttribute[str], edit: tuple[str, ...]
+    column: QueryableAttribute[str], edit: tuple[str, ...], word: str
 ) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Whether a text holds ``edit`` anywhere (``LIKE``), and, for a text that does,
     whether it holds it as :func:`_variant_globs` place it."""
     pattern = "_".join(map(escape_like, edit))
     somewhere = column.like(_inline(f"%{pattern}%"), "\\")
-    placed = or_(*(column.bool_op("GLOB")(_inline(p)) for p in _variant_globs(edit)))
-    if _whole(edit):
+    placed = or_(*(column.bool_op("GLOB")(_inline(p)) for p in _variant_globs(edit, word)))
+    if _whole(edit, word):
         return somewhere, placed
     # Most words start after a space, which LIKE finds without the GLOB's class.
     after_space = column.like(_inline(f"% {pattern}%"), "\\")
@@ -232,19 +232,23 @@ def regex(word: str) -> str:
     exact, *typos = edits(word)
     if not typos:
         return _regex_variant(exact)
-    starts = "|".join(_regex_variant(edit) for edit in typos if not _whole(edit))
-    wholes = "|".join(_regex_variant(edit) for edit in typos if _whole(edit))
+    starts = "|".join(_regex_variant(edit) for edit in typos if not _whole(edit, word))
+    wholes = "|".join(_regex_variant(edit) for edit in typos if _whole(edit, word))
     separator = _regex_separator()
     if wholes:
         starts = f"{starts}|(?:{wholes})(?:$|{separator})"
     return f"{_regex_variant(exact)}|(?:^|{separator})(?:{starts})"
 
 
-def _whole(edit: tuple[str, ...]) -> bool:
+def _whole(edit: tuple[str, ...], word: str) -> bool:
     """Whether a variant matches whole words only: one shorter than :data:`FUZZY_MIN`
     (a five-letter word less a letter) as the start of longer words is another word's
-    start ("creme" less its "m" would find "creek")."""
-    return sum(map(len, edit)) + len(edit) - 1 < FUZZY_MIN
+    start ("creme" less its "m" would find "creek"); and one that changes only the
+    word's last letter, dropped or another in its place: as a start it is a shorter
+    search than the one typed ("goals" as "goal?" found every "Goalkeeper", "meetings"
+    as "meeting" every "meetinghouse"), whole it is the typo or the plural meant."""
+    short = sum(map(len, edit)) + len(edit) - 1 < FUZZY_MIN
+    return short or "?".join(edit) in (word[:-1], word[:-1] + "?")
 
 
 def _regex_variant(edit: tuple[str, ...]) -> str:
