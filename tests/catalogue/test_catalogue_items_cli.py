@@ -559,18 +559,15 @@ def test_lengths_read_as_a_player_shows_them() -> None:
     ]
 
 
-def test_the_question_names_ten_and_counts_the_rest(
+def test_the_question_lists_every_video(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     items = [{"id": f"id-{n}", "title": f"Video {n}"} for n in range(12)]
     monkeypatch.setattr("builtins.input", lambda: "Y")
     assert confirmed_deletion(items) is True
     lines = capsys.readouterr().err.splitlines()
-    assert lines[:10] == [f"  Video {n} (id-{n})" for n in range(10)]
-    assert lines[10:] == [
-        "  …and 2 more",
-        "Delete 12 videos with their files, captions and stills? [y/N] ",
-    ]
+    assert lines[:12] == [f"  Video {n} (id-{n})" for n in range(12)]
+    assert lines[12:] == ["Delete 12 videos with their files, captions and stills? [y/N] "]
 
     def no_answer() -> str:
         raise EOFError
@@ -596,3 +593,54 @@ async def test_unpublishing_a_scheduled_draft_cancels_its_schedule(library: Libr
     # Now it is a plain draft: unpublishing again leaves it alone.
     code, out, err = await library("unpublish", apples["id"])
     assert (code, json.loads(out)["unchanged"]) == (0, [apples["id"]]), err
+
+
+def test_a_long_question_names_ten_and_lists_every_video_in_a_file_it_names(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    items = [{"id": f"id-{n}", "title": f"Under-12 match {n}"} for n in range(60)]
+    monkeypatch.setattr("builtins.input", lambda: "n")
+    assert confirmed_deletion(items, search="Under-12") is False
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:10] == [f"  Under-12 match {n} (id-{n})" for n in range(10)]
+    listed = re.fullmatch(r"  …and 50 more, every one listed in (.+)", lines[10])
+    assert listed is not None, lines[10]
+    assert Path(listed[1]).parent == tmp_path
+    written = Path(listed[1]).read_text(encoding="utf-8").splitlines()
+    assert written == [f"Under-12 match {n} (id-{n})" for n in range(60)]
+    assert lines[11:] == [
+        'These are the videos matching "Under-12": check the list.',
+        "Delete 60 videos with their files, captions and stills? [y/N] ",
+    ]
+
+
+async def test_delete_by_search_takes_that_number_alone_and_says_what_it_deleted(
+    library: Library,
+) -> None:
+    """ "Under-12" took the "Under-14" videos too (a typo of one digit forgiven); at a
+    terminal every title is asked about, with the search; with --yes each is told."""
+    for title in ("Under-12 vs Oakwood", "Under-12 final", "Under-14 vs Ashford"):
+        await create_item(library.client, library.settings, title=title)
+    main, terminal = os.openpty()
+    try:
+        os.write(main, b"n\n")
+        code, _, err = await library("delete", "--search", "Under-12", stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert code == 1
+    assert "  Under-12 final (" in err and "  Under-12 vs Oakwood (" in err
+    assert "Under-14" not in err
+    assert 'These are the videos matching "Under-12": check the list.' in err
+
+    code, out, err = await library("delete", "--search", "Under-12", "--yes")
+    assert code == 0, err
+    deleted = [line for line in err.splitlines() if re.match(r"streamstack: deleted \d+ of", line)]
+    assert [line.rsplit(": ", 1)[1].split(" ", 1)[1] for line in deleted] == [
+        "Under-12 final",
+        "Under-12 vs Oakwood",
+    ]
+    assert len(json.loads(out)["done"]) == 2
+    assert "Under-14 vs Ashford" in await library.statuses()

@@ -157,10 +157,11 @@ async def test_a_typo_beside_punctuation_is_forgiven(catalogue_client: AppClient
     client, settings = catalogue_client, catalogue_client.app.state.settings
     await create_item(client, settings, title="C++ (basics) [v1.2]", description="see a.b*c|d")
     await create_item(client, settings, title="Other", description="v1x2 basic a-b-c-d")
-    for q in ("(basics)", "(basic)", "[v1,2]", "[v1.2]", "a.b*d|d", "a.b*c|d"):
+    for q in ("(basics)", "(basic)", "[v1.2]", "a.b*d|d", "a.b*c|d"):
         assert (await titles(client, q=q))[0] == ["C++ (basics) [v1.2]"], q
     assert (await titles(client, q="v1.2"))[0] == ["C++ (basics) [v1.2]"]
     assert (await titles(client, q="a?b?c"))[0] == []
+    assert (await titles(client, q="[v1,2]"))[0] == []  # a word with a digit forgives none
 
 
 @pytest.fixture(scope="module")

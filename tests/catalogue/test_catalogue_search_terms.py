@@ -69,7 +69,8 @@ def typo_of(word: str, candidate: str) -> bool:
 
 def found_by_definition(word: str, text: str) -> bool:
     """The rule: the word anywhere, or (5-32 letters) a typo of it beginning a word of
-    the text, a typo shorter than five letters being the whole word."""
+    the text, a typo shorter than five letters, or of the last letter alone (dropped or
+    another), being the whole word."""
     if word in text:
         return True
     if len(edits(word)) == 1:
@@ -80,8 +81,10 @@ def found_by_definition(word: str, text: str) -> bool:
         for size in (len(word) - 1, len(word), len(word) + 1):
             end = start + size
             whole = end == len(text) or (end < len(text) and separator(text[end]))
-            typo = end <= len(text) and typo_of(word, text[start:end])
-            if typo and (size >= FUZZY_MIN or whole):
+            candidate = text[start:end]
+            typo = end <= len(text) and typo_of(word, candidate)
+            last_only = candidate[: len(word) - 1] == word[:-1] and size <= len(word)
+            if typo and ((size >= FUZZY_MIN and not last_only) or whole):
                 return True
     return False
 

@@ -22,7 +22,14 @@ from sqlalchemy import insert, text
 from streamstack.catalogue.items import derived_columns, normalize_tags
 from streamstack.catalogue.models import MediaItemRow, MediaTagRow
 from streamstack.catalogue.repository import WALK_WINDOW
-from streamstack.catalogue.search import FUZZY_WORDS, SearchQuery, edits, whole_word_regex
+from streamstack.catalogue.search import (
+    DIGITS,
+    FUZZY_WORDS,
+    SearchQuery,
+    edits,
+    number_start_regex,
+    whole_word_regex,
+)
 from support.apps import AppClient, running_app
 from support.fixtures import SettingsFactory
 
@@ -86,10 +93,17 @@ def seed_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def holds(word: str, text: str) -> bool:
+    """Whether ``text`` holds ``word`` as it is (a number only where a number begins)."""
+    if DIGITS.match(word):
+        return re.search(number_start_regex(word), text) is not None
+    return word in text
+
+
 def matcher(index: int, word: str) -> Callable[[str], bool]:
     """Whether a text holds ``word`` (with one typo forgiven, as the search does)."""
-    if index >= FUZZY_WORDS:
-        return lambda text: word in text
+    if index >= FUZZY_WORDS or len(edits(word)) == 1:
+        return lambda text: holds(word, text)
     patterns = [re.compile(".".join(re.escape(piece) for piece in edit)) for edit in edits(word)]
     return lambda text: any(p.search(text) for p in patterns)
 
@@ -107,10 +121,10 @@ def relevance(words: tuple[str, ...], title: str, text: str) -> int:
         return 2 if word in text else 1
     score = int(title == " ".join(words))
     for word in words:
-        if word in title:
+        if holds(word, title):
             score += 5 if re.search(whole_word_regex(word), title) else 4
         else:
-            score += 2 if word in text else 1
+            score += 2 if holds(word, text) else 1
     return score
 
 

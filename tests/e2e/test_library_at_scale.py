@@ -105,7 +105,7 @@ async def test_the_bulk_question_fits_the_window_and_its_answers_are_in_reach(
             "els => els.map(e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)])"
         ):
             assert height <= line + 1, (height, line)
-        for answer in ("Cancel", "Delete"):
+        for answer in ("Cancel", "Delete 24 videos"):
             await within_window(page, f'.modal button:text-is("{answer}")')
         await dialog.get_by_role("button", name="Cancel").click()
         await dialog.wait_for(state="detached")
@@ -136,7 +136,8 @@ async def test_the_bulk_question_scrolls_in_a_short_window_with_its_answers_in_v
         box = await delete.bounding_box()
         # In view before any scrolling: the answers stay put while the titles scroll.
         assert box is not None and box["y"] + box["height"] <= 390, box
-        await modal.hover()
+        # Over the question's words: over the titles, the wheel scrolls their own box.
+        await dialog.locator("p").first.hover()
         await page.mouse.wheel(0, 2000)
         await page.wait_for_function("() => document.querySelector('.modal').scrollTop > 0")
         box = await delete.bounding_box()

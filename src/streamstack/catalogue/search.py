@@ -137,7 +137,7 @@ def edits(word: str) -> list[tuple[str, ...]]:
     matches the beginning of a word, and a word beginning ``glacier?`` begins with
     ``glacier``, which the word itself finds.
     """
-    if len(word) < FUZZY_MIN or len(word) > FUZZY_MAX:
+    if not forgives_typos(word):
         return [(word,)]
     found: set[tuple[str, ...]] = set()
     for i in range(1, len(word)):
@@ -151,18 +151,26 @@ def edits(word: str) -> list[tuple[str, ...]]:
     return [(word,), *sorted(found)]
 
 
+def forgives_typos(word: str) -> bool:
+    """Whether a typo of ``word`` is forgiven: a word of :data:`FUZZY_MIN` to
+    :data:`FUZZY_MAX` letters without a digit. A number is not a typo of another number
+    ("under-12" is not "under-14", "2024" not "2025"), and a code like "u12" is typed as
+    it is meant."""
+    return FUZZY_MIN <= len(word) <= FUZZY_MAX and not any(c.isdigit() for c in word)
+
+
 def globs(word: str) -> list[str]:
     """SQLite's ``GLOB`` patterns of ``word``: the word itself anywhere, then each of its
     one-edit variants as the start of a word (a short one as a whole word)."""
-    typos = (pattern for edit in edits(word)[1:] for pattern in _variant_globs(edit))
+    typos = (pattern for edit in edits(word)[1:] for pattern in _variant_globs(edit, word))
     return [f"*{_glob_literal(word)}*", *typos]
 
 
-def _variant_globs(edit: tuple[str, ...]) -> list[str]:
+def _variant_globs(edit: tuple[str, ...], word: str) -> list[str]:
     """The ``GLOB`` patterns of one variant: at the text's start or after a separator,
     and followed by one too (or the text's end) if it matches whole words only."""
     variant = "?".join(_glob_literal(piece) for piece in edit)
-    if not _whole(edit):
+    if not _whole(edit, word):
         return [f"{variant}*", f"*{_glob_separator()}{variant}*"]
     return _whole_word_globs(variant)
 
@@ -177,9 +185,9 @@ def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[b
     ahead to its first letter. CASE keeps that order: SQLite 3.40 evaluates every side
     of an AND or OR inside a value.
     """
-    variants = [_sqlite_variant(column, edit) for edit in edits(word)[1:]]
+    variants = [_sqlite_variant(column, edit, word) for edit in edits(word)[1:]]
     if not variants:  # a word that forgives no typo
-        return _contains(column, word)
+        return _holds(column, word, postgresql=False)
     anywhere = or_(*(somewhere for somewhere, _ in variants))
     placed = or_(*(case((somewhere, at_start), else_=false()) for somewhere, at_start in variants))
     # The word itself first: a text holding it (most of those a search reads) is spared
@@ -188,14 +196,14 @@ def _sqlite_match(column: QueryableAttribute[str], word: str) -> ColumnElement[b
 
 
 def _sqlite_variant(
-    column: QueryableAttribute[str], edit: tuple[str, ...]
+    column: QueryableAttribute[str], edit: tuple[str, ...], word: str
 ) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Whether a text holds ``edit`` anywhere (``LIKE``), and, for a text that does,
     whether it holds it as :func:`_variant_globs` place it."""
     pattern = "_".join(map(escape_like, edit))
     somewhere = column.like(_inline(f"%{pattern}%"), "\\")
-    placed = or_(*(column.bool_op("GLOB")(_inline(p)) for p in _variant_globs(edit)))
-    if _whole(edit):
+    placed = or_(*(column.bool_op("GLOB")(_inline(p)) for p in _variant_globs(edit, word)))
+    if _whole(edit, word):
         return somewhere, placed
     # Most words start after a space, which LIKE finds without the GLOB's class.
     after_space = column.like(_inline(f"% {pattern}%"), "\\")
@@ -208,19 +216,23 @@ def regex(word: str) -> str:
     exact, *typos = edits(word)
     if not typos:
         return _regex_variant(exact)
-    starts = "|".join(_regex_variant(edit) for edit in typos if not _whole(edit))
-    wholes = "|".join(_regex_variant(edit) for edit in typos if _whole(edit))
+    starts = "|".join(_regex_variant(edit) for edit in typos if not _whole(edit, word))
+    wholes = "|".join(_regex_variant(edit) for edit in typos if _whole(edit, word))
     separator = _regex_separator()
     if wholes:
         starts = f"{starts}|(?:{wholes})(?:$|{separator})"
     return f"{_regex_variant(exact)}|(?:^|{separator})(?:{starts})"
 
 
-def _whole(edit: tuple[str, ...]) -> bool:
+def _whole(edit: tuple[str, ...], word: str) -> bool:
     """Whether a variant matches whole words only: one shorter than :data:`FUZZY_MIN`
     (a five-letter word less a letter) as the start of longer words is another word's
-    start ("creme" less its "m" would find "creek")."""
-    return sum(map(len, edit)) + len(edit) - 1 < FUZZY_MIN
+    start ("creme" less its "m" would find "creek"); and one that changes only the
+    word's last letter, dropped or another in its place: as a start it is a shorter
+    search than the one typed ("goals" as "goal?" found every "Goalkeeper", "meetings"
+    as "meeting" every "meetinghouse"), whole it is the typo or the plural meant."""
+    short = sum(map(len, edit)) + len(edit) - 1 < FUZZY_MIN
+    return short or "?".join(edit) in (word[:-1], word[:-1] + "?")
 
 
 def _regex_variant(edit: tuple[str, ...]) -> str:
@@ -265,7 +277,7 @@ def _regex_separator() -> str:
 def fts_pieces(word: str) -> list[str]:
     """Literal pieces of ``word`` such that every item matching one of its variants holds
     at least one of them; empty when no such set of ≥3-letter pieces exists."""
-    if len(word) < FUZZY_MIN or len(word) > FUZZY_MAX:
+    if not forgives_typos(word):
         return _literal(word)
     # One edit spans at most two neighbouring letters; what lies before or after it is
     # intact, and one of the two is at least half of the rest (long pieces: few items).
@@ -388,11 +400,11 @@ def _conditions(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement
     for index, word in enumerate(words):
         fuzzy = index < FUZZY_WORDS
         if postgresql:
-            found.append(_postgresql_match(column, word) if fuzzy else _contains(column, word))
+            found.append(_postgresql_match(column, word) if fuzzy else _holds(column, word, True))
             continue
         # GLOB for the variants: a word's start is a character class, which LIKE lacks
         # (and the text is folded, so GLOB's case-sensitivity loses nothing).
-        found.append(_sqlite_match(column, word) if fuzzy else _contains(column, word))
+        found.append(_sqlite_match(column, word) if fuzzy else _holds(column, word, False))
     return tuple(found)
 
 
@@ -401,7 +413,7 @@ def _postgresql_match(column: QueryableAttribute[str], word: str) -> ColumnEleme
     holding it (most of those a search reads) is spared a regular expression of its
     many variants."""
     if len(edits(word)) == 1:  # a word that forgives no typo
-        return _contains(column, word)
+        return _holds(column, word, postgresql=True)
     return case((_contains(column, word), true()), else_=column.regexp_match(_inline(regex(word))))
 
 
@@ -412,8 +424,11 @@ def _relevance(words: tuple[str, ...], postgresql: bool) -> ColumnElement[int]:
     score: ColumnElement[int] = case((title == itself, 1), else_=0)
     for word in words:
         score = score + case(
-            (_contains(title, word), case((_whole_in_title(word, postgresql), 5), else_=4)),
-            (_contains(MediaItemRow.search_text, word), 2),
+            (
+                _holds(title, word, postgresql),
+                case((_whole_in_title(word, postgresql), 5), else_=4),
+            ),
+            (_holds(MediaItemRow.search_text, word, postgresql), 2),
             else_=1,
         )
     return score
@@ -491,7 +506,7 @@ def _tested(words: tuple[str, ...], postgresql: bool) -> tuple[ColumnElement[boo
 @functools.lru_cache(maxsize=256)
 def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
     tested = _tested(words, postgresql)
-    exact = [_contains(MediaItemRow.search_text, word) for word in words]
+    exact = [_holds(MediaItemRow.search_text, word, postgresql) for word in words]
     fts = SearchQuery(words).fts_match()
     if len(words) > 1:
         return (
@@ -500,7 +515,7 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
         )
     word = words[0]
     title = MediaItemRow.title_key
-    in_title = _contains(title, word)
+    in_title = _holds(title, word, postgresql)
     # The title that is the word itself, found by its sort key on the title indexes (the
     # trigram indexes would read every title holding the word to find it).
     itself = title == _inline(word)
@@ -528,6 +543,31 @@ def _tiers(words: tuple[str, ...], postgresql: bool) -> tuple[SearchTier, ...]:
 
 def _contains(column: QueryableAttribute[str], word: str) -> ColumnElement[bool]:
     return column.like(_inline(f"%{escape_like(word)}%"), escape="\\")
+
+
+def _holds(column: QueryableAttribute[str], word: str, postgresql: bool) -> ColumnElement[bool]:
+    """Whether ``column`` holds ``word`` as it is: anywhere, but a word that begins with a
+    digit only where a number begins (:func:`number_start_regex`: "12" is not in "#412"
+    or "2012", other numbers; it is in "12th", "u12" and "120", as typing it finds).
+    The ``LIKE`` first: the placed test (a class after ``*`` on SQLite) runs only on a
+    text holding the word. CASE keeps that order (see :func:`_sqlite_match`)."""
+    contains = _contains(column, word)
+    if not DIGITS.match(word):
+        return contains
+    if postgresql:
+        placed = column.regexp_match(_inline(number_start_regex(word)))
+    else:
+        literal_ = _glob_literal(word)
+        # GLOB negates a class with "^" (not "!", as a shell does).
+        patterns = (f"{literal_}*", f"*[^0-9]{literal_}*")
+        placed = or_(*(column.bool_op("GLOB")(_inline(pattern)) for pattern in patterns))
+    return case((contains, placed), else_=false())
+
+
+def number_start_regex(word: str) -> str:
+    """A regular expression (PostgreSQL's and Python's) finding ``word``, which begins
+    with a digit, where no digit stands before it: at the start of a number."""
+    return f"(?:^|[^0-9]){_regex_literal(word)}"
 
 
 def _inline(pattern: str) -> BindParameter[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -80,7 +81,9 @@ FILTERS = {
     "search": "q",
     "tag": "tag",
 }
-#: How many titles the question before a deletion names.
+#: How many titles the question before a deletion lists on the terminal; of more, it names
+#: the first :data:`NAMED_IN_QUESTION` and lists every one in a file it names.
+LISTED_IN_QUESTION = 50
 NAMED_IN_QUESTION = 10
 COLUMNS = (
     "ID",
@@ -179,7 +182,8 @@ def run_items(args: argparse.Namespace) -> int:
                 return run_stats(api, args)
             outcome = Outcome(args.action)
             chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
-            return _acted(api, chosen, outcome, ask=args.action == "delete" and not args.yes)
+            ask = args.action == "delete" and not args.yes
+            return _acted(api, chosen, outcome, ask=ask, search=query.get("q", ""))
         except (ServerUnreachable, SignInRequired, UploadFailed, DownloadRefused) as exc:
             print(f"streamstack: items {args.action}: {exc}", file=sys.stderr)
             return 1
@@ -288,13 +292,16 @@ def _named(api: AdminApi, ids: list[Any], outcome: Outcome) -> list[_Item]:
     return found
 
 
-def _acted(api: AdminApi, chosen: list[_Item], outcome: Outcome, *, ask: bool) -> int:
+def _acted(
+    api: AdminApi, chosen: list[_Item], outcome: Outcome, *, ask: bool, search: str = ""
+) -> int:
     """Act on each chosen item the action would change, in turn, after asking when
-    ``ask``; print the outcome (JSON on stdout, one line on stderr)."""
+    ``ask`` (saying they are those ``search`` matches); print the outcome (JSON on
+    stdout, one line on stderr)."""
     action = ACTIONS[outcome.action]
     todo = [item for item in chosen if not action.leaves_alone(item)]
     outcome.unchanged = [item["id"] for item in chosen if action.leaves_alone(item)]
-    if ask and todo and not confirmed_deletion(todo):
+    if ask and todo and not confirmed_deletion(todo, search=search):
         print("streamstack: nothing deleted", file=sys.stderr)
         return 1
     for number, item in enumerate(todo, 1):
@@ -320,11 +327,18 @@ def _failed(outcome: Outcome, item_id: str, why: str) -> None:
     print(f"streamstack: {item_id} not {ACTIONS[outcome.action].done}: {why}", file=sys.stderr)
 
 
-def confirmed_deletion(items: list[_Item]) -> bool:
-    """Ask on the terminal before deleting ``items``, naming the first of them."""
-    names = [f"  {item['title']} ({item['id']})" for item in items[:NAMED_IN_QUESTION]]
-    if len(items) > NAMED_IN_QUESTION:
-        names.append(f"  …and {len(items) - NAMED_IN_QUESTION} more")
+def confirmed_deletion(items: list[_Item], *, search: str = "") -> bool:
+    """Ask on the terminal before deleting ``items``, listing every one: a search may
+    hold videos not meant ("Under-12" once took "Under-14"), which a few names would not
+    show. Past :data:`LISTED_IN_QUESTION` (a terminal's screen), the first are named and
+    every one is listed in a file the question names."""
+    names = [f"  {item['title']} ({item['id']})" for item in items]
+    if len(items) > LISTED_IN_QUESTION:
+        every_one = _written(names)
+        more = len(items) - NAMED_IN_QUESTION
+        names = [*names[:NAMED_IN_QUESTION], f"  …and {more} more, every one listed in {every_one}"]
+    if search:
+        names.append(f'These are the videos matching "{search}": check the list.')
     question = f"Delete {_videos(len(items))} with their files, captions and stills? [y/N] "
     # On stderr, as every other line but the JSON: stdout stays the answer alone.
     print("\n".join([*names, question]), end="", file=sys.stderr, flush=True)
@@ -333,6 +347,15 @@ def confirmed_deletion(items: list[_Item]) -> bool:
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+def _written(lines: list[str]) -> str:
+    """``lines`` in a new file of the temporary folder (kept: it is read after); its path."""
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", prefix="streamstack-delete-", suffix=".txt", delete=False
+    ) as file:
+        file.write("".join(f"{line.strip()}\n" for line in lines))
+    return file.name
 
 
 def _videos(count: int) -> str:

@@ -171,7 +171,7 @@ export function AdminLibraryPage() {
             onChanged={onChanged}
             onDelete={deletion.ask}
             onPage={turnPage}
-            editing={query.item}
+            query={query}
             tags={tags.counts.map((it) => it.tag)}
           />
         )}
@@ -393,7 +393,7 @@ function LibraryList({
   onChanged,
   onDelete,
   onPage,
-  editing,
+  query,
   tags,
 }: {
   shown: MediaPage;
@@ -404,9 +404,11 @@ function LibraryList({
   onChanged: (item: CatalogueItem) => void;
   onDelete: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
-  editing: string | undefined;
+  /** The library's query: the video opened for editing (`item`), the search the selection is of. */
+  query: LibraryQuery;
   tags: string[];
 }) {
+  const editing = query.item;
   return (
     <>
       <LibraryBulkBar
@@ -416,6 +418,7 @@ function LibraryList({
         selection={selection}
         bulk={bulk}
         tags={tags}
+        search={editing ? "" : query.q}
       />
       <ul className="library-list" aria-label="Videos">
         {shown.items.map((item) => (

@@ -220,7 +220,7 @@ describe("the library's bulk actions", () => {
     expect(seen.filter((r) => r.method === "DELETE")).toHaveLength(0);
 
     await user.click(within(bar()).getByRole("button", { name: "Delete selected…" }));
-    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete 2 videos" }));
 
     // The list is empty now; what happened is still told.
     expect(await screen.findByTestId("empty-state")).toBeInTheDocument();
@@ -245,7 +245,7 @@ describe("the library's bulk actions", () => {
 
     await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
     await user.click(within(bar()).getByRole("button", { name: "Delete selected…" }));
-    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete 2 videos" }));
 
     expect(await screen.findByRole("alert")).toHaveTextContent("“Charlie”: storage is unavailable");
     await waitFor(() => expect(screen.getAllByTestId("library-item")).toHaveLength(1));
@@ -525,5 +525,42 @@ describe("the library's bulk actions", () => {
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("status=draft"));
     expect(await screen.findByRole("checkbox", { name: "Select Alpha" })).not.toBeChecked();
     expect(bar()).not.toHaveTextContent("selected");
+  });
+
+  it("names every video a deletion of a search's matches takes, before it is asked for, and counts them on its button", async () => {
+    const user = setupUser();
+    const matching = Array.from({ length: 28 }, (_, i) =>
+      mediaItem({ id: `m${i}`, title: `${i < 12 ? "Under-12" : "Under-14"} match ${i + 1}`, status: "draft" }),
+    );
+    server.use(
+      http.get(CATALOGUE, ({ request }) => {
+        const asked = new URL(request.url).searchParams;
+        if (asked.get("page_size") === "100") return ok(mediaPage(matching));
+        return ok(mediaPage(matching.slice(0, 2), { total: 28 }));
+      }),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?q=Under-12" });
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Select all 28 matching" }));
+    await user.click(within(bar()).getByRole("button", { name: "Delete selected…" }));
+
+    const dialog = await screen.findByRole("alertdialog", { name: "Delete 28 videos?" });
+    const listed = within(within(dialog).getByRole("list", { name: "Selected videos" })).getAllByRole("listitem");
+    // Every one, in the order shown, the last of them too: none is only counted.
+    expect(listed.map((li) => li.textContent)).toEqual(matching.map((it) => it.title));
+    expect(dialog).not.toHaveTextContent("more.");
+    expect(dialog).toHaveTextContent("These are the videos matching “Under-12”: check the list before you go on.");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(seen.filter((r) => r.method === "DELETE")).toHaveLength(0);
+
+    // What can be undone still names ten and counts the rest, its button the verb alone.
+    await user.click(within(bar()).getByRole("button", { name: "Publish selected…" }));
+    const publish = await screen.findByRole("alertdialog", { name: "Publish 28 videos?" });
+    expect(within(publish).getAllByRole("listitem")).toHaveLength(10);
+    expect(publish).toHaveTextContent("…and 18 more.");
+    expect(publish).not.toHaveTextContent("matching “Under-12”");
+    expect(within(publish).getByRole("button", { name: "Publish" })).toBeInTheDocument();
   });
 });

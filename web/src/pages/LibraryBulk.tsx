@@ -331,7 +331,7 @@ interface Asking {
  * matches, and publish, unpublish, transcode again or delete (these two asked first) what is
  * selected, or add or remove a tag. What fails stays selected, to try again.
  */
-export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, tags }: BulkBarProps) {
+export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, tags, search }: BulkBarProps) {
   const [asking, setAsking] = useState<Asking | null>(null);
   const reading = useAction();
   const { selected, everything, choose } = selection;
@@ -380,6 +380,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, t
       {asking && (
         <AskSelectedDialog
           {...asking}
+          search={search}
           // Not `busy`: the list is still being read as the dialog opens, and a
           // disabled Cancel could not take the focus (nor Escape answer it).
           busy={bulk.progress !== null}
@@ -401,6 +402,8 @@ interface BulkBarProps {
   bulk: BulkRun;
   /** The library's tags, offered as the tag field is typed. */
   tags: string[];
+  /** The search the selection was made in ("" for none): a question reaching past the page says so. */
+  search: string;
 }
 
 /**
@@ -517,24 +520,29 @@ function question(verb: BulkVerb, count: number, tag: string): { title: string; 
 
 /**
  * Asks before a verb that costs something, or that reaches past the page (see asksFirst), saying
- * how many videos and naming the first of them.
+ * how many videos and naming them. A deletion, which cannot be undone, names every one, in a
+ * box that scrolls, its button counting them ("Delete 28 videos"): a search may hold videos
+ * the admin did not mean, which the first ten names did not show; other questions name ten.
  */
-function AskSelectedDialog({ verb, items, tag, ...answers }: ConfirmAnswers & Asking) {
+function AskSelectedDialog({ verb, items, tag, search, ...answers }: ConfirmAnswers & Asking & { search: string }) {
   const { title, consequence } = question(verb, items.length, tag);
+  const everyOne = verb === "delete";
+  const named = everyOne ? items : items.slice(0, NAMED_AT_MOST);
   return (
     <ConfirmDialog
       title={title}
-      confirmLabel={WORDS[verb].button}
+      confirmLabel={everyOne ? `${WORDS[verb].button} ${videos(items.length)}` : WORDS[verb].button}
       destructive={verb === "delete" || verb === "unpublish" || verb === "removeTag"}
       {...answers}
     >
       <p>{consequence}</p>
-      <ul className="modal-titles">
-        {items.slice(0, NAMED_AT_MOST).map((it) => (
+      {search && everyOne && <p>These are the videos matching “{search}”: check the list before you go on.</p>}
+      <ul className={everyOne ? "modal-titles modal-titles-all" : "modal-titles"} aria-label="Selected videos" tabIndex={everyOne ? 0 : undefined}>
+        {named.map((it) => (
           <li key={it.id}>{it.title}</li>
         ))}
       </ul>
-      {items.length > NAMED_AT_MOST && <p>…and {items.length - NAMED_AT_MOST} more.</p>}
+      {items.length > named.length && <p>…and {items.length - named.length} more.</p>}
     </ConfirmDialog>
   );
 }
