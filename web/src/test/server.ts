@@ -12,7 +12,8 @@ import type { ErrorBody, LibraryCounts, TagCount, TokenPair, TranscodingStatus, 
  * exceptions are the accounts' public configuration, which the sign-in page
  * reads wherever it shows: open registration, no mail, unless a test says;
  * the transcoding queue, which the library reads: nothing waiting, one
- * worker; and the library's counts, which the admins' nav and library read: none.
+ * worker; the library's counts, which the admins' nav and library read: none; and the
+ * tags, which Browse suggests: none.
  */
 export const server = setupServer(
   http.get("/api/v1/auth/config", () =>
@@ -20,6 +21,7 @@ export const server = setupServer(
   ),
   http.get("/api/v1/ingest/transcoding", () => HttpResponse.json(transcodingStatus())),
   http.get("/api/v1/catalogue/counts", () => HttpResponse.json(libraryCounts())),
+  http.get("/api/v1/catalogue/tags", () => HttpResponse.json({ tags: [] })),
 );
 
 /** The library's counts: nothing anywhere, unless `changes` say (each part whole). */
