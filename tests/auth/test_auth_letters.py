@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from streamstack.auth import letters
+from streamstack.contracts.catalogue import ORIGINAL_MISSING_DETAIL
 
 AT = datetime.datetime(2026, 3, 1, 9, 5, tzinfo=datetime.UTC)
 
@@ -127,6 +128,31 @@ def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop
     playing = msgspec.structs.replace(letter, still_plays=True)
     text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN, "Herons").text
     assert "Viewers can still play it as it was. In the Library's failed videos" in text
+
+
+@pytest.mark.parametrize(
+    ("still_plays", "said"),
+    [
+        (False, "Its video file is missing, so transcoding it again cannot help. In the"),
+        (True, "cannot help. Viewers see the version it had until then. In the Library's"),
+    ],
+)
+def test_a_failed_transcode_of_a_missing_original_does_not_promise_it_plays(
+    still_plays: bool, said: str
+) -> None:
+    # The walk's finding: an item registered without its file failed to transcode, and the
+    # mail said "Viewers can still play it as it was" of a file that was not there.
+    letter = letters.FailedTranscodeLetter(
+        user_id=uuid.uuid4(),
+        item_title="Herons",
+        detail=ORIGINAL_MISSING_DETAIL,
+        still_plays=still_plays,
+        link_path="/admin/library?processing=failed",
+    )
+    text = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN, "Herons").text
+    assert said in text
+    assert "upload the file again (Replace video file) or delete the video:\n\n" in text
+    assert "still play" not in text and "transcode it again, or" not in text
 
 
 def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_subjects() -> None:

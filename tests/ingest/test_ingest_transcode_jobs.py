@@ -38,7 +38,12 @@ from ingest_rig import (
     wait_for_state,
 )
 
-from streamstack.contracts.catalogue import PACKAGE_FORMAT, CatalogueClient, ProcessingUpdate
+from streamstack.contracts.catalogue import (
+    ORIGINAL_MISSING_DETAIL,
+    PACKAGE_FORMAT,
+    CatalogueClient,
+    ProcessingUpdate,
+)
 from streamstack.ingest import jobs as ingest_jobs
 from streamstack.ingest.jobs import (
     FIRST_RUNG_PERCENT,
@@ -265,6 +270,33 @@ async def test_a_damaged_original_the_transcoder_cannot_read_is_not_shown_to_vie
         assert (await item_of(rig, media_id, viewer=True)).status_code == 404
         listed = await rig.client.get(CATALOGUE, headers=rig.viewer())
         assert media_id not in [item["id"] for item in listed.json()["items"]]
+
+
+async def test_an_original_that_is_not_stored_fails_saying_so_and_does_not_play(
+    rig_factory: RigFactory,
+) -> None:
+    # Registered through the API without its file, then transcoded: it failed with
+    # "ObjectNotFound: no object …" and the Library said it was "still playing the file as
+    # uploaded" (viewers got an error); retrying cannot find the file, so no retry either.
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        media_id = str(uuid.uuid4())
+        body = {
+            "id": media_id,
+            "title": "Never uploaded",
+            "s3_key": f"{media_id}.mp4",
+            "size_bytes": 1000,
+            "content_type": "video/mp4",
+        }
+        created = await rig.client.post(f"{CATALOGUE}/", json=body, headers=rig.admin())
+        assert (created.status_code, created.json()["playable"]) == (201, True), created.text
+        assert (await retry(rig, media_id)).status_code == 202
+
+        failed, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+
+        assert failed["processing_state"] == "failed"
+        assert failed["processing_detail"] == ORIGINAL_MISSING_DETAIL
+        assert not failed["playable"]
+        assert (await item_of(rig, media_id, viewer=True)).status_code == 404
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)

@@ -20,6 +20,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from streamstack.contracts.catalogue import ORIGINAL_MISSING_DETAIL
 from streamstack.kernel.mail import Mail
 
 #: The Account page, where a reply mail says its reader can stop them.
@@ -235,17 +236,12 @@ def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str, s
     mails; plain text, the title one line in the subject."""
     title = _one_line(letter.item_title)
     link = origin + letter.link_path
-    plays = (
-        "Viewers can still play it as it was."
-        if letter.still_plays
-        else "It does not play until it is transcoded."
-    )
+    plays = _failure_consequence(letter)
     text = (
         "Hello,\n\n"
         f'{site} could not transcode the video "{title}" and has given up on it:\n\n'
         f"{_quoted(letter.detail)}\n\n"
-        f"{plays} In the Library's failed videos you can transcode it again, or replace or "
-        "delete it:\n\n"
+        f"{plays}:\n\n"
         f"{link}\n\n"
         f"Other videos failing in the next {ADMIN_QUIET_WORDS} are not mailed: the Library "
         "lists every failed video.\n\n"
@@ -253,6 +249,24 @@ def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str, s
     )
     subject = f'A video failed to transcode: "{_short(title)}"'
     return Mail(to=to, subject=subject, text=text, link=link)
+
+
+def _failure_consequence(letter: FailedTranscodeLetter) -> str:
+    """What a failed transcode means for viewers and what the admin can do, up to the
+    Library's link: a missing original plays no more and transcoding again cannot help."""
+    if letter.detail == ORIGINAL_MISSING_DETAIL:
+        had = " Viewers see the version it had until then." if letter.still_plays else ""
+        return (
+            f"Its video file is missing, so transcoding it again cannot help.{had} In the "
+            "Library's failed videos you can upload the file again (Replace video file) or "
+            "delete the video"
+        )
+    plays = (
+        "Viewers can still play it as it was."
+        if letter.still_plays
+        else "It does not play until it is transcoded."
+    )
+    return f"{plays} In the Library's failed videos you can transcode it again, or replace or delete it"
 
 
 def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str, site: str) -> Mail:

@@ -20,7 +20,7 @@ import string
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast, get_args
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from sqlalchemy import (
@@ -82,6 +82,7 @@ from streamstack.catalogue.models import (
 )
 from streamstack.catalogue.schemas import SortOrder
 from streamstack.catalogue.search import SearchQuery, SearchTier, fts_hits
+from streamstack.contracts.catalogue import ProcessingState
 from streamstack.kernel.db import (
     Database,
     DatabaseUnavailable,
@@ -418,6 +419,28 @@ class MediaItemRepository(SQLAlchemyAsyncRepository[MediaItemRow]):
             query = query.where(MediaItemRow.id > after)
         found = await self.session.execute(query.limit(limit))
         return [(i, title, key, thumbnail, hls) for i, title, key, thumbnail, hls in found]
+
+    async def library_counts(self) -> dict[str, int]:
+        """In one statement, by name: how many items there are (``all``), drafts, scheduled
+        drafts, published; in each processing state and ``outdated``; and how many comments
+        have reports (``reported_comments``)."""
+        state = MediaItemRow.processing_state
+        counted: dict[str, ColumnElement[Any]] = {
+            "all": func.count(),
+            "draft": func.count().filter(MediaItemRow.status == "draft"),
+            "scheduled": func.count().filter(
+                MediaItemRow.status == "draft", MediaItemRow.publish_at.is_not(None)
+            ),
+            "published": func.count().filter(MediaItemRow.status == "published"),
+            **{s: func.count().filter(state == s) for s in get_args(ProcessingState)},
+            "outdated": func.count().filter(OUTDATED),
+            "reported_comments": select(
+                func.count(func.distinct(CommentReportRow.comment_id))
+            ).scalar_subquery(),
+        }
+        query = select(*(value.label(name) for name, value in counted.items()))
+        found = await self.session.execute(query.select_from(MediaItemRow))
+        return dict(found.one()._mapping)
 
     async def count_failed(self) -> int:
         """How many items' transcoding failed (they wait for an admin: retry or delete)."""

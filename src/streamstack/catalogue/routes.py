@@ -52,6 +52,7 @@ from streamstack.catalogue.schemas import (
     DescribedChapters,
     DescriptionToRead,
     ItemStatistics,
+    LibraryCounts,
     LikedPage,
     Liking,
     MediaPage,
@@ -389,6 +390,13 @@ class CurationController(Controller):
         otherwise); the answer's ``ETag`` is the edited item's."""
         item = await service.update_item(item_id, data, if_match=if_match_tags(if_match))
         return Response(item, headers=_etag_header(item.etag))
+
+    @get("/counts", summary="What the library holds, counted")
+    async def library_counts(self, service: NamedDependency[CatalogueService]) -> LibraryCounts:
+        """How many items each choice of the Library's Status and Processing filters shows
+        (failed transcodes among them), and how many comments have reports waiting for an
+        admin; one cheap statement, read by the SPA's nav and the Library."""
+        return await service.library_counts()
 
     @post("/description-chapters", status_code=200, summary="Read a description's chapters")
     async def description_chapters(self, data: DescriptionToRead) -> DescribedChapters:

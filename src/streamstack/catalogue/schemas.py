@@ -233,6 +233,36 @@ class TagList(msgspec.Struct, frozen=True):
     tags: list[TagCount]
 
 
+class StatusCounts(msgspec.Struct, frozen=True):
+    """How many items the Library's Status filter shows for each of its choices (drafts
+    count the scheduled ones, as the filter does)."""
+
+    all: int
+    draft: int
+    scheduled: int
+    published: int
+
+
+class ProcessingCounts(msgspec.Struct, frozen=True):
+    """How many items the Library's Processing filter shows for each of its choices."""
+
+    none: int
+    queued: int
+    processing: int
+    ready: int
+    failed: int
+    outdated: int
+
+
+class LibraryCounts(msgspec.Struct, frozen=True):
+    """``GET /api/v1/catalogue/counts``: what the Library holds and what waits for an admin
+    (failed transcodes, comments with reports not yet dismissed), counted at once."""
+
+    status: StatusCounts
+    processing: ProcessingCounts
+    reported_comments: int
+
+
 # --- playlists ----------------------------------------------------------------------------
 
 

@@ -48,9 +48,12 @@ from streamstack.catalogue.repository import (
     unit_of_work,
 )
 from streamstack.catalogue.schemas import (
+    LibraryCounts,
     MediaPage,
+    ProcessingCounts,
     RelatedItems,
     SortOrder,
+    StatusCounts,
     StatusFilter,
     TagCount,
     TagList,
@@ -294,6 +297,17 @@ class CatalogueService:
                 limit=limit,
             )
         return TagList(tags=[TagCount(tag=tag, count=count) for tag, count in counts])
+
+    async def library_counts(self) -> LibraryCounts:
+        """How many items each choice of the Library's Status and Processing filters
+        shows, and how many comments have reports: one statement (admins)."""
+        async with reading(self._database) as store:
+            counts = await store.items.library_counts()
+        return LibraryCounts(
+            status=msgspec.convert(counts, StatusCounts),
+            processing=msgspec.convert(counts, ProcessingCounts),
+            reported_comments=counts["reported_comments"],
+        )
 
     # --- changes -----------------------------------------------------------------------
 

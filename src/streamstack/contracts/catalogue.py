@@ -105,6 +105,10 @@ ADMIN_COMMENTS_PATH = "/admin/comments?reported=1"
 #: The SPA's Library showing the videos whose transcoding failed, where admins transcode
 #: one again, replace or delete it (a failure's mail links to it).
 ADMIN_LIBRARY_PATH = "/admin/library?processing=failed"
+#: A failed transcode's detail when the item's original is not in storage: transcoding it
+#: again cannot help, a new file can (the Library's "Replace video file"; the CLI's
+#: ``streamstack upload --replace``). The failure mail says so in its own words.
+ORIGINAL_MISSING_DETAIL = 'its video file is missing: upload it again with "Replace video file"'
 
 
 class TranscodeFailed(msgspec.Struct, frozen=True, kw_only=True):

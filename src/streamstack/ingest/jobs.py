@@ -47,6 +47,7 @@ import msgspec
 import structlog
 
 from streamstack.contracts.catalogue import (
+    ORIGINAL_MISSING_DETAIL,
     PACKAGE_FORMAT,
     CatalogueClient,
     MediaItem,
@@ -91,7 +92,7 @@ from streamstack.kernel.jobs.worker import (
     outage_reason,
 )
 from streamstack.kernel.outbox import JobSink, OutboxRelay
-from streamstack.kernel.storage import ObjectStore
+from streamstack.kernel.storage import ObjectNotFound, ObjectStore
 from streamstack.kernel.storage.private_files import private_directory
 from streamstack.kernel.tasks import wait_at_most
 
@@ -668,7 +669,8 @@ class _JobRun:
         self.gone = False
         self.attempt = current_attempt()
         self.original_unreadable = False
-        """The transcoder refused the original as unreadable (see ``ORIGINAL_UNREADABLE``)."""
+        """The transcoder refused the original as unreadable (see ``ORIGINAL_UNREADABLE``),
+        or it is not stored at all."""
 
     async def execute(self) -> None:
         """Spool, transcode, upload, mark ready; the scratch directory always goes."""
@@ -801,8 +803,13 @@ class _JobRun:
         log.info("transcode_abandoned", media_id=self.request.media_id, removed=removed)
 
     async def spool(self, path: Path) -> Path:
-        """Copy the original to ``path``, streamed a bounded chunk at a time."""
-        body = await self.handler.media.read(self.request.s3_key, chunk_size=SPOOL_CHUNK_BYTES)
+        """Copy the original to ``path``, streamed a bounded chunk at a time; a rejected
+        job when it is not stored (no retry finds it, and viewers cannot play it either)."""
+        try:
+            body = await self.handler.media.read(self.request.s3_key, chunk_size=SPOOL_CHUNK_BYTES)
+        except ObjectNotFound:
+            self.original_unreadable = True
+            raise JobRejected(ORIGINAL_MISSING_DETAIL) from None
         try:
             size = body.info.size
             if size > self.limits.max_source_bytes:

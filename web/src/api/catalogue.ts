@@ -4,6 +4,7 @@ import type {
   CatalogueItem,
   DescribedChapters,
   DescriptionToRead,
+  LibraryCounts,
   MediaItem,
   MediaPage,
   StreamTokenGrant,
@@ -57,6 +58,14 @@ export async function listTags(signal?: AbortSignal): Promise<TagCount[]> {
   const params = { query: { limit: LIMITS.tagsListed } };
   const listed = await request((headers) => api.GET("/api/v1/catalogue/tags", { headers, params, signal }), "optional");
   return listed.tags;
+}
+
+/**
+ * How many videos each choice of the Library's Status and Processing filters shows, and
+ * how many comments have reports waiting (admins).
+ */
+export function getLibraryCounts(signal?: AbortSignal): Promise<LibraryCounts> {
+  return request((headers) => api.GET("/api/v1/catalogue/counts", { headers, signal }));
 }
 
 /** The chapters a description typed in a form makes, and why none if so (admins; nothing stored). */

@@ -588,6 +588,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the library holds, counted */
+        get: operations["ApiV1CatalogueCountsLibraryCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/description-chapters": {
         parameters: {
             query?: never;
@@ -1693,6 +1710,12 @@ export interface components {
             state: "uploading" | "processing" | "done" | "failed";
             upload_id: string;
         };
+        /** LibraryCounts */
+        LibraryCounts: {
+            processing: components["schemas"]["ProcessingCounts"];
+            reported_comments: number;
+            status: components["schemas"]["StatusCounts"];
+        };
         /** LikedItem */
         LikedItem: {
             item: components["schemas"]["CatalogueItem"];
@@ -1953,6 +1976,15 @@ export interface components {
             /** @enum {string} */
             visibility: "private" | "unlisted";
         };
+        /** ProcessingCounts */
+        ProcessingCounts: {
+            failed: number;
+            none: number;
+            outdated: number;
+            processing: number;
+            queued: number;
+            ready: number;
+        };
         /** ProfileChange */
         ProfileChange: {
             admin_mail?: boolean;
@@ -2040,6 +2072,13 @@ export interface components {
             date: string;
             views: number;
             watch_seconds: number;
+        };
+        /** StatusCounts */
+        StatusCounts: {
+            all: number;
+            draft: number;
+            published: number;
+            scheduled: number;
         };
         /** StorageAuditReport */
         StorageAuditReport: {
@@ -2318,6 +2357,7 @@ export type InvitedAccount = components['schemas']['InvitedAccount'];
 export type ItemMissingMedia = components['schemas']['ItemMissingMedia'];
 export type ItemStatistics = components['schemas']['ItemStatistics'];
 export type Job = components['schemas']['Job'];
+export type LibraryCounts = components['schemas']['LibraryCounts'];
 export type LikedItem = components['schemas']['LikedItem'];
 export type LikedPage = components['schemas']['LikedPage'];
 export type Liking = components['schemas']['Liking'];
@@ -2344,6 +2384,7 @@ export type PlaylistChanges = components['schemas']['PlaylistChanges'];
 export type PlaylistMove = components['schemas']['PlaylistMove'];
 export type PlaylistPage = components['schemas']['PlaylistPage'];
 export type PlaylistSummary = components['schemas']['PlaylistSummary'];
+export type ProcessingCounts = components['schemas']['ProcessingCounts'];
 export type ProfileChange = components['schemas']['ProfileChange'];
 export type PublicKeySet = components['schemas']['PublicKeySet'];
 export type RecoveryCodes = components['schemas']['RecoveryCodes'];
@@ -2358,6 +2399,7 @@ export type ShareLink = components['schemas']['ShareLink'];
 export type ShareLinkList = components['schemas']['ShareLinkList'];
 export type SharedItem = components['schemas']['SharedItem'];
 export type StatisticsDay = components['schemas']['StatisticsDay'];
+export type StatusCounts = components['schemas']['StatusCounts'];
 export type StorageAuditReport = components['schemas']['StorageAuditReport'];
 export type StreamTokenGrant = components['schemas']['StreamTokenGrant'];
 export type TagCount = components['schemas']['TagCount'];
@@ -5643,6 +5685,62 @@ export interface operations {
             };
             /** @description No such comment (`comment_not_found`). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueCountsLibraryCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryCounts"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

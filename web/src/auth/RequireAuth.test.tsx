@@ -35,8 +35,12 @@ describe("sessions in the app", () => {
 
     expect(await screen.findByRole("link", { name: /Public clip/ })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
-    // Whether guests may browse, then the catalogue.
-    expect(seen.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([`GET ${API}/auth/config`, `GET ${CATALOGUE}`]);
+    // Whether guests may browse, then the catalogue and the tags its tag field suggests.
+    expect(seen.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([
+      `GET ${API}/auth/config`,
+      `GET ${CATALOGUE}`,
+      `GET ${CATALOGUE}/tags`,
+    ]);
   });
 
   it("waits for the session restore, then says the session ended when the cookie is refused", async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { setAccessToken } from "../api/tokenStore";
 import { hadSession, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, http, nothingWatched, ok, refreshGives, server, VIEWER } from "../test/server";
+import { ADMIN, API, http, libraryCounts, nothingWatched, ok, refreshGives, server, VIEWER } from "../test/server";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Field } from "./Field";
 import { FOLD_QUERIES } from "./Layout";
@@ -224,5 +224,33 @@ describe("a role changed while signed in", () => {
     expect(screen.getByRole("link", { name: "Library" })).toBeInTheDocument();
     act(() => setAccessToken("not-a-jwt", 1800));
     expect(screen.getByRole("link", { name: "Library" })).toBeInTheDocument();
+  });
+});
+
+describe("the admins' Comments link", () => {
+  const adminToken = `h.${btoa(JSON.stringify({ sub: ADMIN.id, role: "admin" })).replace(/=+$/, "")}.s`;
+
+  it("counts the reported comments waiting and leads to them, read again at each move", async () => {
+    hadSession();
+    browseEmpty();
+    let reported = 19;
+    server.use(
+      refreshGives(adminToken),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(`${API}/catalogue/counts`, () => ok(libraryCounts({ reported_comments: reported }))),
+      ...nothingWatched(),
+    );
+    const user = setupUser();
+    renderApp("/");
+
+    const link = await screen.findByRole("link", { name: "Comments, 19 reported" });
+    expect(link).toHaveTextContent("Comments (19)");
+    expect(link).toHaveAttribute("href", "/admin/comments?reported=1");
+
+    // Dismissed meanwhile: the next page's nav says no more.
+    reported = 0;
+    await user.click(screen.getByRole("link", { name: "History" }));
+    const plain = await screen.findByRole("link", { name: "Comments" });
+    expect(plain).toHaveAttribute("href", "/admin/comments");
   });
 });

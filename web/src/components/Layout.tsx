@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/useAuth";
 import { useAuthConfig } from "../auth/serverConfig";
 import { forgetLostChange, forgetRecoveryCodesLeft, readLostChange, readRecoveryCodesLeft } from "../lib/draftStore";
+import { useLibraryCounts } from "../lib/useLibraryCounts";
 import { useScrollMemory } from "../lib/scrollMemory";
 import { useSiteName } from "../lib/siteName";
 import { useTheme } from "../lib/theme";
@@ -31,6 +32,33 @@ function ThemeToggle() {
   );
 }
 
+/**
+ * The admins' Comments link, with how many comments have reports waiting ("Comments (19)",
+ * read as "Comments, 19 reported"), leading to those alone when there are any. The count
+ * is read when the page shows and at each move to another page.
+ */
+function CommentsLink() {
+  const { pathname } = useLocation();
+  const reported = useLibraryCounts(pathname)?.reported_comments ?? 0;
+  if (reported === 0) {
+    return (
+      <NavLink to="/admin/comments" className={navClass}>
+        Comments
+      </NavLink>
+    );
+  }
+  return (
+    <NavLink
+      to="/admin/comments?reported=1"
+      className={navClass}
+      aria-label={`Comments, ${reported.toLocaleString("en")} reported`}
+      data-testid="nav-reported-comments"
+    >
+      Comments ({reported.toLocaleString("en")})
+    </NavLink>
+  );
+}
+
 function MainNav({ onSignOut }: { onSignOut: () => void }) {
   const { status, user } = useAuth();
   // A members-only server's Browse only led a signed-out visitor back to sign in.
@@ -55,9 +83,7 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
               <NavLink to="/admin/users" className={navClass}>
                 Users
               </NavLink>
-              <NavLink to="/admin/comments" className={navClass}>
-                Comments
-              </NavLink>
+              <CommentsLink />
             </>
           )}
           <NavLink to="/playlists" className={navClass}>

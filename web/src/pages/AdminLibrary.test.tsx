@@ -5,7 +5,7 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { BackButton, renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
-import { API, apiError, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { API, apiError, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -77,7 +77,7 @@ describe("AdminLibraryPage", () => {
     expect(sentTo(seen, "GET", CATALOGUE)[0]?.url.searchParams.get("sort")).toBe("newest");
     await user.selectOptions(screen.getByLabelText("Sort"), "popular");
 
-    await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("popular"));
+    await waitFor(() => expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("sort")).toBe("popular"));
     expect(screen.getByTestId("location")).toHaveTextContent("sort=popular");
     await user.selectOptions(screen.getByLabelText("Sort"), "newest");
     await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
@@ -93,14 +93,14 @@ describe("AdminLibraryPage", () => {
     expect(sentTo(seen, "GET", CATALOGUE)[0]?.url.searchParams.get("sort")).toBe("due");
     expect(screen.getByLabelText("Sort")).toHaveDisplayValue("Soonest first");
     await user.selectOptions(screen.getByLabelText("Sort"), "newest");
-    await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("newest"));
+    await waitFor(() => expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("sort")).toBe("newest"));
     expect(screen.getByTestId("location")).toHaveTextContent("sort=newest");
     await user.selectOptions(screen.getByLabelText("Sort"), "due");
     await waitFor(() => expect(screen.getByTestId("location")).not.toHaveTextContent("sort="));
 
     // Other lists have no publish times to go by: the order is not offered, nor taken from a link.
     await user.selectOptions(screen.getByLabelText("Status"), "all");
-    await waitFor(() => expect(seen.at(-1)?.url.searchParams.get("sort")).toBe("newest"));
+    await waitFor(() => expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("sort")).toBe("newest"));
     const orders = within(screen.getByLabelText("Sort")).getAllByRole("option");
     expect(orders.map((option) => option.textContent)).not.toContain("Soonest first");
   });
@@ -296,8 +296,58 @@ describe("AdminLibraryPage", () => {
 
     const empty = await screen.findByTestId("empty-state");
     expect(empty).toHaveTextContent("No video failed to transcode.Try another search or clear the filters.");
-    expect(seen.at(-1)?.url.searchParams.get("processing")).toBe("failed");
+    expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("processing")).toBe("failed");
     expect(screen.getByTestId("location")).toHaveTextContent("processing=failed");
+  });
+
+  it("counts each status and processing choice and links the failed transcodes from the header", async () => {
+    const user = setupUser();
+    const counts = libraryCounts({
+      status: { all: 1000, draft: 12, scheduled: 2, published: 988 },
+      processing: { none: 3, queued: 0, processing: 1, ready: 991, failed: 5, outdated: 3 },
+    });
+    server.use(
+      http.get(`${CATALOGUE}/counts`, () => ok(counts)),
+      http.get(CATALOGUE, ({ request }) =>
+        new URL(request.url).searchParams.get("processing") === "failed"
+          ? listing([mediaItem({ id: "f", title: "Broken", processing_state: "failed", playable: false })])
+          : listing([mediaItem({ id: "p", title: "Fine" })]),
+      ),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    const link = await screen.findByRole("link", { name: "5 failed to transcode" });
+    expect(screen.getByTestId("transcoding-status")).toHaveTextContent(
+      "Transcoding: nothing waiting · 1 worker · 5 failed to transcode",
+    );
+    const options = (label: string) =>
+      within(screen.getByLabelText(label)).getAllByRole("option").map((it) => it.textContent);
+    expect(options("Processing")).toEqual([
+      "Any",
+      "Failed (5)",
+      "Queued (0)",
+      "Transcoding (1)",
+      "Transcoded (991)",
+      "Not transcoded (3)",
+      "Outdated (3)",
+    ]);
+    expect(options("Status")).toEqual(["All (1,000)", "Drafts (12)", "Scheduled (2)", "Published (988)"]);
+
+    await user.click(link);
+    expect(await screen.findByText("Broken")).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("processing=failed");
+    expect(screen.getByLabelText("Processing")).toHaveValue("failed");
+  });
+
+  it("says nothing failed when nothing did, and offers the choices without counts until they are read", async () => {
+    server.use(
+      http.get(`${CATALOGUE}/counts`, () => apiError(503, "module_unavailable", "away")),
+      http.get(CATALOGUE, () => listing([mediaItem({ id: "p", title: "Fine" })])),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    expect(await screen.findByText("Transcoding: nothing waiting · 1 worker")).toBeInTheDocument();
+    expect(screen.queryByTestId("failed-transcodes")).not.toBeInTheDocument();
+    expect(within(screen.getByLabelText("Processing")).getByRole("option", { name: "Failed" })).toBeInTheDocument();
   });
 
   it("says a search or filter matched nothing, not to upload a video, and clears them", async () => {
@@ -320,7 +370,7 @@ describe("AdminLibraryPage", () => {
     // The order is not a filter: it stays.
     expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library\?sort=title$/);
     expect(screen.getByLabelText("Search")).toHaveValue("");
-    expect(seen.at(-1)?.url.searchParams.get("status")).toBe("all");
+    expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("status")).toBe("all");
   });
 
   it("tells an empty library to upload a video, with nothing to clear", async () => {

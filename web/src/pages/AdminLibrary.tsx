@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { Link } from "react-router";
 import { deleteItem, listCatalogue, listEvery, listTags, type ProcessingFilter, type SortOrder, type StatusFilter, type VisibilityFilter } from "../api/catalogue";
 import { LIMITS } from "../api/limits";
-import type { CatalogueItem, MediaPage, TagCount } from "../api/schema";
+import type { CatalogueItem, LibraryCounts, MediaPage, TagCount } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
@@ -15,6 +15,7 @@ import { defaultSort, sortFrom, sortsFor } from "../lib/sorts";
 import { useAction } from "../lib/useAction";
 import { LeaveGuard } from "../lib/leaveGuard";
 import { useAsync } from "../lib/useAsync";
+import { useLibraryCounts } from "../lib/useLibraryCounts";
 import { useRestoredScroll } from "../lib/scrollMemory";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import {
@@ -143,7 +144,7 @@ export function AdminLibraryPage() {
   return (
     <LeaveGuard>
       <section className="page" aria-labelledby="library-title">
-        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} transcoding={data?.items.filter(isTranscoding).length ?? 0} />
+        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} shown={data} />
 
         <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} selectionCleared={selection.cleared} />
         <BulkFailures outcome={bulk.outcome} />
@@ -248,6 +249,17 @@ function useLibraryTags() {
   return { counts: data ?? previous ?? [], reload };
 }
 
+/** A filter's choices with how many videos each shows, as the tag filter's: "Failed (5)". */
+function counted<Value extends string>(
+  choices: { value: Value; label: string }[],
+  counts: Partial<Record<Value, number>> | undefined,
+): { value: Value; label: string }[] {
+  return choices.map(({ value, label }) => {
+    const count = counts?.[value];
+    return { value, label: count === undefined ? label : `${label} (${count.toLocaleString("en")})` };
+  });
+}
+
 /** The tag filter's choices: "Any", then the library's tags with how many videos have each, and the tag the URL names. */
 function tagChoices(tags: TagCount[], tag: string): { value: string; label: string }[] {
   const choices = [{ value: "", label: "Any" }, ...tags.map((it) => ({ value: it.tag, label: `${it.tag} (${it.count})` }))];
@@ -263,10 +275,13 @@ function tagChoices(tags: TagCount[], tag: string): { value: string; label: stri
 function LibraryToolbar({
   query: { status, processing, visibility, tag, q, sort },
   tags,
+  counts,
   onChange,
 }: {
   query: LibraryQuery;
   tags: TagCount[];
+  /** How many videos each status and processing choice shows (none until read). */
+  counts: LibraryCounts | null;
   onChange: (changes: QueryChanges) => void;
 }) {
   const [text, setText] = useDraft(q);
@@ -281,13 +296,13 @@ function LibraryToolbar({
       <SelectField
         label="Status"
         value={status}
-        choices={STATUSES}
+        choices={counted(STATUSES, counts?.status)}
         onChange={(value) => onChange({ status: value === "all" ? null : value })}
       />
       <SelectField
         label="Processing"
         value={processing ?? ""}
-        choices={[{ value: "", label: "Any" }, ...PROCESSING]}
+        choices={[{ value: "", label: "Any" }, ...counted(PROCESSING, counts?.processing)]}
         onChange={(value) => onChange({ processing: value || null })}
       />
       <SelectField
@@ -340,19 +355,24 @@ function LibraryStatus({
   );
 }
 
-/** The page's title, its way to upload, whether transcoding works, its filters and search; above the one video `?item=` shows, the way back to every video. */
+/** The page's title, its way to upload, whether transcoding works and how many failed, its filters and search; above the one video `?item=` shows, the way back to every video. */
 function LibraryHead({
   query,
   tags,
   onChange,
-  transcoding,
+  shown,
 }: {
   query: LibraryQuery;
   tags: TagCount[];
   onChange: (changes: QueryChanges) => void;
-  /** How many of the videos shown are transcoding (the status line reads again when it changes). */
-  transcoding: number;
+  /** The page of videos shown: the counts are read again when it changes in what they count. */
+  shown: MediaPage | null;
 }) {
+  const items = shown?.items ?? [];
+  // How many shown transcode (the status line reads again when it changes), and how many failed.
+  const transcoding = items.filter(isTranscoding).length;
+  const failed = items.filter((it) => it.processing_state === "failed").length;
+  const counts = useLibraryCounts(`${shown?.total}|${transcoding}|${failed}|${items.map((it) => it.id).join()}`);
   return (
     <>
       <div className="page-head">
@@ -361,8 +381,8 @@ function LibraryHead({
           Upload a video
         </Link>
       </div>
-      <TranscodingStatusLine followed={transcoding} />
-      <LibraryToolbar query={query} tags={tags} onChange={onChange} />
+      <TranscodingStatusLine followed={transcoding} failed={counts?.processing.failed ?? 0} />
+      <LibraryToolbar query={query} tags={tags} counts={counts} onChange={onChange} />
       {query.item && <OneVideoNote onShowAll={() => onChange({})} />}
     </>
   );

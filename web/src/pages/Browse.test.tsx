@@ -15,9 +15,9 @@ function serve(items: (url: URL) => CatalogueItem[], pageInfo: { total?: number;
   server.use(http.get(CATALOGUE, ({ request }) => ok(mediaPage(items(new URL(request.url)), pageInfo))));
 }
 
-/** The requests of `seen` but the app's one read of the server's config. */
+/** The requests of `seen` for a page of the catalogue (not its tags, nor the server's config). */
 function catalogueReads(seen: SeenRequest[]): SeenRequest[] {
-  return seen.filter((r) => !r.url.pathname.endsWith("/auth/config"));
+  return seen.filter((r) => r.url.pathname === `${API}/catalogue`);
 }
 
 function browse(path = "/") {
@@ -204,9 +204,9 @@ describe("BrowsePage", () => {
     await user.type(screen.getByLabelText("Search"), "episode");
     await user.selectOptions(screen.getByLabelText("Sort"), "title");
 
-    await waitFor(() => expect(seen.at(-1)!.url.searchParams.get("q")).toBe("episode"));
+    await waitFor(() => expect(catalogueReads(seen).at(-1)!.url.searchParams.get("q")).toBe("episode"));
     expect(screen.getByTestId("location")).toHaveTextContent(/^\/\?sort=title&q=episode$/);
-    expect(seen.at(-1)!.url.searchParams.get("sort")).toBe("title");
+    expect(catalogueReads(seen).at(-1)!.url.searchParams.get("sort")).toBe("title");
     expect(screen.getByLabelText("Sort")).toHaveValue("title");
   });
 
@@ -318,5 +318,48 @@ describe("BrowsePage", () => {
       await screen.findAllByTestId("media-card");
       expect(screen.queryByRole("link", { name: /Feed/ })).not.toBeInTheDocument();
     });
+  });
+});
+
+describe("BrowsePage's tag field", () => {
+  const TAGS = [
+    { tag: "football", count: 54 },
+    { tag: "goals", count: 31 },
+    { tag: "coaching", count: 44 },
+  ];
+
+  it("suggests the tags viewers may see, with how many videos have each", async () => {
+    serve(() => [mediaItem({ id: "a", title: "Sunset over the bay" })]);
+    server.use(http.get(`${API}/catalogue/tags`, () => ok({ tags: TAGS })));
+    browse();
+    const field = screen.getByLabelText("Tag");
+    expect(field).toHaveAttribute("list", "browse-tags");
+    await waitFor(() => expect(document.querySelectorAll("#browse-tags option")).toHaveLength(3));
+    const options = [...document.querySelectorAll<HTMLOptionElement>("#browse-tags option")];
+    expect(options.map((it) => [it.value, it.label])).toEqual([
+      ["football", "football (54)"],
+      ["goals", "goals (31)"],
+      ["coaching", "coaching (44)"],
+    ]);
+  });
+
+  it("says no video has a tag typed wrong and offers the closest, which filter when chosen", async () => {
+    serve((url) => (url.searchParams.get("tag") === "goals" ? [mediaItem({ id: "g", title: "Top goals" })] : []));
+    server.use(http.get(`${API}/catalogue/tags`, () => ok({ tags: TAGS })));
+    const user = setupUser();
+    browse("/?tag=goal");
+
+    expect(await screen.findByRole("heading", { name: "No videos are tagged “goal”" })).toBeInTheDocument();
+    expect(screen.getByTestId("empty-state")).toHaveTextContent("Closest tags: goals (31)");
+    await user.click(screen.getByRole("button", { name: "goals" }));
+    expect(await screen.findByText("Top goals")).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("tag=goals");
+  });
+
+  it("says only that nothing matched when the tag exists (the search left nothing)", async () => {
+    serve(() => []);
+    server.use(http.get(`${API}/catalogue/tags`, () => ok({ tags: TAGS })));
+    browse("/?tag=goals&q=zebra");
+    expect(await screen.findByRole("heading", { name: "No videos found" })).toBeInTheDocument();
   });
 });

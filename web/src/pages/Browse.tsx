@@ -1,6 +1,6 @@
 import { use, useCallback, useEffect, useRef, type FormEvent } from "react";
-import { continueWatching, listCatalogue, videoFeedUrl, watchHistory, type SortOrder } from "../api/catalogue";
-import type { MediaPage, WatchedPage, WatchProgress } from "../api/schema";
+import { continueWatching, listCatalogue, listTags, videoFeedUrl, watchHistory, type SortOrder } from "../api/catalogue";
+import type { MediaPage, TagCount, WatchedPage, WatchProgress } from "../api/schema";
 import { Link } from "react-router";
 import { AuthContext } from "../auth/AuthContext";
 import { useGuestsMayBrowse } from "../auth/serverConfig";
@@ -11,6 +11,8 @@ import { SelectField } from "../components/Field";
 import { MediaCard } from "../components/MediaCard";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
+import { closestTags } from "../lib/closestTags";
+import { normalizeTag } from "../lib/format";
 import { SORTS, sortFrom } from "../lib/sorts";
 import { useAsync } from "../lib/useAsync";
 import { useRestoredScroll } from "../lib/scrollMemory";
@@ -84,8 +86,7 @@ export function BrowsePage() {
   const sort = sortFrom(params.get("sort"));
   const page = pageParam(params);
 
-  // A new search, tag or order starts again at page 1.
-  // Back undoes a filter, a sort or a search, as it does a page.
+  // A new search, tag or order starts again at page 1; Back undoes it, as it does a page.
   const update = (changes: QueryChanges) => setQuery({ ...changes, page: null }, { push: true });
 
   const fetchPage = useCallback(
@@ -96,6 +97,7 @@ export function BrowsePage() {
   useRetryWhenThrottled(error, reload);
   const shown = data ?? (loading ? previous : null);
   const watching = useWatching();
+  const tags = useAsync(listTags).data ?? []; // what viewers may see: listed videos' tags
   const home = !q && !tag && page === 1;
   // Back to the catalogue: scrolled where it was once its cards (and the row above them) are in.
   useRestoredScroll(data !== null && !(home && watching.loading));
@@ -110,7 +112,7 @@ export function BrowsePage() {
       <h1 id="browse-title" className="visually-hidden">
         Browse videos
       </h1>
-      <CatalogueFilters q={q} tag={tag} sort={sort} onChange={update} />
+      <CatalogueFilters q={q} tag={tag} sort={sort} tags={tags} onChange={update} />
 
       {tag && <TagFilterChip tag={tag} onClear={() => update({ tag: null })} />}
       {home && <ContinueWatching row={watching.row} />}
@@ -127,7 +129,7 @@ export function BrowsePage() {
           page={page}
           shown={data}
           onPage={turnPage}
-          empty={q || tag ? <NoMatchingVideos onClear={() => update({ q: null, tag: null })} /> : <NoVideos />}
+          empty={q || tag ? <NoMatches tag={tag} tags={tags} onChange={update} /> : <NoVideos />}
         />
       )}
 
@@ -135,6 +137,41 @@ export function BrowsePage() {
         <CatalogueGrid shown={shown} busy={loading} page={page} progress={watching.progress} onPage={turnPage} />
       )}
     </section>
+  );
+}
+
+/**
+ * Nothing matched: for a tag no listed video has, "No videos are tagged “goal”" and the
+ * closest tags there are (the field took any text, and a wrong guess silently gave 0);
+ * otherwise that the search or filters found nothing.
+ */
+function NoMatches({ tag, tags, onChange }: { tag: string; tags: TagCount[]; onChange: (changes: QueryChanges) => void }) {
+  const unknown = tag !== "" && tags.length > 0 && !tags.some((it) => it.tag === normalizeTag(tag));
+  if (!unknown) return <NoMatchingVideos onClear={() => onChange({ q: null, tag: null })} />;
+  const closest = closestTags(tag, tags);
+  return (
+    <div className="empty" data-testid="empty-state">
+      <h2>No videos are tagged “{tag}”</h2>
+      {closest.length > 0 && (
+        <p>
+          Closest tags:{" "}
+          {closest.map((it, i) => (
+            <span key={it.tag}>
+              {i > 0 && ", "}
+              <button type="button" className="link-button" onClick={() => onChange({ tag: it.tag })}>
+                {it.tag}
+              </button>{" "}
+              ({it.count.toLocaleString("en")})
+            </span>
+          ))}
+        </p>
+      )}
+      <p>
+        <button type="button" className="link-button" onClick={() => onChange({ tag: null })}>
+          Show every tag
+        </button>
+      </p>
+    </div>
   );
 }
 
@@ -163,11 +200,14 @@ function CatalogueFilters({
   q,
   tag,
   sort,
+  tags,
   onChange,
 }: {
   q: string;
   tag: string;
   sort: SortOrder;
+  /** The tags suggested as the tag is typed, with how many videos have each. */
+  tags: TagCount[];
   onChange: (changes: QueryChanges) => void;
 }) {
   const [text, setText] = useDraft(q);
@@ -204,12 +244,26 @@ function CatalogueFilters({
           onBlur={() => tagText.trim() !== tag && onChange({ tag: tagText.trim() })}
           placeholder="Any tag"
           maxLength={LIMITS.tag}
+          list="browse-tags"
+          autoComplete="off"
         />
+        <TagSuggestions tags={tags} />
         <SelectField label="Sort" value={sort} choices={SORTS} onChange={(value) => onChange({ sort: value })} />
         <SubmitButton>Apply</SubmitButton>
       </form>
       <FeedLink tag={tag} />
     </>
+  );
+}
+
+/** The tag field's suggestions (`browse-tags`): each tag with how many videos have it. */
+function TagSuggestions({ tags }: { tags: TagCount[] }) {
+  return (
+    <datalist id="browse-tags">
+      {tags.map((it) => (
+        <option key={it.tag} value={it.tag} label={`${it.tag} (${it.count.toLocaleString("en")})`} />
+      ))}
+    </datalist>
   );
 }
 

@@ -4,7 +4,7 @@ import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { expectHeldWithFocus, renderPage, setupUser } from "../test/render";
-import { API, apiError, holdAnswer, http, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { API, apiError, holdAnswer, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -262,6 +262,7 @@ describe("the library's bulk actions", () => {
     server.use(
       http.get(CATALOGUE, () => ok(mediaPage([failed, ready, queued]))),
       tagList(), // before the item's route, which would answer /tags as an item
+      http.get(`${CATALOGUE}/counts`, () => ok(libraryCounts())), // and /counts
       http.get(`${CATALOGUE}/:id`, ({ params }) => ok(mediaItem({ id: String(params.id), processing_state: "queued" }))),
       http.post(`${API}/ingest/items/:id/transcode`, ({ params }) =>
         ok({ ...(params.id === "f" ? failed : ready), processing_state: "queued" }),

@@ -1,9 +1,13 @@
 import { useEffect, useState } from "react";
+import { Link } from "react-router";
 import { getTranscodingStatus } from "../api/ingest";
+import { usePageVisible } from "../lib/usePageVisible";
 import type { TranscodingStatus } from "../api/schema";
 
 /** How often the library reads the transcoding queue again while jobs wait or run (or it could not be read). */
 export const TRANSCODING_POLL_MS = 10_000;
+/** The library showing the videos whose transcoding failed. */
+const FAILED_PATH = "/admin/library?processing=failed";
 
 function counted(n: number, one: string, many: string): string {
   return n === 1 ? `1 ${one}` : `${n.toLocaleString("en")} ${many}`;
@@ -17,17 +21,6 @@ export function transcodingLine(status: TranscodingStatus): string {
   const seen = workers.length === 0 ? "no worker running" : counted(workers.length, "worker", "workers");
   const busy = status.state === "busy" ? " (all busy: more workers would go faster)" : "";
   return `Transcoding: ${jobs} · ${seen}${busy}`;
-}
-
-/** Whether the page is shown (not a background tab, not minimised). */
-function usePageVisible(): boolean {
-  const [visible, setVisible] = useState(() => !document.hidden);
-  useEffect(() => {
-    const onChange = () => setVisible(!document.hidden);
-    document.addEventListener("visibilitychange", onChange);
-    return () => document.removeEventListener("visibilitychange", onChange);
-  }, []);
-  return visible;
 }
 
 /**
@@ -70,25 +63,49 @@ function useTranscodingStatus(followed: number): { status: TranscodingStatus | n
   return { status, failed };
 }
 
+/** "5 failed to transcode", leading to the failed videos. */
+function FailedLink({ failed }: { failed: number }) {
+  return (
+    <Link to={FAILED_PATH} data-testid="failed-transcodes">
+      {failed.toLocaleString("en")} failed to transcode
+    </Link>
+  );
+}
+
 /**
  * Whether transcoding works, above the library: how many videos wait and are transcoded,
- * how many workers run, and a warning when videos wait and no worker runs to take them
- * (uploads would otherwise sit at "Queued" with nothing saying why). `followed`: how many
- * videos the page shows transcoding; when it changes (one queued again, one done), the
- * status is read again.
+ * how many workers run, how many `failed` (a link to them), and a warning when videos wait
+ * and no worker runs to take them (uploads would otherwise sit at "Queued" with nothing
+ * saying why). `followed`: how many videos the page shows transcoding; when it changes (one
+ * queued again, one done), the status is read again.
  */
-export function TranscodingStatusLine({ followed = 0 }: { followed?: number }) {
-  const { status, failed } = useTranscodingStatus(followed);
+export function TranscodingStatusLine({ followed = 0, failed = 0 }: { followed?: number; failed?: number }) {
+  const { status, failed: unread } = useTranscodingStatus(followed);
   const stalled = status?.state === "no_worker";
   const videos = status ? counted(status.waiting + status.running, "video is", "videos are") : "";
   return (
     <div role="status" data-testid="transcoding-status">
-      {failed && <p className="status-line">Transcoding: the job queue did not answer; trying again shortly.</p>}
-      {!failed && status && !stalled && <p className="status-line">{transcodingLine(status)}</p>}
-      {!failed && stalled && (
+      {unread && <p className="status-line">Transcoding: the job queue did not answer; trying again shortly.</p>}
+      {!unread && status && !stalled && (
+        <p className="status-line">
+          {transcodingLine(status)}
+          {failed > 0 && (
+            <>
+              {" · "}
+              <FailedLink failed={failed} />
+            </>
+          )}
+        </p>
+      )}
+      {!unread && stalled && (
         <p className="notice warning">
           <strong>Warning:</strong> {videos} waiting to be transcoded, but no transcoding worker is running. Start one with{" "}
           <code>streamstack worker</code> (see “Workers” in the README).
+        </p>
+      )}
+      {(unread || stalled) && failed > 0 && (
+        <p className="status-line">
+          <FailedLink failed={failed} />
         </p>
       )}
     </div>

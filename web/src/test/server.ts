@@ -2,7 +2,7 @@ import { http, HttpResponse, type JsonBodyType } from "msw";
 import { setupServer } from "msw/node";
 import type { CommentPage } from "../api/comments";
 import type { LikedPage, Liking } from "../api/likes";
-import type { ErrorBody, TagCount, TokenPair, TranscodingStatus, UserView } from "../api/schema";
+import type { ErrorBody, LibraryCounts, TagCount, TokenPair, TranscodingStatus, UserView } from "../api/schema";
 
 /**
  * The API as the tests see it: Mock Service Worker intercepts `fetch` at the
@@ -11,15 +11,25 @@ import type { ErrorBody, TagCount, TokenPair, TranscodingStatus, UserView } from
  * a request no handler answers fails the test (see setup.ts). The two
  * exceptions are the accounts' public configuration, which the sign-in page
  * reads wherever it shows: open registration, no mail, unless a test says;
- * and the transcoding queue, which the library reads: nothing waiting, one
- * worker.
+ * the transcoding queue, which the library reads: nothing waiting, one
+ * worker; the library's counts, which the admins' nav and library read: none; and the
+ * tags, which Browse suggests: none.
  */
 export const server = setupServer(
   http.get("/api/v1/auth/config", () =>
     HttpResponse.json({ registration_mode: "open", mail: false }),
   ),
   http.get("/api/v1/ingest/transcoding", () => HttpResponse.json(transcodingStatus())),
+  http.get("/api/v1/catalogue/counts", () => HttpResponse.json(libraryCounts())),
+  http.get("/api/v1/catalogue/tags", () => HttpResponse.json({ tags: [] })),
 );
+
+/** The library's counts: nothing anywhere, unless `changes` say (each part whole). */
+export function libraryCounts(changes: Partial<LibraryCounts> = {}): LibraryCounts {
+  const status = { all: 0, draft: 0, scheduled: 0, published: 0 };
+  const processing = { none: 0, queued: 0, processing: 0, ready: 0, failed: 0, outdated: 0 };
+  return { status, processing, reported_comments: 0, ...changes };
+}
 
 /** The transcoding queue's status: nothing waiting and one idle worker, unless `changes` say. */
 export function transcodingStatus(changes: Partial<TranscodingStatus> = {}): TranscodingStatus {
