@@ -196,6 +196,7 @@ async def test_signed_out_everywhere_the_other_device_browses_anonymously(
     # Browse's own requests, the signed-in row's and the refresh each met the ended session.
     log.assert_clean(
         ("/api/v1/catalogue", 401),
+        ("/api/v1/catalogue/tags", 401),  # the tag field's suggestions
         ("/api/v1/catalogue/me/continue-watching", 401),
         (HISTORY, 401),
         (REFRESH, 401),
