@@ -77,6 +77,24 @@ export function requestChange<R extends Answer>(
   return run(call, "user", what);
 }
 
+let changesMade = 0;
+const changeListeners = new Set<() => void>();
+
+/**
+ * Follows the changes this tab makes (every `requestChange` answered 2xx): for what another
+ * part of the page shows of the server's state (the admins' counts) to be read again.
+ * Returns the unsubscribe; `changesMadeSoFar` is the store's value (useSyncExternalStore).
+ */
+export function followChanges(listener: () => void): () => void {
+  changeListeners.add(listener);
+  return () => changeListeners.delete(listener);
+}
+
+/** How many changes this tab has made so far (see `followChanges`). */
+export function changesMadeSoFar(): number {
+  return changesMade;
+}
+
 async function run<R extends Answer>(
   call: (headers: AuthHeaders) => Promise<R>,
   access: Access,
@@ -99,6 +117,10 @@ async function run<R extends Answer>(
     }
   }
   if (!result.response.ok) throw errorFromAnswer(result.error, result.response);
+  if (change !== null) {
+    changesMade += 1;
+    changeListeners.forEach((listener) => listener());
+  }
   return result.data as Success<R>;
 }
 

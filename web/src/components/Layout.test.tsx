@@ -1,9 +1,10 @@
 import { act, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
+import { dismissReports } from "../api/moderation";
 import { setAccessToken } from "../api/tokenStore";
 import { hadSession, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { ADMIN, API, http, libraryCounts, nothingWatched, ok, refreshGives, server, VIEWER } from "../test/server";
+import { ADMIN, API, http, libraryCounts, noContent, nothingWatched, ok, refreshGives, server, VIEWER } from "../test/server";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Field } from "./Field";
 import { FOLD_QUERIES } from "./Layout";
@@ -252,5 +253,26 @@ describe("the admins' Comments link", () => {
     await user.click(screen.getByRole("link", { name: "History" }));
     const plain = await screen.findByRole("link", { name: "Comments" });
     expect(plain).toHaveAttribute("href", "/admin/comments");
+  });
+
+  it("is read again a moment after a change this tab makes, on the same page", async () => {
+    hadSession();
+    browseEmpty();
+    let reported = 19;
+    server.use(
+      refreshGives(adminToken),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(`${API}/catalogue/counts`, () => ok(libraryCounts({ reported_comments: reported }))),
+      http.delete(`${API}/catalogue/comments/:id/reports`, () => {
+        reported = 18;
+        return noContent();
+      }),
+      ...nothingWatched(),
+    );
+    renderApp("/");
+    await screen.findByRole("link", { name: "Comments, 19 reported" });
+
+    await act(() => dismissReports("c-1"));
+    expect(await screen.findByRole("link", { name: "Comments, 18 reported" }, { timeout: 3000 })).toHaveTextContent("Comments (18)");
   });
 });
