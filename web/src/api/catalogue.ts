@@ -64,8 +64,8 @@ export async function listTags(signal?: AbortSignal): Promise<TagCount[]> {
  * How many videos each choice of the Library's Status and Processing filters shows, and
  * how many comments have reports waiting (admins).
  */
-export function getLibraryCounts(signal?: AbortSignal): Promise<LibraryCounts> {
-  return request((headers) => api.GET("/api/v1/catalogue/counts", { headers, signal }));
+export function getLibraryCounts(): Promise<LibraryCounts> {
+  return request((headers) => api.GET("/api/v1/catalogue/counts", { headers }));
 }
 
 /** The chapters a description typed in a form makes, and why none if so (admins; nothing stored). */

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { resetRefreshState } from "../api/client";
 import { clearAccessToken } from "../api/tokenStore";
 import { forgetEntryMemory } from "../lib/scrollMemory";
+import { forgetLibraryCounts } from "../lib/useLibraryCounts";
 import { server } from "./server";
 
 // The machine running the suite may be busy (2 cores shared with the Python
@@ -25,6 +26,8 @@ afterEach(() => {
   resetRefreshState();
   // The memory router names every test's first entry "default": what one kept is not the next one's.
   forgetEntryMemory();
+  // The admins' counts are one copy for the page: one test's are not the next one's.
+  forgetLibraryCounts();
   localStorage.clear();
   sessionStorage.clear();
   delete document.documentElement.dataset.theme;
