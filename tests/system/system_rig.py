@@ -285,10 +285,14 @@ class Nginx(ChildProcess):
         path = self.directory / "access.log"
         return path.read_text() if path.exists() else ""
 
-    def access_log_with(self, line: str, timeout: float = 10.0) -> str:
-        """The access log once it holds ``line`` (nginx logs a request after it ends)."""
+    def access_log_with(self, *lines: str, timeout: float = 10.0) -> str:
+        """The access log once it holds every one of ``lines`` (nginx logs a request after it
+        ends, and requests answered by different workers end in any order)."""
         deadline = time.monotonic() + timeout
-        while line not in (log := self.access_log()) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            log = self.access_log()
+            if all(line in log for line in lines):
+                break
             time.sleep(0.05)
         return log
 
