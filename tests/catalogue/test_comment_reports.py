@@ -3,7 +3,9 @@ kinds: reporting (the first report kept, one's own refused, an unreadable commen
 answered as a missing one, bad reasons refused with nothing stored, the per-account
 budget), ``reported`` shown to the reporter alone, the list newest first across items
 (drafts too) and by last report, paged by cursor while comments arrive, with counts and
-the newest reasons; dismissing, deleting, and a deleted account's reports."""
+the newest reasons; one account's alone, and every comment of one account deleted at once
+(who may, what goes with them, the counts kept); dismissing, deleting, and a deleted
+account's reports."""
 
 from __future__ import annotations
 
@@ -16,14 +18,20 @@ import httpx
 import msgspec
 import pytest
 from catalogue_testing import API, admin_headers, eventually
-from comment_testing import Client, assert_error, bodies, item, person
+from comment_testing import Client, assert_error, bodies, item, person, reply
 from comment_testing import post as commented
+from jose import jwt
 
 from streamstack.catalogue.repository import reading
 from streamstack.catalogue.schemas import REASONS_SHOWN
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
 from streamstack.contracts.limits import REPORT_REASON_MAX
-from support.apps import AppClient, running_app
+from streamstack.kernel.revocation import (
+    REVOCATION_TTL_SECONDS,
+    REVOKED_TOKENS_BUCKET,
+    RevocationList,
+)
+from support.apps import AppClient, bearer, mint_token, running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 
@@ -301,3 +309,112 @@ async def test_a_deleted_account_takes_the_reports_it_made(client: Client) -> No
 
     await eventually(forgotten, "the deleted accounts' reports and comments deleted")
     assert bodies(await moderated(client)) == ["by Carol"]
+
+
+async def test_one_authors_comments_alone_reported_or_not_paged_and_named(
+    client: Client,
+) -> None:
+    one, two = await item(client), await item(client)
+    ada_id, ada = person(client, "Ada")
+    _, bob = person(client, "Bob")
+    bobs = await commented(client, one, bob, "by Bob")
+    first = await post(client, one, ada, "spam 1")
+    await post(client, two, ada, "spam 2")
+    await reply(client, bobs, ada, "spam 3")
+    assert (await report(client, first, bob, "spam")).status_code == 204
+    everything = await moderated(client, author=ada_id)
+    assert bodies(everything) == ["spam 3", "spam 2", "spam 1"]
+    assert {c["author_id"] for c in everything["comments"]} == {ada_id}
+    assert everything["author"] == {"id": ada_id, "name": "Ada", "comments": 3}
+    page = await moderated(client, author=ada_id, limit=2)
+    rest = await moderated(client, author=ada_id, limit=2, cursor=page["next"])
+    assert (bodies(page), bodies(rest), rest["next"]) == (["spam 3", "spam 2"], ["spam 1"], None)
+    reported = await moderated(client, author=ada_id, reported="true")
+    assert (bodies(reported), reported["author"]["comments"]) == (["spam 1"], 3)
+    assert bodies(await moderated(client, author=str(uuid.uuid4()), reported="true")) == []
+    nobody = str(uuid.uuid4())
+    assert await moderated(client, author=nobody) == {
+        "comments": [],
+        "next": None,
+        "author": {"id": nobody, "name": None, "comments": 0},
+    }
+    assert (await moderated(client))["author"] is None
+    admin = admin_headers(client.app.state.settings)
+    for bad in ("ada", "", "1234", ada_id + "0", "' OR 1=1 --"):
+        r = await client.get(f"{API}/comments", params={"author": bad}, headers=admin)
+        assert_error(r, 400, "validation_error")
+        assert "author" in r.json()["detail"]
+
+
+async def total(client: Client, item_id: str) -> int:
+    """The item's comment count, as its page says."""
+    return int((await client.get(f"{API}/{item_id}/comments")).json()["total"])
+
+
+async def test_deleting_an_authors_comments_takes_the_replies_to_them_and_keeps_counts(
+    client: Client,
+) -> None:
+    admin = admin_headers(client.app.state.settings)
+    one, two = await item(client), await item(client)
+    ada_id, ada = person(client, "Ada")
+    _, bob = person(client, "Bob")
+    bobs = await commented(client, one, bob, "by Bob")
+    spam = await commented(client, one, ada, "spam 1")
+    await post(client, two, ada, "spam 2")
+    await reply(client, bobs, ada, "spam 3")
+    await reply(client, spam, bob, "Bob answers spam")
+    for comment_id in (spam["id"], bobs["id"]):
+        assert (
+            await report(client, comment_id, bob if comment_id != bobs["id"] else ada)
+        ).status_code == 204
+    counts = await client.get(f"{API}/counts", headers=admin)
+    assert counts.json()["reported_comments"] == 2
+    r = await client.delete(f"{API}/comments", params={"author": ada_id}, headers=admin)
+    assert (r.status_code, r.json()) == (200, {"deleted": 4}), r.text
+    assert bodies(await moderated(client)) == ["by Bob"]
+    assert ((await moderated(client))["comments"][0]["reply_count"], await total(client, one)) == (
+        0,
+        1,
+    )
+    assert await total(client, two) == 0
+    assert await stored_reports(client) == [(bobs["id"], None)]  # Ada's report of Bob's stays
+    assert (await client.get(f"{API}/counts", headers=admin)).json()["reported_comments"] == 1
+    assert (await moderated(client, author=ada_id))["author"] == {
+        "id": ada_id,
+        "name": "Ada",  # the name stays: the account does
+        "comments": 0,
+    }
+    for author in (ada_id, str(uuid.uuid4())):  # again, or nobody's: nothing more goes
+        r = await client.delete(f"{API}/comments", params={"author": author}, headers=admin)
+        assert (r.status_code, r.json()) == (200, {"deleted": 0}), r.text
+
+
+async def test_only_an_admin_deletes_an_authors_comments_and_bad_ids_change_nothing(
+    client: Client,
+) -> None:
+    settings = client.app.state.settings
+    item_id = await item(client)
+    ada_id, ada = person(client, "Ada")
+    await post(client, item_id, ada, "spam")
+    token = mint_token(settings, role="admin", user_id=str(uuid.uuid4()))
+    revocations = RevocationList(
+        client.app.state.backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS)
+    )
+    await revocations.revoke(jwt.get_unverified_claims(token)["jti"])
+    _, viewer = person(client, "Bob")
+    url, params = f"{API}/comments", {"author": ada_id}
+    assert_error(await client.delete(url, params=params), 401, "unauthorized")
+    assert_error(await client.delete(url, params=params, headers=ada), 403, "forbidden")
+    assert_error(await client.delete(url, params=params, headers=viewer), 403, "forbidden")
+    assert_error(
+        await client.delete(url, params=params, headers=bearer(token)), 401, "token_revoked"
+    )
+    assert_error(await client.get(url, params=params, headers=bearer(token)), 401, "token_revoked")
+    assert_error(await client.get(url, params=params, headers=viewer), 403, "forbidden")
+    admin = admin_headers(settings)
+    for bad in ({"author": "ada"}, {"author": ""}, {"author": ada_id[:-1]}, {}):
+        r = await client.delete(url, params=bad, headers=admin)
+        assert_error(r, 400, "validation_error")
+        assert "author" in r.json()["detail"]
+    assert bodies(await moderated(client)) == ["spam"]
+    assert await total(client, item_id) == 1

@@ -25,6 +25,7 @@ from streamstack.catalogue.comments import (
     CommentUseCases,
     cursor_of,
     place_of,
+    remove_comments_of,
     reply_excerpt,
     to_comment,
 )
@@ -38,6 +39,8 @@ from streamstack.catalogue.repository import (
 )
 from streamstack.catalogue.schemas import (
     REASONS_SHOWN,
+    CommentAuthor,
+    CommentsDeleted,
     ModeratedComment,
     ModeratedCommentPage,
     NewCommentReport,
@@ -95,6 +98,7 @@ def moderated(
     return ModeratedComment(
         **msgspec.structs.asdict(shown),
         item_title=title,
+        author_id=row.user_id,
         reports=tally.count if tally else 0,
         reasons=tally.reasons if tally else [],
         last_reported_at=tally.last if tally else None,
@@ -136,28 +140,45 @@ class CommentReportService(CommentUseCases):
         log.info("catalogue.comment_reported", comment_id=str(comment_id))
 
     async def page(
-        self, principal: Principal, *, cursor: str | None, limit: int, reported: bool
+        self,
+        principal: Principal,
+        *,
+        cursor: str | None,
+        limit: int,
+        reported: bool,
+        author: uuid.UUID | None = None,
     ) -> ModeratedCommentPage:
         """A page of every item's comments, newest first; ``reported``: only those with
-        reports, the most recently reported first. Counts and reasons in two queries."""
+        reports, the most recently reported first; ``author``: that account's alone (an
+        account with none: an empty page). Counts and reasons in two queries."""
         after = place_of(cursor) if cursor is not None else None
         caller = known_account(principal)
         async with reading(self._database) as store:
             listing = store.comments.most_recently_reported if reported else store.comments.newest
-            found = await listing(after=after, limit=limit + 1)
+            found = await listing(after=after, limit=limit + 1, author=author)
             shown, more = found[:limit], len(found) > limit
             ids = [listed[0].id for listed in shown]
             tallies = await store.comment_reports.tallies(ids, REASONS_SHOWN)
             theirs = (
                 await store.comment_reports.reported_by(caller, ids) if caller else set[uuid.UUID]()
             )
+            filtered = await _author(store, author) if author is not None else None
         return ModeratedCommentPage(
             comments=[
                 moderated(listed, caller, listed[0].id in theirs, tallies.get(listed[0].id))
                 for listed in shown
             ],
             next=cursor_of(shown[-1][3]) if more else None,
+            author=filtered,
         )
+
+    async def remove_by(self, author: uuid.UUID) -> CommentsDeleted:
+        """Delete every comment of the account and the replies to them, in one transaction,
+        as deleting each would (:func:`remove_comments_of`); none: nothing changes."""
+        async with unit_of_work(self._database) as store:
+            gone = await remove_comments_of(store, author)
+        log.info("catalogue.comments_of_author_deleted", user_id=str(author), deleted=gone)
+        return CommentsDeleted(deleted=gone)
 
     async def dismiss(self, comment_id: uuid.UUID) -> None:
         """Delete the comment's reports, keeping the comment (404 ``comment_not_found`` if
@@ -167,6 +188,16 @@ class CommentReportService(CommentUseCases):
                 raise CommentNotFound(NO_SUCH_COMMENT)
             await store.comment_reports.dismiss(comment_id)
         log.info("catalogue.comment_reports_dismissed", comment_id=str(comment_id))
+
+
+async def _author(store: CatalogueStore, author: uuid.UUID) -> CommentAuthor:
+    """The account the list is filtered by: its name and how many comments it has."""
+    named = await store.commenters.get_one_or_none(user_id=author)
+    return CommentAuthor(
+        id=author,
+        name=named.display_name if named else None,
+        comments=await store.comments.count(CommentRow.user_id == author),
+    )
 
 
 async def _announce_report(

@@ -321,10 +321,18 @@ class CommentService(CommentUseCases):
         and its name (idempotent); how many comments went."""
         async with unit_of_work(self._database) as store:
             await store.comment_reports.remove_user(user_id)
-            gone = await store.comments.remove_user(user_id)
-            await store.items.count_comments({item: -count for item, count in gone.items()})
+            gone = await remove_comments_of(store, user_id)
             await store.commenters.remove_user(user_id)
-        return sum(gone.values())
+        return gone
+
+
+async def remove_comments_of(store: CatalogueStore, user_id: uuid.UUID) -> int:
+    """Delete every comment of the account and the replies to them, as :meth:`CommentService.delete`
+    does one: each item's count down by all that went, a replied comment's by its replies
+    gone (their reports by the foreign key); how many comments went."""
+    gone = await store.comments.remove_user(user_id)
+    await store.items.count_comments({item: -count for item, count in gone.items()})
+    return sum(gone.values())
 
 
 async def _page_of(

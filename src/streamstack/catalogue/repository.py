@@ -1156,14 +1156,18 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
         ).first()
         return None if found is None else (found[0], found[1])
 
-    async def newest(self, *, after: CommentPlace | None, limit: int) -> list[ListedComment]:
-        """Up to ``limit`` of every item's comments (drafts' too), newest first, from just
-        after ``after`` (a seek on ``ix_catalogue_comments_created``)."""
+    async def newest(
+        self, *, after: CommentPlace | None, limit: int, author: uuid.UUID | None = None
+    ) -> list[ListedComment]:
+        """Up to ``limit`` of every item's comments (drafts' too), or ``author``'s alone,
+        newest first, from just after ``after`` (a seek on ``ix_catalogue_comments_created``)."""
         query = (
             self._named()
             .add_columns(MediaItemRow.title)
             .join(MediaItemRow, MediaItemRow.id == CommentRow.item_id)
         )
+        if author is not None:
+            query = query.where(CommentRow.user_id == author)
         if after is not None:
             query = query.where(_after(CommentRow.created_at, CommentRow.id, after))
         query = query.order_by(CommentRow.created_at.desc(), CommentRow.id.desc()).limit(limit)
@@ -1173,14 +1177,19 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
         ]
 
     async def most_recently_reported(
-        self, *, after: CommentPlace | None, limit: int
+        self, *, after: CommentPlace | None, limit: int, author: uuid.UUID | None = None
     ) -> list[ListedComment]:
-        """Up to ``limit`` of the comments with reports, the most recently reported first,
-        from just after ``after`` (a comment's newest report's time and its id)."""
+        """Up to ``limit`` of the comments with reports (``author``'s alone, if given), the
+        most recently reported first, from just after ``after`` (a comment's newest
+        report's time and its id)."""
         last = func.max(CommentReportRow.created_at)
         reported = select(CommentReportRow.comment_id, last.label("last")).group_by(
             CommentReportRow.comment_id
         )
+        if author is not None:
+            reported = reported.join(
+                CommentRow, CommentRow.id == CommentReportRow.comment_id
+            ).where(CommentRow.user_id == author)
         if after is not None:
             reported = reported.having(_after(last, CommentReportRow.comment_id, after))
         keys = (

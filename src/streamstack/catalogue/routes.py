@@ -48,6 +48,7 @@ from streamstack.catalogue.schemas import (
     Comment,
     CommentChange,
     CommentPage,
+    CommentsDeleted,
     CreateMediaItem,
     DescribedChapters,
     DescriptionToRead,
@@ -828,6 +829,9 @@ class CommentController(SignedInController):
 
 #: What the report and moderation routes are handed: their use cases.
 Reports = NamedDependency[CommentReportService]
+#: ``author`` of the admins' comment routes: an account's id.
+AUTHOR_PARAMETER = Parameter(description="an account's id (its comments alone)")
+CommentAuthorId = Annotated[uuid.UUID | None, AUTHOR_PARAMETER]
 
 
 class CommentModerationController(Controller):
@@ -855,10 +859,28 @@ class CommentModerationController(Controller):
             bool,
             Parameter(description="only comments with reports, the most recently reported first"),
         ] = False,
+        author: CommentAuthorId = None,
     ) -> ModeratedCommentPage:
         """Every item's comments (drafts' too), newest first, each with its video's title
-        and its reports (how many, the newest reasons); ``reported``: only reported ones."""
-        return await reports.page(principal, cursor=cursor, limit=limit, reported=reported)
+        and its reports (how many, the newest reasons); ``reported``: only reported ones;
+        ``author``: one account's alone (``author`` then says its name and count)."""
+        return await reports.page(
+            principal, cursor=cursor, limit=limit, reported=reported, author=author
+        )
+
+    @delete(
+        "/comments",
+        status_code=200,
+        summary="Delete every comment of one account",
+        responses=error_responses({400: "No `author`, or not an account id."}),
+    )
+    async def delete_comments_of(
+        self, reports: Reports, author: Annotated[uuid.UUID, AUTHOR_PARAMETER]
+    ) -> CommentsDeleted:
+        """Delete every comment the account wrote, replies included, and the replies to
+        them (their reports with them), in one transaction, each item's and comment's
+        count kept right; how many went (0 for an account with none)."""
+        return await reports.remove_by(author)
 
     @delete(
         "/comments/{comment_id:uuid}/reports",

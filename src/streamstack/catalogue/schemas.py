@@ -396,6 +396,8 @@ class ModeratedComment(Comment, frozen=True, kw_only=True):
     """A comment as the admins' list shows it: with its video's title and its reports."""
 
     item_title: str
+    #: Its author's account (admins only: ``GET /comments?author=`` lists theirs).
+    author_id: uuid.UUID
     #: How many accounts reported it.
     reports: int
     #: The reports' reasons as kept (trimmed, at most ``REPORT_REASON_MAX`` characters: the
@@ -409,13 +411,33 @@ class ModeratedComment(Comment, frozen=True, kw_only=True):
     last_reported_at: datetime.datetime | None
 
 
+class CommentAuthor(msgspec.Struct, frozen=True, kw_only=True):
+    """The account the admins' list is filtered by (``?author=``)."""
+
+    id: uuid.UUID
+    #: Its display name; null when it has none (or the account never commented).
+    name: str | None
+    #: How many comments it has, all pages together, reported or not, replies included:
+    #: what ``DELETE /comments?author=`` deletes (with the replies to them).
+    comments: int
+
+
 class ModeratedCommentPage(msgspec.Struct, frozen=True, kw_only=True):
     """``GET /comments``: one page of every item's comments, newest first (or the reported
-    ones, the most recently reported first)."""
+    ones, the most recently reported first), or one account's alone."""
 
     comments: Annotated[list[ModeratedComment], msgspec.Meta(max_length=COMMENTS_PAGE_MAX)]
     #: The cursor of the following page (``?cursor=``); null on the last.
     next: str | None
+    #: With ``?author=``: that account; null otherwise.
+    author: CommentAuthor | None = None
+
+
+class CommentsDeleted(msgspec.Struct, frozen=True, kw_only=True):
+    """``DELETE /comments?author=``: what went."""
+
+    #: How many comments went: the account's, and the replies to them by anyone.
+    deleted: int
 
 
 # --- share links ----------------------------------------------------------------------------

@@ -529,7 +529,8 @@ export interface paths {
         get: operations["ApiV1CatalogueCommentsModeratedComments"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete every comment of one account */
+        delete: operations["ApiV1CatalogueCommentsDeleteCommentsOf"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1541,6 +1542,13 @@ export interface components {
             reply_count: number;
             reported: boolean;
         };
+        /** CommentAuthor */
+        CommentAuthor: {
+            comments: number;
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+        };
         /** CommentChange */
         CommentChange: {
             body: string;
@@ -1551,6 +1559,10 @@ export interface components {
             enabled: boolean;
             next: string | null;
             total: number;
+        };
+        /** CommentsDeleted */
+        CommentsDeleted: {
+            deleted: number;
         };
         /** CreateMediaItem */
         CreateMediaItem: {
@@ -1825,6 +1837,8 @@ export interface components {
         };
         /** ModeratedComment */
         ModeratedComment: {
+            /** Format: uuid */
+            author_id: string;
             author_name: string | null;
             body: string;
             /** Format: date-time */
@@ -1845,6 +1859,7 @@ export interface components {
         };
         /** ModeratedCommentPage */
         ModeratedCommentPage: {
+            author?: components["schemas"]["CommentAuthor"] | null;
             comments: components["schemas"]["ModeratedComment"][];
             next: string | null;
         };
@@ -2339,8 +2354,10 @@ export type CatalogueItem = components['schemas']['CatalogueItem'];
 export type Chapter = components['schemas']['Chapter'];
 export type ChosenThumbnail = components['schemas']['ChosenThumbnail'];
 export type Comment = components['schemas']['Comment'];
+export type CommentAuthor = components['schemas']['CommentAuthor'];
 export type CommentChange = components['schemas']['CommentChange'];
 export type CommentPage = components['schemas']['CommentPage'];
+export type CommentsDeleted = components['schemas']['CommentsDeleted'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type DescribedChapters = components['schemas']['DescribedChapters'];
 export type DescriptionToRead = components['schemas']['DescriptionToRead'];
@@ -5200,6 +5217,8 @@ export interface operations {
                 limit?: number;
                 /** @description only comments with reports, the most recently reported first */
                 reported?: boolean;
+                /** @description an account's id (its comments alone) */
+                author?: string | null;
             };
             header?: never;
             path?: never;
@@ -5217,6 +5236,74 @@ export interface operations {
                 };
             };
             /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueCommentsDeleteCommentsOf: {
+        parameters: {
+            query: {
+                /** @description an account's id (its comments alone) */
+                author: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentsDeleted"];
+                };
+            };
+            /** @description No `author`, or not an account id. */
             400: {
                 headers: {
                     [name: string]: unknown;
