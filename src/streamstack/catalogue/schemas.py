@@ -430,7 +430,7 @@ class ModeratedCommentPage(msgspec.Struct, frozen=True, kw_only=True):
     #: The cursor of the following page (``?cursor=``); null on the last.
     next: str | None
     #: With ``?author=``: that account; null otherwise.
-    author: CommentAuthor | None = None
+    author: CommentAuthor | None
 
 
 class CommentsDeleted(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,7 +1,13 @@
 import { api, request, requestChange } from "./client";
-import type { ModeratedComment, ModeratedCommentPage } from "./schema";
+import type { CommentAuthor, ModeratedComment, ModeratedCommentPage } from "./schema";
 
-export type { ModeratedComment, ModeratedCommentPage };
+export type { CommentAuthor, ModeratedComment, ModeratedCommentPage };
+
+/** What the admins' list is narrowed to: the reported ones, one member's alone (their account id), or both. */
+export interface CommentFilter {
+  reported: boolean;
+  author: string | null;
+}
 
 /** The error codes of reports and the admins' comments page, as the API answers them. */
 export const MODERATION_REFUSALS = {
@@ -23,11 +29,21 @@ export async function reportComment(commentId: string, reason: string): Promise<
 
 /**
  * A page of every video's comments for admins, newest first, from `cursor` (the previous page's
- * `next`); `reported`: only those with reports, the most recently reported first.
+ * `next`); `reported`: only those with reports, the most recently reported first; `author`:
+ * that member's alone (the page's `author` then names them and counts their comments).
  */
-export function listAllComments(cursor: string | undefined, reported: boolean, signal?: AbortSignal) {
-  const params = { query: { cursor, reported: reported || undefined } };
+export function listAllComments(cursor: string | undefined, { reported, author }: CommentFilter, signal?: AbortSignal) {
+  const params = { query: { cursor, reported: reported || undefined, author: author ?? undefined } };
   return request((headers) => api.GET("/api/v1/catalogue/comments", { headers, params, signal }));
+}
+
+/** Deletes every comment the member wrote, and the replies to them, at once; how many went. */
+export async function deleteCommentsBy(author: string): Promise<number> {
+  const params = { query: { author } };
+  const { deleted } = await requestChange("deleting a member's comments", (headers) =>
+    api.DELETE("/api/v1/catalogue/comments", { headers, params }),
+  );
+  return deleted;
 }
 
 /** Clears a comment's reports: the comment stays. */

@@ -1859,7 +1859,7 @@ export interface components {
         };
         /** ModeratedCommentPage */
         ModeratedCommentPage: {
-            author?: components["schemas"]["CommentAuthor"] | null;
+            author: components["schemas"]["CommentAuthor"] | null;
             comments: components["schemas"]["ModeratedComment"][];
             next: string | null;
         };

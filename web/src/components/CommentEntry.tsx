@@ -17,6 +17,11 @@ interface CommentChanges {
   onTurnedOff: () => void;
 }
 
+/** The name a comment is shown with: its author's, or "A viewer" for one without. */
+export function commenterName(name: string | null): string {
+  return name ?? "A viewer";
+}
+
 /** "1 reply", "3 replies". */
 /** " and its 2 replies" after the comment a deletion removes (nothing without replies). */
 export function andItsReplies(count: number): string {
@@ -49,7 +54,7 @@ export function CommentEntry({ comment, moments, focused = false, onReply, child
   const editButton = useFocusWhen<HTMLButtonElement>(!editing, { first: false });
   const [confirming, setConfirming] = useState(false);
   const action = useAction();
-  const author = comment.author_name ?? "A viewer";
+  const author = commenterName(comment.author_name);
   const mayDelete = comment.mine || user?.role === "admin";
 
   const remove = async () => {
@@ -103,7 +108,7 @@ export function CommentEntry({ comment, moments, focused = false, onReply, child
 
 /** "Delete this comment?": the comment, and its replies with it, go for everyone. */
 function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: Comment }) {
-  const whose = comment.mine ? "Your comment" : `${comment.author_name ?? "A viewer"}’s comment`;
+  const whose = comment.mine ? "Your comment" : `${commenterName(comment.author_name)}’s comment`;
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
       <p>

@@ -3,13 +3,13 @@ import { describe, expect, it, vi } from "vitest";
 import type { ModeratedComment, ModeratedCommentPage } from "../api/moderation";
 import { comment, hadSession, mediaPage } from "../test/fixtures";
 import { renderApp, renderRememberingApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, libraryCounts, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 
 const LIST = `${API}/catalogue/comments`;
 
 /** A comment as the admins' page lists it: Bea's on "Sunset", reported or not by `overrides`. */
 function moderated(overrides: Partial<ModeratedComment> = {}): ModeratedComment {
-  return { ...comment(), reported: false, item_title: "Sunset", reports: 0, reasons: [], last_reported_at: null, ...overrides };
+  return { ...comment(), author_id: "u-bea", reported: false, item_title: "Sunset", reports: 0, reasons: [], last_reported_at: null, ...overrides };
 }
 
 const REPORTED = moderated({
@@ -38,7 +38,7 @@ function adminAt(path: string, pages: (reported: string | null, cursor: string |
   return { user: setupUser(), seen };
 }
 
-const page = (comments: ModeratedComment[], next: string | null = null): ModeratedCommentPage => ({ comments, next });
+const page = (comments: ModeratedComment[], next: string | null = null): ModeratedCommentPage => ({ comments, next, author: null });
 const rows = () => screen.getAllByTestId("moderated-comment");
 
 describe("the admins' comments page", () => {
@@ -186,6 +186,136 @@ describe("the admins' comments page", () => {
     expect(await screen.findByTestId("done-notice")).toHaveTextContent("The comment was deleted meanwhile.");
     expect(rows()).toHaveLength(1);
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+});
+
+const SAM = { id: "u-sam", name: "Sam", comments: 3 };
+const SPAM = [REPORTED, moderated({ id: "c-3", body: "More watches", author_name: "Sam", author_id: "u-sam" }), moderated({ id: "c-4", body: "Watches again", author_name: "Sam", author_id: "u-sam", reports: 1 })].map((c) => ({ ...c, author_id: "u-sam" }));
+
+/** Signed in as ADMIN at `path`: `?author=u-sam` lists Sam's (SAM counts them), anything else every comment. */
+function adminWithSpam(path: string, spam = SPAM) {
+  return adminAt(path, () => page(spam, null));
+}
+
+describe("the admins' comments page, by one member", () => {
+  it("lists one member's comments from the address, with a chip that clears it, combined with Reported only", async () => {
+    hadSession();
+    const { user, seen } = adminAt("/admin/comments?author=u-sam", () => page([]));
+    server.use(
+      http.get(LIST, ({ request }) => {
+        const query = new URL(request.url).searchParams;
+        if (query.get("author") !== "u-sam") return ok(page(query.get("reported") === "true" ? [REPORTED] : [REPORTED, QUIET]));
+        return ok({ ...page(query.get("reported") === "true" ? [SPAM[0]!, SPAM[2]!] : SPAM), author: SAM });
+      }),
+    );
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(screen.getByText(/Comments by/)).toHaveTextContent("Comments by Sam");
+
+    await user.click(screen.getByRole("checkbox", { name: "Reported only" }));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?author=u-sam&reported=1");
+
+    await user.click(screen.getByRole("button", { name: "Show everyone’s comments" }));
+    await waitFor(() => expect(rows()).toHaveLength(1)); // every reported comment: REPORTED alone
+    expect(screen.queryByText(/Comments by/)).not.toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?reported=1");
+    const asked = sentTo(seen, "GET", LIST).map((r) => [r.url.searchParams.get("author"), r.url.searchParams.get("reported")]);
+    expect(asked).toEqual([["u-sam", null], ["u-sam", "true"], [null, "true"]]);
+  });
+
+  it("offers each row's author: Show comments by <name> filters by them", async () => {
+    const { user } = adminAt("/admin/comments", () => page([REPORTED, QUIET]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    server.use(http.get(LIST, ({ request }) => (new URL(request.url).searchParams.get("author") === "u-bea" ? ok({ ...page([QUIET]), author: { id: "u-bea", name: "Bea", comments: 1 } }) : undefined)));
+
+    await user.click(within(rows()[1]!).getByRole("link", { name: "Show comments by Bea" }));
+
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?author=u-bea");
+    expect(screen.getByText(/Comments by/)).toHaveTextContent("Comments by Bea");
+  });
+});
+
+describe("the admins' comments page, acting on many", () => {
+  it("deletes the selected comments once confirmed, telling how far it is and which failed and why", async () => {
+    const { held, release } = holdAnswer();
+    server.use(
+      http.delete(`${API}/catalogue/comments/c-2`, async () => {
+        await held;
+        return noContent();
+      }),
+      http.delete(`${API}/catalogue/comments/c-3`, () => apiError(503, "unavailable", "The server is busy")),
+      http.delete(`${API}/catalogue/comments/c-4`, () => noContent()),
+    );
+    const { user, seen } = adminWithSpam("/admin/comments");
+    await waitFor(() => expect(rows()).toHaveLength(3));
+
+    await user.click(screen.getByRole("checkbox", { name: "Select all on this page" }));
+    expect(screen.getByRole("button", { name: "Dismiss reports (2)…" })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Delete (3)…" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete: 3 comments?" });
+    expect(within(dialog).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "Sam’s comment on Sunset: “Buy cheap watches at https://spam.example”",
+      "Sam’s comment on Sunset: “More watches”",
+      "Sam’s comment on Sunset: “Watches again”",
+    ]);
+    await user.click(within(dialog).getByRole("button", { name: "Delete (3)" }));
+
+    expect(await screen.findByText("Deleting 1 of 3…")).toBeInTheDocument();
+    release();
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Deleted 2 comments.");
+    const failed = screen.getByRole("alert");
+    expect(failed).toHaveTextContent("Could not delete 1 comment (still selected):");
+    expect(failed).toHaveTextContent("“Sam’s comment on Sunset”: The server is busy");
+    expect(rows()).toHaveLength(1);
+    expect(within(rows()[0]!).getByRole("checkbox", { name: "Select Sam’s comment on Sunset" })).toBeChecked();
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-4`)).toHaveLength(1);
+  });
+
+  it("dismisses the reports of the selected comments that have some", async () => {
+    server.use(http.delete(`${API}/catalogue/comments/:id/reports`, () => noContent()));
+    const { user, seen } = adminWithSpam("/admin/comments");
+    await waitFor(() => expect(rows()).toHaveLength(3));
+
+    await user.click(screen.getByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(screen.getByRole("button", { name: "Dismiss reports (2)…" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Dismiss reports: 2 comments?" });
+    expect(within(dialog).getAllByRole("listitem")).toHaveLength(2);
+    await user.click(within(dialog).getByRole("button", { name: "Dismiss reports (2)" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Dismissed the reports on 2 comments; the comments stay.");
+    expect(rows().map((r) => within(r).getByRole("cell", { name: /None|report/ }).textContent)).toEqual(["None", "None", "None"]);
+    const dismissed = seen.filter((r) => r.method === "DELETE").map((r) => r.url.pathname);
+    expect(dismissed).toEqual([`${API}/catalogue/comments/c-2/reports`, `${API}/catalogue/comments/c-4/reports`]);
+    expect(screen.queryByRole("button", { name: /Dismiss reports \(/ })).not.toBeInTheDocument();
+  });
+
+  it("deletes every comment of the member filtered by, every page, and the nav's count follows", async () => {
+    hadSession();
+    let left = SPAM;
+    let reported = 19;
+    const { user, seen } = adminAt("/admin/comments?author=u-sam", () => page([]));
+    server.use(
+      http.get(`${API}/catalogue/counts`, () => ok(libraryCounts({ reported_comments: reported }))),
+      http.get(LIST, () => ok({ ...page(left, left.length ? "cur-2" : null), author: { ...SAM, comments: left.length ? 40 : 0 } })),
+      http.delete(LIST, () => {
+        [left, reported] = [[], 17];
+        return ok({ deleted: 42 });
+      }),
+    );
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    await screen.findByRole("link", { name: "Comments, 19 reported" });
+
+    await user.click(screen.getByRole("button", { name: "Delete all 40 comments by Sam…" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete all 40 comments by Sam?" });
+    expect(dialog).toHaveTextContent("Every comment Sam wrote, on every video, and the replies to them will be removed for everyone.");
+    await user.click(within(dialog).getByRole("button", { name: "Delete all 40 comments" }));
+
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Deleted 42 comments: Sam’s and the replies to them.");
+    expect(await screen.findByText("No comments yet.")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Delete all/ })).not.toBeInTheDocument();
+    expect(sentTo(seen, "DELETE", LIST).map((r) => r.url.searchParams.get("author"))).toEqual(["u-sam"]);
+    expect(await screen.findByRole("link", { name: "Comments, 17 reported" }, { timeout: 3000 })).toBeInTheDocument();
   });
 });
 

@@ -1,15 +1,17 @@
-import { startTransition, useCallback, useId, useOptimistic, useState } from "react";
+import { startTransition, useCallback, useId, useMemo, useOptimistic, useState } from "react";
 import { ApiError, errorMessage } from "../api/errors";
-import { dismissReports, listAllComments, MODERATION_REFUSALS, type ModeratedComment, type ModeratedCommentPage } from "../api/moderation";
+import { listAllComments, MODERATION_REFUSALS, type CommentAuthor, type CommentFilter, type ModeratedComment, type ModeratedCommentPage } from "../api/moderation";
 import { ActionButton } from "../components/ActionButton";
-import { andItsReplies, deleteGone } from "../components/CommentEntry";
+import { andItsReplies, commenterName, deleteGone } from "../components/CommentEntry";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { FilterChip } from "../components/FilterChip";
 import { DoneNotice } from "../components/FocusedMessage";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { useEntryMemory, useRestoredScroll } from "../lib/scrollMemory";
 import { useUrlQuery } from "../lib/urlQuery";
+import { CommentsBulkBar, DeleteAllByAuthor, dismissFound, useCommentSelection } from "./CommentsBulk";
 import { ModeratedCommentsTable } from "./ModeratedCommentsTable";
 
 /** The pages read so far and the one after: a new page's comments go after the ones shown. */
@@ -20,28 +22,49 @@ function withPage(shown: ModeratedCommentPage, page: ModeratedCommentPage): Mode
 
 /**
  * Every video's comments for admins, newest first, or only the reported ones (most recently
- * reported first; `?reported=1`), a page at a time; each may be deleted, and a reported one's
- * reports dismissed.
+ * reported first; `?reported=1`), or one member's alone (`?author=<id>`), a page at a time;
+ * each may be deleted, and a reported one's reports dismissed, one or the selected ones at once,
+ * and all of one member's deleted at once.
  */
 export function AdminCommentsPage() {
   const [params, setParam] = useUrlQuery();
   const reported = params.get("reported") === "1";
-  const list = useModeratedComments(reported);
+  const author = params.get("author");
+  const filter = useMemo<CommentFilter>(() => ({ reported, author }), [reported, author]);
+  const list = useModeratedComments(filter);
   const actions = useModerationActions(list.setData, reported);
   const [deleting, setDeleting] = useState<ModeratedComment | null>(null);
   const { data } = list;
+  const shown = data?.comments ?? [];
+  const selection = useCommentSelection(shown, `${reported}/${author}`);
+  const authorPath = (comment: ModeratedComment) => `?${new URLSearchParams({ ...Object.fromEntries(params), author: comment.author_id }).toString()}`;
 
   return (
     <section className="page" aria-labelledby="comments-title">
       <h1 id="comments-title">Comments</h1>
       <ReportedOnlyToggle checked={reported} onChange={(on) => setParam({ reported: on ? "1" : null }, { push: true })} />
+      {author && (
+        <AuthorFilter
+          author={data?.author ?? null}
+          onClear={() => setParam({ author: null }, { push: true })}
+          onDeleted={(notice) => {
+            actions.say(notice);
+            list.reload();
+          }}
+        />
+      )}
       {list.loading && !data && <p className="status-line" role="status">Loading…</p>}
       <ErrorMessage error={list.error} onRetry={list.reload} />
       <FormError message={actions.error} />
       <DoneNotice message={actions.done} />
       {data && data.comments.length === 0 && <p className="muted">{reported ? "No reported comments." : "No comments yet."}</p>}
+      {shown.length > 0 && <CommentsBulkBar shown={shown} selection={selection} list={actions.list} />}
       {data && data.comments.length > 0 && (
-        <ModeratedCommentsTable comments={data.comments} focused={list.firstShown} actions={{ running: actions.running, onDelete: setDeleting, onDismiss: (c) => void actions.dismiss(c) }} />
+        <ModeratedCommentsTable
+          comments={data.comments}
+          focused={list.firstShown}
+          actions={{ running: actions.running, onDelete: setDeleting, onDismiss: (c) => void actions.dismiss(c), authorPath, isSelected: selection.isSelected, onSelect: selection.toggle }}
+        />
       )}
       {data?.next && (
         <ActionButton busy={list.loadingMore} onClick={() => void list.showMore(data.next!)}>
@@ -63,12 +86,27 @@ export function AdminCommentsPage() {
   );
 }
 
+/**
+ * The member whose comments alone are listed (`?author=`; null until the list says who): "Comments
+ * by Sam ×", the × showing everyone's again, and the way to delete all of theirs.
+ */
+function AuthorFilter({ author, onClear, onDeleted }: { author: CommentAuthor | null; onClear: () => void; onDeleted: (notice: string) => void }) {
+  return (
+    <>
+      <FilterChip clear="×" clearName="Show everyone’s comments" onClear={onClear}>
+        Comments by <strong>{author ? commenterName(author.name) : "one member"}</strong>
+      </FilterChip>
+      {author && <DeleteAllByAuthor author={author} onDeleted={onDeleted} />}
+    </>
+  );
+}
+
 /** Asks before deleting a comment (its replies go with it): it cannot be undone. */
 function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: ModeratedComment }) {
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
       <p>
-        {comment.author_name ?? "A viewer"}’s comment on {comment.item_title}
+        {commenterName(comment.author_name)}’s comment on {comment.item_title}
         {andItsReplies(comment.reply_count)} will be removed for everyone. This cannot be undone.
       </p>
     </ConfirmDialog>
@@ -110,9 +148,9 @@ function ReportedOnlyToggle({ checked, onChange }: { checked: boolean; onChange:
  * The cursors of the pages shown are kept for the history entry: Back from a comment's video
  * reads them all again, so the same rows are there and the scroll comes back to its place.
  */
-function useModeratedComments(reported: boolean) {
+function useModeratedComments(filter: CommentFilter) {
   const { kept, keep } = useEntryMemory<string[]>();
-  const fetchShown = useCallback((signal: AbortSignal) => readPages(reported, kept() ?? [], keep, signal), [reported, kept, keep]);
+  const fetchShown = useCallback((signal: AbortSignal) => readPages(filter, kept() ?? [], keep, signal), [filter, kept, keep]);
   const { data, error, loading, reload, setData } = useAsync(fetchShown);
   useRestoredScroll(data !== null);
   const more = useAction();
@@ -126,7 +164,7 @@ function useModeratedComments(reported: boolean) {
   };
   const showMore = (cursor: string) =>
     more.run("more", refused, async () => {
-      const page = await listAllComments(cursor, reported);
+      const page = await listAllComments(cursor, filter);
       setData((shown) => withPage(shown, page));
       keep([...(kept() ?? []), cursor]);
       setFirstShown(page.comments[0]?.id ?? null);
@@ -142,14 +180,14 @@ function isInvalidCursor(err: unknown): boolean {
  * The first page and the pages after it that `cursors` name (read at once), shown in order;
  * when the server takes a cursor no more, the first page alone, and the cursors are forgotten.
  */
-async function readPages(reported: boolean, cursors: string[], keep: (cursors: string[]) => void, signal: AbortSignal) {
+async function readPages(filter: CommentFilter, cursors: string[], keep: (cursors: string[]) => void, signal: AbortSignal) {
   try {
-    const [first, ...after] = await Promise.all([undefined, ...cursors].map((cursor) => listAllComments(cursor, reported, signal)));
+    const [first, ...after] = await Promise.all([undefined, ...cursors].map((cursor) => listAllComments(cursor, filter, signal)));
     return after.reduce(withPage, first!);
   } catch (err) {
     if (!isInvalidCursor(err)) throw err;
     keep([]);
-    return listAllComments(undefined, reported, signal);
+    return listAllComments(undefined, filter, signal);
   }
 }
 
@@ -162,8 +200,11 @@ function useModerationActions(setData: (update: (page: ModeratedCommentPage) => 
   const [done, setDone] = useState<string | null>(null);
   // A comment goes with its replies.
   const without = (id: string) => setData((page) => ({ ...page, comments: page.comments.filter((c) => c.id !== id && c.parent_id !== id) }));
+  // Dismissed: gone from the reported ones, else kept without its reports.
   const cleared = (id: string) =>
-    setData((page) => ({ ...page, comments: page.comments.map((c) => (c.id === id ? { ...c, reports: 0, reasons: [], last_reported_at: null } : c)) }));
+    reported
+      ? without(id)
+      : setData((page) => ({ ...page, comments: page.comments.map((c) => (c.id === id ? { ...c, reports: 0, reasons: [], last_reported_at: null } : c)) }));
 
   const remove = (comment: ModeratedComment) =>
     run(comment.id, "Could not delete the comment", async () => {
@@ -180,20 +221,8 @@ function useModerationActions(setData: (update: (page: ModeratedCommentPage) => 
         without(comment.id);
         return setDone("The comment was deleted meanwhile.");
       }
-      if (reported) without(comment.id);
-      else cleared(comment.id);
+      cleared(comment.id);
       setDone("The reports are dismissed; the comment stays.");
     });
-  return { running, error, done, remove, dismiss };
-}
-
-/** Dismisses the comment's reports; false when the comment is gone. */
-async function dismissFound(id: string): Promise<boolean> {
-  try {
-    await dismissReports(id);
-    return true;
-  } catch (err) {
-    if (err instanceof ApiError && err.code === MODERATION_REFUSALS.notFound) return false;
-    throw err;
-  }
+  return { running, error, done, say: setDone, remove, dismiss, list: { without, cleared } };
 }

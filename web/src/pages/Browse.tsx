@@ -8,6 +8,7 @@ import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
+import { FilterChip } from "../components/FilterChip";
 import { MediaCard } from "../components/MediaCard";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { EmptyPage, Pagination } from "../components/Pagination";
@@ -312,12 +313,9 @@ function FeedLink({ tag }: { tag: string }) {
 /** The tag the catalogue is filtered by, and a way to drop it. */
 function TagFilterChip({ tag, onClear }: { tag: string; onClear: () => void }) {
   return (
-    <p className="filter-chip">
-      Tag: <strong>{tag}</strong>{" "}
-      <button type="button" className="link-button" onClick={onClear}>
-        Clear tag filter
-      </button>
-    </p>
+    <FilterChip clear="Clear tag filter" onClear={onClear}>
+      Tag: <strong>{tag}</strong>
+    </FilterChip>
   );
 }
 

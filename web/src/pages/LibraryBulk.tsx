@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { ActionButton } from "../components/ActionButton";
+import { BulkFailureList, BulkProgressLine, SelectPageBox } from "../components/BulkSelection";
 import { deleteItem, getItem, updateItem } from "../api/catalogue";
 import { ApiError } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
@@ -547,34 +548,9 @@ function AskSelectedDialog({ verb, items, tag, search, ...answers }: ConfirmAnsw
   );
 }
 
-/** "Select all on this page": checked when all are, mixed when some are. */
-function SelectPage({
-  items,
-  selection,
-  disabled,
-}: {
-  items: CatalogueItem[];
-  selection: LibrarySelection;
-  disabled: boolean;
-}) {
-  const box = useRef<HTMLInputElement>(null);
-  const count = selection.shownCount;
-  const all = count > 0 && count === items.length;
-  useEffect(() => {
-    if (box.current) box.current.indeterminate = count > 0 && !all;
-  }, [count, all]);
-  return (
-    <label className="check">
-      <input
-        ref={box}
-        type="checkbox"
-        checked={all}
-        disabled={disabled}
-        onChange={(e) => selection.togglePage(e.target.checked)}
-      />{" "}
-      Select all on this page
-    </label>
-  );
+/** "Select all on this page" over the shown page's videos. */
+function SelectPage({ items, selection, disabled }: { items: CatalogueItem[]; selection: LibrarySelection; disabled: boolean }) {
+  return <SelectPageBox shown={items.length} selectedHere={selection.shownCount} disabled={disabled} onToggle={selection.togglePage} />;
 }
 
 /**
@@ -587,9 +563,7 @@ export function BulkNote({ bulk: { progress, outcome, undo } }: { bulk: BulkRun 
   return (
     <>
       {progress ? (
-        <span role="status">
-          {undoing ? "Undoing" : WORDS[progress.verb].doing} {progress.done + 1} of {progress.total}…
-        </span>
+        <BulkProgressLine doing={undoing ? "Undoing" : WORDS[progress.verb].doing} done={progress.done} total={progress.total} />
       ) : (
         <DoneNotice message={outcome?.notice ?? null} />
       )}
@@ -609,19 +583,8 @@ export function BulkNote({ bulk: { progress, outcome, undo } }: { bulk: BulkRun 
 
 /** The videos a bulk action failed on, each with why. */
 export function BulkFailures({ outcome }: Pick<BulkRun, "outcome">) {
-  if (!outcome || outcome.failures.length === 0) return null;
-  return (
-    <div className="form-error" role="alert">
-      <p>
-        {outcome.undone
-          ? `Could not put back ${videos(outcome.failures.length)}:`
-          : `Could not ${WORDS[outcome.verb].couldNot} ${videos(outcome.failures.length)} (still selected):`}
-      </p>
-      <ul>
-        {outcome.failures.map((line) => (
-          <li key={line}>{line}</li>
-        ))}
-      </ul>
-    </div>
-  );
+  if (!outcome) return null;
+  const count = videos(outcome.failures.length);
+  const heading = outcome.undone ? `Could not put back ${count}:` : `Could not ${WORDS[outcome.verb].couldNot} ${count} (still selected):`;
+  return <BulkFailureList heading={heading} failures={outcome.failures} />;
 }

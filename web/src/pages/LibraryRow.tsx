@@ -7,6 +7,7 @@ import type { CatalogueItem, UpdateMediaItem } from "../api/schema";
 import { FormError } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { ActionButton } from "../components/ActionButton";
+import { SelectRowBox } from "../components/BulkSelection";
 import { Thumbnail } from "../components/MediaCard";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
 import { RestoredDraftNotice } from "../components/RestoredDraftNotice";
@@ -76,7 +77,7 @@ export function LibraryRow({
           <LibraryRowEditing titleId={`${id}-title`} item={item} action={action} onChanged={onChanged} onDone={stopEdit} />
         ) : (
           <>
-            <SelectRow title={item.title} selected={selected} onSelect={onSelect} />
+            <SelectRowBox title={item.title} selected={selected} onSelect={onSelect} />
             <LibrarySummary item={item} titleId={`${id}-title`} />
             <LibraryRowActions
               item={item}
@@ -163,21 +164,6 @@ function useRowEditing(action: Action, openAtStart: boolean) {
   }
 
   return { editing, editButton, startEdit, stopEdit };
-}
-
-/** The row's check box for the page's bulk actions, named by the video for assistive technology. */
-function SelectRow({ title, selected, onSelect }: { title: string; selected: boolean; onSelect: (on: boolean) => void }) {
-  return (
-    <label className="check muted small">
-      <input
-        type="checkbox"
-        aria-label={`Select ${title}`}
-        checked={selected}
-        onChange={(e) => onSelect(e.target.checked)}
-      />
-      Select
-    </label>
-  );
 }
 
 interface LibraryEditFormProps {

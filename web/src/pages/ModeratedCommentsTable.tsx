@@ -2,6 +2,8 @@ import { useEffect, useRef } from "react";
 import { Link } from "react-router";
 import type { ModeratedComment } from "../api/moderation";
 import { ActionButton } from "../components/ActionButton";
+import { SelectRowBox } from "../components/BulkSelection";
+import { commenterName } from "../components/CommentEntry";
 import { LinkedText } from "../components/LinkedText";
 import { StackedTable } from "../components/StackedTable";
 import { formatAge, formatDate } from "../lib/format";
@@ -13,6 +15,16 @@ export interface CommentRowActions {
   running: string | null;
   onDelete: (comment: ModeratedComment) => void;
   onDismiss: (comment: ModeratedComment) => void;
+  /** Where the author's name leads: the page showing their comments alone. */
+  authorPath: (comment: ModeratedComment) => string;
+  /** Whether the row is ticked for the page's bulk actions, and ticking it. */
+  isSelected: (id: string) => boolean;
+  onSelect: (id: string, on: boolean) => void;
+}
+
+/** "Sam’s comment on Sunset": what a row is called to assistive technology and in a bulk action's lists. */
+export function commentTitle(comment: ModeratedComment): string {
+  return `${commenterName(comment.author_name)}’s comment on ${comment.item_title}`;
 }
 
 /**
@@ -36,14 +48,19 @@ function CommentRow({ comment, focused, actions }: { comment: ModeratedComment; 
   useEffect(() => {
     if (focused) row.current?.focus();
   }, [focused]);
-  const author = comment.author_name ?? "A viewer";
+  const author = commenterName(comment.author_name);
   const busy = actions.running === comment.id;
   return (
     <tr ref={row} tabIndex={focused ? -1 : undefined} data-testid="moderated-comment">
       <td data-label="Video">
+        <SelectRowBox title={commentTitle(comment)} selected={actions.isSelected(comment.id)} onSelect={(on) => actions.onSelect(comment.id, on)} />{" "}
         <Link to={watchPath(comment.item_id)}>{comment.item_title}</Link>
       </td>
-      <td data-label="Author">{author}</td>
+      <td data-label="Author">
+        <Link to={actions.authorPath(comment)} aria-label={`Show comments by ${author}`} title={`Show comments by ${author}`}>
+          {author}
+        </Link>
+      </td>
       <td data-label="Posted">
         <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
           {formatAge(comment.created_at)}
@@ -60,11 +77,11 @@ function CommentRow({ comment, focused, actions }: { comment: ModeratedComment; 
       </td>
       <td data-label="Actions">
         <div className="button-row">
-          <ActionButton label={`Delete ${author}’s comment on ${comment.item_title}`} busy={busy} onClick={() => actions.onDelete(comment)}>
+          <ActionButton label={`Delete ${commentTitle(comment)}`} busy={busy} onClick={() => actions.onDelete(comment)}>
             Delete
           </ActionButton>
           {comment.reports > 0 && (
-            <ActionButton label={`Dismiss the reports on ${author}’s comment on ${comment.item_title}`} busy={busy} onClick={() => actions.onDismiss(comment)}>
+            <ActionButton label={`Dismiss the reports on ${commentTitle(comment)}`} busy={busy} onClick={() => actions.onDismiss(comment)}>
               Dismiss reports
             </ActionButton>
           )}
