@@ -13,7 +13,7 @@ import { useLeaveWarning } from "../lib/useLeaveWarning";
 import { commentTitle } from "./ModeratedCommentsTable";
 
 /** What an admin can do to the selected comments at once. */
-export type CommentVerb = "delete" | "dismiss";
+type CommentVerb = "delete" | "dismiss";
 
 const WORDS: Record<CommentVerb, { button: string; doing: string; couldNot: string; consequence: string }> = {
   delete: {
@@ -35,7 +35,7 @@ function comments(count: number): string {
 }
 
 /** The selected comments a verb acts on: dismissing takes those with reports alone. */
-export function actedOn(verb: CommentVerb, selected: ModeratedComment[]): ModeratedComment[] {
+function actedOn(verb: CommentVerb, selected: ModeratedComment[]): ModeratedComment[] {
   return verb === "dismiss" ? selected.filter((c) => c.reports > 0) : selected;
 }
 
