@@ -187,10 +187,12 @@ def pytest_workers() -> list[str]:
 
     ``--dist loadfile``: a file's tests run in one worker, so its module-scoped fixtures
     (apps, server processes) are built once, as in a single-process run.
+    ``--no-loadscope-reorder``: files are handed out in the order tests/conftest.py collects
+    them (the heavy ones first), not by number of tests, which left them for the tail.
     """
     if TEST_WORKERS in ("", "0", "1"):
         return []
-    return ["-n", TEST_WORKERS, "--dist", "loadfile"]
+    return ["-n", TEST_WORKERS, "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 @nox.session(python=False)

@@ -34,6 +34,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Generator, Iterator
+from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
@@ -229,12 +230,38 @@ _SERVER_MARKERS = {
 }
 
 
+#: Folders whose every test starts processes or a browser (seconds a test, where the rest
+#: take a fraction of one): their files go first under pytest-xdist, see _heavy_files_first.
+_HEAVY_FOLDERS = {"e2e", "faults", "system"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Server markers on the tests that use those servers; under xdist, heavy files first."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         for marker, fixtures in _SERVER_MARKERS.items():
             if used & fixtures:
                 item.add_marker(marker)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items[:] = _heavy_files_first(items)
+
+
+def _heavy_files_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` by file: the files of heavy folders or holding a test marked slow first,
+    then the rest, each group's files by number of tests, most first (each file's own order
+    kept). ``--dist loadfile`` hands files out in this order when run with
+    ``--no-loadscope-reorder``: by number of tests alone (xdist's default) an end-to-end
+    file's one test of 40 s went among the last, and the run's tail was such files."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def light(path: str) -> bool:
+        slow = any(item.get_closest_marker("slow") for item in files[path])
+        return not (PurePosixPath(path).parent.name in _HEAVY_FOLDERS or slow)
+
+    ordered = sorted(files, key=lambda path: (light(path), -len(files[path])))
+    return [item for path in ordered for item in files[path]]
 
 
 def _skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:

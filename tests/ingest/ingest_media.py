@@ -7,6 +7,7 @@ box that every MP4 reader skips.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -115,6 +116,9 @@ def _write(
         target.mux(audio_stream.encode(None))
 
 
+# Cached: x264 and AAC give the same bytes for the same pictures and sound, and the same
+# few clips were encoded again by hundreds of tests (0.5 s each).
+@functools.cache
 def mp4(*, faststart: bool = True, seconds: float = 2.0) -> bytes:
     """H.264/AAC in MP4, ``moov`` first (faststart) or last."""
     return encode(faststart=faststart, seconds=seconds)
@@ -232,6 +236,7 @@ def id3_header(size: int) -> bytes:
     return b"ID3\x03\x00\x00" + bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
 
 
+@functools.cache  # the same bytes every time, as mp4's
 def one_frame() -> bytes:
     """A video of a single H.264 frame and no audio."""
     return encode(audio=None, frames=1)
