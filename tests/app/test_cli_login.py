@@ -112,7 +112,8 @@ async def test_login_keeps_a_private_refresh_token_and_upload_outlives_its_acces
     item = json.loads(out)
     assert item["title"] == "Long" and item["size_bytes"] == 3 * MIB
     # The upload plays in the browser (whose own 2 s tokens the SPA keeps renewing).
-    (await watch_plays(dev.server, item["id"])).assert_clean()
+    played = await watch_plays(dev.server, item["id"])
+    played.assert_clean(*played.retried_after_401())
     rotated = dev.saved()[dev.url]["refresh_token"]
     assert rotated != first_refresh
     code, out, _ = await dev.run("logout")  # the one server signed in to, unnamed

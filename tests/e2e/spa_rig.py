@@ -142,6 +142,23 @@ class BrowserLog:
         answered = {(urlsplit(r.url).path, r.status) for r in self.responses}
         assert set(refusals) <= answered, set(refusals) - answered
 
+    def retried_after_401(self) -> tuple[tuple[str, int], ...]:
+        """``(path, 401)`` of each request answered 401 and then, asked again, answered.
+
+        The SPA renews its access token before it expires, but on a loaded machine a short
+        test token can expire in flight: the server answers 401, the SPA refreshes and asks
+        again (api/client.ts). That is the product working; Chromium still logs the 401.
+        """
+        retried = []
+        for at, response in enumerate(self.responses):
+            path = urlsplit(response.url).path
+            if response.status == 401 and any(
+                urlsplit(later.url).path == path and later.status < 400
+                for later in self.responses[at + 1 :]
+            ):
+                retried.append((path, 401))
+        return tuple(dict.fromkeys(retried))
+
     def failed_refreshes(self) -> list[int]:
         """Statuses of refresh requests the server refused (an anonymous load sends none)."""
         return [

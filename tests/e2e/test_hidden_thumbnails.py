@@ -139,4 +139,4 @@ async def test_an_admin_page_left_open_past_its_token_loads_hidden_stills(
         assert await page.evaluate(IMAGE_IN_PAGE_WIDTH, idle) > 0
         loads = [r.status for r in log.responses if r.url.endswith(idle)]
         assert loads == [404, 200], loads
-    log.assert_clean((thumbnail, 404))
+    log.assert_clean((thumbnail, 404), *log.retried_after_401())
