@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { ModeratedComment, ModeratedCommentPage } from "../api/moderation";
 import { comment, hadSession, mediaPage } from "../test/fixtures";
 import { renderApp, renderRememberingApp, setupUser } from "../test/render";
-import { ADMIN, API, apiError, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, noContent, nothingWatched, ok, recordRequests, refreshGives, sentTo, server } from "../test/server";
 
 const LIST = `${API}/catalogue/comments`;
 
@@ -78,6 +78,32 @@ describe("the admins' comments page", () => {
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?reported=1");
     expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("reported"))).toEqual([null, "true"]);
+  });
+
+  it("keeps the comments shown, busy, while the reported ones load", async () => {
+    const reportedOnes = holdAnswer();
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(LIST, async ({ request }) => {
+        if (new URL(request.url).searchParams.get("reported") !== "true") return ok(page([REPORTED, QUIET]));
+        await reportedOnes.held;
+        return ok(page([REPORTED]));
+      }),
+    );
+    renderApp("/admin/comments");
+    const user = setupUser();
+    await waitFor(() => expect(rows()).toHaveLength(2));
+
+    await user.click(screen.getByRole("checkbox", { name: "Reported only" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Loading…");
+    expect(rows()).toHaveLength(2);
+    expect(rows()[0]!.closest("[aria-busy]")).toHaveAttribute("aria-busy", "true");
+
+    reportedOnes.release();
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]!.closest("[aria-busy]")).toHaveAttribute("aria-busy", "false");
   });
 
   it("opens with Reported only ticked from the address", async () => {

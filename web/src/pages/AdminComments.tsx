@@ -6,6 +6,7 @@ import { andItsReplies, deleteGone } from "../components/CommentEntry";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
+import { KeptRows, LoadingLine } from "../components/KeptRows";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { useEntryMemory, useRestoredScroll } from "../lib/scrollMemory";
@@ -29,19 +30,21 @@ export function AdminCommentsPage() {
   const list = useModeratedComments(reported);
   const actions = useModerationActions(list.setData, reported);
   const [deleting, setDeleting] = useState<ModeratedComment | null>(null);
-  const { data } = list;
+  const { data, shown } = list;
 
   return (
     <section className="page" aria-labelledby="comments-title">
       <h1 id="comments-title">Comments</h1>
       <ReportedOnlyToggle checked={reported} onChange={(on) => setParam({ reported: on ? "1" : null }, { push: true })} />
-      {list.loading && !data && <p className="status-line" role="status">Loading…</p>}
+      <LoadingLine loading={list.loading} />
       <ErrorMessage error={list.error} onRetry={list.reload} />
       <FormError message={actions.error} />
       <DoneNotice message={actions.done} />
       {data && data.comments.length === 0 && <p className="muted">{reported ? "No reported comments." : "No comments yet."}</p>}
-      {data && data.comments.length > 0 && (
-        <ModeratedCommentsTable comments={data.comments} focused={list.firstShown} actions={{ running: actions.running, onDelete: setDeleting, onDismiss: (c) => void actions.dismiss(c) }} />
+      {shown && shown.comments.length > 0 && (
+        <KeptRows busy={list.loading}>
+          <ModeratedCommentsTable comments={shown.comments} focused={list.firstShown} actions={{ running: actions.running, onDelete: setDeleting, onDismiss: (c) => void actions.dismiss(c) }} />
+        </KeptRows>
       )}
       {data?.next && (
         <ActionButton busy={list.loadingMore} onClick={() => void list.showMore(data.next!)}>
@@ -113,7 +116,7 @@ function ReportedOnlyToggle({ checked, onChange }: { checked: boolean; onChange:
 function useModeratedComments(reported: boolean) {
   const { kept, keep } = useEntryMemory<string[]>();
   const fetchShown = useCallback((signal: AbortSignal) => readPages(reported, kept() ?? [], keep, signal), [reported, kept, keep]);
-  const { data, error, loading, reload, setData } = useAsync(fetchShown);
+  const { data, shown, error, loading, reload, setData } = useAsync(fetchShown);
   useRestoredScroll(data !== null);
   const more = useAction();
   const [firstShown, setFirstShown] = useState<string | null>(null);
@@ -131,7 +134,7 @@ function useModeratedComments(reported: boolean) {
       keep([...(kept() ?? []), cursor]);
       setFirstShown(page.comments[0]?.id ?? null);
     });
-  return { data, error, loading, reload, setData, showMore, firstShown, loadingMore: more.running !== null, moreError: more.error };
+  return { data, shown, error, loading, reload, setData, showMore, firstShown, loadingMore: more.running !== null, moreError: more.error };
 }
 
 function isInvalidCursor(err: unknown): boolean {

@@ -245,8 +245,8 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page }: 
  * or when it could not be read, the filter offers what it offered before (or "Any" alone).
  */
 function useLibraryTags() {
-  const { data, previous, reload } = useAsync(listTags);
-  return { counts: data ?? previous ?? [], reload };
+  const { shown, reload } = useAsync(listTags);
+  return { counts: shown ?? [], reload };
 }
 
 /** A filter's choices with how many videos each shows, as the tag filter's: "Failed (5)". */
