@@ -50,11 +50,10 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>): AsyncResul
     setSettled((s) => (s.data === null ? s : { ...s, data: update(s.data) }));
   }, []);
 
-  const data = current ? settled.data : null;
   return {
-    data,
+    data: current ? settled.data : null,
     // A failed read settles with no data: its error shows alone, as before.
-    shown: current ? data : settled.data,
+    shown: settled.data,
     error: current ? settled.error : null,
     loading: !current,
     reload,
