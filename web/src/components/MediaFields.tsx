@@ -103,9 +103,8 @@ function useUnusedChapters(description: string, durationSeconds: number | null):
     },
     [description, durationSeconds],
   );
-  const { data, previous, loading } = useAsync(read);
   // While the next reading waits, the last one stays: no flicker a key.
-  return loading ? previous : data;
+  return useAsync(read).shown;
 }
 
 /**

@@ -10,8 +10,12 @@ interface Settled<T> {
 export interface AsyncResult<T> {
   /** Result of the current request; null while loading or after an error. */
   data: T | null;
-  /** Result of the last settled request, kept while a new one loads. */
-  previous: T | null;
+  /**
+   * What a list shows: the current result or, while the next one loads (another page, filter
+   * or search, or the same read again), the last one, so its rows stay in place (dimmed, see
+   * KeptRows) rather than the page emptying and jumping; null after an error.
+   */
+  shown: T | null;
   error: unknown;
   loading: boolean;
   reload: () => void;
@@ -48,7 +52,8 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>): AsyncResul
 
   return {
     data: current ? settled.data : null,
-    previous: settled.data,
+    // A failed read settles with no data: its error shows alone, as before.
+    shown: settled.data,
     error: current ? settled.error : null,
     loading: !current,
     reload,

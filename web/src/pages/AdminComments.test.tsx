@@ -80,6 +80,32 @@ describe("the admins' comments page", () => {
     expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("reported"))).toEqual([null, "true"]);
   });
 
+  it("keeps the comments shown, busy, while the reported ones load", async () => {
+    const reportedOnes = holdAnswer();
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(LIST, async ({ request }) => {
+        if (new URL(request.url).searchParams.get("reported") !== "true") return ok(page([REPORTED, QUIET]));
+        await reportedOnes.held;
+        return ok(page([REPORTED]));
+      }),
+    );
+    renderApp("/admin/comments");
+    const user = setupUser();
+    await waitFor(() => expect(rows()).toHaveLength(2));
+
+    await user.click(screen.getByRole("checkbox", { name: "Reported only" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Loading…");
+    expect(rows()).toHaveLength(2);
+    expect(rows()[0]!.closest("[aria-busy]")).toHaveAttribute("aria-busy", "true");
+
+    reportedOnes.release();
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]!.closest("[aria-busy]")).toHaveAttribute("aria-busy", "false");
+  });
+
   it("opens with Reported only ticked from the address", async () => {
     adminAt("/admin/comments?reported=1", (reported) => (reported === "true" ? page([REPORTED]) : page([REPORTED, QUIET])));
     await waitFor(() => expect(rows()).toHaveLength(1));

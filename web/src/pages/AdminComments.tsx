@@ -7,6 +7,7 @@ import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog"
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { FilterChip } from "../components/FilterChip";
 import { DoneNotice } from "../components/FocusedMessage";
+import { KeptRows, LoadingLine } from "../components/KeptRows";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { useEntryMemory, useRestoredScroll } from "../lib/scrollMemory";
@@ -24,7 +25,8 @@ function withPage(shown: ModeratedCommentPage, page: ModeratedCommentPage): Mode
  * Every video's comments for admins, newest first, or only the reported ones (most recently
  * reported first; `?reported=1`), or one member's alone (`?author=<id>`), a page at a time;
  * each may be deleted, and a reported one's reports dismissed, one or the selected ones at once,
- * and all of one member's deleted at once.
+ * and all of one member's deleted at once. The rows on screen are the last answer until the
+ * next arrives (inert meanwhile); a selection is made on the current answer's rows alone.
  */
 export function AdminCommentsPage() {
   const [params, setParam] = useUrlQuery();
@@ -34,9 +36,10 @@ export function AdminCommentsPage() {
   const list = useModeratedComments(filter);
   const actions = useModerationActions(list.setData, reported);
   const [deleting, setDeleting] = useState<ModeratedComment | null>(null);
-  const { data } = list;
-  const shown = data?.comments ?? [];
-  const selection = useCommentSelection(shown, `${reported}/${author}`);
+  const { data, shown: kept } = list;
+  const rows = kept?.comments ?? [];
+  const selectable = data?.comments ?? [];
+  const selection = useCommentSelection(selectable, `${reported}/${author}`);
   const authorPath = (comment: ModeratedComment) => `?${new URLSearchParams({ ...Object.fromEntries(params), author: comment.author_id }).toString()}`;
 
   return (
@@ -53,25 +56,24 @@ export function AdminCommentsPage() {
           }}
         />
       )}
-      {list.loading && !data && <p className="status-line" role="status">Loading…</p>}
+      <LoadingLine loading={list.loading} />
       <ErrorMessage error={list.error} onRetry={list.reload} />
       <FormError message={actions.error} />
       <DoneNotice message={actions.done} />
       {data && data.comments.length === 0 && <p className="muted">{reported ? "No reported comments." : "No comments yet."}</p>}
-      {shown.length > 0 && <CommentsBulkBar shown={shown} selection={selection} list={actions.list} />}
-      {data && data.comments.length > 0 && (
-        <ModeratedCommentsTable
-          comments={data.comments}
-          focused={list.firstShown}
-          actions={{ running: actions.running, onDelete: setDeleting, onDismiss: (c) => void actions.dismiss(c), authorPath, isSelected: selection.isSelected, onSelect: selection.toggle }}
-        />
+      {rows.length > 0 && (
+        <>
+          <CommentsBulkBar shown={selectable} selection={selection} list={actions.list} />
+          <KeptRows busy={list.loading}>
+            <ModeratedCommentsTable
+              comments={rows}
+              focused={list.firstShown}
+              actions={{ running: actions.running, onDelete: setDeleting, onDismiss: (c) => void actions.dismiss(c), authorPath, isSelected: selection.isSelected, onSelect: selection.toggle }}
+            />
+          </KeptRows>
+        </>
       )}
-      {data?.next && (
-        <ActionButton busy={list.loadingMore} onClick={() => void list.showMore(data.next!)}>
-          {list.loadingMore ? "Loading…" : "Show more"}
-        </ActionButton>
-      )}
-      <FormError message={list.moreError} />
+      <ShowMore list={list} />
       {deleting && (
         <DeleteCommentDialog
           comment={deleting}
@@ -83,6 +85,21 @@ export function AdminCommentsPage() {
         />
       )}
     </section>
+  );
+}
+
+/** "Show more" while the list has a next page, and why the last one could not be read. */
+function ShowMore({ list }: { list: ReturnType<typeof useModeratedComments> }) {
+  const next = list.data?.next;
+  return (
+    <>
+      {next && (
+        <ActionButton busy={list.loadingMore} onClick={() => void list.showMore(next)}>
+          {list.loadingMore ? "Loading…" : "Show more"}
+        </ActionButton>
+      )}
+      <FormError message={list.moreError} />
+    </>
   );
 }
 
@@ -151,7 +168,7 @@ function ReportedOnlyToggle({ checked, onChange }: { checked: boolean; onChange:
 function useModeratedComments(filter: CommentFilter) {
   const { kept, keep } = useEntryMemory<string[]>();
   const fetchShown = useCallback((signal: AbortSignal) => readPages(filter, kept() ?? [], keep, signal), [filter, kept, keep]);
-  const { data, error, loading, reload, setData } = useAsync(fetchShown);
+  const { data, shown, error, loading, reload, setData } = useAsync(fetchShown);
   useRestoredScroll(data !== null);
   const more = useAction();
   const [firstShown, setFirstShown] = useState<string | null>(null);
@@ -169,7 +186,7 @@ function useModeratedComments(filter: CommentFilter) {
       keep([...(kept() ?? []), cursor]);
       setFirstShown(page.comments[0]?.id ?? null);
     });
-  return { data, error, loading, reload, setData, showMore, firstShown, loadingMore: more.running !== null, moreError: more.error };
+  return { data, shown, error, loading, reload, setData, showMore, firstShown, loadingMore: more.running !== null, moreError: more.error };
 }
 
 function isInvalidCursor(err: unknown): boolean {

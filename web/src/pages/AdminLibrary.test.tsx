@@ -5,7 +5,7 @@ import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { BackButton, renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
-import { API, apiError, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { API, apiError, holdAnswer, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -654,5 +654,115 @@ describe("AdminLibraryPage, outdated videos", () => {
     expect(await screen.findByText("Every video is transcoded by this version.")).toBeInTheDocument();
     expect(screen.queryByTestId("outdated-panel")).not.toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /^Transcode all/ })).not.toBeInTheDocument();
+  });
+});
+
+describe("AdminLibraryPage while the next page loads, and how it is shown", () => {
+  const ALPHA = mediaItem({ id: "a", title: "Alpha" });
+  const BETA = mediaItem({ id: "b", title: "Beta" });
+  const DRAFT = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
+  const rowsBusy = () => screen.getAllByTestId("library-item")[0]!.closest("[aria-busy]");
+
+  it("keeps the rows, busy, while a filter loads; a reload of the same list keeps the ticks", async () => {
+    const drafts = holdAnswer();
+    const reread = holdAnswer();
+    let deleted = false;
+    server.use(
+      http.get(CATALOGUE, async ({ request }) => {
+        if (new URL(request.url).searchParams.get("status") === "draft") {
+          await drafts.held;
+          return listing([DRAFT]);
+        }
+        if (deleted) await reread.held;
+        return listing(deleted ? [ALPHA] : [ALPHA, BETA]);
+      }),
+      http.delete(`${API}/catalogue/b`, () => {
+        deleted = true;
+        return noContent();
+      }),
+    );
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    // A ticked row stays ticked while the list is read again (after a deletion), and after.
+    await user.click(await screen.findByRole("checkbox", { name: "Select Alpha" }));
+    await user.click(screen.getByRole("button", { name: "Delete Beta" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(rowsBusy()).toHaveAttribute("aria-busy", "true"));
+    expect(screen.getByRole("checkbox", { name: "Select Alpha" })).toBeChecked();
+    reread.release();
+    await waitFor(() => expect(screen.getAllByTestId("library-item")).toHaveLength(1));
+    expect(rowsBusy()).toHaveAttribute("aria-busy", "false");
+    expect(screen.getByRole("checkbox", { name: "Select Alpha" })).toBeChecked();
+
+    // Another filter: the rows stay (busy, their page's ticks held) until the drafts come.
+    await user.selectOptions(screen.getByLabelText("Status"), "draft");
+    expect(screen.getByTestId("selection-cleared")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Alpha" })).toBeInTheDocument();
+    expect(rowsBusy()).toHaveAttribute("aria-busy", "true");
+    expect(screen.getByRole("checkbox", { name: "Select all on this page" })).toBeDisabled();
+    drafts.release();
+    expect(await screen.findByRole("link", { name: "Rough cut" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Alpha" })).not.toBeInTheDocument();
+    expect(rowsBusy()).toHaveAttribute("aria-busy", "false");
+  });
+
+  it("holds as many videos a page as chosen, kept in the address; Back goes to the size before", async () => {
+    server.use(http.get(CATALOGUE, () => listing([ALPHA])));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderPage(
+      <>
+        <AdminLibraryPage />
+        <BackButton />
+      </>,
+      { path: "/admin/library?size=48&page=3" },
+    );
+    await screen.findAllByTestId("library-item");
+    const sizes = () => sentTo(seen, "GET", CATALOGUE).map((r) => r.url.searchParams.get("page_size"));
+    expect(sizes()).toEqual(["48"]);
+    const perPage = screen.getByLabelText("Videos per page");
+    expect(within(perPage).getAllByRole("option").map((o) => o.textContent)).toEqual(["24", "48", "96"]);
+    expect(perPage).toHaveValue("48");
+
+    // Another size starts again at page 1; the first is the default, said by no `size`.
+    await user.selectOptions(perPage, "96");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library\?size=96$/));
+    await waitFor(() => expect(sizes().at(-1)).toBe("96"));
+    await user.selectOptions(screen.getByLabelText("Videos per page"), "24");
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/));
+    await user.click(screen.getByRole("button", { name: "Back" }));
+    await waitFor(() => expect(screen.getByLabelText("Videos per page")).toHaveValue("96"));
+  });
+
+  it("asks for the first size when the address names one it does not offer", async () => {
+    server.use(http.get(CATALOGUE, () => listing([ALPHA])));
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?size=5000" });
+    await screen.findAllByTestId("library-item");
+    expect(sentTo(seen, "GET", CATALOGUE).map((r) => r.url.searchParams.get("page_size"))).toEqual(["24"]);
+    expect(screen.getByLabelText("Videos per page")).toHaveValue("24");
+  });
+
+  it("shows compact rows once chosen, remembered by the browser, every action still there", async () => {
+    server.use(http.get(CATALOGUE, () => listing([ALPHA])));
+    const user = setupUser();
+    const { unmount } = renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    await screen.findAllByTestId("library-item");
+    const page = () => screen.getByRole("heading", { level: 1, name: "Library" }).closest("section");
+    expect(page()).not.toHaveClass("compact-rows");
+
+    await user.click(screen.getByRole("checkbox", { name: "Compact rows" }));
+    expect(page()).toHaveClass("compact-rows");
+    unmount();
+
+    // Another visit, in the same browser: still compact, with the same buttons.
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    await screen.findAllByTestId("library-item");
+    expect(screen.getByRole("checkbox", { name: "Compact rows" })).toBeChecked();
+    expect(page()).toHaveClass("compact-rows");
+    expect(screen.getByRole("button", { name: "Delete Alpha" })).toBeInTheDocument();
+    await user.click(screen.getByRole("checkbox", { name: "Compact rows" }));
+    expect(page()).not.toHaveClass("compact-rows");
   });
 });

@@ -9,6 +9,7 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
 import { isTranscoding } from "../components/ProcessingStatus";
+import { KeptRows } from "../components/KeptRows";
 import { EmptyPage, Pagination } from "../components/Pagination";
 import { normalizeTag } from "../lib/format";
 import { defaultSort, sortFrom, sortsFor } from "../lib/sorts";
@@ -16,6 +17,7 @@ import { useAction } from "../lib/useAction";
 import { LeaveGuard } from "../lib/leaveGuard";
 import { useAsync } from "../lib/useAsync";
 import { useLibraryCounts } from "../lib/useLibraryCounts";
+import { useStoredFlag } from "../lib/useStoredFlag";
 import { useRestoredScroll } from "../lib/scrollMemory";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
 import {
@@ -34,7 +36,13 @@ import { OutdatedPanel } from "./OutdatedPanel";
 import { TranscodingStatusLine } from "./TranscodingStatus";
 import { SubmitButton } from "../components/SubmitButton";
 
-const PAGE_SIZE = 24;
+/** How many videos a page may hold (`?size=`; the first: none), as many as the API takes at most. */
+const PAGE_SIZES = [24, 48, 96]
+  .filter((size) => size <= LIMITS.pageSize)
+  .map((size) => ({ value: String(size), label: String(size) }));
+const PAGE_SIZE = PAGE_SIZES[0]!.value;
+/** Where this browser remembers that the library's rows are compact. */
+const COMPACT_ROWS = "streamstack.library.compact";
 const STATUSES: { value: StatusFilter; label: string }[] = [
   { value: "all", label: "All" },
   { value: "draft", label: "Drafts" },
@@ -85,6 +93,8 @@ interface LibraryQuery {
   q: string;
   sort: SortOrder;
   page: number;
+  /** `?size=`: how many videos a page holds, one of PAGE_SIZES. */
+  size: number;
   /** `?item=`: one video's row alone, its edit form open (the watch page's "Edit in library"). */
   item: string | undefined;
 }
@@ -100,6 +110,7 @@ function libraryQuery(params: URLSearchParams): LibraryQuery {
     q: params.get("q") ?? "",
     sort: sortFrom(params.get("sort"), status),
     page: pageParam(params),
+    size: Number(chosen(PAGE_SIZES, params.get("size")) ?? PAGE_SIZE),
     item: params.get("item") || undefined,
   };
 }
@@ -110,12 +121,13 @@ function listedBy(query: LibraryQuery): LibraryQuery {
 }
 
 /**
- * The library's query without its page or order: what a selection and "every video matching"
- * are of (the same videos on every page, in any order).
+ * The library's query without its page, page size or order: what a selection and "every video
+ * matching" are of (the same videos on every page, in any order).
  */
 function queryKeyOf(params: URLSearchParams): string {
   const query = new URLSearchParams(params);
   query.delete("page");
+  query.delete("size");
   query.delete("sort");
   return query.toString();
 }
@@ -125,9 +137,10 @@ export function AdminLibraryPage() {
   const [params, setParam] = useUrlQuery();
   const query = libraryQuery(params);
   const { processing, page } = query;
-  const { data, error, loading, reload, onChanged, afterBulk, everyMatching, tags } = useLibraryPage(listedBy(query));
-  // Here, not in the list: the list is gone while a page reloads (after a bulk deletion).
-  const selection = useLibrarySelection(data?.items ?? [], queryKeyOf(params));
+  const [compact, setCompact] = useStoredFlag(COMPACT_ROWS);
+  const { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags } = useLibraryPage(listedBy(query));
+  // Here, not in the list: the list goes when its page empties (after a bulk deletion).
+  const selection = useLibrarySelection(shown?.items ?? [], queryKeyOf(params));
   // A deleted video is no longer selected (every one matching, read again, holds it no more).
   const deletion = useLibraryDeletion((item) => {
     if (!selection.everything) selection.toggle(item, false);
@@ -137,15 +150,13 @@ export function AdminLibraryPage() {
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1 (and shows every video again), and Back undoes it.
   const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null, item: null }, { push: true });
-  // The outdated panel's "Transcode all": the bulk action on every video matching; those it
-  // could not queue stay selected, as after any bulk action.
+  // The outdated panel's "Transcode all": on every video matching; those not queued stay selected.
   const transcodeAll = async () => selection.choose(await bulk.run("transcode", changedBy("transcode", await everyMatching())));
 
   return (
     <LeaveGuard>
-      <section className="page" aria-labelledby="library-title">
-        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} shown={data} />
-
+      <section className={compact ? "page compact-rows" : "page"} aria-labelledby="library-title">
+        <LibraryHead query={query} tags={tags.counts} onChange={filterBy} shown={data} compact={compact} onCompact={setCompact} />
         <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} selectionCleared={selection.cleared} />
         <BulkFailures outcome={bulk.outcome} />
         {processing === "outdated" && (
@@ -162,9 +173,10 @@ export function AdminLibraryPage() {
             empty={<NoLibraryVideos query={listedBy(query)} onChange={filterBy} />}
           />
         )}
-        {data && data.items.length > 0 && (
+        {shown && shown.items.length > 0 && (
           <LibraryList
-            shown={data}
+            shown={shown}
+            loading={loading}
             page={page}
             selection={selection}
             everyMatching={everyMatching}
@@ -186,12 +198,12 @@ export function AdminLibraryPage() {
  * The page of the library the filters ask for; `onChanged` puts a row's new
  * state (an edit, a publish, transcoding progress) into it.
  */
-function useLibraryPage({ status, processing, visibility, tag, q, sort, page }: LibraryQuery) {
+function useLibraryPage({ status, processing, visibility, tag, q, sort, page, size }: LibraryQuery) {
   const fetchPage = useCallback(
-    (signal: AbortSignal) => listCatalogue({ status, processing, visibility, tag, q, sort, page, page_size: PAGE_SIZE }, signal),
-    [status, processing, visibility, tag, q, sort, page],
+    (signal: AbortSignal) => listCatalogue({ status, processing, visibility, tag, q, sort, page, page_size: size }, signal),
+    [status, processing, visibility, tag, q, sort, page, size],
   );
-  const { data, error, loading, reload, setData } = useAsync(fetchPage);
+  const { data, shown, error, loading, reload, setData } = useAsync(fetchPage);
   useRestoredScroll(data !== null);
   // Items that left the page (no longer matching the status filter) since it was read.
   const left = useRef(0);
@@ -236,7 +248,7 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page }: 
     },
     [reload, processing, reloadTags],
   );
-  return { data, error, loading, reload, onChanged, afterBulk, everyMatching, tags };
+  return { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags };
 }
 
 /**
@@ -245,8 +257,8 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page }: 
  * or when it could not be read, the filter offers what it offered before (or "Any" alone).
  */
 function useLibraryTags() {
-  const { data, previous, reload } = useAsync(listTags);
-  return { counts: data ?? previous ?? [], reload };
+  const { shown, reload } = useAsync(listTags);
+  return { counts: shown ?? [], reload };
 }
 
 /** A filter's choices with how many videos each shows, as the tag filter's: "Failed (5)". */
@@ -355,18 +367,25 @@ function LibraryStatus({
   );
 }
 
-/** The page's title, its way to upload, whether transcoding works and how many failed, its filters and search; above the one video `?item=` shows, the way back to every video. */
+/**
+ * The page's title, its way to upload, whether transcoding works and how many failed, its filters
+ * and search, how its list is shown; above the one video `?item=` shows, the way back to every video.
+ */
 function LibraryHead({
   query,
   tags,
   onChange,
   shown,
+  compact,
+  onCompact,
 }: {
   query: LibraryQuery;
   tags: TagCount[];
   onChange: (changes: QueryChanges) => void;
   /** The page of videos shown: the counts are read again when it changes in what they count. */
   shown: MediaPage | null;
+  compact: boolean;
+  onCompact: (on: boolean) => void;
 }) {
   const items = shown?.items ?? [];
   // How many shown transcode (the status line reads again when it changes), and how many failed.
@@ -383,8 +402,41 @@ function LibraryHead({
       </div>
       <TranscodingStatusLine followed={transcoding} failed={counts?.processing.failed ?? 0} />
       <LibraryToolbar query={query} tags={tags} counts={counts} onChange={onChange} />
+      <LibraryView size={query.size} onChange={onChange} compact={compact} onCompact={onCompact} />
       {query.item && <OneVideoNote onShowAll={() => onChange({})} />}
     </>
+  );
+}
+
+/**
+ * How the list is shown: how many videos a page holds (kept in the address, as the filters are)
+ * and compact rows (remembered by this browser: it suits the screen, not the query).
+ */
+function LibraryView({
+  size,
+  onChange,
+  compact,
+  onCompact,
+}: {
+  size: number;
+  onChange: (changes: QueryChanges) => void;
+  /** Shorter rows (a small thumbnail, the description on one line), every action still there. */
+  compact: boolean;
+  onCompact: (on: boolean) => void;
+}) {
+  return (
+    <div className="toolbar" role="group" aria-label="View">
+      <SelectField
+        label="Videos per page"
+        value={String(size)}
+        choices={PAGE_SIZES}
+        // The first size is the default: no `?size=` for it.
+        onChange={(value) => onChange({ size: value === PAGE_SIZE ? null : value })}
+      />
+      <label className="check">
+        <input type="checkbox" checked={compact} onChange={(e) => onCompact(e.target.checked)} /> Compact rows
+      </label>
+    </div>
   );
 }
 
@@ -406,6 +458,7 @@ function OneVideoNote({ onShowAll }: { onShowAll: () => void }) {
  */
 function LibraryList({
   shown,
+  loading,
   page,
   selection,
   everyMatching,
@@ -417,6 +470,8 @@ function LibraryList({
   tags,
 }: {
   shown: MediaPage;
+  /** The next page, filter or search is being read: `shown` is the last one, kept meanwhile. */
+  loading: boolean;
   page: number;
   selection: LibrarySelection;
   everyMatching: () => Promise<CatalogueItem[]>;
@@ -439,20 +494,24 @@ function LibraryList({
         bulk={bulk}
         tags={tags}
         search={editing ? "" : query.q}
+        loading={loading}
       />
-      <ul className="library-list" aria-label="Videos">
-        {shown.items.map((item) => (
-          <LibraryRow
-            key={item.id}
-            item={item}
-            selected={selection.isSelected(item.id)}
-            onSelect={(on) => selection.toggle(item, on)}
-            onChanged={onChanged}
-            onDelete={onDelete}
-            openEditing={item.id === editing}
-          />
-        ))}
-      </ul>
+      <KeptRows busy={loading}>
+        {/* Rows anew for another list (an unsaved edit left goes), the same for the list read again. */}
+        <ul key={JSON.stringify(query)} className="library-list" aria-label="Videos">
+          {shown.items.map((item) => (
+            <LibraryRow
+              key={item.id}
+              item={item}
+              selected={selection.isSelected(item.id)}
+              onSelect={(on) => selection.toggle(item, on)}
+              onChanged={onChanged}
+              onDelete={onDelete}
+              openEditing={item.id === editing}
+            />
+          ))}
+        </ul>
+      </KeptRows>
       <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={onPage} jumps />
     </>
   );

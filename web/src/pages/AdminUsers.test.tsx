@@ -4,7 +4,7 @@ import type { InviteView, UserView } from "../api/schema";
 import { hadSession, inviteView } from "../test/fixtures";
 import { BackButton, renderApp, renderPage, setupUser } from "../test/render";
 import { AdminUsersPage } from "./AdminUsers";
-import { ADMIN, API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { ADMIN, API, apiError, holdAnswer, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 
 const USERS = `${API}/auth/users`;
 
@@ -38,6 +38,19 @@ function adminBesideBob(bob: () => UserView, invite: () => InviteView) {
     http.get(`${API}/auth/config`, () => ok({ registration_mode: "invite" })),
     http.get(`${API}/auth/invites`, () => ok({ items: [invite()] })),
   );
+}
+
+/** Whether `text` shows in the page at any moment from now until the returned check is called. */
+function everShown(text: string): () => boolean {
+  let seen = false;
+  const observer = new MutationObserver(() => {
+    seen ||= document.body.textContent?.includes(text) ?? false;
+  });
+  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+  return () => {
+    observer.disconnect();
+    return seen;
+  };
 }
 
 describe("AdminUsersPage", () => {
@@ -440,5 +453,95 @@ describe("AdminUsersPage: two-factor authentication", () => {
       "Could not turn off two-factor authentication of bob@example.com: no such user",
     );
     expect(rowOf("bob@example.com")).toHaveTextContent("Two-factor on");
+  });
+});
+
+describe("AdminUsersPage while the next page or search loads", () => {
+  /**
+   * Signed in as ADMIN, the users found by `?q=` as `answer` gives them (awaited: it may hold
+   * or refuse); 60 users for no search, 50 a page.
+   */
+  function usersServed(answer: (q: string, offset: number) => Promise<Response>) {
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, ({ request }) => {
+        const params = new URL(request.url).searchParams;
+        return answer(params.get("q") ?? "", Number(params.get("offset")));
+      }),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+    );
+  }
+  const pageOf = (users: UserView[], offset: number) => ok({ items: users.slice(offset, offset + 50), total: users.length, limit: 50, offset });
+  /** The element that tells the rows are being read again (KeptRows). */
+  const rowsRegion = () => screen.getByRole("table").closest("[aria-busy]")!;
+
+  it("keeps the last rows, dimmed and busy, until the next page's replace them", async () => {
+    const next = holdAnswer();
+    usersServed(async (_q, offset) => {
+      if (offset > 0) await next.held;
+      return pageOf(people(60), offset);
+    });
+    const user = setupUser();
+    renderPage(<AdminUsersPage />, { path: "/admin/users", withAuth: true });
+    expect(await screen.findByText("user0@example.com")).toBeInTheDocument();
+    expect(rowsRegion()).toHaveAttribute("aria-busy", "false");
+
+    await user.click(screen.getByRole("button", { name: "Next →" }));
+    // The page does not empty: the rows stay, said to be busy, and the pagination with them.
+    expect(await screen.findByRole("status")).toHaveTextContent("Loading…");
+    expect(screen.getByText("user0@example.com")).toBeInTheDocument();
+    expect(rowsRegion()).toHaveAttribute("aria-busy", "true");
+    expect(screen.getByRole("navigation", { name: "Pagination" })).toBeInTheDocument();
+
+    next.release();
+    expect(await screen.findByText("user50@example.com")).toBeInTheDocument();
+    expect(screen.queryByText("user0@example.com")).not.toBeInTheDocument();
+    expect(rowsRegion()).toHaveAttribute("aria-busy", "false");
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
+  });
+
+  it("never shows the answer to a search a later one replaced", async () => {
+    const first = holdAnswer();
+    const second = holdAnswer();
+    let firstAnswered = false;
+    const found = (name: string) => [{ ...VIEWER, id: `u-${name}`, email: `${name}@example.com` }];
+    usersServed(async (q, offset) => {
+      if (q === "anna") {
+        await first.held;
+        firstAnswered = true;
+      }
+      if (q === "bob") await second.held;
+      return q ? pageOf(found(q), 0) : pageOf(people(60), offset);
+    });
+    const user = setupUser();
+    renderPage(<AdminUsersPage />, { path: "/admin/users", withAuth: true });
+    const search = await screen.findByRole("searchbox");
+    await screen.findByText("user0@example.com");
+    const annaShown = everShown("anna@example.com");
+    await user.type(search, "anna{Enter}");
+    await user.clear(search);
+    await user.type(search, "bob{Enter}");
+
+    // The first search's answer comes first, the second's after it: only the second's shows.
+    first.release();
+    await waitFor(() => expect(firstAnswered).toBe(true));
+    second.release();
+    expect(await screen.findByText("bob@example.com")).toBeInTheDocument();
+    expect(rowsRegion()).toHaveAttribute("aria-busy", "false");
+    expect(annaShown()).toBe(false);
+  });
+
+  it("shows why the next page failed, not the last page's rows", async () => {
+    usersServed((_q, offset) => Promise.resolve(offset > 0 ? apiError(500, "internal", "Internal error") : pageOf(people(60), offset)));
+    const user = setupUser();
+    renderPage(<AdminUsersPage />, { path: "/admin/users", withAuth: true });
+    await user.click(await screen.findByRole("button", { name: "Next →" }));
+
+    expect(await screen.findByRole("alert")).toBeInTheDocument();
+    expect(screen.queryByText("user0@example.com")).not.toBeInTheDocument();
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
   });
 });

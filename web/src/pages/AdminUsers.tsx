@@ -4,6 +4,7 @@ import type { UserView } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { KeptRows, LoadingLine } from "../components/KeptRows";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
@@ -61,7 +62,7 @@ export function AdminUsersPage() {
       ),
     [q, role, disabled, page],
   );
-  const { data, error, loading, reload, setData } = useAsync(fetchUsers);
+  const { data, shown, error, loading, reload, setData } = useAsync(fetchUsers);
   useRestoredScroll(data !== null);
   const invites = useInvites();
   const actions = useUserActions(setData, invites.reload);
@@ -74,24 +75,26 @@ export function AdminUsersPage() {
     <section className="page" aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
       <UserSearch query={query} onChange={filterBy} />
-      {loading && <p role="status">Loading…</p>}
+      <LoadingLine loading={loading} />
       <ErrorMessage error={error} onRetry={reload} />
       <FormError message={actions.error} />
       {actions.reset && <ResetLinkNotice reset={actions.reset} />}
       <DoneNotice message={actions.done} />
       {data && data.items.length === 0 && <p className="muted">No users found.</p>}
-      {data && data.items.length > 0 && (
+      {shown && shown.items.length > 0 && (
         <>
-          <UsersTable
-            users={data.items}
-            actions={actions}
-            onRole={(user, role) => setQuestion({ kind: "role", user, role })}
-            onDelete={(user) => setQuestion({ kind: "delete", user })}
-            onDisable={(user) => setQuestion({ kind: "disable", user })}
-            onEmail={(user) => setQuestion({ kind: "email", user })}
-            onTwoFactorOff={(user) => setQuestion({ kind: "two-factor-off", user })}
-          />
-          <Pagination page={page} pageSize={data.limit} total={data.total} onPage={turnPage} />
+          <KeptRows busy={loading}>
+            <UsersTable
+              users={shown.items}
+              actions={actions}
+              onRole={(user, role) => setQuestion({ kind: "role", user, role })}
+              onDelete={(user) => setQuestion({ kind: "delete", user })}
+              onDisable={(user) => setQuestion({ kind: "disable", user })}
+              onEmail={(user) => setQuestion({ kind: "email", user })}
+              onTwoFactorOff={(user) => setQuestion({ kind: "two-factor-off", user })}
+            />
+          </KeptRows>
+          <Pagination page={page} pageSize={shown.limit} total={shown.total} onPage={turnPage} />
         </>
       )}
       {question && <UserQuestionDialog question={question} actions={actions} onClose={() => setQuestion(null)} />}

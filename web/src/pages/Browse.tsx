@@ -94,9 +94,8 @@ export function BrowsePage() {
     (signal: AbortSignal) => listCatalogue({ q, tag, sort, page, page_size: PAGE_SIZE }, signal),
     [q, tag, sort, page],
   );
-  const { data, previous, error, loading, reload } = useAsync(fetchPage);
+  const { data, shown, error, loading, reload } = useAsync(fetchPage);
   useRetryWhenThrottled(error, reload);
-  const shown = data ?? (loading ? previous : null);
   const watching = useWatching();
   const tags = useAsync(listTags).data ?? []; // what viewers may see: listed videos' tags
   const home = !q && !tag && page === 1;

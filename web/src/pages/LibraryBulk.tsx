@@ -332,7 +332,7 @@ interface Asking {
  * matches, and publish, unpublish, transcode again or delete (these two asked first) what is
  * selected, or add or remove a tag. What fails stays selected, to try again.
  */
-export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, tags, search }: BulkBarProps) {
+export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, tags, search, loading }: BulkBarProps) {
   const [asking, setAsking] = useState<Asking | null>(null);
   const reading = useAction();
   const { selected, everything, choose } = selection;
@@ -355,7 +355,7 @@ export function LibraryBulkBar({ items, total, everyMatching, selection, bulk, t
   return (
     <div className="bulk-bar">
       <div className="toolbar" role="group" aria-label="Selected videos">
-        <SelectPage items={items} selection={selection} disabled={busy} />
+        <SelectPage items={items} selection={selection} disabled={busy || loading} />
         {selected.length > 0 && (
           <>
             <SelectionCount shown={items.length} total={total} selection={selection} disabled={busy} />
@@ -405,6 +405,8 @@ interface BulkBarProps {
   tags: string[];
   /** The search the selection was made in ("" for none): a question reaching past the page says so. */
   search: string;
+  /** The page is being read again: its videos shown are the last page's, not to be ticked all at once. */
+  loading: boolean;
 }
 
 /**

@@ -54,8 +54,7 @@ function StatisticsPanel({ id, item }: { id: string; item: CatalogueItem }) {
     (signal: AbortSignal) => getItemStatistics(item.id, Number(days), signal),
     [item.id, days],
   );
-  const { data, previous, error, loading, reload } = useAsync(fetchStats);
-  const shown = data ?? previous;
+  const { shown, error, loading, reload } = useAsync(fetchStats);
   return (
     <section id={id} className="share-panel library-share" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>Statistics</h3>

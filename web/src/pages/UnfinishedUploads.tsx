@@ -29,9 +29,8 @@ export function UnfinishedUploads({ version = 0, resuming = null }: { version?: 
     // eslint-disable-next-line react-hooks/exhaustive-deps -- version is why the list is read again
     [page, version],
   );
-  const { data: current, previous, error, reload } = useAsync(fetchPage);
   // While a page (re)loads, the last one stays: no flicker after a cancel.
-  const data = current ?? previous;
+  const { shown: data, error, reload } = useAsync(fetchPage);
   const emails = useUploaderEmails(data);
   const action = useAction();
   const [pending, setPending] = useState<UnfinishedUpload | null>(null);
