@@ -158,8 +158,9 @@ async def test_a_viewer_reports_and_an_admin_lists_every_videos_comments_and_dis
     async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
         birds = (await create_item(client, settings, title="Birds"))["id"]
         draft = (await create_item(client, settings, title="Draft", publish=False))["id"]
-        ada = mint_token(settings, user_id=str(uuid.uuid4()), name="Ada")
-        admin = mint_token(settings, role="admin", name="Admin")
+        ada_id, admin_id = str(uuid.uuid4()), str(uuid.uuid4())
+        ada = mint_token(settings, user_id=ada_id, name="Ada")
+        admin = mint_token(settings, user_id=admin_id, role="admin", name="Admin")
         posted = []
         for item_id, token, body in ((birds, ada, "buy watches"), (draft, admin, "note")):
             r = await client.post(
@@ -184,11 +185,11 @@ async def test_a_viewer_reports_and_an_admin_lists_every_videos_comments_and_dis
         code, out, err = await comments("list", "--server", url)
         assert code == 0, err
         lines = out.splitlines()
-        assert lines[0].split() == ["WHEN", "VIDEO", "AUTHOR", "REPORTS", "COMMENT", "ID"]
-        cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[1:]]
-        assert [row[1:] for row in cells] == [
-            ["Draft", "Admin", "0", "note", note],
-            ["Birds", "Ada", "1", "buy watches", spam],
+        cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in lines]
+        assert cells[0] == ["WHEN", "VIDEO", "AUTHOR", "AUTHOR ID", "REPORTS", "COMMENT", "ID"]
+        assert [row[1:] for row in cells[1:]] == [  # the author's id: what --author takes
+            ["Draft", "Admin", admin_id, "0", "note", note],
+            ["Birds", "Ada", ada_id, "1", "buy watches", spam],
         ]
         assert err == "streamstack: 2 comments\n"
         code, out, err = await comments("list", "--limit", "1", "--server", url)

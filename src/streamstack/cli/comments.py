@@ -5,8 +5,8 @@ moderates from a shell.
 
 The list shows each comment's first line, who wrote it (their display name, or "A viewer")
 and its id, which ``comments replies``, ``delete``, ``report`` and ``dismiss`` take; a
-video's list shows how many replies each comment has, every video's list the video's title
-and how many accounts reported each comment.
+video's list shows how many replies each comment has, every video's list the video's title,
+the author's account id and how many accounts reported each comment.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ REPORTS_PATH = "/api/v1/catalogue/comments/{id}/reports"
 COLUMNS = ("WHEN", "AUTHOR", "REPLIES", "COMMENT", "ID")
 #: A comment's replies (which have none of their own).
 REPLY_COLUMNS = ("WHEN", "AUTHOR", "COMMENT", "ID")
-#: Every video's comments: which video, and how many accounts reported each.
-ALL_COLUMNS = ("WHEN", "VIDEO", "AUTHOR", "REPORTS", "COMMENT", "ID")
+#: Every video's comments: which video, its author's account (what ``--author`` takes), and
+#: how many accounts reported each.
+ALL_COLUMNS = ("WHEN", "VIDEO", "AUTHOR", "AUTHOR ID", "REPORTS", "COMMENT", "ID")
 #: Characters of a video's title shown in every video's list.
 TITLE_MAX = 30
 #: Characters of a comment's first line shown in the list.
@@ -204,7 +205,8 @@ def _row_everywhere(comment: dict[str, Any]) -> tuple[str, ...]:
     title = comment["item_title"]
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"
-    return (when, title, author, str(comment["reports"]), first, comment_id)
+    reports = str(comment["reports"])
+    return (when, title, author, comment["author_id"], reports, first, comment_id)
 
 
 def _reported(api: AdminApi, comment_id: uuid.UUID, reason: str | None) -> int:
