@@ -4,8 +4,11 @@ subprocess, against a served catalogue (a client: the embedded backends only).""
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +17,9 @@ from catalogue_testing import API, create_item
 from support.apps import bearer, mint_token, served_app
 from support.commands import CommandLine
 from support.fixtures import SettingsFactory
+
+#: Any id: the refusals come before a request.
+ID = str(uuid.uuid4())
 
 
 @pytest.fixture
@@ -210,6 +216,127 @@ async def test_a_viewer_reports_and_an_admin_lists_every_videos_comments_and_dis
         assert code == 1 and "HTTP 404" in err, err
 
 
+class Spammer:
+    """A served auth and catalogue: Sam (an account, by email) wrote two comments and a
+    reply to Bob's, and Bob replied to one of Sam's; commands as ``token``."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, folder: Path, settings: Any) -> None:
+        self.url, self.client, self.folder, self.settings = url, client, folder, settings
+        self.admin = mint_token(settings, role="admin", name="Admin")
+        self.email, self.sam_id, self.item_id, self.bob_comment = "", "", "", ""
+
+    async def post(self, headers: dict[str, str], body: str, reply_to: str | None = None) -> str:
+        """The id of the comment ``headers``'s account posts (``reply_to``: a reply)."""
+        sent = {"body": body} | ({"reply_to": reply_to} if reply_to else {})
+        r = await self.client.post(f"{API}/{self.item_id}/comments", json=sent, headers=headers)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def __call__(self, *args: str, token: str | None = None, **kwargs: Any) -> Any:
+        """``streamstack comments ARGS --server URL`` as the admin (or ``token``)."""
+        line = CommandLine("comments", self.folder, token or self.admin)
+        return await line(*args, "--server", self.url, **kwargs)
+
+    async def total(self) -> int:
+        """How many comments the video has, replies included."""
+        return int((await self.client.get(f"{API}/{self.item_id}/comments")).json()["total"])
+
+
+@pytest.fixture
+async def spammer(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Spammer]:
+    settings = settings_factory(modules=("auth", "catalogue"))
+    async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        spammer = Spammer(url, client, tmp_path, settings)
+        spammer.email = f"sam-{uuid.uuid4().hex[:8]}@example.test"
+        account = {"email": spammer.email, "password": "a long passphrase 42"}
+        r = await client.post("/api/v1/auth/register", json=account)
+        assert r.status_code == 201, r.text
+        spammer.sam_id = r.json()["id"]
+        spammer.item_id = (await create_item(client, settings, title="Birds"))["id"]
+        sam = bearer(mint_token(settings, user_id=spammer.sam_id, name="Sam"))
+        bob = bearer(mint_token(settings, user_id=str(uuid.uuid4()), name="Bob"))
+        watches = await spammer.post(sam, "buy watches")
+        spammer.bob_comment = await spammer.post(bob, "lovely light")
+        await spammer.post(bob, "no thanks", reply_to=watches)
+        await spammer.post(sam, "cheap watches here", reply_to=spammer.bob_comment)
+        await spammer.post(sam, "watches!!")
+        yield spammer
+
+
+async def test_an_admin_lists_one_members_comments_by_email_or_id(spammer: Spammer) -> None:
+    sam = f"Sam ({spammer.sam_id})"
+    code, out, err = await spammer("list", "--author", spammer.email.upper())
+    assert code == 0, err
+    cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in out.splitlines()]
+    assert [row[1:6] for row in cells[1:]] == [
+        ["Birds", "Sam", spammer.sam_id, "0", "watches!!"],
+        ["Birds", "Sam", spammer.sam_id, "0", "cheap watches here"],
+        ["Birds", "Sam", spammer.sam_id, "0", "buy watches"],
+    ]
+    assert err == f"streamstack: 3 comments by {sam}\n"
+    code, out, err = await spammer("list", "--author", spammer.sam_id, "--limit", "1")
+    assert (code, len(out.splitlines())) == (0, 2), err
+    assert err == f"streamstack: 1 comment by {sam} (--limit for more); 3 comments by them in all\n"
+    code, out, err = await spammer("list", "--author", spammer.sam_id, "--reported")
+    assert (code, out) == (0, ""), err
+    assert err == f"streamstack: no reported comments by {sam} yet\n"
+
+
+async def test_an_admin_deletes_one_members_comments_and_the_replies_to_them(
+    spammer: Spammer,
+) -> None:
+    sam = f"Sam ({spammer.sam_id})"
+    code, out, err = await spammer("delete", "--author", spammer.email)
+    assert (code, out, "pass --yes" in err) == (2, "", True), err
+    main, terminal = os.openpty()
+    try:
+        os.write(main, b"n\n")
+        code, out, err = await spammer("delete", "--author", spammer.email, stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert (code, out) == (1, ""), err
+    assert err == (
+        f"Delete 3 comments by {sam} and the replies to them? [y/N] streamstack: nothing deleted\n"
+    )
+    assert await spammer.total() == 5
+
+    code, out, err = await spammer("delete", "--author", spammer.email, "--yes")
+    assert code == 0, err
+    assert json.loads(out) == {
+        "author": {"id": spammer.sam_id, "name": "Sam", "comments": 3},
+        "deleted": 4,  # Sam's three and Bob's reply to one of them
+    }
+    assert err == (
+        f"streamstack: deleting 3 comments by {sam}…\n"
+        f"streamstack: deleted 4 comments: those by {sam} and the replies to them\n"
+    )
+    code, out, err = await spammer("list")
+    assert code == 0, err
+    assert [line.split()[-1] for line in out.splitlines()[1:]] == [spammer.bob_comment]
+    code, out, err = await spammer("delete", "--author", spammer.sam_id, "--yes")
+    assert (code, json.loads(out)["deleted"]) == (0, 0), err
+    assert err == f"streamstack: no comments by {sam}; nothing deleted\n"
+
+
+async def test_one_members_comments_are_refused_to_viewers_and_for_unknown_emails(
+    spammer: Spammer,
+) -> None:
+    viewer = mint_token(spammer.settings, user_id=str(uuid.uuid4()), name="Vic")
+    for args, said in (
+        (("list", "--author", spammer.sam_id), "comments list: HTTP 403"),
+        (("delete", "--author", spammer.sam_id, "--yes"), "comments delete: HTTP 403"),
+        (("delete", "--author", spammer.email, "--yes"), "cannot list the users: HTTP 403"),
+    ):
+        code, out, err = await spammer(*args, token=viewer)
+        assert (code, out, err.count("\n")) == (1, "", 1), err
+        assert err.startswith(f"streamstack: comments {args[0]}: ") and said in err, err
+    code, out, err = await spammer("delete", "--author", "nobody@example.test", "--yes")
+    assert (code, out) == (1, ""), err
+    assert err == "streamstack: comments delete: no user with the email nobody@example.test\n"
+    assert await spammer.total() == 5
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -240,6 +367,33 @@ async def test_what_the_command_line_cannot_mean_is_refused(
     )
     assert (code, out) == (2, ""), err
     assert err.strip(), err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("list", "--author", "42"), "comments list: '42' is neither a user's id nor an email"),
+        (
+            ("delete", "--author", "not-an-email", "--yes"),
+            "comments delete: 'not-an-email' is neither a user's id nor an email",
+        ),
+        (("delete", "--author", ID), "comments delete: pass --yes to delete without a question"),
+        (("delete", ID, "--author", ID, "--yes"), "comments delete: --author goes with list and"),
+        (("list", ID, "--author", ID), "comments list: --author goes with list and delete"),
+        (("replies", ID, "--author", ID), "comments replies: --author goes with list and"),
+        (("delete", ID, "--yes"), "comments delete: --yes goes with delete --author"),
+        (("list", "--yes"), "comments list: --yes goes with delete --author"),
+        (("delete",), "comments delete: give the comment's id, or --author USER"),
+    ],
+)
+async def test_what_one_members_comments_cannot_mean_is_refused_in_one_line(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    code, out, err = await CommandLine("comments", tmp_path, "token")(
+        *args, "--server", "http://127.0.0.1:9"
+    )
+    assert (code, out, err.count("\n")) == (2, "", 1), err
+    assert err.startswith(f"streamstack: error: {said}"), err
 
 
 async def test_items_edit_refuses_a_wrong_word_for_comments(tmp_path: Path) -> None:

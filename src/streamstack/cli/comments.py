@@ -1,7 +1,8 @@
 """``streamstack comments``: read a video's comments, or every video's (an admin), newest
 first, and a comment's replies, oldest first; delete one (an admin any, anyone else their
 own), report someone else's, and dismiss a comment's reports (an admin), for whoever
-moderates from a shell.
+moderates from a shell. An admin lists one member's comments (``--author``, an account's
+id or email) and deletes every one of them, with the replies to them, at once.
 
 The list shows each comment's first line, who wrote it (their display name, or "A viewer")
 and its id, which ``comments replies``, ``delete``, ``report`` and ``dismiss`` take; a
@@ -16,7 +17,7 @@ import sys
 import uuid
 from typing import Any
 
-from streamstack.cli.output import table
+from streamstack.cli.output import agreed, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -25,6 +26,7 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.users import user_by_email
 from streamstack.contracts.limits import COMMENTS_PAGE_MAX, LIST_LIMIT_MAX
 from streamstack.settings import SettingsError
 
@@ -34,7 +36,8 @@ ITEM_COMMENTS_PATH = "/api/v1/catalogue/{id}/comments"
 REPLIES_PATH = "/api/v1/catalogue/comments/{id}/replies"
 #: One comment (DELETE deletes it).
 COMMENT_PATH = "/api/v1/catalogue/comments/{id}"
-#: Every video's comments (an admin's GET, a page after ``cursor``).
+#: Every video's comments (an admin's GET, a page after ``cursor``; ``author``: one
+#: account's, whose DELETE deletes them all and the replies to them).
 ALL_COMMENTS_PATH = "/api/v1/catalogue/comments"
 #: A comment's reports (POST reports it, an admin's DELETE dismisses them).
 REPORTS_PATH = "/api/v1/catalogue/comments/{id}/reports"
@@ -53,12 +56,15 @@ FIRST_LINE_MAX = 60
 def run_comments(args: argparse.Namespace) -> int:
     """``streamstack comments list [ITEM]|replies|delete|report|dismiss COMMENT_ID``: print
     a video's (or every video's) newest comments or a comment's replies as a table, delete
-    one, report one or dismiss its reports. Exit 1 when the server refuses (nothing
+    one, report one or dismiss its reports; ``list|delete --author USER``: one member's
+    comments, or delete them all (asking first). Exit 1 when the server refuses (nothing
     changed then)."""
     target = _checked(args)
     with admin_api("comments", args) as api:
         try:
-            if target is None:  # _checked: only a list names no id
+            if args.author is not None:
+                return _by_author(api, args)
+            if target is None:  # _checked: only a list names no id then
                 return _listed_everywhere(api, args.limit, reported=args.reported)
             if args.action == "list":
                 return _listed(api, target, args.limit)
@@ -89,14 +95,42 @@ def _checked(args: argparse.Namespace) -> uuid.UUID | None:
         raise SettingsError(f"comments {action}: --reported goes with list, without a video")
     if args.reason is not None and action != "report":
         raise SettingsError(f"comments {action}: --reason goes with report")
+    _check_author(args)
     if args.target is None:
-        if action == "list":
+        if action == "list" or args.author is not None:
             return None
-        raise SettingsError(f"comments {action}: give the comment's id")
+        more = ", or --author USER" if action == "delete" else ""
+        raise SettingsError(f"comments {action}: give the comment's id{more}")
     try:
         return uuid.UUID(args.target)
     except ValueError:
         raise SettingsError(f"comments {action}: give {named}, not {args.target!r}") from None
+
+
+def _check_author(args: argparse.Namespace) -> None:
+    """``--author`` with a list or delete naming no id; ``--yes`` with delete ``--author``
+    alone, needed where no terminal can answer its question."""
+    action, author = args.action, args.author
+    if author is not None and (action not in ("list", "delete") or args.target is not None):
+        raise SettingsError(
+            f"comments {action}: --author goes with list and delete, naming no video or comment"
+        )
+    if args.yes and (action != "delete" or author is None):
+        raise SettingsError(f"comments {action}: --yes goes with delete --author")
+    if author is not None and action == "delete" and not args.yes and not sys.stdin.isatty():
+        raise SettingsError("comments delete: pass --yes to delete without a question")
+
+
+def _by_author(api: AdminApi, args: argparse.Namespace) -> int:
+    """List (or delete) the comments of the account ``--author`` names: its id, or an email
+    the users list knows."""
+    try:
+        author_id = str(uuid.UUID(args.author))
+    except ValueError:
+        author_id = user_by_email(api, args.author, f"comments {args.action}")["id"]
+    if args.action == "delete":
+        return _deleted_of(api, author_id, ask=not args.yes)
+    return _listed_everywhere(api, args.limit, reported=args.reported, author=author_id)
 
 
 def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
@@ -107,7 +141,7 @@ def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
     if comments:
         print(table([COLUMNS, *(_row_with_replies(comment) for comment in comments)]))
     total, replies = page["total"], sum(comment["reply_count"] for comment in comments)
-    counted = f"{total:,} comment{'' if total == 1 else 's'}"
+    counted = _comments(total)
     if page["next"] is not None:
         counted = f"the newest {len(comments):,} of {counted}" + (
             ", replies included" if replies else ""
@@ -182,21 +216,60 @@ def _deleted(api: AdminApi, comment_id: uuid.UUID) -> int:
     return 0
 
 
-def _listed_everywhere(api: AdminApi, limit: int | None, *, reported: bool) -> int:
+def _listed_everywhere(
+    api: AdminApi, limit: int | None, *, reported: bool, author: str | None = None
+) -> int:
     """Print up to ``limit`` of every video's comments, newest first (``reported``: only
-    reported ones, the most recently reported first), with each video's title and how
-    many reported each; how many were shown on stderr."""
-    params = {"reported": "true"} if reported else {}
+    reported ones, the most recently reported first; ``author``: that account's alone),
+    with each video's title, its author's id and how many reported each; how many were
+    shown on stderr (and of an author, whose they are and how many they wrote in all)."""
+    params = ({"reported": "true"} if reported else {}) | ({"author": author} if author else {})
     comments, page = _collected(api, ALL_COMMENTS_PATH, params, limit or 20)
     kind = "reported comment" if reported else "comment"
+    by = f" by {_whose(page['author'])}" if author else ""
     if not comments:
-        print(f"streamstack: no {kind}s yet", file=sys.stderr)
+        print(f"streamstack: no {kind}s{by} yet", file=sys.stderr)
         return 0
     print(table([ALL_COLUMNS, *(_row_everywhere(comment) for comment in comments)]))
     more = " (--limit for more)" if page["next"] is not None else ""
     plural = "" if len(comments) == 1 else "s"
-    print(f"streamstack: {len(comments):,} {kind}{plural}{more}", file=sys.stderr)
+    in_all = page["author"]["comments"] if author else len(comments)
+    written = f"; {_comments(in_all)} by them in all" if in_all != len(comments) else ""
+    print(f"streamstack: {len(comments):,} {kind}{plural}{by}{more}{written}", file=sys.stderr)
     return 0
+
+
+def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
+    """Delete every comment of the account and the replies to them, in one request, after
+    saying how many and whose (asking first when ``ask``); print what went as JSON."""
+    _, page = _collected(api, ALL_COMMENTS_PATH, {"author": author_id}, 1)
+    author = page["author"]
+    whose, count = _whose(author), author["comments"]
+    if count == 0:
+        print(f"streamstack: no comments by {whose}; nothing deleted", file=sys.stderr)
+        return print_json({"author": author, "deleted": 0})
+    if ask and not agreed(f"Delete {_comments(count)} by {whose} and the replies to them? [y/N] "):
+        print("streamstack: nothing deleted", file=sys.stderr)
+        return 1
+    # One request, in one transaction: said before it, as the wait may be long.
+    print(f"streamstack: deleting {_comments(count)} by {whose}…", file=sys.stderr)
+    response = api.request("DELETE", ALL_COMMENTS_PATH, params={"author": author_id})
+    if response.status_code != 200:
+        raise UploadFailed(f"comments by {whose} not deleted: {error_detail(response)}")
+    deleted = response.json()["deleted"]
+    said = f"deleted {_comments(deleted)}: those by {whose} and the replies to them"
+    print(f"streamstack: {said}", file=sys.stderr)
+    return print_json({"author": author, "deleted": deleted})
+
+
+def _whose(author: dict[str, Any]) -> str:
+    """The account a list or deletion is of: its name and id (just its id without a name)."""
+    return f"{author['name']} ({author['id']})" if author["name"] else f"account {author['id']}"
+
+
+def _comments(count: int) -> str:
+    """``1 comment``, ``1,204 comments``."""
+    return f"{count:,} comment{'' if count == 1 else 's'}"
 
 
 def _row_everywhere(comment: dict[str, Any]) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from streamstack.cli.download import DownloadRefused, downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
 from streamstack.cli.library import as_admin, listed
 from streamstack.cli.likes import LIKE_ACTIONS, check_liking, run_liking
-from streamstack.cli.output import clock, print_json, table
+from streamstack.cli.output import agreed, clock, print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.scheduling import check_schedule, scheduled, shown_time
 from streamstack.cli.session import (
@@ -340,13 +340,7 @@ def confirmed_deletion(items: list[_Item], *, search: str = "") -> bool:
     if search:
         names.append(f'These are the videos matching "{search}": check the list.')
     question = f"Delete {_videos(len(items))} with their files, captions and stills? [y/N] "
-    # On stderr, as every other line but the JSON: stdout stays the answer alone.
-    print("\n".join([*names, question]), end="", file=sys.stderr, flush=True)
-    try:
-        answer = input()
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("y", "yes")
+    return agreed("\n".join([*names, question]))
 
 
 def _written(lines: list[str]) -> str:

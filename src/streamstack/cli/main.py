@@ -596,8 +596,12 @@ COMMANDS = (
         "`comments list` without a video prints every "
         "video's newest comments with the video's title, the author's account id and how many "
         "people reported each "
-        "(an admin); --reported only the reported ones, the most recently reported first. "
+        "(an admin); --reported only the reported ones, the most recently reported first; "
+        "--author USER (an account's id or email) one member's alone. "
         "`comments delete COMMENT_ID` deletes one: an admin any, anyone else their own. "
+        "`comments delete --author USER` (an admin) says how many comments the member wrote, "
+        "asks, then deletes every one of them and the replies to them and prints how many went "
+        "as JSON (--yes: without asking; needed where no terminal can answer). "
         "`comments report COMMENT_ID` tells the administrators someone else's comment needs "
         "a look (--reason: why). `comments dismiss COMMENT_ID` clears a comment's reports and "
         "keeps it (an admin). Exit 1 when the server refuses.",
@@ -628,6 +632,13 @@ COMMANDS = (
                 metavar="TEXT",
                 help="report: why (optional)",
             ),
+            option(
+                "--author",
+                default=None,
+                metavar="USER",
+                help="list, delete (an admin): that member's comments (their account's id or email)",
+            ),
+            option("--yes", action="store_true", help="delete --author: without asking"),
             _SERVER,
             _TOKEN,
         ),

@@ -1,5 +1,5 @@
-"""What the commands print: JSON on standard output for scripts, tables for people, and
-spans of time in their largest unit."""
+"""What the commands print: JSON on standard output for scripts, tables for people, spans
+of time in their largest unit, and the question before a deletion."""
 
 from __future__ import annotations
 
@@ -74,3 +74,15 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, seconds_left = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds_left:02d}" if hours else f"{minutes}:{seconds_left:02d}"
+
+
+def agreed(question: str) -> bool:
+    """Ask ``question`` (its lines, the last ending ``[y/N] ``) on standard error, as every
+    line but the JSON: standard output stays the answer alone; whether the person at the
+    terminal said yes (no answer: no)."""
+    print(question, end="", file=sys.stderr, flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")

@@ -88,20 +88,22 @@ def _named(api: AdminApi, named: str) -> _User:
     try:
         user_id = str(uuid.UUID(named))
     except ValueError:
-        return _by_email(api, named)
+        return user_by_email(api, named, "users")
     found = _every(api, {"id": user_id})
     if not found:
         raise UploadFailed(f"no user with the id {user_id}")
     return found[0]
 
 
-def _by_email(api: AdminApi, named: str) -> _User:
+def user_by_email(api: AdminApi, named: str, command: str) -> _User:
     """The user whose email is ``named``, in any case (auth keeps emails trimmed and
     lower-cased, and searches them so; its rules are not loaded here: they import the
-    password checker, a CLI's start would pay for)."""
+    password checker, a CLI's start would pay for); what is no email is refused naming
+    ``command`` (a :class:`SettingsError`, exit 2), an email no one has is
+    :class:`UploadFailed`."""
     email = named.strip().lower()
     if "@" not in email:
-        raise SettingsError(f"users: {named!r} is neither a user's id nor an email")
+        raise SettingsError(f"{command}: {named!r} is neither a user's id nor an email")
     # The list's ``q`` finds the emails containing it; the one named is the one equal to it.
     found = [user for user in _every(api, {"q": email}) if user["email"] == email]
     if not found:
