@@ -135,6 +135,19 @@ describe("WatchPage", () => {
     );
   });
 
+  it("puts the title before the player: Tab from the heading, where a new page's focus goes, reaches the player first", async () => {
+    serveItem(mediaItem({ id: "m-1" }));
+    setAccessToken("tok", 1800);
+    const user = setupUser();
+    renderWatch("m-1");
+
+    const heading = await screen.findByRole("heading", { level: 1, name: "Sunset over the bay" });
+    heading.tabIndex = -1;
+    heading.focus();
+    await user.tab();
+    expect(document.activeElement?.closest(".player-frame")).not.toBeNull();
+  });
+
   it("says nothing of visibility for a listed video", async () => {
     serveItem(mediaItem({ id: "m-1", visibility: "listed" }));
     setAccessToken("tok", 1800);
