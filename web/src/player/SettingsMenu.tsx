@@ -162,6 +162,7 @@ function useDismiss(
     };
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== "Escape") return;
+      event.preventDefault(); // answered: the end screen behind the menu stays (UpNext)
       onOpenChange(false);
       buttonRef.current?.focus();
     };
