@@ -976,6 +976,24 @@ describe("settings menu", () => {
     expect(gear).toHaveAttribute("aria-expanded", "false");
   });
 
+  it("takes the arrows on its open gear into the menu (not the volume), and closes once the focus leaves it", async () => {
+    const user = setupUser();
+    const { video } = await player();
+    const gear = button("Settings");
+    await user.click(gear);
+    const volume = video.volume;
+    await user.keyboard("{ArrowDown}");
+    expect(video.volume).toBe(volume);
+    expect(screen.getByRole("combobox", { name: "Speed" })).toHaveFocus();
+    act(() => gear.focus());
+    await user.keyboard("{ArrowUp}");
+    expect(video.volume).toBe(volume);
+    expect(screen.getByRole("combobox", { name: "Keyboard shortcuts" })).toHaveFocus();
+
+    await user.tab(); // out of the menu, on to Picture in picture
+    expect(gear).toHaveAttribute("aria-expanded", "false");
+  });
+
   it("shows, by a fade at either end, that the menu holds more than it shows", async () => {
     await player();
     await openPlayerSettings();
