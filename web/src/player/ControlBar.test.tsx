@@ -585,6 +585,22 @@ describe("chapters", () => {
       !fireEvent.keyDown(target, { key, ...modifiers });
     const announced = () => screen.getByTestId("shortcut-announcer");
 
+    it("takes back 'Playing' or 'Paused' once the video no longer is: a stale status misleads", async () => {
+      const user = setupUser();
+      const { pause } = await player();
+      press("k", {});
+      expect(announced()).toHaveTextContent("Playing");
+      await user.click(button("Pause"));
+      expect(pause).toHaveBeenCalled();
+      expect(announced()).toBeEmptyDOMElement();
+
+      press("k", {});
+      press("k", {});
+      expect(announced()).toHaveTextContent("Paused");
+      await user.click(button("Play"));
+      expect(announced()).toBeEmptyDOMElement();
+    });
+
     it("Ctrl+→ and Ctrl+← go to the next and the previous chapter, said to screen readers", async () => {
       const { state } = await player({ chapters: CHAPTERS });
       state.time = 4;
