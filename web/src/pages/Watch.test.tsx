@@ -1452,6 +1452,21 @@ describe("WatchPage", () => {
       expect(save).toHaveFocus();
     });
 
+    it("with no playlists yet, puts the focus in the New playlist field, the one thing to do there", async () => {
+      serveItem(mediaItem({ id: "m-1" }));
+      server.use(
+        http.get(`${API}/catalogue/me/playlists`, () => ok({ playlists: [], total: 0, page: 1, page_size: 100 })),
+      );
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      renderWatch("m-1");
+
+      await user.click(await screen.findByRole("button", { name: "Save" }));
+      const dialog = await screen.findByRole("dialog", { name: "Save to playlist" });
+      await within(dialog).findByText("You have no playlists yet.");
+      await waitFor(() => expect(within(dialog).getByRole("textbox", { name: "New playlist" })).toHaveFocus());
+    });
+
     it("takes keys for itself: Space ticks a box, and no player shortcut acts behind it (WCAG 2.1.1)", async () => {
       serveItem(mediaItem({ id: "m-1" }));
       const { items: _items, ...rest } = playlistOf([], { id: "p-1", title: "Favourites" });
