@@ -44,9 +44,12 @@ function RefusableInput({ error, ...props }: InputFieldProps) {
   return (
     <>
       <InputField {...props} error={error} ref={field} />
-      <span className="visually-hidden" role="alert">
-        {said}
-      </span>
+      {/* Only with words: an empty alert is one more "alert" a screen reader lists, saying nothing. */}
+      {said && (
+        <span className="visually-hidden" role="alert">
+          {said}
+        </span>
+      )}
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type Ref } from "react";
 import { LIMITS } from "../api/limits";
 import { useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "./SubmitButton";
@@ -13,7 +13,16 @@ const NO_TITLE = { title: "" };
  * so that it was made is said (it was seen only, in the list that grew). A title typed when
  * the session ended is kept, and back in the field once signed in again.
  */
-export function NewPlaylistForm({ busy, onCreate }: { busy: boolean; onCreate: (title: string) => Promise<boolean> }) {
+export function NewPlaylistForm({
+  busy,
+  onCreate,
+  fieldRef,
+}: {
+  busy: boolean;
+  onCreate: (title: string) => Promise<boolean>;
+  /** The title field, for a dialog to focus. */
+  fieldRef?: Ref<HTMLInputElement>;
+}) {
   const draft = useSessionDraft(NEW_PLAYLIST, NO_TITLE);
   const title = draft.values.title;
   const setTitle = (text: string) => draft.change("title", text);
@@ -31,6 +40,7 @@ export function NewPlaylistForm({ busy, onCreate }: { busy: boolean; onCreate: (
       <label>
         New playlist
         <input
+          ref={fieldRef}
           value={title}
           onChange={(e) => setTitle(e.target.value)}
           maxLength={LIMITS.title}

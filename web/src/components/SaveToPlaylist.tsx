@@ -1,4 +1,4 @@
-import { useCallback, useId, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type RefObject } from "react";
 import { addToPlaylist, createPlaylist, listPlaylists, removeFromPlaylist } from "../api/playlists";
 import { LIMITS } from "../api/limits";
 import type { PlaylistSummary } from "../api/schema";
@@ -34,6 +34,7 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
     [itemId],
   );
   const { data, error, reload, setData } = useAsync(fetchMine);
+  const newRef = useFirstStepWhenEmpty(data?.playlists.length === 0, doneRef);
   const { running, error: problem, run } = useAction();
   const holds = (id: string, value: boolean) =>
     setData((page) => ({
@@ -72,7 +73,7 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
       {data && data.playlists.length > 0 && (
         <PlaylistChoices playlists={data.playlists} running={running} onToggle={toggle} />
       )}
-      <NewPlaylistForm busy={running === "new"} onCreate={create} />
+      <NewPlaylistForm busy={running === "new"} onCreate={create} fieldRef={newRef} />
       <FormError message={problem} />
       <div className="modal-actions">
         <button ref={doneRef} type="button" className="button primary" onClick={onClose}>
@@ -81,6 +82,19 @@ function SaveDialog({ itemId, onClose }: { itemId: string; onClose: () => void }
       </div>
     </Modal>
   );
+}
+
+/**
+ * The New playlist field's ref, focused once the viewer's playlists are read and there are
+ * none (`empty`): the dialog opened on Done while they loaded, and making one is the only thing
+ * to do. Not when the focus has moved on from Done meanwhile.
+ */
+function useFirstStepWhenEmpty(empty: boolean, doneRef: RefObject<HTMLButtonElement | null>) {
+  const newRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (empty && document.activeElement === doneRef.current) newRef.current?.focus();
+  }, [empty, doneRef]);
+  return newRef;
 }
 
 /**

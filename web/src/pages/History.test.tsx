@@ -148,6 +148,10 @@ describe("Browse for a signed-in viewer", () => {
     const [seenCard, unseenCard] = within(grid).getAllByTestId("media-card");
     expect(within(seenCard!).getByTestId("watch-progress").firstElementChild).toHaveStyle({ width: "50%" });
     expect(within(unseenCard!).queryByTestId("watch-progress")).toBeNull();
+    // The bar is said as well as seen (a screen reader reads the link's name).
+    expect(within(row).getByRole("link", { name: "Half seen, 1:40, watched 50 %" })).toBeInTheDocument();
+    expect(within(seenCard!).getByRole("link", { name: "Half seen, 1:40, watched 50 %" })).toBeInTheDocument();
+    expect(within(unseenCard!).getByRole("link", { name: /^Unseen/ })).not.toHaveAccessibleName(/watched/);
     // The catalogue's count heads its own grid, after the row (not above the row, as if it counted it).
     const count = screen.getByText("2 videos");
     expect(row.compareDocumentPosition(count) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();

@@ -76,6 +76,10 @@ export function SharedWatchPage() {
   return (
     <article className="page watch" aria-labelledby="watch-title">
       <PageTitle title={item.title} />
+      {/* First in the page's order, as on Watch: Tab from the title reaches the player. */}
+      <div className="watch-head">
+        <h1 id="watch-title">{item.title}</h1>
+      </div>
       <div className="watch-main">
         <Player
           key={item.id}
@@ -92,12 +96,11 @@ export function SharedWatchPage() {
   );
 }
 
-/** Under the player: the title, how the viewer came to it, how many like it, the description (its timestamps seek) and the facts. */
+/** Beside or under the player: how the viewer came to it, how many like it, the description (its timestamps seek) and the facts. */
 function SharedDetails({ shared, moments }: { shared: SharedItem; moments: MomentLinks }) {
   const { item, expires_at: expiresAt } = shared;
   return (
     <div className="watch-info">
-      <h1 id="watch-title">{item.title}</h1>
       <p className="muted small" data-testid="shared-by-link">
         Shared with you by link.{expiresAt && ` The link works until ${formatDate(expiresAt)}.`}
       </p>

@@ -49,6 +49,12 @@ describe("SignInPage", () => {
     expect(screen.getByTestId("forgot-password")).toHaveTextContent("Ask an administrator for a reset link.");
   });
 
+  it("has no empty alerts before anything goes wrong (a screen reader lists them, saying nothing)", async () => {
+    renderApp("/signin");
+    await screen.findByLabelText("Email");
+    expect(screen.queryAllByRole("alert")).toEqual([]);
+  });
+
   it("keeps the focus on Sign in, pressed with Enter, while it runs and once refused, and signs in once", async () => {
     const { held, release } = holdAnswer();
     server.use(

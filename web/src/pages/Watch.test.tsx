@@ -135,6 +135,19 @@ describe("WatchPage", () => {
     );
   });
 
+  it("puts the title before the player: Tab from the heading, where a new page's focus goes, reaches the player first", async () => {
+    serveItem(mediaItem({ id: "m-1" }));
+    setAccessToken("tok", 1800);
+    const user = setupUser();
+    renderWatch("m-1");
+
+    const heading = await screen.findByRole("heading", { level: 1, name: "Sunset over the bay" });
+    heading.tabIndex = -1;
+    heading.focus();
+    await user.tab();
+    expect(document.activeElement?.closest(".player-frame")).not.toBeNull();
+  });
+
   it("says nothing of visibility for a listed video", async () => {
     serveItem(mediaItem({ id: "m-1", visibility: "listed" }));
     setAccessToken("tok", 1800);
@@ -1082,16 +1095,69 @@ describe("WatchPage", () => {
     });
 
     it("puts the focus on the next item's player once the countdown went there", async () => {
-      const { user, overlay } = await endScreen();
-      // The viewer was on the end screen by keyboard (its Play now link), which goes with the page.
-      act(() => within(overlay).getByRole("link", { name: "Play now" }).focus());
-      await user.keyboard("{Shift>}{Shift/}");
+      await endScreen(() => {
+        // The viewer played by keyboard from the bar's button (Replay at the end), which goes with the page.
+        const play = screen.getByRole("button", { name: "Play" });
+        act(() => play.focus());
+        fireEvent.keyDown(play, { key: "Shift" });
+        return Promise.resolve();
+      });
       await countDown();
       await vi.waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-2"));
       const next = await playerReady("/s/2");
       const frame = next.closest(".player-frame");
       await vi.waitFor(() => expect(frame).toHaveFocus());
       expect(frame).toHaveClass("keyboard-focus");
+    });
+
+    it("stops the countdown while the viewer is on the end screen: focus or the pointer in it, or any key", async () => {
+      const stops: ((overlay: HTMLElement, user: ReturnType<typeof setupUser>) => Promise<void>)[] = [
+        (overlay) => Promise.resolve(act(() => within(overlay).getByRole("link", { name: "Play now" }).focus())),
+        (overlay, user) => user.hover(within(overlay).getByText("The next one")),
+        (_, user) => user.keyboard("{Tab}"),
+      ];
+      for (const stop of stops) {
+        const { user, overlay } = await endScreen();
+        const said = screen.getByTestId("shortcut-announcer");
+        await stop(overlay, user);
+        expect(overlay).not.toHaveTextContent(/Up next in/);
+        expect(said).not.toHaveTextContent(/Up next/);
+        await countDown();
+        expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+        cleanup();
+      }
+    });
+
+    it("cancels the end screen on Escape in the player, the focus on the player", async () => {
+      const { user, video } = await endScreen(() => {
+        act(() => screen.getByRole("button", { name: "Play" }).focus());
+        return Promise.resolve();
+      });
+      await user.keyboard("{Escape}");
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+      expect(video.closest(".player-frame")).toHaveFocus();
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+    });
+
+    it("closes the open settings menu on Escape, and leaves the end screen to the next Escape", async () => {
+      const { user } = await endScreen();
+      await openPlayerSettings();
+      await user.keyboard("{Escape}");
+      expect(screen.getByRole("button", { name: "Settings" })).toHaveAttribute("aria-expanded", "false");
+      expect(screen.getByTestId("up-next")).toBeInTheDocument();
+      await user.keyboard("{Escape}");
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+    });
+
+    it("has Cancel right after Play now, the first of the end screen's controls", async () => {
+      const { overlay } = await endScreen();
+      const controls = [...overlay.querySelectorAll("a[href], button, input")];
+      expect(controls.map((control) => control.closest("a, button, label")?.textContent)).toEqual([
+        "Play now",
+        "Cancel",
+        "Autoplay",
+      ]);
     });
 
     it("with Autoplay off, shows the next item without a countdown, remembers it, and plays only when asked", async () => {
@@ -1384,6 +1450,21 @@ describe("WatchPage", () => {
       await user.keyboard("{Escape}");
       expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
       expect(save).toHaveFocus();
+    });
+
+    it("with no playlists yet, puts the focus in the New playlist field, the one thing to do there", async () => {
+      serveItem(mediaItem({ id: "m-1" }));
+      server.use(
+        http.get(`${API}/catalogue/me/playlists`, () => ok({ playlists: [], total: 0, page: 1, page_size: 100 })),
+      );
+      setAccessToken("tok", 1800);
+      const user = setupUser();
+      renderWatch("m-1");
+
+      await user.click(await screen.findByRole("button", { name: "Save" }));
+      const dialog = await screen.findByRole("dialog", { name: "Save to playlist" });
+      await within(dialog).findByText("You have no playlists yet.");
+      await waitFor(() => expect(within(dialog).getByRole("textbox", { name: "New playlist" })).toHaveFocus());
     });
 
     it("takes keys for itself: Space ticks a box, and no player shortcut acts behind it (WCAG 2.1.1)", async () => {

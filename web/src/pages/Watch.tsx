@@ -60,6 +60,7 @@ export function WatchPage() {
   return (
     <article className="page watch" aria-labelledby="watch-title">
       <PageTitle title={item.title} />
+      <WatchHeading item={item} />
       <div className="watch-main">
         {item.playable === false ? (
           <PendingPlayer item={item} onQueued={(queued) => setData(() => queued)} />
@@ -144,10 +145,13 @@ function PendingPlayer({ item, onQueued }: { item: ViewedMediaItem; onQueued: (i
   );
 }
 
-/** Under the player: the title, tags, the description (its timestamps seek the player) and the facts. */
-function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: MomentLinks }) {
+/**
+ * The title, first in the page's order (a new page's focus goes to it): Tab from it reaches the
+ * player, then what is beside it. Shown beside the player (wide screens) or under it.
+ */
+function WatchHeading({ item }: { item: ViewedMediaItem }) {
   return (
-    <div className="watch-info">
+    <div className="watch-head">
       <h1 id="watch-title">
         {item.title}
         {item.status === "draft" && (
@@ -164,6 +168,14 @@ function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: Momen
           Not in Browse or search: anyone signed in who has the link to this page can watch it.
         </p>
       )}
+    </div>
+  );
+}
+
+/** Beside or under the player: Like and Save, tags, the description (its timestamps seek the player) and the facts. */
+function WatchDetails({ item, moments }: { item: ViewedMediaItem; moments: MomentLinks }) {
+  return (
+    <div className="watch-info">
       <div className="watch-actions">
         {/* Keyed: the next video's Like starts from its own count. */}
         <LikeButton key={item.id} item={item} />

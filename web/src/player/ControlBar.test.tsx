@@ -585,6 +585,22 @@ describe("chapters", () => {
       !fireEvent.keyDown(target, { key, ...modifiers });
     const announced = () => screen.getByTestId("shortcut-announcer");
 
+    it("takes back 'Playing' or 'Paused' once the video no longer is: a stale status misleads", async () => {
+      const user = setupUser();
+      const { pause } = await player();
+      press("k", {});
+      expect(announced()).toHaveTextContent("Playing");
+      await user.click(button("Pause"));
+      expect(pause).toHaveBeenCalled();
+      expect(announced()).toBeEmptyDOMElement();
+
+      press("k", {});
+      press("k", {});
+      expect(announced()).toHaveTextContent("Paused");
+      await user.click(button("Play"));
+      expect(announced()).toBeEmptyDOMElement();
+    });
+
     it("Ctrl+→ and Ctrl+← go to the next and the previous chapter, said to screen readers", async () => {
       const { state } = await player({ chapters: CHAPTERS });
       state.time = 4;
@@ -973,6 +989,24 @@ describe("settings menu", () => {
     expect(gear).toHaveAttribute("aria-expanded", "false");
     await user.click(gear);
     await user.click(gear);
+    expect(gear).toHaveAttribute("aria-expanded", "false");
+  });
+
+  it("takes the arrows on its open gear into the menu (not the volume), and closes once the focus leaves it", async () => {
+    const user = setupUser();
+    const { video } = await player();
+    const gear = button("Settings");
+    await user.click(gear);
+    const volume = video.volume;
+    await user.keyboard("{ArrowDown}");
+    expect(video.volume).toBe(volume);
+    expect(screen.getByRole("combobox", { name: "Speed" })).toHaveFocus();
+    act(() => gear.focus());
+    await user.keyboard("{ArrowUp}");
+    expect(video.volume).toBe(volume);
+    expect(screen.getByRole("combobox", { name: "Keyboard shortcuts" })).toHaveFocus();
+
+    await user.tab(); // out of the menu, on to Picture in picture
     expect(gear).toHaveAttribute("aria-expanded", "false");
   });
 

@@ -164,8 +164,8 @@ function usePlayerKeys(
   const [shortcutNews, tell, forget] = useShortcutNews();
   usePlayerShortcuts(videoRef, { enabled: shortcuts, fullscreenRef: frameRef, onFact: tell, ...keyed });
   useChapterKeys(videoRef, shortcuts ? chapters : NO_CHAPTERS, tell);
-  const forgetUpNext = useCallback(() => forget("up-next"), [forget]);
-  return { shortcuts, onShortcuts, shortcutNews, tell, forgetUpNext };
+  const forgetUpNext = useCallback(() => forget((fact) => fact.kind === "up-next"), [forget]);
+  return { shortcuts, onShortcuts, shortcutNews, tell, forget, forgetUpNext };
 }
 
 /**
@@ -212,6 +212,9 @@ function usePlayer(
   usePlayerHandle(ref, videoRef, frameRef, stream.loadFrom);
   const [clock, seek] = useSeekableClock(videoRef, item, stream.loadFrom);
   const visibility = useControlsVisibility(clock.paused, settingsOpen);
+  // "Playing" or "Paused" said by a key, no longer true once the video paused or played otherwise.
+  const { forget } = keys;
+  useEffect(() => forget((fact) => fact.kind === "play" && fact.playing === clock.paused), [forget, clock.paused]);
   const [resume, answerResume] = useResumeQuestion(item, videoRef, startAt === null);
   const [ended, dismissEnd] = useEndScreen(videoRef);
   const [autoplayNext, onAutoplayNext] = useRememberedSwitch(AUTOPLAY_NEXT_KEY);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode, type RefObject } from "react";
 import { SPEEDS } from "./usePlayerShortcuts";
 import { AudioMenu } from "./AudioMenu";
 import { CaptionsMenu, type Captions } from "./captions";
@@ -145,7 +145,8 @@ export function PlayerSettings({
 
 /**
  * Closes the open menu on Escape (focus back on `buttonRef`, where it was
- * opened) and on a press anywhere outside it and its button.
+ * opened), on a press anywhere outside it and its button, and once the focus
+ * moves out of both (Tab past it: it stayed open over the picture).
  */
 function useDismiss(
   open: boolean,
@@ -157,18 +158,21 @@ function useDismiss(
     if (!open) return;
     const inside = (target: EventTarget | null) =>
       target instanceof Node && (panelRef.current?.contains(target) || buttonRef.current?.contains(target));
-    const onPointer = (event: PointerEvent) => {
+    const onOutside = (event: Event) => {
       if (!inside(event.target)) onOpenChange(false);
     };
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== "Escape") return;
+      event.preventDefault(); // answered: the end screen behind the menu stays (UpNext)
       onOpenChange(false);
       buttonRef.current?.focus();
     };
-    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("pointerdown", onOutside);
+    document.addEventListener("focusin", onOutside);
     document.addEventListener("keydown", onKey);
     return () => {
-      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("pointerdown", onOutside);
+      document.removeEventListener("focusin", onOutside);
       document.removeEventListener("keydown", onKey);
     };
   }, [open, onOpenChange, panelRef, buttonRef]);
@@ -199,6 +203,17 @@ function useMoreToScroll(open: boolean, panelRef: RefObject<HTMLElement | null>)
     };
   }, [open, panelRef]);
   return open ? more : "";
+}
+
+/**
+ * ↓ and ↑ on the gear of the open menu go to its first and last choice, as in a menu; they
+ * set the volume (the player's keys) before, unseen behind the menu.
+ */
+function intoMenu(event: ReactKeyboardEvent<HTMLButtonElement>, open: boolean, panel: HTMLElement | null): void {
+  if (!open || !panel || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
+  event.preventDefault(); // answered: not the player's volume
+  const choices = panel.querySelectorAll<HTMLElement>("select");
+  choices[event.key === "ArrowDown" ? 0 : choices.length - 1]?.focus();
 }
 
 /**
@@ -233,6 +248,7 @@ export function SettingsMenu({
         aria-expanded={open}
         aria-controls={panelId}
         onClick={() => onOpenChange(!open)}
+        onKeyDown={(event) => intoMenu(event, open, panelRef.current)}
       >
         <SettingsIcon />
       </button>

@@ -88,7 +88,7 @@ export function keyEffect(fact: KeyFact): KeyEffect {
 export interface ShortcutNews extends KeyEffect {
   id: number;
   /** What it tells of, so that news no longer true can be taken back (see useShortcutNews). */
-  kind: KeyFact["kind"];
+  fact: KeyFact;
 }
 
 /** How long (ms) the effect stays over the picture, fading out at its end. */
@@ -104,18 +104,17 @@ export const FLASH_MS = 1000;
 export function useShortcutNews(): [
   ShortcutNews | null,
   (fact: KeyFact) => void,
-  (kind: KeyFact["kind"]) => void,
+  (untrue: (fact: KeyFact) => boolean) => void,
 ] {
   const [news, setNews] = useState<ShortcutNews | null>(null);
   const tell = useCallback(
-    (fact: KeyFact) =>
-      setNews((before) => ({ ...keyEffect(fact), kind: fact.kind, id: (before?.id ?? 0) + 1 })),
+    (fact: KeyFact) => setNews((before) => ({ ...keyEffect(fact), fact, id: (before?.id ?? 0) + 1 })),
     [],
   );
-  // The status region keeps its last words for whoever reads it later: a countdown
-  // cancelled must not stay there ("Up next in 8 seconds…" for a video that stays).
+  // The status region keeps its last words for whoever reads it later: what is no longer true
+  // must not stay there ("Up next in 8 seconds…" for a video that stays, "Paused" as it plays).
   const forget = useCallback(
-    (kind: KeyFact["kind"]) => setNews((before) => (before?.kind === kind ? null : before)),
+    (untrue: (fact: KeyFact) => boolean) => setNews((before) => (before && untrue(before.fact) ? null : before)),
     [],
   );
   return [news, tell, forget];

@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { Link, useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
 import type { KeyFact } from "./ShortcutNews";
+import { modalOpen } from "./usePlayerShortcuts";
 
 /** How long the end screen counts down before the next item plays. */
 export const UP_NEXT_SECONDS = 8;
@@ -17,23 +18,73 @@ export interface UpNextState {
 
 const AUTOPLAY: UpNextState = { autoplay: true };
 
+/** The end screen's countdown: the seconds left, whether it runs, and what stops or restarts it. */
+interface UpNextCountdown {
+  left: number;
+  counting: boolean;
+  /** Stops it for good (the viewer is here: the screen waits for Play now). */
+  hold: () => void;
+  /** From the top (Autoplay turned back on). */
+  restart: () => void;
+}
+
 /**
- * Counts down from UP_NEXT_SECONDS while `running`, then goes to `target`:
- * the seconds left, and a restart (from the top: Autoplay turned back on).
+ * Counts down from UP_NEXT_SECONDS while `running` and not held, then goes to `target`.
  */
-function useUpNextCountdown(running: boolean, target: string): [number, () => void] {
+function useUpNextCountdown(running: boolean, target: string): UpNextCountdown {
   const navigate = useNavigate();
   const [left, setLeft] = useState(UP_NEXT_SECONDS);
+  const [held, setHeld] = useState(false);
+  const counting = running && !held;
   useEffect(() => {
-    if (!running) return;
+    if (!counting) return;
     if (left <= 0) {
       void navigate(target, { state: AUTOPLAY });
       return;
     }
     const id = window.setTimeout(() => setLeft((s) => s - 1), 1000);
     return () => window.clearTimeout(id);
-  }, [running, left, navigate, target]);
-  return [left, () => setLeft(UP_NEXT_SECONDS)];
+  }, [counting, left, navigate, target]);
+  const hold = useCallback(() => setHeld(true), []);
+  const restart = () => {
+    setLeft(UP_NEXT_SECONDS);
+    setHeld(false);
+  };
+  return { left, counting, hold, restart };
+}
+
+/**
+ * While the end screen shows, a key pressed anywhere stops its countdown: someone reading
+ * the page, or on their way to Cancel by Tab, needs longer than 8 s (WCAG 2.2.1). Escape in
+ * the player (or with the focus nowhere) cancels the screen, unless something in it answered
+ * Escape first (the settings menu) or a dialog is open.
+ */
+function useEndScreenKeys(screenRef: RefObject<HTMLElement | null>, hold: () => void, onCancel: () => void): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      hold();
+      if (event.key !== "Escape" || event.defaultPrevented || modalOpen()) return;
+      const frame = screenRef.current?.parentElement;
+      const target = event.target instanceof Node ? event.target : null;
+      if (target === document.body || (frame && frame.contains(target))) onCancel();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [screenRef, hold, onCancel]);
+}
+
+/** Tells the countdown's start once (not each second), and takes it back once it no longer runs. */
+function useCountdownTold(
+  counting: boolean,
+  title: string,
+  onCountdown: (fact: KeyFact) => void,
+  onCountdownOver: () => void,
+): void {
+  useEffect(() => {
+    if (!counting) return;
+    onCountdown({ kind: "up-next", title, seconds: UP_NEXT_SECONDS });
+    return onCountdownOver; // cancelled, stopped, Autoplay off, or the screen gone: no longer true
+  }, [counting, title, onCountdown, onCountdownOver]);
 }
 
 /**
@@ -67,26 +118,29 @@ export function UpNextOverlay({
   /** The countdown told is over without going (see onCountdown). */
   onCountdownOver: () => void;
 }) {
-  const [left, restart] = useUpNextCountdown(autoplay, to);
-  useEffect(() => {
-    if (!autoplay) return;
-    onCountdown({ kind: "up-next", title: next.title, seconds: UP_NEXT_SECONDS });
-    return onCountdownOver; // cancelled, Autoplay off, or the screen gone: no longer true
-  }, [autoplay, next.title, onCountdown, onCountdownOver]);
+  const { left, counting, hold, restart } = useUpNextCountdown(autoplay, to);
+  const screenRef = useRef<HTMLDivElement>(null);
+  useEndScreenKeys(screenRef, hold, onCancel);
+  useCountdownTold(counting, next.title, onCountdown, onCountdownOver);
   const choose = (on: boolean) => {
     restart();
     onAutoplay(on);
   };
 
+  // Focus in it or the pointer moved over it stops the countdown (not a pointer left resting
+  // where the screen came up), as a key does (useEndScreenKeys). Play now and Cancel come
+  // first in its order; the Autoplay switch after them, drawn beside the countdown (.up-next).
   return (
-    <div className="up-next" role="region" aria-label={`Up next: ${next.title}`} data-testid="up-next">
-      <div className="up-next-head">
-        <p className="up-next-label">{autoplay ? `Up next in ${left} s` : "Up next"}</p>
-        <label className="up-next-autoplay">
-          <input type="checkbox" role="switch" checked={autoplay} onChange={(e) => choose(e.target.checked)} />
-          Autoplay
-        </label>
-      </div>
+    <div
+      ref={screenRef}
+      className="up-next"
+      role="region"
+      aria-label={`Up next: ${next.title}`}
+      data-testid="up-next"
+      onFocus={hold}
+      onPointerMove={hold}
+    >
+      <p className="up-next-label">{counting ? `Up next in ${left} s` : "Up next"}</p>
       {next.thumbnail_url && <img src={next.thumbnail_url} alt="" className="up-next-still" />}
       <p className="up-next-title">{next.title}</p>
       <div className="button-row">
@@ -97,6 +151,10 @@ export function UpNextOverlay({
           Cancel
         </button>
       </div>
+      <label className="up-next-autoplay">
+        <input type="checkbox" role="switch" checked={autoplay} onChange={(e) => choose(e.target.checked)} />
+        Autoplay
+      </label>
     </div>
   );
 }
