@@ -409,8 +409,10 @@ describe("AdminLibraryPage", () => {
       title: "Final cut",
       tags: ["b", "c"],
     });
-    // Focus is back on the row's Edit, not lost to the page.
+    // Focus is back on the row's Edit, not lost to the page; the page's status line says it is saved.
     await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Saved “Final cut”.");
+    expect(screen.getByTestId("done-notice")).toHaveAttribute("role", "status");
     await user.click(screen.getByRole("button", { name: "Edit Final cut" }));
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
@@ -456,20 +458,44 @@ describe("AdminLibraryPage", () => {
     expect(tags).not.toHaveAttribute("aria-invalid");
   });
 
-  it("publishes a draft", async () => {
+  it("publishes a draft and unpublishes it, saying so while the button keeps the focus", async () => {
     const user = setupUser();
     const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
     server.use(
       http.get(CATALOGUE, () => listing([draft])),
-      http.patch(`${API}/catalogue/d`, () => ok({ ...draft, status: "published" })),
+      http.patch(`${API}/catalogue/d`, async ({ request }) => ok({ ...draft, ...((await request.json()) as object) })),
     );
     const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("button", { name: "Publish Rough cut" }));
 
-    expect(await screen.findByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
+    const toggle = await screen.findByRole("button", { name: "Unpublish Rough cut" });
     expect(await sentTo(seen, "PATCH", `${API}/catalogue/d`)[0]?.request.json()).toEqual({ status: "published" });
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Published “Rough cut”.");
+    expect(screen.getByTestId("done-notice")).toHaveAttribute("role", "status");
+    expect(toggle).toHaveFocus();
+
+    await user.click(toggle);
+    await screen.findByRole("button", { name: "Publish Rough cut" });
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Unpublished “Rough cut”: only admins see it now.");
+    expect(screen.getByRole("button", { name: "Publish Rough cut" })).toHaveFocus();
+  });
+
+  it("unpublished out of the Published filter, the row goes and the focus goes to what happened", async () => {
+    const user = setupUser();
+    const video = mediaItem({ id: "d", title: "Rough cut", status: "published" });
+    server.use(
+      http.get(CATALOGUE, () => listing([video])),
+      http.patch(`${API}/catalogue/d`, () => ok({ ...video, status: "draft" })),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?status=published" });
+
+    await user.click(await screen.findByRole("button", { name: "Unpublish Rough cut" }));
+
+    await waitFor(() => expect(screen.queryByRole("button", { name: /Rough cut/ })).not.toBeInTheDocument());
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Unpublished “Rough cut”: only admins see it now.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 
   it("publishes once on a double-click whose first click's save is done before the second", async () => {

@@ -52,7 +52,8 @@ export function LibraryRow({
   /** Whether the row is among the page's selection (see LibraryBulk). */
   selected: boolean;
   onSelect: (on: boolean) => void;
-  onChanged: (item: CatalogueItem) => void;
+  /** The row's item as it is now; `done`: what a save or publish did, for the page's status line. */
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDelete: (item: CatalogueItem) => void;
   /** Whether the row opens with its edit form (the page was opened for this video). */
   openEditing?: boolean;
@@ -106,7 +107,7 @@ function LibraryRowEditing({
   titleId: string;
   item: CatalogueItem;
   action: Action;
-  onChanged: (item: CatalogueItem) => void;
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDone: () => void;
 }) {
   return (
@@ -120,7 +121,7 @@ function LibraryRowEditing({
         item={item}
         action={action}
         onSaved={(updated) => {
-          onChanged(updated);
+          onChanged(updated, `Saved “${updated.title}”.`);
           onDone();
         }}
         onChanged={onChanged}
@@ -418,14 +419,15 @@ function LibraryRowActions({
   action: Action;
   editButton: RefObject<HTMLButtonElement | null>;
   onEdit: () => void;
-  onChanged: (item: CatalogueItem) => void;
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDelete: () => void;
 }) {
   const busy = action.running !== null;
   const publish = item.status === "published" ? "Unpublish" : "Publish";
   const togglePublish = () =>
     action.run("publish", errorSentence, async () => {
-      onChanged(await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" }));
+      const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
+      onChanged(updated, updated.status === "published" ? `Published “${updated.title}”.` : `Unpublished “${updated.title}”: only admins see it now.`);
     });
 
   return (
