@@ -46,6 +46,7 @@ describe("the admins' comments page", () => {
     adminAt("/admin/comments", () => page([REPORTED, QUIET]));
     expect(await screen.findByRole("heading", { level: 1, name: "Comments" })).toBeInTheDocument();
     await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(screen.getByRole("table", { name: "Comments" })).toBeInTheDocument();
     const [reported, quiet] = rows();
 
     expect(within(reported!).getByRole("link", { name: "Sunset" })).toHaveAttribute("href", "/watch/m-1");

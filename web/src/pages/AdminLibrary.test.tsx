@@ -6,6 +6,7 @@ import { mediaItem, mediaPage } from "../test/fixtures";
 import { BackButton, renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { API, apiError, holdAnswer, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { rowBadges } from "../test/library";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -158,9 +159,9 @@ describe("AdminLibraryPage", () => {
     );
     expect(screen.getByTestId("library-processing")).toHaveClass("form-error");
     // Nor is its badge the green of a video viewers watch.
-    const badge = (title: string) => within(screen.getByRole("heading", { name: new RegExp(`^${title}`) })).getByText("Published");
-    expect(badge("Broken")).not.toHaveClass("published");
-    expect(badge("Fine")).toHaveClass("published");
+    const badge = async (title: string) => within(await rowBadges(title)).getByText("Published");
+    expect(await badge("Broken")).not.toHaveClass("published");
+    expect(await badge("Fine")).toHaveClass("published");
     await user.click(screen.getByRole("button", { name: "Transcode again (Broken)" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
@@ -484,10 +485,10 @@ describe("AdminLibraryPage", () => {
 
   it("unpublished out of the Published filter, the row goes and the focus goes to what happened", async () => {
     const user = setupUser();
-    const video = mediaItem({ id: "d", title: "Rough cut", status: "published" });
+    let video = mediaItem({ id: "d", title: "Rough cut", status: "published" });
     server.use(
-      http.get(CATALOGUE, () => listing([video])),
-      http.patch(`${API}/catalogue/d`, () => ok({ ...video, status: "draft" })),
+      http.get(CATALOGUE, () => listing(video.status === "published" ? [video] : [])),
+      http.patch(`${API}/catalogue/d`, () => ok((video = { ...video, status: "draft" }))),
     );
     renderPage(<AdminLibraryPage />, { path: "/admin/library?status=published" });
 

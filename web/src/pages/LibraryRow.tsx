@@ -357,22 +357,18 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
   const scheduled = scheduleLine(item);
   return (
     <>
-      <h2 id={titleId} className="library-title">
-        <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
-        <span className={`badge ${statusClass(item)}`}>{statusLabel(item)}</span>
-        {item.visibility === "unlisted" && (
-          <>
-            {" "}
-            <span className="badge unlisted">Unlisted</span>
-          </>
-        )}
-        {item.comments_enabled === false && (
-          <>
-            {" "}
-            <span className="badge">Comments off</span>
-          </>
-        )}
-      </h2>
+      {/* The heading is the title alone (a list of headings read "Final Published"); its badges
+          follow it on its line, read next. (button-row: the flex line the styles offer.) */}
+      <div className="button-row">
+        <h2 id={titleId} className="library-title">
+          <Link to={watchPath(item.id)}>{item.title}</Link>
+        </h2>
+        <span data-testid="library-badges">
+          <span className={`badge ${statusClass(item)}`}>{statusLabel(item)}</span>
+          {item.visibility === "unlisted" && <span className="badge unlisted">Unlisted</span>}
+          {item.comments_enabled === false && <span className="badge">Comments off</span>}
+        </span>
+      </div>
       {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
       {item.status === "published" && item.playable === false && (
         <p className="muted small" data-testid="library-hidden">
