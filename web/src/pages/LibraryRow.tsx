@@ -365,8 +365,9 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
         </h2>
         <span data-testid="library-badges">
           <span className={`badge ${statusClass(item)}`}>{statusLabel(item)}</span>
-          {item.visibility === "unlisted" && <span className="badge unlisted">Unlisted</span>}
-          {item.comments_enabled === false && <span className="badge">Comments off</span>}
+          {/* Spaced: run together, a screen reader read "PublishedUnlisted" as one word. */}
+          {item.visibility === "unlisted" && <> <span className="badge unlisted">Unlisted</span></>}
+          {item.comments_enabled === false && <> <span className="badge">Comments off</span></>}
         </span>
       </div>
       {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}

@@ -33,7 +33,9 @@ describe("a video's visibility in the library", () => {
     await user.click(within(form).getByRole("button", { name: "Save" }));
 
     await waitFor(() => expect(screen.queryByRole("form")).not.toBeInTheDocument());
-    expect(within(await rowBadges("Lecture 3")).getByText("Unlisted")).toHaveClass("badge");
+    const badges = await rowBadges("Lecture 3");
+    expect(within(badges).getByText("Unlisted")).toHaveClass("badge");
+    expect(badges).toHaveTextContent("Published Unlisted");
     const [save] = sentTo(seen, "PATCH", ITEM);
     expect(await save?.request.json()).toEqual({ visibility: "unlisted" });
     expect(rig.item.visibility).toBe("unlisted");
