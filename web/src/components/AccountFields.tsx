@@ -39,7 +39,7 @@ export function CurrentPasswordField(props: PasswordFieldProps) {
  * the field and its error. When the focus is there already (Enter pressed in the field)
  * nothing moves and nothing was said: the error is then said in an alert of its own.
  */
-function RefusableInput({ error, ...props }: InputFieldProps) {
+export function RefusableInput({ error, ...props }: InputFieldProps) {
   const { field, said } = useFocusOnError(error);
   return (
     <>

@@ -10,7 +10,8 @@ import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
-import { Field, InputField } from "./Field";
+import { RefusableInput } from "./AccountFields";
+import { Field } from "./Field";
 import { CutNotice, useLengthLimit } from "./MediaFields";
 import { SubmitButton } from "./SubmitButton";
 import { ThrottleCountdown } from "./ThrottleCountdown";
@@ -91,7 +92,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (name.needed) name.claim();
-    if (name.needed && name.value.trim() === "") return fail(NAME_NEEDED);
+    if (name.missing()) return fail(null);
     await run("post", refused, async () => {
       if (name.needed) await name.save();
       onPosted(await postComment(itemId, body, replyTo?.id));
@@ -111,7 +112,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
       {/* Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way. */}
       <form ref={formRef} className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && running === null && leave?.()} aria-label={label}>
         <CommentText label={label} value={body} onChange={write} />
-        {name.shown && <InputField label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} value={name.value} onChange={name.change} />}
+        {name.shown && <RefusableInput label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} error={name.error} value={name.value} onChange={name.change} />}
         <FormError message={error} />
         <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
         <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={leave} />
@@ -186,6 +187,7 @@ export function OneNameStep({ children }: { children: ReactNode }) {
 /**
  * The display name asked for before posting: when the account has none, or the server said it
  * needs one; `form` (a reply's thread, or null) shows the field while the page's name step is there.
+ * A post without it is refused at the field (`error`, until a name is typed), as the other forms do.
  */
 function useNameStep(form: string | null) {
   const { user, updateUser } = useAuth();
@@ -193,6 +195,7 @@ function useNameStep(form: string | null) {
   const own = useState("");
   const [value, setValue] = place ? [place.value, place.change] : own;
   const [asked, setAsked] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const needed = asked || !user?.display_name;
   const claim = place?.claim;
   const release = place?.release;
@@ -206,11 +209,23 @@ function useNameStep(form: string | null) {
     needed,
     shown: needed && (!place || place.holder === form),
     value,
-    change: setValue,
+    error,
+    change: (name: string) => {
+      setValue(name);
+      setError(null);
+    },
     claim: () => claim?.(form),
+    /** Whether the name is needed and not typed, refused at its field if so. */
+    missing: () => {
+      const missing = needed && value.trim() === "";
+      if (missing) setError(NAME_NEEDED);
+      return missing;
+    },
+    /** The server's refusal for want of a name: the field shows, saying so (nothing for the form to say). */
     ask: () => {
       setAsked(true);
-      return NAME_NEEDED;
+      setError(NAME_NEEDED);
+      return null;
     },
     save: async () => {
       updateUser(await changeProfile(value.trim()));

@@ -37,6 +37,15 @@ function renderComments(who: UserView | null = null) {
   return { user: setupUser(), moments };
 }
 
+/** The form's name field refused for want of a name: focused, invalid, its error its description; no other alert. */
+async function expectNameRefused(form: HTMLElement) {
+  const name = await within(form).findByRole("textbox", { name: "Name shown with your comments" });
+  await waitFor(() => expect(name).toHaveFocus());
+  expect(name).toHaveAttribute("aria-invalid", "true");
+  expect(name).toHaveAccessibleDescription("Enter the name shown with your comments.");
+  expect(within(form).queryByText("Enter the name shown with your comments.", { selector: "[role=alert]" })).not.toBeInTheDocument();
+}
+
 const serveComments = (page: CommentPage) => server.use(http.get(COMMENTS, () => ok(page)));
 
 /** 201 with the comment made, as the API answers a post. */
@@ -122,7 +131,8 @@ describe("a video's comments", () => {
 
     await user.type(field, "Hello");
     await user.click(screen.getByRole("button", { name: "Post" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Enter the name shown with your comments.");
+    // Refused at the field, as the other forms refuse: it takes the focus, marked and described.
+    await expectNameRefused(screen.getByRole("form", { name: "Add a comment" }));
     expect(sentTo(seen, "POST", COMMENTS)).toEqual([]);
 
     await user.type(screen.getByRole("textbox", { name: "Name shown with your comments" }), " Vic ");
@@ -141,8 +151,7 @@ describe("a video's comments", () => {
     const { user } = renderComments(NAMED);
     await user.type(await screen.findByRole("textbox", { name: "Add a comment" }), "Hello");
     await user.click(screen.getByRole("button", { name: "Post" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Enter the name shown with your comments.");
-    expect(screen.getByRole("textbox", { name: "Name shown with your comments" })).toBeInTheDocument();
+    await expectNameRefused(screen.getByRole("form", { name: "Add a comment" }));
     expect(screen.getByRole("textbox", { name: "Add a comment" })).toHaveValue("Hello");
   });
 
@@ -437,7 +446,12 @@ describe("replies to comments", () => {
 
     await user.click(within(question).getByRole("button", { name: "Reply to Bea’s comment" }));
     await user.type(within(question).getByRole("textbox", { name: "Add a reply" }), "Me too");
-    await user.type(within(question).getByRole("textbox", { name: "Name shown with your comments" }), "Vic");
+    await user.click(within(question).getByRole("button", { name: "Post" }));
+    await expectNameRefused(within(question).getByRole("form", { name: "Add a reply" }));
+    // Typing the name takes the refusal away.
+    const name = within(question).getByRole("textbox", { name: "Name shown with your comments" });
+    await user.type(name, "Vic");
+    expect(name).not.toHaveAttribute("aria-invalid");
     await user.click(within(question).getByRole("button", { name: "Post" }));
 
     await screen.findByRole("region", { name: "2 comments" });

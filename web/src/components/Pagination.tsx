@@ -3,6 +3,7 @@ import { focusLost } from "../lib/focus";
 import { ActionButton } from "./ActionButton";
 import { ErrorMessage, FormError } from "./ErrorMessage";
 import { DoneNotice } from "./FocusedMessage";
+import { KeptRows, LoadingLine } from "./KeptRows";
 
 /**
  * The button of a pagination control pressed last, by the control's label: most pages draw
@@ -173,10 +174,11 @@ export function EmptyPage({
 }
 
 /**
- * One of the viewer's lists (history, liked videos) under its heading: "Loading…" until its
- * first page is in, why it could not load (with Try again), why a change failed and what one
- * did, `empty` (or the way back from past the last page), then the page's entries, each drawn
- * by `entry` (keyed), in a list named `label`, and the way to the other pages.
+ * One of the viewer's lists (history, liked videos) under its heading: "Loading…" while a page
+ * is read, why it could not load (with Try again), why a change failed and what one did, `empty`
+ * (or the way back from past the last page), then the page's entries, each drawn by `entry`
+ * (keyed), in a list named `label`, and the way to the other pages. While the next page (or the
+ * list after a change) is read, the entries shown stay, busy (KeptRows), as the admins' lists do.
  */
 export function PageOfList<T>({
   label,
@@ -190,6 +192,7 @@ export function PageOfList<T>({
   className: string;
   list: {
     data: { items: T[]; page_size: number; total: number } | null;
+    shown: { items: T[]; page_size: number; total: number } | null;
     loading: boolean;
     error: unknown;
     reload: () => void;
@@ -200,23 +203,21 @@ export function PageOfList<T>({
   empty: ReactNode;
   entry: (entry: T) => ReactNode;
 }) {
-  const { data: shown, page, turnPage } = list;
+  const { data, shown, page, turnPage } = list;
   return (
     <>
-      {list.loading && !shown && (
-        <p className="status-line" role="status">
-          Loading…
-        </p>
-      )}
+      <LoadingLine loading={list.loading} />
       <ErrorMessage error={list.error} onRetry={list.reload} />
       <FormError message={changes.problem} />
       <DoneNotice message={changes.done} />
-      {shown && <EmptyPage page={page} shown={shown} onPage={turnPage} empty={empty} />}
+      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={empty} />}
       {shown && shown.items.length > 0 && (
         <>
-          <ul className={className} aria-label={label}>
-            {shown.items.map(entry)}
-          </ul>
+          <KeptRows busy={list.loading}>
+            <ul className={className} aria-label={label}>
+              {shown.items.map(entry)}
+            </ul>
+          </KeptRows>
           <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={turnPage} />
         </>
       )}

@@ -2,12 +2,15 @@ import type { ReactNode } from "react";
 
 /**
  * A table of rows with these column headings, each row stacked into labelled
- * lines on a phone (its cells name their column in `data-label`).
+ * lines on a phone (its cells name their column in `data-label`). `caption` names it for a
+ * screen reader's list of tables (unnamed, it was just "table"); hidden, as the page's heading
+ * says it already.
  */
-export function StackedTable({ columns, children }: { columns: readonly string[]; children: ReactNode }) {
+export function StackedTable({ caption, columns, children }: { caption: string; columns: readonly string[]; children: ReactNode }) {
   return (
     <div className="table-wrap">
       <table className="table stack-on-phone">
+        <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
             {columns.map((column) => (

@@ -46,6 +46,7 @@ describe("the admins' comments page", () => {
     adminAt("/admin/comments", () => page([REPORTED, QUIET]));
     expect(await screen.findByRole("heading", { level: 1, name: "Comments" })).toBeInTheDocument();
     await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(screen.getByRole("table", { name: "Comments" })).toBeInTheDocument();
     const [reported, quiet] = rows();
 
     expect(within(reported!).getByRole("link", { name: "Sunset" })).toHaveAttribute("href", "/watch/m-1");
@@ -80,14 +81,14 @@ describe("the admins' comments page", () => {
     expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("reported"))).toEqual([null, "true"]);
   });
 
-  it("keeps the comments shown, busy, while the reported ones load", async () => {
+  it("keeps the comments shown, busy, and Show more held in its place, while the reported ones load", async () => {
     const reportedOnes = holdAnswer();
     hadSession();
     server.use(
       refreshGives("tok"),
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
       http.get(LIST, async ({ request }) => {
-        if (new URL(request.url).searchParams.get("reported") !== "true") return ok(page([REPORTED, QUIET]));
+        if (new URL(request.url).searchParams.get("reported") !== "true") return ok(page([REPORTED, QUIET], "cur-2"));
         await reportedOnes.held;
         return ok(page([REPORTED]));
       }),
@@ -100,10 +101,13 @@ describe("the admins' comments page", () => {
     expect(await screen.findByRole("status")).toHaveTextContent("Loading…");
     expect(rows()).toHaveLength(2);
     expect(rows()[0]!.closest("[aria-busy]")).toHaveAttribute("aria-busy", "true");
+    expect(screen.getByRole("button", { name: "Show more" })).toHaveAttribute("aria-disabled", "true");
 
     reportedOnes.release();
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(rows()[0]!.closest("[aria-busy]")).toHaveAttribute("aria-busy", "false");
+    // The reported ones fill one page: no more to show.
+    expect(screen.queryByRole("button", { name: "Show more" })).not.toBeInTheDocument();
   });
 
   it("opens with Reported only ticked from the address", async () => {

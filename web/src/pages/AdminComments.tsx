@@ -88,13 +88,16 @@ export function AdminCommentsPage() {
   );
 }
 
-/** "Show more" while the list has a next page, and why the last one could not be read. */
+/**
+ * "Show more" while the list has a next page, and why the last one could not be read. It stays
+ * in its place, held, while the list is read again (it went, and the page's footer jumped up).
+ */
 function ShowMore({ list }: { list: ReturnType<typeof useModeratedComments> }) {
-  const next = list.data?.next;
+  const next = list.shown?.next;
   return (
     <>
       {next && (
-        <ActionButton busy={list.loadingMore} onClick={() => void list.showMore(next)}>
+        <ActionButton busy={list.loadingMore || list.loading} onClick={() => void list.showMore(next)}>
           {list.loadingMore ? "Loading…" : "Show more"}
         </ActionButton>
       )}

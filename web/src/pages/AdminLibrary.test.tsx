@@ -6,6 +6,7 @@ import { mediaItem, mediaPage } from "../test/fixtures";
 import { BackButton, renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { API, apiError, holdAnswer, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
+import { rowBadges } from "../test/library";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -158,9 +159,9 @@ describe("AdminLibraryPage", () => {
     );
     expect(screen.getByTestId("library-processing")).toHaveClass("form-error");
     // Nor is its badge the green of a video viewers watch.
-    const badge = (title: string) => within(screen.getByRole("heading", { name: new RegExp(`^${title}`) })).getByText("Published");
-    expect(badge("Broken")).not.toHaveClass("published");
-    expect(badge("Fine")).toHaveClass("published");
+    const badge = async (title: string) => within(await rowBadges(title)).getByText("Published");
+    expect(await badge("Broken")).not.toHaveClass("published");
+    expect(await badge("Fine")).toHaveClass("published");
     await user.click(screen.getByRole("button", { name: "Transcode again (Broken)" }));
 
     expect(await screen.findByTestId("library-processing")).toHaveTextContent("Queued for processing");
@@ -409,8 +410,10 @@ describe("AdminLibraryPage", () => {
       title: "Final cut",
       tags: ["b", "c"],
     });
-    // Focus is back on the row's Edit, not lost to the page.
+    // Focus is back on the row's Edit, not lost to the page; the page's status line says it is saved.
     await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Saved “Final cut”.");
+    expect(screen.getByTestId("done-notice")).toHaveAttribute("role", "status");
     await user.click(screen.getByRole("button", { name: "Edit Final cut" }));
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     await waitFor(() => expect(screen.getByRole("button", { name: "Edit Final cut" })).toHaveFocus());
@@ -456,20 +459,44 @@ describe("AdminLibraryPage", () => {
     expect(tags).not.toHaveAttribute("aria-invalid");
   });
 
-  it("publishes a draft", async () => {
+  it("publishes a draft and unpublishes it, saying so while the button keeps the focus", async () => {
     const user = setupUser();
     const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
     server.use(
       http.get(CATALOGUE, () => listing([draft])),
-      http.patch(`${API}/catalogue/d`, () => ok({ ...draft, status: "published" })),
+      http.patch(`${API}/catalogue/d`, async ({ request }) => ok({ ...draft, ...((await request.json()) as object) })),
     );
     const seen = recordRequests();
     renderPage(<AdminLibraryPage />);
 
     await user.click(await screen.findByRole("button", { name: "Publish Rough cut" }));
 
-    expect(await screen.findByRole("button", { name: "Unpublish Rough cut" })).toBeInTheDocument();
+    const toggle = await screen.findByRole("button", { name: "Unpublish Rough cut" });
     expect(await sentTo(seen, "PATCH", `${API}/catalogue/d`)[0]?.request.json()).toEqual({ status: "published" });
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Published “Rough cut”.");
+    expect(screen.getByTestId("done-notice")).toHaveAttribute("role", "status");
+    expect(toggle).toHaveFocus();
+
+    await user.click(toggle);
+    await screen.findByRole("button", { name: "Publish Rough cut" });
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Unpublished “Rough cut”: only admins see it now.");
+    expect(screen.getByRole("button", { name: "Publish Rough cut" })).toHaveFocus();
+  });
+
+  it("unpublished out of the Published filter, the row goes and the focus goes to what happened", async () => {
+    const user = setupUser();
+    let video = mediaItem({ id: "d", title: "Rough cut", status: "published" });
+    server.use(
+      http.get(CATALOGUE, () => listing(video.status === "published" ? [video] : [])),
+      http.patch(`${API}/catalogue/d`, () => ok((video = { ...video, status: "draft" }))),
+    );
+    renderPage(<AdminLibraryPage />, { path: "/admin/library?status=published" });
+
+    await user.click(await screen.findByRole("button", { name: "Unpublish Rough cut" }));
+
+    await waitFor(() => expect(screen.queryByRole("button", { name: /Rough cut/ })).not.toBeInTheDocument());
+    expect(screen.getByTestId("done-notice")).toHaveTextContent("Unpublished “Rough cut”: only admins see it now.");
+    expect(screen.getByTestId("done-notice")).toHaveFocus();
   });
 
   it("publishes once on a double-click whose first click's save is done before the second", async () => {

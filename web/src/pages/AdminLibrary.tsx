@@ -138,14 +138,14 @@ export function AdminLibraryPage() {
   const query = libraryQuery(params);
   const { processing, page } = query;
   const [compact, setCompact] = useStoredFlag(COMPACT_ROWS);
-  const { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags } = useLibraryPage(listedBy(query));
+  const { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags, notice, tell } = useLibraryPage(listedBy(query));
   // Here, not in the list: the list goes when its page empties (after a bulk deletion).
   const selection = useLibrarySelection(shown?.items ?? [], queryKeyOf(params));
   // A deleted video is no longer selected (every one matching, read again, holds it no more).
   const deletion = useLibraryDeletion((item) => {
     if (!selection.everything) selection.toggle(item, false);
     reload();
-  });
+  }, tell);
   const bulk = useBulkRun(onChanged, afterBulk);
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1 (and shows every video again), and Back undoes it.
@@ -157,7 +157,7 @@ export function AdminLibraryPage() {
     <LeaveGuard>
       <section className={compact ? "page compact-rows" : "page"} aria-labelledby="library-title">
         <LibraryHead query={query} tags={tags.counts} onChange={filterBy} shown={data} compact={compact} onCompact={setCompact} />
-        <LibraryStatus loading={loading} notice={deletion.notice} bulk={bulk} selectionCleared={selection.cleared} />
+        <LibraryStatus loading={loading} notice={notice} bulk={bulk} selectionCleared={selection.cleared} />
         <BulkFailures outcome={bulk.outcome} />
         {processing === "outdated" && (
           <OutdatedPanel total={data?.total ?? null} busy={bulk.progress !== null} onTranscodeAll={transcodeAll} />
@@ -195,8 +195,18 @@ export function AdminLibraryPage() {
 }
 
 /**
+ * What the last change made from the page did ("Deleted …", "Saved …"): focused when the row
+ * whose button was pressed is gone (deleted, or out of the filters now), else only said.
+ */
+interface PageNotice {
+  text: string;
+  focus: boolean;
+}
+
+/**
  * The page of the library the filters ask for; `onChanged` puts a row's new
- * state (an edit, a publish, transcoding progress) into it.
+ * state (an edit, a publish, transcoding progress) into it; `notice` is what the last change
+ * made from the page did (a row's save or publish, or a deletion, told by `tell`).
  */
 function useLibraryPage({ status, processing, visibility, tag, q, sort, page, size }: LibraryQuery) {
   const fetchPage = useCallback(
@@ -204,6 +214,7 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
     [status, processing, visibility, tag, q, sort, page, size],
   );
   const { data, shown, error, loading, reload, setData } = useAsync(fetchPage);
+  const [notice, tell] = useState<PageNotice | null>(null);
   useRestoredScroll(data !== null);
   // Items that left the page (no longer matching the status filter) since it was read.
   const left = useRef(0);
@@ -215,10 +226,11 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
   const tags = useLibraryTags();
   const reloadTags = tags.reload;
   const onChanged = useCallback(
-    (updated: CatalogueItem) => {
+    (updated: CatalogueItem, done?: string) => {
       const matches = (it: CatalogueItem) =>
         statusMatches(status, it) && (tag === "" || it.tags.includes(tag)) && (!visibility || it.visibility === visibility);
       if (!matches(updated)) left.current += 1;
+      if (done) tell({ text: done, focus: !matches(updated) });
       // A row's tags edited: the tag filter offers them as they are now, with their counts.
       const before = data?.items.find((it) => it.id === updated.id);
       if (before && before.tags.join("\n") !== updated.tags.join("\n")) reloadTags();
@@ -239,6 +251,8 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
   // or queued out of a processing one), so the count of matches and pages is the server's.
   const afterBulk = useCallback(
     (verb: BulkVerb) => {
+      // The bulk action's notice is the news now: one said before it would read as its own.
+      tell(null);
       // Tags added or removed: the tag filter offers them as they are now, with their counts.
       if (verb === "addTag" || verb === "removeTag") reloadTags();
       const went = verb === "delete" || (verb === "transcode" && processing !== undefined) || left.current > 0;
@@ -248,7 +262,7 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
     },
     [reload, processing, reloadTags],
   );
-  return { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags };
+  return { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags, notice, tell };
 }
 
 /**
@@ -342,8 +356,8 @@ function LibraryToolbar({
 }
 
 /**
- * "Loading…" while a page loads, that a change of filters let the selection go, the last
- * deletion that went through, and the bulk action's progress or outcome.
+ * "Loading…" while a page loads, that a change of filters let the selection go, what the
+ * last deletion, save or publish did, and the bulk action's progress or outcome.
  */
 function LibraryStatus({
   loading,
@@ -352,7 +366,7 @@ function LibraryStatus({
   selectionCleared,
 }: {
   loading: boolean;
-  notice: string | null;
+  notice: PageNotice | null;
   bulk: BulkRun;
   selectionCleared: boolean;
 }) {
@@ -361,7 +375,7 @@ function LibraryStatus({
       {loading && <span role="status">Loading…</span>}
       {selectionCleared && <span data-testid="selection-cleared">The filters changed: nothing is selected now.</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
-      <DoneNotice message={notice} />
+      <DoneNotice message={notice?.text ?? null} focus={notice?.focus} />
       <BulkNote bulk={bulk} />
     </div>
   );
@@ -476,7 +490,7 @@ function LibraryList({
   selection: LibrarySelection;
   everyMatching: () => Promise<CatalogueItem[]>;
   bulk: BulkRun;
-  onChanged: (item: CatalogueItem) => void;
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDelete: (item: CatalogueItem) => void;
   onPage: (page: number) => void;
   /** The library's query: the video opened for editing (`item`), the search the selection is of. */
@@ -548,19 +562,16 @@ interface LibraryDeletion {
   deleting: boolean;
   /** Why the last deletion failed, with the video's title. */
   error: string | null;
-  /** The last deletion that went through, until the page is left. */
-  notice: string | null;
   /** Deletes the pending video, then closes the question whatever the answer. */
   confirm: () => Promise<void>;
 }
 
 /**
  * Deleting a video of the library: asked first (it cannot be undone), told
- * above the list after; `onDeleted` follows a success (the page reloads).
+ * above the list after (`tell`); `onDeleted` follows a success (the page reloads).
  */
-function useLibraryDeletion(onDeleted: (item: CatalogueItem) => void): LibraryDeletion {
+function useLibraryDeletion(onDeleted: (item: CatalogueItem) => void, tell: (notice: PageNotice) => void): LibraryDeletion {
   const [pending, setPending] = useState<CatalogueItem | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const { running, error, run } = useAction();
 
   async function confirm() {
@@ -575,10 +586,10 @@ function useLibraryDeletion(onDeleted: (item: CatalogueItem) => void): LibraryDe
     // With the question closed, in one render: the notice takes the focus after the dialog
     // has handed it back to the Delete button, whose row is going.
     setPending(null);
-    if (deleted) setNotice(`Deleted “${item.title}”.`);
+    if (deleted) tell({ text: `Deleted “${item.title}”.`, focus: true });
   }
 
-  return { pending, ask: setPending, deleting: running !== null, error, notice, confirm };
+  return { pending, ask: setPending, deleting: running !== null, error, confirm };
 }
 
 /** Asks before deleting the pending video, if any: its files go for good. */

@@ -140,7 +140,8 @@ describe("AdminUsersPage", () => {
     const user = setupUser();
     renderApp("/admin/users");
 
-    const table = await screen.findByRole("table");
+    // Named, in a screen reader's list of tables.
+    const table = await screen.findByRole("table", { name: "Users" });
     expect(table).toHaveClass("stack-on-phone");
     expect(await screen.findByTestId("registration-mode")).toHaveTextContent("no invite code is asked for");
     const firstRow = rowOf("admin@example.com");

@@ -40,6 +40,32 @@ function signedInViewer() {
 }
 
 describe("HistoryPage", () => {
+  it("keeps the entries shown, busy, while the next page loads (as Liked does: the same list)", async () => {
+    signedInViewer();
+    const second = holdAnswer();
+    const first = Array.from({ length: 20 }, (_, i) => watched(`w${i}`, `Walk ${i}`, 10));
+    server.use(
+      http.get(`${API}/catalogue/me/history`, async ({ request }) => {
+        if (new URL(request.url).searchParams.get("page") !== "2") return ok({ ...page(first), total: 21 });
+        await second.held;
+        return ok({ ...page([watched("z", "Last walk", 10)]), total: 21, page: 2 });
+      }),
+    );
+    renderApp("/history");
+    const user = setupUser();
+    const list = await screen.findByRole("list", { name: "Watched videos" });
+
+    await user.click(screen.getByRole("button", { name: "Next →" }));
+    expect(await screen.findByText("Loading…")).toHaveAttribute("role", "status");
+    expect(within(list).getAllByTestId("history-entry")).toHaveLength(20);
+    expect(list.closest(".kept-rows")).toHaveAttribute("aria-busy", "true");
+
+    second.release();
+    await waitFor(() => expect(screen.getAllByTestId("history-entry").map((e) => e.textContent)).toEqual([expect.stringContaining("Last walk")]));
+    expect(screen.getByRole("list", { name: "Watched videos" }).closest(".kept-rows")).toHaveAttribute("aria-busy", "false");
+    expect(screen.queryByText("Loading…")).not.toBeInTheDocument();
+  });
+
   it("on a page after the last one says so, where it showed nothing at all", async () => {
     signedInViewer();
     server.use(

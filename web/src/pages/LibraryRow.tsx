@@ -52,7 +52,8 @@ export function LibraryRow({
   /** Whether the row is among the page's selection (see LibraryBulk). */
   selected: boolean;
   onSelect: (on: boolean) => void;
-  onChanged: (item: CatalogueItem) => void;
+  /** The row's item as it is now; `done`: what a save or publish did, for the page's status line. */
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDelete: (item: CatalogueItem) => void;
   /** Whether the row opens with its edit form (the page was opened for this video). */
   openEditing?: boolean;
@@ -106,7 +107,7 @@ function LibraryRowEditing({
   titleId: string;
   item: CatalogueItem;
   action: Action;
-  onChanged: (item: CatalogueItem) => void;
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDone: () => void;
 }) {
   return (
@@ -120,7 +121,7 @@ function LibraryRowEditing({
         item={item}
         action={action}
         onSaved={(updated) => {
-          onChanged(updated);
+          onChanged(updated, `Saved “${updated.title}”.`);
           onDone();
         }}
         onChanged={onChanged}
@@ -356,22 +357,19 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
   const scheduled = scheduleLine(item);
   return (
     <>
-      <h2 id={titleId} className="library-title">
-        <Link to={watchPath(item.id)}>{item.title}</Link>{" "}
-        <span className={`badge ${statusClass(item)}`}>{statusLabel(item)}</span>
-        {item.visibility === "unlisted" && (
-          <>
-            {" "}
-            <span className="badge unlisted">Unlisted</span>
-          </>
-        )}
-        {item.comments_enabled === false && (
-          <>
-            {" "}
-            <span className="badge">Comments off</span>
-          </>
-        )}
-      </h2>
+      {/* The heading is the title alone (a list of headings read "Final Published"); its badges
+          follow it on its line, read next. (button-row: the flex line the styles offer.) */}
+      <div className="button-row">
+        <h2 id={titleId} className="library-title">
+          <Link to={watchPath(item.id)}>{item.title}</Link>
+        </h2>
+        <span data-testid="library-badges">
+          <span className={`badge ${statusClass(item)}`}>{statusLabel(item)}</span>
+          {/* Spaced: run together, a screen reader read "PublishedUnlisted" as one word. */}
+          {item.visibility === "unlisted" && <> <span className="badge unlisted">Unlisted</span></>}
+          {item.comments_enabled === false && <> <span className="badge">Comments off</span></>}
+        </span>
+      </div>
       {/* "Published" beside a failed or queued video read as if viewers saw it: they see it once it plays. */}
       {item.status === "published" && item.playable === false && (
         <p className="muted small" data-testid="library-hidden">
@@ -418,14 +416,15 @@ function LibraryRowActions({
   action: Action;
   editButton: RefObject<HTMLButtonElement | null>;
   onEdit: () => void;
-  onChanged: (item: CatalogueItem) => void;
+  onChanged: (item: CatalogueItem, done?: string) => void;
   onDelete: () => void;
 }) {
   const busy = action.running !== null;
   const publish = item.status === "published" ? "Unpublish" : "Publish";
   const togglePublish = () =>
     action.run("publish", errorSentence, async () => {
-      onChanged(await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" }));
+      const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
+      onChanged(updated, updated.status === "published" ? `Published “${updated.title}”.` : `Unpublished “${updated.title}”: only admins see it now.`);
     });
 
   return (

@@ -6,7 +6,7 @@ import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { AdminLibraryPage } from "./AdminLibrary";
-import { openLibraryEditing } from "../test/library";
+import { openLibraryEditing, rowBadges } from "../test/library";
 import { formatDate } from "../lib/format";
 import { AFTER_PUBLISH_TIME_MS, DUE_POLL_MS } from "../lib/useItemPolling";
 import { instantOf, localInputValue } from "./LibrarySchedule";
@@ -79,8 +79,7 @@ describe("LibrarySchedule", () => {
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(await screen.findByTestId("library-scheduled")).toHaveTextContent(/^Scheduled for /);
     // Its badge says so too, not "Draft" like the drafts that stay drafts.
-    const title = screen.getByRole("heading", { name: /Monday lecture/ });
-    expect(within(title).getByText("Scheduled")).toHaveClass("badge");
+    expect(within(await rowBadges("Monday lecture")).getByText("Scheduled")).toHaveClass("badge");
   });
 
   it("cancels a schedule: it stays a draft", async () => {

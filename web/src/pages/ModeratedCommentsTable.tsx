@@ -34,7 +34,7 @@ export function commentTitle(comment: ModeratedComment): string {
  */
 export function ModeratedCommentsTable({ comments, focused, actions }: { comments: ModeratedComment[]; focused: string | null; actions: CommentRowActions }) {
   return (
-    <StackedTable columns={["Video", "Author", "Posted", "Comment", "Reports", "Actions"]}>
+    <StackedTable caption="Comments" columns={["Video", "Author", "Posted", "Comment", "Reports", "Actions"]}>
       {comments.map((comment) => (
         <CommentRow key={comment.id} comment={comment} focused={comment.id === focused} actions={actions} />
       ))}

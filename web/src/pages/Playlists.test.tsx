@@ -1,8 +1,8 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { hadSession } from "../test/fixtures";
+import { hadSession, playlistOf } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, nothingWatched, ok, recordRequests, sentTo, server, sessionEndingElsewhere, VIEWER } from "../test/server";
+import { API, apiError, holdAnswer, http, nothingWatched, ok, recordRequests, refreshGives, sentTo, server, sessionEndingElsewhere, VIEWER } from "../test/server";
 
 const PLAYLISTS = `${API}/catalogue/me/playlists`;
 
@@ -17,6 +17,36 @@ function serveUntilRevoked(): { revoke: () => void } {
   );
   return { revoke: end };
 }
+
+describe("the viewer's playlists", () => {
+  it("keep the playlists shown, busy, while the next page loads", async () => {
+    hadSession();
+    const second = holdAnswer();
+    const first = Array.from({ length: 24 }, (_, i) => playlistOf([], { id: `p${i}`, title: `List ${i}` }));
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(PLAYLISTS, async ({ request }) => {
+        if (new URL(request.url).searchParams.get("page") !== "2") return ok({ playlists: first, total: 25, page: 1, page_size: 24 });
+        await second.held;
+        return ok({ playlists: [playlistOf([], { id: "z", title: "Last list" })], total: 25, page: 2, page_size: 24 });
+      }),
+      ...nothingWatched(),
+    );
+    renderApp("/playlists");
+    const user = setupUser();
+    const list = await screen.findByRole("list", { name: "Your playlists" });
+
+    await user.click(screen.getByRole("button", { name: "Next →" }));
+    expect(await screen.findByText("Loading…")).toHaveAttribute("role", "status");
+    expect(within(list).getAllByTestId("playlist-entry")).toHaveLength(24);
+    expect(list.closest(".kept-rows")).toHaveAttribute("aria-busy", "true");
+
+    second.release();
+    await waitFor(() => expect(screen.getAllByTestId("playlist-entry").map((e) => e.textContent)).toEqual([expect.stringContaining("Last list")]));
+    expect(screen.getByRole("list", { name: "Your playlists" }).closest(".kept-rows")).toHaveAttribute("aria-busy", "false");
+  });
+});
 
 describe("a playlist created after the session was revoked elsewhere", () => {
   it("is said not to have been saved once signed in again, its title still typed", async () => {

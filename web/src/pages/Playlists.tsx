@@ -3,6 +3,7 @@ import { createPlaylist, listPlaylists } from "../api/playlists";
 import type { PlaylistSummary } from "../api/schema";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { NewPlaylistForm } from "../components/NewPlaylistForm";
+import { KeptRows, LoadingLine } from "../components/KeptRows";
 import { Pagination } from "../components/Pagination";
 import { formatDate } from "../lib/format";
 import { playlistPath } from "../lib/paths";
@@ -34,7 +35,7 @@ function PlaylistEntry({ playlist }: { playlist: PlaylistSummary }) {
  * had no room for one more link).
  */
 export function PlaylistsPage() {
-  const { data, error, loading, reload, page, turnPage } = usePagedList(listPlaylists, PLAYLISTS_PAGE_SIZE);
+  const { data, shown, error, loading, reload, page, turnPage } = usePagedList(listPlaylists, PLAYLISTS_PAGE_SIZE);
   const creating = useAction();
   const create = (title: string) =>
     creating.run(
@@ -56,11 +57,7 @@ export function PlaylistsPage() {
       </div>
       <NewPlaylistForm busy={creating.running !== null} onCreate={create} />
       <FormError message={creating.error} />
-      {loading && !data && (
-        <p className="status-line" role="status">
-          Loading…
-        </p>
-      )}
+      <LoadingLine loading={loading} />
       <ErrorMessage error={error} onRetry={reload} />
       {data && data.total === 0 && (
         <div className="empty" data-testid="empty-state">
@@ -70,19 +67,17 @@ export function PlaylistsPage() {
           </p>
         </div>
       )}
-      {data && data.playlists.length > 0 && (
+      {/* While the next page (or the list after a new playlist) is read, the playlists shown stay, busy. */}
+      {shown && shown.playlists.length > 0 && (
         <>
-          <ul className="history-list" aria-label="Your playlists">
-            {data.playlists.map((playlist) => (
-              <PlaylistEntry key={playlist.id} playlist={playlist} />
-            ))}
-          </ul>
-          <Pagination
-            page={page}
-            pageSize={data.page_size}
-            total={data.total}
-            onPage={turnPage}
-          />
+          <KeptRows busy={loading}>
+            <ul className="history-list" aria-label="Your playlists">
+              {shown.playlists.map((playlist) => (
+                <PlaylistEntry key={playlist.id} playlist={playlist} />
+              ))}
+            </ul>
+          </KeptRows>
+          <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={turnPage} />
         </>
       )}
     </section>

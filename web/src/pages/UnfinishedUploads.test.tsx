@@ -70,6 +70,7 @@ describe("UnfinishedUploads", () => {
     await waitFor(() => expect(within(rowOf("Mine")).getByText("You")).toBeInTheDocument());
     expect(within(rowOf("Other")).getByText("5b7c6a34")).toHaveAttribute("title", "5b7c6a34-7c34-4b8e-8b53-3f2a3f0f9b10");
     expect(screen.getByText(/To resume one, choose its file again above/)).toBeInTheDocument();
+    expect(screen.getByRole("table", { name: "Unfinished uploads" })).toBeInTheDocument();
   });
 
   it("says an upload past its expiry is expired, with a Cancel only while it still holds bytes", async () => {

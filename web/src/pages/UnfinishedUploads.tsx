@@ -116,7 +116,7 @@ function UnfinishedTable({
   onCancel: (upload: UnfinishedUpload) => void;
 }) {
   return (
-    <StackedTable columns={["Video", "Received", "Activity", "Uploader", "Actions"]}>
+    <StackedTable caption="Unfinished uploads" columns={["Video", "Received", "Activity", "Uploader", "Actions"]}>
       {page.items.map((upload) => (
         <UnfinishedRow
           key={upload.id}

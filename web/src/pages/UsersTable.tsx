@@ -33,7 +33,7 @@ export function UsersTable({
 }) {
   const { user: me } = useAuth();
   return (
-    <StackedTable columns={["Email", "Name", "Joined", "Role", "Actions"]}>
+    <StackedTable caption="Users" columns={["Email", "Name", "Joined", "Role", "Actions"]}>
       {users.map((u) => (
         <UserRow
           key={u.id}

@@ -1,4 +1,5 @@
-import { screen } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
+import { expect } from "vitest";
 import type { CatalogueItem } from "../api/schema";
 import { AdminLibraryPage } from "../pages/AdminLibrary";
 import { mediaItem, mediaPage } from "./fixtures";
@@ -16,6 +17,16 @@ export async function openLibraryEditing(item: CatalogueItem) {
   renderPage(<AdminLibraryPage />, { path: "/admin/library" });
   await user.click(await screen.findByRole("button", { name: `Edit ${item.title}` }));
   return user;
+}
+
+/**
+ * The badges of the library's row titled `title` ("Published", "Unlisted"…): beside its heading,
+ * which holds the title alone, the name of the row and of its heading.
+ */
+export async function rowBadges(title: string): Promise<HTMLElement> {
+  const row = await screen.findByRole("listitem", { name: title });
+  expect(within(row).getByRole("heading", { level: 2 })).toHaveAccessibleName(title);
+  return within(row).getByTestId("library-badges");
 }
 
 /** The one published video ("Lecture 3", id "p") the library lists, as `start` says; a PATCH changes it as the server would. */
