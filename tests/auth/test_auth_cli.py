@@ -22,8 +22,10 @@ from auth_accounts import API, PASSWORD, bearer, new_email, register, signed_in
 
 from streamstack.auth.module import standalone_service
 from streamstack.cli.invites import lifetime
+from streamstack.kernel.clock import Clock, utcnow
 from streamstack.settings import Settings
 from support.apps import served_app
+from support.clock import HeldClock
 from support.commands import CommandLine
 from support.fixtures import SettingsFactory
 
@@ -79,8 +81,15 @@ async def module_accounts(
 
 
 @asynccontextmanager
-async def served_accounts(auth_settings: Settings, tmp_path: Path) -> AsyncIterator[Accounts]:
-    async with served_app(auth_settings) as url, httpx.AsyncClient(base_url=url) as client:
+async def served_accounts(
+    auth_settings: Settings, tmp_path: Path, clock: Clock = utcnow
+) -> AsyncIterator[Accounts]:
+    """The auth service served (reading the time from ``clock``), its only admin signed in
+    through the CLI."""
+    async with (
+        served_app(auth_settings, clock=clock) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
         admin = new_email("admin")
         async with standalone_service(auth_settings) as service:
             await service.create_admin(admin, PASSWORD)
@@ -334,7 +343,17 @@ async def test_an_admin_turns_off_two_factor_for_a_lost_phone(accounts: Accounts
     assert err == f"streamstack: two-factor authentication of {email} was not on; nothing changed\n"
 
 
-async def test_a_throttled_sign_in_says_when_to_try_again(accounts: Accounts) -> None:
+async def test_a_throttled_sign_in_says_when_to_try_again(
+    auth_settings: Settings, tmp_path: Path
+) -> None:
+    # The time held still: the lock the fifth failure sets lasts 1 s, and on a loaded
+    # machine starting the CLI again took longer than that (the sixth then went through).
+    async with served_accounts(auth_settings, tmp_path, clock=HeldClock()) as accounts:
+        await five_failures_then_a_refusal(accounts)
+
+
+async def five_failures_then_a_refusal(accounts: Accounts) -> None:
+    """Five wrong passwords are refused as wrong; the right one after them is throttled."""
     email = new_email()
     await register(accounts.client, email)
     login = ("login", "--email", email, "--password-stdin")
