@@ -231,16 +231,22 @@ describe("a role changed while signed in", () => {
 describe("the admins' Comments link", () => {
   const adminToken = `h.${btoa(JSON.stringify({ sub: ADMIN.id, role: "admin" })).replace(/=+$/, "")}.s`;
 
-  it("counts the reported comments waiting and leads to them, read again at each move", async () => {
+  /** An admin's session on an empty Browse whose counts say `reported()` comments wait. */
+  function signedInAdmin(reported: () => number, ...handlers: Parameters<typeof server.use>) {
     hadSession();
     browseEmpty();
-    let reported = 19;
     server.use(
       refreshGives(adminToken),
       http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(`${API}/catalogue/counts`, () => ok(libraryCounts({ reported_comments: reported }))),
+      http.get(`${API}/catalogue/counts`, () => ok(libraryCounts({ reported_comments: reported() }))),
+      ...handlers,
       ...nothingWatched(),
     );
+  }
+
+  it("counts the reported comments waiting and leads to them, read again at each move", async () => {
+    let reported = 19;
+    signedInAdmin(() => reported);
     const user = setupUser();
     renderApp("/");
 
@@ -256,18 +262,13 @@ describe("the admins' Comments link", () => {
   });
 
   it("is read again a moment after a change this tab makes, on the same page", async () => {
-    hadSession();
-    browseEmpty();
     let reported = 19;
-    server.use(
-      refreshGives(adminToken),
-      http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(`${API}/catalogue/counts`, () => ok(libraryCounts({ reported_comments: reported }))),
+    signedInAdmin(
+      () => reported,
       http.delete(`${API}/catalogue/comments/:id/reports`, () => {
         reported = 18;
         return noContent();
       }),
-      ...nothingWatched(),
     );
     renderApp("/");
     await screen.findByRole("link", { name: "Comments, 19 reported" });
