@@ -99,18 +99,16 @@ class AdminMail(NewsMail):
         if fresh is None:
             log.info("auth.admin_mail_stale", kind=kind)
             return 0
-        async with self._database.unit_of_work() as session:
-            records = AuthRecords(session)
+
+        async def recipients(records: AuthRecords) -> list[uuid.UUID]:
             admins = await records.users.list(
                 User.role == "admin", User.disabled_at.is_(None), User.admin_mail.is_(True)
             )
-            recipients = [a.id for a in sorted(admins, key=lambda a: a.created_at) if a.id != but]
-            owed = await self._owe_each(
-                records, recipients, records.admin_quiet.open_to, kind, fresh, letter
-            )
-        if owed:
-            self._mail.owed()
-        return owed
+            return [a.id for a in sorted(admins, key=lambda a: a.created_at) if a.id != but]
+
+        return await self._owe_news(
+            recipients, lambda records: records.admin_quiet.open_to, kind, fresh, letter
+        )
 
     def followers(self, events: EventBus) -> list[tuple[str, DurableFollower]]:
         """Follow both subjects durably (each with its task's name) and owe their letters;

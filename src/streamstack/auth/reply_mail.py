@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
 import structlog
 
@@ -79,24 +79,28 @@ class NewsMail:
         self._quiet_window = quiet_window
         self._clock = clock
 
-    async def _owe_each(
+    async def _owe_news(
         self,
-        records: AuthRecords,
-        recipients: Iterable[uuid.UUID],
-        open_to: QuietCheck,
+        recipients: Callable[[AuthRecords], Awaitable[list[uuid.UUID]]],
+        quiet: Callable[[AuthRecords], QuietCheck],
         key: uuid.UUID | str,
         happened_at: datetime.datetime,
         letter: Callable[[uuid.UUID], Letter],
     ) -> int:
-        """In the caller's unit of work, owe ``letter`` to each of ``recipients`` whose quiet
-        window of ``key`` is open at ``happened_at`` (by ``open_to``, which closes it from
-        then on); how many were owed (the caller wakes the mail once it committed)."""
-        owed = 0
-        for user_id in recipients:
-            quiet_until = happened_at + self._quiet_window
-            if await open_to(user_id, key, happened_at, quiet_until):
-                await self._mail.owe(records.owed_mail, letter(user_id))
-                owed += 1
+        """In one unit of work (all or none), owe ``letter`` to each of the ``recipients``
+        it reads whose quiet window of ``key`` is open at ``happened_at`` (by ``quiet``'s
+        check, which closes it from then on); how many were owed, the mail woken when any."""
+        async with self._database.unit_of_work() as session:
+            records = AuthRecords(session)
+            open_to = quiet(records)
+            owed = 0
+            for user_id in await recipients(records):
+                quiet_until = happened_at + self._quiet_window
+                if await open_to(user_id, key, happened_at, quiet_until):
+                    await self._mail.owe(records.owed_mail, letter(user_id))
+                    owed += 1
+        if owed:
+            self._mail.owed()
         return owed
 
 
@@ -113,25 +117,22 @@ class ReplyMail(NewsMail):
             return 0
         item_id = uuid.UUID(replied.item_id)
         wanted = [uuid.UUID(recipient) for recipient in dict.fromkeys(replied.recipients)]
-        async with self._database.unit_of_work() as session:
-            records = AuthRecords(session)
+
+        async def recipients(records: AuthRecords) -> list[uuid.UUID]:
             accounts = await records.users.list(User.id.in_(wanted))
-            recipients = [
+            return [
                 account.id
                 for account in sorted(accounts, key=lambda a: wanted.index(a.id))
                 if account.disabled_at is None and account.reply_mail
             ]
-            owed = await self._owe_each(
-                records,
-                recipients,
-                records.reply_quiet.open_to,
-                item_id,
-                replied_at,
-                lambda user_id: _letter(user_id, replied),
-            )
-        if owed:
-            self._mail.owed()
-        return owed
+
+        return await self._owe_news(
+            recipients,
+            lambda records: records.reply_quiet.open_to,
+            item_id,
+            replied_at,
+            lambda user_id: _letter(user_id, replied),
+        )
 
     def followers(self, events: EventBus) -> list[tuple[str, DurableFollower]]:
         """Follows ``comment.replied`` durably (with its task's name) and owes its letters;
