@@ -16,38 +16,17 @@ counted. A person typing (the SPA waits for a 300 ms pause) and paging stays far
 
 from __future__ import annotations
 
-from streamstack.kernel.budgets import Budgets
-from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import TooManyRequests
 
 
 class SearchesThrottled(TooManyRequests, code="searches_throttled"):
     """This address searched the catalogue faster than people do."""
 
-
-def search_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
-    """Per client address: the searches it may still have run (the kernel's buckets)."""
-    return Budgets(
-        burst,
-        refill_seconds,
-        SearchesThrottled,
-        "too many searches from this address; try again shortly",
-        clock,
-    )
+    budget_detail = "too many searches from this address; try again shortly"
 
 
 class SharedTokensThrottled(TooManyRequests, code="stream_tokens_throttled"):
     """This address asked for share links' stream tokens faster than players do (the code
     a signed-in viewer's stream-token route answers)."""
 
-
-def shared_token_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
-    """Per client address: the stream tokens it may still have issued by share links (a
-    player asks on load and to renew; a link's holders have no account to count by)."""
-    return Budgets(
-        burst,
-        refill_seconds,
-        SharedTokensThrottled,
-        "too many stream tokens asked for from this address; try again shortly",
-        clock,
-    )
+    budget_detail = "too many stream tokens asked for from this address; try again shortly"

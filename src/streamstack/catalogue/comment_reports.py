@@ -48,8 +48,6 @@ from streamstack.catalogue.schemas import (
 from streamstack.catalogue.watching import account_id, known_account
 from streamstack.contracts.catalogue import ADMIN_COMMENTS_PATH, COMMENT_REPORTED, CommentReported
 from streamstack.contracts.limits import REPORT_REASON_MAX
-from streamstack.kernel.budgets import Budgets
-from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import BadRequest, Conflict, NotFound, TooManyRequests
 from streamstack.kernel.guards import Principal
 
@@ -62,20 +60,11 @@ NO_SUCH_COMMENT = "no such comment"
 class ReportsThrottled(TooManyRequests, code="reports_throttled"):
     """This account reported comments faster than people read them."""
 
+    budget_detail = "you are reporting quickly; wait a little before reporting again"
+
 
 class OwnComment(Conflict, code="own_comment"):
     """One's own comment is edited or deleted, not reported."""
-
-
-def report_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
-    """Per account: the reports it may still make (the kernel's token buckets)."""
-    return Budgets(
-        burst,
-        refill_seconds,
-        ReportsThrottled,
-        "you are reporting quickly; wait a little before reporting again",
-        clock,
-    )
 
 
 def report_reason(reason: str | None) -> str | None:

@@ -66,6 +66,8 @@ NAME_MAX = 100
 class CommentsThrottled(TooManyRequests, code="comments_throttled"):
     """This account posted comments faster than people write them."""
 
+    budget_detail = "you are commenting quickly; wait a little before posting again"
+
 
 class CommentNotFound(NotFound, code="comment_not_found"):
     """No such comment, or not one the caller may change (the same answer)."""
@@ -81,17 +83,6 @@ class DisplayNameRequired(Conflict, code="display_name_required"):
 
 class InvalidCursor(BadRequest, code="invalid_cursor"):
     """A cursor the server did not make."""
-
-
-def comment_budgets(burst: int, refill_seconds: float, clock: Clock = utcnow) -> Budgets:
-    """Per account: the comments it may still post (the kernel's token buckets)."""
-    return Budgets(
-        burst,
-        refill_seconds,
-        CommentsThrottled,
-        "you are commenting quickly; wait a little before posting again",
-        clock,
-    )
 
 
 def comment_text(body: str) -> str:

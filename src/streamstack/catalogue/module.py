@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from streamstack.catalogue import metrics
 from streamstack.contracts.streaming import StreamingClient
+from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.metrics import track_gauge
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
@@ -133,14 +134,15 @@ def catalogue_service(
     context: ModuleContext, listing: ListingCache, wake_relay: Callable[[], None]
 ) -> CatalogueService:
     """The items' use cases: searches budgeted per address, the relay woken after writes."""
-    from streamstack.catalogue.budgets import search_budgets
+    from streamstack.catalogue.budgets import SearchesThrottled
     from streamstack.catalogue.service import CatalogueService
 
+    settings = context.settings
     return CatalogueService(
         context.backends.database,
         listing=listing,
-        searches=search_budgets(
-            context.settings.search_burst, context.settings.search_refill_seconds, context.clock
+        searches=Budgets(
+            settings.search_burst, settings.search_refill_seconds, SearchesThrottled, context.clock
         ),
         wake_relay=wake_relay,
         streaming=lambda: StreamingClient(context.transport("streaming")),
@@ -202,11 +204,11 @@ def preview_pages(previews: LinkPreviews, context: ModuleContext) -> list[Router
 def comment_service(context: ModuleContext, wake_relay: Callable[[], None]) -> CommentService:
     """The comments' use cases, posts budgeted per account, the relay woken after a reply
     announced."""
-    from streamstack.catalogue.comments import CommentService, comment_budgets
+    from streamstack.catalogue.comments import CommentService, CommentsThrottled
 
     settings = context.settings
-    budgets = comment_budgets(
-        settings.comment_burst, settings.comment_refill_seconds, context.clock
+    budgets = Budgets(
+        settings.comment_burst, settings.comment_refill_seconds, CommentsThrottled, context.clock
     )
     return CommentService(context.backends.database, budgets, context.clock, wake_relay)
 
@@ -216,10 +218,12 @@ def comment_report_service(
 ) -> CommentReportService:
     """The reports' and moderation's use cases: reports budgeted per account by the
     comments' settings, in a bucket of their own; ``wake_relay`` after a report's event."""
-    from streamstack.catalogue.comment_reports import CommentReportService, report_budgets
+    from streamstack.catalogue.comment_reports import CommentReportService, ReportsThrottled
 
     settings = context.settings
-    budgets = report_budgets(settings.comment_burst, settings.comment_refill_seconds, context.clock)
+    budgets = Budgets(
+        settings.comment_burst, settings.comment_refill_seconds, ReportsThrottled, context.clock
+    )
     return CommentReportService(context.backends.database, budgets, context.clock, wake_relay)
 
 
@@ -243,8 +247,9 @@ def followed(name: str, follower: DurableFollower) -> BackgroundTask:
 
 def share_links(service: CatalogueService, context: ModuleContext) -> ShareService:
     """The share links' use cases: stopping one writes the revocation list auth writes,
-    which streaming reads for every grant; their stream tokens are budgeted per address."""
-    from streamstack.catalogue.budgets import shared_token_budgets
+    which streaming reads for every grant; their stream tokens are budgeted per address
+    (a player asks on load and to renew; a link's holders have no account to count by)."""
+    from streamstack.catalogue.budgets import SharedTokensThrottled
     from streamstack.catalogue.shares import ShareService
 
     settings = context.settings
@@ -252,8 +257,11 @@ def share_links(service: CatalogueService, context: ModuleContext) -> ShareServi
         context.backends.database,
         service,
         context.authenticator.revocations,
-        shared_token_budgets(
-            settings.shared_token_burst, settings.shared_token_refill_seconds, context.clock
+        Budgets(
+            settings.shared_token_burst,
+            settings.shared_token_refill_seconds,
+            SharedTokensThrottled,
+            context.clock,
         ),
         context.clock,
         embeddable=settings.embed_ancestors != "'none'",

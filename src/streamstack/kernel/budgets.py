@@ -29,10 +29,8 @@ class Budgets:
     burst: int
     #: One spend comes back every this many seconds.
     refill_seconds: float
-    #: What an empty bucket raises (the module's code and message).
+    #: What an empty bucket raises (the module's code; its message, its ``budget_detail``).
     refused: type[TooManyRequests]
-    #: The ``detail`` of that error.
-    detail: str
     clock: Clock = utcnow
     _left: OrderedDict[str, tuple[float, float]] = dataclasses.field(default_factory=OrderedDict)
 
@@ -45,7 +43,7 @@ class Budgets:
         if left < 1:
             self._left[key] = (left, now)
             wait = math.ceil((1 - left) * self.refill_seconds)
-            raise self.refused(self.detail, headers={"Retry-After": str(wait)})
+            raise self.refused(self.refused.budget_detail, headers={"Retry-After": str(wait)})
         self._left[key] = (left - 1, now)
         while len(self._left) > MAX_REMEMBERED:
             self._left.popitem(last=False)

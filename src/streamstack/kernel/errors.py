@@ -153,6 +153,10 @@ class Unprocessable(AppError, status=422, code="unprocessable"):
 class TooManyRequests(AppError, status=429, code="too_many_requests"):
     """Throttled; ``Retry-After`` says when to come back."""
 
+    #: The ``detail`` a spend from an empty :class:`~streamstack.kernel.budgets.Budgets`
+    #: answers; each budgeted error says what was done too quickly.
+    budget_detail = "too many requests; try again shortly"
+
 
 class BadGateway(AppError, status=502, code="bad_gateway"):
     """A backend answered with an error this service cannot map."""

@@ -20,13 +20,9 @@ from streamstack.kernel.errors import TooManyRequests
 class StreamTokensThrottled(TooManyRequests, code="stream_tokens_throttled"):
     """This account asked for stream tokens faster than players do."""
 
+    budget_detail = "too many stream tokens asked for; try again shortly"
+
 
 def issue_budgets(clock: Clock = utcnow) -> Budgets:
     """Per account: the stream tokens it may still have issued (the kernel's buckets)."""
-    return Budgets(
-        STREAM_TOKEN_BURST,
-        STREAM_TOKEN_REFILL_SECONDS,
-        StreamTokensThrottled,
-        "too many stream tokens asked for; try again shortly",
-        clock,
-    )
+    return Budgets(STREAM_TOKEN_BURST, STREAM_TOKEN_REFILL_SECONDS, StreamTokensThrottled, clock)
