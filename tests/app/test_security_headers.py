@@ -121,6 +121,30 @@ async def test_the_docs_pages_get_the_same_strict_policy(
         assert csp["frame-ancestors"] == ["'none'"]
 
 
+async def test_answers_to_authorized_requests_are_not_stored(
+    client: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    """A member's answers (walk 42 F4): ``no-store`` on every answer to a request with a
+    bearer token, success or refusal; a guest's public answers keep no such header, and a
+    handler's own Cache-Control (the public signing keys) is kept."""
+    http, settings = client
+    admin = bearer(mint_token(settings, role="admin"))
+    revoked_shape = {"Authorization": "Bearer not-a-token"}
+    for path, headers in (
+        ("/api/v1/catalogue", admin),
+        ("/api/v1/auth/users", admin),
+        ("/api/v1/ingest/uploads", admin),
+        ("/api/v1/auth/me", revoked_shape),
+    ):
+        response = await http.get(path, headers=headers)
+        assert response.status_code in (200, 401), (path, response.text)
+        assert response.headers.get_list("cache-control") == ["no-store"], path
+    public = await http.get("/api/v1/catalogue")
+    assert public.status_code == 200 and "cache-control" not in public.headers
+    keys = await http.get("/api/v1/auth/.well-known/jwks.json", headers=admin)
+    assert keys.headers.get_list("cache-control") == ["public, max-age=300"]
+
+
 HSTS = "strict-transport-security"
 HTTPS_URL = IN_PROCESS_URL.replace("http://", "https://")
 

@@ -19,6 +19,11 @@
   HTTPS it never again sends a cookie or a token in clear. Browsers ignore the header over
   HTTP, and it names no subdomains, which the operator may serve otherwise.
 
+Answers to a request carrying ``Authorization`` (a bearer token: a member's profile,
+sessions, the users list, invites, share links' secrets, stream grants) get
+``Cache-Control: no-store``: they are one person's, and a shared machine's disk cache or a
+proxy that ignores RFC 9111's rule on authorized requests must not keep them.
+
 The API documentation (``/api/docs``) needs no exception: its viewer's scripts and styles
 are files the app serves itself (``kernel.apidocs``). A handler that sets one of these
 headers itself keeps its own value.
@@ -51,6 +56,10 @@ _SOURCES = "; ".join(
 def content_security_policy(frame_ancestors: str = "'none'") -> str:
     """The policy, with ``frame-ancestors`` the pages that may frame the answer."""
     return f"{_SOURCES}; frame-ancestors {frame_ancestors}"
+
+
+#: What an answer to a request with ``Authorization`` may be kept as, unless it says.
+AUTHORIZED_CACHE_CONTROL = (b"cache-control", b"no-store")
 
 
 #: The policy of every answer but those of frameable paths.
@@ -92,7 +101,8 @@ def frameable_headers(frame_ancestors: str) -> dict[str, str]:
 
 
 class SecurityHeadersMiddleware:
-    """Pure ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer, and
+    """Pure ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP answer
+    (:data:`AUTHORIZED_CACHE_CONTROL` to those of authorized requests), and
     ``Strict-Transport-Security`` with ``max-age=hsts_seconds`` (unless 0) to those over
     HTTPS, or to all when ``always_https``. A path one of ``frameable`` matches whole may be
     framed by ``frame_ancestors`` (:func:`frameable_headers`)."""
@@ -125,6 +135,8 @@ class SecurityHeadersMiddleware:
             extra = self._https_framed if https else self._framed
         else:
             extra = self._https_headers if https else self._headers
+        if any(name == b"authorization" for name, _ in scope["headers"]):
+            extra = [*extra, AUTHORIZED_CACHE_CONTROL]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
