@@ -337,6 +337,19 @@ async def test_one_members_comments_are_refused_to_viewers_and_for_unknown_email
     assert await spammer.total() == 5
 
 
+async def test_one_members_comments_are_refused_for_an_id_no_member_has(
+    spammer: Spammer,
+) -> None:
+    """An id no account has is said so, as an unknown email is, where the list said "no
+    comments yet" and the deletion "nothing deleted", both exit 0."""
+    nobody = str(uuid.uuid4())
+    for action, more in (("list", ()), ("delete", ("--yes",))):
+        code, out, err = await spammer(action, "--author", nobody, *more)
+        assert (code, out) == (1, ""), err
+        assert err == f"streamstack: comments {action}: no user with the id {nobody}\n"
+    assert await spammer.total() == 5
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -8,16 +8,16 @@ its item (written straight into the bucket directory).
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import ingest_media
 import pytest
 from ingest_rig import Command, served_rig
 
-from streamstack.cli.storage import confirmed, size_text
+from streamstack.cli.storage import size_text
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
 
@@ -116,33 +116,38 @@ def test_sizes_read_as_people_write_them() -> None:
     ]
 
 
-def one_orphan(count: int = 1) -> dict[str, Any]:
-    """A report naming ``count`` orphans of 1 KiB in the media bucket."""
-    tally = {"count": count, "bytes": 1024 * count, "first": []}
-    none = {"count": 0, "bytes": 0, "first": []}
-    return {"buckets": [{"orphans": tally, "unrecognised": none}]}
+async def at_a_terminal(storage: Command, typed: bytes) -> tuple[int, str, str]:
+    """``storage audit --delete`` with a terminal for its standard input, ``typed`` on it."""
+    main, terminal = os.openpty()
+    try:
+        os.write(main, typed)
+        return await storage("audit", "--delete", *server(storage), stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(main)
 
 
-@pytest.mark.parametrize(
-    ("answer", "deletes"), [("y", True), ("YES\n", True), ("", False), ("n", False)]
-)
-def test_only_a_yes_at_the_terminal_deletes(
-    monkeypatch: pytest.MonkeyPatch, answer: str, deletes: bool
+async def test_delete_asks_at_the_terminal_on_stderr_and_only_a_yes_deletes(
+    storage: Command,
 ) -> None:
-    asked: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or answer)
-    assert confirmed(one_orphan(3)) is deletes
-    assert asked == ["Delete 3 objects (3.0 KiB) that no item accounts for? [y/N] "]
+    """The question goes to stderr, as items delete's and comments delete --author's do:
+    standard output stays the report alone (it was asked there, by its own input())."""
+    stored = Stored(storage)
+    question = "Delete 1 object (2.0 KiB) that no item accounts for? [y/N] "
+    for typed in (b"n\n", b"\n"):
+        code, out, err = await at_a_terminal(storage, typed)
+        assert (code, err) == (1, f"{question}streamstack: nothing deleted\n"), err
+        assert "  orphans: 1 object, 2.0 KiB" in out and question not in out
+        assert stored.keys() == {stored.orphan, stored.stranger}
 
-
-def test_nothing_to_delete_or_no_answer_deletes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_answer(prompt: str) -> str:
-        raise EOFError
-
-    monkeypatch.setattr("builtins.input", no_answer)
-    assert confirmed(one_orphan(1)) is False
-    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("asked about nothing"))
-    assert confirmed(one_orphan(0)) is False
+    code, out, err = await at_a_terminal(storage, b"YES\n")
+    assert (code, err) == (0, question), err
+    assert "  deleted: 1 object, 2.0 KiB" in out
+    assert stored.keys() == {stored.stranger}
+    # Nothing left to delete: nothing asked.
+    code, out, err = await at_a_terminal(storage, b"y\n")
+    assert (code, err) == (0, ""), err
+    assert "  orphans: 0 objects, 0 B" in out
 
 
 async def test_audit_names_an_item_whose_file_is_gone_and_what_to_do(storage: Command) -> None:

@@ -26,7 +26,7 @@ from streamstack.cli.session import (
     error_detail,
 )
 from streamstack.cli.tus_client import UploadFailed
-from streamstack.cli.users import user_by_email
+from streamstack.cli.users import user_by_email, user_by_id
 from streamstack.contracts.limits import COMMENTS_PAGE_MAX, LIST_LIMIT_MAX
 from streamstack.settings import SettingsError
 
@@ -226,7 +226,7 @@ def _listed_everywhere(
     params = ({"reported": "true"} if reported else {}) | ({"author": author} if author else {})
     comments, page = _collected(api, ALL_COMMENTS_PATH, params, limit or 20)
     kind = "reported comment" if reported else "comment"
-    by = f" by {_whose(page['author'])}" if author else ""
+    by = f" by {_whose(_author(api, page))}" if author else ""
     if not comments:
         print(f"streamstack: no {kind}s{by} yet", file=sys.stderr)
         return 0
@@ -243,7 +243,7 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
     """Delete every comment of the account and the replies to them, in one request, after
     saying how many and whose (asking first when ``ask``); print what went as JSON."""
     _, page = _collected(api, ALL_COMMENTS_PATH, {"author": author_id}, 1)
-    author = page["author"]
+    author = _author(api, page)
     whose, count = _whose(author), author["comments"]
     if count == 0:
         print(f"streamstack: no comments by {whose}; nothing deleted", file=sys.stderr)
@@ -260,6 +260,16 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
     said = f"deleted {_comments(deleted)}: those by {whose} and the replies to them"
     print(f"streamstack: {said}", file=sys.stderr)
     return print_json({"author": author, "deleted": deleted})
+
+
+def _author(api: AdminApi, page: Any) -> dict[str, Any]:
+    """The account a page of one member's comments is of; one with none is looked up in
+    auth's users, as the catalogue knows no accounts (an id no user has is
+    :class:`UploadFailed`, where it read as a member without comments)."""
+    author: dict[str, Any] = page["author"]
+    if author["comments"] == 0:
+        user_by_id(api, author["id"])
+    return author
 
 
 def _whose(author: dict[str, Any]) -> str:

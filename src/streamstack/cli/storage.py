@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from streamstack.cli.output import print_json, span
+from streamstack.cli.output import agreed, print_json, span
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -93,16 +93,11 @@ def orphan_count(report: Any) -> int:
 
 
 def confirmed(report: Any) -> bool:
-    """Whether the person at the terminal says to delete the orphans (none: nothing to ask)."""
+    """Whether the person at the terminal says to delete the report's orphans, asked on
+    stderr (as every command's question: stdout stays the report)."""
     count = orphan_count(report)
-    if count == 0:
-        return False
     size = size_text(sum(bucket["orphans"]["bytes"] for bucket in report["buckets"]))
-    try:
-        answer = input(f"Delete {_objects(count)} ({size}) that no item accounts for? [y/N] ")
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("y", "yes")
+    return agreed(f"Delete {_objects(count)} ({size}) that no item accounts for? [y/N] ")
 
 
 def said(report: Any, *, deleting: bool = False) -> str:

@@ -89,6 +89,11 @@ def _named(api: AdminApi, named: str) -> _User:
         user_id = str(uuid.UUID(named))
     except ValueError:
         return user_by_email(api, named, "users")
+    return user_by_id(api, user_id)
+
+
+def user_by_id(api: AdminApi, user_id: str) -> _User:
+    """The user whose id is ``user_id``; an id no one has is :class:`UploadFailed`."""
     found = _every(api, {"id": user_id})
     if not found:
         raise UploadFailed(f"no user with the id {user_id}")

@@ -550,6 +550,59 @@ describe("AdminLibraryPage", () => {
   });
 });
 
+describe("AdminLibraryPage, what the last change did", () => {
+  const ALPHA = mediaItem({ id: "a", title: "Alpha" });
+  const BETA = mediaItem({ id: "b", title: "Beta" });
+  const notice = () => screen.queryByTestId("done-notice");
+
+  beforeEach(() => {
+    // Every list is these two of 60 videos (pages to turn); every change is done.
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage([ALPHA, BETA], { total: 60 }))),
+      http.get(`${CATALOGUE}/a`, () => ok(ALPHA)),
+      http.patch(`${CATALOGUE}/a`, async ({ request }) => ok({ ...ALPHA, ...((await request.json()) as object) })),
+      http.delete(`${CATALOGUE}/:id`, () => noContent()),
+    );
+  });
+
+  async function deleteEverySelected(user: ReturnType<typeof setupUser>) {
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(screen.getByRole("group", { name: "Selected videos" })).getByRole("button", { name: "Delete selected…" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete 2 videos" }));
+    await waitFor(() => expect(notice()).toHaveTextContent("Deleted 2 videos."));
+  }
+
+  it("is said until the list shows other videos: another filter, search, page or page size", async () => {
+    const user = setupUser();
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+
+    await user.click(await screen.findByRole("button", { name: "Edit Alpha" }));
+    await user.type(screen.getByLabelText("Title"), " cut");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(notice()).toHaveTextContent("Saved “Alpha cut”."));
+    await user.selectOptions(screen.getByLabelText("Status"), "draft");
+    await waitFor(() => expect(notice()).not.toBeInTheDocument());
+
+    // A deletion reads the same list again: what it did is still said, until a search.
+    const lists = sentTo(seen, "GET", CATALOGUE).length;
+    await user.click(await screen.findByRole("button", { name: "Delete Beta" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(sentTo(seen, "GET", CATALOGUE).length).toBeGreaterThan(lists));
+    await waitFor(() => expect(screen.getByRole("button", { name: "Delete Beta" })).toBeInTheDocument());
+    expect(notice()).toHaveTextContent("Deleted “Beta”.");
+    await user.type(screen.getByRole("searchbox"), "alp{Enter}");
+    await waitFor(() => expect(notice()).not.toBeInTheDocument());
+
+    await deleteEverySelected(user);
+    await user.click(screen.getAllByRole("button", { name: "Next →" })[0]!);
+    await waitFor(() => expect(notice()).not.toBeInTheDocument());
+    await deleteEverySelected(user);
+    await user.selectOptions(screen.getByLabelText("Videos per page"), "48");
+    await waitFor(() => expect(notice()).not.toBeInTheDocument());
+  });
+});
+
 describe("AdminLibraryPage, past the last page", () => {
   it("deleting the last page's only video leads back to the page before", async () => {
     const user = setupUser();

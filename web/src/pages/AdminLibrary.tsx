@@ -17,6 +17,7 @@ import { useAction } from "../lib/useAction";
 import { LeaveGuard } from "../lib/leaveGuard";
 import { useAsync } from "../lib/useAsync";
 import { useLibraryCounts } from "../lib/useLibraryCounts";
+import { useSaidOfList } from "../lib/useSaidOfList";
 import { useStoredFlag } from "../lib/useStoredFlag";
 import { useRestoredScroll } from "../lib/scrollMemory";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -138,7 +139,7 @@ export function AdminLibraryPage() {
   const query = libraryQuery(params);
   const { processing, page } = query;
   const [compact, setCompact] = useStoredFlag(COMPACT_ROWS);
-  const { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags, notice, tell } = useLibraryPage(listedBy(query));
+  const { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags, notice, tell } = useLibraryPage(listedBy(query), params.toString());
   // Here, not in the list: the list goes when its page empties (after a bulk deletion).
   const selection = useLibrarySelection(shown?.items ?? [], queryKeyOf(params));
   // A deleted video is no longer selected (every one matching, read again, holds it no more).
@@ -146,7 +147,7 @@ export function AdminLibraryPage() {
     if (!selection.everything) selection.toggle(item, false);
     reload();
   }, tell);
-  const bulk = useBulkRun(onChanged, afterBulk);
+  const bulk = useBulkRun(onChanged, afterBulk, params.toString());
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1 (and shows every video again), and Back undoes it.
   const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null, item: null }, { push: true });
@@ -208,13 +209,13 @@ interface PageNotice {
  * state (an edit, a publish, transcoding progress) into it; `notice` is what the last change
  * made from the page did (a row's save or publish, or a deletion, told by `tell`).
  */
-function useLibraryPage({ status, processing, visibility, tag, q, sort, page, size }: LibraryQuery) {
+function useLibraryPage({ status, processing, visibility, tag, q, sort, page, size }: LibraryQuery, listKey: string) {
   const fetchPage = useCallback(
     (signal: AbortSignal) => listCatalogue({ status, processing, visibility, tag, q, sort, page, page_size: size }, signal),
     [status, processing, visibility, tag, q, sort, page, size],
   );
   const { data, shown, error, loading, reload, setData } = useAsync(fetchPage);
-  const [notice, tell] = useState<PageNotice | null>(null);
+  const [notice, tell] = useSaidOfList<PageNotice>(listKey);
   useRestoredScroll(data !== null);
   // Items that left the page (no longer matching the status filter) since it was read.
   const left = useRef(0);
@@ -240,7 +241,7 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
         items: page.items.map((it) => (it.id === updated.id ? updated : it)).filter(matches),
       }));
     },
-    [setData, status, visibility, tag, data, reloadTags],
+    [setData, status, visibility, tag, data, reloadTags, tell],
   );
   // The bulk actions' "Select all N matching": the same query, every page.
   const everyMatching = useCallback(
@@ -260,7 +261,7 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
       left.current = 0;
       reload();
     },
-    [reload, processing, reloadTags],
+    [reload, processing, reloadTags, tell],
   );
   return { data, shown, error, loading, reload, onChanged, afterBulk, everyMatching, tags, notice, tell };
 }

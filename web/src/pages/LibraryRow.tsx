@@ -358,8 +358,8 @@ function LibrarySummary({ item, titleId }: { item: CatalogueItem; titleId: strin
   return (
     <>
       {/* The heading is the title alone (a list of headings read "Final Published"); its badges
-          follow it on its line, read next. (button-row: the flex line the styles offer.) */}
-      <div className="button-row">
+          follow it on its line, read next. */}
+      <div className="library-heading">
         <h2 id={titleId} className="library-title">
           <Link to={watchPath(item.id)}>{item.title}</Link>
         </h2>
