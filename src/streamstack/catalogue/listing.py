@@ -2,8 +2,7 @@
 
 What viewers (anonymous or signed-in non-admins) see is the same for all of them, so their
 pages are cached per query. Every change that alters what they see writes an event to the
-outbox (``media.published``, ``.unpublished``, ``.deleted``, ``.updated``, ``.viewed``: a
-view counted, which the cards show and ``sort=popular`` orders by); each replica
+outbox (``media.published``, ``.unpublished``, ``.deleted``, ``.updated``); each replica
 follows ``catalogue.events.media.>`` on the events port (NATS in production, so every
 process hears every other's changes within the relay's latency) and clears its cache on
 each one. The process that made the change clears its own at once after the commit.
