@@ -17,12 +17,10 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
-import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 
 from streamstack.catalogue.items import listed_pairs
-from streamstack.catalogue.listing import ListingCache
 from streamstack.catalogue.models import MediaItemRow, WatchProgressRow
 from streamstack.catalogue.repository import (
     CatalogueStore,
@@ -37,7 +35,6 @@ from streamstack.catalogue.schemas import (
     WatchProgress,
 )
 from streamstack.contracts.auth import USER_DELETED, UserDeleted
-from streamstack.contracts.catalogue import MEDIA_VIEWED, MediaViewed
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Forbidden, NotFound
@@ -125,19 +122,10 @@ def not_watched(item: MediaItemRow) -> WatchProgress:
 
 class WatchingService:
     """The watch-progress use cases, each one unit of work on the catalogue's store; times
-    are read from ``clock``. A view counted goes into the viewers' lists at once: this
-    process's ``listing`` is cleared and ``wake_relay`` sends the others the event."""
+    are read from ``clock``."""
 
-    def __init__(
-        self,
-        database: Database,
-        listing: ListingCache,
-        wake_relay: Callable[[], None],
-        clock: Clock = utcnow,
-    ) -> None:
+    def __init__(self, database: Database, clock: Clock = utcnow) -> None:
         self._database = database
-        self._listing = listing
-        self._wake_relay = wake_relay
         self._clock = clock
 
     async def save(
@@ -156,33 +144,24 @@ class WatchingService:
                 item = await store.items.visible(media_id, admin=principal.is_admin)
                 # Item, then viewings, then progress: every use case's order (another order
                 # deadlocked with a deletion on PostgreSQL).
-                await self._count(store, user_id, item, now)
+                await self._count(store, user_id, media_id, now)
                 row = _progress_row(user_id, item, request, now)
                 await store.progress.save(row)
         except IntegrityError:  # the item was deleted between the check and the write
             raise NotFound("no such media item") from None
-        if store.outbox.enqueued:
-            self._listing.invalidate()
-            self._wake_relay()
         return to_progress(row)
 
     async def _count(
-        self, store: CatalogueStore, user_id: uuid.UUID, item: MediaItemRow, now: datetime.datetime
+        self, store: CatalogueStore, user_id: uuid.UUID, media_id: uuid.UUID, now: datetime.datetime
     ) -> None:
         """Note the report: a view when it starts one, else the time since the user's last
-        report, as watched that day, when that was at most :data:`WATCH_GAP_MAX` ago. A view
-        of an item in the viewers' lists is announced (``media.viewed``): their cached pages,
-        which show the count, go, where Browse said "No views" beside Continue watching's
-        "1 view" for up to the cache's 10 s."""
-        media_id, since = item.id, now - NEW_VIEW_AFTER
+        report, as watched that day, when that was at most :data:`WATCH_GAP_MAX` ago."""
+        since = now - NEW_VIEW_AFTER
         previous = await store.viewings.last_report(user_id, media_id)
         if previous is None or previous <= since:
             if await self._starts_view(store, user_id, media_id, now):
                 await store.items.count_view(media_id)
                 await store.days.tally(media_id, _day(now), views=1)
-                if item.status == "published" and item.visibility == "listed":
-                    viewed = msgspec.json.encode(MediaViewed(id=str(media_id)))
-                    await store.outbox.enqueue(MEDIA_VIEWED, viewed, now)
                 # The user's reports of over an hour ago decide nothing any more.
                 await store.viewings.forget(user_id, before=since)
             return

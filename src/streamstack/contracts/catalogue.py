@@ -68,9 +68,6 @@ MEDIA_UNPUBLISHED = "catalogue.events.media.unpublished"
 MEDIA_DELETED = "catalogue.events.media.deleted"
 #: A published item changed in what viewers see (fields, processing); payload: MediaItem.
 MEDIA_UPDATED = "catalogue.events.media.updated"
-#: A listed published item's view count went up (payload: :class:`MediaViewed`): the
-#: viewers' cached lists, which show the count and order by it, go.
-MEDIA_VIEWED = "catalogue.events.media.viewed"
 
 #: A reply was posted to comments of others (payload: :class:`CommentReplied`), so that
 #: auth can mail their authors (those who want it).
@@ -171,12 +168,6 @@ def owns_object(media_id: str, key: str) -> bool:
         return True
     name, dot, extension = key.partition(".")
     return name == media_id and dot == "." and extension.isalnum() and extension.isascii()
-
-
-class MediaViewed(msgspec.Struct, frozen=True):
-    """Payload of :data:`MEDIA_VIEWED`: which item was viewed."""
-
-    id: str
 
 
 class MediaWithdrawn(msgspec.Struct, frozen=True):
