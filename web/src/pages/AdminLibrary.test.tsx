@@ -594,12 +594,19 @@ describe("AdminLibraryPage, what the last change did", () => {
     await user.type(screen.getByRole("searchbox"), "alp{Enter}");
     await waitFor(() => expect(notice()).not.toBeInTheDocument());
 
+    await user.click(screen.getAllByRole("button", { name: "Next →" })[0]!);
+    await waitFor(() => expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("page")).toBe("2"));
+    expect(notice()).not.toBeInTheDocument();
+  });
+
+  it("a bulk run's outcome stays on another list: its Undo still applies there", async () => {
+    const user = setupUser();
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
     await deleteEverySelected(user);
     await user.click(screen.getAllByRole("button", { name: "Next →" })[0]!);
-    await waitFor(() => expect(notice()).not.toBeInTheDocument());
-    await deleteEverySelected(user);
-    await user.selectOptions(screen.getByLabelText("Videos per page"), "48");
-    await waitFor(() => expect(notice()).not.toBeInTheDocument());
+    await waitFor(() => expect(sentTo(seen, "GET", CATALOGUE).at(-1)?.url.searchParams.get("page")).toBe("2"));
+    expect(notice()).toHaveTextContent("Deleted 2 videos.");
   });
 });
 

@@ -147,7 +147,7 @@ export function AdminLibraryPage() {
     if (!selection.everything) selection.toggle(item, false);
     reload();
   }, tell);
-  const bulk = useBulkRun(onChanged, afterBulk, params.toString());
+  const bulk = useBulkRun(onChanged, afterBulk);
   const turnPage = (p: number) => setParam({ page: p > 1 ? String(p) : null }, { push: true });
   // A new filter or search starts again at page 1 (and shows every video again), and Back undoes it.
   const filterBy = (changes: QueryChanges) => setParam({ ...changes, page: null, item: null }, { push: true });

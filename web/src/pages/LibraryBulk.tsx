@@ -15,7 +15,6 @@ import { normalizeTag } from "../lib/format";
 import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
-import { useSaidOfList } from "../lib/useSaidOfList";
 
 /** What an admin can do to the selected videos of the library at once. */
 export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete" | "addTag" | "removeTag";
@@ -267,13 +266,12 @@ function tagNotice(verb: TagVerb, count: number, undoing: boolean, tag: string):
  * failure failed. Resolves to the videos it failed on. Once any succeeded, `onSettled`
  * hears the verb: the list may need reading again (deleted videos, or ones that left the
  * filter, and the count of matches and pages with them). What a publish or unpublish
- * changed can be undone (kept until the next run, until the list shown is another than
- * `listKey` names, or until the page is left). While a run goes on, closing or reloading
- * the tab asks first: it left the run half done.
+ * changed can be undone (kept until the next run or the page is left). While a run goes on,
+ * closing or reloading the tab asks first: it left the run half done.
  */
-export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: (verb: BulkVerb) => void, listKey: string): BulkRun {
+export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: (verb: BulkVerb) => void): BulkRun {
   const [progress, setProgress] = useState<BulkProgress | null>(null);
-  const [outcome, setOutcome] = useSaidOfList<BulkOutcome>(listKey);
+  const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
   useLeaveWarning(progress !== null);
 
   async function runOver(verb: BulkVerb, items: CatalogueItem[], undoing: boolean, tag = ""): Promise<CatalogueItem[]> {
