@@ -38,7 +38,7 @@ from sqlalchemy import text
 
 from streamstack.auth.module import standalone_service
 from streamstack.cli import apply_migrations
-from streamstack.contracts.auth import USER_DELETED, UserDeleted
+from streamstack.contracts.auth import NO_LONGER_ADMIN, USER_DELETED, NoLongerAdmin, UserDeleted
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Conflict, NotFound
 from streamstack.kernel.events import Event
@@ -114,18 +114,50 @@ async def test_a_deleted_user_is_announced_once_through_the_outbox(auth_settings
                 f"{API}/users/{user_id}", headers=bearer(admin["access_token"])
             )
             assert response.status_code == 204, response.text
-            for _ in range(600):
-                # The relay marks the row sent just after publishing it: wait for both,
-                # since leaving the app earlier cancels the relay between the two.
-                if events and await _unsent(auth_settings) == 0:
-                    break
-                await asyncio.sleep(0.05)
+            await _relayed(events, auth_settings)
         await subscription.unsubscribe()
     assert [event.subject for event in events] == [USER_DELETED]
     payload = msgspec.json.decode(events[0].payload, type=UserDeleted)
     assert payload.user_id == user_id
     assert payload.deleted_at.tzinfo is not None
     assert await _unsent(auth_settings) == 0
+
+
+@pytest.mark.parametrize("how", ["demoted", "disabled"])
+async def test_an_admin_stripped_of_rights_is_announced_once(auth_settings, how):
+    """``user.no_longer_admin`` goes out once per admin demoted or disabled (the modules
+    stop what they made as admins); a viewer disabled, or a change made twice, says nothing."""
+    events: list[Event] = []
+
+    async def record(event: Event) -> None:
+        events.append(event)
+
+    async with live_app(auth_settings) as app:
+        subscription = await app.state.backends.events.subscribe("auth.events.>", record)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as http:
+            _, viewer = await signed_in(http)
+            _, stripped = await signed_in_admin(http, auth_settings)
+            _, admin = await signed_in_admin(http, auth_settings)
+            token, user_id = admin["access_token"], user_id_of(stripped)
+            await strip_admin(http, token, user_id_of(viewer), "disabled")
+            for again in (how, how, "disabled"):
+                await strip_admin(http, token, user_id, again)
+            await _relayed(events, auth_settings)
+        await subscription.unsubscribe()
+    assert [event.subject for event in events] == [NO_LONGER_ADMIN]
+    payload = msgspec.json.decode(events[0].payload, type=NoLongerAdmin)
+    assert payload.user_id == user_id and payload.since.tzinfo is not None
+
+
+async def _relayed(events: list[Event], settings: Any) -> None:
+    """Wait until an event came and auth's outbox has nothing unsent. The relay marks a
+    row sent just after publishing it: wait for both, since leaving the app earlier cancels
+    the relay between the two."""
+    for _ in range(600):
+        if events and await _unsent(settings) == 0:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def _unsent(settings: Any) -> int:

@@ -22,6 +22,7 @@ from streamstack.catalogue.models import (
     OutboxRow,
     PlaylistEntryRow,
     PlaylistRow,
+    ShareLinkRow,
 )
 from streamstack.catalogue.module import MODULE
 from streamstack.catalogue.search import (
@@ -815,6 +816,49 @@ async def test_item_days_come_and_go_with_their_revision(
             tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
             assert "catalogue_item_days" not in tables
             assert set(await connection.scalars(select(MediaItemRow.id))) == {item_id}
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def test_share_links_keep_why_they_stopped_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0032: links kept, none with a reason (an admin stopped those stopped); a
+    link stopped as its maker lost admin keeps why; the downgrade drops the reason in place,
+    the links kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id, link_id = uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+    link = {
+        "id": link_id,
+        "item_id": item_id,
+        "secret": "s" * 43,
+        "created_by": uuid.uuid4(),
+        "created_at": now,
+        "revoked_at": now,
+    }
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0031")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(ShareLinkRow).values(**link))
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0032")
+            reason = select(ShareLinkRow.id, ShareLinkRow.revoked_reason)
+            assert (await connection.execute(reason)).all() == [(link_id, None)]
+            stopped = update(ShareLinkRow).values(revoked_reason="maker_no_longer_admin")
+            await connection.execute(stopped)
+            assert (await connection.execute(reason)).all() == [(link_id, "maker_no_longer_admin")]
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0031")
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("catalogue_shares")}
+            )
+            assert "revoked_reason" not in columns
+            assert list(await connection.scalars(select(ShareLinkRow.id))) == [link_id]
             await connection.run_sync(REVISIONS.upgrade, "head")
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:

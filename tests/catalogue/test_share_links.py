@@ -151,7 +151,11 @@ async def test_an_admin_creates_lists_and_stops_links(app: AppClient, clock: Hel
         assert r.status_code == 204, r.text
     listed = {link["id"]: link for link in await links(app, item["id"])}
     assert listed[week["id"]]["revoked_at"] is not None
-    assert listed[never["id"]]["revoked_at"] is None
+    assert listed[week["id"]]["revoked_reason"] == "stopped_by_admin"
+    assert (listed[never["id"]]["revoked_at"], listed[never["id"]]["revoked_reason"]) == (
+        None,
+        None,
+    )
     refused(await app.delete(f"{API}/shares/{item['id']}", headers=admin(app)))  # no such link
     r = await app.get(f"{API}/{never['id']}/shares", headers=admin(app))  # no such item
     assert r.status_code == 404 and r.json()["code"] == "item_not_found"

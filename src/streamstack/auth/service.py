@@ -84,7 +84,14 @@ from streamstack.auth.two_factor import (
     recovery_digest,
     two_factor_context,
 )
-from streamstack.contracts.auth import USER_DELETED, USER_NAMED, UserDeleted, UserNamed
+from streamstack.contracts.auth import (
+    NO_LONGER_ADMIN,
+    USER_DELETED,
+    USER_NAMED,
+    NoLongerAdmin,
+    UserDeleted,
+    UserNamed,
+)
 from streamstack.contracts.limits import INVITE_NOTE_MAX, ONE_LINE
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.clock import Clock, utcnow
@@ -543,6 +550,8 @@ class AuthService:
                 await self._set_role(records, user, role, now)
             view = await viewed(records, user)
         self._owed()
+        if role is not None:  # a demotion announced itself
+            self.events_enqueued()
         return view
 
     async def _set_role(
@@ -552,7 +561,8 @@ class AuthService:
 
         The user's live access tokens are revoked, so the new role applies from their next
         refresh instead of when their current token expires; a demoted admin's unused
-        password-reset and invite codes are withdrawn (they saw each one).
+        password-reset and invite codes are withdrawn (they saw each one), and the other
+        modules are told (``user.no_longer_admin``, through the outbox).
         """
         old = user.role
         if old == role:
@@ -562,6 +572,7 @@ class AuthService:
         log.info("role_changed", user_id=str(user.id), old=old, new=role)
         if old == "admin":
             await self._withdraw_codes_issued_by(records, user.id, now)
+            await _announce_no_longer_admin(records, user.id, now)
         await self._revoke_access_tokens(records, LoginSession.user_id == user.id, now)
 
     async def _set_email(
@@ -588,8 +599,8 @@ class AuthService:
     async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
         """Disable an account (every session and live access token revoked at once, no
         sign-in, the reset and invite codes it issued and its own unused reset codes
-        withdrawn) or enable it again; the last enabled
-        admin cannot be disabled (409)."""
+        withdrawn; a disabled admin announced as ``user.no_longer_admin``, through the
+        outbox) or enable it again; the last enabled admin cannot be disabled (409)."""
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
@@ -604,8 +615,13 @@ class AuthService:
                 # A reset link for them made before: whoever holds it chose the password the
                 # account signs in with once enabled. One made after is the admin's intent.
                 await records.resets.withdraw_unused(user.id, now)
+                if user.role == "admin":
+                    await _announce_no_longer_admin(records, user.id, now)
             log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
-            return await viewed(records, user)
+            view = await viewed(records, user)
+        if disabled:
+            self.events_enqueued()
+        return view
 
     async def delete_user(self, user_id: uuid.UUID) -> None:
         """Delete an account: its sessions and tokens go, ``auth.events.user.deleted`` tells
@@ -1600,6 +1616,15 @@ async def _announce_name(
     unit of work that changes the name: the event exists if and only if the change does."""
     payload = msgspec.json.encode(UserNamed(str(user_id), name, now))
     await records.outbox.enqueue(uuid.uuid4().hex, USER_NAMED, payload, now)
+
+
+async def _announce_no_longer_admin(
+    records: AuthRecords, user_id: uuid.UUID, now: datetime.datetime
+) -> None:
+    """Put ``user.no_longer_admin`` in the outbox, in the unit of work that demotes or
+    disables the admin: what they made with their rights (share links) stops with them."""
+    payload = msgspec.json.encode(NoLongerAdmin(str(user_id), now))
+    await records.outbox.enqueue(uuid.uuid4().hex, NO_LONGER_ADMIN, payload, now)
 
 
 def _sessions_but(user_id: uuid.UUID, keep: uuid.UUID | None) -> ColumnElement[bool]:

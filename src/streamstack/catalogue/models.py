@@ -394,13 +394,16 @@ class CommenterRow(CatalogueBase):
 class ShareLinkRow(CatalogueBase):
     """A share link: its ``secret`` lets whoever holds it watch one item without an account
     while the item is published and playable, until ``expires_at`` (never when None) or
-    until an admin stops it (``revoked_at``). Kept once ended, for the item's list of links;
-    deleted with the item (the foreign key cascades)."""
+    until it is stopped (``revoked_at``): by an admin, or because its maker is no longer
+    one (``revoked_reason``). Kept once ended, for the item's list of links; deleted with
+    the item (the foreign key cascades)."""
 
     __tablename__ = "catalogue_shares"
     __table_args__ = (
         # An item's links, the newest first (its list, and counting its live ones).
         Index("ix_catalogue_shares_item_created", "item_id", "created_at", "id"),
+        # The links one admin made, stopped when they stop being one.
+        Index("ix_catalogue_shares_created_by", "created_by"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -415,6 +418,8 @@ class ShareLinkRow(CatalogueBase):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
     expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: Why it was stopped when not by an admin's hand: ``maker_no_longer_admin``.
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
     opens: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_opened_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 

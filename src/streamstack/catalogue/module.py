@@ -59,6 +59,7 @@ def mount(context: ModuleContext) -> MountedModule:
     from streamstack.catalogue.models import OutboxRow
     from streamstack.catalogue.playlists import PlaylistService
     from streamstack.catalogue.routes import catalogue_router
+    from streamstack.catalogue.shares import NO_LONGER_ADMIN_TASK
     from streamstack.catalogue.watching import USER_DELETIONS_TASK, WatchingService
 
     database, events = context.backends.database, context.backends.events
@@ -74,7 +75,9 @@ def mount(context: ModuleContext) -> MountedModule:
     comments = comment_service(context, relay_task.wake)
     reports = comment_report_service(context, relay_task.wake)
     shares, stats = share_links(service, context), statistics_service(context)
-    user_deletions, user_naming = account_followers(events, watching, playlists, comments, likes)
+    user_deletions, user_naming, admin_removals = account_followers(
+        events, watching, playlists, comments, likes, shares
+    )
     publishing, feed = scheduled_publishing(service, context), video_feed(context)
     previews = link_previews(service, shares, context)
     track_gauges(service)
@@ -101,14 +104,16 @@ def mount(context: ModuleContext) -> MountedModule:
             listing_task,
             followed(USER_DELETIONS_TASK, user_deletions),
             followed(USER_NAMED_TASK, user_naming),
+            followed(NO_LONGER_ADMIN_TASK, admin_removals),
             publishing,
         ],
         on_startup=[
             lambda: listing.try_follow(events),
             user_deletions.try_follow,
             user_naming.try_follow,
+            admin_removals.try_follow,
         ],
-        on_shutdown=[listing.unfollow, user_deletions.stop, user_naming.stop],
+        on_shutdown=[listing.unfollow, user_deletions.stop, user_naming.stop, admin_removals.stop],
     )
 
 
@@ -118,16 +123,22 @@ def account_followers(
     playlists: PlaylistService,
     comments: CommentService,
     likes: LikeService,
-) -> tuple[DurableFollower, DurableFollower]:
+    shares: ShareService,
+) -> tuple[DurableFollower, DurableFollower, DurableFollower]:
     """What the catalogue follows of auth's accounts: a deleted account's watch data,
-    playlists, comments and likes go with it (``user.deleted``); the names shown with
-    comments are kept as auth announces them (``user.named``)."""
+    playlists, comments and likes go with it and the share links it made stop
+    (``user.deleted``); the names shown with comments are kept as auth announces them
+    (``user.named``); a demoted or disabled admin's share links stop
+    (``user.no_longer_admin``)."""
     from streamstack.catalogue.comments import user_naming_events
+    from streamstack.catalogue.shares import maker_removal_events
     from streamstack.catalogue.watching import user_deletion_events
 
     forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
     forgetters |= {"comments": comments.forget_user, "likes": likes.forget_user}
-    return user_deletion_events(events, forgetters), user_naming_events(events, comments)
+    forgetters |= {"share_links_stopped": shares.stop_made_by}
+    deletions = user_deletion_events(events, forgetters)
+    return deletions, user_naming_events(events, comments), maker_removal_events(events, shares)
 
 
 def catalogue_service(

@@ -1467,6 +1467,10 @@ def _live_link(now: datetime.datetime) -> ColumnElement[bool]:
     )
 
 
+#: A share link and the name of the admin who made it (None when the catalogue knows none).
+MadeLink = tuple[ShareLinkRow, str | None]
+
+
 class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
     """Items' share links (:mod:`streamstack.catalogue.shares`)."""
 
@@ -1477,15 +1481,39 @@ class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
         """How many of the item's links are neither stopped nor expired at ``now``."""
         return await self.count(ShareLinkRow.item_id == item_id, _live_link(now))
 
-    async def of_item(self, item_id: uuid.UUID, limit: int) -> list[ShareLinkRow]:
-        """The item's ``limit`` newest links, live and ended alike."""
-        rows = await self.session.scalars(
-            select(ShareLinkRow)
+    async def of_item(self, item_id: uuid.UUID, limit: int) -> list[MadeLink]:
+        """The item's ``limit`` newest links, live and ended alike, each with its maker's
+        name as the comments show it (None when the catalogue knows none)."""
+        rows = await self.session.execute(
+            select(ShareLinkRow, CommenterRow.display_name)
+            .outerjoin(CommenterRow, CommenterRow.user_id == ShareLinkRow.created_by)
             .where(ShareLinkRow.item_id == item_id)
             .order_by(ShareLinkRow.created_at.desc(), ShareLinkRow.id.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [(link, name) for link, name in rows]
+
+    async def stop_made_by(
+        self,
+        user_id: uuid.UUID,
+        now: datetime.datetime,
+        reason: str,
+        made_until: datetime.datetime | None,
+    ) -> list[uuid.UUID]:
+        """Stop, for ``reason``, every link ``user_id`` made (up to ``made_until``, if
+        given) that is not stopped yet; their ids (none the second time: a stopped link
+        keeps when and why it stopped)."""
+        made = [ShareLinkRow.created_by == user_id, ShareLinkRow.revoked_at.is_(None)]
+        if made_until is not None:
+            made.append(ShareLinkRow.created_at <= made_until)
+        stopped = await self.session.execute(
+            update(ShareLinkRow)
+            .where(*made)
+            .values(revoked_at=now, revoked_reason=reason)
+            .returning(ShareLinkRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return list(stopped.scalars())
 
     async def watchable(
         self, secret: str, now: datetime.datetime

@@ -450,19 +450,32 @@ class NewShareLink(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     expires_in_days: ShareExpiryDays | None = None
 
 
+#: Why a share link was stopped: an admin stopped it, or its maker lost their admin rights.
+RevokedReason = Literal["stopped_by_admin", "maker_no_longer_admin"]
+
+
 class ShareLink(msgspec.Struct, frozen=True, kw_only=True):
     """A share link as admins see it: ``path`` (``/s/<secret>``) is the SPA's page that
     plays it, on the server's own address, and ``embed_path`` (``/embed/s/<secret>``) the
     player alone, which other sites may put in an iframe (None where the server lets no site
-    frame it, ``STREAMSTACK_EMBED_ANCESTORS='none'``). Ended once revoked or expired."""
+    frame it, ``STREAMSTACK_EMBED_ANCESTORS='none'``). Ended once revoked or expired.
+
+    ``created_by`` is the admin who made it, ``created_by_name`` their display name (None
+    when the catalogue knows none); ``revoked_reason`` says why a revoked link was stopped
+    (None while it is not): by an admin, or because its maker is no longer an admin
+    (demoted, disabled or deleted). Neither says whether its video is published: a link of
+    an unpublished video is paused, and works again once the video is published again."""
 
     id: uuid.UUID
     item_id: uuid.UUID
     path: str
     embed_path: str | None
+    created_by: uuid.UUID
+    created_by_name: str | None
     created_at: datetime.datetime
     expires_at: datetime.datetime | None
     revoked_at: datetime.datetime | None
+    revoked_reason: RevokedReason | None
     opens: int
     last_opened_at: datetime.datetime | None
 

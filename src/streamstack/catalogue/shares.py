@@ -9,8 +9,12 @@ item published and playable; any other link, malformed ones included, is the sam
 ``share_not_found`` word for word, so a refusal never tells whether a link existed.
 
 Stopping a link puts its session ``share-<id>`` on the kernel's revocation list, which
-streaming reads for every grant: playback already under way stops within seconds.
-Unpublishing or deleting the item stops its grants as any grant's (the take-downs).
+streaming reads for every grant: playback already under way stops within seconds. A link
+lives no longer than its maker's admin rights: when auth announces that the admin was
+demoted or disabled (``user.no_longer_admin``) or deleted (``user.deleted``), every link
+they made is stopped so (:meth:`ShareService.stop_made_by`), once however often the event
+comes. Unpublishing or deleting the item stops its grants as any grant's (the take-downs);
+an unpublished item's links are paused, not stopped: they work again once it is published.
 Stream tokens are budgeted per client address (many people may hold one link).
 """
 
@@ -26,9 +30,16 @@ import structlog
 from streamstack.catalogue.items import to_catalogue_item
 from streamstack.catalogue.models import MediaItemRow, ShareLinkRow
 from streamstack.catalogue.repository import CatalogueStore, reading, unit_of_work
-from streamstack.catalogue.schemas import NewShareLink, SharedItem, ShareLink, ShareLinkList
+from streamstack.catalogue.schemas import (
+    NewShareLink,
+    RevokedReason,
+    SharedItem,
+    ShareLink,
+    ShareLinkList,
+)
 from streamstack.catalogue.service import CatalogueService, stream_request
 from streamstack.catalogue.watching import account_id
+from streamstack.contracts.auth import NO_LONGER_ADMIN, NoLongerAdmin
 from streamstack.contracts.catalogue import CatalogueItem
 from streamstack.contracts.limits import MAX_SHARE_LINKS, SHARE_SECRET
 from streamstack.contracts.streaming import (
@@ -40,6 +51,8 @@ from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.errors import Conflict, NotFound
+from streamstack.kernel.events import Event, EventBus, decode_payload
+from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.revocation import RevocationList
 
@@ -53,6 +66,12 @@ EMBED_PAGE = "/embed/s/"
 SHARE_LINKS_LISTED = 200
 #: ``search``: the pattern is anchored at both ends (:func:`~streamstack.kernel.patterns.whole`).
 _SECRET = re.compile(SHARE_SECRET)
+#: Why a link stopped when its maker stopped being an admin (null: an admin stopped it).
+MAKER_NO_LONGER_ADMIN: RevokedReason = "maker_no_longer_admin"
+#: The durable consumer of admins' removals; every catalogue process of a deployment shares it.
+NO_LONGER_ADMIN_DURABLE = "catalogue-no-longer-admin"
+#: The background task that keeps following admins' removals (``task:<name>`` in ``/ready``).
+NO_LONGER_ADMIN_TASK = "catalogue.no-longer-admin-events"
 
 
 class ShareNotFound(NotFound, code="share_not_found"):
@@ -80,16 +99,23 @@ class TooManyShareLinks(Conflict, code="too_many_share_links"):
     """The item has as many live links as it may."""
 
 
-def to_share_link(row: ShareLinkRow, *, embeddable: bool) -> ShareLink:
-    """A stored link as admins see it (its embed page only where sites may frame it)."""
+def to_share_link(row: ShareLinkRow, maker: str | None, *, embeddable: bool) -> ShareLink:
+    """A stored link as admins see it, made by the admin named ``maker`` (None: no name
+    known), its embed page only where sites may frame it."""
+    reason: RevokedReason | None = None
+    if row.revoked_at is not None:
+        reason = MAKER_NO_LONGER_ADMIN if row.revoked_reason else "stopped_by_admin"
     return ShareLink(
         id=row.id,
         item_id=row.item_id,
         path=f"{SHARED_PAGE}{row.secret}",
         embed_path=f"{EMBED_PAGE}{row.secret}" if embeddable else None,
+        created_by=row.created_by,
+        created_by_name=maker,
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        revoked_reason=reason,
         opens=row.opens,
         last_opened_at=row.last_opened_at,
     )
@@ -153,7 +179,7 @@ class ShareService:
             )
             await store.shares.add(row, auto_refresh=False)
         log.info("catalogue.share_created", media_id=str(item_id), share_id=str(row.id))
-        return to_share_link(row, embeddable=self._embeddable)
+        return to_share_link(row, admin.name, embeddable=self._embeddable)
 
     async def list(self, item_id: uuid.UUID) -> ShareLinkList:
         """The item's links, the newest first, live and ended alike (404 if no item)."""
@@ -161,7 +187,8 @@ class ShareService:
             if await store.items.get_one_or_none(id=item_id) is None:
                 raise ItemNotFound("no such media item")
             rows = await store.shares.of_item(item_id, SHARE_LINKS_LISTED)
-        return ShareLinkList([to_share_link(row, embeddable=self._embeddable) for row in rows])
+        embeddable = self._embeddable
+        return ShareLinkList([to_share_link(*made, embeddable=embeddable) for made in rows])
 
     async def revoke(self, share_id: uuid.UUID) -> None:
         """Stop the link (again: nothing more changes): its grants end within seconds."""
@@ -176,6 +203,26 @@ class ShareService:
             # (an admin tries again) rather than stopped with its grants playing on.
             await self._revocations.revoke(share_session(str(share_id)))
         log.info("catalogue.share_revoked", media_id=str(row.item_id), share_id=str(share_id))
+
+    async def stop_made_by(
+        self, user_id: uuid.UUID, made_until: datetime.datetime | None = None
+    ) -> int:
+        """Stop every link the account made (up to ``made_until``: an event repeated once
+        the account is an admin again stops none of its new links), as its maker is no
+        longer an admin; again, nothing more changes. How many were stopped; their grants
+        end within seconds."""
+        reason = MAKER_NO_LONGER_ADMIN
+        async with unit_of_work(self._database) as store:
+            stopped = await store.shares.stop_made_by(user_id, self._clock(), reason, made_until)
+            # Before the commit, as :meth:`revoke`: should the list fail, the event comes
+            # again and finds the links as they were.
+            for share_id in stopped:
+                await self._revocations.revoke(share_session(str(share_id)))
+        if stopped:
+            log.info(
+                "catalogue.shares_of_former_admin_stopped", user_id=str(user_id), count=len(stopped)
+            )
+        return len(stopped)
 
     async def open(self, secret: str) -> SharedItem:
         """What the link shows (the item as an anonymous reader gets it), counted as an
@@ -226,3 +273,18 @@ async def _watchable(
     if found is None:
         raise ShareNotFound(NO_SUCH_LINK)
     return found
+
+
+def maker_removal_events(events: EventBus, shares: ShareService) -> DurableFollower:
+    """Stops the links of each admin auth demotes or disables (``auth.events.user.no_longer_admin``;
+    a deleted admin's are stopped on ``user.deleted``, with the account's other data). A
+    durable subscription, so a removal announced while no catalogue process ran is handled
+    too; a repeated event stops nothing more."""
+
+    async def on_no_longer_admin(event: Event) -> None:
+        # Raising (database or revocation list down) makes the bus deliver again.
+        removed = decode_payload(event, NoLongerAdmin, "catalogue.unreadable_no_longer_admin")
+        if removed is not None:
+            await shares.stop_made_by(uuid.UUID(removed.user_id), made_until=removed.since)
+
+    return DurableFollower(events, NO_LONGER_ADMIN, on_no_longer_admin, NO_LONGER_ADMIN_DURABLE)

@@ -4,7 +4,10 @@ Events, published through auth's transactional outbox: :data:`USER_DELETED` (pay
 :class:`UserDeleted`) when an account is deleted, so that modules keeping per-user data
 (the catalogue's watch progress) delete theirs; :data:`USER_NAMED` (payload
 :class:`UserNamed`) when an account's display name is set or changed, so that modules
-showing it (the catalogue's comments) show the new one. An access token also carries the
+showing it (the catalogue's comments) show the new one; :data:`NO_LONGER_ADMIN` (payload
+:class:`NoLongerAdmin`) when an admin is demoted or disabled, so that modules keeping what
+an admin made with their rights (the catalogue's share links) stop it, as a deleted
+admin's with :data:`USER_DELETED`. An access token also carries the
 name as of its signing (the ``name`` claim, :attr:`~streamstack.kernel.jwt.Claims.name`).
 
 Nothing else here is called: other modules learn who is calling from the kernel's one
@@ -49,3 +52,15 @@ class UserNamed(msgspec.Struct, frozen=True):
     user_id: Annotated[str, msgspec.Meta(pattern=UUID_TEXT)]
     display_name: str | None
     named_at: datetime.datetime
+
+
+#: Subject of the event published when an admin is demoted to viewer or disabled.
+NO_LONGER_ADMIN = "auth.events.user.no_longer_admin"
+
+
+class NoLongerAdmin(msgspec.Struct, frozen=True):
+    """Payload of :data:`NO_LONGER_ADMIN` (JSON): which account lost its admin rights, and
+    when. A follower acts once however often it arrives (events may arrive twice)."""
+
+    user_id: Annotated[str, msgspec.Meta(pattern=UUID_TEXT)]
+    since: datetime.datetime

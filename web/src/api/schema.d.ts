@@ -2062,6 +2062,9 @@ export interface components {
         ShareLink: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            created_by_name: string | null;
             embed_path: string | null;
             expires_at: string | null;
             /** Format: uuid */
@@ -2072,6 +2075,8 @@ export interface components {
             opens: number;
             path: string;
             revoked_at: string | null;
+            /** @enum {null|string} */
+            revoked_reason: "stopped_by_admin" | "maker_no_longer_admin" | null;
         };
         /** ShareLinkList */
         ShareLinkList: {

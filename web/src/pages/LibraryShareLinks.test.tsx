@@ -18,9 +18,12 @@ function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
     item_id: "p",
     path,
     embed_path: `/embed${path}`,
+    created_by: "u-ada",
+    created_by_name: "Ada",
     created_at: "2026-03-01T10:00:00Z",
     expires_at: null,
     revoked_at: null,
+    revoked_reason: null,
     opens: 3,
     last_opened_at: "2026-03-02T10:00:00Z",
     ...overrides,
@@ -29,7 +32,13 @@ function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
 
 const LIVE = shareLink();
 const EXPIRED = shareLink({ id: "sh-2", path: "/s/ZXhwaXJlZA", expires_at: "2026-01-08T10:00:00Z", opens: 1 });
-const STOPPED = shareLink({ id: "sh-3", path: "/s/c3RvcHBlZA", revoked_at: "2026-02-01T10:00:00Z", opens: 0 });
+const STOPPED = shareLink({
+  id: "sh-3",
+  path: "/s/c3RvcHBlZA",
+  revoked_at: "2026-02-01T10:00:00Z",
+  revoked_reason: "stopped_by_admin",
+  opens: 0,
+});
 
 /** The library holding one video whose share links are `links` (a POST adds one, a DELETE stops one). */
 function serveVideo(item: Partial<CatalogueItem> = {}, links: ShareLink[] = [LIVE, EXPIRED, STOPPED]) {
@@ -74,7 +83,7 @@ describe("a video's share links in the library", () => {
     expect(within(panel).getByText("Anyone with this link can watch this video without an account.")).toBeInTheDocument();
     const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
     expect(live).toHaveTextContent(`${window.location.origin}${LIVE.path}`);
-    expect(live).toHaveTextContent(`Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times`);
+    expect(live).toHaveTextContent(`Made by Ada · Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times`);
     expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
     expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toBeInTheDocument();
     expect(live).not.toHaveClass("ended");
@@ -85,6 +94,38 @@ describe("a video's share links in the library", () => {
     expect(stopped).toHaveClass("ended");
     expect(within(stopped!).getByText("Stopped")).toHaveClass("badge");
     for (const ended of [expired!, stopped!]) expect(within(ended).queryAllByRole("button")).toHaveLength(0);
+    for (const entry of [live!, expired!, stopped!]) expect(within(entry).queryByTestId("share-link-why")).not.toBeInTheDocument();
+  });
+
+  it("says who made each link, and that a link stopped because its maker is no longer an admin", async () => {
+    const theirs = { revoked_at: "2026-03-04T10:00:00Z", revoked_reason: "maker_no_longer_admin" } as const;
+    const named = shareLink({ id: "sh-4", created_by: "u-mal", created_by_name: "Mallory", ...theirs });
+    const unnamed = shareLink({ id: "sh-5", created_by: "u-gone", created_by_name: null, ...theirs });
+    serveVideo({}, [named, unnamed]);
+    const { panel } = await openShareLinks();
+
+    const [mallorys, nameless] = await within(panel).findAllByTestId("share-link");
+    expect(mallorys).toHaveTextContent("Made by Mallory ·");
+    expect(mallorys).toHaveClass("ended");
+    expect(within(mallorys!).getByText("Stopped")).toHaveClass("badge");
+    expect(within(mallorys!).getByTestId("share-link-why")).toHaveTextContent("Stopped: Mallory is no longer an admin.");
+    expect(nameless).toHaveTextContent("Made by an account with no display name ·");
+    expect(within(nameless!).getByTestId("share-link-why")).toHaveTextContent("Stopped: its maker is no longer an admin.");
+    for (const ended of [mallorys!, nameless!]) expect(within(ended).queryAllByRole("button")).toHaveLength(0);
+  });
+
+  it("shows an unpublished video's working links as paused, to be stopped for good", async () => {
+    serveVideo({ status: "draft", published_at: null }, [LIVE, STOPPED]);
+    const { panel } = await openShareLinks();
+
+    const [paused, stopped] = await within(panel).findAllByTestId("share-link");
+    expect(within(paused!).getByText("Paused")).toHaveClass("badge");
+    expect(within(paused!).getByTestId("share-link-why")).toHaveTextContent(
+      "Paused while the video is unpublished: it works again once the video is published.",
+    );
+    expect(within(paused!).getAllByRole("button").map((b) => b.textContent)).toEqual(["Stop sharing"]);
+    expect(within(stopped!).getByText("Stopped")).toHaveClass("badge");
+    expect(within(stopped!).queryByTestId("share-link-why")).not.toBeInTheDocument();
   });
 
   it("creates a link for 7 days unless another expiry is chosen, and lists it", async () => {

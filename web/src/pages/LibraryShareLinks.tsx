@@ -50,12 +50,30 @@ export function embedCode(embedPath: string, title: string): string {
   );
 }
 
-/** Where a link stands: working, or ended by its date or by an admin. */
-type LinkState = "live" | "expired" | "stopped";
+/**
+ * Where a link stands: working, paused while its video is not published (it works again once
+ * the video is published again), or ended by its date or by being stopped.
+ */
+type LinkState = "live" | "paused" | "expired" | "stopped";
 
-function linkState(link: ShareLink, now: number = Date.now()): LinkState {
+function linkState(link: ShareLink, published: boolean, now: number = Date.now()): LinkState {
   if (link.revoked_at) return "stopped";
-  return link.expires_at && Date.parse(link.expires_at) <= now ? "expired" : "live";
+  if (link.expires_at && Date.parse(link.expires_at) <= now) return "expired";
+  return published ? "live" : "paused";
+}
+
+/** Who made the link, in words. */
+function madeBy(link: ShareLink): string {
+  return `Made by ${link.created_by_name ?? "an account with no display name"}`;
+}
+
+/** Why a link that ended or is paused does not work, when its badge does not say it all. */
+function whyNotWorking(link: ShareLink, state: LinkState): string | null {
+  if (state === "paused") return "Paused while the video is unpublished: it works again once the video is published.";
+  if (state === "stopped" && link.revoked_reason === "maker_no_longer_admin") {
+    return `Stopped: ${link.created_by_name ?? "its maker"} is no longer an admin.`;
+  }
+  return null;
 }
 
 /** Why a new link was refused, in words an admin acts on. */
@@ -68,9 +86,10 @@ function creationRefused(err: unknown): string {
 }
 
 /**
- * "Share link…" in a library row: opens the video's share links (each with Copy and Stop
- * sharing; ended ones greyed) and the form that makes one. A draft's panel says to publish
- * it first; its old links are still listed, to be stopped: they work again once it is published.
+ * "Share link…" in a library row: opens the video's share links (each with who made it, Copy
+ * and Stop sharing; ended ones greyed, with why they stopped) and the form that makes one. A
+ * draft's panel says to publish it first; its old links are listed as paused, to be stopped:
+ * they work again once it is published.
  */
 export function LibraryShareLinks({ item }: { item: CatalogueItem }) {
   return <RowPanelButton label="Share link…" name={`Share link for ${item.title}`} panel={(id) => <ShareLinksPanel id={id} item={item} />} />;
@@ -107,6 +126,7 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
         <ShareLinkList
           links={links}
           title={item.title}
+          published={item.status === "published"}
           action={action}
           onCopied={setNews}
           onStopped={() => changed("Stopped: the link no longer works.")}
@@ -140,6 +160,7 @@ function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; actio
 function ShareLinkList({
   links,
   title,
+  published,
   action,
   onCopied,
   onStopped,
@@ -147,6 +168,8 @@ function ShareLinkList({
   links: ShareLink[];
   /** The video's title, which an embed code's frame is named by. */
   title: string;
+  /** Whether the video is published: its links are paused while it is not. */
+  published: boolean;
   action: Action;
   /** Whether the browser took a link onto the clipboard, in words. */
   onCopied: (message: string) => void;
@@ -167,6 +190,7 @@ function ShareLinkList({
           <ShareLinkItem
             link={link}
             title={title}
+            published={published}
             busy={busy}
             onCopied={onCopied}
             onStop={() => setStopping(link)}
@@ -189,18 +213,24 @@ function ShareLinkList({
   );
 }
 
-const ENDED_LABELS = { expired: "Expired", stopped: "Stopped" } as const;
+const ENDED_LABELS = { paused: "Paused", expired: "Expired", stopped: "Stopped" } as const;
 
-/** One link: its address, when it was made and ends, how often it was opened; Copy, Embed and Stop sharing while it works. */
+/**
+ * One link: its address, who made it, when it was made and ends, how often it was opened, and
+ * why it does not work if it does not; Copy, Embed and Stop sharing while it works, Stop sharing
+ * while it is paused.
+ */
 function ShareLinkItem({
   link,
   title,
+  published,
   busy,
   onCopied,
   onStop,
 }: {
   link: ShareLink;
   title: string;
+  published: boolean;
   busy: boolean;
   onCopied: (message: string) => void;
   onStop: () => void;
@@ -208,46 +238,66 @@ function ShareLinkItem({
   const [embedding, setEmbedding] = useState(false);
   const embedPath = link.embed_path;
   const embedId = useId();
-  const state = linkState(link);
+  const state = linkState(link, published);
+  const why = whyNotWorking(link, state);
   const url = absoluteUrl(link.path);
-  const ends = state === "expired" ? "Expired" : "Expires";
-  const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
-  const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
   const live = state === "live";
+  const stop = <StopButton url={url} busy={busy} onStop={onStop} />;
   return (
     <RevocableItem
       testId="share-link"
       ended={!live}
       name={<code className="invite-link">{url}</code>}
       badge={!live && <span className="badge">{ENDED_LABELS[state]}</span>}
-      when={`Created ${formatDate(link.created_at)} · ${expires} · ${opened}`}
+      when={linkFacts(link, state)}
       details={
-        live && embedding && embedPath && <EmbedCode id={embedId} code={embedCode(embedPath, title)} onCopied={onCopied} />
-      }
-      action={
-        live && (
-          <span className="button-row">
-            <CopyButton text={url} label={`Copy link ${url}`} what="Link" onCopied={onCopied} />
-            {/* None where the server lets no site frame its players (EMBED_ANCESTORS 'none'). */}
-            {embedPath && (
-              <button
-                type="button"
-                className="button"
-                aria-expanded={embedding}
-                aria-controls={embedId}
-                aria-label={`Embed link ${url}`}
-                onClick={() => setEmbedding(!embedding)}
-              >
-                Embed
-              </button>
-            )}
-            <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
-              Stop sharing
-            </ActionButton>
-          </span>
+        why ? (
+          <p className="small" data-testid="share-link-why">
+            {why}
+          </p>
+        ) : (
+          live && embedding && embedPath && <EmbedCode id={embedId} code={embedCode(embedPath, title)} onCopied={onCopied} />
         )
       }
+      action={
+        state === "paused"
+          ? stop
+          : live && (
+              <span className="button-row">
+                <CopyButton text={url} label={`Copy link ${url}`} what="Link" onCopied={onCopied} />
+                {/* None where the server lets no site frame its players (EMBED_ANCESTORS 'none'). */}
+                {embedPath && <EmbedToggle url={url} embedId={embedId} open={embedding} onToggle={() => setEmbedding(!embedding)} />}
+                {stop}
+              </span>
+            )
+      }
     />
+  );
+}
+
+/** Embed: shows or hides a working link's embed code (the element `embedId`). */
+function EmbedToggle({ url, embedId, open, onToggle }: { url: string; embedId: string; open: boolean; onToggle: () => void }) {
+  return (
+    <button type="button" className="button" aria-expanded={open} aria-controls={embedId} aria-label={`Embed link ${url}`} onClick={onToggle}>
+      Embed
+    </button>
+  );
+}
+
+/** Who made a link, when it was made and ends, how often it was opened, in one line. */
+function linkFacts(link: ShareLink, state: LinkState): string {
+  const ends = state === "expired" ? "Expired" : "Expires";
+  const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
+  const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
+  return `${madeBy(link)} · Created ${formatDate(link.created_at)} · ${expires} · ${opened}`;
+}
+
+/** Stop sharing the link at `url` (confirmed first, by the list). */
+function StopButton({ url, busy, onStop }: { url: string; busy: boolean; onStop: () => void }) {
+  return (
+    <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
+      Stop sharing
+    </ActionButton>
   );
 }
 

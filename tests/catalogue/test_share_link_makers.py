@@ -1,0 +1,181 @@
+"""Share links live no longer than their maker's admin rights, on both backend kinds: when
+auth demotes, disables or deletes an admin, every link they made stops (page, stream token
+and playback under way) and the admins' list says who made each link and why it stopped;
+another admin's links play on; a repeated event stops nothing more, not even the links the
+account made once it was an admin again."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+from catalogue_testing import API, admin_headers, eventually, viewer_headers
+from test_share_links import (
+    links,
+    plays,
+    refused_everywhere,
+    secret_of,
+    sharing_app,
+    stops,
+    stream_url,
+    video,
+)
+
+from streamstack.auth.module import standalone_service
+from streamstack.contracts.auth import NO_LONGER_ADMIN, NoLongerAdmin
+from streamstack.kernel.clock import utcnow
+from support.apps import AppClient, bearer, running_app
+from support.clock import HeldClock
+from support.fixtures import SettingsFactory
+
+AUTH = "/api/v1/auth"
+PASSWORD = "Share-link makers passphrase 5521"
+#: How another admin takes an admin's rights away (a request on ``/users/{id}``).
+STRIPPED = {
+    "demoted": ("PATCH", "", {"role": "viewer"}),
+    "disabled": ("POST", "/disable", None),
+    "deleted": ("DELETE", "", None),
+}
+
+
+@pytest.fixture
+async def site(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
+    """Auth, catalogue and streaming in one app on this test's backend kind, hashing cheaply."""
+    settings = settings_factory(
+        modules=("auth", "catalogue", "streaming"),
+        internal_secret=f"share-makers-{uuid.uuid4().hex}",  # its own login-throttle keys
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+        argon2_parallelism=1,
+    )
+    async with running_app(settings) as client:
+        yield client
+
+
+@pytest.fixture
+def clock() -> HeldClock:
+    return HeldClock(utcnow().replace(microsecond=0))
+
+
+@pytest.fixture
+async def app(settings_factory: SettingsFactory, clock: HeldClock) -> AsyncIterator[AppClient]:
+    """Catalogue and streaming on a held clock, told of admins' removals by events."""
+    async with sharing_app(settings_factory, clock) as client:
+        yield client
+
+
+async def new_admin(client: AppClient, name: str) -> tuple[str, dict[str, str]]:
+    """A new account named ``name``, made an admin the operator's way and signed in: its
+    id and its Authorization."""
+    email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.test"
+    body = {"email": email, "password": PASSWORD, "display_name": name}
+    r = await client.post(f"{AUTH}/register", json=body)
+    assert r.status_code == 201, r.text
+    user_id: str = r.json()["id"]
+    async with standalone_service(client.app.state.settings) as service:
+        await service.create_admin(email, None)
+    r = await client.post(f"{AUTH}/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return user_id, bearer(r.json()["access_token"])
+
+
+async def share_as(client: AppClient, item_id: str, who: dict[str, str]) -> dict[str, Any]:
+    """A link to the item that never expires, made by the admin ``who``."""
+    r = await client.post(f"{API}/{item_id}/shares", json={"expires_in_days": None}, headers=who)
+    assert r.status_code == 201, r.text
+    link: dict[str, Any] = r.json()
+    return link
+
+
+async def listed(client: AppClient, item_id: str) -> dict[str, dict[str, Any]]:
+    """The item's links as the admins' list answers them, by id."""
+    return {link["id"]: link for link in await links(client, item_id)}
+
+
+@pytest.mark.parametrize("how", sorted(STRIPPED))
+async def test_a_removed_admins_links_stop_and_say_why(site: AppClient, how: str) -> None:
+    item = await video(site)
+    maker_id, maker = await new_admin(site, "Mallory")
+    _, other = await new_admin(site, "Olga")
+    made = [await share_as(site, item["id"], maker) for _ in range(2)]
+    kept = await share_as(site, item["id"], other)
+    assert made[0]["created_by"] == maker_id and made[0]["created_by_name"] == "Mallory"
+
+    async def named() -> bool:  # the name auth announced reached the catalogue
+        return (await listed(site, item["id"]))[made[0]["id"]]["created_by_name"] == "Mallory"
+
+    await eventually(named, "the maker's name in the list")
+    url, other_url = (
+        await stream_url(site, secret_of(made[0])),
+        await stream_url(site, secret_of(kept)),
+    )
+    assert await plays(site, url)
+
+    method, suffix, body = STRIPPED[how]
+    r = await site.request(method, f"{AUTH}/users/{maker_id}{suffix}", headers=other, json=body)
+    assert r.status_code in (200, 204), r.text
+
+    async def stopped() -> bool:
+        now = await listed(site, item["id"])
+        return all(now[link["id"]]["revoked_at"] for link in made)
+
+    await eventually(stopped, f"the {how} admin's links stopped")
+    await stops(site, url)
+    for link in made:
+        await refused_everywhere(site, secret_of(link))
+    now = await listed(site, item["id"])
+    for link in made:
+        assert now[link["id"]]["revoked_reason"] == "maker_no_longer_admin"
+        assert now[link["id"]]["created_by"] == maker_id
+        # A deleted account's name is forgotten with the rest of its data.
+        assert now[link["id"]]["created_by_name"] == (None if how == "deleted" else "Mallory")
+    assert now[kept["id"]]["revoked_at"] is None and now[kept["id"]]["revoked_reason"] is None
+    assert await plays(site, other_url)
+    # The removed admin's old token, a viewer and a guest get nothing from the list.
+    for headers, status in (
+        (maker, 401),
+        (viewer_headers(site.app.state.settings), 403),
+        ({}, 401),
+    ):
+        r = await site.get(f"{API}/{item['id']}/shares", headers=headers)
+        assert r.status_code == status, r.text
+
+
+async def announce(app: AppClient, user_id: str, since: datetime.datetime) -> None:
+    """Auth's word that ``user_id`` is no longer an admin (a fresh event id each time, as a
+    redelivery after a lost ack would be)."""
+    payload = msgspec.json.encode(NoLongerAdmin(user_id, since))
+    await app.app.state.backends.events.publish(
+        NO_LONGER_ADMIN, payload, event_id=str(uuid.uuid4())
+    )
+
+
+async def test_a_repeated_removal_stops_nothing_more(app: AppClient, clock: HeldClock) -> None:
+    settings = app.app.state.settings
+    item = await video(app)
+    maker_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+    maker = admin_headers(settings, maker_id)
+    old = await share_as(app, item["id"], maker)
+    since = clock.now
+    await announce(app, maker_id, since)
+
+    async def ended(link: dict[str, Any]) -> bool:
+        return (await listed(app, item["id"]))[link["id"]]["revoked_at"] is not None
+
+    await eventually(lambda: ended(old), "the removed admin's link stopped")
+    first = (await listed(app, item["id"]))[old["id"]]
+    assert first["revoked_reason"] == "maker_no_longer_admin"
+    clock.advance(60)
+    new = await share_as(app, item["id"], maker)  # made an admin again, they share anew
+    other = await share_as(app, item["id"], admin_headers(settings, other_id))
+    await announce(app, maker_id, since)  # the first event, again
+    await announce(app, other_id, clock.now)  # followed in order: once stopped, the repeat ran
+    await eventually(lambda: ended(other), "the other admin's link stopped")
+    now = await listed(app, item["id"])
+    assert now[old["id"]] == first  # when and why it stopped, as it was
+    assert now[new["id"]]["revoked_at"] is None
+    assert await plays(app, await stream_url(app, secret_of(new)))
