@@ -663,19 +663,11 @@ class PendingEmailRepository(SQLAlchemyAsyncRepository[PendingEmail]):
 
     async def of(self, user_id: uuid.UUID, now: datetime.datetime) -> PendingEmail | None:
         """The account's pending email whose code is still usable at ``now``, if any."""
-        return await self.get_one_or_none(
-            PendingEmail.user_id == user_id,
-            PendingEmail.used_at.is_(None),
-            PendingEmail.expires_at > now,
-        )
+        return await self.get_one_or_none(PendingEmail.user_id == user_id, *_usable_pending(now))
 
     async def usable(self, pending_id: uuid.UUID, now: datetime.datetime) -> PendingEmail | None:
         """The pending email ``pending_id`` while its code can still be used."""
-        return await self.get_one_or_none(
-            PendingEmail.id == pending_id,
-            PendingEmail.used_at.is_(None),
-            PendingEmail.expires_at > now,
-        )
+        return await self.get_one_or_none(PendingEmail.id == pending_id, *_usable_pending(now))
 
     async def consume(self, code_hash: str, now: datetime.datetime) -> tuple[uuid.UUID, str] | None:
         """Use up the code of this hash if neither used, withdrawn nor expired: the account
@@ -689,10 +681,9 @@ class PendingEmailRepository(SQLAlchemyAsyncRepository[PendingEmail]):
         row = result.one_or_none()
         return None if row is None else (row[0], row[1])
 
-    async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> bool:
-        """Spend every unused code of the account (a newer request, or a cancel); whether
-        there was one."""
-        result = await self.session.execute(
+    async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Spend every unused code of the account (a newer request, or a cancel)."""
+        await self.session.execute(
             update_rows(
                 PendingEmail,
                 PendingEmail.user_id == user_id,
@@ -700,7 +691,11 @@ class PendingEmailRepository(SQLAlchemyAsyncRepository[PendingEmail]):
                 used_at=now,
             )
         )
-        return _rowcount(result) > 0
+
+
+def _usable_pending(now: datetime.datetime) -> list[ColumnElement[bool]]:
+    """A pending email whose code can still be used at ``now``."""
+    return [PendingEmail.used_at.is_(None), PendingEmail.expires_at > now]
 
 
 class TwoFactorRepository(SQLAlchemyAsyncRepository[TwoFactorSecret]):

@@ -636,8 +636,7 @@ class EmailConfirmationController(Controller):
         status_code=200,
         responses=error_responses(
             {
-                403: "Unknown, used, replaced or expired code (`invalid_email_code`), or the "
-                "account is disabled (`account_disabled`).",
+                403: "Unknown, used, replaced or expired code (`invalid_email_code`).",
                 409: "Another account took this email meanwhile (`email_taken`).",
             }
         ),

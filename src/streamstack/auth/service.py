@@ -488,7 +488,7 @@ class AuthService:
         (it is often opened on another device). Every session stays signed in, as when an
         admin changes the email: no secret changed. 403 ``invalid_email_code`` for an
         unknown, used, withdrawn or expired code; 409 ``email_taken`` when another account
-        took the address meanwhile; 403 ``account_disabled``. Nothing changes on a refusal.
+        took the address meanwhile. Nothing changes on a refusal.
         """
         now = self.clock()
         async with self._work() as records:
@@ -497,8 +497,6 @@ class AuthService:
                 log.info("email_change_refused", reason="invalid_email_code")
                 raise _invalid_email_code()
             user = await self._user(records, confirmed[0])
-            if user.disabled_at is not None:
-                raise _account_disabled()
             old, email = user.email, confirmed[1]
             await self._set_email(records, user, email, now, by=str(user.id))
             if old != email:  # to the old address, as a change by an admin is

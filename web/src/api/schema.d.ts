@@ -2584,7 +2584,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unknown, used, replaced or expired code (`invalid_email_code`), or the account is disabled (`account_disabled`). */
+            /** @description Unknown, used, replaced or expired code (`invalid_email_code`). */
             403: {
                 headers: {
                     [name: string]: unknown;
