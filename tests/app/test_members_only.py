@@ -33,6 +33,7 @@ OPEN_TO_GUESTS = {
     "POST /api/v1/auth/password-reset",
     "POST /api/v1/auth/password-reset/check",
     "POST /api/v1/auth/password-reset/request",
+    "POST /api/v1/auth/email-confirmations",  # a mailed link, often opened on another device
     "GET /api/v1/auth/.well-known/jwks.json",
     "GET /api/v1/catalogue/shared/{secret}",  # a share link's purpose
     "POST /api/v1/catalogue/shared/{secret}/stream-token",

@@ -1,16 +1,22 @@
 """Changing an account's sign-in email: by its owner (``POST /me/email``, with the current
-password) or by an admin (``PATCH /users/{id}`` with ``email``).
+password, then the link mailed to the new address) or by an admin (``PATCH /users/{id}``
+with ``email``, at once: an operator's act).
 
 Registration does not verify emails, so a typo used to be permanent. The new email is
-normalised as at registration, must be no other account's (409 ``email_taken``), signs in
-at once while the old one no longer does, and is what every view of the account shows.
-Sessions stay signed in (no secret changed). The owner's change is a password check like a
-sign-in, under the same throttle. Every test runs on both backend kinds.
+normalised as at registration and must be no other account's (409 ``email_taken``). An
+owner's request changes nothing yet: a single-use, one-hour link goes to the new address,
+and only its use makes the email the one that signs in (the old one then no longer does,
+and is told), so no member can take an address they cannot read. The address is not
+reserved meanwhile; a newer request or a cancel withdraws the link. Sessions stay signed
+in (no secret changed). The owner's request is a password check like a sign-in, under the
+same throttle. Every test runs on both backend kinds.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,6 +26,7 @@ from auth_accounts import (
     PASSWORD,
     admin_token,
     assert_error,
+    assert_signed_out,
     bearer,
     login,
     new_email,
@@ -28,11 +35,17 @@ from auth_accounts import (
     signed_in_admin,
 )
 from jose import jwt
+from test_auth_account_mail import text_of
+from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
 
 from streamstack.auth import service as auth_service
 from support.apps import running_app
+from support.clock import HeldClock
+from support.mail import MailServer
 
 EMAIL = f"{API}/me/email"
+CONFIRM = f"{API}/email-confirmations"
+LINK = re.compile(r"^(https?://\S+)/confirm-email#code=(\S+)$", re.MULTILINE)
 
 
 def user_id_of(pair: dict[str, Any]) -> str:
@@ -56,9 +69,36 @@ async def change_own(
     return await client.post(EMAIL, json=body, headers=bearer(pair["access_token"]))
 
 
+async def link_code(server: MailServer, email: str) -> str:
+    """The code of the confirmation link in the one mail to ``email`` (waiting for it)."""
+    found = LINK.search(text_of(await mail_to(server, email)))
+    assert found is not None
+    assert found[1] == PUBLIC_URL  # never the request's host
+    return found[2]
+
+
+async def requested(client: Any, server: MailServer, pair: dict[str, Any], email: str) -> str:
+    """Ask for ``email`` as ``pair``'s account (asserting 202); its link's code."""
+    asked = await change_own(client, pair, email)
+    assert asked.status_code == 202, asked.text
+    return await link_code(server, email)
+
+
+async def confirm(client: Any, code: str) -> Any:
+    """``POST /email-confirmations`` with ``code``, signed in as no one."""
+    return await client.post(CONFIRM, json={"code": code})
+
+
 async def change_by_admin(client: Any, token: str, user_id: str, body: dict[str, Any]) -> Any:
     """``PATCH /users/{id}`` as the admin of ``token``."""
     return await client.patch(f"{API}/users/{user_id}", json=body, headers=bearer(token))
+
+
+@pytest.fixture
+async def client(auth_settings_factory, smtp_server) -> AsyncIterator[Any]:
+    """The auth module mailing through ``smtp_server``, on this test's backends."""
+    async with running_app(mail_settings(auth_settings_factory, smtp_server)) as test_client:
+        yield test_client
 
 
 @pytest.fixture
@@ -69,30 +109,51 @@ def audit_lines(monkeypatch: pytest.MonkeyPatch) -> Any:
     return lambda: [{"event": call.args[0], **call.kwargs} for call in recorder.calls]
 
 
-async def test_the_owner_changes_their_email_and_signs_in_with_it_at_once(client, audit_lines):
+async def test_the_new_email_signs_in_once_its_owner_opens_the_link(
+    client, smtp_server, audit_lines
+):
     old, pair = await signed_in(client)
     _, other_session = await signed_in(client, old)
-    typed = "  Alice.Fixed@Example.TEST "
-    changed = await change_own(client, pair, typed)
-    assert changed.status_code == 200, changed.text
-    assert changed.json()["email"] == "alice.fixed@example.test"  # normalised as registered
-    assert (await me(client, pair))["email"] == "alice.fixed@example.test"
+    fixed = "alice.fixed@example.test"
+    asked = await change_own(client, pair, "  Alice.Fixed@Example.TEST ")
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["pending_email"] == fixed  # normalised as registered
+    assert asked.json()["expires_at"]
+    # Nothing changed yet: the old email signs in, the new one does not.
+    assert (await me(client, pair))["email"] == old
+    assert_error(await login(client, fixed), 401, "invalid_credentials")
+    pending = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+    assert pending.json() == asked.json()
+    mail = await mail_to(smtp_server, fixed)
+    assert mail["Subject"] == "Confirm your new StreamStack sign-in email"
+    assert old not in text_of(mail)  # masked: a stranger's inbox learns no one's address
+    code = await link_code(smtp_server, fixed)
+    assert smtp_server.inbox.to(old) == []
+    confirmed = await confirm(client, code)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json() == {"email": fixed}
+    assert confirmed.headers["cache-control"] == "no-store"
     # Both sessions stay signed in: nothing secret changed.
-    assert (await me(client, other_session))["email"] == "alice.fixed@example.test"
-    assert (await login(client, "alice.fixed@example.test")).status_code == 200
+    assert (await me(client, pair))["email"] == fixed
+    assert (await me(client, other_session))["email"] == fixed
+    assert (await login(client, fixed)).status_code == 200
     assert_error(await login(client, old), 401, "invalid_credentials")
-    # The old email is free for a new account.
-    await register(client, old)
+    notice = await mail_to(smtp_server, old)
+    assert notice["Subject"] == "Your StreamStack sign-in email was changed"
+    # The link works once, and nothing is pending any more.
+    assert_error(await confirm(client, code), 403, "invalid_email_code")
+    after = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+    assert after.json() == {"pending_email": None, "expires_at": None}
+    await register(client, old)  # the old email is free for a new account
     lines = [line for line in audit_lines() if line["event"] == "email_changed"]
     assert len(lines) == 1
     assert lines[0]["user_id"] == lines[0]["by"] == user_id_of(pair)
-    assert lines[0]["old"] != lines[0]["new"]
-    rendered = json.dumps(lines).lower()
-    for secret in (PASSWORD, old, "alice.fixed"):  # account tags, never addresses
+    rendered = json.dumps(audit_lines()).lower()
+    for secret in (PASSWORD, old, "alice.fixed", code.lower()):  # tags, never addresses
         assert secret.lower() not in rendered
 
 
-async def test_the_owner_needs_the_password_and_a_free_well_formed_email(client):
+async def test_the_owner_needs_the_password_and_a_free_well_formed_email(client, smtp_server):
     email, pair = await signed_in(client)
     taken, _ = await signed_in(client)
     fresh = new_email("fresh")
@@ -101,6 +162,7 @@ async def test_the_owner_needs_the_password_and_a_free_well_formed_email(client)
     )
     assert_error(await change_own(client, pair, taken), 409, "email_taken")
     assert_error(await change_own(client, pair, taken.upper()), 409, "email_taken")
+    assert_error(await change_own(client, pair, email.upper()), 400, "same_email")
     for bad in ("no-at-sign", "a@b@c.test", "x" * 250 + "@e.test", "a@" + "b" * 100_000, ""):
         assert_error(await change_own(client, pair, bad), 400)
     for body in ({"email": fresh}, {"current_password": PASSWORD}, {}, {"email": 5}):
@@ -108,12 +170,91 @@ async def test_the_owner_needs_the_password_and_a_free_well_formed_email(client)
         assert_error(response, 400)
     extra = {"email": fresh, "current_password": PASSWORD, "role": "admin"}
     assert_error(await client.post(EMAIL, json=extra, headers=bearer(pair["access_token"])), 400)
-    assert_error(await client.post(EMAIL, json={"email": fresh, "current_password": PASSWORD}), 401)
-    # Nothing changed, and the same email in another case is no change at all.
+    # Nothing changed, nothing is pending, and no one was mailed.
     assert (await me(client, pair))["email"] == email
-    same = await change_own(client, pair, email.upper())
-    assert same.status_code == 200 and same.json()["email"] == email
+    pending = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+    assert pending.json()["pending_email"] is None
     assert (await login(client, email)).status_code == 200
+    assert smtp_server.inbox.mails == []
+
+
+async def test_guests_and_revoked_tokens_change_no_email(client, smtp_server):
+    email, pair = await signed_in(client)
+    body = {"email": new_email("fresh"), "current_password": PASSWORD}
+    for method in ("POST", "GET", "DELETE"):
+        guest = await client.request(method, EMAIL, json=body if method == "POST" else None)
+        assert_error(guest, 401)
+    await client.post(f"{API}/logout", headers=bearer(pair["access_token"]))
+    await assert_signed_out(client, pair)
+    for method in ("POST", "GET", "DELETE"):
+        revoked = await client.request(
+            method,
+            EMAIL,
+            json=body if method == "POST" else None,
+            headers=bearer(pair["access_token"]),
+        )
+        assert_error(revoked, 401, "token_revoked")
+    assert smtp_server.inbox.mails == []
+    assert (await login(client, email)).status_code == 200
+
+
+async def test_a_newer_request_or_a_cancel_withdraws_the_link(client, smtp_server):
+    email, pair = await signed_in(client)
+    first, second, third = new_email("first"), new_email("second"), new_email("third")
+    older = await requested(client, smtp_server, pair, first)
+    newer = await requested(client, smtp_server, pair, second)
+    assert_error(await confirm(client, older), 403, "invalid_email_code")
+    assert (await me(client, pair))["email"] == email
+    cancelled = await requested(client, smtp_server, pair, third)
+    assert (await client.delete(EMAIL, headers=bearer(pair["access_token"]))).status_code == 204
+    assert_error(await confirm(client, cancelled), 403, "invalid_email_code")
+    assert (await me(client, pair))["email"] == email
+    # The newer link was withdrawn by the third request too: none of them works now.
+    assert_error(await confirm(client, newer), 403, "invalid_email_code")
+    assert (await login(client, email)).status_code == 200
+
+
+@pytest.mark.parametrize("code", ["", "x" * 65, "not-a-code-anyone-was-mailed", "ü" * 10])
+async def test_a_garbage_code_changes_nothing(client, code):
+    email, pair = await signed_in(client)
+    refused = await confirm(client, code)
+    assert refused.status_code in (400, 403), refused.text
+    assert "code" in refused.json()
+    for body in ({}, {"code": 5}, {"code": "a", "email": "x@y.test"}):
+        assert_error(await client.post(CONFIRM, json=body), 400)
+    assert (await me(client, pair))["email"] == email
+
+
+async def test_an_address_taken_meanwhile_is_409_and_changes_nothing(client, smtp_server):
+    email, pair = await signed_in(client)
+    wanted = new_email("wanted")
+    code = await requested(client, smtp_server, pair, wanted)
+    await register(client, wanted)  # not reserved: its real owner joins meanwhile
+    assert_error(await confirm(client, code), 409, "email_taken")
+    assert (await me(client, pair))["email"] == email
+    assert (await login(client, wanted)).status_code == 200  # the real owner's account
+    assert smtp_server.inbox.to(email) == []  # no notice: nothing changed
+
+
+async def test_an_expired_link_changes_nothing(auth_settings_factory, smtp_server):
+    clock = HeldClock()
+    settings = mail_settings(auth_settings_factory, smtp_server)
+    async with running_app(settings, clock=clock) as client:
+        email, pair = await signed_in(client)
+        code = await requested(client, smtp_server, pair, new_email("late"))
+        clock.advance(3601)
+        assert_error(await confirm(client, code), 403, "invalid_email_code")
+        assert (await me(client, pair))["email"] == email
+        pending = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+        assert pending.json()["pending_email"] is None
+
+
+async def test_without_mail_the_owner_is_told_to_ask_an_admin(auth_settings):
+    async with running_app(auth_settings) as client:
+        email, pair = await signed_in(client)
+        refused = assert_error(await change_own(client, pair, new_email()), 409, "mail_disabled")
+        assert "administrator" in refused["detail"]
+        assert (await me(client, pair))["email"] == email
 
 
 async def test_guessing_the_password_to_change_the_email_is_throttled(client):
@@ -172,8 +313,8 @@ async def test_only_admins_change_other_peoples_emails(client):
     assert (await me(client, viewer))["email"] == email
 
 
-async def test_an_invite_names_its_account_by_the_new_email(auth_settings_factory):
-    settings = auth_settings_factory(registration_mode="invite")
+async def test_an_invite_names_its_account_by_the_new_email(auth_settings_factory, smtp_server):
+    settings = mail_settings(auth_settings_factory, smtp_server, registration_mode="invite")
     async with running_app(settings) as client:
         token = await admin_token(client, settings)
         invite = await client.post(f"{API}/invites", json={}, headers=bearer(token))
@@ -181,7 +322,7 @@ async def test_an_invite_names_its_account_by_the_new_email(auth_settings_factor
         await register(client, typo, invite_code=invite.json()["code"])
         _, pair = await signed_in(client, typo)
         fixed = new_email("alice")
-        assert (await change_own(client, pair, fixed)).status_code == 200
+        assert (await confirm(client, await requested(client, smtp_server, pair, fixed))).is_success
         listed = await client.get(f"{API}/invites", headers=bearer(token))
         (used,) = [i for i in listed.json()["items"] if i["id"] == invite.json()["id"]]
         assert used["used_by_account"] == {"email": fixed, "display_name": None}

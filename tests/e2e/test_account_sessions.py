@@ -7,7 +7,8 @@ devices: their own cookies and storage):
   change their password on the Account page; the laptop's next click (History) lands on
   sign-in saying "Your session ended", the old password is refused there and the new one
   works. The phone stays signed in, now with one session. Then they fix a typo in their
-  email on the phone: both devices stay signed in, and the laptop's Account page shows it.
+  email on the phone: it stays as it was until the link mailed to the new address is opened
+  (on the laptop); then both devices, still signed in, show the new one.
 * **Signed out everywhere.** The viewer presses "Sign out everywhere" on the phone; the
   laptop's next click (Browse, a public page) falls back to browsing signed out, saying the
   session ended, with no error on the page.
@@ -23,6 +24,10 @@ error, uncaught exception or CSP violation fails them.
 
 from __future__ import annotations
 
+import re
+from email.message import EmailMessage
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Page
 
@@ -37,10 +42,13 @@ from e2e.spa_rig import (
     register_viewer,
     sign_in,
 )
+from support.mail import mails_in
+from support.waiting import eventually
 
 VIEWER = "viewer@example.test"
 NEW_PASSWORD = "violet kestrel under granite"
 FIXED_EMAIL = "viewer.fixed@example.test"
+CONFIRM_LINK = re.compile(r"^(http://\S+/confirm-email#code=\S+)$", re.MULTILINE)
 SESSIONS = "/api/v1/auth/sessions"
 HISTORY = "/api/v1/catalogue/me/history"
 REFRESH = "/api/v1/auth/refresh"
@@ -66,8 +74,15 @@ async def refused_sign_in(page: Page, password: str, message: str) -> None:
     assert await page.get_by_role("button", name="Sign out").count() == 0
 
 
+def mailed_to(tmp_path: Path, email: str) -> list[EmailMessage]:
+    """The mails the dev server (data under ``tmp_path``) wrote to ``email``."""
+    return [mail for mail in mails_in(tmp_path / "data" / "mail") if mail["To"] == email]
+
+
 @pytest.mark.timeout(120)
-async def test_password_change_signs_out_the_other_session(dev_server: DevServer) -> None:
+async def test_password_change_signs_out_the_other_session(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
     """Phone changes the password; the laptop's next click says the session ended."""
     base = dev_server.url
     register_viewer(dev_server, VIEWER, VIEWER_PASSWORD)
@@ -105,7 +120,22 @@ async def test_password_change_signs_out_the_other_session(dev_server: DevServer
         await form.get_by_label("New email").fill(FIXED_EMAIL)
         await form.get_by_label("Password").fill(NEW_PASSWORD)
         await form.get_by_role("button", name="Change email").click()
-        await phone_page.get_by_test_id("email-changed").wait_for()
+        await phone_page.get_by_test_id("email-pending").wait_for()
+        assert await phone_page.get_by_test_id("account-email").text_content() == VIEWER
+        # The link mailed to the new address is opened on the other device.
+        await eventually(lambda: bool(mailed_to(tmp_path, FIXED_EMAIL)), "the link mailed")
+        (mail,) = mailed_to(tmp_path, FIXED_EMAIL)
+        body = mail.get_body(("plain",))
+        assert body is not None
+        found = CONFIRM_LINK.search(body.get_content())
+        assert found is not None, body.get_content()
+        await laptop_page.goto(found[1])
+        await laptop_page.get_by_role("button", name="Confirm my new email").click()
+        confirmed = laptop_page.get_by_test_id("email-confirmed")
+        await confirmed.wait_for()
+        assert f"Your sign-in email is now {FIXED_EMAIL}." in (await confirmed.text_content() or "")
+        await phone_page.reload()
+        await phone_page.get_by_test_id("account-email").wait_for()
         assert await phone_page.get_by_test_id("account-email").text_content() == FIXED_EMAIL
         await laptop_page.goto(f"{base}/account")
         shown = laptop_page.get_by_test_id("account-email")

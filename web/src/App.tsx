@@ -19,6 +19,7 @@ import { PlaylistPage } from "./pages/Playlist";
 import { PlaylistsPage } from "./pages/Playlists";
 import { RegisterPage } from "./pages/Register";
 import { ResetPasswordPage } from "./pages/ResetPassword";
+import { ConfirmEmailPage } from "./pages/ConfirmEmail";
 import { ForgotPasswordPage } from "./pages/ForgotPassword";
 import { SharedEmbedPage } from "./pages/SharedEmbed";
 import { SharedWatchPage } from "./pages/SharedWatch";
@@ -55,6 +56,7 @@ export function AppRoutes() {
         <Route path="sign-in" element={<ToSignIn />} />
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
         <Route path="reset-password" element={<Titled title="Set a new password"><ResetPasswordPage /></Titled>} />
+        <Route path="confirm-email" element={<Titled title="Confirm your new email"><ConfirmEmailPage /></Titled>} />
         <Route path="forgot-password" element={<Titled title="Forgot your password?"><ForgotPasswordPage /></Titled>} />
         {/* Browsing is public (as the catalogue API is) unless the server is members only; playing needs an account. */}
         <Route index element={<Titled title="Browse"><GuestPage><BrowsePage /></GuestPage></Titled>} />

@@ -1,13 +1,15 @@
-"""The mails the auth module sends: reset links, security notices, invites, replies to
-one's comments, and admins' notices (a video that failed to transcode, a comment reported).
+"""The mails the auth module sends: reset links, links that confirm a new sign-in email,
+security notices, invites, replies to one's comments, and admins' notices (a video that
+failed to transcode, a comment reported).
 
 Plain text and short. A notice says what changed, when (UTC), from which browser or
 device when the service knows it, and what to do if it was not the owner; it carries no
 link that signs anyone in (a mail can be forwarded, or read by whoever took the inbox).
 
 A mail owed is first a *letter*: its kind and the few facts its writer needs, kept in the
-database until it is sent (:class:`ResetLetter`, :class:`InviteLetter`, :class:`Notice`,
-:class:`ReplyLetter`, :class:`FailedTranscodeLetter`, :class:`ReportedCommentLetter`).
+database until it is sent (:class:`ResetLetter`, :class:`InviteLetter`,
+:class:`EmailConfirmLetter`, :class:`Notice`, :class:`ReplyLetter`,
+:class:`FailedTranscodeLetter`, :class:`ReportedCommentLetter`).
 """
 
 from __future__ import annotations
@@ -87,6 +89,21 @@ class InviteLetter(msgspec.Struct, frozen=True, tag="invite"):
     sealed_code: str
 
 
+class EmailConfirmLetter(msgspec.Struct, frozen=True, tag="email_confirm"):
+    """The link that makes pending email ``pending_id`` its account's sign-in email, its
+    code sealed (``kernel/sealing.py``, bound to the pending email): only the code's hash
+    is kept, and nothing is sent once the code is used, withdrawn or expired."""
+
+    KIND: ClassVar[str] = "email_confirm_mail"
+    pending_id: uuid.UUID
+    sealed_code: str
+
+
+def email_confirm_context(pending_id: uuid.UUID) -> str:
+    """What a pending email's sealed code is bound to: it opens for that one only."""
+    return f"email_confirm:{pending_id}"
+
+
 def invite_context(invite_id: uuid.UUID) -> str:
     """What an owed invite's sealed code is bound to: it opens for that invite only."""
     return f"invite:{invite_id}"
@@ -156,6 +173,7 @@ AdminLetter = FailedTranscodeLetter | ReportedCommentLetter
 Letter = (
     ResetLetter
     | InviteLetter
+    | EmailConfirmLetter
     | Notice
     | ReplyLetter
     | FailedTranscodeLetter
@@ -191,6 +209,25 @@ def reset_mail(email: str, link: str, expires_at: datetime.datetime, site: str) 
         "If you did not ask for this, ignore this mail: your password stays as it is.\n"
     )
     return Mail(to=email, subject=f"Reset your {site} password", text=text, link=link)
+
+
+def email_confirm_mail(
+    email: str, link: str, old_email: str, expires_at: datetime.datetime, site: str
+) -> Mail:
+    """The mail that asks the owner of ``email`` to confirm it as the sign-in email of the
+    ``site`` account now signing in with ``old_email`` (shown masked: whoever did not ask
+    learns no one's address)."""
+    until = expires_at.strftime("%H:%M UTC")
+    text = (
+        "Hello,\n\n"
+        f"Someone asked to sign in to {site} with this email ({email}) instead of "
+        f"{masked_email(old_email)}.\n\n"
+        "To make it the account's sign-in email, open this link:\n\n"
+        f"{link}\n\n"
+        f"It works once, within an hour (until {until}).\n\n"
+        "If you did not ask for this, ignore this mail: nothing changes without you.\n"
+    )
+    return Mail(to=email, subject=f"Confirm your new {site} sign-in email", text=text, link=link)
 
 
 def invite_mail(

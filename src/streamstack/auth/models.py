@@ -1,6 +1,7 @@
 """The auth module's tables: users, sessions, refresh tokens, attempt counters, invites,
-password resets, two-factor secrets and recovery codes, the outbox of auth's events, the
-mail owed to account holders and when each may next be mailed of replies on a video.
+password resets, sign-in emails waiting for their owner's confirmation, two-factor
+secrets and recovery codes, the outbox of auth's events, the mail owed to account holders
+and when each may next be mailed of replies on a video.
 
 A *session* is one login: every refresh token rotated out of it belongs to the same
 family, whose id is the ``fam`` claim of its tokens. Each refresh token row also records
@@ -172,6 +173,26 @@ class PasswordReset(SingleUseCode, AuthBase):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
     )
+
+
+class PendingEmail(AuthBase):
+    """A sign-in email its account's owner asked for, not yet theirs: it becomes the
+    account's when the single-use code mailed to it is used before ``expires_at``. Only the
+    code's hash is kept; ``used_at`` marks it used, or withdrawn by a newer request or a
+    cancel. The address is not reserved: anyone may register with it meanwhile."""
+
+    __tablename__ = "auth_pending_emails"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="CASCADE"), index=True
+    )
+    #: Normalised, as ``User.email``.
+    email: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
 
 class TwoFactorSecret(AuthBase):

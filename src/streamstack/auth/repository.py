@@ -48,6 +48,7 @@ from streamstack.auth.models import (
     LoginSession,
     OwedMail,
     PasswordReset,
+    PendingEmail,
     RecoveryCode,
     RefreshToken,
     ReplyMailQuiet,
@@ -654,6 +655,49 @@ class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):
         )
 
 
+class PendingEmailRepository(SQLAlchemyAsyncRepository[PendingEmail]):
+    """Sign-in emails asked for and the single-use codes that confirm them: one usable per
+    account at most (a new request withdraws the older)."""
+
+    model_type = PendingEmail
+
+    async def of(self, user_id: uuid.UUID, now: datetime.datetime) -> PendingEmail | None:
+        """The account's pending email whose code is still usable at ``now``, if any."""
+        return await self.get_one_or_none(PendingEmail.user_id == user_id, *_usable_pending(now))
+
+    async def usable(self, pending_id: uuid.UUID, now: datetime.datetime) -> PendingEmail | None:
+        """The pending email ``pending_id`` while its code can still be used."""
+        return await self.get_one_or_none(PendingEmail.id == pending_id, *_usable_pending(now))
+
+    async def consume(self, code_hash: str, now: datetime.datetime) -> tuple[uuid.UUID, str] | None:
+        """Use up the code of this hash if neither used, withdrawn nor expired: the account
+        and the email it confirms, or None. A conditional update: two uses of one code
+        cannot both succeed."""
+        result = await self.session.execute(
+            update_rows(
+                PendingEmail, *_unspent(PendingEmail, code_hash, now), used_at=now
+            ).returning(PendingEmail.user_id, PendingEmail.email)
+        )
+        row = result.one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
+        """Spend every unused code of the account (a newer request, or a cancel)."""
+        await self.session.execute(
+            update_rows(
+                PendingEmail,
+                PendingEmail.user_id == user_id,
+                PendingEmail.used_at.is_(None),
+                used_at=now,
+            )
+        )
+
+
+def _usable_pending(now: datetime.datetime) -> list[ColumnElement[bool]]:
+    """A pending email whose code can still be used at ``now``."""
+    return [PendingEmail.used_at.is_(None), PendingEmail.expires_at > now]
+
+
 class TwoFactorRepository(SQLAlchemyAsyncRepository[TwoFactorSecret]):
     """Accounts' TOTP secrets, pending or confirmed. Confirming and using a code are
     conditional updates, so two requests with one code cannot both succeed."""
@@ -756,7 +800,9 @@ class TwoFactorRepository(SQLAlchemyAsyncRepository[TwoFactorSecret]):
 
 
 def _unspent(
-    code: type[Invite] | type[PasswordReset], code_hash: str, now: datetime.datetime
+    code: type[Invite] | type[PasswordReset] | type[PendingEmail],
+    code_hash: str,
+    now: datetime.datetime,
 ) -> list[ColumnElement[bool]]:
     """The single-use code with this hash, if neither used nor expired."""
     return [code.code_hash == code_hash, code.used_at.is_(None), code.expires_at > now]
@@ -899,6 +945,7 @@ class AuthRecords:
     attempts = _BuiltAtFirstUse(lambda session: AttemptRepository(session=session))
     invites = _BuiltAtFirstUse(lambda session: InviteRepository(session=session))
     resets = _BuiltAtFirstUse(lambda session: PasswordResetRepository(session=session))
+    pending_emails = _BuiltAtFirstUse(lambda session: PendingEmailRepository(session=session))
     outbox = _BuiltAtFirstUse(lambda session: OutboxRecords(session, AuthOutboxRow))
     two_factor = _BuiltAtFirstUse(lambda session: TwoFactorRepository(session=session))
     owed_mail = _BuiltAtFirstUse(lambda session: OwedMailRepository(session=session))

@@ -19,6 +19,8 @@ from streamstack.auth.schemas import (
     AccountDeletion,
     AuthConfig,
     EmailChange,
+    EmailConfirmation,
+    EmailConfirmed,
     InviteCreated,
     InviteList,
     InviteRequest,
@@ -29,6 +31,7 @@ from streamstack.auth.schemas import (
     PasswordResetCreated,
     PasswordResetMailRequest,
     PasswordResetRequest,
+    PendingEmailView,
     ProfileChange,
     PublicKeySet,
     RecoveryCodes,
@@ -327,23 +330,37 @@ class MyAccountController(Controller):
 
     @post(
         "/me/email",
-        status_code=200,
+        status_code=202,
         responses=error_responses(
             {
+                400: "Malformed, or the account's own email already (`same_email`).",
                 403: "The current password is wrong (`wrong_password`).",
-                409: "Another account has this email (`email_taken`).",
+                409: "Another account has this email (`email_taken`), or no mail server "
+                "is configured to confirm it (`mail_disabled`).",
                 429: "Too many attempts (`login_throttled`).",
             }
         ),
     )
     async def change_email(
         self, request: Request[Any, Any, Any], principal: Caller, auth: Auth, data: EmailChange
-    ) -> UserView:
-        """Change the email the signed-in user signs in with (the current password is
-        required); every session stays signed in, the old email no longer signs in."""
+    ) -> PendingEmailView:
+        """Ask to sign in with another email (the current password is required): a
+        single-use, one-hour link is mailed to it (at ``STREAMSTACK_PUBLIC_URL``), and the
+        sign-in email changes only when the link is opened (``POST /email-confirmations``).
+        A newer request withdraws the older link."""
         return await auth.change_own_email(
             principal, data.email, data.current_password, client_info(request)
         )
+
+    @get("/me/email")
+    async def pending_email(self, principal: Caller, auth: Auth) -> PendingEmailView:
+        """The sign-in email the caller asked for whose link still works (nulls if none)."""
+        return await auth.pending_email(principal)
+
+    @delete("/me/email", status_code=204)
+    async def cancel_pending_email(self, principal: Caller, auth: Auth) -> None:
+        """Withdraw the link mailed to the email the caller asked for; the email stays."""
+        await auth.cancel_pending_email(principal)
 
     @post(
         "/me/delete",
@@ -608,6 +625,32 @@ class PasswordResetController(Controller):
         return Response(account, headers=_NO_STORE)
 
 
+class EmailConfirmationController(Controller):
+    """The link mailed to a new sign-in email: opened, it becomes the account's."""
+
+    path = "/email-confirmations"
+    opt = OPEN_TO_GUESTS
+
+    @post(
+        "",
+        status_code=200,
+        responses=error_responses(
+            {
+                403: "Unknown, used, replaced or expired code (`invalid_email_code`).",
+                409: "Another account took this email meanwhile (`email_taken`).",
+            }
+        ),
+    )
+    async def confirm_email(
+        self, request: Request[Any, Any, Any], auth: Auth, data: EmailConfirmation
+    ) -> Response[EmailConfirmed]:
+        """Make the email a link was mailed to its account's sign-in email, with the link's
+        code (no sign-in needed: holding it proves the mail was read); the old email is told
+        and no longer signs in, sessions stay signed in."""
+        confirmed = await auth.confirm_email(data.code, client_info(request))
+        return Response(confirmed, headers=_NO_STORE)
+
+
 #: How ``POST /password-reset/request`` refuses.
 RESET_MAIL_REFUSALS = error_responses(
     {
@@ -714,6 +757,7 @@ def auth_router(
             UserAdminController,
             PasswordResetController,
             PasswordResetMailController,
+            EmailConfirmationController,
             InviteController,
             KeysController,
         ],

@@ -85,6 +85,28 @@ class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Password
 
 
+class PendingEmailView(msgspec.Struct, frozen=True):
+    """``POST /me/email`` (202) and ``GET /me/email``: the sign-in email asked for, waiting
+    for its owner to open the link mailed to it, and until when that link works; both null
+    when none is waiting."""
+
+    pending_email: str | None = None
+    expires_at: datetime.datetime | None = None
+
+
+class EmailConfirmation(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /email-confirmations`` (public): the code of the link mailed to a new sign-in
+    email (in the body, as URLs end up in logs)."""
+
+    code: ResetCode
+
+
+class EmailConfirmed(msgspec.Struct, frozen=True):
+    """``POST /email-confirmations``: the account's sign-in email from now on."""
+
+    email: str
+
+
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /password``: the current password and the new one."""
 

@@ -35,6 +35,7 @@ from streamstack.auth.credentials import (
 )
 from streamstack.auth.letters import (
     AdminLetter,
+    EmailConfirmLetter,
     FailedTranscodeLetter,
     InviteLetter,
     Letter,
@@ -48,6 +49,7 @@ from streamstack.auth.models import (
     Invite,
     LoginSession,
     PasswordReset,
+    PendingEmail,
     RefreshToken,
     TwoFactorSecret,
     User,
@@ -56,6 +58,7 @@ from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.refusals import refused
 from streamstack.auth.repository import AuthRecords, ListedInvite
 from streamstack.auth.schemas import (
+    EmailConfirmed,
     InviteCreated,
     InvitedAccount,
     InviteList,
@@ -63,6 +66,7 @@ from streamstack.auth.schemas import (
     InviteView,
     PasswordResetAccount,
     PasswordResetCreated,
+    PendingEmailView,
     ProfileChange,
     RecoveryCodes,
     SessionView,
@@ -118,6 +122,8 @@ MAX_USER_AGENT_CHARS = 512
 RESET_LIFETIME = datetime.timedelta(hours=1)
 #: The SPA page that takes a reset code (in the fragment, never sent to a server).
 RESET_LINK_PATH = "/reset-password#code="
+#: The SPA page that takes the code confirming a new sign-in email (in the fragment too).
+EMAIL_CONFIRM_LINK_PATH = "/confirm-email#code="
 #: The SPA page that takes an invite code (in the fragment, as a reset code).
 INVITE_LINK_PATH = "/register#invite="
 #: A sign-in also deletes the account's expired sessions once in this many: a statement
@@ -412,31 +418,99 @@ class AuthService:
 
     async def change_own_email(
         self, caller: Principal, new_email: str, password: str, client: ClientInfo
-    ) -> UserView:
-        """Give the caller's account another sign-in email, once their password proves it is
-        them (checked like a sign-in, under the same throttle: a stolen access token alone
-        cannot move the account to another address). 400 for a malformed email; 409
-        ``email_taken`` when another account has it, said only to whoever proved the
-        password (registration already says it to anyone, throttled per address).
-
-        Every session stays signed in, as on GitHub: no secret changed (a password change
-        signs the others out because the old password may be known to someone), and the
-        email alone is no way in (a reset link is mailed to the email the account has then).
+    ) -> PendingEmailView:
+        """Mail ``new_email`` a single-use link that makes it the caller's sign-in email
+        within :data:`RESET_LIFETIME`, once their password proves it is them (checked like
+        a sign-in, under the same throttle: a stolen access token alone cannot move the
+        account). Nothing changes until the link is opened (:meth:`confirm_email`), so no
+        one takes an address they cannot read; it is not reserved meanwhile. A newer
+        request withdraws the older link. 400 for a malformed email or the account's own;
+        409 ``email_taken`` when another account has it, said only to whoever proved the
+        password (registration says it to anyone, throttled per address); 409
+        ``mail_disabled`` without a mail server (an admin changes emails then).
         """
+        if self.mail is None:
+            raise MailDisabled(
+                "no mail server is set up to confirm a new email; ask an administrator "
+                "to change it",
+            )
         email = normalize_email(new_email)  # a typo is told before the password is counted
         user, _ = await self._proven(caller, password, client)
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
         async with self._work() as records:
             account = await self._caller_account(records, caller)
-            old, now = account.email, self.clock()
-            await self._set_email(records, account, email, now, by=str(account.id))
-            if old != email:  # to the old address: a thief who moved the account is found out
+            if account.email == email:
+                raise BadRequest("this is your sign-in email already", code="same_email")
+            if await records.users.by_email(email) is not None:
+                raise _email_taken()
+            # Locked: two requests at once would each withdraw before the other stored.
+            await records.users.locked([account.id])
+            pending = await self._new_pending_email(records, account.id, email)
+        self._owed()
+        log.info("email_change_requested", user_id=str(account.id))
+        return PendingEmailView(pending.email, pending.expires_at)
+
+    async def _new_pending_email(
+        self, records: AuthRecords, user_id: uuid.UUID, email: str
+    ) -> PendingEmail:
+        """A new pending ``email`` of the (locked) account, its older one withdrawn, and the
+        mail of its link owed (the code sealed in the letter, its hash in the row)."""
+        now = self.clock()
+        code = secrets.token_urlsafe(24)
+        await records.pending_emails.withdraw_unused(user_id, now)
+        pending = PendingEmail(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            email=email,
+            code_hash=code_digest(code),
+            created_at=now,
+            expires_at=now + RESET_LIFETIME,  # a link in a mail lives as a reset link does
+        )
+        await records.pending_emails.add(pending, auto_refresh=False)
+        sealed = self.sealing.seal(code, letters.email_confirm_context(pending.id))
+        await self._owe(records, EmailConfirmLetter(pending.id, sealed))
+        return pending
+
+    async def pending_email(self, caller: Principal) -> PendingEmailView:
+        """The sign-in email the caller asked for whose link still works, if any."""
+        async with self._work() as records:
+            account = await self._caller_account(records, caller)
+            pending = await records.pending_emails.of(account.id, self.clock())
+        if pending is None:
+            return PendingEmailView()
+        return PendingEmailView(pending.email, pending.expires_at)
+
+    async def cancel_pending_email(self, caller: Principal) -> None:
+        """Withdraw the link mailed to the email the caller asked for (if any): it no
+        longer works, and the sign-in email stays."""
+        async with self._work() as records:
+            account = await self._caller_account(records, caller)
+            await records.pending_emails.withdraw_unused(account.id, self.clock())
+
+    async def confirm_email(self, code: str, client: ClientInfo) -> EmailConfirmed:
+        """Use the code mailed to a new sign-in email: its account signs in with it from now
+        on, the old one no longer does and is told (a thief who moved the account is found
+        out). Whoever holds the link read the new address's mail, so no sign-in is needed
+        (it is often opened on another device). Every session stays signed in, as when an
+        admin changes the email: no secret changed. 403 ``invalid_email_code`` for an
+        unknown, used, withdrawn or expired code; 409 ``email_taken`` when another account
+        took the address meanwhile. Nothing changes on a refusal.
+        """
+        now = self.clock()
+        async with self._work() as records:
+            confirmed = await records.pending_emails.consume(code_digest(code), now)
+            if confirmed is None:
+                log.info("email_change_refused", reason="invalid_email_code")
+                raise _invalid_email_code()
+            user = await self._user(records, confirmed[0])
+            old, email = user.email, confirmed[1]
+            await self._set_email(records, user, email, now, by=str(user.id))
+            if old != email:  # to the old address, as a change by an admin is
                 notice = Notice("email_changed", old, now, client.user_agent, new_email=email)
                 await self._owe(records, notice)
-            view = await viewed(records, account)
         self._owed()
-        return view
+        return EmailConfirmed(email)
 
     async def _proven(
         self, caller: Principal, password: str, client: ClientInfo
@@ -911,6 +985,8 @@ class AuthService:
             return letters.reply_mail(user.email, letter, mail.origin)
         if isinstance(letter, FailedTranscodeLetter | ReportedCommentLetter):
             return await self._admin_mail(mail, letter)
+        if isinstance(letter, EmailConfirmLetter):
+            return await self._email_confirm_mail(mail, letter)
         if isinstance(letter, ResetLetter):
             issued = await self.issue_reset_by_email(letter.email)
             if issued is None:
@@ -931,6 +1007,22 @@ class AuthService:
         if isinstance(letter, FailedTranscodeLetter):
             return letters.failed_transcode_mail(user.email, letter, mail.origin, self.site_name)
         return letters.reported_comment_mail(user.email, letter, mail.origin, self.site_name)
+
+    async def _email_confirm_mail(
+        self, mail: AccountMail, letter: EmailConfirmLetter
+    ) -> Mail | None:
+        """The mail of a pending email's link, None unless its code can still be used."""
+        context = letters.email_confirm_context(letter.pending_id)
+        code = self.sealing.open(letter.sealed_code, context)
+        async with self._work() as records:
+            pending = await records.pending_emails.usable(letter.pending_id, self.clock())
+            user = None if pending is None else await records.users.by_id(pending.user_id)
+        if pending is None or user is None:
+            return None  # withdrawn, used or expired meanwhile: the link would not work
+        link = mail.link(EMAIL_CONFIRM_LINK_PATH + code)
+        return letters.email_confirm_mail(
+            pending.email, link, user.email, pending.expires_at, self.site_name
+        )
 
     async def _invite_mail(self, mail: AccountMail, letter: InviteLetter) -> Mail | None:
         """The mail of an owed invite, None unless the invite can still be used."""
@@ -1672,6 +1764,15 @@ def _last_admin(action: str) -> Conflict:
 def _invalid_reset_code() -> Forbidden:
     # One answer for unknown, used and expired codes.
     return Forbidden("this password-reset code is not valid", code="invalid_reset_code")
+
+
+def _invalid_email_code() -> Forbidden:
+    # One answer for unknown, used, withdrawn and expired codes.
+    return Forbidden(
+        "this link to confirm a new sign-in email does not work: it was used already, a "
+        "newer one replaced it, or it expired; ask for the change again on your Account page",
+        code="invalid_email_code",
+    )
 
 
 def _invalid_invite() -> Forbidden:

@@ -1,10 +1,12 @@
 import { api, request, requestChange } from "./client";
 import type {
   AuthConfig,
+  EmailConfirmed,
   InviteCreated,
   InviteView,
   PasswordResetAccount,
   PasswordResetCreated,
+  PendingEmailView,
   RecoveryCodes,
   RegisterRequest,
   SessionView,
@@ -90,11 +92,32 @@ export async function deleteAccount(password: string): Promise<void> {
   await requestChange("deleting your account", (headers) => api.POST("/api/v1/auth/me/delete", { headers, body: { password } }));
 }
 
-/** Changes the email the caller signs in with (the current password proves it is them); sessions stay. */
-export function changeEmail(email: string, currentPassword: string): Promise<UserView> {
+/**
+ * Asks to sign in with another email (the current password proves it is them): the server
+ * mails a link to it, and the sign-in email changes only when that link is opened.
+ */
+export function changeEmail(email: string, currentPassword: string): Promise<PendingEmailView> {
   return requestChange(`changing your email to ${email}`, (headers) =>
     api.POST("/api/v1/auth/me/email", { headers, body: { email, current_password: currentPassword } }),
   );
+}
+
+/** The email the caller asked to sign in with, while the link mailed to it still works. */
+export function getPendingEmail(signal?: AbortSignal): Promise<PendingEmailView> {
+  return request((headers) => api.GET("/api/v1/auth/me/email", { headers, signal }));
+}
+
+/** Withdraws the link mailed to the email the caller asked for; the sign-in email stays. */
+export async function cancelPendingEmail(): Promise<void> {
+  await requestChange("cancelling your email change", (headers) => api.DELETE("/api/v1/auth/me/email", { headers }));
+}
+
+/**
+ * Makes the email a link was mailed to its account's sign-in email (no sign-in needed);
+ * throws ApiError `invalid_email_code` for a used, replaced or expired link, `email_taken`.
+ */
+export function confirmEmail(code: string): Promise<EmailConfirmed> {
+  return request(() => api.POST("/api/v1/auth/email-confirmations", { body: { code } }), "none");
 }
 
 /** Changes the caller's password; the server signs out every other session. */

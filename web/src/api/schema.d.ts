@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/email-confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ConfirmEmail */
+        post: operations["ApiV1AuthEmailConfirmationsConfirmEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/invites": {
         parameters: {
             query?: never;
@@ -166,11 +183,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** PendingEmail */
+        get: operations["ApiV1AuthMeEmailPendingEmail"];
         put?: never;
         /** ChangeEmail */
         post: operations["ApiV1AuthMeEmailChangeEmail"];
-        delete?: never;
+        /** CancelPendingEmail */
+        delete: operations["ApiV1AuthMeEmailCancelPendingEmail"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1607,6 +1626,14 @@ export interface components {
             current_password: string;
             email: string;
         };
+        /** EmailConfirmation */
+        EmailConfirmation: {
+            code: string;
+        };
+        /** EmailConfirmed */
+        EmailConfirmed: {
+            email: string;
+        };
         /**
          * ErrorBody
          * @description The one error shape of every StreamStack error answer.
@@ -1936,6 +1963,11 @@ export interface components {
         PasswordResetRequest: {
             code: string;
             new_password: string;
+        };
+        /** PendingEmailView */
+        PendingEmailView: {
+            expires_at?: string | null;
+            pending_email?: string | null;
         };
         /** Playlist */
         Playlist: {
@@ -2367,6 +2399,8 @@ export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type DescribedChapters = components['schemas']['DescribedChapters'];
 export type DescriptionToRead = components['schemas']['DescriptionToRead'];
 export type EmailChange = components['schemas']['EmailChange'];
+export type EmailConfirmation = components['schemas']['EmailConfirmation'];
+export type EmailConfirmed = components['schemas']['EmailConfirmed'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type FactsRead = components['schemas']['FactsRead'];
 export type GrantedCaption = components['schemas']['GrantedCaption'];
@@ -2401,6 +2435,7 @@ export type PasswordResetCheck = components['schemas']['PasswordResetCheck'];
 export type PasswordResetCreated = components['schemas']['PasswordResetCreated'];
 export type PasswordResetMailRequest = components['schemas']['PasswordResetMailRequest'];
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
+export type PendingEmailView = components['schemas']['PendingEmailView'];
 export type Playlist = components['schemas']['Playlist'];
 export type PlaylistChanges = components['schemas']['PlaylistChanges'];
 export type PlaylistMove = components['schemas']['PlaylistMove'];
@@ -2501,6 +2536,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthConfig"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AuthEmailConfirmationsConfirmEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailConfirmed"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, used, replaced or expired code (`invalid_email_code`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Another account took this email meanwhile (`email_taken`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
@@ -3228,6 +3350,62 @@ export interface operations {
             };
         };
     };
+    ApiV1AuthMeEmailPendingEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingEmailView"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ApiV1AuthMeEmailChangeEmail: {
         parameters: {
             query?: never;
@@ -3241,16 +3419,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserView"];
+                    "application/json": components["schemas"]["PendingEmailView"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed, or the account's own email already (`same_email`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3277,7 +3455,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Another account has this email (`email_taken`). */
+            /** @description Another account has this email (`email_taken`), or no mail server is configured to confirm it (`mail_disabled`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3306,6 +3484,60 @@ export interface operations {
             };
             /** @description Too many attempts (`login_throttled`). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AuthMeEmailCancelPendingEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

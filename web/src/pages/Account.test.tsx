@@ -88,10 +88,13 @@ describe("AccountPage", () => {
     expect(screen.getByRole("link", { name: "Vera" })).toHaveAttribute("href", "/account");
   });
 
-  it("changes the email with the password, shown in the summary and the header at once", async () => {
+  it("asks for a new email with the password: a link goes there, and the email stays until it is opened", async () => {
     signedInViewer();
-    const changed = { ...VIEWER, email: "vera@example.com" };
-    server.use(http.post(`${API}/auth/me/email`, () => ok(changed)));
+    const pending = { pending_email: "vera@example.com", expires_at: "2030-01-01T13:00:00Z" };
+    server.use(
+      http.post(`${API}/auth/me/email`, () => ok(pending)),
+      http.delete(`${API}/auth/me/email`, () => noContent()),
+    );
     const seen = recordRequests();
     const user = setupUser();
     renderApp("/account");
@@ -102,15 +105,28 @@ describe("AccountPage", () => {
     await user.type(within(form).getByLabelText("Password"), "my secret words");
     await user.click(within(form).getByRole("button", { name: "Change email" }));
 
-    expect(await screen.findByTestId("email-changed")).toHaveTextContent(
-      "Email changed: sign in with vera@example.com from now on.",
+    expect(await screen.findByTestId("email-pending")).toHaveTextContent(
+      "We sent a link to vera@example.com. Your sign-in email changes when you open it.",
     );
     const [sent] = sentTo(seen, "POST", `${API}/auth/me/email`);
     expect(await sent?.request.json()).toEqual({ email: "Vera@Example.com", current_password: "my secret words" });
-    expect(screen.getByTestId("account-email")).toHaveTextContent("vera@example.com");
-    expect(document.querySelector(".nav-account")).toHaveAttribute("title", "vera@example.com");
+    // Not changed yet: the summary and the header keep the email the account signs in with.
+    expect(screen.getByTestId("account-email")).toHaveTextContent(VIEWER.email);
+    expect(document.querySelector(".nav-account")).toHaveAttribute("title", VIEWER.email);
     expect(within(form).getByLabelText("New email")).toHaveValue("");
     expect(within(form).getByLabelText("Password")).toHaveValue("");
+
+    await user.click(within(form).getByRole("button", { name: "Cancel the change" }));
+    await waitFor(() => expect(screen.queryByTestId("email-pending")).not.toBeInTheDocument());
+    expect(sentTo(seen, "DELETE", `${API}/auth/me/email`)).toHaveLength(1);
+  });
+
+  it("shows the email waiting for its link when the page opens", async () => {
+    signedInViewer();
+    const pending = { pending_email: "vera@example.com", expires_at: "2030-01-01T13:00:00Z" };
+    server.use(http.get(`${API}/auth/me/email`, () => ok(pending)));
+    renderApp("/account");
+    expect(await screen.findByTestId("email-pending")).toHaveTextContent("We sent a link to vera@example.com.");
   });
 
   it("tells a wrong password at its field, and a taken email at the email", async () => {
@@ -143,7 +159,7 @@ describe("AccountPage", () => {
     expect(password).not.toHaveAccessibleDescription();
     // Nothing changed: the summary still shows the email the account has.
     expect(screen.getByTestId("account-email")).toHaveTextContent(VIEWER.email);
-    expect(screen.queryByTestId("email-changed")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("email-pending")).not.toBeInTheDocument();
   });
 
   it("changes the password with the current one, and says a wrong one is wrong", async () => {

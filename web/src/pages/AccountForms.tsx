@@ -1,5 +1,5 @@
 import { useState, type FormEvent, type ReactNode } from "react";
-import { changeEmail, changePassword, changeProfile } from "../api/auth";
+import { cancelPendingEmail, changeEmail, changePassword, changeProfile, getPendingEmail } from "../api/auth";
 import { ApiError, errorSentence, refusalSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
@@ -7,6 +7,7 @@ import { CurrentPasswordField, EmailField, NewPasswordField } from "../component
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
+import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
 
 /** The display name shown in the header and here; empty clears it. */
@@ -46,16 +47,19 @@ export function DisplayNameForm() {
 
 /**
  * The email signed in with (a typo at registration, a new address): the new one and the
- * password; every session stays signed in, and the header and summary show the new email.
+ * password. The server mails a link to the new address, and the email changes only when it
+ * is opened; until then the address waiting is shown, with a way to cancel it.
  */
 export function EmailForm() {
-  const { updateUser } = useAuth();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { running, error, run } = useAction();
   // A wrong password is told at its field; any other refusal (taken, malformed) at the email.
   const [wrongPassword, setWrongPassword] = useState(false);
-  const [changedTo, setChangedTo] = useState<string | null>(null);
+  // The address waiting: as the page found it, until this form sends or cancels one.
+  const found = useAsync(getPendingEmail).data?.pending_email ?? null;
+  const [pending, setPending] = useState<string | null | undefined>(undefined);
+  const waiting = pending === undefined ? found : pending;
 
   function refused(err: unknown): string {
     const wrong = err instanceof ApiError && err.code === "wrong_password";
@@ -67,13 +71,18 @@ export function EmailForm() {
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setChangedTo(null);
     await run("change-email", refused, async () => {
-      const changed = await changeEmail(email.trim(), password);
-      updateUser(changed);
+      const sent = await changeEmail(email.trim(), password);
       setEmail("");
       setPassword("");
-      setChangedTo(changed.email);
+      setPending(sent.pending_email);
+    });
+  }
+
+  async function onCancel() {
+    await run("cancel-email", refusalSentence, async () => {
+      await cancelPendingEmail();
+      setPending(null);
     });
   }
 
@@ -93,10 +102,23 @@ export function EmailForm() {
         value={password}
         onChange={setPassword}
       />
-      <AccountFormSubmit label="Change email" busy={running !== null} done={changedTo !== null} testId="email-changed">
-        Email changed: sign in with {changedTo} from now on.
+      <AccountFormSubmit label="Change email" busy={running !== null} done={waiting !== null} testId="email-pending">
+        <EmailSent to={waiting ?? ""} busy={running !== null} onCancel={() => void onCancel()} />
       </AccountFormSubmit>
     </form>
+  );
+}
+
+/** The link is mailed to `to`: what happens next, and a way to withdraw it. */
+function EmailSent({ to, busy, onCancel }: { to: string; busy: boolean; onCancel: () => void }) {
+  return (
+    <>
+      We sent a link to {to}. Your sign-in email changes when you open it. No mail? Check your spam
+      folder, or send it again.{" "}
+      <button type="button" className="link-button" onClick={onCancel} disabled={busy}>
+        Cancel the change
+      </button>
+    </>
   );
 }
 

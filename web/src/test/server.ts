@@ -13,7 +13,8 @@ import type { ErrorBody, LibraryCounts, TagCount, TokenPair, TranscodingStatus, 
  * reads wherever it shows: open registration, no mail, unless a test says;
  * the transcoding queue, which the library reads: nothing waiting, one
  * worker; the library's counts, which the admins' nav and library read: none; and the
- * tags, which Browse suggests: none.
+ * tags, which Browse suggests: none; and the sign-in email the Account page's viewer asked for:
+ * none.
  */
 export const server = setupServer(
   http.get("/api/v1/auth/config", () =>
@@ -22,6 +23,7 @@ export const server = setupServer(
   http.get("/api/v1/ingest/transcoding", () => HttpResponse.json(transcodingStatus())),
   http.get("/api/v1/catalogue/counts", () => HttpResponse.json(libraryCounts())),
   http.get("/api/v1/catalogue/tags", () => HttpResponse.json({ tags: [] })),
+  http.get("/api/v1/auth/me/email", () => HttpResponse.json({ pending_email: null, expires_at: null })),
 );
 
 /** The library's counts: nothing anywhere, unless `changes` say (each part whole). */
