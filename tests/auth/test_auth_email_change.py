@@ -214,6 +214,21 @@ async def test_a_newer_request_or_a_cancel_withdraws_the_link(client, smtp_serve
     assert (await login(client, email)).status_code == 200
 
 
+async def test_a_new_password_withdraws_the_link(client, smtp_server):
+    """Whoever knew the old password and asked for their own address loses the link when the
+    owner changes the password (a reset withdraws it alike, through the same step)."""
+    email, pair = await signed_in(client)
+    code = await requested(client, smtp_server, pair, new_email("thief"))
+    changed = await client.post(
+        f"{API}/password",
+        json={"current_password": PASSWORD, "new_password": "violet umbrella marching slowly"},
+        headers=bearer(pair["access_token"]),
+    )
+    assert changed.status_code == 204, changed.text
+    assert_error(await confirm(client, code), 403, "invalid_email_code")
+    assert (await me(client, pair))["email"] == email
+
+
 @pytest.mark.parametrize("code", ["", "x" * 65, "not-a-code-anyone-was-mailed", "ü" * 10])
 async def test_a_garbage_code_changes_nothing(client, code):
     email, pair = await signed_in(client)

@@ -1640,13 +1640,15 @@ class AuthService:
     ) -> None:
         """Store a new password hash (``generated``: one StreamStack made and printed), sign
         out every session of the account but ``keep``, and withdraw its unused reset codes
-        (a link handed over before would undo the change).
+        (a link handed over before would undo the change) and its pending email's link (one
+        who knew the old password may have asked it for their own address).
 
         The user row is written first: a refresh in flight holds it (shared) until it
         commits, so its new tokens are among those revoked here, or it sees the change.
         """
         await records.users.set_password_hash(user_id, password_hash, now, generated=generated)
         await records.resets.withdraw_unused(user_id, now)
+        await records.pending_emails.withdraw_unused(user_id, now)
         await self._revoke_sessions(records, _sessions_but(user_id, keep), now)
 
     async def _registration_problem(
