@@ -1530,6 +1530,7 @@ export interface components {
         Comment: {
             author_name: string | null;
             body: string;
+            by_admin: boolean;
             /** Format: date-time */
             created_at: string;
             edited_at: string | null;
@@ -1841,6 +1842,7 @@ export interface components {
             author_id: string;
             author_name: string | null;
             body: string;
+            by_admin: boolean;
             /** Format: date-time */
             created_at: string;
             edited_at: string | null;
@@ -3055,7 +3057,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description A field is not valid, or a display name is shaped as an email address (`display_name_email`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3075,6 +3077,15 @@ export interface operations {
             };
             /** @description `admin_mail` given by an account that is not an admin (`admins_only`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The display name could be taken for an admin's (`display_name_reserved`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4253,7 +4264,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description The display name is shaped as an email address (`display_name_email`), or another field is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4271,7 +4282,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description An account with this email exists (`email_taken`). */
+            /** @description An account with this email exists (`email_taken`), or the display name could be taken for an admin's (`display_name_reserved`). */
             409: {
                 headers: {
                     [name: string]: unknown;
