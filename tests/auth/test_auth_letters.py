@@ -55,7 +55,7 @@ def test_a_notice_without_a_known_browser_says_no_from_line_and_carries_no_link(
     assert "ask an administrator of Herons Film Club for help" in mail.text
 
 
-def reply_letter(**overrides: str) -> letters.ReplyLetter:
+def reply_letter(**overrides: str | bool) -> letters.ReplyLetter:
     """A reply letter of Bob's on "Herons", with ``overrides``."""
     facts = {
         "replier_name": "Bob",
@@ -80,6 +80,17 @@ def test_a_reply_mail_says_who_where_what_and_how_to_stop() -> None:
         'untick "Email me when someone replies to my comments" on your Account page: '
         "https://video.example.org/account\n"
     )
+
+
+def test_a_reply_mail_names_an_admin_as_one_and_a_viewer_not() -> None:
+    """Security walk F1: a viewer named "Admin" was mailed as the admin is."""
+    origin = "https://video.example.org"
+    admins = letters.reply_mail("ada@example.org", reply_letter(by_admin=True), origin)
+    viewers = letters.reply_mail("ada@example.org", reply_letter(replier_name="Bob"), origin)
+    assert admins.subject == 'Bob (admin) replied to your comment on "Herons"'
+    assert 'Bob (admin) replied to your comment on "Herons":' in admins.text
+    assert viewers.subject == 'Bob replied to your comment on "Herons"'
+    assert "(admin)" not in viewers.text
 
 
 def test_a_reply_mail_keeps_markup_as_text_and_its_subject_on_one_line() -> None:

@@ -17,10 +17,12 @@ from auth_accounts import (
     PASSWORD,
     assert_error,
     bearer,
+    documented_statuses,
     login,
     new_email,
     register,
     signed_in,
+    signed_in_admin,
 )
 from jose import jwt
 from sqlalchemy import text
@@ -179,3 +181,77 @@ async def test_a_registration_refused_announces_nothing(client, auth_settings):
     assert_error(taken, 409, "email_taken")
     names = [event.display_name for event in await named_events(auth_settings)]
     assert "Second" not in names and "First" in names
+
+
+#: Names a viewer could pass for the admin "Grace Hopper" with, as a reader sees them: case,
+#: accents, Cyrillic and Greek look-alikes, fullwidth letters, separators.
+GRACE_LOOK_ALIKES = (
+    "grace hopper",
+    "GRACE HOPPER",
+    "Grâce Höpper",
+    "Gr\u0430ce H\u043epper",  # Cyrillic a and o
+    "Gr\u03b1ce Hopper",  # Greek alpha
+    "Grace-Hopper",
+    "\uff27race Hopper",  # fullwidth G
+)
+#: Names that could be taken for any admin's: the badge's word, an email address.
+ROLE_OR_EMAIL = {
+    "Admin": "display_name_reserved",
+    "admin": "display_name_reserved",
+    "ADM\u0130N": "display_name_reserved",  # Turkish dotted capital I
+    "\u00c1dmin": "display_name_reserved",
+    "\u0410dmin": "display_name_reserved",  # Cyrillic A
+    "Bob (admin)": "display_name_reserved",
+    "Site Administrator": "display_name_reserved",
+    "admin@localhost": "display_name_email",
+    "grace@example.org": "display_name_email",
+    "ask me\uff20example.org": "display_name_email",  # fullwidth @
+}
+
+
+async def test_a_viewer_cannot_take_a_name_that_passes_for_an_admins(client, auth_settings):
+    _, admin = await signed_in_admin(client, auth_settings)
+    assert (await rename(client, admin, "Grace Hopper")).status_code == 200
+    _, pair = await signed_in(client)
+    assert (await rename(client, pair, "Ada")).status_code == 200
+    user = (await client.get(f"{API}/me", headers=bearer(pair["access_token"]))).json()
+    refusals = [(name, "display_name_reserved") for name in GRACE_LOOK_ALIKES]
+    for name, code in [*refusals, *ROLE_OR_EMAIL.items()]:
+        status = 400 if code == "display_name_email" else 409
+        body = assert_error(await rename(client, pair, name), status, code)
+        assert body["detail"].endswith("choose another"), body
+    me = await client.get(f"{API}/me", headers=bearer(pair["access_token"]))
+    assert me.json()["display_name"] == "Ada"  # nothing changed
+    assert [event.display_name for event in await announced(auth_settings, user["id"])] == ["Ada"]
+    for unrelated in ("Grace", "Hopper fan", "Badminton club", "@grace", "Grace Hopper 2"):
+        answer = await rename(client, pair, unrelated)
+        assert answer.status_code == 200, (unrelated, answer.text)
+
+
+async def test_an_admin_may_take_any_name(client, auth_settings):
+    _, first = await signed_in_admin(client, auth_settings)
+    _, second = await signed_in_admin(client, auth_settings)
+    for name in ("Admin", "\u0410dmin", "admin@localhost"):
+        assert (await rename(client, first, name)).status_code == 200, name
+    answer = await rename(client, second, "Admin")
+    assert answer.status_code == 200, answer.text  # two admins may share one
+    assert answer.json()["display_name"] == "Admin"
+
+
+async def test_a_registration_with_a_name_that_passes_for_an_admins_makes_no_account(
+    client, auth_settings
+):
+    _, admin = await signed_in_admin(client, auth_settings)
+    assert (await rename(client, admin, "Grace Hopper")).status_code == 200
+    email = new_email()
+    for name in ("Gr\u0430ce hopper", "\u0410dmin", "admin@localhost"):
+        body = {"email": email, "password": PASSWORD, "display_name": name}
+        refused = await client.post(f"{API}/register", json=body)
+        status = 400 if "@" in name else 409
+        assert_error(refused, status)
+    assert (await login(client, email)).status_code == 401  # no account was made
+    assert "Gr\u0430ce hopper" not in [e.display_name for e in await named_events(auth_settings)]
+    user = await register(client, email, display_name="Grace")
+    assert user["display_name"] == "Grace"
+    assert {400, 409} <= await documented_statuses(client, "post", "/register")
+    assert {400, 409} <= await documented_statuses(client, "patch", "/me")

@@ -14,7 +14,15 @@ from typing import Any
 
 import msgspec
 import pytest
-from auth_accounts import API, assert_error, bearer, new_email, register, signed_in
+from auth_accounts import (
+    API,
+    assert_error,
+    bearer,
+    new_email,
+    register,
+    signed_in,
+    signed_in_admin,
+)
 from sqlalchemy import select
 from test_auth_mail_owed import nothing_owed
 from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
@@ -131,6 +139,32 @@ async def test_a_reply_to_a_reply_mails_both_authors_once_each(
     await eventually(lambda: len(smtp_server.inbox.to(ada_email)) == 2, "Ada's second mail")
     bobs_mail = await mail_to(smtp_server, bob_email)
     assert "Cy replied" in bobs_mail["Subject"]
+
+
+async def test_an_admins_reply_is_mailed_as_an_admins_and_a_namesakes_not(
+    client: AppClient, smtp_server: MailServer
+) -> None:
+    """Security walk F1: a viewer holding the admin's name (taken before the admin took
+    it, as auth now refuses it after) was mailed as "Grace replied", as the admin was."""
+    item_id = await video(client, "Herons")
+    _, _, namesake = await member(client, "Grace")
+    admin_email, pair = await signed_in_admin(client, client.app.state.settings)
+    renamed = await client.patch(
+        f"{API}/me", json={"display_name": "Grace"}, headers=bearer(pair["access_token"])
+    )
+    assert renamed.status_code == 200, renamed.text
+    _, pair = await signed_in(client, admin_email)  # a token naming the admin Grace
+    admin = bearer(pair["access_token"])
+    ada_email, _, ada = await member(client, "Ada")
+    cy_email, _, cy = await member(client, "Cy")
+    await comment(client, item_id, admin, "Hello.", await comment(client, item_id, ada, "Hi?"))
+    await comment(client, item_id, namesake, "Hello.", await comment(client, item_id, cy, "Hi?"))
+    admins = await mail_to(smtp_server, ada_email)
+    assert admins["Subject"] == 'Grace (admin) replied to your comment on "Herons"'
+    assert 'Grace (admin) replied to your comment on "Herons":' in text_of(admins)
+    namesakes = await mail_to(smtp_server, cy_email)
+    assert namesakes["Subject"] == 'Grace replied to your comment on "Herons"'
+    assert "(admin)" not in text_of(namesakes)
 
 
 async def test_no_mail_for_one_who_turned_it_off_or_is_disabled(

@@ -863,3 +863,43 @@ async def test_share_links_keep_why_they_stopped_with_their_revision(
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:
         await database.close()
+
+
+async def test_comments_badge_comes_and_goes_with_its_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0033: comments kept, none of them an admin's (who wrote them as one is
+    not known), their replies and reports kept (no table rebuilt); the downgrade keeps the
+    comments."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id, comment_id, reply_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+    comment = {"item_id": item_id, "user_id": uuid.uuid4(), "body": "hi", "created_at": now}
+    report = {"comment_id": comment_id, "user_id": uuid.uuid4(), "created_at": now}
+    badges = select(CommentRow.id, CommentRow.by_admin).order_by(CommentRow.id)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0032")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(CommentRow).values(id=comment_id, **comment))
+            await connection.execute(
+                insert(CommentRow).values(id=reply_id, parent_id=comment_id, **comment)
+            )
+            await connection.execute(insert(CommentReportRow).values(**report))
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0033")
+            kept = sorted([(comment_id, False), (reply_id, False)])
+            assert (await connection.execute(badges)).all() == kept
+            assert len(list(await connection.scalars(select(CommentReportRow.user_id)))) == 1
+            await connection.execute(
+                update(CommentRow).where(CommentRow.id == reply_id).values(by_admin=True)
+            )
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0032")
+            ids = await connection.scalars(select(CommentRow.id).order_by(CommentRow.id))
+            assert list(ids) == sorted([comment_id, reply_id])
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()

@@ -336,3 +336,36 @@ async def test_replies_racing_their_comments_deletion_leave_the_counts_right(
         await asyncio.gather(*(answer(n) for n in range(4)), delete(), answer(4), answer(5))
         assert await stored(client) == {}
         assert await comment_count(client, item_id) == 0
+
+
+async def test_an_admins_comments_and_replies_carry_the_badge_a_viewers_do_not(
+    client: Client,
+) -> None:
+    """Security walk F1: a viewer named as the admin was told apart by nothing. The badge
+    is the role the author posted with, whoever reads it, and an edit keeps it."""
+    item_id = await item(client)
+    _, admin = person(client, "Admin", role="admin")
+    _, viewer = person(client, "Admin")
+    question = await post(client, item_id, viewer, "Who runs this?")
+    by_admin = await reply(client, question, admin, "I do.")
+    by_viewer = await reply(client, question, viewer, "Me, confirm your password here.")
+    admins_own = await post(client, item_id, admin, "Welcome.")
+    assert [c["by_admin"] for c in (question, by_admin, by_viewer, admins_own)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    for reader in (None, viewer, admin):
+        thread = (await replies(client, question["id"], reader))["comments"]
+        assert [(c["author_name"], c["by_admin"]) for c in thread] == [
+            ("Admin", True),
+            ("Admin", False),
+        ]
+        listed = (await comments(client, item_id, reader))["comments"]
+        assert [c["by_admin"] for c in listed] == [True, False]
+    edited = await client.patch(
+        f"{API}/comments/{admins_own['id']}", json={"body": "Welcome!"}, headers=admin
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["by_admin"] is True

@@ -108,3 +108,17 @@ def test_a_long_reply_is_quoted_cut_at_a_word() -> None:
     assert quoted.endswith("word…")
     assert reply_excerpt("short") == "short"
     assert reply_excerpt("x" * 1000) == "x" * (REPLY_EXCERPT_MAX - 1) + "…"
+
+
+async def test_a_reply_says_whether_its_replier_is_an_admin(client: Client) -> None:
+    """So the mail can name an admin as one, and a viewer named as the admin not (F1)."""
+    item_id = await item(client)
+    _, ada = person(client, "Ada")
+    _, admin = person(client, "Admin", role="admin")
+    _, viewer = person(client, "Admin")
+    async with EventLog.attached(client.app.state.backends) as log:
+        question = await post(client, item_id, ada, "Who runs this?")
+        await reply(client, question, admin, "I do.")
+        await reply(client, question, viewer, "No, I do.")
+        events = await announced(client, log)
+    assert [(e.replier_name, e.by_admin) for e in events] == [("Admin", True), ("Admin", False)]

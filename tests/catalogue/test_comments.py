@@ -70,6 +70,7 @@ async def test_viewers_post_and_anyone_reads_newest_first(client: Client) -> Non
         "item_id",
         "body",
         "author_name",
+        "by_admin",
         "mine",
         "reported",
         "created_at",

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
+from anyascii import anyascii
 from zxcvbn import zxcvbn
 
-from streamstack.kernel.errors import BadRequest
+from streamstack.kernel.errors import AppError, BadRequest, Conflict
 from streamstack.kernel.patterns import whole
+from streamstack.kernel.text import fold
 
 MAX_EMAIL_CHARS = 254
 MIN_PASSWORD_CHARS = 8
@@ -49,9 +52,22 @@ DISPLAY_NAME_TEXT = whole(
     r"\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]*"
 )
 
+#: Something@something, as a reader takes an email address (no dot needed: admin@localhost).
+_EMAIL_SHAPE = re.compile(r"[^\s@]@[^\s@]")
+#: The words of the admins' badge (comments) and mark (reply mails), refused in others' names.
+_ROLE_WORDS = frozenset({"admin", "administrator"})
+
 
 class InvalidCredentialFormat(BadRequest, code="invalid_input"):
     """An email, password or display name that can never be valid."""
+
+
+class DisplayNameReserved(Conflict, code="display_name_reserved"):
+    """A non-admin's display name that a reader could take for an admin's."""
+
+
+class DisplayNameIsEmail(BadRequest, code="display_name_email"):
+    """A non-admin's display name shaped as an email address: it could pass for anyone's."""
 
 
 class WeakPassword(BadRequest, code="weak_password"):
@@ -114,6 +130,29 @@ def clean_display_name(raw: str | None) -> str | None:
     if any(_is_invisible_control(c) for c in name):
         raise InvalidCredentialFormat("display_name: must not contain control characters")
     return name
+
+
+def look_alike_key(name: str) -> str:
+    """``name`` as a reader tells names apart: case and accents folded (:func:`fold`), the
+    letters of other scripts spelled in Latin ones (anyascii: Cyrillic "\u0410dmin" → "admin"),
+    and what is not a letter or digit dropped ("Ad-min" → "admin"); the folded name when
+    nothing is left of it."""
+    spelled = anyascii(fold(name)).casefold()
+    return "".join(c for c in spelled if c.isalnum()) or fold(name)
+
+
+def viewer_name_problem(name: str, admin_names: Iterable[str]) -> AppError | None:
+    """Why a non-admin may not show ``name`` (a cleaned display name), or None: it is an
+    admin's name as a reader sees it (:func:`look_alike_key`), holds the word of the admins'
+    badge ("admin", as in "Bob (admin)") or is shaped as an email address."""
+    spelled = anyascii(fold(name))
+    if _EMAIL_SHAPE.search(spelled):
+        return DisplayNameIsEmail("a display name cannot be an email address; choose another")
+    key = look_alike_key(name)
+    words = set(re.split(r"[^a-z0-9]+", spelled.casefold()))
+    if words & _ROLE_WORDS or any(look_alike_key(admin) == key for admin in admin_names):
+        return DisplayNameReserved("this name could be taken for an admin's; choose another")
+    return None
 
 
 def _is_invisible_control(char: str) -> bool:

@@ -139,6 +139,8 @@ class ReplyLetter(msgspec.Struct, frozen=True, tag="reply", kw_only=True):
     item_title: str
     excerpt: str
     link_path: str
+    #: Whether the replier was an admin (named so); absent from letters owed before: not.
+    by_admin: bool = False
 
 
 class FailedTranscodeLetter(msgspec.Struct, frozen=True, tag="transcode_failed", kw_only=True):
@@ -251,8 +253,11 @@ def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
     """The mail telling ``to`` that someone replied to their comment: who, on which video,
     the reply quoted, the video's link at ``origin`` and how to stop these mails. Plain
     text, so markup in a name or a reply is shown as typed, never run; a name or title is
-    one line in the subject, whatever it holds."""
+    one line in the subject, whatever it holds; an admin's name is followed by "(admin)",
+    which a viewer's name cannot hold (auth refuses it)."""
     who, title = _one_line(letter.replier_name), _one_line(letter.item_title)
+    if letter.by_admin:
+        who += " (admin)"
     link = origin + letter.link_path
     text = (
         "Hello,\n\n"

@@ -158,4 +158,5 @@ def _letter(user_id: uuid.UUID, replied: CommentReplied) -> ReplyLetter:
         item_title=replied.item_title,
         excerpt=replied.excerpt,
         link_path=replied.link_path,
+        by_admin=replied.by_admin,
     )

@@ -125,6 +125,13 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         """Whether at least one account is an admin."""
         return await self.exists(User.role == "admin")
 
+    async def admin_names(self) -> list[str]:
+        """The display names of the admins (those who have one)."""
+        query = select(User.display_name).where(
+            User.role == "admin", User.display_name.is_not(None)
+        )
+        return [name for name in (await self.session.scalars(query)).all() if name]
+
     async def page(
         self,
         search: str | None,

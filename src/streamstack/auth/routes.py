@@ -197,7 +197,10 @@ class AccountController(Controller):
             {
                 403: "Registration is closed (`registration_disabled`), or the invite code is "
                 "missing or not valid (`invite_required`, `invalid_invite`).",
-                409: "An account with this email exists (`email_taken`).",
+                400: "The display name is shaped as an email address (`display_name_email`), "
+                "or another field is not valid.",
+                409: "An account with this email exists (`email_taken`), or the display name "
+                "could be taken for an admin's (`display_name_reserved`).",
                 429: "Too many registrations from this address (`registration_throttled`).",
             }
         ),
@@ -300,7 +303,12 @@ class MyAccountController(Controller):
     @patch(
         "/me",
         responses=error_responses(
-            {403: "`admin_mail` given by an account that is not an admin (`admins_only`)."}
+            {
+                400: "A field is not valid, or a display name is shaped as an email address "
+                "(`display_name_email`).",
+                403: "`admin_mail` given by an account that is not an admin (`admins_only`).",
+                409: "The display name could be taken for an admin's (`display_name_reserved`).",
+            }
         ),
     )
     async def change_profile(self, principal: Caller, auth: Auth, data: ProfileChange) -> UserView:

@@ -32,6 +32,7 @@ from streamstack.auth.credentials import (
     check_password,
     clean_display_name,
     normalize_email,
+    viewer_name_problem,
 )
 from streamstack.auth.letters import (
     AdminLetter,
@@ -350,6 +351,7 @@ class AuthService:
                     records.attempts, "register", client.address, self.clock()
                 )
                 problem = await self._registration_problem(records, email, code_hash, client)
+                problem = problem or await _name_problem(records, name)
         if problem is not None:
             raise problem
         # After the reservation: estimating a long password costs tens of milliseconds.
@@ -551,6 +553,8 @@ class AuthService:
                 raise Forbidden("admin_mail is for administrators", code="admins_only")
             now = self.clock()
             renamed = not isinstance(change.display_name, unset) and user.display_name != name
+            if renamed and user.role != "admin" and (refusal := await _name_problem(records, name)):
+                raise refusal
             if renamed:
                 user.display_name = name
                 await _announce_name(records, user.id, name, now)
@@ -1701,6 +1705,14 @@ def _token_row(issued: IssuedTokens, family: uuid.UUID, now: datetime.datetime) 
         access_jti=issued.access.jti,
         access_expires_at=_at(issued.access.expires_at),
     )
+
+
+async def _name_problem(records: AuthRecords, name: str | None) -> AppError | None:
+    """Why a non-admin may not take the display ``name`` (it could pass for an admin's or
+    an email address), or None (an admin may take any name: not asked for one)."""
+    if name is None:
+        return None
+    return viewer_name_problem(name, await records.users.admin_names())
 
 
 async def _announce_name(

@@ -9,6 +9,9 @@ author's display name, never their id: the catalogue keeps each account's name (
 ``name`` as of its ``iat``), whichever is newer. Only its author edits a comment; its
 author or an admin deletes it. An item's comment count is kept in the transaction of each
 post and deletion. A deleted account's comments and name go (:meth:`CommentService.forget_user`).
+A comment posted by an admin says so (``by_admin``, from the caller's role, kept as posted:
+a later demotion does not take back what was said as an admin), so the SPA shows a badge
+that a viewer's name, however chosen, cannot (auth refuses names that pass for an admin's).
 
 Replies are one level, as YouTube's: a reply answers a top-level comment (replying to a
 reply answers its top-level comment), read oldest first (:meth:`CommentService.replies`);
@@ -131,6 +134,7 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
         item_id=row.item_id,
         body=row.body,
         author_name=author_name,
+        by_admin=row.by_admin,
         mine=caller is not None and row.user_id == caller,
         reported=reported,
         created_at=row.created_at,
@@ -232,6 +236,7 @@ class CommentService(CommentUseCases):
             body=text,
             created_at=self._clock(),
             reply_count=0,
+            by_admin=principal.is_admin,
         )
         answered: list[uuid.UUID] = []  # the authors a reply answers
         try:
@@ -391,6 +396,7 @@ async def _announce_reply(
         reply_id=str(reply.id),
         recipients=recipients,
         replier_name=replier_name,
+        by_admin=reply.by_admin,
         item_id=str(item.id),
         item_title=item.title,
         excerpt=reply_excerpt(reply.body),

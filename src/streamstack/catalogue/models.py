@@ -332,6 +332,8 @@ class CommentRow(CatalogueBase):
     )
     #: How many replies it has (0 for a reply), kept in each reply's and deletion's transaction.
     reply_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    #: Whether its author was an admin when they posted it (catalogue_0033): the badge.
+    by_admin: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class LikeRow(CatalogueBase):

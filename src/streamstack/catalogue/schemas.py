@@ -357,6 +357,8 @@ class Comment(msgspec.Struct, frozen=True, kw_only=True):
     body: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX)]
     #: The author's display name; null once they have none (shown as "A viewer").
     author_name: str | None
+    #: Whether the author was an admin when they posted it (shown as a badge by the name).
+    by_admin: bool
     #: Whether the caller wrote it (and so may edit it).
     mine: bool
     #: Whether the caller reported it (false for anonymous callers and their own).

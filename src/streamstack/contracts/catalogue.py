@@ -80,7 +80,7 @@ class CommentReplied(msgspec.Struct, frozen=True, kw_only=True):
     """Payload of :data:`COMMENT_REPLIED`: who should hear of a reply (``recipients``: the
     accounts whose comment it answers, the top-level comment's author and, when it answers
     a reply, that reply's author too; never the replier, each once), who replied (the name
-    shown with the reply), on which item, what it says (cut to :data:`REPLY_EXCERPT_MAX`
+    shown with the reply, and ``by_admin``: whether they were an admin), on which item, what it says (cut to :data:`REPLY_EXCERPT_MAX`
     characters, plain text as typed) and the SPA's path to read it (``link_path``)."""
 
     reply_id: str
@@ -91,6 +91,8 @@ class CommentReplied(msgspec.Struct, frozen=True, kw_only=True):
     excerpt: str
     link_path: str
     replied_at: datetime
+    #: Absent from events of releases before the admins' badge: read as a viewer's.
+    by_admin: bool = False
 
 
 #: An item's transcoding failed for good, the job given up on (payload:

@@ -1549,6 +1549,7 @@ export interface components {
         Comment: {
             author_name: string | null;
             body: string;
+            by_admin: boolean;
             /** Format: date-time */
             created_at: string;
             edited_at: string | null;
@@ -1868,6 +1869,7 @@ export interface components {
             author_id: string;
             author_name: string | null;
             body: string;
+            by_admin: boolean;
             /** Format: date-time */
             created_at: string;
             edited_at: string | null;
@@ -3182,7 +3184,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description A field is not valid, or a display name is shaped as an email address (`display_name_email`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3202,6 +3204,15 @@ export interface operations {
             };
             /** @description `admin_mail` given by an account that is not an admin (`admins_only`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The display name could be taken for an admin's (`display_name_reserved`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4490,7 +4501,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description The display name is shaped as an email address (`display_name_email`), or another field is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4508,7 +4519,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description An account with this email exists (`email_taken`). */
+            /** @description An account with this email exists (`email_taken`), or the display name could be taken for an admin's (`display_name_reserved`). */
             409: {
                 headers: {
                     [name: string]: unknown;

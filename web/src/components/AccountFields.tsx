@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import { ApiError } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { InputField, type InputFieldProps } from "./Field";
 
@@ -15,6 +16,20 @@ export function EmailField({
   label?: ReactNode;
 }) {
   return <RefusableInput label={label} name="email" type="email" autoComplete={autoComplete} required {...input} />;
+}
+
+/**
+ * A display name being chosen (registering, on the Account page, asked for before a first
+ * comment): the server may refuse one that could pass for an admin's or an email address,
+ * told at the field (`nameRefused`).
+ */
+export function DisplayNameField(props: Omit<InputFieldProps, "type" | "autoComplete" | "maxLength">) {
+  return <RefusableInput type="text" autoComplete="nickname" maxLength={LIMITS.displayName} {...props} />;
+}
+
+/** Whether the server refused a display name as such (its detail says why, at the name's field). */
+export function nameRefused(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === "display_name_reserved" || err.code === "display_name_email");
 }
 
 /** What a password field shows and reports. */

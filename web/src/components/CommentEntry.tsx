@@ -44,7 +44,8 @@ interface CommentEntryProps extends CommentChanges {
 
 /**
  * One comment: who wrote it, how long ago (the exact time as its title), the text with its
- * line breaks, links and timestamps (which seek the player); its author may edit it in place
+ * line breaks, links and timestamps (which seek the player), an "Admin" badge by the name of
+ * an admin's; its author may edit it in place
  * or delete it, an admin may delete any; a viewer may reply.
  */
 export function CommentEntry({ comment, moments, focused = false, onReply, children, ...changes }: CommentEntryProps) {
@@ -68,7 +69,7 @@ export function CommentEntry({ comment, moments, focused = false, onReply, child
   return (
     <li className="comment" ref={entry} tabIndex={focused ? -1 : undefined}>
       <p className="comment-meta">
-        <span className="comment-author">{author}</span>{" "}
+        <CommentAuthor name={author} byAdmin={comment.by_admin} />{" "}
         <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
           {formatAge(comment.created_at)}
         </time>
@@ -103,6 +104,20 @@ export function CommentEntry({ comment, moments, focused = false, onReply, child
       {confirming && <DeleteCommentDialog comment={comment} busy={action.running !== null} onConfirm={() => void remove()} onCancel={() => setConfirming(false)} />}
       {children}
     </li>
+  );
+}
+
+/** Who wrote a comment, with an "Admin" badge read with the name ("Ada, Admin") for an admin's, which a viewer's name cannot say (the server refuses such names). */
+function CommentAuthor({ name, byAdmin }: { name: string; byAdmin: boolean }) {
+  return (
+    <span className="comment-author">
+      {name}
+      {byAdmin && (
+        <span className="badge admin">
+          <span className="visually-hidden">, </span>Admin
+        </span>
+      )}
+    </span>
   );
 }
 

@@ -10,7 +10,7 @@ import { useAction } from "../lib/useAction";
 import { useCountdown } from "../lib/useCountdown";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
-import { RefusableInput } from "./AccountFields";
+import { DisplayNameField, nameRefused } from "./AccountFields";
 import { Field } from "./Field";
 import { CutNotice, useLengthLimit } from "./MediaFields";
 import { SubmitButton } from "./SubmitButton";
@@ -81,6 +81,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
 
   function refused(err: unknown): string | null {
     if (err instanceof ApiError && err.code === "display_name_required") return name.ask();
+    if (nameRefused(err)) return name.refuse(errorSentence(err));
     if (err instanceof ApiError && err.code === "comments_off") onTurnedOff();
     if (err instanceof ApiError && err.code === "comments_throttled" && err.retryAfter !== null) {
       setThrottle({ until: Date.now() + err.retryAfter * 1000, seconds: err.retryAfter });
@@ -112,7 +113,7 @@ export function CommentForm({ itemId, replyTo, onPosted, onTurnedOff }: CommentF
       {/* Escape leaves a reply as Cancel does (as it leaves an edit), unless a post is under way. */}
       <form ref={formRef} className="form compact comment-form" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && running === null && leave?.()} aria-label={label}>
         <CommentText label={label} value={body} onChange={write} />
-        {name.shown && <RefusableInput label="Name shown with your comments" type="text" autoComplete="nickname" maxLength={LIMITS.displayName} error={name.error} value={name.value} onChange={name.change} />}
+        {name.shown && <DisplayNameField label="Name shown with your comments" error={name.error} value={name.value} onChange={name.change} />}
         <FormError message={error} />
         <ThrottleCountdown left={waitLeft} atFirst={waitLeft > 0 ? (throttle?.seconds ?? null) : null} say={postAgainIn} testId="comments-throttled" />
         <PostButtons running={running !== null} busy={running !== null || waitLeft > 0 || body.trim() === ""} onCancel={leave} />
@@ -205,6 +206,11 @@ function useNameStep(form: string | null) {
     claim(form);
     return () => release(form);
   }, [form, claim, release]);
+  const refuse = (why: string) => {
+    setAsked(true);
+    setError(why);
+    return null;
+  };
   return {
     needed,
     shown: needed && (!place || place.holder === form),
@@ -222,11 +228,9 @@ function useNameStep(form: string | null) {
       return missing;
     },
     /** The server's refusal for want of a name: the field shows, saying so (nothing for the form to say). */
-    ask: () => {
-      setAsked(true);
-      setError(NAME_NEEDED);
-      return null;
-    },
+    ask: () => refuse(NAME_NEEDED),
+    /** The name typed refused by the server (`nameRefused`): told at the field (nothing for the form to say). */
+    refuse,
     save: async () => {
       updateUser(await changeProfile(value.trim()));
       // A new access token carries the name: the post need not wait for the server's news of it.

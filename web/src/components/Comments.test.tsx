@@ -334,10 +334,43 @@ describe("a video's comments", () => {
     await user.click(post);
     expectHeldWithFocus(await screen.findByRole("button", { name: "Posting…" }));
   });
+
+  it("tells a name refused as an admin's at the name's field, nothing posted", async () => {
+    serveComments(commentPage([]));
+    server.use(http.patch(`${API}/auth/me`, () => apiError(409, "display_name_reserved", "this name could be taken for an admin's; choose another")));
+    const { user } = renderComments(VIEWER);
+    const seen = recordRequests();
+    await user.type(await screen.findByRole("textbox", { name: "Add a comment" }), "Hello");
+    await user.type(await screen.findByRole("textbox", { name: "Name shown with your comments" }), "\u0410dmin");
+    await user.click(screen.getByRole("button", { name: "Post" }));
+
+    const name = screen.getByRole("textbox", { name: "Name shown with your comments" });
+    await waitFor(() => expect(name).toHaveAccessibleDescription("This name could be taken for an admin's; choose another"));
+    expect(name).toHaveAttribute("aria-invalid", "true");
+    await waitFor(() => expect(name).toHaveFocus());
+    expect(sentTo(seen, "POST", COMMENTS)).toEqual([]);
+    expect(screen.getByRole("textbox", { name: "Add a comment" })).toHaveValue("Hello");
+  });
+
+  it("marks an admin's comment with an Admin badge read with the name, and a viewer's of the same name not", async () => {
+    serveComments(
+      commentPage([
+        comment({ id: "c-admin", body: "Welcome, all.", author_name: "Admin", by_admin: true }),
+        comment({ id: "c-viewer", body: "Confirm your password here.", author_name: "Admin" }),
+      ]),
+    );
+    renderComments();
+    const admins = (await screen.findByText("Welcome, all.")).closest("li")!;
+    const viewers = screen.getByText("Confirm your password here.").closest("li")!;
+    expect(admins.querySelector(".comment-author")).toHaveTextContent("Admin, Admin");
+    expect(within(admins).getByText("Admin", { selector: ".badge" })).toBeVisible();
+    expect(viewers.querySelector(".comment-author")).toHaveTextContent(/^Admin$/);
+    expect(viewers.querySelector(".badge")).toBeNull();
+  });
 });
 
 const QUESTION = comment({ id: "c-q", body: "At 3:12, what is that?", reply_count: 2 });
-const ANSWER_1 = comment({ id: "r-1", parent_id: "c-q", body: "A heron.", author_name: "Ann", created_at: "2026-02-02T11:00:00Z" });
+const ANSWER_1 = comment({ id: "r-1", parent_id: "c-q", body: "A heron.", author_name: "Ann", by_admin: true, created_at: "2026-02-02T11:00:00Z" });
 const ANSWER_2 = comment({ id: "r-2", parent_id: "c-q", body: "A grey heron, yes.", author_name: "Cal", created_at: "2026-02-02T12:00:00Z" });
 const REPLIES = `${API}/catalogue/comments/c-q/replies`;
 
@@ -377,6 +410,8 @@ describe("replies to comments", () => {
     expect(toggle).toHaveTextContent("Hide replies");
     await waitFor(() => expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes."]));
     expect(within(list).getAllByRole("listitem")[0]).toHaveTextContent("Ann");
+    // An admin's reply carries the badge, as an admin's comment does.
+    expect(within(list).getAllByRole("listitem").map((li) => li.querySelector(".comment-author")?.textContent)).toEqual(["Ann, Admin", "Cal"]);
 
     await user.click(toggle);
     expect(toggle).toHaveAttribute("aria-expanded", "false");

@@ -88,6 +88,22 @@ describe("AccountPage", () => {
     expect(screen.getByRole("link", { name: "Vera" })).toHaveAttribute("href", "/account");
   });
 
+  it("tells a name that passes for an email address at the name's field, nothing saved", async () => {
+    signedInViewer();
+    server.use(http.patch(`${API}/auth/me`, () => apiError(400, "display_name_email", "a display name cannot be an email address; choose another")));
+    const user = setupUser();
+    renderApp("/account");
+
+    const name = await screen.findByLabelText("Display name");
+    await user.type(name, "admin@localhost");
+    await user.click(screen.getByRole("button", { name: "Save name" }));
+
+    await waitFor(() => expect(name).toHaveAccessibleDescription("A display name cannot be an email address; choose another"));
+    expect(name).toHaveAttribute("aria-invalid", "true");
+    await waitFor(() => expect(name).toHaveFocus());
+    expect(screen.queryByTestId("profile-saved")).not.toBeInTheDocument();
+  });
+
   it("asks for a new email with the password: a link goes there, and the email stays until it is opened", async () => {
     signedInViewer();
     const pending = { pending_email: "vera@example.com", expires_at: "2030-01-01T13:00:00Z" };

@@ -3,9 +3,8 @@ import { cancelPendingEmail, changeEmail, changePassword, changeProfile, getPend
 import { ApiError, errorSentence, refusalSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
-import { CurrentPasswordField, EmailField, NewPasswordField } from "../components/AccountFields";
+import { CurrentPasswordField, DisplayNameField, EmailField, NewPasswordField } from "../components/AccountFields";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { InputField } from "../components/Field";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { SubmitButton } from "../components/SubmitButton";
@@ -29,15 +28,7 @@ export function DisplayNameForm() {
 
   return (
     <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Profile">
-      <InputField
-        label="Display name"
-        error={error}
-        type="text"
-        autoComplete="nickname"
-        maxLength={LIMITS.displayName}
-        value={name}
-        onChange={setName}
-      />
+      <DisplayNameField label="Display name" error={error} value={name} onChange={setName} />
       <AccountFormSubmit label="Save name" busy={running !== null} done={saved} testId="profile-saved">
         Display name saved.
       </AccountFormSubmit>

@@ -136,6 +136,23 @@ describe("RegisterPage", () => {
     expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
   });
 
+  it("tells a name that could pass for an admin's at the name's field, which takes the focus", async () => {
+    registration("open");
+    server.use(http.post(REGISTER, () => apiError(409, "display_name_reserved", "this name could be taken for an admin's; choose another")));
+    const user = setupUser();
+    renderApp("/register");
+
+    await user.type(await screen.findByLabelText("Display name (optional)"), "\u0410dmin");
+    await fillAndSubmit();
+
+    const name = screen.getByLabelText("Display name (optional)");
+    await waitFor(() => expect(name).toHaveAccessibleDescription("This name could be taken for an admin's; choose another"));
+    expect(name).toHaveAttribute("aria-invalid", "true");
+    await waitFor(() => expect(name).toHaveFocus());
+    expect(screen.queryByTestId("register-error")).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
+  });
+
   it("says a password is too easy to guess in words, not as the API's 'password: …' detail", async () => {
     registration("open");
     const detail = "password: too easy to guess. This is a top-10 common password. Add another word or two.";

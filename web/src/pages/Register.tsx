@@ -7,7 +7,7 @@ import { redirectTarget, type RedirectState } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { useAuthConfig } from "../auth/serverConfig";
 import { FormError } from "../components/ErrorMessage";
-import { EmailField, NewPasswordField, passwordLength } from "../components/AccountFields";
+import { DisplayNameField, EmailField, NewPasswordField, nameRefused, passwordLength } from "../components/AccountFields";
 import { InputField } from "../components/Field";
 import { fragmentValue } from "../lib/paths";
 import { useAction } from "../lib/useAction";
@@ -107,6 +107,8 @@ interface Registration {
   emailTaken: boolean;
   /** The password is too easy to guess: the error is told at its field, which takes the focus. */
   weakPassword: boolean;
+  /** The display name could pass for an admin's or an email: told at its field, which takes the focus. */
+  badName: boolean;
   /** The account was made here (and its user signed in), not signed in before. */
   registered: boolean;
   submit: () => Promise<void>;
@@ -142,12 +144,14 @@ function useRegistration(target: string): Registration {
   }
   const [emailTaken, setEmailTaken] = useState(false);
   const [weakPassword, setWeakPassword] = useState(false);
+  const [badName, setBadName] = useState(false);
   const [registered, setRegistered] = useState(false);
   const { running, error, fail, run } = useAction();
 
   function refused(err: unknown): string {
     setEmailTaken(err instanceof ApiError && err.code === "email_taken");
     setWeakPassword(err instanceof ApiError && err.code === "weak_password");
+    setBadName(nameRefused(err));
     return registerErrorMessage(err);
   }
 
@@ -172,12 +176,12 @@ function useRegistration(target: string): Registration {
   }
 
   const change = (answers: Partial<Applicant>) => setApplicant((current) => ({ ...current, ...answers }));
-  return { applicant, change, busy: running !== null, error, emailTaken, weakPassword, registered, submit };
+  return { applicant, change, busy: running !== null, error, emailTaken, weakPassword, badName, registered, submit };
 }
 
 /** Email, password, an optional name and, unless registration is open, an invite code. */
 function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; registration: Registration }) {
-  const { applicant, change, busy, error, emailTaken, weakPassword } = registration;
+  const { applicant, change, busy, error, emailTaken, weakPassword, badName } = registration;
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -200,19 +204,17 @@ function RegisterForm({ mode, registration }: { mode: RegistrationMode | null; r
         error={weakPassword ? error : null}
         onChange={(password) => change({ password })}
       />
-      <InputField
+      <DisplayNameField
         label="Display name (optional)"
         name="display_name"
-        type="text"
-        autoComplete="nickname"
-        maxLength={LIMITS.displayName}
         value={applicant.displayName}
+        error={badName ? error : null}
         onChange={(displayName) => change({ displayName })}
       />
       {(mode !== "open" || applicant.invite !== "") && (
         <InviteCodeField mode={mode} value={applicant.invite} onChange={(invite) => change({ invite })} />
       )}
-      <FormError message={weakPassword || emailTaken ? null : error} testId="register-error" />
+      <FormError message={weakPassword || emailTaken || badName ? null : error} testId="register-error" />
       <SubmitButton className="button primary" busy={busy}>
         {busy ? "Creating account…" : "Create account"}
       </SubmitButton>

@@ -81,6 +81,7 @@ export function comment(overrides: Partial<Comment> = {}): Comment {
     item_id: "m-1",
     body: "Lovely light at the end.",
     author_name: "Bea",
+    by_admin: false,
     mine: false,
     created_at: "2026-02-02T10:00:00Z",
     edited_at: null,
