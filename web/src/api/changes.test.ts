@@ -17,6 +17,8 @@ const NOT_CHANGES = new Set([
   "/api/v1/auth/password-reset",
   "/api/v1/auth/password-reset/check",
   "/api/v1/auth/password-reset/request",
+  // A mailed link's code, opened signed in or not (often on another device).
+  "/api/v1/auth/email-confirmations",
   "/api/v1/catalogue/{item_id}/stream-token",
   // A share link's guest has no session to lose.
   "/api/v1/catalogue/shared/{secret}/stream-token",
