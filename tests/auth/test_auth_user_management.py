@@ -98,24 +98,15 @@ async def test_deleting_a_user_ends_their_sessions_and_frees_the_email(client, a
 
 
 async def test_a_deleted_user_is_announced_once_through_the_outbox(auth_settings):
-    events: list[Event] = []
-
-    async def record(event: Event) -> None:
-        events.append(event)
-
-    async with live_app(auth_settings) as app:
-        subscription = await app.state.backends.events.subscribe("auth.events.>", record)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as http:
-            _, viewer = await signed_in(http)
-            _, admin = await signed_in_admin(http, auth_settings)
-            user_id = user_id_of(viewer)
-            response = await http.delete(
-                f"{API}/users/{user_id}", headers=bearer(admin["access_token"])
-            )
-            assert response.status_code == 204, response.text
-            await _relayed(events, auth_settings)
-        await subscription.unsubscribe()
+    async with announcing_auth(auth_settings) as (http, events):
+        _, viewer = await signed_in(http)
+        _, admin = await signed_in_admin(http, auth_settings)
+        user_id = user_id_of(viewer)
+        response = await http.delete(
+            f"{API}/users/{user_id}", headers=bearer(admin["access_token"])
+        )
+        assert response.status_code == 204, response.text
+        await _relayed(events, auth_settings)
     assert [event.subject for event in events] == [USER_DELETED]
     payload = msgspec.json.decode(events[0].payload, type=UserDeleted)
     assert payload.user_id == user_id
@@ -127,27 +118,34 @@ async def test_a_deleted_user_is_announced_once_through_the_outbox(auth_settings
 async def test_an_admin_stripped_of_rights_is_announced_once(auth_settings, how):
     """``user.no_longer_admin`` goes out once per admin demoted or disabled (the modules
     stop what they made as admins); a viewer disabled, or a change made twice, says nothing."""
+    async with announcing_auth(auth_settings) as (http, events):
+        _, viewer = await signed_in(http)
+        _, stripped = await signed_in_admin(http, auth_settings)
+        _, admin = await signed_in_admin(http, auth_settings)
+        token, user_id = admin["access_token"], user_id_of(stripped)
+        await strip_admin(http, token, user_id_of(viewer), "disabled")
+        for again in (how, how, "disabled"):
+            await strip_admin(http, token, user_id, again)
+        await _relayed(events, auth_settings)
+    assert [event.subject for event in events] == [NO_LONGER_ADMIN]
+    payload = msgspec.json.decode(events[0].payload, type=NoLongerAdmin)
+    assert payload.user_id == user_id and payload.since.tzinfo is not None
+
+
+@contextlib.asynccontextmanager
+async def announcing_auth(settings: Any) -> AsyncIterator[tuple[httpx.AsyncClient, list[Event]]]:
+    """A client of a live auth app, and the ``auth.events.>`` events it publishes meanwhile."""
     events: list[Event] = []
 
     async def record(event: Event) -> None:
         events.append(event)
 
-    async with live_app(auth_settings) as app:
+    async with live_app(settings) as app:
         subscription = await app.state.backends.events.subscribe("auth.events.>", record)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as http:
-            _, viewer = await signed_in(http)
-            _, stripped = await signed_in_admin(http, auth_settings)
-            _, admin = await signed_in_admin(http, auth_settings)
-            token, user_id = admin["access_token"], user_id_of(stripped)
-            await strip_admin(http, token, user_id_of(viewer), "disabled")
-            for again in (how, how, "disabled"):
-                await strip_admin(http, token, user_id, again)
-            await _relayed(events, auth_settings)
+            yield http, events
         await subscription.unsubscribe()
-    assert [event.subject for event in events] == [NO_LONGER_ADMIN]
-    payload = msgspec.json.decode(events[0].payload, type=NoLongerAdmin)
-    assert payload.user_id == user_id and payload.since.tzinfo is not None
 
 
 async def _relayed(events: list[Event], settings: Any) -> None:
