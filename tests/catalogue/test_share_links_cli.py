@@ -33,6 +33,7 @@ class Served:
         self.url, self.client, self.items = url, client, items
         self.video: dict[str, Any] = {}
         self.draft: dict[str, Any] = {}
+        self.admin_id = ""
 
     async def __call__(self, *args: str) -> tuple[int, str, str]:
         return await self.items(*args, "--server", self.url)
@@ -42,9 +43,10 @@ class Served:
 async def served(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Served]:
     settings = settings_factory(modules=("catalogue",))
     async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
-        served = Served(
-            url, client, CommandLine("items", tmp_path, mint_token(settings, role="admin"))
-        )
+        admin_id = str(uuid.uuid4())
+        token = mint_token(settings, user_id=admin_id, role="admin")
+        served = Served(url, client, CommandLine("items", tmp_path, token))
+        served.admin_id = admin_id
         served.video = await create_item(client, settings, title="Birds")
         served.draft = await create_item(client, settings, title="Apples", publish=False)
         yield served
@@ -71,8 +73,11 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
 
     code, out, err = await served("shares", video)
     assert code == 0, err
+    links_maker = served.admin_id
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "CREATED", "EXPIRES", "OPENS", "STATE", "LINK"]
+    assert header.split() == ["ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK"]
+    # The admin who made them (no name known to a catalogue without auth: their id's start).
+    assert all(row.split()[-2] == f"({links_maker[:8]})" for row in rows)
     assert [row.split()[-1] for row in rows] == [forever, link]  # the newest first
     assert all(" live " in row for row in rows) and "never" in rows[0]
     assert "2 share links" in err
@@ -121,6 +126,9 @@ def test_a_links_state() -> None:
     assert link_state({**link, "expires_at": "2026-01-03T00:00:00Z"}, now) == "live"
     stopped = {"revoked_at": "2026-01-01T00:00:00Z", "expires_at": "2026-01-01T00:00:00Z"}
     assert link_state(stopped, now) == "stopped"
+    assert link_state({**stopped, "revoked_reason": "stopped_by_admin"}, now) == "stopped"
+    withdrawn = {**stopped, "revoked_reason": "maker_no_longer_admin"}
+    assert link_state(withdrawn, now) == "withdrawn"
 
 
 def test_the_embed_code_escapes_the_title() -> None:

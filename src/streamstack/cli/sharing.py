@@ -25,7 +25,7 @@ from streamstack.settings import SettingsError
 
 #: The items actions of share links.
 SHARE_ACTIONS = ("share", "shares", "unshare")
-SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "STATE", "LINK")
+SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK")
 #: Where an admin stops a link, by its id.
 SHARE_PATH = "/api/v1/catalogue/shares/{id}"
 
@@ -109,9 +109,10 @@ def _title(api: AdminApi, item_id: str) -> str | None:
 
 
 def link_state(link: dict[str, Any], now: datetime.datetime | None = None) -> str:
-    """``live``, ``expired`` or ``stopped`` (an admin stopped it: said over its expiry)."""
+    """``live``, ``expired``, ``stopped`` (an admin stopped it: said over its expiry) or
+    ``withdrawn`` (stopped as its maker is no longer an admin)."""
     if link["revoked_at"] is not None:
-        return "stopped"
+        return "withdrawn" if link.get("revoked_reason") == "maker_no_longer_admin" else "stopped"
     expires = link["expires_at"]
     now = now or datetime.datetime.now(datetime.UTC)
     if expires is not None and datetime.datetime.fromisoformat(expires) <= now:
@@ -134,6 +135,7 @@ def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
             _expiry(link),
             f"{link['opens']:,}",
             link_state(link),
+            link["created_by_name"] or f"({link['created_by'][:8]})",
             full_link(server, link),
         )
         for link in links
