@@ -418,7 +418,7 @@ async def _announce_reply(
     answered: list[uuid.UUID],
 ) -> None:
     """Put ``comment.replied`` in the outbox for the authors ``reply`` answers, but its
-    own (nobody is mailed their own reply); nothing when that leaves nobody, nor on a
+    own (nobody is mailed their own reply), its link opening the video at the reply; nothing when that leaves nobody, nor on a
     video that is not published (a draft, or one taken back after they commented): the
     mail's link would open for admins alone."""
     recipients = [str(author) for author in answered if author != reply.user_id]
@@ -432,7 +432,7 @@ async def _announce_reply(
         item_id=str(item.id),
         item_title=item.title,
         excerpt=reply_excerpt(reply.body),
-        link_path=f"/watch/{item.id}",
+        link_path=f"/watch/{item.id}?comment={reply.id}",
         replied_at=reply.created_at,
     )
     await store.outbox.enqueue(COMMENT_REPLIED, msgspec.json.encode(event), reply.created_at)
