@@ -1,8 +1,8 @@
 """The catalogue on a members-only server (``STREAMSTACK_GUEST_ACCESS=none``), on both
 backend kinds: a signed-out caller reads nothing (the list, a search, an item, its comments
-(one by its id too) and replies, tags, related items, the feed) and is told the same for an item that exists and
-one that does not; a forged token reads nothing either; a member reads it all as before; a
-share link still opens and plays its video to whoever holds it."""
+(one by its id too) and replies, tags, related items, the feed) and is told the same for an
+item that exists and one that does not; a forged token reads nothing either; a member reads
+it all as before; a share link still opens and plays its video to whoever holds it."""
 
 from __future__ import annotations
 

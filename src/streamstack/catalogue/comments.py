@@ -18,7 +18,8 @@ reply answers its top-level comment), read oldest first (:meth:`CommentService.r
 the item's list holds top-level comments, its count all of them. A comment's reply count
 is kept as the item's is, and a comment deleted takes its replies with it. A reply
 announces ``comment.replied`` through the outbox, in its transaction, naming the authors
-it answers (never the replier), so auth can mail them.
+it answers (never the replier), so auth can mail them a link to it: one comment is read
+by its id with its thread (:meth:`CommentService.linked`), as the list's rules allow.
 """
 
 from __future__ import annotations
@@ -418,9 +419,9 @@ async def _announce_reply(
     answered: list[uuid.UUID],
 ) -> None:
     """Put ``comment.replied`` in the outbox for the authors ``reply`` answers, but its
-    own (nobody is mailed their own reply), its link opening the video at the reply; nothing when that leaves nobody, nor on a
-    video that is not published (a draft, or one taken back after they commented): the
-    mail's link would open for admins alone."""
+    own (nobody is mailed their own reply), its link opening the video at the reply;
+    nothing when that leaves nobody, nor on a video that is not published (a draft, or one
+    taken back after they commented): the mail's link would open for admins alone."""
     recipients = [str(author) for author in answered if author != reply.user_id]
     if not recipients or item.status != "published":
         return

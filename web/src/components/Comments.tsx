@@ -26,7 +26,7 @@ function withPage(shown: CommentPage, page: CommentPage): CommentPage {
 }
 
 /** What the page says when the comment a link named is gone. */
-export const LINKED_GONE = "That comment is no longer there.";
+const LINKED_GONE = "That comment is no longer there.";
 
 /** The first page, and the comment a link named (`?comment=`): its thread first in the page, or gone. */
 interface CommentsRead {
@@ -44,18 +44,18 @@ interface CommentsRead {
 async function readComments(itemId: string, linkedId: string | null, signal: AbortSignal): Promise<CommentsRead> {
   const [page, linked] = await Promise.all([listComments(itemId, undefined, signal), linkedId ? readLinked(itemId, linkedId, signal) : null]);
   if (linked === null) return { page, linked: null, linkedGone: linkedId !== null };
-  const { thread, replies } = linked;
+  const { thread, ...shown } = linked;
   const comments = [thread, ...page.comments.filter((c) => c.id !== thread.id)];
-  return { page: { ...page, comments }, linked: { id: linkedId!, threadId: thread.id, replies }, linkedGone: false };
+  return { page: { ...page, comments }, linked: { ...shown, threadId: thread.id }, linkedGone: false };
 }
 
 /** The linked comment's thread (its top-level comment) and, for a reply, the replies shown with it; null once it is gone. */
 async function readLinked(itemId: string, commentId: string, signal: AbortSignal) {
   try {
     const { comment, parent } = await getLinkedComment(itemId, commentId, signal);
-    if (!parent) return { thread: comment, replies: null };
+    if (!parent) return { id: commentId, thread: comment, replies: null };
     const first = await listReplies(parent.id, undefined, signal);
-    return { thread: parent, replies: withReplies(null, [...first.comments, comment], first.next) };
+    return { id: commentId, thread: parent, replies: withReplies(null, [...first.comments, comment], first.next) };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;
