@@ -106,13 +106,13 @@ async def test_the_commenter_hears_of_a_reply_but_the_replier_does_not(
     ada_email, _, ada = await member(client, "Ada")
     bob_email, _, bob = await member(client, "Bob")
     question = await comment(client, item_id, ada, "at 3:12, what is that?")
-    await comment(client, item_id, bob, "A heron.\n<script>alert(1)</script>", question)
+    answer = await comment(client, item_id, bob, "A heron.\n<script>alert(1)</script>", question)
     mail = await mail_to(smtp_server, ada_email)
     assert mail["Subject"] == 'Bob replied to your comment on "Herons <b>at</b> "dawn""'
     text = text_of(mail)
     assert '"Herons <b>at</b> "dawn""' in text
     assert "> A heron.\n> <script>alert(1)</script>\n" in text  # quoted as typed, plain text
-    assert f"{PUBLIC_URL}/watch/{item_id}\n" in text
+    assert f"{PUBLIC_URL}/watch/{item_id}?comment={answer}\n" in text  # opens at the reply
     assert f"on your Account page: {PUBLIC_URL}/account" in text
     # Ada's thanks goes to nobody: the comment is her own.
     await comment(client, item_id, ada, "Thanks!", question)

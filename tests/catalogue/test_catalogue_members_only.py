@@ -1,8 +1,8 @@
 """The catalogue on a members-only server (``STREAMSTACK_GUEST_ACCESS=none``), on both
 backend kinds: a signed-out caller reads nothing (the list, a search, an item, its comments
-and replies, tags, related items, the feed) and is told the same for an item that exists and
-one that does not; a forged token reads nothing either; a member reads it all as before; a
-share link still opens and plays its video to whoever holds it."""
+(one by its id too) and replies, tags, related items, the feed) and is told the same for an
+item that exists and one that does not; a forged token reads nothing either; a member reads
+it all as before; a share link still opens and plays its video to whoever holds it."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def guest_reads(item_id: str, comment_id: str) -> list[str]:
         f"{API}?q=club",
         f"{API}/{item_id}",
         f"{API}/{item_id}/comments",
+        f"{API}/{item_id}/comments/{comment_id}",
         f"{API}/comments/{comment_id}/replies",
         f"{API}/tags",
         f"{API}/{item_id}/related",

@@ -66,7 +66,7 @@ async def test_a_reply_names_the_authors_it_answers_but_the_replier(client: Clie
     first_event = events[0]
     assert (first_event.item_id, first_event.item_title) == (item_id, "Herons at dawn")
     assert (first_event.reply_id, first_event.excerpt) == (answer["id"], "A heron.")
-    assert first_event.link_path == f"/watch/{item_id}"
+    assert first_event.link_path == f"/watch/{item_id}?comment={answer['id']}"  # at the reply
 
 
 async def test_a_top_level_comment_announces_nothing(client: Client) -> None:

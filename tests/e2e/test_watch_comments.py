@@ -6,7 +6,9 @@ comment is at the top with that name, and its timestamp ("at 0:03") is a link th
 the player there. After a reload it is still there (stored, not only drawn). The viewer
 edits it ("(edited)"). A second viewer reports it ("Why? (optional)": spam) and replies to
 it (naming themselves first); the first viewer, reloading, finds "2 comments" and the reply
-folded under "1 reply". The admin, in another browser context, finds the comment on the
+folded under "1 reply". The link the reply mail carries (``?comment=<the reply>``, here with a
+``?t=``) opens the page with the reply's thread open, the reply marked "Linked comment",
+focused and in view. The admin, in another browser context, finds the comment on the
 Comments page among the reported ones, with the reason, and deletes it there; the viewer's
 page, reloaded, has no comments again (the reply went with it). The
 console stays clean: no request is refused, and nothing breaks the app's CSP.
@@ -95,6 +97,32 @@ async def replies_shown(page: Page) -> None:
     assert await reply.locator(".comment-author").inner_text() == "Bea"
 
 
+#: The comment a link opened: marked, focused, and wholly in the window.
+LINKED_IN_VIEW = """() => {
+  const linked = document.querySelector('li.comment.linked');
+  if (!linked || document.activeElement !== linked) return false;
+  const box = linked.getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+async def open_the_mailed_link(page: Page, base: str, item_id: str) -> None:
+    """Open the watch page as the reply mail links it, at the first comment's reply."""
+    listed = await page.request.get(f"{base}/api/v1/catalogue/{item_id}/comments")
+    thread = (await listed.json())["comments"][0]["id"]
+    replies = await page.request.get(f"{base}/api/v1/catalogue/comments/{thread}/replies")
+    reply_id = (await replies.json())["comments"][0]["id"]
+    await page.goto(f"{base}/watch/{item_id}?t=2&comment={reply_id}")
+    await page.wait_for_function(LINKED_IN_VIEW)
+    linked = page.locator("li.comment.linked")
+    assert await linked.locator(".comment-body").inner_text() == "The blue at the end, yes"
+    await linked.get_by_text("Linked comment").wait_for()
+    assert await page.get_by_role("button", name="Hide replies").get_attribute("aria-expanded") == (
+        "true"
+    )
+    assert page.url == f"{base}/watch/{item_id}?t=2&comment={reply_id}"
+
+
 REPORTED_ONLY_SHOWN = """() => {
   const rows = document.querySelectorAll('[data-testid="moderated-comment"]');
   return rows.length === 1 && rows[0].textContent.includes('spam');
@@ -165,6 +193,7 @@ async def test_a_viewer_comments_and_an_admin_deletes_it(dev_server: DevServer) 
         await reply_as_a_new_name(reporter)
         await watch_page_ready(viewer, base, item_id)
         await replies_shown(viewer)
+        await open_the_mailed_link(viewer, base, item_id)
         await delete_reported(admin, base)  # its reply goes with it
 
         await watch_page_ready(viewer, base, item_id)

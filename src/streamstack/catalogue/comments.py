@@ -18,7 +18,8 @@ reply answers its top-level comment), read oldest first (:meth:`CommentService.r
 the item's list holds top-level comments, its count all of them. A comment's reply count
 is kept as the item's is, and a comment deleted takes its replies with it. A reply
 announces ``comment.replied`` through the outbox, in its transaction, naming the authors
-it answers (never the replier), so auth can mail them.
+it answers (never the replier), so auth can mail them a link to it: one comment is read
+by its id with its thread (:meth:`CommentService.linked`), as the list's rules allow.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ from streamstack.catalogue.repository import (
     reading,
     unit_of_work,
 )
-from streamstack.catalogue.schemas import Comment, CommentChange, CommentPage, NewComment
+from streamstack.catalogue.schemas import (
+    Comment,
+    CommentChange,
+    CommentPage,
+    LinkedComment,
+    NewComment,
+)
 from streamstack.catalogue.watching import account_id, known_account
 from streamstack.contracts.auth import USER_NAMED, UserNamed
 from streamstack.contracts.catalogue import COMMENT_REPLIED, REPLY_EXCERPT_MAX, CommentReplied
@@ -205,6 +212,25 @@ class CommentService(CommentUseCases):
             found = await store.comments.replies(comment_id, after=after, limit=limit + 1)
             return await _page_of(store, found, limit, caller, item, total=parent.reply_count)
 
+    async def linked(
+        self, viewer: Principal | None, item_id: uuid.UUID, comment_id: uuid.UUID
+    ) -> LinkedComment:
+        """One of the item's comments as a link to it opens it, with the comment it answers
+        when it is a reply: 404 as reading the item, ``comment_not_found`` for no such
+        comment of it or, to viewers, while its comments are off (as the list shows none)."""
+        admin, caller = viewer is not None and viewer.is_admin, known_account(viewer)
+        async with reading(self._database) as store:
+            item = await store.items.visible(item_id, admin=admin)
+            named = await store.comments.named(comment_id)
+            if named is None or named[0].item_id != item_id:
+                raise CommentNotFound("no such comment of this video")
+            if not item.comments_enabled and not admin:
+                raise CommentNotFound("comments are turned off for this video")
+            parent_id = named[0].parent_id
+            parent = await store.comments.named(parent_id) if parent_id is not None else None
+            shown = await _shown_to(store, caller, [named] if parent is None else [named, parent])
+        return LinkedComment(comment=shown[0], parent=shown[1] if parent is not None else None)
+
     async def post(self, principal: Principal, item_id: uuid.UUID, request: NewComment) -> Comment:
         """A new comment by the caller on an item they may read, or a reply to one of its
         comments (``reply_to``): 404 as reading it (``comment_not_found`` for a comment
@@ -341,19 +367,26 @@ async def _page_of(
     total: int,
 ) -> CommentPage:
     """The page of the first ``limit`` of ``found`` (one more read: whether a next page
-    follows) for ``caller``, with which of them they reported (one query)."""
+    follows) for ``caller``."""
     shown, more = found[:limit], len(found) > limit
-    reported = (
-        await store.comment_reports.reported_by(caller, [row.id for row, _ in shown])
-        if caller is not None
-        else set()
-    )
     return CommentPage(
-        comments=[to_comment(named, caller, reported=named[0].id in reported) for named in shown],
+        comments=await _shown_to(store, caller, shown),
         total=total,
         enabled=item.comments_enabled,
         next=cursor_of((shown[-1][0].created_at, shown[-1][0].id)) if more else None,
     )
+
+
+async def _shown_to(
+    store: CatalogueStore, caller: uuid.UUID | None, found: list[NamedComment]
+) -> list[Comment]:
+    """``found`` as ``caller`` is shown them, with which of them they reported (one query)."""
+    reported = (
+        await store.comment_reports.reported_by(caller, [row.id for row, _ in found])
+        if caller is not None
+        else set()
+    )
+    return [to_comment(named, caller, reported=named[0].id in reported) for named in found]
 
 
 async def _thread_of(
@@ -386,9 +419,9 @@ async def _announce_reply(
     answered: list[uuid.UUID],
 ) -> None:
     """Put ``comment.replied`` in the outbox for the authors ``reply`` answers, but its
-    own (nobody is mailed their own reply); nothing when that leaves nobody, nor on a
-    video that is not published (a draft, or one taken back after they commented): the
-    mail's link would open for admins alone."""
+    own (nobody is mailed their own reply), its link opening the video at the reply;
+    nothing when that leaves nobody, nor on a video that is not published (a draft, or one
+    taken back after they commented): the mail's link would open for admins alone."""
     recipients = [str(author) for author in answered if author != reply.user_id]
     if not recipients or item.status != "published":
         return
@@ -400,7 +433,7 @@ async def _announce_reply(
         item_id=str(item.id),
         item_title=item.title,
         excerpt=reply_excerpt(reply.body),
-        link_path=f"/watch/{item.id}",
+        link_path=f"/watch/{item.id}?comment={reply.id}",
         replied_at=reply.created_at,
     )
     await store.outbox.enqueue(COMMENT_REPLIED, msgspec.json.encode(event), reply.created_at)

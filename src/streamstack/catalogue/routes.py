@@ -56,6 +56,7 @@ from streamstack.catalogue.schemas import (
     LibraryCounts,
     LikedPage,
     Liking,
+    LinkedComment,
     MediaPage,
     ModeratedCommentPage,
     NewComment,
@@ -723,6 +724,28 @@ class CommentReadingController(Controller):
         counts their replies too); 404 as for the item itself. While its comments are off,
         viewers get none (``enabled`` false) and admins all."""
         return await comments.page(viewer, item_id, cursor=cursor, limit=limit)
+
+    @get(
+        "/{item_id:uuid}/comments/{comment_id:uuid}",
+        summary="One comment, in its thread",
+        responses=error_responses(
+            {
+                404: "No such item, or none the caller may read; no such comment of it, or "
+                "its comments are off to the caller (`comment_not_found`)."
+            }
+        ),
+    )
+    async def linked_comment(
+        self,
+        comments: Comments,
+        viewer: NamedDependency[Principal | None],
+        item_id: uuid.UUID,
+        comment_id: uuid.UUID,
+    ) -> LinkedComment:
+        """One of the item's comments, as a link to it opens it: with the comment it
+        answers when it is a reply; 404 as for the item itself, and as for a missing
+        comment while its comments are off (admins read it then)."""
+        return await comments.linked(viewer, item_id, comment_id)
 
     @get(
         "/comments/{comment_id:uuid}/replies",

@@ -386,6 +386,15 @@ class CommentPage(msgspec.Struct, frozen=True, kw_only=True):
     next: str | None
 
 
+class LinkedComment(msgspec.Struct, frozen=True, kw_only=True):
+    """``GET /{item_id}/comments/{comment_id}``: one comment as a link to it opens it, in
+    its thread: a top-level comment alone, a reply with the comment it answers."""
+
+    comment: Comment
+    #: The top-level comment a reply answers (its thread); null for a top-level comment.
+    parent: Comment | None
+
+
 class NewCommentReport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``POST /comments/{comment_id}/reports``: why (optional; trimmed, at most
     ``REPORT_REASON_MAX`` characters then, blank for none; newlines and tabs are its only

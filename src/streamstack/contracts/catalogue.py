@@ -81,7 +81,8 @@ class CommentReplied(msgspec.Struct, frozen=True, kw_only=True):
     accounts whose comment it answers, the top-level comment's author and, when it answers
     a reply, that reply's author too; never the replier, each once), who replied (the name
     shown with the reply, and ``by_admin``: whether they were an admin), on which item, what it says (cut to :data:`REPLY_EXCERPT_MAX`
-    characters, plain text as typed) and the SPA's path to read it (``link_path``)."""
+    characters, plain text as typed) and the SPA's path to read it (``link_path``: the watch
+    page opened at the reply, ``?comment=<reply_id>``)."""
 
     reply_id: str
     recipients: list[str]

@@ -1,7 +1,7 @@
 import { api, request, requestChange } from "./client";
-import type { CatalogueItem, Comment, CommentPage } from "./schema";
+import type { CatalogueItem, Comment, CommentPage, LinkedComment } from "./schema";
 
-export type { Comment, CommentPage };
+export type { Comment, CommentPage, LinkedComment };
 
 /**
  * A page of the item's top-level comments, newest first, from `cursor` (the previous page's
@@ -11,6 +11,15 @@ export type { Comment, CommentPage };
 export function listComments(itemId: string, cursor?: string, signal?: AbortSignal) {
   const params = { path: { item_id: itemId }, query: { cursor } };
   return request((headers) => api.GET("/api/v1/catalogue/{item_id}/comments", { headers, params, signal }), "optional");
+}
+
+/**
+ * One of the item's comments, as a link to it opens it: with the comment it answers when it is
+ * a reply (`parent`); 404 once it is gone (deleted, its video unpublished, comments off).
+ */
+export function getLinkedComment(itemId: string, commentId: string, signal?: AbortSignal) {
+  const params = { path: { item_id: itemId, comment_id: commentId } };
+  return request((headers) => api.GET("/api/v1/catalogue/{item_id}/comments/{comment_id}", { headers, params, signal }), "optional");
 }
 
 /** A page of a top-level comment's replies, oldest first (a conversation reads down), from `cursor`. */

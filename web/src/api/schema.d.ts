@@ -940,6 +940,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/{item_id}/comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One comment, in its thread */
+        get: operations["ApiV1CatalogueItemIdCommentsCommentIdLinkedComment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/{item_id}/like": {
         parameters: {
             query?: never;
@@ -1774,6 +1791,11 @@ export interface components {
             like_count: number;
             liked: boolean;
         };
+        /** LinkedComment */
+        LinkedComment: {
+            comment: components["schemas"]["Comment"];
+            parent: components["schemas"]["Comment"] | null;
+        };
         /** LoginRequest */
         LoginRequest: {
             code?: string | null;
@@ -2419,6 +2441,7 @@ export type LibraryCounts = components['schemas']['LibraryCounts'];
 export type LikedItem = components['schemas']['LikedItem'];
 export type LikedPage = components['schemas']['LikedPage'];
 export type Liking = components['schemas']['Liking'];
+export type LinkedComment = components['schemas']['LinkedComment'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
@@ -8200,6 +8223,83 @@ export interface operations {
             };
             /** @description This account posted comments too fast (`comments_throttled`); see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueItemIdCommentsCommentIdLinkedComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedComment"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such item, or none the caller may read; no such comment of it, or its comments are off to the caller (`comment_not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { ConfirmDialog, type ConfirmAnswers } from "./ConfirmDialog";
 import { FormError } from "./ErrorMessage";
 import { LinkedText, type MomentLinks } from "./LinkedText";
 import { SubmitButton } from "./SubmitButton";
+import { focusLeftToPage } from "./usePageFocus";
 
 interface CommentChanges {
   onChanged: (comment: Comment) => void;
@@ -36,6 +37,8 @@ interface CommentEntryProps extends CommentChanges {
   comment: Comment;
   moments: MomentLinks;
   focused?: boolean;
+  /** The comment a link opened (`?comment=`): marked so, and focused as it shows unless the visitor has moved the focus on. */
+  linked?: boolean;
   /** Reply, given the button pressed (the focus goes back to it when the reply is cancelled); none: no Reply. */
   onReply?: (opener: HTMLButtonElement) => void;
   /** Under the comment, inside its item: its replies and the reply form. */
@@ -46,11 +49,12 @@ interface CommentEntryProps extends CommentChanges {
  * One comment: who wrote it, how long ago (the exact time as its title), the text with its
  * line breaks, links and timestamps (which seek the player), an "Admin" badge by the name of
  * an admin's; its author may edit it in place
- * or delete it, an admin may delete any; a viewer may reply.
+ * or delete it, an admin may delete any; a viewer may reply. The comment a link opened says so.
  */
-export function CommentEntry({ comment, moments, focused = false, onReply, children, ...changes }: CommentEntryProps) {
+export function CommentEntry({ comment, moments, focused = false, linked = false, onReply, children, ...changes }: CommentEntryProps) {
   const { user } = useAuth();
-  const entry = useFocusWhen<HTMLLIElement>(focused);
+  const takesFocus = useLinkFocus(linked) || focused;
+  const entry = useFocusWhen<HTMLLIElement>(takesFocus);
   const [editing, setEditing] = useState(false);
   const editButton = useFocusWhen<HTMLButtonElement>(!editing, { first: false });
   const [confirming, setConfirming] = useState(false);
@@ -67,7 +71,8 @@ export function CommentEntry({ comment, moments, focused = false, onReply, child
   };
 
   return (
-    <li className="comment" ref={entry} tabIndex={focused ? -1 : undefined}>
+    <li className={linked ? "comment linked" : "comment"} ref={entry} tabIndex={takesFocus ? -1 : undefined}>
+      {linked && <p className="badge linked-label">Linked comment</p>}
       <p className="comment-meta">
         <CommentAuthor name={author} byAdmin={comment.by_admin} />{" "}
         <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
@@ -132,6 +137,12 @@ function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment
       </p>
     </ConfirmDialog>
   );
+}
+
+/** Whether a linked comment takes the focus as it shows (which brings it into view): decided then, unless the visitor has moved the focus on. */
+function useLinkFocus(linked: boolean): boolean {
+  const [takes] = useState(() => linked && focusLeftToPage());
+  return takes;
 }
 
 /**

@@ -7,11 +7,18 @@ import { CommentForm } from "./CommentForm";
 import { FormError } from "./ErrorMessage";
 import type { MomentLinks } from "./LinkedText";
 
+/** The comment a link opened (`?comment=`) in this thread: which one, and the replies read with it (a reply's: its thread open). */
+export interface LinkedThread {
+  id: string;
+  replies: RepliesShown | null;
+}
+
 interface CommentThreadProps {
   itemId: string;
   comment: Comment;
   moments: MomentLinks;
   focused: boolean;
+  linked?: LinkedThread;
   /** Whether the viewer may reply: signed in, while comments are on. */
   canReply: boolean;
   onChanged: (comment: Comment) => void;
@@ -28,9 +35,9 @@ interface CommentThreadProps {
  * right under the comment pressed (a phone's thread may be screens long), a reply's prefilled
  * with "@<its author> "; a reply posted goes at the end of the thread, opened, and takes the focus.
  */
-export function CommentThread({ itemId, comment, moments, focused, canReply, onReplies, ...changes }: CommentThreadProps) {
+export function CommentThread({ itemId, comment, moments, focused, linked, canReply, onReplies, ...changes }: CommentThreadProps) {
   const listId = useId();
-  const replies = useReplies(comment.id, comment.reply_count);
+  const replies = useReplies(comment.id, comment.reply_count, linked?.replies ?? null);
   const form = useReplyForm();
   const replyTo = (to: Comment) => (canReply ? (button: HTMLButtonElement) => form.open(button, to.id, to === comment ? null : mention(to)) : undefined);
 
@@ -58,7 +65,7 @@ export function CommentThread({ itemId, comment, moments, focused, canReply, onR
     );
 
   return (
-    <CommentEntry comment={comment} moments={moments} focused={focused} onReply={replyTo(comment)} {...changes}>
+    <CommentEntry comment={comment} moments={moments} focused={focused} linked={linked?.id === comment.id} onReply={replyTo(comment)} {...changes}>
       {formUnder(comment)}
       {comment.reply_count > 0 && (
         <button type="button" className="link-button small" aria-expanded={replies.open} aria-controls={listId} onClick={toggle}>
@@ -67,7 +74,7 @@ export function CommentThread({ itemId, comment, moments, focused, canReply, onR
       )}
       <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={`Replies to ${comment.author_name ?? "a viewer"}’s comment`}>
         {replies.shown.map((r) => (
-          <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} onReply={replyTo(r)} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff}>
+          <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} linked={linked?.id === r.id} onReply={replyTo(r)} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff}>
             {formUnder(r)}
           </CommentEntry>
         ))}
@@ -87,7 +94,7 @@ function mention(reply: Comment): string | null {
   return reply.mine || !reply.author_name ? null : `@${reply.author_name} `;
 }
 
-interface RepliesShown {
+export interface RepliesShown {
   replies: Comment[];
   next: string | null;
 }
@@ -98,18 +105,19 @@ function oldestFirst(a: Comment, b: Comment): number {
 }
 
 /** The replies shown and `more` (a page read, or a reply posted), each once, oldest first. */
-function withReplies(shown: RepliesShown | null, more: Comment[], next: string | null = shown?.next ?? null): RepliesShown {
+export function withReplies(shown: RepliesShown | null, more: Comment[], next: string | null = shown?.next ?? null): RepliesShown {
   const byId = new Map([...(shown?.replies ?? []), ...more].map((r) => [r.id, r]));
   return { replies: [...byId.values()].sort(oldestFirst), next };
 }
 
 /**
- * A thread's replies: none read until first opened, then a page at a time (Show more replies,
- * whose first reply takes the focus: the button may be gone); they stay read while folded.
+ * A thread's replies: none read until first opened (or those read with a linked reply, open),
+ * then a page at a time (Show more replies, whose first reply takes the focus: the button may
+ * be gone); they stay read while folded.
  */
-function useReplies(commentId: string, count: number) {
-  const [open, setOpen] = useState(false);
-  const [shown, setShown] = useState<RepliesShown | null>(null);
+function useReplies(commentId: string, count: number, readWithLink: RepliesShown | null) {
+  const [open, setOpen] = useState(readWithLink !== null);
+  const [shown, setShown] = useState<RepliesShown | null>(readWithLink);
   const [focused, setFocused] = useState<string | null>(null);
   const { running, error, run } = useAction();
 

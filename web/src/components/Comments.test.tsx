@@ -20,8 +20,8 @@ function SignInProbe() {
   return <p data-testid="signin">{`signin from ${from}`}</p>;
 }
 
-/** m-1's comments as the watch page shows them, for `who` (signed out without one). */
-function renderComments(who: UserView | null = null) {
+/** m-1's comments as the watch page shows them, for `who` (signed out without one), opened at `linkedId` if given. */
+function renderComments(who: UserView | null = null, linkedId?: string) {
   if (who) {
     hadSession();
     server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(who)));
@@ -29,10 +29,10 @@ function renderComments(who: UserView | null = null) {
   const moments = { href: (s: number) => `/watch/m-1?t=${s}`, onOpen: vi.fn(), duration: 65 };
   renderPage(
     <Routes>
-      <Route path="/watch/:id" element={<Comments itemId="m-1" moments={moments} />} />
+      <Route path="/watch/:id" element={<Comments itemId="m-1" moments={moments} linkedId={linkedId} />} />
       <Route path="/signin" element={<SignInProbe />} />
     </Routes>,
-    { path: "/watch/m-1?t=5", withAuth: true },
+    { path: linkedId ? `/watch/m-1?t=5&comment=${linkedId}` : "/watch/m-1?t=5", withAuth: true },
   );
   return { user: setupUser(), moments };
 }
@@ -725,5 +725,97 @@ describe("replies to comments", () => {
     renderComments(NAMED);
     await screen.findByText("Comments are turned off for this video.");
     expect(screen.queryByRole("button", { name: /^Reply/ })).not.toBeInTheDocument();
+  });
+});
+
+/** The comment a link names, as `GET /{item}/comments/{id}` answers it (a reply: with its thread's comment). */
+const linkedServed = (linked: Comment, parent: Comment | null = null) =>
+  http.get(`${COMMENTS}/:commentId`, ({ params }) => (params.commentId === linked.id ? ok({ comment: linked, parent }) : apiError(404, "comment_not_found", "no such comment")));
+
+/** The texts of the section's top-level comments, in order. */
+const topLevel = (section: HTMLElement) => [...section.querySelectorAll(":scope > ul > li.comment > .comment-body")].map((p) => p.textContent);
+
+describe("a link to one comment (?comment=)", () => {
+  it("shows a top-level comment first, marked and focused, its replies folded, and not again on a later page", async () => {
+    const newer = comment({ id: "c-new", body: "Newest" });
+    server.use(
+      http.get(COMMENTS, ({ request }) =>
+        new URL(request.url).searchParams.get("cursor") === "cur-2" ? ok(commentPage([QUESTION], { total: 4 })) : ok(commentPage([newer], { total: 4, next: "cur-2" })),
+      ),
+      linkedServed(QUESTION),
+    );
+    const { user } = renderComments(null, QUESTION.id);
+
+    const section = await screen.findByRole("region", { name: "4 comments" });
+    expect(topLevel(section)).toEqual([QUESTION.body, "Newest"]);
+    const linked = entryOf(QUESTION.body);
+    expect(linked).toHaveClass("linked");
+    expect(within(linked).getByText("Linked comment")).toBeVisible();
+    await waitFor(() => expect(linked).toHaveFocus());
+    expect(within(linked).getByRole("button", { name: "2 replies" })).toHaveAttribute("aria-expanded", "false");
+    expect(entryOf("Newest")).not.toHaveClass("linked");
+
+    await user.click(within(section).getByRole("button", { name: "Show more comments" }));
+    await waitFor(() => expect(within(section).queryByRole("button", { name: "Show more comments" })).not.toBeInTheDocument());
+    expect(topLevel(section)).toEqual([QUESTION.body, "Newest"]);
+    expect(screen.getAllByText("Linked comment")).toHaveLength(1);
+  });
+
+  it("opens a reply's thread at it, past the replies' first page, marked and focused", async () => {
+    serveComments(commentPage([comment({ id: "c-2", body: "Second" }), QUESTION], { total: 4 }));
+    server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1], { next: "cur-r" }), "cur-r": commentPage([ANSWER_2]) } }), linkedServed(ANSWER_2, QUESTION));
+    const { user } = renderComments(null, ANSWER_2.id);
+
+    const section = await screen.findByRole("region", { name: "4 comments" });
+    expect(topLevel(section)).toEqual([QUESTION.body, "Second"]);
+    const question = entryOf(QUESTION.body);
+    expect(question).not.toHaveClass("linked");
+    expect(within(question).getByRole("button", { name: "Hide replies" })).toHaveAttribute("aria-expanded", "true");
+    expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes."]);
+    const reply = entryOf(ANSWER_2.body);
+    expect(within(reply).getByText("Linked comment")).toBeVisible();
+    await waitFor(() => expect(reply).toHaveFocus());
+
+    // The thread's next page brings the linked reply again: it shows once.
+    await user.click(within(question).getByRole("button", { name: "Show more replies" }));
+    await waitFor(() => expect(within(question).queryByRole("button", { name: "Show more replies" })).not.toBeInTheDocument());
+    expect(repliesIn(question)).toEqual(["A heron.", "A grey heron, yes."]);
+  });
+
+  it("says a comment gone is no longer there, and shows the comments as without the link", async () => {
+    serveComments(commentPage([QUESTION], { total: 3 }));
+    server.use(linkedServed(ANSWER_1));
+    renderComments(null, "c-deleted");
+
+    const section = await screen.findByRole("region", { name: "3 comments" });
+    expect(within(section).getByText("That comment is no longer there.")).toBeVisible();
+    expect(topLevel(section)).toEqual([QUESTION.body]);
+    expect(screen.queryByText("Linked comment")).not.toBeInTheDocument();
+  });
+
+  it("leaves the focus where the visitor put it while the comments loaded", async () => {
+    serveComments(commentPage([QUESTION], { total: 3 }));
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    server.use(
+      http.get(`${COMMENTS}/:commentId`, async () => {
+        await held;
+        return ok({ comment: QUESTION, parent: null });
+      }),
+    );
+    renderPage(
+      <>
+        <button type="button">Play</button>
+        <Comments itemId="m-1" moments={{ href: (s: number) => `/watch/m-1?t=${s}`, onOpen: vi.fn(), duration: 65 }} linkedId={QUESTION.id} />
+      </>,
+      { path: `/watch/m-1?comment=${QUESTION.id}`, withAuth: true },
+    );
+    const user = setupUser();
+    await user.click(screen.getByRole("button", { name: "Play" }));
+    answer();
+
+    const linked = await screen.findByText("Linked comment");
+    expect(linked.closest("li")).not.toHaveFocus();
+    expect(screen.getByRole("button", { name: "Play" })).toHaveFocus();
   });
 });

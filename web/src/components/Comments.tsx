@@ -1,12 +1,13 @@
 import { useCallback, useId, useState } from "react";
 import { Link } from "react-router";
-import { listComments, type Comment, type CommentPage } from "../api/comments";
+import { getLinkedComment, listComments, listReplies, type Comment, type CommentPage } from "../api/comments";
+import { ApiError } from "../api/errors";
 import { useReturnHere } from "../auth/RequireAuth";
 import { useAuth } from "../auth/useAuth";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { ActionButton } from "./ActionButton";
-import { CommentThread } from "./CommentThread";
+import { CommentThread, withReplies, type LinkedThread } from "./CommentThread";
 import { CommentForm, COMMENTS_OFF, OneNameStep } from "./CommentForm";
 import { ErrorMessage, FormError } from "./ErrorMessage";
 import { DoneNotice } from "./FocusedMessage";
@@ -24,29 +25,69 @@ function withPage(shown: CommentPage, page: CommentPage): CommentPage {
   return { ...page, comments: [...shown.comments, ...page.comments.filter((c) => !seen.has(c.id))] };
 }
 
+/** What the page says when the comment a link named is gone. */
+const LINKED_GONE = "That comment is no longer there.";
+
+/** The first page, and the comment a link named (`?comment=`): its thread first in the page, or gone. */
+interface CommentsRead {
+  page: CommentPage;
+  linked: (LinkedThread & { threadId: string }) | null;
+  linkedGone: boolean;
+}
+
+/**
+ * The item's first page of comments, with the thread of the comment `linkedId` first (once: the
+ * pages after it leave it out, as they do any comment shown) and, for a reply, its thread's first
+ * replies read with it; the linked comment gone (404: deleted, its video unpublished, comments
+ * off) leaves the page as without it.
+ */
+async function readComments(itemId: string, linkedId: string | null, signal: AbortSignal): Promise<CommentsRead> {
+  const [page, linked] = await Promise.all([listComments(itemId, undefined, signal), linkedId ? readLinked(itemId, linkedId, signal) : null]);
+  if (linked === null) return { page, linked: null, linkedGone: linkedId !== null };
+  const { thread, ...shown } = linked;
+  const comments = [thread, ...page.comments.filter((c) => c.id !== thread.id)];
+  return { page: { ...page, comments }, linked: { ...shown, threadId: thread.id }, linkedGone: false };
+}
+
+/** The linked comment's thread (its top-level comment) and, for a reply, the replies shown with it; null once it is gone. */
+async function readLinked(itemId: string, commentId: string, signal: AbortSignal) {
+  try {
+    const { comment, parent } = await getLinkedComment(itemId, commentId, signal);
+    if (!parent) return { id: commentId, thread: comment, replies: null };
+    const first = await listReplies(parent.id, undefined, signal);
+    return { id: commentId, thread: parent, replies: withReplies(null, [...first.comments, comment], first.next) };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
 /**
  * Under the watch page's description: the item's comments, newest first, a page at a time
  * ("Show more comments"), and the form to add one (signed in, while comments are on). The
- * timestamps in a comment seek the player, as the description's do (`moments`).
+ * timestamps in a comment seek the player, as the description's do (`moments`). A link to one
+ * comment (`linkedId`) shows its thread first, the comment marked and focused.
  */
-export function Comments({ itemId, moments }: { itemId: string; moments: MomentLinks }) {
+export function Comments({ itemId, moments, linkedId = null }: { itemId: string; moments: MomentLinks; linkedId?: string | null }) {
   const headingId = useId();
-  const fetchFirst = useCallback((signal: AbortSignal) => listComments(itemId, undefined, signal), [itemId]);
-  const { data: thread, error, reload, setData } = useAsync(fetchFirst);
+  const fetchFirst = useCallback((signal: AbortSignal) => readComments(itemId, linkedId, signal), [itemId, linkedId]);
+  const { data: read, error, reload, setData } = useAsync(fetchFirst);
+  const setPage = useCallback((update: (page: CommentPage) => CommentPage) => setData((r) => ({ ...r, page: update(r.page) })), [setData]);
   const more = useAction();
   const { status, user } = useAuth();
-  const { posted, deletedNote, add, ...changes } = useCommentChanges(setData, user?.role === "admin");
+  const { posted, deletedNote, add, ...changes } = useCommentChanges(setPage, user?.role === "admin");
   // The first comment Show more brought: the button may be gone (the last page), so the focus goes there.
   const [firstShown, setFirstShown] = useState<string | null>(null);
 
   if (error) return <ErrorMessage error={error} onRetry={reload} />;
-  if (!thread) return null;
+  if (!read) return null;
+  const { page: thread, linked } = read;
 
   const canReply = status === "authenticated" && thread.enabled;
   const showMore = (cursor: string) =>
     more.run("more", "Could not load more comments", async () => {
       const page = await listComments(itemId, cursor);
-      setData((t) => withPage(t, page));
+      setPage((t) => withPage(t, page));
       setFirstShown(page.comments[0]?.id ?? null);
     });
 
@@ -57,11 +98,21 @@ export function Comments({ itemId, moments }: { itemId: string; moments: MomentL
         {posted}
       </p>
       <DoneNotice message={deletedNote} />
+      {read.linkedGone && <p className="notice">{LINKED_GONE}</p>}
       <OneNameStep>
         {thread.enabled ? <CommentFormOrSignIn itemId={itemId} onPosted={add} onTurnedOff={changes.onTurnedOff} /> : <p className="muted">{COMMENTS_OFF}</p>}
         <ul className="comment-list">
           {thread.comments.map((comment) => (
-            <CommentThread key={comment.id} itemId={itemId} comment={comment} moments={moments} focused={comment.id === firstShown} canReply={canReply} {...changes} />
+            <CommentThread
+              key={comment.id}
+              itemId={itemId}
+              comment={comment}
+              moments={moments}
+              focused={comment.id === firstShown}
+              linked={comment.id === linked?.threadId ? linked : undefined}
+              canReply={canReply}
+              {...changes}
+            />
           ))}
         </ul>
       </OneNameStep>

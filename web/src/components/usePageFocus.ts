@@ -76,3 +76,13 @@ function focusOn(heading: HTMLElement) {
   heading.tabIndex = -1;
   heading.focus();
 }
+
+/**
+ * Whether the focus is still where a page put it as it opened (nowhere, the page's `main` or its
+ * heading): what the page then shows may take it (a linked comment), as the visitor has not
+ * moved it on to something of their own (the player, a field).
+ */
+export function focusLeftToPage(): boolean {
+  const active = document.activeElement;
+  return active === null || active === document.body || active.matches("main, main h1");
+}

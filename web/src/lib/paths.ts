@@ -13,6 +13,11 @@ export function sharedPath(secret: string, seconds?: number): string {
   return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
 }
 
+/** The watch page of an item opened at one of its comments (`?comment=`): its thread first, highlighted. */
+export function commentPath(itemId: string, commentId: string): string {
+  return `${watchPath(itemId)}?comment=${encodeURIComponent(commentId)}`;
+}
+
 /** The browse page filtered to one tag. */
 export function tagPath(tag: string): string {
   return `/?tag=${encodeURIComponent(tag)}`;

@@ -62,6 +62,15 @@ describe("the admins' comments page", () => {
     expect([...quiet!.querySelectorAll("td")].map((td) => td.dataset.label)).toEqual(["Video", "Author", "Posted", "Comment", "Reports", "Actions"]);
   });
 
+  it("links each comment, a reply too, to its video opened at it", async () => {
+    adminAt("/admin/comments", () => page([REPORTED, moderated({ id: "r-1", parent_id: "c-1", body: "A heron." })]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const [reported, reply] = rows();
+    expect(within(reported!).getByRole("link", { name: "View Sam’s comment on Sunset in context" })).toHaveAttribute("href", `/watch/m-1?comment=${REPORTED.id}`);
+    expect(within(reply!).getByRole("link", { name: /in context$/ })).toHaveAttribute("href", "/watch/m-1?comment=r-1");
+    expect(within(reply!).getByRole("link", { name: /in context$/ })).toHaveTextContent("View in context");
+  });
+
   it("marks a reply in its row", async () => {
     adminAt("/admin/comments", () => page([moderated({ id: "r-1", parent_id: "c-1", body: "A heron." }), QUIET]));
     await waitFor(() => expect(rows()).toHaveLength(2));

@@ -7,7 +7,7 @@ import { commenterName } from "../components/CommentEntry";
 import { LinkedText } from "../components/LinkedText";
 import { StackedTable } from "../components/StackedTable";
 import { formatAge, formatDate } from "../lib/format";
-import { watchPath } from "../lib/paths";
+import { commentPath, watchPath } from "../lib/paths";
 
 /** What a row's buttons do: Delete asks first (the page's dialog); Dismiss reports runs at once. */
 export interface CommentRowActions {
@@ -29,7 +29,7 @@ export function commentTitle(comment: ModeratedComment): string {
 
 /**
  * Every video's comments, a row each: the video (a link to it), who wrote it and when, the text
- * (a reply marked so), its reports and their reasons, and what an admin can do about it. `focused` is the first row
+ * (a reply marked so) with a link opening the video at it, its reports and their reasons, and what an admin can do about it. `focused` is the first row
  * Show more brought: its button may be gone with the last page.
  */
 export function ModeratedCommentsTable({ comments, focused, actions }: { comments: ModeratedComment[]; focused: string | null; actions: CommentRowActions }) {
@@ -71,6 +71,9 @@ function CommentRow({ comment, focused, actions }: { comment: ModeratedComment; 
         <p className="moderated-comment-body" dir="auto">
           <LinkedText text={comment.body} />
         </p>
+        <Link to={commentPath(comment.item_id, comment.id)} className="small" aria-label={`View ${commentTitle(comment)} in context`}>
+          View in context
+        </Link>
       </td>
       <td data-label="Reports">
         <CommentReports comment={comment} />

@@ -34,7 +34,10 @@ const VIDEO_GONE = {
   back: { to: "/", label: "Back to browse" },
 };
 
-/** One item: its player (from `?t=` when the link names a moment), description and details. */
+/**
+ * One item: its player (from `?t=` when the link names a moment), description and details, and
+ * its comments (opened at one when the link names it, `?comment=`).
+ */
 export function WatchPage() {
   const { id = "" } = useParams();
   const fetchItem = useCallback((signal: AbortSignal) => getItem(id, signal), [id]);
@@ -87,7 +90,7 @@ export function WatchPage() {
       {/* Under the player on wide screens (a long thread must not push Up next away), last on
           narrow ones. Keyed: what was just posted or deleted belongs to this video alone. */}
       <div className="watch-comments">
-        <Comments key={item.id} itemId={item.id} moments={moments} />
+        <Comments key={item.id} itemId={item.id} moments={moments} linkedId={query.get("comment")} />
       </div>
     </article>
   );
