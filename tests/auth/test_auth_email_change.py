@@ -131,7 +131,8 @@ async def test_the_new_email_signs_in_once_its_owner_opens_the_link(
     assert smtp_server.inbox.to(old) == []
     confirmed = await confirm(client, code)
     assert confirmed.status_code == 200, confirmed.text
-    assert confirmed.json() == {"email": fixed}
+    # Whose account changed: a browser signed in as another account says so.
+    assert confirmed.json() == {"email": fixed, "user_id": user_id_of(pair)}
     assert confirmed.headers["cache-control"] == "no-store"
     # Both sessions stay signed in: nothing secret changed.
     assert (await me(client, pair))["email"] == fixed
@@ -143,7 +144,7 @@ async def test_the_new_email_signs_in_once_its_owner_opens_the_link(
     # The link works once, and nothing is pending any more.
     assert_error(await confirm(client, code), 403, "invalid_email_code")
     after = await client.get(EMAIL, headers=bearer(pair["access_token"]))
-    assert after.json() == {"pending_email": None, "expires_at": None}
+    assert after.json() == {"pending_email": None, "expires_at": None, "taken": False}
     await register(client, old)  # the old email is free for a new account
     lines = [line for line in audit_lines() if line["event"] == "email_changed"]
     assert len(lines) == 1
@@ -244,7 +245,13 @@ async def test_an_address_taken_meanwhile_is_409_and_changes_nothing(client, smt
     email, pair = await signed_in(client)
     wanted = new_email("wanted")
     code = await requested(client, smtp_server, pair, wanted)
+    waiting = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+    assert waiting.json()["taken"] is False
     await register(client, wanted)  # not reserved: its real owner joins meanwhile
+    # The owner's Account page is told the link can no longer work, to choose another.
+    pending = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+    assert pending.json()["pending_email"] == wanted
+    assert pending.json()["taken"] is True
     assert_error(await confirm(client, code), 409, "email_taken")
     assert (await me(client, pair))["email"] == email
     assert (await login(client, wanted)).status_code == 200  # the real owner's account

@@ -88,10 +88,12 @@ class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
 class PendingEmailView(msgspec.Struct, frozen=True):
     """``POST /me/email`` (202) and ``GET /me/email``: the sign-in email asked for, waiting
     for its owner to open the link mailed to it, and until when that link works; both null
-    when none is waiting."""
+    when none is waiting. ``taken`` when another account signs in with that address now: the
+    link can no longer make it the caller's, so they choose another (or cancel)."""
 
     pending_email: str | None = None
     expires_at: datetime.datetime | None = None
+    taken: bool = False
 
 
 class EmailConfirmation(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,9 +104,13 @@ class EmailConfirmation(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EmailConfirmed(msgspec.Struct, frozen=True):
-    """``POST /email-confirmations``: the account's sign-in email from now on."""
+    """``POST /email-confirmations``: the account's sign-in email from now on, and which
+    account that is (so a browser signed in as another one says whose changed). The link's
+    holder reads that address's mail, so could reset its password: the id tells them no
+    more than they can already reach."""
 
     email: str
+    user_id: uuid.UUID
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):

@@ -475,13 +475,15 @@ class AuthService:
         return pending
 
     async def pending_email(self, caller: Principal) -> PendingEmailView:
-        """The sign-in email the caller asked for whose link still works, if any."""
+        """The sign-in email the caller asked for whose link still works, if any, and
+        whether another account has taken that address since (the link would be refused)."""
         async with self._work() as records:
             account = await self._caller_account(records, caller)
             pending = await records.pending_emails.of(account.id, self.clock())
-        if pending is None:
-            return PendingEmailView()
-        return PendingEmailView(pending.email, pending.expires_at)
+            if pending is None:
+                return PendingEmailView()
+            taken = await records.users.by_email(pending.email) is not None
+        return PendingEmailView(pending.email, pending.expires_at, taken)
 
     async def cancel_pending_email(self, caller: Principal) -> None:
         """Withdraw the link mailed to the email the caller asked for (if any): it no
@@ -512,7 +514,7 @@ class AuthService:
                 notice = Notice("email_changed", old, now, client.user_agent, new_email=email)
                 await self._owe(records, notice)
         self._owed()
-        return EmailConfirmed(email)
+        return EmailConfirmed(email, user.id)
 
     async def _proven(
         self, caller: Principal, password: str, client: ClientInfo

@@ -1651,6 +1651,8 @@ export interface components {
         /** EmailConfirmed */
         EmailConfirmed: {
             email: string;
+            /** Format: uuid */
+            user_id: string;
         };
         /**
          * ErrorBody
@@ -1992,6 +1994,8 @@ export interface components {
         PendingEmailView: {
             expires_at?: string | null;
             pending_email?: string | null;
+            /** @default false */
+            taken?: boolean;
         };
         /** Playlist */
         Playlist: {
