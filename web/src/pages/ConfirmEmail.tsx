@@ -1,22 +1,37 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { Link, useLocation } from "react-router";
 import { confirmEmail } from "../api/auth";
 import { ApiError, refusalSentence } from "../api/errors";
+import type { EmailConfirmed } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { FormError } from "../components/ErrorMessage";
 import { SubmitButton } from "../components/SubmitButton";
 import { fragmentValue } from "../lib/paths";
 import { useAction } from "../lib/useAction";
 
-/** Why a confirmation was refused, in words that say what to do. */
-function confirmErrorMessage(err: unknown): string {
+/**
+ * A refusal no second press can change (the link is spent, or the address is another
+ * account's): what happened and what to do, the button gone. Null for any other refusal.
+ */
+function finalRefusal(err: unknown): ReactNode {
   if (err instanceof ApiError && err.code === "invalid_email_code") {
-    return "This link does not work: it was used already, a newer one replaced it, or it expired. Ask for the change again on your Account page.";
+    // Also what a second press of a link that worked gets: it must not say "ask again".
+    return (
+      <>
+        This link was used already, replaced by a newer one, or expired. If you opened it before, your sign-in email may
+        already have changed: see your <Link to="/account">Account page</Link>.
+      </>
+    );
   }
   if (err instanceof ApiError && err.code === "email_taken") {
-    return "Another account signs in with this email now, so yours stays as it was.";
+    return (
+      <>
+        Another account signs in with this email now, so yours stays as it was. Choose another address on your{" "}
+        <Link to="/account">Account page</Link>.
+      </>
+    );
   }
-  return refusalSentence(err);
+  return null;
 }
 
 /**
@@ -29,14 +44,21 @@ export function ConfirmEmailPage() {
   const [code] = useState(() => fragmentValue(location.hash, "code"));
   const { user, updateUser } = useAuth();
   const { running, error, run } = useAction();
-  const [confirmed, setConfirmed] = useState<string | null>(null);
+  const [confirmed, setConfirmed] = useState<EmailConfirmed | null>(null);
+  const [refused, setRefused] = useState<ReactNode>(null);
 
   async function onConfirm(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    await run("confirm-email", confirmErrorMessage, async () => {
-      const { email } = await confirmEmail(code);
-      if (user) updateUser({ ...user, email }); // this browser's account, if it is the one
-      setConfirmed(email);
+    await run("confirm-email", refusalSentence, async () => {
+      try {
+        const answer = await confirmEmail(code);
+        if (user?.id === answer.user_id) updateUser({ ...user, email: answer.email });
+        setConfirmed(answer);
+      } catch (err) {
+        const final = finalRefusal(err);
+        if (final === null) throw err; // a failure another press may get past
+        setRefused(final);
+      }
     });
   }
 
@@ -44,8 +66,10 @@ export function ConfirmEmailPage() {
     <section className="page narrow auth-page" aria-labelledby="confirm-email-title">
       <h1 id="confirm-email-title">Confirm your new sign-in email</h1>
       {confirmed !== null ? (
-        <p role="status" data-testid="email-confirmed">
-          Your sign-in email is now {confirmed}. {user ? <Link to="/account">Back to your account</Link> : <Link to="/signin">Sign in</Link>}
+        <Confirmed email={confirmed.email} changedId={confirmed.user_id} />
+      ) : refused !== null ? (
+        <p role="alert" data-testid="confirm-email-error">
+          {refused}
         </p>
       ) : code === "" ? (
         <p role="alert">This link is missing its code. Open the link from the mail again, whole.</p>
@@ -59,5 +83,30 @@ export function ConfirmEmailPage() {
         </form>
       )}
     </section>
+  );
+}
+
+/**
+ * Whose sign-in email is now `email`: this browser's account's, or (the link opened while
+ * signed in as another, a shared computer or a second account) the one that asked for it.
+ */
+function Confirmed({ email, changedId }: { email: string; changedId: string }) {
+  const { user } = useAuth();
+  return (
+    <p role="status" data-testid="email-confirmed">
+      {user === null ? (
+        <>
+          Your sign-in email is now {email}. <Link to="/signin">Sign in</Link>
+        </>
+      ) : user.id === changedId ? (
+        <>
+          Your sign-in email is now {email}. <Link to="/account">Back to your account</Link>
+        </>
+      ) : (
+        <>
+          The sign-in email of the account that asked is now {email}. You are signed in as {user.email}.
+        </>
+      )}
+    </p>
   );
 }

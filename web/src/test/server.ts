@@ -23,7 +23,7 @@ export const server = setupServer(
   http.get("/api/v1/ingest/transcoding", () => HttpResponse.json(transcodingStatus())),
   http.get("/api/v1/catalogue/counts", () => HttpResponse.json(libraryCounts())),
   http.get("/api/v1/catalogue/tags", () => HttpResponse.json({ tags: [] })),
-  http.get("/api/v1/auth/me/email", () => HttpResponse.json({ pending_email: null, expires_at: null })),
+  http.get("/api/v1/auth/me/email", () => HttpResponse.json({ pending_email: null, expires_at: null, taken: false })),
 );
 
 /** The library's counts: nothing anywhere, unless `changes` say (each part whole). */
