@@ -32,6 +32,9 @@ function signedInViewer(sessions: SessionView[] = []) {
   );
 }
 
+/** An email change waiting for its link. */
+const WAITING = { pending_email: "vera@example.com", expires_at: "2030-01-01T13:00:00Z", taken: false };
+
 const CHROME_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 
 function session(id: string, createdAt: string, current = false): SessionView {
@@ -106,9 +109,8 @@ describe("AccountPage", () => {
 
   it("asks for a new email with the password: a link goes there, and the email stays until it is opened", async () => {
     signedInViewer();
-    const pending = { pending_email: "vera@example.com", expires_at: "2030-01-01T13:00:00Z" };
     server.use(
-      http.post(`${API}/auth/me/email`, () => ok(pending)),
+      http.post(`${API}/auth/me/email`, () => ok(WAITING)),
       http.delete(`${API}/auth/me/email`, () => noContent()),
     );
     const seen = recordRequests();
@@ -133,16 +135,84 @@ describe("AccountPage", () => {
     expect(within(form).getByLabelText("Password")).toHaveValue("");
 
     await user.click(within(form).getByRole("button", { name: "Cancel the change" }));
-    await waitFor(() => expect(screen.queryByTestId("email-pending")).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.getByTestId("email-pending")).toHaveTextContent(`Cancelled: your sign-in email stays ${VIEWER.email}.`),
+    );
+    expect(within(form).queryByRole("button", { name: "Cancel the change" })).not.toBeInTheDocument();
     expect(sentTo(seen, "DELETE", `${API}/auth/me/email`)).toHaveLength(1);
   });
 
   it("shows the email waiting for its link when the page opens", async () => {
     signedInViewer();
-    const pending = { pending_email: "vera@example.com", expires_at: "2030-01-01T13:00:00Z" };
-    server.use(http.get(`${API}/auth/me/email`, () => ok(pending)));
+    server.use(http.get(`${API}/auth/me/email`, () => ok(WAITING)));
     renderApp("/account");
     expect(await screen.findByTestId("email-pending")).toHaveTextContent("We sent a link to vera@example.com.");
+  });
+
+  it("says an address another account took meanwhile is to be replaced, with a way to cancel", async () => {
+    signedInViewer();
+    server.use(
+      http.get(`${API}/auth/me/email`, () => ok({ ...WAITING, taken: true })),
+      http.delete(`${API}/auth/me/email`, () => noContent()),
+    );
+    const user = setupUser();
+    renderApp("/account");
+
+    const said = await screen.findByTestId("email-pending");
+    expect(said).toHaveTextContent("vera@example.com is now used by another account: choose another address.");
+    expect(said).not.toHaveTextContent("We sent a link");
+    expect(within(said).queryByRole("button", { name: "Send it again" })).not.toBeInTheDocument();
+    await user.click(within(said).getByRole("button", { name: "Cancel the change" }));
+    await waitFor(() => expect(said).toHaveTextContent(`Cancelled: your sign-in email stays ${VIEWER.email}.`));
+  });
+
+  it("sends the link again: the address filled in, the password asked for at its field", async () => {
+    signedInViewer();
+    server.use(
+      http.get(`${API}/auth/me/email`, () => ok(WAITING)),
+      http.post(`${API}/auth/me/email`, () => ok(WAITING)),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+
+    const form = await screen.findByRole("form", { name: "Change email" });
+    const said = await screen.findByTestId("email-pending");
+    await user.click(within(said).getByRole("button", { name: "Send it again" }));
+    expect(within(form).getByLabelText("New email")).toHaveValue("vera@example.com");
+    const password = within(form).getByLabelText("Password");
+    expect(password).toHaveFocus();
+    expect(password).toHaveAccessibleDescription("Type your password, then press Change email to send the link again.");
+    await user.type(password, "my secret words");
+    await user.click(within(form).getByRole("button", { name: "Change email" }));
+    await waitFor(() => expect(sentTo(seen, "POST", `${API}/auth/me/email`)).toHaveLength(1));
+    const [sent] = sentTo(seen, "POST", `${API}/auth/me/email`);
+    expect(await sent?.request.json()).toEqual({ email: "vera@example.com", current_password: "my secret words" });
+    await waitFor(() => expect(password).not.toHaveAccessibleDescription());
+  });
+
+  it("reads the email change again after a password change, which withdrew it, and says so", async () => {
+    signedInViewer();
+    server.use(
+      http.get(`${API}/auth/me/email`, () => ok(WAITING), { once: true }),
+      http.get(`${API}/auth/me/email`, () => ok({ pending_email: null, expires_at: null, taken: false })),
+      http.post(`${API}/auth/password`, () => noContent()),
+    );
+    const user = setupUser();
+    renderApp("/account");
+
+    const said = await screen.findByTestId("email-pending");
+    expect(said).toHaveTextContent("We sent a link to vera@example.com.");
+    await user.type(screen.getByLabelText("Current password"), "my secret words");
+    await user.type(screen.getByLabelText("New password"), "brand new secret words");
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+    expect(await screen.findByTestId("password-changed")).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByTestId("email-pending")).toHaveTextContent(
+        "Your password change withdrew the email change; ask again if you still want it.",
+      ),
+    );
+    expect(screen.getByTestId("email-pending")).not.toHaveTextContent("We sent a link");
   });
 
   it("tells a wrong password at its field, and a taken email at the email", async () => {

@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useState } from "react";
 import { useNavigate } from "react-router";
 import { listSessions, revokeSession } from "../api/auth";
 import type { SessionView } from "../api/schema";
@@ -8,7 +8,7 @@ import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { DoneNotice } from "../components/FocusedMessage";
 import { formatDate } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
-import { DeleteAccountForm, DisplayNameForm, EmailForm, PasswordForm } from "./AccountForms";
+import { DeleteAccountForm, DisplayNameForm, EmailForm, PasswordForm, usePendingEmail } from "./AccountForms";
 import { AdminMailChoice, ReplyMailChoice } from "./AccountMailChoices";
 import { TwoFactorSection } from "./AccountTwoFactor";
 import { RevocableItem, RevocableList, RevokeButton } from "../components/RevocableList";
@@ -51,13 +51,13 @@ function sessionName(session: SessionView): string {
 }
 
 export function AccountPage() {
-  const { data: sessions, error, loading, reload, setData } = useAsync(
-    useCallback((signal: AbortSignal) => listSessions(signal), []),
-  );
+  const { data: sessions, error, loading, reload, setData } = useAsync(listSessions);
   // Revoking a session and signing out everywhere tell their failures in one place.
   const action = useAction();
   // The revoked session's row, and its focused Revoke button, are gone: the focus goes to this.
   const [revoked, setRevoked] = useState<string | null>(null);
+  // The email section's, read again after a password change (which withdraws its link).
+  const pendingEmail = usePendingEmail();
 
   const revoke = (session: SessionView) =>
     action.run(session.id, "Could not revoke the session", async () => {
@@ -78,12 +78,12 @@ export function AccountPage() {
       <DisplayNameForm />
 
       <h2>Email</h2>
-      <EmailForm />
+      <EmailForm pending={pendingEmail} />
       <ReplyMailChoice />
       <AdminMailChoice />
 
       <h2>Password</h2>
-      <PasswordForm onChanged={reload} />
+      <PasswordForm onChanged={reload} pendingEmail={pendingEmail} />
 
       <TwoFactorSection onOthersSignedOut={reload} />
 

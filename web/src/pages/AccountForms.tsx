@@ -1,6 +1,7 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useRef, useState, type FormEvent, type ReactNode } from "react";
 import { cancelPendingEmail, changeEmail, changePassword, changeProfile, getPendingEmail } from "../api/auth";
 import { ApiError, errorSentence, refusalSentence } from "../api/errors";
+import type { PendingEmailView } from "../api/schema";
 import { LIMITS } from "../api/limits";
 import { useAuth } from "../auth/useAuth";
 import { CurrentPasswordField, DisplayNameField, EmailField, NewPasswordField } from "../components/AccountFields";
@@ -37,20 +38,109 @@ export function DisplayNameForm() {
 }
 
 /**
+ * The sign-in email asked for and waiting for its link, as the Account page knows it: as the
+ * page found it, then as this page's requests left it. A password change withdraws the link
+ * on the server, so the page reads it again then (`afterPasswordChange`) and says so.
+ */
+export function usePendingEmail() {
+  const found = useAsync(getPendingEmail).data;
+  const [known, setKnown] = useState<PendingEmailView | null>(null);
+  // What became of a change this page showed (cancelled, withdrawn), until the next request.
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const view = known ?? found;
+
+  /** `next` is what waits now; `said`, what became of the change before, if anything. */
+  function settle(next: PendingEmailView, said: string | null = null) {
+    setKnown(next);
+    setOutcome(said);
+  }
+
+  async function afterPasswordChange() {
+    if (!view?.pending_email) return; // nothing was waiting, nothing was withdrawn
+    // A failed read leaves the section as it was: a reload reads it again.
+    const now = await getPendingEmail().catch(() => null);
+    if (now === null) return;
+    settle(now, now.pending_email ? null : "Your password change withdrew the email change; ask again if you still want it.");
+  }
+
+  return { view, outcome, settle, afterPasswordChange };
+}
+
+/** The Account page's pending email and how to change what it knows (see usePendingEmail). */
+export type PendingEmail = ReturnType<typeof usePendingEmail>;
+
+const NOTHING_WAITING: PendingEmailView = { pending_email: null, expires_at: null, taken: false };
+
+/**
  * The email signed in with (a typo at registration, a new address): the new one and the
  * password. The server mails a link to the new address, and the email changes only when it
- * is opened; until then the address waiting is shown, with a way to cancel it.
+ * is opened; until then the address waiting is shown, with a way to send it again or cancel
+ * it, or, once another account took that address, that another is to be chosen.
  */
-export function EmailForm() {
+export function EmailForm({ pending }: { pending: PendingEmail }) {
+  const change = useEmailChange(pending);
+  const { running, error, wrongPassword } = change;
+  const form = useRef<HTMLFormElement>(null);
+  const waiting = pending.view?.pending_email ?? null;
+
+  function onSendAgain() {
+    change.setEmail(waiting ?? "");
+    change.setResending(true);
+    form.current?.querySelector<HTMLInputElement>("input[type=password]")?.focus();
+  }
+
+  return (
+    <form ref={form} className="form compact" onSubmit={(e) => void change.onSubmit(e)} aria-label="Change email">
+      <EmailField
+        label="New email"
+        autoComplete="email"
+        maxLength={LIMITS.email}
+        value={change.email}
+        error={wrongPassword ? null : error}
+        onChange={change.setEmail}
+      />
+      <CurrentPasswordField
+        label="Password"
+        hint={change.resending ? "Type your password, then press Change email to send the link again." : undefined}
+        error={wrongPassword ? error : null}
+        value={change.password}
+        onChange={change.setPassword}
+      />
+      <AccountFormSubmit
+        label="Change email"
+        busy={running !== null}
+        done={waiting !== null || pending.outcome !== null}
+        testId="email-pending"
+      >
+        {waiting !== null ? (
+          <EmailWaiting
+            to={waiting}
+            taken={pending.view?.taken ?? false}
+            busy={running !== null}
+            onSendAgain={onSendAgain}
+            onCancel={() => void change.onCancel()}
+          />
+        ) : (
+          pending.outcome
+        )}
+      </AccountFormSubmit>
+    </form>
+  );
+}
+
+/**
+ * The email form's fields and requests: asking for an address (the form empties once the link
+ * is sent) and cancelling the one waiting, each settling `pending`.
+ */
+function useEmailChange(pending: PendingEmail) {
+  const { user } = useAuth();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { running, error, run } = useAction();
   // A wrong password is told at its field; any other refusal (taken, malformed) at the email.
   const [wrongPassword, setWrongPassword] = useState(false);
-  // The address waiting: as the page found it, until this form sends or cancels one.
-  const found = useAsync(getPendingEmail).data?.pending_email ?? null;
-  const [pending, setPending] = useState<string | null | undefined>(undefined);
-  const waiting = pending === undefined ? found : pending;
+  // "Send it again" asks for the password once more (the API needs it): said at its field.
+  const [resending, setResending] = useState(false);
 
   function refused(err: unknown): string {
     const wrong = err instanceof ApiError && err.code === "wrong_password";
@@ -66,46 +156,53 @@ export function EmailForm() {
       const sent = await changeEmail(email.trim(), password);
       setEmail("");
       setPassword("");
-      setPending(sent.pending_email);
+      setResending(false);
+      pending.settle(sent);
     });
   }
 
   async function onCancel() {
     await run("cancel-email", refusalSentence, async () => {
       await cancelPendingEmail();
-      setPending(null);
+      setResending(false);
+      pending.settle(NOTHING_WAITING, `Cancelled: your sign-in email stays ${user?.email ?? "as it was"}.`);
     });
   }
 
-  return (
-    <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Change email">
-      <EmailField
-        label="New email"
-        autoComplete="email"
-        maxLength={LIMITS.email}
-        value={email}
-        error={wrongPassword ? null : error}
-        onChange={setEmail}
-      />
-      <CurrentPasswordField
-        label="Password"
-        error={wrongPassword ? error : null}
-        value={password}
-        onChange={setPassword}
-      />
-      <AccountFormSubmit label="Change email" busy={running !== null} done={waiting !== null} testId="email-pending">
-        <EmailSent to={waiting ?? ""} busy={running !== null} onCancel={() => void onCancel()} />
-      </AccountFormSubmit>
-    </form>
-  );
+  const fields = { email, setEmail, password, setPassword, resending, setResending };
+  return { ...fields, running, error, wrongPassword, onSubmit, onCancel };
 }
 
-/** The link is mailed to `to`: what happens next, and a way to withdraw it. */
-function EmailSent({ to, busy, onCancel }: { to: string; busy: boolean; onCancel: () => void }) {
+/**
+ * The link is mailed to `to`: what happens next, and ways to send it again or withdraw it;
+ * or, once another account signs in with `to` (`taken`), that the link cannot work now.
+ */
+function EmailWaiting({
+  to,
+  taken,
+  busy,
+  onSendAgain,
+  onCancel,
+}: {
+  to: string;
+  taken: boolean;
+  busy: boolean;
+  onSendAgain: () => void;
+  onCancel: () => void;
+}) {
   return (
     <>
-      We sent a link to {to}. Your sign-in email changes when you open it. No mail? Check your spam
-      folder, or send it again.{" "}
+      {taken ? (
+        <>{to} is now used by another account: choose another address. </>
+      ) : (
+        <>
+          We sent a link to {to}. Your sign-in email changes when you open it. No mail? Check your spam folder, or{" "}
+          <button type="button" className="link-button" onClick={onSendAgain} disabled={busy}>
+            Send it again
+          </button>
+          .{" "}
+        </>
+      )}
       <button type="button" className="link-button" onClick={onCancel} disabled={busy}>
         Cancel the change
       </button>
@@ -113,8 +210,11 @@ function EmailSent({ to, busy, onCancel }: { to: string; busy: boolean; onCancel
   );
 }
 
-/** Needs the current password; the server then signs out every other session. */
-export function PasswordForm({ onChanged }: { onChanged: () => void }) {
+/**
+ * Needs the current password; the server then signs out every other session and withdraws
+ * the link of an email change, so `pendingEmail` is read again.
+ */
+export function PasswordForm({ onChanged, pendingEmail }: { onChanged: () => void; pendingEmail: PendingEmail }) {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const { running, error, run } = useAction();
@@ -140,6 +240,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
       setNext("");
       setDone(true);
       onChanged();
+      void pendingEmail.afterPasswordChange();
     });
   }
 
