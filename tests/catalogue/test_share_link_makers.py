@@ -2,7 +2,8 @@
 auth demotes, disables or deletes an admin, every link they made stops (page, stream token
 and playback under way) and the admins' list says who made each link and why it stopped;
 another admin's links play on; a repeated event stops nothing more, not even the links the
-account made once it was an admin again."""
+account made once it was an admin again. Beforehand, admins read how many live links an
+account made (what its removal would stop)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typing import Any
 import msgspec
 import pytest
 from catalogue_testing import API, admin_headers, eventually, viewer_headers
+from jose import jwt
 from test_share_links import (
+    admin,
     links,
     plays,
     refused_everywhere,
@@ -28,7 +31,12 @@ from test_share_links import (
 from streamstack.auth.module import standalone_service
 from streamstack.contracts.auth import NO_LONGER_ADMIN, NoLongerAdmin
 from streamstack.kernel.clock import utcnow
-from support.apps import AppClient, bearer, running_app
+from streamstack.kernel.revocation import (
+    REVOCATION_TTL_SECONDS,
+    REVOKED_TOKENS_BUCKET,
+    RevocationList,
+)
+from support.apps import AppClient, bearer, mint_token, running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
 
@@ -83,9 +91,11 @@ async def new_admin(client: AppClient, name: str) -> tuple[str, dict[str, str]]:
     return user_id, bearer(r.json()["access_token"])
 
 
-async def share_as(client: AppClient, item_id: str, who: dict[str, str]) -> dict[str, Any]:
-    """A link to the item that never expires, made by the admin ``who``."""
-    r = await client.post(f"{API}/{item_id}/shares", json={"expires_in_days": None}, headers=who)
+async def share_as(
+    client: AppClient, item_id: str, who: dict[str, str], days: int | None = None
+) -> dict[str, Any]:
+    """A link to the item, made by the admin ``who``, ending after ``days`` (None: never)."""
+    r = await client.post(f"{API}/{item_id}/shares", json={"expires_in_days": days}, headers=who)
     assert r.status_code == 201, r.text
     link: dict[str, Any] = r.json()
     return link
@@ -179,3 +189,64 @@ async def test_a_repeated_removal_stops_nothing_more(app: AppClient, clock: Held
     assert now[old["id"]] == first  # when and why it stopped, as it was
     assert now[new["id"]]["revoked_at"] is None
     assert await plays(app, await stream_url(app, secret_of(new)))
+
+
+async def made_by(app: AppClient, user_id: str, **query: Any) -> dict[str, Any]:
+    """The admins' read of the live links ``user_id`` made."""
+    r = await app.get(f"{API}/shares", params={"made_by": user_id, **query}, headers=admin(app))
+    assert r.status_code == 200, r.text
+    found: dict[str, Any] = r.json()
+    return found
+
+
+async def test_the_links_that_a_removal_would_stop_are_told(
+    app: AppClient, clock: HeldClock
+) -> None:
+    settings = app.app.state.settings
+    maker_id = str(uuid.uuid4())
+    maker, other = admin_headers(settings, maker_id), admin_headers(settings)
+    shared, paused = await video(app, title="Clip 1"), await video(app, title="Clip 2")
+    kept = await share_as(app, shared["id"], maker)
+    ends = await share_as(app, paused["id"], maker, days=1)
+    stopped = await share_as(app, shared["id"], maker)
+    r = await app.delete(f"{API}/shares/{stopped['id']}", headers=other)
+    assert r.status_code == 204, r.text
+    await share_as(app, shared["id"], other)  # another admin's
+    r = await app.patch(f"{API}/{paused['id']}", json={"status": "draft"}, headers=other)
+    assert r.status_code == 200, r.text
+
+    # A paused link stops for good too, should its maker stop being an admin.
+    found = await made_by(app, maker_id)
+    assert found["count"] == 2
+    assert [(link["id"], link["item_id"], link["title"]) for link in found["links"]] == [
+        (ends["id"], paused["id"], "Clip 2"),
+        (kept["id"], shared["id"], "Clip 1"),
+    ]
+    assert found["links"][1]["expires_at"] is None
+    clock.advance(24 * 3600)  # an expired link no longer counts
+    assert [link["id"] for link in (await made_by(app, maker_id))["links"]] == [kept["id"]]
+    assert await made_by(app, str(uuid.uuid4())) == {"count": 0, "links": []}
+
+
+async def test_only_admins_read_the_links_someone_made(app: AppClient) -> None:
+    settings = app.app.state.settings
+    maker_id = str(uuid.uuid4())
+    item = await video(app)
+    await share_as(app, item["id"], admin_headers(settings, maker_id))
+    token = mint_token(settings, role="admin", user_id=str(uuid.uuid4()))
+    revocations = RevocationList(
+        app.app.state.backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS)
+    )
+    await revocations.revoke(jwt.get_unverified_claims(token)["jti"])
+    for headers, status, code in (
+        (viewer_headers(settings), 403, "forbidden"),
+        ({}, 401, "unauthorized"),
+        (bearer(token), 401, "token_revoked"),
+    ):
+        r = await app.get(f"{API}/shares", params={"made_by": maker_id}, headers=headers)
+        assert (r.status_code, r.json()["code"]) == (status, code), r.text
+    # A confused client's id is refused, never a 500; the links stay as they were.
+    for query in ({}, {"made_by": "not-an-id"}, {"made_by": maker_id[:-1]}, {"made_by": ""}):
+        r = await app.get(f"{API}/shares", params=query, headers=admin(app))
+        assert r.status_code == 400 and r.json()["code"] == "validation_error", r.text
+    assert (await made_by(app, maker_id))["count"] == 1

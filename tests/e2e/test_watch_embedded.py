@@ -138,7 +138,7 @@ async def test_a_page_of_another_site_plays_an_embedded_share_link_and_nothing_e
             await stop_sharing(admin, url)
             await guest.reload()
             frame = guest.frame_locator(f'iframe[src="{embed_url}"]')
-            await frame.get_by_text("This video is no longer shared.").wait_for()
+            await frame.get_by_text("This video is not available right now.").wait_for()
             await guest_context.close()
         await admin_context.close()
 

@@ -6,7 +6,7 @@ in a browser context of their own: the title, "Shared with you by link.", and th
 plays; the page asked for its stream tokens at the link's route (never the item's, which
 needs an account), sent no bearer and saved no watch progress. The admin then stops
 sharing: the stream URL the link's player was given stops working within seconds, and the
-link, opened again, says it no longer works. Both the link's page and the video's watch
+link, opened again, says it does not work right now. Both the link's page and the video's watch
 page carry the video's card (link previews) and boot the SPA. Nothing else is refused, no uncaught error,
 no CSP violation.
 """
@@ -124,7 +124,7 @@ async def test_someone_without_an_account_watches_by_link_until_it_is_stopped(
 
         await eventually(refused, "the link's stream stopped", seconds=15.0)
         await guest.goto(url)
-        await guest.get_by_role("heading", name="This link no longer works.").wait_for()
+        await guest.get_by_role("heading", name="This link does not work right now.").wait_for()
         await admin.goto(f"{base}/watch/{item_id}")  # the page with the card
         await admin.get_by_role("heading", name=TITLE).wait_for()
         await play_muted(admin)

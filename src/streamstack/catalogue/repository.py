@@ -1493,6 +1493,21 @@ class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
         )
         return [(link, name) for link, name in rows]
 
+    async def live_made_by(
+        self, user_id: uuid.UUID, now: datetime.datetime, limit: int
+    ) -> tuple[int, list[tuple[ShareLinkRow, str]]]:
+        """How many links ``user_id`` made are live at ``now``, and the ``limit`` newest of
+        them, each with its item's title."""
+        made = (ShareLinkRow.created_by == user_id, _live_link(now))
+        rows = await self.session.execute(
+            select(ShareLinkRow, MediaItemRow.title)
+            .join(MediaItemRow, MediaItemRow.id == ShareLinkRow.item_id)
+            .where(*made)
+            .order_by(ShareLinkRow.created_at.desc(), ShareLinkRow.id.desc())
+            .limit(limit)
+        )
+        return await self.count(*made), [(link, title) for link, title in rows]
+
     async def stop_made_by(
         self,
         user_id: uuid.UUID,

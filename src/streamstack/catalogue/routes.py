@@ -57,6 +57,7 @@ from streamstack.catalogue.schemas import (
     LikedPage,
     Liking,
     LinkedComment,
+    MadeShareLinks,
     MediaPage,
     ModeratedCommentPage,
     NewComment,
@@ -924,7 +925,8 @@ _NO_SUCH_LINK = {404: "The link does not work (`share_not_found`), whatever the 
 
 
 class ShareLinkController(Controller):
-    """An admin's share links: make one for a published item, list an item's, stop one."""
+    """An admin's share links: make one for a published item, list an item's or an admin's,
+    stop one."""
 
     path = "/"
     tags = ["share links"]
@@ -962,6 +964,17 @@ class ShareLinkController(Controller):
     async def list_shares(self, shares: Shares, item_id: uuid.UUID) -> ShareLinkList:
         """The item's share links, the newest first, live and ended (stopped, expired)."""
         return await shares.list(item_id)
+
+    @get("/shares", summary="List the live share links an admin made")
+    async def shares_made_by(
+        self,
+        shares: Shares,
+        made_by: Annotated[uuid.UUID, Parameter(description="an account's id (its links alone)")],
+    ) -> MadeShareLinks:
+        """The share links the account made that still work or are paused (neither stopped
+        nor expired), the newest first, and how many in all: the links that stop for good
+        should it stop being an admin. An unknown account made none."""
+        return await shares.made_by(made_by)
 
     @delete(
         "/shares/{share_id:uuid}",

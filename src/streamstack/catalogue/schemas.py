@@ -23,6 +23,7 @@ from streamstack.contracts.catalogue import (
 from streamstack.contracts.limits import (
     COMMENT_MAX,
     COMMENTS_PAGE_MAX,
+    MADE_SHARE_LINKS_LISTED,
     MAX_PLAYLIST_ITEMS,
     REPORT_REASON_MAX,
     CommentText,
@@ -495,6 +496,26 @@ class ShareLinkList(msgspec.Struct, frozen=True):
     """An item's share links, the newest first, live and ended alike."""
 
     links: list[ShareLink]
+
+
+class MadeShareLink(msgspec.Struct, frozen=True, kw_only=True):
+    """A live link one admin made, with its video's title (``title``)."""
+
+    id: uuid.UUID
+    item_id: uuid.UUID
+    title: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+
+
+class MadeShareLinks(msgspec.Struct, frozen=True, kw_only=True):
+    """``GET /shares?made_by=``: the live links (neither stopped nor expired, paused ones
+    included) one account made; each stops for good should its maker stop being an admin."""
+
+    #: How many there are, all of them.
+    count: int
+    #: The newest of them, at most :data:`~streamstack.contracts.limits.MADE_SHARE_LINKS_LISTED`.
+    links: Annotated[list[MadeShareLink], msgspec.Meta(max_length=MADE_SHARE_LINKS_LISTED)]
 
 
 class SharedItem(msgspec.Struct, frozen=True):

@@ -31,6 +31,8 @@ from streamstack.catalogue.items import to_catalogue_item
 from streamstack.catalogue.models import MediaItemRow, ShareLinkRow
 from streamstack.catalogue.repository import CatalogueStore, reading, unit_of_work
 from streamstack.catalogue.schemas import (
+    MadeShareLink,
+    MadeShareLinks,
     NewShareLink,
     RevokedReason,
     SharedItem,
@@ -41,7 +43,7 @@ from streamstack.catalogue.service import CatalogueService, stream_request
 from streamstack.catalogue.watching import account_id
 from streamstack.contracts.auth import NO_LONGER_ADMIN, NoLongerAdmin
 from streamstack.contracts.catalogue import CatalogueItem
-from streamstack.contracts.limits import MAX_SHARE_LINKS, SHARE_SECRET
+from streamstack.contracts.limits import MADE_SHARE_LINKS_LISTED, MAX_SHARE_LINKS, SHARE_SECRET
 from streamstack.contracts.streaming import (
     IssueSharedStreamToken,
     StreamTokenGrant,
@@ -189,6 +191,25 @@ class ShareService:
             rows = await store.shares.of_item(item_id, SHARE_LINKS_LISTED)
         embeddable = self._embeddable
         return ShareLinkList([to_share_link(*made, embeddable=embeddable) for made in rows])
+
+    async def made_by(self, user_id: uuid.UUID) -> MadeShareLinks:
+        """The live links the account made (none for an unknown account): how many, and the
+        newest with their videos' titles. What its demotion would stop for good."""
+        async with reading(self._database) as store:
+            count, rows = await store.shares.live_made_by(
+                user_id, self._clock(), MADE_SHARE_LINKS_LISTED
+            )
+        made = [
+            MadeShareLink(
+                id=link.id,
+                item_id=link.item_id,
+                title=title,
+                created_at=link.created_at,
+                expires_at=link.expires_at,
+            )
+            for link, title in rows
+        ]
+        return MadeShareLinks(count=count, links=made)
 
     async def revoke(self, share_id: uuid.UUID) -> None:
         """Stop the link (again: nothing more changes): its grants end within seconds."""

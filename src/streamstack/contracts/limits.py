@@ -105,6 +105,9 @@ PUBLISH_AHEAD_MAX_YEARS = 10
 #: handed to people one by one, and a script making one per request would fill the table.
 SHARE_EXPIRY_DAYS_MAX = 365
 MAX_SHARE_LINKS = 20
+#: The live links of one maker the admins' list names at most, the newest first (it counts
+#: them all): enough for a page, where a dialog needs only the count.
+MADE_SHARE_LINKS_LISTED = 100
 #: How many days back an item's statistics reach at most (a year), and by default.
 STATISTICS_DAYS_MAX = 365
 STATISTICS_DAYS_DEFAULT = 30

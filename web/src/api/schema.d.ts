@@ -869,6 +869,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the live share links an admin made */
+        get: operations["ApiV1CatalogueSharesSharesMadeBy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/shares/{share_id}": {
         parameters: {
             query?: never;
@@ -1804,6 +1821,22 @@ export interface components {
             email: string;
             password: string;
         };
+        /** MadeShareLink */
+        MadeShareLink: {
+            /** Format: date-time */
+            created_at: string;
+            expires_at: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            item_id: string;
+            title: string;
+        };
+        /** MadeShareLinks */
+        MadeShareLinks: {
+            count: number;
+            links: components["schemas"]["MadeShareLink"][];
+        };
         /** MediaItem */
         MediaItem: {
             audio_codec: string | null;
@@ -2447,6 +2480,8 @@ export type LikedPage = components['schemas']['LikedPage'];
 export type Liking = components['schemas']['Liking'];
 export type LinkedComment = components['schemas']['LinkedComment'];
 export type LoginRequest = components['schemas']['LoginRequest'];
+export type MadeShareLink = components['schemas']['MadeShareLink'];
+export type MadeShareLinks = components['schemas']['MadeShareLinks'];
 export type MediaItem = components['schemas']['MediaItem'];
 export type MediaPage = components['schemas']['MediaPage'];
 export type MissingMedia = components['schemas']['MissingMedia'];
@@ -7624,6 +7659,74 @@ export interface operations {
             };
             /** @description This address asked for stream tokens too fast (`stream_tokens_throttled`, with `Retry-After`). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueSharesSharesMadeBy: {
+        parameters: {
+            query: {
+                /** @description an account's id (its links alone) */
+                made_by: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MadeShareLinks"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid access token: missing, invalid, expired or revoked (`token_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,6 +29,16 @@ export async function listShareLinks(itemId: string, signal?: AbortSignal): Prom
   return listed.links;
 }
 
+/**
+ * How many live share links (working, or paused while their video is unpublished) the account
+ * made: all of them stop for good once it is no longer an admin.
+ */
+export async function countShareLinksMadeBy(userId: string, signal?: AbortSignal): Promise<number> {
+  const params = { query: { made_by: userId } };
+  const made = await request((headers) => api.GET("/api/v1/catalogue/shares", { headers, params, signal }));
+  return made.count;
+}
+
 /** Stops a share link: it no longer works, and what plays by it stops within seconds. */
 export async function stopShareLink(shareId: string): Promise<void> {
   const params = { path: { share_id: shareId } };

@@ -135,6 +135,7 @@ describe("AdminUsersPage", () => {
       http.get(`${API}/auth/invites`, () => ok({ items: [] })),
       http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
       http.patch(`${API}/auth/users/u-1`, () => ok({ ...VIEWER, id: "u-1", email: "user1@example.com", role: "admin" })),
+      http.get(`${API}/catalogue/shares`, () => ok({ count: 2, links: [] })),
     );
     const seen = recordRequests();
     const user = setupUser();
@@ -167,10 +168,14 @@ describe("AdminUsersPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Make admin" }));
     await waitFor(() => expect(role).toHaveValue("admin"));
     expect(await sentTo(seen, "PATCH", `${API}/auth/users/u-1`)[0]?.request.json()).toEqual({ role: "admin" });
-    // Making an admin a viewer says what else goes: the codes they handed out.
+    // Making an admin a viewer says what else goes: the codes they handed out, their share links.
     await user.selectOptions(role, "viewer");
     dialog = screen.getByRole("alertdialog", { name: "Make this admin a viewer?" });
     expect(dialog).toHaveTextContent("The invite codes and password-reset links they made that no one has used stop working");
+    expect(await within(dialog).findByText(/The 2 share links they made stop working for good/)).toHaveTextContent(
+      "(make new ones for videos that should stay shared)",
+    );
+    expect(sentTo(seen, "GET", `${API}/catalogue/shares`)[0]?.url.searchParams.get("made_by")).toBe("u-1");
     await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
 
     const pagination = screen.getByRole("navigation", { name: "Pagination" });
@@ -339,6 +344,61 @@ describe("AdminUsersPage", () => {
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted bob@example.com.");
     // The notice takes the focus in an effect, after the dialog has closed: wait for it.
     await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
+  });
+
+  it("says which share links an admin's demotion, disabling or deletion stops: one, none, or an unknown count", async () => {
+    const ada: UserView = { ...ADMIN, id: "u-ada", email: "ada@example.com" };
+    adminBesideBob(
+      () => ada,
+      () => inviteView(),
+    );
+    const counted = holdAnswer();
+    let answer = () => ok({ count: 1, links: [] });
+    server.use(
+      http.get(`${API}/catalogue/shares`, async () => {
+        await counted.held;
+        return answer();
+      }),
+    );
+    const user = setupUser();
+    renderApp("/admin/users");
+    const asked = async (open: () => Promise<void>, name: string) => {
+      await open();
+      return screen.getByRole("alertdialog", { name });
+    };
+    const demote = async () => user.selectOptions(await screen.findByLabelText("Role of ada@example.com"), "viewer");
+    const disable = async () => user.click(await screen.findByRole("button", { name: "Disable ada@example.com" }));
+    const remove = async () => user.click(await screen.findByRole("button", { name: "Delete ada@example.com" }));
+
+    // The count is read as the dialog opens; meanwhile it says so, and Confirm is not held back.
+    let dialog = await asked(demote, "Make this admin a viewer?");
+    expect(dialog).toHaveTextContent("Counting the share links they made…");
+    expect(within(dialog).getByRole("button", { name: "Make viewer" })).toBeEnabled();
+    counted.release();
+    expect(await within(dialog).findByText(/The share link they made stops working for good/)).toHaveTextContent(
+      "(make a new one if its video should stay shared)",
+    );
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+
+    answer = () => ok({ count: 3, links: [] });
+    dialog = await asked(disable, "Disable this account?");
+    expect(await within(dialog).findByText(/The 3 share links they made stop working for good/)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+
+    // None: nothing said of links.
+    answer = () => ok({ count: 0, links: [] });
+    dialog = await asked(remove, "Delete this account?");
+    await waitFor(() => expect(dialog).not.toHaveTextContent("Counting"));
+    expect(dialog).toHaveTextContent("The invite codes and password-reset links they made");
+    expect(dialog).not.toHaveTextContent("share link");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+
+    // A failed count blocks nothing: the links are still named, without a number.
+    answer = () => apiError(503, "unavailable", "the catalogue is not answering");
+    dialog = await asked(demote, "Make this admin a viewer?");
+    expect(await within(dialog).findByText(/Their share links stop working too\./)).toBeInTheDocument();
+    expect(dialog).not.toHaveTextContent("for good");
+    expect(within(dialog).getByRole("button", { name: "Make viewer" })).toBeEnabled();
   });
 
   it("changes a user's email in a dialog that tells a taken one, and the invite it used names the new email", async () => {

@@ -1,5 +1,6 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { listUsers, type Role } from "../api/auth";
+import { countShareLinksMadeBy } from "../api/shares";
 import type { UserView } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -8,7 +9,7 @@ import { KeptRows, LoadingLine } from "../components/KeptRows";
 import { Pagination } from "../components/Pagination";
 import { LIMITS } from "../api/limits";
 import { formatDate } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
+import { useAsync, type AsyncResult } from "../lib/useAsync";
 import { useRestoredScroll } from "../lib/scrollMemory";
 import { SearchField, SelectField } from "../components/Field";
 import { chosen, pageParam, useDraft, useUrlQuery, type QueryChanges } from "../lib/urlQuery";
@@ -210,6 +211,32 @@ const CODES_WITHDRAWN =
   "The invite codes and password-reset links they made that no one has used stop working, and stay so if they are made an admin again.";
 
 /**
+ * What else stops with an admin's rights, each sentence after a space: the codes auth withdraws,
+ * and the share links the catalogue stops for good (other sites may embed them), whose count is
+ * read as the dialog opens.
+ */
+function WhatStopsWithThem({ user }: { user: UserView }) {
+  const made = useAsync(useCallback((signal: AbortSignal) => countShareLinksMadeBy(user.id, signal), [user.id]));
+  return (
+    <>
+      {` ${CODES_WITHDRAWN}`}
+      {sharesStopped(made)}
+    </>
+  );
+}
+
+/** The sentence on the share links that stop for good: none said for none; a failed count blocks nothing. */
+function sharesStopped({ data: count, loading }: AsyncResult<number>): string {
+  if (loading) return " Counting the share links they made…";
+  if (count === null) return " Their share links stop working too.";
+  if (count === 0) return "";
+  if (count === 1) {
+    return " The share link they made stops working for good (make a new one if its video should stay shared).";
+  }
+  return ` The ${count} share links they made stop working for good (make new ones for videos that should stay shared).`;
+}
+
+/**
  * Asks before a role is given: an arrow key on the focused select used to make a viewer an
  * admin at once, unasked and unannounced.
  */
@@ -226,7 +253,7 @@ function RoleDialog({ user, role, ...answers }: ConfirmAnswers & { user: UserVie
         {admin
           ? `${user.email} will be able to upload, edit and delete videos and manage every account.`
           : `${user.email} will no longer reach the library, uploads or user management.`}
-        {!admin && ` ${CODES_WITHDRAWN}`}
+        {!admin && <WhatStopsWithThem user={user} />}
       </p>
     </ConfirmDialog>
   );
@@ -241,7 +268,7 @@ function DisableUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserVi
     <ConfirmDialog title="Disable this account?" confirmLabel="Disable" destructive {...answers}>
       <p>
         {user.email} is signed out everywhere and cannot sign in until the account is enabled again. Their videos,
-        playlists and watch data are kept.{user.role === "admin" && ` ${CODES_WITHDRAWN}`}
+        playlists and watch data are kept.{user.role === "admin" && <WhatStopsWithThem user={user} />}
       </p>
     </ConfirmDialog>
   );
@@ -268,7 +295,7 @@ function DeleteUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserVie
     <ConfirmDialog title="Delete this account?" confirmLabel="Delete" destructive {...answers}>
       <p>
         {user.email} is signed out everywhere and their account, sessions and watch data are removed. This cannot be
-        undone.{user.role === "admin" && ` ${CODES_WITHDRAWN}`}
+        undone.{user.role === "admin" && <WhatStopsWithThem user={user} />}
       </p>
     </ConfirmDialog>
   );

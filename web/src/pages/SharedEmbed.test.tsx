@@ -61,18 +61,18 @@ describe("SharedEmbedPage", () => {
     expect(sentTo(seen, "POST", TOKEN)[0]?.headers.get("Authorization")).toBeNull();
   });
 
-  it("says the video is no longer shared, filling the frame, when the link is refused", async () => {
+  it("says the video is not available right now, filling the frame, when the link is refused", async () => {
     server.use(http.get(SHARED, () => apiError(404, "share_not_found", "no such share link")));
     renderApp(`/embed/s/${SECRET}`);
 
-    expect(await screen.findByText("This video is no longer shared.")).toBeInTheDocument();
-    expect(screen.getByTestId("embed")).toHaveTextContent(/^This video is no longer shared\.$/);
-    await waitFor(() => expect(document.title).toBe("This video is no longer shared."));
+    expect(await screen.findByText("This video is not available right now.")).toBeInTheDocument();
+    expect(screen.getByTestId("embed")).toHaveTextContent(/^This video is not available right now\.$/);
+    await waitFor(() => expect(document.title).toBe("This video is not available right now."));
     expect(screen.queryByRole("link", { name: "Sign in" })).not.toBeInTheDocument();
     expect(screen.queryByRole("banner")).not.toBeInTheDocument();
   });
 
-  it("ends the player and says the video is no longer shared when the link is stopped while it plays", async () => {
+  it("ends the player and says the video is not available right now when the link is stopped while it plays", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     server.use(
       http.get(SHARED, () => ok({ item: ITEM, expires_at: null })),
@@ -84,7 +84,7 @@ describe("SharedEmbedPage", () => {
 
     await act(() => vi.advanceTimersByTimeAsync(50_000));
 
-    expect(await screen.findByText("This video is no longer shared.")).toBeInTheDocument();
+    expect(await screen.findByText("This video is not available right now.")).toBeInTheDocument();
     expect(document.querySelector("video")).toBeNull();
   });
 });

@@ -7,8 +7,11 @@ import { Player } from "../player/Player";
 import { useSharedLink } from "./SharedWatch";
 import { SOFTWARE_NAME, useSiteName } from "../lib/siteName";
 
-/** What an embedded link that no longer works says, in the frame another site gave it. */
-export const EMBED_GONE = "This video is no longer shared.";
+/**
+ * What an embedded link that does not work says, in the frame another site gave it: not why
+ * (it may work again once its video is published again).
+ */
+export const EMBED_GONE = "This video is not available right now.";
 
 /**
  * A share link's player alone (`/embed/s/<secret>`), for another site's `<iframe>`: the

@@ -108,7 +108,7 @@ describe("SharedWatchPage", () => {
     expect(sentTo(seen, "POST", TOKEN)).toHaveLength(2);
   });
 
-  it("ends the player and says the link no longer works when it is stopped while the video plays", async () => {
+  it("ends the player and says the link does not work when it is stopped while the video plays", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     server.use(
       http.get(SHARED, () => ok({ item: DESCRIBED, expires_at: null })),
@@ -121,7 +121,7 @@ describe("SharedWatchPage", () => {
     await act(() => vi.advanceTimersByTimeAsync(50_000));
 
     // The page, not a line under a player that plays on from what it buffered.
-    expect(await screen.findByRole("heading", { level: 1, name: "This link no longer works." })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { level: 1, name: "This link does not work right now." })).toBeInTheDocument();
     expect(document.querySelector("video")).toBeNull();
   });
 
@@ -162,17 +162,23 @@ describe("SharedWatchPage", () => {
     expect(asked).toBe(2);
   });
 
-  it("says a refused link no longer works, and offers to sign in", async () => {
+  it("says a refused link does not work right now, not why (it may be paused), and offers to sign in", async () => {
     server.use(http.get(SHARED, () => apiError(404, "share_not_found", "no such share link")));
     renderApp(`/s/${SECRET}`);
 
-    const heading = await screen.findByRole("heading", { level: 1, name: "This link no longer works." });
+    const heading = await screen.findByRole("heading", { level: 1, name: "This link does not work right now." });
     const page = heading.closest("section")!;
+    // A link paused while its video is unpublished works again later: no "ask for a new link".
+    expect(page).toHaveTextContent(
+      "It may have expired or been stopped, or the video may be unavailable for a while. Ask the person who shared it.",
+    );
+    expect(page).not.toHaveTextContent("new link");
+    await waitFor(() => expect(document.title).toMatch(/^This link does not work right now\./));
     expect(within(page).getByRole("link", { name: "Sign in" })).toHaveAttribute("href", "/signin");
     expect(screen.queryByTestId("player")).not.toBeInTheDocument();
   });
 
-  it("leads a signed-in person whose link no longer works to the videos, not to sign in", async () => {
+  it("leads a signed-in person whose link does not work to the videos, not to sign in", async () => {
     hadSession();
     server.use(
       refreshGives("tok"),
@@ -181,7 +187,7 @@ describe("SharedWatchPage", () => {
     );
     renderApp(`/s/${SECRET}`);
 
-    const heading = await screen.findByRole("heading", { level: 1, name: "This link no longer works." });
+    const heading = await screen.findByRole("heading", { level: 1, name: "This link does not work right now." });
     const page = heading.closest("section")!;
     expect(await within(page).findByRole("link", { name: "Go to the videos" })).toHaveAttribute("href", "/");
     expect(within(page).queryByRole("link", { name: "Sign in" })).not.toBeInTheDocument();

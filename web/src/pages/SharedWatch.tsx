@@ -18,6 +18,12 @@ import { Player, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
 
 /**
+ * What a refused link says: the server never tells why (expired, stopped, or its video
+ * unpublished for a while, after which the same link works again), so neither does the page.
+ */
+const LINK_REFUSED = "This link does not work right now.";
+
+/**
  * A share link's: grants from the link's own route (no account needed; refused once the link is
  * stopped or expires, even while it plays), no place saved (there is no account to keep it
  * for), moments linked on the link's page.
@@ -25,7 +31,7 @@ import { useMomentLinks } from "../player/useMomentLinks";
 function sharedSource(secret: string, onGone: () => void): PlaySource {
   return {
     grant: () => getSharedStreamToken(secret),
-    gone: "This link no longer works.",
+    gone: LINK_REFUSED,
     onGone,
     savesProgress: false,
     momentPath: (seconds) => sharedPath(secret, seconds),
@@ -43,7 +49,7 @@ export function useSharedLink() {
   const fetchShared = useCallback((signal: AbortSignal) => getSharedItem(secret, signal), [secret]);
   const { data: shared, error, loading, reload } = useAsync(fetchShared);
   // Stopped or expired while it plays: the player goes (what it buffered with it, and its
-  // retries), and the page says the link no longer works, as a reload would.
+  // retries), and the page says the link does not work, as a reload would.
   const [ended, setEnded] = useState(false);
   const source = useMemo(() => sharedSource(secret, () => setEnded(true)), [secret]);
   const gone = ended || (error instanceof ApiError && error.status === 404);
@@ -53,7 +59,7 @@ export function useSharedLink() {
 /**
  * The one video a share link opens (`/s/<secret>`), for anyone who has the link, signed in or
  * not: its player, title, description and facts, and nothing else of the catalogue (no Up
- * next, playlists or comments, no place saved). A link refused says it no longer works.
+ * next, playlists or comments, no place saved). A link refused says it does not work right now.
  */
 export function SharedWatchPage() {
   const { shared, error, loading, reload, source, gone } = useSharedLink();
@@ -116,9 +122,11 @@ function LinkGone() {
   const { status } = useAuth();
   return (
     <section className="page narrow" aria-labelledby="link-gone-title">
-      <PageTitle title="This link no longer works" />
-      <h1 id="link-gone-title">This link no longer works.</h1>
-      <p>It may have expired, or the person who shared it stopped sharing it. Ask them for a new link.</p>
+      <PageTitle title={LINK_REFUSED} />
+      <h1 id="link-gone-title">{LINK_REFUSED}</h1>
+      <p>
+        It may have expired or been stopped, or the video may be unavailable for a while. Ask the person who shared it.
+      </p>
       <p>
         {status === "authenticated" ? (
           <Link to="/">Go to the videos</Link>
