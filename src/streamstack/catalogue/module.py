@@ -52,15 +52,13 @@ LISTING_FOLLOW_SECONDS = 5.0
 
 def mount(context: ModuleContext) -> MountedModule:
     """Mount the catalogue module: routes, operations, the relay, scheduled publishing."""
-    from streamstack.catalogue.comments import USER_NAMED_TASK
     from streamstack.catalogue.contract import operation_handlers  # (see the note at the top)
     from streamstack.catalogue.likes import LikeService
     from streamstack.catalogue.listing import ListingCache
     from streamstack.catalogue.models import OutboxRow
     from streamstack.catalogue.playlists import PlaylistService
     from streamstack.catalogue.routes import catalogue_router
-    from streamstack.catalogue.shares import NO_LONGER_ADMIN_TASK
-    from streamstack.catalogue.watching import USER_DELETIONS_TASK, WatchingService
+    from streamstack.catalogue.watching import WatchingService
 
     database, events = context.backends.database, context.backends.events
     relay = OutboxRelay(database, events, OutboxRow, name=RELAY_TASK_NAME, clock=context.clock)
@@ -75,9 +73,7 @@ def mount(context: ModuleContext) -> MountedModule:
     comments = comment_service(context, relay_task.wake)
     reports = comment_report_service(context, relay_task.wake)
     shares, stats = share_links(service, context), statistics_service(context)
-    user_deletions, user_naming, admin_removals = account_followers(
-        events, watching, playlists, comments, likes, shares
-    )
+    followers = account_followers(events, watching, playlists, comments, likes, shares)
     publishing, feed = scheduled_publishing(service, context), video_feed(context)
     previews = link_previews(service, shares, context)
     track_gauges(service)
@@ -102,18 +98,14 @@ def mount(context: ModuleContext) -> MountedModule:
         tasks=[
             relay_task,
             listing_task,
-            followed(USER_DELETIONS_TASK, user_deletions),
-            followed(USER_NAMED_TASK, user_naming),
-            followed(NO_LONGER_ADMIN_TASK, admin_removals),
+            *(followed(name, follower) for name, follower in followers.items()),
             publishing,
         ],
         on_startup=[
             lambda: listing.try_follow(events),
-            user_deletions.try_follow,
-            user_naming.try_follow,
-            admin_removals.try_follow,
+            *(follower.try_follow for follower in followers.values()),
         ],
-        on_shutdown=[listing.unfollow, user_deletions.stop, user_naming.stop, admin_removals.stop],
+        on_shutdown=[listing.unfollow, *(follower.stop for follower in followers.values())],
     )
 
 
@@ -124,21 +116,25 @@ def account_followers(
     comments: CommentService,
     likes: LikeService,
     shares: ShareService,
-) -> tuple[DurableFollower, DurableFollower, DurableFollower]:
-    """What the catalogue follows of auth's accounts: a deleted account's watch data,
+) -> dict[str, DurableFollower]:
+    """What the catalogue follows of auth's accounts, by the name of the task following it:
+    a deleted account's watch data,
     playlists, comments and likes go with it and the share links it made stop
     (``user.deleted``); the names shown with comments are kept as auth announces them
     (``user.named``); a demoted or disabled admin's share links stop
     (``user.no_longer_admin``)."""
-    from streamstack.catalogue.comments import user_naming_events
-    from streamstack.catalogue.shares import maker_removal_events
-    from streamstack.catalogue.watching import user_deletion_events
+    from streamstack.catalogue.comments import USER_NAMED_TASK, user_naming_events
+    from streamstack.catalogue.shares import NO_LONGER_ADMIN_TASK, maker_removal_events
+    from streamstack.catalogue.watching import USER_DELETIONS_TASK, user_deletion_events
 
     forgetters = {"rows": watching.forget_user, "playlists": playlists.forget_user}
     forgetters |= {"comments": comments.forget_user, "likes": likes.forget_user}
     forgetters |= {"share_links_stopped": shares.stop_made_by}
-    deletions = user_deletion_events(events, forgetters)
-    return deletions, user_naming_events(events, comments), maker_removal_events(events, shares)
+    return {
+        USER_DELETIONS_TASK: user_deletion_events(events, forgetters),
+        USER_NAMED_TASK: user_naming_events(events, comments),
+        NO_LONGER_ADMIN_TASK: maker_removal_events(events, shares),
+    }
 
 
 def catalogue_service(
