@@ -106,7 +106,10 @@ def to_share_link(row: ShareLinkRow, maker: str | None, *, embeddable: bool) -> 
     known), its embed page only where sites may frame it."""
     reason: RevokedReason | None = None
     if row.revoked_at is not None:
-        reason = MAKER_NO_LONGER_ADMIN if row.revoked_reason else "stopped_by_admin"
+        # The stored reason, where there is one; a link stopped before reasons were kept
+        # (catalogue_0032) or by an admin has none.
+        stored = row.revoked_reason == MAKER_NO_LONGER_ADMIN
+        reason = MAKER_NO_LONGER_ADMIN if stored else "stopped_by_admin"
     return ShareLink(
         id=row.id,
         item_id=row.item_id,
