@@ -7,7 +7,8 @@ normalised as at registration and must be no other account's (409 ``email_taken`
 owner's request changes nothing yet: a single-use, one-hour link goes to the new address,
 and only its use makes the email the one that signs in (the old one then no longer does,
 and is told), so no member can take an address they cannot read. The address is not
-reserved meanwhile; a newer request or a cancel withdraws the link. Sessions stay signed
+reserved meanwhile; a newer request, a cancel or a new password withdraws the link (the
+password's notice names the change it cancelled). Sessions stay signed
 in (no secret changed). The owner's request is a password check like a sign-in, under the
 same throttle. Every test runs on both backend kinds.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -35,7 +37,7 @@ from auth_accounts import (
     signed_in_admin,
 )
 from jose import jwt
-from test_auth_account_mail import text_of
+from test_auth_account_mail import NEW_PASSWORD, reset_by_link, text_of
 from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
 
 from streamstack.auth import service as auth_service
@@ -228,6 +230,47 @@ async def test_a_new_password_withdraws_the_link(client, smtp_server):
     assert changed.status_code == 204, changed.text
     assert_error(await confirm(client, code), 403, "invalid_email_code")
     assert (await me(client, pair))["email"] == email
+
+
+def assert_names_the_cancelled_change(notice: EmailMessage, new: str) -> None:
+    """``notice`` says the change of sign-in email to ``new`` was cancelled, and what to do."""
+    text = " ".join(text_of(notice).split())  # the sentence, whatever its line breaks
+    assert f"The change of your sign-in email to {new}, which was waiting for its" in text
+    assert "was cancelled too. If you asked for it, ask again on your Account page." in text
+
+
+async def test_a_password_change_names_the_email_change_it_cancelled(client, smtp_server):
+    email, pair = await signed_in(client)
+    new = new_email("waiting")
+    await requested(client, smtp_server, pair, new)
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    changed = await client.post(f"{API}/password", json=body, headers=bearer(pair["access_token"]))
+    assert changed.status_code == 204, changed.text
+    notice = await mail_to(smtp_server, email)
+    assert "from the account page" in text_of(notice)
+    assert_names_the_cancelled_change(notice, new)
+
+
+async def test_a_reset_names_the_email_change_it_cancelled_unless_expired(
+    auth_settings_factory, smtp_server
+):
+    clock = HeldClock()
+    async with running_app(
+        mail_settings(auth_settings_factory, smtp_server), clock=clock
+    ) as client:
+        email, pair = await signed_in(client)
+        new = new_email("waiting")
+        await requested(client, smtp_server, pair, new)
+        notice = await reset_by_link(client, smtp_server, email)
+        assert "with a password reset link" in text_of(notice)
+        assert_names_the_cancelled_change(notice, new)
+        # A link that had expired cancelled nothing the owner was waiting for: not named.
+        _, pair = await signed_in(client, email, NEW_PASSWORD)
+        late = new_email("late")
+        assert (await change_own(client, pair, late, NEW_PASSWORD)).status_code == 202
+        await link_code(smtp_server, late)
+        clock.advance(3601)
+        assert "sign-in email" not in text_of(await reset_by_link(client, smtp_server, email))
 
 
 @pytest.mark.parametrize("code", ["", "x" * 65, "not-a-code-anyone-was-mailed", "ü" * 10])

@@ -191,3 +191,15 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
     message = mail.message("StreamStack <no-reply@video.example.org>")
     assert message.get_content_type() == "text/plain"
     assert message["Bcc"] is None
+
+
+def test_a_password_notice_owed_before_it_could_name_a_cancelled_email_still_reads() -> None:
+    stored = (
+        b'{"type":"notice","subject":"password_changed","to":"a@example.org",'
+        b'"at":"2026-03-01T09:05:00Z","user_agent":null,"by":"reset","new_email":null}'
+    )
+    notice = msgspec.json.decode(stored, type=letters.Letter)
+    assert isinstance(notice, letters.Notice)
+    mail = letters.notice_mail(notice, "Herons Film Club")
+    assert "was changed with a password reset link" in mail.text
+    assert "sign-in email" not in mail.text

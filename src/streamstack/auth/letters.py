@@ -116,7 +116,9 @@ NoticeSubject = Literal[
 
 class Notice(msgspec.Struct, frozen=True, tag="notice"):
     """A security notice to ``to``: what changed (``subject``), when, from what; ``by`` says
-    by whom or how when it matters (``reset``, ``admin``); ``new_email`` an email change's."""
+    by whom or how when it matters (``reset``, ``admin``); ``new_email`` an email change's;
+    ``withdrawn_email`` the change of sign-in email a new password cancelled (absent from
+    notices owed before: none)."""
 
     KIND: ClassVar[str] = "notice_mail"
     subject: NoticeSubject
@@ -125,6 +127,7 @@ class Notice(msgspec.Struct, frozen=True, tag="notice"):
     user_agent: str | None = None
     by: Literal["owner", "reset", "admin"] = "owner"
     new_email: str | None = None
+    withdrawn_email: str | None = None
 
 
 class ReplyLetter(msgspec.Struct, frozen=True, tag="reply", kw_only=True):
@@ -188,7 +191,9 @@ def notice_mail(notice: Notice, site: str) -> Mail:
     change = Change(notice.to, notice.at, notice.user_agent, site=site)
     match notice.subject:
         case "password_changed":
-            return password_changed(change, by_reset=notice.by == "reset")
+            return password_changed(
+                change, by_reset=notice.by == "reset", withdrawn_email=notice.withdrawn_email
+            )
         case "email_changed":
             return email_changed(change, notice.new_email or "", by_admin=notice.by == "admin")
         case "two_factor_on":
@@ -360,14 +365,23 @@ def _one_line(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def password_changed(change: Change, *, by_reset: bool) -> Mail:
-    """Notice: the password was changed, by its owner or with a reset link."""
+def password_changed(change: Change, *, by_reset: bool, withdrawn_email: str | None = None) -> Mail:
+    """Notice: the password was changed, by its owner or with a reset link; and the change
+    of sign-in email to ``withdrawn_email`` it cancelled, if any, named in full (the owner
+    must recognise it; this mail goes to the account's own address)."""
     how = "with a password reset link" if by_reset else "from the account page"
+    cancelled = (
+        f"\n\nThe change of your sign-in email to {withdrawn_email}, which was waiting for "
+        "its link to be opened, was cancelled too. If you asked for it, ask again on your "
+        "Account page."
+        if withdrawn_email
+        else ""
+    )
     return _notice(
         change,
         f"Your {change.site} password was changed",
         f"The password of your {change.site} account {change.to} was changed {how}. "
-        "Every other device was signed out.",
+        f"Every other device was signed out.{cancelled}",
     )
 
 

@@ -688,16 +688,18 @@ class PendingEmailRepository(SQLAlchemyAsyncRepository[PendingEmail]):
         row = result.one_or_none()
         return None if row is None else (row[0], row[1])
 
-    async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> None:
-        """Spend every unused code of the account (a newer request, or a cancel)."""
-        await self.session.execute(
+    async def withdraw_unused(self, user_id: uuid.UUID, now: datetime.datetime) -> str | None:
+        """Spend every unused code of the account (a newer request, a cancel, a new
+        password): the address whose link could still be used until now, if any."""
+        result = await self.session.execute(
             update_rows(
                 PendingEmail,
                 PendingEmail.user_id == user_id,
                 PendingEmail.used_at.is_(None),
                 used_at=now,
-            )
+            ).returning(PendingEmail.email, PendingEmail.expires_at)
         )
+        return next((email for email, expires_at in result if expires_at > now), None)
 
 
 def _usable_pending(now: datetime.datetime) -> list[ColumnElement[bool]]:

@@ -400,10 +400,13 @@ class AuthService:
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
             now = self.clock()
-            await self._set_password(
+            withdrawn = await self._set_password(
                 records, user.id, new_hash, now, keep=_uuid_or_none(caller.family)
             )
-            await self._owe(records, Notice("password_changed", user.email, now, client.user_agent))
+            notice = Notice(
+                "password_changed", user.email, now, client.user_agent, withdrawn_email=withdrawn
+            )
+            await self._owe(records, notice)
         self._owed()
         log.info("password_changed", user_id=str(user.id))
 
@@ -763,8 +766,15 @@ class AuthService:
         async with self._work() as records:
             if await records.resets.consume(code_hash, now) != user.id:
                 raise _invalid_reset_code()  # used meanwhile: nothing changes
-            await self._set_password(records, user.id, new_hash, now)
-            notice = Notice("password_changed", user.email, now, client.user_agent, by="reset")
+            withdrawn = await self._set_password(records, user.id, new_hash, now)
+            notice = Notice(
+                "password_changed",
+                user.email,
+                now,
+                client.user_agent,
+                by="reset",
+                withdrawn_email=withdrawn,
+            )
             await self._owe(records, notice)
         self._owed()
         log.info("password_reset_used", user_id=str(user.id))
@@ -1643,19 +1653,21 @@ class AuthService:
         *,
         keep: uuid.UUID | None = None,
         generated: bool = False,
-    ) -> None:
+    ) -> str | None:
         """Store a new password hash (``generated``: one StreamStack made and printed), sign
         out every session of the account but ``keep``, and withdraw its unused reset codes
         (a link handed over before would undo the change) and its pending email's link (one
-        who knew the old password may have asked it for their own address).
+        who knew the old password may have asked it for their own address): that address,
+        if its link still worked, for the notice to name.
 
         The user row is written first: a refresh in flight holds it (shared) until it
         commits, so its new tokens are among those revoked here, or it sees the change.
         """
         await records.users.set_password_hash(user_id, password_hash, now, generated=generated)
         await records.resets.withdraw_unused(user_id, now)
-        await records.pending_emails.withdraw_unused(user_id, now)
+        withdrawn = await records.pending_emails.withdraw_unused(user_id, now)
         await self._revoke_sessions(records, _sessions_but(user_id, keep), now)
+        return withdrawn
 
     async def _registration_problem(
         self, records: AuthRecords, email: str, code_hash: str | None, client: ClientInfo
