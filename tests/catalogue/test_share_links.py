@@ -28,7 +28,14 @@ ORIGINAL = bytes(range(256)) * 8
 BURST = 4
 REFILL_SECONDS = 5
 #: What every refused link answers, word for word (less the request's id).
-REFUSED = {"status": 404, "code": "share_not_found", "detail": "This link no longer works."}
+#: One detail for every reason, which it must not tell (a link to an unpublished video is
+#: only paused), the words of the guest's page (``web/src/pages/SharedWatch.tsx``).
+REFUSED = {
+    "status": 404,
+    "code": "share_not_found",
+    "detail": "This link does not work right now. It may have expired or been stopped, or the "
+    "video may be unavailable for a while. Ask the person who shared it.",
+}
 
 
 @pytest.fixture
@@ -130,6 +137,15 @@ def refused(response: httpx.Response) -> None:
     assert {key: body[key] for key in REFUSED} == REFUSED
 
 
+def no_such_id(response: httpx.Response) -> None:
+    """An admin stopping a link of no known id is told so (not a guest's words)."""
+    assert response.status_code == 404, response.text
+    assert (response.json()["code"], response.json()["detail"]) == (
+        "share_not_found",
+        "No share link has this id: it may have gone with its video.",
+    )
+
+
 async def refused_everywhere(app: AppClient, secret: str) -> None:
     refused(await app.get(f"{API}/shared/{secret}"))
     refused(await app.post(f"{API}/shared/{secret}/stream-token"))
@@ -156,7 +172,7 @@ async def test_an_admin_creates_lists_and_stops_links(app: AppClient, clock: Hel
         None,
         None,
     )
-    refused(await app.delete(f"{API}/shares/{item['id']}", headers=admin(app)))  # no such link
+    no_such_id(await app.delete(f"{API}/shares/{item['id']}", headers=admin(app)))  # no such link
     r = await app.get(f"{API}/{never['id']}/shares", headers=admin(app))  # no such item
     assert r.status_code == 404 and r.json()["code"] == "item_not_found"
 
@@ -233,7 +249,7 @@ async def test_deleting_the_item_deletes_its_links(app: AppClient) -> None:
     assert r.status_code == 204, r.text
     await stops(app, url)
     await refused_everywhere(app, secret_of(link))
-    refused(await app.delete(f"{API}/shares/{link['id']}", headers=admin(app)))
+    no_such_id(await app.delete(f"{API}/shares/{link['id']}", headers=admin(app)))
 
 
 async def test_drafts_and_unknown_items_are_not_shared(app: AppClient) -> None:

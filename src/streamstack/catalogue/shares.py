@@ -80,8 +80,15 @@ class ShareNotFound(NotFound, code="share_not_found"):
     """No link that works: unknown, malformed, stopped, expired, or its item not watchable."""
 
 
-#: Every refusal of a link says exactly this.
-NO_SUCH_LINK = "This link no longer works."
+#: Every refusal of a link says exactly this, as the guest's page does: not why (a link
+#: to an unpublished video is only paused, and "no longer" would tell it is not).
+NO_SUCH_LINK = (
+    "This link does not work right now. It may have expired or been stopped, or the video "
+    "may be unavailable for a while. Ask the person who shared it."
+)
+#: An admin stopping a link of no id known: the admin is told so, not sent to "the person
+#: who shared it" (who is an admin too; guests cannot stop links).
+NO_SUCH_SHARE_ID = "No share link has this id: it may have gone with its video."
 
 
 class ItemNotFound(NotFound, code="item_not_found"):
@@ -94,7 +101,7 @@ class ItemNotPublished(Conflict, code="item_not_published"):
 
 class ItemNotPlayable(Conflict, code="item_not_playable"):
     """A video that does not play (not transcoded yet, or its transcoding failed) is not
-    shared: its link's guest would be told the link no longer works."""
+    shared: its link's guest would be told the link does not work right now."""
 
 
 class TooManyShareLinks(Conflict, code="too_many_share_links"):
@@ -220,7 +227,7 @@ class ShareService:
         async with unit_of_work(self._database) as store:
             row = await store.shares.get_one_or_none(id=share_id)
             if row is None:
-                raise ShareNotFound(NO_SUCH_LINK)
+                raise ShareNotFound(NO_SUCH_SHARE_ID)
             if row.revoked_at is None:
                 row.revoked_at = now
             # Before the commit: should the list not take it, the link stays as it was
