@@ -228,6 +228,31 @@ async def test_unpublishing_stops_a_link_until_published_again(
     assert await plays(app, await stream_url(app, secret_of(link)))
 
 
+async def test_unpublishing_answers_how_many_links_it_pauses(
+    app: AppClient, clock: HeldClock
+) -> None:
+    item = await video(app)
+    await share(app, item["id"], 1)
+    clock.advance(24 * 3600)  # that one has expired: it pauses nothing
+    await share(app, item["id"])
+    await share(app, item["id"], None)
+    stopped = await share(app, item["id"])
+    r = await app.delete(f"{API}/shares/{stopped['id']}", headers=admin(app))
+    assert r.status_code == 204, r.text
+
+    async def edited(body: dict[str, Any], of: dict[str, Any] = item) -> int:
+        r = await app.patch(f"{API}/{of['id']}", json=body, headers=admin(app))
+        assert r.status_code == 200, r.text
+        paused: int = r.json()["paused_share_links"]
+        return paused
+
+    assert await edited({"status": "draft"}) == 2
+    assert await edited({"status": "draft"}) == 0  # a draft already: nothing more paused
+    assert await edited({"title": "Renamed"}) == 0
+    assert await edited({"status": "published"}) == 0
+    assert await edited({"status": "draft"}, await video(app)) == 0  # never shared
+
+
 async def test_a_link_ends_at_its_expiry(app: AppClient, clock: HeldClock) -> None:
     item = await video(app)
     link = await share(app, item["id"], 1)

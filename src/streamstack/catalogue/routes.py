@@ -52,6 +52,7 @@ from streamstack.catalogue.schemas import (
     CreateMediaItem,
     DescribedChapters,
     DescriptionToRead,
+    EditedMediaItem,
     ItemStatistics,
     LibraryCounts,
     LikedPage,
@@ -387,10 +388,11 @@ class CurationController(Controller):
         item_id: uuid.UUID,
         data: UpdateMediaItem,
         if_match: IfMatch = None,
-    ) -> Response[MediaItem]:
+    ) -> Response[EditedMediaItem]:
         """Change title, description or tags (only those given); ``status`` publishes or
-        unpublishes. With ``If-Match``, only while the item is as it was read (412
-        otherwise); the answer's ``ETag`` is the edited item's."""
+        unpublishes (the answer's ``paused_share_links``: how many of its share links stop
+        working until it is published again). With ``If-Match``, only while the item is as
+        it was read (412 otherwise); the answer's ``ETag`` is the edited item's."""
         item = await service.update_item(item_id, data, if_match=if_match_tags(if_match))
         return Response(item, headers=_etag_header(item.etag))
 

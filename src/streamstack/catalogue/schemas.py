@@ -15,6 +15,7 @@ import msgspec
 
 from streamstack.contracts.catalogue import (
     CatalogueItem,
+    MediaItem,
     MediaItemFields,
     MediaStatus,
     MediaVisibility,
@@ -176,6 +177,15 @@ class WatchedPage(msgspec.Struct, frozen=True):
     total: int
     page: int
     page_size: int
+
+
+class EditedMediaItem(MediaItem, frozen=True, kw_only=True):
+    """``PATCH /api/v1/catalogue/{id}``: the item as edited, and how many of its share links
+    the edit paused (``paused_share_links``): those that worked when it unpublished the item,
+    which work again once it is published; 0 for any other edit. The Library tells the
+    admin at once, without reading every row's links."""
+
+    paused_share_links: int = 0
 
 
 class ViewedMediaItem(CatalogueItem, frozen=True, kw_only=True):

@@ -48,6 +48,7 @@ from streamstack.catalogue.repository import (
     unit_of_work,
 )
 from streamstack.catalogue.schemas import (
+    EditedMediaItem,
     LibraryCounts,
     MediaPage,
     ProcessingCounts,
@@ -355,9 +356,10 @@ class CatalogueService:
         changes: UpdateMediaItem,
         *,
         if_match: tuple[str, ...] | None = None,
-    ) -> MediaItem:
+    ) -> EditedMediaItem:
         """Edit title, description, tags, visibility, whether comments are on, status or
-        the publish time (:func:`_schedule`).
+        the publish time (:func:`_schedule`); an unpublishing counts the share links it
+        pauses (live ones), for the admin to be told.
 
         ``if_match`` (:func:`if_match_tags`): the edit is made only while the item's
         :attr:`MediaItem.etag` is among them, else 412 ``changed_elsewhere`` and nothing
@@ -374,6 +376,7 @@ class CatalogueService:
             None if isinstance(changes.tags, msgspec.UnsetType) else normalize_tags(changes.tags)
         )
         now = self._clock()
+        paused = 0
         async with self._changing() as store:
             row = await store.items.lock(item_id)
             tags = await store.tags.of_item(item_id)
@@ -396,8 +399,10 @@ class CatalogueService:
             elif row.status == "published" and _edits_content(changes):
                 # Viewers see the change: every replica's cached pages must go.
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), now)
+            if event == MEDIA_UNPUBLISHED:
+                paused = await store.shares.live_count(item_id, now)
         log.info("catalogue.item_updated", media_id=str(item_id), status=item.status)
-        return item
+        return EditedMediaItem(**msgspec.structs.asdict(item), paused_share_links=paused)
 
     async def publish_due(self) -> bool:
         """Publish the drafts whose scheduled time has come and that a viewer can play,

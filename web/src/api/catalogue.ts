@@ -4,8 +4,8 @@ import type {
   CatalogueItem,
   DescribedChapters,
   DescriptionToRead,
+  EditedMediaItem,
   LibraryCounts,
-  MediaItem,
   MediaPage,
   StreamTokenGrant,
   TagCount,
@@ -92,9 +92,10 @@ export async function listRelated(id: string, signal?: AbortSignal): Promise<Cat
 /**
  * Changes the item. With `ifMatch` (the item's `etag` as the edit read it), the server refuses
  * it (412 `changed_elsewhere`, nothing changed) when someone changed its title, description or
- * tags meanwhile; without, it is made whatever the item holds.
+ * tags meanwhile; without, it is made whatever the item holds. The answer of an unpublishing
+ * counts the share links it paused (`paused_share_links`).
  */
-export function updateItem(id: string, patch: UpdateMediaItem, ifMatch?: string): Promise<MediaItem> {
+export function updateItem(id: string, patch: UpdateMediaItem, ifMatch?: string): Promise<EditedMediaItem> {
   const params = { path: { item_id: id }, header: ifMatch ? { "If-Match": ifMatch } : undefined };
   return requestChange(itemChange(patch), (headers) => api.PATCH("/api/v1/catalogue/{item_id}", { headers, params, body: patch }));
 }

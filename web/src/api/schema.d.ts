@@ -1656,6 +1656,78 @@ export interface components {
             description: string;
             duration_seconds?: number | null;
         };
+        /** EditedMediaItem */
+        EditedMediaItem: {
+            audio_codec: string | null;
+            captions?: components["schemas"]["CaptionTrack"][];
+            chapters?: components["schemas"]["Chapter"][];
+            /** @description Where `chapters` come from: the description's timestamped list (which wins) or the file. Absent from lists and when the item has no chapters. */
+            chapters_from?: "description" | "file";
+            /** @default 0 */
+            comment_count?: number;
+            /** @default true */
+            comments_enabled?: boolean;
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
+            created_by: string;
+            description: string;
+            duration_seconds: number | null;
+            /** @default  */
+            etag?: string;
+            fps: number | null;
+            /** @default false */
+            has_hls?: boolean;
+            /** @default false */
+            has_storyboard?: boolean;
+            height: number | null;
+            id: string;
+            /** @default 0 */
+            like_count?: number;
+            /** @default false */
+            outdated?: boolean;
+            package_format?: number | null;
+            /** @default 0 */
+            paused_share_links?: number;
+            /** @default true */
+            playable?: boolean;
+            poster_url?: string | null;
+            processing_detail?: string | null;
+            /** @default 0 */
+            processing_percent?: number;
+            /**
+             * @default none
+             * @enum {string}
+             */
+            processing_state?: "none" | "queued" | "processing" | "ready" | "failed";
+            publish_at?: string | null;
+            published_at: string | null;
+            renditions?: components["schemas"]["Rendition"][];
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
+            s3_key: string;
+            size_bytes: number;
+            /** @enum {string} */
+            status: "draft" | "published";
+            /** @default false */
+            stills_chosen?: boolean;
+            tags: string[];
+            /** @description Internal (object keys, the uploader): answered by admin-only routes alone. */
+            thumbnail_s3_key: string | null;
+            thumbnail_url: string | null;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            video_codec: string | null;
+            /** @default 0 */
+            view_count?: number;
+            /**
+             * @default listed
+             * @enum {string}
+             */
+            visibility?: "listed" | "unlisted";
+            width: number | null;
+        };
         /** EmailChange */
         EmailChange: {
             current_password: string;
@@ -2459,6 +2531,7 @@ export type CommentsDeleted = components['schemas']['CommentsDeleted'];
 export type CreateMediaItem = components['schemas']['CreateMediaItem'];
 export type DescribedChapters = components['schemas']['DescribedChapters'];
 export type DescriptionToRead = components['schemas']['DescriptionToRead'];
+export type EditedMediaItem = components['schemas']['EditedMediaItem'];
 export type EmailChange = components['schemas']['EmailChange'];
 export type EmailConfirmation = components['schemas']['EmailConfirmation'];
 export type EmailConfirmed = components['schemas']['EmailConfirmed'];
@@ -8075,7 +8148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MediaItem"];
+                    "application/json": components["schemas"]["EditedMediaItem"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

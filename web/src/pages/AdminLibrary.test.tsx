@@ -483,6 +483,28 @@ describe("AdminLibraryPage", () => {
     expect(screen.getByRole("button", { name: "Publish Rough cut" })).toHaveFocus();
   });
 
+  it.each([
+    [0, "Unpublished “Rough cut”: only admins see it now."],
+    [1, "Unpublished “Rough cut”: only admins see it now. Its share link stops working until you publish it again."],
+    [2, "Unpublished “Rough cut”: only admins see it now. Its 2 share links stop working until you publish it again."],
+  ])("unpublishing a video with %i live share links says they stop working (nothing of none), from its answer alone", async (paused, said) => {
+    const user = setupUser();
+    const video = mediaItem({ id: "d", title: "Rough cut", status: "published" });
+    server.use(
+      http.get(CATALOGUE, () => listing([video])),
+      http.patch(`${API}/catalogue/d`, () => ok({ ...video, status: "draft", paused_share_links: paused })),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Unpublish Rough cut" }));
+
+    await screen.findByRole("button", { name: "Publish Rough cut" });
+    expect(screen.getByTestId("done-notice").textContent).toBe(said);
+    // No share links read, when the list loaded or after.
+    expect(seen.filter((r) => r.url.pathname.includes("/shares"))).toEqual([]);
+  });
+
   it("unpublished out of the Published filter, the row goes and the focus goes to what happened", async () => {
     const user = setupUser();
     let video = mediaItem({ id: "d", title: "Rough cut", status: "published" });

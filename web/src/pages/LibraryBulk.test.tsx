@@ -181,6 +181,43 @@ describe("the library's bulk actions", () => {
     expect(await screen.findByTestId("done-notice")).toHaveTextContent("Unpublished 1 video.");
   });
 
+  it.each([
+    [[0, 0], "Unpublished 2 videos."],
+    [[0, 1], "Unpublished 2 videos. One share link of theirs stops working until you publish them again."],
+    [[2, 3], "Unpublished 2 videos. Their 5 share links stop working until you publish them again."],
+  ])("unpublishing videos with %j live share links says how many stop working (nothing of none), in one sentence", async (paused, said) => {
+    const user = setupUser();
+    const published = [PUBLISHED, mediaItem({ id: "d", title: "Delta" })];
+    server.use(
+      http.get(CATALOGUE, () => ok(mediaPage(published))),
+      http.patch(`${CATALOGUE}/:id`, ({ params }) => {
+        const at = published.findIndex((it) => it.id === params.id);
+        return ok({ ...published[at], status: "draft", paused_share_links: paused[at] });
+      }),
+    );
+    const seen = recordRequests();
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select all on this page" }));
+    await user.click(within(bar()).getByRole("button", { name: "Unpublish selected" }));
+
+    await waitFor(() => expect(screen.getByTestId("done-notice").textContent).toBe(said));
+    expect(seen.filter((r) => r.url.pathname.includes("/shares"))).toEqual([]);
+  });
+
+  it("says the share links one video's unpublishing paused: its own", async () => {
+    const user = setupUser();
+    library([PUBLISHED]);
+    server.use(http.patch(`${CATALOGUE}/c`, () => ok({ ...PUBLISHED, status: "draft", paused_share_links: 2 })));
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("checkbox", { name: "Select Charlie" }));
+    await user.click(within(bar()).getByRole("button", { name: "Unpublish selected" }));
+
+    const said = "Unpublished 1 video. Its 2 share links stop working until you publish it again.";
+    await waitFor(() => expect(screen.getByTestId("done-notice").textContent).toBe(said));
+  });
+
   it("keeps what failed selected and says why", async () => {
     const user = setupUser();
     library([DRAFT_A, DRAFT_B]);

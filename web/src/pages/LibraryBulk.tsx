@@ -5,7 +5,7 @@ import { deleteItem, getItem, updateItem } from "../api/catalogue";
 import { ApiError } from "../api/errors";
 import { retryTranscode } from "../api/ingest";
 import { LIMITS } from "../api/limits";
-import type { CatalogueItem } from "../api/schema";
+import type { CatalogueItem, EditedMediaItem } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { FormError } from "../components/ErrorMessage";
 import { InputField } from "../components/Field";
@@ -15,6 +15,7 @@ import { normalizeTag } from "../lib/format";
 import { inTurn } from "../lib/inTurn";
 import { useAction } from "../lib/useAction";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
+import { pausedLinksSentence } from "./LibraryShareLinks";
 
 /** What an admin can do to the selected videos of the library at once. */
 export type BulkVerb = "publish" | "unpublish" | "transcode" | "delete" | "addTag" | "removeTag";
@@ -188,7 +189,7 @@ interface BulkOutcome {
  * unpublish schedules a video again whose cancelled time is still to come: it would not
  * have gone public yet.
  */
-async function applyTo(verb: BulkVerb, item: CatalogueItem, tag: string, undoing: boolean): Promise<CatalogueItem | null> {
+async function applyTo(verb: BulkVerb, item: CatalogueItem, tag: string, undoing: boolean): Promise<CatalogueItem | EditedMediaItem | null> {
   if (verb === "delete") {
     await deleteItem(item.id);
     return null;
@@ -280,11 +281,13 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: 
     // scheduled draft keeps the time it had, which an Undo sets again.
     const changed: CatalogueItem[] = [];
     let scheduled = 0;
+    let paused = 0;
     const { failed, reasons } = await inTurn(
       items,
       async (item) => {
         const now = await applyTo(verb, item, tag, undoing);
         if (now) onChanged(now);
+        if (now && "paused_share_links" in now) paused += now.paused_share_links ?? 0;
         const cancelled = verb === "unpublish" && isScheduled(item);
         if (cancelled || (undoing && now !== null && isScheduled(now))) scheduled += 1;
         changed.push(now && cancelled ? { ...now, publish_at: item.publish_at } : (now ?? item));
@@ -292,7 +295,8 @@ export function useBulkRun(onChanged: (item: CatalogueItem) => void, onSettled: 
       (done, total) => setProgress({ verb, tag, done, total, undoing }),
     );
     setProgress(null);
-    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing, tag, scheduled) : null;
+    const pausedLinks = pausedLinksSentence(paused, changed.length);
+    const notice = changed.length > 0 ? doneNotice(verb, changed.length, undoing, tag, scheduled) + (pausedLinks && ` ${pausedLinks}`) : null;
     const undoable = !undoing && isUndoable(verb) && changed.length > 0 ? changed : null;
     setOutcome({ verb, tag, failures: reasons, notice, undoable, undone: undoing });
     if (changed.length > 0) onSettled(verb);

@@ -30,7 +30,7 @@ import { LibraryFacts } from "./LibraryFacts";
 import { LibrarySchedule } from "./LibrarySchedule";
 import { LibraryReplace } from "./LibraryReplace";
 import { LibraryThumbnail } from "./LibraryThumbnail";
-import { LibraryShareLinks } from "./LibraryShareLinks";
+import { LibraryShareLinks, pausedLinksSentence } from "./LibraryShareLinks";
 import { LibraryStatistics } from "./LibraryStatistics";
 import { SubmitButton } from "../components/SubmitButton";
 
@@ -424,7 +424,9 @@ function LibraryRowActions({
   const togglePublish = () =>
     action.run("publish", errorSentence, async () => {
       const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
-      onChanged(updated, updated.status === "published" ? `Published “${updated.title}”.` : `Unpublished “${updated.title}”: only admins see it now.`);
+      const paused = pausedLinksSentence(updated.paused_share_links ?? 0, 1);
+      const unpublished = `Unpublished “${updated.title}”: only admins see it now.${paused && ` ${paused}`}`;
+      onChanged(updated, updated.status === "published" ? `Published “${updated.title}”.` : unpublished);
     });
 
   return (

@@ -62,6 +62,21 @@ function linkState(link: ShareLink, published: boolean, now: number = Date.now()
   return published ? "live" : "paused";
 }
 
+/**
+ * What unpublishing `videos` did to their share links, in a sentence ("Its 2 share links stop
+ * working until you publish it again."); empty when it paused none (`links`: the count the
+ * server answered).
+ */
+export function pausedLinksSentence(links: number, videos: number): string {
+  if (links === 0) return "";
+  const them = videos === 1 ? "it" : "them";
+  if (links === 1) {
+    const which = videos === 1 ? "Its share link" : "One share link of theirs";
+    return `${which} stops working until you publish ${them} again.`;
+  }
+  return `${videos === 1 ? "Its" : "Their"} ${links} share links stop working until you publish ${them} again.`;
+}
+
 /** Who made the link, in words. */
 function madeBy(link: ShareLink): string {
   return `Made by ${link.created_by_name ?? "an account with no display name"}`;
