@@ -206,6 +206,7 @@ async def test_the_last_admin_is_kept_and_said_so(accounts: Accounts) -> None:
         (("two-factor-off", "nobody@example.test"), 1, "no user with the email"),
         (("list", "nobody@example.test"), 2, "users list: give nothing more"),
         (("disable", "nobody@example.test", "--json"), 2, "--json goes with list"),
+        (("enable", "nobody@example.test", "--yes"), 2, "--yes goes with disable and role"),
     ],
 )
 async def test_confused_users_commands_are_refused_in_one_line(

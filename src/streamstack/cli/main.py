@@ -533,8 +533,12 @@ COMMANDS = (
         "or an email. `users two-factor-off USER` turns off their two-factor authentication "
         "(they lost their phone and their recovery codes): they sign in with their password "
         "alone until they set it up again. "
-        "The last enabled admin cannot be demoted or disabled. Each change "
-        "prints the user (or the reset) as JSON; exit 1 when the server refuses.",
+        "The last enabled admin cannot be demoted or disabled. Demoting or disabling an "
+        "admin stops every share link they made, for good: how many is said first, then "
+        "asked (--yes: without asking; needed where no terminal can answer); nothing is asked "
+        "when they made none. Each change "
+        "prints the user (or the reset) as JSON; exit 1 when the server refuses or the "
+        "question is answered no.",
         options=(
             _action("list", *CHANGES, "password-reset", "two-factor-off"),
             option("user", nargs="?", metavar="USER", help="the user's id or email"),
@@ -547,6 +551,11 @@ COMMANDS = (
                 + "; email: the new email",
             ),
             option("--json", action="store_true", help="list: print the users as JSON"),
+            option(
+                "--yes",
+                action="store_true",
+                help="disable, role: stop the admin's share links without asking",
+            ),
             _SERVER,
             _TOKEN,
         ),

@@ -3,7 +3,10 @@ sign-in email of one, give it a password-reset link, or turn off its two-factor
 authentication (the admin's users page, for a shell).
 
 A user is named by id or by email. Auth refuses to leave no enabled admin (409
-``last_admin``); that refusal is said with what to do instead.
+``last_admin``); that refusal is said with what to do instead. Demoting or disabling an
+admin stops for good every share link they made (the catalogue follows auth's
+``user.no_longer_admin``): how many is said first and asked, as the web app's Users page
+does (``--yes``: without asking).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import uuid
 from typing import Any, get_args
 
 from streamstack.cli.library import every_entry
-from streamstack.cli.output import handed_over, print_json, table
+from streamstack.cli.output import agreed, handed_over, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -40,6 +43,11 @@ CHANGES = {
     "role": ("PATCH", "", "{email} now {role}"),
     "email": ("PATCH", "", "{was} now signs in as {email} (its sessions stay)"),
 }
+#: The live share links an account made (``?made_by=<id>``: their ``count``), which stop for
+#: good once it is no longer an admin.
+SHARES_MADE_PATH = "/api/v1/catalogue/shares"
+#: The question before each change that takes an admin's rights away.
+_REMOVALS = {"disable": "Disable {email}?", "role": "Make {email} a viewer?"}
 #: The changes that take a value after USER, and what it is, as the usage says it.
 _VALUES = {"role": "admin|viewer", "email": "NEW_EMAIL"}
 _User = dict[str, Any]
@@ -60,6 +68,9 @@ def run_users(args: argparse.Namespace) -> int:
                 return print_json(_reset(api, user))
             if args.action == "two-factor-off":
                 return print_json(_two_factor_off(api, user))
+            if _removes_admin(user, args) and not _links_let_go(api, user, args):
+                print(f"streamstack: {user['email']} not changed", file=sys.stderr)
+                return 1
             return print_json(_changed(api, user, args.action, args.value))
         except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
             print(f"streamstack: users {args.action}: {exc}", file=sys.stderr)
@@ -76,6 +87,8 @@ def _check(args: argparse.Namespace) -> None:
         raise SettingsError(f"users role: invalid choice: {args.value!r} (admin or viewer)")
     if args.json and args.action != "list":
         raise SettingsError("users: --json goes with list (the others print JSON)")
+    if args.yes and args.action not in _REMOVALS:
+        raise SettingsError(f"users {args.action}: --yes goes with disable and role")
 
 
 def _every(api: AdminApi, query: dict[str, str]) -> list[_User]:
@@ -129,6 +142,57 @@ def _changed(api: AdminApi, user: _User, action: str, value: str | None) -> Any:
     changed = response.json()
     print(f"streamstack: {done.format(was=user['email'], **changed)}", file=sys.stderr)
     return changed
+
+
+def _removes_admin(user: _User, args: argparse.Namespace) -> bool:
+    """Whether the change takes ``user``'s admin rights away (and so their share links)."""
+    admin: bool = user["role"] == "admin"
+    return admin and (args.action == "disable" or (args.action, args.value) == ("role", "viewer"))
+
+
+def _links_let_go(api: AdminApi, user: _User, args: argparse.Namespace) -> bool:
+    """Say how many share links ``user`` made stop for good, before anything changes, and
+    whether to go ahead: asked on a terminal, yes with ``--yes``; nothing said or asked
+    when they made none. Without a terminal to ask, ``--yes`` is needed (a
+    :class:`SettingsError`, exit 2), as a script must not end links unawares."""
+    stopping = _links_stopping(api, user)
+    if stopping is None:
+        return True
+    if args.yes:
+        print(f"streamstack: {stopping}", file=sys.stderr)
+        return True
+    if not sys.stdin.isatty():
+        raise SettingsError(f"users {args.action}: {stopping}: pass --yes to go ahead")
+    question = _REMOVALS[args.action].format(email=user["email"])
+    return agreed(f"{stopping[0].upper()}{stopping[1:]}. {question} [y/N] ")
+
+
+def _links_stopping(api: AdminApi, user: _User) -> str | None:
+    """What happens to the share links ``user`` made, in the web app's words; None when
+    they made none, or when the server serves no catalogue (404: no links live there). A
+    count the catalogue cannot give now (down, busy) changes nothing (:class:`UploadFailed`):
+    links are not ended unsaid."""
+    email = user["email"]
+    response = api.request("GET", SHARES_MADE_PATH, params={"made_by": user["id"]})
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        counting = error_detail(response)
+        raise UploadFailed(
+            f"{email} not changed: the share links they made not counted ({counting})"
+        )
+    count = response.json()["count"]
+    if count == 0:
+        return None
+    if count == 1:
+        return (
+            f"the share link {email} made stops working for good "
+            "(make a new one if its video should stay shared)"
+        )
+    return (
+        f"the {count:,} share links {email} made stop working for good "
+        "(make new ones for videos that should stay shared)"
+    )
 
 
 def _reset(api: AdminApi, user: _User) -> Any:
