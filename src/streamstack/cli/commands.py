@@ -82,6 +82,7 @@ def run_dev(args: argparse.Namespace) -> int:
     settings = dev_settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(apply_migrations(settings, settings.modules))
+    say_start_notes(settings)
     # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
     # from this machine, and would choose the address the sign-in throttle counts.
     serve_app(settings, behind_proxy=False)
@@ -93,8 +94,36 @@ def run_serve(args: argparse.Namespace) -> int:
     modules = tuple(args.modules) if args.modules else None
     settings = server_settings(modules=modules, host=args.host, port=args.port)
     asyncio.run(check_database(settings))
+    say_start_notes(settings)
     serve_app(settings)
     return 0
+
+
+def say_start_notes(settings: Settings) -> None:
+    """Say on stderr, one plain line each, what the server's settings do that its operator
+    may not expect (:func:`start_notes`)."""
+    for line in start_notes(settings):
+        print(f"streamstack: {line}", file=sys.stderr)
+
+
+def start_notes(settings: Settings) -> list[str]:
+    """What a server says at start beside its log: in dev, where the auth module's mail
+    goes. ``dev`` writes it to files (a developer's convenience, the README's Quick start)
+    while the web app offers "Forgot your password?" to everyone: an operator running
+    ``dev`` for real people is told that no one receives it."""
+    if settings.environment != "dev" or "auth" not in settings.modules:
+        return []
+    from streamstack.auth.module import mail_sender
+
+    sender = mail_sender(settings)
+    if sender is None:  # no mail offered at all (serve in dev without a public URL)
+        return []
+    said = f"mail: {sender.where()}"
+    if settings.smtp_url:
+        said += f" ({PREFIX}SMTP_URL)"
+    else:
+        said += f"; set {PREFIX}SMTP_URL and {PREFIX}PUBLIC_URL to send it"
+    return [said]
 
 
 #: What ``migrate`` uses of the settings: the others, even wrong, are not its business.

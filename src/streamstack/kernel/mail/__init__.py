@@ -54,3 +54,7 @@ class MailSender(Protocol):
     async def send(self, mail: Mail) -> None:
         """Hand ``mail`` over; raise :class:`MailUnavailable` when it could not be."""
         ...
+
+    def where(self) -> str:
+        """Where the mails go, in words, for the line a server says at start."""
+        ...

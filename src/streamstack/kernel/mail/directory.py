@@ -32,6 +32,14 @@ class DirectoryMailSender:
             raise MailUnavailable(f"could not write the mail ({exc.strerror})") from exc
         log.info("mail_written", to=mail.to, subject=mail.subject, path=str(path), link=mail.link)
 
+    def where(self) -> str:
+        """Not sent: written here, its link logged (an operator running ``dev`` for real
+        people must know that no one receives them)."""
+        return (
+            f"not sent; each one is written to {self.directory.resolve()} as an .eml file, "
+            "its link in this log"
+        )
+
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -82,6 +82,10 @@ class SmtpMailSender:
                 raise MailRefused(f"the mail server refused the mail ({exc})") from exc
             raise MailUnavailable(f"the mail server refused or did not answer ({exc})") from exc
 
+    def where(self) -> str:
+        """The server mail is handed to (never its user or password)."""
+        return f"sent through {self.server.host}:{self.server.port}"
+
     def _deliver(self, message: EmailMessage) -> None:
         server, context = self.server, ssl.create_default_context()
         if server.implicit_tls:

@@ -1,0 +1,47 @@
+"""What ``streamstack dev`` says at start beside its log, with the real command as an
+operator runs it: where mail goes. Dev writes it to files (a developer's convenience) while
+the web app offers mail to everyone, so an operator running it for real people is told."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.servers import free_port
+from system.system_rig import ChildProcess, clean_environment, streamstack_command
+
+
+def started_dev(tmp_path: Path, **variables: str) -> str:
+    """``streamstack dev`` on a data directory in ``tmp_path`` with ``variables``, until it
+    answers ``/ready``; what it printed until then."""
+    port = free_port()
+    data_dir = tmp_path / "site"
+    dev = streamstack_command("dev", "--port", str(port), "--data-dir", str(data_dir))
+    env = clean_environment(STREAMSTACK_WEB_DIST_DIR="", **variables)
+    process = ChildProcess("streamstack-dev", dev, env, tmp_path / "dev.log")
+    process.start()
+    try:
+        process.wait_until(f"http://127.0.0.1:{port}/ready")
+    finally:
+        process.kill()
+    return process.log_path.read_text()
+
+
+def test_dev_says_its_mail_is_written_to_files_not_sent(tmp_path: Path) -> None:
+    printed = started_dev(tmp_path).splitlines()
+    mail = tmp_path.resolve() / "site" / "mail"
+    assert (
+        f"streamstack: mail: not sent; each one is written to {mail} as an .eml file, its "
+        "link in this log; set STREAMSTACK_SMTP_URL and STREAMSTACK_PUBLIC_URL to send it"
+    ) in printed
+
+
+def test_dev_with_a_mail_server_says_it_sends_through_it(tmp_path: Path) -> None:
+    port = free_port()  # nothing is mailed at start: no server needs to listen there
+    printed = started_dev(
+        tmp_path,
+        STREAMSTACK_SMTP_URL=f"smtp://user:pw-x7q@127.0.0.1:{port}",
+        STREAMSTACK_PUBLIC_URL="http://localhost:8000",
+    )
+    said = f"streamstack: mail: sent through 127.0.0.1:{port} (STREAMSTACK_SMTP_URL)"
+    assert said in printed.splitlines()
+    assert "not sent" not in printed and "pw-x7q" not in printed
