@@ -1,6 +1,8 @@
 """What ``streamstack dev`` says at start beside its log, with the real command as an
-operator runs it: where mail goes. Dev writes it to files (a developer's convenience) while
-the web app offers mail to everyone, so an operator running it for real people is told."""
+operator runs it: where mail goes (dev writes it to files, a developer's convenience, while
+the web app offers mail to everyone, so an operator running it for real people is told),
+and that registration is by invite when its mode is unset (releases before 2026-12-05 let
+anyone register then: an upgrade closed it)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,14 @@ def started_dev(tmp_path: Path, **variables: str) -> str:
     return process.log_path.read_text()
 
 
-def test_dev_says_its_mail_is_written_to_files_not_sent(tmp_path: Path) -> None:
+def test_dev_says_its_mail_is_written_to_files_and_registration_is_by_invite(
+    tmp_path: Path,
+) -> None:
     printed = started_dev(tmp_path).splitlines()
+    assert (
+        "streamstack: registration: by invite (STREAMSTACK_REGISTRATION_MODE is unset; set it "
+        "to open to let anyone register)"
+    ) in printed
     mail = tmp_path.resolve() / "site" / "mail"
     assert (
         f"streamstack: mail: not sent; each one is written to {mail} as an .eml file, its "
@@ -35,13 +43,15 @@ def test_dev_says_its_mail_is_written_to_files_not_sent(tmp_path: Path) -> None:
     ) in printed
 
 
-def test_dev_with_a_mail_server_says_it_sends_through_it(tmp_path: Path) -> None:
+def test_dev_with_a_mail_server_and_a_registration_mode_says_so(tmp_path: Path) -> None:
     port = free_port()  # nothing is mailed at start: no server needs to listen there
     printed = started_dev(
         tmp_path,
         STREAMSTACK_SMTP_URL=f"smtp://user:pw-x7q@127.0.0.1:{port}",
         STREAMSTACK_PUBLIC_URL="http://localhost:8000",
+        STREAMSTACK_REGISTRATION_MODE="open",
     )
     said = f"streamstack: mail: sent through 127.0.0.1:{port} (STREAMSTACK_SMTP_URL)"
     assert said in printed.splitlines()
     assert "not sent" not in printed and "pw-x7q" not in printed
+    assert "registration:" not in printed  # the mode chosen is the operator's to know

@@ -102,28 +102,34 @@ def run_serve(args: argparse.Namespace) -> int:
 def say_start_notes(settings: Settings) -> None:
     """Say on stderr, one plain line each, what the server's settings do that its operator
     may not expect (:func:`start_notes`)."""
-    for line in start_notes(settings):
+    for line in start_notes(settings, os.environ):
         print(f"streamstack: {line}", file=sys.stderr)
 
 
-def start_notes(settings: Settings) -> list[str]:
-    """What a server says at start beside its log: in dev, where the auth module's mail
-    goes. ``dev`` writes it to files (a developer's convenience, the README's Quick start)
-    while the web app offers "Forgot your password?" to everyone: an operator running
-    ``dev`` for real people is told that no one receives it."""
-    if settings.environment != "dev" or "auth" not in settings.modules:
+def start_notes(settings: Settings, variables: Mapping[str, str]) -> list[str]:
+    """What a server running auth says at start beside its log. Registration by invite when
+    ``variables`` leave its mode unset: releases before 2026-12-05 let anyone register
+    then, so an upgrade closed it unsaid. In dev, where mail goes: ``dev`` writes it to
+    files (a developer's convenience, the README's Quick start) while the web app offers
+    "Forgot your password?" to everyone, so an operator running it for real people is
+    told that no one receives it."""
+    if "auth" not in settings.modules:
         return []
-    from streamstack.auth.module import mail_sender
+    notes = []
+    if f"{PREFIX}REGISTRATION_MODE" not in variables:
+        notes.append(
+            f"registration: by invite ({PREFIX}REGISTRATION_MODE is unset; set it to open "
+            "to let anyone register)"
+        )
+    if settings.environment == "dev":
+        from streamstack.auth.module import mail_sender
 
-    sender = mail_sender(settings)
-    if sender is None:  # no mail offered at all (serve in dev without a public URL)
-        return []
-    said = f"mail: {sender.where()}"
-    if settings.smtp_url:
-        said += f" ({PREFIX}SMTP_URL)"
-    else:
-        said += f"; set {PREFIX}SMTP_URL and {PREFIX}PUBLIC_URL to send it"
-    return [said]
+        sender = mail_sender(settings)
+        if sender is not None:  # None: no mail offered (serve in dev without a public URL)
+            to_send = f"; set {PREFIX}SMTP_URL and {PREFIX}PUBLIC_URL to send it"
+            how = f" ({PREFIX}SMTP_URL)" if settings.smtp_url else to_send
+            notes.append(f"mail: {sender.where()}{how}")
+    return notes
 
 
 #: What ``migrate`` uses of the settings: the others, even wrong, are not its business.
