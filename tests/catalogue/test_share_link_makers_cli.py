@@ -39,8 +39,8 @@ class Site:
 
     def __init__(self, url: str, client: httpx.AsyncClient, folder: Path, settings: Settings):
         self.url, self.client, self.settings = url, client, settings
-        self.admin = bearer(mint_token(settings, role="admin"))
-        self.users = CommandLine("users", folder, self.admin["Authorization"].split()[1])
+        token = mint_token(settings, role="admin")
+        self.admin, self.users = bearer(token), CommandLine("users", folder, token)
         self.item_id = ""
 
     async def __call__(self, *args: str, **kwargs: Any) -> tuple[int, str, str]:
@@ -95,7 +95,6 @@ async def site(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterat
     settings = settings_factory(
         modules=("auth", "catalogue"),
         internal_secret=f"share-makers-cli-{uuid.uuid4().hex}",  # its own login-throttle keys
-        registration_mode="open",
         argon2_memory_kib=1024,
         argon2_time_cost=1,
         argon2_parallelism=1,
