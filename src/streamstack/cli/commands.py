@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import math
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from streamstack.cli.data_directory import held_data_directory, refuse_taken_port
 from streamstack.cli.database import apply_migrations, check_database
 from streamstack.cli.login import password_from_stdin
 from streamstack.settings import PREFIX, Settings, dev_defaults, unknown_variables
@@ -65,7 +67,6 @@ def dev_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None)
     )
     if settings.web_dist_dir is None:
         settings = settings.replace(web_dist_dir=default_web_dist())
-    settings = dev_defaults(settings)
     # One transcoding worker runs in the dev process (production runs `streamstack worker`),
     # unless told otherwise: `=false` shows what an admin sees when no worker runs.
     if f"{PREFIX}WORKER_IN_PROCESS" not in variables:
@@ -78,23 +79,39 @@ def dev_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None)
 
 
 def run_dev(args: argparse.Namespace) -> int:
-    """``streamstack dev``."""
+    """``streamstack dev``: refused before it changes anything (no secret, key or migration)
+    when another StreamStack runs on its data directory or its port is taken."""
     settings = dev_settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(apply_migrations(settings, settings.modules))
-    # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
-    # from this machine, and would choose the address the sign-in throttle counts.
-    serve_app(settings, behind_proxy=False)
+    with held_data_directory(settings.data_dir):
+        refuse_taken_port(settings.host, settings.port)
+        settings = dev_defaults(settings)
+        asyncio.run(apply_migrations(settings, settings.modules))
+        # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
+        # from this machine, and would choose the address the sign-in throttle counts.
+        serve_app(settings, behind_proxy=False)
     return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """``streamstack serve``."""
+    """``streamstack serve``: on the data directory's SQLite database, beside the other
+    ``serve`` processes there, never beside a ``dev`` or ``migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = server_settings(modules=modules, host=args.host, port=args.port)
-    asyncio.run(check_database(settings))
-    serve_app(settings)
+    with data_directory_held(settings, shared=True):
+        asyncio.run(check_database(settings))
+        serve_app(settings)
     return 0
+
+
+def data_directory_held(
+    settings: Settings, *, shared: bool
+) -> contextlib.AbstractContextManager[None]:
+    """The data directory held for the block when the database is in it (and it exists:
+    a process on none holds nothing)."""
+    if settings.database_url or not settings.data_dir.is_dir():
+        return contextlib.nullcontext()
+    return held_data_directory(settings.data_dir, shared=shared)
 
 
 #: What ``migrate`` uses of the settings: the others, even wrong, are not its business.
@@ -105,7 +122,8 @@ def run_migrate(args: argparse.Namespace) -> int:
     """``streamstack migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = load_settings(only=MIGRATE_SETTINGS, modules=modules, data_dir=args.data_dir)
-    asyncio.run(apply_migrations(settings, settings.modules))
+    with data_directory_held(settings, shared=False):
+        asyncio.run(apply_migrations(settings, settings.modules))
     print(f"migrated: {', '.join(settings.modules)}")
     return 0
 
