@@ -1,28 +1,31 @@
 """The data directory a command starts on, with the real commands an operator runs: a
 second ``dev`` (or a ``migrate``) on one in use, or ``dev`` on a taken port, is refused in
 one line before it changes anything (walk 44 F6: it migrated the live database, started
-its worker, and only then failed to listen)."""
+its worker, and only then failed to listen); so is a key path set but missing, or one half
+of a key pair alone (F7: a new pair was written over the other half)."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import sqlite3
 import subprocess
 from pathlib import Path
 
 from harness.servers import free_port
+from streamstack.kernel.jwt import ensure_dev_keypair
 from system.system_rig import ChildProcess, clean_environment, streamstack_command
 
 ERROR = "streamstack: error: "
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """``streamstack ARGS``, to its end."""
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``streamstack ARGS`` with the variables ``env``, to its end."""
     return subprocess.run(
         streamstack_command(*args),
         capture_output=True,
         text=True,
-        env=clean_environment(STREAMSTACK_WEB_DIST_DIR=""),
+        env=clean_environment(STREAMSTACK_WEB_DIST_DIR="", **env),
         timeout=120,
         check=False,
     )
@@ -90,3 +93,66 @@ def test_dev_on_a_taken_port_is_refused_before_it_makes_anything(tmp_path: Path)
     ]
     # No database, key, secret or mail folder: the data directory holds only its lock.
     assert [path.name for path in data.iterdir()] == ["lock"]
+
+
+def contents(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (by its path there) and the SHA-256 of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "lock"
+    }
+
+
+def test_a_key_path_set_but_missing_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ensure_dev_keypair(data / "jwt" / "private.pem", data / "jwt" / "public.pem")
+    before = contents(data)
+    missing = tmp_path / "typo.pem"
+    for variable in ("JWT_PRIVATE_KEY_PATH", "JWT_PUBLIC_KEY_PATH", "SEALING_KEYS_PATH"):
+        refused = run(
+            "dev", "--port", str(free_port()), "--data-dir", str(data),
+            **{f"STREAMSTACK_{variable}": str(missing)},
+        )  # fmt: skip
+        assert refused.returncode == 2, refused.stderr
+        [line] = refused.stderr.splitlines()
+        assert line.startswith(f"{ERROR}STREAMSTACK_{variable}: "), line
+        assert f"{missing}: no such file" in line or f"there is no file {missing}" in line
+        assert not missing.exists()
+        assert contents(data) == before, variable
+
+
+def test_one_half_of_a_key_pair_alone_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    private, public = data / "jwt" / "private.pem", data / "jwt" / "public.pem"
+    ensure_dev_keypair(private, public)
+    public.unlink()
+    before = contents(data)
+    refused = run("dev", "--port", str(free_port()), "--data-dir", str(data))
+    assert (refused.returncode, refused.stderr.splitlines()) == (
+        2,
+        [
+            f"{ERROR}STREAMSTACK_DATA_DIR: {public}: no such file, but the other half of its "
+            f"pair {private} is there: restore the matching key from the backup, or remove "
+            "both files to make a new pair (which signs everyone out)"
+        ],
+    )
+    assert contents(data) == before
+
+
+def test_a_key_pair_that_does_not_match_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    private, public = data / "jwt" / "private.pem", data / "jwt" / "public.pem"
+    ensure_dev_keypair(private, public)
+    other = tmp_path / "other"
+    ensure_dev_keypair(other / "private.pem", other / "public.pem")
+    public.write_bytes((other / "public.pem").read_bytes())
+    refused = run("dev", "--port", str(free_port()), "--data-dir", str(data))
+    assert (refused.returncode, refused.stderr.splitlines()[-1:]) == (
+        2,
+        [
+            f"{ERROR}STREAMSTACK_DATA_DIR: {private} does not match the public key {public}: "
+            "restore the matching key from the backup, or remove both files to make a new "
+            "pair (which signs everyone out)"
+        ],
+    )

@@ -85,12 +85,23 @@ def run_dev(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with held_data_directory(settings.data_dir):
         refuse_taken_port(settings.host, settings.port)
+        dev_keys(settings)
         settings = dev_defaults(settings)
         asyncio.run(apply_migrations(settings, settings.modules))
         # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
         # from this machine, and would choose the address the sign-in throttle counts.
         serve_app(settings, behind_proxy=False)
     return 0
+
+
+def dev_keys(settings: Settings) -> None:
+    """Before dev migrates: its signing and sealing keys, made on the first start, or a key
+    path set but missing refused in one line (the app loads them again as it starts)."""
+    from streamstack.auth.module import sealing_keys
+    from streamstack.kernel.jwt import ensure_dev_keys
+
+    ensure_dev_keys(settings)
+    sealing_keys(settings)
 
 
 def run_serve(args: argparse.Namespace) -> int:
