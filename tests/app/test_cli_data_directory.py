@@ -2,7 +2,8 @@
 second ``dev`` (or a ``migrate``) on one in use, or ``dev`` on a taken port, is refused in
 one line before it changes anything (walk 44 F6: it migrated the live database, started
 its worker, and only then failed to listen); so is a key path set but missing, or one half
-of a key pair alone (F7: a new pair was written over the other half)."""
+of a key pair alone (F7: a new pair was written over the other half), and a data directory
+that is a file or cannot be made (F9: a traceback)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import socket
 import sqlite3
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from harness.servers import free_port
 from streamstack.kernel.jwt import ensure_dev_keypair
@@ -156,3 +159,31 @@ def test_a_key_pair_that_does_not_match_is_refused_saying_what_to_do(tmp_path: P
             "pair (which signs everyone out)"
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "where", "why"),
+    [
+        ("dev", "afile", "is not a directory"),
+        ("dev", "afile/sub", "cannot be created: Not a directory"),
+        ("dev", "/proc/streamstack", "cannot be created: No such file or directory"),
+        ("create-admin", "afile", "is not a directory"),
+        ("create-admin", "/proc/streamstack", "cannot be created: No such file or directory"),
+        ("migrate", "afile", "is not a directory"),
+    ],
+)
+def test_a_data_directory_that_cannot_be_made_is_refused_in_one_line(
+    tmp_path: Path, command: str, where: str, why: str
+) -> None:
+    (tmp_path / "afile").write_text("not a directory")
+    data = tmp_path / where
+    extra = {"dev": ["--port", str(free_port())], "create-admin": ["--email", "a@example.com"]}
+    args = extra.get(command, [])
+    refused = run(command, *args, "--data-dir", str(data))
+    assert (refused.returncode, refused.stderr.splitlines()) == (
+        2,
+        [f"{ERROR}--data-dir: {data} {why}"],
+    )
+    # Named by the variable, it is named so.
+    refused = run(command, *args, STREAMSTACK_DATA_DIR=str(data))
+    assert refused.stderr.splitlines() == [f"{ERROR}STREAMSTACK_DATA_DIR: {data} {why}"]

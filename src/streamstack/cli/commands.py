@@ -15,7 +15,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from streamstack.cli.data_directory import held_data_directory, refuse_taken_port
+from streamstack.cli.data_directory import (
+    data_directory_setting,
+    held_data_directory,
+    make_data_directory,
+    refuse_non_directory,
+    refuse_taken_port,
+)
 from streamstack.cli.database import apply_migrations, check_database
 from streamstack.cli.login import password_from_stdin
 from streamstack.settings import PREFIX, Settings, dev_defaults, unknown_variables
@@ -82,7 +88,7 @@ def run_dev(args: argparse.Namespace) -> int:
     """``streamstack dev``: refused before it changes anything (no secret, key or migration)
     when another StreamStack runs on its data directory or its port is taken."""
     settings = dev_settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_directory(settings.data_dir, data_directory_setting(args.data_dir))
     with held_data_directory(settings.data_dir):
         refuse_taken_port(settings.host, settings.port)
         dev_keys(settings)
@@ -133,6 +139,8 @@ def run_migrate(args: argparse.Namespace) -> int:
     """``streamstack migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = load_settings(only=MIGRATE_SETTINGS, modules=modules, data_dir=args.data_dir)
+    if not settings.database_url:
+        refuse_non_directory(settings.data_dir, data_directory_setting(args.data_dir))
     with data_directory_held(settings, shared=False):
         asyncio.run(apply_migrations(settings, settings.modules))
     print(f"migrated: {', '.join(settings.modules)}")
@@ -147,6 +155,8 @@ def run_create_admin(args: argparse.Namespace) -> int:
     password = password_from_stdin() if args.password_stdin else None
     settings = load_settings(data_dir=args.data_dir)
     new_data_dir = not settings.database_url and not settings.data_dir.exists()
+    if not settings.database_url or settings.environment == "dev":
+        make_data_directory(settings.data_dir, data_directory_setting(args.data_dir))
     if settings.environment == "dev":
         settings = dev_defaults(settings)
     asyncio.run(apply_migrations(settings, ("auth",)))

@@ -17,11 +17,32 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from streamstack.kernel.storage.private_files import FILE_MODE
+from streamstack.kernel.storage.private_files import FILE_MODE, private_directory
 from streamstack.settings import PREFIX, SettingsError
 
 #: The file in the data directory whose lock says a StreamStack runs on it (and its pid).
 LOCK_FILE = "lock"
+
+
+def data_directory_setting(flag: Path | None) -> str:
+    """How the operator named the data directory: the flag when given, else the variable."""
+    return "--data-dir" if flag is not None else f"{PREFIX}DATA_DIR"
+
+
+def make_data_directory(path: Path, named: str) -> None:
+    """Make ``path`` (0700) unless it is there; one that is not a directory, or cannot be
+    made, is refused in one line naming ``named`` (the setting it came from)."""
+    refuse_non_directory(path, named)
+    try:
+        private_directory(path, owned=True)
+    except OSError as exc:
+        raise SettingsError(f"{named}: {path} cannot be created: {exc.strerror or exc}") from None
+
+
+def refuse_non_directory(path: Path, named: str) -> None:
+    """Refuse in one line a data directory ``path`` that is a file (or any non-directory)."""
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{named}: {path} is not a directory")
 
 
 @contextlib.contextmanager
