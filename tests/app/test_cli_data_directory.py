@@ -3,7 +3,8 @@ second ``dev`` (or a ``migrate``) on one in use, or ``dev`` on a taken port, is 
 one line before it changes anything (walk 44 F6: it migrated the live database, started
 its worker, and only then failed to listen); so is a key path set but missing, or one half
 of a key pair alone (F7: a new pair was written over the other half), and a data directory
-that is a file or cannot be made (F9: a traceback)."""
+that is a file or cannot be made (F9: a traceback); ``migrate`` on a data directory that
+is not there (F3: it made a new empty database and said "migrated")."""
 
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ from system.system_rig import ChildProcess, clean_environment, streamstack_comma
 ERROR = "streamstack: error: "
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``streamstack ARGS`` with the variables ``env``, to its end."""
+def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``streamstack ARGS`` in ``cwd`` with the variables ``env``, to its end."""
     return subprocess.run(
         streamstack_command(*args),
+        cwd=cwd,
         capture_output=True,
         text=True,
         env=clean_environment(STREAMSTACK_WEB_DIST_DIR="", **env),
@@ -187,3 +189,34 @@ def test_a_data_directory_that_cannot_be_made_is_refused_in_one_line(
     # Named by the variable, it is named so.
     refused = run(command, *args, STREAMSTACK_DATA_DIR=str(data))
     assert refused.stderr.splitlines() == [f"{ERROR}STREAMSTACK_DATA_DIR: {data} {why}"]
+
+
+def test_migrate_on_no_data_is_refused_and_makes_nothing(tmp_path: Path) -> None:
+    make_new = "`streamstack dev` or `create-admin` makes a new one"
+    cases = [
+        # No --data-dir, in a folder with none: the README's "run streamstack migrate".
+        ((), {}, tmp_path / ".streamstack", "--data-dir"),
+        (("--data-dir", str(tmp_path / "typo")), {}, tmp_path / "typo", "--data-dir"),
+        (
+            (),
+            {"STREAMSTACK_DATA_DIR": str(tmp_path / "typo")},
+            tmp_path / "typo",
+            "STREAMSTACK_DATA_DIR",
+        ),
+        (
+            (),
+            {"STREAMSTACK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/gone/x.sqlite3"},
+            tmp_path / "gone",
+            "STREAMSTACK_DATABASE_URL",
+        ),
+    ]
+    for args, env, folder, named in cases:
+        refused = run("migrate", *args, cwd=tmp_path, **env)
+        assert (refused.returncode, refused.stderr.splitlines(), refused.stdout) == (
+            2,
+            [
+                f"{ERROR}no StreamStack data in {folder} (no such directory): check {named}; {make_new}"
+            ],
+            "",
+        ), (args, env)
+        assert list(tmp_path.iterdir()) == [], (args, env)

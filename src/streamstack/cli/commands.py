@@ -22,9 +22,15 @@ from streamstack.cli.data_directory import (
     refuse_non_directory,
     refuse_taken_port,
 )
-from streamstack.cli.database import apply_migrations, check_database
+from streamstack.cli.database import (
+    apply_migrations,
+    check_database,
+    database_named,
+    sqlite_folder,
+    what_migrate_did,
+)
 from streamstack.cli.login import password_from_stdin
-from streamstack.settings import PREFIX, Settings, dev_defaults, unknown_variables
+from streamstack.settings import PREFIX, Settings, SettingsError, dev_defaults, unknown_variables
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -139,12 +145,29 @@ def run_migrate(args: argparse.Namespace) -> int:
     """``streamstack migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = load_settings(only=MIGRATE_SETTINGS, modules=modules, data_dir=args.data_dir)
-    if not settings.database_url:
-        refuse_non_directory(settings.data_dir, data_directory_setting(args.data_dir))
+    refuse_no_data(settings, args.data_dir)
     with data_directory_held(settings, shared=False):
-        asyncio.run(apply_migrations(settings, settings.modules))
-    print(f"migrated: {', '.join(settings.modules)}")
+        revisions = asyncio.run(apply_migrations(settings, settings.modules))
+    print(f"migrated {database_named(settings.effective_database_url)}")
+    for revision in revisions:
+        print(f"  {what_migrate_did(revision)}")
     return 0
+
+
+def refuse_no_data(settings: Settings, data_dir_flag: Path | None) -> None:
+    """Refuse in one line a SQLite database whose folder is not there: migrating makes it
+    and a new empty database, which a typo'd --data-dir (or none) should not."""
+    named = data_directory_setting(data_dir_flag)
+    if not settings.database_url:
+        refuse_non_directory(settings.data_dir, named)
+    else:
+        named = f"{PREFIX}DATABASE_URL"
+    folder = sqlite_folder(settings.effective_database_url)
+    if folder is not None and not folder.is_dir():
+        raise SettingsError(
+            f"no StreamStack data in {folder} (no such directory): check {named}; "
+            "`streamstack dev` or `create-admin` makes a new one"
+        )
 
 
 def run_create_admin(args: argparse.Namespace) -> int:

@@ -25,8 +25,11 @@ LOCK_FILE = "lock"
 
 
 def data_directory_setting(flag: Path | None) -> str:
-    """How the operator named the data directory: the flag when given, else the variable."""
-    return "--data-dir" if flag is not None else f"{PREFIX}DATA_DIR"
+    """How the operator named the data directory: the variable when it is set and the flag
+    is not given, else the flag (also the way to name one when neither is)."""
+    if flag is None and f"{PREFIX}DATA_DIR" in os.environ:
+        return f"{PREFIX}DATA_DIR"
+    return "--data-dir"
 
 
 def make_data_directory(path: Path, named: str) -> None:
