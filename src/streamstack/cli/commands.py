@@ -157,11 +157,11 @@ def run_migrate(args: argparse.Namespace) -> int:
 def refuse_no_data(settings: Settings, data_dir_flag: Path | None) -> None:
     """Refuse in one line a SQLite database whose folder is not there: migrating makes it
     and a new empty database, which a typo'd --data-dir (or none) should not."""
-    named = data_directory_setting(data_dir_flag)
-    if not settings.database_url:
-        refuse_non_directory(settings.data_dir, named)
-    else:
+    if settings.database_url:
         named = f"{PREFIX}DATABASE_URL"
+    else:
+        named = data_directory_setting(data_dir_flag)
+        refuse_non_directory(settings.data_dir, named)
     folder = sqlite_folder(settings.effective_database_url)
     if folder is not None and not folder.is_dir():
         raise SettingsError(
