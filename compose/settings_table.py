@@ -54,13 +54,15 @@ MEANINGS: dict[str, str] = {
     "operations of a module mounted in another process)",
     "internal_secret": "shared secret of `/internal/` calls between modules "
     "(16+ characters, required in production)",
-    "jwt_private_key_path": "RSA private key (PEM) auth signs tokens with; "
-    "empty: `<data dir>/jwt/private.pem`",
+    "jwt_private_key_path": "RSA private key (PEM) auth signs tokens with (set, the file must "
+    "be there); empty: `<data dir>/jwt/private.pem`, which `streamstack dev` makes with its "
+    "public half when neither is there",
     "jwt_public_key_path": "RSA public key (PEM) every module verifies tokens with; "
     "empty: `<data dir>/jwt/public.pem`",
     "sealing_keys_path": "file of the keys sealing secrets kept at rest (two-factor), "
     "one base64 key of 32 bytes a line (`openssl rand -base64 32`), the first sealing; "
-    "auth only, required in production; empty: `<data dir>/sealing-keys`",
+    "auth only, required in production; set, the file must be there; empty: "
+    "`<data dir>/sealing-keys`, which `streamstack dev` makes when it is not there",
     "jwt_issuer": "`iss` claim issued and required",
     "jwt_audience": "`aud` claim issued and required",
     "access_token_ttl_seconds": "access token lifetime (at most 604800, 7 days: how long a signed-out token stays on the revocation list)",

@@ -18,7 +18,7 @@ from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.guards import members_only
 from streamstack.kernel.headers import SecurityHeadersMiddleware
 from streamstack.kernel.http import EXCEPTION_HANDLERS
-from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair
+from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keys
 from streamstack.kernel.logging import RequestIdMiddleware, configure_logging
 from streamstack.kernel.metrics import MetricsController, RequestMetrics
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
@@ -179,8 +179,7 @@ def mount(
 
 def load_verifier(settings: Settings) -> TokenVerifier:
     """The access-token verifier (a dev key pair is made on first start)."""
-    if settings.environment == "dev":
-        ensure_dev_keypair(settings.private_key_path, settings.public_key_path)
+    ensure_dev_keys(settings)
     try:
         return TokenVerifier.from_file(
             settings.public_key_path, issuer=settings.jwt_issuer, audience=settings.jwt_audience

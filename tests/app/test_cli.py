@@ -58,6 +58,12 @@ def test_upload_help_says_sound_files_go_too() -> None:
     assert "FILE                  the video or sound file to upload" in r.stdout
 
 
+def test_migrate_help_says_which_modules() -> None:
+    """``--module NAME`` had no help: which names, and whether it repeats (walk 44 F12)."""
+    shown = " ".join(run("migrate", "--help").stdout.split())
+    assert "--module NAME module whose schema to migrate, repeatable (auth, catalogue," in shown
+
+
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
@@ -106,7 +112,7 @@ def test_migrate_checks_only_the_settings_it_uses(tmp_path: Path) -> None:
     }
     r = run("migrate", "--data-dir", str(tmp_path), env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().startswith("migrated: ")
+    assert r.stdout.strip().startswith(f"migrated {tmp_path / 'streamstack.sqlite3'}")
     assert all(line.startswith("{") for line in r.stderr.splitlines())  # production: JSON
     # A setting it uses is still checked.
     env["STREAMSTACK_DATABASE_URL"] = "mysql://u:p@127.0.0.1/none"

@@ -136,6 +136,13 @@ def test_production_does_not_start_without_its_keys_file(auth_settings_factory, 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"])  # dev mode: embedded backends
 def test_dev_makes_its_keys_file_on_first_start(auth_settings_factory, tmp_path):
-    settings = auth_settings_factory(sealing_keys_path=tmp_path / "keys" / "sealing")
+    settings = auth_settings_factory(sealing_keys_path=None)
     create_app(settings)
+    assert settings.sealing_keys_file == settings.data_dir / "sealing-keys"
     assert len(key_lines(settings)) == 1
+    # Never at a path the setting names: a typo there sealed with a new key, and every
+    # two-factor secret already stored no longer opened (walk 44 F7).
+    typo = tmp_path / "keys" / "sealing"
+    with pytest.raises(SettingsError, match=f"there is no file {typo}"):
+        create_app(settings.replace(sealing_keys_path=typo))
+    assert not typo.exists()

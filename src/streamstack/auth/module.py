@@ -16,7 +16,7 @@ import structlog
 
 from streamstack.kernel.backends import Backends
 from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keypair, public_jwk
+from streamstack.kernel.jwt import TokenVerifier, ensure_dev_keys, public_jwk
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.revocation import (
@@ -106,8 +106,7 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
     """The auth service outside the web app (for CLI commands), closed afterwards."""
     from streamstack.auth.tokens import TokenIssuer  # (see the note at the top)
 
-    if settings.environment == "dev":
-        ensure_dev_keypair(settings.private_key_path, settings.public_key_path)
+    ensure_dev_keys(settings)
     # Operator commands sign nothing; the private key alone is enough to build the service.
     public_pem = TokenIssuer.from_settings(settings, None).public_pem
     verifier = TokenVerifier(public_pem, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
@@ -118,11 +117,13 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
 
 
 def sealing_keys(settings: Settings) -> SealingKeys:
-    """The keys sealing two-factor secrets at rest (a dev keys file is made on first start);
-    a missing or malformed file stops the start with one line."""
+    """The keys sealing two-factor secrets at rest (dev makes its data directory's keys
+    file on first start, never one the setting names: a typo there would seal with a new
+    key and leave every stored secret unopened); a missing or malformed file stops the
+    start with one line."""
     from streamstack.kernel.sealing import SealingKeys, ensure_dev_sealing_keys
 
-    if settings.environment == "dev":
+    if settings.environment == "dev" and settings.sealing_keys_path is None:
         ensure_dev_sealing_keys(settings.sealing_keys_file)
     return SealingKeys.from_file(settings.sealing_keys_file)
 

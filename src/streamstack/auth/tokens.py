@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jose import jwk, jwt
 
-from streamstack.kernel.jwt import ALGORITHM, TokenType, key_id
+from streamstack.kernel.jwt import ALGORITHM, TokenType, key_id, key_settings, mend_key_pair
 from streamstack.settings import Settings, SettingsError
 
 
@@ -107,8 +107,8 @@ class TokenIssuer:
             ) from None
         if expected_kid is not None and issuer.kid != expected_kid:
             raise SettingsError(
-                f"STREAMSTACK_JWT_PRIVATE_KEY_PATH: {path} does not match the public key "
-                f"{settings.public_key_path}"
+                f"{key_settings(settings)}: {path} does not match the public key "
+                f"{settings.public_key_path}: {mend_key_pair(settings)}"
             )
         return issuer
 

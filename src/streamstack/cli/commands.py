@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import math
 import os
@@ -14,9 +15,22 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from streamstack.cli.database import apply_migrations, check_database
+from streamstack.cli.data_directory import (
+    data_directory_setting,
+    held_data_directory,
+    make_data_directory,
+    refuse_non_directory,
+    refuse_taken_port,
+)
+from streamstack.cli.database import (
+    apply_migrations,
+    check_database,
+    database_named,
+    sqlite_folder,
+    what_migrate_did,
+)
 from streamstack.cli.login import password_from_stdin
-from streamstack.settings import PREFIX, Settings, dev_defaults, unknown_variables
+from streamstack.settings import PREFIX, Settings, SettingsError, dev_defaults, unknown_variables
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -65,7 +79,6 @@ def dev_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None)
     )
     if settings.web_dist_dir is None:
         settings = settings.replace(web_dist_dir=default_web_dist())
-    settings = dev_defaults(settings)
     # One transcoding worker runs in the dev process (production runs `streamstack worker`),
     # unless told otherwise: `=false` shows what an admin sees when no worker runs.
     if f"{PREFIX}WORKER_IN_PROCESS" not in variables:
@@ -78,24 +91,41 @@ def dev_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None)
 
 
 def run_dev(args: argparse.Namespace) -> int:
-    """``streamstack dev``."""
+    """``streamstack dev``: refused before it changes anything (no secret, key or migration)
+    when another StreamStack runs on its data directory or its port is taken."""
     settings = dev_settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(apply_migrations(settings, settings.modules))
-    say_start_notes(settings)
-    # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
-    # from this machine, and would choose the address the sign-in throttle counts.
-    serve_app(settings, behind_proxy=False)
+    make_data_directory(settings.data_dir, data_directory_setting(args.data_dir))
+    with held_data_directory(settings.data_dir):
+        refuse_taken_port(settings.host, settings.port)
+        dev_keys(settings)
+        settings = dev_defaults(settings)
+        asyncio.run(apply_migrations(settings, settings.modules))
+        say_start_notes(settings)
+        # Reached directly, not through a proxy: X-Forwarded-For is anyone's to write, even
+        # from this machine, and would choose the address the sign-in throttle counts.
+        serve_app(settings, behind_proxy=False)
     return 0
 
 
+def dev_keys(settings: Settings) -> None:
+    """Before dev migrates: its signing and sealing keys, made on the first start, or a key
+    path set but missing refused in one line (the app loads them again as it starts)."""
+    from streamstack.auth.module import sealing_keys
+    from streamstack.kernel.jwt import ensure_dev_keys
+
+    ensure_dev_keys(settings)
+    sealing_keys(settings)
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    """``streamstack serve``."""
+    """``streamstack serve``: on the data directory's SQLite database, beside the other
+    ``serve`` processes there, never beside a ``dev`` or ``migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = server_settings(modules=modules, host=args.host, port=args.port)
-    asyncio.run(check_database(settings))
-    say_start_notes(settings)
-    serve_app(settings)
+    with data_directory_held(settings, shared=True):
+        asyncio.run(check_database(settings))
+        say_start_notes(settings)
+        serve_app(settings)
     return 0
 
 
@@ -132,6 +162,16 @@ def start_notes(settings: Settings, variables: Mapping[str, str]) -> list[str]:
     return notes
 
 
+def data_directory_held(
+    settings: Settings, *, shared: bool
+) -> contextlib.AbstractContextManager[None]:
+    """The data directory held for the block when the database is in it (and it exists:
+    a process on none holds nothing)."""
+    if settings.database_url or not settings.data_dir.is_dir():
+        return contextlib.nullcontext()
+    return held_data_directory(settings.data_dir, shared=shared)
+
+
 #: What ``migrate`` uses of the settings: the others, even wrong, are not its business.
 MIGRATE_SETTINGS = frozenset({"database_url", "data_dir", "modules", "log_format", "log_level"})
 
@@ -140,9 +180,29 @@ def run_migrate(args: argparse.Namespace) -> int:
     """``streamstack migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = load_settings(only=MIGRATE_SETTINGS, modules=modules, data_dir=args.data_dir)
-    asyncio.run(apply_migrations(settings, settings.modules))
-    print(f"migrated: {', '.join(settings.modules)}")
+    refuse_no_data(settings, args.data_dir)
+    with data_directory_held(settings, shared=False):
+        revisions = asyncio.run(apply_migrations(settings, settings.modules))
+    print(f"migrated {database_named(settings.effective_database_url)}")
+    for revision in revisions:
+        print(f"  {what_migrate_did(revision)}")
     return 0
+
+
+def refuse_no_data(settings: Settings, data_dir_flag: Path | None) -> None:
+    """Refuse in one line a SQLite database whose folder is not there: migrating makes it
+    and a new empty database, which a typo'd --data-dir (or none) should not."""
+    if settings.database_url:
+        named = f"{PREFIX}DATABASE_URL"
+    else:
+        named = data_directory_setting(data_dir_flag)
+        refuse_non_directory(settings.data_dir, named)
+    folder = sqlite_folder(settings.effective_database_url)
+    if folder is not None and not folder.is_dir():
+        raise SettingsError(
+            f"no StreamStack data in {folder} (no such directory): check {named}; "
+            "`streamstack dev` or `create-admin` makes a new one"
+        )
 
 
 def run_create_admin(args: argparse.Namespace) -> int:
@@ -153,6 +213,8 @@ def run_create_admin(args: argparse.Namespace) -> int:
     password = password_from_stdin() if args.password_stdin else None
     settings = load_settings(data_dir=args.data_dir)
     new_data_dir = not settings.database_url and not settings.data_dir.exists()
+    if not settings.database_url or settings.environment == "dev":
+        make_data_directory(settings.data_dir, data_directory_setting(args.data_dir))
     if settings.environment == "dev":
         settings = dev_defaults(settings)
     asyncio.run(apply_migrations(settings, ("auth",)))

@@ -13,18 +13,19 @@ if TYPE_CHECKING:
     from streamstack.kernel.db import SchemaRevision
 
 
-async def apply_migrations(settings: Settings, modules: Sequence[str]) -> None:
-    """Run the migrations of ``modules`` that have any (logging each module that moved);
-    refuse, one line a module, a database whose schema is newer than this version."""
+async def apply_migrations(settings: Settings, modules: Sequence[str]) -> list[SchemaRevision]:
+    """Run the migrations of ``modules`` that have any (logging each module that moved) and
+    return where each was before; refuse, one line a module, a database whose schema is
+    newer than this version."""
     from streamstack.kernel.db import DatabaseUnavailable, SchemaAhead, migrate
     from streamstack.kernel.logging import configure_logging
 
     folders = migration_folders(modules)
     if not folders:
-        return
+        return []
     configure_logging(settings.log_format, settings.log_level)
     try:
-        await migrate(settings.effective_database_url, folders)
+        return await migrate(settings.effective_database_url, folders)
     except SchemaAhead as exc:
         raise SettingsError("\n".join(map(newer_schema, exc.revisions))) from None
     except (OSError, DatabaseUnavailable) as exc:
@@ -107,6 +108,36 @@ def behind_schema(revision: SchemaRevision) -> str:
         f"the {revision.module} schema is {where}; this version needs {revision.head}:"
         " run streamstack migrate"
     )
+
+
+def what_migrate_did(revision: SchemaRevision) -> str:
+    """One module's line of ``migrate``'s summary, from where it was before."""
+    if revision.current is None:
+        return f"{revision.module}: new schema at {revision.head}"
+    if revision.current == revision.head:
+        return f"{revision.module}: already at {revision.head}"
+    return f"{revision.module}: {revision.current} → {revision.head}"
+
+
+def database_named(url: str) -> str:
+    """The database of ``url`` as an operator names it: a SQLite file's path, or Postgres'
+    host and database (never the password)."""
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    if parts.get_backend_name() == "sqlite":
+        return str(parts.database)
+    return parts.set(username=None, password=None).render_as_string(hide_password=False)
+
+
+def sqlite_folder(url: str) -> Path | None:
+    """The folder of the SQLite file ``url`` names (None: not SQLite, or in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    if parts.get_backend_name() != "sqlite" or parts.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parts.database)).parent
 
 
 def newer_schema(revision: SchemaRevision) -> str:

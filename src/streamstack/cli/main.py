@@ -272,9 +272,20 @@ COMMANDS = (
         "migrate",
         run_migrate,
         help="apply database migrations",
-        description="Apply every module's migrations to STREAMSTACK_DATABASE_URL.",
+        description="Apply every module's migrations to STREAMSTACK_DATABASE_URL (without "
+        "one, to the SQLite database of the data directory, which must exist), then name the "
+        "database and say of each module with a schema what was done: `auth: auth_0003 → "
+        "auth_0013`, `catalogue: already at catalogue_0033`, `ingest: new schema at "
+        "ingest_0005`.",
         options=(
-            option("--module", action="append", dest="modules", metavar="NAME"),
+            option(
+                "--module",
+                action="append",
+                dest="modules",
+                metavar="NAME",
+                help=f"module whose schema to migrate, repeatable ({', '.join(MODULE_NAMES)}; "
+                "default: every one)",
+            ),
             _data_dir("data directory whose SQLite database to migrate (without a database URL)"),
         ),
     ),

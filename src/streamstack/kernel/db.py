@@ -403,9 +403,10 @@ async def schema_revisions(url: str, migrations: Mapping[str, Path]) -> list[Sch
         await engine.dispose()
 
 
-async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
+async def migrate(url: str, migrations: Mapping[str, Path]) -> list[SchemaRevision]:
     """Apply every module's migrations (module name -> its alembic script folder), after
-    checking that none is ahead of them (:class:`SchemaAhead`, and nothing migrated).
+    checking that none is ahead of them (:class:`SchemaAhead`, and nothing migrated);
+    return where each module was before (each is now at its ``head``).
 
     Logs ``schema.migrated`` (module, from, to) for each module that moved."""
     engine = create_engine(url)
@@ -424,6 +425,7 @@ async def migrate(url: str, migrations: Mapping[str, Path]) -> None:
                     from_revision=revision.current,
                     to_revision=revision.head,
                 )
+        return revisions
     finally:
         await engine.dispose()
 

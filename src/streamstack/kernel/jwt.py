@@ -31,8 +31,11 @@ from jose.exceptions import JOSEError
 from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.occasional import OccasionalWarning
 from streamstack.kernel.storage.private_files import write_private
+from streamstack.settings import PREFIX, Settings, SettingsError
 
 ALGORITHM = "RS256"
+PRIVATE_KEY_VARIABLE = f"{PREFIX}JWT_PRIVATE_KEY_PATH"
+PUBLIC_KEY_VARIABLE = f"{PREFIX}JWT_PUBLIC_KEY_PATH"
 #: Anything longer than this is not one of our tokens; refused before any parsing.
 MAX_TOKEN_CHARS = 4096
 TokenType = Literal["access", "refresh"]
@@ -200,9 +203,57 @@ class TokenVerifier:
         return claims
 
 
+def ensure_dev_keys(settings: Settings) -> None:
+    """In dev mode, make the data directory's key pair on its first start. A key path set
+    but missing, or one half of a pair alone, is refused in one line: a new pair written
+    there would sign everyone out and leave the other half of the old pair unmatched."""
+    if settings.environment != "dev":
+        return
+    halves = (
+        (PRIVATE_KEY_VARIABLE, settings.jwt_private_key_path, settings.private_key_path),
+        (PUBLIC_KEY_VARIABLE, settings.jwt_public_key_path, settings.public_key_path),
+    )
+    for variable, configured, _ in halves:
+        if configured is not None and not configured.exists():
+            raise SettingsError(f"{variable}: {configured}: no such file")
+    there = [path for _, _, path in halves if path.exists()]
+    if len(there) == 1:
+        missing = next(path for _, _, path in halves if not path.exists())
+        raise SettingsError(
+            f"{key_settings(settings)}: {missing}: no such file, but the other half of its "
+            f"pair {there[0]} is there: {mend_key_pair(settings)}"
+        )
+    ensure_dev_keypair(settings.private_key_path, settings.public_key_path)
+
+
+def key_settings(settings: Settings) -> str:
+    """The settings that chose the key pair's paths, for an error: the key variables set,
+    else the data directory (whose ``jwt/`` holds the pair when they are not)."""
+    configured = [
+        variable
+        for variable, path in (
+            (PRIVATE_KEY_VARIABLE, settings.jwt_private_key_path),
+            (PUBLIC_KEY_VARIABLE, settings.jwt_public_key_path),
+        )
+        if path is not None
+    ]
+    return " and ".join(configured) or f"{PREFIX}DATA_DIR"
+
+
+def mend_key_pair(settings: Settings) -> str:
+    """What to do about key files that are not one pair."""
+    if settings.environment == "dev":
+        return (
+            "restore the matching key from the backup, or remove both files to make a new "
+            "pair (which signs everyone out)"
+        )
+    return "restore the matching key from the backup, or set both to the halves of one pair"
+
+
 def ensure_dev_keypair(private_path: Path, public_path: Path) -> None:
-    """Generate an RSA-2048 key pair on first start in dev mode (private file 0600)."""
-    if private_path.exists() and public_path.exists():
+    """Generate an RSA-2048 key pair (private file 0600) when neither file is there; never
+    over one half of a pair (:func:`ensure_dev_keys` refuses that case)."""
+    if private_path.exists() or public_path.exists():
         return
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     write_private(  # 0600 from its first byte (folder 0700): never readable by others
