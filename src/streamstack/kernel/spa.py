@@ -5,15 +5,24 @@ its ``<head>`` for a page that shows one video (the catalogue's link previews)."
 from __future__ import annotations
 
 import html
+import mimetypes
+import os
 import re
+import stat
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from litestar import HttpMethod, Response, route
+from litestar import HttpMethod, Request, Response, route
 from litestar.response import File
+from litestar.response.file import create_etag_for_file
 from litestar.types import ControllerRouterHandler
 
-from streamstack.kernel.errors import NotFound
+from streamstack.kernel.conditions import Conditions, evaluate
+from streamstack.kernel.errors import NotFound, PreconditionFailed
 from streamstack.kernel.guards import OPEN_TO_GUESTS
+from streamstack.kernel.gzipped import accepts_gzip, compressible, gzipped
+from streamstack.kernel.http import http_date
 
 #: Path prefixes that are never the SPA: an unknown API route is a JSON 404, not a page.
 _NOT_SPA = ("api", "internal")
@@ -75,8 +84,8 @@ def html_text(value: str) -> str:
 
 
 def spa_handler(web: Path, site_name: str) -> ControllerRouterHandler:
-    """Serve the built SPA: real files as they are, ``index.html`` (titled ``site_name``)
-    for client routes."""
+    """Serve the built SPA: real files (text gzip-compressed for a client that accepts it),
+    ``index.html`` (titled ``site_name``) for client routes."""
     root = web.resolve()
     index = SpaIndex(root / "index.html", site_name)
 
@@ -87,18 +96,17 @@ def spa_handler(web: Path, site_name: str) -> ControllerRouterHandler:
         ["/", "/{path:path}"],
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         include_in_schema=False,
-        sync_to_thread=False,
         opt=OPEN_TO_GUESTS,
     )
-    def spa(path: str = "") -> File | Response[bytes]:
+    async def spa(request: Request[Any, Any, Any], path: str = "") -> File | Response[bytes]:
         relative = path.lstrip("/")
         # NUL is in no file name and no client route (and os calls refuse it).
         if relative.split("/", 1)[0] in _NOT_SPA or "\x00" in relative:
             raise NotFound("no such route")
-        candidate = _file_under(root, relative)
-        if candidate is not None:
+        found = _file_under(root, relative)
+        if found is not None:
             immutable = relative.startswith("assets/")
-            return _inline(candidate, _IMMUTABLE if immutable else "no-cache")
+            return await _file(request, *found, _IMMUTABLE if immutable else "no-cache")
         if "." in relative.rsplit("/", 1)[-1]:
             raise NotFound("no such file")
         return index.response(index.plain)
@@ -106,25 +114,60 @@ def spa_handler(web: Path, site_name: str) -> ControllerRouterHandler:
     return spa
 
 
-def _inline(path: Path, cache_control: str) -> File:
+async def _file(
+    request: Request[Any, Any, Any], path: Path, info: os.stat_result, cache_control: str
+) -> File | Response[bytes]:
+    """The file at ``path``: gzip-compressed when it is text and the client accepts gzip,
+    else as it is; 304 when the client holds the answer's ETag (its encoding's: RFC 9110
+    §8.8.3 gives each content coding its own), a raised 412 when an If-Match fails."""
+    headers = {"Cache-Control": cache_control, "Last-Modified": http_date(_mtime(info))}
+    # The ETag Litestar's File makes, so that a client's cached identity copy stays valid.
+    etag = create_etag_for_file(path, info.st_mtime, info.st_size)
+    varies = compressible(path, info)
+    # A Range names bytes of the identity body: it gets that body, whole (Range is ignored
+    # as it always was here), never gzip bytes a resuming client would splice into it.
+    compressed = varies and "range" not in request.headers
+    compressed = compressed and accepts_gzip(request.headers.get("accept-encoding"))
+    if varies:
+        headers["Vary"] = "Accept-Encoding"
+    if compressed:
+        etag = etag[:-1] + '-gzip"'
+    headers["ETag"] = etag
+    outcome = evaluate(Conditions.from_headers(request.headers), etag, _mtime(info))
+    if outcome == 412:
+        raise PreconditionFailed("the file does not match the request's preconditions")
+    if outcome == 304:
+        return Response(b"", status_code=304, headers=headers)
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Response(await gzipped(path, info), media_type=media_type, headers=headers)
     # The filename is what Litestar guesses the media type from: without it every file is
     # application/octet-stream, which browsers download instead of running.
     return File(
         path,
         filename=path.name,
-        headers={"Cache-Control": cache_control},
+        stat_result=info,
+        headers=headers,
         content_disposition_type="inline",
     )
 
 
-def _file_under(root: Path, relative: str) -> Path | None:
-    """The regular file at ``relative`` inside ``root``, or None (absent, outside, unsafe)."""
+def _mtime(info: os.stat_result) -> datetime:
+    """When the file was last written, as Last-Modified says it."""
+    return datetime.fromtimestamp(info.st_mtime, UTC)
+
+
+def _file_under(root: Path, relative: str) -> tuple[Path, os.stat_result] | None:
+    """The regular file at ``relative`` inside ``root`` and its stat, or None (absent,
+    outside, unsafe)."""
     if not relative:
         return None
     try:
         candidate = (root / relative).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            return candidate
-    except (OSError, ValueError):  # too long a name, a loop of links, a bad character
+        if candidate.is_relative_to(root):
+            info = candidate.stat()
+            return (candidate, info) if stat.S_ISREG(info.st_mode) else None
+    except (OSError, ValueError):  # absent, too long a name, a loop of links, a bad character
         return None
     return None
