@@ -120,7 +120,8 @@ async def _file(
     """The file at ``path``: gzip-compressed when it is text and the client accepts gzip,
     else as it is; 304 when the client holds the answer's ETag (its encoding's: RFC 9110
     §8.8.3 gives each content coding its own), a raised 412 when an If-Match fails."""
-    headers = {"Cache-Control": cache_control, "Last-Modified": http_date(_mtime(info))}
+    modified = datetime.fromtimestamp(info.st_mtime, UTC)
+    headers = {"Cache-Control": cache_control, "Last-Modified": http_date(modified)}
     # The ETag Litestar's File makes, so that a client's cached identity copy stays valid.
     etag = create_etag_for_file(path, info.st_mtime, info.st_size)
     varies = compressible(path, info)
@@ -133,7 +134,7 @@ async def _file(
     if compressed:
         etag = etag[:-1] + '-gzip"'
     headers["ETag"] = etag
-    outcome = evaluate(Conditions.from_headers(request.headers), etag, _mtime(info))
+    outcome = evaluate(Conditions.from_headers(request.headers), etag, modified)
     if outcome == 412:
         raise PreconditionFailed("the file does not match the request's preconditions")
     if outcome == 304:
@@ -151,11 +152,6 @@ async def _file(
         headers=headers,
         content_disposition_type="inline",
     )
-
-
-def _mtime(info: os.stat_result) -> datetime:
-    """When the file was last written, as Last-Modified says it."""
-    return datetime.fromtimestamp(info.st_mtime, UTC)
 
 
 def _file_under(root: Path, relative: str) -> tuple[Path, os.stat_result] | None:
