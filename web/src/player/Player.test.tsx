@@ -169,12 +169,47 @@ describe("quality menu", () => {
     return hls;
   }
 
-  it("lets Auto start from a 2 Mbit/s guess and never load a rung larger than the player", async () => {
+  it("never lets Auto load a rung larger than the player", async () => {
     const hls = await playWithHls();
-    // hls.js's own first guess, 500 kbit/s, starts every video at 240p.
-    expect(hls.config).toMatchObject({ abrEwmaDefaultEstimate: 2_000_000, capLevelToPlayerSize: true });
+    expect(hls.config).toMatchObject({ capLevelToPlayerSize: true });
     // A minute ahead at most: a low rung's 10 minutes kept the picture low long after the link got faster.
     expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
+  });
+
+  /** The hls.js the player made, once made. */
+  async function madeHls(): Promise<FakeHls> {
+    return vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest).toBeDefined();
+      return latest!;
+    });
+  }
+
+  it("starts Auto cautiously on a device that measured nothing, and the next video from what the last measured", async () => {
+    localStorage.removeItem("streamstack.bandwidth");
+    const { unmount } = renderPage(<Player item={mediaItem()} />);
+    const first = await madeHls();
+    // The lowest rung first: a top-rung first segment took 11 s to show on a 400 kbit/s link.
+    expect(first.config).toMatchObject({ abrEwmaDefaultEstimate: 500_000 });
+    first.bandwidthEstimate = 3_000_000; // what hls.js measured as the video played
+    unmount();
+
+    renderPage(<Player item={mediaItem()} />);
+    const next = await vi.waitFor(() => {
+      expect(FakeHls.latest()).not.toBe(first);
+      return FakeHls.latest()!;
+    });
+    expect(next.config).toMatchObject({ abrEwmaDefaultEstimate: 3_000_000 });
+  });
+
+  it("keeps what hls.js measured when the page is hidden (it may be closed next)", async () => {
+    localStorage.removeItem("streamstack.bandwidth");
+    renderPage(<Player item={mediaItem()} />);
+    const hls = await madeHls();
+    hls.bandwidthEstimate = 250_000;
+    vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    act(() => void document.dispatchEvent(new Event("visibilitychange")));
+    expect(JSON.parse(localStorage.getItem("streamstack.bandwidth")!)).toMatchObject({ bps: 250_000 });
   });
 
   it("is not offered when hls.js has a single rung, as the audio menu with a single track", async () => {

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState, type RefObject } from "react"
 import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
+import { firstEstimate, keepEstimate } from "./bandwidth";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StoryboardSheets } from "./storyboardSheets";
 import { StreamGrants, type StreamSource } from "./streamToken";
@@ -327,6 +328,7 @@ function openSession(
   return () => {
     current.closed = true;
     current.grants.stop();
+    if (current.hls) keepEstimate(current.hls);
     current.hls?.destroy();
     current.sheets.close();
     report.setDriver(null);
@@ -353,6 +355,10 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   const onPicture = () => keepOnPicture(video, current.hls);
   const sheetsWait = () => current.sheets.yieldToSeek();
   const sheetsGo = () => current.sheets.resume();
+  // The page may never come back (closed, the phone's tab discarded): the last moment to keep it.
+  const keep = () => {
+    if (document.visibilityState === "hidden" && current.hls) keepEstimate(current.hls);
+  };
   // Play pressed while loading is held (the resume question open): it loads from where it is.
   const heldPlay = () => {
     if (current.held) loadSessionFrom(current, video, video.currentTime);
@@ -367,6 +373,7 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
     [video, "seeked", sheetsGo],
     [video, "emptied", sheetsGo],
     [window, "online", wake],
+    [document, "visibilitychange", keep],
     [video, "playing", reached],
     [video, "canplay", reached],
   ];
@@ -505,10 +512,9 @@ function renewOnVideoError(current: Session, report: StreamReport): () => void {
 }
 
 /**
- * How Auto picks a rung. hls.js guesses 500 kbit/s before it has measured
- * anything, which starts every video at 240p and takes a few segments to
- * climb; a self-hosted server is usually nearer, so the first guess is
- * 2 Mbit/s (480p, or 360p and below on a player too small for more). And no
+ * How Auto picks a rung. Its first guess is what this device last measured
+ * (see firstEstimate): a fixed 2 Mbit/s started every video at the top rung,
+ * 11 s to the first picture on a 400 kbit/s link where 240p took 3.5 s. And no
  * rung larger than the player (times the screen's pixel ratio) is loaded: a
  * phone need not fetch 1080p to show 360 px. And no more than a minute is
  * buffered ahead: hls.js fills up to 60 MB, up to 10 minutes of a low rung, so
@@ -516,7 +522,6 @@ function renewOnVideoError(current: Session, report: StreamReport): () => void {
  * what was buffered, and what a viewer leaving never sees was fetched anyway.
  */
 export const ABR_TUNING = {
-  abrEwmaDefaultEstimate: 2_000_000,
   capLevelToPlayerSize: true,
   maxMaxBufferLength: 60,
 } as const;
@@ -546,6 +551,7 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
     // there; while the resume question waits, nothing loads (the start may not be wanted).
     startPosition: current.startAt ?? -1,
     autoStartLoad: !current.held,
+    abrEwmaDefaultEstimate: firstEstimate(),
     ...ABR_TUNING,
   });
   current.hls = hls;
