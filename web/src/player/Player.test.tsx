@@ -176,6 +176,12 @@ describe("quality menu", () => {
     expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
   });
 
+  it("lets Auto trust a link that got faster within a few segments", async () => {
+    const hls = await playWithHls();
+    // hls.js's 9 s slow average kept 8 segments (32 s) at 240p after the link got fast.
+    expect(hls.config).toMatchObject({ abrEwmaSlowVoD: 5 });
+  });
+
   /** The hls.js the player made, once made. */
   async function madeHls(): Promise<FakeHls> {
     return vi.waitFor(() => {
