@@ -353,6 +353,26 @@ describe("where loading starts", () => {
     expect(hls.startPositions).toEqual([253]);
   });
 
+  it("plays and shows it is loading from the resume answer on, before the video knows its length", async () => {
+    const user = setupUser();
+    const { container } = renderPage(<Player item={leftAt(253)} />);
+    await hlsOf();
+    const video = container.querySelector("video")!;
+    // jsdom plays nothing: play() as a browser's with no data yet (readyState 0).
+    const play = vi.fn(() => {
+      Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+      act(() => void video.dispatchEvent(new Event("play")));
+      return Promise.resolve();
+    });
+    video.play = play;
+    await user.click(screen.getByRole("button", { name: "Resume from 4:13" }));
+    // On a slow link the metadata took 10 s, under a big play button at 0:00 that looked like the press was lost.
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Play video" })).not.toBeInTheDocument();
+    expect(screen.getByText("4:13", { exact: false })).toBeInTheDocument();
+  });
+
   it("starts loading from the start when the resume question is answered 'Start over'", async () => {
     const user = setupUser();
     renderPage(<Player item={leftAt(253)} />);
