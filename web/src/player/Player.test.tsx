@@ -6,6 +6,7 @@ import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, server } from "../test/server";
 import type { ViewedMediaItem } from "../api/schema";
+import { CAPTION_RETRY_MAX_MS } from "./captions";
 import { Player } from "./Player";
 import { seekValueText } from "./SeekBar";
 
@@ -401,5 +402,73 @@ describe("the seek bar before the video's metadata", () => {
     fireEvent.change(seek, { target: { value: "300" } });
     expect(hls.startPositions).toEqual([300]);
     expect(container.querySelector("video")!.currentTime).toBe(300);
+  });
+});
+
+describe("a caption file that fails to load", () => {
+  beforeEach(() => {
+    localStorage.setItem("streamstack.captions", "fr");
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () =>
+        ok({
+          stream_url: "/api/v1/stream/t1",
+          expires_in: 3600,
+          captions: [
+            { language: "fr", label: "Français", url: "/api/v1/stream/t1/captions/fr.vtt" },
+            { language: "en", label: "English", url: "/api/v1/stream/t1/captions/en.vtt" },
+          ],
+        }),
+      ),
+    );
+  });
+
+  /** The `<track>` of `language` now in the video. */
+  const trackOf = (language: string) => document.querySelector<HTMLTrackElement>(`track[srclang="${language}"]`)!;
+
+  /** The player with its French track (the remembered choice), whose load failed: a blip. */
+  async function failedFrench(): Promise<HTMLTrackElement> {
+    renderPage(<Player item={mediaItem()} />);
+    const failed = await vi.waitFor(() => {
+      expect(trackOf("fr")).not.toBeNull();
+      return trackOf("fr");
+    });
+    act(() => void failed.dispatchEvent(new Event("error")));
+    return failed;
+  }
+
+  it("says so, tries again when the browser is back online, and says nothing once they load", async () => {
+    const failed = await failedFrench();
+    const notice = screen.getByTestId("player-holdup");
+    expect(notice).toHaveTextContent("Captions could not load — trying again");
+
+    act(() => void window.dispatchEvent(new Event("online")));
+    // A <track> whose load failed never loads again: a new one does.
+    const again = trackOf("fr");
+    expect(again).not.toBe(failed);
+    expect(again).toHaveAttribute("src", "/api/v1/stream/t1/captions/fr.vtt");
+    act(() => void again.dispatchEvent(new Event("load")));
+    expect(notice).toBeEmptyDOMElement();
+  });
+
+  it("tries again when the viewer turns captions off and on", async () => {
+    const user = setupUser();
+    const failed = await failedFrench();
+    await user.click(screen.getByRole("button", { name: "Hide captions" }));
+    expect(screen.getByTestId("player-holdup")).toBeEmptyDOMElement(); // off: nothing missing
+    await user.click(screen.getByRole("button", { name: "Show captions" }));
+    expect(trackOf("fr")).not.toBe(failed);
+  });
+
+  it("tries again by itself after a while", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const failed = await failedFrench();
+    act(() => void vi.advanceTimersByTime(CAPTION_RETRY_MAX_MS));
+    const again = trackOf("fr");
+    expect(again).not.toBe(failed);
+    // Failing again, it waits again and tries again.
+    act(() => void again.dispatchEvent(new Event("error")));
+    act(() => void vi.advanceTimersByTime(CAPTION_RETRY_MAX_MS));
+    expect(trackOf("fr")).not.toBe(again);
+    vi.useRealTimers();
   });
 });
