@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
@@ -16,6 +16,7 @@ import { useUrlQuery } from "../lib/urlQuery";
 import { useAsync } from "../lib/useAsync";
 import { Player, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
+import { preloadHls } from "../player/useStream";
 
 /**
  * What a refused link says: the server never tells why (expired, stopped, or its video
@@ -48,6 +49,7 @@ export function useSharedLink() {
   const { secret = "" } = useParams();
   const fetchShared = useCallback((signal: AbortSignal) => getSharedItem(secret, signal), [secret]);
   const { data: shared, error, loading, reload } = useAsync(fetchShared);
+  useEffect(preloadHls, []);
   // Stopped or expired while it plays: the player goes (what it buffered with it, and its
   // retries), and the page says the link does not work, as a reload would.
   const [ended, setEnded] = useState(false);

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { ApiError } from "../api/errors";
 import { Link, useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
@@ -24,6 +24,7 @@ import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
 import { Player, watchSource, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
+import { preloadHls } from "../player/useStream";
 import { WatchDescription, WatchFacts } from "../components/WatchFacts";
 import { PageTitle } from "../components/SiteName";
 import type { UpNextState } from "../player/UpNext";
@@ -42,6 +43,8 @@ export function WatchPage() {
   const { id = "" } = useParams();
   const fetchItem = useCallback((signal: AbortSignal) => getItem(id, signal), [id]);
   const { data: item, error, loading, reload, setData } = useAsync(fetchItem);
+  // hls.js comes beside the item, not after it and its stream token.
+  useEffect(preloadHls, []);
   const { source, withdrawn } = useWithdrawal(id);
   const [query, setQuery] = useUrlQuery();
   const momentPath = useCallback((seconds: number) => watchPath(id, seconds), [id]);

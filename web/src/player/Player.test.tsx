@@ -6,6 +6,7 @@ import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, server } from "../test/server";
 import type { ViewedMediaItem } from "../api/schema";
+import { CAPTION_RETRY_MAX_MS } from "./captions";
 import { Player } from "./Player";
 import { seekValueText } from "./SeekBar";
 
@@ -169,12 +170,53 @@ describe("quality menu", () => {
     return hls;
   }
 
-  it("lets Auto start from a 2 Mbit/s guess and never load a rung larger than the player", async () => {
+  it("never lets Auto load a rung larger than the player", async () => {
     const hls = await playWithHls();
-    // hls.js's own first guess, 500 kbit/s, starts every video at 240p.
-    expect(hls.config).toMatchObject({ abrEwmaDefaultEstimate: 2_000_000, capLevelToPlayerSize: true });
+    expect(hls.config).toMatchObject({ capLevelToPlayerSize: true });
     // A minute ahead at most: a low rung's 10 minutes kept the picture low long after the link got faster.
     expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
+  });
+
+  it("lets Auto trust a link that got faster within a few segments", async () => {
+    const hls = await playWithHls();
+    // hls.js's 9 s slow average kept 8 segments (32 s) at 240p after the link got fast.
+    expect(hls.config).toMatchObject({ abrEwmaSlowVoD: 5 });
+  });
+
+  /** The hls.js the player made, once made. */
+  async function madeHls(): Promise<FakeHls> {
+    return vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest).toBeDefined();
+      return latest!;
+    });
+  }
+
+  it("starts Auto cautiously on a device that measured nothing, and the next video from what the last measured", async () => {
+    localStorage.removeItem("streamstack.bandwidth");
+    const { unmount } = renderPage(<Player item={mediaItem()} />);
+    const first = await madeHls();
+    // The lowest rung first: a top-rung first segment took 11 s to show on a 400 kbit/s link.
+    expect(first.config).toMatchObject({ abrEwmaDefaultEstimate: 500_000 });
+    first.bandwidthEstimate = 3_000_000; // what hls.js measured as the video played
+    unmount();
+
+    renderPage(<Player item={mediaItem()} />);
+    const next = await vi.waitFor(() => {
+      expect(FakeHls.latest()).not.toBe(first);
+      return FakeHls.latest()!;
+    });
+    expect(next.config).toMatchObject({ abrEwmaDefaultEstimate: 3_000_000 });
+  });
+
+  it("keeps what hls.js measured when the page is hidden (it may be closed next)", async () => {
+    localStorage.removeItem("streamstack.bandwidth");
+    renderPage(<Player item={mediaItem()} />);
+    const hls = await madeHls();
+    hls.bandwidthEstimate = 250_000;
+    vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    act(() => void document.dispatchEvent(new Event("visibilitychange")));
+    expect(JSON.parse(localStorage.getItem("streamstack.bandwidth")!)).toMatchObject({ bps: 250_000 });
   });
 
   it("is not offered when hls.js has a single rung, as the audio menu with a single track", async () => {
@@ -312,6 +354,26 @@ describe("where loading starts", () => {
     expect(hls.startPositions).toEqual([253]);
   });
 
+  it("plays and shows it is loading from the resume answer on, before the video knows its length", async () => {
+    const user = setupUser();
+    const { container } = renderPage(<Player item={leftAt(253)} />);
+    await hlsOf();
+    const video = container.querySelector("video")!;
+    // jsdom plays nothing: play() as a browser's with no data yet (readyState 0).
+    const play = vi.fn(() => {
+      Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+      act(() => void video.dispatchEvent(new Event("play")));
+      return Promise.resolve();
+    });
+    video.play = play;
+    await user.click(screen.getByRole("button", { name: "Resume from 4:13" }));
+    // On a slow link the metadata took 10 s, under a big play button at 0:00 that looked like the press was lost.
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Play video" })).not.toBeInTheDocument();
+    expect(screen.getByText("4:13", { exact: false })).toBeInTheDocument();
+  });
+
   it("starts loading from the start when the resume question is answered 'Start over'", async () => {
     const user = setupUser();
     renderPage(<Player item={leftAt(253)} />);
@@ -340,5 +402,73 @@ describe("the seek bar before the video's metadata", () => {
     fireEvent.change(seek, { target: { value: "300" } });
     expect(hls.startPositions).toEqual([300]);
     expect(container.querySelector("video")!.currentTime).toBe(300);
+  });
+});
+
+describe("a caption file that fails to load", () => {
+  beforeEach(() => {
+    localStorage.setItem("streamstack.captions", "fr");
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () =>
+        ok({
+          stream_url: "/api/v1/stream/t1",
+          expires_in: 3600,
+          captions: [
+            { language: "fr", label: "Français", url: "/api/v1/stream/t1/captions/fr.vtt" },
+            { language: "en", label: "English", url: "/api/v1/stream/t1/captions/en.vtt" },
+          ],
+        }),
+      ),
+    );
+  });
+
+  /** The `<track>` of `language` now in the video. */
+  const trackOf = (language: string) => document.querySelector<HTMLTrackElement>(`track[srclang="${language}"]`)!;
+
+  /** The player with its French track (the remembered choice), whose load failed: a blip. */
+  async function failedFrench(): Promise<HTMLTrackElement> {
+    renderPage(<Player item={mediaItem()} />);
+    const failed = await vi.waitFor(() => {
+      expect(trackOf("fr")).not.toBeNull();
+      return trackOf("fr");
+    });
+    act(() => void failed.dispatchEvent(new Event("error")));
+    return failed;
+  }
+
+  it("says so, tries again when the browser is back online, and says nothing once they load", async () => {
+    const failed = await failedFrench();
+    const notice = screen.getByTestId("player-holdup");
+    expect(notice).toHaveTextContent("Captions could not load — trying again");
+
+    act(() => void window.dispatchEvent(new Event("online")));
+    // A <track> whose load failed never loads again: a new one does.
+    const again = trackOf("fr");
+    expect(again).not.toBe(failed);
+    expect(again).toHaveAttribute("src", "/api/v1/stream/t1/captions/fr.vtt");
+    act(() => void again.dispatchEvent(new Event("load")));
+    expect(notice).toBeEmptyDOMElement();
+  });
+
+  it("tries again when the viewer turns captions off and on", async () => {
+    const user = setupUser();
+    const failed = await failedFrench();
+    await user.click(screen.getByRole("button", { name: "Hide captions" }));
+    expect(screen.getByTestId("player-holdup")).toBeEmptyDOMElement(); // off: nothing missing
+    await user.click(screen.getByRole("button", { name: "Show captions" }));
+    expect(trackOf("fr")).not.toBe(failed);
+  });
+
+  it("tries again by itself after a while", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const failed = await failedFrench();
+    act(() => void vi.advanceTimersByTime(CAPTION_RETRY_MAX_MS));
+    const again = trackOf("fr");
+    expect(again).not.toBe(failed);
+    // Failing again, it waits again and tries again.
+    act(() => void again.dispatchEvent(new Event("error")));
+    act(() => void vi.advanceTimersByTime(CAPTION_RETRY_MAX_MS));
+    expect(trackOf("fr")).not.toBe(again);
+    vi.useRealTimers();
   });
 });

@@ -219,7 +219,8 @@ function usePlayer(
   const [ended, dismissEnd] = useEndScreen(videoRef);
   const [autoplayNext, onAutoplayNext] = useRememberedSwitch(AUTOPLAY_NEXT_KEY);
   const waiting = useWaiting(videoRef);
-  const holdup = useHoldup(waiting, stream.serverLost);
+  // The picture's holdup first: captions matter once it plays.
+  const holdup = useHoldup(waiting, stream.serverLost) ?? (captions.failing ? "captions" : null);
   const overlay = { waiting, holdup, started: useStarted(videoRef), resume, answerResume };
   const end = { ended, dismissEnd, autoplayNext, onAutoplayNext, tell: keys.tell, forgetUpNext: keys.forgetUpNext };
   const controls = {
@@ -319,7 +320,7 @@ function PlayerVideo({
       }}
       onRateChange={(e) => player.onSpeed(e.currentTarget.playbackRate)}
     >
-      <CaptionTracks captions={stream.captions} />
+      <CaptionTracks captions={stream.captions} loads={player.captions.loads} />
     </video>
   );
 }

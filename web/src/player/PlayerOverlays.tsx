@@ -90,13 +90,17 @@ export function WaitingSpinner() {
   return <div className="player-spinner" data-testid="player-spinner" aria-hidden="true" />;
 }
 
-/** Why the picture waits, when the network is the reason: the browser is offline, or the server out of reach. */
-export type Holdup = "offline" | "server";
+/**
+ * What the network holds up: the picture, the browser being offline or the server out of
+ * reach; or the chosen captions, whose file could not load.
+ */
+export type Holdup = "offline" | "server" | "captions";
 
 /** What the player says of each holdup: what happens, and that nothing needs doing. */
 export const HOLDUP_WORDS: Record<Holdup, string> = {
   offline: "You’re offline — playback goes on when the connection is back",
   server: "Can’t reach the server — trying again",
+  captions: "Captions could not load — trying again",
 };
 
 function subscribeOnline(changed: () => void): () => void {
@@ -123,7 +127,7 @@ export function useHoldup(waiting: boolean, serverLost: boolean): Holdup | null 
 
 /**
  * Says over the picture why the spinner turns, while the network holds the
- * video up; the words go by themselves once it plays on. A polite status
+ * video up (or its captions); the words go by themselves once it plays on. A polite status
  * region always there (as the shortcut news'), so that screen readers hear
  * the words once, as they appear, not the retries behind them.
  */

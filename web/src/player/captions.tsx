@@ -35,6 +35,59 @@ export interface Captions {
    * off: the `c` key. Answers the track now shown, null for off.
    */
   toggle: () => StreamCaption | null;
+  /** The chosen track's file could not load (it is tried again: see useCaptionLoads). */
+  failing: boolean;
+  /** Each track's attempt and what came of it, for CaptionTracks. */
+  loads: CaptionLoads;
+}
+
+/** Each track's load: its attempt (a new `<track>` each), the ones that failed, and how they end. */
+export interface CaptionLoads {
+  attempts: Readonly<Record<string, number>>;
+  failed: readonly string[];
+  /** The `<track>` of `language` loaded (`ok`) or failed. */
+  settle: (language: string, ok: boolean) => void;
+}
+
+/** The first wait before a failed caption file is tried again (ms); it doubles up to CAPTION_RETRY_MAX_MS. */
+export const CAPTION_RETRY_MS = 2_000;
+export const CAPTION_RETRY_MAX_MS = 60_000;
+
+/**
+ * The caption files' loads. A `<track>` whose load failed (a blip, a tunnel) never loads
+ * again, so a failed one is replaced by a new `<track>`: after a wait that doubles with each
+ * failure, when the browser is back online, or when the viewer chooses it again (`retry`).
+ */
+function useCaptionLoads(): CaptionLoads & { retry: (language?: string) => void } {
+  const [state, setState] = useState<Omit<CaptionLoads, "settle">>({ attempts: {}, failed: [] });
+  const settle = useCallback((language: string, ok: boolean) => {
+    setState(({ attempts, failed }) => {
+      const rest = failed.filter((l) => l !== language);
+      return { attempts, failed: ok ? rest : [...rest, language] };
+    });
+  }, []);
+  const retry = useCallback((language?: string) => {
+    setState((was) => {
+      const again = was.failed.filter((l) => language === undefined || l === language);
+      if (again.length === 0) return was;
+      const attempts = { ...was.attempts };
+      for (const l of again) attempts[l] = (attempts[l] ?? 0) + 1;
+      return { attempts, failed: was.failed.filter((l) => !again.includes(l)) };
+    });
+  }, []);
+  const { attempts, failed } = state;
+  const tries = Math.max(0, ...failed.map((l) => attempts[l] ?? 0));
+  useEffect(() => {
+    if (failed.length === 0) return;
+    const again = () => retry();
+    const timer = setTimeout(again, Math.min(CAPTION_RETRY_MS * 2 ** tries, CAPTION_RETRY_MAX_MS));
+    window.addEventListener("online", again);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("online", again);
+    };
+  }, [failed, tries, retry]);
+  return { attempts, failed, settle, retry };
 }
 
 /**
@@ -45,6 +98,7 @@ export interface Captions {
 export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captions: readonly StreamCaption[]): Captions {
   const [choice, setChoice] = useState<{ language: string | null } | null>(null);
   const last = useRef<string | null>(null);
+  const { retry, ...loads } = useCaptionLoads();
   // Until the viewer picks, the remembered preference applies (the track list arrives with the grant).
   const wanted = choice ? choice.language : initialCaption(captions);
   const chosen = captions.some((c) => c.language === wanted) ? wanted : null;
@@ -56,14 +110,18 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
     if (!video) return;
     showOnly(video, chosen);
     if (chosen !== null) last.current = chosen;
-  }, [videoRef, chosen, captions]);
+  }, [videoRef, chosen, captions, loads.attempts]);
 
   useForeignTracksOff(videoRef);
 
-  const choose = useCallback((language: string | null) => {
-    setChoice({ language });
-    remember(CAPTIONS_KEY, language ?? OFF);
-  }, []);
+  const choose = useCallback(
+    (language: string | null) => {
+      setChoice({ language });
+      remember(CAPTIONS_KEY, language ?? OFF);
+      if (language !== null) retry(language);
+    },
+    [retry],
+  );
 
   const toggle = useCallback(() => {
     if (chosen !== null) {
@@ -75,7 +133,8 @@ export function useCaptions(videoRef: RefObject<HTMLVideoElement | null>, captio
     return again ?? null;
   }, [captions, chosen, choose]);
 
-  return { chosen, choose, toggle };
+  const failing = chosen !== null && loads.failed.includes(chosen);
+  return { chosen, choose, toggle, failing, loads };
 }
 
 /** Our tracks whose mode this page has changed, which the browser then leaves alone. */
@@ -137,7 +196,7 @@ function disableForeignTracks(video: HTMLVideoElement): void {
  * not loaded yet (or whose load failed) moves onto the new token, while a
  * loaded one keeps its cues instead of fetching them again.
  */
-function CaptionTrack({ caption }: { caption: StreamCaption }) {
+function CaptionTrack({ caption, settle }: { caption: StreamCaption; settle: CaptionLoads["settle"] }) {
   const ref = useRef<HTMLTrackElement>(null);
   const [firstUrl] = useState(caption.url);
   useEffect(() => {
@@ -146,12 +205,30 @@ function CaptionTrack({ caption }: { caption: StreamCaption }) {
       element.src = caption.url;
     }
   }, [caption.url]);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const loaded = () => settle(caption.language, true);
+    const failed = () => settle(caption.language, false);
+    element.addEventListener("load", loaded);
+    element.addEventListener("error", failed);
+    return () => {
+      element.removeEventListener("load", loaded);
+      element.removeEventListener("error", failed);
+    };
+  }, [caption.language, settle]);
   return <track ref={ref} kind="subtitles" src={firstUrl} srcLang={caption.language} label={trackName(caption.label, caption.language)} />;
 }
 
-/** The video's subtitle tracks (children of the `<video>`). */
-export function CaptionTracks({ captions }: { captions: readonly StreamCaption[] }) {
-  return captions.map((caption) => <CaptionTrack key={caption.language} caption={caption} />);
+/** The video's subtitle tracks (children of the `<video>`): a new `<track>` for each attempt. */
+export function CaptionTracks({ captions, loads }: { captions: readonly StreamCaption[]; loads: CaptionLoads }) {
+  return captions.map((caption) => (
+    <CaptionTrack
+      key={`${caption.language}#${loads.attempts[caption.language] ?? 0}`}
+      caption={caption}
+      settle={loads.settle}
+    />
+  ));
 }
 
 /** "Captions: Off / each track", in the settings menu beside quality and speed. */

@@ -76,7 +76,8 @@ export function useWaiting(videoRef: RefObject<HTMLVideoElement | null>): boolea
     if (!video) return;
     const held = () => setWaiting((!video.paused || video.seeking) && video.readyState < HAVE_FUTURE_DATA);
     const going = () => setWaiting(false);
-    const stopHeld = listen(video, ["waiting", "stalled", "seeking"], held);
+    // "play" too: a browser with no data yet may not say `waiting` (the first press, a slow link).
+    const stopHeld = listen(video, ["play", "waiting", "stalled", "seeking"], held);
     const stopGoing = listen(video, ["playing", "canplay", "canplaythrough", "seeked", "pause", "emptied", "ended"], going);
     return () => {
       stopHeld();

@@ -46,11 +46,19 @@ export class FakeHls {
   currentLevel = -1;
   audioTracks: FakeAudioTrack[] = [];
   destroyed = false;
+  /** What hls.js measured (bit/s); its first guess until a test sets it. */
+  bandwidthEstimate: number;
   private trackId = -1;
   private listeners: { event: string; listener: Listener; once: boolean }[] = [];
 
-  constructor(readonly config: unknown = {}) {
+  constructor(readonly config: { abrEwmaDefaultEstimate?: number } = {}) {
     FakeHls.instances.push(this);
+    this.bandwidthEstimate = this.abrEwmaDefaultEstimate;
+  }
+
+  /** As hls.js: the first guess it was given (or its own 500 kbit/s). */
+  get abrEwmaDefaultEstimate(): number {
+    return this.config.abrEwmaDefaultEstimate ?? 500_000;
   }
 
   get audioTrack(): number {
