@@ -211,8 +211,11 @@ describe("AdminLibraryPage", () => {
     await waitFor(() =>
       expect(screen.queryByRole("button", { name: "Transcode again (Old)" })).not.toBeInTheDocument(),
     );
-    const row = screen.getByRole("link", { name: "Old" }).closest("[data-testid=library-item]");
-    expect(within(row as HTMLElement).getByTestId("library-processing")).toHaveTextContent("Queued for processing");
+    // The button goes as the request leaves; the row says "Queued" once its answer is read.
+    await waitFor(() => {
+      const row = screen.getByRole("link", { name: "Old" }).closest("[data-testid=library-item]");
+      expect(within(row as HTMLElement).getByTestId("library-processing")).toHaveTextContent("Queued for processing");
+    });
     expect(sentTo(seen, "POST", `${API}/ingest/items/r/transcode`)).toHaveLength(1);
   });
 
