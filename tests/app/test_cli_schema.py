@@ -17,6 +17,7 @@ from streamstack.auth.module import MODULE as AUTH
 from streamstack.catalogue.models import CatalogueBase
 from streamstack.catalogue.module import MODULE as CATALOGUE
 from streamstack.cli import apply_migrations
+from streamstack.cli.database import database_named
 from streamstack.ingest.models import IngestBase
 from streamstack.ingest.module import MODULE as INGEST
 from streamstack.kernel.db import Database
@@ -162,9 +163,9 @@ async def test_migrate_names_the_database_and_says_what_it_did(
     url = make_url(settings.effective_database_url)
     if url.get_backend_name() == "sqlite":
         assert where == f"migrated {url.database}"
-    else:  # where, without the password
+    else:  # where, without user or password (the test server's may have none: no "@")
         assert where.startswith("migrated postgresql+asyncpg://"), where
-        assert f"/{url.database}" in where and f"{url.password}" not in where, where
+        assert f"/{url.database}" in where and "@" not in where, where
     assert done == [f"  {name}: new schema at {head}" for name, head in heads.items()]
     await move_to(settings, Revisions(CATALOGUE, CatalogueBase.metadata), "catalogue_0008")
     moved = streamstack(settings, "migrate")
@@ -174,3 +175,14 @@ async def test_migrate_names_the_database_and_says_what_it_did(
         f"  catalogue: catalogue_0008 → {heads['catalogue']}",
         f"  ingest: already at {heads['ingest']}",
     ]
+
+
+def test_the_database_is_named_without_any_password() -> None:
+    """asyncpg also takes a password in the query (``?password=``): the summary line printed
+    it when only the user and password part was dropped."""
+    url = "postgresql+asyncpg://app:one@db.example:5433/streamstack?password=two&ssl=require"
+    named = database_named(url)
+    assert named == "postgresql+asyncpg://db.example:5433/streamstack"
+    assert database_named("sqlite+aiosqlite:////srv/data/streamstack.sqlite3") == (
+        "/srv/data/streamstack.sqlite3"
+    )

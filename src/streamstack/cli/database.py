@@ -121,13 +121,16 @@ def what_migrate_did(revision: SchemaRevision) -> str:
 
 def database_named(url: str) -> str:
     """The database of ``url`` as an operator names it: a SQLite file's path, or Postgres'
-    host and database (never the password)."""
-    from sqlalchemy.engine import make_url
+    host and database (never the user or password, nor the query, where a password or
+    an SSL key's path may be given too)."""
+    from sqlalchemy.engine import URL, make_url
 
     parts = make_url(url)
     if parts.get_backend_name() == "sqlite":
         return str(parts.database)
-    return parts.set(username=None, password=None).render_as_string(hide_password=False)
+    # URL.set leaves a part given as None as it was: a new URL of the parts to show.
+    shown = URL.create(parts.drivername, host=parts.host, port=parts.port, database=parts.database)
+    return shown.render_as_string(hide_password=False)
 
 
 def sqlite_folder(url: str) -> Path | None:
