@@ -275,9 +275,15 @@ async def test_deleting_an_item_while_it_is_processed_stops_the_job_and_removes_
         deleted = await client.delete(f"{CATALOGUE}/{item['id']}", headers=admin(settings))
         assert deleted.status_code == 204, deleted.text
 
-        async with asyncio.timeout(120):
-            while await worker.settled("processed") < 1:
-                await asyncio.sleep(0.2)
+        try:
+            async with asyncio.timeout(120):
+                while await worker.settled("processed") < 1:
+                    await asyncio.sleep(0.2)
+        except TimeoutError:  # seen once in CI (ci41 of session 43), never here: say why
+            pytest.fail(
+                f"the job never settled after the delete; the worker's log:\n"
+                f"{worker.log.read_text()[-3000:]}"
+            )
         assert media_keys(settings, s3, item["id"]) == set()
         assert "transcode_abandoned" in worker.log.read_text()
         assert "transcode_ready" not in worker.log.read_text()
