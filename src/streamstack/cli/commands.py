@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import math
 import os
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from streamstack.cli.data_directory import (
     data_directory_setting,
     held_data_directory,
+    held_for_its_database,
     make_data_directory,
     refuse_non_directory,
     refuse_taken_port,
@@ -122,7 +122,7 @@ def run_serve(args: argparse.Namespace) -> int:
     ``serve`` processes there, never beside a ``dev`` or ``migrate``."""
     modules = tuple(args.modules) if args.modules else None
     settings = server_settings(modules=modules, host=args.host, port=args.port)
-    with data_directory_held(settings, shared=True):
+    with held_for_its_database(settings, shared=True):
         asyncio.run(check_database(settings))
         say_start_notes(settings)
         serve_app(settings)
@@ -162,16 +162,6 @@ def start_notes(settings: Settings, variables: Mapping[str, str]) -> list[str]:
     return notes
 
 
-def data_directory_held(
-    settings: Settings, *, shared: bool
-) -> contextlib.AbstractContextManager[None]:
-    """The data directory held for the block when the database is in it (and it exists:
-    a process on none holds nothing)."""
-    if settings.database_url or not settings.data_dir.is_dir():
-        return contextlib.nullcontext()
-    return held_data_directory(settings.data_dir, shared=shared)
-
-
 #: What ``migrate`` uses of the settings: the others, even wrong, are not its business.
 MIGRATE_SETTINGS = frozenset({"database_url", "data_dir", "modules", "log_format", "log_level"})
 
@@ -181,7 +171,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     modules = tuple(args.modules) if args.modules else None
     settings = load_settings(only=MIGRATE_SETTINGS, modules=modules, data_dir=args.data_dir)
     refuse_no_data(settings, args.data_dir)
-    with data_directory_held(settings, shared=False):
+    with held_for_its_database(settings, shared=False):
         revisions = asyncio.run(apply_migrations(settings, settings.modules))
     print(f"migrated {database_named(settings.effective_database_url)}")
     for revision in revisions:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from streamstack.kernel.storage.private_files import FILE_MODE, private_directory
-from streamstack.settings import PREFIX, SettingsError
+from streamstack.settings import PREFIX, Settings, SettingsError
 
 #: The file in the data directory whose lock says a StreamStack runs on it (and its pid).
 LOCK_FILE = "lock"
@@ -63,6 +63,17 @@ def held_data_directory(path: Path, *, shared: bool = False) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def held_for_its_database(
+    settings: Settings, *, shared: bool
+) -> contextlib.AbstractContextManager[None]:
+    """:func:`held_data_directory` for a command on the data directory's database (``serve``
+    shared, ``migrate`` alone); nothing held when the database is elsewhere or there is no
+    data directory (a process on none holds nothing)."""
+    if settings.database_url or not settings.data_dir.is_dir():
+        return contextlib.nullcontext()
+    return held_data_directory(settings.data_dir, shared=shared)
 
 
 def _in_use(path: Path, fd: int) -> str:

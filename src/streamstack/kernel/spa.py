@@ -127,8 +127,11 @@ async def _file(
     varies = compressible(path, info)
     # A Range names bytes of the identity body: it gets that body, whole (Range is ignored
     # as it always was here), never gzip bytes a resuming client would splice into it.
-    compressed = varies and "range" not in request.headers
-    compressed = compressed and accepts_gzip(request.headers.get("accept-encoding"))
+    compressed = (
+        varies
+        and "range" not in request.headers
+        and accepts_gzip(request.headers.get("accept-encoding"))
+    )
     if varies:
         headers["Vary"] = "Accept-Encoding"
     if compressed:
