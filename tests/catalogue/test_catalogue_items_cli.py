@@ -202,6 +202,7 @@ async def test_named_items_and_unknown_ones(library: Library) -> None:
         "unchanged": [],
         "failed": {unknown: "HTTP 404: no such media item"},
         "schedules_cancelled": [],
+        "paused_share_links": 0,
     }
     assert f"streamstack: {unknown} not unpublished: HTTP 404: no such media item" in err
     assert (await library.statuses())["Birds"] == "draft"
@@ -593,6 +594,43 @@ async def test_unpublishing_a_scheduled_draft_cancels_its_schedule(library: Libr
     # Now it is a plain draft: unpublishing again leaves it alone.
     code, out, err = await library("unpublish", apples["id"])
     assert (code, json.loads(out)["unchanged"]) == (0, [apples["id"]]), err
+
+
+async def test_unpublishing_says_how_many_share_links_stop_working(library: Library) -> None:
+    """Each video's line says how many of its links stop, the last line their total, the JSON
+    the count; a video with none says nothing of links."""
+    birds, trees = await library.item("Birds"), await library.item("Trees")
+    for item, links in ((birds, 2), (trees, 1)):
+        for _ in range(links):
+            made = await library.client.post(
+                f"{API}/{item['id']}/shares",
+                json={"expires_in_days": None},
+                headers=bearer(library.items.token),
+            )
+            assert made.status_code == 201, made.text
+
+    code, out, err = await library("unpublish", trees["id"])
+
+    assert (code, json.loads(out)["paused_share_links"]) == (0, 1), err
+    assert err.splitlines() == [
+        f"streamstack: unpublished 1 of 1: {trees['id']} Trees "
+        "(its share link stops working until you publish it again)",
+        "streamstack: unpublished 1 video",
+    ]
+
+    # Published again, its link works again; it stops again with both of Birds's.
+    await library("publish", trees["id"])
+    code, out, err = await library("unpublish", "--status", "all")
+
+    assert (code, json.loads(out)["paused_share_links"]) == (0, 3), err
+    assert (
+        f"{birds['id']} Birds (its 2 share links stop working until you publish it again)\n" in err
+    )
+    assert f"{trees['id']} Trees (its share link stops" in err
+    assert err.endswith(
+        "streamstack: unpublished 2 videos, 1 already unpublished; "
+        "their 3 share links stop working until you publish them again\n"
+    )
 
 
 def test_a_long_question_names_ten_and_lists_every_video_in_a_file_it_names(

@@ -129,13 +129,15 @@ ACTIONS = {
 class Outcome:
     """What an action came to: the ids it changed, those it had no need to, and those it
     could not change with why; of those unpublished, the scheduled drafts (their schedule
-    cancelled, so they stay hidden)."""
+    cancelled, so they stay hidden) and how many share links stop working (the server's
+    ``paused_share_links``: those that worked until then)."""
 
     action: str
     done: list[str] = dataclasses.field(default_factory=list)
     unchanged: list[str] = dataclasses.field(default_factory=list)
     failed: dict[str, str] = dataclasses.field(default_factory=dict)
     schedules_cancelled: list[str] = dataclasses.field(default_factory=list)
+    paused_share_links: int = 0
 
     def said(self) -> str:
         """The outcome in one line."""
@@ -146,7 +148,22 @@ class Outcome:
             words.append(f"{len(self.unchanged)} already {ACTIONS[self.action].done}")
         if self.failed:
             words.append(f"{len(self.failed)} failed")
-        return ", ".join(words)
+        said = ", ".join(words)
+        # One video's own line has said it already.
+        if len(self.done) > 1 and self.paused_share_links:
+            said += f"; {_paused_links(self.paused_share_links, len(self.done))}"
+        return said
+
+
+def _paused_links(links: int, videos: int) -> str:
+    """What unpublishing ``videos`` did to the ``links`` share links that stop working (the
+    web Library's pausedLinksSentence, in a line's words)."""
+    them = "it" if videos == 1 else "them"
+    if links == 1:
+        which = "its share link stops" if videos == 1 else "one share link of theirs stops"
+    else:
+        which = f"{'its' if videos == 1 else 'their'} {links:,} share links stop"
+    return f"{which} working until you publish {them} again"
 
 
 def run_items(args: argparse.Namespace) -> int:
@@ -312,6 +329,9 @@ def _acted(
             if outcome.action == "unpublish" and item["status"] == "draft":
                 outcome.schedules_cancelled.append(item["id"])
                 said += " (its schedule cancelled)"
+            if paused := _paused(response):
+                outcome.paused_share_links += paused
+                said += f" ({_paused_links(paused, 1)})"
             print(f"streamstack: {said}", file=sys.stderr)
         elif response.status_code == 403:
             raise UploadFailed(error_detail(response))
@@ -319,6 +339,13 @@ def _acted(
             _failed(outcome, item["id"], error_detail(response))
     print(f"streamstack: {outcome.said()}", file=sys.stderr)
     return print_json(dataclasses.asdict(outcome), 1 if outcome.failed else 0)
+
+
+def _paused(response: Any) -> int:
+    """How many share links an edit's answer says it paused (none from a deletion)."""
+    if response.status_code != 200:
+        return 0
+    return int(response.json().get("paused_share_links", 0))
 
 
 def _failed(outcome: Outcome, item_id: str, why: str) -> None:
