@@ -113,7 +113,10 @@ async def test_an_admins_share_links_are_counted_and_asked_about(site: Site) -> 
     )
     code, out, err = await site("role", maker, "viewer")
     assert (code, out) == (2, ""), err
-    assert err == f"streamstack: error: users role: {stopping}: pass --yes to go ahead\n"
+    assert err == (
+        f"streamstack: error: users role: {stopping}; "
+        "with no terminal to ask, pass --yes to go ahead\n"
+    )
 
     code, out, err = await site.typed("n", "role", maker, "viewer")
     assert (code, out) == (1, ""), err

@@ -85,7 +85,10 @@ async def test_delete_asks_for_yes_then_deletes_only_the_orphans(storage: Comman
     # No terminal to ask at: --yes is required, and nothing is deleted without it.
     code, _, err = await storage("audit", "--delete", *server(storage))
     assert code == 2
-    assert "pass --yes" in err
+    assert err.endswith(
+        "storage audit --delete: the orphans the audit finds go for good; "
+        "with no terminal to ask, pass --yes to go ahead\n"
+    )
     assert stored.keys() == {stored.orphan, stored.stranger}
 
     code, out, err = await storage("audit", "--delete", "--yes", *server(storage))

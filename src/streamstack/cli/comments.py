@@ -17,7 +17,7 @@ import sys
 import uuid
 from typing import Any
 
-from streamstack.cli.output import agreed, print_json, table
+from streamstack.cli.output import agreed, check_askable, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -117,8 +117,10 @@ def _check_author(args: argparse.Namespace) -> None:
         )
     if args.yes and (action != "delete" or author is None):
         raise SettingsError(f"comments {action}: --yes goes with delete --author")
-    if author is not None and action == "delete" and not args.yes and not sys.stdin.isatty():
-        raise SettingsError("comments delete: pass --yes to delete without a question")
+    if author is not None and action == "delete" and not args.yes:
+        check_askable(
+            "comments delete", "the member's comments and the replies to them go for good"
+        )
 
 
 def _by_author(api: AdminApi, args: argparse.Namespace) -> int:

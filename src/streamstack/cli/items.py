@@ -20,7 +20,7 @@ from streamstack.cli.download import DownloadRefused, downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
 from streamstack.cli.library import as_admin, listed
 from streamstack.cli.likes import LIKE_ACTIONS, check_liking, run_liking
-from streamstack.cli.output import agreed, clock, print_json, table
+from streamstack.cli.output import agreed, check_askable, clock, print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.scheduling import check_schedule, scheduled, shown_time
 from streamstack.cli.session import (
@@ -252,8 +252,10 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
             f"items {args.action}: name the items, or select them with --status, "
             "--processing, --visibility, --search or --tag (one)"
         )
-    if args.action == "delete" and not args.yes and not sys.stdin.isatty():
-        raise SettingsError("items delete: pass --yes to delete without a question")
+    if args.action == "delete" and not args.yes:
+        check_askable(
+            "items delete", "the videos go for good, with their files, captions and stills"
+        )
 
 
 def _check_download(args: argparse.Namespace, query: dict[str, str]) -> None:

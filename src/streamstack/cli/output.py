@@ -1,5 +1,6 @@
 """What the commands print: JSON on standard output for scripts, tables for people, spans
-of time in their largest unit, and the question before a deletion."""
+of time in their largest unit, and the question before a deletion (or the refusal to go
+ahead unasked)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import datetime
 import json
 import sys
 from typing import Any
+
+from streamstack.settings import SettingsError
 
 
 def print_json(value: object, code: int = 0) -> int:
@@ -86,3 +89,13 @@ def agreed(question: str) -> bool:
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+def check_askable(command: str, consequence: str) -> None:
+    """Refuse (a :class:`SettingsError`, exit 2) to ask where no terminal can answer: a
+    script must not do ``consequence`` unawares, and ``--yes`` says it means to. The
+    refusal names the command and what it would do."""
+    if not sys.stdin.isatty():
+        raise SettingsError(
+            f"{command}: {consequence}; with no terminal to ask, pass --yes to go ahead"
+        )

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from streamstack.cli.output import agreed, print_json, span
+from streamstack.cli.output import agreed, check_askable, print_json, span
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -26,7 +26,6 @@ from streamstack.cli.session import (
     admin_api,
     error_detail,
 )
-from streamstack.settings import SettingsError
 
 #: Ingest's audit, and the deletion of the orphans a fresh audit finds.
 AUDIT_PATH = "/api/v1/ingest/storage/audit"
@@ -43,8 +42,8 @@ def run_storage(args: argparse.Namespace) -> int:
     """``streamstack storage audit [--delete [--yes]]``: print the report (``--json``: the
     server's answer as it is); with ``--delete``, show it, ask, and delete the orphans.
     Exit 1 when the server cannot be reached or refuses, or the deletion is declined."""
-    if args.delete and not args.yes and not sys.stdin.isatty():
-        raise SettingsError("storage audit --delete: pass --yes to delete without a question")
+    if args.delete and not args.yes:
+        check_askable("storage audit --delete", "the orphans the audit finds go for good")
     with admin_api("storage", args) as api:
         try:
             if args.delete and not args.yes:

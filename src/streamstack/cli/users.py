@@ -17,7 +17,7 @@ import uuid
 from typing import Any, get_args
 
 from streamstack.cli.library import every_entry
-from streamstack.cli.output import agreed, handed_over, print_json, table
+from streamstack.cli.output import agreed, check_askable, handed_over, print_json, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -161,8 +161,7 @@ def _links_let_go(api: AdminApi, user: _User, args: argparse.Namespace) -> bool:
     if args.yes:
         print(f"streamstack: {stopping}", file=sys.stderr)
         return True
-    if not sys.stdin.isatty():
-        raise SettingsError(f"users {args.action}: {stopping}: pass --yes to go ahead")
+    check_askable(f"users {args.action}", stopping)
     question = _REMOVALS[args.action].format(email=user["email"])
     return agreed(f"{stopping[0].upper()}{stopping[1:]}. {question} [y/N] ")
 
