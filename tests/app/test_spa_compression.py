@@ -4,14 +4,17 @@ for a Range, for images and for the API."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from streamstack.kernel.gzipped import gzipped
 from support.apps import AppClient, make_settings, running_app
 
 SCRIPT = b"export function f(n) { return n * 2; }\n" * 800
@@ -163,3 +166,42 @@ async def test_a_new_build_of_a_file_is_compressed_anew(tmp_path: Path) -> None:
         _, after = await fetch(http, "/manifest.json", "gzip")
     assert gzip.decompress(before).startswith(b'{"name": "StreamStack"}')
     assert gzip.decompress(after).startswith(b'{"name": "Herons"}')
+
+
+def test_a_file_compressed_once_is_answered_without_a_thread(tmp_path: Path) -> None:
+    """The second answer comes from memory on the event loop: it is given even where no
+    thread can be had (the loop's executor shut down), as the same bytes; a file not
+    compressed yet there cannot be, and a changed file is compressed anew."""
+    script = tmp_path / "index-def456.js"
+    script.write_bytes(SCRIPT)
+    first = asyncio.run(gzipped(script, script.stat()))
+    loop = asyncio.new_event_loop()
+    try:
+        no_threads = ThreadPoolExecutor()
+        no_threads.shutdown()
+        loop.set_default_executor(no_threads)
+        assert loop.run_until_complete(gzipped(script, script.stat())) is first
+        script.write_bytes(STYLE * 2)
+        with pytest.raises(RuntimeError, match="after shutdown"):
+            loop.run_until_complete(gzipped(script, script.stat()))
+    finally:
+        loop.close()
+    assert gzip.decompress(asyncio.run(gzipped(script, script.stat()))) == STYLE * 2
+
+
+def test_the_least_recently_answered_file_leaves_memory_first(tmp_path: Path) -> None:
+    """A build's files and the one before's stay compressed; past that, the file answered
+    longest ago is compressed anew when asked for again."""
+    scripts = [tmp_path / f"chunk-{n}.js" for n in range(65)]
+    for script in scripts:
+        script.write_bytes(SCRIPT)
+
+    async def answers() -> list[bytes]:
+        return [await gzipped(script, script.stat()) for script in scripts]
+
+    first = asyncio.run(answers())
+    again = asyncio.run(answers())
+    # The first file left when the 65th came, and so on: each was compressed anew.
+    assert all(a is not b and a == b for a, b in zip(first, again, strict=True))
+    last = scripts[-1]
+    assert asyncio.run(gzipped(last, last.stat())) is again[-1]

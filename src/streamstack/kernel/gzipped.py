@@ -10,7 +10,7 @@ ever read here; media and the API never pass through it.
 from __future__ import annotations
 
 import asyncio
-import functools
+import collections
 import gzip
 import os
 import re
@@ -54,14 +54,27 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
+#: The compressed files by (path, mtime, size), least recently used first; only the event
+#: loop reads and writes it, so a thread compresses but never touches it.
+_cache: collections.OrderedDict[tuple[Path, int, int], bytes] = collections.OrderedDict()
+
+
 async def gzipped(path: Path, info: os.stat_result) -> bytes:
-    """``path``'s bytes gzip-compressed: from memory, or compressed in a thread the first
-    time (a large chunk takes tens of milliseconds the event loop and its media must not wait)."""
-    return await asyncio.to_thread(_compressed, path, info.st_mtime_ns, info.st_size)
+    """``path``'s bytes gzip-compressed: from memory on the event loop (every answer after
+    the first: no hop to a thread), or compressed in a thread the first time (a large chunk
+    takes tens of milliseconds the event loop and its media must not wait)."""
+    key = (path, info.st_mtime_ns, info.st_size)
+    if (cached := _cache.get(key)) is not None:
+        _cache.move_to_end(key)
+        return cached
+    compressed = await asyncio.to_thread(_compressed, path)
+    _cache[key] = compressed
+    while len(_cache) > _CACHED_FILES:
+        _cache.popitem(last=False)
+    return compressed
 
 
-@functools.lru_cache(maxsize=_CACHED_FILES)
-def _compressed(path: Path, mtime_ns: int, size: int) -> bytes:
-    """``path`` compressed; ``mtime_ns`` and ``size`` are the key a new build changes."""
+def _compressed(path: Path) -> bytes:
+    """``path`` compressed."""
     # Level 9 once costs no more per answer than level 1; mtime=0: the same bytes each time.
     return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
