@@ -5,6 +5,7 @@ import { ApiError, errorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
+import { hlsChunkGone, loadHls, type HlsModule } from "./hlsChunk";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StoryboardSheets } from "./storyboardSheets";
 import { StreamGrants, type StreamSource } from "./streamToken";
@@ -433,7 +434,12 @@ function applyGrant(
   if (!current.loadStopped) report.setServerLost(false);
   report.setCaptions(grant.captions ?? []);
   if (!first) {
-    // hls.js: the next request uses the new token; only loading stopped by an outage starts again.
+    // hls.js: the next request uses the new token; only loading stopped by an outage starts
+    // again, and hls.js itself when its chunk did not load.
+    if (current.delivery === "hls" && !current.hls && current.loadStopped) {
+      current.loadStopped = false;
+      void attachHls(grant, video, current, report);
+    }
     if (current.delivery === "hls") resumeLoading(current);
     if (current.delivery === "native-hls") swapSource(video, grant.hls_url!);
     if (current.delivery !== "progressive") return;
@@ -533,11 +539,6 @@ export const ABR_TUNING = {
   abrEwmaSlowVoD: 5,
 } as const;
 
-/** hls.js's own chunk (loaded once; a second call answers the same). */
-function loadHls() {
-  return import("hls.js");
-}
-
 /**
  * Starts loading hls.js as a watch page opens, beside the item and its stream token: after
  * the token it added its whole download (14 s on a 400 kbit/s link) to the first video's start.
@@ -546,9 +547,18 @@ export function preloadHls(): void {
   if (hasMediaSource()) void loadHls().catch(() => undefined); // the player asks again as it plays
 }
 
-/** Loads hls.js (its own chunk) and plays the grant's master playlist through it, or the original without MSE. */
+/**
+ * Loads hls.js (its own chunk) and plays the grant's master playlist through it, or the
+ * original without MSE; a chunk that does not load is said and loaded again (see hlsUnloaded).
+ */
 async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
-  const { default: HlsPlayer } = await loadHls();
+  let HlsPlayer: HlsModule["default"];
+  try {
+    ({ default: HlsPlayer } = await loadHls());
+  } catch {
+    if (!current.closed) await hlsUnloaded(grant, video, current, report);
+    return;
+  }
   if (current.closed) return;
   if (!HlsPlayer.isSupported()) {
     current.delivery = "progressive";
@@ -579,6 +589,35 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
   followHls(hls, HlsPlayer, current, report);
   hls.loadSource(grant.hls_url!);
   hls.attachMedia(video);
+}
+
+/** What the player says when the page's build is gone from the server, with the chunk it needs. */
+export const NEW_VERSION_WORDS = "This site was updated since the page opened: reload the page to play the video.";
+
+/**
+ * hls.js's chunk did not load (offline, a flaky link, a server restarted): the browser's own
+ * HLS plays the package now where it has one; else the player says so over the picture, as a
+ * server out of reach, and loads it again with the next grant (every 5 s, or as the viewer
+ * presses play or the browser comes online). A chunk gone with a new build is no use waiting
+ * for: a reload is.
+ */
+async function hlsUnloaded(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
+  if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    current.delivery = "native-hls";
+    report.setDelivery("native-hls");
+    video.src = grant.hls_url!;
+    return;
+  }
+  const gone = await hlsChunkGone();
+  if (current.closed) return;
+  if (gone) {
+    current.grants.stop();
+    report.setError(NEW_VERSION_WORDS);
+    return;
+  }
+  current.loadStopped = true;
+  report.setServerLost(true);
+  current.grants.retryIn(5_000);
 }
 
 /**

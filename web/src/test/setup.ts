@@ -5,6 +5,7 @@ import { resetRefreshState } from "../api/client";
 import { clearAccessToken } from "../api/tokenStore";
 import { forgetEntryMemory } from "../lib/scrollMemory";
 import { forgetLibraryCounts } from "../lib/useLibraryCounts";
+import { forgetHlsChunk } from "../player/hlsChunk";
 import { server } from "./server";
 
 // The machine running the suite may be busy (2 cores shared with the Python
@@ -28,6 +29,8 @@ afterEach(() => {
   forgetEntryMemory();
   // The admins' counts are one copy for the page: one test's are not the next one's.
   forgetLibraryCounts();
+  // hls.js's chunk as one test loaded it (or failed to) is not the next one's.
+  forgetHlsChunk();
   localStorage.clear();
   sessionStorage.clear();
   delete document.documentElement.dataset.theme;
