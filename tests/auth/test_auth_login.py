@@ -20,6 +20,7 @@ from streamstack.auth.passwords import PasswordHashing
 from streamstack.kernel.jwt import key_id
 from streamstack.settings import Settings
 from support.apps import running_app
+from support.full_disk import fill_the_disk_at
 
 
 async def test_login_returns_rs256_access_and_refresh_tokens(client, auth_settings):
@@ -156,3 +157,15 @@ async def test_every_refusal_of_a_sign_in_is_documented(client):
     await register(client, email)
     assert_error(await login(client, email, "not the password"), 401, "invalid_credentials")
     assert {401, 403, 429} <= await documented_statuses(client, "post", "/login")
+
+
+async def test_a_sign_in_on_a_full_disk_says_the_disk_is_full(client):
+    """The 503 names the full disk (``database_full``) rather than "the database is
+    unavailable", which sent the operator looking for a database server."""
+    email, _ = await signed_in(client)
+    database = client.app.state.backends.database
+    await fill_the_disk_at(database, "auth_refresh_tokens")
+
+    body = assert_error(await login(client, email), 503, "database_full")
+
+    assert body["detail"] == "the server's disk is full: free space on it, then try again"

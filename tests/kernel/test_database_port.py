@@ -8,11 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streamstack.app import module_definitions
-from streamstack.kernel.db import Database, DatabaseUnavailable, migrate
+from streamstack.kernel import db as db_module
+from streamstack.kernel.db import Database, DatabaseFull, DatabaseUnavailable, migrate
+from support.full_disk import fill_the_disk_at
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -146,4 +149,34 @@ async def test_a_unit_of_work_cancelled_mid_statement_leaves_the_database_writab
             assert (await session.execute(text("SELECT n FROM marks"))).scalar_one() == 10
     finally:
         gc.enable()
+        await database.close()
+
+
+async def test_a_write_that_finds_the_disk_full_is_503_database_full_and_logged(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database or disk is full" and PostgreSQL's 53100 are named as such (the
+    operator must free space), not as a database that did not answer; nothing is written."""
+    database = Database(database_url)
+    try:
+        async with database.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE marks (n INTEGER)"))
+        await fill_the_disk_at(database, "marks")
+        # The module's own logger, recorded: capture_logs misses a logger an app started
+        # earlier in this worker had already cached (structlog's cache_logger_on_first_use).
+        recorder = structlog.testing.CapturingLogger()
+        monkeypatch.setattr(db_module, "log", recorder)
+
+        with pytest.raises(DatabaseFull) as info:
+            async with database.unit_of_work() as session:
+                await session.execute(text("INSERT INTO marks VALUES (1)"))
+
+        assert (info.value.status, info.value.code) == (503, "database_full")
+        assert info.value.detail == "the server's disk is full: free space on it, then try again"
+        (warning,) = [call for call in recorder.calls if call.args[0] == "database.disk_full"]
+        assert warning.method_name == "warning"
+        assert "full" in warning.kwargs["error"] or "space" in warning.kwargs["error"]
+        async with database.session() as session:
+            assert (await session.execute(text("SELECT count(*) FROM marks"))).scalar_one() == 0
+    finally:
         await database.close()

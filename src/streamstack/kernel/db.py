@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -70,6 +71,27 @@ class DatabaseUnavailable(ServiceUnavailable, code="database_unavailable"):
     """The database did not answer."""
 
 
+class DatabaseFull(DatabaseUnavailable, code="database_full"):
+    """A write found the database's disk full: nothing was written, and it works again once
+    space is freed (a 503, as for a database that did not answer, but naming the cause)."""
+
+
+#: PostgreSQL's SQLSTATE 53100 disk_full ("could not extend file ...: No space left on device").
+_DISK_FULL_SQLSTATE = "53100"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (a driver's error, or SQLAlchemy's wrapping one) says the disk is full:
+    SQLite's SQLITE_FULL ("database or disk is full"), PostgreSQL's 53100, or ENOSPC."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, OSError):
+        return orig.errno in (errno.ENOSPC, errno.EDQUOT)
+    return (
+        getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or getattr(orig, "sqlstate", None) == _DISK_FULL_SQLSTATE
+    )
+
+
 #: SQLSTATE classes meaning "the server cannot serve you right now": connection exceptions
 #: (08...) and operator intervention (57P01 shutting down, 57P02 crashed, 57P03 starting up).
 _UNAVAILABLE_SQLSTATES = ("08", "57P")
@@ -86,18 +108,23 @@ def is_unavailable(exc: DBAPIError) -> bool:
     )
 
 
-def _unreachable_cause(exc: BaseException) -> bool:
-    """Whether ``exc`` or an exception it was raised from says the database is unreachable."""
+def unavailable_error(exc: BaseException) -> DatabaseUnavailable | None:
+    """The 503 for ``exc`` when it, or an exception it was raised from, says the database
+    cannot serve: :class:`DatabaseFull` for a full disk (logged as a warning naming it, as
+    the operator must free space, and nothing else says so), else
+    :class:`DatabaseUnavailable` for an unreachable database; None for any other failure."""
     seen: set[int] = set()
     current: BaseException | None = exc
+    unreachable = False
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, DBAPIError) and is_unavailable(current):
-            return True
-        if isinstance(current, OSError):
-            return True
+        if _disk_full(current):
+            log.warning("database.disk_full", error=str(current).splitlines()[0])
+            return DatabaseFull("the server's disk is full: free space on it, then try again")
+        unreachable = unreachable or isinstance(current, OSError)
+        unreachable = unreachable or (isinstance(current, DBAPIError) and is_unavailable(current))
         current = current.__cause__ or current.__context__
-    return False
+    return DatabaseUnavailable("the database is unavailable") if unreachable else None
 
 
 #: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
@@ -242,11 +269,14 @@ class Database:
         try:
             async with self.sessions() as session:
                 yield session
+        except DatabaseUnavailable:
+            raise  # an inner session's, already named (and logged)
         except Exception as exc:
             # Repositories (advanced-alchemy) wrap driver errors in their own types: look
-            # through the chain for the connection failure underneath.
-            if _unreachable_cause(exc):
-                raise DatabaseUnavailable("the database is unavailable") from exc
+            # through the chain for the connection failure (or full disk) underneath.
+            unavailable = unavailable_error(exc)
+            if unavailable is not None:
+                raise unavailable from exc
             raise
 
     @asynccontextmanager
