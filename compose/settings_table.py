@@ -117,6 +117,8 @@ MEANINGS: dict[str, str] = {
     "ingest_upload_ttl_seconds": "how long an unfinished resumable upload is kept",
     "ingest_free_space_reserve_bytes": "free space a new upload must leave on a local media "
     "directory (uploads still owed count as used); S3 is not checked",
+    "data_dir_free_space_floor_bytes": "`/ready` fails (`disk:data`) when the data directory's "
+    "disk has less free (embedded backends only): a full disk fails SQLite's writes",
     "ingest_orphan_grace_seconds": "how old an object of no item (and no unfinished upload) "
     "must be before `streamstack storage audit` calls it an orphan and may delete it",
     "max_request_body_bytes": "largest body of any request other than an upload",

@@ -198,6 +198,12 @@ class Settings:
     # An upload that would leave less than this free on a local media directory is refused
     # at its start, not when the disk fills (what resumable uploads still owe counts as used).
     ingest_free_space_reserve_bytes: Annotated[int, msgspec.Meta(ge=0)] = 1024**3
+    # /ready fails when the data directory's disk (embedded backends: the SQLite files, the
+    # local object directory) has less than this free. SQLite fails writes before the disk
+    # is quite full (its WAL grows by up to 4 MiB, 1000 pages, between checkpoints, and a
+    # checkpoint or a long transaction needs more), so the floor is that many times over:
+    # monitoring hears of it while sign-ins still work.
+    data_dir_free_space_floor_bytes: Annotated[int, msgspec.Meta(ge=0)] = 32 * 1024**2
     # The storage audit calls an object of no item an orphan (to delete) only once it is this
     # old: an upload's objects exist before its item is registered, and a restore of the
     # database may lag behind the buckets for a while.

@@ -10,7 +10,8 @@ from litestar import get
 
 from streamstack.kernel.errors import Conflict
 from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
-from support.apps import make_settings, running_app
+from support.apps import BackendKind, make_settings, running_app
+from support.fixtures import SettingsFactory
 
 
 def mount_probe(ctx: ModuleContext) -> MountedModule:
@@ -54,10 +55,35 @@ async def test_ready_checks_each_backend_in_use(tmp_path: Path) -> None:
     # The revocation list is the kernel's: every process checks it for each bearer token.
     assert checks == {
         "database": "ok",
+        "disk:data": "ok",
         "kv:probe-kv": "ok",
         "kv:revoked-tokens": "ok",
         "storage:media": "ok",
     }
+
+
+async def test_ready_is_503_when_the_data_directory_s_disk_is_nearly_full(
+    backend_kind: BackendKind, settings_factory: SettingsFactory
+) -> None:
+    """A full disk fails the embedded backends' writes while each of their checks still
+    answers: the free space is checked itself (the floor set above the test disk's free
+    space stands in for a disk that filled). Servers keep no data directory: no check."""
+    settings = settings_factory(modules=("catalogue",), data_dir_free_space_floor_bytes=2**60)
+    async with running_app(settings, PROBE, migrate=False) as client:
+        r = await client.get("/ready")
+    if backend_kind == "production":
+        assert r.status_code == 200, r.text
+        assert "disk:data" not in r.json()["checks"]
+        return
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert "disk:data" in body["detail"]
+    assert body["checks"]["database"] == "ok"
+    check = body["checks"]["disk:data"]
+    assert check.startswith("the data directory's disk has ") and check.endswith(
+        "MiB free, less than STREAMSTACK_DATA_DIR_FREE_SPACE_FLOOR_BYTES "
+        "(1,099,511,627,776.0 MiB): free space on it"
+    )
 
 
 async def test_ready_is_503_naming_the_backend_that_is_down(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import structlog
 
 from streamstack.kernel.circuit import CircuitBreaker
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import AppError
+from streamstack.kernel.errors import AppError, ServiceUnavailable
 from streamstack.kernel.events import EventBus
 from streamstack.kernel.events.memory import MemoryEventBus
 from streamstack.kernel.jobs import JobQueue, QueueConfig
@@ -26,7 +26,7 @@ from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.kv import KeyValueStore
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
 from streamstack.kernel.storage import ObjectStore
-from streamstack.kernel.storage.local import LocalObjectStore
+from streamstack.kernel.storage.local import LocalObjectStore, free_bytes_at
 from streamstack.kernel.storage.private_files import private_directory
 from streamstack.settings import PREFIX, Settings, SettingsError
 
@@ -67,7 +67,20 @@ class Backends:
         if not url:
             # Embedded data (password hashes, live tokens, objects) is for this user only.
             private_directory(self.settings.data_dir, owned=True)
+            self.checks["disk:data"] = self._data_disk_has_room
         return bool(url)
+
+    async def _data_disk_has_room(self) -> None:
+        """The readiness check of the embedded backends' disk: a full one fails their
+        writes (sign-ins, uploads) while every ``SELECT 1`` still answers."""
+        free = free_bytes_at(self.settings.data_dir)
+        floor = self.settings.data_dir_free_space_floor_bytes
+        if free < floor:
+            raise ServiceUnavailable(
+                f"the data directory's disk has {free / 2**20:,.1f} MiB free, less than "
+                f"{PREFIX}DATA_DIR_FREE_SPACE_FLOOR_BYTES ({floor / 2**20:,.1f} MiB): "
+                "free space on it"
+            )
 
     @property
     def nats(self) -> NatsConnection:

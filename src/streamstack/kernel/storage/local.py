@@ -176,9 +176,7 @@ class LocalObjectStore(ObjectStore):
         self._deletions = 0
 
     async def _free_bytes(self) -> int:
-        """The free space of the file system the bucket is on (what an unprivileged
-        process may use; one ``statvfs``)."""
-        return shutil.disk_usage(self._dir).free
+        return free_bytes_at(self._dir)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -465,6 +463,12 @@ class LocalObjectStore(ObjectStore):
 #: delete removes only empty folders, in the instant between their making and the write's
 #: rename; a take-down of thousands of files empties one folder after another).
 _COMMIT_ATTEMPTS = 8
+
+
+def free_bytes_at(folder: Path) -> int:
+    """The free space of the file system ``folder`` is on (what an unprivileged process may
+    use; one ``statvfs``)."""
+    return shutil.disk_usage(folder).free
 
 
 @contextlib.contextmanager
