@@ -55,3 +55,20 @@ def test_dev_with_a_mail_server_and_a_registration_mode_says_so(tmp_path: Path) 
     assert said in printed.splitlines()
     assert "not sent" not in printed and "pw-x7q" not in printed
     assert "registration:" not in printed  # the mode chosen is the operator's to know
+
+
+def test_dev_says_uploads_are_refused_when_the_disk_has_less_free_than_the_reserve(
+    tmp_path: Path,
+) -> None:
+    # A reserve larger than any disk stands in for a small disk under the default 1 GiB.
+    printed = started_dev(tmp_path, STREAMSTACK_INGEST_FREE_SPACE_RESERVE_BYTES=str(2**60))
+    [note] = [line for line in printed.splitlines() if line.startswith("streamstack: uploads:")]
+    assert note.startswith("streamstack: uploads: refused, the media disk has ")
+    assert note.endswith(
+        " MiB free and STREAMSTACK_INGEST_FREE_SPACE_RESERVE_BYTES keeps 1,099,511,627,776.0 MiB "
+        "of it free; lower it on a small disk"
+    )
+
+
+def test_dev_says_nothing_of_uploads_when_the_disk_has_room(tmp_path: Path) -> None:
+    assert "uploads:" not in started_dev(tmp_path, STREAMSTACK_INGEST_FREE_SPACE_RESERVE_BYTES="0")

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from ingest_rig import API, Rig, RigFactory
+
+from streamstack.ingest import service as ingest_service
 
 MIB = 1024 * 1024
 #: The room left to uploads. Other tests on the machine write and delete files meanwhile,
@@ -49,6 +52,9 @@ def refused_for_room(response: Any) -> None:
     body = response.json()
     assert body["code"] == "storage_full"
     assert "room for" in body["detail"] and "MiB" in body["detail"]
+    # The reserve is named: without it, "room for 0.0 MiB" on a nearly empty disk made no sense.
+    assert "MiB it keeps free (STREAMSTACK_INGEST_FREE_SPACE_RESERVE_BYTES)" in body["detail"]
+    assert "lower that setting on a small disk" in body["detail"]
 
 
 @pytest.mark.parametrize("backend_kind", ["embedded"])
@@ -120,3 +126,20 @@ async def test_the_free_space_is_on_metrics(rig: Rig, tmp_path: Path) -> None:
 
     # Other tests write meanwhile: the same disk, give or take a few hundred MiB.
     assert free == pytest.approx(shutil.disk_usage(tmp_path).free, abs=METRICS_SLACK)
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"])
+async def test_a_refusal_for_room_is_logged_with_its_numbers(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module's own logger, recorded: capture_logs misses loggers cached by the app.
+    recorder = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(ingest_service, "log", recorder)
+
+    refused_for_room(await rig.create(2 * ROOM))
+
+    (warning,) = [call for call in recorder.calls if call.args[0] == "upload_refused_for_room"]
+    assert warning.method_name == "warning"
+    assert warning.kwargs["length"] == 2 * ROOM
+    assert warning.kwargs["reserve_bytes"] > 0 and warning.kwargs["free_bytes"] > 0
+    assert warning.kwargs["owed_bytes"] == 0

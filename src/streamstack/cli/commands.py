@@ -143,9 +143,9 @@ def start_notes(settings: Settings, variables: Mapping[str, str]) -> list[str]:
     files (a developer's convenience, the README's Quick start) while the web app offers
     "Forgot your password?" to everyone, so an operator running it for real people is
     told that no one receives it."""
+    notes = _uploads_notes(settings)
     if "auth" not in settings.modules:
-        return []
-    notes = []
+        return notes
     if f"{PREFIX}REGISTRATION_MODE" not in variables:
         notes.append(
             f"registration: by invite ({PREFIX}REGISTRATION_MODE is unset; set it to open "
@@ -160,6 +160,26 @@ def start_notes(settings: Settings, variables: Mapping[str, str]) -> list[str]:
             how = f" ({PREFIX}SMTP_URL)" if settings.smtp_url else to_send
             notes.append(f"mail: {sender.where()}{how}")
     return notes
+
+
+def _uploads_notes(settings: Settings) -> list[str]:
+    """That uploads are refused, when ingest keeps its media in the data directory on a disk
+    with less free than the reserve: every upload is refused "for room" while ``df`` shows
+    the disk nearly empty, and only the reserve's setting explains it."""
+    if "ingest" not in settings.modules or settings.s3_endpoint_url:
+        return []
+    from streamstack.kernel.storage.local import free_bytes_at
+    from streamstack.kernel.text import mib
+
+    reserve = settings.ingest_free_space_reserve_bytes
+    free = free_bytes_at(settings.data_dir)
+    if free > reserve:
+        return []
+    return [
+        f"uploads: refused, the media disk has {mib(free)} free and "
+        f"{PREFIX}INGEST_FREE_SPACE_RESERVE_BYTES keeps {mib(reserve)} of it free; "
+        "lower it on a small disk"
+    ]
 
 
 #: What ``migrate`` uses of the settings: the others, even wrong, are not its business.

@@ -57,6 +57,8 @@ from streamstack.kernel.guards import Principal
 from streamstack.kernel.jobs import repeat_id
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import PART_BYTES, ObjectNotFound, ObjectStore, StorageUnavailable
+from streamstack.kernel.text import mib
+from streamstack.settings import PREFIX
 
 log = structlog.get_logger(__name__)
 
@@ -293,12 +295,22 @@ class IngestService:
         if free is None:
             return
         owed = await self.records.owed_bytes() - (length if counted else 0)
-        room = free - owed - self.free_space_reserve
+        reserve = self.free_space_reserve
+        room = free - owed - reserve
         if length > room:
+            # The operator's only trace of it: the 413 reaches the uploader alone.
+            log.warning(
+                "upload_refused_for_room",
+                length=length,
+                free_bytes=free,
+                owed_bytes=owed,
+                reserve_bytes=reserve,
+            )
             raise PayloadTooLarge(
-                f"the server's media storage has room for {max(room, 0) / 2**20:,.1f} MiB "
-                f"more, and the file is {length / 2**20:,.1f} MiB: free space on it first "
-                "(or finish or cancel unfinished uploads)",
+                f"the server's media storage has room for {mib(max(room, 0))} more above "
+                f"the {mib(reserve)} it keeps free ({PREFIX}INGEST_FREE_SPACE_RESERVE_BYTES), "
+                f"and the file is {mib(length)}: free space on it first (or finish or cancel "
+                "unfinished uploads, or lower that setting on a small disk)",
                 code="storage_full",
             )
 

@@ -28,6 +28,7 @@ from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.local import LocalObjectStore, free_bytes_at
 from streamstack.kernel.storage.private_files import private_directory
+from streamstack.kernel.text import mib
 from streamstack.settings import PREFIX, Settings, SettingsError
 
 # The NATS and S3 adapters are imported when a backend first needs them, not here: their
@@ -77,8 +78,8 @@ class Backends:
         floor = self.settings.data_dir_free_space_floor_bytes
         if free < floor:
             raise ServiceUnavailable(
-                f"the data directory's disk has {free / 2**20:,.1f} MiB free, less than "
-                f"{PREFIX}DATA_DIR_FREE_SPACE_FLOOR_BYTES ({floor / 2**20:,.1f} MiB): "
+                f"the data directory's disk has {mib(free)} free, less than "
+                f"{PREFIX}DATA_DIR_FREE_SPACE_FLOOR_BYTES ({mib(floor)}): "
                 "free space on it"
             )
 

@@ -22,3 +22,8 @@ def fold(text_: str) -> str:
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text_).casefold())
     bare = unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
     return bare.translate(_UNSPLIT_LETTERS)
+
+
+def mib(size: int) -> str:
+    """``size`` bytes as messages about disk space say it: ``"1,024.0 MiB"``."""
+    return f"{size / 2**20:,.1f} MiB"
