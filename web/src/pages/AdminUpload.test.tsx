@@ -723,6 +723,22 @@ describe("AdminUploadPage", () => {
     expect(bar).toHaveAttribute("aria-valuetext", "31 %");
   });
 
+  it("says the server's own reason while tus retries, as the command line does", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    const detail = "the object store's disk is full (no space left on device)";
+    const full = tusError(503, JSON.stringify({ status: 503, code: "storage_unavailable", detail }));
+
+    act(() => void upload.options.onShouldRetry?.(full, 4, upload.options));
+
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(
+      `The server could not take it: ${detail} — retrying in 10 seconds (attempt 5). The upload goes on where it stopped.`,
+    );
+    act(() => void upload.options.onShouldRetry?.(tusError(503, "<html>busy</html>"), 4, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent("The server could not take it (HTTP 503) — retrying");
+  });
+
   it("says when a try was given up for no answer, and why the upload stopped if that lasts", async () => {
     const user = setupUser();
     uploadPage();

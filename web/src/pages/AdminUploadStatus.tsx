@@ -124,6 +124,7 @@ function retryReason(retry: Retry): string {
   if (retry.silentFor !== undefined) return `No answer from the server for ${retry.silentFor} s`;
   if (retry.status === 0) return "Connection lost";
   if (retry.status === 423) return "The server is still busy with the last part";
+  if (retry.detail) return `The server could not take it: ${retry.detail}`;
   return `The server could not take it (HTTP ${retry.status})`;
 }
 

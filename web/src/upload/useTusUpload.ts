@@ -57,6 +57,8 @@ export interface Retry {
   at: number;
   /** Seconds the last try went without a sign of life before it was given up (a connection gone silent). */
   silentFor?: number;
+  /** The server's own words for the failure (its error body's `detail`): "the object store's disk is full …". */
+  detail?: string;
 }
 
 /**
@@ -194,15 +196,20 @@ export function describeUploadError(err: Error | DetailedError): string {
   return isPassing(status, codeOf(err)) ? `${reason} ${BYTES_KEPT}` : reason;
 }
 
+/** The `detail` of the API's error body the tus endpoint answered with, else null. */
+function detailOf(err: Error | DetailedError): string | null {
+  try {
+    const body = JSON.parse((err as DetailedError).originalResponse?.getBody() ?? "") as { detail?: unknown };
+    return typeof body.detail === "string" && body.detail !== "" ? body.detail : null;
+  } catch {
+    return null; // not JSON: a proxy in front of the app answered
+  }
+}
+
 /** Why the server refused: its `detail`, else what the status means. */
 function reasonOf(err: Error | DetailedError, status: number): string {
-  const response = (err as DetailedError).originalResponse;
-  try {
-    const body = JSON.parse(response?.getBody() ?? "") as { detail?: unknown };
-    if (typeof body.detail === "string" && body.detail !== "") return body.detail;
-  } catch {
-    // not JSON: a proxy in front of the app answered
-  }
+  const detail = detailOf(err);
+  if (detail !== null) return detail;
   if (status === 401) return "Your session has expired. Sign in again to upload.";
   if (status === 403) return "Only administrators can upload videos.";
   if (status === 413) return "This file is too large for the server.";
@@ -445,7 +452,7 @@ export class UploadQueue {
         }
         if (cancelling) return isPassing(status);
         const retrying = isPassing(status, codeOf(err));
-        if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs);
+        if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs, detailOf(err));
         return retrying;
       },
       ...this.acceptedBytes(index, () => upload),
@@ -529,14 +536,15 @@ export class UploadQueue {
 
   /**
    * Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again, and why:
-   * `status`, or `silentMs` without a sign of life.
+   * `status` (and the server's `detail` of it), or `silentMs` without a sign of life.
    */
-  private retrying(index: number, attempt: number, status: number, silentMs?: number): void {
+  private retrying(index: number, attempt: number, status: number, silentMs?: number, detail?: string | null): void {
     if (this.transfers[index]?.phase !== "uploading") return;
     const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
     this.speed = new Speedometer();
     const retry: Retry = { attempt: attempt + 1, status, at };
     if (silentMs !== undefined) retry.silentFor = silentMs / 1000;
+    if (detail) retry.detail = detail;
     this.set(index, { retry, rate: null });
   }
 
