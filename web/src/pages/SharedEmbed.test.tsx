@@ -1,9 +1,14 @@
 import { act, screen, waitFor } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CatalogueItem } from "../api/schema";
+import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { renderApp } from "../test/render";
 import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+
+vi.mock("hls.js", () => import("../test/fakeHls"));
+
+beforeEach(() => FakeHls.reset());
 
 /** A link's secret, as the server makes them: 43 URL-safe characters. */
 const SECRET = "RW1iZWQgbWUgaW4gYSBjbHViJ3MgcGFnZSwgcGxlYXNl";
@@ -86,5 +91,27 @@ describe("SharedEmbedPage", () => {
 
     expect(await screen.findByText("This video is not available right now.")).toBeInTheDocument();
     expect(document.querySelector("video")).toBeNull();
+  });
+
+  it("loads no video before its reader presses play, then from the link's moment", async () => {
+    vi.stubGlobal("MediaSource", class {});
+    server.use(
+      http.get(SHARED, () => ok({ item: ITEM, expires_at: null })),
+      http.post(TOKEN, () =>
+        ok({ stream_url: "/api/v1/stream/s1", expires_in: 3600, hls_url: "/api/v1/stream/s1/hls/master.m3u8" }),
+      ),
+    );
+    renderApp(`/embed/s/${SECRET}?t=0:42`);
+    const hls = await vi.waitFor(() => {
+      expect(FakeHls.latest()?.url).toBe("/api/v1/stream/s1/hls/master.m3u8");
+      return FakeHls.latest()!;
+    });
+    // Three embeds on a blog's page fetched three minutes of video that nobody pressed play on.
+    expect(hls.config).toMatchObject({ autoStartLoad: false });
+    expect(hls.startPositions).toEqual([]);
+    const video = screen.getByTestId<HTMLVideoElement>("player");
+    expect(video).toHaveAttribute("preload", "none");
+    act(() => void video.dispatchEvent(new Event("play")));
+    expect(hls.startPositions).toEqual([42]);
   });
 });

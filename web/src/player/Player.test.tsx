@@ -173,6 +173,7 @@ describe("quality menu", () => {
   it("never lets Auto load a rung larger than the player", async () => {
     const hls = await playWithHls();
     expect(hls.config).toMatchObject({ capLevelToPlayerSize: true });
+    act(() => void document.querySelector("video")!.dispatchEvent(new Event("play")));
     // A minute ahead at most: a low rung's 10 minutes kept the picture low long after the link got faster.
     expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
   });
@@ -342,6 +343,27 @@ describe("where loading starts", () => {
     renderPage(<Player item={mediaItem()} start={130} />);
     const hls = await hlsOf();
     expect(hls.config).toMatchObject({ startPosition: 130, autoStartLoad: true });
+  });
+
+  it("buffers only the start before the viewer presses play, then a minute ahead", async () => {
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const hls = await hlsOf();
+    // A page opened to watch loads at once, but not the minute ahead that nobody may watch.
+    expect(hls.config).toMatchObject({ autoStartLoad: true, maxMaxBufferLength: 8 });
+    act(() => void container.querySelector("video")!.dispatchEvent(new Event("play")));
+    expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
+  });
+
+  it("loads no video until play where it waits for play (an embed), then from the link's moment", async () => {
+    const { container } = renderPage(<Player item={mediaItem()} start={90} waitsForPlay />);
+    const hls = await hlsOf();
+    const video = container.querySelector("video")!;
+    expect(hls.config).toMatchObject({ autoStartLoad: false });
+    expect(video).toHaveAttribute("preload", "none");
+    expect(hls.startPositions).toEqual([]);
+    act(() => void video.dispatchEvent(new Event("play")));
+    expect(hls.startPositions).toEqual([90]);
+    expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
   });
 
   it("loads nothing while the resume question waits, then from the answer", async () => {

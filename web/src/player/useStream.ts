@@ -66,7 +66,10 @@ export interface StreamState {
 export interface StreamOpening {
   /** The first time to load (s): a link's moment; null for the start. */
   start: number | null;
-  /** Load nothing yet (the resume question waits for its answer): loadFrom, or play, starts. */
+  /**
+   * Load nothing yet (the resume question waits for its answer; an embed on another site's page
+   * waits for its reader's play): loadFrom, or play, starts.
+   */
   held: boolean;
 }
 
@@ -169,6 +172,8 @@ interface Session {
   startAt: number | null;
   /** hls.js loads nothing until loadFrom or play (see StreamOpening). */
   held: boolean;
+  /** The viewer pressed play once: hls.js buffers its full minute ahead (see START_BUFFER). */
+  played: boolean;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -320,6 +325,7 @@ function openSession(
     wantStoryboard: null,
     startAt: opening.start,
     held: opening.held,
+    played: false,
   };
   sessionRef.current = current;
   report.setSheets(current.sheets);
@@ -360,14 +366,21 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   const keep = () => {
     if (document.visibilityState === "hidden" && current.hls) keepEstimate(current.hls);
   };
-  // Play pressed while loading is held (the resume question open): it loads from where it is.
+  // Play pressed while loading is held (the resume question open, an embed not played yet): it
+  // loads from where it is, or from the link's moment before the video knows where it is.
   const heldPlay = () => {
-    if (current.held) loadSessionFrom(current, video, video.currentTime);
+    const where = video.readyState > 0 ? video.currentTime : (current.startAt ?? video.currentTime);
+    if (current.held) loadSessionFrom(current, video, where);
+  };
+  const firstPlay = () => {
+    current.played = true;
+    if (current.hls) current.hls.config.maxMaxBufferLength = ABR_TUNING.maxMaxBufferLength;
   };
   const followed: [EventTarget, string, () => void][] = [
     [video, "error", renewOnVideoError(current, report)],
     [video, "play", wake],
     [video, "play", heldPlay],
+    [video, "play", firstPlay],
     [video, "seeking", wake],
     [video, "seeking", onPicture],
     [video, "seeking", sheetsWait],
@@ -540,6 +553,13 @@ export const ABR_TUNING = {
 } as const;
 
 /**
+ * What hls.js buffers ahead before the viewer first presses play, where it loads at once (a watch
+ * or share page: whoever opened it came to watch, and the first picture comes sooner): two 4 s
+ * segments, not the minute ahead that cost each page view a minute of video nobody may watch.
+ */
+export const START_BUFFER = { maxMaxBufferLength: 8 } as const;
+
+/**
  * Starts loading hls.js as a watch page opens, beside the item and its stream token: after
  * the token it added its whole download (14 s on a 400 kbit/s link) to the first video's start.
  */
@@ -583,6 +603,7 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
     autoStartLoad: !current.held,
     abrEwmaDefaultEstimate: firstEstimate(),
     ...ABR_TUNING,
+    ...(current.played ? {} : START_BUFFER),
   });
   current.hls = hls;
   report.setDriver({ player: hls, Events: HlsPlayer.Events });
