@@ -114,4 +114,51 @@ describe("SharedEmbedPage", () => {
     act(() => void video.dispatchEvent(new Event("play")));
     expect(hls.startPositions).toEqual([42]);
   });
+
+  /** The frame's video, playing as a browser's does (jsdom plays nothing). */
+  async function playing(src: string): Promise<HTMLVideoElement> {
+    const video = await playerReady(src);
+    Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+    act(() => void video.dispatchEvent(new Event("play")));
+    return video;
+  }
+
+  it("stops within seconds when the link is stopped while the rest of the video is buffered", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let stopped = false;
+    server.use(
+      http.get(SHARED, () => ok({ item: ITEM, expires_at: null })),
+      http.post(TOKEN, () =>
+        stopped
+          ? apiError(404, "share_not_found", "no such share link")
+          : ok({ stream_url: "/api/v1/stream/buffered", expires_in: 3600 }),
+      ),
+      http.head("/api/v1/stream/buffered", () =>
+        stopped ? apiError(404, "stream_token_not_found", "unknown or expired stream token") : ok(null),
+      ),
+    );
+    const seen = recordRequests();
+    renderApp(`/embed/s/${SECRET}`);
+    await playing("/api/v1/stream/buffered");
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    expect(sentTo(seen, "HEAD", "/api/v1/stream/buffered").length).toBeGreaterThanOrEqual(2);
+    expect(screen.getByTestId("player")).toBeInTheDocument();
+
+    // Stopped with nothing left to load: only the player's check of its grant can tell.
+    stopped = true;
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+
+    expect(await screen.findByText("This video is not available right now.")).toBeInTheDocument();
+    expect(document.querySelector("video")).toBeNull();
+  });
+
+  it("checks the link only while the video plays", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    serveShared(ITEM);
+    const seen = recordRequests();
+    renderApp(`/embed/s/${SECRET}`);
+    await playerReady();
+    await act(() => vi.advanceTimersByTimeAsync(30_000));
+    expect(seen.filter((r) => r.method === "HEAD")).toEqual([]);
+  });
 });

@@ -24,6 +24,9 @@ import { preloadHls } from "../player/useStream";
  */
 const LINK_REFUSED = "This link does not work right now.";
 
+/** How often a share link's player checks that the link still works while it plays (ms). */
+export const SHARE_RECHECK_MS = 5_000;
+
 /**
  * A share link's: grants from the link's own route (no account needed; refused once the link is
  * stopped or expires, even while it plays), no place saved (there is no account to keep it
@@ -34,6 +37,8 @@ function sharedSource(secret: string, onGone: () => void): PlaySource {
     grant: () => getSharedStreamToken(secret),
     gone: LINK_REFUSED,
     onGone,
+    // A stopped link ends playback within seconds, though the rest of the video is buffered.
+    recheckMs: SHARE_RECHECK_MS,
     savesProgress: false,
     momentPath: (seconds) => sharedPath(secret, seconds),
   };

@@ -4,7 +4,7 @@ import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, HttpResponse, ok, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, server } from "../test/server";
 import type { ViewedMediaItem } from "../api/schema";
 import { CAPTION_RETRY_MAX_MS } from "./captions";
 import { Player } from "./Player";
@@ -40,6 +40,20 @@ describe("stream grant", () => {
     await vi.waitFor(() => expect(screen.queryByText(waiting)).not.toBeInTheDocument(), { timeout: 4000 });
     expect(asked).toBe(2);
     expect(container.querySelector("video")?.getAttribute("src")).toContain("/api/v1/stream/");
+  });
+});
+
+describe("a signed-in viewer's grant", () => {
+  it("is not checked while the video plays: a watch page adds no requests", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const seen = recordRequests();
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const video = container.querySelector("video")!;
+    await vi.waitFor(() => expect(video.getAttribute("src")).toContain("/api/v1/stream/"));
+    Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+    act(() => void video.dispatchEvent(new Event("play")));
+    await act(() => vi.advanceTimersByTimeAsync(30_000));
+    expect(seen.filter((r) => r.method === "HEAD")).toEqual([]);
   });
 });
 

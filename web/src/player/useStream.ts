@@ -204,7 +204,7 @@ export function useStream(
 ): StreamState {
   // The first opening only: a later item or source starts where its player says again.
   const [firstOpening] = useState(opening);
-  const { grant, gone, onGone } = source;
+  const { grant, gone, onGone, recheckMs } = source;
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
   const [qualities, setQualities] = useState<Quality[]>([]);
@@ -231,8 +231,8 @@ export function useStream(
       setError,
       setServerLost,
     };
-    return openSession({ grant, gone, onGone }, video, report, session, firstOpening);
-  }, [itemId, grant, gone, onGone, videoRef, firstOpening]);
+    return openSession({ grant, gone, onGone, recheckMs }, video, report, session, firstOpening);
+  }, [itemId, grant, gone, onGone, recheckMs, videoRef, firstOpening]);
 
   const { setLevel, wantStoryboard, loadFrom } = useSessionAsks(session, videoRef, setLevelState);
 
@@ -330,6 +330,7 @@ function openSession(
   sessionRef.current = current;
   report.setSheets(current.sheets);
   const stopFollowing = followVideo(video, current, report);
+  const stopRechecking = recheckWhilePlaying(video, current, source.recheckMs);
   void current.grants.renew().catch(() => undefined);
 
   return () => {
@@ -342,6 +343,7 @@ function openSession(
     report.setSheets(null);
     if (current.wantStoryboard) video.removeEventListener("canplay", current.wantStoryboard);
     stopFollowing();
+    stopRechecking();
     video.removeAttribute("src");
     sessionRef.current = null;
   };
@@ -394,6 +396,35 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   for (const [target, name, listener] of followed) target.addEventListener(name, listener);
   return () => {
     for (const [target, name, listener] of followed) target.removeEventListener(name, listener);
+  };
+}
+
+/**
+ * Every `everyMs` while the video plays (and as it starts playing), asks the server whether the
+ * grant in force still holds, by a HEAD of its first file (the master playlist, else the
+ * original: no bytes, a token check): a grant that ended (404, 403) gets a renewal, whose
+ * refusal for good ends the player with the source's words (see grantRefused). Playing all
+ * from the buffer, a stopped link's video played on to its end. No answer changes nothing: the
+ * buffer plays on, and loading says an outage as ever. The returned function stops.
+ */
+function recheckWhilePlaying(video: HTMLVideoElement, current: Session, everyMs: number | undefined): () => void {
+  if (everyMs === undefined) return () => undefined;
+  const check = () => {
+    const grant = current.grants.current;
+    if (current.closed || video.paused || !grant) return;
+    const url = current.grants.rewrite(grant.hls_url ?? grant.stream_url);
+    void fetch(url, { method: "HEAD", credentials: "same-origin" })
+      .then((answer) => {
+        if (!current.closed && (answer.status === 404 || answer.status === 403))
+          void current.grants.renew().catch(() => undefined);
+      })
+      .catch(() => undefined);
+  };
+  const timer = setInterval(check, everyMs);
+  video.addEventListener("play", check);
+  return () => {
+    clearInterval(timer);
+    video.removeEventListener("play", check);
   };
 }
 
