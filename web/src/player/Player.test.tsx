@@ -333,6 +333,45 @@ describe("sound alone", () => {
   });
 });
 
+describe("a file of the package missing from storage", () => {
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  it("says the video can't be played right now, where it spun forever, and stops", async () => {
+    let granted = 0;
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () => {
+        granted += 1;
+        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
+      }),
+    );
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
+      return latest!;
+    });
+    const video = container.querySelector("video")!;
+    video.pause = () => {
+      Object.defineProperty(video, "paused", { configurable: true, get: () => true });
+      video.dispatchEvent(new Event("pause"));
+    };
+    starve(video);
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
+
+    // hls.js retries no 404: the segment is gone on every rung it tried.
+    const gone = { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 404, text: "" } };
+    act(() => hls.trigger(FakeHls.Events.ERROR, gone));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("This video can't be played right now. Try again later.");
+    expect(granted).toBe(2); // a fresh grant first: the grant itself still holds
+    expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
+    expect(hls.stopLoads).toBe(1);
+    expect(hls.startLoads).toBe(0); // not loaded again and again
+  });
+});
+
 describe("where loading starts", () => {
   /** An item the viewer left unfinished at `position` s. */
   const leftAt = (position: number): ViewedMediaItem => {

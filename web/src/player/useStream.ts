@@ -10,6 +10,9 @@ import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StoryboardSheets } from "./storyboardSheets";
 import { StreamGrants, type StreamSource } from "./streamToken";
 
+/** What the player says of a video it cannot play, whatever the cause: plain, and what to do. */
+export const CANNOT_PLAY = "This video can't be played right now. Try again later.";
+
 /** How the video gets its pictures. */
 export type Delivery = "hls" | "native-hls" | "progressive";
 
@@ -553,7 +556,7 @@ function renewOnVideoError(current: Session, report: StreamReport): () => void {
     if (current.closed || current.delivery === null || current.delivery === "hls") return;
     const now = Date.now();
     if (now - lastErrorRenewal < 30_000) {
-      report.setError("The video could not be played.");
+      report.setError(CANNOT_PLAY);
       return;
     }
     lastErrorRenewal = now;
@@ -697,6 +700,8 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
     if (!data.fatal) return;
     if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
       hls.recoverMediaError();
+    } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR && data.response?.code === 404) {
+      fileMissing(hls, current, report);
     } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
       // Loading starts again on a fresh token: now, or once the server answers again (the
       // grant's retries, the viewer pressing play or seeking, the browser coming online).
@@ -704,9 +709,27 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
       report.setServerLost(true);
       void current.grants.renew().catch(() => undefined);
     } else {
-      report.setError("The video could not be played.");
+      report.setError(CANNOT_PLAY);
     }
   });
+}
+
+/**
+ * hls.js gave up on a file of the package (404 on every rung it tried; it retries no 4xx): a
+ * fresh grant tells an ended one (its refusal ends the player, see grantRefused) from a file
+ * gone from storage, which no retry cures. Then the player says so and pauses, where it
+ * loaded again every few seconds under a spinner that never stopped.
+ */
+function fileMissing(hls: Hls, current: Session, report: StreamReport): void {
+  hls.stopLoad();
+  void current.grants
+    .renew()
+    .then(() => {
+      if (current.closed) return;
+      report.setError(CANNOT_PLAY);
+      hls.media?.pause();
+    })
+    .catch(() => undefined);
 }
 
 /**
