@@ -4,7 +4,7 @@ import type { CatalogueItem } from "../api/schema";
 import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { renderApp } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
 
 vi.mock("hls.js", () => import("../test/fakeHls"));
 
@@ -160,5 +160,23 @@ describe("SharedEmbedPage", () => {
     await playerReady();
     await act(() => vi.advanceTimersByTimeAsync(30_000));
     expect(seen.filter((r) => r.method === "HEAD")).toEqual([]);
+  });
+
+  it("says in plain words that the video can't be played right now when part of the server is down", async () => {
+    // What the production edge answers when no catalogue replica answered (compose/nginx.conf).
+    const edge = { status: 503, code: "service_unavailable", detail: "no replica of this service answered" };
+    // The first answer the edge's, then a bare proxy page.
+    server.use(
+      http.get(SHARED, () => new HttpResponse("<html><body>Bad Gateway</body></html>", { status: 502, statusText: "Bad Gateway" })),
+    );
+    server.use(http.get(SHARED, () => HttpResponse.json(edge, { status: 503 }), { once: true }));
+    renderApp(`/embed/s/${SECRET}`);
+
+    const said = "This video can't be played right now. Try again in a moment.";
+    expect(await screen.findByText(said)).toBeInTheDocument();
+    expect(screen.queryByText(/replica/i)).not.toBeInTheDocument();
+    act(() => screen.getByRole("button", { name: "Try again" }).click());
+    await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent(said));
+    expect(screen.queryByText(/Bad Gateway/)).not.toBeInTheDocument();
   });
 });

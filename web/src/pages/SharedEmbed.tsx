@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { videoErrorSentence } from "../api/errors";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { startMoment } from "../lib/moment";
 import { absoluteUrl, sharedPath } from "../lib/paths";
@@ -43,7 +44,7 @@ export function SharedEmbedPage() {
   if (error || !shared) {
     return (
       <EmbedFrame title="Could not load the video">
-        <ErrorMessage error={error} onRetry={reload} />
+        <ErrorMessage error={error} onRetry={reload} say={videoErrorSentence} />
       </EmbedFrame>
     );
   }

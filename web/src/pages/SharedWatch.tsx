@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError } from "../api/errors";
+import { ApiError, videoErrorSentence } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -80,7 +80,7 @@ export function SharedWatchPage() {
       <section className="page narrow">
         <PageTitle title="Could not load the video" />
         <h1>Could not load the video</h1>
-        <ErrorMessage error={error} onRetry={reload} />
+        <ErrorMessage error={error} onRetry={reload} say={videoErrorSentence} />
       </section>
     );
   }

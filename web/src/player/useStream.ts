@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, videoErrorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
@@ -118,7 +118,7 @@ export function chooseDelivery(grant: StreamTokenGrant, video: HTMLVideoElement,
 function failureText(err: unknown, gone: string): string {
   if (err instanceof ApiError && err.status === 404) return gone;
   if (err instanceof ApiError && err.status === 429) return "Many videos were opened in a short while: this one starts in a moment.";
-  return errorSentence(err);
+  return videoErrorSentence(err);
 }
 
 function qualitiesOf(hls: Hls): Quality[] {
