@@ -25,7 +25,7 @@ import { preloadHls } from "../player/useStream";
 const LINK_REFUSED = "This link does not work right now.";
 
 /** How often a share link's player checks that the link still works while it plays (ms). */
-export const SHARE_RECHECK_MS = 5_000;
+const SHARE_RECHECK_MS = 5_000;
 
 /**
  * A share link's: grants from the link's own route (no account needed; refused once the link is
