@@ -203,9 +203,12 @@ async def test_a_stopped_link_stops_playback_under_way(app: AppClient) -> None:
     stopped, kept = await share(app, item["id"]), await share(app, item["id"])
     url, other = await stream_url(app, secret_of(stopped)), await stream_url(app, secret_of(kept))
     assert await plays(app, url)
+    # What a share link's player asks every few seconds as it plays from its buffer.
+    assert (await app.head(url)).status_code == 200
     r = await app.delete(f"{API}/shares/{stopped['id']}", headers=admin(app))
     assert r.status_code == 204, r.text
     await stops(app, url)
+    assert (await app.head(url)).status_code == 404
     await refused_everywhere(app, secret_of(stopped))
     assert await plays(app, other)  # another link of the item plays on
 

@@ -322,11 +322,13 @@ async def sign_out(page: Page, base: str) -> None:
 PLAYER = "document.querySelector('[data-testid=player]')"
 
 
-async def play_muted(page: Page | Frame, past: float = 0.5) -> None:
+async def play_muted(page: Page | Frame, past: float = 0.5, *, loaded: bool = True) -> None:
     """Play the watch page's video muted (headless autoplay policy) until it passes ``past`` s
-    (``page`` may be a frame: an embedded player)."""
+    (``page`` may be a frame: an embedded player, which loads nothing before play: ``loaded``
+    False)."""
     await page.get_by_test_id("player").wait_for()
-    await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
+    if loaded:
+        await page.wait_for_function(f"() => {PLAYER}.readyState >= 1")
     await page.evaluate(f"async () => {{ const v = {PLAYER}; v.muted = true; await v.play(); }}")
     await page.wait_for_function(f"() => {PLAYER}.currentTime > {past} && !{PLAYER}.error")
 

@@ -78,9 +78,10 @@ def frame_at(page: Page, url: str) -> Frame:
     return frames[0]
 
 
-async def plays_in_the_frame(guest: Page, embed_url: str, url: str) -> None:
+async def plays_in_the_frame(guest: Page, embed_url: str, url: str, loads: list[str]) -> None:
     """The embedded player: titled, "Watch on <host>" to the link's page in a new tab, axe
-    finding nothing; it plays, and may go full screen and picture-in-picture."""
+    finding nothing; it loads its poster and playlists, no segment, before it is played (``loads``:
+    the page's requests so far), plays, and may go full screen and picture-in-picture."""
     frame = guest.frame_locator(f'iframe[src="{embed_url}"]')
     await frame.get_by_role("heading", name=TITLE).wait_for()
     watch_on = frame.get_by_role("link", name=f"Watch on {urlsplit(url).netloc}")
@@ -90,7 +91,12 @@ async def plays_in_the_frame(guest: Page, embed_url: str, url: str) -> None:
     assert await embedded.evaluate("() => document.title") == TITLE
     await embedded.evaluate(axe_source())
     assert await embedded.evaluate(VIOLATIONS) == []
-    await play_muted(embedded)
+    loads.append("play")
+    await play_muted(embedded, loaded=False)
+    streamed = [load for load in loads if load == "play" or "/api/v1/stream/" in load]
+    pressed = streamed.index("play")
+    assert not any(load.endswith((".m4s", ".mp4")) for load in streamed[:pressed]), streamed
+    assert any(load.endswith(".m4s") for load in streamed[pressed:]), streamed[pressed:]
     assert await embedded.evaluate(
         "() => document.fullscreenEnabled"
         " && document.featurePolicy.allowsFeature('picture-in-picture')"
@@ -131,8 +137,10 @@ async def test_a_page_of_another_site_plays_an_embedded_share_link_and_nothing_e
 
         with other_site(code + others) as site:
             guest_context, guest = await new_page(browser, log)
+            loads: list[str] = []
+            guest.on("request", lambda request: loads.append(request.url))
             await guest.goto(site)
-            await plays_in_the_frame(guest, embed_url, url)
+            await plays_in_the_frame(guest, embed_url, url, loads)
             await frames_of_ours_refused(guest, base, (site, embed_url))
             # Stopped, the link's frame says so, on the other site's page (not ours).
             await stop_sharing(admin, url)

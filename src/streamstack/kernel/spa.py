@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from litestar import HttpMethod, Request, Response, route
+from litestar import HttpMethod, MediaType, Request, Response, route
 from litestar.response import File
 from litestar.response.file import create_etag_for_file
 from litestar.types import ControllerRouterHandler
@@ -65,9 +65,8 @@ class SpaIndex:
 
     def response(self, body: bytes) -> Response[bytes]:
         """``body`` answered as a page: HTML, asked again each time (no-cache)."""
-        return Response(
-            body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
-        )
+        # Litestar adds the response's charset (utf-8) to a text/* type: naming it too doubled it.
+        return Response(body, media_type=MediaType.HTML, headers={"Cache-Control": "no-cache"})
 
 
 def _headed(page: bytes, title: str, head: str) -> bytes:

@@ -74,10 +74,31 @@ export function networkError(cause: unknown): ApiError {
  * Refusals whose detail is written for the server's operator ("check STREAMSTACK_INTERNAL_SECRET
  * …", "its proxy answered 502"), said to whoever is using the app in its own words.
  */
+const PART_AWAY = "part of the server is not answering right now; try again in a moment";
 const SAID_PLAINLY: Record<string, string> = {
   invalid_service_secret: "the server is not set up right, so this cannot be done now; its administrator can see why in the server's log",
-  module_unavailable: "part of the server is not answering right now; try again in a moment",
+  module_unavailable: PART_AWAY,
+  // The production edge's answer when no replica of a service answered ("no replica of …").
+  service_unavailable: PART_AWAY,
+  // A proxy's bare page, its status line standing in for a detail ("Bad Gateway").
+  http_502: PART_AWAY,
+  http_503: PART_AWAY,
+  http_504: PART_AWAY,
+  http_429: "the server is busy right now; try again in a moment",
 };
+
+/** What a video's viewer is told when the server is down in part or busy, whatever it answered. */
+export const VIDEO_UNAVAILABLE = "This video can't be played right now. Try again in a moment.";
+
+/**
+ * `errorSentence` for a video's viewer (the watch, share and embed pages, often on another
+ * site's page): the server's own trouble (5xx, 429) in one plain sentence, not its operator's
+ * words; no answer at all still says to check the connection, a refusal its own words.
+ */
+export function videoErrorSentence(error: unknown): string {
+  const serverTrouble = error instanceof ApiError && (error.status >= 500 || error.status === 429);
+  return serverTrouble ? VIDEO_UNAVAILABLE : errorSentence(error);
+}
 
 /** A human message for any thrown value. */
 export function errorMessage(error: unknown): string {

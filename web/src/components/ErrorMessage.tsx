@@ -1,10 +1,19 @@
 import { errorSentence } from "../api/errors";
 
-export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/** A failure said in a box, with Try again when given; `say` words it (a video's viewer: videoErrorSentence). */
+export function ErrorMessage({
+  error,
+  onRetry,
+  say = errorSentence,
+}: {
+  error: unknown;
+  onRetry?: (() => void) | undefined;
+  say?: ((error: unknown) => string) | undefined;
+}) {
   if (error == null) return null;
   return (
     <div className="error-box" role="alert">
-      <p>{errorSentence(error)}</p>
+      <p>{say(error)}</p>
       {onRetry && (
         <button type="button" className="button" onClick={onRetry}>
           Try again

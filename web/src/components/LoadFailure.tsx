@@ -15,12 +15,15 @@ export function LoadFailure({
   onRetry,
   gone,
   back,
+  say,
 }: {
   what: string;
   error: unknown;
   onRetry: () => void;
   gone: ReactNode;
   back: { to: string; label: string };
+  /** How the failure is worded (see ErrorMessage). */
+  say?: ((error: unknown) => string) | undefined;
 }) {
   const notFound = error instanceof ApiError && error.status === 404;
   const heading = notFound ? `${what[0]!.toUpperCase()}${what.slice(1)} not found` : `Could not load the ${what}`;
@@ -28,7 +31,7 @@ export function LoadFailure({
     <section className="page narrow">
       <PageTitle title={heading} />
       <h1>{heading}</h1>
-      {notFound ? <p>{gone}</p> : <ErrorMessage error={error} onRetry={onRetry} />}
+      {notFound ? <p>{gone}</p> : <ErrorMessage error={error} onRetry={onRetry} say={say} />}
       <p>
         <Link to={back.to}>{back.label}</Link>
       </p>

@@ -1,9 +1,14 @@
 import { act, screen, waitFor } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CatalogueItem } from "../api/schema";
+import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { renderApp } from "../test/render";
-import { API, apiError, http, ok, recordRequests, sentTo, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, sentTo, server } from "../test/server";
+
+vi.mock("hls.js", () => import("../test/fakeHls"));
+
+beforeEach(() => FakeHls.reset());
 
 /** A link's secret, as the server makes them: 43 URL-safe characters. */
 const SECRET = "RW1iZWQgbWUgaW4gYSBjbHViJ3MgcGFnZSwgcGxlYXNl";
@@ -86,5 +91,92 @@ describe("SharedEmbedPage", () => {
 
     expect(await screen.findByText("This video is not available right now.")).toBeInTheDocument();
     expect(document.querySelector("video")).toBeNull();
+  });
+
+  it("loads no video before its reader presses play, then from the link's moment", async () => {
+    vi.stubGlobal("MediaSource", class {});
+    server.use(
+      http.get(SHARED, () => ok({ item: ITEM, expires_at: null })),
+      http.post(TOKEN, () =>
+        ok({ stream_url: "/api/v1/stream/s1", expires_in: 3600, hls_url: "/api/v1/stream/s1/hls/master.m3u8" }),
+      ),
+    );
+    renderApp(`/embed/s/${SECRET}?t=0:42`);
+    const hls = await vi.waitFor(() => {
+      expect(FakeHls.latest()?.url).toBe("/api/v1/stream/s1/hls/master.m3u8");
+      return FakeHls.latest()!;
+    });
+    // Three embeds on a blog's page fetched three minutes of video that nobody pressed play on.
+    expect(hls.config).toMatchObject({ autoStartLoad: false });
+    expect(hls.startPositions).toEqual([]);
+    const video = screen.getByTestId<HTMLVideoElement>("player");
+    expect(video).toHaveAttribute("preload", "none");
+    act(() => void video.dispatchEvent(new Event("play")));
+    expect(hls.startPositions).toEqual([42]);
+  });
+
+  /** The frame's video, playing as a browser's does (jsdom plays nothing). */
+  async function playing(src: string): Promise<HTMLVideoElement> {
+    const video = await playerReady(src);
+    Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+    act(() => void video.dispatchEvent(new Event("play")));
+    return video;
+  }
+
+  it("stops within seconds when the link is stopped while the rest of the video is buffered", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let stopped = false;
+    server.use(
+      http.get(SHARED, () => ok({ item: ITEM, expires_at: null })),
+      http.post(TOKEN, () =>
+        stopped
+          ? apiError(404, "share_not_found", "no such share link")
+          : ok({ stream_url: "/api/v1/stream/buffered", expires_in: 3600 }),
+      ),
+      http.head("/api/v1/stream/buffered", () =>
+        stopped ? apiError(404, "stream_token_not_found", "unknown or expired stream token") : ok(null),
+      ),
+    );
+    const seen = recordRequests();
+    renderApp(`/embed/s/${SECRET}`);
+    await playing("/api/v1/stream/buffered");
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    expect(sentTo(seen, "HEAD", "/api/v1/stream/buffered").length).toBeGreaterThanOrEqual(2);
+    expect(screen.getByTestId("player")).toBeInTheDocument();
+
+    // Stopped with nothing left to load: only the player's check of its grant can tell.
+    stopped = true;
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+
+    expect(await screen.findByText("This video is not available right now.")).toBeInTheDocument();
+    expect(document.querySelector("video")).toBeNull();
+  });
+
+  it("checks the link only while the video plays", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    serveShared(ITEM);
+    const seen = recordRequests();
+    renderApp(`/embed/s/${SECRET}`);
+    await playerReady();
+    await act(() => vi.advanceTimersByTimeAsync(30_000));
+    expect(seen.filter((r) => r.method === "HEAD")).toEqual([]);
+  });
+
+  it("says in plain words that the video can't be played right now when part of the server is down", async () => {
+    // What the production edge answers when no catalogue replica answered (compose/nginx.conf).
+    const edge = { status: 503, code: "service_unavailable", detail: "no replica of this service answered" };
+    // The first answer the edge's, then a bare proxy page.
+    server.use(
+      http.get(SHARED, () => new HttpResponse("<html><body>Bad Gateway</body></html>", { status: 502, statusText: "Bad Gateway" })),
+    );
+    server.use(http.get(SHARED, () => HttpResponse.json(edge, { status: 503 }), { once: true }));
+    renderApp(`/embed/s/${SECRET}`);
+
+    const said = "This video can't be played right now. Try again in a moment.";
+    expect(await screen.findByText(said)).toBeInTheDocument();
+    expect(screen.queryByText(/replica/i)).not.toBeInTheDocument();
+    act(() => screen.getByRole("button", { name: "Try again" }).click());
+    await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent(said));
+    expect(screen.queryByText(/Bad Gateway/)).not.toBeInTheDocument();
   });
 });

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { videoErrorSentence } from "../api/errors";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { startMoment } from "../lib/moment";
 import { absoluteUrl, sharedPath } from "../lib/paths";
@@ -17,7 +18,9 @@ export const EMBED_GONE = "This video is not available right now.";
  * A share link's player alone (`/embed/s/<secret>`), for another site's `<iframe>`: the
  * picture filling the frame on black, no header or footer, the title and "Watch on <host>"
  * (the link's own page, in a new tab) over its top while the controls show. It loads and plays
- * as the share page does (its grants, its budget; no sign-in: a frame gets no cookies of ours).
+ * as the share page does (its grants, its budget; no sign-in: a frame gets no cookies of ours),
+ * but no video before its reader presses play: a blog's page of three embeds cost each reader
+ * three minutes of video they mostly never watched.
  * A refused link says so in the frame rather than showing the site.
  */
 export function SharedEmbedPage() {
@@ -41,7 +44,7 @@ export function SharedEmbedPage() {
   if (error || !shared) {
     return (
       <EmbedFrame title="Could not load the video">
-        <ErrorMessage error={error} onRetry={reload} />
+        <ErrorMessage error={error} onRetry={reload} say={videoErrorSentence} />
       </EmbedFrame>
     );
   }
@@ -54,6 +57,7 @@ export function SharedEmbedPage() {
         source={source}
         start={startMoment(query.get("t"), item.duration_seconds)}
         tools={false}
+        waitsForPlay
         heading={<EmbedHeading title={item.title} secret={secret} />}
       />
     </EmbedFrame>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError } from "../api/errors";
+import { ApiError, videoErrorSentence } from "../api/errors";
 import { getSharedItem, getSharedStreamToken, type SharedItem } from "../api/shares";
 import { useAuth } from "../auth/useAuth";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -24,6 +24,9 @@ import { preloadHls } from "../player/useStream";
  */
 const LINK_REFUSED = "This link does not work right now.";
 
+/** How often a share link's player checks that the link still works while it plays (ms). */
+const SHARE_RECHECK_MS = 5_000;
+
 /**
  * A share link's: grants from the link's own route (no account needed; refused once the link is
  * stopped or expires, even while it plays), no place saved (there is no account to keep it
@@ -34,6 +37,8 @@ function sharedSource(secret: string, onGone: () => void): PlaySource {
     grant: () => getSharedStreamToken(secret),
     gone: LINK_REFUSED,
     onGone,
+    // A stopped link ends playback within seconds, though the rest of the video is buffered.
+    recheckMs: SHARE_RECHECK_MS,
     savesProgress: false,
     momentPath: (seconds) => sharedPath(secret, seconds),
   };
@@ -75,7 +80,7 @@ export function SharedWatchPage() {
       <section className="page narrow">
         <PageTitle title="Could not load the video" />
         <h1>Could not load the video</h1>
-        <ErrorMessage error={error} onRetry={reload} />
+        <ErrorMessage error={error} onRetry={reload} say={videoErrorSentence} />
       </section>
     );
   }

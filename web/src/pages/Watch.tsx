@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { ApiError } from "../api/errors";
+import { videoErrorSentence, type ApiError } from "../api/errors";
 import { Link, useLocation, useParams } from "react-router";
 import { getItem, listRelated } from "../api/catalogue";
 import { getPlaylist } from "../api/playlists";
@@ -33,6 +33,7 @@ import type { UpNextState } from "../player/UpNext";
 const VIDEO_GONE = {
   gone: "It may have been removed or not be published yet.",
   back: { to: "/", label: "Back to browse" },
+  say: videoErrorSentence,
 };
 
 /**

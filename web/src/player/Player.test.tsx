@@ -4,7 +4,7 @@ import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
 import { openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
-import { API, apiError, http, HttpResponse, ok, server } from "../test/server";
+import { API, apiError, http, HttpResponse, ok, recordRequests, server } from "../test/server";
 import type { ViewedMediaItem } from "../api/schema";
 import { CAPTION_RETRY_MAX_MS } from "./captions";
 import { Player } from "./Player";
@@ -40,6 +40,20 @@ describe("stream grant", () => {
     await vi.waitFor(() => expect(screen.queryByText(waiting)).not.toBeInTheDocument(), { timeout: 4000 });
     expect(asked).toBe(2);
     expect(container.querySelector("video")?.getAttribute("src")).toContain("/api/v1/stream/");
+  });
+});
+
+describe("a signed-in viewer's grant", () => {
+  it("is not checked while the video plays: a watch page adds no requests", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const seen = recordRequests();
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const video = container.querySelector("video")!;
+    await vi.waitFor(() => expect(video.getAttribute("src")).toContain("/api/v1/stream/"));
+    Object.defineProperty(video, "paused", { configurable: true, get: () => false });
+    act(() => void video.dispatchEvent(new Event("play")));
+    await act(() => vi.advanceTimersByTimeAsync(30_000));
+    expect(seen.filter((r) => r.method === "HEAD")).toEqual([]);
   });
 });
 
@@ -173,6 +187,7 @@ describe("quality menu", () => {
   it("never lets Auto load a rung larger than the player", async () => {
     const hls = await playWithHls();
     expect(hls.config).toMatchObject({ capLevelToPlayerSize: true });
+    act(() => void document.querySelector("video")!.dispatchEvent(new Event("play")));
     // A minute ahead at most: a low rung's 10 minutes kept the picture low long after the link got faster.
     expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
   });
@@ -318,6 +333,45 @@ describe("sound alone", () => {
   });
 });
 
+describe("a file of the package missing from storage", () => {
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  it("says the video can't be played right now, where it spun forever, and stops", async () => {
+    let granted = 0;
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () => {
+        granted += 1;
+        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
+      }),
+    );
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const hls = await vi.waitFor(() => {
+      const latest = FakeHls.latest();
+      expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
+      return latest!;
+    });
+    const video = container.querySelector("video")!;
+    video.pause = () => {
+      Object.defineProperty(video, "paused", { configurable: true, get: () => true });
+      video.dispatchEvent(new Event("pause"));
+    };
+    starve(video);
+    expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
+
+    // hls.js retries no 404: the segment is gone on every rung it tried.
+    const gone = { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 404, text: "" } };
+    act(() => hls.trigger(FakeHls.Events.ERROR, gone));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("This video can't be played right now. Try again later.");
+    expect(granted).toBe(2); // a fresh grant first: the grant itself still holds
+    expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
+    expect(hls.stopLoads).toBe(1);
+    expect(hls.startLoads).toBe(0); // not loaded again and again
+  });
+});
+
 describe("where loading starts", () => {
   /** An item the viewer left unfinished at `position` s. */
   const leftAt = (position: number): ViewedMediaItem => {
@@ -342,6 +396,27 @@ describe("where loading starts", () => {
     renderPage(<Player item={mediaItem()} start={130} />);
     const hls = await hlsOf();
     expect(hls.config).toMatchObject({ startPosition: 130, autoStartLoad: true });
+  });
+
+  it("buffers only the start before the viewer presses play, then a minute ahead", async () => {
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const hls = await hlsOf();
+    // A page opened to watch loads at once, but not the minute ahead that nobody may watch.
+    expect(hls.config).toMatchObject({ autoStartLoad: true, maxMaxBufferLength: 8 });
+    act(() => void container.querySelector("video")!.dispatchEvent(new Event("play")));
+    expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
+  });
+
+  it("loads no video until play where it waits for play (an embed), then from the link's moment", async () => {
+    const { container } = renderPage(<Player item={mediaItem()} start={90} waitsForPlay />);
+    const hls = await hlsOf();
+    const video = container.querySelector("video")!;
+    expect(hls.config).toMatchObject({ autoStartLoad: false });
+    expect(video).toHaveAttribute("preload", "none");
+    expect(hls.startPositions).toEqual([]);
+    act(() => void video.dispatchEvent(new Event("play")));
+    expect(hls.startPositions).toEqual([90]);
+    expect(hls.config).toMatchObject({ maxMaxBufferLength: 60 });
   });
 
   it("loads nothing while the resume question waits, then from the answer", async () => {

@@ -139,6 +139,11 @@ interface PlayerProps {
   heading?: ReactNode;
   /** The tools under the picture (Copy link at, the keys); left out where the player fills another site's frame. */
   tools?: boolean;
+  /**
+   * Load no video until the viewer presses play (the poster and at most the playlists): a player
+   * on another site's page, whose readers mostly scroll past it.
+   */
+  waitsForPlay?: boolean;
 }
 
 /** The player's elements: the video, and the frame around it that goes full screen. */
@@ -183,7 +188,7 @@ function useFocusWhenAsked(frameRef: RefObject<HTMLElement | null>, asked: boole
 function usePlayer(
   item: ViewedMediaItem,
   source: PlaySource,
-  opening: { start: number | null; autoplay: boolean },
+  opening: { start: number | null; autoplay: boolean; waitsForPlay: boolean },
   ref: Ref<PlayerHandle> | undefined,
   elements: PlayerElements,
 ) {
@@ -195,10 +200,10 @@ function usePlayer(
   // Before useStream: its clean-up detaches the source, after which the
   // position would read 0; this one saves the position first.
   useProgressSaver(item.id, videoRef, source.savesProgress, source.onGone);
-  // Nothing loads while the resume question waits: the start may not be wanted.
+  // Nothing loads while the resume question waits (the start may not be wanted), nor before play where asked.
   const stream = useStream(item.id, source, videoRef, {
     start: startAt,
-    held: startAt === null && resumable(item) !== null,
+    held: opening.waitsForPlay || (startAt === null && resumable(item) !== null),
   });
   const captions = useCaptions(videoRef, stream.captions);
   const chapters = item.chapters ?? NO_CHAPTERS;
@@ -293,7 +298,8 @@ function PlayerVideo({
   player,
   videoRef,
   frameRef,
-}: { item: ViewedMediaItem; player: PlayerModel } & PlayerElements) {
+  waitsForPlay,
+}: { item: ViewedMediaItem; player: PlayerModel; waitsForPlay: boolean } & PlayerElements) {
   const { stream } = player;
   const portrait = portraitStyle(item);
   const touchSkip = useTouchSkip(videoRef, player.tell);
@@ -304,7 +310,8 @@ function PlayerVideo({
       style={portrait}
       data-testid="player"
       playsInline
-      preload="metadata"
+      // The browser's own HLS and the original file load nothing before play either, where asked.
+      preload={waitsForPlay ? "none" : "metadata"}
       // The large still: the player is shown far wider than a card.
       poster={item.poster_url ?? item.thumbnail_url ?? undefined}
       aria-label={`${item.video_codec === null ? "Sound" : "Video"}: ${item.title}`}
@@ -466,11 +473,12 @@ export function Player({
   source: given,
   heading,
   tools = true,
+  waitsForPlay = false,
 }: PlayerProps) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const frameRef = useRef<HTMLDivElement>(null);
   const source = useMemo(() => given ?? watchSource(item.id), [given, item.id]);
-  const player = usePlayer(item, source, { start, autoplay }, ref, { videoRef, frameRef });
+  const player = usePlayer(item, source, { start, autoplay, waitsForPlay }, ref, { videoRef, frameRef });
   const { visibility } = player;
   return (
     <div className="player-wrap">
@@ -482,7 +490,7 @@ export function Player({
         tabIndex={-1}
         {...visibility.frame}
       >
-        <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} />
+        <PlayerVideo item={item} player={player} videoRef={videoRef} frameRef={frameRef} waitsForPlay={waitsForPlay} />
         {heading && <div className="player-heading">{heading}</div>}
         {item.video_codec === null && <SoundOnly hasStill={Boolean(item.thumbnail_url)} />}
         <PlayerOverlay player={player} videoRef={videoRef} frameRef={frameRef} />

@@ -59,6 +59,12 @@ export interface StreamSource {
   gone: string;
   /** Told when the server refuses the grant for good (404, given): a page may end the player then. */
   onGone?: ((refusal: ApiError) => void) | undefined;
+  /**
+   * How often (ms) the grant in force is checked while the video plays, where a grant may end
+   * with all of the video already buffered and no request left to fail (a share link stopped);
+   * undefined: never (a signed-in viewer's grant, which adds no requests).
+   */
+  recheckMs?: number | undefined;
 }
 
 /**

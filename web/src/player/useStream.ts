@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { ApiError, errorSentence } from "../api/errors";
+import { ApiError, videoErrorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
@@ -9,6 +9,9 @@ import { hlsChunkGone, loadHls, type HlsModule } from "./hlsChunk";
 import { parseStoryboard, type StoryboardCue } from "./storyboard";
 import { StoryboardSheets } from "./storyboardSheets";
 import { StreamGrants, type StreamSource } from "./streamToken";
+
+/** What the player says of a video it cannot play, whatever the cause: plain, and what to do. */
+export const CANNOT_PLAY = "This video can't be played right now. Try again later.";
 
 /** How the video gets its pictures. */
 export type Delivery = "hls" | "native-hls" | "progressive";
@@ -66,7 +69,10 @@ export interface StreamState {
 export interface StreamOpening {
   /** The first time to load (s): a link's moment; null for the start. */
   start: number | null;
-  /** Load nothing yet (the resume question waits for its answer): loadFrom, or play, starts. */
+  /**
+   * Load nothing yet (the resume question waits for its answer; an embed on another site's page
+   * waits for its reader's play): loadFrom, or play, starts.
+   */
   held: boolean;
 }
 
@@ -112,7 +118,7 @@ export function chooseDelivery(grant: StreamTokenGrant, video: HTMLVideoElement,
 function failureText(err: unknown, gone: string): string {
   if (err instanceof ApiError && err.status === 404) return gone;
   if (err instanceof ApiError && err.status === 429) return "Many videos were opened in a short while: this one starts in a moment.";
-  return errorSentence(err);
+  return videoErrorSentence(err);
 }
 
 function qualitiesOf(hls: Hls): Quality[] {
@@ -169,6 +175,8 @@ interface Session {
   startAt: number | null;
   /** hls.js loads nothing until loadFrom or play (see StreamOpening). */
   held: boolean;
+  /** The viewer pressed play once: hls.js buffers its full minute ahead (see START_BUFFER). */
+  played: boolean;
 }
 
 /** What a session reports to the hook's state as it goes. */
@@ -199,7 +207,7 @@ export function useStream(
 ): StreamState {
   // The first opening only: a later item or source starts where its player says again.
   const [firstOpening] = useState(opening);
-  const { grant, gone, onGone } = source;
+  const { grant, gone, onGone, recheckMs } = source;
   const [delivery, setDelivery] = useState<Delivery | null>(null);
   const [driver, setDriver] = useState<HlsDriver | null>(null);
   const [qualities, setQualities] = useState<Quality[]>([]);
@@ -226,8 +234,8 @@ export function useStream(
       setError,
       setServerLost,
     };
-    return openSession({ grant, gone, onGone }, video, report, session, firstOpening);
-  }, [itemId, grant, gone, onGone, videoRef, firstOpening]);
+    return openSession({ grant, gone, onGone, recheckMs }, video, report, session, firstOpening);
+  }, [itemId, grant, gone, onGone, recheckMs, videoRef, firstOpening]);
 
   const { setLevel, wantStoryboard, loadFrom } = useSessionAsks(session, videoRef, setLevelState);
 
@@ -320,10 +328,12 @@ function openSession(
     wantStoryboard: null,
     startAt: opening.start,
     held: opening.held,
+    played: false,
   };
   sessionRef.current = current;
   report.setSheets(current.sheets);
   const stopFollowing = followVideo(video, current, report);
+  const stopRechecking = recheckWhilePlaying(video, current, source.recheckMs);
   void current.grants.renew().catch(() => undefined);
 
   return () => {
@@ -336,6 +346,7 @@ function openSession(
     report.setSheets(null);
     if (current.wantStoryboard) video.removeEventListener("canplay", current.wantStoryboard);
     stopFollowing();
+    stopRechecking();
     video.removeAttribute("src");
     sessionRef.current = null;
   };
@@ -360,14 +371,21 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   const keep = () => {
     if (document.visibilityState === "hidden" && current.hls) keepEstimate(current.hls);
   };
-  // Play pressed while loading is held (the resume question open): it loads from where it is.
+  // Play pressed while loading is held (the resume question open, an embed not played yet): it
+  // loads from where it is, or from the link's moment before the video knows where it is.
   const heldPlay = () => {
-    if (current.held) loadSessionFrom(current, video, video.currentTime);
+    const where = video.readyState > 0 ? video.currentTime : (current.startAt ?? video.currentTime);
+    if (current.held) loadSessionFrom(current, video, where);
+  };
+  const firstPlay = () => {
+    current.played = true;
+    if (current.hls) current.hls.config.maxMaxBufferLength = ABR_TUNING.maxMaxBufferLength;
   };
   const followed: [EventTarget, string, () => void][] = [
     [video, "error", renewOnVideoError(current, report)],
     [video, "play", wake],
     [video, "play", heldPlay],
+    [video, "play", firstPlay],
     [video, "seeking", wake],
     [video, "seeking", onPicture],
     [video, "seeking", sheetsWait],
@@ -381,6 +399,35 @@ function followVideo(video: HTMLVideoElement, current: Session, report: StreamRe
   for (const [target, name, listener] of followed) target.addEventListener(name, listener);
   return () => {
     for (const [target, name, listener] of followed) target.removeEventListener(name, listener);
+  };
+}
+
+/**
+ * Every `everyMs` while the video plays (and as it starts playing), asks the server whether the
+ * grant in force still holds, by a HEAD of its first file (the master playlist, else the
+ * original: no bytes, a token check): a grant that ended (404, 403) gets a renewal, whose
+ * refusal for good ends the player with the source's words (see grantRefused). Playing all
+ * from the buffer, a stopped link's video played on to its end. No answer changes nothing: the
+ * buffer plays on, and loading says an outage as ever. The returned function stops.
+ */
+function recheckWhilePlaying(video: HTMLVideoElement, current: Session, everyMs: number | undefined): () => void {
+  if (everyMs === undefined) return () => undefined;
+  const check = () => {
+    const grant = current.grants.current;
+    if (current.closed || video.paused || !grant) return;
+    const url = current.grants.rewrite(grant.hls_url ?? grant.stream_url);
+    void fetch(url, { method: "HEAD", credentials: "same-origin" })
+      .then((answer) => {
+        if (!current.closed && (answer.status === 404 || answer.status === 403))
+          void current.grants.renew().catch(() => undefined);
+      })
+      .catch(() => undefined);
+  };
+  const timer = setInterval(check, everyMs);
+  video.addEventListener("play", check);
+  return () => {
+    clearInterval(timer);
+    video.removeEventListener("play", check);
   };
 }
 
@@ -509,7 +556,7 @@ function renewOnVideoError(current: Session, report: StreamReport): () => void {
     if (current.closed || current.delivery === null || current.delivery === "hls") return;
     const now = Date.now();
     if (now - lastErrorRenewal < 30_000) {
-      report.setError("The video could not be played.");
+      report.setError(CANNOT_PLAY);
       return;
     }
     lastErrorRenewal = now;
@@ -538,6 +585,13 @@ export const ABR_TUNING = {
   maxMaxBufferLength: 60,
   abrEwmaSlowVoD: 5,
 } as const;
+
+/**
+ * What hls.js buffers ahead before the viewer first presses play, where it loads at once (a watch
+ * or share page: whoever opened it came to watch, and the first picture comes sooner): two 4 s
+ * segments, not the minute ahead that cost each page view a minute of video nobody may watch.
+ */
+export const START_BUFFER = { maxMaxBufferLength: 8 } as const;
 
 /**
  * Starts loading hls.js as a watch page opens, beside the item and its stream token: after
@@ -583,6 +637,7 @@ async function attachHls(grant: StreamTokenGrant, video: HTMLVideoElement, curre
     autoStartLoad: !current.held,
     abrEwmaDefaultEstimate: firstEstimate(),
     ...ABR_TUNING,
+    ...(current.played ? {} : START_BUFFER),
   });
   current.hls = hls;
   report.setDriver({ player: hls, Events: HlsPlayer.Events });
@@ -645,6 +700,8 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
     if (!data.fatal) return;
     if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
       hls.recoverMediaError();
+    } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR && data.response?.code === 404) {
+      fileMissing(hls, current, report);
     } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
       // Loading starts again on a fresh token: now, or once the server answers again (the
       // grant's retries, the viewer pressing play or seeking, the browser coming online).
@@ -652,9 +709,27 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
       report.setServerLost(true);
       void current.grants.renew().catch(() => undefined);
     } else {
-      report.setError("The video could not be played.");
+      report.setError(CANNOT_PLAY);
     }
   });
+}
+
+/**
+ * hls.js gave up on a file of the package (404 on every rung it tried; it retries no 4xx): a
+ * fresh grant tells an ended one (its refusal ends the player, see grantRefused) from a file
+ * gone from storage, which no retry cures. Then the player says so and pauses, where it
+ * loaded again every few seconds under a spinner that never stopped.
+ */
+function fileMissing(hls: Hls, current: Session, report: StreamReport): void {
+  hls.stopLoad();
+  void current.grants
+    .renew()
+    .then(() => {
+      if (current.closed) return;
+      report.setError(CANNOT_PLAY);
+      hls.media?.pause();
+    })
+    .catch(() => undefined);
 }
 
 /**

@@ -125,7 +125,19 @@ export class FakeHls {
     FakeHls.onLoad?.(this);
   }
 
-  attachMedia(_media: HTMLMediaElement): void {}
+  /** The video hls.js drives, once attached. */
+  media: HTMLMediaElement | null = null;
+
+  attachMedia(media: HTMLMediaElement): void {
+    this.media = media;
+  }
+
+  /** How often loading was stopped (`stopLoad`). */
+  stopLoads = 0;
+
+  stopLoad(): void {
+    this.stopLoads += 1;
+  }
 
   /** Where each `startLoad` asked to load from (-1: where the video is). */
   startPositions: number[] = [];
