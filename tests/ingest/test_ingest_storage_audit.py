@@ -459,6 +459,7 @@ async def test_items_whose_objects_are_gone_are_missing(rig: Rig) -> None:
             "title": "Heron at dusk",
             "missing": ["stream", "captions", "thumbnail"],
             "missing_objects": 3,
+            "packaged": True,
         }
     ]
 

@@ -93,7 +93,11 @@ class MissingMediaCheck:
         if not parts:
             return None
         return ItemMissingMedia(
-            id=item.id, title=item.title, missing=parts, missing_objects=objects
+            id=item.id,
+            title=item.title,
+            missing=parts,
+            missing_objects=objects,
+            packaged=item.has_hls,
         )
 
     async def _lost_from_package(self, media_id: str, media: set[str]) -> int:

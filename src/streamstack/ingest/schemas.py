@@ -247,12 +247,14 @@ MissingPart = Literal["original", "stream", "thumbnail", "captions"]
 
 class ItemMissingMedia(msgspec.Struct, frozen=True):
     """One item whose objects the database says exist but the buckets lack: its id, its
-    title, what is missing, and how many objects."""
+    title, what is missing, and how many objects; ``packaged`` when it has an HLS package
+    (what viewers play, so a lost original alone still plays)."""
 
     id: str
     title: str
     missing: list[MissingPart]
     missing_objects: int
+    packaged: bool = False
 
 
 class MissingMedia(msgspec.Struct, frozen=True):

@@ -1831,6 +1831,8 @@ export interface components {
             id: string;
             missing: ("original" | "stream" | "thumbnail" | "captions")[];
             missing_objects: number;
+            /** @default false */
+            packaged?: boolean;
             title: string;
         };
         /** ItemStatistics */
