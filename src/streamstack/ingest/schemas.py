@@ -18,6 +18,7 @@ from streamstack.contracts.limits import Description, DurationSeconds, Tags, Tit
 from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.jobs import Backlog, WorkerSeen
+from streamstack.kernel.jobs.worker import waiting_text
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
 DETAIL_FIELDS = ("title", "description", "tags", "publish")
@@ -307,6 +308,10 @@ class TranscodingWorker(msgspec.Struct, frozen=True):
     started_at: datetime.datetime
     last_seen_at: datetime.datetime
     """When it last announced itself (by its machine's clock)."""
+    waiting: str | None = None
+    """While a service its jobs need is down, what they wait for, in words ("waiting: the
+    object store's disk is full (…) — trying again"); they are held, attempts unspent,
+    and run again on their own."""
 
     @classmethod
     def of(cls, worker: WorkerSeen) -> TranscodingWorker:
@@ -319,6 +324,7 @@ class TranscodingWorker(msgspec.Struct, frozen=True):
             running=worker.running,
             started_at=datetime.datetime.fromtimestamp(worker.started, datetime.UTC),
             last_seen_at=datetime.datetime.fromtimestamp(worker.seen, datetime.UTC),
+            waiting=worker.waiting and waiting_text(worker.waiting),
         )
 
 

@@ -2330,6 +2330,7 @@ export interface components {
             running: number;
             /** Format: date-time */
             started_at: string;
+            waiting?: string | null;
         };
         /** TwoFactorEnable */
         TwoFactorEnable: {
