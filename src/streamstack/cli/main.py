@@ -789,9 +789,10 @@ COMMANDS = (
         "and deletes the orphans the server's fresh audit finds, printing what went (--yes: "
         "without asking; needed where no terminal can answer). It also names the items whose "
         "files the database records but the buckets lack (a bucket restored from an older "
-        "backup), what viewers get meanwhile and what to do about each. Exit 1 while any "
-        "item is missing files (for cron and monitoring), if the server cannot be reached "
-        "or refuses, or the deletion is declined. --grace SECONDS judges younger objects for "
+        "backup) or hold cut short, what viewers get meanwhile and what to do about each. "
+        "Exit 1 while any item is missing files or has damaged ones (for cron and "
+        "monitoring), if the server cannot be reached or refuses, or the deletion is "
+        "declined. --grace SECONDS judges younger objects for "
         "this run (0 right after restoring a database dump); with --delete and --grace 0 "
         "run it while nobody uploads: a file being sent in one request (not resumable) has "
         "no item yet and would be deleted.",

@@ -243,7 +243,8 @@ class BucketAudit(msgspec.Struct, frozen=True):
 #: What of an item the database says it has can be missing from the buckets: its
 #: ``original`` (the uploaded file), its ``stream`` (the HLS package: its ``outputs.json``
 #: or a file it names as live), its ``thumbnail``, its ``captions`` (a track's file).
-MissingPart = Literal["original", "stream", "thumbnail", "captions"]
+#: ``damaged``: files of its stream not the size they were written with (cut short).
+MissingPart = Literal["original", "stream", "damaged", "thumbnail", "captions"]
 
 
 class ItemMissingMedia(msgspec.Struct, frozen=True):
@@ -259,12 +260,17 @@ class ItemMissingMedia(msgspec.Struct, frozen=True):
 
 
 class MissingMedia(msgspec.Struct, frozen=True):
-    """The items whose media is missing (how many, the first of them in id order, as many
-    as the request's ``limit``), out of ``items_checked``."""
+    """The items whose media is missing or damaged (how many, the first of them in id
+    order, as many as the request's ``limit``), out of ``items_checked``."""
 
     items_checked: int
     count: int
     first: list[ItemMissingMedia]
+    unchecked: int = 0
+    """Items whose stream was made before file sizes were recorded: checked for missing
+    files, not damaged ones (transcoding one again makes it checkable)."""
+    unchecked_first: list[str] = []
+    """The first of those, by id, as many as the request's ``limit``."""
 
 
 class StorageAuditReport(msgspec.Struct, frozen=True):

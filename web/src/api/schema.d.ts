@@ -1829,7 +1829,7 @@ export interface components {
         /** ItemMissingMedia */
         ItemMissingMedia: {
             id: string;
-            missing: ("original" | "stream" | "thumbnail" | "captions")[];
+            missing: ("original" | "stream" | "damaged" | "thumbnail" | "captions")[];
             missing_objects: number;
             /** @default false */
             packaged?: boolean;
@@ -1993,6 +1993,9 @@ export interface components {
             count: number;
             first: components["schemas"]["ItemMissingMedia"][];
             items_checked: number;
+            /** @default 0 */
+            unchecked?: number;
+            unchecked_first?: string[];
         };
         /** ModeratedComment */
         ModeratedComment: {
