@@ -4,7 +4,8 @@ Runs on both queue adapters. The killed worker is a real child process holding t
 (its handler has started); nothing tells the queue it died. Another worker (this test's
 process) gets the job once the ack wait has passed, as attempt 2, and finishes it; nothing
 is dead-lettered and the queue ends empty. On the embedded queue the two processes share the
-SQLite file, as ``streamstack dev`` and a restarted ``streamstack dev`` would.
+SQLite file, the survivor having it open all along; a process that opens it alone after the
+kill (a restarted ``streamstack dev``) takes the job at once, as the same attempt.
 """
 
 from __future__ import annotations
@@ -143,3 +144,36 @@ async def test_a_job_of_a_killed_worker_completes_elsewhere(
         assert await queue.dead_letters() == []
     finally:
         await close()
+
+
+async def test_the_sole_process_opening_after_a_kill_takes_its_job_back_as_the_same_attempt(
+    spawn: Any, tmp_path: Path
+) -> None:
+    """A restarted one-process install (``streamstack dev`` after ``kill -9``): the queue
+    opens with no other process on it, so the killed one's job is taken at once, as the
+    attempt it was, not after the ack wait as the next."""
+    where = tmp_path / "jobs" / "jobs.sqlite3"
+    name = f"kill-{uuid.uuid4().hex[:10]}"
+    queue = EmbeddedJobQueue(where, name, CONFIG)
+    assert await queue.enqueue("victim", "transcode", b"payload")
+    await queue.close()  # the child is the only process on the queue
+    marker = tmp_path / "running"
+    doomed = spawn("embedded", str(where), name, str(marker))
+    for _ in range(600):
+        if marker.exists():
+            break
+        assert doomed.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the child worker never started the job")
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+
+    restarted = EmbeddedJobQueue(where, name, CONFIG)
+    try:
+        delivery = await (await restarted.consumer()).next(0.0)
+        assert delivery is not None
+        assert (delivery.job.id, delivery.attempt) == ("victim", 1)
+        await delivery.ack()
+    finally:
+        await restarted.close()

@@ -434,6 +434,21 @@ def write_behind(rig: Rig, key: str, data: bytes) -> None:
     path.write_bytes(data)
 
 
+async def packaged_behind(
+    rig: Rig, media_id: str, files: Mapping[str, bytes], *, sized: bool = True
+) -> None:
+    """The item given an HLS package of ``files`` (named under its prefix) and the
+    ``outputs.json`` a transcode leaves, written behind ingest (without the files' sizes,
+    unless ``sized``: as packages made before they were recorded)."""
+    keys = [f"{media_id}/{name}" for name in files]
+    for key, data in zip(keys, files.values(), strict=True):
+        write_behind(rig, key, data)
+    sizes = {key: len(data) for key, data in zip(keys, files.values(), strict=True)}
+    manifest = msgspec.json.encode({"keys": keys, "live": keys, "sizes": sizes if sized else {}})
+    write_behind(rig, f"{media_id}/{MANIFEST_NAME}", manifest)
+    await written_back(rig, media_id, has_hls=True)
+
+
 class Command(CommandLine):
     """Runs ``streamstack upload`` (or ``name``) as the rig's admin against ``served``."""
 

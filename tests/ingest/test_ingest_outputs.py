@@ -119,3 +119,15 @@ async def test_on_s3_a_packages_outputs_go_in_one_request(
         await client.close()
     received = s3_server.requests(bucket)
     assert (received["DeleteObjects"], received["DeleteObject"]) == (2, 1)  # 1: the manifest
+
+
+async def test_the_manifest_records_the_size_of_each_live_file(tmp_path: Path) -> None:
+    """What the storage audit compares to find files cut short: the live package's sizes,
+    as written (a kept older package is no longer live, and not sized)."""
+    store = LocalObjectStore(tmp_path / "objects", "media")
+    outputs = ItemOutputs(store, str(uuid.uuid4()))
+    await outputs.publish(tmp_path, package(tmp_path, OLD))
+    assert (await outputs.recorded()).sizes == {outputs.key(name): len(name) for name in OLD}
+
+    await outputs.publish(tmp_path, package(tmp_path, NEW), keep_live=True)
+    assert (await outputs.recorded()).sizes == {outputs.key(name): len(name) for name in NEW}

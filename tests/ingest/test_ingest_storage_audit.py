@@ -11,12 +11,13 @@ import datetime
 import json
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ingest_media
 import pytest
 import structlog
-from ingest_rig import Rig
+from ingest_rig import Rig, written_back
 from sqlalchemy import delete, update
 
 from harness.servers import deletes_denied
@@ -25,6 +26,7 @@ from streamstack.catalogue.models import CaptionTrackRow, MediaItemRow
 from streamstack.contracts.limits import AUDIT_GRACE_MAX_SECONDS, LIST_LIMIT_MAX
 from streamstack.ingest import storage_audit
 from streamstack.ingest.models import Upload
+from streamstack.ingest.outputs import ItemOutputs
 from streamstack.ingest.repository import UploadRecords
 from streamstack.kernel import storage
 from streamstack.kernel.backends import Backends
@@ -459,6 +461,7 @@ async def test_items_whose_objects_are_gone_are_missing(rig: Rig) -> None:
             "title": "Heron at dusk",
             "missing": ["stream", "captions", "thumbnail"],
             "missing_objects": 3,
+            "packaged": True,
         }
     ]
 
@@ -469,3 +472,31 @@ async def test_items_whose_objects_are_gone_are_missing(rig: Rig) -> None:
     assert entry["missing_objects"] == 4  # no manifest: what else the package had is unknown
     # The audit makes and deletes nothing of a missing item's.
     assert keys_of(rig, media_id) == left
+
+
+async def test_a_stream_file_cut_short_is_damaged_and_an_unsized_package_unchecked(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """A package published records each file's size: one cut short after (a restore
+    interrupted by a full disk) is reported ``damaged``; a package written before sizes
+    were recorded is counted and named as not checked for damage."""
+    media = backends_of(rig).objects(rig.settings.media_bucket)
+    names = ["hls/240p/seg_00001.m4s", "hls/240p/seg_00002.m4s", "hls/master.m3u8"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(name.encode() * 100)
+    damaged, whole, unsized = [await uploaded(rig) for _ in range(3)]
+    for media_id in (damaged, whole, unsized):
+        await ItemOutputs(media, media_id).publish(tmp_path, names)
+        await written_back(rig, media_id, has_hls=True)
+    put_behind_the_store(rig, "media", f"{damaged}/hls/240p/seg_00002.m4s")  # 1 byte
+    live = [f"{unsized}/{name}" for name in names]
+    await put(rig, "media", f"{unsized}/outputs.json", json.dumps(live).encode())  # no sizes
+
+    report = (await audited(rig))["missing"]
+
+    listed = {entry["id"]: entry for entry in report["first"]}
+    assert (listed[damaged]["missing"], listed[damaged]["missing_objects"]) == (["damaged"], 1)
+    assert whole not in listed and unsized not in listed
+    assert unsized in report["unchecked_first"] and report["unchecked"] >= 1
+    assert damaged not in report["unchecked_first"] and whole not in report["unchecked_first"]

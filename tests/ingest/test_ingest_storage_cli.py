@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ingest_media
 import pytest
-from ingest_rig import Command, served_rig
+from ingest_rig import Command, packaged_behind, replace_original, served_rig, write_behind
 
 from streamstack.cli.storage import size_text
 from support.apps import mint_token
@@ -160,14 +160,55 @@ async def test_audit_names_an_item_whose_file_is_gone_and_what_to_do(storage: Co
     (storage.rig.settings.data_dir / "objects" / "media" / f"{media_id}.mp4").unlink()
 
     code, out, err = await storage("audit", *server(storage))
-    assert code == 0, err
-    assert "items: 1 item checked, 1 is missing files" in out
-    assert f"  Heron at dusk ({media_id}): missing its video file" in out
+    assert code == 1, err
+    assert "items: 1 item checked, 1 has missing or damaged files" in out
+    # Not yet transcoded: viewers play the original, so nothing plays.
+    assert f"  Heron at dusk ({media_id}): missing its video file — cannot be played\n" in out
     assert "`streamstack upload --replace ID FILE`" in out
 
     code, out, err = await storage("audit", "--json", *server(storage))
     missing = json.loads(out)["missing"]
+    assert code == 1
     assert (missing["count"], missing["first"][0]["missing"]) == (1, ["original"])
+
+
+async def test_audit_says_what_viewers_get_and_fails_until_nothing_is_missing(
+    storage: Command,
+) -> None:
+    """A lost original of a packaged item still plays, a lost thumbnail costs a picture:
+    said so, not "viewers cannot play these"; the exit status is 1 for cron and monitoring
+    while anything is missing, 0 once it is back."""
+    ids = []
+    for title in ("Small avi", "Killed mid-upload"):
+        response = await storage.rig.upload(ingest_media.mp4(), fields={"title": title})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    plays, unpictured = ids
+    await packaged_behind(storage.rig, plays, {"hls/master.m3u8": b"#EXTM3U\n"})
+    original = storage.rig.object_bytes("media", f"{plays}.mp4")
+    replace_original(storage.rig, f"{plays}.mp4", None)
+    settings = storage.rig.settings
+    thumbnail = settings.data_dir / "objects" / settings.thumbnails_bucket / f"{unpictured}.jpg"
+    picture = thumbnail.read_bytes()
+    thumbnail.unlink()
+
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 1, err
+    assert (
+        f"  Small avi ({plays}): missing its video file — still plays; "
+        "cannot be transcoded again or downloaded\n"
+    ) in out
+    assert (
+        f"  Killed mid-upload ({unpictured}): missing its thumbnail — still plays; "
+        "no picture in lists\n"
+    ) in out
+    assert "cannot play" not in out
+
+    write_behind(storage.rig, f"{plays}.mp4", original)
+    thumbnail.write_bytes(picture)
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0, err
+    assert "none has a missing or damaged file" in out
 
 
 async def test_audit_says_what_the_grace_left_and_takes_a_grace_of_its_own(
@@ -195,3 +236,38 @@ async def test_audit_says_what_the_grace_left_and_takes_a_grace_of_its_own(
     for bad in ("-1", "1d", "7776001"):
         code, out, err = await storage("audit", "--grace", bad, *server(storage))
         assert code == 2 and "--grace" in err and len(err) < 1000, err
+
+
+async def test_audit_names_a_stream_cut_short_and_what_it_could_not_check(
+    storage: Command,
+) -> None:
+    """A segment cut short (``truncate -s 200``) is damage, with the same remedy as a lost
+    stream; a package that records no sizes is named as not checked, and how to make it
+    checkable. Only the damage fails the run."""
+    ids = []
+    for title in ("Cut short", "Made long ago"):
+        response = await storage.rig.upload(ingest_media.mp4(), fields={"title": title})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    cut, old = ids
+    files = {"hls/master.m3u8": b"#EXTM3U\n", "hls/240p/seg_00002.m4s": b"x" * 4096}
+    await packaged_behind(storage.rig, cut, files)
+    await packaged_behind(storage.rig, old, files, sized=False)
+    write_behind(storage.rig, f"{cut}/hls/240p/seg_00002.m4s", b"x" * 200)
+
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 1, err
+    assert (
+        f"  Cut short ({cut}): damaged stream files (not the size they were written with: "
+        "cut short?) — still plays; skips or stalls where a file is damaged\n"
+    ) in out
+    assert "no stream, or a damaged one: `streamstack transcode --force ID`" in out
+    assert out.endswith(
+        "  1 item could not be checked for damaged files (made before file sizes were "
+        f"recorded); `streamstack transcode --force ID` makes one checkable: {old}\n"
+    )
+
+    write_behind(storage.rig, f"{cut}/hls/240p/seg_00002.m4s", files["hls/240p/seg_00002.m4s"])
+    code, out, err = await storage("audit", *server(storage))
+    assert code == 0, err
+    assert "none has a missing or damaged file" in out and f"checkable: {old}" in out

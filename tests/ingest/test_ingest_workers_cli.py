@@ -8,12 +8,21 @@ import json
 import socket
 import uuid
 from pathlib import Path
+from typing import Any
 
 import ingest_media
 import pytest
-from ingest_rig import Command, eventually, fast_transcoding, served_rig
+from ingest_rig import (
+    Command,
+    eventually,
+    fast_transcoding,
+    item_of,
+    served_rig,
+    wait_for_state,
+)
 
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
+from streamstack.kernel.storage import ObjectStore, StorageUnavailable
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
 
@@ -140,3 +149,44 @@ async def test_an_item_queued_with_no_job_is_said_with_what_to_do(
             "store lost?): run streamstack transcode --force ITEM (one of: "
         ), err
         assert sorted(said.removesuffix(")").split("(one of: ")[1].split()) == sorted(ids)
+
+
+async def test_a_job_held_by_a_full_disk_says_so_on_its_item_and_its_worker(
+    settings_factory: SettingsFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker holds a job while the object store's disk is full: the item's row (and
+    ``upload --wait``) says what it waits for, not a frozen "encoding 240p", and so does
+    ``streamstack workers``; once there is room the job goes on by itself."""
+    settings = settings_factory(worker_in_process=True, **fast_transcoding())
+    async with served_rig(settings) as (rig, served):
+        full = True
+        write = ObjectStore.write
+
+        async def on_a_full_disk(self: ObjectStore, key: str, *args: Any, **kwargs: Any) -> Any:
+            if full and "/" in key:  # the package under the item's prefix, not the upload
+                raise StorageUnavailable(
+                    "the object store's disk is full (no space left on device)"
+                )
+            return await write(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(ObjectStore, "write", on_a_full_disk)
+        response = await rig.upload(ingest_media.mp4(), fields={"title": "Heron"})
+        assert response.status_code == 201, response.text
+        media_id = response.json()["id"]
+        said = "waiting: the object store's disk is full (no space left on device) — trying again"
+
+        async def item_says_it() -> bool:
+            item = (await item_of(rig, media_id)).json()
+            return (item["processing_state"], item["processing_detail"]) == ("processing", said)
+
+        await eventually(item_says_it, "the item says what its job waits for", 60)
+        workers = Command(rig, served, tmp_path, name="workers")
+        code, out, err = await workers("--server", served.url)
+        assert code == 0, err
+        assert out.splitlines()[-1].endswith(f": {said}")
+
+        full = False
+        ready, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+        assert ready["processing_state"] == "ready", ready["processing_detail"]
+        code, out, err = await workers("--server", served.url)
+        assert "waiting:" not in out

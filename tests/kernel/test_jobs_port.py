@@ -271,11 +271,37 @@ async def test_embedded_queue_survives_closing_and_reopening(tmp_path: Path) -> 
         delivery = await take(consumer)
         seen[delivery.job.id] = delivery.attempt
         await delivery.ack()
-    assert seen[held.job.id] == 2  # redelivered after its ack wait
+    assert seen[held.job.id] == 1  # its holder is gone: released, the attempt not spent
     assert set(seen) | {dead.job.id} == {"a", "b", "c"}
     other_queue = EmbeddedJobQueue(path, "other", config)
     assert (await other_queue.backlog()).total == 0
     await other_queue.close()
+    await second.close()
+
+
+async def test_a_reopened_embedded_queue_takes_back_at_once_what_a_dead_process_held(
+    tmp_path: Path,
+) -> None:
+    """The jobs a process held when it died (its descriptors closed, as ``kill -9`` leaves
+    them) are taken again as soon as the queue opens with no other process on it, as the
+    same attempt; never while another process has it open (its leases may be live)."""
+    path = tmp_path / "data" / "jobs" / "jobs.sqlite3"
+    config = QueueConfig(ack_wait=3600.0, max_deliver=3)
+    first = EmbeddedJobQueue(path, "media", config)
+    await first.enqueue("a", "transcode", b"A")
+    held = await take(await first.consumer())
+    beside = EmbeddedJobQueue(path, "media", config)  # a process opening it meanwhile
+    assert await (await beside.consumer()).next(0.0) is None
+    await first.close()
+    assert await (await beside.consumer()).next(0.0) is None  # beside was not alone
+    assert (await beside.backlog()).running == 1
+    await beside.close()
+
+    second = EmbeddedJobQueue(path, "media", config)
+    assert (await second.backlog()).running == 0
+    again = await take(await second.consumer(), wait=0.0)
+    assert (again.job.id, held.attempt, again.attempt) == ("a", 1, 1)
+    await again.ack()
     await second.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from streamstack.kernel.jobs.worker import (
     JobRejected,
     JobWorker,
     current_attempt,
+    waiting_text,
 )
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.kernel.transport import CREDENTIAL_REFUSED, HttpTransport
@@ -606,3 +608,46 @@ async def test_a_refused_service_credential_holds_the_job_and_says_so(
         await worker.stop()
     assert (worker.stats().retried, worker.stats().dead_lettered) == (0, 0)
     assert await queue.dead_letters() == []
+
+
+async def test_a_held_job_is_told_once_per_reason_and_its_worker_announces_why(
+    make_queue: QueueFactory,
+) -> None:
+    """The hold hook hears each new reason once, not each try; the worker's record on the
+    queue says why its job waits while it does, and nothing once the job is done."""
+    queue = make_queue(TINY_BUDGET)
+    reasons = ["the object store's disk is full"]
+    tries: Counter[str] = Counter()
+    told: list[tuple[str, str]] = []
+
+    async def handler(job: Job) -> None:
+        if reasons:
+            tries[reasons[0]] += 1
+            raise ServiceUnavailable(reasons[0])
+
+    async def on_hold(job: Job, reason: str) -> None:
+        told.append((job.id, reason))
+
+    def announcing(waiting: str | None) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return [worker.waiting for worker in await queue.workers()] == [waiting]
+
+        return check
+
+    await queue.enqueue("job", "transcode", b"")
+    worker = JobWorker(queue, handler, poll=0.2, on_hold=on_hold)
+    worker.retry_max_seconds = 0.2
+    await worker.start()
+    try:
+        full = "ServiceUnavailable: the object store's disk is full"
+        await eventually(lambda: tries[reasons[0]] >= 3, "the job tried again")
+        await eventually(announcing(full), "the worker announcing why its job waits")
+        reasons[0] = "catalogue away"
+        await eventually(lambda: tries["catalogue away"] >= 3, "tried again for another reason")
+        reasons.clear()
+        await eventually(lambda: worker.stats().processed == 1, "the job done")
+        await eventually(announcing(None), "the worker no longer waiting")
+    finally:
+        await worker.stop()
+    assert told == [("job", full), ("job", "ServiceUnavailable: catalogue away")]
+    assert waiting_text(full) == "waiting: the object store's disk is full — trying again"

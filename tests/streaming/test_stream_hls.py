@@ -28,7 +28,7 @@ from streaming_rig import (
 )
 
 from streamstack.settings import Settings
-from streamstack.streaming import service as streaming_service
+from streamstack.streaming import missing as streaming_missing
 
 
 async def packaged_item(rig: StreamRig) -> tuple[str, dict[str, Any]]:
@@ -261,22 +261,41 @@ async def test_literal_dot_segments_over_a_real_server_are_404(module_settings: 
             assert MASTER not in answer and PATTERN not in answer
 
 
-async def test_a_lost_master_playlist_is_logged_once_a_wrong_path_is_not(
+async def test_a_lost_file_of_the_package_is_logged_once_per_item_with_its_remedy(
     rig: StreamRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The package's master gone from the bucket (restored from an older backup) warns
-    ``stream.object_missing``, so the operator hears of it; a wrong path stays quiet."""
+    """A segment or master gone from the bucket (restored from an older backup) warns
+    ``stream.object_missing`` naming the item, the key and the repair: once per item, not
+    once per request of a player that keeps retrying."""
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(streaming_service, "log", recorder)
+    monkeypatch.setattr(streaming_missing, "log", recorder)
     media_id, grant = await packaged_item(rig)
-    await rig.in_app(rig.media.delete_many, [f"{media_id}/hls/master.m3u8"])
+    other_id, other = await packaged_item(rig)
+    await rig.in_app(
+        rig.media.delete_many, [f"{media_id}/hls/240p/seg_00001.m4s", f"{media_id}/hls/master.m3u8"]
+    )
+    await rig.in_app(rig.media.delete_many, [f"{other_id}/hls/master.m3u8"])
 
-    assert (
-        await rig.client.get(f"{grant['stream_url']}/hls/240p/seg_09999.m4s")
-    ).status_code == 404
-    assert (await rig.client.get(f"{grant['stream_url']}/hls/master.m3u8")).status_code == 404
+    for path in ("hls/240p/seg_00001.m4s", "hls/240p/seg_00001.m4s", "hls/master.m3u8"):
+        assert (await rig.client.get(f"{grant['stream_url']}/{path}")).status_code == 404
+    assert (await rig.client.head(f"{other['stream_url']}/hls/master.m3u8")).status_code == 404
 
     warned = [call for call in recorder.calls if call.args == ("stream.object_missing",)]
     assert [(call.method_name, call.kwargs) for call in warned] == [
-        ("warning", {"media_id": media_id, "key": "hls/master.m3u8"})
+        (
+            "warning",
+            {
+                "media_id": media_id,
+                "key": "hls/240p/seg_00001.m4s",
+                "remedy": f"streamstack transcode --force {media_id}",
+            },
+        ),
+        (
+            "warning",
+            {
+                "media_id": other_id,
+                "key": "hls/master.m3u8",
+                "remedy": f"streamstack transcode --force {other_id}",
+            },
+        ),
     ]

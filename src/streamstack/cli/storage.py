@@ -41,7 +41,8 @@ class AuditRefused(Exception):
 def run_storage(args: argparse.Namespace) -> int:
     """``streamstack storage audit [--delete [--yes]]``: print the report (``--json``: the
     server's answer as it is); with ``--delete``, show it, ask, and delete the orphans.
-    Exit 1 when the server cannot be reached or refuses, or the deletion is declined."""
+    Exit 1 when an item is missing files or has damaged ones (for cron and monitoring, as ``streamstack
+    workers``), the server cannot be reached or refuses, or the deletion is declined."""
     if args.delete and not args.yes:
         check_askable("storage audit --delete", "the orphans the audit finds go for good")
     with admin_api("storage", args) as api:
@@ -50,7 +51,7 @@ def run_storage(args: argparse.Namespace) -> int:
                 report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
                 _show(report, args)
                 if not orphan_count(report):
-                    return 0  # nothing to ask about
+                    return exit_status(report)  # nothing to ask about
                 if not confirmed(report):
                     print("streamstack: nothing deleted", file=sys.stderr)
                     return 1
@@ -62,7 +63,12 @@ def run_storage(args: argparse.Namespace) -> int:
             print(f"streamstack: storage audit: {exc}", file=sys.stderr)
             return 1
     _show(report, args)
-    return 0
+    return exit_status(report)
+
+
+def exit_status(report: Any) -> int:
+    """1 when the report finds an item missing or with damaged files, else 0."""
+    return 1 if report["missing"]["count"] else 0
 
 
 def _asked(api: AdminApi, method: str, path: str, args: argparse.Namespace, doing: str) -> Any:
@@ -131,31 +137,78 @@ _PARTS = {
 }
 
 
+#: An item's stream files that are not the size they were written with.
+_DAMAGED = "damaged stream files (not the size they were written with: cut short?)"
+
+
 def missing_lines(missing: Any) -> list[str]:
-    """The items whose media is missing, each named with what is missing, and what to do."""
+    """The items whose media is missing or damaged, each named with what is wrong and what
+    viewers get meanwhile, and what to do; and those that could not be checked for damage."""
     checked = f"{missing['items_checked']} item{'' if missing['items_checked'] == 1 else 's'}"
     if not missing["count"]:
-        return ["", f"items: {checked} checked, none is missing a file"]
+        none = f"items: {checked} checked, none has a missing or damaged file"
+        return ["", none, *unchecked_lines(missing)]
     count = missing["count"]
     lines = [
         "",
-        f"items: {checked} checked, {count} {'is' if count == 1 else 'are'} missing files "
-        "(a bucket restored from an older backup, or a lost volume?):",
+        f"items: {checked} checked, {count} {'has' if count == 1 else 'have'} missing or "
+        "damaged files (a bucket restored from an older backup, or a lost volume?):",
     ]
     for entry in missing["first"]:
-        parts = ", ".join(_PARTS[part] for part in entry["missing"])
-        lines.append(f"  {entry['title'] or entry['id']} ({entry['id']}): missing {parts}")
+        parts = ", ".join(_PARTS[part] for part in entry["missing"] if part in _PARTS)
+        wrong = [
+            f"missing {parts}" if parts else "",
+            _DAMAGED if "damaged" in entry["missing"] else "",
+        ]
+        lines.append(
+            f"  {entry['title'] or entry['id']} ({entry['id']}): "
+            f"{'; '.join(part for part in wrong if part)} — {viewers_get(entry)}"
+        )
     if count > len(missing["first"]):
         lines.append(f"  … and {count - len(missing['first'])} more")
     lines += [
-        "  viewers cannot play these. Restore the files from a backup of the buckets, or:",
+        "  Restore the files from a backup of the buckets, or:",
         "    no video file: upload it again with `streamstack upload --replace ID FILE`, "
         "or delete the item",
-        "    no stream: `streamstack transcode --force ID` makes it again from the video file",
+        "    no stream, or a damaged one: `streamstack transcode --force ID` makes it again "
+        "from the video file",
         "    no thumbnail: `streamstack thumbnail ID --default` makes it again",
         "    no caption files: add them again with `streamstack captions add ID LANGUAGE FILE`",
     ]
-    return lines
+    return [*lines, *unchecked_lines(missing)]
+
+
+def unchecked_lines(missing: Any) -> list[str]:
+    """The items whose stream could be checked for missing files but not damaged ones (made
+    before sizes were recorded), and how to make them checkable; nothing when none."""
+    count = missing.get("unchecked", 0)
+    if not count:
+        return []
+    named = missing["unchecked_first"]
+    more = f" … and {count - len(named)} more" if count > len(named) else ""
+    return [
+        f"  {count} {'item' if count == 1 else 'items'} could not be checked for damaged files "
+        "(made before file sizes were recorded); `streamstack transcode --force ID` makes "
+        f"one checkable: {' '.join(named)}{more}",
+    ]
+
+
+def viewers_get(entry: Any) -> str:
+    """What viewers get of an item missing ``entry['missing']``: a lost original still
+    plays from the item's package (viewers never play the original of a packaged item),
+    but no transcode or download can read it."""
+    missing = entry["missing"]
+    plays = not ("stream" in missing or ("original" in missing and not entry["packaged"]))
+    said = ["still plays" if plays else "cannot be played"]
+    if "original" in missing and plays:
+        said.append("cannot be transcoded again or downloaded")
+    if "damaged" in missing and plays:
+        said.append("skips or stalls where a file is damaged")
+    if "captions" in missing:
+        said.append("no captions")
+    if "thumbnail" in missing:
+        said.append("no picture in lists")
+    return "; ".join(said)
 
 
 def _young_lines(tally: Any, grace: int, judged_after: str | None) -> list[str]:

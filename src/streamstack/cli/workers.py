@@ -55,6 +55,9 @@ def run_workers(args: argparse.Namespace) -> int:
         if status["workers"]:
             now = datetime.datetime.now(datetime.UTC)
             print(table([COLUMNS, *(_row(worker, now) for worker in status["workers"])]))
+            for worker in status["workers"]:
+                if worker.get("waiting"):
+                    print(f"{worker['id']}: {worker['waiting']}")
     if stalled:
         print(f"streamstack: {no_worker_warning(status)}", file=sys.stderr)
     if lost:

@@ -90,6 +90,7 @@ from streamstack.kernel.jobs.worker import (
     current_attempt,
     describe,
     outage_reason,
+    waiting_text,
 )
 from streamstack.kernel.outbox import JobSink, OutboxRelay
 from streamstack.kernel.storage import ObjectNotFound, ObjectStore
@@ -439,6 +440,15 @@ class TranscodeHandler:
             return
         with contextlib.suppress(Exception):
             await run.report_retry(attempt, error)
+
+    async def on_hold(self, job: Job, reason: str) -> None:
+        """The worker holds ``job`` while a service it needs is down: say so on the item, at
+        the held run's percent (the bar stood still with its last stage, "encoding 240p",
+        as if the job were slow); best effort (catalogue may be what is down)."""
+        run = self.failed.get(job.id)  # kept: the retry hook may report it yet
+        if run is not None:
+            with contextlib.suppress(Exception):
+                await run.report_processing(waiting_text(reason))
 
     async def _mark_failed(self, media_id: str, detail: str, keep: bool, unreadable: bool) -> bool:
         """Mark the item ``failed``, going on playing the package it has when ``keep``: a

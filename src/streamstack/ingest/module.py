@@ -238,6 +238,7 @@ def transcode_worker(context: ModuleContext, queue: JobQueue) -> tuple[JobWorker
         concurrency=settings.worker_concurrency,
         on_dead_letter=handler.on_dead_letter,
         on_retry=handler.on_retry,
+        on_hold=handler.on_hold,
     )
     return worker, handler.sweep_scratch
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
@@ -57,10 +57,14 @@ async def file_chunks(directory: Path, name: str) -> AsyncIterator[bytes]:
 
 
 class Manifest(msgspec.Struct, frozen=True):
-    """``outputs.json``: every key a job may have written, and those of the live package."""
+    """``outputs.json``: every key a job may have written, those of the live package, and
+    the size each live file was written with (``sizes``: what the storage audit compares,
+    to find files cut short; a package written before sizes were kept has none, and is
+    checked for missing files alone)."""
 
     keys: list[str]
     live: list[str] = []
+    sizes: dict[str, int] = {}
 
 
 def decode_manifest(data: bytes) -> Manifest:
@@ -97,10 +101,18 @@ class ItemOutputs:
         return Manifest(
             keys=[key for key in manifest.keys if key.startswith(mine)],
             live=[key for key in manifest.live if key.startswith(mine)],
+            sizes={key: size for key, size in manifest.sizes.items() if key.startswith(mine)},
         )
 
-    async def _record(self, keys: Iterable[str], live: Iterable[str]) -> None:
-        manifest = Manifest(keys=sorted({*keys, *live}), live=sorted(set(live)))
+    async def _record(
+        self, keys: Iterable[str], live: Iterable[str], sizes: Mapping[str, int]
+    ) -> None:
+        live = sorted(set(live))
+        manifest = Manifest(
+            keys=sorted({*keys, *live}),
+            live=live,
+            sizes={key: sizes[key] for key in live if key in sizes},
+        )
         await self.media.write(
             self.manifest_key,
             single_chunk(msgspec.json.encode(manifest)),
@@ -123,16 +135,18 @@ class ItemOutputs:
         """
         old = await self.recorded()
         new = [self.key(name) for name in files]
-        await self._record([*old.keys, *new], old.live)
+        await self._record([*old.keys, *new], old.live, old.sizes)
+        sizes = {}
         for index, name in enumerate(files):
-            await self.media.write(
+            written = await self.media.write(
                 self.key(name), file_chunks(directory, name), content_type=content_type_of(name)
             )
+            sizes[written.key] = written.size
             if on_file is not None:
                 on_file(index + 1, len(files))
         kept = {*new, *(old.live if keep_live else ())}
         await self.media.delete_many([key for key in old.keys if key not in kept])
-        await self._record(kept, new)
+        await self._record(kept, new, sizes)
 
     async def remove(self, *, keep_live: bool = False) -> int:
         """Delete every recorded output and the manifest (with ``keep_live``, all but the
@@ -143,7 +157,7 @@ class ItemOutputs:
         await self.media.delete_many(gone)
         # The manifest goes last, on its own: until every output is gone, it names them.
         if kept:
-            await self._record(kept, manifest.live)
+            await self._record(kept, manifest.live, manifest.sizes)
         else:
             await self.media.delete(self.manifest_key)
         if gone:

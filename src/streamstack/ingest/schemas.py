@@ -18,6 +18,7 @@ from streamstack.contracts.limits import Description, DurationSeconds, Tags, Tit
 from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.jobs import Backlog, WorkerSeen
+from streamstack.kernel.jobs.worker import waiting_text
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
 DETAIL_FIELDS = ("title", "description", "tags", "publish")
@@ -242,26 +243,34 @@ class BucketAudit(msgspec.Struct, frozen=True):
 #: What of an item the database says it has can be missing from the buckets: its
 #: ``original`` (the uploaded file), its ``stream`` (the HLS package: its ``outputs.json``
 #: or a file it names as live), its ``thumbnail``, its ``captions`` (a track's file).
-MissingPart = Literal["original", "stream", "thumbnail", "captions"]
+#: ``damaged``: files of its stream not the size they were written with (cut short).
+MissingPart = Literal["original", "stream", "damaged", "thumbnail", "captions"]
 
 
 class ItemMissingMedia(msgspec.Struct, frozen=True):
     """One item whose objects the database says exist but the buckets lack: its id, its
-    title, what is missing, and how many objects."""
+    title, what is missing, and how many objects; ``packaged`` when it has an HLS package
+    (what viewers play, so a lost original alone still plays)."""
 
     id: str
     title: str
     missing: list[MissingPart]
     missing_objects: int
+    packaged: bool = False
 
 
 class MissingMedia(msgspec.Struct, frozen=True):
-    """The items whose media is missing (how many, the first of them in id order, as many
-    as the request's ``limit``), out of ``items_checked``."""
+    """The items whose media is missing or damaged (how many, the first of them in id
+    order, as many as the request's ``limit``), out of ``items_checked``."""
 
     items_checked: int
     count: int
     first: list[ItemMissingMedia]
+    unchecked: int = 0
+    """Items whose stream was made before file sizes were recorded: checked for missing
+    files, not damaged ones (transcoding one again makes it checkable)."""
+    unchecked_first: list[str] = []
+    """The first of those, by id, as many as the request's ``limit``."""
 
 
 class StorageAuditReport(msgspec.Struct, frozen=True):
@@ -305,6 +314,10 @@ class TranscodingWorker(msgspec.Struct, frozen=True):
     started_at: datetime.datetime
     last_seen_at: datetime.datetime
     """When it last announced itself (by its machine's clock)."""
+    waiting: str | None = None
+    """While a service its jobs need is down, what they wait for, in words ("waiting: the
+    object store's disk is full (…) — trying again"); they are held, attempts unspent,
+    and run again on their own."""
 
     @classmethod
     def of(cls, worker: WorkerSeen) -> TranscodingWorker:
@@ -317,6 +330,7 @@ class TranscodingWorker(msgspec.Struct, frozen=True):
             running=worker.running,
             started_at=datetime.datetime.fromtimestamp(worker.started, datetime.UTC),
             last_seen_at=datetime.datetime.fromtimestamp(worker.seen, datetime.UTC),
+            waiting=worker.waiting and waiting_text(worker.waiting),
         )
 
 

@@ -13,6 +13,7 @@ from streamstack.kernel.tasks import BackgroundTask
 from streamstack.streaming.budgets import issue_budgets
 from streamstack.streaming.contract import operation_handlers
 from streamstack.streaming.hidden import VISIBILITY_SUBJECTS, HiddenItems
+from streamstack.streaming.missing import MissingObjects
 from streamstack.streaming.repository import (
     HIDDEN_ITEMS_BUCKET,
     HIDDEN_ITEMS_TTL_SECONDS,
@@ -74,7 +75,9 @@ def mount(context: ModuleContext) -> MountedModule:
     if settings.streaming_delivery == "nginx":
         delivery = AccelDelivery(tokens, media)
     else:
-        delivery = MediaDelivery(tokens, media, settings.stream_chunk_bytes)
+        delivery = MediaDelivery(
+            tokens, media, settings.stream_chunk_bytes, MissingObjects(context.clock)
+        )
     thumbnails = ThumbnailDelivery(
         backends.objects(settings.thumbnails_bucket),
         settings.stream_chunk_bytes,

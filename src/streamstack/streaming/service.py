@@ -62,6 +62,7 @@ from streamstack.kernel.storage import (
 )
 from streamstack.streaming import metrics
 from streamstack.streaming.hidden import HiddenItems, HiddenItemsUnknown
+from streamstack.streaming.missing import MissingObjects
 from streamstack.streaming.models import SEPARATOR, StreamGrant
 from streamstack.streaming.ranges import (
     UNSATISFIABLE,
@@ -439,22 +440,15 @@ class _Opened:
     ranged: bool  # True when ``body`` reads the first range, False when the whole object
 
 
-def _missing(grant: StreamGrant, key: str) -> NotFound:
+def _missing(grant: StreamGrant, key: str, missing: MissingObjects) -> NotFound:
     """The 404 for ``key`` not stored: the grant's original gone, or a file under its prefix
     that is not there, a wrong path (``master.m3u8``) said as other wrong paths are, not as
     the video gone.
 
-    An object the item's record says exists (its original; the master playlist of an item
-    whose package a viewer is sent to) logs one warning, ``stream.object_missing``: its
-    bucket lost it (restored from an older backup?), and ``streamstack storage audit``
-    names every such item."""
-    master = f"{grant.object_prefix}{HLS_MASTER_PATH}"
-    if key == grant.s3_key or (key == master and grant.object_prefix and not grant.plays_original):
-        log.warning(
-            "stream.object_missing",
-            media_id=grant.media_id,
-            key=key.removeprefix(grant.object_prefix) if key != grant.s3_key else key,
-        )
+    The token was issued for this item's own files, so either is the item's damage (its
+    bucket lost it: restored from an older backup?): ``missing`` warns the operator, and
+    ``streamstack storage audit`` names every such item."""
+    missing.note(grant, key)
     if key == grant.s3_key:
         return StreamObjectGone()
     return StreamFileNotFound("no such file for this stream token")
@@ -463,10 +457,13 @@ def _missing(grant: StreamGrant, key: str) -> NotFound:
 class MediaDelivery(Delivery):
     """Streams the object a token grants, honouring Range and conditional headers."""
 
-    def __init__(self, tokens: StreamTokens, store: ObjectStore, chunk_size: int) -> None:
+    def __init__(
+        self, tokens: StreamTokens, store: ObjectStore, chunk_size: int, missing: MissingObjects
+    ) -> None:
         self._tokens = tokens
         self._store = store
         self._chunk_size = chunk_size
+        self._missing = missing
 
     async def check(self, token: str, path: str | None = None) -> Reply:
         """nginx's token check in proxy delivery: nginx then proxies the request here."""
@@ -478,7 +475,7 @@ class MediaDelivery(Delivery):
         try:
             info = await self._store.head(key)
         except ObjectNotFound:
-            raise _missing(grant, key) from None
+            raise _missing(grant, key, self._missing) from None
         not_modified = _check_preconditions(conditions, info, STREAM_CACHE_CONTROL)
         reply = not_modified or Reply(200, self._headers(info, info.size))
         return _as_download(reply, downloaded_as(grant, path))
@@ -501,7 +498,7 @@ class MediaDelivery(Delivery):
                 # more with the size the store reported.
                 reply = await self._serve(key, reply, conditions)
         except ObjectNotFound:
-            raise _missing(grant, key) from None
+            raise _missing(grant, key, self._missing) from None
         if isinstance(reply, int):
             raise ObjectChanged("the object changed while being read")
         return _as_download(reply, downloaded_as(grant, path))

@@ -1829,8 +1829,10 @@ export interface components {
         /** ItemMissingMedia */
         ItemMissingMedia: {
             id: string;
-            missing: ("original" | "stream" | "thumbnail" | "captions")[];
+            missing: ("original" | "stream" | "damaged" | "thumbnail" | "captions")[];
             missing_objects: number;
+            /** @default false */
+            packaged?: boolean;
             title: string;
         };
         /** ItemStatistics */
@@ -1991,6 +1993,9 @@ export interface components {
             count: number;
             first: components["schemas"]["ItemMissingMedia"][];
             items_checked: number;
+            /** @default 0 */
+            unchecked?: number;
+            unchecked_first?: string[];
         };
         /** ModeratedComment */
         ModeratedComment: {
@@ -2328,6 +2333,7 @@ export interface components {
             running: number;
             /** Format: date-time */
             started_at: string;
+            waiting?: string | null;
         };
         /** TwoFactorEnable */
         TwoFactorEnable: {

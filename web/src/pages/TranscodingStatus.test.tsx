@@ -65,6 +65,16 @@ describe("TranscodingStatusLine", () => {
     expect(sentTo(seen, "GET", TRANSCODING)).toHaveLength(3);
   });
 
+  it("says what a worker's job waits for while a service it needs is down", async () => {
+    const waiting = "waiting: the object store's disk is full (no space left on device) — trying again";
+    const worker = { ...transcodingStatus().workers[0]!, running: 1, waiting };
+    queueSays(transcodingStatus({ state: "working", running: 1, workers: [worker] }));
+    renderPage(<TranscodingStatusLine />);
+
+    const region = await screen.findByRole("status");
+    await waitFor(() => expect(region).toHaveTextContent(`Transcoding: 1 in progress · 1 worker · ${waiting}`));
+  });
+
   it("warns, in words, when videos wait and no worker runs, until one starts", async () => {
     queueSays(noWorker, transcodingStatus({ state: "working", waiting: 2, running: 1 }));
     renderPage(<TranscodingStatusLine />);

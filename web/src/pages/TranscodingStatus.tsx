@@ -13,14 +13,19 @@ function counted(n: number, one: string, many: string): string {
   return n === 1 ? `1 ${one}` : `${n.toLocaleString("en")} ${many}`;
 }
 
-/** The status line: "Transcoding: 3 waiting, 1 in progress · 2 workers". */
+/**
+ * The status line: "Transcoding: 3 waiting, 1 in progress · 2 workers", and what a worker's
+ * jobs wait for while a service they need is down ("· waiting: the object store's disk is
+ * full … — trying again"), so a held job is not taken for a slow one.
+ */
 export function transcodingLine(status: TranscodingStatus): string {
   const { waiting, running, workers } = status;
   const counts = [waiting && `${waiting.toLocaleString("en")} waiting`, running && `${running.toLocaleString("en")} in progress`];
   const jobs = counts.filter(Boolean).join(", ") || "nothing waiting";
   const seen = workers.length === 0 ? "no worker running" : counted(workers.length, "worker", "workers");
   const busy = status.state === "busy" ? " (all busy: more workers would go faster)" : "";
-  return `Transcoding: ${jobs} · ${seen}${busy}`;
+  const held = workers.find((worker) => worker.waiting)?.waiting;
+  return `Transcoding: ${jobs} · ${seen}${busy}${held ? ` · ${held}` : ""}`;
 }
 
 /**

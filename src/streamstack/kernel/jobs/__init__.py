@@ -90,7 +90,8 @@ class WorkerSeen(msgspec.Struct, frozen=True):
     """A job worker as it last announced itself on a queue: its ``id`` (its own, new at
     each start), the ``host`` and process (``pid``) it runs in, how many jobs it runs at
     once (``concurrency``) and now (``running``), when it ``started`` and was last ``seen``
-    (Unix times, by its own clock)."""
+    (Unix times, by its own clock); ``waiting``: why its jobs wait, while a service they
+    need is down (they are held, not failed)."""
 
     id: str
     host: str
@@ -99,6 +100,7 @@ class WorkerSeen(msgspec.Struct, frozen=True):
     running: int
     started: float
     seen: float
+    waiting: str | None = None
 
 
 def workers_seen(records: Iterable[bytes]) -> list[WorkerSeen]:

@@ -7,12 +7,22 @@ row at once); the claim sets a lease token and hides the row for ``ack_wait`` se
 A holder that stops heartbeating loses the row to whoever claims it next. The claim counts
 the delivery (``deliveries``, the attempt); a release counts it back. Workers' announcements
 are rows of ``job_workers``, each with the moment it stops counting (``expires_at``).
+
+Every process with the file open holds a shared ``flock`` on :data:`HOLDERS_SUFFIX`
+beside it, which the system drops when the process ends, however it ends. A queue that
+gets that lock alone as it opens knows every lease in the file is a dead process's (a
+``kill -9``, a power cut): it releases them at once, not counting the attempt, instead
+of leaving the jobs hidden for their ack wait and taking them again as a further attempt.
+(A JetStream queue has no such proof, as its consumers are anywhere: its jobs come back
+after their ack wait.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -25,7 +35,7 @@ import msgspec
 import structlog
 
 from streamstack.kernel import jobs
-from streamstack.kernel.storage.private_files import private_directory, private_file
+from streamstack.kernel.storage.private_files import FILE_MODE, private_directory, private_file
 from streamstack.kernel.tasks import wait_at_most
 
 T = TypeVar("T")
@@ -87,6 +97,9 @@ _POLL_SECONDS = 0.25
 #: process, or a person with the file open, makes it wait).
 BUSY_SECONDS = 10.0
 
+#: Beside the queue's file: the file each process with the queue open holds a shared lock on.
+HOLDERS_SUFFIX = ".holders"
+
 
 class EmbeddedJobQueue(jobs.CheckedQueue):
     """A :class:`~streamstack.kernel.jobs.JobQueue` persisted to the SQLite file ``path``."""
@@ -104,6 +117,7 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
         self._db.execute("PRAGMA synchronous=NORMAL")
         for statement in _SCHEMA:
             self._db.execute(statement)
+        self._holding: int | None = _hold(path.with_name(path.name + HOLDERS_SUFFIX), self._db)
         self._lock = threading.Lock()
         self._wakeup: asyncio.Condition | None = None
 
@@ -196,9 +210,13 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
         return jobs.workers_seen(await self._run(seen))
 
     async def close(self) -> None:
-        """Close the file; jobs held by consumers are redelivered after their ack wait."""
+        """Close the file; jobs held by consumers are redelivered after their ack wait, or
+        as soon as a queue opens the file with no other process on it."""
         with self._lock:
             self._db.close()
+            holding, self._holding = self._holding, None
+            if holding is not None:
+                os.close(holding)  # the shared lock goes with it
 
     # --- used by consumers and deliveries ---------------------------------------------------
 
@@ -256,6 +274,34 @@ class EmbeddedJobQueue(jobs.CheckedQueue):
             return await asyncio.to_thread(locked)
         except sqlite3.Error as exc:
             raise jobs.JobsUnavailable(f"job queue {self.name!r} is unavailable: {exc}") from exc
+
+
+def _hold(holders: Path, db: sqlite3.Connection) -> int:
+    """Hold the queue file's shared lock (its open descriptor); first, when no other process
+    holds it, release every job a lease holds: their holders are provably dead."""
+    fd = os.open(holders, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pass  # another process has the queue open: its leases may be live
+    else:
+        with _transaction(db):
+            # As a release does: visible now, and the claim's count of the attempt undone.
+            released = db.execute(
+                "UPDATE jobs SET lease = NULL, visible_after = min(visible_after, ?),"
+                " deliveries = max(deliveries - 1, 0) WHERE lease IS NOT NULL RETURNING queue",
+                (time.time(),),
+            ).fetchall()
+        if released:
+            log.info(
+                "jobs.released_after_restart",
+                count=len(released),
+                queues=sorted({queue for (queue,) in released}),
+            )
+    # Converted, not dropped: a flock turns shared in place (if not atomically; nothing was
+    # claimed yet, so a sweep by another process opening meanwhile takes nothing live).
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
 
 
 @contextlib.contextmanager

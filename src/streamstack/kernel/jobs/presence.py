@@ -30,13 +30,21 @@ WITHDRAW_SECONDS = 2.0
 
 class Presence:
     """Announces one worker on ``queue`` while it runs: ``concurrency`` slots, and
-    ``running()`` jobs now. The beat is the kernel's one :class:`BackgroundTask` (a failed
+    ``running()`` jobs now, and why they wait when a service they need is down
+    (``waiting()``). The beat is the kernel's one :class:`BackgroundTask` (a failed
     announcement backs off; ``changed`` wakes it)."""
 
-    def __init__(self, queue: JobQueue, concurrency: int, running: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        concurrency: int,
+        running: Callable[[], int],
+        waiting: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.queue = queue
         self.concurrency = concurrency
         self._running = running
+        self._waiting = waiting
         beat = queue.config.presence_ttl / 3
         # A failed announcement is tried again within a beat at most: longer, and the
         # record would age out after an outage the worker came through.
@@ -58,7 +66,8 @@ class Presence:
         await self._beat.start()
 
     def changed(self) -> None:
-        """The number of running jobs changed: announce it now, not at the next beat."""
+        """The number of running jobs, or why they wait, changed: announce it now, not at
+        the next beat."""
         self._beat.wake()
 
     def record(self) -> WorkerSeen:
@@ -71,6 +80,7 @@ class Presence:
             running=self._running(),
             started=self._started,
             seen=time.time(),
+            waiting=self._waiting(),
         )
 
     async def stop(self) -> None:

@@ -100,6 +100,10 @@ def current_attempt() -> Attempt | None:
 #: not for a job released at a stop. E.g. to tell users it will be tried again. Best effort:
 #: if it raises, the job is retried all the same.
 RetryHook = Callable[[Job, Attempt, BaseException], Awaitable[None]]
+#: Called with the job and why (:func:`outage_reason`) when a service outage starts to hold
+#: the job, and when the reason changes (not at every try): e.g. to tell users what the job
+#: waits for. Best effort: if it raises, the job waits all the same.
+HoldHook = Callable[[Job, str], Awaitable[None]]
 
 
 class JobRejected(Exception):
@@ -138,6 +142,14 @@ def describe(exc: BaseException) -> str:
     return text[:_MAX_REASON]
 
 
+def waiting_text(reason: str) -> str:
+    """What a person is told of a job held for ``reason`` (:func:`outage_reason`'s, the
+    error's class name left out): ``waiting: the object store's disk is full (…) — trying
+    again``."""
+    name, _, words = reason.partition(": ")
+    return f"waiting: {words if words and name.isidentifier() else reason} — trying again"
+
+
 class JobWorker(BackgroundTask):
     """Runs ``handler`` for every job of ``queue`` with ``concurrency`` parallel slots.
 
@@ -146,8 +158,9 @@ class JobWorker(BackgroundTask):
     step), spent finishing running jobs, then releasing them; ``poll``: how long one
     pull waits for a job; ``on_dead_letter``: runs before a job is given up (see
     :data:`~streamstack.kernel.jobs.DeadLetterHook`); ``on_retry``: runs before a failed
-    job is handed back for another attempt (see :data:`RetryHook`); ``outage_hold``: how
-    long a job waits for a service it needs (see :meth:`_run_handler`).
+    job is handed back for another attempt (see :data:`RetryHook`); ``on_hold``: runs when
+    a job starts waiting for a service (see :data:`HoldHook`); ``outage_hold``: how long a
+    job waits for a service it needs (see :meth:`_run_handler`).
     """
 
     def __init__(
@@ -162,6 +175,7 @@ class JobWorker(BackgroundTask):
         poll: float = 1.0,
         on_dead_letter: DeadLetterHook | None = None,
         on_retry: RetryHook | None = None,
+        on_hold: HoldHook | None = None,
         outage_hold: float = OUTAGE_HOLD_SECONDS,
     ) -> None:
         if concurrency < 1:
@@ -173,6 +187,7 @@ class JobWorker(BackgroundTask):
         self._handler = handler
         self._on_dead_letter = on_dead_letter
         self._on_retry = on_retry
+        self._on_hold = on_hold
         self._heartbeat = heartbeat or max(queue.config.ack_wait / 3, 0.05)
         # Settling (ack, nak, release, term) is retried while the backend is away; the heartbeats go on
         # meanwhile. A late ack is still right (the work is done, even if the job was handed
@@ -184,7 +199,7 @@ class JobWorker(BackgroundTask):
         self._stopping = asyncio.Event()
         self._abandon = asyncio.Event()
         self._busy = 0
-        self.presence = Presence(queue, concurrency, lambda: self._busy)
+        self.presence = Presence(queue, concurrency, lambda: self._busy, self._waiting_for)
         self._counts = dict.fromkeys(
             ("processed", "retried", "dead_lettered", "released", "cancelled"), 0
         )
@@ -264,9 +279,13 @@ class JobWorker(BackgroundTask):
         """As a task's, and while jobs wait for a service, which and why (``/ready`` 503:
         this worker takes no job meanwhile)."""
         if self.running and self._held:
-            reason = next(iter(self._held.values()))
+            reason = self._waiting_for()
             return f"waiting ({len(self._held)} job(s) held, attempts unspent): {reason}"
         return super().health()
+
+    def _waiting_for(self) -> str | None:
+        """Why the jobs this worker holds wait (the first held's reason), or None."""
+        return next(iter(self._held.values()), None)
 
     def stats(self) -> WorkerStats:
         """Jobs processed, retried, dead-lettered, released and cancelled; slots busy."""
@@ -425,7 +444,7 @@ class JobWorker(BackgroundTask):
                     if reason is None or time.monotonic() - held_since >= self._outage_hold:
                         raise
                     waits += 1
-                    self._hold(job.id, reason)
+                    await self._hold(job, reason)
                     # The task's backoff: retry_min_seconds doubling up to retry_max_seconds.
                     delay = backoff_seconds(waits, self.retry_min_seconds, self.retry_max_seconds)
                     self._log.warning(
@@ -433,13 +452,25 @@ class JobWorker(BackgroundTask):
                     )
                     await asyncio.sleep(delay)
         finally:
-            self._held.pop(job.id, None)
+            if self._held.pop(job.id, None) is not None:
+                self.presence.changed()
             if not self._held:
                 self._no_outage.set()
 
-    def _hold(self, job_id: str, reason: str) -> None:
-        self._held[job_id] = reason
+    async def _hold(self, job: Job, reason: str) -> None:
+        """Keep ``job`` waiting for ``reason``; a new reason is announced and told."""
+        told = self._held.get(job.id) == reason
+        self._held[job.id] = reason
         self._no_outage.clear()
+        if told:
+            return
+        self.presence.changed()
+        if self._on_hold is None:
+            return
+        try:
+            await self._on_hold(job, reason)
+        except Exception as exc:  # a word to users, not the wait: the job waits anyway
+            self._log.warning("jobs.hold_hook_failed", job=job.id, error=describe(exc))
 
     async def _call_handler(self, job: Job, attempt: Attempt) -> None:
         # Every line the handler logs names its job and attempt, and current_attempt()
