@@ -5,7 +5,7 @@ Runs on both queue adapters. The killed worker is a real child process holding t
 process) gets the job once the ack wait has passed, as attempt 2, and finishes it; nothing
 is dead-lettered and the queue ends empty. On the embedded queue the two processes share the
 SQLite file, the survivor having it open all along; a process that opens it alone after the
-kill (a restarted ``streamstack dev``) takes the job at once, as the same attempt.
+kill (a restarted ``streamstack dev``) takes the job at once, as the next attempt.
 """
 
 from __future__ import annotations
@@ -146,12 +146,12 @@ async def test_a_job_of_a_killed_worker_completes_elsewhere(
         await close()
 
 
-async def test_the_sole_process_opening_after_a_kill_takes_its_job_back_as_the_same_attempt(
+async def test_the_sole_process_opening_after_a_kill_takes_its_job_back_at_once(
     spawn: Any, tmp_path: Path
 ) -> None:
     """A restarted one-process install (``streamstack dev`` after ``kill -9``): the queue
-    opens with no other process on it, so the killed one's job is taken at once, as the
-    attempt it was, not after the ack wait as the next."""
+    opens with no other process on it, so the killed one's job is taken at once, not after
+    the ack wait; as the next attempt, so a job that kills its process still runs out."""
     where = tmp_path / "jobs" / "jobs.sqlite3"
     name = f"kill-{uuid.uuid4().hex[:10]}"
     queue = EmbeddedJobQueue(where, name, CONFIG)
@@ -173,7 +173,7 @@ async def test_the_sole_process_opening_after_a_kill_takes_its_job_back_as_the_s
     try:
         delivery = await (await restarted.consumer()).next(0.0)
         assert delivery is not None
-        assert (delivery.job.id, delivery.attempt) == ("victim", 1)
+        assert (delivery.job.id, delivery.attempt) == ("victim", 2)
         await delivery.ack()
     finally:
         await restarted.close()

@@ -271,7 +271,7 @@ async def test_embedded_queue_survives_closing_and_reopening(tmp_path: Path) -> 
         delivery = await take(consumer)
         seen[delivery.job.id] = delivery.attempt
         await delivery.ack()
-    assert seen[held.job.id] == 1  # its holder is gone: released, the attempt not spent
+    assert seen[held.job.id] == 2  # its holder is gone: taken again at once, as the next attempt
     assert set(seen) | {dead.job.id} == {"a", "b", "c"}
     other_queue = EmbeddedJobQueue(path, "other", config)
     assert (await other_queue.backlog()).total == 0
@@ -284,7 +284,8 @@ async def test_a_reopened_embedded_queue_takes_back_at_once_what_a_dead_process_
 ) -> None:
     """The jobs a process held when it died (its descriptors closed, as ``kill -9`` leaves
     them) are taken again as soon as the queue opens with no other process on it, as the
-    same attempt; never while another process has it open (its leases may be live)."""
+    next attempt (a job that kills its process must run out of attempts); never while
+    another process has it open (its leases may be live)."""
     path = tmp_path / "data" / "jobs" / "jobs.sqlite3"
     config = QueueConfig(ack_wait=3600.0, max_deliver=3)
     first = EmbeddedJobQueue(path, "media", config)
@@ -300,7 +301,7 @@ async def test_a_reopened_embedded_queue_takes_back_at_once_what_a_dead_process_
     second = EmbeddedJobQueue(path, "media", config)
     assert (await second.backlog()).running == 0
     again = await take(await second.consumer(), wait=0.0)
-    assert (again.job.id, held.attempt, again.attempt) == ("a", 1, 1)
+    assert (again.job.id, held.attempt, again.attempt) == ("a", 1, 2)
     await again.ack()
     await second.close()
 

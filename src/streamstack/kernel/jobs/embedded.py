@@ -286,10 +286,12 @@ def _hold(holders: Path, db: sqlite3.Connection) -> int:
         pass  # another process has the queue open: its leases may be live
     else:
         with _transaction(db):
-            # As a release does: visible now, and the claim's count of the attempt undone.
+            # Visible now, not after the ack wait; the attempt stays spent (unlike a release):
+            # a job that itself kills its process (the OOM killer) must still run out of
+            # attempts, not be taken again as its first by every restart.
             released = db.execute(
-                "UPDATE jobs SET lease = NULL, visible_after = min(visible_after, ?),"
-                " deliveries = max(deliveries - 1, 0) WHERE lease IS NOT NULL RETURNING queue",
+                "UPDATE jobs SET lease = NULL, visible_after = min(visible_after, ?)"
+                " WHERE lease IS NOT NULL RETURNING queue",
                 (time.time(),),
             ).fetchall()
         if released:
