@@ -96,6 +96,24 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     assert " stopped " in out.splitlines()[2]
 
 
+async def test_a_link_and_its_embed_code_start_where_asked(served: Served) -> None:
+    # "Birds" plays 12.5 s (catalogue_testing's item): 0:07 is in it, 0:20 is not.
+    code, out, err = await served("share", served.video["id"], "--start", "0:07")
+    assert code == 0, err
+    link = out.strip()
+    assert link.startswith(f"{served.url}/s/") and link.endswith("?t=7")
+    secret = link.removesuffix("?t=7").rsplit("/", 1)[1]
+    assert f'embed: <iframe src="{served.url}/embed/s/{secret}?t=7" ' in err
+    code, _, err = await served("share", served.video["id"], "--start", "20")
+    assert code == 1 and "--start 20 is past the video's end" in err, err
+    code, _, err = await served("share", served.video["id"], "--start", "1:75")
+    assert code == 2 and "'1:75' is not a time: give one such as 1:30" in err, err
+    code, _, err = await served("shares", served.video["id"], "--start", "7")
+    assert code == 2 and "--start goes with share" in err, err
+    code, out, _ = await served("shares", served.video["id"], "--json")
+    assert len(json.loads(out)) == 1  # the refused ones made nothing
+
+
 async def test_refusals_are_said_plainly(served: Served) -> None:
     code, _, err = await served("share", served.draft["id"])
     assert code == 1 and "publish the video to share it by link" in err, err

@@ -40,7 +40,7 @@ from streamstack.catalogue.feeds import ATOM_MEDIA_TYPE, FEED_ENTRIES, FEED_PATH
 from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
-from streamstack.catalogue.previews import LinkPreviews, share_page, watch_page
+from streamstack.catalogue.previews import LinkPreviews, share_page, start_asked, watch_page
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
@@ -1072,13 +1072,21 @@ class OEmbedController(Controller):
         maxheight: OEmbedSide = None,
     ) -> OEmbed:
         """oEmbed 1.0 of the video at ``url``: ``video`` (an iframe of its share link's
-        player sized to ``maxwidth``/``maxheight`` at the video's aspect ratio) for a share
-        link's page, ``link`` for a watch page; only for what a signed-out visitor may see."""
+        player sized to ``maxwidth``/``maxheight`` at the video's aspect ratio, starting where
+        the link's valid ``t`` says) for a share link's page, ``link`` for a watch page; only
+        for what a signed-out visitor may see."""
         if format != "json":
             raise FormatNotImplemented("only format=json is offered")
         origin = previews.origin(str(request.base_url))
         item, secret = await previews.at_address(url, origin)
-        return previews.oembed(item, secret, origin, max_width=maxwidth, max_height=maxheight)
+        return previews.oembed(
+            item,
+            secret,
+            origin,
+            max_width=maxwidth,
+            max_height=maxheight,
+            start=start_asked(url, item),
+        )
 
 
 class PreviewPageController(Controller):

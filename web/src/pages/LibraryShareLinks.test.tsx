@@ -195,6 +195,34 @@ describe("a video's share links in the library", () => {
     expect(within(live!).queryByRole("textbox", { name: "Embed code" })).not.toBeInTheDocument();
   });
 
+  it("starts the embed code and a link to copy at the time given, and says what is wrong with one it cannot use", async () => {
+    serveVideo({ duration_seconds: 125 });
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    await user.click(within(live!).getByRole("button", { name: /^Embed link/ }));
+    const start = within(live!).getByRole("textbox", { name: "Start at" });
+    const field = within(live!).getByRole("textbox", { name: "Embed code" });
+    const src = (query: string) => `src="${window.location.origin}/embed${LIVE.path}${query}"`;
+
+    await user.type(start, "1:30");
+    expect((field as HTMLTextAreaElement).value).toContain(src("?t=90"));
+    await user.click(within(live!).getByRole("button", { name: "Copy link at 1:30" }));
+    expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}${LIVE.path}?t=90`);
+    expect(within(panel).getByTestId("share-news")).toHaveTextContent("Link at 1:30 copied.");
+
+    for (const [written, problem] of [
+      ["1:75", "Write the time as minutes and seconds, such as 1:30."],
+      ["2:05", "The video is 2:05 long: choose a time before its end."],
+    ] as const) {
+      await user.clear(start);
+      await user.type(start, written);
+      expect(start).toHaveAccessibleDescription(expect.stringContaining(problem));
+      // A time the player would ignore is left out, not passed on.
+      expect((field as HTMLTextAreaElement).value).toContain(src(""));
+      expect(within(live!).queryByRole("button", { name: /^Copy link at/ })).not.toBeInTheDocument();
+    }
+  });
+
   it("offers no embed code where the server lets no site frame its players", async () => {
     serveVideo({}, [shareLink({ embed_path: null })]);
     const { panel } = await openShareLinks();

@@ -12,11 +12,12 @@ import {
 import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { SelectField } from "../components/Field";
+import { InputField, SelectField } from "../components/Field";
 import { RevocableItem, RevocableList } from "../components/RevocableList";
 import { SubmitButton } from "../components/SubmitButton";
-import { formatDate } from "../lib/format";
-import { absoluteUrl } from "../lib/paths";
+import { formatDate, formatDuration } from "../lib/format";
+import { isWithin, parseMoment } from "../lib/moment";
+import { absoluteUrl, atMoment } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { copyText } from "../player/CopyMomentLink";
@@ -39,11 +40,11 @@ function attributeText(text: string): string {
 
 /**
  * The `<iframe>` another site's page embeds a link's player with (its embed page at this
- * site's address), titled for screen readers, full screen and picture-in-picture allowed;
- * `streamstack items share` prints the same.
+ * site's address, starting at `seconds`), titled for screen readers, full screen and
+ * picture-in-picture allowed; `streamstack items share` prints the same.
  */
-export function embedCode(embedPath: string, title: string): string {
-  const src = attributeText(absoluteUrl(embedPath));
+export function embedCode(embedPath: string, title: string, seconds?: number): string {
+  const src = attributeText(absoluteUrl(atMoment(embedPath, seconds)));
   return (
     `<iframe src="${src}" width="640" height="360" title="${attributeText(title)}" ` +
     `style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`
@@ -141,6 +142,7 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
         <ShareLinkList
           links={links}
           title={item.title}
+          duration={item.duration_seconds}
           published={item.status === "published"}
           action={action}
           onCopied={setNews}
@@ -175,6 +177,7 @@ function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; actio
 function ShareLinkList({
   links,
   title,
+  duration,
   published,
   action,
   onCopied,
@@ -183,6 +186,8 @@ function ShareLinkList({
   links: ShareLink[];
   /** The video's title, which an embed code's frame is named by. */
   title: string;
+  /** How long the video plays (null: unknown), which an embed's start time is within. */
+  duration: number | null;
   /** Whether the video is published: its links are paused while it is not. */
   published: boolean;
   action: Action;
@@ -205,6 +210,7 @@ function ShareLinkList({
           <ShareLinkItem
             link={link}
             title={title}
+            duration={duration}
             published={published}
             busy={busy}
             onCopied={onCopied}
@@ -238,6 +244,7 @@ const ENDED_LABELS = { paused: "Paused", expired: "Expired", stopped: "Stopped" 
 function ShareLinkItem({
   link,
   title,
+  duration,
   published,
   busy,
   onCopied,
@@ -245,6 +252,7 @@ function ShareLinkItem({
 }: {
   link: ShareLink;
   title: string;
+  duration: number | null;
   published: boolean;
   busy: boolean;
   onCopied: (message: string) => void;
@@ -271,7 +279,9 @@ function ShareLinkItem({
             {why}
           </p>
         ) : (
-          live && embedding && embedPath && <EmbedCode id={embedId} code={embedCode(embedPath, title)} onCopied={onCopied} />
+          live &&
+          embedding &&
+          embedPath && <EmbedCode id={embedId} link={link} embedPath={embedPath} title={title} duration={duration} onCopied={onCopied} />
         )
       }
       action={
@@ -343,10 +353,52 @@ function CopyButton({
   );
 }
 
-/** A link's embed code: the `<iframe>` to paste into another site's page, to select or copy. */
-function EmbedCode({ id, code, onCopied }: { id: string; code: string; onCopied: (message: string) => void }) {
+/** Where "Start at" has the video begin (none when empty or 0:00), or what is wrong with it. */
+function startAt(text: string, duration: number | null): { seconds?: number; problem?: string } {
+  const written = text.trim();
+  if (!written) return {};
+  const seconds = parseMoment(written);
+  if (seconds === null) return { problem: "Write the time as minutes and seconds, such as 1:30." };
+  if (!isWithin(seconds, duration)) {
+    return { problem: `The video is ${formatDuration(duration)} long: choose a time before its end.` };
+  }
+  return seconds >= 1 ? { seconds } : {};
+}
+
+/**
+ * A link's embed code: the `<iframe>` to paste into another site's page, to select or copy;
+ * with a "Start at" time, the code and a link to copy both start the video there.
+ */
+function EmbedCode({
+  id,
+  link,
+  embedPath,
+  title,
+  duration,
+  onCopied,
+}: {
+  id: string;
+  link: ShareLink;
+  embedPath: string;
+  title: string;
+  duration: number | null;
+  onCopied: (message: string) => void;
+}) {
+  const [startText, setStartText] = useState("");
+  const { seconds, problem } = startAt(startText, duration);
+  const code = embedCode(embedPath, title, seconds);
+  const linkAt = absoluteUrl(atMoment(link.path, seconds));
   return (
     <div id={id} className="embed-code">
+      <InputField
+        label="Start at"
+        hint="Minutes and seconds, such as 1:30. Leave it empty to start at the beginning."
+        error={problem}
+        inputMode="numeric"
+        placeholder="0:00"
+        value={startText}
+        onChange={setStartText}
+      />
       <label htmlFor={`${id}-code`}>Embed code</label>
       <p className="muted small" id={`${id}-hint`}>
         Paste it into another site&apos;s page to play the video there, for as long as the link works.
@@ -360,7 +412,12 @@ function EmbedCode({ id, code, onCopied }: { id: string; code: string; onCopied:
         onFocus={(e) => e.currentTarget.select()}
         data-testid="embed-code"
       />
-      <CopyButton text={code} label="Copy embed code" what="Embed code" onCopied={onCopied} />
+      <span className="button-row">
+        <CopyButton text={code} label="Copy embed code" what="Embed code" onCopied={onCopied} />
+        {seconds !== undefined && (
+          <CopyButton text={linkAt} label={`Copy link at ${formatDuration(seconds)}`} what={`Link at ${formatDuration(seconds)}`} onCopied={onCopied} />
+        )}
+      </span>
     </div>
   );
 }
