@@ -303,6 +303,27 @@ async def test_no_embed_page_is_offered_where_no_site_may_frame_it(
         assert [link["embed_path"] for link in await links(app, item["id"])] == [None]
 
 
+@pytest.mark.parametrize("backend_kind", ["embedded"])  # a setting read at mount, no backend
+@pytest.mark.parametrize(
+    ("ancestors", "sites"),
+    [
+        ("*", ["*"]),
+        ("https://club.example  'self'", ["https://club.example", "'self'"]),
+        ("'none'", []),
+    ],
+)
+async def test_the_list_names_the_sites_that_may_embed_its_links(
+    settings_factory: SettingsFactory, ancestors: str, sites: list[str]
+) -> None:
+    settings = settings_factory(modules=("catalogue", "streaming"), embed_ancestors=ancestors)
+    async with running_app(settings) as app:
+        item = await video(app)
+        await share(app, item["id"])
+        r = await app.get(f"{API}/{item['id']}/shares", headers=admin(app))
+    assert r.status_code == 200, r.text
+    assert r.json()["embed_sites"] == sites
+
+
 async def test_a_video_that_does_not_play_is_not_shared(app: AppClient) -> None:
     # Published, waiting for its transcode (or failed): its guest was told the link "no
     # longer works", and the admin had been told "anyone with this link can watch".

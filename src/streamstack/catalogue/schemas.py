@@ -503,9 +503,13 @@ class ShareLink(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ShareLinkList(msgspec.Struct, frozen=True):
-    """An item's share links, the newest first, live and ended alike."""
+    """An item's share links, the newest first, live and ended alike, and the sites that may
+    embed their players (``STREAMSTACK_EMBED_ANCESTORS`` as written: ``*`` any, ``'self'``
+    this server's own pages, or origins such as ``https://club.example``); empty when the
+    server lets no site embed them. Another site's page gets a blocked frame."""
 
     links: list[ShareLink]
+    embed_sites: list[str]
 
 
 class MadeShareLink(msgspec.Struct, frozen=True, kw_only=True):

@@ -76,6 +76,12 @@ NO_LONGER_ADMIN_DURABLE = "catalogue-no-longer-admin"
 NO_LONGER_ADMIN_TASK = "catalogue.no-longer-admin-events"
 
 
+def embed_sites(ancestors: str) -> tuple[str, ...]:
+    """The sites ``STREAMSTACK_EMBED_ANCESTORS`` lets frame a link's player, as written
+    (``*``: any); none when it is ``'none'`` (embedding is off)."""
+    return () if ancestors.strip() == "'none'" else tuple(ancestors.split())
+
+
 class ShareNotFound(NotFound, code="share_not_found"):
     """No link that works: unknown, malformed, stopped, expired, or its item not watchable."""
 
@@ -137,7 +143,7 @@ class ShareService:
     """The share-link use cases: an admin's (create, list, stop) and a link holder's (open,
     stream token). ``revocations`` is the kernel's list streaming reads; ``budgets`` bounds
     the stream tokens one client address has issued; times are read from ``clock``;
-    ``embeddable``: whether other sites may frame a link's embed page."""
+    ``embed_sites``: the sites that may frame a link's embed page (:func:`embed_sites`)."""
 
     def __init__(
         self,
@@ -147,14 +153,15 @@ class ShareService:
         budgets: Budgets,
         clock: Clock = utcnow,
         *,
-        embeddable: bool = True,
+        embed_sites: tuple[str, ...] = ("*",),
     ) -> None:
         self._database = database
         self._catalogue = catalogue
         self._revocations = revocations
         self._budgets = budgets
         self._clock = clock
-        self._embeddable = embeddable
+        self._embed_sites = embed_sites
+        self._embeddable = bool(embed_sites)
 
     async def create(self, item_id: uuid.UUID, new: NewShareLink, admin: Principal) -> ShareLink:
         """A new link to the published item (404; 409 for a draft, one that does not play,
@@ -200,7 +207,10 @@ class ShareService:
                 raise ItemNotFound("no such media item")
             rows = await store.shares.of_item(item_id, SHARE_LINKS_LISTED)
         embeddable = self._embeddable
-        return ShareLinkList([to_share_link(*made, embeddable=embeddable) for made in rows])
+        return ShareLinkList(
+            [to_share_link(*made, embeddable=embeddable) for made in rows],
+            embed_sites=list(self._embed_sites),
+        )
 
     async def made_by(self, user_id: uuid.UUID) -> MadeShareLinks:
         """The live links the account made (none for an unknown account): how many, and the

@@ -28,6 +28,8 @@ from streamstack.settings import SettingsError
 #: The items actions of share links.
 SHARE_ACTIONS = ("share", "shares", "unshare")
 SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK")
+#: The server's setting of the sites that may embed a link's player.
+EMBED_SETTING = "STREAMSTACK_EMBED_ANCESTORS"
 #: Where an admin stops a link, by its id.
 SHARE_PATH = "/api/v1/catalogue/shares/{id}"
 
@@ -63,7 +65,9 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
         response = api.get(ITEM_PATH.format(id=target) + "/shares")
         if response.status_code != 200:
             return _refused(args.action, response)
-        links = response.json()["links"]
+        listed = response.json()
+        links = listed["links"]
+        _say_where_embeds_work(listed["embed_sites"])
         if args.json:
             title = _title(api, target) or ""
             links = [
@@ -103,7 +107,30 @@ def _share(api: AdminApi, target: str, args: argparse.Namespace) -> int:
     print("Anyone with this link can watch this video without an account.", file=sys.stderr)
     if title is not None and link["embed_path"] is not None:
         print(f"embed: {embed_code(api.server, link, title, start)}", file=sys.stderr)
+    listed = api.get(ITEM_PATH.format(id=target) + "/shares")
+    if listed.status_code == 200:
+        _say_where_embeds_work(listed.json()["embed_sites"])
     return 0
+
+
+def _say_where_embeds_work(sites: list[str]) -> None:
+    """On stderr, where the server lets the embed code work (``STREAMSTACK_EMBED_ANCESTORS``):
+    nothing when any site may embed it; a blocked frame looks like a server that is down."""
+    if "*" in sites:
+        return
+    if not sites:
+        print(
+            "embedding is turned off on this server: no other site may embed its videos "
+            f"(the server's {EMBED_SETTING} setting)",
+            file=sys.stderr,
+        )
+        return
+    named = ", ".join("this server's own pages" if site == "'self'" else site for site in sites)
+    print(
+        f"the embed code works on: {named}; other sites get a blank frame saying the server "
+        f"refused to connect (the server's {EMBED_SETTING} setting)",
+        file=sys.stderr,
+    )
 
 
 def full_link(

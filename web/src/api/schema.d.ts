@@ -2245,6 +2245,7 @@ export interface components {
         };
         /** ShareLinkList */
         ShareLinkList: {
+            embed_sites: string[];
             links: components["schemas"]["ShareLink"][];
         };
         /** SharedItem */

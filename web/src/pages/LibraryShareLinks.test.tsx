@@ -40,12 +40,15 @@ const STOPPED = shareLink({
   opens: 0,
 });
 
-/** The library holding one video whose share links are `links` (a POST adds one, a DELETE stops one). */
-function serveVideo(item: Partial<CatalogueItem> = {}, links: ShareLink[] = [LIVE, EXPIRED, STOPPED]) {
+/**
+ * The library holding one video whose share links are `links` (a POST adds one, a DELETE stops
+ * one), on a server letting `embedSites` embed them.
+ */
+function serveVideo(item: Partial<CatalogueItem> = {}, links: ShareLink[] = [LIVE, EXPIRED, STOPPED], embedSites = ["*"]) {
   const rig = { links: [...links] };
   server.use(
     http.get(`${API}/catalogue`, () => ok(mediaPage([mediaItem({ id: "p", title: "Lecture 3", ...item })]))),
-    http.get(SHARES, () => ok({ links: rig.links })),
+    http.get(SHARES, () => ok({ links: rig.links, embed_sites: embedSites })),
     http.post(SHARES, () => {
       const made = shareLink({ id: "sh-new", path: "/s/bmV3", opens: 0, expires_at: "2031-01-08T10:00:00Z" });
       rig.links = [made, ...rig.links];
@@ -159,6 +162,7 @@ describe("a video's share links in the library", () => {
   });
 
   it("shows a working link's embed code, its title escaped, to select or copy", async () => {
+    // Any site may embed it (`*`): no list of sites is named.
     serveVideo({ title: `Q&A: "Live" <uncut> & it's on` });
     const user = setupUser();
     renderPage(<AdminLibraryPage />, { path: "/admin/library" });
@@ -174,6 +178,7 @@ describe("a video's share links in the library", () => {
     await user.click(embed);
     expect(embed).toHaveAttribute("aria-expanded", "true");
     const field = within(live!).getByRole("textbox", { name: "Embed code" });
+    expect(within(live!).queryByTestId("embed-sites")).not.toBeInTheDocument();
     const code =
       `<iframe src="${window.location.origin}/embed${LIVE.path}" width="640" height="360" ` +
       `title="Q&amp;A: &quot;Live&quot; &lt;uncut&gt; &amp; it&#x27;s on" style="border:0" ` +
@@ -223,12 +228,26 @@ describe("a video's share links in the library", () => {
     }
   });
 
-  it("offers no embed code where the server lets no site frame its players", async () => {
-    serveVideo({}, [shareLink({ embed_path: null })]);
+  it("offers no embed code where the server lets no site frame its players, and says so", async () => {
+    serveVideo({}, [shareLink({ embed_path: null })], []);
     const { panel } = await openShareLinks();
     const [live] = await within(panel).findAllByTestId("share-link");
     expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
     expect(within(live!).queryByRole("button", { name: /^Embed/ })).not.toBeInTheDocument();
+    expect(within(panel).getByTestId("embedding-off")).toHaveTextContent(
+      "Other sites can't embed videos: embedding is turned off on this server. An admin of the server can turn it on with the STREAMSTACK_EMBED_ANCESTORS setting.",
+    );
+  });
+
+  it("names the sites an embed code works on where the server names them, and no site where any may embed", async () => {
+    serveVideo({}, [LIVE], ["https://club.example", "'self'"]);
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    await user.click(within(live!).getByRole("button", { name: /^Embed link/ }));
+    expect(within(live!).getByTestId("embed-sites")).toHaveTextContent(
+      `Works on: https://club.example, ${window.location.origin}. On other sites the frame stays blank and says the server refused to connect`,
+    );
+    expect(within(panel).queryByTestId("embedding-off")).not.toBeInTheDocument();
   });
 
   it("stops sharing a link once confirmed; cancelled, nothing is sent", async () => {

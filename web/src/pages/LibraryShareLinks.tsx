@@ -114,7 +114,7 @@ export function LibraryShareLinks({ item }: { item: CatalogueItem }) {
 /** The panel itself: what a link gives, the form, what was done, and the list. */
 function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
   const fetchLinks = useCallback((signal: AbortSignal) => listShareLinks(item.id, signal), [item.id]);
-  const { data: links, error, loading, reload } = useAsync(fetchLinks);
+  const { data: listed, error, loading, reload } = useAsync(fetchLinks);
   const action = useAction();
   const [news, setNews] = useState("");
   const changed = (message: string) => {
@@ -125,6 +125,12 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
     <section id={id} className="share-panel library-share" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>Share links</h3>
       <p className="small">Anyone with this link can watch this video without an account.</p>
+      {listed?.embed_sites.length === 0 && (
+        <p className="muted small" data-testid="embedding-off">
+          Other sites can&apos;t embed videos: embedding is turned off on this server. An admin of the server can turn it on with the
+          STREAMSTACK_EMBED_ANCESTORS setting.
+        </p>
+      )}
       {item.status === "published" ? (
         <NewShareLinkForm itemId={item.id} action={action} onCreated={() => changed("Link created: copy it below.")} />
       ) : (
@@ -138,11 +144,10 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       </p>
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {links && (
+      {listed && (
         <ShareLinkList
-          links={links}
-          title={item.title}
-          duration={item.duration_seconds}
+          links={listed.links}
+          embed={{ title: item.title, duration: item.duration_seconds, sites: listed.embed_sites }}
           published={item.status === "published"}
           action={action}
           onCopied={setNews}
@@ -151,6 +156,16 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       )}
     </section>
   );
+}
+
+/** What a link's embed code is made of: the video's and the server's. */
+interface EmbedFacts {
+  /** The video's title, which an embed code's frame is named by. */
+  title: string;
+  /** How long the video plays (null: unknown), which an embed's start time is within. */
+  duration: number | null;
+  /** The sites that may embed the links' players (`*`: any; none: embedding is off). */
+  sites: string[];
 }
 
 /** Makes a link that expires after the chosen days (7 by default), or never. */
@@ -176,18 +191,14 @@ function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; actio
 /** The video's links, newest first; stopping one is confirmed first. */
 function ShareLinkList({
   links,
-  title,
-  duration,
+  embed,
   published,
   action,
   onCopied,
   onStopped,
 }: {
   links: ShareLink[];
-  /** The video's title, which an embed code's frame is named by. */
-  title: string;
-  /** How long the video plays (null: unknown), which an embed's start time is within. */
-  duration: number | null;
+  embed: EmbedFacts;
   /** Whether the video is published: its links are paused while it is not. */
   published: boolean;
   action: Action;
@@ -209,8 +220,7 @@ function ShareLinkList({
         {(link) => (
           <ShareLinkItem
             link={link}
-            title={title}
-            duration={duration}
+            embed={embed}
             published={published}
             busy={busy}
             onCopied={onCopied}
@@ -243,16 +253,14 @@ const ENDED_LABELS = { paused: "Paused", expired: "Expired", stopped: "Stopped" 
  */
 function ShareLinkItem({
   link,
-  title,
-  duration,
+  embed,
   published,
   busy,
   onCopied,
   onStop,
 }: {
   link: ShareLink;
-  title: string;
-  duration: number | null;
+  embed: EmbedFacts;
   published: boolean;
   busy: boolean;
   onCopied: (message: string) => void;
@@ -281,7 +289,9 @@ function ShareLinkItem({
         ) : (
           live &&
           embedding &&
-          embedPath && <EmbedCode id={embedId} link={link} embedPath={embedPath} title={title} duration={duration} onCopied={onCopied} />
+          embedPath && (
+            <EmbedCode id={embedId} link={link} embedPath={embedPath} embed={embed} onCopied={onCopied} />
+          )
         )
       }
       action={
@@ -353,6 +363,21 @@ function CopyButton({
   );
 }
 
+/**
+ * Which sites the code works on, where the server names them (STREAMSTACK_EMBED_ANCESTORS):
+ * any other shows a blank frame saying the server refused to connect.
+ */
+function EmbedSites({ sites }: { sites: string[] }) {
+  if (sites.length === 0 || sites.includes("*")) return null;
+  const named = sites.map((site) => (site === "'self'" ? window.location.origin : site));
+  return (
+    <p className="small" data-testid="embed-sites">
+      Works on: {named.join(", ")}. On other sites the frame stays blank and says the server refused to connect; an admin of the
+      server can add a site to the STREAMSTACK_EMBED_ANCESTORS setting.
+    </p>
+  );
+}
+
 /** Where "Start at" has the video begin (none when empty or 0:00), or what is wrong with it. */
 function startAt(text: string, duration: number | null): { seconds?: number; problem?: string } {
   const written = text.trim();
@@ -373,15 +398,13 @@ function EmbedCode({
   id,
   link,
   embedPath,
-  title,
-  duration,
+  embed: { title, duration, sites },
   onCopied,
 }: {
   id: string;
   link: ShareLink;
   embedPath: string;
-  title: string;
-  duration: number | null;
+  embed: EmbedFacts;
   onCopied: (message: string) => void;
 }) {
   const [startText, setStartText] = useState("");
@@ -403,6 +426,7 @@ function EmbedCode({
       <p className="muted small" id={`${id}-hint`}>
         Paste it into another site&apos;s page to play the video there, for as long as the link works.
       </p>
+      <EmbedSites sites={sites} />
       <textarea
         id={`${id}-code`}
         readOnly
