@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -184,12 +185,17 @@ async def test_anyone_with_the_link_watches_without_an_account(app: AppClient) -
     link = await share(app, item["id"])
     secret = secret_of(link)
     anonymous = (await app.get(f"{API}/{item['id']}")).json()
+    tickets = set()
     for _ in range(2):
         r = await app.get(f"{API}/shared/{secret}")
         assert r.status_code == 200, r.text
-        assert r.json() == {"item": anonymous, "expires_at": link["expires_at"]}
+        opened = r.json()
+        tickets.add(uuid.UUID(opened.pop("play_ticket")))  # each load its own
+        assert opened == {"item": anonymous, "expires_at": link["expires_at"]}
+    assert len(tickets) == 2
     counted = (await links(app, item["id"]))[0]
     assert counted["opens"] == 2 and counted["last_opened_at"] is not None
+    assert counted["plays"] == 0  # opened, never played
     r = await app.post(f"{API}/shared/{secret}/stream-token")
     assert r.status_code == 200, r.text
     assert r.json()["download_url"] is None  # a link never downloads

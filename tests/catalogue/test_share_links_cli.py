@@ -85,7 +85,10 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     assert code == 0, err
     links_maker = served.admin_id
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK"]
+    assert header.split() == [
+        "ID", "CREATED", "EXPIRES", "OPENS", "PLAYS", "STATE", "MAKER", "LINK"
+    ]  # fmt: skip
+    assert "OPENS counts loads of a link's page or embed, played or not" in err
     # The admin who made them (no name known to a catalogue without auth: their id's start).
     assert all(row.split()[-2] == f"({links_maker[:8]})" for row in rows)
     assert [row.split()[-1] for row in rows] == [forever, link]  # the newest first
@@ -95,6 +98,7 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     code, out, err = await served("shares", video, "--json")
     links = json.loads(out)
     assert [entry["opens"] for entry in links] == [0, 1]
+    assert [entry["plays"] for entry in links] == [0, 0]
     assert [entry["embed_code"] for entry in links] == [
         embed_code(served.url, entry, "Birds") for entry in links
     ]

@@ -75,6 +75,7 @@ from streamstack.catalogue.schemas import (
     RelatedItems,
     SaveProgress,
     SharedItem,
+    SharedPlay,
     ShareLink,
     ShareLinkList,
     SortOrder,
@@ -1022,6 +1023,23 @@ class SharedLinkController(Controller):
         """A URL to play the link's video from, as a viewer's (never its original once
         packaged, never a download); it stops when the link does."""
         return await shares.stream_token(secret, client_address(request))
+
+    @post(
+        "/{secret:str}/plays",
+        status_code=204,
+        summary="Count a play by a share link",
+        responses=error_responses(
+            {
+                404: "The link does not work (`share_not_found`), or the ticket is not "
+                "this link's, was counted already or is over a day old "
+                "(`play_ticket_not_found`): nothing is counted.",
+            }
+        ),
+    )
+    async def count_shared_play(self, shares: Shares, secret: str, data: SharedPlay) -> None:
+        """The page that opened the link started playing: one play of the link, counted
+        once per ticket (``SharedItem.play_ticket``), anonymously."""
+        await shares.count_play(secret, data.ticket)
 
 
 # --- link previews (catalogue/previews.py) ---------------------------------------------------

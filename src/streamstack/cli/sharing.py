@@ -4,8 +4,9 @@ account watches one published video.
 ``share ITEM [--expires-in-days N] [--start 1:30]`` makes one and prints the whole link, and
 on stderr when it expires and the code that embeds it in another site's page (both starting
 at ``--start`` when given); ``shares ITEM [--json]``
-lists a video's links, the newest first (live, expired or stopped; the JSON carries each
-one's ``embed_code``); ``unshare SHARE_ID`` stops one, so that it no longer works.
+lists a video's links, the newest first (live, expired or stopped), with their opens (page
+loads, embeds included) and plays (loads whose player started; the JSON carries each one's
+``embed_code`` too); ``unshare SHARE_ID`` stops one, so that it no longer works.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from streamstack.settings import SettingsError
 
 #: The items actions of share links.
 SHARE_ACTIONS = ("share", "shares", "unshare")
-SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK")
+SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "PLAYS", "STATE", "MAKER", "LINK")
+#: What the two counts mean, under the table: an open is no proof anyone watched.
+COUNTS_MEANING = (
+    "OPENS counts loads of a link's page or embed, played or not (a blog page with the embed "
+    "counts each reader); PLAYS those whose player started playing, once per load"
+)
 #: The server's setting of the sites that may embed a link's player.
 EMBED_SETTING = "STREAMSTACK_EMBED_ANCESTORS"
 #: Where an admin stops a link, by its id.
@@ -193,6 +199,7 @@ def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
             shown_time(link["created_at"]),
             _expiry(link),
             f"{link['opens']:,}",
+            f"{link['plays']:,}",
             link_state(link),
             link["created_by_name"] or f"({link['created_by'][:8]})",
             full_link(server, link),
@@ -201,6 +208,7 @@ def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
     ]
     if rows:
         print(table([SHARE_COLUMNS, *rows]))
+        print(COUNTS_MEANING, file=sys.stderr)
     print(f"streamstack: {len(links)} share link{'' if len(links) == 1 else 's'}", file=sys.stderr)
     return 0
 

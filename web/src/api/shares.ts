@@ -60,3 +60,13 @@ export function getSharedStreamToken(secret: string, signal?: AbortSignal): Prom
     "none",
   );
 }
+
+/**
+ * Counts one play of the link: the page that opened it (`ticket`: its `play_ticket`) started
+ * playing. Once per ticket; no account, nothing about the viewer is sent.
+ */
+export async function reportSharedPlay(secret: string, ticket: string): Promise<void> {
+  const params = { path: { secret } };
+  const body = { ticket };
+  await request((headers) => api.POST("/api/v1/catalogue/shared/{secret}/plays", { headers, params, body }), "none");
+}

@@ -26,12 +26,13 @@ function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
     revoked_reason: null,
     opens: 3,
     last_opened_at: "2026-03-02T10:00:00Z",
+    plays: 2,
     ...overrides,
   };
 }
 
 const LIVE = shareLink();
-const EXPIRED = shareLink({ id: "sh-2", path: "/s/ZXhwaXJlZA", expires_at: "2026-01-08T10:00:00Z", opens: 1 });
+const EXPIRED = shareLink({ id: "sh-2", path: "/s/ZXhwaXJlZA", expires_at: "2026-01-08T10:00:00Z", opens: 1, plays: 1 });
 const STOPPED = shareLink({
   id: "sh-3",
   path: "/s/c3RvcHBlZA",
@@ -86,14 +87,14 @@ describe("a video's share links in the library", () => {
     expect(within(panel).getByText("Anyone with this link can watch this video without an account.")).toBeInTheDocument();
     const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
     expect(live).toHaveTextContent(`${window.location.origin}${LIVE.path}`);
-    expect(live).toHaveTextContent(`Made by Ada · Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times`);
+    expect(live).toHaveTextContent(`Made by Ada · Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times (page loads, embeds included) · Played 2 times`);
     expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
     expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toBeInTheDocument();
     expect(live).not.toHaveClass("ended");
 
     expect(expired).toHaveClass("ended");
     expect(within(expired!).getByText("Expired")).toHaveClass("badge");
-    expect(expired).toHaveTextContent(`Expired ${formatDate(EXPIRED.expires_at)} · Opened once`);
+    expect(expired).toHaveTextContent(`Expired ${formatDate(EXPIRED.expires_at)} · Opened once (page loads, embeds included) · Played once`);
     expect(stopped).toHaveClass("ended");
     expect(within(stopped!).getByText("Stopped")).toHaveClass("badge");
     for (const ended of [expired!, stopped!]) expect(within(ended).queryAllByRole("button")).toHaveLength(0);

@@ -319,12 +319,20 @@ function EmbedToggle({ url, embedId, open, onToggle }: { url: string; embedId: s
   );
 }
 
-/** Who made a link, when it was made and ends, how often it was opened, in one line. */
+/** "once", "3 times". */
+function times(count: number): string {
+  return count === 1 ? "once" : `${count} times`;
+}
+
+/**
+ * Who made a link, when it was made and ends, how often its page or embed was loaded (played
+ * or not: a blog page counts each reader) and how often it played, in one line.
+ */
 function linkFacts(link: ShareLink, state: LinkState): string {
   const ends = state === "expired" ? "Expired" : "Expires";
   const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
-  const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
-  return `${madeBy(link)} · Created ${formatDate(link.created_at)} · ${expires} · ${opened}`;
+  const counts = `Opened ${times(link.opens)} (page loads, embeds included) · Played ${times(link.plays)}`;
+  return `${madeBy(link)} · Created ${formatDate(link.created_at)} · ${expires} · ${counts}`;
 }
 
 /** Stop sharing the link at `url` (confirmed first, by the list). */
