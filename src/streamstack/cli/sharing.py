@@ -2,10 +2,10 @@
 account watches one published video.
 
 ``share ITEM [--expires-in-days N] [--start 1:30]`` makes one and prints the whole link, and
-on stderr when it expires and the code that embeds it in another site's page (both starting
-at ``--start`` when given); ``shares ITEM [--json]``
-lists a video's links, the newest first (live, expired or stopped), with their opens (page
-loads, embeds included) and plays (loads whose player started; the JSON carries each one's
+on stderr when it expires, the code that embeds it in another site's page (both starting at
+``--start`` when given) and which sites that code works on; ``shares ITEM [--json]`` lists a
+video's links, the newest first (live, expired or stopped), with their opens (page loads,
+embeds included) and plays (loads whose player started; the JSON carries each one's
 ``embed_code`` too); ``unshare SHARE_ID`` stops one, so that it no longer works.
 """
 
