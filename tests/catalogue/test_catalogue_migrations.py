@@ -22,6 +22,7 @@ from streamstack.catalogue.models import (
     OutboxRow,
     PlaylistEntryRow,
     PlaylistRow,
+    PlayTicketRow,
     ShareLinkRow,
 )
 from streamstack.catalogue.module import MODULE
@@ -899,6 +900,38 @@ async def test_comments_badge_comes_and_goes_with_its_revision(
             await connection.run_sync(REVISIONS.downgrade, "catalogue_0032")
             ids = await connection.scalars(select(CommentRow.id).order_by(CommentRow.id))
             assert list(ids) == sorted([comment_id, reply_id])
+            await connection.run_sync(REVISIONS.upgrade, "head")
+            assert await connection.run_sync(REVISIONS.differences) == []
+    finally:
+        await database.close()
+
+
+async def test_share_link_plays_come_and_go_with_their_revision(
+    settings_factory: SettingsFactory,
+) -> None:
+    """catalogue_0034: links kept, none played (plays were never counted before); the
+    downgrade drops the count and the tickets in place, the links kept."""
+    settings = settings_factory(modules=("catalogue",))
+    database = Database(settings.effective_database_url)
+    item_id, link_id = uuid.uuid4(), uuid.uuid4()
+    values = {"content_type": "video/mp4", "video": "h264", "audio": "aac"}
+    now = datetime.datetime.now(datetime.UTC)
+    link = {"id": link_id, "item_id": item_id, "secret": "s" * 43, "created_by": uuid.uuid4()}
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0033")
+            await connection.execute(OLD_ITEM, {"id": item_id, "now": now, **values})
+            await connection.execute(insert(ShareLinkRow).values(created_at=now, **link))
+            await connection.run_sync(REVISIONS.upgrade, "catalogue_0034")
+            played = select(ShareLinkRow.id, ShareLinkRow.plays)
+            assert (await connection.execute(played)).all() == [(link_id, 0)]
+            ticket = {"id": uuid.uuid4(), "share_id": link_id, "opened_at": now}
+            await connection.execute(insert(PlayTicketRow).values(**ticket))
+        async with database.engine.begin() as connection:
+            await connection.run_sync(REVISIONS.downgrade, "catalogue_0033")
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            assert "catalogue_play_tickets" not in tables
+            assert list(await connection.scalars(select(ShareLinkRow.id))) == [link_id]
             await connection.run_sync(REVISIONS.upgrade, "head")
             assert await connection.run_sync(REVISIONS.differences) == []
     finally:

@@ -42,10 +42,10 @@ async def test_an_admin_reads_a_videos_statistics(
         assert code == 0, err
         lines = out.splitlines()
         assert lines[:4] == [
-            "2 views in all, 2 in the last 7 days",
+            "2 views in all, 2 in the last 7 days · 0 plays by share links",
             "0 s watched in the last 7 days · 0 % of it a view, on average",
             "2 viewers · 1 finished · they got to 75 % on average",
-            "0 likes · 0 comments · 0 share link opens",
+            "0 likes · 0 comments · 0 share link opens (page loads, embeds included)",
         ]
         assert lines[4].split() == ["DAY", "VIEWS", "WATCHED"]
         today = datetime.datetime.now(datetime.UTC).date().isoformat()

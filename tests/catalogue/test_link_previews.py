@@ -345,3 +345,28 @@ async def test_a_share_link_no_site_may_frame_is_a_link(
         r = await app.get(OEMBED, params={"url": PUBLIC_URL + link["path"]})
     assert r.status_code == 200, r.text
     assert r.json()["type"] == "link" and "html" not in r.json()
+
+
+@pytest.mark.parametrize(
+    ("asked", "kept"),
+    [
+        ("?t=90", "?t=90"),
+        ("?t=1m30s", "?t=90"),
+        ("?t=1:30", "?t=90"),
+        ("?t=1:02:03&x=1", "?t=3723"),
+        ("?t=7.5", "?t=7.5"),
+        ("?t=5000", ""),  # past the end: the player would ignore it
+        ("?t=-5", ""),
+        ("?t=abc", ""),
+        ("?t=", ""),
+        ("?start=90", ""),
+    ],
+)
+async def test_oembed_keeps_a_link_s_start_time(app: AppClient, asked: str, kept: str) -> None:
+    settings = app.app.state.settings
+    item = await create_item(app, settings, title="Prizes", duration_seconds=4000.0)
+    link = await share(app, item["id"])
+    r = await app.get(OEMBED, params={"url": PUBLIC_URL + link["path"] + asked})
+    assert r.status_code == 200, r.text
+    player = f'src="{PUBLIC_URL}{link["embed_path"]}{kept}"'
+    assert player in r.json()["html"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -184,12 +185,17 @@ async def test_anyone_with_the_link_watches_without_an_account(app: AppClient) -
     link = await share(app, item["id"])
     secret = secret_of(link)
     anonymous = (await app.get(f"{API}/{item['id']}")).json()
+    tickets = set()
     for _ in range(2):
         r = await app.get(f"{API}/shared/{secret}")
         assert r.status_code == 200, r.text
-        assert r.json() == {"item": anonymous, "expires_at": link["expires_at"]}
+        opened = r.json()
+        tickets.add(uuid.UUID(opened.pop("play_ticket")))  # each load its own
+        assert opened == {"item": anonymous, "expires_at": link["expires_at"]}
+    assert len(tickets) == 2
     counted = (await links(app, item["id"]))[0]
     assert counted["opens"] == 2 and counted["last_opened_at"] is not None
+    assert counted["plays"] == 0  # opened, never played
     r = await app.post(f"{API}/shared/{secret}/stream-token")
     assert r.status_code == 200, r.text
     assert r.json()["download_url"] is None  # a link never downloads
@@ -304,6 +310,27 @@ async def test_no_embed_page_is_offered_where_no_site_may_frame_it(
         made = await share(app, item["id"])
         assert made["path"].startswith("/s/") and made["embed_path"] is None
         assert [link["embed_path"] for link in await links(app, item["id"])] == [None]
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"])  # a setting read at mount, no backend
+@pytest.mark.parametrize(
+    ("ancestors", "sites"),
+    [
+        ("*", ["*"]),
+        ("https://club.example  'self'", ["https://club.example", "'self'"]),
+        ("'none'", []),
+    ],
+)
+async def test_the_list_names_the_sites_that_may_embed_its_links(
+    settings_factory: SettingsFactory, ancestors: str, sites: list[str]
+) -> None:
+    settings = settings_factory(modules=("catalogue", "streaming"), embed_ancestors=ancestors)
+    async with running_app(settings) as app:
+        item = await video(app)
+        await share(app, item["id"])
+        r = await app.get(f"{API}/{item['id']}/shares", headers=admin(app))
+    assert r.status_code == 200, r.text
+    assert r.json()["embed_sites"] == sites
 
 
 async def test_a_video_that_does_not_play_is_not_shared(app: AppClient) -> None:

@@ -3,6 +3,7 @@ served catalogue. The command is a client: these run on the embedded backends on
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import uuid
@@ -41,7 +42,15 @@ class Served:
 
 @pytest.fixture
 async def served(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterator[Served]:
-    settings = settings_factory(modules=("catalogue",))
+    async with serving(settings_factory, tmp_path) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    settings_factory: SettingsFactory, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[Served]:
+    settings = settings_factory(modules=("catalogue",), **overrides)
     async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
         admin_id = str(uuid.uuid4())
         token = mint_token(settings, user_id=admin_id, role="admin")
@@ -65,6 +74,7 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
         'title="Birds" style="border:0" allow="fullscreen; picture-in-picture" '
         "allowfullscreen></iframe>"
     ) in err.splitlines()
+    assert "embed code works on" not in err and "turned off" not in err  # any site may
     code, out, err = await served("share", video)
     assert code == 0 and "expires: never" in err, err
     forever = out.strip()
@@ -75,7 +85,10 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     assert code == 0, err
     links_maker = served.admin_id
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK"]
+    assert header.split() == [
+        "ID", "CREATED", "EXPIRES", "OPENS", "PLAYS", "STATE", "MAKER", "LINK"
+    ]  # fmt: skip
+    assert "OPENS counts loads of a link's page or embed, played or not" in err
     # The admin who made them (no name known to a catalogue without auth: their id's start).
     assert all(row.split()[-2] == f"({links_maker[:8]})" for row in rows)
     assert [row.split()[-1] for row in rows] == [forever, link]  # the newest first
@@ -85,6 +98,7 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     code, out, err = await served("shares", video, "--json")
     links = json.loads(out)
     assert [entry["opens"] for entry in links] == [0, 1]
+    assert [entry["plays"] for entry in links] == [0, 0]
     assert [entry["embed_code"] for entry in links] == [
         embed_code(served.url, entry, "Birds") for entry in links
     ]
@@ -94,6 +108,50 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     assert (await served.client.get(f"{API}/shared/{link.rsplit('/', 1)[1]}")).status_code == 404
     code, out, err = await served("shares", video)
     assert " stopped " in out.splitlines()[2]
+
+
+async def test_a_link_and_its_embed_code_start_where_asked(served: Served) -> None:
+    # "Birds" plays 12.5 s (catalogue_testing's item): 0:07 is in it, 0:20 is not.
+    code, out, err = await served("share", served.video["id"], "--start", "0:07")
+    assert code == 0, err
+    link = out.strip()
+    assert link.startswith(f"{served.url}/s/") and link.endswith("?t=7")
+    secret = link.removesuffix("?t=7").rsplit("/", 1)[1]
+    assert f'embed: <iframe src="{served.url}/embed/s/{secret}?t=7" ' in err
+    code, _, err = await served("share", served.video["id"], "--start", "20")
+    assert code == 1 and "--start 20 is past the video's end" in err, err
+    code, _, err = await served("share", served.video["id"], "--start", "1:75")
+    assert code == 2 and "'1:75' is not a time: give one such as 1:30" in err, err
+    code, _, err = await served("shares", served.video["id"], "--start", "7")
+    assert code == 2 and "--start goes with share" in err, err
+    code, out, _ = await served("shares", served.video["id"], "--json")
+    assert len(json.loads(out)) == 1  # the refused ones made nothing
+
+
+@pytest.mark.parametrize(
+    ("ancestors", "said"),
+    [
+        (
+            "https://club.example 'self'",
+            "the embed code works on: https://club.example, this server's own pages; other "
+            "sites get a blank frame saying the server refused to connect (the server's "
+            "STREAMSTACK_EMBED_ANCESTORS setting)",
+        ),
+        (
+            "'none'",
+            "embedding is turned off on this server: no other site may embed its videos "
+            "(the server's STREAMSTACK_EMBED_ANCESTORS setting)",
+        ),
+    ],
+)
+async def test_says_where_the_embed_code_works(
+    settings_factory: SettingsFactory, tmp_path: Path, ancestors: str, said: str
+) -> None:
+    async with serving(settings_factory, tmp_path, embed_ancestors=ancestors) as served:
+        for action in ("share", "shares"):
+            code, _, err = await served(action, served.video["id"])
+            assert code == 0, err
+            assert said in err.splitlines(), (action, err)
 
 
 async def test_refusals_are_said_plainly(served: Served) -> None:

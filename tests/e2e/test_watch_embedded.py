@@ -139,11 +139,17 @@ async def test_a_page_of_another_site_plays_an_embedded_share_link_and_nothing_e
             guest_context, guest = await new_page(browser, log)
             loads: list[str] = []
             guest.on("request", lambda request: loads.append(request.url))
-            await guest.goto(site)
-            await plays_in_the_frame(guest, embed_url, url, loads)
+            played = f"/api/v1/catalogue/shared/{secret}/plays"
+            async with guest.expect_response(lambda r: r.url.endswith(played)) as reported:
+                await guest.goto(site)
+                await plays_in_the_frame(guest, embed_url, url, loads)
+            assert (await reported.value).status == 204  # the frame's first play, counted
             await frames_of_ours_refused(guest, base, (site, embed_url))
             # Stopped, the link's frame says so, on the other site's page (not ours).
             await stop_sharing(admin, url)
+            # The panel read again as it stopped: the blog reader's load and play are there.
+            counts = "Opened once (page loads, embeds included) · Played once"
+            await admin.get_by_test_id("share-link").get_by_text(counts).wait_for()
             await guest.reload()
             frame = guest.frame_locator(f'iframe[src="{embed_url}"]')
             await frame.get_by_text("This video is not available right now.").wait_for()

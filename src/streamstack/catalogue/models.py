@@ -422,8 +422,29 @@ class ShareLinkRow(CatalogueBase):
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     #: Why it was stopped when not by an admin's hand: ``maker_no_longer_admin``.
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    #: Loads of the link's page or embed (its ``GET /shared/<secret>``), played or not.
     opens: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_opened_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: Page loads whose player started playing: one per :class:`PlayTicketRow` (catalogue_0034).
+    #: The database's default alone, so that rows written as before this revision still go in.
+    plays: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class PlayTicketRow(CatalogueBase):
+    """One load of a share link's page whose play is not counted yet: its id is the ticket
+    the page reports its first play with, which is then deleted as the link's ``plays``
+    grows. Anonymous (a random id and when the page loaded); unreported ones end after
+    :data:`~streamstack.catalogue.shares.PLAY_TICKET_LIFETIME` and go with the link."""
+
+    __tablename__ = "catalogue_play_tickets"
+    # Old tickets are found by age, across links, to be deleted.
+    __table_args__ = (Index("ix_catalogue_play_tickets_opened_at", "opened_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    share_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("catalogue_shares.id", ondelete="CASCADE")
+    )
+    opened_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 
 
 class ItemDayRow(CatalogueBase):

@@ -183,6 +183,7 @@ def link_previews(
     """What a pasted link to one video shows, linked to the server's public URL."""
     from streamstack.catalogue.previews import LinkPreviews
     from streamstack.catalogue.routes import OEMBED_PATH, PREFIX
+    from streamstack.catalogue.shares import embed_sites
 
     settings = context.settings
     return LinkPreviews(
@@ -192,7 +193,7 @@ def link_previews(
         site_name=settings.site_name,
         oembed_path=PREFIX + OEMBED_PATH,
         guests_browse=settings.guest_access != "none",
-        embeddable=settings.embed_ancestors != "'none'",
+        embeddable=bool(embed_sites(settings.embed_ancestors)),
     )
 
 
@@ -257,7 +258,7 @@ def share_links(service: CatalogueService, context: ModuleContext) -> ShareServi
     which streaming reads for every grant; their stream tokens are budgeted per address
     (a player asks on load and to renew; a link's holders have no account to count by)."""
     from streamstack.catalogue.budgets import SharedTokensThrottled
-    from streamstack.catalogue.shares import ShareService
+    from streamstack.catalogue.shares import ShareService, embed_sites
 
     settings = context.settings
     return ShareService(
@@ -271,7 +272,7 @@ def share_links(service: CatalogueService, context: ModuleContext) -> ShareServi
             context.clock,
         ),
         context.clock,
-        embeddable=settings.embed_ancestors != "'none'",
+        embed_sites=embed_sites(settings.embed_ancestors),
     )
 
 

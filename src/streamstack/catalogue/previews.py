@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from streamstack.catalogue.schemas import OEmbed
 from streamstack.catalogue.service import CatalogueService
 from streamstack.catalogue.shares import EMBED_PAGE, SHARED_PAGE, ShareService
 from streamstack.contracts.catalogue import CatalogueItem
 from streamstack.contracts.limits import THUMBNAIL_BOX, fitted_in
+from streamstack.contracts.moments import moment_text, start_of
 from streamstack.kernel.errors import NotFound
 from streamstack.kernel.http import link_origin
 from streamstack.kernel.spa import SpaIndex, html_text
@@ -146,9 +147,11 @@ class LinkPreviews:
         *,
         max_width: int | None,
         max_height: int | None,
+        start: float | None = None,
     ) -> OEmbed:
         """oEmbed 1.0 of ``item``: a ``video`` framing the share link's player when there is
-        one that sites may frame, else a ``link`` (a watch page has no player to frame)."""
+        one that sites may frame (starting at ``start`` seconds, see :func:`start_asked`),
+        else a ``link`` (a watch page has no player to frame)."""
         thumbnail = thumbnail_fields(item, origin)
         common = {
             "version": "1.0",
@@ -163,12 +166,21 @@ class LinkPreviews:
             return OEmbed(type="link", **common)  # type: ignore[arg-type]
         width, height = embed_size(item, max_width, max_height)
         player = f"{origin}{EMBED_PAGE}{quote(secret)}"
+        if start is not None:
+            player += f"?t={moment_text(start)}"
         frame = (
             f'<iframe src="{html_text(player)}" width="{width}" height="{height}" '
             f'title="{html_text(item.title)}" frameborder="0" '
             'allow="fullscreen; picture-in-picture" allowfullscreen></iframe>'
         )
         return OEmbed(type="video", html=frame, width=width, height=height, **common)  # type: ignore[arg-type]
+
+
+def start_asked(url: str, item: CatalogueItem) -> float | None:
+    """The start time ``url``'s ``t`` asks for (a "link at 1:30"), when ``item`` has it:
+    the player's own reading, so a ``t`` it would ignore is dropped rather than passed on."""
+    asked = parse_qs(urlsplit(url).query).get("t")
+    return start_of(asked[0], item.duration_seconds) if asked else None
 
 
 def share_page(origin: str, secret: str) -> str:

@@ -76,6 +76,7 @@ from streamstack.catalogue.models import (
     OutboxRow,
     PlaylistEntryRow,
     PlaylistRow,
+    PlayTicketRow,
     ShareLinkRow,
     ViewingRow,
     WatchProgressRow,
@@ -1543,14 +1544,50 @@ class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
         row = found.one_or_none()
         return None if row is None else (row[0], row[1])
 
-    async def opens(self, item_id: uuid.UUID) -> int:
-        """How often the item's links were opened, all of them (ended ones too)."""
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(ShareLinkRow.opens), 0)).where(
-                ShareLinkRow.item_id == item_id
-            )
+    async def totals(self, item_id: uuid.UUID) -> tuple[int, int]:
+        """How often the item's links were opened, and played, all of them (ended ones too)."""
+        found = await self.session.execute(
+            select(
+                func.coalesce(func.sum(ShareLinkRow.opens), 0),
+                func.coalesce(func.sum(ShareLinkRow.plays), 0),
+            ).where(ShareLinkRow.item_id == item_id)
         )
-        return int(total or 0)
+        opens, plays = found.one()
+        return int(opens), int(plays)
+
+    async def issue_ticket(
+        self, share_id: uuid.UUID, now: datetime.datetime, ended: datetime.datetime
+    ) -> uuid.UUID:
+        """A new play ticket for one load of the link's page, at ``now``; tickets of any
+        link issued before ``ended`` are deleted on the way (unreported: never played)."""
+        await self.session.execute(delete(PlayTicketRow).where(PlayTicketRow.opened_at < ended))
+        ticket = uuid.uuid4()
+        self.session.add(PlayTicketRow(id=ticket, share_id=share_id, opened_at=now))
+        return ticket
+
+    async def count_play(
+        self, share_id: uuid.UUID, ticket: uuid.UUID, ended: datetime.datetime
+    ) -> bool:
+        """Count one play of the link by ``ticket`` (its own, issued at or after ``ended``),
+        which is spent so; False for any other ticket, nothing counted."""
+        spent = await self.session.execute(
+            delete(PlayTicketRow)
+            .where(
+                PlayTicketRow.id == ticket,
+                PlayTicketRow.share_id == share_id,
+                PlayTicketRow.opened_at >= ended,
+            )
+            .returning(PlayTicketRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        if spent.first() is None:
+            return False
+        await self.session.execute(
+            update(ShareLinkRow)
+            .where(ShareLinkRow.id == share_id)
+            .values(plays=ShareLinkRow.plays + 1)
+        )
+        return True
 
     async def count_open(self, share_id: uuid.UUID, now: datetime.datetime) -> None:
         """One more open of the link, at ``now`` (one statement: opens at once all count)."""
@@ -1561,7 +1598,9 @@ class ShareLinkRepository(SQLAlchemyAsyncRepository[ShareLinkRow]):
         )
 
     async def remove_item(self, item_id: uuid.UUID) -> None:
-        """Delete the item's links (where a backend does not cascade)."""
+        """Delete the item's links and their play tickets (where a backend does not cascade)."""
+        links = select(ShareLinkRow.id).where(ShareLinkRow.item_id == item_id)
+        await self.session.execute(delete(PlayTicketRow).where(PlayTicketRow.share_id.in_(links)))
         await self.session.execute(delete(ShareLinkRow).where(ShareLinkRow.item_id == item_id))
 
 

@@ -40,7 +40,7 @@ from streamstack.catalogue.feeds import ATOM_MEDIA_TYPE, FEED_ENTRIES, FEED_PATH
 from streamstack.catalogue.items import if_match_tags
 from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
-from streamstack.catalogue.previews import LinkPreviews, share_page, watch_page
+from streamstack.catalogue.previews import LinkPreviews, share_page, start_asked, watch_page
 from streamstack.catalogue.schemas import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
@@ -75,6 +75,7 @@ from streamstack.catalogue.schemas import (
     RelatedItems,
     SaveProgress,
     SharedItem,
+    SharedPlay,
     ShareLink,
     ShareLinkList,
     SortOrder,
@@ -1023,6 +1024,23 @@ class SharedLinkController(Controller):
         packaged, never a download); it stops when the link does."""
         return await shares.stream_token(secret, client_address(request))
 
+    @post(
+        "/{secret:str}/plays",
+        status_code=204,
+        summary="Count a play by a share link",
+        responses=error_responses(
+            {
+                404: "The link does not work (`share_not_found`), or the ticket is not "
+                "this link's, was counted already or is over a day old "
+                "(`play_ticket_not_found`): nothing is counted.",
+            }
+        ),
+    )
+    async def count_shared_play(self, shares: Shares, secret: str, data: SharedPlay) -> None:
+        """The page that opened the link started playing: one play of the link, counted
+        once per ticket (``SharedItem.play_ticket``), anonymously."""
+        await shares.count_play(secret, data.ticket)
+
 
 # --- link previews (catalogue/previews.py) ---------------------------------------------------
 
@@ -1072,13 +1090,21 @@ class OEmbedController(Controller):
         maxheight: OEmbedSide = None,
     ) -> OEmbed:
         """oEmbed 1.0 of the video at ``url``: ``video`` (an iframe of its share link's
-        player sized to ``maxwidth``/``maxheight`` at the video's aspect ratio) for a share
-        link's page, ``link`` for a watch page; only for what a signed-out visitor may see."""
+        player sized to ``maxwidth``/``maxheight`` at the video's aspect ratio, starting where
+        the link's valid ``t`` says) for a share link's page, ``link`` for a watch page; only
+        for what a signed-out visitor may see."""
         if format != "json":
             raise FormatNotImplemented("only format=json is offered")
         origin = previews.origin(str(request.base_url))
         item, secret = await previews.at_address(url, origin)
-        return previews.oembed(item, secret, origin, max_width=maxwidth, max_height=maxheight)
+        return previews.oembed(
+            item,
+            secret,
+            origin,
+            max_width=maxwidth,
+            max_height=maxheight,
+            start=start_asked(url, item),
+        )
 
 
 class PreviewPageController(Controller):

@@ -500,12 +500,17 @@ class ShareLink(msgspec.Struct, frozen=True, kw_only=True):
     revoked_reason: RevokedReason | None
     opens: int
     last_opened_at: datetime.datetime | None
+    plays: int
 
 
 class ShareLinkList(msgspec.Struct, frozen=True):
-    """An item's share links, the newest first, live and ended alike."""
+    """An item's share links, the newest first, live and ended alike, and the sites that may
+    embed their players (``STREAMSTACK_EMBED_ANCESTORS`` as written: ``*`` any, ``'self'``
+    this server's own pages, or origins such as ``https://club.example``); empty when the
+    server lets no site embed them. Another site's page gets a blocked frame."""
 
     links: list[ShareLink]
+    embed_sites: list[str]
 
 
 class MadeShareLink(msgspec.Struct, frozen=True, kw_only=True):
@@ -528,12 +533,21 @@ class MadeShareLinks(msgspec.Struct, frozen=True, kw_only=True):
     links: Annotated[list[MadeShareLink], msgspec.Meta(max_length=MADE_SHARE_LINKS_LISTED)]
 
 
-class SharedItem(msgspec.Struct, frozen=True):
+class SharedItem(msgspec.Struct, frozen=True, kw_only=True):
     """What a share link opens: the item as an anonymous reader of ``GET /{item_id}`` gets
-    it, and when the link ends (null: never)."""
+    it, when the link ends (null: never), and the ticket this page load reports its first
+    play with (``POST /shared/<secret>/plays``; once, within a day)."""
 
     item: CatalogueItem
     expires_at: datetime.datetime | None
+    play_ticket: uuid.UUID
+
+
+class SharedPlay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A share link's page reporting that its player started playing: the ticket its open
+    answered (``SharedItem.play_ticket``)."""
+
+    ticket: uuid.UUID
 
 
 #: The largest frame an oEmbed consumer may ask for (``maxwidth``, ``maxheight``, pixels).
@@ -584,7 +598,10 @@ class ItemStatistics(msgspec.Struct, frozen=True, kw_only=True):
     the end reached all of it), null when its length is unknown or nobody has a place in
     it. ``average_watched`` is how much of the video a view of the period watched, on
     average (the period's watch time over its views times the length, at most 1), null
-    without views or a known length."""
+    without views or a known length. ``share_opens`` counts loads of its share links'
+    pages and embeds (played or not), ``share_plays`` those whose player started playing
+    (since catalogue_0034): anonymous, never a view (views are signed-in viewers', with
+    their watch time), so beside ``view_count``, not in it."""
 
     item_id: uuid.UUID
     period_days: int
@@ -595,6 +612,7 @@ class ItemStatistics(msgspec.Struct, frozen=True, kw_only=True):
     like_count: int
     comment_count: int
     share_opens: int
+    share_plays: int
     viewers: int
     finished: int
     average_reached: float | None

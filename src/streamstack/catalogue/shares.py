@@ -16,6 +16,12 @@ they made is stopped so (:meth:`ShareService.stop_made_by`), once however often 
 comes. Unpublishing or deleting the item stops its grants as any grant's (the take-downs);
 an unpublished item's links are paused, not stopped: they work again once it is published.
 Stream tokens are budgeted per client address (many people may hold one link).
+
+Each open is counted (``opens``: page loads of the link or its embed, played or not) and
+answered with a play ticket: the page reports the first time its player plays with it, and
+the link's ``plays`` grows by one, the ticket spent. Anonymous (a ticket is a random id and
+when the page loaded) and never more plays than opens: a ticket counts once, for its own
+link, within :data:`PLAY_TICKET_LIFETIME` of the load.
 """
 
 from __future__ import annotations
@@ -66,6 +72,9 @@ SHARED_PAGE = "/s/"
 EMBED_PAGE = "/embed/s/"
 #: An item's links one list answers at most, the newest first (live ones are far fewer).
 SHARE_LINKS_LISTED = 200
+#: How long after a page load its first play is counted: a page left open overnight and
+#: played the next morning is not (it is a second visit, yet not opened again).
+PLAY_TICKET_LIFETIME = datetime.timedelta(hours=24)
 #: ``search``: the pattern is anchored at both ends (:func:`~streamstack.kernel.patterns.whole`).
 _SECRET = re.compile(SHARE_SECRET)
 #: Why a link stopped when its maker stopped being an admin (null: an admin stopped it).
@@ -74,6 +83,12 @@ MAKER_NO_LONGER_ADMIN: RevokedReason = "maker_no_longer_admin"
 NO_LONGER_ADMIN_DURABLE = "catalogue-no-longer-admin"
 #: The background task that keeps following admins' removals (``task:<name>`` in ``/ready``).
 NO_LONGER_ADMIN_TASK = "catalogue.no-longer-admin-events"
+
+
+def embed_sites(ancestors: str) -> tuple[str, ...]:
+    """The sites ``STREAMSTACK_EMBED_ANCESTORS`` lets frame a link's player, as written
+    (``*``: any); none when it is ``'none'`` (embedding is off)."""
+    return () if ancestors.strip() == "'none'" else tuple(ancestors.split())
 
 
 class ShareNotFound(NotFound, code="share_not_found"):
@@ -89,6 +104,10 @@ NO_SUCH_LINK = (
 #: An admin stopping a link of no id known: the admin is told so, not sent to "the person
 #: who shared it" (who is an admin too; guests cannot stop links).
 NO_SUCH_SHARE_ID = "No share link has this id: it may have gone with its video."
+
+
+class PlayTicketNotFound(NotFound, code="play_ticket_not_found"):
+    """No ticket of this link's to count a play by: unknown, counted already, or too old."""
 
 
 class ItemNotFound(NotFound, code="item_not_found"):
@@ -130,6 +149,7 @@ def to_share_link(row: ShareLinkRow, maker: str | None, *, embeddable: bool) -> 
         revoked_reason=reason,
         opens=row.opens,
         last_opened_at=row.last_opened_at,
+        plays=row.plays,
     )
 
 
@@ -137,7 +157,7 @@ class ShareService:
     """The share-link use cases: an admin's (create, list, stop) and a link holder's (open,
     stream token). ``revocations`` is the kernel's list streaming reads; ``budgets`` bounds
     the stream tokens one client address has issued; times are read from ``clock``;
-    ``embeddable``: whether other sites may frame a link's embed page."""
+    ``embed_sites``: the sites that may frame a link's embed page (:func:`embed_sites`)."""
 
     def __init__(
         self,
@@ -147,14 +167,15 @@ class ShareService:
         budgets: Budgets,
         clock: Clock = utcnow,
         *,
-        embeddable: bool = True,
+        embed_sites: tuple[str, ...] = ("*",),
     ) -> None:
         self._database = database
         self._catalogue = catalogue
         self._revocations = revocations
         self._budgets = budgets
         self._clock = clock
-        self._embeddable = embeddable
+        self._embed_sites = embed_sites
+        self._embeddable = bool(embed_sites)
 
     async def create(self, item_id: uuid.UUID, new: NewShareLink, admin: Principal) -> ShareLink:
         """A new link to the published item (404; 409 for a draft, one that does not play,
@@ -188,6 +209,7 @@ class ShareService:
                 revoked_at=None,
                 opens=0,
                 last_opened_at=None,
+                plays=0,
             )
             await store.shares.add(row, auto_refresh=False)
         log.info("catalogue.share_created", media_id=str(item_id), share_id=str(row.id))
@@ -200,7 +222,10 @@ class ShareService:
                 raise ItemNotFound("no such media item")
             rows = await store.shares.of_item(item_id, SHARE_LINKS_LISTED)
         embeddable = self._embeddable
-        return ShareLinkList([to_share_link(*made, embeddable=embeddable) for made in rows])
+        return ShareLinkList(
+            [to_share_link(*made, embeddable=embeddable) for made in rows],
+            embed_sites=list(self._embed_sites),
+        )
 
     async def made_by(self, user_id: uuid.UUID) -> MadeShareLinks:
         """The live links the account made (none for an unknown account): how many, and the
@@ -257,14 +282,30 @@ class ShareService:
 
     async def open(self, secret: str) -> SharedItem:
         """What the link shows (the item as an anonymous reader gets it), counted as an
-        open; :class:`ShareNotFound` for any link that does not work."""
+        open, with the ticket its first play is counted by; :class:`ShareNotFound` for any
+        link that does not work."""
         now = self._clock()
         async with unit_of_work(self._database) as store:
             link, row = await _watchable(store, secret, now)
             await store.shares.count_open(link.id, now)
+            ticket = await store.shares.issue_ticket(link.id, now, now - PLAY_TICKET_LIFETIME)
             tags, captions = await store.tags.of_item(row.id), await store.captions.of_item(row.id)
         item = to_catalogue_item(row, tags, captions, admin=False)
-        return SharedItem(item=item, expires_at=link.expires_at)
+        return SharedItem(item=item, expires_at=link.expires_at, play_ticket=ticket)
+
+    async def count_play(self, secret: str, ticket: uuid.UUID) -> None:
+        """Count one play of the link by the ticket its open gave (:class:`ShareNotFound`
+        for a link that does not work; :class:`PlayTicketNotFound`, nothing counted, for a
+        ticket that is not the link's, was counted already or is too old)."""
+        now = self._clock()
+        async with unit_of_work(self._database) as store:
+            link, _ = await _watchable(store, secret, now)
+            counted = await store.shares.count_play(link.id, ticket, now - PLAY_TICKET_LIFETIME)
+        if not counted:
+            raise PlayTicketNotFound(
+                "no play to count by this ticket: it was counted already, or the page was "
+                "opened too long ago (open the link again)"
+            )
 
     async def preview(self, secret: str) -> CatalogueItem | None:
         """The link's item as :meth:`open` shows it, not counted (a link preview's crawler

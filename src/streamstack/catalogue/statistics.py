@@ -5,7 +5,8 @@ views that start each day (UTC), and the time watched each day, which is the tim
 a signed-in viewer's two reports of the item when they came at most
 :data:`~streamstack.catalogue.watching.WATCH_GAP_MAX` apart (the player's interval, so a
 paused or forgotten tab adds nothing). Read here with the item's counters (views, likes,
-comments), its share links' opens and how far viewers got by their saved places. Totals
+comments), its share links' opens and plays (:mod:`.shares`: anonymous, never views) and
+how far viewers got by their saved places. Totals
 only: no answer says who watched what.
 """
 
@@ -38,7 +39,7 @@ class StatisticsService:
             if item is None:
                 raise ItemNotFound("no such media item")
             counted = {row.day: row for row in await store.days.of_item(item_id, first)}
-            opens = await store.shares.opens(item_id)
+            opens, plays = await store.shares.totals(item_id)
             reach = await store.progress.reach(item_id, item.duration_seconds)
         listed = []
         for offset in range(days):
@@ -63,6 +64,7 @@ class StatisticsService:
             like_count=item.like_count,
             comment_count=item.comment_count,
             share_opens=opens,
+            share_plays=plays,
             viewers=reach.viewers,
             finished=reach.finished,
             average_reached=None if reach.average is None else round(reach.average, 3),

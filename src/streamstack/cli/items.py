@@ -219,6 +219,8 @@ def _check(args: argparse.Namespace, query: dict[str, str]) -> None:
         raise SettingsError(f"items {args.action}: --page goes with liked")
     if args.days is not None and args.action != STATS_ACTION:
         raise SettingsError(f"items {args.action}: --days goes with stats")
+    if args.start is not None and args.action != "share":
+        raise SettingsError(f"items {args.action}: --start goes with share")
     if args.action == "schedule":
         return check_schedule(args, query)
     if args.action in SHARE_ACTIONS:

@@ -389,7 +389,8 @@ COMMANDS = (
         "progress line, going on from a file cut short; it prints where it went. "
         "`items share ITEM` makes a share link, by which anyone who has it watches that "
         "published video without an account (--expires-in-days N: for N days, 1 to 365; "
-        "otherwise it never expires), and prints it; `items shares ITEM` lists the video's "
+        "otherwise it never expires; --start 1:30: the link and its embed code start there), "
+        "and prints it; `items shares ITEM` lists the video's "
         "links (--json), `items unshare SHARE_ID` stops one: it no longer works. "
         "`items like ITEM` likes a video and `items unlike ITEM` stops liking it (both print "
         "how many people like it); `items liked` lists the videos you liked, the most "
@@ -427,6 +428,11 @@ COMMANDS = (
                 default=None,
                 metavar="N",
                 help="share: the link works for N days (1 to 365; default: it never expires)",
+            ),
+            option(
+                "--start",
+                metavar="TIME",
+                help="share: the link and embed code start the video at TIME (1:30, 90, 1m30s)",
             ),
             option("--cancel", action="store_true", help="schedule: publish it at no set time"),
             option("--title", help="edit: the new title"),

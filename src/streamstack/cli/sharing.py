@@ -1,10 +1,12 @@
 """``streamstack items share|shares|unshare``: share links, by which someone without an
 account watches one published video.
 
-``share ITEM [--expires-in-days N]`` makes one and prints the whole link, and on stderr when
-it expires and the code that embeds it in another site's page; ``shares ITEM [--json]``
-lists a video's links, the newest first (live, expired or stopped; the JSON carries each
-one's ``embed_code``); ``unshare SHARE_ID`` stops one, so that it no longer works.
+``share ITEM [--expires-in-days N] [--start 1:30]`` makes one and prints the whole link, and
+on stderr when it expires, the code that embeds it in another site's page (both starting at
+``--start`` when given) and which sites that code works on; ``shares ITEM [--json]`` lists a
+video's links, the newest first (live, expired or stopped), with their opens (page loads,
+embeds included) and plays (loads whose player started; the JSON carries each one's
+``embed_code`` too); ``unshare SHARE_ID`` stops one, so that it no longer works.
 """
 
 from __future__ import annotations
@@ -21,22 +23,34 @@ from streamstack.cli.scheduling import shown_time
 from streamstack.cli.session import AdminApi, error_detail
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.limits import SHARE_EXPIRY_DAYS_MAX
+from streamstack.contracts.moments import moment_text, parse_moment, start_of
 from streamstack.settings import SettingsError
 
 #: The items actions of share links.
 SHARE_ACTIONS = ("share", "shares", "unshare")
-SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "STATE", "MAKER", "LINK")
+SHARE_COLUMNS = ("ID", "CREATED", "EXPIRES", "OPENS", "PLAYS", "STATE", "MAKER", "LINK")
+#: What the two counts mean, under the table: an open is no proof anyone watched.
+COUNTS_MEANING = (
+    "OPENS counts loads of a link's page or embed, played or not (a blog page with the embed "
+    "counts each reader); PLAYS those whose player started playing, once per load"
+)
+#: The server's setting of the sites that may embed a link's player.
+EMBED_SETTING = "STREAMSTACK_EMBED_ANCESTORS"
 #: Where an admin stops a link, by its id.
 SHARE_PATH = "/api/v1/catalogue/shares/{id}"
 
 
 def check_sharing(args: argparse.Namespace, query: dict[str, str]) -> None:
     """Refuse what the command line cannot mean (a :class:`SettingsError`, exit 2): one id,
-    no filters, and an expiry only to ``share``, within 1 to 365 days."""
+    no filters, and an expiry (within 1 to 365 days) and a start time only to ``share``."""
     named = "SHARE_ID" if args.action == "unshare" else "ITEM"
     if len(args.items) != 1 or query:
         raise SettingsError(
             f"items {args.action}: name one {named} (by its id); filters select none"
+        )
+    if args.start is not None and parse_moment(args.start) is None:
+        raise SettingsError(
+            f"items share: --start {args.start!r} is not a time: give one such as 1:30, 90 or 1m30s"
         )
     days = args.expires_in_days
     if days is not None and args.action != "share":
@@ -52,26 +66,14 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
     """Do the share-link action ``args`` names; 1 when the server refused it (said why)."""
     target = str(args.items[0])
     if args.action == "share":
-        response = api.request(
-            "POST",
-            ITEM_PATH.format(id=target) + "/shares",
-            json={"expires_in_days": args.expires_in_days},
-        )
-        if response.status_code != 201:
-            return _refused(args.action, response)
-        link = response.json()
-        print(full_link(api.server, link))
-        print(f"expires: {_expiry(link)}", file=sys.stderr)
-        print("Anyone with this link can watch this video without an account.", file=sys.stderr)
-        title = _title(api, target)
-        if title is not None and link["embed_path"] is not None:
-            print(f"embed: {embed_code(api.server, link, title)}", file=sys.stderr)
-        return 0
+        return _share(api, target, args)
     if args.action == "shares":
         response = api.get(ITEM_PATH.format(id=target) + "/shares")
         if response.status_code != 200:
             return _refused(args.action, response)
-        links = response.json()["links"]
+        listed = response.json()
+        links = listed["links"]
+        _say_where_embeds_work(listed["embed_sites"])
         if args.json:
             title = _title(api, target) or ""
             links = [
@@ -86,16 +88,71 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
     return 0
 
 
-def full_link(server: str, link: dict[str, Any], page: str = "path") -> str:
+def _share(api: AdminApi, target: str, args: argparse.Namespace) -> int:
+    """Make a link and print it (its expiry and embed code on stderr), starting at
+    ``--start``; 1 when the video is shorter than that (nothing made) or the server refused."""
+    title, duration = _facts(api, target)
+    start = start_of(args.start, duration)
+    if args.start is not None and start is None:
+        print(
+            f"streamstack: items share: --start {args.start} is past the video's end; "
+            "give a time within it",
+            file=sys.stderr,
+        )
+        return 1
+    response = api.request(
+        "POST",
+        ITEM_PATH.format(id=target) + "/shares",
+        json={"expires_in_days": args.expires_in_days},
+    )
+    if response.status_code != 201:
+        return _refused(args.action, response)
+    link = response.json()
+    print(full_link(api.server, link, start=start))
+    print(f"expires: {_expiry(link)}", file=sys.stderr)
+    print("Anyone with this link can watch this video without an account.", file=sys.stderr)
+    if title is not None and link["embed_path"] is not None:
+        print(f"embed: {embed_code(api.server, link, title, start)}", file=sys.stderr)
+    listed = api.get(ITEM_PATH.format(id=target) + "/shares")
+    if listed.status_code == 200:
+        _say_where_embeds_work(listed.json()["embed_sites"])
+    return 0
+
+
+def _say_where_embeds_work(sites: list[str]) -> None:
+    """On stderr, where the server lets the embed code work (``STREAMSTACK_EMBED_ANCESTORS``):
+    nothing when any site may embed it; a blocked frame looks like a server that is down."""
+    if "*" in sites:
+        return
+    if not sites:
+        print(
+            "embedding is turned off on this server: no other site may embed its videos "
+            f"(the server's {EMBED_SETTING} setting)",
+            file=sys.stderr,
+        )
+        return
+    named = ", ".join("this server's own pages" if site == "'self'" else site for site in sites)
+    print(
+        f"the embed code works on: {named}; other sites get a blank frame saying the server "
+        f"refused to connect (the server's {EMBED_SETTING} setting)",
+        file=sys.stderr,
+    )
+
+
+def full_link(
+    server: str, link: dict[str, Any], page: str = "path", start: float | None = None
+) -> str:
     """The link to hand over: the server's address and the link's page (``/s/<secret>``;
-    ``page="embed_path"``: its embed page, ``/embed/s/<secret>``)."""
-    return f"{server.rstrip('/')}{link[page]}"
+    ``page="embed_path"``: its embed page, ``/embed/s/<secret>``), at ``start`` seconds."""
+    at = "" if start is None else f"?t={moment_text(start)}"
+    return f"{server.rstrip('/')}{link[page]}{at}"
 
 
-def embed_code(server: str, link: dict[str, Any], title: str) -> str:
-    """The ``<iframe>`` another site's page embeds the link's player with, titled for screen
-    readers, full screen and picture-in-picture allowed (the SPA's Embed gives the same)."""
-    src = html.escape(full_link(server, link, "embed_path"), quote=True)
+def embed_code(server: str, link: dict[str, Any], title: str, start: float | None = None) -> str:
+    """The ``<iframe>`` another site's page embeds the link's player with (starting at
+    ``start`` seconds), titled for screen readers, full screen and picture-in-picture allowed
+    (the SPA's Embed gives the same)."""
+    src = html.escape(full_link(server, link, "embed_path", start), quote=True)
     return (
         f'<iframe src="{src}" width="640" height="360" title="{html.escape(title, quote=True)}" '
         'style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>'
@@ -104,8 +161,16 @@ def embed_code(server: str, link: dict[str, Any], title: str) -> str:
 
 def _title(api: AdminApi, item_id: str) -> str | None:
     """The video's title (None when it cannot be read: the link was made all the same)."""
+    return _facts(api, item_id)[0]
+
+
+def _facts(api: AdminApi, item_id: str) -> tuple[str | None, float | None]:
+    """The video's title and duration (None when unknown or it cannot be read)."""
     response = api.get(ITEM_PATH.format(id=item_id))
-    return str(response.json()["title"]) if response.status_code == 200 else None
+    if response.status_code != 200:
+        return None, None
+    item = response.json()
+    return str(item["title"]), item.get("duration_seconds")
 
 
 def link_state(link: dict[str, Any], now: datetime.datetime | None = None) -> str:
@@ -134,6 +199,7 @@ def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
             shown_time(link["created_at"]),
             _expiry(link),
             f"{link['opens']:,}",
+            f"{link['plays']:,}",
             link_state(link),
             link["created_by_name"] or f"({link['created_by'][:8]})",
             full_link(server, link),
@@ -142,6 +208,7 @@ def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
     ]
     if rows:
         print(table([SHARE_COLUMNS, *rows]))
+        print(COUNTS_MEANING, file=sys.stderr)
     print(f"streamstack: {len(links)} share link{'' if len(links) == 1 else 's'}", file=sys.stderr)
     return 0
 

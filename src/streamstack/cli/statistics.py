@@ -1,6 +1,6 @@
 """``streamstack items stats ITEM [--days N] [--json]``: how a video does, for admins: its
-views (ever, and in the last N days), the time watched, how far viewers got, likes,
-comments and share-link opens, in a few lines of words, then a table of views and time
+views (ever, and in the last N days) and plays by share links beside them, the time
+watched, how far viewers got, likes, comments and share-link opens (page loads), in a few lines of words, then a table of views and time
 watched by day (UTC), oldest first; or the server's answer as JSON. Totals only: nobody's
 viewing is named.
 """
@@ -59,13 +59,14 @@ def summary(stats: dict[str, Any]) -> list[str]:
     period = "today" if days == 1 else f"in the last {days} days"
     reached, watched = stats["average_reached"], stats.get("average_watched")
     lines = [
-        f"{counted(stats['view_count'], 'view')} in all, {stats['views_in_period']:,} {period}",
+        f"{counted(stats['view_count'], 'view')} in all, {stats['views_in_period']:,} {period}"
+        f" · {counted(stats['share_plays'], 'play')} by share links",
         f"{watch_time(stats['watch_seconds_in_period'])} watched {period}"
         + ("" if watched is None else f" · {round(watched * 100)} % of it a view, on average"),
         f"{counted(stats['viewers'], 'viewer')} · {stats['finished']:,} finished"
         + ("" if reached is None else f" · they got to {round(reached * 100)} % on average"),
         f"{counted(stats['like_count'], 'like')} · {counted(stats['comment_count'], 'comment')}"
-        f" · {counted(stats['share_opens'], 'share link open')}",
+        f" · {counted(stats['share_opens'], 'share link open')} (page loads, embeds included)",
     ]
     return lines
 

@@ -852,6 +852,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalogue/shared/{secret}/plays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count a play by a share link */
+        post: operations["ApiV1CatalogueSharedSecretPlaysCountSharedPlay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalogue/shared/{secret}/stream-token": {
         parameters: {
             query?: never;
@@ -1847,6 +1864,7 @@ export interface components {
             like_count: number;
             period_days: number;
             share_opens: number;
+            share_plays: number;
             view_count: number;
             viewers: number;
             views_in_period: number;
@@ -2244,18 +2262,27 @@ export interface components {
             last_opened_at: string | null;
             opens: number;
             path: string;
+            plays: number;
             revoked_at: string | null;
             /** @enum {null|string} */
             revoked_reason: "stopped_by_admin" | "maker_no_longer_admin" | null;
         };
         /** ShareLinkList */
         ShareLinkList: {
+            embed_sites: string[];
             links: components["schemas"]["ShareLink"][];
         };
         /** SharedItem */
         SharedItem: {
             expires_at: string | null;
             item: components["schemas"]["CatalogueItem"];
+            /** Format: uuid */
+            play_ticket: string;
+        };
+        /** SharedPlay */
+        SharedPlay: {
+            /** Format: uuid */
+            ticket: string;
         };
         /** StatisticsDay */
         StatisticsDay: {
@@ -2598,6 +2625,7 @@ export type SessionView = components['schemas']['SessionView'];
 export type ShareLink = components['schemas']['ShareLink'];
 export type ShareLinkList = components['schemas']['ShareLinkList'];
 export type SharedItem = components['schemas']['SharedItem'];
+export type SharedPlay = components['schemas']['SharedPlay'];
 export type StatisticsDay = components['schemas']['StatisticsDay'];
 export type StatusCounts = components['schemas']['StatusCounts'];
 export type StorageAuditReport = components['schemas']['StorageAuditReport'];
@@ -7671,6 +7699,84 @@ export interface operations {
             };
             /** @description The link does not work (`share_not_found`), whatever the reason. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1CatalogueSharedSecretPlaysCountSharedPlay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedPlay"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The link does not work (`share_not_found`), or the ticket is not this link's, was counted already or is over a day old (`play_ticket_not_found`): nothing is counted. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 import { api, request, requestChange } from "./client";
-import type { ShareLink, SharedItem, StreamTokenGrant } from "./schema";
+import type { ShareLink, ShareLinkList, SharedItem, StreamTokenGrant } from "./schema";
 
-export type { ShareLink, SharedItem };
+export type { ShareLink, ShareLinkList, SharedItem };
 
 /**
  * The refusals of a new share link, as the API codes them. (A link that does not work is a 404
@@ -22,11 +22,10 @@ export function createShareLink(itemId: string, expiresInDays: number | null): P
   );
 }
 
-/** The video's share links, newest first, those that ended too. */
-export async function listShareLinks(itemId: string, signal?: AbortSignal): Promise<ShareLink[]> {
+/** The video's share links, newest first, those that ended too, and the sites that may embed them. */
+export function listShareLinks(itemId: string, signal?: AbortSignal): Promise<ShareLinkList> {
   const params = { path: { item_id: itemId } };
-  const listed = await request((headers) => api.GET("/api/v1/catalogue/{item_id}/shares", { headers, params, signal }));
-  return listed.links;
+  return request((headers) => api.GET("/api/v1/catalogue/{item_id}/shares", { headers, params, signal }));
 }
 
 /**
@@ -60,4 +59,14 @@ export function getSharedStreamToken(secret: string, signal?: AbortSignal): Prom
     (headers) => api.POST("/api/v1/catalogue/shared/{secret}/stream-token", { headers, params, signal }),
     "none",
   );
+}
+
+/**
+ * Counts one play of the link: the page that opened it (`ticket`: its `play_ticket`) started
+ * playing. Once per ticket; no account, nothing about the viewer is sent.
+ */
+export async function reportSharedPlay(secret: string, ticket: string): Promise<void> {
+  const params = { path: { secret } };
+  const body = { ticket };
+  await request((headers) => api.POST("/api/v1/catalogue/shared/{secret}/plays", { headers, params, body }), "none");
 }

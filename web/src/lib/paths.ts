@@ -1,6 +1,10 @@
 /** The watch page of an item; with `seconds`, a link to that moment of it (`?t=`, whole seconds). */
 export function watchPath(itemId: string, seconds?: number): string {
-  const path = `/watch/${encodeURIComponent(itemId)}`;
+  return atMoment(`/watch/${encodeURIComponent(itemId)}`, seconds);
+}
+
+/** `path` (a page of one video, no query of its own) at `seconds` into it: `?t=`, whole seconds. */
+export function atMoment(path: string, seconds?: number): string {
   return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
 }
 
@@ -9,8 +13,7 @@ export function watchPath(itemId: string, seconds?: number): string {
  * `seconds`, a link to that moment of it (`?t=`, as a watch page's).
  */
 export function sharedPath(secret: string, seconds?: number): string {
-  const path = `/s/${encodeURIComponent(secret)}`;
-  return seconds === undefined ? path : `${path}?t=${Math.max(0, Math.floor(seconds))}`;
+  return atMoment(`/s/${encodeURIComponent(secret)}`, seconds);
 }
 
 /** The watch page of an item opened at one of its comments (`?comment=`): its thread first, highlighted. */

@@ -26,12 +26,13 @@ function shareLink(overrides: Partial<ShareLink> = {}): ShareLink {
     revoked_reason: null,
     opens: 3,
     last_opened_at: "2026-03-02T10:00:00Z",
+    plays: 2,
     ...overrides,
   };
 }
 
 const LIVE = shareLink();
-const EXPIRED = shareLink({ id: "sh-2", path: "/s/ZXhwaXJlZA", expires_at: "2026-01-08T10:00:00Z", opens: 1 });
+const EXPIRED = shareLink({ id: "sh-2", path: "/s/ZXhwaXJlZA", expires_at: "2026-01-08T10:00:00Z", opens: 1, plays: 1 });
 const STOPPED = shareLink({
   id: "sh-3",
   path: "/s/c3RvcHBlZA",
@@ -40,12 +41,15 @@ const STOPPED = shareLink({
   opens: 0,
 });
 
-/** The library holding one video whose share links are `links` (a POST adds one, a DELETE stops one). */
-function serveVideo(item: Partial<CatalogueItem> = {}, links: ShareLink[] = [LIVE, EXPIRED, STOPPED]) {
+/**
+ * The library holding one video whose share links are `links` (a POST adds one, a DELETE stops
+ * one), on a server letting `embedSites` embed them.
+ */
+function serveVideo(item: Partial<CatalogueItem> = {}, links: ShareLink[] = [LIVE, EXPIRED, STOPPED], embedSites = ["*"]) {
   const rig = { links: [...links] };
   server.use(
     http.get(`${API}/catalogue`, () => ok(mediaPage([mediaItem({ id: "p", title: "Lecture 3", ...item })]))),
-    http.get(SHARES, () => ok({ links: rig.links })),
+    http.get(SHARES, () => ok({ links: rig.links, embed_sites: embedSites })),
     http.post(SHARES, () => {
       const made = shareLink({ id: "sh-new", path: "/s/bmV3", opens: 0, expires_at: "2031-01-08T10:00:00Z" });
       rig.links = [made, ...rig.links];
@@ -83,14 +87,14 @@ describe("a video's share links in the library", () => {
     expect(within(panel).getByText("Anyone with this link can watch this video without an account.")).toBeInTheDocument();
     const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
     expect(live).toHaveTextContent(`${window.location.origin}${LIVE.path}`);
-    expect(live).toHaveTextContent(`Made by Ada · Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times`);
+    expect(live).toHaveTextContent(`Made by Ada · Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times (page loads, embeds included) · Played 2 times`);
     expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
     expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toBeInTheDocument();
     expect(live).not.toHaveClass("ended");
 
     expect(expired).toHaveClass("ended");
     expect(within(expired!).getByText("Expired")).toHaveClass("badge");
-    expect(expired).toHaveTextContent(`Expired ${formatDate(EXPIRED.expires_at)} · Opened once`);
+    expect(expired).toHaveTextContent(`Expired ${formatDate(EXPIRED.expires_at)} · Opened once (page loads, embeds included) · Played once`);
     expect(stopped).toHaveClass("ended");
     expect(within(stopped!).getByText("Stopped")).toHaveClass("badge");
     for (const ended of [expired!, stopped!]) expect(within(ended).queryAllByRole("button")).toHaveLength(0);
@@ -159,6 +163,7 @@ describe("a video's share links in the library", () => {
   });
 
   it("shows a working link's embed code, its title escaped, to select or copy", async () => {
+    // Any site may embed it (`*`): no list of sites is named.
     serveVideo({ title: `Q&A: "Live" <uncut> & it's on` });
     const user = setupUser();
     renderPage(<AdminLibraryPage />, { path: "/admin/library" });
@@ -174,6 +179,7 @@ describe("a video's share links in the library", () => {
     await user.click(embed);
     expect(embed).toHaveAttribute("aria-expanded", "true");
     const field = within(live!).getByRole("textbox", { name: "Embed code" });
+    expect(within(live!).queryByTestId("embed-sites")).not.toBeInTheDocument();
     const code =
       `<iframe src="${window.location.origin}/embed${LIVE.path}" width="640" height="360" ` +
       `title="Q&amp;A: &quot;Live&quot; &lt;uncut&gt; &amp; it&#x27;s on" style="border:0" ` +
@@ -195,12 +201,54 @@ describe("a video's share links in the library", () => {
     expect(within(live!).queryByRole("textbox", { name: "Embed code" })).not.toBeInTheDocument();
   });
 
-  it("offers no embed code where the server lets no site frame its players", async () => {
-    serveVideo({}, [shareLink({ embed_path: null })]);
+  it("starts the embed code and a link to copy at the time given, and says what is wrong with one it cannot use", async () => {
+    serveVideo({ duration_seconds: 125 });
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    await user.click(within(live!).getByRole("button", { name: /^Embed link/ }));
+    const start = within(live!).getByRole("textbox", { name: "Start at" });
+    const field = within(live!).getByRole("textbox", { name: "Embed code" });
+    const src = (query: string) => `src="${window.location.origin}/embed${LIVE.path}${query}"`;
+
+    await user.type(start, "1:30");
+    expect((field as HTMLTextAreaElement).value).toContain(src("?t=90"));
+    await user.click(within(live!).getByRole("button", { name: "Copy link at 1:30" }));
+    expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}${LIVE.path}?t=90`);
+    expect(within(panel).getByTestId("share-news")).toHaveTextContent("Link at 1:30 copied.");
+
+    for (const [written, problem] of [
+      ["1:75", "Write the time as minutes and seconds, such as 1:30."],
+      ["2:05", "The video is 2:05 long: choose a time before its end."],
+    ] as const) {
+      await user.clear(start);
+      await user.type(start, written);
+      expect(start).toHaveAccessibleDescription(expect.stringContaining(problem));
+      // A time the player would ignore is left out, not passed on.
+      expect((field as HTMLTextAreaElement).value).toContain(src(""));
+      expect(within(live!).queryByRole("button", { name: /^Copy link at/ })).not.toBeInTheDocument();
+    }
+  });
+
+  it("offers no embed code where the server lets no site frame its players, and says so", async () => {
+    serveVideo({}, [shareLink({ embed_path: null })], []);
     const { panel } = await openShareLinks();
     const [live] = await within(panel).findAllByTestId("share-link");
     expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
     expect(within(live!).queryByRole("button", { name: /^Embed/ })).not.toBeInTheDocument();
+    expect(within(panel).getByTestId("embedding-off")).toHaveTextContent(
+      "Other sites can't embed videos: embedding is turned off on this server. An admin of the server can turn it on with the STREAMSTACK_EMBED_ANCESTORS setting.",
+    );
+  });
+
+  it("names the sites an embed code works on where the server names them, and no site where any may embed", async () => {
+    serveVideo({}, [LIVE], ["https://club.example", "'self'"]);
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    await user.click(within(live!).getByRole("button", { name: /^Embed link/ }));
+    expect(within(live!).getByTestId("embed-sites")).toHaveTextContent(
+      `Works on: https://club.example, ${window.location.origin}. On other sites the frame stays blank and says the server refused to connect`,
+    );
+    expect(within(panel).queryByTestId("embedding-off")).not.toBeInTheDocument();
   });
 
   it("stops sharing a link once confirmed; cancelled, nothing is sent", async () => {

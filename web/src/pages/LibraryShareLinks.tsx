@@ -12,11 +12,12 @@ import {
 import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
-import { SelectField } from "../components/Field";
+import { InputField, SelectField } from "../components/Field";
 import { RevocableItem, RevocableList } from "../components/RevocableList";
 import { SubmitButton } from "../components/SubmitButton";
-import { formatDate } from "../lib/format";
-import { absoluteUrl } from "../lib/paths";
+import { formatDate, formatDuration } from "../lib/format";
+import { isWithin, parseMoment } from "../lib/moment";
+import { absoluteUrl, atMoment } from "../lib/paths";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
 import { copyText } from "../player/CopyMomentLink";
@@ -39,11 +40,11 @@ function attributeText(text: string): string {
 
 /**
  * The `<iframe>` another site's page embeds a link's player with (its embed page at this
- * site's address), titled for screen readers, full screen and picture-in-picture allowed;
- * `streamstack items share` prints the same.
+ * site's address, starting at `seconds`), titled for screen readers, full screen and
+ * picture-in-picture allowed; `streamstack items share` prints the same.
  */
-export function embedCode(embedPath: string, title: string): string {
-  const src = attributeText(absoluteUrl(embedPath));
+export function embedCode(embedPath: string, title: string, seconds?: number): string {
+  const src = attributeText(absoluteUrl(atMoment(embedPath, seconds)));
   return (
     `<iframe src="${src}" width="640" height="360" title="${attributeText(title)}" ` +
     `style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen></iframe>`
@@ -113,7 +114,7 @@ export function LibraryShareLinks({ item }: { item: CatalogueItem }) {
 /** The panel itself: what a link gives, the form, what was done, and the list. */
 function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
   const fetchLinks = useCallback((signal: AbortSignal) => listShareLinks(item.id, signal), [item.id]);
-  const { data: links, error, loading, reload } = useAsync(fetchLinks);
+  const { data: listed, error, loading, reload } = useAsync(fetchLinks);
   const action = useAction();
   const [news, setNews] = useState("");
   const changed = (message: string) => {
@@ -124,6 +125,12 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
     <section id={id} className="share-panel library-share" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>Share links</h3>
       <p className="small">Anyone with this link can watch this video without an account.</p>
+      {listed?.embed_sites.length === 0 && (
+        <p className="muted small" data-testid="embedding-off">
+          Other sites can&apos;t embed videos: embedding is turned off on this server. An admin of the server can turn it on with the
+          STREAMSTACK_EMBED_ANCESTORS setting.
+        </p>
+      )}
       {item.status === "published" ? (
         <NewShareLinkForm itemId={item.id} action={action} onCreated={() => changed("Link created: copy it below.")} />
       ) : (
@@ -137,10 +144,10 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       </p>
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
-      {links && (
+      {listed && (
         <ShareLinkList
-          links={links}
-          title={item.title}
+          links={listed.links}
+          embed={{ title: item.title, duration: item.duration_seconds, sites: listed.embed_sites }}
           published={item.status === "published"}
           action={action}
           onCopied={setNews}
@@ -149,6 +156,16 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
       )}
     </section>
   );
+}
+
+/** What a link's embed code is made of: the video's and the server's. */
+interface EmbedFacts {
+  /** The video's title, which an embed code's frame is named by. */
+  title: string;
+  /** How long the video plays (null: unknown), which an embed's start time is within. */
+  duration: number | null;
+  /** The sites that may embed the links' players (`*`: any; none: embedding is off). */
+  sites: string[];
 }
 
 /** Makes a link that expires after the chosen days (7 by default), or never. */
@@ -174,15 +191,14 @@ function NewShareLinkForm({ itemId, action, onCreated }: { itemId: string; actio
 /** The video's links, newest first; stopping one is confirmed first. */
 function ShareLinkList({
   links,
-  title,
+  embed,
   published,
   action,
   onCopied,
   onStopped,
 }: {
   links: ShareLink[];
-  /** The video's title, which an embed code's frame is named by. */
-  title: string;
+  embed: EmbedFacts;
   /** Whether the video is published: its links are paused while it is not. */
   published: boolean;
   action: Action;
@@ -204,7 +220,7 @@ function ShareLinkList({
         {(link) => (
           <ShareLinkItem
             link={link}
-            title={title}
+            embed={embed}
             published={published}
             busy={busy}
             onCopied={onCopied}
@@ -237,14 +253,14 @@ const ENDED_LABELS = { paused: "Paused", expired: "Expired", stopped: "Stopped" 
  */
 function ShareLinkItem({
   link,
-  title,
+  embed,
   published,
   busy,
   onCopied,
   onStop,
 }: {
   link: ShareLink;
-  title: string;
+  embed: EmbedFacts;
   published: boolean;
   busy: boolean;
   onCopied: (message: string) => void;
@@ -271,7 +287,11 @@ function ShareLinkItem({
             {why}
           </p>
         ) : (
-          live && embedding && embedPath && <EmbedCode id={embedId} code={embedCode(embedPath, title)} onCopied={onCopied} />
+          live &&
+          embedding &&
+          embedPath && (
+            <EmbedCode id={embedId} link={link} embedPath={embedPath} embed={embed} onCopied={onCopied} />
+          )
         )
       }
       action={
@@ -299,12 +319,20 @@ function EmbedToggle({ url, embedId, open, onToggle }: { url: string; embedId: s
   );
 }
 
-/** Who made a link, when it was made and ends, how often it was opened, in one line. */
+/** "once", "3 times". */
+function times(count: number): string {
+  return count === 1 ? "once" : `${count} times`;
+}
+
+/**
+ * Who made a link, when it was made and ends, how often its page or embed was loaded (played
+ * or not: a blog page counts each reader) and how often it played, in one line.
+ */
 function linkFacts(link: ShareLink, state: LinkState): string {
   const ends = state === "expired" ? "Expired" : "Expires";
   const expires = link.expires_at ? `${ends} ${formatDate(link.expires_at)}` : "Never expires";
-  const opened = link.opens === 1 ? "Opened once" : `Opened ${link.opens} times`;
-  return `${madeBy(link)} · Created ${formatDate(link.created_at)} · ${expires} · ${opened}`;
+  const counts = `Opened ${times(link.opens)} (page loads, embeds included) · Played ${times(link.plays)}`;
+  return `${madeBy(link)} · Created ${formatDate(link.created_at)} · ${expires} · ${counts}`;
 }
 
 /** Stop sharing the link at `url` (confirmed first, by the list). */
@@ -343,14 +371,70 @@ function CopyButton({
   );
 }
 
-/** A link's embed code: the `<iframe>` to paste into another site's page, to select or copy. */
-function EmbedCode({ id, code, onCopied }: { id: string; code: string; onCopied: (message: string) => void }) {
+/**
+ * Which sites the code works on, where the server names them (STREAMSTACK_EMBED_ANCESTORS):
+ * any other shows a blank frame saying the server refused to connect.
+ */
+function EmbedSites({ sites }: { sites: string[] }) {
+  if (sites.length === 0 || sites.includes("*")) return null;
+  const named = sites.map((site) => (site === "'self'" ? window.location.origin : site));
+  return (
+    <p className="small" data-testid="embed-sites">
+      Works on: {named.join(", ")}. On other sites the frame stays blank and says the server refused to connect; an admin of the
+      server can add a site to the STREAMSTACK_EMBED_ANCESTORS setting.
+    </p>
+  );
+}
+
+/** Where "Start at" has the video begin (none when empty or 0:00), or what is wrong with it. */
+function startAt(text: string, duration: number | null): { seconds?: number; problem?: string } {
+  const written = text.trim();
+  if (!written) return {};
+  const seconds = parseMoment(written);
+  if (seconds === null) return { problem: "Write the time as minutes and seconds, such as 1:30." };
+  if (!isWithin(seconds, duration)) {
+    return { problem: `The video is ${formatDuration(duration)} long: choose a time before its end.` };
+  }
+  return seconds >= 1 ? { seconds } : {};
+}
+
+/**
+ * A link's embed code: the `<iframe>` to paste into another site's page, to select or copy;
+ * with a "Start at" time, the code and a link to copy both start the video there.
+ */
+function EmbedCode({
+  id,
+  link,
+  embedPath,
+  embed: { title, duration, sites },
+  onCopied,
+}: {
+  id: string;
+  link: ShareLink;
+  embedPath: string;
+  embed: EmbedFacts;
+  onCopied: (message: string) => void;
+}) {
+  const [startText, setStartText] = useState("");
+  const { seconds, problem } = startAt(startText, duration);
+  const code = embedCode(embedPath, title, seconds);
+  const linkAt = absoluteUrl(atMoment(link.path, seconds));
   return (
     <div id={id} className="embed-code">
+      <InputField
+        label="Start at"
+        hint="Minutes and seconds, such as 1:30. Leave it empty to start at the beginning."
+        error={problem}
+        inputMode="numeric"
+        placeholder="0:00"
+        value={startText}
+        onChange={setStartText}
+      />
       <label htmlFor={`${id}-code`}>Embed code</label>
       <p className="muted small" id={`${id}-hint`}>
         Paste it into another site&apos;s page to play the video there, for as long as the link works.
       </p>
+      <EmbedSites sites={sites} />
       <textarea
         id={`${id}-code`}
         readOnly
@@ -360,7 +444,12 @@ function EmbedCode({ id, code, onCopied }: { id: string; code: string; onCopied:
         onFocus={(e) => e.currentTarget.select()}
         data-testid="embed-code"
       />
-      <CopyButton text={code} label="Copy embed code" what="Embed code" onCopied={onCopied} />
+      <span className="button-row">
+        <CopyButton text={code} label="Copy embed code" what="Embed code" onCopied={onCopied} />
+        {seconds !== undefined && (
+          <CopyButton text={linkAt} label={`Copy link at ${formatDuration(seconds)}`} what={`Link at ${formatDuration(seconds)}`} onCopied={onCopied} />
+        )}
+      </span>
     </div>
   );
 }

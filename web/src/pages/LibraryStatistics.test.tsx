@@ -31,6 +31,7 @@ function statistics(period: number, overrides: Partial<ItemStatistics> = {}): It
     like_count: 1,
     comment_count: 2,
     share_opens: 9,
+    share_plays: 4,
     viewers: 12,
     finished: 7,
     average_reached: 0.6372,
@@ -73,7 +74,7 @@ describe("a video's statistics in the library", () => {
     // Where viewers got is not how much they watched: each is said as what it is.
     expect(within(panel).getByTestId("stats-viewers")).toHaveTextContent("12 viewers · 7 finished · they got to 64 % on average");
     expect(within(panel).getByTestId("stats-totals")).toHaveTextContent(
-      "152 views in all · 1 like · 2 comments · 9 share link opens",
+      "152 views in all · 4 plays by share links · 1 like · 2 comments · 9 share link opens (page loads, embeds included)",
     );
     const bars = within(panel).getAllByTestId("stats-bar");
     expect(bars).toHaveLength(30);

@@ -41,7 +41,8 @@ function dayLabel(date: string): string {
 
 /**
  * "Statistics" in a library row: opens how the video does (views and time watched in the
- * chosen period, how far viewers got, likes, comments and share link opens) and a bar chart
+ * chosen period, how far viewers got, plays by share links, likes, comments and share link
+ * opens) and a bar chart
  * of its views by day. Totals only: who watched is never shown.
  */
 export function LibraryStatistics({ item }: { item: CatalogueItem }) {
@@ -83,8 +84,9 @@ function StatisticsReport({ stats }: { stats: ItemStatistics }) {
         {reached !== null && ` · they got to ${Math.round(reached * 100)} % on average`}
       </p>
       <p className="small muted" data-testid="stats-totals">
-        {counted(stats.view_count, "view")} in all · {counted(stats.like_count, "like")} ·{" "}
-        {counted(stats.comment_count, "comment")} · {counted(stats.share_opens, "share link open")}
+        {counted(stats.view_count, "view")} in all · {counted(stats.share_plays, "play")} by share links ·{" "}
+        {counted(stats.like_count, "like")} · {counted(stats.comment_count, "comment")} ·{" "}
+        {counted(stats.share_opens, "share link open")} (page loads, embeds included)
       </p>
       <ViewsChart days={stats.days} />
     </>

@@ -17,6 +17,7 @@ import { useAsync } from "../lib/useAsync";
 import { Player, type PlaySource } from "../player/Player";
 import { useMomentLinks } from "../player/useMomentLinks";
 import { preloadHls } from "../player/useStream";
+import { useSharedPlay } from "./useSharedPlay";
 
 /**
  * What a refused link says: the server never tells why (expired, stopped, or its video
@@ -60,6 +61,7 @@ export function useSharedLink() {
   const [ended, setEnded] = useState(false);
   const source = useMemo(() => sharedSource(secret, () => setEnded(true)), [secret]);
   const gone = ended || (error instanceof ApiError && error.status === 404);
+  useSharedPlay(secret, shared?.play_ticket);
   return { secret, shared, error, loading, reload, source, gone };
 }
 
