@@ -22,7 +22,7 @@ from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecord
 from streamstack.ingest.resumable import sniffed
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.storage import ObjectInfo, ObjectStore, StorageUnavailable
+from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo, StorageUnavailable
 from support.apps import running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
@@ -551,6 +551,39 @@ async def test_last_bytes_that_could_not_be_stored_are_sent_again_on_resume(
     assert (await rig.head(url)).headers["upload-offset"] == "1000"
     assert (await rig.job(upload_id_of(url)))["state"] == "uploading"
     finished = await rig.patch(url, 1000, data[1000:])
+    assert finished.status_code == 204, finished.text
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done"
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+
+
+async def test_an_upload_whose_joining_stopped_part_way_finishes_when_resumed(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first completion is refused at its last part (a wrong ETag: the local directory
+    has joined parts 1 and 2 and deleted their files by then, S3 refuses it whole). The
+    client's resume sends the last request again, and the completion goes on from where
+    the first one stopped."""
+    data = ingest_media.padded(ingest_media.mp4(), 19 * MIB + 12345)  # parts of 8, 8, 3 MiB
+    url = (await rig.create(len(data))).headers["location"]
+    last = 16 * MIB + 1000  # the last request carries the tail only, as the CLI's does
+    assert (await rig.patch(url, 0, data[:1000])).status_code == 204
+    assert (await rig.patch(url, 1000, data[1000:last])).status_code == 204
+    original = ObjectStore.complete_multipart
+    refusals = [True]
+
+    async def refused_at_the_last_part(
+        self: ObjectStore, key: str, upload_id: str, parts: list[PartInfo]
+    ) -> ObjectInfo:
+        if refusals and refusals.pop():
+            parts = [*parts[:-1], PartInfo(parts[-1].number, parts[-1].size, parts[0].etag)]
+        return await original(self, key, upload_id, parts)
+
+    monkeypatch.setattr(ObjectStore, "complete_multipart", refused_at_the_last_part)
+    refused = await rig.patch(url, last, data[last:])
+    assert (refused.status_code, refused.json()["code"]) == (502, "storage_error")
+    assert (await rig.head(url)).headers["upload-offset"] == str(last)
+    finished = await rig.patch(url, last, data[last:])
     assert finished.status_code == 204, finished.text
     job = await rig.job(upload_id_of(url))
     assert job["state"] == "done"

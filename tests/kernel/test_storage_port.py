@@ -35,6 +35,7 @@ from streamstack.kernel.storage import (
     ObjectStore,
     ObjectTooLarge,
     PartInfo,
+    StorageError,
     StorageUnavailable,
     check_object_key,
     local,
@@ -331,6 +332,32 @@ async def test_multipart_api(target: Target) -> None:
     assert info.size == 5 * 1024 * 1024 + 100
     assert info.content_type == "video/webm"
     assert await read_all(await store.read("parts.bin", 5 * 1024 * 1024 - 1, 3)) == b"122"
+    assert target.pending_multipart_uploads() == 0
+
+
+async def test_a_completion_sent_again_after_a_refused_one_finishes(target: Target) -> None:
+    """A part list naming a part the store does not hold is refused (S3's ``InvalidPart``)
+    and keeps every part; sent again right, the completion gives the bytes and the ETag of
+    one never refused, though the local directory had joined the first part meanwhile."""
+    store = target.store
+    data = [b"1" * (5 * 1024 * 1024), b"2" * (5 * 1024 * 1024), b"3" * 100]
+
+    async def upload(key: str) -> tuple[str, list[PartInfo]]:
+        upload_id = await store.start_multipart(key, "video/mp4")
+        return upload_id, [
+            await store.put_part(key, upload_id, n, d) for n, d in enumerate(data, 1)
+        ]
+
+    clean_id, clean_parts = await upload("clean.mp4")
+    clean = await store.complete_multipart("clean.mp4", clean_id, clean_parts)
+    upload_id, parts = await upload("resent.mp4")
+    wrong = [parts[0], PartInfo(2, parts[1].size, parts[2].etag), parts[2]]
+    with pytest.raises(StorageError):
+        await store.complete_multipart("resent.mp4", upload_id, wrong)
+    assert await store.list_parts("resent.mp4", upload_id) == parts
+    info = await store.complete_multipart("resent.mp4", upload_id, parts)
+    assert (info.size, info.etag) == (clean.size, clean.etag)
+    assert await read_all(await store.read("resent.mp4")) == b"".join(data)
     assert target.pending_multipart_uploads() == 0
 
 

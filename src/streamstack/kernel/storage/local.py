@@ -1,7 +1,8 @@
 """Local-directory adapter for the object-store port.
 
 Layout: ``root/<bucket>/<key>`` holds the bytes, ``root/.meta/<bucket>/<key>.json`` the
-content type and ETag, ``root/.multipart/<upload id>/`` the parts of unfinished uploads.
+content type and ETag, ``root/.multipart/<upload id>/`` the parts of unfinished uploads (and,
+while a completion joins them, the object being assembled: :mod:`.local_assembly`).
 Writes go to a temporary file first and are renamed into place, so readers never see a
 half-written object.
 """
@@ -24,7 +25,6 @@ from stat import S_ISREG
 import msgspec
 
 from streamstack.kernel.storage import (
-    DEFAULT_CHUNK_BYTES,
     InvalidObjectKey,
     ListedObject,
     ObjectChanged,
@@ -36,6 +36,13 @@ from streamstack.kernel.storage import (
     StorageUnavailable,
 )
 from streamstack.kernel.storage.file_maps import FileMap, FileMaps, Identity, identity_of
+from streamstack.kernel.storage.local_assembly import (
+    Assembly,
+    appended_part,
+    etag_of,
+    part_path,
+    stored_parts,
+)
 from streamstack.kernel.storage.private_files import (
     DIRECTORY_MODE,
     open_private,
@@ -418,34 +425,37 @@ class LocalObjectStore(ObjectStore):
         folder, _ = self._upload(key, upload_id)
         if not 1 <= number <= 10000:
             raise ValueError("part number must be 1..10000")
+        appended = await asyncio.to_thread(appended_part, folder, number, data)
+        if appended is not None:
+            return appended
         with _full_disk_unavailable():
-            await asyncio.to_thread(write_private, folder / f"{number:05d}.part", data)
-        etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
-        return PartInfo(number, len(data), etag)
+            await asyncio.to_thread(write_private, part_path(folder, number), data)
+        return PartInfo(number, len(data), etag_of(data))
 
     async def _list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         folder, _ = self._upload(key, upload_id)
-        parts = []
-        for path in sorted(folder.glob("*.part")):
-            data = await asyncio.to_thread(path.read_bytes)
-            etag = f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
-            parts.append(PartInfo(int(path.stem), len(data), etag))
-        return parts
+        return await asyncio.to_thread(stored_parts, folder)
 
     async def _complete_multipart(
         self, key: str, upload_id: str, parts: list[PartInfo]
     ) -> ObjectInfo:
+        """Append the parts to one file in the upload's folder, deleting each once it is
+        in (:mod:`.local_assembly`), then rename that file into place."""
         folder, upload = self._upload(key, upload_id)
-
-        async def joined() -> AsyncIterator[bytes]:
-            for part in parts:
-                with (folder / f"{part.number:05d}.part").open("rb") as f:
-                    while data := await asyncio.to_thread(f.read, DEFAULT_CHUNK_BYTES * 4):
-                        yield data
-
-        info = await self._store(key, joined(), upload.content_type)
+        with _full_disk_unavailable():
+            assembly, remaining = await asyncio.to_thread(Assembly.resume, folder, parts)
+            try:
+                for part in remaining:
+                    await asyncio.to_thread(assembly.append, part)
+                path = self._local_path(key)
+                md5 = assembly.md5()
+                await asyncio.to_thread(
+                    self._commit, key, path, assembly.path, upload.content_type, md5
+                )
+            finally:
+                assembly.close()
         shutil.rmtree(folder, ignore_errors=True)
-        return info
+        return await self._head(key)
 
     async def _abort_multipart(self, key: str, upload_id: str) -> None:
         try:
