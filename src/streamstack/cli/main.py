@@ -275,7 +275,7 @@ COMMANDS = (
         description="Apply every module's migrations to STREAMSTACK_DATABASE_URL (without "
         "one, to the SQLite database of the data directory, which must exist), then name the "
         "database and say of each module with a schema what was done: `auth: auth_0003 → "
-        "auth_0013`, `catalogue: already at catalogue_0033`, `ingest: new schema at "
+        "auth_0013`, `catalogue: already at catalogue_0034`, `ingest: new schema at "
         "ingest_0005`.",
         options=(
             option(
