@@ -22,6 +22,7 @@ const NOT_CHANGES = new Set([
   "/api/v1/catalogue/{item_id}/stream-token",
   // A share link's guest has no session to lose.
   "/api/v1/catalogue/shared/{secret}/stream-token",
+  "/api/v1/catalogue/shared/{secret}/plays",
   // Saved every few seconds while playing: the next save after signing in takes its place.
   "/api/v1/catalogue/{item_id}/progress",
   // Reads a description typed in a form (a POST for its body): nothing is stored.
