@@ -106,6 +106,20 @@ def open_queue(adapter: str, where: str, name: str) -> tuple[JobQueue, Any]:
     return queue, queue.close
 
 
+async def kill_once_it_runs(doomed: Any, marker: Path, tmp_path: Path) -> None:
+    """SIGKILL the child worker once its handler has started the job (its ``marker`` written)."""
+    for _ in range(600):  # the child imports, connects and pulls: allow a slow machine
+        if marker.exists():
+            break
+        assert doomed.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the child worker never started the job")
+    assert marker.read_text() == "victim"
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+
+
 async def test_a_job_of_a_killed_worker_completes_elsewhere(
     target: tuple[str, str], spawn: Any, tmp_path: Path
 ) -> None:
@@ -116,16 +130,7 @@ async def test_a_job_of_a_killed_worker_completes_elsewhere(
     try:
         assert await queue.enqueue("victim", "transcode", b"payload")
         doomed = spawn(adapter, where, name, str(marker))
-        for _ in range(600):  # the child imports, connects and pulls: allow a slow machine
-            if marker.exists():
-                break
-            assert doomed.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
-            await asyncio.sleep(0.05)
-        else:
-            pytest.fail("the child worker never started the job")
-        assert marker.read_text() == "victim"
-        doomed.send_signal(signal.SIGKILL)
-        doomed.wait(timeout=10)
+        await kill_once_it_runs(doomed, marker, tmp_path)
 
         finished: list[Job] = []
 
@@ -159,15 +164,7 @@ async def test_the_sole_process_opening_after_a_kill_takes_its_job_back_at_once(
     await queue.close()  # the child is the only process on the queue
     marker = tmp_path / "running"
     doomed = spawn("embedded", str(where), name, str(marker))
-    for _ in range(600):
-        if marker.exists():
-            break
-        assert doomed.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
-        await asyncio.sleep(0.05)
-    else:
-        pytest.fail("the child worker never started the job")
-    doomed.send_signal(signal.SIGKILL)
-    doomed.wait(timeout=10)
+    await kill_once_it_runs(doomed, marker, tmp_path)
 
     restarted = EmbeddedJobQueue(where, name, CONFIG)
     try:

@@ -90,6 +90,15 @@ describe("a package ready while the original plays", () => {
   });
 });
 
+/** The latest hls.js player, once the Player follows its errors (it is attached). */
+function listeningHls(): Promise<FakeHls> {
+  return vi.waitFor(() => {
+    const latest = FakeHls.latest();
+    expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
+    return latest!;
+  });
+}
+
 /** `video` playing (as the viewer left it) with no picture to go on with: it waits, the spinner turns. */
 function starve(video: HTMLVideoElement): void {
   Object.defineProperty(video, "paused", { configurable: true, get: () => false });
@@ -110,11 +119,7 @@ describe("a server out of reach while hls.js plays", () => {
 
   it("loads again once the server answers, saying meanwhile over the picture why it waits", async () => {
     const { container } = renderPage(<Player item={mediaItem()} />);
-    const hls = await vi.waitFor(() => {
-      const latest = FakeHls.latest();
-      expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
-      return latest!;
-    });
+    const hls = await listeningHls();
     const video = container.querySelector("video")!;
     const notice = screen.getByTestId("player-holdup");
     act(() => hls.announceLevels([{ height: 360, bitrate: 800_000 }]));
@@ -148,7 +153,7 @@ describe("a server out of reach while hls.js plays", () => {
 
   it("says the browser is offline while the video waits for it, until it plays on", async () => {
     const { container } = renderPage(<Player item={mediaItem()} />);
-    await vi.waitFor(() => expect(FakeHls.latest()?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0));
+    await listeningHls();
     const video = container.querySelector("video")!;
     const notice = screen.getByTestId("player-holdup");
     const onLine = vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
@@ -347,11 +352,7 @@ describe("a file of the package missing from storage", () => {
       }),
     );
     const { container } = renderPage(<Player item={mediaItem()} />);
-    const hls = await vi.waitFor(() => {
-      const latest = FakeHls.latest();
-      expect(latest?.listenerCount(FakeHls.Events.ERROR)).toBeGreaterThan(0);
-      return latest!;
-    });
+    const hls = await listeningHls();
     const video = container.querySelector("video")!;
     video.pause = () => {
       Object.defineProperty(video, "paused", { configurable: true, get: () => true });
