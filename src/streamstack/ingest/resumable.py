@@ -145,6 +145,11 @@ class _Committed:
     container_name: str | None
     multipart_id: str | None
 
+    @property
+    def stored(self) -> int:
+        """The bytes in its parts, where its tail starts."""
+        return sum(part.size for part in self.parts)
+
 
 class ChunkReceiver:
     """One request's worth of bytes appended to a resumable upload it holds the lease of.
@@ -201,7 +206,10 @@ class ChunkReceiver:
             await self.lease.append_tail(
                 self.committed,
                 bytes(self.buffer),
-                parts_bytes=self.stored,
+                # Not self.stored: the tail this request found stays, below its new parts,
+                # until the next request commits, for undo() to go back to (a failed finish
+                # comes after this commit; dropped, every resend was TailDamaged).
+                parts_bytes=self.started.stored,
                 release=release,
                 received=self.received,
                 **also,
@@ -238,7 +246,7 @@ class ChunkReceiver:
         self.stored += self.part_bytes
         self.buffer = bytearray(data[self.part_bytes :])
         self.committed = self.stored
-        # The chunks below the new part boundary stay until the next commit deletes them:
+        # The chunks below the new part boundary stay until the next request commits:
         # undo() may still need them.
         await self.lease.update(parts=encode_parts(self.parts), received=self.committed)
 
