@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import itertools
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -11,8 +12,9 @@ from typing import Any
 
 import ingest_media
 import pytest
+import structlog
 from ingest_rig import API, TUS, Rig, RigFactory, replace_original, tus_metadata, write_behind
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest import service as ingest_service
@@ -595,6 +597,49 @@ async def test_an_upload_whose_joining_stopped_part_way_finishes_when_resumed(
     assert finished.status_code == 204, finished.text
     job = await rig.job(upload_id_of(url))
     assert job["state"] == "done"
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+
+
+@pytest.mark.parametrize(
+    ("size", "ends", "resume"),
+    [(19 * MIB + 12345, (1000, 9 * MIB, 10 * MIB), 8 * MIB), (3 * MIB, (1000, 5000), 0)],
+    ids=["storing-a-part", "at-the-finish"],
+)
+async def test_a_damaged_tail_is_dropped_and_the_client_resumes_from_the_stored_parts(
+    rig: Rig, size: int, ends: tuple[int, ...], resume: int
+) -> None:
+    """Tail chunks that do not add up (a bug lost the one of the second last PATCH of
+    ``ends``) are found as the last PATCH reads the tail back, for a part or for the
+    finish: the tail is dropped and the request answered 409 offset_mismatch (a 500
+    before, for every resend); the client's HEAD says the stored parts' end, and resuming
+    from there finishes the upload."""
+    data = ingest_media.padded(ingest_media.mp4(), size)
+    url = (await rig.create(len(data))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    for start, end in itertools.pairwise((0, *ends)):
+        assert (await rig.patch(url, start, data[start:end])).status_code == 204
+    database = Database(rig.settings.effective_database_url)
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(
+                delete(UploadChunk).where(
+                    UploadChunk.upload_id == upload_id, UploadChunk.offset == ends[-2]
+                )
+            )
+    finally:
+        await database.close()
+    with structlog.testing.capture_logs() as logs:
+        refused = await rig.patch(url, ends[-1], data[ends[-1] :])
+    assert (refused.status_code, refused.json()["code"]) == (409, "offset_mismatch"), refused.text
+    assert f"resume from offset {resume}" in refused.json()["detail"]
+    assert [line["log_level"] for line in logs if line["event"] == "upload_tail_damaged"] == [
+        "warning"
+    ]
+    assert (await rig.head(url)).headers["upload-offset"] == str(resume)
+    finished = await rig.patch(url, resume, data[resume:])
+    assert finished.status_code == 204, finished.text
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done", job
     assert rig.object_bytes("media", job["item"]["s3_key"]) == data
 
 
