@@ -33,6 +33,7 @@ from ingest_rig import (
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
 from streamstack.ingest.repository import UploadRecords
 from streamstack.kernel.db import Database
+from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo
 from streamstack.kernel.transport import SECRET_HEADER
 from support.apps import mint_token
 from support.fixtures import SettingsFactory
@@ -201,6 +202,33 @@ async def test_a_connection_lost_after_the_last_chunk_ends_with_the_item(
     listed = await upload.rig.client.get("/api/v1/catalogue", headers=upload.rig.admin())
     assert [found["id"] for found in listed.json()["items"]] == [item["id"]]
     assert upload.remembered() == {}
+
+
+async def test_upload_resumes_a_last_chunk_whose_finish_failed(
+    upload: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last PATCH stores a part (5 MiB chunks, 8 MiB parts) and its finish is refused
+    once (a wrong ETag): the command asks where the upload stands and sends that chunk
+    again, which finishes it (every resend was a 500 once, and the run failed)."""
+    video = upload.video("late.mp4", ingest_media.padded(ingest_media.mp4(), 9 * MIB + 12345))
+    original = ObjectStore.complete_multipart
+    refusals = [True]
+
+    async def refused_once(
+        self: ObjectStore, key: str, upload_id: str, parts: list[PartInfo]
+    ) -> ObjectInfo:
+        if refusals and refusals.pop():
+            parts = [*parts[:-1], PartInfo(parts[-1].number, parts[-1].size, parts[0].etag)]
+        return await original(self, key, upload_id, parts)
+
+    monkeypatch.setattr(ObjectStore, "complete_multipart", refused_once)
+    code, out, err = await upload(
+        str(video), "--title", "Late", "--server", upload.served.url, "--chunk-mib", "5"
+    )
+    assert code == 0, err
+    assert "; retrying (1 of " in err, err
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
 
 
 async def test_another_spelling_of_the_server_resumes_the_same_upload(upload: Command) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import itertools
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -11,8 +12,9 @@ from typing import Any
 
 import ingest_media
 import pytest
+import structlog
 from ingest_rig import API, TUS, Rig, RigFactory, replace_original, tus_metadata, write_behind
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest import service as ingest_service
@@ -557,18 +559,26 @@ async def test_last_bytes_that_could_not_be_stored_are_sent_again_on_resume(
     assert rig.object_bytes("media", job["item"]["s3_key"]) == data
 
 
+@pytest.mark.parametrize(
+    "last",
+    [16 * MIB + 1000, 12 * MIB, 0],
+    ids=["last-request-tail-only", "last-request-stores-a-part", "one-request"],
+)
 async def test_an_upload_whose_joining_stopped_part_way_finishes_when_resumed(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, last: int
 ) -> None:
     """The first completion is refused at its last part (a wrong ETag: the local directory
     has joined parts 1 and 2 and deleted their files by then, S3 refuses it whole). The
     client's resume sends the last request again, and the completion goes on from where
-    the first one stopped."""
+    the first one stopped: whether that request carried the tail only (as the CLI's does),
+    stored a full part on its way (the SPA's 1-8 MiB PATCHes cross part boundaries; its
+    tail's earlier chunks were once deleted, and every resend was a 500), or was the
+    upload's only one."""
     data = ingest_media.padded(ingest_media.mp4(), 19 * MIB + 12345)  # parts of 8, 8, 3 MiB
     url = (await rig.create(len(data))).headers["location"]
-    last = 16 * MIB + 1000  # the last request carries the tail only, as the CLI's does
-    assert (await rig.patch(url, 0, data[:1000])).status_code == 204
-    assert (await rig.patch(url, 1000, data[1000:last])).status_code == 204
+    for start, end in ((0, min(1000, last)), (min(1000, last), last)):
+        if end > start:
+            assert (await rig.patch(url, start, data[start:end])).status_code == 204
     original = ObjectStore.complete_multipart
     refusals = [True]
 
@@ -587,6 +597,49 @@ async def test_an_upload_whose_joining_stopped_part_way_finishes_when_resumed(
     assert finished.status_code == 204, finished.text
     job = await rig.job(upload_id_of(url))
     assert job["state"] == "done"
+    assert rig.object_bytes("media", job["item"]["s3_key"]) == data
+
+
+@pytest.mark.parametrize(
+    ("size", "ends", "resume"),
+    [(19 * MIB + 12345, (1000, 9 * MIB, 10 * MIB), 8 * MIB), (3 * MIB, (1000, 5000), 0)],
+    ids=["storing-a-part", "at-the-finish"],
+)
+async def test_a_damaged_tail_is_dropped_and_the_client_resumes_from_the_stored_parts(
+    rig: Rig, size: int, ends: tuple[int, ...], resume: int
+) -> None:
+    """Tail chunks that do not add up (a bug lost the one of the second last PATCH of
+    ``ends``) are found as the last PATCH reads the tail back, for a part or for the
+    finish: the tail is dropped and the request answered 409 offset_mismatch (a 500
+    before, for every resend); the client's HEAD says the stored parts' end, and resuming
+    from there finishes the upload."""
+    data = ingest_media.padded(ingest_media.mp4(), size)
+    url = (await rig.create(len(data))).headers["location"]
+    upload_id = uuid.UUID(upload_id_of(url))
+    for start, end in itertools.pairwise((0, *ends)):
+        assert (await rig.patch(url, start, data[start:end])).status_code == 204
+    database = Database(rig.settings.effective_database_url)
+    try:
+        async with database.unit_of_work() as session:
+            await session.execute(
+                delete(UploadChunk).where(
+                    UploadChunk.upload_id == upload_id, UploadChunk.offset == ends[-2]
+                )
+            )
+    finally:
+        await database.close()
+    with structlog.testing.capture_logs() as logs:
+        refused = await rig.patch(url, ends[-1], data[ends[-1] :])
+    assert (refused.status_code, refused.json()["code"]) == (409, "offset_mismatch"), refused.text
+    assert f"resume from offset {resume}" in refused.json()["detail"]
+    assert [line["log_level"] for line in logs if line["event"] == "upload_tail_damaged"] == [
+        "warning"
+    ]
+    assert (await rig.head(url)).headers["upload-offset"] == str(resume)
+    finished = await rig.patch(url, resume, data[resume:])
+    assert finished.status_code == 204, finished.text
+    job = await rig.job(upload_id_of(url))
+    assert job["state"] == "done", job
     assert rig.object_bytes("media", job["item"]["s3_key"]) == data
 
 

@@ -91,7 +91,8 @@ class UploadChunk(IngestBase):
     """Bytes of a resumable upload's tail: ``data`` starts at byte ``offset`` of the file.
 
     The tail is the rows whose offset lies between the bytes stored in parts and
-    ``Upload.received``; rows below the parts are leftovers, deleted by the next commit.
+    ``Upload.received``; rows below the parts are leftovers, deleted by the next request's
+    commit (until then, a request that fails at the finish puts the upload back on them).
     """
 
     __tablename__ = "ingest_upload_chunks"

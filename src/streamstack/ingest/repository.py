@@ -162,7 +162,8 @@ class Lease:
     ) -> None:
         """Add ``data`` at ``offset`` to the tail and change columns, in one transaction.
 
-        Chunks below ``parts_bytes`` (already inside stored parts) are deleted with it.
+        Chunks below ``parts_bytes`` (inside parts stored before the request) are deleted
+        with it.
         With ``release``, the lease is given up in the same transaction (the request's
         last change), and nothing more may be changed through it.
         """

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, NoReturn
+
+import structlog
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import (
@@ -27,8 +29,8 @@ from streamstack.ingest.containers import (
 )
 from streamstack.ingest.models import Upload
 from streamstack.ingest.processing import original_key
-from streamstack.ingest.repository import Lease
-from streamstack.kernel.errors import AppError, PayloadTooLarge, UnsupportedMediaType
+from streamstack.ingest.repository import Lease, TailDamaged
+from streamstack.kernel.errors import AppError, Conflict, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.storage import (
     PART_BYTES,
     ObjectInfo,
@@ -37,6 +39,8 @@ from streamstack.kernel.storage import (
     PartInfo,
     single_chunk,
 )
+
+log = structlog.get_logger(__name__)
 
 #: S3 allows this many parts in one multipart upload.
 MAX_PARTS = 10_000
@@ -100,6 +104,12 @@ class UploadCancelled(UploadGone):
     code = "upload_cancelled"
 
 
+class OffsetMismatch(Conflict):
+    """The client's ``Upload-Offset`` is not where the upload is (or no longer is)."""
+
+    code = "offset_mismatch"
+
+
 class UploadLengthExceeded(PayloadTooLarge):
     """More bytes than the upload announced."""
 
@@ -144,6 +154,11 @@ class _Committed:
     key: str | None
     container_name: str | None
     multipart_id: str | None
+
+    @property
+    def stored(self) -> int:
+        """The bytes in its parts, where its tail starts."""
+        return sum(part.size for part in self.parts)
 
 
 class ChunkReceiver:
@@ -201,7 +216,10 @@ class ChunkReceiver:
             await self.lease.append_tail(
                 self.committed,
                 bytes(self.buffer),
-                parts_bytes=self.stored,
+                # Not self.stored: the tail this request found stays, below its new parts,
+                # until the next request commits, for undo() to go back to (a failed finish
+                # comes after this commit; dropped, every resend was TailDamaged).
+                parts_bytes=self.started.stored,
                 release=release,
                 received=self.received,
                 **also,
@@ -229,8 +247,34 @@ class ChunkReceiver:
 
     async def _whole_tail(self) -> bytes:
         """The committed tail and this request's bytes: everything after the stored parts."""
-        tail = await self.lease.records.tail(self.lease.upload_id, self.stored, self.committed)
+        try:
+            tail = await self.lease.records.tail(self.lease.upload_id, self.stored, self.committed)
+        except TailDamaged as damage:
+            await self._drop_damaged_tail(damage)
         return tail + self.buffer
+
+    async def _drop_damaged_tail(self, damage: TailDamaged) -> NoReturn:
+        """Set the upload back to its stored parts and say where to resume (409): a tail
+        that does not add up (a bug) can only be sent again, and a 500 was for good."""
+        log.warning(
+            "upload_tail_damaged",
+            upload_id=str(self.lease.upload_id),
+            error=str(damage),
+            resume_at=self.stored,
+        )
+        await self.lease.update(
+            received=self.stored, parts=encode_parts(self.parts), drop_tail=True
+        )
+        self.buffer.clear()
+        self.received = self.committed = self.stored
+        # What undo() (a failed finish) goes back to: not the damaged tail.
+        self.started = dataclasses.replace(
+            self.started, received=self.stored, parts=list(self.parts)
+        )
+        raise OffsetMismatch(
+            f"the server lost bytes of this upload after the first {self.stored}: "
+            f"resume from offset {self.stored}"
+        )
 
     async def _flush_part(self) -> None:
         data = await self._whole_tail() if self.committed > self.stored else bytes(self.buffer)
@@ -238,7 +282,7 @@ class ChunkReceiver:
         self.stored += self.part_bytes
         self.buffer = bytearray(data[self.part_bytes :])
         self.committed = self.stored
-        # The chunks below the new part boundary stay until the next commit deletes them:
+        # The chunks below the new part boundary stay until the next request commits:
         # undo() may still need them.
         await self.lease.update(parts=encode_parts(self.parts), received=self.committed)
 

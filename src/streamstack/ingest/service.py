@@ -36,6 +36,7 @@ from streamstack.ingest.repository import Lease, LeaseLost, UploadLocked, Upload
 from streamstack.ingest.resumable import (
     ChunkReceiver,
     NotAVideo,
+    OffsetMismatch,
     UploadCancelled,
     UploadGone,
     UploadLengthExceeded,
@@ -105,12 +106,6 @@ class UploadComplete(Conflict):
     """Every byte of the upload is in: there is nothing left to cancel."""
 
     code = "upload_complete"
-
-
-class OffsetMismatch(Conflict):
-    """The client's ``Upload-Offset`` is not where the upload is."""
-
-    code = "offset_mismatch"
 
 
 class ClientDisconnected(AppError, status=499, code="client_disconnected"):
