@@ -37,6 +37,7 @@ OPEN_TO_GUESTS = {
     "GET /api/v1/auth/.well-known/jwks.json",
     "GET /api/v1/catalogue/shared/{secret}",  # a share link's purpose
     "POST /api/v1/catalogue/shared/{secret}/stream-token",
+    "POST /api/v1/catalogue/shared/{secret}/plays",  # the play of a share link's guest
     "GET /api/v1/catalogue/oembed",  # a share link's card (a watch page's is 404 here)
     "GET /api/v1/stream/{token}",  # the token is the grant
     "HEAD /api/v1/stream/{token}",

@@ -90,6 +90,9 @@ describe("a package ready while the original plays", () => {
   });
 });
 
+/** What hls.js reports of a file answered 404 (it retries no 4xx). */
+const GONE = { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 404, text: "" } };
+
 /** The latest hls.js player, once the Player follows its errors (it is attached). */
 function listeningHls(): Promise<FakeHls> {
   return vi.waitFor(() => {
@@ -343,6 +346,26 @@ describe("a file of the package missing from storage", () => {
     vi.stubGlobal("MediaSource", class {});
   });
 
+  it("loads a master playlist refused at its first load again on a fresh grant, saying nothing", async () => {
+    let granted = 0;
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () => {
+        granted += 1;
+        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
+      }),
+    );
+    renderPage(<Player item={mediaItem()} />);
+    const hls = await listeningHls();
+    const sources = hls.sources;
+
+    // A token issued in the second its item changed: the master's 404 is the token's.
+    act(() => hls.trigger(FakeHls.Events.ERROR, GONE));
+
+    await vi.waitFor(() => expect(hls.sources).toBe(sources + 1));
+    expect(granted).toBe(2);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
   it("says the video can't be played right now, where it spun forever, and stops", async () => {
     let granted = 0;
     server.use(
@@ -362,8 +385,8 @@ describe("a file of the package missing from storage", () => {
     expect(screen.getByTestId("player-spinner")).toBeInTheDocument();
 
     // hls.js retries no 404: the segment is gone on every rung it tried.
-    const gone = { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 404, text: "" } };
-    act(() => hls.trigger(FakeHls.Events.ERROR, gone));
+    act(() => hls.announceLevels([{ height: 360, bitrate: 800_000 }]));
+    act(() => hls.trigger(FakeHls.Events.ERROR, GONE));
 
     expect(await screen.findByRole("alert")).toHaveTextContent("This video can't be played right now. Try again later.");
     expect(granted).toBe(2); // a fresh grant first: the grant itself still holds

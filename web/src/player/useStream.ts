@@ -700,7 +700,9 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
     if (!data.fatal) return;
     if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR) {
       hls.recoverMediaError();
-    } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR && data.response?.code === 404) {
+    } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR && data.response?.code === 404 && hls.levels.length > 0) {
+      // A file of a package whose master playlist was read. A master refused at its first
+      // load is the token's (issued in the second its item changed): loaded again below.
       fileMissing(hls, current, report);
     } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
       // Loading starts again on a fresh token: now, or once the server answers again (the

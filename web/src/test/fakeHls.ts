@@ -120,8 +120,12 @@ export class FakeHls {
   /** How often loading was started again (`startLoad`) since the first load. */
   startLoads = 0;
 
+  /** How often a master playlist was loaded (`loadSource`). */
+  sources = 0;
+
   loadSource(url: string): void {
     this.url = url;
+    this.sources += 1;
     FakeHls.onLoad?.(this);
   }
 
