@@ -422,6 +422,11 @@ def replace_original(rig: Rig, key: str, data: bytes | None) -> None:
         (rig.settings.data_dir / "objects" / bucket / key).unlink()
 
 
+class ReplicaDied(BaseException):
+    """Stands for the replica dying (kill -9, the OOM killer): a BaseException, so nothing
+    of the request's own (the undo of a failed finish, its failure record) runs after it."""
+
+
 def write_behind(rig: Rig, key: str, data: bytes) -> None:
     """``data`` stored under ``key`` in the media bucket behind ingest (as a job killed
     midway, an older version or another tool left it): no manifest or record names it."""

@@ -21,6 +21,7 @@ import pytest
 from ingest_media import BOOK_CHAPTERS, mean_luma
 from ingest_rig import (
     Command,
+    ReplicaDied,
     Rig,
     replace_original,
     served_rig,
@@ -32,6 +33,7 @@ from ingest_rig import (
 
 from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
 from streamstack.ingest.repository import UploadRecords
+from streamstack.ingest.resumable import ChunkReceiver
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo
 from streamstack.kernel.transport import SECRET_HEADER
@@ -226,6 +228,34 @@ async def test_upload_resumes_a_last_chunk_whose_finish_failed(
         str(video), "--title", "Late", "--server", upload.served.url, "--chunk-mib", "5"
     )
     assert code == 0, err
+    assert "; retrying (1 of " in err, err
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+
+
+async def test_upload_whose_finish_died_with_the_server_ends_with_the_item(
+    upload: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server dies between the last chunk's commit and its finish (answered 500 here):
+    the command asks where the upload stands, sees every byte in, and follows the job,
+    which that asking finished; exit 0 with the file's bytes stored. It waited ten minutes
+    on an upload nothing would finish."""
+    video = upload.video("crash.mp4", ingest_media.padded(ingest_media.mp4(), 2 * MIB))
+    assemble = ChunkReceiver.assemble
+    deaths = [True]
+
+    async def dies_once(receiver: ChunkReceiver) -> ObjectInfo:
+        if deaths and deaths.pop():
+            raise ReplicaDied
+        return await assemble(receiver)
+
+    monkeypatch.setattr(ChunkReceiver, "assemble", dies_once)
+    code, out, err = await asyncio.wait_for(
+        upload(str(video), "--title", "Crash", "--server", upload.served.url, "--chunk-mib", "1"),
+        timeout=120,
+    )
+    assert code == 0, err
+    assert not deaths
     assert "; retrying (1 of " in err, err
     stored = await shown(upload.rig, json.loads(out)["id"])
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()

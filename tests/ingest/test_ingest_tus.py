@@ -13,7 +13,16 @@ from typing import Any
 import ingest_media
 import pytest
 import structlog
-from ingest_rig import API, TUS, Rig, RigFactory, replace_original, tus_metadata, write_behind
+from ingest_rig import (
+    API,
+    TUS,
+    ReplicaDied,
+    Rig,
+    RigFactory,
+    replace_original,
+    tus_metadata,
+    write_behind,
+)
 from sqlalchemy import delete, func, select
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
@@ -22,7 +31,7 @@ from streamstack.ingest import service as ingest_service
 from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
 from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecords
-from streamstack.ingest.resumable import sniffed
+from streamstack.ingest.resumable import ChunkReceiver, sniffed
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo, StorageUnavailable
@@ -391,6 +400,85 @@ async def test_the_sweeper_leaves_a_lease_lapsed_a_moment_ago_to_the_uploader(
         await asyncio.sleep(7)
         assert await rig.catalogue_items() == []
         assert (await rig.job(upload_id_of(url)))["state"] in ("processing", "done")
+
+
+async def _died_finishing(rig: Rig, data: bytes, *, after_completing: bool = False) -> str:
+    """An upload whose replica died as it finished: its last PATCH committed every byte,
+    then the process died before joining them into the object (or, ``after_completing``,
+    right after, before it recorded it). Left uploading at 100 %; its URL."""
+    url = (await rig.create(len(data), metadata=tus_metadata(title="Survivor"))).headers["location"]
+    last = len(data) - 1000 if len(data) < 8 * MIB else 16 * MIB + 1000
+    assert (await rig.patch(url, 0, data[:last])).status_code == 204
+    assemble = ChunkReceiver.assemble
+
+    async def dies(receiver: ChunkReceiver) -> ObjectInfo:
+        if after_completing:
+            await assemble(receiver)
+        raise ReplicaDied
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(ChunkReceiver, "assemble", dies)
+        with pytest.raises(ReplicaDied):
+            await rig.patch(url, last, data[last:])
+    job = await rig.job(upload_id_of(url))
+    assert (job["state"], (await rig.head(url)).headers["upload-offset"]) == (
+        "uploading",
+        str(len(data)),
+    )
+    return url
+
+
+#: Uploads that became items, counted.
+REGISTERED = 'streamstack_uploads_ended_total{outcome="registered"}'
+
+
+async def _finished_once(rig: Rig, url: str, data: bytes) -> None:
+    """The upload becomes its item, once, with the file's bytes."""
+    upload_id = upload_id_of(url)
+
+    async def done() -> bool:
+        job = await rig.job(upload_id)
+        assert job["state"] in ("uploading", "processing", "done"), job
+        return bool(job["state"] == "done")
+
+    await eventually(done, "the finish run again", seconds=30)
+    item = (await rig.job(upload_id))["item"]
+    assert (item["id"], item["title"]) == (upload_id, "Survivor")
+    assert rig.object_bytes("media", item["s3_key"]) == data
+    assert (await rig.head(url)).headers["upload-offset"] == str(len(data))
+
+
+@pytest.mark.parametrize("after_completing", [False, True], ids=["before-joining", "after-joining"])
+async def test_an_upload_whose_finish_died_with_its_replica_is_finished_by_a_head(
+    rig: Rig, after_completing: bool
+) -> None:
+    """Every byte counted, the finish never run: the uploader's HEAD (every tus client's
+    resume) finishes it, as the dead PATCH would have, where it waited for its expiry
+    (the client, seeing 100 %, sends nothing more). Two HEADs and a poll at once finish
+    it once: they share the upload's lease."""
+    data = ingest_media.padded(ingest_media.mp4(), 19 * MIB + 12345)  # parts of 8, 8, 3 MiB
+    url = await _died_finishing(rig, data, after_completing=after_completing)
+    (before,) = await rig.metrics(REGISTERED)
+    heads = await asyncio.gather(rig.head(url), rig.head(url), rig.job(upload_id_of(url)))
+    assert [head.headers["upload-offset"] for head in heads[:2]] == [str(len(data))] * 2
+    await _finished_once(rig, url, data)
+    assert await rig.metrics(REGISTERED) == [before + 1]
+
+
+async def test_an_upload_whose_finish_died_and_nobody_asks_about_is_finished_by_the_sweeper(
+    rig_factory: RigFactory,
+) -> None:
+    """The uploader never comes back: the sweeper finishes it for them (its lease lapsed a
+    minute ago: the crash left none here)."""
+    async with rig_factory(ingest_upload_ttl_seconds=40) as rig:  # swept every 10 s
+        data = ingest_media.mp4()
+        url = await _died_finishing(rig, data)
+
+        async def registered() -> bool:  # asked of catalogue: a poll or a HEAD would finish it
+            return bool(await rig.catalogue_items())
+
+        await eventually(registered, "the sweeper finishing the upload", seconds=30)
+        await _finished_once(rig, url, data)
 
 
 async def test_a_stored_upload_whose_original_vanished_fails_at_once(rig: Rig) -> None:

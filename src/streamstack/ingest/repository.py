@@ -411,16 +411,28 @@ class UploadRecords:
     async def due_for_sweeping(
         self, now: datetime.datetime, take_up_after: datetime.timedelta, limit: int = 100
     ) -> list[Upload]:
-        """Uploads nobody works on that expired, or whose worker vanished mid-processing.
+        """Uploads nobody works on that expired, or whose worker vanished mid-processing
+        (or before the finish of a tus upload whose every byte arrived).
 
-        A tus upload in processing is left to its uploader for ``take_up_after`` once its
+        A tus upload stored whole is left to its uploader for ``take_up_after`` once its
         lease lapsed: asking how it went takes it up at once (IngestService.job)."""
         unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now)
         long_unleased = or_(Upload.lease_until.is_(None), Upload.lease_until < now - take_up_after)
+        # Not a replacement (it needs its admin's token) nor a cancelled one: left to expire.
+        unfinished = (
+            (Upload.state == "uploading")
+            & (Upload.received == Upload.length)
+            & Upload.error.is_(None)
+            & Upload.replaces.is_(None)
+        )
         abandoned = (
             (Upload.state == "registering")
             | ((Upload.kind == "form") & Upload.state.in_(("uploading", "processing")))
-            | ((Upload.kind == "tus") & (Upload.state == "processing") & long_unleased)
+            | (
+                (Upload.kind == "tus")
+                & ((Upload.state == "processing") | unfinished)
+                & long_unleased
+            )
         )
         async with self.database.unit_of_work() as session:
             rows = await session.scalars(

@@ -296,19 +296,29 @@ class ChunkReceiver:
             return await self.media.write(
                 self.key, single_chunk(last), content_type=self._content_type()
             )
-        if last:
-            await self._store_part(last)
         try:
+            if last:
+                await self._store_part(last)
             return await self.media.complete_multipart(self.key, self.multipart_id, self.parts)
-        except ObjectNotFound:
-            # A retry after a completion whose answer was lost: the object is there.
-            try:
-                info = await self.media.head(self.key)
-            except ObjectNotFound:
-                info = None
-            if info is None or info.size != self.length:
+        except Exception as exc:
+            # A retry after a completion whose answer was lost, or whose process died before
+            # recording it: the multipart upload is over (no part is taken), the object there.
+            joined = await self._joined_before()
+            if joined is not None:
+                return joined
+            if isinstance(exc, ObjectNotFound | UploadGone):
                 raise UploadGone("the stored part of this upload is gone; start it again") from None
-            return info
+            raise
+
+    async def _joined_before(self) -> ObjectInfo | None:
+        """The object an earlier completion made, whole; None if there is none (or the
+        store cannot say now)."""
+        assert self.key is not None
+        try:
+            info = await self.media.head(self.key)
+        except Exception:  # the caller's failure is the one to answer
+            return None
+        return info if info.size == self.length else None
 
     async def _identify(self) -> None:
         # Only the first bytes of an upload identify it, so this tail is a few bytes, or an

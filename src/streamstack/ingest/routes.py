@@ -399,11 +399,15 @@ class ResumableUploadController(Controller):
         ),
     )
     async def offset(
-        self, upload_id: uuid.UUID, service: IngestService, principal: Principal
+        self,
+        upload_id: uuid.UUID,
+        service: IngestService,
+        principal: Principal,
+        call_context: CallContext,
     ) -> Response[None]:
         """``Upload-Offset`` (how much is stored), ``Upload-Length``, ``Upload-Metadata``."""
         with _tus_errors():
-            status = await service.upload_status(upload_id, principal)
+            status = await service.upload_status(upload_id, principal, call_context)
         headers = _tus_headers(status, **{"Upload-Length": str(status.length)})
         if status.metadata:
             headers["Upload-Metadata"] = status.metadata

@@ -309,9 +309,19 @@ class IngestService:
                 code="storage_full",
             )
 
-    async def upload_status(self, upload_id: uuid.UUID, principal: Principal) -> UploadStatus:
-        """tus HEAD: the committed offset (the whole length once received)."""
-        return _status(await self._resumable(upload_id, principal))
+    async def upload_status(
+        self, upload_id: uuid.UUID, principal: Principal, context: CallContext | None = None
+    ) -> UploadStatus:
+        """tus HEAD: the committed offset (the whole length once received).
+
+        An upload stored whole that nobody works on any more (its replica died after the
+        last byte arrived, before or during its finish) is finished, or its processing
+        taken up, for the uploader asking (with ``context``): every tus client asks this
+        on resuming, sees every byte in, and follows the job, as after a normal finish."""
+        upload = await self._resumable(upload_id, principal)
+        if context is not None and self._orphaned(upload):
+            self._start_take_up(upload_id, Uploader(upload.created_by, context))
+        return _status(upload)
 
     async def append(
         self,
@@ -371,18 +381,19 @@ class IngestService:
             return UploadStatus(
                 upload_id, receiver.received, upload.length, upload.upload_metadata, expires_at
             )
-        await self._complete(lease, receiver, upload, context)
+        await self._complete(lease, receiver, upload, Uploader(upload.created_by, context))
         return _status(await self._resumable(upload_id, principal))
 
     async def _complete(
-        self, lease: Lease, receiver: ChunkReceiver, upload: Upload, context: CallContext
+        self, lease: Lease, receiver: ChunkReceiver, upload: Upload, uploader: Uploader
     ) -> None:
         """The last bytes are in: join the parts, then probe and register the file.
 
         If storing them fails (a full disk, the object store away), the upload goes back to
         where this request found it: its offset below the length, a client's resume sends
         the last bytes again and finishes it. Left at 100 %, no client would (it sees
-        nothing left to send) and the upload would wait for its expiry.
+        nothing left to send): only :meth:`_take_up` finishes such an upload (its replica
+        died before this finish could end either way).
         """
         try:
             with metrics.time_ingest_step("store"):
@@ -401,7 +412,6 @@ class IngestService:
             ) from exc
         assert receiver.container_name is not None
         stored = StoredMedia(lease.upload_id, by_name(receiver.container_name), info)
-        uploader = Uploader(upload.created_by, context)
         await self._process(lease, stored, self._work(stored, upload, uploader))
 
     async def _receive(
@@ -502,20 +512,20 @@ class IngestService:
     ) -> Job:
         """Where an upload is: uploading, processing, done (with the item) or failed.
 
-        A stored upload whose processing nobody holds any more (its replica died after
-        the last byte was stored) is taken up again, for the uploader asking (with
-        ``context``, whose token registers the item): the answer says processing, and a
-        later one the item, as if nothing had happened."""
+        A stored upload whose finish or processing nobody holds any more (its replica died
+        after the last byte arrived) is taken up again, for the uploader asking (with
+        ``context``, whose token registers the item): the answer says uploading or
+        processing, and a later one the item, as if nothing had happened."""
         upload = await self._owned(upload_id, principal)
-        if context is not None and self._processing_orphaned(upload):
+        if context is not None and self._orphaned(upload):
             self._start_take_up(upload_id, Uploader(upload.created_by, context))
         item = msgspec.convert(upload.item, MediaItem) if upload.item is not None else None
         return Job(str(upload.id), _JOB_STATES[upload.state], item, upload.error)
 
-    def _processing_orphaned(self, upload: Upload) -> bool:
-        """Whether ``upload`` is a stored tus upload whose processing's lease lapsed."""
+    def _orphaned(self, upload: Upload) -> bool:
+        """Whether ``upload`` is a tus upload stored whole whose request's lease lapsed."""
         unleased = upload.lease_until is None or upload.lease_until < self.clock()
-        return upload.kind == "tus" and upload.state == "processing" and unleased
+        return _stored_whole(upload) and unleased
 
     async def finish_take_ups(self) -> None:
         """Let the processing taken up again finish (the app's shut-down bounds the wait)."""
@@ -529,14 +539,25 @@ class IngestService:
         task.add_done_callback(self.taking_up.discard)
 
     async def _take_up(self, upload_id: uuid.UUID, uploader: Uploader) -> None:
-        """Process a stored upload again whose first processing died with its replica."""
+        """Finish, or process again, a stored upload whose request died with its replica."""
         try:
             async with self.records.lease(upload_id) as lease:
                 upload = lease.upload
-                if upload is None or upload.state != "processing":
+                if upload is None or not _stored_whole(upload):
                     return  # another request took it up first, and finished
                 by = "uploader" if uploader.context is not None else "sweeper"
-                log.info("upload_processing_taken_up", upload_id=str(upload_id), by=by)
+                log.info(
+                    "upload_processing_taken_up",
+                    upload_id=str(upload_id),
+                    by=by,
+                    state=upload.state,
+                )
+                if upload.state == "uploading":
+                    # Every byte counted, never finished: the finish its last PATCH ran. If
+                    # it fails again, the upload stays so, for the next HEAD, poll or sweep.
+                    receiver = ChunkReceiver(self.media, lease, upload)
+                    await self._complete(lease, receiver, upload, uploader)
+                    return
                 try:
                     stored = await self._stored_original(upload)
                 except BaseException as exc:
@@ -545,7 +566,7 @@ class IngestService:
                 await self._process(lease, stored, self._work(stored, upload, uploader))
         except UploadLocked:
             return  # another poll took it up a moment ago
-        except Exception as exc:  # recorded on the upload (failed, with why) by _process
+        except Exception as exc:  # failed, with why (or put back, to try again): recorded
             log.warning("upload_take_up_failed", upload_id=str(upload_id), error=repr(exc))
 
     async def _stored_original(self, upload: Upload) -> StoredMedia:
@@ -645,14 +666,9 @@ class IngestService:
         due = await self.records.due_for_sweeping(now, TAKE_UP_AFTER, limit=SWEEP_BATCH)
         for upload in due:
             taken_up = upload.replaces is None  # a replacement needs its admin's token
-            if (
-                taken_up
-                and upload.kind == "tus"
-                and upload.state == "processing"
-                and upload.expires_at >= now
-            ):
-                # Stored whole, its processing died and its uploader did not come back to
-                # take it up (a closed tab, a CLI killed with its server): ingest does.
+            if taken_up and _stored_whole(upload) and upload.expires_at >= now:
+                # Stored whole, its finish or processing died and its uploader did not come
+                # back to take it up (a closed tab, a CLI killed with its server): ingest does.
                 if len(self.taking_up) < TAKE_UP_AT_ONCE:
                     self._start_take_up(upload.id, Uploader(upload.created_by))
                 continue
@@ -796,6 +812,15 @@ def _unfinished(upload: Upload) -> UnfinishedUpload:
         uploader_id=upload.created_by,
         replaces=upload.replaces,
     )
+
+
+def _stored_whole(upload: Upload) -> bool:
+    """Whether ``upload`` is a tus upload whose every byte arrived: processing, or still
+    uploading at its length (its finishing request died before the finish, or its undo)."""
+    if upload.kind != "tus":
+        return False
+    counted = upload.received == upload.length and upload.error is None  # error: cancelled
+    return upload.state == "processing" or (upload.state == "uploading" and counted)
 
 
 def _status(upload: Upload) -> UploadStatus:
