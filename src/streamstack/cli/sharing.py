@@ -36,6 +36,8 @@ COUNTS_MEANING = (
 )
 #: The server's setting of the sites that may embed a link's player.
 EMBED_SETTING = "STREAMSTACK_EMBED_ANCESTORS"
+#: A video's links: made (POST) and listed (GET).
+ITEM_SHARES_PATH = ITEM_PATH + "/shares"
 #: Where an admin stops a link, by its id.
 SHARE_PATH = "/api/v1/catalogue/shares/{id}"
 
@@ -68,7 +70,7 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
     if args.action == "share":
         return _share(api, target, args)
     if args.action == "shares":
-        response = api.get(ITEM_PATH.format(id=target) + "/shares")
+        response = api.get(ITEM_SHARES_PATH.format(id=target))
         if response.status_code != 200:
             return _refused(args.action, response)
         listed = response.json()
@@ -102,7 +104,7 @@ def _share(api: AdminApi, target: str, args: argparse.Namespace) -> int:
         return 1
     response = api.request(
         "POST",
-        ITEM_PATH.format(id=target) + "/shares",
+        ITEM_SHARES_PATH.format(id=target),
         json={"expires_in_days": args.expires_in_days},
     )
     if response.status_code != 201:
@@ -113,7 +115,7 @@ def _share(api: AdminApi, target: str, args: argparse.Namespace) -> int:
     print("Anyone with this link can watch this video without an account.", file=sys.stderr)
     if title is not None and link["embed_path"] is not None:
         print(f"embed: {embed_code(api.server, link, title, start)}", file=sys.stderr)
-    listed = api.get(ITEM_PATH.format(id=target) + "/shares")
+    listed = api.get(ITEM_SHARES_PATH.format(id=target))
     if listed.status_code == 200:
         _say_where_embeds_work(listed.json()["embed_sites"])
     return 0
