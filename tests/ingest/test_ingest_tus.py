@@ -26,7 +26,6 @@ from ingest_rig import (
 from sqlalchemy import delete, func, select
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
-from streamstack.ingest import resumable
 from streamstack.ingest import service as ingest_service
 from streamstack.ingest.containers import SNIFF_BYTES
 from streamstack.ingest.models import UploadChunk
@@ -720,7 +719,7 @@ async def test_a_damaged_tail_is_dropped_and_the_client_resumes_from_the_stored_
     # The module's own logger, recorded: capture_logs misses loggers cached by the app (the
     # production runs failed so once another test had logged through it first).
     recorder = structlog.testing.CapturingLogger()
-    monkeypatch.setattr(resumable, "log", recorder)
+    monkeypatch.setattr("streamstack.ingest.resumable.log", recorder)
     refused = await rig.patch(url, ends[-1], data[ends[-1] :])
     assert (refused.status_code, refused.json()["code"]) == (409, "offset_mismatch"), refused.text
     assert f"resume from offset {resume}" in refused.json()["detail"]
