@@ -17,7 +17,6 @@ import base64
 import hashlib
 import json
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from jose.exceptions import JOSEError
 
 from streamstack.kernel.errors import Unauthorized
 from streamstack.kernel.occasional import OccasionalWarning
+from streamstack.kernel.recently_used import RecentlyUsed
 from streamstack.kernel.storage.private_files import write_private
 from streamstack.settings import PREFIX, Settings, SettingsError
 
@@ -122,8 +122,7 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         #: Claims of tokens whose signature and claims were verified, by token string.
-        self._verified: OrderedDict[str, Claims] = OrderedDict()
-        self._remembered = remembered
+        self._verified: RecentlyUsed[str, Claims] = RecentlyUsed(remembered)
         self._clock = clock
         self._unknown_key = OccasionalWarning("jwt.unknown_signing_key", __name__)
 
@@ -139,14 +138,10 @@ class TokenVerifier:
 
     def verify(self, token: str, expected: TokenType = "access") -> Claims:
         """Return the claims of a valid token of type ``expected`` or raise InvalidToken."""
-        claims = self._verified.get(token)
+        claims = self._verified.recall(token)
         if claims is None:
             claims = self._verify_signed(token)
-            self._verified[token] = claims
-            if len(self._verified) > self._remembered:
-                self._verified.popitem(last=False)
-        else:
-            self._verified.move_to_end(token)
+            self._verified.put(token, claims)
         if claims.typ != expected:
             raise InvalidToken(
                 f"not an {expected} token" if expected == "access" else f"not a {expected} token"
