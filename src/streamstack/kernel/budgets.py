@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections import OrderedDict
 
 from streamstack.kernel.clock import Clock, utcnow
 from streamstack.kernel.errors import TooManyRequests
+from streamstack.kernel.recently_used import RecentlyUsed
 
 #: Keys remembered at most, least recently seen out (a forgotten one starts full).
 MAX_REMEMBERED = 100_000
@@ -32,21 +32,21 @@ class Budgets:
     #: What an empty bucket raises (the module's code; its message, its ``budget_detail``).
     refused: type[TooManyRequests]
     clock: Clock = utcnow
-    _left: OrderedDict[str, tuple[float, float]] = dataclasses.field(default_factory=OrderedDict)
+    _left: RecentlyUsed[str, tuple[float, float]] = dataclasses.field(
+        default_factory=lambda: RecentlyUsed(MAX_REMEMBERED)
+    )
 
     def spend(self, key: str) -> None:
         """Take one spend from ``key``'s budget, or raise :attr:`refused` with
         ``Retry-After``."""
         now = self.clock().timestamp()
-        left, counted_at = self._left.pop(key, (float(self.burst), now))
+        left, counted_at = self._left.get(key, (float(self.burst), now))
         left = min(float(self.burst), left + max(0.0, now - counted_at) / self.refill_seconds)
         if left < 1:
-            self._left[key] = (left, now)
+            self._left.put(key, (left, now))
             wait = math.ceil((1 - left) * self.refill_seconds)
             raise self.refused(self.refused.budget_detail, headers={"Retry-After": str(wait)})
-        self._left[key] = (left - 1, now)
-        while len(self._left) > MAX_REMEMBERED:
-            self._left.popitem(last=False)
+        self._left.put(key, (left - 1, now))
 
     def give_back(self, key: str) -> None:
         """Return the spend ``key`` took for work that was refused (nothing was done)."""
