@@ -10,11 +10,12 @@ ever read here; media and the API never pass through it.
 from __future__ import annotations
 
 import asyncio
-import collections
 import gzip
 import os
 import re
 from pathlib import Path
+
+from streamstack.kernel.recently_used import RecentlyUsed
 
 #: Text the SPA's build holds; images and fonts are compressed already.
 _TEXT_SUFFIXES = frozenset(
@@ -56,7 +57,7 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
 
 #: The compressed files by (path, mtime, size), least recently used first; only the event
 #: loop reads and writes it, so a thread compresses but never touches it.
-_cache: collections.OrderedDict[tuple[Path, int, int], bytes] = collections.OrderedDict()
+_cache: RecentlyUsed[tuple[Path, int, int], bytes] = RecentlyUsed(_CACHED_FILES)
 
 
 async def gzipped(path: Path, info: os.stat_result) -> bytes:
@@ -64,13 +65,10 @@ async def gzipped(path: Path, info: os.stat_result) -> bytes:
     the first: no hop to a thread), or compressed in a thread the first time (a large chunk
     takes tens of milliseconds the event loop and its media must not wait)."""
     key = (path, info.st_mtime_ns, info.st_size)
-    if (cached := _cache.get(key)) is not None:
-        _cache.move_to_end(key)
+    if (cached := _cache.recall(key)) is not None:
         return cached
     compressed = await asyncio.to_thread(_compressed, path)
-    _cache[key] = compressed
-    while len(_cache) > _CACHED_FILES:
-        _cache.popitem(last=False)
+    _cache.put(key, compressed)
     return compressed
 
 
