@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 
 import structlog
 
@@ -26,6 +25,7 @@ from streamstack.kernel.events import (
     redelivery_delay,
     subject_matches,
 )
+from streamstack.kernel.recently_used import RecentlyUsed
 
 log = structlog.get_logger(__name__)
 
@@ -66,16 +66,15 @@ class MemoryEventBus:
 
     def __init__(self, dedupe_window: int = 10_000) -> None:
         self.subscriptions: list[MemorySubscription] = []
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._window = dedupe_window
+        #: Ids of the latest events published, oldest first (a duplicate, dropped, does not
+        #: keep its id longer).
+        self._seen: RecentlyUsed[str, None] = RecentlyUsed(dedupe_window)
         self._redeliveries: set[asyncio.Task[None]] = set()
 
     async def publish(self, subject: str, payload: bytes, *, event_id: str) -> None:
         if event_id in self._seen:
             return
-        self._seen[event_id] = None
-        if len(self._seen) > self._window:
-            self._seen.popitem(last=False)
+        self._seen.put(event_id, None)
         event = Event(event_id, subject, payload)
         for sub in list(self.subscriptions):
             if subject_matches(sub.subject, subject) and not await sub.deliver(event, 1):
