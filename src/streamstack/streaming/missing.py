@@ -10,12 +10,11 @@ line per retry would bury the log.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import structlog
 
 from streamstack.contracts.streaming import CAPTIONS_DIR
 from streamstack.kernel.clock import Clock
+from streamstack.kernel.recently_used import RecentlyUsed
 from streamstack.streaming.models import StreamGrant
 
 log = structlog.get_logger(__name__)
@@ -34,7 +33,7 @@ class MissingObjects:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._warned: OrderedDict[str, float] = OrderedDict()
+        self._warned: RecentlyUsed[str, float] = RecentlyUsed(REMEMBERED_ITEMS)
 
     def note(self, grant: StreamGrant, key: str) -> None:
         """Warn that ``key`` of ``grant``'s item is missing, unless warned of lately."""
@@ -42,10 +41,7 @@ class MissingObjects:
         last = self._warned.get(grant.media_id)
         if last is not None and now - last < WARN_EVERY_SECONDS:
             return
-        self._warned[grant.media_id] = now
-        self._warned.move_to_end(grant.media_id)
-        while len(self._warned) > REMEMBERED_ITEMS:
-            self._warned.popitem(last=False)
+        self._warned.put(grant.media_id, now)
         if key == grant.s3_key:
             shown, remedy = key, f"streamstack upload --replace {grant.media_id} FILE"
         else:
