@@ -24,7 +24,6 @@ request counts an aged-out total again, the others use the old one (:meth:`total
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ from streamstack.catalogue.repository import sorted_tags
 from streamstack.catalogue.schemas import MediaPage
 from streamstack.contracts.catalogue import CatalogueItem
 from streamstack.kernel.events import Event, EventBus, Subscription
+from streamstack.kernel.recently_used import RecentlyUsed
 
 log = structlog.get_logger(__name__)
 
@@ -63,10 +63,10 @@ class ListingCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._seconds = seconds
-        self._entries = entries
         self._clock = clock
-        self._pages: OrderedDict[Hashable, tuple[float, MediaPage]] = OrderedDict()
-        self._totals: OrderedDict[Hashable, tuple[float, int]] = OrderedDict()
+        # Only a put is a use: a page or total read from here keeps its place.
+        self._pages: RecentlyUsed[Hashable, tuple[float, MediaPage]] = RecentlyUsed(entries)
+        self._totals: RecentlyUsed[Hashable, tuple[float, int]] = RecentlyUsed(entries)
         self._subscription: Subscription | None = None
         #: Bumped by every change heard of; a read that began before one is not stored.
         self.generation = 0
@@ -90,10 +90,7 @@ class ListingCache:
         """Remember ``page``, read when :attr:`generation` was ``generation``."""
         if generation != self.generation or not self.following:
             return
-        self._pages[key] = (self._clock() + self._seconds, page)
-        self._pages.move_to_end(key)
-        while len(self._pages) > self._entries:
-            self._pages.popitem(last=False)
+        self._pages.put(key, (self._clock() + self._seconds, page))
 
     def total(self, key: Hashable) -> int | None:
         """How many items the filter ``key`` matches, if known and fresh.
@@ -119,10 +116,7 @@ class ListingCache:
         if generation != self.generation or not self.following:
             return
         seconds = min(self._seconds, ADMIN_TOTAL_SECONDS) if admin else self._seconds
-        self._totals[key] = (self._clock() + seconds, total)
-        self._totals.move_to_end(key)
-        while len(self._totals) > self._entries:
-            self._totals.popitem(last=False)
+        self._totals.put(key, (self._clock() + seconds, total))
 
     def invalidate(self) -> None:
         """Forget every page and total: something has changed."""
