@@ -16,7 +16,6 @@ import contextlib
 import fractions
 import os
 import socket
-from collections import OrderedDict
 from typing import Any
 
 import av
@@ -57,6 +56,7 @@ from streamstack.ingest.transcoding.timeline import (
     playing_seconds,
     shown_rate,
 )
+from streamstack.kernel.recently_used import RecentlyUsed
 
 #: Posters (the same frame, for the watch page and 2x screens) fit in this box; a frame that
 #: fits in the thumbnail's box gets no poster (never upscaled: it would be the thumbnail).
@@ -96,7 +96,7 @@ class RangeReader:
         self._sock = sock
         self._size = size
         self._pos = 0
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        self._blocks: RecentlyUsed[int, bytes] = RecentlyUsed(CACHED_BLOCKS)
 
     def readable(self) -> bool:
         return True
@@ -147,9 +147,8 @@ class RangeReader:
         return self.read_exactly(size)
 
     def _block(self, index: int) -> bytes:
-        block = self._blocks.get(index)
+        block = self._blocks.recall(index)
         if block is not None:
-            self._blocks.move_to_end(index)
             return block
         offset = index * BLOCK_BYTES
         length = min(BLOCK_BYTES, self._size - offset)
@@ -157,9 +156,7 @@ class RangeReader:
         block = receive_frame(self._sock)
         if len(block) != length:
             raise OSError("short block from the object store")
-        self._blocks[index] = block
-        if len(self._blocks) > CACHED_BLOCKS:
-            self._blocks.popitem(last=False)
+        self._blocks.put(index, block)
         return block
 
 
