@@ -33,6 +33,7 @@ import mmap
 import os
 import time
 
+from streamstack.kernel.recently_used import RecentlyUsed
 from streamstack.kernel.storage import ObjectInfo
 
 #: (device, inode, mtime, size): a file with the same identity has the same bytes.
@@ -108,30 +109,26 @@ class FileMaps:
     """The maps of recently read files, least recently read first."""
 
     def __init__(self, *, max_maps: int = MAX_MAPS, idle_seconds: float = IDLE_SECONDS) -> None:
-        self._max_maps = max_maps
         self._idle_seconds = idle_seconds
-        self._maps: dict[str, FileMap] = {}
+        self._maps: RecentlyUsed[str, FileMap] = RecentlyUsed(max_maps)
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweeper_loop: asyncio.AbstractEventLoop | None = None
 
     def get(self, key: str, identity: Identity) -> FileMap | None:
         """The map of ``key`` if it maps the version ``identity`` describes."""
-        found = self._maps.pop(key, None)
+        found = self._maps.recall(key)
         if found is None:
             return None
         if found.identity != identity:
-            return None  # replaced or rewritten: the old map is dropped
+            del self._maps[key]  # replaced or rewritten: the old map is dropped
+            return None
         found.used_at = time.monotonic()
-        self._maps[key] = found  # now the most recently read
         return found
 
     def add(self, key: str, fd: int, identity: Identity, info: ObjectInfo) -> FileMap:
         """Map the open file ``fd`` (non-empty), whose version is ``identity``, as ``key``."""
         found = FileMap(fd, identity, info)
-        self._maps.pop(key, None)
-        self._maps[key] = found
-        while len(self._maps) > self._max_maps:
-            self._maps.pop(next(iter(self._maps)))
+        self._maps.put(key, found)
         self._arm_sweeper()
         return found
 
