@@ -25,6 +25,13 @@ MODULES = ("auth", "catalogue", "streaming", "ingest")
 #: on top of the file itself, so that a file of exactly STREAMSTACK_MAX_UPLOAD_BYTES fits.
 UPLOAD_FRAMING_BYTES = 1024 * 1024
 
+#: Every replica's ``server`` options (compose's *_SERVERS lines too). nginx never marks a
+#: replica down: a connection it refuses (a replica stopping) costs that request a retry on
+#: another replica at once, and one that is back takes requests from the first. With
+#: max_fails=1 fail_timeout=10s one refused connect shut a restarted replica out for 10 s,
+#: so stopping the next replica of a rolling restart left nginx none to send requests to.
+SERVER_OPTIONS = "max_fails=0"
+
 
 # Only ${UPPER_CASE} is a placeholder: no "$$" escape (it stays as it is) and a bare $name or
 # a lower-case ${name} is always nginx's own variable.
@@ -62,9 +69,7 @@ def render(values: Mapping[str, str], text: str | None = None) -> str:
     return NginxTemplate(source).substitute(values)
 
 
-def upstream_servers(
-    addresses: Iterable[str], options: str = "max_fails=1 fail_timeout=10s"
-) -> str:
+def upstream_servers(addresses: Iterable[str], options: str = SERVER_OPTIONS) -> str:
     """``server`` lines for an upstream block, one per ``host:port`` replica."""
     lines = [" ".join(("server", address, options)).rstrip() + ";" for address in addresses]
     if not lines:

@@ -215,7 +215,10 @@ def test_nginx_service_sets_every_placeholder_the_image_does_not(compose: dict[s
     computed = {"MAX_UPLOAD_BODY_SIZE", "MAX_REQUEST_BODY_SIZE", "EMBED_ANCESTORS"}
     missing = nginx_template.placeholders() - image_env - compose_env - computed
     assert not missing, f"nothing sets {sorted(missing)} for the edge image"
-    assert compose["services"]["nginx"]["environment"]["AUTH_SERVERS"].startswith("server auth:")
+    # Every replica under compose as under the tests: never marked down (rolling restarts).
+    for module in MODULE_NAMES:
+        servers = compose["services"]["nginx"]["environment"][f"{module.upper()}_SERVERS"]
+        assert servers == f"server {module}:8000 {nginx_template.SERVER_OPTIONS} resolve;"
     # X-Accel S3 reads go to the very endpoint the services presign for.
     services = compose["services"]
     s3_endpoint = services["streaming"]["environment"]["STREAMSTACK_S3_ENDPOINT_URL"]

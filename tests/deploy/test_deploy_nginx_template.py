@@ -37,7 +37,7 @@ def local_values(tmp_path: Path) -> dict[str, str]:
 def test_every_placeholder_is_filled(tmp_path: Path) -> None:
     rendered = nginx_template.render(local_values(tmp_path))
     assert "${" not in rendered
-    assert "server 127.0.0.1:18002 max_fails=1 fail_timeout=10s;" in rendered
+    assert "server 127.0.0.1:18002 max_fails=0;" in rendered
     # nginx's own variables are left alone.
     assert "$request_uri" in rendered and "$stream_prefix[token]$stream_rest" in rendered
     assert "$share_prefix[secret]$share_rest" in rendered
