@@ -65,6 +65,7 @@ const login = "#/components/schemas/LoginRequest/properties";
 const caption = "#/paths/~1api~1v1~1ingest~1items~1{item_id}~1captions~1{language}/put/parameters";
 const limits = {
   title: at(doc, "title length", `${update}/title/maxLength`, `${create}/title/maxLength`),
+  search: at(doc, "search length", "#/paths/~1api~1v1~1catalogue/get/parameters/q/schema/maxLength"),
   description: at(doc, "description length", `${update}/description/maxLength`, `${create}/description/maxLength`),
   tags: at(doc, "tag count", `${update}/tags/maxItems`, `${create}/tags/maxItems`),
   tag: at(

@@ -2,6 +2,7 @@
 /** The input limits the API enforces, as its OpenAPI document states them. */
 export const LIMITS = {
   title: 200,
+  search: 200,
   description: 5000,
   tags: 20,
   tag: 40,

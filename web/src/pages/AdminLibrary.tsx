@@ -350,7 +350,7 @@ function LibraryToolbar({
         choices={sortsFor(status)}
         onChange={(value) => onChange({ sort: value === defaultSort(status) ? null : value })}
       />
-      <SearchField maxLength={LIMITS.title} value={text} onChange={setText} />
+      <SearchField maxLength={LIMITS.search} value={text} onChange={setText} />
       <SubmitButton>Search</SubmitButton>
     </form>
   );
@@ -546,7 +546,9 @@ function NoLibraryVideos({
 }) {
   const onClear = () => onChange({ status: null, processing: null, visibility: null, tag: null, q: null });
   if (q || tag || processing || visibility || status !== "all") {
-    return <NoMatchingVideos hint={q || tag ? undefined : filterHint(status, processing, visibility)} onClear={onClear} />;
+    return (
+      <NoMatchingVideos hint={q || tag ? undefined : filterHint(status, processing, visibility)} query={q} onClear={onClear} />
+    );
   }
   return (
     <div className="empty" data-testid="empty-state">

@@ -1,3 +1,4 @@
+import { LIMITS } from "../api/limits";
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { CatalogueItem } from "../api/schema";
@@ -136,6 +137,27 @@ describe("BrowsePage", () => {
     expect(screen.getByTestId("location")).toHaveTextContent(/^\/\?sort=title$/);
     expect(screen.getByLabelText("Search")).toHaveValue("");
     expect(screen.getByLabelText("Tag")).toHaveValue("");
+  });
+
+  it("says a search of several words needs every word, and that OR and -word are words", async () => {
+    serve((url) => (url.searchParams.has("q") ? [] : [mediaItem()]));
+    browse("/?q=heron%20OR%20cat");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent(
+      "Only videos with every word you typed (in the title, description or tags) are shown: try fewer words. " +
+        "OR and -word are searched as words too.",
+    );
+    expect(screen.getByLabelText("Search")).toHaveAttribute("placeholder", "Search titles, descriptions and tags");
+    expect(screen.getByLabelText("Search")).toHaveAttribute("maxLength", String(LIMITS.search));
+  });
+
+  it("says nothing of words when one word found nothing", async () => {
+    serve((url) => (url.searchParams.has("q") ? [] : [mediaItem()]));
+    browse("/?q=zzzznomatch");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent(/^No videos foundTry another search or clear the filters\.$/);
   });
 
   it("on a page after the last one says where the videos are and goes there", async () => {

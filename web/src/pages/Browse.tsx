@@ -129,7 +129,7 @@ export function BrowsePage() {
           page={page}
           shown={data}
           onPage={turnPage}
-          empty={q || tag ? <NoMatches tag={tag} tags={tags} onChange={update} /> : <NoVideos />}
+          empty={q || tag ? <NoMatches q={q} tag={tag} tags={tags} onChange={update} /> : <NoVideos />}
         />
       )}
 
@@ -145,9 +145,19 @@ export function BrowsePage() {
  * closest tags there are (the field took any text, and a wrong guess silently gave 0);
  * otherwise that the search or filters found nothing.
  */
-function NoMatches({ tag, tags, onChange }: { tag: string; tags: TagCount[]; onChange: (changes: QueryChanges) => void }) {
+function NoMatches({
+  q,
+  tag,
+  tags,
+  onChange,
+}: {
+  q: string;
+  tag: string;
+  tags: TagCount[];
+  onChange: (changes: QueryChanges) => void;
+}) {
   const unknown = tag !== "" && tags.length > 0 && !tags.some((it) => it.tag === normalizeTag(tag));
-  if (!unknown) return <NoMatchingVideos onClear={() => onChange({ q: null, tag: null })} />;
+  if (!unknown) return <NoMatchingVideos query={q} onClear={() => onChange({ q: null, tag: null })} />;
   const closest = closestTags(tag, tags);
   return (
     <div className="empty" data-testid="empty-state">
@@ -233,8 +243,8 @@ function CatalogueFilters({
         <SearchField
           value={text}
           onChange={onSearchChange}
-          placeholder="Search titles and descriptions"
-          maxLength={LIMITS.title}
+          placeholder="Search titles, descriptions and tags"
+          maxLength={LIMITS.search}
         />
         <InputField
           label="Tag"
