@@ -16,6 +16,7 @@ import structlog
 from ingest_rig import (
     API,
     TUS,
+    Away,
     ReplicaDied,
     Rig,
     RigFactory,
@@ -34,7 +35,7 @@ from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecord
 from streamstack.ingest.resumable import ChunkReceiver, sniffed
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
-from streamstack.kernel.errors import BadRequest, ServiceUnavailable
+from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo, StorageUnavailable
 from support.apps import running_app
 from support.clock import HeldClock
@@ -906,30 +907,6 @@ async def test_creation_and_append_document_the_headers_and_body_they_read(rig: 
     assert refused.status_code == 400
 
 
-class CatalogueAway:
-    """Catalogue's ``create_item`` failing as while its replicas restart behind the proxy
-    (the HTTP transport's 503 for nginx's 502), ``failures`` times; after ``registers``
-    of them it did register the item first, its answer lost on the way back."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, failures: int, *, registers: bool) -> None:
-        self.failures = failures
-        self.registers = registers
-        create_item = CatalogueClient.create_item
-
-        async def away(client: CatalogueClient, *args: Any, **kwargs: Any) -> MediaItem:
-            if self.failures == 0:
-                return await create_item(client, *args, **kwargs)
-            self.failures -= 1
-            if self.registers:
-                await create_item(client, *args, **kwargs)
-            raise ServiceUnavailable(
-                "the catalogue service is unreachable (its proxy answered 502)",
-                code="module_unavailable",
-            )
-
-        monkeypatch.setattr(CatalogueClient, "create_item", away)
-
-
 @pytest.mark.parametrize("registers", [False, True], ids=["unreached", "answer_lost"])
 async def test_a_finish_catalogue_is_away_for_keeps_the_file_for_the_retry(
     rig: Rig, monkeypatch: pytest.MonkeyPatch, registers: bool
@@ -937,7 +914,7 @@ async def test_a_finish_catalogue_is_away_for_keeps_the_file_for_the_retry(
     """The 503 that says "try again" is honoured: the stored file stays, and the client's
     resume (a HEAD, then polling the job) registers it once catalogue is back, instead of
     410 and sending the whole file again."""
-    CatalogueAway(monkeypatch, 1, registers=registers)
+    Away(monkeypatch, CatalogueClient, "create_item", 1, done_first=registers)
     data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
     url = (await rig.create(len(data))).headers["location"]
     assert (await rig.patch(url, 0, data[: 8 * MIB])).status_code == 204
