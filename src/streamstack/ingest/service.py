@@ -634,7 +634,7 @@ class IngestService:
         try:
             item = await _unless_abandoned(running, abandoned, registering)
         except BaseException as exc:
-            unavailable = await self._fail_or_put_off(lease, exc)
+            unavailable = await self._fail_or_put_off(lease, exc, registering.is_set())
             if unavailable is None or unavailable is exc:
                 raise
             raise unavailable from exc
@@ -648,13 +648,19 @@ class IngestService:
         log.info("upload_registered", upload_id=str(stored.upload_id), key=stored.info.key)
         return item
 
-    async def _fail_or_put_off(self, lease: Lease, exc: BaseException) -> ServiceUnavailable | None:
+    async def _fail_or_put_off(
+        self, lease: Lease, exc: BaseException, registering: bool = False
+    ) -> ServiceUnavailable | None:
         """Record why an upload failed; or, for a tus upload whose finish met something
         briefly away (:func:`~streamstack.ingest.processing.outage`), leave it stored whole
         in processing (its objects kept), for the client's retry (a HEAD, a poll) or the
         sweeper to take up once the lease lets go: the 503 to answer then."""
         unavailable = outage(exc)
-        if unavailable is None or lease.upload is None or lease.upload.kind != "tus":
+        upload = lease.upload
+        # A replacement that was registering may be the item's original now, and nothing
+        # reads that back: failed as before, its objects left to the item.
+        replaced = registering and upload is not None and upload.replaces is not None
+        if unavailable is None or upload is None or upload.kind != "tus" or replaced:
             await self._fail(lease, exc)
             return None
         try:
