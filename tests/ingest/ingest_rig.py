@@ -18,12 +18,14 @@ from typing import Any
 import httpx
 import m3u8  # type: ignore[import-untyped]
 import msgspec
+import pytest
 from sqlalchemy import update
 
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.contracts.catalogue import GET_MEDIA_ITEM, ItemLookup
 from streamstack.ingest.outputs import MANIFEST_NAME, decode_manifest
 from streamstack.kernel.db import Database
+from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.revocation import REVOKED_TOKENS_BUCKET, RevocationList
 from streamstack.kernel.transport import SECRET_HEADER
 from streamstack.settings import Settings
@@ -497,3 +499,36 @@ class ScratchHolder:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait()
+
+
+class Away:
+    """``owner.name`` (a method, run in this process) failing ``failures`` times with the
+    503 a service restarting behind the proxy answers (the HTTP transport's for nginx's
+    502); with ``done_first``, each failing call did its work first, its answer lost."""
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        owner: type,
+        name: str,
+        failures: int,
+        *,
+        done_first: bool = False,
+        retry_after: str = "5",
+    ) -> None:
+        self.failures = failures
+        method = getattr(owner, name)
+
+        async def away(*args: Any, **kwargs: Any) -> Any:
+            if self.failures == 0:
+                return await method(*args, **kwargs)
+            self.failures -= 1
+            if done_first:
+                await method(*args, **kwargs)
+            raise ServiceUnavailable(
+                "the service is unreachable (its proxy answered 502)",
+                code="module_unavailable",
+                headers={"Retry-After": retry_after},
+            )
+
+        monkeypatch.setattr(owner, name, away)

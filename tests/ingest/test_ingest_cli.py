@@ -20,6 +20,7 @@ import msgspec
 import pytest
 from ingest_media import BOOK_CHAPTERS, mean_luma
 from ingest_rig import (
+    Away,
     Command,
     ReplicaDied,
     Rig,
@@ -31,9 +32,15 @@ from ingest_rig import (
     written_back,
 )
 
-from streamstack.contracts.catalogue import PACKAGE_FORMAT, ProcessingUpdate, Rendition
+from streamstack.contracts.catalogue import (
+    PACKAGE_FORMAT,
+    CatalogueClient,
+    ProcessingUpdate,
+    Rendition,
+)
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.resumable import ChunkReceiver
+from streamstack.ingest.service import IngestService
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo
 from streamstack.kernel.transport import SECRET_HEADER
@@ -229,6 +236,49 @@ async def test_upload_resumes_a_last_chunk_whose_finish_failed(
     )
     assert code == 0, err
     assert "; retrying (1 of " in err, err
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+
+
+async def test_upload_rides_out_the_server_away_on_every_request(
+    upload: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replicas restarting one at a time: the creation answers 503 twice, the finish 503
+    (catalogue away), the first poll of the job 503. Each is retried after its
+    Retry-After, and the run ends with the item: the creation's 503 failed it at once,
+    and the finish's discarded the file (410 on the retry)."""
+    video = upload.video("roll.mp4", ingest_media.padded(ingest_media.mp4(), 2 * MIB))
+    creations = Away(monkeypatch, IngestService, "create_upload", 2, retry_after="1")
+    finishes = Away(monkeypatch, CatalogueClient, "create_item", 1, retry_after="1")
+    polls = Away(monkeypatch, IngestService, "job", 1, retry_after="1")
+    code, out, err = await asyncio.wait_for(
+        upload(str(video), "--title", "Roll", "--server", upload.served.url, "--chunk-mib", "1"),
+        timeout=120,
+    )
+    assert code == 0, err
+    assert (creations.failures, finishes.failures, polls.failures) == (0, 0, 0)
+    assert "; retrying (2 of " in err, err  # the creation's second 503
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+
+
+async def test_a_resumed_upload_rides_out_its_head_answering_503(
+    upload: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run again while ingest restarts, the HEAD that asks where the upload stands answers
+    503 (without a body, as every HEAD): said plainly, and retried (it ended the run)."""
+    video = upload.video("head.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    args = (str(video), "--title", "Head", "--chunk-mib", "1")
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2, then_refuse=True)
+        code, _, err = await upload(*args, "--server", proxy.url, "--retries", "0")
+        assert code == 1, err
+        proxy.heal()
+        heads = Away(monkeypatch, IngestService, "upload_status", 1, retry_after="1")
+        code, out, err = await asyncio.wait_for(upload(*args, "--server", proxy.url), timeout=120)
+    assert (code, heads.failures) == (0, 0), err
+    assert "resuming head.mp4 at " in err, err
+    assert "HTTP 503: the server is unavailable for a moment (try again in 1s)" in err, err
     stored = await shown(upload.rig, json.loads(out)["id"])
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
 

@@ -16,6 +16,7 @@ import structlog
 from ingest_rig import (
     API,
     TUS,
+    Away,
     ReplicaDied,
     Rig,
     RigFactory,
@@ -25,6 +26,7 @@ from ingest_rig import (
 )
 from sqlalchemy import delete, func, select
 
+from streamstack.contracts.catalogue import CatalogueClient, MediaItem
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest import service as ingest_service
 from streamstack.ingest.containers import SNIFF_BYTES
@@ -33,6 +35,7 @@ from streamstack.ingest.repository import LEASE_SECONDS, LeaseLost, UploadRecord
 from streamstack.ingest.resumable import ChunkReceiver, sniffed
 from streamstack.kernel.clock import utcnow
 from streamstack.kernel.db import Database
+from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo, StorageUnavailable
 from support.apps import running_app
 from support.clock import HeldClock
@@ -902,3 +905,52 @@ async def test_creation_and_append_document_the_headers_and_body_they_read(rig: 
     assert set(append["requestBody"]["content"]) == {"application/offset+octet-stream"}
     refused = await rig.client.post(f"{API}/uploads", headers={**TUS, **rig.admin()})
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize("registers", [False, True], ids=["unreached", "answer_lost"])
+async def test_a_finish_catalogue_is_away_for_keeps_the_file_for_the_retry(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, registers: bool
+) -> None:
+    """The 503 that says "try again" is honoured: the stored file stays, and the client's
+    resume (a HEAD, then polling the job) registers it once catalogue is back, instead of
+    410 and sending the whole file again."""
+    Away(monkeypatch, CatalogueClient, "create_item", 1, done_first=registers)
+    data = ingest_media.padded(ingest_media.mp4(), 9 * MIB)
+    url = (await rig.create(len(data))).headers["location"]
+    assert (await rig.patch(url, 0, data[: 8 * MIB])).status_code == 204
+    finish = await rig.patch(url, 8 * MIB, data[8 * MIB :])
+    assert finish.status_code == 503, finish.text
+    assert finish.json()["code"] == "module_unavailable"
+    assert finish.headers["retry-after"] == "5"
+    upload_id = upload_id_of(url)
+    assert rig.object_bytes("media", f"{upload_id}.mp4") == data
+
+    head = await rig.head(url)  # a tus client's resume: every byte is in
+    assert head.status_code == 200, head.text
+    assert head.headers["upload-offset"] == str(len(data))
+
+    async def done() -> bool:
+        job = await rig.job(upload_id)
+        assert job["state"] in ("processing", "done"), job
+        return bool(job["state"] == "done")
+
+    await eventually(done, "the stored upload registered on its retry", seconds=30)
+    assert upload_id in [item["id"] for item in await rig.catalogue_items()]
+    item = (await rig.job(upload_id))["item"]
+    assert rig.object_bytes("media", item["s3_key"]) == data
+
+
+async def test_a_finish_catalogue_refuses_still_discards_the_file(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(*_: Any, **__: Any) -> MediaItem:
+        raise BadRequest("the title is not allowed", code="validation_error")
+
+    monkeypatch.setattr(CatalogueClient, "create_item", refused)
+    before = await rig.snapshot()
+    data = ingest_media.mp4()
+    url = (await rig.create(len(data))).headers["location"]
+    response = await rig.patch(url, 0, data)
+    assert response.status_code == 400, response.text
+    assert (await rig.head(url)).status_code == 410
+    await rig.assert_nothing_kept(before)

@@ -294,6 +294,15 @@ def _error_code(response: Any) -> str | None:
     return body.get("code") if isinstance(body, dict) else None
 
 
+#: What an answer of these statuses without the server's JSON (a HEAD's, or a proxy's own
+#: page, nginx's "Service Temporarily Unavailable") means, in a sentence.
+PLAINLY = {
+    502: "the server's proxy could not reach the service behind it",
+    503: "the server is unavailable for a moment",
+    504: "the service behind the server's proxy did not answer in time",
+}
+
+
 def error_detail(response: Any) -> str:
     """``HTTP 401: <the server's detail>``; a refusal that says when to come back
     (``Retry-After`` in seconds: a throttle, a backend down) says it too, ``(try again in
@@ -302,7 +311,8 @@ def error_detail(response: Any) -> str:
         detail = response.json().get("detail")
     except ValueError:
         detail = None
-    said = f"HTTP {response.status_code}: {detail or response.reason_phrase}"
+    plainly = PLAINLY.get(response.status_code, response.reason_phrase)
+    said = f"HTTP {response.status_code}: {detail or plainly}"
     wait = response.headers.get("Retry-After", "")
     if response.status_code in (429, 503) and wait.isdigit():
         seconds = int(wait)  # minutes rounded up: "1m" for 61 s would be too soon

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -19,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from streamstack.cli.credentials import canonical_server
 from streamstack.cli.output import clock
@@ -48,6 +49,11 @@ RATE_WINDOW_SECONDS = 10.0
 #: the bytes stop), so the resume is let in. The last PATCH's answer waits for the probe:
 #: given up, the server's offset shows every byte in, and the run waits for the processing.
 SILENCE_SECONDS = 30.0
+#: Answers that say the server, or the service behind its proxy, is briefly away (a replica
+#: restarting): any request of an upload is sent again, within ``--retries``.
+AWAY_STATUSES = (502, 503, 504)
+
+_T = TypeVar("_T")
 
 
 class UploadFailed(Exception):
@@ -106,9 +112,9 @@ class ResumableUploader:
     def _upload(self, path: Path, fingerprint: str, metadata: dict[str, str]) -> Any:
         size = path.stat().st_size
         url = self._remembered().get(fingerprint)
-        standing = self._standing(url) if url else None
+        standing = self._retried(functools.partial(self._standing, url), size) if url else None
         if url is None or standing is None:
-            url, offset = self._create(size, metadata), 0
+            url, offset = self._retried(lambda: self._create(size, metadata), size), 0
             self._remember(fingerprint, url)
         else:
             offset, began_as = standing
@@ -165,19 +171,29 @@ class ResumableUploader:
                 # Else the line keeps what went out last: not the chunk's start (0 % mid-way).
                 self._progress.show(offset, size)
 
-    def _retrying(self, exc: _Retryable, failures: int, offset: int, size: int) -> int:
-        """Failure number ``failures`` (``exc``): said, then waited out; past ``--retries``,
-        :class:`UploadFailed`."""
+    def _retrying(self, exc: _Retryable, failures: int, offset: int | None, size: int) -> int:
+        """Failure number ``failures`` (``exc``): said, then waited out (as long as the
+        server's ``Retry-After`` at least); past ``--retries``, :class:`UploadFailed`.
+        ``offset``: what is stored, when known."""
         if failures > self.retries:
+            stored = "" if offset is None else f"{mib(offset)} of {mib(size)} MiB are stored, "
             raise UploadFailed(
-                f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, "
-                "run the same command again to resume",
-                resumable=True,
+                f"{exc}; {stored}run the same command again to resume", resumable=True
             ) from None
         # Said, so a progress line standing still for a while is not a mystery.
         self._progress.note(f"{exc}; retrying ({failures} of {self.retries})")
-        time.sleep(backoff_seconds(failures, 1.0, 30.0))
+        time.sleep(max(backoff_seconds(failures, 1.0, 30.0), exc.retry_after))
         return failures
+
+    def _retried(self, ask: Callable[[], _T], size: int) -> _T:
+        """``ask()``, a request before any bytes go (the creation, the HEAD of a resumed
+        upload), asked again within ``--retries`` while the server is away."""
+        failures = 0
+        while True:
+            try:
+                return ask()
+            except _Retryable as exc:
+                failures = self._retrying(exc, failures + 1, None, size)
 
     def _offset_or(self, url: str, offset: int) -> int:
         """Where the server says the upload stands; ``offset`` when that is not known
@@ -255,7 +271,7 @@ class ResumableUploader:
             "POST", UPLOADS_PATH, headers={"Upload-Length": str(size), "Upload-Metadata": encoded}
         )
         if response.status_code != 201:
-            raise UploadFailed(error_detail(response))
+            raise _refusal(response)
         return str(response.headers["Location"])
 
     def _offset(self, url: str) -> int | None:
@@ -270,7 +286,7 @@ class ResumableUploader:
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
-            raise UploadFailed(error_detail(response))
+            raise _refusal(response)
         return int(response.headers["Upload-Offset"]), _title_of(
             response.headers.get("Upload-Metadata", "")
         )
@@ -293,9 +309,9 @@ class ResumableUploader:
         if response.status_code == 401:
             raise _Refused(error_detail(response))
         if response.status_code == 423:
-            raise _Locked(error_detail(response), _retry_after(response))
+            raise _Locked(error_detail(response), _retry_after(response, 2.0))
         if response.status_code == 409 or response.status_code >= 500:
-            raise _Retryable(error_detail(response))
+            raise _Retryable(error_detail(response), _retry_after(response, 0.0))
         raise UploadFailed(error_detail(response))
 
     def _counted(self, data: bytes, offset: int, pace: _Pace | None = None) -> Iterator[bytes]:
@@ -324,12 +340,12 @@ class ResumableUploader:
         for _ in range(600):
             try:
                 response = self._request("GET", f"/api/v1/ingest/jobs/{upload_id}")
+                if response.status_code != 200:
+                    raise _refusal(response)
             except _Retryable as exc:
                 failures = self._retrying(exc, failures + 1, self._size, self._size)
                 continue
             failures = 0
-            if response.status_code != 200:
-                raise UploadFailed(error_detail(response))
             job = response.json()
             if job["state"] == "done":
                 return job["item"]
@@ -376,7 +392,20 @@ class ResumableUploader:
 
 
 class _Retryable(Exception):
-    """A failure worth asking the server where the upload stands, and trying again."""
+    """A failure worth asking the server where the upload stands, and trying again, not
+    before ``retry_after`` seconds (the server's ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _refusal(response: Any) -> Exception:
+    """What an unexpected answer raises: :class:`_Retryable` when it says the server is
+    away (:data:`AWAY_STATUSES`), else :class:`UploadFailed`."""
+    if response.status_code in AWAY_STATUSES:
+        return _Retryable(error_detail(response), _retry_after(response, 0.0))
+    return UploadFailed(error_detail(response))
 
 
 class _Silent(_Retryable):
@@ -399,17 +428,14 @@ LOCKED_WAIT_SECONDS = 60.0
 class _Locked(_Retryable):
     """423: the server still works on an earlier request for this upload."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
-
-def _retry_after(response: Any) -> float:
-    """The ``Retry-After`` seconds of a 423 (2 when absent or odd), at most 10."""
+def _retry_after(response: Any, default: float) -> float:
+    """The ``Retry-After`` seconds of an answer (``default`` when absent or odd), at
+    most 10."""
     try:
-        return min(max(float(response.headers.get("Retry-After", "2")), 0.5), 10.0)
-    except ValueError:
-        return 2.0
+        return min(max(float(response.headers["Retry-After"]), 0.5), 10.0)
+    except (KeyError, ValueError):
+        return default
 
 
 class _Refused(Exception):

@@ -266,17 +266,29 @@ class TranscodeJobs:
         return job_request(item, container)
 
     async def record(self, request: TranscodeRequest) -> None:
-        """Owe the job, before its item is registered (the relay's, if the upload dies)."""
+        """Owe the job, before its item is registered (the relay's, if the upload dies); again,
+        in place of the record of a try whose finish was put off while registering."""
         now = self.clock()
         due_at = now + datetime.timedelta(seconds=REGISTRATION_GRACE_SECONDS)
         async with self.outbox.records() as outbox:
             payload = msgspec.json.encode(request)
+            await outbox.discard(request.queue_id)
             await outbox.enqueue(request.queue_id, TRANSCODE_KIND, payload, now, due_at=due_at)
 
     async def forget(self, request: TranscodeRequest) -> None:
         """Its item was not registered: no job is owed."""
         async with self.outbox.records() as outbox:
             await outbox.discard(request.queue_id)
+
+    async def let_go(self, request: TranscodeRequest | None) -> None:
+        """Forget ``request``'s record, if one was made, for an item not registered (or
+        not changed); a failure is only logged: its job finds nothing queued for it, and ends."""
+        if request is None:
+            return
+        try:
+            await self.forget(request)
+        except Exception as exc:
+            log.warning("transcode_record_left", media_id=request.media_id, error=repr(exc))
 
     async def enqueue(self, request: TranscodeRequest) -> None:
         """Queue a registered item's job now; if the queue does not take it, the relay will

@@ -2,8 +2,9 @@
 
 Both ways in (a form post and a finished tus upload) end here with an object under
 ``<uuid>.<ext>`` in the media bucket. Until catalogue has been asked to create the item,
-any failure deletes the media object, the thumbnail and the poster; after that, the objects belong to
-the item.
+a failure deletes the media object, the thumbnail and the poster; after that, the objects
+belong to the item. A tus upload's objects stay when what failed is only briefly away
+(:func:`outage`): its finish is put off, and the client's retry or the sweeper finishes it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from streamstack.ingest.jobs import (
 from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.probe_messages import MediaReport, Stills
 from streamstack.ingest.schemas import UploadDetails
+from streamstack.kernel.db import unavailable_error
+from streamstack.kernel.errors import AppError, Conflict, ServiceUnavailable
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.storage import (
     ObjectInfo,
@@ -53,6 +56,27 @@ class StoredMedia:
     upload_id: uuid.UUID
     container: Container
     info: ObjectInfo
+
+
+#: Why an upload whose item an earlier try may have registered is left alone (its objects
+#: too): catalogue's answer was lost, and only an admin can look.
+REGISTRATION_INTERRUPTED = "registering the item was interrupted; check the library before retrying"
+
+
+class RegisteredBefore(Conflict, code="registered_before"):
+    """Catalogue holds an item of this upload's id already: an earlier try registered it,
+    and its answer was lost; nobody's token is at hand to read it back (the sweeper's)."""
+
+
+def outage(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 (with ``Retry-After``) to answer when ``exc`` says that something an upload's
+    finish needs is briefly away: catalogue, the object store or the database unreachable,
+    restarting or too slow (502, 503, 504). None for a refusal (4xx) or a bug."""
+    if isinstance(exc, ServiceUnavailable):
+        return exc
+    if isinstance(exc, AppError):
+        return ServiceUnavailable(exc.detail, code=exc.code) if exc.status in (502, 504) else None
+    return unavailable_error(exc)
 
 
 #: The folder, under an item's prefix, of the originals that replaced its first one.
@@ -139,8 +163,12 @@ class MediaPipeline:
         details: UploadDetails,
         uploader: Uploader,
         on_registering: Callable[[], Awaitable[None]],
+        *,
+        resumable: bool = False,
     ) -> MediaItem:
-        """Probe, thumbnail, faststart and register ``stored``; on failure delete its objects.
+        """Probe, thumbnail, faststart and register ``stored``; on failure delete its objects,
+        unless the upload is ``resumable`` (tus) and what failed is only briefly away
+        (:func:`outage`): its retry needs them.
 
         ``on_registering`` runs just before catalogue is asked to create the item: from
         then on a cancellation leaves the objects alone, since the item may exist.
@@ -160,24 +188,33 @@ class MediaPipeline:
                 await self.transcoding.enqueue(job)  # or, failing that, its relay will
             return item
         except BaseException as exc:
-            # A refusal from catalogue means no item; a cancellation mid-call may not.
-            if not (registering and isinstance(exc, asyncio.CancelledError)):
-                await asyncio.shield(self._withdraw(stored, job))
+            put_off = resumable and outage(exc) is not None
+            if not registering:  # no item; a finish put off owes the job again on its retry
+                await asyncio.shield(
+                    self.transcoding.let_go(job) if put_off else self._withdraw(stored, job)
+                )
+            elif not (put_off or isinstance(exc, asyncio.CancelledError | RegisteredBefore)):
+                await asyncio.shield(self._withdraw(stored, job))  # refused: no item
+            # Else the item may exist: its objects and job are its own, or the retry's.
             raise
 
     async def _register(self, new_item: NewMediaItem, uploader: Uploader) -> MediaItem:
+        try:
+            if uploader.context is None:
+                return await self.catalogue.register_upload(new_item, uploader.user_id)
+            return await self.catalogue.create_item(new_item, uploader.context)
+        except Conflict as exc:
+            if exc.code != "media_item_exists":
+                raise
+        # A try put off while registering did register it: its answer was lost.
         if uploader.context is None:
-            return await self.catalogue.register_upload(new_item, uploader.user_id)
-        return await self.catalogue.create_item(new_item, uploader.context)
+            raise RegisteredBefore(REGISTRATION_INTERRUPTED)
+        return await self.catalogue.get_item(new_item.id, uploader.context)
 
     async def _withdraw(self, stored: StoredMedia, job: TranscodeRequest | None) -> None:
         """No item: delete the upload's objects, and the record of its job if one was made."""
         await self.discard(stored.info.key, stored.upload_id)
-        if job is not None:
-            try:
-                await self.transcoding.forget(job)
-            except Exception as exc:  # its job finds no item and ends: harmless
-                log.warning("transcode_record_left", media_id=job.media_id, error=repr(exc))
+        await self.transcoding.let_go(job)
 
     async def _prepare(self, stored: StoredMedia, details: UploadDetails) -> NewMediaItem:
         try:

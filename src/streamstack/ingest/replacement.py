@@ -49,6 +49,7 @@ from streamstack.ingest.probe import MediaProber, ProbeFailed
 from streamstack.ingest.probe_messages import MediaReport
 from streamstack.ingest.processing import (
     StoredMedia,
+    outage,
     poster_key,
     stills_version,
     store_stills,
@@ -124,8 +125,11 @@ class OriginalReplacing:
             after = await self._recorded(before, stored, report, info, job, context)
         except BaseException as exc:
             refused = isinstance(exc, AppError) and exc.status < 500
-            if not registering or refused:
+            put_off = outage(exc) is not None  # the new original stays for the retry
+            if refused or not (registering or put_off):
                 await asyncio.shield(self._withdraw(stored.info.key, job))
+            elif not registering:
+                await asyncio.shield(self.transcoding.let_go(job))  # the retry owes it again
             raise
         try:
             await self._settle(before, after, report, job)
@@ -226,8 +230,4 @@ class OriginalReplacing:
             await self.media.delete_many([key])
         except Exception as exc:  # under the item's prefix: the storage audit finds it
             log.error("orphan_object", bucket=self.media.bucket, key=key, error=repr(exc))
-        if job is not None:
-            try:
-                await self.transcoding.forget(job)
-            except Exception as exc:  # its job finds the item not queued for it: harmless
-                log.warning("transcode_record_left", media_id=job.media_id, error=repr(exc))
+        await self.transcoding.let_go(job)

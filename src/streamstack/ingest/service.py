@@ -30,7 +30,14 @@ from streamstack.ingest.jobs import (
     refuse_under_way,
 )
 from streamstack.ingest.models import Upload
-from streamstack.ingest.processing import MediaPipeline, StoredMedia, Uploader, original_key
+from streamstack.ingest.processing import (
+    REGISTRATION_INTERRUPTED,
+    MediaPipeline,
+    StoredMedia,
+    Uploader,
+    original_key,
+    outage,
+)
 from streamstack.ingest.replacement import OriginalReplacing, ReplacementUnderWay, replaced_item
 from streamstack.ingest.repository import Lease, LeaseLost, UploadLocked, UploadRecords
 from streamstack.ingest.resumable import (
@@ -53,7 +60,14 @@ from streamstack.ingest.schemas import (
     UploadDetails,
 )
 from streamstack.kernel.clock import Clock, utcnow
-from streamstack.kernel.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
+from streamstack.kernel.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+)
 from streamstack.kernel.guards import Principal
 from streamstack.kernel.jobs import repeat_id
 from streamstack.kernel.operation import CallContext
@@ -561,7 +575,7 @@ class IngestService:
                 try:
                     stored = await self._stored_original(upload)
                 except BaseException as exc:
-                    await self._fail(lease, exc)
+                    await self._fail_or_put_off(lease, exc)
                     raise
                 await self._process(lease, stored, self._work(stored, upload, uploader))
         except UploadLocked:
@@ -588,7 +602,7 @@ class IngestService:
             details = UploadDetails(
                 upload.title, upload.description, list(upload.tags), upload.publish
             )
-            return functools.partial(self.pipeline.run, stored, details, uploader)
+            return functools.partial(self.pipeline.run, stored, details, uploader, resumable=True)
         context = uploader.context or CallContext()
         return functools.partial(self._replacing().run, stored, upload.replaces, context)
 
@@ -620,8 +634,10 @@ class IngestService:
         try:
             item = await _unless_abandoned(running, abandoned, registering)
         except BaseException as exc:
-            await self._fail(lease, exc)
-            raise
+            unavailable = await self._fail_or_put_off(lease, exc, registering.is_set())
+            if unavailable is None or unavailable is exc:
+                raise
+            raise unavailable from exc
         await lease.update(
             state="done",
             item=msgspec.to_builtins(item),
@@ -631,6 +647,33 @@ class IngestService:
         metrics.count_upload_ended("registered")
         log.info("upload_registered", upload_id=str(stored.upload_id), key=stored.info.key)
         return item
+
+    async def _fail_or_put_off(
+        self, lease: Lease, exc: BaseException, registering: bool = False
+    ) -> ServiceUnavailable | None:
+        """Record why an upload failed; or, for a tus upload whose finish met something
+        briefly away (:func:`~streamstack.ingest.processing.outage`), leave it stored whole
+        in processing (its objects kept), for the client's retry (a HEAD, a poll) or the
+        sweeper to take up once the lease lets go: the 503 to answer then."""
+        unavailable = outage(exc)
+        upload = lease.upload
+        # A replacement that was registering may be the item's original now, and nothing
+        # reads that back: failed as before, its objects left to the item.
+        replaced = registering and upload is not None and upload.replaces is not None
+        if unavailable is None or upload is None or upload.kind != "tus" or replaced:
+            await self._fail(lease, exc)
+            return None
+        try:
+            await asyncio.shield(lease.update(state="processing"))
+        except Exception as unrecorded:  # left registering: the sweeper's, as a crash's
+            log.warning("upload_put_off_unrecorded", error=repr(unrecorded))
+        log.warning(
+            "upload_finish_put_off",
+            upload_id=str(lease.upload_id),
+            status=unavailable.status,
+            detail=unavailable.detail,
+        )
+        return unavailable
 
     async def _fail(self, lease: Lease, exc: BaseException) -> None:
         """Record why an upload failed (for job polling); never masks ``exc``."""
@@ -651,7 +694,8 @@ class IngestService:
                 )
             )
         metrics.count_upload_ended("refused" if status < 499 else "failed")
-        log.info("upload_failed", upload_id=str(lease.upload_id), status=status, detail=detail)
+        # A warning: its file is gone, and its uploader must send it again.
+        log.warning("upload_failed", upload_id=str(lease.upload_id), status=status, detail=detail)
 
     async def _abort_multipart(self, key: str | None, multipart_id: str | None) -> None:
         if key is not None and multipart_id is not None:
@@ -711,10 +755,7 @@ class IngestService:
         elif upload.state == "registering":
             # Catalogue may hold an item over these objects: leave them, say so.
             log.warning("registration_interrupted", upload_id=str(upload.id), key=upload.object_key)
-            await self._fail(
-                lease,
-                AppError("registering the item was interrupted; check the library before retrying"),
-            )
+            await self._fail(lease, AppError(REGISTRATION_INTERRUPTED))
         elif expired:
             await lease.delete()
 
