@@ -55,6 +55,30 @@ async def signed_in(
     return email, pair
 
 
+#: The header by which a browser asks for the refresh token in an HttpOnly cookie.
+COOKIE_MODE = {"X-Refresh-Cookie": "1"}
+
+
+def set_cookie(response: Response, name: str = "streamstack_refresh") -> str:
+    """The one ``Set-Cookie`` of the answer that sets ``name``."""
+    values = [
+        value for value in response.headers.get_list("set-cookie") if value.startswith(f"{name}=")
+    ]
+    assert len(values) == 1, response.headers.get_list("set-cookie")
+    return values[0]
+
+
+def cookie_attributes(header: str) -> tuple[str, str, dict[str, str]]:
+    """A ``Set-Cookie`` header's name, value and attributes (lower-case names)."""
+    name_value, *attributes = [part.strip() for part in header.split(";")]
+    name, _, value = name_value.partition("=")
+    parsed = {}
+    for attribute in attributes:
+        key, _, val = attribute.partition("=")
+        parsed[key.lower()] = val
+    return name, value, parsed
+
+
 def assert_error(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
     """Assert the JSON error shape with this status (and code) and return the body."""
     assert response.status_code == status, response.text

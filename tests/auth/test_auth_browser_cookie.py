@@ -4,32 +4,22 @@ and an admin's access token in the stills pass (thumbnails of unpublished items)
 from __future__ import annotations
 
 import httpx
-from auth_accounts import API, PASSWORD, assert_error, bearer, login, new_email, register
+from auth_accounts import (
+    API,
+    COOKIE_MODE,
+    PASSWORD,
+    assert_error,
+    bearer,
+    cookie_attributes,
+    login,
+    new_email,
+    register,
+    set_cookie,
+)
 
 from streamstack.auth.module import standalone_service
 from streamstack.contracts.streaming import STILLS_PASS_COOKIE
 from support.apps import running_app, served_app
-
-COOKIE_MODE = {"X-Refresh-Cookie": "1"}
-
-
-def set_cookie(response, name="streamstack_refresh"):
-    """The one ``Set-Cookie`` of the answer that sets ``name``."""
-    values = [
-        value for value in response.headers.get_list("set-cookie") if value.startswith(f"{name}=")
-    ]
-    assert len(values) == 1, response.headers.get_list("set-cookie")
-    return values[0]
-
-
-def cookie_attributes(header):
-    name_value, *attributes = [part.strip() for part in header.split(";")]
-    name, _, value = name_value.partition("=")
-    parsed = {}
-    for attribute in attributes:
-        key, _, val = attribute.partition("=")
-        parsed[key.lower()] = val
-    return name, value, parsed
 
 
 async def test_cookie_mode_login_refresh_and_logout(client):

@@ -52,6 +52,7 @@ from streamstack.auth.service import (
     AuthService,
     ClientInfo,
     Registration,
+    SignOutIncomplete,
     clean_user_agent,
 )
 from streamstack.auth.tokens import IssuedTokens
@@ -65,9 +66,9 @@ from streamstack.contracts.limits import (
 from streamstack.contracts.streaming import STILLS_PASS_COOKIE, THUMBNAILS_PATH
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
-from streamstack.kernel.errors import Unauthorized
-from streamstack.kernel.guards import OPEN_TO_GUESTS, requires_admin
-from streamstack.kernel.http import client_address
+from streamstack.kernel.errors import ServiceUnavailable, Unauthorized
+from streamstack.kernel.guards import OPEN_TO_GUESTS, authenticate, requires_admin
+from streamstack.kernel.http import client_address, error_response
 from streamstack.kernel.openapi import BEARER, error_responses
 
 PREFIX = "/api/v1/auth"
@@ -85,6 +86,17 @@ KeySet = NamedDependency[PublicKeySet]
 
 #: A 204 has no body: documented without one (it only clears the refresh cookie).
 SIGNED_OUT = {204: ResponseSpec(data_container=None, description="Signed out; no body.")}
+#: A sign-out's answers: also its 503 when the revocation list is away.
+SIGNED_OUT_HERE = {
+    **SIGNED_OUT,
+    **error_responses(
+        {
+            503: "Signed out in part (`sign_out_incomplete`): the session can no longer be "
+            "renewed and both cookies are cleared, but its access token works until it "
+            "expires; or nothing changed (another code): sign out again in a moment.",
+        }
+    ),
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -118,6 +130,10 @@ class RefreshCookie:
             cookies.append(self._stills_pass(request, issued.access.token, issued.expires_in))
         return cookies
 
+    def presented(self, request: Request[Any, Any, Any]) -> str | None:
+        """The refresh token of the cookie, for a client in cookie mode that sent one."""
+        return (request.cookies.get(REFRESH_COOKIE) or None) if self.requested(request) else None
+
     def cleared(self, request: Request[Any, Any, Any]) -> Cookie:
         """A cookie that makes the browser forget the refresh token."""
         return self._cookie(request, REFRESH_COOKIE, PREFIX, "", 0)
@@ -139,10 +155,18 @@ class RefreshCookie:
         cookies = self.carrying(request, issued) if in_cookie else []
         return Response(body, status_code=200, cookies=cookies, headers=_NO_STORE)
 
-    def signed_out(self, request: Request[Any, Any, Any]) -> Response[None]:
-        """The logout answer: no body, and the browser told to forget both cookies."""
+    def signed_out(
+        self, request: Request[Any, Any, Any], incomplete: SignOutIncomplete | None = None
+    ) -> Response[Any]:
+        """The logout answer: no body (or, ``incomplete``, its 503), and the browser told
+        to forget both cookies either way."""
         cookies = [self.cleared(request), self._stills_pass(request, "", 0)]
-        return Response(None, status_code=204, cookies=cookies)
+        if incomplete is None:
+            return Response(None, status_code=204, cookies=cookies)
+        answer = error_response(request, incomplete.body(), incomplete.headers)
+        for cookie in cookies:
+            answer.set_cookie(cookie)
+        return answer
 
     def _cookie(
         self, request: Request[Any, Any, Any], key: str, path: str, value: str, max_age: int
@@ -253,7 +277,7 @@ class AccountController(Controller):
         token = data.refresh_token if data is not None else None
         from_cookie = token is None and refresh_cookie.requested(request)
         if from_cookie:
-            token = request.cookies.get(REFRESH_COOKIE) or None
+            token = refresh_cookie.presented(request)
         if token is None:
             raise Unauthorized("a refresh token is required", code="invalid_token")
         try:
@@ -271,16 +295,30 @@ class MyAccountController(Controller):
     path = ""
     security = BEARER
 
-    @post("/logout", status_code=204, responses=SIGNED_OUT)
+    @post("/logout", status_code=204, responses=SIGNED_OUT_HERE, opt=OPEN_TO_GUESTS)
     async def logout(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        auth: Auth,
-        refresh_cookie: Cookies,
+        self, request: Request[Any, Any, Any], auth: Auth, refresh_cookie: Cookies
     ) -> Response[None]:
-        """Revoke this access token and its session."""
-        await auth.logout(principal)
+        """Revoke this access token and its session.
+
+        Open to guests only so that the members-only guard does not authenticate first:
+        the caller is authenticated here, as everywhere (401, revoked token included),
+        and while the revocation list cannot be read (which makes that a 503), a browser's
+        refresh cookie (cookie mode) still signs its session out: see
+        ``AuthService.logout_by_refresh_token``. Both cookies are cleared whenever the
+        session was signed out, also when the answer is 503 ``sign_out_incomplete``.
+        """
+        try:
+            try:
+                principal = await authenticate(request)
+            except ServiceUnavailable:
+                token = refresh_cookie.presented(request)
+                if token is None:
+                    raise  # nothing changed: the client signs out again in a moment
+                await auth.logout_by_refresh_token(token)
+            await auth.logout(principal)
+        except SignOutIncomplete as incomplete:
+            return refresh_cookie.signed_out(request, incomplete)
         return refresh_cookie.signed_out(request)
 
     @post("/logout-all", status_code=204, responses=SIGNED_OUT)

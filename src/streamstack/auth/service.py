@@ -16,6 +16,7 @@ import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import NoReturn
 
 import msgspec
 import structlog
@@ -151,6 +152,18 @@ class MailDisabled(Conflict, code="mail_disabled"):
 
 class InvalidSignInCode(Unauthorized, code="invalid_code"):
     """A wrong, expired or already-used code at sign-in (counted like a wrong password)."""
+
+
+class SignOutIncomplete(ServiceUnavailable, code="sign_out_incomplete"):
+    """A sign-out done in the database alone: the session is signed out (no access token
+    comes of it any more), but the revocation list could not be written, so an access token
+    issued in it keeps working until it expires (minutes: accepted, as it is short-lived)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "signed out: this session can no longer be renewed, but part of the server is "
+            "not answering, so its current access token works until it expires"
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1245,15 +1258,46 @@ class AuthService:
         return issued
 
     async def logout(self, caller: Principal) -> None:
-        """Revoke the presented access token and the session it belongs to."""
-        await self.revocations.revoke([caller.jti])
-        family = _uuid_or_none(caller.family)
-        user = _uuid_or_none(caller.user_id)
-        if family is None or user is None:
-            return
+        """Revoke the presented access token and the session it belongs to.
+
+        When the revocation list cannot be written (its store is away), the session is
+        still signed out in the database, and 503 :class:`SignOutIncomplete` says so; when
+        the database is away too, its own 503 (nothing changed).
+        """
+        which = _session_of(caller.user_id, caller.family)
+        try:
+            await self.revocations.revoke([caller.jti])
+            if which is not None:
+                async with self._work() as records:
+                    await self._revoke_sessions(records, which, self.clock())
+        except ServiceUnavailable:
+            if which is None:
+                raise
+            await self._sign_out_in_database(which)
+            raise SignOutIncomplete from None
+
+    async def logout_by_refresh_token(self, token: str) -> NoReturn:
+        """Sign out the session of ``token`` (a refresh token) in the database alone: the
+        way to sign out while the revocation list cannot be read, so no access token can be
+        authenticated (then 503 :class:`SignOutIncomplete`, or 401 for a token not ours).
+
+        The refresh token alone is enough: whoever holds it could exchange it for an access
+        token and sign the session out with that. A spent one is no exception: presented to
+        the refresh route, it ends the session as a theft. An access token alone is never
+        taken for one here: it cannot be checked against the revocation list now.
+        """
+        claims = self.verifier.verify(token, "refresh")
+        which = _session_of(claims.sub, claims.fam)
+        if which is None:
+            raise InvalidToken("unknown refresh token")
+        await self._sign_out_in_database(which)
+        raise SignOutIncomplete
+
+    async def _sign_out_in_database(self, which: ColumnElement[bool]) -> None:
+        """Mark the sessions ``which`` selects signed out, without the revocation list:
+        their refresh tokens stop working; their access tokens, until they expire."""
         async with self._work() as records:
-            which = (LoginSession.id == family) & (LoginSession.user_id == user)
-            await self._revoke_sessions(records, which, self.clock())
+            await records.sessions.mark_revoked(which, self.clock())
 
     async def logout_all(self, caller: Principal) -> None:
         """Revoke every session of the caller and every access token issued in them, and
@@ -1838,6 +1882,14 @@ async def _new_reset(
     )
     await records.resets.add(reset, auto_refresh=False)
     return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
+
+
+def _session_of(user_id: str, family: str | None) -> ColumnElement[bool] | None:
+    """The login session ``family`` of the account ``user_id``; None when a token names none."""
+    family_id, user = _uuid_or_none(family), _uuid_or_none(user_id)
+    if family_id is None or user is None:
+        return None
+    return (LoginSession.id == family_id) & (LoginSession.user_id == user)
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

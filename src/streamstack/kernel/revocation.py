@@ -26,8 +26,14 @@ class RevocationList:
         self._store = store
 
     async def revoke(self, jti: str) -> None:
-        """Revoke one token id (kept for the bucket's TTL, the longest token lifetime)."""
-        await self._store.put(jti, b"1")
+        """Revoke one token id (kept for the bucket's TTL, the longest token lifetime); 503
+        ``kv_unavailable`` when the list cannot be written."""
+        try:
+            await self._store.put(jti, b"1")
+        except AppError:
+            raise
+        except Exception as exc:  # whatever the adapter let through: a 503, never a 500
+            raise _unavailable() from exc
 
     async def is_revoked(self, jti: str) -> bool:
         """Whether ``jti`` was revoked; 503 when the list cannot be read (fail closed)."""
@@ -36,9 +42,7 @@ class RevocationList:
         except AppError:
             raise
         except Exception as exc:  # whatever the adapter let through: never answer "not revoked"
-            raise ServiceUnavailable(
-                "the revocation list is unavailable", code="kv_unavailable"
-            ) from exc
+            raise _unavailable() from exc
 
     async def check(self, jti: str) -> None:
         """Raise 401 ``token_revoked`` if ``jti`` was revoked (or cannot be a token id)."""
@@ -48,3 +52,7 @@ class RevocationList:
             raise InvalidToken("malformed token id") from None
         if await self.is_revoked(jti):
             raise InvalidToken("token revoked", code="token_revoked")
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable("the revocation list is unavailable", code="kv_unavailable")

@@ -27,8 +27,15 @@ export function getMe(signal?: AbortSignal): Promise<UserView> {
   return request((headers) => api.GET("/api/v1/auth/me", { headers, signal }));
 }
 
+/**
+ * Signs this session out on the server. The refresh cookie goes along (cookie mode): while
+ * the server cannot check access tokens, it still signs the session out by it and answers
+ * 503 `sign_out_incomplete`.
+ */
 export async function logout(): Promise<void> {
-  await request((headers) => api.POST("/api/v1/auth/logout", { headers }));
+  await request((headers) =>
+    api.POST("/api/v1/auth/logout", { headers: { ...headers, "X-Refresh-Cookie": "1" } }),
+  );
 }
 
 export async function logoutAll(): Promise<void> {

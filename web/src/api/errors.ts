@@ -78,6 +78,9 @@ const PART_AWAY = "part of the server is not answering right now; try again in a
 const SAID_PLAINLY: Record<string, string> = {
   invalid_service_secret: "the server is not set up right, so this cannot be done now; its administrator can see why in the server's log",
   module_unavailable: PART_AWAY,
+  // The revoked-tokens list (NATS) away: "NATS connection lost; reconnecting" is the operator's.
+  kv_unavailable: PART_AWAY,
+  nats_unavailable: PART_AWAY,
   // The production edge's answer when no replica of a service answered ("no replica of …").
   service_unavailable: PART_AWAY,
   // A proxy's bare page, its status line standing in for a detail ("Bad Gateway").
@@ -96,8 +99,12 @@ export const VIDEO_UNAVAILABLE = "This video can't be played right now. Try agai
  * words; no answer at all still says to check the connection, a refusal its own words.
  */
 export function videoErrorSentence(error: unknown): string {
-  const serverTrouble = error instanceof ApiError && (error.status >= 500 || error.status === 429);
-  return serverTrouble ? VIDEO_UNAVAILABLE : errorSentence(error);
+  return serverTrouble(error) ? VIDEO_UNAVAILABLE : errorSentence(error);
+}
+
+/** Whether the server could not answer (5xx, 429): a refusal of what was asked is another thing. */
+export function serverTrouble(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status >= 500 || error.status === 429);
 }
 
 /** A human message for any thrown value. */

@@ -10,6 +10,7 @@ import {
 } from "react";
 import * as authApi from "../api/auth";
 import { login as apiLogin, endSession, restoreSession } from "../api/client";
+import { ApiError, serverTrouble } from "../api/errors";
 import type { RegisterRequest, UserView } from "../api/schema";
 import { hasSessionMarker, setSignedInUserId } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
@@ -18,10 +19,17 @@ import { useStillsPassRenewal } from "./stillsPass";
 
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
 /**
- * How a session ended: signed out here on purpose, or (the sign-in page's reason) without the
- * user signing out: it expired or was revoked, or the account was deleted.
+ * How a session ended: signed out here on purpose (the server said so; or, the sign-in page's
+ * reason, it signed the session out but could not revoke its access token at once, or it could
+ * not be told), or without the user signing out: it expired or was revoked, or the account was
+ * deleted.
  */
-export type SessionEnd = "signed-out" | "session-ended" | "account-deleted";
+export type SessionEnd =
+  | "signed-out"
+  | "signed-out-in-part"
+  | "signed-out-unconfirmed"
+  | "session-ended"
+  | "account-deleted";
 
 export interface AuthContextValue {
   status: AuthStatus;
@@ -32,6 +40,13 @@ export interface AuthContextValue {
    * say instead of showing a bare sign-in form.
    */
   ended: SessionEnd | null;
+  /**
+   * Why the session this browser had could not be checked on load (the server did not answer:
+   * 5xx, 429, no connection), while status stays "loading": the session is kept, not ended.
+   */
+  unchecked: ApiError | null;
+  /** Checks the session again, after `unchecked`. */
+  checkAgain: () => void;
   /** Signs in; `code` is the authenticator app's (or a recovery code), once the server asked for one. */
   signIn: (email: string, password: string, code?: string) => Promise<UserView>;
   register: (input: RegisterRequest) => Promise<UserView>;
@@ -49,6 +64,7 @@ interface State {
   status: AuthStatus;
   user: UserView | null;
   ended: SessionEnd | null;
+  unchecked?: ApiError | null;
 }
 
 const SIGNED_OUT: State = { status: "anonymous", user: null, ended: null };
@@ -62,7 +78,7 @@ const SIGNED_OUT_HERE: State = { ...SIGNED_OUT, ended: "signed-out" };
  */
 export function AuthProvider({ children }: { children: ReactNode }) {
   // setState is React's own (stable): listing it below changes no callback.
-  const [state, setState] = useSessionState();
+  const [state, setState, checkAgain] = useSessionState();
   useStillsPassRenewal(state.user?.role === "admin");
   const userId = state.user?.id;
   // A draft kept when a session ended is its user's alone: whoever signs in on this tab
@@ -95,8 +111,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [setState]);
 
   const value = useMemo<AuthContextValue>(
-    () => ({ ...state, signIn, register, signOut, signOutEverywhere, deleteAccount, updateUser }),
-    [state, signIn, register, signOut, signOutEverywhere, deleteAccount, updateUser],
+    () => ({
+      ...state,
+      unchecked: state.unchecked ?? null,
+      checkAgain,
+      signIn,
+      register,
+      signOut,
+      signOutEverywhere,
+      deleteAccount,
+      updateUser,
+    }),
+    [state, checkAgain, signIn, register, signOut, signOutEverywhere, deleteAccount, updateUser],
   );
 
   return <AuthContext value={value}>{children}</AuthContext>;
@@ -115,12 +141,15 @@ function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
   }, [setState]);
 
   const signOut = useCallback(async () => {
+    let ended = SIGNED_OUT_HERE;
     try {
       await authApi.logout();
-    } catch {
-      // Signing out locally must work even if the server is unreachable.
+    } catch (error) {
+      // Signing out locally must work even if the server is unreachable; the sign-in page
+      // then says what the server did.
+      ended = { ...SIGNED_OUT, ended: signOutRefused(error) };
     } finally {
-      endedHere(SIGNED_OUT_HERE);
+      endedHere(ended);
     }
   }, [endedHere]);
 
@@ -135,6 +164,16 @@ function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
   }, [endedHere]);
 
   return { signOut, signOutEverywhere, deleteAccount };
+}
+
+/**
+ * How a sign-out the server refused ended: signed out all the same when the session had ended
+ * already (401, 403); signed out on the server in part (`sign_out_incomplete`: the session
+ * cannot be renewed, its access token works a few minutes more); else not signed out there.
+ */
+function signOutRefused(error: unknown): SessionEnd {
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return "signed-out";
+  return error instanceof ApiError && error.code === "sign_out_incomplete" ? "signed-out-in-part" : "signed-out-unconfirmed";
 }
 
 /** The role an access token grants (its payload's `role` claim), or null when it cannot be read. */
@@ -152,45 +191,54 @@ function roleOf(token: string): UserView["role"] | null {
 /**
  * Who is signed in: "loading" while a session this browser had is restored
  * (nothing is asked when it had none), then signed in or out; signed out, and
- * told so, whenever the client drops the token after a refused refresh.
+ * told so, whenever the client drops the token after a refused refresh. A server that
+ * does not answer (5xx, 429, no connection) ends no session: it stays "loading", with
+ * why (`unchecked`), until it is checked again (the third value).
  */
-function useSessionState(): [State, Dispatch<SetStateAction<State>>] {
+function useSessionState(): [State, Dispatch<SetStateAction<State>>, () => void] {
   const [state, setState] = useState<State>(() =>
     hasSessionMarker() ? { status: "loading", user: null, ended: null } : SIGNED_OUT,
+  );
+  const [check, setCheck] = useState(0);
+
+  useEffect(
+    () =>
+      // The client drops the token when a refresh is refused (the session
+      // expired or was revoked): from then on the UI is signed out.
+      subscribeToken((token) => {
+        if (token === null) {
+          setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, ended: "session-ended" }));
+          return;
+        }
+        // A renewed token carries the role as it is now: an admin made a viewer (or the
+        // other way) loses (or gains) the admin pages at once, not at the next full load.
+        const role = roleOf(token);
+        setState((s) => (s.user && role && s.user.role !== role ? { ...s, user: { ...s.user, role } } : s));
+      }),
+    [],
   );
 
   useEffect(() => {
     let active = true;
-    // The client drops the token when a refresh is refused (the session
-    // expired or was revoked): from then on the UI is signed out.
-    const unsubscribe = subscribeToken((token) => {
-      if (!active) return;
-      if (token === null) {
-        setState((s) => (s.status === "anonymous" ? s : { ...SIGNED_OUT, ended: "session-ended" }));
-        return;
-      }
-      // A renewed token carries the role as it is now: an admin made a viewer (or the
-      // other way) loses (or gains) the admin pages at once, not at the next full load.
-      const role = roleOf(token);
-      setState((s) => (s.user && role && s.user.role !== role ? { ...s, user: { ...s.user, role } } : s));
-    });
     const hadSession = hasSessionMarker();
+    const ended: State = { ...SIGNED_OUT, ended: hadSession ? "session-ended" : null };
     restoreSession()
       .then((token) => (token === null ? null : authApi.getMe()))
       .then(
         (user) => {
-          if (!active) return;
-          setState(user ? { status: "authenticated", user, ended: null } : { ...SIGNED_OUT, ended: hadSession ? "session-ended" : null });
+          if (active) setState(user ? { status: "authenticated", user, ended: null } : ended);
         },
-        () => {
-          if (active) setState({ ...SIGNED_OUT, ended: hadSession ? "session-ended" : null });
+        (error: unknown) => {
+          if (!active) return;
+          const away = serverTrouble(error) || (error instanceof ApiError && error.code === "network_error");
+          setState(away ? { status: "loading", user: null, ended: null, unchecked: error } : ended);
         },
       );
     return () => {
       active = false;
-      unsubscribe();
     };
-  }, []);
+  }, [check]);
 
-  return [state, setState];
+  const checkAgain = useCallback(() => setCheck((n) => n + 1), []);
+  return [state, setState, checkAgain];
 }

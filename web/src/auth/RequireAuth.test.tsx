@@ -65,6 +65,43 @@ describe("sessions in the app", () => {
     expect(hasSessionMarker()).toBe(false);
   });
 
+  it("keeps the session when the server cannot check it, says so, and signs in on Try again", async () => {
+    hadSession();
+    let away = true;
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () =>
+        away ? apiError(503, "nats_unavailable", "NATS connection lost; reconnecting", { "Retry-After": "5" }) : ok(VIEWER),
+      ),
+      http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+      twoFactorOff(),
+    );
+    const user = setupUser();
+    renderApp("/account");
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "You are still signed in. Part of the server is not answering right now; try again in a moment",
+    );
+    expect(screen.getByTestId("location")).toHaveTextContent("/account");
+    expect(screen.queryByTestId("session-ended")).not.toBeInTheDocument();
+    expect(hasSessionMarker()).toBe(true);
+
+    away = false;
+    await user.click(screen.getByRole("button", { name: "Try again" }));
+
+    expect(await screen.findByRole("heading", { name: "Account" })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("ends the session when the server says the token is not valid", async () => {
+    hadSession();
+    server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => apiError(401, "token_revoked", "token revoked")));
+    renderApp("/account");
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent("Your session ended. Sign in again to continue.");
+  });
+
   it.each(["/watch/abc", "/admin/upload", "/admin/library", "/admin/users"])(
     "redirects %s to sign in when signed out, asking the server nothing of the page",
     async (path) => {
@@ -194,6 +231,36 @@ describe("sessions in the app", () => {
     expect(sentTo(seen, "POST", `${API}/auth/logout`)[0]?.headers.get("Authorization")).toBe("Bearer tok");
     expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
     expect(screen.queryByTestId("signin-reason")).not.toBeInTheDocument();
+    expect(hasSessionMarker()).toBe(false);
+  });
+
+  it.each([
+    [
+      apiError(503, "sign_out_incomplete", "signed out: this session can no longer be renewed"),
+      "You are signed out. Part of the server was not answering, so it takes full effect within a few minutes.",
+    ],
+    [
+      apiError(503, "kv_unavailable", "the revocation list is unavailable"),
+      "You are signed out on this device, but the server could not confirm it. If this is a shared computer, sign in and sign out again in a moment.",
+    ],
+  ])("a sign-out the server did not confirm in full says so on the sign-in page", async (answer, said) => {
+    hadSession();
+    const user = setupUser();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(VIEWER)),
+      http.get(CATALOGUE, () => ok(mediaPage([]))),
+      http.post(`${API}/auth/logout`, () => answer),
+    );
+    const seen = recordRequests();
+    renderApp("/");
+
+    await user.click(await screen.findByRole("button", { name: "Sign out" }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent(said);
+    // The refresh cookie goes along: by it the server signs the session out while it cannot check tokens.
+    expect(sentTo(seen, "POST", `${API}/auth/logout`)[0]?.headers.get("X-Refresh-Cookie")).toBe("1");
     expect(hasSessionMarker()).toBe(false);
   });
 });

@@ -33,6 +33,10 @@ export const SIGN_IN_REASONS: Record<SignInReason, string> = {
   "session-ended": "Your session ended. Sign in again to continue.",
   required: "Sign in to continue.",
   "account-deleted": "Your account was deleted.",
+  "signed-out-in-part":
+    "You are signed out. Part of the server was not answering, so it takes full effect within a few minutes.",
+  "signed-out-unconfirmed":
+    "You are signed out on this device, but the server could not confirm it. If this is a shared computer, sign in and sign out again in a moment.",
 };
 
 function Pending() {
@@ -43,14 +47,17 @@ function Pending() {
   );
 }
 
-/** Waits for the silent refresh on load, then redirects anonymous users to /signin, saying why. */
+/**
+ * Waits for the silent refresh on load (a server that does not answer it is said above every
+ * page, with Try again: see Layout), then redirects anonymous users to /signin, saying why.
+ */
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const { status, ended } = useAuth();
+  const { status, ended, unchecked } = useAuth();
   const location = useLocation();
   const sentAway = location.pathname.startsWith("/watch/") ? "watch" : "required";
   const reason: SignInReason = ended && ended !== "signed-out" ? ended : sentAway;
   const state = useReturnHere(reason);
-  if (status === "loading") return <Pending />;
+  if (status === "loading") return unchecked ? null : <Pending />;
   if (status === "anonymous") {
     // Signed out on purpose (Account's Sign out): nothing to explain. It said "Sign in to
     // continue.", as if the session had ended by itself.

@@ -7,7 +7,9 @@ import { useLibraryCounts } from "../lib/useLibraryCounts";
 import { useScrollMemory } from "../lib/scrollMemory";
 import { useSiteName } from "../lib/siteName";
 import { useTheme } from "../lib/theme";
+import { errorSentence } from "../api/errors";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { ErrorMessage } from "./ErrorMessage";
 import { useMainTop } from "./useMainTop";
 import { usePageFocus } from "./usePageFocus";
 
@@ -220,16 +222,23 @@ function useFoldedMenu(pathname: string) {
  * The notices above every page, in one box whose size the player's height follows (useMainTop).
  */
 function LayoutNotices({ ref }: { ref: RefObject<HTMLDivElement | null> }) {
-  const { ended, status, user } = useAuth();
+  const { ended, status, user, unchecked, checkAgain } = useAuth();
   const { pathname } = useLocation();
   return (
     <div className="layout-notices" ref={ref}>
+      {/* The server did not answer the session's check: it is kept, and checked again on Try again. */}
+      <ErrorMessage error={unchecked} onRetry={checkAgain} say={uncheckedSentence} />
       {ended === "session-ended" && status === "anonymous" && pathname !== "/signin" && <SessionEndedNotice />}
       {user?.password_generated && pathname !== "/account" && <GeneratedPasswordNotice />}
       {/* Once back from signing in (not on the way): one page, then forgotten. */}
       {user && !SIGN_IN_PAGES.has(pathname) && <AfterSignInNotices key={`${user.id} ${pathname}`} userId={user.id} />}
     </div>
   );
+}
+
+/** Why the signed-in session could not be checked, said with what it means: it did not end. */
+function uncheckedSentence(error: unknown): string {
+  return `You are still signed in. ${errorSentence(error)}`;
 }
 
 /** Said on every page but sign-in after a session ended without the user signing out. */

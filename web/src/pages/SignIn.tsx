@@ -40,10 +40,12 @@ function signInErrorMessage(err: unknown, recovery: boolean): string {
 }
 
 export function SignInPage() {
-  const { status } = useAuth();
+  const { status, ended } = useAuth();
   const location = useLocation();
   const target = redirectTarget(location.state);
-  const reason = (location.state as RedirectState | null)?.reason;
+  // A sign-out the server did not confirm in full says so here, where it leads.
+  const unconfirmed = ended === "signed-out-in-part" || ended === "signed-out-unconfirmed" ? ended : undefined;
+  const reason = (location.state as RedirectState | null)?.reason ?? unconfirmed;
   const attempt = useSignInAttempt(target);
   const config = useAuthConfig();
 
