@@ -303,6 +303,43 @@ async def test_viewers_see_only_playable_published_items(catalogue_client: Clien
     assert ids(await listing(catalogue_client, "history", viewer)) == [item["id"]]
 
 
+async def test_history_counts_entries_unpublished_but_not_those_deleted(
+    catalogue_client: Client,
+) -> None:
+    """An unpublished item's history entry is kept out of sight: history (and continue
+    watching) say how many, as a playlist does; a deleted item's entry is gone and not
+    counted, and an admin's own list hides none."""
+    settings = catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    heron, rover, tram = [
+        await create_item(catalogue_client, settings, duration_seconds=600.0) for _ in range(3)
+    ]
+    _, alice = user(catalogue_client)
+    _, bob = user(catalogue_client)
+    _, own = user(catalogue_client, role="admin")
+    for headers in (alice, own):
+        for entry in (heron, rover, tram):
+            await save(catalogue_client, entry["id"], headers, 30.0)
+    await save(catalogue_client, tram["id"], bob, 30.0)
+    r = await catalogue_client.patch(
+        f"{API}/{heron['id']}", json={"status": "draft"}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    assert (await catalogue_client.delete(f"{API}/{rover['id']}", headers=admin)).status_code == 204
+    for which in ("history", "continue-watching"):
+        page = await listing(catalogue_client, which, alice)
+        assert (ids(page), page["total"], page["unavailable_count"]) == ([tram["id"]], 1, 1)
+        assert (await listing(catalogue_client, which, bob))["unavailable_count"] == 0
+        mine = await listing(catalogue_client, which, own)
+        assert (len(mine["items"]), mine["unavailable_count"]) == (2, 0)
+    r = await catalogue_client.patch(
+        f"{API}/{heron['id']}", json={"status": "published"}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    page = await listing(catalogue_client, "history", alice)
+    assert (page["total"], page["unavailable_count"]) == (2, 0)
+
+
 async def test_watch_data_is_deleted_with_the_item(catalogue_client: Client) -> None:
     settings = catalogue_client.app.state.settings
     item = await create_item(catalogue_client, settings)

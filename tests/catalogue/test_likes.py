@@ -122,7 +122,8 @@ async def test_the_list_is_newest_first_paged_and_leaves_out_what_cannot_be_watc
     client = catalogue_client
     admin = admin_headers(client.app.state.settings)
     _, ada = person(client)
-    assert await liked(client, ada) == {"items": [], "total": 0, "page": 1, "page_size": 20}
+    empty = {"items": [], "total": 0, "page": 1, "page_size": 20, "unavailable_count": 0}
+    assert await liked(client, ada) == empty
     ids = [await item(client, title=f"Video {n}") for n in range(4)]
     for item_id in ids:
         await like(client, item_id, ada)
@@ -141,6 +142,36 @@ async def test_the_list_is_newest_first_paged_and_leaves_out_what_cannot_be_watc
     for bad in ({"page": 0}, {"page_size": 0}, {"page_size": 1000}, {"page": "x"}):
         r = await client.get(f"{API}/me/likes", params=bad, headers=ada)
         assert r.status_code == 400, r.text
+
+
+async def test_the_list_counts_liked_videos_unpublished_but_not_those_deleted(
+    catalogue_client: Client,
+) -> None:
+    """Liked videos that are unpublished stay liked, out of sight: the list says how many,
+    as a playlist does; a deleted one is gone for good and not counted. An admin's own
+    list shows them all, so none is hidden from it."""
+    client = catalogue_client
+    admin = admin_headers(client.app.state.settings)
+    _, ada = person(client)
+    _, bob = person(client, "Bob")
+    heron, rover, tram = [await item(client, title=t) for t in ("Heron", "Rover", "Tram")]
+    for item_id in (heron, rover, tram):
+        await like(client, item_id, ada)
+        await like(client, item_id, admin)
+    await like(client, tram, bob)
+    r = await client.patch(f"{API}/{heron}", json={"status": "draft"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert (await client.delete(f"{API}/{rover}", headers=admin)).status_code == 204
+    page = await liked(client, ada)
+    assert (titles(page), page["total"], page["unavailable_count"]) == (["Tram"], 1, 1)
+    assert (await liked(client, ada, page=2, page_size=1))["unavailable_count"] == 1
+    assert (await liked(client, bob))["unavailable_count"] == 0  # only one's own list
+    mine = await liked(client, admin)
+    assert (titles(mine), mine["unavailable_count"]) == (["Tram", "Heron"], 0)
+    r = await client.patch(f"{API}/{heron}", json={"status": "published"}, headers=admin)
+    assert r.status_code == 200, r.text
+    page = await liked(client, ada)
+    assert (titles(page), page["unavailable_count"]) == (["Tram", "Heron"], 0)
 
 
 async def test_an_item_deleted_takes_its_likes_with_it(catalogue_client: Client) -> None:

@@ -71,7 +71,7 @@ class LikeService:
         (an admin's: every item they like)."""
         user_id = account_id(principal)
         async with reading(self._database) as store:
-            rows, total = await store.likes.page(
+            rows, total, unavailable = await store.likes.page(
                 user_id,
                 visible_only=not principal.is_admin,
                 limit=paging.page_size,
@@ -83,6 +83,7 @@ class LikeService:
             total=total,
             page=paging.page,
             page_size=paging.page_size,
+            unavailable_count=unavailable,
         )
 
     async def forget_user(self, user_id: uuid.UUID) -> int:

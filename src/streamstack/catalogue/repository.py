@@ -46,6 +46,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -688,6 +689,24 @@ class OutboxRepository:
 WatchedRow = tuple[WatchProgressRow, MediaItemRow]
 
 
+async def _listed_and_unavailable(
+    session: AsyncSession | async_scoped_session[AsyncSession],
+    kept: Select[Any, MediaItemRow],
+    *,
+    visible_only: bool,
+) -> tuple[int, int]:
+    """How many rows of one account's own list (``kept``: its rows joined to their items)
+    are listed to it, and how many more it keeps that it cannot watch now (unpublished,
+    not playable yet; with ``visible_only`` false, as for an admin, none): one aggregate.
+    A deleted item's rows went with it, so they are not counted."""
+    listed = and_(*VISIBLE_TO_VIEWERS) if visible_only else true()
+    counted = kept.with_only_columns(
+        func.count(), func.coalesce(func.sum(case((listed, 1), else_=0)), 0)
+    )
+    every, shown = (await session.execute(counted)).one()
+    return int(shown), int(every) - int(shown)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class WatchReach:
     """How far users got in one item, counted (never who)."""
@@ -744,33 +763,33 @@ class WatchProgressRepository(SQLAlchemyAsyncRepository[WatchProgressRow]):
 
     async def page(
         self, user_id: uuid.UUID, *, in_progress: bool, visible_only: bool, limit: int, offset: int
-    ) -> tuple[list[WatchedRow], int]:
-        """The user's rows with their items, newest first, and how many in all; with
-        ``in_progress`` only unfinished ones, with ``visible_only`` only playable published
-        items."""
+    ) -> tuple[list[WatchedRow], int, int]:
+        """The user's rows with their items, newest first, how many in all and how many
+        more are kept out of sight (:func:`_listed_and_unavailable`); with ``in_progress``
+        only unfinished ones, with ``visible_only`` only playable published items."""
         conditions: list[ColumnElement[bool]] = [WatchProgressRow.user_id == user_id]
         if in_progress:
             conditions += [
                 WatchProgressRow.completed.is_(False),
                 WatchProgressRow.position_seconds > 0,
             ]
-        if visible_only:
-            conditions += VISIBLE_TO_VIEWERS
-        joined = select(WatchProgressRow, MediaItemRow).join(
-            MediaItemRow, MediaItemRow.id == WatchProgressRow.media_id
+        kept = (
+            select(WatchProgressRow, MediaItemRow)
+            .join(MediaItemRow, MediaItemRow.id == WatchProgressRow.media_id)
+            .where(*conditions)
         )
-        total = await self.session.scalar(
-            select(func.count()).select_from(joined.where(*conditions).subquery())
+        total, unavailable = await _listed_and_unavailable(
+            self.session, kept, visible_only=visible_only
         )
         if not total:
-            return [], 0
+            return [], 0, unavailable
         rows = await self.session.execute(
-            joined.where(*conditions)
+            kept.where(*(VISIBLE_TO_VIEWERS if visible_only else ()))
             .order_by(WatchProgressRow.updated_at.desc(), WatchProgressRow.media_id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return [(progress, item) for progress, item in rows], total
+        return [(progress, item) for progress, item in rows], total, unavailable
 
     async def remove(self, user_id: uuid.UUID, media_id: uuid.UUID) -> bool:
         """Delete the user's row for the item; whether there was one."""
@@ -1427,26 +1446,27 @@ class LikeRepository(SQLAlchemyAsyncRepository[LikeRow]):
 
     async def page(
         self, user_id: uuid.UUID, *, visible_only: bool, limit: int, offset: int
-    ) -> tuple[list[LikedRow], int]:
-        """The account's likes with their items, the most recently liked first, and how
-        many in all; with ``visible_only`` only playable published items."""
-        conditions: list[ColumnElement[bool]] = [LikeRow.user_id == user_id]
-        if visible_only:
-            conditions += VISIBLE_TO_VIEWERS
-        joined = (
+    ) -> tuple[list[LikedRow], int, int]:
+        """The account's likes with their items, the most recently liked first, how many
+        in all and how many more are kept out of sight (:func:`_listed_and_unavailable`);
+        with ``visible_only`` only playable published items."""
+        kept = (
             select(LikeRow, MediaItemRow)
             .join(MediaItemRow, MediaItemRow.id == LikeRow.item_id)
-            .where(*conditions)
+            .where(LikeRow.user_id == user_id)
         )
-        total = await self.session.scalar(select(func.count()).select_from(joined.subquery()))
+        total, unavailable = await _listed_and_unavailable(
+            self.session, kept, visible_only=visible_only
+        )
         if not total:
-            return [], 0
+            return [], 0, unavailable
         rows = await self.session.execute(
-            joined.order_by(LikeRow.liked_at.desc(), LikeRow.item_id.desc())
+            kept.where(*(VISIBLE_TO_VIEWERS if visible_only else ()))
+            .order_by(LikeRow.liked_at.desc(), LikeRow.item_id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return [(like, item) for like, item in rows], total
+        return [(like, item) for like, item in rows], total, unavailable
 
     async def remove_user(self, user_id: uuid.UUID) -> list[uuid.UUID]:
         """Delete every like of the account; the items it liked."""

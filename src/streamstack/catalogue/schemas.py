@@ -38,6 +38,7 @@ from streamstack.contracts.limits import (
     ShareExpiryDays,
     Tags,
     Title,
+    UnavailableCount,
 )
 from streamstack.contracts.media import Chapter
 
@@ -177,6 +178,8 @@ class WatchedPage(msgspec.Struct, frozen=True):
     total: int
     page: int
     page_size: int
+    #: How many more entries are kept that the caller cannot watch now (as a playlist's).
+    unavailable_count: UnavailableCount = 0
 
 
 class EditedMediaItem(MediaItem, frozen=True, kw_only=True):
@@ -223,6 +226,8 @@ class LikedPage(msgspec.Struct, frozen=True):
     total: int
     page: int
     page_size: int
+    #: How many more liked videos are kept that the caller cannot watch now (as a playlist's).
+    unavailable_count: UnavailableCount = 0
 
 
 class RelatedItems(msgspec.Struct, frozen=True):
@@ -327,9 +332,8 @@ class Playlist(PlaylistSummary, frozen=True, kw_only=True):
     order, leaving out those the caller may not see (unpublished, no longer playable)."""
 
     items: Annotated[list[CatalogueItem], msgspec.Meta(max_length=MAX_PLAYLIST_ITEMS)]
-    #: How many of its entries the caller cannot watch now (unpublished, withdrawn, not
-    #: playable yet): kept in the playlist, shown again when they come back.
-    unavailable_count: Annotated[int, msgspec.Meta(ge=0)] = 0
+    #: How many of its entries the caller cannot watch now: kept, shown again when back.
+    unavailable_count: UnavailableCount = 0
 
 
 class PlaylistPage(msgspec.Struct, frozen=True):

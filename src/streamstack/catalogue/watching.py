@@ -211,7 +211,7 @@ class WatchingService:
     ) -> WatchedPage:
         user_id = account_id(principal)
         async with reading(self._database) as store:
-            rows, total = await store.progress.page(
+            rows, total, unavailable = await store.progress.page(
                 user_id,
                 in_progress=in_progress,
                 visible_only=not principal.is_admin,
@@ -226,6 +226,7 @@ class WatchingService:
             total=total,
             page=paging.page,
             page_size=paging.page_size,
+            unavailable_count=unavailable,
         )
 
     async def remove(self, principal: Principal, media_id: uuid.UUID) -> None:

@@ -152,6 +152,9 @@ PlaylistPosition = Annotated[int, msgspec.Meta(ge=0, lt=MAX_PLAYLIST_ITEMS)]
 #: How many items a playlist shows, and how many playlists an account has.
 PlaylistItemCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_PLAYLIST_ITEMS)]
 PlaylistCount = Annotated[int, msgspec.Meta(ge=0, le=MAX_PLAYLISTS)]
+#: How many entries of one's own list (a playlist, liked videos, history) cannot be watched
+#: now (unpublished, withdrawn, not playable yet): kept, and shown again when they are back.
+UnavailableCount = Annotated[int, msgspec.Meta(ge=0)]
 ObjectKey = Annotated[
     str, msgspec.Meta(min_length=1, max_length=OBJECT_KEY_MAX, pattern=OBJECT_KEY)
 ]

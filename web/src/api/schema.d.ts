@@ -1896,6 +1896,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @default 0 */
+            unavailable_count?: number;
         };
         /** Liking */
         Liking: {
@@ -2537,6 +2539,8 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+            /** @default 0 */
+            unavailable_count?: number;
         };
     };
     responses: never;

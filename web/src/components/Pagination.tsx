@@ -4,6 +4,7 @@ import { ActionButton } from "./ActionButton";
 import { ErrorMessage, FormError } from "./ErrorMessage";
 import { DoneNotice } from "./FocusedMessage";
 import { KeptRows, LoadingLine } from "./KeptRows";
+import { UnavailableNote } from "./UnavailableNote";
 
 /**
  * The button of a pagination control pressed last, by the control's label: most pages draw
@@ -173,12 +174,23 @@ export function EmptyPage({
   );
 }
 
+/** A page of one of the viewer's lists as the server answers it. */
+interface ListPage<T> {
+  items: T[];
+  page_size: number;
+  total: number;
+  /** How many more entries are kept that cannot be watched now (UnavailableNote). */
+  unavailable_count?: number;
+}
+
 /**
  * One of the viewer's lists (history, liked videos) under its heading: "Loading…" while a page
  * is read, why it could not load (with Try again), why a change failed and what one did, `empty`
  * (or the way back from past the last page), then the page's entries, each drawn by `entry`
- * (keyed), in a list named `label`, and the way to the other pages. While the next page (or the
- * list after a change) is read, the entries shown stay, busy (KeptRows), as the admins' lists do.
+ * (keyed), in a list named `label`, what it keeps that cannot be watched now (UnavailableNote,
+ * `unavailableWhere` naming the list; in place of `empty` when that is all), and the way to the
+ * other pages. While the next page (or the list after a change) is read, the entries shown stay,
+ * busy (KeptRows), as the admins' lists do.
  */
 export function PageOfList<T>({
   label,
@@ -187,12 +199,13 @@ export function PageOfList<T>({
   changes,
   empty,
   entry,
+  unavailableWhere,
 }: {
   label: string;
   className: string;
   list: {
-    data: { items: T[]; page_size: number; total: number } | null;
-    shown: { items: T[]; page_size: number; total: number } | null;
+    data: ListPage<T> | null;
+    shown: ListPage<T> | null;
     loading: boolean;
     error: unknown;
     reload: () => void;
@@ -202,15 +215,19 @@ export function PageOfList<T>({
   changes: { problem: string | null; done: string | null };
   empty: ReactNode;
   entry: (entry: T) => ReactNode;
+  unavailableWhere: string;
 }) {
   const { data, shown, page, turnPage } = list;
+  const hidden = shown?.unavailable_count ?? 0;
+  const unavailable = <UnavailableNote count={hidden} where={unavailableWhere} />;
+  const none = hidden > 0 ? <div className="empty" data-testid="empty-state">{unavailable}</div> : empty;
   return (
     <>
       <LoadingLine loading={list.loading} />
       <ErrorMessage error={list.error} onRetry={list.reload} />
       <FormError message={changes.problem} />
       <DoneNotice message={changes.done} />
-      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={empty} />}
+      {data && <EmptyPage page={page} shown={data} onPage={turnPage} empty={none} />}
       {shown && shown.items.length > 0 && (
         <>
           <KeptRows busy={list.loading}>
@@ -218,6 +235,7 @@ export function PageOfList<T>({
               {shown.items.map(entry)}
             </ul>
           </KeptRows>
+          {unavailable}
           <Pagination page={page} pageSize={shown.page_size} total={shown.total} onPage={turnPage} />
         </>
       )}

@@ -77,6 +77,29 @@ describe("HistoryPage", () => {
     expect(screen.getByRole("button", { name: "Go to page 1" })).toBeInTheDocument();
   });
 
+  it("says entries that cannot be watched now are kept, as a playlist does", async () => {
+    signedInViewer();
+    server.use(http.get(`${API}/catalogue/me/history`, () => ok({ ...page([watched("c", "Zürich by tram", 30)]), unavailable_count: 1 })));
+    renderApp("/history");
+
+    expect(await screen.findByTestId("unavailable-note")).toHaveTextContent(
+      "1 video in your history is not available now (unpublished or being processed): it shows here again when it is back.",
+    );
+    expect(screen.getAllByTestId("history-entry")).toHaveLength(1);
+  });
+
+  it("says every entry is kept while none can be watched, rather than that nothing was watched", async () => {
+    signedInViewer();
+    server.use(http.get(`${API}/catalogue/me/history`, () => ok({ ...page([]), unavailable_count: 3 })));
+    renderApp("/history");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent(
+      "3 videos in your history are not available now (unpublished or being processed): they show here again when they are back.",
+    );
+    expect(empty).not.toHaveTextContent("Nothing watched yet");
+  });
+
   it("lists what the viewer watched, newest first, and removes one entry", async () => {
     signedInViewer();
     let entries = [watched("b", "Newest", 30), watched("a", "Older", 100, true)];

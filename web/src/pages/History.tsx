@@ -63,7 +63,7 @@ export function HistoryPage() {
           </ActionButton>
         )}
       </div>
-      <PageOfList label="Watched videos" className="history-list" list={list} changes={changes} empty={<NothingWatched />} entry={(watched) => (
+      <PageOfList label="Watched videos" className="history-list" list={list} changes={changes} empty={<NothingWatched />} unavailableWhere="in your history" entry={(watched) => (
         <HistoryEntry key={watched.item.id} entry={watched} busy={busy} onRemove={() => void remove(watched.item)} />
       )} />
       {confirming && (

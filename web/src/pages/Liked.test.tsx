@@ -82,6 +82,29 @@ describe("Liked videos", () => {
     expect(within(empty).getByRole("link", { name: "Browse videos" })).toHaveAttribute("href", "/");
   });
 
+  it("says liked videos that cannot be watched now are kept, as a playlist does", async () => {
+    signedInViewer();
+    server.use(likedVideos(() => likedPage([likedEntry("c", "Zürich by tram", daysAgo(1))], { unavailable_count: 1 })));
+    renderApp("/liked");
+
+    expect(await screen.findByTestId("unavailable-note")).toHaveTextContent(
+      "1 video in your liked videos is not available now (unpublished or being processed): it shows here again when it is back.",
+    );
+    expect(titles()).toEqual(["Zürich by tram"]);
+  });
+
+  it("says every liked video is kept while none can be watched, rather than that none is liked", async () => {
+    signedInViewer();
+    server.use(likedVideos(() => likedPage([], { unavailable_count: 2 })));
+    renderApp("/liked");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(empty).toHaveTextContent(
+      "2 videos in your liked videos are not available now (unpublished or being processed): they show here again when they are back.",
+    );
+    expect(empty).not.toHaveTextContent("You have not liked any videos yet.");
+  });
+
   it("removes a video from the list by keyboard, saying so where the focus goes", async () => {
     signedInViewer();
     likedKept([likedEntry("b", "Newest", daysAgo(1)), likedEntry("a", "Older", daysAgo(2))]);

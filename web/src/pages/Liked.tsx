@@ -52,7 +52,7 @@ export function LikedVideosPage() {
   return (
     <section className="page narrow" aria-labelledby="liked-title">
       <h1 id="liked-title">Liked videos</h1>
-      <PageOfList label="Liked videos" className="liked-list" list={list} changes={changes} empty={<NothingLiked />} entry={(liked) => (
+      <PageOfList label="Liked videos" className="liked-list" list={list} changes={changes} empty={<NothingLiked />} unavailableWhere="in your liked videos" entry={(liked) => (
         <LikedEntry key={liked.item.id} entry={liked} busy={busy} onRemove={() => void remove(liked.item)} />
       )} />
     </section>

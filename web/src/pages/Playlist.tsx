@@ -25,6 +25,7 @@ import { useRestoredScroll } from "../lib/scrollMemory";
 import { useConditionalSave } from "../lib/useConditionalSave";
 import { useKeptDraft, useSessionDraft } from "../lib/useSessionDraft";
 import { SubmitButton } from "../components/SubmitButton";
+import { UnavailableNote } from "../components/UnavailableNote";
 import { PageTitle } from "../components/SiteName";
 import { SharePanel } from "./PlaylistShare";
 
@@ -268,7 +269,7 @@ type PageChanges = ReturnType<typeof usePlaylistChanges>;
 /** The playlist's items in order, each with its buttons (its owner's); what to do when there are none. */
 function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: boolean; changes: PageChanges }) {
   const hidden = playlist.unavailable_count ?? 0;
-  const unavailable = <UnavailableNote count={hidden} />;
+  const unavailable = <UnavailableNote count={hidden} where="in this playlist" />;
   if (playlist.items.length === 0) {
     return (
       <div className="empty" data-testid="empty-state">
@@ -289,21 +290,6 @@ function PlaylistItems({ playlist, busy, changes }: { playlist: Playlist; busy: 
       <PlaylistList playlist={playlist} busy={busy} changes={changes} />
       {unavailable}
     </>
-  );
-}
-
-/**
- * Entries kept in the playlist that cannot be watched now (unpublished, being processed):
- * without this an all-hidden playlist read "Nothing here yet" and looked worth deleting.
- */
-function UnavailableNote({ count }: { count: number }) {
-  if (count === 0) return null;
-  const videos = count === 1 ? "1 video" : `${count} videos`;
-  return (
-    <p className="small" data-testid="unavailable-note">
-      {videos} in this playlist {count === 1 ? "is" : "are"} not available now (unpublished or being processed):{" "}
-      {count === 1 ? "it shows" : "they show"} here again when {count === 1 ? "it is" : "they are"} back.
-    </p>
   );
 }
 
