@@ -116,6 +116,33 @@ async def test_the_last_seconds_count_as_finished(catalogue_client: Client) -> N
     assert blind["position_seconds"] == 5000.0
 
 
+async def test_a_glance_at_the_start_keeps_a_finished_or_further_place(
+    catalogue_client: Client,
+) -> None:
+    """Up next autoplays into a video and the viewer leaves at 0:00: a finished video stays
+    watched, a place further on stays (outside walk 49, F2); watching on past a few seconds
+    saves the new place."""
+    settings = catalogue_client.app.state.settings
+    finished = await create_item(catalogue_client, settings, duration_seconds=30.0)
+    halfway = await create_item(catalogue_client, settings, duration_seconds=30.0)
+    _, headers = user(catalogue_client)
+    watched = await save(catalogue_client, finished["id"], headers, 30.0)
+    assert (await save(catalogue_client, finished["id"], headers, 0.0)) == watched
+    assert (await save(catalogue_client, finished["id"], headers, 4.5)) == watched
+    history = await listing(catalogue_client, "history", headers)
+    assert [
+        entry["progress"] for entry in history["items"] if entry["item"]["id"] == finished["id"]
+    ] == [watched]
+
+    place = await save(catalogue_client, halfway["id"], headers, 12.0)
+    assert (await save(catalogue_client, halfway["id"], headers, 0.0)) == place
+    again = await save(catalogue_client, halfway["id"], headers, 6.0)  # watched on from the start
+    assert again["position_seconds"] == 6.0
+    started = await save(catalogue_client, finished["id"], headers, 5.0)
+    assert started["position_seconds"] == 5.0
+    assert started["completed"] is False
+
+
 async def test_continue_watching_and_history_newest_first(catalogue_client: Client) -> None:
     settings = catalogue_client.app.state.settings
     items = [

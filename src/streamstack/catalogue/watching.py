@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeGuard
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +50,10 @@ COMPLETED_FRACTION = 0.95
 #: … and for items of at least :data:`LONG_ITEM_SECONDS`, within this many seconds of the end.
 COMPLETED_TAIL_SECONDS = 10.0
 LONG_ITEM_SECONDS = 60.0
+#: A report under this many seconds into an item is a glance (Up next's autoplay into it,
+#: "Start over" and leaving): it keeps a place further on, or an item watched to the end,
+#: where it turned "Watched" into "Stopped at 0:00" (outside walk 49, F2).
+GLANCE_SECONDS = 5.0
 #: A viewer's progress report is a new view of an item after this long without one (or
 #: the first ever): watching on after a pause is the same view, coming back is another.
 NEW_VIEW_AFTER = datetime.timedelta(hours=1)
@@ -77,6 +82,16 @@ def completion_point(duration: float) -> float:
     if duration >= LONG_ITEM_SECONDS:
         point = min(point, duration - COMPLETED_TAIL_SECONDS)
     return point
+
+
+def keeps_place(
+    saved: WatchProgressRow | None, report: WatchProgressRow
+) -> TypeGuard[WatchProgressRow]:
+    """Whether ``saved`` stays as it is rather than ``report``: a glance at the start
+    (under :data:`GLANCE_SECONDS`) of an item watched to the end or further on."""
+    if saved is None or report.position_seconds >= GLANCE_SECONDS:
+        return False
+    return saved.completed or saved.position_seconds > report.position_seconds
 
 
 def account_id(principal: Principal) -> uuid.UUID:
@@ -134,7 +149,7 @@ class WatchingService:
         """Record where the caller is in an item they may play (404 otherwise).
 
         The position is clamped to the item's length; the catalogue's length wins over the
-        player's. Idempotent: the same request leaves the same position. The first report,
+        player's. A glance keeps the place saved (see :func:`keeps_place`). Idempotent: the same request leaves the same position. The first report,
         and the first after :data:`NEW_VIEW_AFTER` without one, counts a view of the item.
         """
         user_id = account_id(principal)
@@ -146,6 +161,9 @@ class WatchingService:
                 # deadlocked with a deletion on PostgreSQL).
                 await self._count(store, user_id, media_id, now)
                 row = _progress_row(user_id, item, request, now)
+                saved = await store.progress.of(user_id, media_id)
+                if keeps_place(saved, row):
+                    return to_progress(saved)
                 await store.progress.save(row)
         except IntegrityError:  # the item was deleted between the check and the write
             raise NotFound("no such media item") from None
