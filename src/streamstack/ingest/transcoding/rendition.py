@@ -9,8 +9,9 @@ it holds, once more where each segment starts, and as many times more, a frame e
 decoder may hold frames back (:mod:`.holds`). Each audio track of the source is likewise
 one AAC rendition of its own (:class:`AudioRendition`): the sound is encoded once, not
 once per rung, and a player picks the track it wants beside the rung it can carry. All
-the tracks are encoded by one thread (:class:`SoundEncoder`): AAC is cheap, and every thread costs
-address space in the sandbox (a stack and a malloc arena, about 100 MiB measured).
+the tracks are encoded by one thread (:class:`SoundEncoder`): AAC is cheap, and every
+thread costs address space in the sandbox (a stack and a malloc arena, about 100 MiB
+measured).
 
 Measured against the ``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof``:
 that one also cuts one fragment per key frame, but writes a single stream (``ftyp`` +
