@@ -558,6 +558,40 @@ def test_a_still_coded_at_a_constant_rate_is_coded_once_a_segment(tmp_path: Path
     assert len(shown) == 4 * FPS and all(abs(level - 40) <= 3 for level in shown), shown
 
 
+def handed_on(init: bytes, segment: bytes) -> tuple[int, int, float]:
+    """Decode one segment after its init segment, never flushed (no end of stream, as a
+    player that has not begun playing holds it): how many frames the stream says a decoder
+    may hold back, the segment's packets, and until when (s) the pictures the decoder hands
+    on meanwhile last."""
+    with av.open(io.BytesIO(init + segment), "r") as container:
+        video = container.streams.video[0]
+        packets = [p for p in container.demux(video) if p.size]
+        decoder = video.codec_context
+        pictures = [picture for p in packets for picture in decoder.decode(p)]
+        shown_until = max((float(f.time + f.duration * f.time_base) for f in pictures), default=0)
+        return decoder.reorder_depth, len(packets), shown_until
+
+
+def test_each_segment_of_a_held_still_shows_its_picture_on_its_own(tmp_path: Path) -> None:
+    # Outside walk 49 (F1): past the first segment, a still's segments were one frame each,
+    # and the decoder (B-frames: it holds two back) showed nothing of them until the stream
+    # ended, which hls.js did not say before playing: a seek into the last ones spun.
+    source = transcode_media.x264(tmp_path / "still.mp4", seconds=1 / FPS, audio_seconds=4.0)
+    out = tmp_path / "out"
+    result = transcode(source, out, TranscodeOptions(segment_seconds=1.0, preset="veryfast"))
+    facts = check_package(out, result, rungs=LANDSCAPE, seconds=4.0, audio=True)
+    assert [s.duration for s in facts["240p"].segments] == [1.0] * 4
+    rung = out / "hls" / "240p"
+    init = (rung / "init.mp4").read_bytes()
+    for n, segment in enumerate(m3u8.load(str(rung / "index.m3u8")).segments):
+        reorder, packets, shown_until = handed_on(init, (rung / segment.uri).read_bytes())
+        assert reorder == 2 and packets > reorder, (segment.uri, packets)
+        # Shown on its own up to its last frames, as a moving picture's segment is.
+        assert shown_until >= n + 1 - reorder * FRAME - 1e-6, (segment.uri, shown_until)
+    shown = _shown(out)
+    assert len(shown) == 4 * FPS and all(abs(level - 40) <= 3 for level in shown), shown
+
+
 @pytest.mark.parametrize("preset", ["ultrafast", "veryfast"])  # veryfast: B-frames
 def test_slides_held_within_segments_show_in_turn_with_fewer_frames(
     tmp_path: Path, preset: str
@@ -574,8 +608,11 @@ def test_slides_held_within_segments_show_in_turn_with_fewer_frames(
     assert fps == 17
     facts = check_package(out, result, rungs=LANDSCAPE, seconds=4.0, audio=True, fps=fps)
     # The first segment as it came, then a frame for each held stretch of 8 frames or more
-    # (half a second), the shorter ones as they came.
-    assert [s.coded for s in facts["240p"].segments] == [fps, 6, 7, 1]
+    # (half a second), the shorter ones as they came; with B-frames each held stretch ends
+    # with two copies a frame long, as many as the decoder holds back.
+    copies = {"ultrafast": 0, "veryfast": 2}[preset]
+    coded = [fps, 6 + copies, 7 + copies, 1 + copies]
+    assert [s.coded for s in facts["240p"].segments] == coded
     shown = _shown(out, fps=fps)
     changes = [round(t * fps) for t in times]
     expected = [40 + 7 * (bisect.bisect_right(changes, n) - 1) for n in range(4 * fps)]

@@ -14,16 +14,19 @@ import av
 # Cached: x264 and AAC give the same bytes for the same pictures and sound, and each
 # end-to-end test encoded its few clips again.
 @functools.cache
-def h264_aac_mp4(*, seconds: float = 2.0, width: int = 320, height: int = 240) -> bytes:
-    """Encode ``seconds`` of a moving gradient and a tone; a fraction of a second's work."""
+def h264_aac_mp4(
+    *, seconds: float = 2.0, width: int = 320, height: int = 240, still: bool = False
+) -> bytes:
+    """Encode ``seconds`` of a moving gradient (or, ``still``, the same picture throughout: a
+    podcast's cover) and a tone; a fraction of a second's work."""
     # faststart rewrites the file in a second pass, which needs a real file.
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "video.mp4"
-        _encode(path, seconds, width, height)
+        _encode(path, seconds, width, height, still)
         return path.read_bytes()
 
 
-def _encode(path: Path, seconds: float, width: int, height: int) -> None:
+def _encode(path: Path, seconds: float, width: int, height: int, still: bool) -> None:
     fps = 25
     sample_rate = 48000
     with av.open(str(path), "w", format="mp4", options={"movflags": "faststart"}) as container:
@@ -31,11 +34,12 @@ def _encode(path: Path, seconds: float, width: int, height: int) -> None:
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         audio = container.add_stream("aac", rate=sample_rate, layout="mono")
         for index in range(int(seconds * fps)):
+            step = 0 if still else index
             frame = av.VideoFrame(width, height, "yuv420p")
-            luma = bytes((x + index * 4) % 256 for x in range(width)) * height
+            luma = bytes((x + step * 4) % 256 for x in range(width)) * height
             frame.planes[0].update(luma)
             chroma = (width // 2) * (height // 2)
-            frame.planes[1].update(bytes([(index * 9) % 256]) * chroma)
+            frame.planes[1].update(bytes([(step * 9) % 256]) * chroma)
             frame.planes[2].update(bytes([128]) * chroma)
             frame.pts = index
             container.mux(video.encode(frame))

@@ -9,6 +9,14 @@ segments, their lengths and the key frames a player switches rungs at stay where
 were. Pictures that change, and short repeats, go as they came: moving video is encoded
 frame for frame as before. :class:`PacketTiming` times the packets x264 hands back, which
 it cannot do itself for such frames.
+
+A decoder holds back as many frames as the stream may reorder (``has_b_frames``: 2 with
+x264's B-pyramid) and hands them on only when more come or the stream ends. A segment
+that was one held frame showed nothing on its own: a player seeking into a still's last
+segments before it first played (hls.js ends the stream only once playback has started,
+with an audio group) waited for good (outside walk 49, F1). So a held stretch ends with
+that many copies of its picture, a frame each: its long frame comes out of the decoder
+with the stretch's own frames, as a moving picture's frames do.
 """
 
 from __future__ import annotations
@@ -50,12 +58,15 @@ class HeldPictures:
     again, and a key frame is forced where fewer than ``gop`` frames went since the last
     one (x264 counts frames, not time). A held picture is coded as a P frame: no B frame
     reaches across it, so :class:`PacketTiming` can time decoding by the pictures' order.
+    It lasts until ``reorder`` grid frames before its stretch ends, and its last
+    ``reorder`` repeats follow, a frame each and P frames too: ``reorder`` is how many
+    frames the stream says a decoder may hold back (the encoder's ``has_b_frames``).
     The first segment goes as it came: x264 measures its B frames' delay on its first
     frames, and a held one among them made it seconds long.
     """
 
-    def __init__(self, gop: int, hold_frames: int) -> None:
-        self._gop, self._hold = gop, hold_frames
+    def __init__(self, gop: int, hold_frames: int, reorder: int) -> None:
+        self._gop, self._hold, self._reorder = gop, hold_frames, reorder
         self._pending: av.VideoFrame | None = None
         """The last picture that was not a repeat, not yet handed on: how long it lasts is
         known when the next one comes (holding it also keeps its pixels from being reused
@@ -97,11 +108,14 @@ class HeldPictures:
             return
         repeats, self._repeats = self._repeats, []
         key, self._key = self._key, False
-        if len(repeats) >= self._hold:
-            self._sent, self.held = self._sent + 1, True
+        if len(repeats) >= max(self._hold, self._reorder):
+            tail = repeats[len(repeats) - self._reorder :]
+            self._sent, self.held = self._sent + 1 + len(tail), True
             # Where a segment starts, x264 makes its own key frame unless forced.
             coded = PictureType.I if key else None if self._starts else PictureType.P
-            yield Shown(pending, lasts=until - _grid(pending), picture_type=coded)
+            lasts = until - len(tail) - _grid(pending)
+            yield Shown(pending, lasts=lasts, picture_type=coded)
+            yield from (Shown(copy, lasts=1, picture_type=PictureType.P) for copy in tail)
             return
         self._sent += 1 + len(repeats)
         yield Shown(pending, picture_type=PictureType.I if key else None)

@@ -5,11 +5,13 @@ reference to the shared pixels) through a bounded queue, so a slow encoder holds
 decoder back instead of frames piling up in memory; each rung scales them (swscale,
 bicubic), encodes H.264 with libx264, and muxes it into FFmpeg's ``hls`` muxer with
 ``hls_segment_type=fmp4``; a picture the grid holds still goes to x264 once for as long as
-it holds, and once more where each segment starts (:mod:`.holds`). Each audio track of the source is likewise one AAC rendition
-of its own (:class:`AudioRendition`): the sound is encoded once, not once per rung, and
-a player picks the track it wants beside the rung it can carry. All the tracks are
-encoded by one thread (:class:`SoundEncoder`): AAC is cheap, and every thread costs
-address space in the sandbox (a stack and a malloc arena, about 100 MiB measured).
+it holds, once more where each segment starts, and as many times more, a frame each, as a
+decoder may hold frames back (:mod:`.holds`). Each audio track of the source is likewise
+one AAC rendition of its own (:class:`AudioRendition`): the sound is encoded once, not
+once per rung, and a player picks the track it wants beside the rung it can carry. All
+the tracks are encoded by one thread (:class:`SoundEncoder`): AAC is cheap, and every
+thread costs address space in the sandbox (a stack and a malloc arena, about 100 MiB
+measured).
 
 Measured against the ``mp4`` muxer with ``frag_keyframe+empty_moov+default_base_moof``:
 that one also cuts one fragment per key frame, but writes a single stream (``ftyp`` +
@@ -188,8 +190,12 @@ class Rendition(EncoderThread):
             video = output.add_stream("libx264", rate=self.rate, options=self._options)
             video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
             video.codec_context.gop_size = self.gop
+            # Opened now, not at the first frame, to read how many frames its stream lets
+            # a decoder hold back (x264 sets it from bframes and b-pyramid as it opens).
+            video.codec_context.open()
+            reorder = video.codec_context.reorder_depth
             scaler = VideoReformatter()
-            held = HeldPictures(self.gop, max(2, round(HOLD_SECONDS * self.rate)))
+            held = HeldPictures(self.gop, max(2, round(HOLD_SECONDS * self.rate)), reorder)
             timing = PacketTiming(self.rate)
             for item in self.frames():
                 assert isinstance(item, av.VideoFrame)
