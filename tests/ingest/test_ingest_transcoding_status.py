@@ -4,12 +4,16 @@ deployment whose ``worker`` service never started) and with the in-process one."
 
 from __future__ import annotations
 
+import math
 import socket
+import time
 import uuid
 from typing import Any
 
 import pytest
 from ingest_rig import API, Rig, RigFactory, eventually, fast_transcoding
+
+from streamstack.kernel.jobs import WorkerSeen
 
 TRANSCODING = f"{API}/transcoding"
 
@@ -41,6 +45,48 @@ async def test_jobs_waiting_with_no_worker_say_nothing_takes_them(rig: Rig) -> N
     await eventually(counted, "the job counted as waiting", 10)
     after = await status(rig)
     assert (after["state"], after["running"], after["workers"]) == ("no_worker", 0, [])
+
+
+def worker_seen(running: int) -> WorkerSeen:
+    """A worker's announcement, as another process's worker makes it."""
+    now = time.time()
+    return WorkerSeen(uuid.uuid4().hex[:16], "media-2", 4242, 1, running, now, now)
+
+
+async def test_a_job_held_by_a_worker_no_longer_seen_is_said_apart(rig: Rig) -> None:
+    """Walk 48 F8: a worker killed while it transcodes holds its job until the queue's ack
+    wait ends; once it drops out of the workers seen, the job is not "in progress"."""
+    queue = rig.client.app.state.backends.jobs(rig.settings.transcode_queue)
+    before = await status(rig)
+    await queue.enqueue(uuid.uuid4().hex, "transcode", b"{}")
+    consumer = await queue.consumer()
+    delivery = await consumer.next(5)
+    assert delivery is not None
+    holder, idle = worker_seen(running=1), worker_seen(running=0)
+    try:
+        await queue.announce(holder)
+        await queue.announce(idle)
+
+        async def running() -> bool:
+            answer = await status(rig)
+            return (answer["running"], answer["stranded"], len(answer["workers"])) == (1, 0, 2)
+
+        await eventually(running, "the job running on a worker seen", 10)
+
+        await queue.withdraw(holder.id)  # as a killed worker's record ages out
+
+        async def stranded() -> bool:
+            answer = await status(rig)
+            return (answer["running"], answer["stranded"], len(answer["workers"])) == (0, 1, 1)
+
+        await eventually(stranded, "the job held by a worker no longer seen", 10)
+        answer = await status(rig)
+        assert (answer["state"], answer["waiting"]) == ("working", before["waiting"])
+        assert answer["requeued_within_seconds"] == math.ceil(rig.settings.jobs_ack_wait_seconds)
+    finally:
+        await queue.withdraw(idle.id)
+        await delivery.release()
+        await consumer.close()
 
 
 async def test_the_in_process_worker_is_seen(rig_factory: RigFactory) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ingest_rig import (
     wait_for_state,
 )
 
+from streamstack.kernel.jobs import WorkerSeen
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.storage import ObjectStore, StorageUnavailable
 from support.apps import mint_token
@@ -67,6 +69,8 @@ async def test_jobs_waiting_with_no_worker_exit_1_and_say_what_to_do(
             "state": "no_worker",
             "waiting": 1,
             "running": 0,
+            "stranded": 0,
+            "requeued_within_seconds": 60,
             "workers": [],
             "seen_within_seconds": 30,
             "unrelayed": 0,
@@ -93,6 +97,33 @@ async def test_the_running_worker_is_listed(
         cells = row.split()
         assert cells[1:5] == [socket.gethostname(), cells[2], "0", "of"]
         assert cells[5] == str(rig.settings.worker_concurrency)
+
+
+async def test_a_job_a_killed_worker_holds_says_when_it_is_queued_again(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    """Walk 48 F8: the worker holding a job was killed and dropped out of the workers seen;
+    the job is not "in progress" but held until the queue's ack wait ends, and says so."""
+    async with served_rig(settings_factory(**fast_transcoding())) as (rig, served):
+        workers = Command(rig, served, tmp_path, name="workers")
+        # Another process's queue handle: a job taken by a worker never seen again, and an
+        # idle worker.
+        other = EmbeddedJobQueue(
+            rig.settings.data_dir / "jobs" / "jobs.sqlite3", rig.settings.transcode_queue
+        )
+        try:
+            await other.enqueue(uuid.uuid4().hex, "transcode", b"{}")
+            assert await (await other.consumer()).next(5) is not None
+            now = time.time()
+            await other.announce(WorkerSeen("0123456789abcdef", "media-2", 4242, 1, 0, now, now))
+            code, out, err = await workers("--server", served.url)
+        finally:
+            await other.close()
+        assert (code, err) == (0, "")
+        assert out.splitlines()[0] == (
+            "Transcoding: 1 held by a worker that stopped answering (queued again within 60 s)"
+            " · 1 worker"
+        )
 
 
 async def test_a_viewer_is_refused_in_one_line(

@@ -75,7 +75,7 @@ def jobless(api: AdminApi, status: dict[str, Any]) -> str | None:
         for state in ("queued", "processing")
         for item in listed(api, {"processing": state}, f"{state} items")
     ]
-    jobs = status["waiting"] + status["running"] + status.get("unrelayed", 0)
+    jobs = queued(status) + status.get("unrelayed", 0)
     if len(items) <= jobs:
         return None
     count = len(items) - jobs
@@ -87,10 +87,25 @@ def jobless(api: AdminApi, status: dict[str, Any]) -> str | None:
     )
 
 
+def queued(status: dict[str, Any]) -> int:
+    """Every job in the queue: waiting, running, and held by a worker no longer seen."""
+    return int(status["waiting"] + status["running"] + status["stranded"])
+
+
 def summary(status: dict[str, Any]) -> str:
-    """``Transcoding: 3 waiting, 1 in progress · 2 workers``, as the library page says it."""
+    """``Transcoding: 3 waiting, 1 in progress · 2 workers``, as the library page says it;
+    jobs a killed worker still holds are said apart, with when they are queued again (so
+    nobody restarts anything for them)."""
     waiting, running, seen = status["waiting"], status["running"], len(status["workers"])
-    counts = [f"{waiting} waiting" if waiting else "", f"{running} in progress" if running else ""]
+    stranded = status["stranded"]
+    held = "1 held by a worker" if stranded == 1 else f"{stranded} held by workers"
+    counts = [
+        f"{waiting} waiting" if waiting else "",
+        f"{running} in progress" if running else "",
+        f"{held} that stopped answering (queued again within {status['requeued_within_seconds']} s)"
+        if stranded
+        else "",
+    ]
     jobs = ", ".join(count for count in counts if count) or "nothing waiting"
     workers = "no worker running" if not seen else "1 worker" if seen == 1 else f"{seen} workers"
     return f"Transcoding: {jobs} · {workers}{_STATE_NOTES.get(status['state'], '')}"
@@ -98,7 +113,7 @@ def summary(status: dict[str, Any]) -> str:
 
 def no_worker_warning(status: dict[str, Any]) -> str:
     """What to do when videos wait and no worker takes them."""
-    count = status["waiting"] + status["running"]
+    count = queued(status)
     videos = "1 video is" if count == 1 else f"{count} videos are"
     return (
         f"{videos} waiting to be transcoded, but no transcoding worker is running (none seen "

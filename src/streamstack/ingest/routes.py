@@ -897,7 +897,9 @@ class TranscodingController(Controller):
         "/",
         summary="See the transcoding queue and its workers",
         description="How many transcoding jobs wait for a worker (`waiting`, also those "
-        "waiting to be tried again) and run (`running`), and the transcoding workers seen: "
+        "waiting to be tried again) and run (`running`), how many a worker no longer seen "
+        "still holds (`stranded`: a killed worker's, queued again within "
+        "`requeued_within_seconds`, the queue's ack wait), and the transcoding workers seen: "
         "each announces itself every third of `seen_within_seconds` while it runs (its host, "
         "process, how many jobs it runs at once and now), and drops out at once when it "
         "stops, or after `seen_within_seconds` when it was killed or lost the queue. `state` "

@@ -8,6 +8,7 @@ before gigabytes are uploaded.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
@@ -17,7 +18,7 @@ from streamstack.contracts.catalogue import CaptionTrack, MediaItem
 from streamstack.contracts.limits import Description, DurationSeconds, Tags, Title
 from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
-from streamstack.kernel.jobs import Backlog, WorkerSeen
+from streamstack.kernel.jobs import Backlog, QueueConfig, WorkerSeen
 from streamstack.kernel.jobs.worker import waiting_text
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
@@ -342,7 +343,14 @@ class TranscodingStatus(msgspec.Struct, frozen=True):
     waiting: int
     """Jobs no worker has taken yet (also those waiting to be tried again)."""
     running: int
-    """Jobs a worker holds."""
+    """Jobs the workers seen run."""
+    stranded: int
+    """Jobs still held by a worker no longer seen (killed, or cut off from the queue): the
+    queue holds more jobs than the workers seen say they run. Nothing renews their hold, so
+    each is queued again within ``requeued_within_seconds``."""
+    requeued_within_seconds: int
+    """How long a job's hold lasts unrenewed (the queue's ack wait): a stranded job is
+    queued again, for any worker, within it."""
     workers: list[TranscodingWorker]
     """The workers seen, the longest running first."""
     seen_within_seconds: int
@@ -354,14 +362,22 @@ class TranscodingStatus(msgspec.Struct, frozen=True):
     transcoding beyond ``waiting + running + unrelayed`` have no job: the queue lost it."""
 
     @classmethod
-    def of(cls, backlog: Backlog, workers: Sequence[WorkerSeen], ttl: float) -> TranscodingStatus:
-        """The status of a queue whose backlog is ``backlog`` and ``workers`` are seen."""
+    def of(
+        cls, backlog: Backlog, workers: Sequence[WorkerSeen], config: QueueConfig
+    ) -> TranscodingStatus:
+        """The status of a queue configured by ``config`` whose backlog is ``backlog`` and
+        ``workers`` are seen."""
+        # Neither queue names a job's holder, but every worker announces how many it runs:
+        # the jobs held beyond those are a vanished worker's.
+        running = min(backlog.running, sum(worker.running for worker in workers))
         return cls(
             state=transcoding_state(backlog, workers),
             waiting=backlog.waiting,
-            running=backlog.running,
+            running=running,
+            stranded=backlog.running - running,
+            requeued_within_seconds=math.ceil(config.ack_wait),
             workers=[TranscodingWorker.of(worker) for worker in workers],
-            seen_within_seconds=round(ttl),
+            seen_within_seconds=round(config.presence_ttl),
         )
 
 

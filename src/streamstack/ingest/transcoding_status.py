@@ -2,8 +2,9 @@
 
 Transcoding workers are processes of their own (``streamstack worker``). When none runs,
 uploads stay ``queued`` for ever and nothing else says why; this answers how many jobs
-wait and run and which workers announced themselves on the queue (the job-queue port's
-``workers()``), for the admins' library page and ``streamstack workers``.
+wait and run, which workers announced themselves on the queue (the job-queue port's
+``workers()``), and how many jobs a worker no longer seen still holds (a killed one's, queued
+again when their ack wait ends), for the admins' library page and ``streamstack workers``.
 """
 
 from __future__ import annotations
@@ -28,5 +29,5 @@ class TranscodingQueue:
         the queue's backend does not answer)."""
         backlog = await self.queue.backlog()
         workers = await self.queue.workers()
-        status = TranscodingStatus.of(backlog, workers, self.queue.config.presence_ttl)
+        status = TranscodingStatus.of(backlog, workers, self.queue.config)
         return msgspec.structs.replace(status, unrelayed=await self.unrelayed())

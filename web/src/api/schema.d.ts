@@ -1287,7 +1287,7 @@ export interface paths {
         };
         /**
          * See the transcoding queue and its workers
-         * @description How many transcoding jobs wait for a worker (`waiting`, also those waiting to be tried again) and run (`running`), and the transcoding workers seen: each announces itself every third of `seen_within_seconds` while it runs (its host, process, how many jobs it runs at once and now), and drops out at once when it stops, or after `seen_within_seconds` when it was killed or lost the queue. `state` says what that means: `idle`, `working`, `busy` (jobs wait while every worker is full: more workers would help) or `no_worker` (jobs wait and no worker runs: start one with `streamstack worker`). Changes nothing.
+         * @description How many transcoding jobs wait for a worker (`waiting`, also those waiting to be tried again) and run (`running`), how many a worker no longer seen still holds (`stranded`: a killed worker's, queued again within `requeued_within_seconds`, the queue's ack wait), and the transcoding workers seen: each announces itself every third of `seen_within_seconds` while it runs (its host, process, how many jobs it runs at once and now), and drops out at once when it stops, or after `seen_within_seconds` when it was killed or lost the queue. `state` says what that means: `idle`, `working`, `busy` (jobs wait while every worker is full: more workers would help) or `no_worker` (jobs wait and no worker runs: start one with `streamstack worker`). Changes nothing.
          */
         get: operations["ApiV1IngestTranscodingTranscoding"];
         put?: never;
@@ -2342,10 +2342,12 @@ export interface components {
         };
         /** TranscodingStatus */
         TranscodingStatus: {
+            requeued_within_seconds: number;
             running: number;
             seen_within_seconds: number;
             /** @enum {string} */
             state: "idle" | "working" | "busy" | "no_worker";
+            stranded: number;
             /** @default 0 */
             unrelayed?: number;
             waiting: number;

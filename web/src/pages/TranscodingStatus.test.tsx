@@ -75,6 +75,21 @@ describe("TranscodingStatusLine", () => {
     await waitFor(() => expect(region).toHaveTextContent(`Transcoding: 1 in progress · 1 worker · ${waiting}`));
   });
 
+  it("says a job held by a worker that stopped answering is not in progress, and follows it until it is queued again", async () => {
+    queueSays(
+      transcodingStatus({ state: "working", stranded: 1 }),
+      transcodingStatus({ state: "working", running: 1, workers: [{ ...transcodingStatus().workers[0]!, running: 1 }] }),
+    );
+    renderPage(<TranscodingStatusLine />);
+
+    const region = await screen.findByRole("status");
+    await waitFor(() =>
+      expect(region).toHaveTextContent("Transcoding: 1 held by a worker that stopped answering (queued again within 60 s) · 1 worker"),
+    );
+    await act(() => vi.advanceTimersByTimeAsync(TRANSCODING_POLL_MS));
+    await waitFor(() => expect(region).toHaveTextContent("Transcoding: 1 in progress · 1 worker"));
+  });
+
   it("warns, in words, when videos wait and no worker runs, until one starts", async () => {
     queueSays(noWorker, transcodingStatus({ state: "working", waiting: 2, running: 1 }));
     renderPage(<TranscodingStatusLine />);

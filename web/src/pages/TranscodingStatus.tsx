@@ -13,14 +13,25 @@ function counted(n: number, one: string, many: string): string {
   return n === 1 ? `1 ${one}` : `${n.toLocaleString("en")} ${many}`;
 }
 
+/** Every job in the queue: waiting, running, and held by a worker no longer seen. */
+function queued(status: TranscodingStatus): number {
+  return status.waiting + status.running + status.stranded;
+}
+
 /**
- * The status line: "Transcoding: 3 waiting, 1 in progress · 2 workers", and what a worker's
- * jobs wait for while a service they need is down ("· waiting: the object store's disk is
- * full … — trying again"), so a held job is not taken for a slow one.
+ * The status line: "Transcoding: 3 waiting, 1 in progress · 2 workers", the jobs a killed
+ * worker still holds and when they are queued again (so nobody restarts anything for them),
+ * and what a worker's jobs wait for while a service they need is down ("· waiting: the object
+ * store's disk is full … — trying again"), so a held job is not taken for a slow one.
  */
 export function transcodingLine(status: TranscodingStatus): string {
-  const { waiting, running, workers } = status;
-  const counts = [waiting && `${waiting.toLocaleString("en")} waiting`, running && `${running.toLocaleString("en")} in progress`];
+  const { waiting, running, stranded, workers } = status;
+  const counts = [
+    waiting && `${waiting.toLocaleString("en")} waiting`,
+    running && `${running.toLocaleString("en")} in progress`,
+    stranded &&
+      `${counted(stranded, "held by a worker", "held by workers")} that stopped answering (queued again within ${status.requeued_within_seconds} s)`,
+  ];
   const jobs = counts.filter(Boolean).join(", ") || "nothing waiting";
   const seen = workers.length === 0 ? "no worker running" : counted(workers.length, "worker", "workers");
   const busy = status.state === "busy" ? " (all busy: more workers would go faster)" : "";
@@ -50,7 +61,7 @@ function useTranscodingStatus(followed: number): { status: TranscodingStatus | n
         (fresh) => {
           setStatus(fresh);
           setFailed(false);
-          if (fresh.waiting + fresh.running > 0) again();
+          if (queued(fresh) > 0) again();
         },
         () => {
           if (controller.signal.aborted) return;
@@ -87,7 +98,7 @@ function FailedLink({ failed }: { failed: number }) {
 export function TranscodingStatusLine({ followed = 0, failed = 0 }: { followed?: number; failed?: number }) {
   const { status, failed: unread } = useTranscodingStatus(followed);
   const stalled = status?.state === "no_worker";
-  const videos = status ? counted(status.waiting + status.running, "video is", "videos are") : "";
+  const videos = status ? counted(queued(status), "video is", "videos are") : "";
   return (
     <div role="status" data-testid="transcoding-status">
       {unread && <p className="status-line">Transcoding: the job queue did not answer; trying again shortly.</p>}

@@ -44,7 +44,7 @@ export function transcodingStatus(changes: Partial<TranscodingStatus> = {}): Tra
     started_at: "2026-12-01T09:00:00Z",
     last_seen_at: "2026-12-01T10:00:00Z",
   };
-  return { state: "idle", waiting: 0, running: 0, workers: [worker], seen_within_seconds: 30, ...changes };
+  return { state: "idle", waiting: 0, running: 0, stranded: 0, requeued_within_seconds: 60, workers: [worker], seen_within_seconds: 30, ...changes };
 }
 
 export { http, HttpResponse };
