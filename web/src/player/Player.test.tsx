@@ -133,7 +133,7 @@ describe("a server out of reach while hls.js plays", () => {
     act(() => hls.trigger(FakeHls.Events.ERROR, { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR }));
     await vi.waitFor(() => expect(notice).toHaveTextContent("Can’t reach the server — trying again"));
     expect(notice).toHaveAttribute("role", "status");
-    expect(hls.startLoads).toBe(0); // no token, so nothing loads yet
+    expect(hls.startLoads).toBe(0); // it waits a while before loading again
     // Said once, over the picture: not a second time as an alert under the player.
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
 
@@ -171,6 +171,80 @@ describe("a server out of reach while hls.js plays", () => {
     expect(screen.getByTestId("player-spinner")).toBeInTheDocument(); // still waiting, for an ordinary reason
     playOn(video);
     expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
+  });
+});
+
+/** What hls.js reports once it gave up on a file answered 503 (the media store away), with its request. */
+function unavailable(retryAfter: string | null = null) {
+  const networkDetails = { getResponseHeader: (name: string) => (name === "Retry-After" ? retryAfter : null) };
+  return { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 503, text: "" }, networkDetails };
+}
+
+describe("the media store away while hls.js plays", () => {
+  beforeEach(() => {
+    vi.stubGlobal("MediaSource", class {});
+  });
+
+  /** The player on hls.js, the stream-token requests counted. */
+  async function playCounting(): Promise<{ hls: FakeHls; video: HTMLVideoElement; granted: () => number }> {
+    let granted = 0;
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () => {
+        granted += 1;
+        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
+      }),
+    );
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    const hls = await listeningHls();
+    return { hls, video: container.querySelector("video")!, granted: () => granted };
+  }
+
+  it("loads the master playlist again on the same token a few seconds apart, and plays once it answers", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { hls, video, granted } = await playCounting();
+    const notice = screen.getByTestId("player-holdup");
+    starve(video);
+    // hls.js tries each load again itself, a second later, then gives up.
+    let away = true;
+    FakeHls.onLoad = (player) => void setTimeout(() => away && player.trigger(FakeHls.Events.ERROR, unavailable()), 1000);
+    act(() => hls.trigger(FakeHls.Events.ERROR, unavailable()));
+    await vi.waitFor(() => expect(notice).toHaveTextContent("Can’t reach the server — trying again"));
+
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    // A new token cures nothing (the token holds): one a second from each viewer was a storm.
+    expect(granted()).toBe(1);
+    expect(hls.sources).toBeGreaterThanOrEqual(5); // it goes on trying…
+    expect(hls.sources).toBeLessThanOrEqual(11); // …every 5 s (and hls.js's own second)
+
+    away = false;
+    const sources = hls.sources;
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+    expect(hls.sources).toBe(sources + 1);
+    act(() => hls.announceLevels([{ height: 360, bitrate: 800_000 }]));
+    playOn(video);
+    expect(notice).toBeEmptyDOMElement();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(granted()).toBe(1);
+  });
+
+  it("waits as long as the server's Retry-After says before loading again", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { hls } = await playCounting();
+    const sources = hls.sources;
+    act(() => hls.trigger(FakeHls.Events.ERROR, unavailable("20")));
+    await act(() => vi.advanceTimersByTimeAsync(19_000));
+    expect(hls.sources).toBe(sources);
+    await act(() => vi.advanceTimersByTimeAsync(1_000));
+    expect(hls.sources).toBe(sources + 1);
+  });
+
+  it("still renews the token at once when a file is refused (403): the grant ended", async () => {
+    const { hls, granted } = await playCounting();
+    const sources = hls.sources;
+    const refused = { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 403, text: "" } };
+    act(() => hls.trigger(FakeHls.Events.ERROR, refused));
+    await vi.waitFor(() => expect(hls.sources).toBe(sources + 1));
+    expect(granted()).toBe(2);
   });
 });
 

@@ -111,4 +111,30 @@ describe("StreamGrants", () => {
     expect(grants.current?.stream_url).toBe("/api/v1/stream/T2");
     grants.stop();
   });
+
+  it("gives the grant in force again where told to keep it, and still renews it when due", async () => {
+    vi.useFakeTimers();
+    const fetchGrant = vi.fn(() => Promise.resolve(grant(`T${fetchGrant.mock.calls.length}`, 100)));
+    const seen: string[] = [];
+    const grants = new StreamGrants(fetchGrant, (g) => seen.push(g.stream_url), () => undefined);
+    await grants.renew();
+
+    grants.retryIn(5_000, true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(seen).toEqual(["/api/v1/stream/T1", "/api/v1/stream/T1"]);
+    expect(fetchGrant).toHaveBeenCalledTimes(1);
+    // Due 50 s after it came, as if it had not been given again.
+    await vi.advanceTimersByTimeAsync(44_999);
+    expect(fetchGrant).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetchGrant).toHaveBeenCalledTimes(2);
+
+    // A renewal due before the wait is over comes at the end of the wait, not a stale grant.
+    await vi.advanceTimersByTimeAsync(45_000);
+    grants.retryIn(10_000, true);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(fetchGrant).toHaveBeenCalledTimes(3);
+    expect(seen.at(-1)).toBe("/api/v1/stream/T3");
+    grants.stop();
+  });
 });

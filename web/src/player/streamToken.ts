@@ -77,6 +77,8 @@ export class StreamGrants {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pending: Promise<StreamTokenGrant> | null = null;
   private stopped = false;
+  /** When the grant in force is renewed (epoch ms). */
+  private renewAt = 0;
 
   constructor(
     private readonly fetchGrant: FetchGrant,
@@ -103,7 +105,7 @@ export class StreamGrants {
       .then((grant) => {
         if (this.stopped) return grant;
         this.grant = grant;
-        this.timer = setTimeout(() => void this.renew().catch(() => undefined), renewDelayMs(grant.expires_in));
+        this.renewIn(renewDelayMs(grant.expires_in));
         this.onGrant(grant, first);
         return grant;
       })
@@ -117,10 +119,28 @@ export class StreamGrants {
     return this.pending;
   }
 
-  /** Renews again after `ms` (after a failure the caller judged temporary). */
-  retryIn(ms: number): void {
+  /**
+   * Tries again after `ms` (after a failure the caller judged temporary): renews, or with `keep`
+   * gives the grant in force again (its files failed for a reason no new token cures), which
+   * is still renewed when due.
+   */
+  retryIn(ms: number, keep = false): void {
     clearTimeout(this.timer);
-    if (!this.stopped) this.timer = setTimeout(() => void this.renew().catch(() => undefined), ms);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => (keep ? this.again() : void this.renew().catch(() => undefined)), ms);
+  }
+
+  private renewIn(ms: number): void {
+    this.renewAt = Date.now() + ms;
+    this.timer = setTimeout(() => void this.renew().catch(() => undefined), ms);
+  }
+
+  /** The grant in force given again, or renewed when there is none or it is due. */
+  private again(): void {
+    const due = this.renewAt - Date.now();
+    if (!this.grant || due <= 0) return void this.renew().catch(() => undefined);
+    this.renewIn(due);
+    this.onGrant(this.grant, false);
   }
 
   stop(): void {

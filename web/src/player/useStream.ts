@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { ApiError, videoErrorSentence } from "../api/errors";
+import { ApiError, parseRetryAfter, videoErrorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
@@ -138,6 +138,23 @@ function isUnanswered(err: unknown): boolean {
 /** A token that died under us (expired while asleep, taken down): 404 on a file. */
 function isGoneToken(data: ErrorData): boolean {
   return data.response?.code === 404 || data.response?.code === 403;
+}
+
+/** A file the server failed to give (5xx: the media store away) or no answer: not the token's doing. */
+function isServerTrouble(data: ErrorData): boolean {
+  const code = data.response?.code ?? 0;
+  return code === 0 || code >= 500;
+}
+
+/** How long to wait (ms): the server's Retry-After (s), else `otherwise` (s); a second at least. */
+function waitMs(retryAfter: number | null, otherwise: number): number {
+  return Math.max(retryAfter ?? otherwise, 1) * 1000;
+}
+
+/** The Retry-After (s) of the failed request hls.js reports (its XMLHttpRequest), if any. */
+function retryAfterOf(data: ErrorData): number | null {
+  const request = data.networkDetails as Partial<Pick<XMLHttpRequest, "getResponseHeader">> | null;
+  return parseRetryAfter(request?.getResponseHeader?.("Retry-After") ?? null);
 }
 
 /**
@@ -527,7 +544,7 @@ function grantRefused(err: unknown, source: StreamSource, current: Session, repo
   if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
   else report.setError(failureText(err, source.gone));
   // Too many videos opened in a short while: the server says when the next grant comes.
-  if (err instanceof ApiError && err.status === 429) current.grants.retryIn(Math.max(err.retryAfter ?? 3, 1) * 1000);
+  if (err instanceof ApiError && err.status === 429) current.grants.retryIn(waitMs(err.retryAfter, 3));
   // Try again later: a network blip must not end a long session; sooner while nothing plays.
   else if (!(err instanceof ApiError && err.status >= 400 && err.status < 500))
     current.grants.retryIn(current.loadStopped ? 5_000 : 15_000);
@@ -678,8 +695,8 @@ async function hlsUnloaded(grant: StreamTokenGrant, video: HTMLVideoElement, cur
 /**
  * The hls.js events the player shows (levels, the level playing) and its
  * errors: a dead token is renewed, a fatal media error recovered, a fatal
- * network error retried on a fresh token (see resumeLoading), for as long as
- * the viewer stays; anything else ends playback.
+ * network error retried (see resumeLoading) for as long as the viewer stays;
+ * anything else ends playback.
  */
 function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: StreamReport) {
   hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => report.setQualities(qualitiesOf(hls)));
@@ -705,11 +722,14 @@ function followHls(hls: Hls, HlsPlayer: typeof Hls, current: Session, report: St
       // load is the token's (issued in the second its item changed): loaded again below.
       fileMissing(hls, current, report);
     } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
-      // Loading starts again on a fresh token: now, or once the server answers again (the
-      // grant's retries, the viewer pressing play or seeking, the browser coming online).
+      // Loading starts again: on the same token after a wait where the server failed or did not
+      // answer (a fresh token cures nothing there: during an S3 outage each viewer got one a
+      // second), else on a fresh token now; sooner as the viewer presses play or seeks, or the
+      // browser comes online.
       current.loadStopped = true;
       report.setServerLost(true);
-      void current.grants.renew().catch(() => undefined);
+      if (isServerTrouble(data)) current.grants.retryIn(waitMs(retryAfterOf(data), 5), true);
+      else void current.grants.renew().catch(() => undefined);
     } else {
       report.setError(CANNOT_PLAY);
     }
