@@ -35,6 +35,9 @@ MEANINGS: dict[str, str] = {
     "data_dir": "directory of the embedded backends (SQLite, KV, objects) and dev keys",
     "database_url": "`postgresql+asyncpg://…` (production) or `sqlite+aiosqlite:///…`; "
     "empty: SQLite in the data directory",
+    "database_timeout_seconds": "how long a request waits on the database (a statement, a "
+    "connection, SQLite's write lock) before it counts as not answering (the request gets a "
+    "503 `database_unavailable`)",
     "nats_url": "NATS server(s), comma-separated; empty: embedded KV and in-process events",
     "nats_timeout_seconds": "how long a NATS request may take before NATS counts as away "
     "(the request gets a 503)",

@@ -76,6 +76,11 @@ LONGEST_ACCESS_TOKEN_SECONDS = 7 * 24 * 3600
 #: bucket being created) answered in just over 2 s, the old fixed timeout, and users got 503s;
 #: 5 s rides that out while a hung NATS still costs a request only a few seconds.
 NATS_TIMEOUT_SECONDS = 5.0
+#: How long a request waits on the database (a statement, a new or free connection, SQLite's
+#: write lock) before it counts as not answering and the request gets a 503: a hung server
+#: (frozen, swapping) cost each request asyncpg's 30 s command timeout and more, where
+#: requests' statements take milliseconds.
+DATABASE_TIMEOUT_SECONDS = 5.0
 
 
 class SettingsError(ValueError):
@@ -95,6 +100,7 @@ class Settings:
     port: Port = 8000
     data_dir: Path = Path(".streamstack")
     database_url: str = ""
+    database_timeout_seconds: PositiveSeconds = DATABASE_TIMEOUT_SECONDS
     nats_url: str = ""
     nats_timeout_seconds: PositiveSeconds = NATS_TIMEOUT_SECONDS
     s3_endpoint_url: str = ""

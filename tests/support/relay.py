@@ -1,10 +1,12 @@
-"""A TCP relay between a client under test and a local server, which can fail as a network
-does: hang up mid-request, or go silent without a word."""
+"""TCP relays between a client under test and a local server, which can fail as a network
+does (hang up mid-request, or go silent without a word) or as a frozen server does."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+
+from sqlalchemy.engine import make_url
 
 
 class CuttingProxy:
@@ -139,3 +141,80 @@ class CuttingProxy:
             await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
         finally:
             del self._open[task]
+
+
+class FreezingRelay:
+    """A TCP relay to a PostgreSQL server that can freeze as a SIGSTOPped server does: the
+    connections stay open, new ones are accepted, and nothing answers until :meth:`thaw`.
+
+    The tests' server is shared by the whole session, so it is never frozen itself; to a
+    client, this is the same.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.upstream = make_url(database_url)
+        self._running = asyncio.Event()
+        self._running.set()
+        self._closing = False
+        self._open: set[asyncio.StreamWriter] = set()
+        self._connections: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+        self.url = ""
+
+    def freeze(self) -> None:
+        """From now on nothing passes either way, on any connection, old or new."""
+        self._running.clear()
+
+    def thaw(self) -> None:
+        """Pass everything again, what waited first."""
+        self._running.set()
+
+    async def __aenter__(self) -> FreezingRelay:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        relayed = self.upstream.set(host="127.0.0.1", port=port)
+        self.url = relayed.difference_update_query(["host"]).render_as_string(False)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._closing = True
+        assert self._server is not None
+        self._server.close()
+        for writer in self._open:
+            writer.transport.abort()
+        self._running.set()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
+    async def _connect_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        socket_dir = self.upstream.query.get("host")
+        port = self.upstream.port or 5432
+        if isinstance(socket_dir, str) and socket_dir.startswith("/"):
+            return await asyncio.open_unix_connection(f"{socket_dir}/.s.PGSQL.{port}")
+        return await asyncio.open_connection(self.upstream.host, port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
+        self._open.add(writer)
+        await self._running.wait()  # accepted, as by the kernel, but not served
+        if self._closing:
+            writer.transport.abort()
+            return
+        up_reader, up_writer = await self._connect_upstream()
+        self._open.add(up_writer)
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(64 * 1024):
+                    await self._running.wait()
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.transport.abort()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+        self._open.difference_update((writer, up_writer))

@@ -51,7 +51,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_scoped_session
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import BindParameter
@@ -87,10 +86,9 @@ from streamstack.catalogue.search import SearchQuery, SearchTier, fts_hits
 from streamstack.contracts.catalogue import ProcessingState
 from streamstack.kernel.db import (
     Database,
-    DatabaseUnavailable,
     DriverStatement,
     escape_like,
-    is_unavailable,
+    unavailable_as_503,
     upsert_insert,
 )
 from streamstack.kernel.errors import NotFound
@@ -2073,13 +2071,8 @@ async def listing(database: Database) -> AsyncIterator[ItemPages]:
 @asynccontextmanager
 async def _read_connection(database: Database) -> AsyncIterator[AsyncConnection]:
     """A bare Core connection from the pool for reads (database unreachable → 503)."""
-    try:
-        async with database.reads.connect() as connection:
-            yield connection
-    except (DBAPIError, OSError) as exc:
-        if isinstance(exc, OSError) or is_unavailable(exc):
-            raise DatabaseUnavailable("the database is unavailable") from exc
-        raise
+    async with unavailable_as_503(), database.reads.connect() as connection:
+        yield connection
 
 
 #: An item as the API shows it: the values of ``SHOWN_COLUMNS`` in their order (more may

@@ -57,7 +57,7 @@ async def check_database(settings: Settings) -> None:
     folders = migration_folders(settings.modules)
     if not folders:
         return
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, timeout=settings.database_timeout_seconds)
     try:
         await database.ping()
     except Exception as exc:

@@ -177,9 +177,12 @@ class Backends:
         """The relational store."""
         if self._database is None:
             self._use_server(self.settings.database_url, "DATABASE_URL", "a database")
-            self._database = Database(self.settings.effective_database_url)
+            self._database = Database(
+                self.settings.effective_database_url,
+                timeout=self.settings.database_timeout_seconds,
+            )
             self._closers.append(self._database.close)
-            self.checks["database"] = self._database.ping
+            self.checks["database"] = self._database.answers
         return self._database
 
     async def prepare(self) -> None:

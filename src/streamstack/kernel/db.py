@@ -7,6 +7,7 @@ be migrated, and can evolve, independently.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import errno
@@ -20,8 +21,9 @@ from typing import Any
 import structlog
 from sqlalchemy import MetaData, Select, TableClause, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -30,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import PoolResetState
+from sqlalchemy.util import await_only
 
 from streamstack.kernel.errors import ServiceUnavailable
 from streamstack.kernel.storage.private_files import private_file
@@ -95,6 +98,17 @@ def _disk_full(exc: BaseException) -> bool:
 #: SQLSTATE classes meaning "the server cannot serve you right now": connection exceptions
 #: (08...) and operator intervention (57P01 shutting down, 57P02 crashed, 57P03 starting up).
 _UNAVAILABLE_SQLSTATES = ("08", "57P")
+#: PostgreSQL's SQLSTATE 57014 query_canceled: its statement_timeout ended the statement.
+_CANCELED_SQLSTATE = "57014"
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` is a wait on the database that ran out of time: the driver's (for a
+    statement or a connection), the pool's (for a free connection) or the server's own
+    statement_timeout."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    cancelled = getattr(orig, "sqlstate", None) == _CANCELED_SQLSTATE
+    return cancelled or isinstance(orig, TimeoutError | PoolTimeout)
 
 
 def is_unavailable(exc: DBAPIError) -> bool:
@@ -112,7 +126,9 @@ def unavailable_error(exc: BaseException) -> DatabaseUnavailable | None:
     """The 503 for ``exc`` when it, or an exception it was raised from, says the database
     cannot serve: :class:`DatabaseFull` for a full disk (logged as a warning naming it, as
     the operator must free space, and nothing else says so), else
-    :class:`DatabaseUnavailable` for an unreachable database; None for any other failure."""
+    :class:`DatabaseUnavailable` for a database that did not answer in time (logged as a
+    warning too: a hung server refuses no connection, and nothing else says so) or is
+    unreachable; None for any other failure."""
     seen: set[int] = set()
     current: BaseException | None = exc
     unreachable = False
@@ -121,19 +137,58 @@ def unavailable_error(exc: BaseException) -> DatabaseUnavailable | None:
         if _disk_full(current):
             log.warning("database.disk_full", error=str(current).splitlines()[0])
             return DatabaseFull("the server's disk is full: free space on it, then try again")
+        if _timed_out(current):
+            log.warning("database.timeout", error=_first_line(current))
+            return DatabaseUnavailable("the database did not answer in time")
         unreachable = unreachable or isinstance(current, OSError)
         unreachable = unreachable or (isinstance(current, DBAPIError) and is_unavailable(current))
         current = current.__cause__ or current.__context__
     return DatabaseUnavailable("the database is unavailable") if unreachable else None
 
 
+@asynccontextmanager
+async def unavailable_as_503() -> AsyncIterator[None]:
+    """A database that cannot serve the block surfaces as its 503 (:func:`unavailable_error`)."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise  # an inner block's, already named (and logged)
+    except Exception as exc:
+        # Repositories (advanced-alchemy) wrap driver errors in their own types: look
+        # through the chain for the connection failure (or full disk) underneath.
+        unavailable = unavailable_error(exc)
+        if unavailable is not None:
+            raise unavailable from exc
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's message of ``exc`` (SQLAlchemy's wrapper adds the statement), or its
+    class when it has none (a TimeoutError)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return next(iter(str(orig).splitlines()), "") or orig.__class__.__name__
+
+
 #: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
 IDLE_PING_SECONDS = 2.0
+#: How long a ping (``;`` on an idle connection, ``/ready``'s) may take: it asks no work of
+#: the server, so one that does not answer in this time is hung or swamped.
+PING_SECONDS = 1.0
+#: How long a new connection, or a wait for a pooled one, may take where no request waits
+#: on it (migrations, the CLI's checks).
+UNHURRIED_SECONDS = 5.0
+#: SQLite's wait for its write lock there.
+UNHURRIED_SQLITE_LOCK_SECONDS = 30.0
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, timeout: float | None = None) -> AsyncEngine:
     """An engine tuned for the backend: idle connections pinged on Postgres, WAL and FKs
-    on SQLite."""
+    on SQLite.
+
+    ``timeout`` bounds each wait of a request on the database: a statement, a new
+    connection, a free pooled connection, SQLite's write lock; past it the request gets
+    a 503. None (migrations, the CLI's checks): statements run as long as they take.
+    """
     if url.startswith("sqlite"):
         private_file(Path(url.split("///", 1)[1]))  # password hashes: 0600 from the start
         # A pool as large as PostgreSQL's: past SQLAlchemy's default five, every request
@@ -142,7 +197,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             url,
             pool_size=2 * pool_size,
             max_overflow=0,
-            connect_args={"timeout": 30, "factory": RollingBackSQLiteConnection},
+            connect_args={
+                "timeout": timeout or UNHURRIED_SQLITE_LOCK_SECONDS,
+                "factory": RollingBackSQLiteConnection,
+            },
             pool_reset_on_return=None,  # _rollback_if_begun does it
         )
 
@@ -164,11 +222,41 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=2 * pool_size,
         max_overflow=0,
-        pool_timeout=10,
-        connect_args={"timeout": 5, "command_timeout": 30},
+        pool_timeout=timeout or UNHURRIED_SECONDS,
+        connect_args={"timeout": timeout or UNHURRIED_SECONDS, **_statement_limits(timeout)},
     )
     _ping_idle_connections(engine)
+    _drop_unanswered_connections(engine)
     return engine
+
+
+def _statement_limits(timeout: float | None) -> dict[str, Any]:
+    """asyncpg's connect arguments that end a statement running past ``timeout``.
+
+    The server's statement_timeout ends it and frees the server, and the connection stays
+    usable. A server that does not run (frozen, its host gone mid-statement) enforces
+    nothing: the client's own timeout, a second later, ends the wait then.
+    """
+    if timeout is None:
+        return {}
+    milliseconds = str(round(timeout * 1000))
+    return {"command_timeout": timeout + 1, "server_settings": {"statement_timeout": milliseconds}}
+
+
+def _drop_unanswered_connections(engine: AsyncEngine) -> None:
+    """Close at once the connection of a statement the server never answered (the client's
+    timeout, not the server's): what it would say next is unknown, and SQLAlchemy's own
+    close waits 2 s for a goodbye a hung server does not give."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _unanswered(context: ExceptionContext) -> None:
+        if not isinstance(context.original_exception, TimeoutError):
+            return
+        if context.connection is not None:
+            driver = context.connection.connection.driver_connection
+            if driver is not None:
+                driver.terminate()
+        context.is_disconnect = True
 
 
 class RollingBackSQLiteConnection(sqlite3.Connection):
@@ -234,9 +322,12 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
         idle_since = record.info.get("idle_since")
         if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
             return
+        driver = dbapi_connection.driver_connection
         try:
-            dbapi_connection.ping()
+            # One round trip, no transaction (SQLAlchemy's ping makes three).
+            await_only(driver.execute(";", timeout=PING_SECONDS))
         except Exception as exc:
+            driver.terminate()  # at once: a hung server answers no goodbye either
             # The pool discards this connection and checks out (or opens) another.
             raise DisconnectionError("an idle connection was closed") from exc
 
@@ -244,9 +335,11 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
 class Database:
     """The process's engine and session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float | None = None) -> None:
+        """``timeout``: see :func:`create_engine`."""
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, timeout=timeout)
+        self._ping: asyncio.Task[None] | None = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         #: The engine for reads of one statement each, which need no transaction: on
         #: PostgreSQL asyncpg wraps every statement in BEGIN and ROLLBACK otherwise, two
@@ -266,18 +359,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session; database connection failures surface as 503."""
-        try:
-            async with self.sessions() as session:
-                yield session
-        except DatabaseUnavailable:
-            raise  # an inner session's, already named (and logged)
-        except Exception as exc:
-            # Repositories (advanced-alchemy) wrap driver errors in their own types: look
-            # through the chain for the connection failure (or full disk) underneath.
-            unavailable = unavailable_error(exc)
-            if unavailable is not None:
-                raise unavailable from exc
-            raise
+        async with unavailable_as_503(), self.sessions() as session:
+            yield session
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -301,8 +384,23 @@ class Database:
                 f"the database is unavailable: {exc.__class__.__name__}"
             ) from exc
 
+    async def answers(self) -> None:
+        """:meth:`ping`, waited for :data:`PING_SECONDS` at most (then TimeoutError), for
+        ``/ready``: a probe must not wait out the request timeouts of a hung database.
+
+        The ping goes on after that in the background (its connection's clean-up must not
+        be cut), and later calls wait for the same one rather than start more."""
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.create_task(self.ping())
+            # Retrieved here: a failure no probe waited for is no "never retrieved" error.
+            self._ping.add_done_callback(lambda task: task.cancelled() or task.exception())
+        async with asyncio.timeout(PING_SECONDS):
+            await asyncio.shield(self._ping)
+
     async def close(self) -> None:
         """Dispose of the pool."""
+        if self._ping is not None:
+            self._ping.cancel()
         await self.engine.dispose()
 
 
