@@ -149,6 +149,10 @@ async def test_openapi_docs_are_served(tmp_path: Path) -> None:
         r = await client.get("/api/docs/openapi.json")
     assert r.status_code == 200
     assert r.json()["info"]["title"] == "StreamStack"
+    # A client learns the error shape, what to retry and how to sign in before any operation.
+    description = r.json()["info"]["description"]
+    for told in ("`{status, code, detail, request_id}`", "`Retry-After`", "/api/v1/auth/login"):
+        assert told in description, told
 
 
 async def test_the_spa_is_served_with_client_route_fallback(tmp_path: Path) -> None:
