@@ -53,6 +53,14 @@ SEALING_KEYS = "sealing-keys"
 IN_PROCESS_URL = "http://testserver.local"
 
 
+#: The database timeout of test apps and processes: the old asyncpg bound. The 5 s default
+#: is for a server; a 2-core CI machine running four test processes at once stalls a
+#: statement past it now and then (one sign-in's SELECT, once in a fresh-clone run). The
+#: timeout's own tests (tests/kernel/test_db_timeouts.py, tests/app/test_hung_database.py)
+#: set theirs.
+TEST_DATABASE_TIMEOUT_SECONDS = 30.0
+
+
 def make_settings(
     kind: BackendKind,
     data_dir: Path,
@@ -80,6 +88,7 @@ def make_settings(
         # Tests make accounts as a means, not their subject; the default (invite) is tested
         # where registration is (tests/auth, tests/kernel/test_settings.py, the system journey).
         "registration_mode": "open",
+        "database_timeout_seconds": TEST_DATABASE_TIMEOUT_SECONDS,
     }
     base.update({k: v for k, v in (("database_url", database_url), ("nats_url", nats_url)) if v})
     if kind == "production":

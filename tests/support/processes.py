@@ -21,7 +21,7 @@ import httpx
 
 from streamstack.cli import apply_migrations
 from streamstack.settings import PREFIX, Settings
-from support.apps import free_port
+from support.apps import TEST_DATABASE_TIMEOUT_SECONDS, free_port
 
 #: Settings every process of a deployment must share (the rest keep their defaults).
 _SHARED = (
@@ -46,9 +46,11 @@ _SHARED = (
 
 
 def clean_environment(**variables: str) -> dict[str, str]:
-    """This process's environment without any STREAMSTACK_* variable, plus ``variables``."""
+    """This process's environment without any STREAMSTACK_* variable, plus the tests'
+    database timeout and ``variables``."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
-    return {**base, **variables}
+    timeout = {f"{PREFIX}DATABASE_TIMEOUT_SECONDS": str(TEST_DATABASE_TIMEOUT_SECONDS)}
+    return {**base, **timeout, **variables}
 
 
 def streamstack_command(*args: str) -> list[str]:
