@@ -345,8 +345,9 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     was never transcoded or its package is of an older format than the transcoder makes
     now (and no job is queued, running or failed for it)."""
     etag: str = ""
-    """The item's entity tag (its ``ETag``), naming its title, description and tags as they
-    are: an edit sent with it as ``If-Match`` is refused (412) once another changed them.
+    """The item's entity tag (its ``ETag``), naming what an edit can change as it is (title,
+    description, tags, status, schedule, visibility, comments setting): an edit or deletion
+    sent with it as ``If-Match`` is refused (412) once another changed any of them.
     Processing, which changes none of them, leaves it as it is. Empty only in an event
     written before it existed."""
     publish_at: datetime | None = None
