@@ -91,6 +91,7 @@ from streamstack.catalogue.shares import ShareService
 from streamstack.catalogue.statistics import StatisticsService
 from streamstack.catalogue.watching import WatchingService, known_account
 from streamstack.contracts.catalogue import (
+    UPLOADS_PATH,
     MediaItem,
     MediaVisibility,
     ProcessingFilter,
@@ -369,14 +370,23 @@ class CurationController(Controller):
     guards = [requires_admin]
     security = BEARER
 
-    @post("/", status_code=201, summary="Register a media item")
+    @post(
+        "/",
+        status_code=201,
+        summary="Register a stored object as a media item",
+        description="Makes an item of an object already in the media bucket, named by the "
+        "item's id (`<id>.<extension>`): what ingest does once an upload is stored and read. "
+        "Nothing is uploaded here, and an item whose object is not there cannot be played. "
+        f"To add a video, upload it: `POST {UPLOADS_PATH}` (tus, resumable) or "
+        "`POST /api/v1/ingest/upload` (one form); ingest reads it and registers the item.",
+    )
     async def create_item(
         self,
         service: NamedDependency[CatalogueService],
         principal: NamedDependency[Principal],
         data: CreateMediaItem,
     ) -> MediaItem:
-        """Register an uploaded object as an item (admins; ingest uses the contract)."""
+        """Register an object already stored as an item (admins; ingest uses the contract)."""
         return await service.create_item(data.registration(), created_by=principal.user_id)
 
     @patch(

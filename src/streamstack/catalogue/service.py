@@ -67,6 +67,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_UNPUBLISHED,
     MEDIA_UPDATED,
     TRANSCODE_FAILED,
+    UPLOADS_PATH,
     CaptionChange,
     CatalogueItem,
     FactsUpdate,
@@ -325,8 +326,8 @@ class CatalogueService:
         ):
             if key is not None and not owns_object(request.id, key):
                 raise BadRequest(
-                    f"{field} must name the item's own object ({request.id}.<extension>): "
-                    "give the item's id, and name its objects by it",
+                    f"{field} must name the item's own object ({request.id}.<extension>), "
+                    f"one already stored: to add a video, upload it (POST {UPLOADS_PATH})",
                     code="foreign_object_key",
                 )
         now = self._clock()

@@ -145,8 +145,11 @@ class CommentReported(msgspec.Struct, frozen=True, kw_only=True):
     reported_at: datetime
 
 
+#: Where a video is uploaded (tus; ingest's), named to whoever would register an item
+#: without one.
+UPLOADS_PATH = "/api/v1/ingest/uploads"
 #: The tus ``Upload-Metadata`` key of an upload that replaces an item's video file: the
-#: item's id (ingest's ``POST /api/v1/ingest/uploads``; the CLI and the SPA send it).
+#: item's id (ingest's ``POST`` to :data:`UPLOADS_PATH`; the CLI and the SPA send it).
 REPLACES_METADATA_KEY = "replaces"
 
 

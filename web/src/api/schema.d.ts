@@ -529,7 +529,10 @@ export interface paths {
         /** List media items */
         get: operations["ApiV1CatalogueListItems"];
         put?: never;
-        /** Register a media item */
+        /**
+         * Register a stored object as a media item
+         * @description Makes an item of an object already in the media bucket, named by the item's id (`<id>.<extension>`): what ingest does once an upload is stored and read. Nothing is uploaded here, and an item whose object is not there cannot be played. To add a video, upload it: `POST /api/v1/ingest/uploads` (tus, resumable) or `POST /api/v1/ingest/upload` (one form); ingest reads it and registers the item.
+         */
         post: operations["ApiV1CatalogueCreateItem"];
         delete?: never;
         options?: never;
