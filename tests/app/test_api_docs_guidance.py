@@ -27,7 +27,7 @@ async def test_registering_an_item_points_to_the_upload_routes(document: dict[st
     """``POST /api/v1/catalogue`` makes an item of an object already stored: its document
     says so and names the routes that upload one, which the document has."""
     paths = document["paths"]
-    register = (paths.get(CATALOGUE) or paths[f"{CATALOGUE}/"])["post"]
+    register = paths[CATALOGUE]["post"]
     assert "already in the media bucket" in register["description"]
     for upload in (UPLOADS_PATH, "/api/v1/ingest/upload"):
         assert f"`POST {upload}`" in register["description"]
@@ -35,8 +35,8 @@ async def test_registering_an_item_points_to_the_upload_routes(document: dict[st
 
 
 async def test_only_an_items_delete_takes_if_match(document: dict[str, Any]) -> None:
-    """An item's DELETE documents ``If-Match`` and its 412; DELETEs of what has no ETag
-    (share links, captions, playlist entries) suggest none."""
+    """An item's DELETE documents ``If-Match`` and its 412; no other DELETE suggests one
+    (share links and captions have no ETag; a playlist's guards its rename alone)."""
     deletes = {path: ops["delete"] for path, ops in document["paths"].items() if "delete" in ops}
     guarded = {
         path

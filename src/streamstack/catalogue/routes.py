@@ -37,7 +37,7 @@ from streamstack.catalogue.chapters import described_chapters
 from streamstack.catalogue.comment_reports import CommentReportService
 from streamstack.catalogue.comments import CommentService
 from streamstack.catalogue.feeds import ATOM_MEDIA_TYPE, FEED_ENTRIES, FEED_PATH, VideoFeed
-from streamstack.catalogue.items import if_match_tags
+from streamstack.catalogue.items import ITEM_EDITED, if_match_tags
 from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
 from streamstack.catalogue.previews import LinkPreviews, share_page, start_asked, watch_page
@@ -148,9 +148,8 @@ IfMatch = Annotated[
 ]
 #: The 412 an item's conditional edit or deletion is refused with.
 ITEM_CHANGED = (
-    "`If-Match` no longer names the item (`changed_elsewhere`): another changed its title, "
-    "description, tags, status, schedule, visibility or comments setting since it was "
-    "read. Nothing changed."
+    "`If-Match` no longer names the item (`changed_elsewhere`): another changed its "
+    f"{ITEM_EDITED} since it was read. Nothing changed."
 )
 #: Makes a playlist's edit conditional: its ``etag`` as read before (as :data:`IfMatch`).
 PlaylistIfMatch = Annotated[
