@@ -188,6 +188,8 @@ async def test_an_item_cannot_name_another_items_objects(catalogue_client: Clien
         r = await catalogue_client.post(f"{API}/", json=item_body(**overrides), headers=admin)
         error = await assert_4xx(r, 400)
         assert error["code"] == "foreign_object_key", (overrides, error)
+        # What the key must be, and how a video is added: not how to pass this check.
+        assert error["detail"].endswith("to add a video, upload it (POST /api/v1/ingest/uploads)")
     # No id: one is chosen, which no key can name yet.
     body = {k: v for k, v in item_body().items() if k != "id"}
     error = await assert_4xx(await catalogue_client.post(f"{API}/", json=body, headers=admin), 400)

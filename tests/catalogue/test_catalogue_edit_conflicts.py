@@ -3,6 +3,7 @@ edit refuse to undo another made since it was read; on both backend kinds."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -139,6 +140,75 @@ async def test_a_confused_if_match_is_refused_and_changes_nothing(
         assert r.json()["code"] == code
     now, _ = await read(catalogue_client, item["id"], admin)
     assert now["title"] == item["title"] and now["updated_at"] == item["updated_at"]
+
+
+async def test_publishing_scheduling_and_sharing_change_the_etag(
+    catalogue_client: AppClient,
+) -> None:
+    """Everything a PATCH can change is in the etag: an edit read before another admin's
+    unpublishing (or scheduling, unlisting, closing comments) is refused, not made on top
+    of it. Each answer's etag is the one a read gives next (a schedule's instant too)."""
+    settings = settings_of(catalogue_client)
+    admin = admin_headers(settings)
+    item = await create_item(catalogue_client, settings, publish=False)
+    url = f"{API}/{item['id']}"
+    tomorrow = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).isoformat()
+    seen = [item["etag"]]
+    for change in (
+        {"publish_at": tomorrow.replace("+00:00", "+02:00")},
+        {"visibility": "unlisted"},
+        {"comments_enabled": False},
+        {"status": "published"},
+    ):
+        r = await catalogue_client.patch(url, json=change, headers=admin)
+        assert r.status_code == 200, r.text
+        got, etag = await read(catalogue_client, item["id"], admin)
+        listed = await catalogue_client.get(f"{API}/?status=all", headers=admin)
+        assert r.json()["etag"] == etag == got["etag"] == listed.json()["items"][0]["etag"]
+        assert etag not in seen, change
+        seen.append(etag)
+
+    # Read before the publishing, an unpublishing is refused: the item stays public.
+    r = await catalogue_client.patch(
+        url, json={"status": "draft"}, headers={**admin, "If-Match": seen[-2]}
+    )
+    assert r.status_code == 412, r.text
+    assert r.json()["code"] == "changed_elsewhere"
+    got, _ = await read(catalogue_client, item["id"], admin)
+    assert got["status"] == "published"
+
+
+async def test_a_delete_with_if_match_deletes_only_the_item_as_read(
+    catalogue_client: AppClient,
+) -> None:
+    """``DELETE`` evaluates ``If-Match`` as PATCH does (RFC 9110 §13.1.1): stale is 412 and
+    malformed 400, the item (and what it holds) still there; matching deletes it."""
+    settings = settings_of(catalogue_client)
+    admin = admin_headers(settings)
+    item = await create_item(catalogue_client, settings)
+    url = f"{API}/{item['id']}"
+    r = await catalogue_client.patch(url, json={"status": "draft"}, headers=admin)
+    assert r.status_code == 200, r.text
+    current = r.json()["etag"]
+    for if_match, status, code in (
+        (item["etag"], 412, "changed_elsewhere"),  # read before the unpublishing
+        ('"nope"', 412, "changed_elsewhere"),
+        (f"W/{current}", 412, "changed_elsewhere"),
+        ("nope", 400, "invalid_if_match"),
+        ("", 400, "invalid_if_match"),
+    ):
+        r = await catalogue_client.delete(url, headers={**admin, "If-Match": if_match})
+        assert r.status_code == status, (if_match, r.text)
+        assert r.json()["code"] == code
+        assert status == 400 or "nothing was deleted" in r.json()["detail"]
+        now, _ = await read(catalogue_client, item["id"], admin)
+        assert now["etag"] == current, if_match
+
+    r = await catalogue_client.delete(url, headers={**admin, "If-Match": f'"other", {current}'})
+    assert r.status_code == 204, r.text
+    assert (await catalogue_client.get(url, headers=admin)).status_code == 404
+    r = await catalogue_client.delete(url, headers={**admin, "If-Match": current})
+    assert r.status_code == 404, r.text
 
 
 async def test_if_match_on_a_missing_item_is_404(catalogue_client: AppClient) -> None:

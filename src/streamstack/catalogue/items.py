@@ -154,14 +154,15 @@ def derived_columns(title: str, description: str, tags: Sequence[str]) -> dict[s
     }
 
 
-def edit_tag(title: str, description: str, tags: Iterable[str]) -> str:
-    """:attr:`MediaItem.etag`: a strong entity tag digesting what an edit changes.
+def edit_tag(*edited: object) -> str:
+    """A strong entity tag digesting what an edit changes (``edited``: values msgspec
+    encodes), for :attr:`MediaItem.etag` and a playlist's.
 
     Not ``updated_at``: transcoding moves it every few seconds, and an admin editing a
     video being transcoded would have every save refused for a change they cannot see.
     """
-    edited = msgspec.json.encode([title, description, sorted(tags)])
-    return '"' + hashlib.blake2b(edited, digest_size=12).hexdigest() + '"'
+    digest = hashlib.blake2b(msgspec.json.encode(edited), digest_size=12)
+    return '"' + digest.hexdigest() + '"'
 
 
 #: ``entity-tag`` of RFC 9110 §8.8.3: an optional ``W/``, then an opaque quoted string.
@@ -187,21 +188,28 @@ def if_match_tags(header: str | None) -> tuple[str, ...] | None:
     return tags
 
 
+#: What an item's etag digests: all a PATCH can change.
+ITEM_EDITED = "title, description, tags, status, schedule, visibility or comments setting"
+
+
 def check_unchanged(
     current: str,
     if_match: tuple[str, ...] | None,
     *,
     what: str = "item",
-    edited: str = "title, description or tags",
+    edited: str = ITEM_EDITED,
+    deleting: bool = False,
 ) -> None:
     """412 ``changed_elsewhere`` unless ``if_match`` (:func:`if_match_tags`) holds the
     ``current`` entity tag of the ``what`` (an item, a playlist) whose ``edited`` fields it
-    digests. Compared strongly (RFC 9110 §8.8.3.2): a weak tag never matches."""
+    digests, before an edit or (``deleting``) a deletion. Compared strongly (RFC 9110
+    §8.8.3.2): a weak tag never matches."""
     if if_match is None or "*" in if_match or current in if_match:
         return
+    done, then = ("deleted", "delete") if deleting else ("saved", "edit")
     raise PreconditionFailed(
-        f"the {what}'s {edited} were changed since you read them: nothing "
-        f"was saved; read the {what} again (its ETag is now {current}) and edit that",
+        f"the {what}'s {edited} were changed since you read them: nothing was {done}; "
+        f"read the {what} again (its ETag is now {current}) and {then} that",
         code="changed_elsewhere",
     )
 
@@ -368,8 +376,18 @@ def _shown(fields: dict[str, Any], *, admin: bool) -> CatalogueItem:
 
 
 def _etag_of(fields: dict[str, Any]) -> str:
-    """:func:`edit_tag` of an item's :func:`item_fields`."""
-    return edit_tag(fields["title"], fields["description"], fields["tags"])
+    """:attr:`MediaItem.etag`: :func:`edit_tag` of what a PATCH can change among an
+    item's :func:`item_fields` (:data:`ITEM_EDITED`), so that an edit or deletion read
+    before another's publishing, unpublishing or scheduling is refused too."""
+    return edit_tag(
+        fields["title"],
+        fields["description"],
+        sorted(fields["tags"]),
+        fields["status"],
+        fields["publish_at"],  # in UTC, as the service writes it and the database reads it
+        fields["visibility"],
+        fields["comments_enabled"],
+    )
 
 
 def item_fields(

@@ -37,7 +37,7 @@ from streamstack.catalogue.chapters import described_chapters
 from streamstack.catalogue.comment_reports import CommentReportService
 from streamstack.catalogue.comments import CommentService
 from streamstack.catalogue.feeds import ATOM_MEDIA_TYPE, FEED_ENTRIES, FEED_PATH, VideoFeed
-from streamstack.catalogue.items import if_match_tags
+from streamstack.catalogue.items import ITEM_EDITED, if_match_tags
 from streamstack.catalogue.likes import LikeService
 from streamstack.catalogue.playlists import PlaylistService
 from streamstack.catalogue.previews import LinkPreviews, share_page, start_asked, watch_page
@@ -91,6 +91,7 @@ from streamstack.catalogue.shares import ShareService
 from streamstack.catalogue.statistics import StatisticsService
 from streamstack.catalogue.watching import WatchingService, known_account
 from streamstack.contracts.catalogue import (
+    UPLOADS_PATH,
     MediaItem,
     MediaVisibility,
     ProcessingFilter,
@@ -130,20 +131,26 @@ ITEM_ETAG = ResponseHeader(
     "with an edit, so that the edit is refused should another change the item meanwhile.",
     documentation_only=True,
 )
-#: Makes an edit conditional (RFC 9110 §13.1.1): the item's ``etag`` as read before.
+#: Makes an edit or a deletion conditional (RFC 9110 §13.1.1): the item's ``etag`` as read.
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
         name="If-Match",
         max_length=1000,
-        description="The item's `etag` (or `ETag` header) as read before the edit: the edit is "
-        "made only if the title, description and tags are still as read, else 412 "
-        "`changed_elsewhere` and nothing changes (two admins, or two tabs, editing one "
-        "item). Without it the edit is made whatever the item holds. A value that is no "
-        'list of quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) '
+        description="The item's `etag` (or `ETag` header) as read before: the edit or deletion "
+        "is made only if the title, description, tags, status, schedule (`publish_at`), "
+        "visibility and comments setting are still as read, else 412 `changed_elsewhere` "
+        "and nothing changes (two admins, two tabs or two scripts at one item). Without it "
+        "the edit or deletion is made whatever the item holds. A value that is no list of "
+        'quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) '
         "never matches (RFC 9110's strong comparison).",
     ),
 ]
+#: The 412 an item's conditional edit or deletion is refused with.
+ITEM_CHANGED = (
+    "`If-Match` no longer names the item (`changed_elsewhere`): another changed its "
+    f"{ITEM_EDITED} since it was read. Nothing changed."
+)
 #: Makes a playlist's edit conditional: its ``etag`` as read before (as :data:`IfMatch`).
 PlaylistIfMatch = Annotated[
     str | None,
@@ -362,26 +369,30 @@ class CurationController(Controller):
     guards = [requires_admin]
     security = BEARER
 
-    @post("/", status_code=201, summary="Register a media item")
+    @post(
+        "/",
+        status_code=201,
+        summary="Register a stored object as a media item",
+        description="Makes an item of an object already in the media bucket, named by the "
+        "item's id (`<id>.<extension>`): what ingest does once an upload is stored and read. "
+        "Nothing is uploaded here, and an item whose object is not there cannot be played. "
+        f"To add a video, upload it: `POST {UPLOADS_PATH}` (tus, resumable) or "
+        "`POST /api/v1/ingest/upload` (one form); ingest reads it and registers the item.",
+    )
     async def create_item(
         self,
         service: NamedDependency[CatalogueService],
         principal: NamedDependency[Principal],
         data: CreateMediaItem,
     ) -> MediaItem:
-        """Register an uploaded object as an item (admins; ingest uses the contract)."""
+        """Register an object already stored as an item (admins; ingest uses the contract)."""
         return await service.create_item(data.registration(), created_by=principal.user_id)
 
     @patch(
         "/{item_id:uuid}",
         summary="Edit, publish or unpublish",
         response_headers=[ITEM_ETAG],
-        responses=error_responses(
-            {
-                412: "`If-Match` no longer names the item (`changed_elsewhere`): another edit "
-                "changed its title, description or tags since it was read. Nothing changed."
-            }
-        ),
+        responses=error_responses({412: ITEM_CHANGED}),
     )
     async def update_item(
         self,
@@ -412,12 +423,21 @@ class CurationController(Controller):
         chapters, unused = described_chapters(data.description, data.duration_seconds)
         return DescribedChapters(chapters=chapters, unused_because=unused)
 
-    @delete("/{item_id:uuid}", status_code=204, summary="Delete")
+    @delete(
+        "/{item_id:uuid}",
+        status_code=204,
+        summary="Delete",
+        responses=error_responses({412: ITEM_CHANGED}),
+    )
     async def delete_item(
-        self, service: NamedDependency[CatalogueService], item_id: uuid.UUID
+        self,
+        service: NamedDependency[CatalogueService],
+        item_id: uuid.UUID,
+        if_match: IfMatch = None,
     ) -> None:
-        """Delete an item; its ``media.deleted`` event has its tokens and objects taken down."""
-        await service.delete_item(item_id)
+        """Delete an item; its ``media.deleted`` event has its tokens and objects taken down.
+        With ``If-Match``, only while the item is as it was read (412 otherwise)."""
+        await service.delete_item(item_id, if_match=if_match_tags(if_match))
 
 
 class SignedInController(Controller):

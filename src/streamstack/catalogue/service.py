@@ -26,7 +26,6 @@ from streamstack.catalogue.items import (
     clean_title,
     derived_columns,
     edit_listing,
-    edit_tag,
     item_from_values,
     new_row,
     normalize_tags,
@@ -68,6 +67,7 @@ from streamstack.contracts.catalogue import (
     MEDIA_UNPUBLISHED,
     MEDIA_UPDATED,
     TRANSCODE_FAILED,
+    UPLOADS_PATH,
     CaptionChange,
     CatalogueItem,
     FactsUpdate,
@@ -326,8 +326,8 @@ class CatalogueService:
         ):
             if key is not None and not owns_object(request.id, key):
                 raise BadRequest(
-                    f"{field} must name the item's own object ({request.id}.<extension>): "
-                    "give the item's id, and name its objects by it",
+                    f"{field} must name the item's own object ({request.id}.<extension>), "
+                    f"one already stored: to add a video, upload it (POST {UPLOADS_PATH})",
                     code="foreign_object_key",
                 )
         now = self._clock()
@@ -381,7 +381,7 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             tags = await store.tags.of_item(item_id)
             # Under the row's lock: no other edit can land between this check and the write.
-            check_unchanged(edit_tag(row.title, row.description, tags), if_match)
+            check_unchanged(to_media_item(row, tags).etag, if_match)
             _schedule(row, changes, now)
             edit_listing(row, title, changes)
             if isinstance(changes.comments_enabled, bool):
@@ -433,13 +433,19 @@ class CatalogueService:
             )
         return len(due) == PUBLISH_BATCH
 
-    async def delete_item(self, item_id: uuid.UUID) -> None:
+    async def delete_item(
+        self, item_id: uuid.UUID, *, if_match: tuple[str, ...] | None = None
+    ) -> None:
         """Delete an item, its tags and caption tracks; emits ``media.deleted`` (a
         :class:`MediaWithdrawn` naming its objects, caption files included), so its tokens
-        stop and its objects are removed."""
+        stop and its objects are removed. ``if_match`` as :meth:`update_item`'s: 412
+        ``changed_elsewhere`` and nothing deleted once the item is not as it was read."""
         now = self._clock()
         async with self._changing() as store:
             row = await store.items.lock(item_id)
+            if if_match is not None:  # under the lock, as an edit's
+                tags = await store.tags.of_item(item_id)
+                check_unchanged(to_media_item(row, tags).etag, if_match, deleting=True)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
             # Everyone's watch progress, playlist entries, comments and likes, and the item's

@@ -145,8 +145,11 @@ class CommentReported(msgspec.Struct, frozen=True, kw_only=True):
     reported_at: datetime
 
 
+#: Where a video is uploaded (tus; ingest's), named to whoever would register an item
+#: without one.
+UPLOADS_PATH = "/api/v1/ingest/uploads"
 #: The tus ``Upload-Metadata`` key of an upload that replaces an item's video file: the
-#: item's id (ingest's ``POST /api/v1/ingest/uploads``; the CLI and the SPA send it).
+#: item's id (ingest's ``POST`` to :data:`UPLOADS_PATH`; the CLI and the SPA send it).
 REPLACES_METADATA_KEY = "replaces"
 
 
@@ -345,8 +348,9 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     was never transcoded or its package is of an older format than the transcoder makes
     now (and no job is queued, running or failed for it)."""
     etag: str = ""
-    """The item's entity tag (its ``ETag``), naming its title, description and tags as they
-    are: an edit sent with it as ``If-Match`` is refused (412) once another changed them.
+    """The item's entity tag (its ``ETag``), naming what an edit can change as it is (title,
+    description, tags, status, schedule, visibility, comments setting): an edit or deletion
+    sent with it as ``If-Match`` is refused (412) once another changed any of them.
     Processing, which changes none of them, leaves it as it is. Empty only in an event
     written before it existed."""
     publish_at: datetime | None = None

@@ -529,7 +529,10 @@ export interface paths {
         /** List media items */
         get: operations["ApiV1CatalogueListItems"];
         put?: never;
-        /** Register a media item */
+        /**
+         * Register a stored object as a media item
+         * @description Makes an item of an object already in the media bucket, named by the item's id (`<id>.<extension>`): what ingest does once an upload is stored and read. Nothing is uploaded here, and an item whose object is not there cannot be played. To add a video, upload it: `POST /api/v1/ingest/uploads` (tus, resumable) or `POST /api/v1/ingest/upload` (one form); ingest reads it and registers the item.
+         */
         post: operations["ApiV1CatalogueCreateItem"];
         delete?: never;
         options?: never;
@@ -8169,7 +8172,10 @@ export interface operations {
     ApiV1CatalogueItemIdDeleteItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The item's `etag` (or `ETag` header) as read before: the edit or deletion is made only if the title, description, tags, status, schedule (`publish_at`), visibility and comments setting are still as read, else 412 `changed_elsewhere` and nothing changes (two admins, two tabs or two scripts at one item). Without it the edit or deletion is made whatever the item holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) never matches (RFC 9110's strong comparison). */
+                "If-Match"?: string | null;
+            };
             path: {
                 item_id: string;
             };
@@ -8220,6 +8226,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `If-Match` no longer names the item (`changed_elsewhere`): another changed its title, description, tags, status, schedule, visibility or comments setting since it was read. Nothing changed. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
                 headers: {
@@ -8244,7 +8259,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The item's `etag` (or `ETag` header) as read before the edit: the edit is made only if the title, description and tags are still as read, else 412 `changed_elsewhere` and nothing changes (two admins, or two tabs, editing one item). Without it the edit is made whatever the item holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) never matches (RFC 9110's strong comparison). */
+                /** @description The item's `etag` (or `ETag` header) as read before: the edit or deletion is made only if the title, description, tags, status, schedule (`publish_at`), visibility and comments setting are still as read, else 412 `changed_elsewhere` and nothing changes (two admins, two tabs or two scripts at one item). Without it the edit or deletion is made whatever the item holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`; a weak tag (`W/"…"`) never matches (RFC 9110's strong comparison). */
                 "If-Match"?: string | null;
             };
             path: {
@@ -8305,7 +8320,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `If-Match` no longer names the item (`changed_elsewhere`): another edit changed its title, description or tags since it was read. Nothing changed. */
+            /** @description `If-Match` no longer names the item (`changed_elsewhere`): another changed its title, description, tags, status, schedule, visibility or comments setting since it was read. Nothing changed. */
             412: {
                 headers: {
                     [name: string]: unknown;
