@@ -45,7 +45,7 @@ async def test_a_viewer_likes_unlikes_and_lists_liked_videos(
         code, out, err = await items("like", trees, "--server", url)
         assert (code, out) == (0, "liked (1 like)\n"), err
         code, out, err = await items("like", draft, "--server", url)
-        assert code == 1 and out == "" and "HTTP 404" in err, err
+        assert code == 4 and out == "" and "HTTP 404" in err, err
 
         code, out, err = await items("liked", "--server", url)
         assert code == 0, err

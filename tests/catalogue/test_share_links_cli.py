@@ -158,9 +158,9 @@ async def test_refusals_are_said_plainly(served: Served) -> None:
     code, _, err = await served("share", served.draft["id"])
     assert code == 1 and "publish the video to share it by link" in err, err
     code, _, err = await served("share", str(uuid.uuid4()))
-    assert code == 1 and "no such video" in err, err
+    assert code == 4 and "no such video" in err, err
     code, _, err = await served("unshare", str(uuid.uuid4()))
-    assert code == 1 and "no such share link" in err, err
+    assert code == 4 and "no such share link" in err, err
     for args in (
         ("share", served.video["id"], "--expires-in-days", "0"),
         ("share", served.video["id"], "--expires-in-days", "366"),

@@ -20,12 +20,9 @@ from typing import Any
 from streamstack.cli.output import agreed, check_askable, print_json, table
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
-    error_detail,
+    server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.cli.users import user_by_email, user_by_id
 from streamstack.contracts.limits import COMMENTS_PAGE_MAX, LIST_LIMIT_MAX
 from streamstack.settings import SettingsError
@@ -60,24 +57,20 @@ def run_comments(args: argparse.Namespace) -> int:
     comments, or delete them all (asking first). Exit 1 when the server refuses (nothing
     changed then)."""
     target = _checked(args)
-    with admin_api("comments", args) as api:
-        try:
-            if args.author is not None:
-                return _by_author(api, args)
-            if target is None:  # _checked: only a list names no id then
-                return _listed_everywhere(api, args.limit, reported=args.reported)
-            if args.action == "list":
-                return _listed(api, target, args.limit)
-            if args.action == "replies":
-                return _replies_listed(api, target, args.limit)
-            if args.action == "report":
-                return _reported(api, target, args.reason)
-            if args.action == "dismiss":
-                return _dismissed(api, target)
-            return _deleted(api, target)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: comments {args.action}: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.author is not None:
+            return _by_author(api, args)
+        if target is None:  # _checked: only a list names no id then
+            return _listed_everywhere(api, args.limit, reported=args.reported)
+        if args.action == "list":
+            return _listed(api, target, args.limit)
+        if args.action == "replies":
+            return _replies_listed(api, target, args.limit)
+        if args.action == "report":
+            return _reported(api, target, args.reason)
+        if args.action == "dismiss":
+            return _dismissed(api, target)
+        return _deleted(api, target)
 
 
 def _checked(args: argparse.Namespace) -> uuid.UUID | None:
@@ -139,7 +132,7 @@ def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
     """Print up to ``limit`` of the item's comments, newest first, with how many replies
     each has; the count, replies included (and that comments are off, when so), on stderr."""
     path = ITEM_COMMENTS_PATH.format(id=item_id)
-    comments, page = _collected(api, path, {}, limit or 20, refused=f"{item_id}: ")
+    comments, page = _collected(api, path, {}, limit or 20, refused=str(item_id))
     if comments:
         print(table([COLUMNS, *(_row_with_replies(comment) for comment in comments)]))
     total, replies = page["total"], sum(comment["reply_count"] for comment in comments)
@@ -160,7 +153,7 @@ def _replies_listed(api: AdminApi, comment_id: uuid.UUID, limit: int | None) -> 
     """Print up to ``limit`` of the comment's replies, oldest first; how many there are
     (and that comments are off, when so) on stderr."""
     path = REPLIES_PATH.format(id=comment_id)
-    replies, page = _collected(api, path, {}, limit or 20, refused=f"{comment_id}: ")
+    replies, page = _collected(api, path, {}, limit or 20, refused=str(comment_id))
     if replies:
         print(table([REPLY_COLUMNS, *(_row(reply) for reply in replies)]))
     total = page["total"]
@@ -184,7 +177,7 @@ def _collected(
         asked = {**params, "limit": min(COMMENTS_PAGE_MAX, wanted - len(comments))}
         response = api.request("GET", path, params=asked | ({"cursor": cursor} if cursor else {}))
         if response.status_code != 200:
-            raise UploadFailed(f"{refused}{error_detail(response)}")
+            raise server_refused(response, refused)
         page = response.json()
         comments += page["comments"]
         cursor = page["next"]
@@ -213,7 +206,7 @@ def _deleted(api: AdminApi, comment_id: uuid.UUID) -> int:
     """Delete the comment; 1 when the server refuses (not there, or not the caller's)."""
     response = api.request("DELETE", COMMENT_PATH.format(id=comment_id))
     if response.status_code != 204:
-        raise UploadFailed(f"{comment_id} not deleted: {error_detail(response)}")
+        raise server_refused(response, f"{comment_id} not deleted")
     print(f"streamstack: deleted comment {comment_id}", file=sys.stderr)
     return 0
 
@@ -257,7 +250,7 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
     print(f"streamstack: deleting {_comments(count)} by {whose}…", file=sys.stderr)
     response = api.request("DELETE", ALL_COMMENTS_PATH, params={"author": author_id})
     if response.status_code != 200:
-        raise UploadFailed(f"comments by {whose} not deleted: {error_detail(response)}")
+        raise server_refused(response, f"comments by {whose} not deleted")
     deleted = response.json()["deleted"]
     said = f"deleted {_comments(deleted)}: those by {whose} and the replies to them"
     print(f"streamstack: {said}", file=sys.stderr)
@@ -300,7 +293,7 @@ def _reported(api: AdminApi, comment_id: uuid.UUID, reason: str | None) -> int:
     body = {} if reason is None else {"reason": reason}
     response = api.request("POST", REPORTS_PATH.format(id=comment_id), json=body)
     if response.status_code != 204:
-        raise UploadFailed(f"{comment_id} not reported: {error_detail(response)}")
+        raise server_refused(response, f"{comment_id} not reported")
     print("streamstack: reported: an administrator will look at it", file=sys.stderr)
     return 0
 
@@ -309,6 +302,6 @@ def _dismissed(api: AdminApi, comment_id: uuid.UUID) -> int:
     """Dismiss the comment's reports, keeping it; 1 when the server refuses."""
     response = api.request("DELETE", REPORTS_PATH.format(id=comment_id))
     if response.status_code != 204:
-        raise UploadFailed(f"{comment_id}: reports not dismissed: {error_detail(response)}")
+        raise server_refused(response, f"{comment_id}: reports not dismissed")
     print("streamstack: the reports on it are dismissed; the comment stays", file=sys.stderr)
     return 0
