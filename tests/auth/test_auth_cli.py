@@ -382,7 +382,8 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
     # The link to hand over: the server's address, then the page the API names.
     assert invite["link"].endswith(invite["link_path"]) and invite["link"] in err
     assert invite["link"].startswith("http://127.0.0.1:")
-    code, out, err = await accounts("invites", "create")
+    code, out, err = await accounts("invites", "create", "--json")  # it always prints JSON
+    assert code == 0, err
     plain = json.loads(out)
     assert "valid for 7d (until " in err, err
 

@@ -53,6 +53,8 @@ async def test_an_admin_lists_deletes_and_turns_comments_off(
         cells = [cell.strip() for cell in lines[2].split("  ") if cell.strip()]
         assert cells[1:4] == ["Ada", "0", "at 3:12, what is that?…"]  # its first line
         assert err == "streamstack: 3 comments\n"
+        code, out, err = await comments("list", item_id, "--json", "--server", url)
+        assert [comment["id"] for comment in json.loads(out)] == posted[::-1], err
         code, out, err = await comments("list", item_id, "--limit", "2", "--server", url)
         assert (code, len(out.splitlines()), err) == (
             0,

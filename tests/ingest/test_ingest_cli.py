@@ -528,6 +528,12 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
         upload_id, "1.0/4.0", "MiB", "25%", rig.admin_id, "beach.mp4", "At", "the", "beach"
     ]  # fmt: skip
     assert header.index("RECEIVED") == row.index("1.0/4.0")  # in columns
+    code, out, err = await uploads("--json", *server)
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [(u["id"], u["offset"], u["title"]) for u in listed] == [
+        (upload_id, MIB, "At the beach")
+    ], listed
 
     # An uploader auth knows is named by email; one it does not (the rig's minted admin, or
     # an account deleted since) by id.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from streamstack.cli.output import agreed, check_askable, print_json, table
@@ -61,11 +62,11 @@ def run_comments(args: argparse.Namespace) -> int:
         if args.author is not None:
             return _by_author(api, args)
         if target is None:  # _checked: only a list names no id then
-            return _listed_everywhere(api, args.limit, reported=args.reported)
+            return _listed_everywhere(api, args, reported=args.reported)
         if args.action == "list":
-            return _listed(api, target, args.limit)
+            return _listed(api, target, args)
         if args.action == "replies":
-            return _replies_listed(api, target, args.limit)
+            return _replies_listed(api, target, args)
         if args.action == "report":
             return _reported(api, target, args.reason)
         if args.action == "dismiss":
@@ -125,16 +126,15 @@ def _by_author(api: AdminApi, args: argparse.Namespace) -> int:
         author_id = user_by_email(api, args.author, f"comments {args.action}")["id"]
     if args.action == "delete":
         return _deleted_of(api, author_id, ask=not args.yes)
-    return _listed_everywhere(api, args.limit, reported=args.reported, author=author_id)
+    return _listed_everywhere(api, args, reported=args.reported, author=author_id)
 
 
-def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
-    """Print up to ``limit`` of the item's comments, newest first, with how many replies
+def _listed(api: AdminApi, item_id: uuid.UUID, args: argparse.Namespace) -> int:
+    """Print up to ``--limit`` of the item's comments, newest first, with how many replies
     each has; the count, replies included (and that comments are off, when so), on stderr."""
     path = ITEM_COMMENTS_PATH.format(id=item_id)
-    comments, page = _collected(api, path, {}, limit or 20, refused=str(item_id))
-    if comments:
-        print(table([COLUMNS, *(_row_with_replies(comment) for comment in comments)]))
+    comments, page = _collected(api, path, {}, args.limit or 20, refused=str(item_id))
+    _shown(comments, COLUMNS, _row_with_replies, as_json=args.json)
     total, replies = page["total"], sum(comment["reply_count"] for comment in comments)
     counted = _comments(total)
     if page["next"] is not None:
@@ -149,13 +149,12 @@ def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
     return 0
 
 
-def _replies_listed(api: AdminApi, comment_id: uuid.UUID, limit: int | None) -> int:
-    """Print up to ``limit`` of the comment's replies, oldest first; how many there are
+def _replies_listed(api: AdminApi, comment_id: uuid.UUID, args: argparse.Namespace) -> int:
+    """Print up to ``--limit`` of the comment's replies, oldest first; how many there are
     (and that comments are off, when so) on stderr."""
     path = REPLIES_PATH.format(id=comment_id)
-    replies, page = _collected(api, path, {}, limit or 20, refused=str(comment_id))
-    if replies:
-        print(table([REPLY_COLUMNS, *(_row(reply) for reply in replies)]))
+    replies, page = _collected(api, path, {}, args.limit or 20, refused=str(comment_id))
+    _shown(replies, REPLY_COLUMNS, _row, as_json=args.json)
     total = page["total"]
     counted = f"{total:,} repl{'y' if total == 1 else 'ies'}" if total else "no replies yet"
     if page["next"] is not None:
@@ -185,6 +184,21 @@ def _collected(
             return comments, page
 
 
+def _shown(
+    comments: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    row: Callable[[dict[str, Any]], tuple[str, ...]],
+    *,
+    as_json: bool,
+) -> None:
+    """Print ``comments`` as the server gave them (``as_json``), or as a table of ``columns``
+    (each comment's cells by ``row``; nothing when there are none)."""
+    if as_json:
+        print_json(comments)
+    elif comments:
+        print(table([columns, *(row(comment) for comment in comments)]))
+
+
 def _row(comment: dict[str, Any]) -> tuple[str, ...]:
     """One comment's cells, in the order of :data:`REPLY_COLUMNS`."""
     lines = comment["body"].splitlines() or [""]
@@ -212,20 +226,20 @@ def _deleted(api: AdminApi, comment_id: uuid.UUID) -> int:
 
 
 def _listed_everywhere(
-    api: AdminApi, limit: int | None, *, reported: bool, author: str | None = None
+    api: AdminApi, args: argparse.Namespace, *, reported: bool, author: str | None = None
 ) -> int:
-    """Print up to ``limit`` of every video's comments, newest first (``reported``: only
+    """Print up to ``--limit`` of every video's comments, newest first (``reported``: only
     reported ones, the most recently reported first; ``author``: that account's alone),
     with each video's title, its author's id and how many reported each; how many were
     shown on stderr (and of an author, whose they are and how many they wrote in all)."""
     params = ({"reported": "true"} if reported else {}) | ({"author": author} if author else {})
-    comments, page = _collected(api, ALL_COMMENTS_PATH, params, limit or 20)
+    comments, page = _collected(api, ALL_COMMENTS_PATH, params, args.limit or 20)
     kind = "reported comment" if reported else "comment"
     by = f" by {_whose(_author(api, page))}" if author else ""
+    _shown(comments, ALL_COLUMNS, _row_everywhere, as_json=args.json)
     if not comments:
         print(f"streamstack: no {kind}s{by} yet", file=sys.stderr)
         return 0
-    print(table([ALL_COLUMNS, *(_row_everywhere(comment) for comment in comments)]))
     more = " (--limit for more)" if page["next"] is not None else ""
     plural = "" if len(comments) == 1 else "s"
     in_all = page["author"]["comments"] if author else len(comments)

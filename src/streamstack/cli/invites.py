@@ -60,7 +60,7 @@ def _check(args: argparse.Namespace) -> None:
         )
     wrong = {
         "--all": args.all and args.action != "list",
-        "--json": args.json and args.action != "list",
+        "--json": args.json and args.action == "revoke",
         "--note": args.note is not None and args.action != "create",
         "--expires": args.expires is not None and args.action != "create",
         "--email": args.email is not None and args.action != "create",

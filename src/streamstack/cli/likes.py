@@ -50,6 +50,8 @@ def run_liking(api: AdminApi, args: argparse.Namespace) -> int:
     if response.status_code != 200:
         raise server_refused(response, f"{item_id}")
     liking = response.json()
+    if args.json:
+        return print_json(liking)
     count = liking["like_count"]
     state = "liked" if liking["liked"] else "not liked"
     print(f"{state} ({count:,} like{'' if count == 1 else 's'})")

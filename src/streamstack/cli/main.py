@@ -498,7 +498,8 @@ COMMANDS = (
             option(
                 "--json",
                 action="store_true",
-                help="list, shares, liked, stats: print the server's answer as JSON",
+                help="list, share, shares, like, unlike, liked, stats: print the server's answer "
+                "as JSON (share: the link, its id, url and expiry)",
             ),
             option(
                 "--page",
@@ -532,8 +533,8 @@ COMMANDS = (
         help="list unfinished uploads, or cancel one",
         description="List every uploader's unfinished (resumable) uploads, the longest idle "
         "first: bytes received of the whole, how long since bytes last came, when the "
-        "server drops it unless it goes on, and who started it. With --cancel, cancel one: "
-        "its stored bytes are deleted at once.",
+        "server drops it unless it goes on, and who started it (--json: as the server gives "
+        "them). With --cancel, cancel one: its stored bytes are deleted at once.",
         options=(
             option(
                 "--cancel",
@@ -542,6 +543,7 @@ COMMANDS = (
                 metavar="ID",
                 help="cancel the upload with this id (from the list)",
             ),
+            option("--json", action="store_true", help="print the uploads as JSON"),
             _SERVER,
             _TOKEN,
         ),
@@ -602,7 +604,11 @@ COMMANDS = (
             _action("list", "create", "revoke"),
             option("invite", nargs="?", metavar="ID", help="revoke: the invite's id"),
             option("--all", action="store_true", help="list: used, revoked and expired too"),
-            option("--json", action="store_true", help="list: print the invites as JSON"),
+            option(
+                "--json",
+                action="store_true",
+                help="list: print the invites as JSON (create always does)",
+            ),
             option("--note", default=None, help="create: a note that tells the invite apart"),
             option(
                 "--email",
@@ -628,7 +634,8 @@ COMMANDS = (
         description="`comments list ITEM` prints the video's newest comments (--limit, "
         "default 20) as a table: when, who wrote it, how many replies it has, its first line "
         "and its id; it says when comments are off for the video. `comments replies "
-        "COMMENT_ID` prints a comment's replies the same way, oldest first (--limit). "
+        "COMMENT_ID` prints a comment's replies the same way, oldest first (--limit; both "
+        "--json). "
         "`comments list` without a video prints every "
         "video's newest comments with the video's title, the author's account id and how many "
         "people reported each "
@@ -675,6 +682,7 @@ COMMANDS = (
                 help="list, delete (an admin): that member's comments (their account's id or email)",
             ),
             option("--yes", action="store_true", help="delete --author: without asking"),
+            option("--json", action="store_true", help="list, replies: print the comments as JSON"),
             _SERVER,
             _TOKEN,
         ),

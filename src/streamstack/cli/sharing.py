@@ -110,7 +110,10 @@ def _share(api: AdminApi, target: str, args: argparse.Namespace) -> int:
     if response.status_code != 201:
         raise _refused(args.action, response)
     link = response.json()
-    print(full_link(api.server, link, start=start))
+    if args.json:  # as `shares --json` lists it, with the link to hand over
+        print_json({**link, "url": full_link(api.server, link, start=start)})
+    else:
+        print(full_link(api.server, link, start=start))
     print(f"expires: {_expiry(link)}", file=sys.stderr)
     print("Anyone with this link can watch this video without an account.", file=sys.stderr)
     if title is not None and link["embed_path"] is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from streamstack.cli.library import every_entry
-from streamstack.cli.output import span, table
+from streamstack.cli.output import print_json, span, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
@@ -35,6 +35,8 @@ def run_uploads(args: argparse.Namespace) -> int:
         if args.cancel is not None:
             return _cancel(api, str(args.cancel))
         uploads = _unfinished(api)
+        if args.json:
+            return print_json(uploads)
         if not uploads:
             print("streamstack: no unfinished uploads", file=sys.stderr)
             return 0
