@@ -44,8 +44,9 @@ LATER_STATUSES = frozenset({423, 429, 502, 503, 504})
 class Failure:
     """Why a command failed, as a script reads it: the server's HTTP ``status`` and machine
     ``code`` (``unreachable`` for a server out of reach, ``sign_in_required`` for no usable
-    sign-in, ``usage`` for a command line that cannot be run; None when there is neither), the ``detail`` in words, the seconds its
-    ``Retry-After`` said to wait and the ``request_id`` its logs know the request by."""
+    sign-in, ``usage`` for a command line that cannot be run; None when there is neither),
+    the ``detail`` in words, the seconds its ``Retry-After`` said to wait and the
+    ``request_id`` its logs know the request by."""
 
     detail: str
     status: int | None = None
