@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.processing import ITEM_PATH, PATIENCE, ProcessingFailed, follow_processing
 from streamstack.cli.session import ServerUnreachable
 from streamstack.cli.tus_client import ProgressLine, UploadFailed
@@ -88,7 +89,7 @@ def test_a_failed_transcoding_raises_with_the_servers_reason() -> None:
 
 
 def test_an_item_deleted_meanwhile_ends_the_wait() -> None:
-    with pytest.raises(UploadFailed, match="HTTP 404: scripted"):
+    with pytest.raises(CommandFailed, match="HTTP 404: scripted"):
         follow(Server(404), item("queued"))
 
 

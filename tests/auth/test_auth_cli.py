@@ -216,6 +216,9 @@ async def test_confused_users_commands_are_refused_in_one_line(
     accounts = module_accounts
     code, out, err = await accounts("users", *confused)
     assert (code, out) == (exit_code, ""), err
+    if "--json" in confused:  # the error as one JSON object, for the script that asked
+        assert said in json.loads(err)["error"]["detail"], err
+        return
     assert said in err.splitlines()[-1], err
     assert re.fullmatch(r"streamstack( users)?: (error: )?.+", err.splitlines()[-1]), err
 
@@ -236,14 +239,14 @@ async def test_viewers_and_the_signed_out_are_told_what_they_lack(
         ("invites", "revoke", str(uuid.UUID(int=7))),
     ):
         code, out, err = await accounts(*command, token=viewer)
-        assert (code, out) == (1, ""), err
+        assert (code, out) == (3, ""), err
         assert err.startswith(f"streamstack: {command[0]} {command[1]}: "), err
         assert err.endswith(": HTTP 403: admin role required\n") and err.count("\n") == 1, err
         # Without a sign-in (another home): what to run.
         code, out, err = await CommandLine(command[0], tmp_path / "elsewhere", token="")(
             *command[1:], "--server", accounts.url
         )
-        assert (code, out) == (2, ""), err
+        assert (code, out) == (3, ""), err
         assert "an admin access token is required: sign in once with `streamstack login" in err
     assert (await accounts.user(accounts.admin))["role"] == "admin"
 
@@ -379,7 +382,8 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
     # The link to hand over: the server's address, then the page the API names.
     assert invite["link"].endswith(invite["link_path"]) and invite["link"] in err
     assert invite["link"].startswith("http://127.0.0.1:")
-    code, out, err = await accounts("invites", "create")
+    code, out, err = await accounts("invites", "create", "--json")  # it always prints JSON
+    assert code == 0, err
     plain = json.loads(out)
     assert "valid for 7d (until " in err, err
 
@@ -410,7 +414,7 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
         (("create", "--expires", "365d"), 1, "no invite created: HTTP 400: "),
         (("create", "--note", "x" * 500), 1, "no invite created: HTTP 400: "),
         (("create", "--expires", "soon"), 2, "not hours (48h) or days (7d): 'soon'"),
-        (("revoke", str(uuid.UUID(int=7))), 1, "not revoked: HTTP 404: no such invite"),
+        (("revoke", str(uuid.UUID(int=7))), 4, "not revoked: HTTP 404: no such invite"),
         (("revoke", "a-code-of-22-characters"), 2, "an invite cannot be found by its code"),
         (("revoke",), 2, "invites revoke: give the invite's id"),
         (("list", "--note", "x"), 2, "invites list: --note go with another action"),

@@ -99,13 +99,13 @@ async def test_a_whole_file_is_left_as_it_is(served: Served) -> None:
     assert output.read_bytes() == ORIGINAL
 
 
-async def test_refusals_exit_1_with_a_line_and_write_nothing(served: Served) -> None:
+async def test_refusals_exit_with_a_line_and_write_nothing(served: Served) -> None:
     output = served.folder / "nothing.mp4"
     unknown = str(uuid.uuid4())
     viewer = mint_token(served.settings)
 
     code, out, err = await served(unknown, "--output", str(output))
-    assert (code, out) == (1, "")
+    assert (code, out) == (4, "")
     assert f"streamstack: items download: no such video: {unknown}" in err
 
     code, out, err = await served(served.item["id"], "--output", str(output), token=viewer)

@@ -194,13 +194,24 @@ async def test_named_items_and_unknown_ones(library: Library) -> None:
 
     code, out, err = await library("unpublish", birds, unknown, birds)
 
-    assert code == 1
+    assert code == 4  # what failed was not found
     outcome = json.loads(out)
+    assert outcome["failed"][unknown]["request_id"]
+    outcome["failed"][unknown]["request_id"] = "…"
     assert outcome == {
         "action": "unpublish",
         "done": [birds],
         "unchanged": [],
-        "failed": {unknown: "HTTP 404: no such media item"},
+        "gone": [],
+        "failed": {
+            unknown: {
+                "detail": "HTTP 404: no such media item",
+                "status": 404,
+                "code": "not_found",
+                "retry_after": None,
+                "request_id": "…",
+            }
+        },
         "schedules_cancelled": [],
         "paused_share_links": 0,
     }
@@ -492,7 +503,7 @@ async def test_edit_shows_what_the_server_refuses(
     unknown = str(uuid.uuid4())
     code, out, err = await library("edit", unknown, *option)
     assert (code, out, err) == (
-        1,
+        4,
         "",
         f"streamstack: items edit: {unknown}: HTTP 404: no such media item\n",
     )
@@ -686,3 +697,51 @@ async def test_delete_by_search_takes_that_number_alone_and_says_what_it_deleted
     ]
     assert len(json.loads(out)["done"]) == 2
     assert "Under-14 vs Ashford" in await library.statuses()
+
+
+async def test_exit_codes_tell_a_script_what_to_do_next(module_library: Library) -> None:
+    """README's table: 75 try again later, 3 sign in again, 4 no such thing, 2 a typo."""
+    unknown = str(uuid.uuid4())
+    items, url = module_library.items, module_library.url
+
+    code, _, err = await items("list", "--server", "http://127.0.0.1:9")
+    assert (code, "unreachable" in err) == (75, True), err
+    code, _, err = await items("list", "--server", url, token="garbage")
+    assert (code, "HTTP 401" in err) == (3, True), err
+    code, _, err = await items("list", "--server", url, token="")
+    assert (code, "an admin access token is required" in err) == (3, True), err
+    code, _, err = await module_library("stats", unknown)
+    assert (code, "HTTP 404" in err) == (4, True), err
+    code, _, err = await module_library("stats", "not-an-id")
+    assert (code, "not an item's id" in err) == (2, True), err
+
+
+async def test_with_json_an_error_is_one_json_object_with_the_servers_code(
+    module_library: Library,
+) -> None:
+    unknown = str(uuid.uuid4())
+
+    code, out, err = await module_library("stats", unknown, "--json")
+
+    assert (code, out) == (4, ""), err
+    error = json.loads(err)["error"]
+    assert (error["status"], error["code"]) == (404, "item_not_found"), error
+    assert error["detail"].endswith("HTTP 404: no such media item"), error
+    assert error["request_id"], error
+    code, _, err = await module_library.items("list", "--json", "--server", "http://127.0.0.1:9")
+    error = json.loads(err)["error"]
+    assert (code, error["status"], error["code"]) == (75, None, "unreachable"), error
+
+
+async def test_deleting_again_reports_the_videos_gone_and_succeeds(library: Library) -> None:
+    """A cleanup interrupted and run again: the videos it deleted are gone, not failed."""
+    birds = (await library.item("Birds"))["id"]
+    code, _, err = await library("delete", birds, "--yes")
+    assert code == 0, err
+
+    code, out, err = await library("delete", birds, "--yes")
+
+    assert code == 0, err
+    outcome = json.loads(out)
+    assert (outcome["done"], outcome["gone"], outcome["failed"]) == ([], [birds], {}), outcome
+    assert "1 gone already" in err, err

@@ -53,6 +53,8 @@ async def test_an_admin_lists_deletes_and_turns_comments_off(
         cells = [cell.strip() for cell in lines[2].split("  ") if cell.strip()]
         assert cells[1:4] == ["Ada", "0", "at 3:12, what is that?…"]  # its first line
         assert err == "streamstack: 3 comments\n"
+        code, out, err = await comments("list", item_id, "--json", "--server", url)
+        assert [comment["id"] for comment in json.loads(out)] == posted[::-1], err
         code, out, err = await comments("list", item_id, "--limit", "2", "--server", url)
         assert (code, len(out.splitlines()), err) == (
             0,
@@ -63,7 +65,7 @@ async def test_an_admin_lists_deletes_and_turns_comments_off(
         code, out, err = await comments("delete", posted[0], "--server", url)
         assert (code, out, err) == (0, "", f"streamstack: deleted comment {posted[0]}\n")
         code, out, err = await comments("delete", posted[0], "--server", url)
-        assert code == 1 and "HTTP 404" in err, err
+        assert code == 4 and "HTTP 404" in err, err
 
         code, out, err = await items("edit", item_id, "--comments", "off", "--server", url)
         assert (code, json.loads(out)["comments_enabled"]) == (0, False), err
@@ -131,7 +133,7 @@ async def test_a_video_lists_reply_counts_and_a_comment_its_replies_oldest_first
         code, out, err = await comments("replies", light, "--server", url)
         assert (code, out, err) == (0, "", "streamstack: no replies yet\n")
         code, out, err = await comments("replies", heron, "--server", url)  # not a thread
-        assert code == 1 and "HTTP 404" in err and "that comment is a reply" in err, err
+        assert code == 4 and "HTTP 404" in err and "that comment is a reply" in err, err
 
 
 async def test_an_author_deletes_their_own_and_no_one_elses(
@@ -149,7 +151,7 @@ async def test_an_author_deletes_their_own_and_no_one_elses(
         code, _, err = await CommandLine("comments", tmp_path, bob)(
             "delete", comment_id, "--server", url
         )
-        assert code == 1 and "not deleted: HTTP 404" in err, err
+        assert code == 4 and "not deleted: HTTP 404" in err, err
         code, _, err = await CommandLine("comments", tmp_path, ada)(
             "delete", comment_id, "--server", url
         )
@@ -206,14 +208,14 @@ async def test_a_viewer_reports_and_an_admin_lists_every_videos_comments_and_dis
         assert err == "streamstack: 1 reported comment\n"
 
         code, _, err = await bob("dismiss", spam, "--server", url)
-        assert code == 1 and "HTTP 403" in err, err
+        assert code == 3 and "HTTP 403" in err, err
         code, out, err = await comments("dismiss", spam, "--server", url)
         assert (code, out) == (0, ""), err
         assert err == "streamstack: the reports on it are dismissed; the comment stays\n"
         code, out, err = await comments("list", "--reported", "--server", url)
         assert (code, out, err) == (0, "", "streamstack: no reported comments yet\n")
         code, _, err = await comments("dismiss", str(uuid.uuid4()), "--server", url)
-        assert code == 1 and "HTTP 404" in err, err
+        assert code == 4 and "HTTP 404" in err, err
 
 
 class Spammer:
@@ -330,7 +332,7 @@ async def test_one_members_comments_are_refused_to_viewers_and_for_unknown_email
         (("delete", "--author", spammer.email, "--yes"), "cannot list the users: HTTP 403"),
     ):
         code, out, err = await spammer(*args, token=viewer)
-        assert (code, out, err.count("\n")) == (1, "", 1), err
+        assert (code, out, err.count("\n")) == (3, "", 1), err
         assert err.startswith(f"streamstack: comments {args[0]}: ") and said in err, err
     code, out, err = await spammer("delete", "--author", "nobody@example.test", "--yes")
     assert (code, out) == (1, ""), err

@@ -53,10 +53,10 @@ async def test_an_admin_reads_a_videos_statistics(
         code, out, err = await items("stats", item, "--json", "--server", url)
         assert code == 0 and json.loads(out)["period_days"] == 30, err
         code, out, err = await items("stats", str(uuid.uuid4()), "--server", url)
-        assert code == 1 and out == "" and "HTTP 404" in err, err
+        assert code == 4 and out == "" and "HTTP 404" in err, err
         viewer = CommandLine("items", tmp_path, mint_token(settings))
         code, out, err = await viewer("stats", item, "--server", url)
-        assert code == 1 and out == "", err
+        assert code == 3 and out == "", err
 
 
 @pytest.mark.parametrize(

@@ -42,10 +42,10 @@ async def test_a_viewer_likes_unlikes_and_lists_liked_videos(
         assert (code, out) == (0, "liked (2 likes)\n"), err
         code, out, err = await items("like", birds, "--server", url)
         assert (code, out) == (0, "liked (2 likes)\n"), err
-        code, out, err = await items("like", trees, "--server", url)
-        assert (code, out) == (0, "liked (1 like)\n"), err
+        code, out, err = await items("like", trees, "--server", url, "--json")
+        assert (code, json.loads(out)) == (0, {"liked": True, "like_count": 1}), err
         code, out, err = await items("like", draft, "--server", url)
-        assert code == 1 and out == "" and "HTTP 404" in err, err
+        assert code == 4 and out == "" and "HTTP 404" in err, err
 
         code, out, err = await items("liked", "--server", url)
         assert code == 0, err

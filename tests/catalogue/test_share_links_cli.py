@@ -110,6 +110,17 @@ async def test_share_list_and_stop_a_link(served: Served) -> None:
     assert " stopped " in out.splitlines()[2]
 
 
+async def test_share_with_json_prints_the_link_whose_id_unshare_takes(served: Served) -> None:
+    code, out, err = await served("share", served.video["id"], "--json", "--start", "0:05")
+    assert code == 0, err
+    link = json.loads(out)
+    assert link["url"] == f"{served.url}{link['path']}?t=5", link
+    assert (link["item_id"], link["expires_at"]) == (served.video["id"], None), link
+
+    code, _, err = await served("unshare", link["id"])
+    assert code == 0, err
+
+
 async def test_a_link_and_its_embed_code_start_where_asked(served: Served) -> None:
     # "Birds" plays 12.5 s (catalogue_testing's item): 0:07 is in it, 0:20 is not.
     code, out, err = await served("share", served.video["id"], "--start", "0:07")
@@ -158,9 +169,9 @@ async def test_refusals_are_said_plainly(served: Served) -> None:
     code, _, err = await served("share", served.draft["id"])
     assert code == 1 and "publish the video to share it by link" in err, err
     code, _, err = await served("share", str(uuid.uuid4()))
-    assert code == 1 and "no such video" in err, err
+    assert code == 4 and "no such video" in err, err
     code, _, err = await served("unshare", str(uuid.uuid4()))
-    assert code == 1 and "no such share link" in err, err
+    assert code == 4 and "no such share link" in err, err
     for args in (
         ("share", served.video["id"], "--expires-in-days", "0"),
         ("share", served.video["id"], "--expires-in-days", "366"),

@@ -155,7 +155,7 @@ async def test_the_progress_line_keeps_its_place_while_the_server_is_away(upload
             "--retries",
             "1",
         )
-    assert code == 1, err
+    assert code == 75, err
     lines = err.splitlines()
     retried = next(i for i, line in enumerate(lines) if "; retrying (1 of 1)" in line)
     before = [line for line in lines[:retried] if line.startswith("[")]
@@ -272,7 +272,7 @@ async def test_a_resumed_upload_rides_out_its_head_answering_503(
     async with CuttingProxy(upload.served.port) as proxy:
         proxy.cut_after(MIB + MIB // 2, then_refuse=True)
         code, _, err = await upload(*args, "--server", proxy.url, "--retries", "0")
-        assert code == 1, err
+        assert code == 75, err
         proxy.heal()
         heads = Away(monkeypatch, IngestService, "upload_status", 1, retry_after="1")
         code, out, err = await asyncio.wait_for(upload(*args, "--server", proxy.url), timeout=120)
@@ -319,7 +319,7 @@ async def test_another_spelling_of_the_server_resumes_the_same_upload(upload: Co
         proxy.cut_after(MIB + MIB // 2, then_refuse=True)
         args = (str(video), "--title", "Spelt", "--chunk-mib", "1")
         code, _, err = await upload(*args, "--server", proxy.url, "--retries", "0")
-        assert code == 1, err
+        assert code == 75, err
         [url] = upload.remembered().values()
         proxy.heal()
         respelt = proxy.url.replace("http://", "HTTP://") + "/"
@@ -337,7 +337,7 @@ async def test_an_interrupted_upload_resumes_when_run_again(upload: Command) -> 
         proxy.cut_after(2 * MIB + MIB // 2, then_refuse=True)
         args = (str(video), "--title", "Long", "--server", proxy.url, "--chunk-mib", "1")
         code, _, err = await upload(*args, "--retries", "0")
-        assert code == 1
+        assert code == 75
         assert "run the same command again to resume" in err
         [url] = upload.remembered().values()
         stored = int((await upload.rig.head(url)).headers["upload-offset"])
@@ -371,7 +371,7 @@ async def test_upload_waits_out_a_lease_its_lost_attempt_left(upload: Command) -
         proxy.cut_after(MIB + MIB // 2, then_refuse=True)
         args = (str(video), "--title", "Held", "--server", proxy.url, "--chunk-mib", "1")
         code, _, err = await upload(*args, "--retries", "0")
-        assert code == 1, err
+        assert code == 75, err
         [url] = upload.remembered().values()
         upload_id = uuid.UUID(url.rstrip("/").rsplit("/", 1)[-1])
         database = Database(upload.rig.settings.effective_database_url)
@@ -412,11 +412,11 @@ async def test_a_sign_out_mid_upload_keeps_it_for_the_next_sign_in(upload: Comma
         proxy.cut_after(MIB + MIB // 2, then_refuse=True)
         args = (str(video), "--title", "Kept", "--server", proxy.url, "--chunk-mib", "1")
         code, _, err = await upload(*args, "--retries", "0")
-        assert code == 1, err
+        assert code == 75, err
         [url] = upload.remembered().values()
         proxy.heal()
         code, _, err = await upload(*args, token="no-longer-a-valid-token")
-        assert code == 1, err
+        assert code == 3, err
         assert "the upload is kept: run `streamstack login`, then the same command" in err, err
         assert list(upload.remembered().values()) == [url]
         code, out, err = await upload(*args)
@@ -442,16 +442,16 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
     assert upload.remembered() == {}  # a refused upload is not resumed
 
     code, _, err = await upload(str(noise), "--title", "Noise", *server, token="not-a-token")
-    assert (code, "HTTP 401" in err) == (1, True), err
+    assert (code, "HTTP 401" in err) == (3, True), err
 
     code, _, err = await upload(str(noise), "--title", "Noise", *server, token="")
-    assert (code, "access token is required" in err) == (2, True), err
+    assert (code, "access token is required" in err) == (3, True), err
 
     code, _, err = await upload(str(upload.folder / "missing.mp4"), "--title", "x", *server)
     assert (code, "is not a file" in err) == (2, True), err
 
     code, _, err = await upload(str(noise), "--title", "x", "--server", "http://127.0.0.1:9")
-    assert (code, "unreachable" in err) == (1, True), err
+    assert (code, "unreachable" in err) == (75, True), err
 
 
 async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> None:
@@ -466,7 +466,7 @@ async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> Non
         proxy.cut_after(2 * MIB + MIB // 2, then_refuse=True)
         args = (str(video), "--replace", media_id, "--server", proxy.url, "--chunk-mib", "1")
         code, _, err = await upload(*args, "--retries", "0")
-        assert code == 1, err
+        assert code == 75, err
         assert "run the same command again to resume" in err
         proxy.heal()
         code, out, err = await upload(*args)
@@ -491,8 +491,8 @@ async def test_upload_replace_refusals_are_said(upload: Command) -> None:
     code, _, err = await upload(str(video), "--replace", str(uuid.uuid4()), "--title", "x", *server)
     assert (code, "give none of --title" in err) == (2, True), err
     code, _, err = await upload(str(video), "--replace", str(uuid.uuid4()), *server)
-    assert code == 1, err
-    assert err.splitlines()[-1].startswith("streamstack: upload failed: HTTP 404"), err
+    assert code == 4, err
+    assert err.splitlines()[-1].startswith("streamstack: upload: HTTP 404"), err
     assert upload.remembered() == {}
 
 
@@ -528,6 +528,12 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
         upload_id, "1.0/4.0", "MiB", "25%", rig.admin_id, "beach.mp4", "At", "the", "beach"
     ]  # fmt: skip
     assert header.index("RECEIVED") == row.index("1.0/4.0")  # in columns
+    code, out, err = await uploads("--json", *server)
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [(u["id"], u["offset"], u["title"]) for u in listed] == [
+        (upload_id, MIB, "At the beach")
+    ], listed
 
     # An uploader auth knows is named by email; one it does not (the rig's minted admin, or
     # an account deleted since) by id.
@@ -549,13 +555,15 @@ async def test_uploads_lists_the_unfinished_ones_and_cancels_one(upload: Command
     )
     assert (await rig.head(url)).status_code == 404
     code, _, err = await uploads("--cancel", upload_id, *server)
-    assert code == 1
-    assert err.strip() == f"streamstack: {upload_id} not cancelled: HTTP 404: no such upload"
+    assert code == 4
+    assert err.strip() == (
+        f"streamstack: uploads: {upload_id} not cancelled: HTTP 404: no such upload"
+    )
     code, _, err = await uploads("--cancel", "not-an-id", *server)
     assert (code, "invalid UUID value" in err) == (2, True), err
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await uploads(*server, token=viewer)
-    assert (code, "HTTP 403: admin role required" in err) == (1, True), err
+    assert (code, "HTTP 403: admin role required" in err) == (3, True), err
 
 
 async def thumbnail_command(upload: Command) -> tuple[Command, tuple[str, str], str]:
@@ -582,7 +590,7 @@ async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Comma
     code, _, err = await thumbnail(item_id, "--at", "9", *server)
     assert (code, err.strip()) == (
         1,
-        f"streamstack: {item_id}: thumbnail unchanged: HTTP 422: 9 s is past the end of "
+        f"streamstack: thumbnail: {item_id} unchanged: HTTP 422: 9 s is past the end of "
         "the video (3.008 s)",
     )
     for moment in ("soon", "1:75", "-1", ""):
@@ -590,7 +598,7 @@ async def test_thumbnail_makes_the_frame_at_a_moment_the_thumbnail(upload: Comma
         assert (code, "not a moment" in err) == (2, True), err
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await thumbnail(item_id, "--at", "1", *server, token=viewer)
-    assert (code, "HTTP 403: admin role required" in err) == (1, True), err
+    assert (code, "HTTP 403: admin role required" in err) == (3, True), err
     assert rig.object_bytes("thumbnails", f"{item_id}.jpg") == chosen
 
 
@@ -615,7 +623,7 @@ async def test_thumbnail_of_an_image_then_the_automatic_one_again(upload: Comman
     code, _, err = await thumbnail(item_id, "--image", str(drawing), *server)
     assert (code, err.strip()) == (
         1,
-        f"streamstack: {item_id}: thumbnail unchanged: HTTP 415: send an image as one of "
+        f"streamstack: thumbnail: {item_id} unchanged: HTTP 415: send an image as one of "
         "image/jpeg, image/png, image/webp",
     )
     code, _, err = await thumbnail(item_id, "--image", str(upload.folder / "none.png"), *server)
@@ -657,7 +665,7 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
 
     code, out, err = await captions("remove", item_id, "en_us", *server)
     assert (code, err) == (
-        1,
+        4,
         "streamstack: captions remove: en_us not removed: HTTP 404: "
         "the item has no caption track in this language\n",
     )
@@ -713,7 +721,7 @@ async def test_captions_refusals_change_nothing(upload: Command) -> None:
     }
     for args, line in said.items():
         code, out, err = await captions(*args, *server)
-        assert (code, out) == (1, ""), err
+        assert (code, out) == (4 if "HTTP 404" in line else 1, ""), err
         assert err.startswith(f"streamstack: captions {args[0]}: ") and line in err, err
     for confused in (
         ("add", item_id, "en"),
@@ -727,7 +735,7 @@ async def test_captions_refusals_change_nothing(upload: Command) -> None:
         assert (code, out) == (2, ""), err
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await captions("add", item_id, "en", str(srt), *server, token=viewer)
-    assert (code, "HTTP 403: admin role required" in err) == (1, True), err
+    assert (code, "HTTP 403: admin role required" in err) == (3, True), err
     assert (await shown(rig, item_id))["captions"] == []
 
 
@@ -763,7 +771,7 @@ async def test_probe_reads_the_items_again_and_tallies_them(upload: Command) -> 
         assert (code, "name the items, or pass --all" in err) == (2, True), err
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await probe("--all", *server, token=viewer)
-    assert (code, err.splitlines()[-1]) == (1, "streamstack: probe: HTTP 403: admin role required")
+    assert (code, err.splitlines()[-1]) == (3, "streamstack: probe: HTTP 403: admin role required")
 
 
 @pytest.fixture

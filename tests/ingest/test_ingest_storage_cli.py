@@ -104,7 +104,7 @@ async def test_a_viewer_is_refused_in_one_line(storage: Command) -> None:
     viewer = mint_token(storage.rig.settings, role="viewer")
     for args in (("audit",), ("audit", "--delete", "--yes")):
         code, out, err = await storage(*args, *server(storage), token=viewer)
-        assert code == 1 and out == ""
+        assert code == 3 and out == ""
         assert "storage audit: HTTP 403" in err
     assert stored.keys() == {stored.orphan, stored.stranger}
 

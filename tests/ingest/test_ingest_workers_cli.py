@@ -134,7 +134,7 @@ async def test_a_viewer_is_refused_in_one_line(
         code, out, err = await workers(
             "--server", served.url, token=mint_token(rig.settings, role="viewer")
         )
-        assert (code, out) == (1, "")
+        assert (code, out) == (3, "")
         assert err.startswith("streamstack: workers: ") and len(err.splitlines()) == 1
 
 

@@ -6,16 +6,16 @@ import argparse
 import sys
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
     error_detail,
+    failure_of,
+    server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.languages import canonical_language
 from streamstack.settings import SettingsError
 
@@ -29,14 +29,10 @@ def run_captions(args: argparse.Namespace) -> int:
     tracks (a table, or ``--json``), or change one and print the tracks as JSON. Exit 1
     when the server refuses (nothing changed then)."""
     _check(args)
-    with admin_api("captions", args) as api:
-        try:
-            if args.action == "list":
-                return _shown(_tracks(api, str(args.item)), as_json=args.json)
-            return print_json(_changed(api, args))
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: captions {args.action}: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.action == "list":
+            return _shown(_tracks(api, str(args.item)), as_json=args.json)
+        return print_json(_changed(api, args))
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -57,7 +53,7 @@ def _tracks(api: AdminApi, item_id: str) -> list[dict[str, Any]]:
     """The item's caption tracks as recorded now."""
     response = api.get(ITEM_PATH.format(id=item_id))
     if response.status_code != 200:
-        raise UploadFailed(f"{item_id}: {error_detail(response)}")
+        raise server_refused(response, f"{item_id}")
     tracks: list[dict[str, Any]] = response.json()["captions"]
     return tracks
 
@@ -82,7 +78,7 @@ def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
     if args.action == "remove":
         response = api.request("DELETE", path)
         if response.status_code != 204:
-            raise UploadFailed(f"{args.language} not removed: {error_detail(response)}")
+            raise server_refused(response, f"{args.language} not removed")
         print(f"streamstack: removed the {language} track", file=sys.stderr)
         return {"media_id": str(args.item), "captions": _tracks(api, str(args.item))}
     given = {"label": args.label, "encoding": args.encoding}
@@ -102,6 +98,6 @@ def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
                 if args.encoding is None
                 else " (another --encoding, perhaps; captions --help lists them)"
             )
-        raise UploadFailed(said)
+        raise CommandFailed(said, failure_of(response))
     print(f"streamstack: stored the {language} track", file=sys.stderr)
     return response.json()

@@ -15,17 +15,15 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from streamstack.cli.output import agreed, check_askable, print_json, table
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
-    error_detail,
+    server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.cli.users import user_by_email, user_by_id
 from streamstack.contracts.limits import COMMENTS_PAGE_MAX, LIST_LIMIT_MAX
 from streamstack.settings import SettingsError
@@ -60,24 +58,20 @@ def run_comments(args: argparse.Namespace) -> int:
     comments, or delete them all (asking first). Exit 1 when the server refuses (nothing
     changed then)."""
     target = _checked(args)
-    with admin_api("comments", args) as api:
-        try:
-            if args.author is not None:
-                return _by_author(api, args)
-            if target is None:  # _checked: only a list names no id then
-                return _listed_everywhere(api, args.limit, reported=args.reported)
-            if args.action == "list":
-                return _listed(api, target, args.limit)
-            if args.action == "replies":
-                return _replies_listed(api, target, args.limit)
-            if args.action == "report":
-                return _reported(api, target, args.reason)
-            if args.action == "dismiss":
-                return _dismissed(api, target)
-            return _deleted(api, target)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: comments {args.action}: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.author is not None:
+            return _by_author(api, args)
+        if target is None:  # _checked: only a list names no id then
+            return _listed_everywhere(api, args, reported=args.reported)
+        if args.action == "list":
+            return _listed(api, target, args)
+        if args.action == "replies":
+            return _replies_listed(api, target, args)
+        if args.action == "report":
+            return _reported(api, target, args.reason)
+        if args.action == "dismiss":
+            return _dismissed(api, target)
+        return _deleted(api, target)
 
 
 def _checked(args: argparse.Namespace) -> uuid.UUID | None:
@@ -132,16 +126,15 @@ def _by_author(api: AdminApi, args: argparse.Namespace) -> int:
         author_id = user_by_email(api, args.author, f"comments {args.action}")["id"]
     if args.action == "delete":
         return _deleted_of(api, author_id, ask=not args.yes)
-    return _listed_everywhere(api, args.limit, reported=args.reported, author=author_id)
+    return _listed_everywhere(api, args, reported=args.reported, author=author_id)
 
 
-def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
-    """Print up to ``limit`` of the item's comments, newest first, with how many replies
+def _listed(api: AdminApi, item_id: uuid.UUID, args: argparse.Namespace) -> int:
+    """Print up to ``--limit`` of the item's comments, newest first, with how many replies
     each has; the count, replies included (and that comments are off, when so), on stderr."""
     path = ITEM_COMMENTS_PATH.format(id=item_id)
-    comments, page = _collected(api, path, {}, limit or 20, refused=f"{item_id}: ")
-    if comments:
-        print(table([COLUMNS, *(_row_with_replies(comment) for comment in comments)]))
+    comments, page = _collected(api, path, {}, args.limit or 20, refused=str(item_id))
+    _shown(comments, COLUMNS, _row_with_replies, as_json=args.json)
     total, replies = page["total"], sum(comment["reply_count"] for comment in comments)
     counted = _comments(total)
     if page["next"] is not None:
@@ -156,13 +149,12 @@ def _listed(api: AdminApi, item_id: uuid.UUID, limit: int | None) -> int:
     return 0
 
 
-def _replies_listed(api: AdminApi, comment_id: uuid.UUID, limit: int | None) -> int:
-    """Print up to ``limit`` of the comment's replies, oldest first; how many there are
+def _replies_listed(api: AdminApi, comment_id: uuid.UUID, args: argparse.Namespace) -> int:
+    """Print up to ``--limit`` of the comment's replies, oldest first; how many there are
     (and that comments are off, when so) on stderr."""
     path = REPLIES_PATH.format(id=comment_id)
-    replies, page = _collected(api, path, {}, limit or 20, refused=f"{comment_id}: ")
-    if replies:
-        print(table([REPLY_COLUMNS, *(_row(reply) for reply in replies)]))
+    replies, page = _collected(api, path, {}, args.limit or 20, refused=str(comment_id))
+    _shown(replies, REPLY_COLUMNS, _row, as_json=args.json)
     total = page["total"]
     counted = f"{total:,} repl{'y' if total == 1 else 'ies'}" if total else "no replies yet"
     if page["next"] is not None:
@@ -184,12 +176,27 @@ def _collected(
         asked = {**params, "limit": min(COMMENTS_PAGE_MAX, wanted - len(comments))}
         response = api.request("GET", path, params=asked | ({"cursor": cursor} if cursor else {}))
         if response.status_code != 200:
-            raise UploadFailed(f"{refused}{error_detail(response)}")
+            raise server_refused(response, refused)
         page = response.json()
         comments += page["comments"]
         cursor = page["next"]
         if cursor is None or len(comments) >= wanted:
             return comments, page
+
+
+def _shown(
+    comments: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    row: Callable[[dict[str, Any]], tuple[str, ...]],
+    *,
+    as_json: bool,
+) -> None:
+    """Print ``comments`` as the server gave them (``as_json``), or as a table of ``columns``
+    (each comment's cells by ``row``; nothing when there are none)."""
+    if as_json:
+        print_json(comments)
+    elif comments:
+        print(table([columns, *(row(comment) for comment in comments)]))
 
 
 def _row(comment: dict[str, Any]) -> tuple[str, ...]:
@@ -213,26 +220,26 @@ def _deleted(api: AdminApi, comment_id: uuid.UUID) -> int:
     """Delete the comment; 1 when the server refuses (not there, or not the caller's)."""
     response = api.request("DELETE", COMMENT_PATH.format(id=comment_id))
     if response.status_code != 204:
-        raise UploadFailed(f"{comment_id} not deleted: {error_detail(response)}")
+        raise server_refused(response, f"{comment_id} not deleted")
     print(f"streamstack: deleted comment {comment_id}", file=sys.stderr)
     return 0
 
 
 def _listed_everywhere(
-    api: AdminApi, limit: int | None, *, reported: bool, author: str | None = None
+    api: AdminApi, args: argparse.Namespace, *, reported: bool, author: str | None = None
 ) -> int:
-    """Print up to ``limit`` of every video's comments, newest first (``reported``: only
+    """Print up to ``--limit`` of every video's comments, newest first (``reported``: only
     reported ones, the most recently reported first; ``author``: that account's alone),
     with each video's title, its author's id and how many reported each; how many were
     shown on stderr (and of an author, whose they are and how many they wrote in all)."""
     params = ({"reported": "true"} if reported else {}) | ({"author": author} if author else {})
-    comments, page = _collected(api, ALL_COMMENTS_PATH, params, limit or 20)
+    comments, page = _collected(api, ALL_COMMENTS_PATH, params, args.limit or 20)
     kind = "reported comment" if reported else "comment"
     by = f" by {_whose(_author(api, page))}" if author else ""
+    _shown(comments, ALL_COLUMNS, _row_everywhere, as_json=args.json)
     if not comments:
         print(f"streamstack: no {kind}s{by} yet", file=sys.stderr)
         return 0
-    print(table([ALL_COLUMNS, *(_row_everywhere(comment) for comment in comments)]))
     more = " (--limit for more)" if page["next"] is not None else ""
     plural = "" if len(comments) == 1 else "s"
     in_all = page["author"]["comments"] if author else len(comments)
@@ -257,7 +264,7 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
     print(f"streamstack: deleting {_comments(count)} by {whose}…", file=sys.stderr)
     response = api.request("DELETE", ALL_COMMENTS_PATH, params={"author": author_id})
     if response.status_code != 200:
-        raise UploadFailed(f"comments by {whose} not deleted: {error_detail(response)}")
+        raise server_refused(response, f"comments by {whose} not deleted")
     deleted = response.json()["deleted"]
     said = f"deleted {_comments(deleted)}: those by {whose} and the replies to them"
     print(f"streamstack: {said}", file=sys.stderr)
@@ -300,7 +307,7 @@ def _reported(api: AdminApi, comment_id: uuid.UUID, reason: str | None) -> int:
     body = {} if reason is None else {"reason": reason}
     response = api.request("POST", REPORTS_PATH.format(id=comment_id), json=body)
     if response.status_code != 204:
-        raise UploadFailed(f"{comment_id} not reported: {error_detail(response)}")
+        raise server_refused(response, f"{comment_id} not reported")
     print("streamstack: reported: an administrator will look at it", file=sys.stderr)
     return 0
 
@@ -309,6 +316,6 @@ def _dismissed(api: AdminApi, comment_id: uuid.UUID) -> int:
     """Dismiss the comment's reports, keeping it; 1 when the server refuses."""
     response = api.request("DELETE", REPORTS_PATH.format(id=comment_id))
     if response.status_code != 204:
-        raise UploadFailed(f"{comment_id}: reports not dismissed: {error_detail(response)}")
+        raise server_refused(response, f"{comment_id}: reports not dismissed")
     print("streamstack: the reports on it are dismissed; the comment stays", file=sys.stderr)
     return 0

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.processing import ITEM_PATH
-from streamstack.cli.session import AdminApi, error_detail
+from streamstack.cli.session import AdminApi, failure_of, server_refused
 from streamstack.cli.tus_client import ProgressLine, mib
 
 #: ``filename*=UTF-8''…`` (RFC 6266, preferred) and ``filename="…"`` of a disposition.
@@ -27,7 +28,7 @@ _NAME_STAR = re.compile(r"filename\*=UTF-8''([^;\s]+)", re.IGNORECASE)
 _NAME = re.compile(r'filename="([^"]*)"', re.IGNORECASE)
 
 
-class DownloadRefused(Exception):
+class DownloadRefused(CommandFailed):
     """The server would not hand the original over (the message says why)."""
 
 
@@ -42,7 +43,7 @@ def downloaded(api: AdminApi, item_id: str, output: Path | None) -> Path:
         if response.status_code == 416 and have:
             return _complete(response, chosen, have)
         if response.status_code not in (200, 206):
-            raise DownloadRefused(f"the original could not be read: {error_detail(response)}")
+            raise server_refused(response, "the original could not be read")
         _save(response, chosen, have if response.status_code == 206 else 0)
     return chosen
 
@@ -52,9 +53,9 @@ def _download_url(api: AdminApi, item_id: str) -> str:
     account that may not download (a viewer's grant has none)."""
     response = api.request("POST", ITEM_PATH.format(id=item_id) + "/stream-token")
     if response.status_code == 404:
-        raise DownloadRefused(f"no such video: {item_id}")
+        raise DownloadRefused(f"no such video: {item_id}", failure_of(response))
     if response.status_code != 200:
-        raise DownloadRefused(error_detail(response))
+        raise server_refused(response)
     url: str | None = response.json().get("download_url")
     if not url:
         raise DownloadRefused("only an admin may download a video's original file")
@@ -65,7 +66,7 @@ def _offered_name(api: AdminApi, url: str) -> str:
     """The file name the server offers (HEAD), kept to one plain name in this directory."""
     with api.stream(url, method="HEAD") as response:
         if response.status_code != 200:
-            raise DownloadRefused(f"the original could not be read: {error_detail(response)}")
+            raise server_refused(response, "the original could not be read")
         disposition = response.headers.get("content-disposition", "")
     starred, plain = _NAME_STAR.search(disposition), _NAME.search(disposition)
     name = unquote(starred[1]) if starred else plain[1] if plain else ""

@@ -16,7 +16,7 @@ from typing import Any
 
 from streamstack.cli.library import as_admin
 from streamstack.cli.processing import ITEM_PATH
-from streamstack.cli.session import AdminApi, error_detail
+from streamstack.cli.session import AdminApi, error_detail, server_refused
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.catalogue import normalize_tag
 from streamstack.settings import SettingsError
@@ -98,7 +98,7 @@ def edited(api: AdminApi, args: argparse.Namespace) -> Any:
             print(f"streamstack: edited {item_id}: {', '.join(fields)}", file=sys.stderr)
             return response.json()
         if response.status_code != 412:
-            raise UploadFailed(f"{item_id} not edited: {error_detail(response)}")
+            raise server_refused(response, f"{item_id} not edited")
         if not relative or attempt == 2:
             break
         print(f"streamstack: {item_id} was changed meanwhile; reading it again", file=sys.stderr)
@@ -113,7 +113,7 @@ def _read(api: AdminApi, item_id: str) -> dict[str, Any]:
     """The item as an admin sees it now (its ``etag`` too)."""
     response = api.get(ITEM_PATH.format(id=item_id))
     if response.status_code != 200:
-        raise UploadFailed(f"{item_id}: {error_detail(response)}")
+        raise server_refused(response, f"{item_id}")
     return as_admin(response.json())
 
 

@@ -16,12 +16,9 @@ from typing import Any
 from streamstack.cli.output import handed_over, print_json, table
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
-    error_detail,
+    server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.limits import INVITES_LIST_MAX
 from streamstack.settings import SettingsError
 
@@ -45,16 +42,12 @@ def run_invites(args: argparse.Namespace) -> int:
     ``--all``; a table, or ``--json``), create one and print it as JSON (its code shown
     only now), or revoke one. Exit 1 when the server refuses (nothing changed then)."""
     _check(args)
-    with admin_api("invites", args) as api:
-        try:
-            if args.action == "list":
-                return _listed(_invites(api, every=args.all), as_json=args.json)
-            if args.action == "create":
-                return print_json(_created(api, args.note, args.expires, args.email))
-            return _revoked(api, uuid.UUID(args.invite))
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: invites {args.action}: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.action == "list":
+            return _listed(_invites(api, every=args.all), as_json=args.json)
+        if args.action == "create":
+            return print_json(_created(api, args.note, args.expires, args.email))
+        return _revoked(api, uuid.UUID(args.invite))
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -67,7 +60,7 @@ def _check(args: argparse.Namespace) -> None:
         )
     wrong = {
         "--all": args.all and args.action != "list",
-        "--json": args.json and args.action != "list",
+        "--json": args.json and args.action == "revoke",
         "--note": args.note is not None and args.action != "create",
         "--expires": args.expires is not None and args.action != "create",
         "--email": args.email is not None and args.action != "create",
@@ -89,7 +82,7 @@ def _invites(api: AdminApi, *, every: bool) -> list[dict[str, Any]]:
     """The usable invites, or with ``every`` the used, revoked and expired ones too."""
     response = api.get(f"{INVITES_PATH}?limit={INVITES_LIST_MAX}")
     if response.status_code != 200:
-        raise UploadFailed(f"cannot list the invites: {error_detail(response)}")
+        raise server_refused(response, "cannot list the invites")
     invites: list[dict[str, Any]] = response.json()["items"]
     return invites if every else [invite for invite in invites if invite["status"] == "active"]
 
@@ -131,7 +124,7 @@ def _created(api: AdminApi, note: str | None, hours: int | None, email: str | No
     }
     response = api.request("POST", INVITES_PATH, json=body)
     if response.status_code != 201:
-        raise UploadFailed(f"no invite created: {error_detail(response)}")
+        raise server_refused(response, "no invite created")
     invite = response.json()
     terms = f", once (id {invite['id']})"
     if invite.get("mailed_to"):
@@ -143,6 +136,6 @@ def _revoked(api: AdminApi, invite_id: uuid.UUID) -> int:
     """Revoke an unused invite; 1 when the server refuses (unknown, or used already)."""
     response = api.request("DELETE", f"{INVITES_PATH}/{invite_id}")
     if response.status_code != 204:
-        raise UploadFailed(f"{invite_id} not revoked: {error_detail(response)}")
+        raise server_refused(response, f"{invite_id} not revoked")
     print(f"streamstack: revoked invite {invite_id}; its code no longer registers", file=sys.stderr)
     return 0

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args
 
-from streamstack.cli.download import DownloadRefused, downloaded
+from streamstack.cli.download import downloaded
 from streamstack.cli.editing import check_edit, edit_options_given, edited
+from streamstack.cli.exits import Exit, Failure
 from streamstack.cli.library import as_admin, listed
 from streamstack.cli.likes import LIKE_ACTIONS, check_liking, run_liking
 from streamstack.cli.output import agreed, check_askable, clock, print_json, table
@@ -25,14 +26,12 @@ from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.scheduling import check_schedule, scheduled, shown_time
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
-    error_detail,
+    failure_of,
+    server_refused,
 )
 from streamstack.cli.sharing import SHARE_ACTIONS, check_sharing, run_sharing
 from streamstack.cli.statistics import STATS_ACTION, check_stats, run_stats
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.catalogue import ProcessingFilter
 from streamstack.settings import SettingsError
 
@@ -127,15 +126,17 @@ ACTIONS = {
 
 @dataclasses.dataclass
 class Outcome:
-    """What an action came to: the ids it changed, those it had no need to, and those it
-    could not change with why; of those unpublished, the scheduled drafts (their schedule
+    """What an action came to: the ids it changed, those it had no need to, those gone
+    already (a deletion run again) and those it could not change with why (the server's
+    error, as ``--json`` prints one); of those unpublished, the scheduled drafts (their schedule
     cancelled, so they stay hidden) and how many share links stop working (the server's
     ``paused_share_links``: those that worked until then)."""
 
     action: str
     done: list[str] = dataclasses.field(default_factory=list)
     unchanged: list[str] = dataclasses.field(default_factory=list)
-    failed: dict[str, str] = dataclasses.field(default_factory=dict)
+    gone: list[str] = dataclasses.field(default_factory=list)
+    failed: dict[str, Failure] = dataclasses.field(default_factory=dict)
     schedules_cancelled: list[str] = dataclasses.field(default_factory=list)
     paused_share_links: int = 0
 
@@ -146,6 +147,8 @@ class Outcome:
             words[0] += f" ({len(self.schedules_cancelled)} scheduled: schedule cancelled)"
         if self.unchanged:
             words.append(f"{len(self.unchanged)} already {ACTIONS[self.action].done}")
+        if self.gone:
+            words.append(f"{len(self.gone)} gone already")
         if self.failed:
             words.append(f"{len(self.failed)} failed")
         said = ", ".join(words)
@@ -180,30 +183,26 @@ def run_items(args: argparse.Namespace) -> int:
         # There --visibility is the new visibility, not a filter.
         query.pop("visibility", None)
     _check(args, query)
-    with admin_api("items", args) as api:
-        try:
-            if args.action == "list":
-                return _listed(_library(api, {**query, "sort": _sort(args)}), as_json=args.json)
-            if args.action == "edit":
-                return print_json(edited(api, args))
-            if args.action == "schedule":
-                return print_json(scheduled(api, args))
-            if args.action == "download":
-                print(downloaded(api, str(args.items[0]), args.output))
-                return 0
-            if args.action in SHARE_ACTIONS:
-                return run_sharing(api, args)
-            if args.action in LIKE_ACTIONS:
-                return run_liking(api, args)
-            if args.action == STATS_ACTION:
-                return run_stats(api, args)
-            outcome = Outcome(args.action)
-            chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
-            ask = args.action == "delete" and not args.yes
-            return _acted(api, chosen, outcome, ask=ask, search=query.get("q", ""))
-        except (ServerUnreachable, SignInRequired, UploadFailed, DownloadRefused) as exc:
-            print(f"streamstack: items {args.action}: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.action == "list":
+            return _listed(_library(api, {**query, "sort": _sort(args)}), as_json=args.json)
+        if args.action == "edit":
+            return print_json(edited(api, args))
+        if args.action == "schedule":
+            return print_json(scheduled(api, args))
+        if args.action == "download":
+            print(downloaded(api, str(args.items[0]), args.output))
+            return 0
+        if args.action in SHARE_ACTIONS:
+            return run_sharing(api, args)
+        if args.action in LIKE_ACTIONS:
+            return run_liking(api, args)
+        if args.action == STATS_ACTION:
+            return run_stats(api, args)
+        outcome = Outcome(args.action)
+        chosen = _named(api, args.items, outcome) if args.items else _library(api, query)
+        ask = args.action == "delete" and not args.yes
+        return _acted(api, chosen, outcome, ask=ask, search=query.get("q", ""))
 
 
 def _sort(args: argparse.Namespace) -> str:
@@ -307,9 +306,9 @@ def _named(api: AdminApi, ids: list[Any], outcome: Outcome) -> list[_Item]:
         if response.status_code == 200:
             found.append(as_admin(response.json()))
         elif response.status_code == 403:
-            raise UploadFailed(error_detail(response))
+            raise server_refused(response)
         else:
-            _failed(outcome, item_id, error_detail(response))
+            _failed(outcome, item_id, response)
     return found
 
 
@@ -338,11 +337,13 @@ def _acted(
                 said += f" ({_paused_links(paused, 1)})"
             print(f"streamstack: {said}", file=sys.stderr)
         elif response.status_code == 403:
-            raise UploadFailed(error_detail(response))
+            raise server_refused(response)
         else:
-            _failed(outcome, item["id"], error_detail(response))
+            _failed(outcome, item["id"], response)
     print(f"streamstack: {outcome.said()}", file=sys.stderr)
-    return print_json(dataclasses.asdict(outcome), 1 if outcome.failed else 0)
+    # Failures all of one kind (every id unknown, the server away) say so by the exit code.
+    exits = {failure.exit for failure in outcome.failed.values()} or {Exit.DONE}
+    return print_json(dataclasses.asdict(outcome), exits.pop() if len(exits) == 1 else Exit.FAILED)
 
 
 def _paused(response: Any) -> int:
@@ -352,10 +353,17 @@ def _paused(response: Any) -> int:
     return int(response.json().get("paused_share_links", 0))
 
 
-def _failed(outcome: Outcome, item_id: str, why: str) -> None:
-    """Note that ``item_id`` was not changed, on stderr too."""
-    outcome.failed[item_id] = why
-    print(f"streamstack: {item_id} not {ACTIONS[outcome.action].done}: {why}", file=sys.stderr)
+def _failed(outcome: Outcome, item_id: str, response: Any) -> None:
+    """Note that ``item_id`` was not changed, on stderr too; a deletion's item the server
+    no longer has is gone already (a cleanup run again), not failed."""
+    if outcome.action == "delete" and response.status_code == 404:
+        outcome.gone.append(item_id)
+        print(f"streamstack: {item_id} gone already", file=sys.stderr)
+        return
+    failure = failure_of(response)
+    outcome.failed[item_id] = failure
+    done = ACTIONS[outcome.action].done
+    print(f"streamstack: {item_id} not {done}: {failure.detail}", file=sys.stderr)
 
 
 def confirmed_deletion(items: list[_Item], *, search: str = "") -> bool:

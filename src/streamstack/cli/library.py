@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from streamstack.catalogue.schemas import MAX_PAGE_SIZE
-from streamstack.cli.session import AdminApi, error_detail
+from streamstack.cli.session import AdminApi, server_refused
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 
@@ -59,7 +59,7 @@ def _all_pages(
     while True:
         response = api.get(page_url(pages, len(entries)))
         if response.status_code != 200:
-            raise UploadFailed(f"cannot list the {what}: {error_detail(response)}")
+            raise server_refused(response, f"cannot list the {what}")
         page = response.json()
         entries += page["items"]
         pages += 1

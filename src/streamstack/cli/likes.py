@@ -12,8 +12,7 @@ from typing import Any
 from streamstack.catalogue.schemas import MAX_PAGE
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
-from streamstack.cli.session import AdminApi, error_detail
-from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.session import AdminApi, server_refused
 from streamstack.settings import SettingsError
 
 #: The items actions of likes.
@@ -49,8 +48,10 @@ def run_liking(api: AdminApi, args: argparse.Namespace) -> int:
     method = "PUT" if args.action == "like" else "DELETE"
     response = api.request(method, ITEM_PATH.format(id=item_id) + "/like")
     if response.status_code != 200:
-        raise UploadFailed(f"{item_id}: {error_detail(response)}")
+        raise server_refused(response, f"{item_id}")
     liking = response.json()
+    if args.json:
+        return print_json(liking)
     count = liking["like_count"]
     state = "liked" if liking["liked"] else "not liked"
     print(f"{state} ({count:,} like{'' if count == 1 else 's'})")
@@ -62,7 +63,7 @@ def _listed(api: AdminApi, page: int, *, as_json: bool) -> int:
     params = {"page": page, "page_size": LIKED_PAGE_SIZE}
     response = api.request("GET", LIKED_PATH, params=params)
     if response.status_code != 200:
-        raise UploadFailed(error_detail(response))
+        raise server_refused(response)
     answer = response.json()
     if as_json:
         return print_json(answer)

@@ -16,10 +16,12 @@ from streamstack.catalogue.schemas import SortOrder, StatusFilter
 from streamstack.cli.captions import run_captions
 from streamstack.cli.commands import run_create_admin, run_dev, run_migrate, run_serve
 from streamstack.cli.comments import run_comments
+from streamstack.cli.exits import MEANINGS, CommandFailed, Exit, Failure
 from streamstack.cli.invites import lifetime, run_invites
 from streamstack.cli.items import ACTIONS, PROCESSING_WORDS, processing_filter, run_items
 from streamstack.cli.likes import LIKE_ACTIONS
 from streamstack.cli.login import run_login, run_logout
+from streamstack.cli.output import print_failure
 from streamstack.cli.probe import run_probe
 from streamstack.cli.scheduling import item_or_word
 from streamstack.cli.sharing import SHARE_ACTIONS
@@ -50,15 +52,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: parse, run, and turn configuration problems into one-line errors."""
     args = parse_command_line(build_parser(), sys.argv[1:] if argv is None else argv)
     command: Command = args.command
+    as_json = bool(getattr(args, "json", False))
     try:
         code = command(args)
+    except CommandFailed as exc:
+        where = " ".join(filter(None, (args.command_name, getattr(args, "action", None))))
+        code = print_failure(where, exc.failure, as_json=as_json)
     except SettingsError as exc:
         # One line a problem (a refusal may name several modules), each saying it is one.
-        for line in str(exc).splitlines():
-            print(f"streamstack: error: {line}", file=sys.stderr)
-        code = 2
+        code = print_failure("error", Failure(str(exc), code="usage"), as_json=as_json)
     except KeyboardInterrupt:
-        code = 130
+        code = Exit.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`streamstack … | head`): end quietly, as shell tools do.
         # Output goes nowhere from here, or the interpreter's last flush raises again.
@@ -70,7 +74,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(
-        prog="streamstack", description="StreamStack, a self-hostable video platform."
+        prog="streamstack",
+        description="StreamStack, a self-hostable video platform.",
+        epilog="exit codes (with --json, an error is one JSON object on stderr):\n"
+        + "\n".join(f"  {code.value:<3} {meaning}" for code, meaning in MEANINGS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for command in COMMANDS:
@@ -155,7 +163,7 @@ class Subcommand:
 
     def declare(self, parser: argparse.ArgumentParser) -> None:
         """Declare this command's options on ``parser``, which runs it."""
-        parser.set_defaults(command=self.run)
+        parser.set_defaults(command=self.run, command_name=self.name)
         for option in self.options:
             option.add_to(parser)
 
@@ -403,7 +411,9 @@ COMMANDS = (
         "line each, leaving alone those already so (`unpublish` cancels a scheduled "
         "draft's schedule); they print what was done as JSON. "
         "`delete` names the videos and asks first (--yes: without asking; needed where no "
-        "terminal can answer). Exit 1 if any could not be changed.",
+        "terminal can answer); the videos deleted already are listed as gone, not failed, "
+        "so a cleanup run again succeeds. Exit 1 if any could not be changed (4 if none of "
+        "them exists).",
         options=(
             _action(
                 "list",
@@ -488,7 +498,8 @@ COMMANDS = (
             option(
                 "--json",
                 action="store_true",
-                help="list, shares, liked, stats: print the server's answer as JSON",
+                help="list, share, shares, like, unlike, liked, stats: print the server's answer "
+                "as JSON (share: the link, its id, url and expiry)",
             ),
             option(
                 "--page",
@@ -522,8 +533,8 @@ COMMANDS = (
         help="list unfinished uploads, or cancel one",
         description="List every uploader's unfinished (resumable) uploads, the longest idle "
         "first: bytes received of the whole, how long since bytes last came, when the "
-        "server drops it unless it goes on, and who started it. With --cancel, cancel one: "
-        "its stored bytes are deleted at once.",
+        "server drops it unless it goes on, and who started it (--json: as the server gives "
+        "them). With --cancel, cancel one: its stored bytes are deleted at once.",
         options=(
             option(
                 "--cancel",
@@ -532,6 +543,7 @@ COMMANDS = (
                 metavar="ID",
                 help="cancel the upload with this id (from the list)",
             ),
+            option("--json", action="store_true", help="print the uploads as JSON"),
             _SERVER,
             _TOKEN,
         ),
@@ -592,7 +604,11 @@ COMMANDS = (
             _action("list", "create", "revoke"),
             option("invite", nargs="?", metavar="ID", help="revoke: the invite's id"),
             option("--all", action="store_true", help="list: used, revoked and expired too"),
-            option("--json", action="store_true", help="list: print the invites as JSON"),
+            option(
+                "--json",
+                action="store_true",
+                help="list: print the invites as JSON (create always does)",
+            ),
             option("--note", default=None, help="create: a note that tells the invite apart"),
             option(
                 "--email",
@@ -618,7 +634,8 @@ COMMANDS = (
         description="`comments list ITEM` prints the video's newest comments (--limit, "
         "default 20) as a table: when, who wrote it, how many replies it has, its first line "
         "and its id; it says when comments are off for the video. `comments replies "
-        "COMMENT_ID` prints a comment's replies the same way, oldest first (--limit). "
+        "COMMENT_ID` prints a comment's replies the same way, oldest first (--limit; both "
+        "--json). "
         "`comments list` without a video prints every "
         "video's newest comments with the video's title, the author's account id and how many "
         "people reported each "
@@ -665,6 +682,7 @@ COMMANDS = (
                 help="list, delete (an admin): that member's comments (their account's id or email)",
             ),
             option("--yes", action="store_true", help="delete --author: without asking"),
+            option("--json", action="store_true", help="list, replies: print the comments as JSON"),
             _SERVER,
             _TOKEN,
         ),

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+from streamstack.cli.exits import Exit, Failure
 from streamstack.settings import SettingsError
 
 
@@ -24,6 +25,18 @@ def print_json(value: object, code: int = 0) -> int:
         text = json.dumps(value, indent=2)
     print(text)
     return code
+
+
+def print_failure(where: str, failure: Failure, *, as_json: bool) -> Exit:
+    """Say why ``where`` (the command: ``items list``) failed, on standard error: a line
+    each line of it, or with ``as_json`` one JSON object, ``{"error": {...}}`` (a script
+    reads the server's code there); the exit code that says what to do about it."""
+    if as_json:
+        print(json.dumps({"error": failure.as_json()}), file=sys.stderr)
+    else:
+        for line in failure.detail.splitlines():
+            print(f"streamstack: {where}: {line}", file=sys.stderr)
+    return failure.exit
 
 
 def span(duration: datetime.timedelta) -> str:

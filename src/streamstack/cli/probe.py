@@ -16,8 +16,9 @@ from streamstack.cli.session import (
     SignInRequired,
     admin_api,
     error_detail,
+    server_refused,
 )
-from streamstack.cli.tus_client import ProgressLine, UploadFailed
+from streamstack.cli.tus_client import ProgressLine
 from streamstack.settings import SettingsError
 
 #: Ingest's route that reads an item's original again.
@@ -66,15 +67,11 @@ def run_probe(args: argparse.Namespace) -> int:
     line; print the tally as JSON and in words. Exit 1 if any item could not be read."""
     if bool(args.items) == args.all:
         raise SettingsError("probe: name the items, or pass --all (one)")
-    with admin_api("probe", args) as api:
-        try:
-            items = listed_items(api) if args.all else [str(item) for item in args.items]
-            if not items:
-                print("streamstack: probe: the library has no item", file=sys.stderr)
-            tally = _read_each(api, items)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: probe: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        items = listed_items(api) if args.all else [str(item) for item in args.items]
+        if not items:
+            print("streamstack: probe: the library has no item", file=sys.stderr)
+        tally = _read_each(api, items)
     print(f"streamstack: {tally.said()}", file=sys.stderr)
     return print_json(tally.summary(), 1 if tally.failed else 0)
 
@@ -97,7 +94,7 @@ def _read_each(api: AdminApi, items: list[str]) -> Tally:
                     tally.read.append(response.json())
                     continue
                 if response.status_code == 403:
-                    raise UploadFailed(error_detail(response))
+                    raise server_refused(response)
                 reason, detail = _refusal_code(response), error_detail(response)
             tally.failed.setdefault(reason, []).append(item_id)
             progress.note(f"streamstack: {item_id} not read: {detail}")

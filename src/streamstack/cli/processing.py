@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.output import print_json
-from streamstack.cli.session import ServerUnreachable, SignInRequired, error_detail
+from streamstack.cli.session import ServerUnreachable, server_refused
 from streamstack.cli.tus_client import ProgressLine, UploadFailed
 from streamstack.contracts.catalogue import CatalogueItem, MediaItem
 
@@ -89,7 +90,7 @@ def print_item(
     except ProcessingFailed as failed:
         print(f"streamstack: transcoding failed: {failed}", file=sys.stderr)
         return show(failed.item, 1)
-    except (UploadFailed, SignInRequired) as exc:
+    except CommandFailed as exc:
         print(f"streamstack: {done}, but {exc}", file=sys.stderr)
         return show(item, 1)
     except KeyboardInterrupt:
@@ -121,7 +122,7 @@ def _ask(get: Callable[[str], Any], media_id: str) -> Any | None:
     if response.status_code >= 500:
         return None
     if response.status_code != 200:
-        raise UploadFailed(f"cannot follow the transcoding: {error_detail(response)}")
+        raise server_refused(response, "cannot follow the transcoding")
     return response.json()
 
 

@@ -16,8 +16,7 @@ import uuid
 from typing import Any
 
 from streamstack.cli.processing import ITEM_PATH
-from streamstack.cli.session import AdminApi, error_detail
-from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.session import AdminApi, server_refused
 from streamstack.settings import SettingsError
 
 
@@ -70,7 +69,7 @@ def scheduled(api: AdminApi, args: argparse.Namespace) -> Any:
     response = api.request("PATCH", ITEM_PATH.format(id=item_id), json={"publish_at": publish_at})
     if response.status_code != 200:
         refused = "schedule not cancelled" if args.cancel else "not scheduled"
-        raise UploadFailed(f"{item_id} {refused}: {error_detail(response)}")
+        raise server_refused(response, f"{item_id} {refused}")
     item: dict[str, Any] = response.json()
     set_for = shown_time(item["publish_at"])  # what the server keeps, seconds and all
     said = "not scheduled any more" if args.cancel else f"scheduled for {set_for}"

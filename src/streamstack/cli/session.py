@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
+from streamstack.cli.exits import CommandFailed, Failure
 from streamstack.cli.output import span
-from streamstack.settings import SettingsError
 
 if TYPE_CHECKING:
     import httpx
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 AUTH_PATH = "/api/v1/auth"
 
 
-class SignInRequired(Exception):
+class SignInRequired(CommandFailed):
     """No usable sign-in: the message says what to run."""
+
+    CODE = "sign_in_required"
 
 
 class CodeRequired(SignInRequired):
@@ -35,8 +37,10 @@ class CodeRequired(SignInRequired):
     the authenticator app (or a recovery code) is needed too."""
 
 
-class ServerUnreachable(Exception):
+class ServerUnreachable(CommandFailed):
     """The server (or, renewing a token, its sign-in) could not be reached."""
+
+    CODE = "unreachable"
 
 
 class AccessTokens(Protocol):
@@ -133,7 +137,7 @@ class AdminApi:
         ``renew`` is False (the caller renews itself and decides what to send then)."""
         response = self._send(method, path, **kwargs)
         if response.status_code == 401 and renew:
-            self.renew(error_detail(response))
+            self.renew(error_detail(response), failure_of(response))
             response = self._send(method, path, **kwargs)
         return response
 
@@ -155,12 +159,13 @@ class AdminApi:
         except httpx.HTTPError as exc:
             raise unreachable(self.server, exc) from exc
 
-    def renew(self, refusal: str) -> None:
-        """A new access token after ``refusal`` (the server's 401, quoted when it fails)."""
+    def renew(self, refusal: str, failure: Failure | None = None) -> None:
+        """A new access token after ``refusal`` (the server's 401, quoted when it fails,
+        with its ``failure`` when known)."""
         try:
             self.tokens.renew()
         except SignInRequired as exc:
-            raise SignInRequired(f"{refusal}; {exc}") from None
+            raise SignInRequired(f"{refusal}; {exc}", failure) from None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -181,30 +186,29 @@ def unreachable(server: str, exc: Exception) -> ServerUnreachable:
     return ServerUnreachable(f"{server} unreachable ({exc.__class__.__name__})")
 
 
-def admin_tokens(
-    command: str, args: argparse.Namespace, server: str, auth_http: Any
-) -> AccessTokens:
-    """``--token`` when given, else the sign-in ``streamstack login`` stored for ``server``."""
+def admin_tokens(args: argparse.Namespace, server: str, auth_http: Any) -> AccessTokens:
+    """``--token`` when given, else the sign-in ``streamstack login`` stored for ``server``
+    (:class:`SignInRequired` when there is none)."""
     if args.token:
         return GivenToken(args.token)
     logins = SavedLogins()
     if logins.get(server) is None:
-        raise SettingsError(
-            f"{command}: an admin access token is required: sign in once with "
+        raise SignInRequired(
+            "an admin access token is required: sign in once with "
             f"{login_hint(server)}, or pass --token (or STREAMSTACK_TOKEN)"
         )
     return SignedIn(server, logins, auth_http)
 
 
 @contextlib.contextmanager
-def admin_api(command: str, args: argparse.Namespace) -> Iterator[AdminApi]:
-    """An :class:`AdminApi` for ``command`` on the server ``args`` name (``--server``, or
+def admin_api(args: argparse.Namespace) -> Iterator[AdminApi]:
+    """An :class:`AdminApi` on the server ``args`` name (``--server``, or
     the one signed in to), as ``--token`` or the stored sign-in; closed after the block."""
     import httpx
 
     server = chosen_server(args.server)
     with httpx.Client(timeout=30.0) as auth_http:
-        api = AdminApi(server, admin_tokens(command, args, server, auth_http))
+        api = AdminApi(server, admin_tokens(args, server, auth_http))
         try:
             yield api
         finally:
@@ -223,7 +227,7 @@ def sign_in(
         body["code"] = code
     response = http.post(f"{server}{AUTH_PATH}/login", json=body)
     if response.status_code != 200:
-        refusal = _error_code(response)
+        refusal = failure_of(response).code
         if refusal == "two_factor_required":
             raise CodeRequired("this account needs a code from your authenticator app")
         if refusal == "invalid_code":
@@ -285,15 +289,6 @@ def login_hint(server: str) -> str:
     return f"`streamstack login --server {server}`"
 
 
-def _error_code(response: Any) -> str | None:
-    """The ``code`` of the server's JSON error, if it sent one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body.get("code") if isinstance(body, dict) else None
-
-
 #: What an answer of these statuses without the server's JSON (a HEAD's, or a proxy's own
 #: page, nginx's "Service Temporarily Unavailable") means, in a sentence.
 PLAINLY = {
@@ -301,6 +296,31 @@ PLAINLY = {
     503: "the server is unavailable for a moment",
     504: "the service behind the server's proxy did not answer in time",
 }
+
+
+def server_refused(response: Any, context: str = "") -> CommandFailed:
+    """The failure of a command the server refused with ``response``: ``context`` (what was
+    not done) then :func:`error_detail`, with what the server said for scripts."""
+    said = error_detail(response)
+    return CommandFailed(f"{context}: {said}" if context else said, failure_of(response))
+
+
+def failure_of(response: Any) -> Failure:
+    """What the server's refusal says to a script: its status, its machine code, its
+    ``Retry-After`` seconds and its request's id (the body's, else ``X-Request-ID``)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    said = body if isinstance(body, dict) else {}
+    wait = response.headers.get("Retry-After", "")
+    return Failure(
+        error_detail(response),
+        status=response.status_code,
+        code=said.get("code"),
+        retry_after=int(wait) if wait.isdigit() else None,
+        request_id=said.get("request_id") or response.headers.get("X-Request-ID"),
+    )
 
 
 def error_detail(response: Any) -> str:

@@ -17,11 +17,11 @@ import html
 import sys
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.scheduling import shown_time
-from streamstack.cli.session import AdminApi, error_detail
-from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.session import AdminApi, failure_of, server_refused
 from streamstack.contracts.limits import SHARE_EXPIRY_DAYS_MAX
 from streamstack.contracts.moments import moment_text, parse_moment, start_of
 from streamstack.settings import SettingsError
@@ -72,7 +72,7 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
     if args.action == "shares":
         response = api.get(ITEM_SHARES_PATH.format(id=target))
         if response.status_code != 200:
-            return _refused(args.action, response)
+            raise _refused(args.action, response)
         listed = response.json()
         links = listed["links"]
         _say_where_embeds_work(listed["embed_sites"])
@@ -85,7 +85,7 @@ def run_sharing(api: AdminApi, args: argparse.Namespace) -> int:
         return _listed(api.server, links, as_json=args.json)
     response = api.request("DELETE", SHARE_PATH.format(id=target))
     if response.status_code != 204:
-        return _refused(args.action, response)
+        raise _refused(args.action, response)
     print("stopped: the link no longer works", file=sys.stderr)
     return 0
 
@@ -108,9 +108,12 @@ def _share(api: AdminApi, target: str, args: argparse.Namespace) -> int:
         json={"expires_in_days": args.expires_in_days},
     )
     if response.status_code != 201:
-        return _refused(args.action, response)
+        raise _refused(args.action, response)
     link = response.json()
-    print(full_link(api.server, link, start=start))
+    if args.json:  # as `shares --json` lists it, with the link to hand over
+        print_json({**link, "url": full_link(api.server, link, start=start)})
+    else:
+        print(full_link(api.server, link, start=start))
     print(f"expires: {_expiry(link)}", file=sys.stderr)
     print("Anyone with this link can watch this video without an account.", file=sys.stderr)
     if title is not None and link["embed_path"] is not None:
@@ -215,13 +218,9 @@ def _listed(server: str, links: list[dict[str, Any]], *, as_json: bool) -> int:
     return 0
 
 
-def _refused(action: str, response: Any) -> int:
-    """Say why the server refused; an account that may not (403) is the command's failure."""
-    if response.status_code == 403:
-        raise UploadFailed(error_detail(response))
+def _refused(action: str, response: Any) -> CommandFailed:
+    """Why the server refused, in the words of the thing named when it has none (404)."""
     if response.status_code == 404:
         what = "share link" if action == "unshare" else "video"
-        print(f"streamstack: items {action}: no such {what}", file=sys.stderr)
-        return 1
-    print(f"streamstack: items {action}: {error_detail(response)}", file=sys.stderr)
-    return 1
+        return CommandFailed(f"no such {what}", failure_of(response))
+    return server_refused(response)

@@ -12,8 +12,7 @@ from typing import Any
 
 from streamstack.cli.output import print_json, table
 from streamstack.cli.processing import ITEM_PATH
-from streamstack.cli.session import AdminApi, error_detail
-from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.session import AdminApi, server_refused
 from streamstack.contracts.limits import STATISTICS_DAYS_DEFAULT, STATISTICS_DAYS_MAX
 from streamstack.settings import SettingsError
 
@@ -40,7 +39,7 @@ def run_stats(api: AdminApi, args: argparse.Namespace) -> int:
     path = ITEM_PATH.format(id=item_id) + "/statistics"
     response = api.request("GET", path, params={"days": days})
     if response.status_code != 200:
-        raise UploadFailed(f"{item_id}: {error_detail(response)}")
+        raise server_refused(response, f"{item_id}")
     stats = response.json()
     if args.json:
         return print_json(stats)

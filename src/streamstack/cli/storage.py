@@ -21,10 +21,8 @@ from typing import Any
 from streamstack.cli.output import agreed, check_askable, print_json, span
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
-    error_detail,
+    server_refused,
 )
 
 #: Ingest's audit, and the deletion of the orphans a fresh audit finds.
@@ -34,10 +32,6 @@ DELETE_PATH = "/api/v1/ingest/storage/audit/delete"
 QUIET_SECONDS = 2.0
 
 
-class AuditRefused(Exception):
-    """The server refused or failed the audit; the message says how."""
-
-
 def run_storage(args: argparse.Namespace) -> int:
     """``streamstack storage audit [--delete [--yes]]``: print the report (``--json``: the
     server's answer as it is); with ``--delete``, show it, ask, and delete the orphans.
@@ -45,23 +39,19 @@ def run_storage(args: argparse.Namespace) -> int:
     workers``), the server cannot be reached or refuses, or the deletion is declined."""
     if args.delete and not args.yes:
         check_askable("storage audit --delete", "the orphans the audit finds go for good")
-    with admin_api("storage", args) as api:
-        try:
-            if args.delete and not args.yes:
-                report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
-                _show(report, args)
-                if not orphan_count(report):
-                    return exit_status(report)  # nothing to ask about
-                if not confirmed(report):
-                    print("streamstack: nothing deleted", file=sys.stderr)
-                    return 1
-            if args.delete:
-                report = _asked(api, "POST", DELETE_PATH, args, "deleting the orphans")
-            else:
-                report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
-        except (ServerUnreachable, SignInRequired, AuditRefused) as exc:
-            print(f"streamstack: storage audit: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.delete and not args.yes:
+            report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
+            _show(report, args)
+            if not orphan_count(report):
+                return exit_status(report)  # nothing to ask about
+            if not confirmed(report):
+                print("streamstack: nothing deleted", file=sys.stderr)
+                return 1
+        if args.delete:
+            report = _asked(api, "POST", DELETE_PATH, args, "deleting the orphans")
+        else:
+            report = _asked(api, "GET", AUDIT_PATH, args, "auditing the buckets")
     _show(report, args)
     return exit_status(report)
 
@@ -81,7 +71,7 @@ def _asked(api: AdminApi, method: str, path: str, args: argparse.Namespace, doin
     with _waiting(doing):
         response = api.request(method, path, params=params)
     if response.status_code != 200:
-        raise AuditRefused(error_detail(response))
+        raise server_refused(response)
     return response.json()
 
 

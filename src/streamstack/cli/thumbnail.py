@@ -9,8 +9,9 @@ import re
 import sys
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed, Exit
 from streamstack.cli.output import print_json
-from streamstack.cli.session import ServerUnreachable, SignInRequired, admin_api, error_detail
+from streamstack.cli.session import admin_api, server_refused
 from streamstack.contracts.limits import STILL_IMAGE_MAX_BYTES
 
 #: Ingest's route that makes an item's thumbnail and poster of a frame (PUT), or as
@@ -28,7 +29,7 @@ def moment(text: str) -> float:
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
 
 
-class ImageUnread(Exception):
+class ImageUnread(CommandFailed):
     """The image file could not be read, or is larger than the server takes."""
 
 
@@ -41,20 +42,12 @@ def run_thumbnail(args: argparse.Namespace) -> int:
     ]
     if len(chosen) != 1:
         print("streamstack: thumbnail: give one of --at, --image or --default", file=sys.stderr)
-        return 2
-    with admin_api("thumbnail", args) as api:
-        try:
-            method, path, body = _request(args)
-            response = api.request(method, path, **body)
-        except (ServerUnreachable, SignInRequired, ImageUnread) as exc:
-            print(f"streamstack: thumbnail: {exc}", file=sys.stderr)
-            return 1
+        return Exit.USAGE
+    with admin_api(args) as api:
+        method, path, body = _request(args)
+        response = api.request(method, path, **body)
     if response.status_code != 200:
-        print(
-            f"streamstack: {args.item}: thumbnail unchanged: {error_detail(response)}",
-            file=sys.stderr,
-        )
-        return 1
+        raise server_refused(response, f"{args.item} unchanged")
     return print_json(response.json())
 
 

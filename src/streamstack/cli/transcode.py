@@ -16,7 +16,6 @@ from streamstack.cli.session import (
     admin_api,
     error_detail,
 )
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.settings import SettingsError
 
 #: Ingest's route that queues an item's transcoding again.
@@ -35,19 +34,15 @@ def run_transcode(args: argparse.Namespace) -> int:
     which = "failed" if args.failed else "outdated" if args.outdated else None
     if (bool(args.items), args.failed, args.outdated).count(True) != 1:
         raise SettingsError("transcode: name the items, or pass --failed or --outdated (one)")
-    with admin_api("transcode", args) as api:
-        try:
-            if which is None:
-                items = [str(item) for item in args.items]
-            elif not (items := listed_items(api, {"processing": which}, f"{which} items")):
-                print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
-            path = RETRY_PATH + ("?force=true" if args.force else "")
-            queued = [_queued(api, path, item, n, len(items)) for n, item in enumerate(items, 1)]
-            shown = (_shown(api, item, wait=args.wait, as_json=args.json) for item in queued)
-            return max(shown, default=0)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: transcode: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if which is None:
+            items = [str(item) for item in args.items]
+        elif not (items := listed_items(api, {"processing": which}, f"{which} items")):
+            print(f"streamstack: {_NONE_LISTED[which]}", file=sys.stderr)
+        path = RETRY_PATH + ("?force=true" if args.force else "")
+        queued = [_queued(api, path, item, n, len(items)) for n, item in enumerate(items, 1)]
+        shown = (_shown(api, item, wait=args.wait, as_json=args.json) for item in queued)
+        return max(shown, default=0)
 
 
 def _queued(

@@ -23,8 +23,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from streamstack.cli.credentials import canonical_server
+from streamstack.cli.exits import CommandFailed, Failure
 from streamstack.cli.output import clock
-from streamstack.cli.session import AdminApi, ServerUnreachable, SignInRequired, error_detail
+from streamstack.cli.session import (
+    AdminApi,
+    ServerUnreachable,
+    SignInRequired,
+    error_detail,
+    failure_of,
+)
 from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.kernel.backoff import backoff_seconds
 
@@ -56,11 +63,13 @@ AWAY_STATUSES = (502, 503, 504)
 _T = TypeVar("_T")
 
 
-class UploadFailed(Exception):
+class UploadFailed(CommandFailed):
     """The upload cannot go on; the message says why, in the server's words when it gave any."""
 
-    def __init__(self, message: str, *, resumable: bool = False) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, failure: Failure | None = None, *, resumable: bool = False
+    ) -> None:
+        super().__init__(message, failure)
         self.resumable = resumable
 
 
@@ -96,12 +105,12 @@ class ResumableUploader:
         try:
             item = self._upload(path, fingerprint, metadata)
         except _Retryable as exc:
-            raise UploadFailed(str(exc), resumable=True) from None
+            raise UploadFailed(str(exc), exc.failure, resumable=True) from None
         except SignInRequired as exc:
             # Signed out elsewhere (or the sign-in expired) mid-way: nothing is lost.
             if self._remembered().get(fingerprint) is None:
                 raise
-            raise UploadFailed(f"{exc}; {KEPT_FOR_SIGN_IN}", resumable=True) from None
+            raise UploadFailed(f"{exc}; {KEPT_FOR_SIGN_IN}", exc.failure, resumable=True) from None
         except UploadFailed as exc:
             if not exc.resumable:
                 self._remember(fingerprint, None)
@@ -178,7 +187,7 @@ class ResumableUploader:
         if failures > self.retries:
             stored = "" if offset is None else f"{mib(offset)} of {mib(size)} MiB are stored, "
             raise UploadFailed(
-                f"{exc}; {stored}run the same command again to resume", resumable=True
+                f"{exc}; {stored}run the same command again to resume", exc.failure, resumable=True
             ) from None
         # Said, so a progress line standing still for a while is not a mystery.
         self._progress.note(f"{exc}; retrying ({failures} of {self.retries})")
@@ -227,6 +236,7 @@ class ResumableUploader:
             raise UploadFailed(
                 f"{locked}; {mib(offset)} of {mib(size)} MiB are stored, "
                 "run the same command again to resume",
+                locked.failure,
                 resumable=True,
             )
         time.sleep(locked.retry_after)
@@ -244,6 +254,7 @@ class ResumableUploader:
         except SignInRequired as exc:
             raise UploadFailed(
                 f"{exc}; {mib(offset)} of {mib(size)} MiB are stored, {KEPT_FOR_SIGN_IN}",
+                exc.failure,
                 resumable=True,
             ) from None
 
@@ -309,10 +320,12 @@ class ResumableUploader:
         if response.status_code == 401:
             raise _Refused(error_detail(response))
         if response.status_code == 423:
-            raise _Locked(error_detail(response), _retry_after(response, 2.0))
+            raise _Locked(error_detail(response), _retry_after(response, 2.0), failure_of(response))
         if response.status_code == 409 or response.status_code >= 500:
-            raise _Retryable(error_detail(response), _retry_after(response, 0.0))
-        raise UploadFailed(error_detail(response))
+            raise _Retryable(
+                error_detail(response), _retry_after(response, 0.0), failure_of(response)
+            )
+        raise UploadFailed(error_detail(response), failure_of(response))
 
     def _counted(self, data: bytes, offset: int, pace: _Pace | None = None) -> Iterator[bytes]:
         """``data`` in pieces, the progress line moved as they go out: a chunk of 8 MiB
@@ -391,12 +404,17 @@ class ResumableUploader:
         self._state_file.write_text(json.dumps(state, indent=1))
 
 
-class _Retryable(Exception):
+class _Retryable(CommandFailed):
     """A failure worth asking the server where the upload stands, and trying again, not
-    before ``retry_after`` seconds (the server's ``Retry-After``)."""
+    before ``retry_after`` seconds (the server's ``Retry-After``); ``failure``: the server's
+    answer, when one came (none: it could not be reached)."""
 
-    def __init__(self, message: str, retry_after: float = 0.0) -> None:
-        super().__init__(message)
+    CODE = "unreachable"
+
+    def __init__(
+        self, message: str, retry_after: float = 0.0, failure: Failure | None = None
+    ) -> None:
+        super().__init__(message, failure)
         self.retry_after = retry_after
 
 
@@ -404,8 +422,8 @@ def _refusal(response: Any) -> Exception:
     """What an unexpected answer raises: :class:`_Retryable` when it says the server is
     away (:data:`AWAY_STATUSES`), else :class:`UploadFailed`."""
     if response.status_code in AWAY_STATUSES:
-        return _Retryable(error_detail(response), _retry_after(response, 0.0))
-    return UploadFailed(error_detail(response))
+        return _Retryable(error_detail(response), _retry_after(response, 0.0), failure_of(response))
+    return UploadFailed(error_detail(response), failure_of(response))
 
 
 class _Silent(_Retryable):

@@ -6,9 +6,10 @@ import argparse
 import mimetypes
 import sys
 
+from streamstack.cli.exits import Exit
 from streamstack.cli.processing import print_item
-from streamstack.cli.session import SignInRequired, admin_api
-from streamstack.cli.tus_client import ResumableUploader, UploadFailed
+from streamstack.cli.session import admin_api
+from streamstack.cli.tus_client import ResumableUploader
 from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.settings import SettingsError
 
@@ -28,7 +29,7 @@ def run_upload(args: argparse.Namespace) -> int:
             "upload: --replace keeps the item's title, description, tags and status: "
             "give none of --title, --description, --tags, --draft with it"
         )
-    with admin_api("upload", args) as api:
+    with admin_api(args) as api:
         uploader = ResumableUploader(
             api,
             chunk_bytes=args.chunk_mib * 1024 * 1024,
@@ -40,15 +41,12 @@ def run_upload(args: argparse.Namespace) -> int:
             # Past this point the upload is done: print_item reports its own failures.
             done = "uploaded" if args.replace is None else "replaced"
             return print_item(api.get, item, wait=args.wait, done=done)
-        except (UploadFailed, SignInRequired) as exc:
-            print(f"streamstack: upload failed: {exc}", file=sys.stderr)
-            return 1
         except KeyboardInterrupt:
             print(
                 "\nstreamstack: interrupted; run the same command again to resume",
                 file=sys.stderr,
             )
-            return 130
+            return Exit.INTERRUPTED
 
 
 def _metadata(args: argparse.Namespace) -> dict[str, str]:

@@ -9,15 +9,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from streamstack.cli.library import every_entry
-from streamstack.cli.output import span, table
+from streamstack.cli.output import print_json, span, table
 from streamstack.cli.session import (
     AdminApi,
     ServerUnreachable,
     SignInRequired,
     admin_api,
-    error_detail,
+    server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed, mib
+from streamstack.cli.tus_client import mib
 from streamstack.cli.users import USERS_PATH
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 
@@ -31,14 +31,12 @@ COLUMNS = ("ID", "RECEIVED", "IDLE", "EXPIRES IN", "UPLOADER", "FILE", "TITLE")
 def run_uploads(args: argparse.Namespace) -> int:
     """``streamstack uploads``: print the table of unfinished uploads, or with ``--cancel``
     cancel one; exit 1 if the server refused."""
-    with admin_api("uploads", args) as api:
-        try:
-            if args.cancel is not None:
-                return _cancel(api, str(args.cancel))
-            uploads = _unfinished(api)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: uploads: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        if args.cancel is not None:
+            return _cancel(api, str(args.cancel))
+        uploads = _unfinished(api)
+        if args.json:
+            return print_json(uploads)
         if not uploads:
             print("streamstack: no unfinished uploads", file=sys.stderr)
             return 0
@@ -78,8 +76,7 @@ def _cancel(api: AdminApi, upload_id: str) -> int:
         "DELETE", UPLOAD_PATH.format(id=upload_id), headers={"Tus-Resumable": "1.0.0"}
     )
     if response.status_code != 204:
-        print(f"streamstack: {upload_id} not cancelled: {error_detail(response)}", file=sys.stderr)
-        return 1
+        raise server_refused(response, f"{upload_id} not cancelled")
     print(f"streamstack: cancelled {upload_id}; its stored bytes are gone", file=sys.stderr)
     return 0
 

@@ -20,10 +20,9 @@ from streamstack.cli.library import every_entry
 from streamstack.cli.output import agreed, check_askable, handed_over, print_json, table
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
     error_detail,
+    server_refused,
 )
 from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.auth import Role
@@ -59,22 +58,18 @@ def run_users(args: argparse.Namespace) -> int:
     the accounts (a table, or ``--json``), or change one and print it as JSON; the reset
     link (with how long it lasts) for ``password-reset``. Exit 1 when the server refuses."""
     _check(args)
-    with admin_api("users", args) as api:
-        try:
-            if args.action == "list":
-                return _listed(_every(api, {}), as_json=args.json)
-            user = _named(api, args.user)
-            if args.action == "password-reset":
-                return print_json(_reset(api, user))
-            if args.action == "two-factor-off":
-                return print_json(_two_factor_off(api, user))
-            if _removes_admin(user, args) and not _links_let_go(api, user, args):
-                print(f"streamstack: {user['email']} not changed", file=sys.stderr)
-                return 1
-            return print_json(_changed(api, user, args.action, args.value))
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: users {args.action}: {exc}", file=sys.stderr)
+    with admin_api(args) as api:
+        if args.action == "list":
+            return _listed(_every(api, {}), as_json=args.json)
+        user = _named(api, args.user)
+        if args.action == "password-reset":
+            return print_json(_reset(api, user))
+        if args.action == "two-factor-off":
+            return print_json(_two_factor_off(api, user))
+        if _removes_admin(user, args) and not _links_let_go(api, user, args):
+            print(f"streamstack: {user['email']} not changed", file=sys.stderr)
             return 1
+        return print_json(_changed(api, user, args.action, args.value))
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -198,7 +193,7 @@ def _reset(api: AdminApi, user: _User) -> Any:
     """A password-reset code for ``user``; its link, and how long it lasts, said."""
     response = api.request("POST", USER_PATH.format(id=user["id"]) + "/password-reset")
     if response.status_code != 201:
-        raise UploadFailed(f"no reset for {user['email']}: {error_detail(response)}")
+        raise server_refused(response, f"no reset for {user['email']}")
     terms = ", once; earlier ones stop working"
     return handed_over(response.json(), api.server, f"a password reset for {user['email']}", terms)
 
@@ -207,7 +202,7 @@ def _two_factor_off(api: AdminApi, user: _User) -> _User:
     """Turn off ``user``'s two-factor authentication; the user after it."""
     response = api.request("DELETE", USER_PATH.format(id=user["id"]) + "/two-factor")
     if response.status_code != 204:
-        raise UploadFailed(f"{user['email']} not changed: {error_detail(response)}")
+        raise server_refused(response, f"{user['email']} not changed")
     email = user["email"]
     if user.get("two_factor") is False:  # as the list read it: nothing was on to turn off
         said = f"two-factor authentication of {email} was not on; nothing changed"

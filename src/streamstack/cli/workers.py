@@ -18,12 +18,9 @@ from streamstack.cli.library import listed
 from streamstack.cli.output import print_json, span, table
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
-    error_detail,
+    server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed
 
 #: Ingest's status of the transcoding queue and its workers.
 STATUS_PATH = "/api/v1/ingest/transcoding"
@@ -36,17 +33,12 @@ def run_workers(args: argparse.Namespace) -> int:
     """``streamstack workers``: print the summary and a table of the workers seen (``--json``:
     the server's answer); exit 1 when jobs wait and no worker is seen, or the server cannot
     be reached or refuses."""
-    with admin_api("workers", args) as api:
-        try:
-            response = api.get(STATUS_PATH)
-            if response.status_code != 200:
-                print(f"streamstack: workers: {error_detail(response)}", file=sys.stderr)
-                return 1
-            status: dict[str, Any] = response.json()
-            lost = jobless(api, status)
-        except (ServerUnreachable, SignInRequired, UploadFailed) as exc:
-            print(f"streamstack: workers: {exc}", file=sys.stderr)
-            return 1
+    with admin_api(args) as api:
+        response = api.get(STATUS_PATH)
+        if response.status_code != 200:
+            raise server_refused(response)
+        status: dict[str, Any] = response.json()
+        lost = jobless(api, status)
     stalled = status["state"] == "no_worker"
     if args.json:
         print_json(status)
