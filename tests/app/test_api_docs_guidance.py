@@ -48,3 +48,12 @@ async def test_only_an_items_delete_takes_if_match(document: dict[str, Any]) -> 
         "changed_elsewhere"
         in deletes[f"{CATALOGUE}/{{item_id}}"]["responses"]["412"]["description"]
     )
+
+
+async def test_an_items_edit_documents_its_409_for_a_published_item(
+    document: dict[str, Any],
+) -> None:
+    """Scheduling a video that went public answers 409 ``already_published`` (README says
+    so); a client generated from the document handles it only if the document lists it."""
+    edit = document["paths"][f"{CATALOGUE}/{{item_id}}"]["patch"]
+    assert "already_published" in edit["responses"]["409"]["description"]

@@ -392,7 +392,13 @@ class CurationController(Controller):
         "/{item_id:uuid}",
         summary="Edit, publish or unpublish",
         response_headers=[ITEM_ETAG],
-        responses=error_responses({412: ITEM_CHANGED}),
+        responses=error_responses(
+            {
+                409: "`already_published`: a schedule (`publish_at`) set or cancelled on an "
+                "item that went public already; unpublish it first. Nothing changed.",
+                412: ITEM_CHANGED,
+            }
+        ),
     )
     async def update_item(
         self,

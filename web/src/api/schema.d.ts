@@ -8320,6 +8320,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `already_published`: a schedule (`publish_at`) set or cancelled on an item that went public already; unpublish it first. Nothing changed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `If-Match` no longer names the item (`changed_elsewhere`): another changed its title, description, tags, status, schedule, visibility or comments setting since it was read. Nothing changed. */
             412: {
                 headers: {
