@@ -18,14 +18,6 @@ from streamstack.kernel.db import Database, DatabaseFull, DatabaseUnavailable, m
 from support.full_disk import fill_the_disk_at
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
-    url: str = request.getfixturevalue("fresh_database_url")
-    return url
-
-
 def migrations() -> dict[str, Path]:
     return {
         name: definition.migrations

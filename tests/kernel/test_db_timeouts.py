@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import structlog
@@ -26,14 +25,6 @@ HOLD = {
     "sqlite": ["BEGIN IMMEDIATE"],
     "postgresql": ["BEGIN", "LOCK TABLE marks IN ACCESS EXCLUSIVE MODE"],
 }
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
-    url: str = request.getfixturevalue("fresh_database_url")
-    return url
 
 
 @pytest.fixture

@@ -18,6 +18,15 @@ from support.apps import BACKEND_KINDS, BackendKind, make_settings
 SettingsFactory = Callable[..., Settings]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind: a SQLite file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    url: str = request.getfixturevalue("fresh_database_url")
+    return url
+
+
 @pytest.fixture(params=BACKEND_KINDS)
 def backend_kind(request: pytest.FixtureRequest) -> BackendKind:
     """Which backends the test runs on."""

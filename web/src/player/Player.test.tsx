@@ -180,24 +180,25 @@ function unavailable(retryAfter: string | null = null) {
   return { fatal: true, type: FakeHls.ErrorTypes.NETWORK_ERROR, response: { code: 503, text: "" }, networkDetails };
 }
 
+/** The player on hls.js, the stream-token requests counted. */
+async function playCounting(): Promise<{ hls: FakeHls; video: HTMLVideoElement; granted: () => number }> {
+  let granted = 0;
+  server.use(
+    http.post(`${API}/catalogue/:id/stream-token`, () => {
+      granted += 1;
+      return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
+    }),
+  );
+  const { container } = renderPage(<Player item={mediaItem()} />);
+  const hls = await listeningHls();
+  return { hls, video: container.querySelector("video")!, granted: () => granted };
+}
+
 describe("the media store away while hls.js plays", () => {
   beforeEach(() => {
     vi.stubGlobal("MediaSource", class {});
   });
 
-  /** The player on hls.js, the stream-token requests counted. */
-  async function playCounting(): Promise<{ hls: FakeHls; video: HTMLVideoElement; granted: () => number }> {
-    let granted = 0;
-    server.use(
-      http.post(`${API}/catalogue/:id/stream-token`, () => {
-        granted += 1;
-        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
-      }),
-    );
-    const { container } = renderPage(<Player item={mediaItem()} />);
-    const hls = await listeningHls();
-    return { hls, video: container.querySelector("video")!, granted: () => granted };
-  }
 
   it("loads the master playlist again on the same token a few seconds apart, and plays once it answers", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
@@ -421,36 +422,19 @@ describe("a file of the package missing from storage", () => {
   });
 
   it("loads a master playlist refused at its first load again on a fresh grant, saying nothing", async () => {
-    let granted = 0;
-    server.use(
-      http.post(`${API}/catalogue/:id/stream-token`, () => {
-        granted += 1;
-        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
-      }),
-    );
-    renderPage(<Player item={mediaItem()} />);
-    const hls = await listeningHls();
+    const { hls, granted } = await playCounting();
     const sources = hls.sources;
 
     // A token issued in the second its item changed: the master's 404 is the token's.
     act(() => hls.trigger(FakeHls.Events.ERROR, GONE));
 
     await vi.waitFor(() => expect(hls.sources).toBe(sources + 1));
-    expect(granted).toBe(2);
+    expect(granted()).toBe(2);
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("says the video can't be played right now, where it spun forever, and stops", async () => {
-    let granted = 0;
-    server.use(
-      http.post(`${API}/catalogue/:id/stream-token`, () => {
-        granted += 1;
-        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
-      }),
-    );
-    const { container } = renderPage(<Player item={mediaItem()} />);
-    const hls = await listeningHls();
-    const video = container.querySelector("video")!;
+    const { hls, video, granted } = await playCounting();
     video.pause = () => {
       Object.defineProperty(video, "paused", { configurable: true, get: () => true });
       video.dispatchEvent(new Event("pause"));
@@ -463,7 +447,7 @@ describe("a file of the package missing from storage", () => {
     act(() => hls.trigger(FakeHls.Events.ERROR, GONE));
 
     expect(await screen.findByRole("alert")).toHaveTextContent("This video can't be played right now. Try again later.");
-    expect(granted).toBe(2); // a fresh grant first: the grant itself still holds
+    expect(granted()).toBe(2); // a fresh grant first: the grant itself still holds
     expect(screen.queryByTestId("player-spinner")).not.toBeInTheDocument();
     expect(hls.stopLoads).toBe(1);
     expect(hls.startLoads).toBe(0); // not loaded again and again
