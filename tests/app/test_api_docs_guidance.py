@@ -34,20 +34,18 @@ async def test_registering_an_item_points_to_the_upload_routes(document: dict[st
         assert "post" in paths[upload], upload
 
 
-async def test_only_an_items_delete_takes_if_match(document: dict[str, Any]) -> None:
-    """An item's DELETE documents ``If-Match`` and its 412; no other DELETE suggests one
-    (share links and captions have no ETag; a playlist's guards its rename alone)."""
+async def test_only_an_items_and_a_playlists_delete_take_if_match(document: dict[str, Any]) -> None:
+    """An item's and a playlist's DELETE document ``If-Match`` and its 412; no other DELETE
+    suggests one (share links and captions have no ETag)."""
     deletes = {path: ops["delete"] for path, ops in document["paths"].items() if "delete" in ops}
     guarded = {
         path
         for path, op in deletes.items()
         if any(p["name"] == "If-Match" for p in op.get("parameters", []))
     }
-    assert guarded == {f"{CATALOGUE}/{{item_id}}"}
-    assert (
-        "changed_elsewhere"
-        in deletes[f"{CATALOGUE}/{{item_id}}"]["responses"]["412"]["description"]
-    )
+    assert guarded == {f"{CATALOGUE}/{{item_id}}", f"{CATALOGUE}/me/playlists/{{playlist_id}}"}
+    for path in guarded:
+        assert "changed_elsewhere" in deletes[path]["responses"]["412"]["description"], path
 
 
 async def test_an_items_edit_documents_its_409_for_a_published_item(

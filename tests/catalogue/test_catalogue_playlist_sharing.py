@@ -233,6 +233,30 @@ async def test_a_rename_under_if_match_never_undoes_another(catalogue_client: Cl
     assert (await opened(client, alice, pid))["title"] == "Any"
 
 
+async def test_a_delete_under_if_match_deletes_only_the_playlist_as_read(
+    catalogue_client: Client,
+) -> None:
+    """A playlist renamed in another tab since it was read is not deleted: 412, it stays."""
+    client = catalogue_client
+    _, alice = user(client)
+    pid = await new_playlist(client, alice, "Cooking")
+    read = (await opened(client, alice, pid))["etag"]
+    renamed = await client.patch(f"{PLAYLISTS}/{pid}", json={"title": "Baking"}, headers=alice)
+    assert renamed.status_code == 200, renamed.text
+
+    stale = await client.delete(f"{PLAYLISTS}/{pid}", headers={**alice, "If-Match": read})
+    assert (stale.status_code, stale.json()["code"]) == (412, "changed_elsewhere")
+    assert "nothing was deleted" in stale.json()["detail"]
+    bad = await client.delete(f"{PLAYLISTS}/{pid}", headers={**alice, "If-Match": "nope"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_if_match")
+    assert (await opened(client, alice, pid))["title"] == "Baking"
+
+    current = renamed.json()["etag"]
+    gone = await client.delete(f"{PLAYLISTS}/{pid}", headers={**alice, "If-Match": current})
+    assert gone.status_code == 204, gone.text
+    assert (await client.get(f"{PLAYLISTS}/{pid}", headers=alice)).status_code == 404
+
+
 async def test_bad_input_is_refused_and_changes_nothing(catalogue_client: Client) -> None:
     client = catalogue_client
     (a,) = await items(client, 1)

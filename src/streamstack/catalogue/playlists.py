@@ -243,10 +243,24 @@ class PlaylistService:
             row.updated_at = self._clock()
             return await self._summary(store, principal, row)
 
-    async def delete(self, principal: Principal, playlist_id: uuid.UUID) -> None:
-        """Delete one of the caller's playlists (its items stay in the catalogue)."""
+    async def delete(
+        self,
+        principal: Principal,
+        playlist_id: uuid.UUID,
+        *,
+        if_match: tuple[str, ...] | None = None,
+    ) -> None:
+        """Delete one of the caller's playlists (its items stay in the catalogue). With
+        ``if_match``, only while its :func:`playlist_tag` is among them (412 otherwise)."""
         async with unit_of_work(self._database) as store:
-            await store.playlists.lock(playlist_id, account_id(principal))
+            row = await store.playlists.lock(playlist_id, account_id(principal))
+            check_unchanged(
+                playlist_tag(row),
+                if_match,
+                what="playlist",
+                edited="title or description",
+                deleting=True,
+            )
             await store.playlists.remove(playlist_id)
         log.info("catalogue.playlist_deleted", playlist_id=str(playlist_id))
 

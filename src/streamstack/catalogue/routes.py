@@ -151,15 +151,20 @@ ITEM_CHANGED = (
     "`If-Match` no longer names the item (`changed_elsewhere`): another changed its "
     f"{ITEM_EDITED} since it was read. Nothing changed."
 )
-#: Makes a playlist's edit conditional: its ``etag`` as read before (as :data:`IfMatch`).
+PLAYLIST_CHANGED = (
+    "`If-Match` no longer names the playlist (`changed_elsewhere`): another edit changed its "
+    "title or description since it was read. Nothing changed."
+)
+#: Makes a playlist's rename or delete conditional: its ``etag`` as read before (as
+#: :data:`IfMatch`).
 PlaylistIfMatch = Annotated[
     str | None,
     HeaderParameter(
         name="If-Match",
         max_length=1000,
-        description="The playlist's `etag` as read before the edit: the edit is made only if "
-        "its title and description are still as read, else 412 `changed_elsewhere` and "
-        "nothing changes (two tabs renaming one playlist). Without it the edit is made "
+        description="The playlist's `etag` as read before a rename or the delete: it is made "
+        "only if the title and description are still as read, else 412 `changed_elsewhere` "
+        "and nothing changes (two tabs renaming one playlist). Without it the change is made "
         "whatever the playlist holds. A value that is no list of quoted entity tags (nor `*`) "
         "is 400 `invalid_if_match`.",
     ),
@@ -631,12 +636,7 @@ class PlaylistController(SignedInController):
     @patch(
         "/{playlist_id:uuid}",
         summary="Rename, describe or share a playlist",
-        responses=error_responses(
-            {
-                412: "`If-Match` no longer names the playlist (`changed_elsewhere`): another "
-                "edit changed its title or description since it was read. Nothing changed."
-            }
-        ),
+        responses=error_responses({412: PLAYLIST_CHANGED}),
     )
     async def edit_playlist(
         self,
@@ -651,12 +651,22 @@ class PlaylistController(SignedInController):
         its title and description are as they were read (412 otherwise)."""
         return await playlists.edit(principal, playlist_id, data, if_match=if_match_tags(if_match))
 
-    @delete("/{playlist_id:uuid}", status_code=204, summary="Delete a playlist")
+    @delete(
+        "/{playlist_id:uuid}",
+        status_code=204,
+        summary="Delete a playlist",
+        responses=error_responses({412: PLAYLIST_CHANGED}),
+    )
     async def delete_playlist(
-        self, playlists: Playlists, principal: Owner, playlist_id: uuid.UUID
+        self,
+        playlists: Playlists,
+        principal: Owner,
+        playlist_id: uuid.UUID,
+        if_match: PlaylistIfMatch = None,
     ) -> None:
-        """Delete the playlist; its items stay in the catalogue."""
-        await playlists.delete(principal, playlist_id)
+        """Delete the playlist; its items stay in the catalogue. With ``If-Match``, only
+        while its title and description are as they were read (412 otherwise)."""
+        await playlists.delete(principal, playlist_id, if_match=if_match_tags(if_match))
 
     @put("/{playlist_id:uuid}/items/{item_id:uuid}", summary="Add an item to a playlist")
     async def add_to_playlist(

@@ -7013,7 +7013,10 @@ export interface operations {
     ApiV1CatalogueMePlaylistsPlaylistIdDeletePlaylist: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The playlist's `etag` as read before a rename or the delete: it is made only if the title and description are still as read, else 412 `changed_elsewhere` and nothing changes (two tabs renaming one playlist). Without it the change is made whatever the playlist holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`. */
+                "If-Match"?: string | null;
+            };
             path: {
                 playlist_id: string;
             };
@@ -7064,6 +7067,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `If-Match` no longer names the playlist (`changed_elsewhere`): another edit changed its title or description since it was read. Nothing changed. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
             500: {
                 headers: {
@@ -7088,7 +7100,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The playlist's `etag` as read before the edit: the edit is made only if its title and description are still as read, else 412 `changed_elsewhere` and nothing changes (two tabs renaming one playlist). Without it the edit is made whatever the playlist holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`. */
+                /** @description The playlist's `etag` as read before a rename or the delete: it is made only if the title and description are still as read, else 412 `changed_elsewhere` and nothing changes (two tabs renaming one playlist). Without it the change is made whatever the playlist holds. A value that is no list of quoted entity tags (nor `*`) is 400 `invalid_if_match`. */
                 "If-Match"?: string | null;
             };
             path: {
