@@ -38,6 +38,17 @@ from streamstack.kernel.tasks import BackgroundTask
 from streamstack.kernel.transport import OperationRegistry, Transports, internal_route_handlers
 from streamstack.settings import MODULE_NAMES, Settings, SettingsError
 
+#: What a client needs before any one operation: the error shape, what to retry, signing in.
+API_DESCRIPTION = (
+    "Every error answers `{status, code, detail, request_id}` (the `ErrorBody` schema): "
+    "branch on `code`. A 429 or 503 carries `Retry-After`: send the same request again after "
+    "it; another 4xx does not change by being sent again.\n\n"
+    "Sign in with `POST /api/v1/auth/login` and send the access token as "
+    "`Authorization: Bearer …`; `POST /api/v1/auth/refresh` trades the refresh token for a "
+    'new pair (each refresh token is used once). README\'s "Scripts and the HTTP API" says '
+    "how a script keeps its sign-in, uploads safely to run again and which limits it meets."
+)
+
 log = structlog.get_logger(__name__)
 
 #: How long one shut-down step (a task, a module hook, closing a pool) may take.
@@ -77,7 +88,7 @@ def create_app(
         lifespan=[lifecycle(settings, backends, mounted, tasks, transports)],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=app_guards(settings),
-        openapi_config=openapi_config(),
+        openapi_config=openapi_config(API_DESCRIPTION),
         # Before Litestar's own struct schemas, so that closed bodies are documented closed.
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=settings.max_request_body_bytes,

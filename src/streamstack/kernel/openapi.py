@@ -42,21 +42,12 @@ BEARER: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
 OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {BEARER_SCHEME: []}]
 #: Where the document (``/openapi.json``) and its viewers are served.
 DOCS_PATH = "/api/docs"
-#: What a client needs before any one operation: the error shape, what to retry, signing in.
-API_DESCRIPTION = (
-    "Every error answers `{status, code, detail, request_id}` (the `ErrorBody` schema): "
-    "branch on `code`. A 429 or 503 carries `Retry-After`: send the same request again after "
-    "it; another 4xx does not change by being sent again.\n\n"
-    "Sign in with `POST /api/v1/auth/login` and send the access token as "
-    "`Authorization: Bearer …`; `POST /api/v1/auth/refresh` trades the refresh token for a "
-    'new pair (each refresh token is used once). README\'s "Scripts and the HTTP API" says '
-    "how a script keeps its sign-in, uploads safely to run again and which limits it meets."
-)
 
 
-def openapi_config() -> OpenAPIConfig:
-    """The document's title, version, path, its pages (Swagger UI from the app's own files,
-    no CDN) and the bearer security scheme."""
+def openapi_config(description: str) -> OpenAPIConfig:
+    """The document's title, ``description`` (what a client needs before any operation),
+    version, path, its pages (Swagger UI from the app's own files, no CDN) and the bearer
+    security scheme."""
     from streamstack.kernel.apidocs import render_plugins
     from streamstack.kernel.guards import OPEN_TO_GUESTS
 
@@ -72,7 +63,7 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="StreamStack",
         version="1.0.0",
-        description=API_DESCRIPTION,
+        description=description,
         path=DOCS_PATH,
         openapi_router=docs,
         render_plugins=render_plugins(),
