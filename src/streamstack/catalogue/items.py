@@ -278,6 +278,12 @@ def to_media_item(
     return MediaItem(**fields, **_chapters(row, captions), etag=_etag_of(fields))
 
 
+def item_etag(row: MediaItemRow, tags: Sequence[str]) -> str:
+    """The :attr:`MediaItem.etag` of a stored item with its ``tags`` (what an edit or a
+    deletion under ``If-Match`` compares), without building the item."""
+    return _etag_of(item_fields(shown_values(row), tags, ()))
+
+
 def to_catalogue_item(
     row: MediaItemRow,
     tags: Sequence[str],

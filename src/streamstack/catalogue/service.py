@@ -26,6 +26,7 @@ from streamstack.catalogue.items import (
     clean_title,
     derived_columns,
     edit_listing,
+    item_etag,
     item_from_values,
     new_row,
     normalize_tags,
@@ -381,7 +382,7 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             tags = await store.tags.of_item(item_id)
             # Under the row's lock: no other edit can land between this check and the write.
-            check_unchanged(to_media_item(row, tags).etag, if_match)
+            check_unchanged(item_etag(row, tags), if_match)
             _schedule(row, changes, now)
             edit_listing(row, title, changes)
             if isinstance(changes.comments_enabled, bool):
@@ -445,7 +446,7 @@ class CatalogueService:
             row = await store.items.lock(item_id)
             if if_match is not None:  # under the lock, as an edit's
                 tags = await store.tags.of_item(item_id)
-                check_unchanged(to_media_item(row, tags).etag, if_match, deleting=True)
+                check_unchanged(item_etag(row, tags), if_match, deleting=True)
             await store.tags.remove_all(item_id)
             await store.captions.remove_all(item_id)
             # Everyone's watch progress, playlist entries, comments and likes, and the item's

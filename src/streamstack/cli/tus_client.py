@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from streamstack.cli.credentials import canonical_server
 from streamstack.cli.exits import CommandFailed, Failure
@@ -320,12 +320,10 @@ class ResumableUploader:
         if response.status_code == 401:
             raise _Refused(error_detail(response))
         if response.status_code == 423:
-            raise _Locked(error_detail(response), _retry_after(response, 2.0), failure_of(response))
+            raise _Locked.answered(response, 2.0)
         if response.status_code == 409 or response.status_code >= 500:
-            raise _Retryable(
-                error_detail(response), _retry_after(response, 0.0), failure_of(response)
-            )
-        raise UploadFailed(error_detail(response), failure_of(response))
+            raise _Retryable.answered(response)
+        raise _refusal(response)
 
     def _counted(self, data: bytes, offset: int, pace: _Pace | None = None) -> Iterator[bytes]:
         """``data`` in pieces, the progress line moved as they go out: a chunk of 8 MiB
@@ -417,12 +415,18 @@ class _Retryable(CommandFailed):
         super().__init__(message, failure)
         self.retry_after = retry_after
 
+    @classmethod
+    def answered(cls, response: Any, wait: float = 0.0) -> Self:
+        """The failure the server's ``response`` says, to be tried again after its
+        ``Retry-After`` (``wait`` when it gives none)."""
+        return cls(error_detail(response), _retry_after(response, wait), failure_of(response))
+
 
 def _refusal(response: Any) -> Exception:
     """What an unexpected answer raises: :class:`_Retryable` when it says the server is
     away (:data:`AWAY_STATUSES`), else :class:`UploadFailed`."""
     if response.status_code in AWAY_STATUSES:
-        return _Retryable(error_detail(response), _retry_after(response, 0.0), failure_of(response))
+        return _Retryable.answered(response)
     return UploadFailed(error_detail(response), failure_of(response))
 
 

@@ -102,6 +102,11 @@ export function videoErrorSentence(error: unknown): string {
   return serverTrouble(error) ? VIDEO_UNAVAILABLE : errorSentence(error);
 }
 
+/** Whether a request got no answer at all (the server or the network down), not a refusal. */
+export function unanswered(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 0;
+}
+
 /** Whether the server could not answer (5xx, 429): a refusal of what was asked is another thing. */
 export function serverTrouble(error: unknown): error is ApiError {
   return error instanceof ApiError && (error.status >= 500 || error.status === 429);

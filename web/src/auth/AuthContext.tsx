@@ -10,7 +10,7 @@ import {
 } from "react";
 import * as authApi from "../api/auth";
 import { login as apiLogin, endSession, restoreSession } from "../api/client";
-import { ApiError, serverTrouble } from "../api/errors";
+import { ApiError, serverTrouble, unanswered } from "../api/errors";
 import type { RegisterRequest, UserView } from "../api/schema";
 import { hasSessionMarker, setSignedInUserId } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
@@ -230,7 +230,7 @@ function useSessionState(): [State, Dispatch<SetStateAction<State>>, () => void]
         },
         (error: unknown) => {
           if (!active) return;
-          const away = serverTrouble(error) || (error instanceof ApiError && error.code === "network_error");
+          const away = serverTrouble(error) || unanswered(error);
           setState(away ? { status: "loading", user: null, ended: null, unchecked: error } : ended);
         },
       );

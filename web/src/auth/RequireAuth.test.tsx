@@ -213,14 +213,15 @@ describe("sessions in the app", () => {
     expect(screen.getByRole("link", { name: "Library" })).toHaveAttribute("href", "/admin/library");
   });
 
-  it("signing out clears the session: no notice, no refresh on the next load", async () => {
+  /** A viewer signed in on Browse signs out, the server answering the logout with `answer`: on the sign-in page then. */
+  async function signOutAnswered(answer: () => Response): Promise<ReturnType<typeof recordRequests>> {
     hadSession();
     const user = setupUser();
     server.use(
       refreshGives("tok"),
       http.get(`${API}/auth/me`, () => ok(VIEWER)),
       http.get(CATALOGUE, () => ok(mediaPage([]))),
-      http.post(`${API}/auth/logout`, () => noContent()),
+      http.post(`${API}/auth/logout`, answer),
     );
     const seen = recordRequests();
     renderApp("/");
@@ -228,6 +229,11 @@ describe("sessions in the app", () => {
     await user.click(await screen.findByRole("button", { name: "Sign out" }));
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    return seen;
+  }
+
+  it("signing out clears the session: no notice, no refresh on the next load", async () => {
+    const seen = await signOutAnswered(() => noContent());
     expect(sentTo(seen, "POST", `${API}/auth/logout`)[0]?.headers.get("Authorization")).toBe("Bearer tok");
     expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
     expect(screen.queryByTestId("signin-reason")).not.toBeInTheDocument();
@@ -244,20 +250,7 @@ describe("sessions in the app", () => {
       "You are signed out on this device, but the server could not confirm it. If this is a shared computer, sign in and sign out again in a moment.",
     ],
   ])("a sign-out the server did not confirm in full says so on the sign-in page", async (answer, said) => {
-    hadSession();
-    const user = setupUser();
-    server.use(
-      refreshGives("tok"),
-      http.get(`${API}/auth/me`, () => ok(VIEWER)),
-      http.get(CATALOGUE, () => ok(mediaPage([]))),
-      http.post(`${API}/auth/logout`, () => answer),
-    );
-    const seen = recordRequests();
-    renderApp("/");
-
-    await user.click(await screen.findByRole("button", { name: "Sign out" }));
-
-    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/signin"));
+    const seen = await signOutAnswered(() => answer);
     expect(screen.getByTestId("signin-reason")).toHaveTextContent(said);
     // The refresh cookie goes along: by it the server signs the session out while it cannot check tokens.
     expect(sentTo(seen, "POST", `${API}/auth/logout`)[0]?.headers.get("X-Refresh-Cookie")).toBe("1");

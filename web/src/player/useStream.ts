@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { ApiError, parseRetryAfter, videoErrorSentence } from "../api/errors";
+import { ApiError, parseRetryAfter, unanswered, videoErrorSentence } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
@@ -128,11 +128,6 @@ function qualitiesOf(hls: Hls): Quality[] {
     height: level.height,
     bitrate: level.bitrate,
   }));
-}
-
-/** A request that got no answer (the server or the network down), not a refusal. */
-function isUnanswered(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 0;
 }
 
 /** A token that died under us (expired while asleep, taken down): 404 on a file. */
@@ -541,7 +536,7 @@ function startDelivery(
  */
 function grantRefused(err: unknown, source: StreamSource, current: Session, report: StreamReport) {
   if (err instanceof ApiError && err.status === 404) source.onGone?.(err);
-  if (current.delivery !== null && isUnanswered(err)) report.setServerLost(true);
+  if (current.delivery !== null && unanswered(err)) report.setServerLost(true);
   else report.setError(failureText(err, source.gone));
   // Too many videos opened in a short while: the server says when the next grant comes.
   if (err instanceof ApiError && err.status === 429) current.grants.retryIn(waitMs(err.retryAfter, 3));
