@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from streamstack.kernel.db import PING_SECONDS
+from streamstack.kernel.readiness import PING_SECONDS
 from streamstack.settings import Settings
 from support.apps import AppClient, running_app
 from support.fixtures import SettingsFactory

@@ -95,24 +95,3 @@ async def test_a_statement_a_frozen_server_never_answers_is_a_503(
         finally:
             relay.thaw()
             await database.close()
-
-
-async def test_a_hung_database_answers_the_readiness_ping_within_its_bound(
-    fresh_database_url: str,
-) -> None:
-    async with FreezingRelay(fresh_database_url) as relay:
-        database = Database(relay.url, timeout=30)  # the requests' timeout is not the ping's
-        try:
-            await database.answers()
-            relay.freeze()
-            for _ in range(2):  # the second waits for the same ping, as long again at most
-                probe = asyncio.create_task(database.answers())
-                done, _ = await asyncio.wait({probe}, timeout=db_module.PING_SECONDS + 1)
-                probe.cancel()
-                assert probe in done, "the probe waited out the requests' timeout"
-                assert isinstance(probe.exception(), TimeoutError)
-            relay.thaw()
-            await database.answers()
-        finally:
-            relay.thaw()
-            await database.close()

@@ -10,7 +10,6 @@ quietly keeping live data in a local file nobody backs up or shares between repl
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from streamstack.kernel.jobs import JobQueue, QueueConfig
 from streamstack.kernel.jobs.embedded import EmbeddedJobQueue
 from streamstack.kernel.kv import KeyValueStore
 from streamstack.kernel.kv.embedded import EmbeddedKeyValueStore
+from streamstack.kernel.readiness import PING_SECONDS, ReadinessChecks
 from streamstack.kernel.storage import ObjectStore
 from streamstack.kernel.storage.local import LocalObjectStore, free_bytes_at
 from streamstack.kernel.storage.private_files import private_directory
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from streamstack.kernel.nats import NatsConnection
     from streamstack.kernel.storage.s3 import S3Client
 
-Check = Callable[[], Awaitable[None]]
 log = structlog.get_logger(__name__)
 
 
@@ -47,7 +46,7 @@ class Backends:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.checks: dict[str, Check] = {}
+        self.checks = ReadinessChecks()
         self._nats: NatsConnection | None = None
         self._kv_breaker: CircuitBreaker | None = None
         self._s3: S3Client | None = None
@@ -68,7 +67,7 @@ class Backends:
         if not url:
             # Embedded data (password hashes, live tokens, objects) is for this user only.
             private_directory(self.settings.data_dir, owned=True)
-            self.checks["disk:data"] = self._data_disk_has_room
+            self.checks.add("disk:data", self._data_disk_has_room)
         return bool(url)
 
     async def _data_disk_has_room(self) -> None:
@@ -105,14 +104,14 @@ class Backends:
                 store = NatsKeyValueStore(
                     self.nats, bucket, ttl_seconds, breaker=self._nats_kv_breaker()
                 )
-                self.checks["nats"] = self.nats.ping
+                self.checks.add("nats", self.nats.ping, PING_SECONDS)
             else:
                 embedded = EmbeddedKeyValueStore(
                     self.settings.data_dir / "kv.sqlite3", bucket, ttl_seconds
                 )
                 self._closers.append(embedded.close)
                 store = embedded
-                self.checks[f"kv:{bucket}"] = embedded.ping
+                self.checks.add(f"kv:{bucket}", embedded.ping)
             self._kv[bucket] = store
         return self._kv[bucket]
 
@@ -128,12 +127,13 @@ class Backends:
                 from streamstack.kernel.jobs.nats import NatsJobQueue
 
                 job_queue = NatsJobQueue(self.nats, queue, config)
-                self.checks["nats"] = self.nats.ping
+                self.checks.add("nats", self.nats.ping, PING_SECONDS)
+                self.checks.add(f"jobs:{queue}", job_queue.ping, PING_SECONDS)
             else:
                 embedded = EmbeddedJobQueue(s.data_dir / "jobs" / "jobs.sqlite3", queue, config)
                 self._closers.append(embedded.close)
                 job_queue = embedded
-            self.checks[f"jobs:{queue}"] = job_queue.ping
+                self.checks.add(f"jobs:{queue}", job_queue.ping)
             self._jobs[queue] = job_queue
         return self._jobs[queue]
 
@@ -148,11 +148,11 @@ class Backends:
 
                 s3_store = S3ObjectStore(self._s3_client(), bucket)
                 store = s3_store
-                self.checks[f"s3:{bucket}"] = s3_store.ping
+                self.checks.add(f"s3:{bucket}", s3_store.ping)
             else:
                 local = LocalObjectStore(self.settings.data_dir / "objects", bucket)
                 store = local
-                self.checks[f"storage:{bucket}"] = local.ping
+                self.checks.add(f"storage:{bucket}", local.ping)
             self._objects[bucket] = store
         return self._objects[bucket]
 
@@ -165,7 +165,7 @@ class Backends:
 
                 # Streams follow the subjects (events.stream_of): the kernel names no module.
                 self._events = NatsEventBus(self.nats)
-                self.checks["nats"] = self.nats.ping
+                self.checks.add("nats", self.nats.ping, PING_SECONDS)
             else:
                 memory = MemoryEventBus()
                 self._closers.append(memory.close)  # its pending redeliveries
@@ -182,7 +182,7 @@ class Backends:
                 timeout=self.settings.database_timeout_seconds,
             )
             self._closers.append(self._database.close)
-            self.checks["database"] = self._database.answers
+            self.checks.add("database", self._database.ping, PING_SECONDS)
         return self._database
 
     async def prepare(self) -> None:
@@ -200,26 +200,13 @@ class Backends:
                 except AppError as exc:
                     log.warning("storage.bucket_unchecked", bucket=store.bucket, error=exc.detail)
 
-    async def readiness(self, seconds: float = 3.0) -> dict[str, str]:
-        """Run every check concurrently: backend name -> "ok" or the failure."""
-
-        async def run(check: Check) -> str:
-            try:
-                async with asyncio.timeout(seconds):
-                    await check()
-            except TimeoutError:
-                return "timeout"
-            except Exception as exc:
-                return getattr(exc, "detail", None) or exc.__class__.__name__
-            return "ok"
-
-        names = sorted(self.checks)
-        results = await asyncio.gather(*(run(self.checks[n]) for n in names))
-        return dict(zip(names, results, strict=True))
+    async def readiness(self) -> dict[str, str]:
+        """Run every backend's check concurrently: name -> "ok" or the failure."""
+        return await self.checks.run()
 
     def closers(self) -> list[Callable[[], Awaitable[None]]]:
         """The close steps of every backend opened, newest first (each runs once)."""
-        steps, self._closers = list(reversed(self._closers)), []
+        steps, self._closers = [self.checks.close, *reversed(self._closers)], []
         return steps
 
     async def close(self) -> None:

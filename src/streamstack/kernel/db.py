@@ -7,7 +7,6 @@ be migrated, and can evolve, independently.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import errno
@@ -35,6 +34,7 @@ from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_only
 
 from streamstack.kernel.errors import ServiceUnavailable
+from streamstack.kernel.readiness import PING_SECONDS
 from streamstack.kernel.storage.private_files import private_file
 
 log = structlog.get_logger(__name__)
@@ -171,9 +171,6 @@ def _first_line(exc: BaseException) -> str:
 
 #: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
 IDLE_PING_SECONDS = 2.0
-#: How long a ping (``;`` on an idle connection, ``/ready``'s) may take: it asks no work of
-#: the server, so one that does not answer in this time is hung or swamped.
-PING_SECONDS = 1.0
 #: How long a new connection, or a wait for a pooled one, may take where no request waits
 #: on it (migrations, the CLI's checks).
 UNHURRIED_SECONDS = 5.0
@@ -339,7 +336,6 @@ class Database:
         """``timeout``: see :func:`create_engine`."""
         self.url = url
         self.engine = create_engine(url, timeout=timeout)
-        self._ping: asyncio.Task[None] | None = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         #: The engine for reads of one statement each, which need no transaction: on
         #: PostgreSQL asyncpg wraps every statement in BEGIN and ROLLBACK otherwise, two
@@ -384,23 +380,8 @@ class Database:
                 f"the database is unavailable: {exc.__class__.__name__}"
             ) from exc
 
-    async def answers(self) -> None:
-        """:meth:`ping`, waited for :data:`PING_SECONDS` at most (then TimeoutError), for
-        ``/ready``: a probe must not wait out the request timeouts of a hung database.
-
-        The ping goes on after that in the background (its connection's clean-up must not
-        be cut), and later calls wait for the same one rather than start more."""
-        if self._ping is None or self._ping.done():
-            self._ping = asyncio.create_task(self.ping())
-            # Retrieved here: a failure no probe waited for is no "never retrieved" error.
-            self._ping.add_done_callback(lambda task: task.cancelled() or task.exception())
-        async with asyncio.timeout(PING_SECONDS):
-            await asyncio.shield(self._ping)
-
     async def close(self) -> None:
         """Dispose of the pool."""
-        if self._ping is not None:
-            self._ping.cancel()
         await self.engine.dispose()
 
 
