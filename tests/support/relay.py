@@ -144,15 +144,16 @@ class CuttingProxy:
 
 
 class FreezingRelay:
-    """A TCP relay to a PostgreSQL server that can freeze as a SIGSTOPped server does: the
-    connections stay open, new ones are accepted, and nothing answers until :meth:`thaw`.
+    """A TCP relay to a server (PostgreSQL, NATS: any URL with a host and port) that can
+    freeze as a SIGSTOPped server does: the connections stay open, new ones are accepted,
+    and nothing answers until :meth:`thaw`.
 
     The tests' server is shared by the whole session, so it is never frozen itself; to a
     client, this is the same.
     """
 
-    def __init__(self, database_url: str) -> None:
-        self.upstream = make_url(database_url)
+    def __init__(self, server_url: str) -> None:
+        self.upstream = make_url(server_url)
         self._running = asyncio.Event()
         self._running.set()
         self._closing = False
