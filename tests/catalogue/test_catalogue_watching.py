@@ -367,6 +367,30 @@ async def test_history_counts_entries_unpublished_but_not_those_deleted(
     assert (page["total"], page["unavailable_count"]) == (2, 0)
 
 
+async def test_clearing_history_removes_the_entries_not_available_now_too(
+    catalogue_client: Client,
+) -> None:
+    """The History page offers Clear history while every entry is hidden (unpublished):
+    those go with it, and do not come back once the item is published again."""
+    settings = catalogue_client.app.state.settings
+    admin = admin_headers(settings)
+    item = await create_item(catalogue_client, settings, duration_seconds=600.0)
+    alice_id, alice = user(catalogue_client)
+    await save(catalogue_client, item["id"], alice, 30.0)
+    url = f"{API}/{item['id']}"
+    assert (await catalogue_client.patch(url, json={"status": "draft"}, headers=admin)).is_success
+    page = await listing(catalogue_client, "history", alice)
+    assert (page["total"], page["unavailable_count"]) == (0, 1)
+
+    assert (await catalogue_client.delete(f"{API}/me/history", headers=alice)).status_code == 204
+    assert await stored_rows(catalogue_client, user_id=uuid.UUID(alice_id)) == 0
+    assert (
+        await catalogue_client.patch(url, json={"status": "published"}, headers=admin)
+    ).is_success
+    page = await listing(catalogue_client, "history", alice)
+    assert (page["total"], page["unavailable_count"]) == (0, 0)
+
+
 async def test_watch_data_is_deleted_with_the_item(catalogue_client: Client) -> None:
     settings = catalogue_client.app.state.settings
     item = await create_item(catalogue_client, settings)

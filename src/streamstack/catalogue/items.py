@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -39,6 +38,7 @@ from streamstack.contracts.languages import shown_label
 from streamstack.contracts.limits import TITLE_MAX
 from streamstack.contracts.media import Chapter, MediaFacts
 from streamstack.contracts.streaming import THUMBNAILS_PATH
+from streamstack.kernel.conditions import entity_tags, tags_match
 from streamstack.kernel.errors import BadRequest, PreconditionFailed
 from streamstack.kernel.text import fold
 
@@ -165,21 +165,14 @@ def edit_tag(*edited: object) -> str:
     return '"' + digest.hexdigest() + '"'
 
 
-#: ``entity-tag`` of RFC 9110 §8.8.3: an optional ``W/``, then an opaque quoted string.
-_ENTITY_TAG = re.compile(r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
-_LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
-
-
 def if_match_tags(header: str | None) -> tuple[str, ...] | None:
     """The entity tags of an ``If-Match`` header (``("*",)`` for any), None without one;
     400 ``invalid_if_match`` when it is no list of entity tags (RFC 9110 §13.1.1), rather
     than a 412 that would send the client reading the item again for ever."""
     if header is None:
         return None
-    if header.strip() == "*":
-        return ("*",)
-    tags = tuple(item for item in _LIST_SEPARATOR.split(header.strip()) if item)
-    if not tags or not all(_ENTITY_TAG.fullmatch(tag) for tag in tags):
+    tags = entity_tags(header)
+    if tags is None:
         raise BadRequest(
             'If-Match must be the ETag in double quotes (as GET or the list\'s "etag" '
             'gives it), a comma-separated list of them, or "*"',
@@ -204,7 +197,7 @@ def check_unchanged(
     ``current`` entity tag of the ``what`` (an item, a playlist) whose ``edited`` fields it
     digests, before an edit or (``deleting``) a deletion. Compared strongly (RFC 9110
     §8.8.3.2): a weak tag never matches."""
-    if if_match is None or "*" in if_match or current in if_match:
+    if if_match is None or tags_match(if_match, current, weak=False):
         return
     done, then = ("deleted", "delete") if deleting else ("saved", "edit")
     raise PreconditionFailed(

@@ -61,33 +61,38 @@ def is_strong(etag: str) -> bool:
     return _ENTITY_TAG.fullmatch(etag) is not None and not etag.startswith("W/")
 
 
-def _entity_tags(header: str) -> list[str] | None:
-    """The entity tags of a list header, or None when the list is malformed."""
-    tags: list[str] = []
-    for item in _LIST_SEPARATOR.split(header.strip()):
-        if not item:
-            continue  # empty list elements are allowed (RFC 9110 §5.6.1.2)
-        if not _ENTITY_TAG.fullmatch(item):
-            return None
-        tags.append(item)
+def entity_tags(header: str) -> tuple[str, ...] | None:
+    """The entity tags of an If-Match / If-None-Match header, ``("*",)`` for ``*``; None
+    when it is no comma-separated list of quoted entity tags, or an empty one (RFC 9110
+    §13.1.1: what a request's guarded write answers 400, a GET's condition ignores)."""
+    if header.strip() == "*":
+        return ("*",)
+    # empty list elements are allowed (RFC 9110 §5.6.1.2)
+    tags = tuple(item for item in _LIST_SEPARATOR.split(header.strip()) if item)
+    if not tags or not all(_ENTITY_TAG.fullmatch(tag) for tag in tags):
+        return None
     return tags
 
 
-def etag_list_matches(header: str, etag: str, *, weak: bool) -> bool:
-    """Whether the If-Match / If-None-Match list ``header`` matches ``etag``.
+def tags_match(tags: tuple[str, ...], etag: str, *, weak: bool) -> bool:
+    """Whether the :func:`entity_tags` ``tags`` name ``etag`` (``*`` names any).
 
-    ``weak`` selects weak comparison (If-None-Match) over strong (If-Match). A malformed
-    list matches nothing.
+    ``weak`` selects weak comparison (If-None-Match) over strong (If-Match, where a weak
+    tag never matches; RFC 9110 §8.8.3.2).
     """
-    if header.strip() == "*":
+    if "*" in tags:
         return True
-    tags = _entity_tags(header)
-    if not tags:
-        return False
     if weak:
         opaque = etag.removeprefix("W/")
         return any(tag.removeprefix("W/") == opaque for tag in tags)
     return is_strong(etag) and etag in tags
+
+
+def etag_list_matches(header: str, etag: str, *, weak: bool) -> bool:
+    """Whether the If-Match / If-None-Match list ``header`` matches ``etag``
+    (:func:`tags_match`). A malformed list matches nothing."""
+    tags = entity_tags(header)
+    return tags is not None and tags_match(tags, etag, weak=weak)
 
 
 def evaluate(

@@ -100,6 +100,27 @@ describe("HistoryPage", () => {
     expect(empty).not.toHaveTextContent("Nothing watched yet");
   });
 
+  it("offers Clear history while every entry is one that cannot be watched now, and clears them", async () => {
+    signedInViewer();
+    let hidden = 3;
+    server.use(
+      http.get(`${API}/catalogue/me/history`, () => ok({ ...page([]), unavailable_count: hidden })),
+      http.delete(`${API}/catalogue/me/history`, () => {
+        hidden = 0;
+        return noContent();
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/history");
+
+    await user.click(await screen.findByRole("button", { name: "Clear history" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Clear history" }));
+    expect(await screen.findByTestId("empty-state")).toHaveTextContent("Nothing watched yet");
+    expect(sentTo(seen, "DELETE", `${API}/catalogue/me/history`)).toHaveLength(1);
+    expect(screen.queryByRole("button", { name: "Clear history" })).toBeNull();
+  });
+
   it("lists what the viewer watched, newest first, and removes one entry", async () => {
     signedInViewer();
     let entries = [watched("b", "Newest", 30), watched("a", "Older", 100, true)];

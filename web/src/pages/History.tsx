@@ -57,7 +57,8 @@ export function HistoryPage() {
     <section className="page narrow" aria-labelledby="history-title">
       <div className="page-head">
         <h1 id="history-title">History</h1>
-        {data && data.total > 0 && (
+        {/* Entries not available now are in the history too: they are cleared with it. */}
+        {data && data.total + (data.unavailable_count ?? 0) > 0 && (
           <ActionButton className="button ghost" busy={busy} onClick={() => setConfirming(true)}>
             Clear history
           </ActionButton>
