@@ -105,6 +105,8 @@ class SignedIn:
             # rather than the default one, and say the same, until a login or logout.
             self._logins.put(self.server, SavedLogin(saved.email, ""))
             raise self._ended()
+        if response.status_code >= 500:  # the server's trouble, not the sign-in's
+            raise server_refused(response, "refreshing the sign-in failed")
         if response.status_code != 200:
             raise SignInRequired(f"refreshing the sign-in failed: {error_detail(response)}")
         pair = response.json()
@@ -257,12 +259,16 @@ def password_was_generated(http: Any, server: str, access_token: str) -> bool:
 
 
 #: What ``sign_out`` came to: no sign-in kept for the server, the session ended there (or
-#: had ended already), or the server out of reach (the sign-in forgotten here alone).
-SignOut = Literal["not_signed_in", "ended", "unreachable"]
+#: had ended already), ended there in part (it can no longer be renewed, but its last access
+#: token works until it expires), or the server out of reach (the sign-in forgotten here
+#: alone).
+SignOut = Literal["not_signed_in", "ended", "ended_in_part", "unreachable"]
 
 
 def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
-    """End the stored session on the server (best effort) and forget it locally.
+    """End the stored session on the server and forget it locally; a server that answered
+    but signed nothing out (a 5xx) raises :class:`CommandFailed` and the sign-in is kept, so
+    that running it again can end the session.
 
     The server revokes a session through an access token of it, so the refresh token is
     exchanged first.
@@ -275,11 +281,23 @@ def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
     outcome: SignOut = "ended"
     try:
         access = SignedIn(server, logins, http).renew()
-        http.post(f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"})
+        response = http.post(
+            f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"}
+        )
+        if failure_of(response).code == "sign_out_incomplete":
+            outcome = "ended_in_part"
+        elif response.status_code >= 500:
+            raise server_refused(response)
     except SignInRequired:
         pass  # ended already (expired, or signed out elsewhere)
     except (ServerUnreachable, httpx.HTTPError):
         outcome = "unreachable"
+    except CommandFailed as exc:  # the server's 5xx, to the refresh or the sign-out
+        raise CommandFailed(
+            f"the server signed nothing out and you are still signed in: run it again in a "
+            f"moment: {exc}",
+            exc.failure,
+        ) from None
     logins.remove(server)
     return outcome
 
