@@ -38,9 +38,10 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     Rendition,
 )
+from streamstack.ingest.originals import FactsReading
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.resumable import ChunkReceiver
-from streamstack.ingest.service import IngestService
+from streamstack.ingest.service import IngestService, TranscodeRetries
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo
 from streamstack.kernel.transport import SECRET_HEADER
@@ -815,6 +816,30 @@ async def test_probe_reads_the_items_again_and_tallies_them(upload: Command) -> 
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await probe("--all", *server, token=viewer)
     assert (code, err.splitlines()[-1]) == (3, "streamstack: probe: HTTP 403: admin role required")
+
+
+@pytest.mark.parametrize(
+    ("command", "owner", "name"),
+    [("transcode", TranscodeRetries, "retry"), ("probe", FactsReading, "read_again")],
+)
+async def test_a_server_away_stops_transcode_and_probe_at_the_first_item(
+    upload: Command, monkeypatch: pytest.MonkeyPatch, command: str, owner: type, name: str
+) -> None:
+    """The server answers 503 to the first of two items: the command stops there with one
+    line and exit 75 (try later), the second never asked. It went on item by item, each
+    refused the same, and exited 1 (failed for good)."""
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    away = Away(monkeypatch, owner, name, 2, retry_after="1")
+    line = Command(upload.rig, upload.served, upload.folder, command)
+
+    code, out, err = await line(first, second, "--server", upload.served.url)
+
+    assert (code, out, away.failures) == (75, "", 1), err
+    assert err.splitlines()[-1] == (
+        f"streamstack: {command}: stopped at item 1 of 2 ({first}): HTTP 503: the service "
+        "is unreachable (its proxy answered 502) (try again in 1s)"
+    ), err
+    assert second not in err, err
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
-from streamstack.cli.exits import CommandFailed, Failure
+from streamstack.cli.exits import LATER_STATUSES, CommandFailed, Failure
 from streamstack.cli.output import span
 
 if TYPE_CHECKING:
@@ -35,6 +35,13 @@ class SignInRequired(CommandFailed):
 class CodeRequired(SignInRequired):
     """The password is right and the account has two-factor authentication on: a code from
     the authenticator app (or a recovery code) is needed too."""
+
+
+class AdminRequired(CommandFailed):
+    """The server answered as to a non-admin (a viewer's sign-in): the command is an
+    admin's. Exit 3, as the server's own 403 to an admin route: sign in as an admin."""
+
+    CODE = "admin_required"
 
 
 class ServerUnreachable(CommandFailed):
@@ -321,6 +328,19 @@ def server_refused(response: Any, context: str = "") -> CommandFailed:
     not done) then :func:`error_detail`, with what the server said for scripts."""
     said = error_detail(response)
     return CommandFailed(f"{context}: {said}" if context else said, failure_of(response))
+
+
+def in_trouble(response: Any) -> bool:
+    """Whether ``response`` says the server can serve nothing now (a 5xx, a throttle): a
+    command going through items stops there rather than meet it with each."""
+    return response.status_code >= 500 or response.status_code in LATER_STATUSES
+
+
+def stopped_at(exc: CommandFailed, item_id: str, number: int, count: int) -> CommandFailed:
+    """The failure that stops a command at item ``number`` of ``count`` (``item_id``),
+    ``exc``: the server's trouble (out of reach, busy, failing, the sign-in refused), which
+    every item after it would meet too."""
+    return CommandFailed(f"stopped at item {number} of {count} ({item_id}): {exc}", exc.failure)
 
 
 def failure_of(response: Any) -> Failure:
