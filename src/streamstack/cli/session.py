@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
-from streamstack.cli.exits import LATER_STATUSES, CommandFailed, Failure
+from streamstack.cli.exits import CommandFailed, Failure
 from streamstack.cli.output import span
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class SignedIn:
             # rather than the default one, and say the same, until a login or logout.
             self._logins.put(self.server, SavedLogin(saved.email, ""))
             raise self._ended()
-        if response.status_code >= 500:  # the server's trouble, not the sign-in's
+        if in_trouble(response):  # the server's trouble, not the sign-in's
             raise server_refused(response, "refreshing the sign-in failed")
         if response.status_code != 200:
             raise SignInRequired(f"refreshing the sign-in failed: {error_detail(response)}")
@@ -274,7 +274,7 @@ SignOut = Literal["not_signed_in", "ended", "ended_in_part", "unreachable"]
 
 def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
     """End the stored session on the server and forget it locally; a server that answered
-    but signed nothing out (a 5xx) raises :class:`CommandFailed` and the sign-in is kept, so
+    but signed nothing out (a 5xx, a throttle) raises :class:`CommandFailed` and the sign-in is kept, so
     that running it again can end the session.
 
     The server revokes a session through an access token of it, so the refresh token is
@@ -293,13 +293,13 @@ def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
         )
         if failure_of(response).code == "sign_out_incomplete":
             outcome = "ended_in_part"
-        elif response.status_code >= 500:
+        elif in_trouble(response):
             raise server_refused(response)
     except SignInRequired:
         pass  # ended already (expired, or signed out elsewhere)
     except (ServerUnreachable, httpx.HTTPError):
         outcome = "unreachable"
-    except CommandFailed as exc:  # the server's 5xx, to the refresh or the sign-out
+    except CommandFailed as exc:  # the server in trouble, at the refresh or the sign-out
         raise CommandFailed(
             f"the server signed nothing out and you are still signed in: run it again in a "
             f"moment: {exc}",
@@ -331,9 +331,11 @@ def server_refused(response: Any, context: str = "") -> CommandFailed:
 
 
 def in_trouble(response: Any) -> bool:
-    """Whether ``response`` says the server can serve nothing now (a 5xx, a throttle): a
-    command going through items stops there rather than meet it with each."""
-    return response.status_code >= 500 or response.status_code in LATER_STATUSES
+    """Whether ``response`` says the server can serve nothing now (a 5xx, a throttle), not
+    that the request was wrong: a command going through items stops there rather than meet
+    it with each, and a sign-in or sign-out is not taken for refused or done."""
+    status: int = response.status_code
+    return status >= 500 or status == 429
 
 
 def stopped_at(exc: CommandFailed, item_id: str, number: int, count: int) -> CommandFailed:
