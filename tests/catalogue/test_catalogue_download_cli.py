@@ -109,8 +109,13 @@ async def test_refusals_exit_with_a_line_and_write_nothing(served: Served) -> No
     assert f"streamstack: items download: no such video: {unknown}" in err
 
     code, out, err = await served(served.item["id"], "--output", str(output), token=viewer)
-    assert (code, out) == (1, "")
-    assert "only an admin may download a video's original file" in err
+    # Exit 3, as the server's 403 to an admin's route: sign in as an admin.
+    assert (code, out) == (3, ""), err
+    assert err == (
+        "streamstack: items download: only an admin may download a video's original file (the "
+        "server answered this account as a viewer): sign in as an admin or pass an admin's "
+        "--token\n"
+    )
     assert not output.exists()
 
 

@@ -38,9 +38,10 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     Rendition,
 )
+from streamstack.ingest.originals import FactsReading
 from streamstack.ingest.repository import UploadRecords
 from streamstack.ingest.resumable import ChunkReceiver
-from streamstack.ingest.service import IngestService
+from streamstack.ingest.service import IngestService, TranscodeRetries
 from streamstack.kernel.db import Database
 from streamstack.kernel.storage import ObjectInfo, ObjectStore, PartInfo
 from streamstack.kernel.transport import SECRET_HEADER
@@ -281,6 +282,49 @@ async def test_a_resumed_upload_rides_out_its_head_answering_503(
     assert "HTTP 503: the server is unavailable for a moment (try again in 1s)" in err, err
     stored = await shown(upload.rig, json.loads(out)["id"])
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+
+
+async def test_a_head_answering_503_mid_upload_is_retried_before_the_next_chunk(
+    upload: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk is cut off, and the HEAD that asks where the upload stands answers 503 twice:
+    each is said and waited out like any request (it was swallowed, and the next chunk went
+    from an offset the server had not confirmed)."""
+    video = upload.video("asked.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2)
+        heads = Away(monkeypatch, IngestService, "upload_status", 2, retry_after="1")
+        code, out, err = await asyncio.wait_for(
+            upload(str(video), "--title", "Asked", "--server", proxy.url, "--chunk-mib", "1"),
+            timeout=120,
+        )
+    assert (code, heads.failures, proxy.cuts) == (0, 0, 1), err
+    for attempt in (1, 2):
+        assert (
+            "HTTP 503: the server is unavailable for a moment (try again in 1s); "
+            f"retrying ({attempt} of 5)"
+        ) in err, err
+    stored = await shown(upload.rig, json.loads(out)["id"])
+    assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
+
+
+async def test_a_head_still_answering_503_when_retries_are_spent_ends_the_run_with_it(
+    upload: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retries spent on the HEAD after a cut chunk, the run ends with the HEAD's own 503
+    (exit 75, the upload kept to resume), not with whatever the next chunk met."""
+    video = upload.video("unasked.mp4", ingest_media.padded(ingest_media.mp4(), 3 * MIB))
+    async with CuttingProxy(upload.served.port) as proxy:
+        proxy.cut_after(MIB + MIB // 2)
+        Away(monkeypatch, IngestService, "upload_status", 10, retry_after="1")
+        args = ("--server", proxy.url, "--chunk-mib", "1", "--retries", "1")
+        code, _, err = await upload(str(video), "--title", "Unasked", *args)
+    assert code == 75, err
+    assert err.splitlines()[-1] == (
+        "streamstack: upload: HTTP 503: the server is unavailable for a moment (try again in "
+        "1s); 1.0 of 3.0 MiB are stored, run the same command again to resume"
+    ), err
+    assert len(upload.remembered()) == 1
 
 
 async def test_upload_whose_finish_died_with_the_server_ends_with_the_item(
@@ -772,6 +816,30 @@ async def test_probe_reads_the_items_again_and_tallies_them(upload: Command) -> 
     viewer = mint_token(rig.settings, role="viewer", user_id=rig.admin_id)
     code, _, err = await probe("--all", *server, token=viewer)
     assert (code, err.splitlines()[-1]) == (3, "streamstack: probe: HTTP 403: admin role required")
+
+
+@pytest.mark.parametrize(
+    ("command", "owner", "name"),
+    [("transcode", TranscodeRetries, "retry"), ("probe", FactsReading, "read_again")],
+)
+async def test_a_server_away_stops_transcode_and_probe_at_the_first_item(
+    upload: Command, monkeypatch: pytest.MonkeyPatch, command: str, owner: type, name: str
+) -> None:
+    """The server answers 503 to the first of two items: the command stops there with one
+    line and exit 75 (try later), the second never asked. It went on item by item, each
+    refused the same, and exited 1 (failed for good)."""
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    away = Away(monkeypatch, owner, name, 2, retry_after="1")
+    line = Command(upload.rig, upload.served, upload.folder, command)
+
+    code, out, err = await line(first, second, "--server", upload.served.url)
+
+    assert (code, out, away.failures) == (75, "", 1), err
+    assert err.splitlines()[-1] == (
+        f"streamstack: {command}: stopped at item 1 of 2 ({first}): HTTP 503: the service "
+        "is unreachable (its proxy answered 502) (try again in 1s)"
+    ), err
+    assert second not in err, err
 
 
 @pytest.fixture

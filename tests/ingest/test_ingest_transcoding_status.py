@@ -4,15 +4,19 @@ deployment whose ``worker`` service never started) and with the in-process one."
 
 from __future__ import annotations
 
+import asyncio
 import math
 import socket
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import ingest_media
 import pytest
-from ingest_rig import API, Rig, RigFactory, eventually, fast_transcoding
+from ingest_rig import API, Rig, RigFactory, eventually, fast_transcoding, item_of
 
+from streamstack.ingest.jobs import _JobRun
 from streamstack.kernel.jobs import WorkerSeen
 
 TRANSCODING = f"{API}/transcoding"
@@ -105,6 +109,42 @@ async def test_the_in_process_worker_is_seen(rig_factory: RigFactory) -> None:
             0,
         )
         assert worker["started_at"] <= worker["last_seen_at"]
+
+
+async def test_a_job_a_worker_took_says_it_started(
+    rig_factory: RigFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's first report of the job it took, held before its first step: the item
+    said "queued for a worker" while the status counted the job running on one."""
+    released = False
+    spool = _JobRun.spool
+
+    async def held(run: _JobRun, path: Path) -> Path:
+        while not released:  # until the test has read the first report
+            await asyncio.sleep(0.05)
+        return await spool(run, path)
+
+    monkeypatch.setattr(_JobRun, "spool", held)
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        try:
+            uploaded = await rig.upload(ingest_media.mp4(), fields={"title": "Taken"})
+            assert uploaded.status_code == 201, uploaded.text
+            media_id = uploaded.json()["id"]
+
+            async def taken() -> bool:
+                item = (await item_of(rig, media_id)).json()
+                return (
+                    item["processing_state"] == "processing" and (await status(rig))["running"] == 1
+                )
+
+            await eventually(taken, "the job taken by the worker", 30)
+            item = (await item_of(rig, media_id)).json()
+            assert (item["processing_detail"], item["processing_percent"]) == (
+                "started on a worker",
+                0,
+            )
+        finally:
+            released = True
 
 
 async def test_the_status_is_for_admins_only(rig: Rig) -> None:

@@ -274,7 +274,7 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
 def _author(api: AdminApi, page: Any) -> dict[str, Any]:
     """The account a page of one member's comments is of; one with none is looked up in
     auth's users, as the catalogue knows no accounts (an id no user has is
-    :class:`UploadFailed`, where it read as a member without comments)."""
+    :class:`CommandFailed`, where it read as a member without comments)."""
     author: dict[str, Any] = page["author"]
     if author["comments"] == 0:
         user_by_id(api, author["id"])

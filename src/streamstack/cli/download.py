@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from streamstack.cli.exits import CommandFailed
 from streamstack.cli.processing import ITEM_PATH
-from streamstack.cli.session import AdminApi, failure_of, server_refused
+from streamstack.cli.session import AdminApi, AdminRequired, failure_of, server_refused
 from streamstack.cli.tus_client import ProgressLine, mib
 
 #: ``filename*=UTF-8''…`` (RFC 6266, preferred) and ``filename="…"`` of a disposition.
@@ -49,8 +49,9 @@ def downloaded(api: AdminApi, item_id: str, output: Path | None) -> Path:
 
 
 def _download_url(api: AdminApi, item_id: str) -> str:
-    """A fresh grant's ``download_url``; :class:`DownloadRefused` for an unknown item or an
-    account that may not download (a viewer's grant has none)."""
+    """A fresh grant's ``download_url``; :class:`DownloadRefused` for an unknown item,
+    :class:`AdminRequired` for an account that may not download (the grant is a viewer's,
+    to watch: it has no ``download_url``)."""
     response = api.request("POST", ITEM_PATH.format(id=item_id) + "/stream-token")
     if response.status_code == 404:
         raise DownloadRefused(f"no such video: {item_id}", failure_of(response))
@@ -58,7 +59,10 @@ def _download_url(api: AdminApi, item_id: str) -> str:
         raise server_refused(response)
     url: str | None = response.json().get("download_url")
     if not url:
-        raise DownloadRefused("only an admin may download a video's original file")
+        raise AdminRequired(
+            "only an admin may download a video's original file (the server answered this "
+            "account as a viewer): sign in as an admin or pass an admin's --token"
+        )
     return url
 
 

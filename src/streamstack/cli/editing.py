@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.library import as_admin
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import AdminApi, error_detail, server_refused
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.catalogue import normalize_tag
 from streamstack.settings import SettingsError
 
@@ -102,7 +102,7 @@ def edited(api: AdminApi, args: argparse.Namespace) -> Any:
         if not relative or attempt == 2:
             break
         print(f"streamstack: {item_id} was changed meanwhile; reading it again", file=sys.stderr)
-    raise UploadFailed(
+    raise CommandFailed(
         f"{item_id} not edited: someone else changed it after this command read it "
         f"({error_detail(response)}); nothing was saved and their change stands: look at "
         "the item as it is now, then run the command again"

@@ -44,7 +44,8 @@ LATER_STATUSES = frozenset({423, 429, 502, 503, 504})
 class Failure:
     """Why a command failed, as a script reads it: the server's HTTP ``status`` and machine
     ``code`` (``unreachable`` for a server out of reach, ``sign_in_required`` for no usable
-    sign-in, ``usage`` for a command line that cannot be run; None when there is neither),
+    sign-in, ``admin_required`` for a sign-in the server answered as a non-admin's,
+    ``usage`` for a command line that cannot be run; None when there is neither),
     the ``detail`` in words, the seconds its ``Retry-After`` said to wait and the
     ``request_id`` its logs know the request by."""
 
@@ -61,7 +62,7 @@ class Failure:
             return Exit.USAGE
         if self.code == "unreachable" or self.status in LATER_STATUSES:
             return Exit.TRY_LATER
-        if self.code == "sign_in_required" or self.status in (401, 403):
+        if self.code in ("sign_in_required", "admin_required") or self.status in (401, 403):
             return Exit.SIGN_IN
         if self.status == 404:
             return Exit.NOT_FOUND

@@ -9,8 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from streamstack.catalogue.schemas import MAX_PAGE_SIZE
-from streamstack.cli.session import AdminApi, server_refused
-from streamstack.cli.tus_client import UploadFailed
+from streamstack.cli.session import AdminApi, AdminRequired, server_refused
 from streamstack.contracts.limits import LIST_LIMIT_MAX
 
 #: The catalogue's list: admins see drafts too (``status=all``, unless ``query`` says).
@@ -19,9 +18,9 @@ LIST_PATH = "/api/v1/catalogue"
 
 def as_admin(item: dict[str, Any]) -> dict[str, Any]:
     """``item`` when the server answered it as to an admin (its admin-only fields, the
-    ``etag`` an edit sends back among them); else :class:`UploadFailed`."""
+    ``etag`` an edit sends back among them); else :class:`AdminRequired`."""
     if "outdated" not in item:
-        raise UploadFailed(
+        raise AdminRequired(
             "admin role required (the server shows this token published videos alone)"
         )
     return item
@@ -32,7 +31,7 @@ def listed(
 ) -> list[dict[str, Any]]:
     """Every item the list shows with ``query`` (``{"processing": "failed"}``), all read
     before any is acted on (acting on one may move the rest up the list);
-    :class:`UploadFailed` naming ``what`` when the server refuses to list them."""
+    :class:`CommandFailed` naming ``what`` when the server refuses to list them."""
     params = {"status": "all", **(query or {}), "page_size": MAX_PAGE_SIZE}
     return _all_pages(
         api, what, lambda pages, _: f"{LIST_PATH}?{urlencode({**params, 'page': pages + 1})}"
@@ -44,7 +43,7 @@ def every_entry(
 ) -> list[dict[str, Any]]:
     """Every entry of the list at ``path`` (its ``items`` and ``total``, a page of the most
     the server gives at a time by ``limit`` and ``offset``) with ``query``;
-    :class:`UploadFailed` naming ``what`` when the server refuses to list them."""
+    :class:`CommandFailed` naming ``what`` when the server refuses to list them."""
     paged = {**query, "limit": LIST_LIMIT_MAX}
     return _all_pages(api, what, lambda _, read: f"{path}?{urlencode({**paged, 'offset': read})}")
 

@@ -41,7 +41,7 @@ def check_liking(args: argparse.Namespace, query: dict[str, str]) -> None:
 
 def run_liking(api: AdminApi, args: argparse.Namespace) -> int:
     """Do the like action ``args`` names; a refusal (no such video) raises
-    :class:`UploadFailed`, said why."""
+    :class:`CommandFailed`, said why."""
     if args.action == "liked":
         return _listed(api, args.page or 1, as_json=args.json)
     item_id = str(args.items[0])

@@ -340,7 +340,8 @@ COMMANDS = (
         run_logout,
         help="end the sign-in of `streamstack login`",
         description="End the session on the server (when it can be reached) and remove the "
-        "stored sign-in for --server.",
+        "stored sign-in for --server. When the server answers but signs nothing out (busy or "
+        "briefly away), the sign-in is kept: run it again later (exit 75).",
         options=(_SERVER,),
     ),
     Subcommand(

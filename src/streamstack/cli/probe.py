@@ -8,15 +8,16 @@ import dataclasses
 import sys
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.library import listed_items
 from streamstack.cli.output import print_json
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
     error_detail,
+    in_trouble,
     server_refused,
+    stopped_at,
 )
 from streamstack.cli.tus_client import ProgressLine
 from streamstack.settings import SettingsError
@@ -64,7 +65,8 @@ class Tally:
 
 def run_probe(args: argparse.Namespace) -> int:
     """``streamstack probe ITEM… | --all``: read each item's original again, with a progress
-    line; print the tally as JSON and in words. Exit 1 if any item could not be read."""
+    line; print the tally as JSON and in words. Exit 1 if any item could not be read; the
+    server out of reach or failing stops it at once (exit 75 when it is away or busy)."""
     if bool(args.items) == args.all:
         raise SettingsError("probe: name the items, or pass --all (one)")
     with admin_api(args) as api:
@@ -78,8 +80,8 @@ def run_probe(args: argparse.Namespace) -> int:
 
 def _read_each(api: AdminApi, items: list[str]) -> Tally:
     """Read each item again in turn, the progress line showing how far; a failure is noted
-    on a line of its own, and the next item read. :class:`UploadFailed` when the caller is
-    no admin: every item would be refused."""
+    on a line of its own, and the next item read. :class:`CommandFailed` when the caller is
+    no admin or the server is out of reach or in trouble: every item would be refused."""
     tally = Tally()
     progress = ProgressLine(sys.stderr)
     try:
@@ -87,15 +89,16 @@ def _read_each(api: AdminApi, items: list[str]) -> Tally:
             progress.show_percent((number - 1) * 100 // len(items), f"reading {item_id}")
             try:
                 response = api.request("POST", PROBE_PATH.format(id=item_id))
-            except (ServerUnreachable, SignInRequired) as exc:
-                reason = detail = str(exc)
-            else:
-                if response.status_code == 200:
-                    tally.read.append(response.json())
-                    continue
-                if response.status_code == 403:
+                if in_trouble(response):
                     raise server_refused(response)
-                reason, detail = _refusal_code(response), error_detail(response)
+            except CommandFailed as exc:
+                raise stopped_at(exc, item_id, number, len(items)) from None
+            if response.status_code == 200:
+                tally.read.append(response.json())
+                continue
+            if response.status_code == 403:
+                raise server_refused(response)
+            reason, detail = _refusal_code(response), error_detail(response)
             tally.failed.setdefault(reason, []).append(item_id)
             progress.note(f"streamstack: {item_id} not read: {detail}")
         if items:

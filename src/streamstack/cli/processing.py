@@ -11,7 +11,7 @@ from typing import Any
 from streamstack.cli.exits import CommandFailed
 from streamstack.cli.output import print_json
 from streamstack.cli.session import ServerUnreachable, server_refused
-from streamstack.cli.tus_client import ProgressLine, UploadFailed
+from streamstack.cli.tus_client import ProgressLine
 from streamstack.contracts.catalogue import CatalogueItem, MediaItem
 
 #: An admin's view of one item (it has ``processing_detail``: the rung being written).
@@ -47,7 +47,7 @@ def follow_processing(
     """Ask the server for ``item`` until its processing is over, drawing each answer on
     ``progress``; the item as it is then.
 
-    :class:`ProcessingFailed` when transcoding failed; :class:`UploadFailed` when the
+    :class:`ProcessingFailed` when transcoding failed; :class:`CommandFailed` when the
     server refuses (the item was deleted, say) or fails ``patience`` times in a row.
     """
     failures = 0
@@ -61,7 +61,7 @@ def follow_processing(
                 continue
             failures += 1
             if failures >= patience:
-                raise UploadFailed("the server stopped answering; the transcoding goes on there")
+                raise CommandFailed("the server stopped answering; the transcoding goes on there")
             progress.show_percent(item["processing_percent"], "server not answering, asking again")
         if item["processing_state"] == "ready":
             # What the package skipped of a damaged original, said where the wait ends.

@@ -37,6 +37,13 @@ class CodeRequired(SignInRequired):
     the authenticator app (or a recovery code) is needed too."""
 
 
+class AdminRequired(CommandFailed):
+    """The server answered as to a non-admin (a viewer's sign-in): the command is an
+    admin's. Exit 3, as the server's own 403 to an admin route: sign in as an admin."""
+
+    CODE = "admin_required"
+
+
 class ServerUnreachable(CommandFailed):
     """The server (or, renewing a token, its sign-in) could not be reached."""
 
@@ -105,6 +112,8 @@ class SignedIn:
             # rather than the default one, and say the same, until a login or logout.
             self._logins.put(self.server, SavedLogin(saved.email, ""))
             raise self._ended()
+        if in_trouble(response):  # the server's trouble, not the sign-in's
+            raise server_refused(response, "refreshing the sign-in failed")
         if response.status_code != 200:
             raise SignInRequired(f"refreshing the sign-in failed: {error_detail(response)}")
         pair = response.json()
@@ -257,12 +266,16 @@ def password_was_generated(http: Any, server: str, access_token: str) -> bool:
 
 
 #: What ``sign_out`` came to: no sign-in kept for the server, the session ended there (or
-#: had ended already), or the server out of reach (the sign-in forgotten here alone).
-SignOut = Literal["not_signed_in", "ended", "unreachable"]
+#: had ended already), ended there in part (it can no longer be renewed, but its last access
+#: token works until it expires), or the server out of reach (the sign-in forgotten here
+#: alone).
+SignOut = Literal["not_signed_in", "ended", "ended_in_part", "unreachable"]
 
 
 def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
-    """End the stored session on the server (best effort) and forget it locally.
+    """End the stored session on the server and forget it locally; a server that answered
+    but signed nothing out (a 5xx, a throttle) raises :class:`CommandFailed` and the sign-in is kept, so
+    that running it again can end the session.
 
     The server revokes a session through an access token of it, so the refresh token is
     exchanged first.
@@ -275,11 +288,23 @@ def sign_out(http: Any, server: str, logins: SavedLogins) -> SignOut:
     outcome: SignOut = "ended"
     try:
         access = SignedIn(server, logins, http).renew()
-        http.post(f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"})
+        response = http.post(
+            f"{server}{AUTH_PATH}/logout", headers={"Authorization": f"Bearer {access}"}
+        )
+        if failure_of(response).code == "sign_out_incomplete":
+            outcome = "ended_in_part"
+        elif in_trouble(response):
+            raise server_refused(response)
     except SignInRequired:
         pass  # ended already (expired, or signed out elsewhere)
     except (ServerUnreachable, httpx.HTTPError):
         outcome = "unreachable"
+    except CommandFailed as exc:  # the server in trouble, at the refresh or the sign-out
+        raise CommandFailed(
+            f"the server signed nothing out and you are still signed in: run it again in a "
+            f"moment: {exc}",
+            exc.failure,
+        ) from None
     logins.remove(server)
     return outcome
 
@@ -303,6 +328,21 @@ def server_refused(response: Any, context: str = "") -> CommandFailed:
     not done) then :func:`error_detail`, with what the server said for scripts."""
     said = error_detail(response)
     return CommandFailed(f"{context}: {said}" if context else said, failure_of(response))
+
+
+def in_trouble(response: Any) -> bool:
+    """Whether ``response`` says the server can serve nothing now (a 5xx, a throttle), not
+    that the request was wrong: a command going through items stops there rather than meet
+    it with each, and a sign-in or sign-out is not taken for refused or done."""
+    status: int = response.status_code
+    return status >= 500 or status == 429
+
+
+def stopped_at(exc: CommandFailed, item_id: str, number: int, count: int) -> CommandFailed:
+    """The failure that stops a command at item ``number`` of ``count`` (``item_id``),
+    ``exc``: the server's trouble (out of reach, busy, failing, the sign-in refused), which
+    every item after it would meet too."""
+    return CommandFailed(f"stopped at item {number} of {count} ({item_id}): {exc}", exc.failure)
 
 
 def failure_of(response: Any) -> Failure:

@@ -33,7 +33,7 @@ def check_stats(args: argparse.Namespace, query: dict[str, str]) -> None:
 
 def run_stats(api: AdminApi, args: argparse.Namespace) -> int:
     """Print the video's statistics (words and a table by day, or JSON); a refusal (no such
-    video, not an admin) raises :class:`UploadFailed`, said why."""
+    video, not an admin) raises :class:`CommandFailed`, said why."""
     item_id = str(args.items[0])
     days = args.days or STATISTICS_DAYS_DEFAULT
     path = ITEM_PATH.format(id=item_id) + "/statistics"

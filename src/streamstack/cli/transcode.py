@@ -7,14 +7,16 @@ import argparse
 import sys
 from typing import Any
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.library import listed_items
 from streamstack.cli.processing import print_item
 from streamstack.cli.session import (
     AdminApi,
-    ServerUnreachable,
-    SignInRequired,
     admin_api,
     error_detail,
+    in_trouble,
+    server_refused,
+    stopped_at,
 )
 from streamstack.settings import SettingsError
 
@@ -30,7 +32,8 @@ _NONE_LISTED = {
 def run_transcode(args: argparse.Namespace) -> int:
     """``streamstack transcode``: queue each item (or, with ``--failed`` or ``--outdated``,
     each one listed so), then with ``--wait`` follow each in turn; exit 1 if any could not
-    be queued (or, with ``--wait``, failed again)."""
+    be queued (or, with ``--wait``, failed again). The server out of reach or failing stops
+    it at once (exit 75 when it is away or busy)."""
     which = "failed" if args.failed else "outdated" if args.outdated else None
     if (bool(args.items), args.failed, args.outdated).count(True) != 1:
         raise SettingsError("transcode: name the items, or pass --failed or --outdated (one)")
@@ -49,12 +52,14 @@ def _queued(
     api: AdminApi, path: str, item_id: str, number: int, count: int
 ) -> dict[str, Any] | None:
     """Queue one item again (``path``: the retry route, maybe forced): the item, or None
-    (said why) when it was not queued."""
+    (said why) when it was not queued. The server out of reach or in trouble stops the
+    command (:func:`stopped_at`): each item after it would be refused the same."""
     try:
         response = api.request("POST", path.format(id=item_id))
-    except (ServerUnreachable, SignInRequired) as exc:
-        print(f"streamstack: {item_id} not queued: {exc}", file=sys.stderr)
-        return None
+        if in_trouble(response):
+            raise server_refused(response)
+    except CommandFailed as exc:
+        raise stopped_at(exc, item_id, number, count) from None
     if response.status_code != 202:
         print(f"streamstack: {item_id} not queued: {error_detail(response)}", file=sys.stderr)
         return None

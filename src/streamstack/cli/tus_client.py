@@ -9,7 +9,6 @@ reports progress on one line.
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import functools
 import json
@@ -91,8 +90,6 @@ class ResumableUploader:
     _progress: ProgressLine = dataclasses.field(init=False)
     _size: int = dataclasses.field(default=0, init=False)
     """The size of the file being sent (for the progress line)."""
-    _offset_known: bool = dataclasses.field(default=True, init=False)
-    """Whether the offset the upload goes on from was answered (by a PATCH or a HEAD)."""
 
     def __post_init__(self) -> None:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -156,7 +153,6 @@ class ResumableUploader:
             file.seek(offset)
             try:
                 offset = self._patch(url, offset, file.read(self.chunk_bytes), pace)
-                self._offset_known = True
                 failures = refusals = 0
                 locked_since = None
             except _Locked as exc:
@@ -176,9 +172,7 @@ class ResumableUploader:
             except _Retryable as exc:
                 failures = self._retrying(exc, failures + 1, offset, size)
                 offset = self._offset_or(url, offset)
-            if self._offset_known:
-                # Else the line keeps what went out last: not the chunk's start (0 % mid-way).
-                self._progress.show(offset, size)
+            self._progress.show(offset, size)
 
     def _retrying(self, exc: _Retryable, failures: int, offset: int | None, size: int) -> int:
         """Failure number ``failures`` (``exc``): said, then waited out (as long as the
@@ -194,25 +188,23 @@ class ResumableUploader:
         time.sleep(max(backoff_seconds(failures, 1.0, 30.0), exc.retry_after))
         return failures
 
-    def _retried(self, ask: Callable[[], _T], size: int) -> _T:
-        """``ask()``, a request before any bytes go (the creation, the HEAD of a resumed
-        upload), asked again within ``--retries`` while the server is away."""
+    def _retried(self, ask: Callable[[], _T], size: int, stored: int | None = None) -> _T:
+        """``ask()``, a request that sends no bytes (the creation, a HEAD asking where the
+        upload stands), asked again within ``--retries`` while the server is away.
+        ``stored``: what is stored, when known."""
         failures = 0
         while True:
             try:
                 return ask()
             except _Retryable as exc:
-                failures = self._retrying(exc, failures + 1, None, size)
+                failures = self._retrying(exc, failures + 1, stored, size)
 
     def _offset_or(self, url: str, offset: int) -> int:
-        """Where the server says the upload stands; ``offset`` when that is not known
-        (then :attr:`_offset_known` is False until the next answer)."""
-        self._offset_known = False
-        with contextlib.suppress(_Retryable):
-            stored = self._offset(url)
-            self._offset_known = stored is not None
-            return stored or offset
-        return offset
+        """Where the server says the upload stands, asked as any request is (a failed HEAD
+        let the next PATCH go from an offset it had not confirmed); ``offset`` when the
+        server no longer knows the upload (its next PATCH says so)."""
+        stored = self._retried(functools.partial(self._offset, url), self._size, offset)
+        return offset if stored is None else stored
 
     def _stored_beyond(self, url: str, offset: int) -> int | None:
         """The server's offset if it holds more than ``offset``, else None (or unknown)."""

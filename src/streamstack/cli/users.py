@@ -16,6 +16,7 @@ import sys
 import uuid
 from typing import Any, get_args
 
+from streamstack.cli.exits import CommandFailed
 from streamstack.cli.library import every_entry
 from streamstack.cli.output import agreed, check_askable, handed_over, print_json, table
 from streamstack.cli.session import (
@@ -24,7 +25,6 @@ from streamstack.cli.session import (
     error_detail,
     server_refused,
 )
-from streamstack.cli.tus_client import UploadFailed
 from streamstack.contracts.auth import Role
 from streamstack.settings import SettingsError
 
@@ -101,10 +101,10 @@ def _named(api: AdminApi, named: str) -> _User:
 
 
 def user_by_id(api: AdminApi, user_id: str) -> _User:
-    """The user whose id is ``user_id``; an id no one has is :class:`UploadFailed`."""
+    """The user whose id is ``user_id``; an id no one has is :class:`CommandFailed`."""
     found = _every(api, {"id": user_id})
     if not found:
-        raise UploadFailed(f"no user with the id {user_id}")
+        raise CommandFailed(f"no user with the id {user_id}")
     return found[0]
 
 
@@ -113,14 +113,14 @@ def user_by_email(api: AdminApi, named: str, command: str) -> _User:
     lower-cased, and searches them so; its rules are not loaded here: they import the
     password checker, a CLI's start would pay for); what is no email is refused naming
     ``command`` (a :class:`SettingsError`, exit 2), an email no one has is
-    :class:`UploadFailed`."""
+    :class:`CommandFailed`."""
     email = named.strip().lower()
     if "@" not in email:
         raise SettingsError(f"{command}: {named!r} is neither a user's id nor an email")
     # The list's ``q`` finds the emails containing it; the one named is the one equal to it.
     found = [user for user in _every(api, {"q": email}) if user["email"] == email]
     if not found:
-        raise UploadFailed(f"no user with the email {email}")
+        raise CommandFailed(f"no user with the email {email}")
     return found[0]
 
 
@@ -133,7 +133,7 @@ def _changed(api: AdminApi, user: _User, action: str, value: str | None) -> Any:
         json=None if value is None else {action: value},
     )
     if response.status_code != 200:
-        raise UploadFailed(f"{user['email']} not changed: {_refusal(response)}")
+        raise CommandFailed(f"{user['email']} not changed: {_refusal(response)}")
     changed = response.json()
     print(f"streamstack: {done.format(was=user['email'], **changed)}", file=sys.stderr)
     return changed
@@ -164,7 +164,7 @@ def _links_let_go(api: AdminApi, user: _User, args: argparse.Namespace) -> bool:
 def _links_stopping(api: AdminApi, user: _User) -> str | None:
     """What happens to the share links ``user`` made, in the web app's words; None when
     they made none, or when the server serves no catalogue (404: no links live there). A
-    count the catalogue cannot give now (down, busy) changes nothing (:class:`UploadFailed`):
+    count the catalogue cannot give now (down, busy) changes nothing (:class:`CommandFailed`):
     links are not ended unsaid."""
     email = user["email"]
     response = api.request("GET", SHARES_MADE_PATH, params={"made_by": user["id"]})
@@ -172,7 +172,7 @@ def _links_stopping(api: AdminApi, user: _User) -> str | None:
         return None
     if response.status_code != 200:
         counting = error_detail(response)
-        raise UploadFailed(
+        raise CommandFailed(
             f"{email} not changed: the share links they made not counted ({counting})"
         )
     count = response.json()["count"]

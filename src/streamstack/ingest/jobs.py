@@ -669,6 +669,8 @@ def subtitle_losses(subtitles: Sequence[SubtitleResult]) -> list[str]:
 
 #: What an item's progress says while its job waits for a worker (again, once handed back).
 QUEUED_FOR_A_WORKER = "queued for a worker"
+#: What it says once a worker took the job, before its first step says more.
+STARTED_ON_A_WORKER = "started on a worker"
 #: How long a job handed back at a worker's stop may take to say so (the worker is stopping).
 HANDED_BACK_REPORT_SECONDS = 3.0
 
@@ -682,7 +684,7 @@ class _JobRun:
         self.limits = handler.limits
         self.outputs = ItemOutputs(handler.media, request.media_id)
         self.percent = 0
-        self.detail = QUEUED_FOR_A_WORKER
+        self.detail = STARTED_ON_A_WORKER
         self.sent: tuple[int, str] | None = None
         self.span = (0, ENCODING_PERCENT)
         """The part of the progress bar the running transcode pass fills."""
@@ -714,13 +716,14 @@ class _JobRun:
             job_id=self.request.queue_id,
             refresh=self.request.refresh,
         )
-        await self.send_progress(force=True)
         with scratch_space(self.limits.scratch_root()) as scratch:
             await self.stages(scratch)
 
     async def stages(self, scratch: Path) -> None:
         """Everything from the spool to ``ready``, in ``scratch``."""
         try:
+            # Within the try: a stop that cancels this first report says "queued" again.
+            await self.send_progress(force=True)
             async with self.reporting():
                 source = await self.spool(scratch / "source")
                 if self.limits.early_pass(self.request):
