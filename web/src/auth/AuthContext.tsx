@@ -27,6 +27,7 @@ export type AuthStatus = "loading" | "authenticated" | "anonymous";
 export type SessionEnd =
   | "signed-out"
   | "signed-out-in-part"
+  | "signed-out-everywhere-in-part"
   | "signed-out-unconfirmed"
   | "session-ended"
   | "account-deleted";
@@ -154,7 +155,15 @@ function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
   }, [endedHere]);
 
   const signOutEverywhere = useCallback(async () => {
-    await authApi.logoutAll();
+    try {
+      await authApi.logoutAll();
+    } catch (error) {
+      // Signed out everywhere in part: the sign-in page says so. Any other refusal changed
+      // nothing on the server, so this device stays signed in and the page says the error.
+      if (!(error instanceof ApiError && error.code === "sign_out_incomplete")) throw error;
+      endedHere({ ...SIGNED_OUT, ended: "signed-out-everywhere-in-part" });
+      return;
+    }
     endedHere(SIGNED_OUT_HERE);
   }, [endedHere]);
 
