@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { ApiError, parseRetryAfter, unanswered, videoErrorSentence } from "../api/errors";
+import { ApiError, parseRetryAfter, unanswered, videoErrorSentence, waitMs } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
@@ -139,11 +139,6 @@ function isGoneToken(data: ErrorData): boolean {
 function isServerTrouble(data: ErrorData): boolean {
   const code = data.response?.code ?? 0;
   return code === 0 || code >= 500;
-}
-
-/** How long to wait (ms): the server's Retry-After (s), else `otherwise` (s); a second at least. */
-function waitMs(retryAfter: number | null, otherwise: number): number {
-  return Math.max(retryAfter ?? otherwise, 1) * 1000;
 }
 
 /** The Retry-After (s) of the failed request hls.js reports (its XMLHttpRequest), if any. */
