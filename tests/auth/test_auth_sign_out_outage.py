@@ -53,13 +53,14 @@ def assert_signed_out_in_part(response) -> None:
 
 async def refresh_with(client: AppClient, cookie: str):
     """POST /refresh presenting ``cookie`` as this browser's refresh cookie."""
-    return await refresh_with_path(client, "refresh", cookie)
+    return await post_with_cookie(client, "refresh", cookie)
 
 
-async def refresh_with_path(
+async def post_with_cookie(
     client: AppClient, path: str, cookie: str, headers: dict[str, str] | None = None
 ):
-    """POST ``path`` (of auth) presenting ``cookie`` as this browser's refresh cookie."""
+    """POST ``path`` (of auth; with ``headers``) presenting ``cookie`` as this browser's
+    refresh cookie."""
     client.cookies.clear()
     sent = {**(headers or {}), **COOKIE_MODE, "Cookie": f"streamstack_refresh={cookie}"}
     return await client.post(f"{API}/{path}", headers=sent)
@@ -77,7 +78,7 @@ async def test_a_browser_signs_out_while_nats_is_down(nats_server, client):
         bare = await client.post(f"{API}/logout", headers=bearer(access))
         assert bare.status_code == 503 and bare.json()["code"] != "sign_out_incomplete"
         assert bare.headers.get_list("set-cookie") == []
-        out = await refresh_with_path(client, "logout", cookie, bearer(access))
+        out = await post_with_cookie(client, "logout", cookie, bearer(access))
         assert_signed_out_in_part(out)
     finally:
         await nats_server.astart()
@@ -111,9 +112,9 @@ async def test_a_browser_signs_out_everywhere_while_nats_is_down(nats_server, cl
         assert bare.status_code == 503 and bare.json()["code"] != "sign_out_incomplete"
         assert bare.headers.get_list("set-cookie") == []
         # A signed-out session's refresh cookie signs nothing else out.
-        refused = await refresh_with_path(client, "logout-all", spent_cookie, bearer(spent_access))
+        refused = await post_with_cookie(client, "logout-all", spent_cookie, bearer(spent_access))
         assert_error(refused, 401, "session_revoked")
-        out = await refresh_with_path(client, "logout-all", cookie, bearer(access))
+        out = await post_with_cookie(client, "logout-all", cookie, bearer(access))
         assert_signed_out_in_part(out)
         assert "minutes" in out.json()["detail"]
     finally:

@@ -245,7 +245,7 @@ const RECHECK_MAX_S = 60;
  */
 function useSessionCheck(setState: Dispatch<SetStateAction<State>>): () => void {
   const [check, setCheck] = useState(0);
-  // The checks that went unanswered since the last one asked for (or answered).
+  // The checks unanswered since the page loaded or Try again was pressed: each waits longer.
   const unansweredChecks = useRef(0);
   const checkAgain = useCallback(() => {
     unansweredChecks.current = 0;
@@ -280,4 +280,3 @@ function useSessionCheck(setState: Dispatch<SetStateAction<State>>): () => void 
 
   return checkAgain;
 }
-

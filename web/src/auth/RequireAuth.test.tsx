@@ -141,16 +141,14 @@ describe("sessions in the app", () => {
     const checks = checkedWhile(() => HttpResponse.error());
     await vi.waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("You are still signed in."));
     // 2, 4, 8, 16, 32 seconds, then a minute each time.
-    const seenAt: number[] = [];
     for (const wait of [2, 4, 8, 16, 32, 60, 60]) {
       await rechecking();
       const before = checks();
       await act(() => vi.advanceTimersByTimeAsync(wait * 1000 - 500));
-      seenAt.push(checks() - before);
+      expect(checks(), `checked before ${wait} s`).toBe(before);
       await act(() => vi.advanceTimersByTimeAsync(500));
       await vi.waitFor(() => expect(checks()).toBe(before + 1));
     }
-    expect(seenAt).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
   it("ends the session when the server says the token is not valid", async () => {

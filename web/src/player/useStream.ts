@@ -660,8 +660,8 @@ export const NEW_VERSION_WORDS = "This site was updated since the page opened: r
  * hls.js's chunk did not load (offline, a flaky link, a server restarted): the browser's own
  * HLS plays the package now where it has one; else the player says so over the picture, as a
  * server out of reach, and loads it again on the grant in force (every 5 s, or as the viewer
- * presses play or the browser comes online; a new token only when the grant is due). A chunk gone with a new build is no use waiting
- * for: a reload is.
+ * presses play or the browser comes online; a new token only when the grant is due). A chunk
+ * gone with a new build is no use waiting for: a reload is.
  */
 async function hlsUnloaded(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
   if (video.canPlayType("application/vnd.apple.mpegurl")) {
