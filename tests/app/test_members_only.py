@@ -29,9 +29,10 @@ OPEN_TO_GUESTS = {
     "GET /api/v1/auth/config",  # the SPA asks how to sign in (and that the site is closed)
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/refresh",
-    # Authenticates the caller itself, so that a browser signs out by its refresh cookie
-    # while the revocation list is away (the guard would answer 503 first): 401 without one.
+    # The sign-outs authenticate the caller themselves, so that a browser signs out by its
+    # refresh cookie while the revocation list is away (the guard would answer 503 first).
     "POST /api/v1/auth/logout",
+    "POST /api/v1/auth/logout-all",
     "POST /api/v1/auth/register",
     "POST /api/v1/auth/password-reset",
     "POST /api/v1/auth/password-reset/check",

@@ -53,9 +53,17 @@ def assert_signed_out_in_part(response) -> None:
 
 async def refresh_with(client: AppClient, cookie: str):
     """POST /refresh presenting ``cookie`` as this browser's refresh cookie."""
+    return await post_with_cookie(client, "refresh", cookie)
+
+
+async def post_with_cookie(
+    client: AppClient, path: str, cookie: str, headers: dict[str, str] | None = None
+):
+    """POST ``path`` (of auth; with ``headers``) presenting ``cookie`` as this browser's
+    refresh cookie."""
     client.cookies.clear()
-    headers = {**COOKIE_MODE, "Cookie": f"streamstack_refresh={cookie}"}
-    return await client.post(f"{API}/refresh", headers=headers)
+    sent = {**(headers or {}), **COOKIE_MODE, "Cookie": f"streamstack_refresh={cookie}"}
+    return await client.post(f"{API}/{path}", headers=sent)
 
 
 @pytest.mark.parametrize("backend_kind", ["production"])
@@ -70,11 +78,7 @@ async def test_a_browser_signs_out_while_nats_is_down(nats_server, client):
         bare = await client.post(f"{API}/logout", headers=bearer(access))
         assert bare.status_code == 503 and bare.json()["code"] != "sign_out_incomplete"
         assert bare.headers.get_list("set-cookie") == []
-        client.cookies.clear()
-        out = await client.post(
-            f"{API}/logout",
-            headers={**bearer(access), **COOKIE_MODE, "Cookie": f"streamstack_refresh={cookie}"},
-        )
+        out = await post_with_cookie(client, "logout", cookie, bearer(access))
         assert_signed_out_in_part(out)
     finally:
         await nats_server.astart()
@@ -92,3 +96,48 @@ async def test_a_sign_out_whose_revocation_cannot_be_written_ends_the_session(cl
     assert_signed_out_in_part(out)
     assert_error(await refresh_with(client, cookie), 401, "session_revoked")
     assert (await refresh_with(client, kept_cookie)).status_code == 200
+
+
+@pytest.mark.parametrize("backend_kind", ["production"])
+async def test_a_browser_signs_out_everywhere_while_nats_is_down(nats_server, client):
+    if nats_server is None:
+        skip_or_fail("NATS is an external server (STREAMSTACK_TEST_NATS_URL); cannot stop it")
+    access, cookie = await browser_sign_in(client)
+    spent_access, spent_cookie = await browser_sign_in(client)
+    assert (await client.post(f"{API}/logout", headers=bearer(spent_access))).status_code == 204
+    _, other_cookie = await browser_sign_in(client)  # another account's, left alone
+    await nats_server.astop()
+    try:
+        bare = await client.post(f"{API}/logout-all", headers=bearer(access))
+        assert bare.status_code == 503 and bare.json()["code"] != "sign_out_incomplete"
+        assert bare.headers.get_list("set-cookie") == []
+        # A signed-out session's refresh cookie signs nothing else out.
+        refused = await post_with_cookie(client, "logout-all", spent_cookie, bearer(spent_access))
+        assert_error(refused, 401, "session_revoked")
+        out = await post_with_cookie(client, "logout-all", cookie, bearer(access))
+        assert_signed_out_in_part(out)
+        assert "minutes" in out.json()["detail"]
+    finally:
+        await nats_server.astart()
+    assert_error(await refresh_with(client, cookie), 401, "session_revoked")
+    assert (await refresh_with(client, other_cookie)).status_code == 200
+
+
+@pytest.mark.parametrize("backend_kind", ["embedded"])
+async def test_a_sign_out_everywhere_whose_revocations_cannot_be_written_ends_every_session(
+    client,
+):
+    email = new_email()
+    await register(client, email)
+    cookies = []
+    for _ in range(2):
+        response = await login(client, email, PASSWORD, headers=COOKIE_MODE)
+        cookies.append(cookie_attributes(set_cookie(response))[1])
+    access = response.json()["access_token"]
+    _, other_cookie = await browser_sign_in(client)
+    await client.app.state.backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS).close()
+    out = await client.post(f"{API}/logout-all", headers={**bearer(access), **COOKIE_MODE})
+    assert_signed_out_in_part(out)
+    for cookie in cookies:
+        assert_error(await refresh_with(client, cookie), 401, "session_revoked")
+    assert (await refresh_with(client, other_cookie)).status_code == 200

@@ -86,17 +86,22 @@ KeySet = NamedDependency[PublicKeySet]
 
 #: A 204 has no body: documented without one (it only clears the refresh cookie).
 SIGNED_OUT = {204: ResponseSpec(data_container=None, description="Signed out; no body.")}
-#: A sign-out's answers: also its 503 when the revocation list is away.
-SIGNED_OUT_HERE = {
-    **SIGNED_OUT,
-    **error_responses(
-        {
-            503: "Signed out in part (`sign_out_incomplete`): the session can no longer be "
-            "renewed and both cookies are cleared, but its access token works until it "
-            "expires; or nothing changed (another code): sign out again in a moment.",
-        }
-    ),
-}
+
+
+def _sign_out_answers(which: str) -> dict[int, ResponseSpec]:
+    """A sign-out's answers, ``which`` naming the sessions it ends: also its 503 when the
+    revocation list is away."""
+    return {
+        **SIGNED_OUT,
+        **error_responses(
+            {
+                503: f"Signed out in part (`sign_out_incomplete`): {which} can no longer be "
+                "renewed and both cookies are cleared, but access tokens already issued work "
+                "until they expire; or nothing changed (another code): sign out again in a "
+                "moment.",
+            }
+        ),
+    }
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -295,7 +300,12 @@ class MyAccountController(Controller):
     path = ""
     security = BEARER
 
-    @post("/logout", status_code=204, responses=SIGNED_OUT_HERE, opt=OPEN_TO_GUESTS)
+    @post(
+        "/logout",
+        status_code=204,
+        responses=_sign_out_answers("the session"),
+        opt=OPEN_TO_GUESTS,
+    )
     async def logout(
         self, request: Request[Any, Any, Any], auth: Auth, refresh_cookie: Cookies
     ) -> Response[None]:
@@ -308,30 +318,20 @@ class MyAccountController(Controller):
         ``AuthService.logout_by_refresh_token``. Both cookies are cleared whenever the
         session was signed out, also when the answer is 503 ``sign_out_incomplete``.
         """
-        try:
-            try:
-                principal = await authenticate(request)
-            except ServiceUnavailable:
-                token = refresh_cookie.presented(request)
-                if token is None:
-                    raise  # nothing changed: the client signs out again in a moment
-                await auth.logout_by_refresh_token(token)
-            await auth.logout(principal)
-        except SignOutIncomplete as incomplete:
-            return refresh_cookie.signed_out(request, incomplete)
-        return refresh_cookie.signed_out(request)
+        return await _sign_out(request, auth, refresh_cookie, everywhere=False)
 
-    @post("/logout-all", status_code=204, responses=SIGNED_OUT)
+    @post(
+        "/logout-all",
+        status_code=204,
+        responses=_sign_out_answers("every session of the account"),
+        opt=OPEN_TO_GUESTS,
+    )
     async def logout_all(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        auth: Auth,
-        refresh_cookie: Cookies,
+        self, request: Request[Any, Any, Any], auth: Auth, refresh_cookie: Cookies
     ) -> Response[None]:
-        """Revoke every session of the caller."""
-        await auth.logout_all(principal)
-        return refresh_cookie.signed_out(request)
+        """Revoke every session of the caller; while the revocation list is away, as logout
+        does (the refresh cookie of a browser's session names its account)."""
+        return await _sign_out(request, auth, refresh_cookie, everywhere=True)
 
     @get("/me")
     async def me(self, principal: Caller, auth: Auth) -> UserView:
@@ -812,3 +812,27 @@ def auth_router(
             **CALLER,
         },
     )
+
+
+async def _sign_out(
+    request: Request[Any, Any, Any],
+    auth: AuthService,
+    refresh_cookie: RefreshCookie,
+    *,
+    everywhere: bool,
+) -> Response[None]:
+    """Sign the caller out (``everywhere``: all of their sessions), by the refresh cookie
+    when no access token can be checked; the cookies are cleared whenever the sessions were
+    signed out, also when the answer is 503 ``sign_out_incomplete``."""
+    try:
+        try:
+            principal = await authenticate(request)
+        except ServiceUnavailable:
+            token = refresh_cookie.presented(request)
+            if token is None:
+                raise  # nothing changed: the client signs out again in a moment
+            await auth.logout_by_refresh_token(token, everywhere=everywhere)
+        await auth.logout(principal, everywhere=everywhere)
+    except SignOutIncomplete as incomplete:
+        return refresh_cookie.signed_out(request, incomplete)
+    return refresh_cookie.signed_out(request)

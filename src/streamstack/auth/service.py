@@ -155,14 +155,19 @@ class InvalidSignInCode(Unauthorized, code="invalid_code"):
 
 
 class SignOutIncomplete(ServiceUnavailable, code="sign_out_incomplete"):
-    """A sign-out done in the database alone: the session is signed out (no access token
-    comes of it any more), but the revocation list could not be written, so an access token
-    issued in it keeps working until it expires (minutes: accepted, as it is short-lived)."""
+    """A sign-out done in the database alone: the sessions are signed out (no access token
+    comes of them any more), but the revocation list could not be written, so an access
+    token issued in them keeps working until it expires (``access_ttl`` seconds at most:
+    accepted, as it is short-lived)."""
 
-    def __init__(self) -> None:
+    def __init__(self, access_ttl: int, *, everywhere: bool) -> None:
+        which = "every session of this account" if everywhere else "this session"
+        minutes = max(1, -(-access_ttl // 60))  # rounded up: never promise too soon
+        within = f"{minutes} minute" + ("s" if minutes > 1 else "")
         super().__init__(
-            "signed out: this session can no longer be renewed, but part of the server is "
-            "not answering, so its current access token works until it expires"
+            f"signed out: {which} can no longer be renewed, but part of the server is not "
+            f"answering, so it takes full effect within {within}, when the access tokens "
+            "already issued expire"
         )
 
 
@@ -1257,60 +1262,65 @@ class AuthService:
             )
         return issued
 
-    async def logout(self, caller: Principal) -> None:
-        """Revoke the presented access token and the session it belongs to.
+    async def logout(self, caller: Principal, *, everywhere: bool = False) -> None:
+        """Revoke the presented access token and the session it belongs to; ``everywhere``,
+        every session of the caller and every access token issued in them, and withdraw the
+        caller's unused reset codes.
 
-        When the revocation list cannot be written (its store is away), the session is
+        When the revocation list cannot be written (its store is away), the sessions are
         still signed out in the database, and 503 :class:`SignOutIncomplete` says so; when
         the database is away too, its own 503 (nothing changed).
         """
-        which = _session_of(caller.user_id, caller.family)
+        scope = _SignOut.of(caller.user_id, caller.family, everywhere=everywhere)
+        now = self.clock()
         try:
             await self.revocations.revoke([caller.jti])
-            if which is not None:
+            if scope is not None:
                 async with self._work() as records:
-                    await self._revoke_sessions(records, which, self.clock())
+                    await self._revoke_sessions(records, scope.sessions, now)
+                    await _withdraw_other_ways_in(records, scope, now)
         except ServiceUnavailable:
-            if which is None:
+            if scope is None:
                 raise
-            await self._sign_out_in_database(which)
-            raise SignOutIncomplete from None
+            async with self._work() as records:
+                await self._sign_out_in_database(records, scope)
+            raise self._incomplete(scope) from None
 
-    async def logout_by_refresh_token(self, token: str) -> NoReturn:
-        """Sign out the session of ``token`` (a refresh token) in the database alone: the
-        way to sign out while the revocation list cannot be read, so no access token can be
-        authenticated (then 503 :class:`SignOutIncomplete`, or 401 for a token not ours).
+    async def logout_by_refresh_token(self, token: str, *, everywhere: bool = False) -> NoReturn:
+        """Sign out the session of ``token`` (a refresh token), or ``everywhere`` every
+        session of its account, in the database alone: the way to sign out while the
+        revocation list cannot be read, so no access token can be authenticated (then 503
+        :class:`SignOutIncomplete`; 401 for a token not ours, or of a session signed out).
 
         The refresh token alone is enough: whoever holds it could exchange it for an access
-        token and sign the session out with that. A spent one is no exception: presented to
-        the refresh route, it ends the session as a theft. An access token alone is never
-        taken for one here: it cannot be checked against the revocation list now.
+        token and sign out with that. A spent one of a session still signed in is no
+        exception: presented to the refresh route, it ends the session as a theft. An
+        access token alone is never taken for one here: it cannot be checked against the
+        revocation list now.
         """
         claims = self.verifier.verify(token, "refresh")
-        which = _session_of(claims.sub, claims.fam)
-        if which is None:
+        scope = _SignOut.of(claims.sub, claims.fam, everywhere=everywhere)
+        family = _uuid_or_none(claims.fam)
+        if scope is None or family is None:
             raise InvalidToken("unknown refresh token")
-        await self._sign_out_in_database(which)
-        raise SignOutIncomplete
-
-    async def _sign_out_in_database(self, which: ColumnElement[bool]) -> None:
-        """Mark the sessions ``which`` selects signed out, without the revocation list:
-        their refresh tokens stop working; their access tokens, until they expire."""
         async with self._work() as records:
-            await records.sessions.mark_revoked(which, self.clock())
+            session = await records.sessions.get_one_or_none(LoginSession.id == family)
+            if session is None:
+                raise InvalidToken("unknown refresh token")
+            _check_session(session, claims)
+            await self._sign_out_in_database(records, scope)
+        raise self._incomplete(scope)
 
-    async def logout_all(self, caller: Principal) -> None:
-        """Revoke every session of the caller and every access token issued in them, and
-        withdraw the caller's unused reset codes."""
-        await self.revocations.revoke([caller.jti])
-        user = _uuid_or_none(caller.user_id)
-        if user is None:
-            return
+    async def _sign_out_in_database(self, records: AuthRecords, scope: _SignOut) -> None:
+        """Mark the sessions of ``scope`` signed out, without the revocation list: their
+        refresh tokens stop working; their access tokens, when they expire."""
         now = self.clock()
-        async with self._work() as records:
-            await self._revoke_sessions(records, LoginSession.user_id == user, now)
-            # Every way in, cut: a reset link handed over earlier no longer works either.
-            await records.resets.withdraw_unused(user, now)
+        await records.sessions.mark_revoked(scope.sessions, now)
+        await _withdraw_other_ways_in(records, scope, now)
+
+    def _incomplete(self, scope: _SignOut) -> SignOutIncomplete:
+        """The 503 of a sign-out done in the database alone, saying how long until it holds."""
+        return SignOutIncomplete(self.issuer.ttl("access"), everywhere=scope.everywhere)
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -1884,12 +1894,39 @@ async def _new_reset(
     return PasswordResetCreated(user_id, code, RESET_LINK_PATH + code, reset.expires_at)
 
 
-def _session_of(user_id: str, family: str | None) -> ColumnElement[bool] | None:
-    """The login session ``family`` of the account ``user_id``; None when a token names none."""
-    family_id, user = _uuid_or_none(family), _uuid_or_none(user_id)
-    if family_id is None or user is None:
-        return None
-    return (LoginSession.id == family_id) & (LoginSession.user_id == user)
+@dataclasses.dataclass(frozen=True, slots=True)
+class _SignOut:
+    """What a sign-out ends: the sessions it selects, of the account ``user``; ``everywhere``,
+    all of them, and the account's unused reset codes too."""
+
+    user: uuid.UUID
+    sessions: ColumnElement[bool]
+    everywhere: bool
+
+    @classmethod
+    def of(cls, user_id: str, family: str | None, *, everywhere: bool) -> _SignOut | None:
+        """The session ``family`` of the account ``user_id`` (or, ``everywhere``, all of its
+        sessions); None when a token names no account (or no session, for one)."""
+        user = _uuid_or_none(user_id)
+        if user is None:
+            return None
+        if everywhere:
+            return cls(user, LoginSession.user_id == user, everywhere)
+        family_id = _uuid_or_none(family)
+        if family_id is None:
+            return None
+        return cls(
+            user, (LoginSession.id == family_id) & (LoginSession.user_id == user), everywhere
+        )
+
+
+async def _withdraw_other_ways_in(
+    records: AuthRecords, scope: _SignOut, now: datetime.datetime
+) -> None:
+    """A sign-out everywhere cuts every way in: a reset link handed over earlier no longer
+    works either."""
+    if scope.everywhere:
+        await records.resets.withdraw_unused(scope.user, now)
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

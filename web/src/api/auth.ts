@@ -38,8 +38,11 @@ export async function logout(): Promise<void> {
   );
 }
 
+/** Signs every session of the account out on the server; the refresh cookie goes along, as for logout. */
 export async function logoutAll(): Promise<void> {
-  await request((headers) => api.POST("/api/v1/auth/logout-all", { headers }));
+  await request((headers) =>
+    api.POST("/api/v1/auth/logout-all", { headers: { ...headers, "X-Refresh-Cookie": "1" } }),
+  );
 }
 
 export async function listSessions(signal?: AbortSignal): Promise<SessionView[]> {

@@ -38,6 +38,15 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/**
+ * How long to wait before asking again (ms): the server's Retry-After (s) when it gave one,
+ * else `otherwise` (s); a second at least, and at most `cap` (s), so a far Retry-After does
+ * not leave the page waiting long after the server is back.
+ */
+export function waitMs(retryAfter: number | null, otherwise: number, cap = Number.POSITIVE_INFINITY): number {
+  return Math.min(Math.max(retryAfter ?? otherwise, 1), cap) * 1000;
+}
+
 function isErrorBody(body: unknown): body is ErrorBody {
   if (typeof body !== "object" || body === null) return false;
   const record = body as Record<string, unknown>;

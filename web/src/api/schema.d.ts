@@ -3219,7 +3219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Signed out in part (`sign_out_incomplete`): the session can no longer be renewed and both cookies are cleared, but its access token works until it expires; or nothing changed (another code): sign out again in a moment. */
+            /** @description Signed out in part (`sign_out_incomplete`): the session can no longer be renewed and both cookies are cleared, but access tokens already issued work until they expire; or nothing changed (another code): sign out again in a moment. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3273,7 +3273,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            /** @description Signed out in part (`sign_out_incomplete`): every session of the account can no longer be renewed and both cookies are cleared, but access tokens already issued work until they expire; or nothing changed (another code): sign out again in a moment. */
             503: {
                 headers: {
                     [name: string]: unknown;

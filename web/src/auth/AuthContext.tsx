@@ -3,6 +3,7 @@ import {
   useCallback,
   useEffect,
   useMemo,
+  useRef,
   useState,
   type Dispatch,
   type ReactNode,
@@ -10,7 +11,7 @@ import {
 } from "react";
 import * as authApi from "../api/auth";
 import { login as apiLogin, endSession, restoreSession } from "../api/client";
-import { ApiError, serverTrouble, unanswered } from "../api/errors";
+import { ApiError, serverTrouble, unanswered, waitMs } from "../api/errors";
 import type { RegisterRequest, UserView } from "../api/schema";
 import { hasSessionMarker, setSignedInUserId } from "../api/session";
 import { subscribeToken } from "../api/tokenStore";
@@ -27,6 +28,7 @@ export type AuthStatus = "loading" | "authenticated" | "anonymous";
 export type SessionEnd =
   | "signed-out"
   | "signed-out-in-part"
+  | "signed-out-everywhere-in-part"
   | "signed-out-unconfirmed"
   | "session-ended"
   | "account-deleted";
@@ -45,7 +47,7 @@ export interface AuthContextValue {
    * 5xx, 429, no connection), while status stays "loading": the session is kept, not ended.
    */
   unchecked: ApiError | null;
-  /** Checks the session again, after `unchecked`. */
+  /** Checks the session again at once, after `unchecked` (it is checked again by itself too, later). */
   checkAgain: () => void;
   /** Signs in; `code` is the authenticator app's (or a recovery code), once the server asked for one. */
   signIn: (email: string, password: string, code?: string) => Promise<UserView>;
@@ -154,7 +156,15 @@ function useSignOuts(setState: Dispatch<SetStateAction<State>>) {
   }, [endedHere]);
 
   const signOutEverywhere = useCallback(async () => {
-    await authApi.logoutAll();
+    try {
+      await authApi.logoutAll();
+    } catch (error) {
+      // Signed out everywhere in part: the sign-in page says so. Any other refusal changed
+      // nothing on the server, so this device stays signed in and the page says the error.
+      if (!(error instanceof ApiError && error.code === "sign_out_incomplete")) throw error;
+      endedHere({ ...SIGNED_OUT, ended: "signed-out-everywhere-in-part" });
+      return;
+    }
     endedHere(SIGNED_OUT_HERE);
   }, [endedHere]);
 
@@ -193,13 +203,13 @@ function roleOf(token: string): UserView["role"] | null {
  * (nothing is asked when it had none), then signed in or out; signed out, and
  * told so, whenever the client drops the token after a refused refresh. A server that
  * does not answer (5xx, 429, no connection) ends no session: it stays "loading", with
- * why (`unchecked`), until it is checked again (the third value).
+ * why (`unchecked`), and is checked again by itself (see useSessionCheck) or at once by the
+ * third value (Try again).
  */
 function useSessionState(): [State, Dispatch<SetStateAction<State>>, () => void] {
   const [state, setState] = useState<State>(() =>
     hasSessionMarker() ? { status: "loading", user: null, ended: null } : SIGNED_OUT,
   );
-  const [check, setCheck] = useState(0);
 
   useEffect(
     () =>
@@ -218,8 +228,33 @@ function useSessionState(): [State, Dispatch<SetStateAction<State>>, () => void]
     [],
   );
 
+  const checkAgain = useSessionCheck(setState);
+  return [state, setState, checkAgain];
+}
+
+/** The first wait (s) before the session is checked again when the server did not answer. */
+const RECHECK_FIRST_S = 2;
+/** The longest wait (s) between checks: a server back is noticed within a minute. */
+const RECHECK_MAX_S = 60;
+
+/**
+ * Restores the session this browser had (when it had one), and checks it again while the
+ * server does not answer: after its Retry-After, else a wait that doubles from
+ * `RECHECK_FIRST_S`, at most `RECHECK_MAX_S`, until it answers. Gives the way to check again
+ * at once (Try again), which starts the waits over.
+ */
+function useSessionCheck(setState: Dispatch<SetStateAction<State>>): () => void {
+  const [check, setCheck] = useState(0);
+  // The checks unanswered since the page loaded or Try again was pressed: each waits longer.
+  const unansweredChecks = useRef(0);
+  const checkAgain = useCallback(() => {
+    unansweredChecks.current = 0;
+    setCheck((n) => n + 1);
+  }, []);
+
   useEffect(() => {
     let active = true;
+    let recheck: ReturnType<typeof setTimeout> | undefined;
     const hadSession = hasSessionMarker();
     const ended: State = { ...SIGNED_OUT, ended: hadSession ? "session-ended" : null };
     restoreSession()
@@ -232,13 +267,16 @@ function useSessionState(): [State, Dispatch<SetStateAction<State>>, () => void]
           if (!active) return;
           const away = serverTrouble(error) || unanswered(error);
           setState(away ? { status: "loading", user: null, ended: null, unchecked: error } : ended);
+          if (!away) return;
+          const otherwise = RECHECK_FIRST_S * 2 ** Math.min(unansweredChecks.current++, 10);
+          recheck = setTimeout(() => setCheck((n) => n + 1), waitMs(error.retryAfter, otherwise, RECHECK_MAX_S));
         },
       );
     return () => {
       active = false;
+      clearTimeout(recheck);
     };
-  }, [check]);
+  }, [check, setState]);
 
-  const checkAgain = useCallback(() => setCheck((n) => n + 1), []);
-  return [state, setState, checkAgain];
+  return checkAgain;
 }

@@ -1,5 +1,6 @@
-import { screen, waitFor } from "@testing-library/react";
-import { beforeEach, describe, expect, it } from "vitest";
+import { act, screen, waitFor } from "@testing-library/react";
+import { HttpResponse } from "msw";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { hasSessionMarker } from "../api/session";
 import { hadSession, mediaItem, mediaPage } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
@@ -91,6 +92,63 @@ describe("sessions in the app", () => {
 
     expect(await screen.findByRole("heading", { name: "Account" })).toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  /** A session this browser had, checked on /account while `me` answers /me; the /me requests seen. */
+  function checkedWhile(me: () => Response) {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    hadSession();
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, me),
+      http.get(`${API}/auth/sessions`, () => ok({ items: [] })),
+      twoFactorOff(),
+    );
+    const seen = recordRequests();
+    renderApp("/account");
+    return () => sentTo(seen, "GET", `${API}/auth/me`).length;
+  }
+
+  /** Until the next check is set to come (the one timer: its wait is what the tests time). */
+  const rechecking = () => vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+
+  it("checks the session again by itself after the server's Retry-After, until it answers", async () => {
+    let away = true;
+    const checks = checkedWhile(() =>
+      away ? apiError(503, "nats_unavailable", "NATS connection lost; reconnecting", { "Retry-After": "7" }) : ok(VIEWER),
+    );
+    await vi.waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("You are still signed in."));
+    expect(checks()).toBe(1);
+    await rechecking();
+    await act(() => vi.advanceTimersByTimeAsync(6_500));
+    expect(checks()).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(1_000));
+    await vi.waitFor(() => expect(checks()).toBe(2));
+    expect(screen.getByRole("button", { name: "Try again" })).toBeInTheDocument();
+
+    away = false;
+    await rechecking();
+    await act(() => vi.advanceTimersByTimeAsync(7_000));
+    await vi.waitFor(() => expect(screen.getByRole("heading", { name: "Account" })).toBeInTheDocument());
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(vi.getTimerCount()).toBe(0);
+    const answered = checks();
+    await act(() => vi.advanceTimersByTimeAsync(10 * 60_000));
+    expect(checks()).toBe(answered);
+  });
+
+  it("without a Retry-After, waits longer after each unanswered check, a minute at most", async () => {
+    const checks = checkedWhile(() => HttpResponse.error());
+    await vi.waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("You are still signed in."));
+    // 2, 4, 8, 16, 32 seconds, then a minute each time.
+    for (const wait of [2, 4, 8, 16, 32, 60, 60]) {
+      await rechecking();
+      const before = checks();
+      await act(() => vi.advanceTimersByTimeAsync(wait * 1000 - 500));
+      expect(checks(), `checked before ${wait} s`).toBe(before);
+      await act(() => vi.advanceTimersByTimeAsync(500));
+      await vi.waitFor(() => expect(checks()).toBe(before + 1));
+    }
   });
 
   it("ends the session when the server says the token is not valid", async () => {

@@ -35,6 +35,8 @@ export const SIGN_IN_REASONS: Record<SignInReason, string> = {
   "account-deleted": "Your account was deleted.",
   "signed-out-in-part":
     "You are signed out. Part of the server was not answering, so it takes full effect within a few minutes.",
+  "signed-out-everywhere-in-part":
+    "You are signed out on every device. Part of the server was not answering, so it takes full effect within a few minutes.",
   "signed-out-unconfirmed":
     "You are signed out on this device, but the server could not confirm it. If this is a shared computer, sign in and sign out again in a moment.",
 };

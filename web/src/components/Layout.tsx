@@ -226,7 +226,7 @@ function LayoutNotices({ ref }: { ref: RefObject<HTMLDivElement | null> }) {
   const { pathname } = useLocation();
   return (
     <div className="layout-notices" ref={ref}>
-      {/* The server did not answer the session's check: it is kept, and checked again on Try again. */}
+      {/* The server did not answer the session's check: it is kept, and checked again (by itself, or on Try again). */}
       <ErrorMessage error={unchecked} onRetry={checkAgain} say={uncheckedSentence} />
       {ended === "session-ended" && status === "anonymous" && pathname !== "/signin" && <SessionEndedNotice />}
       {user?.password_generated && pathname !== "/account" && <GeneratedPasswordNotice />}

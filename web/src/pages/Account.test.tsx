@@ -5,6 +5,7 @@ import { LIMITS } from "../api/limits";
 import { passwordRule } from "../components/AccountFields";
 import { formatDate } from "../lib/format";
 import { hadSession } from "../test/fixtures";
+import { hasSessionMarker } from "../api/session";
 import { renderApp, setupUser } from "../test/render";
 import {
   API,
@@ -420,6 +421,40 @@ describe("AccountPage sessions", () => {
 
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin/));
     expect(sentTo(seen, "POST", `${API}/auth/logout-all`)).toHaveLength(1);
+  });
+
+  /** A viewer on Account confirms signing out everywhere, the server answering `answer`. */
+  async function signOutEverywhereAnswered(answer: () => Response) {
+    signedInViewer();
+    server.use(http.post(`${API}/auth/logout-all`, answer));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+    await user.click(await screen.findByRole("button", { name: "Sign out everywhere" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Sign out everywhere?" });
+    await user.click(within(dialog).getByRole("button", { name: "Sign out everywhere" }));
+    return seen;
+  }
+
+  it("says on the sign-in page when the server signed every session out in part", async () => {
+    const seen = await signOutEverywhereAnswered(() =>
+      apiError(503, "sign_out_incomplete", "signed out: every session of this account can no longer be renewed"),
+    );
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/signin/));
+    expect(screen.getByTestId("signin-reason")).toHaveTextContent(
+      "You are signed out on every device. Part of the server was not answering, so it takes full effect within a few minutes.",
+    );
+    // The refresh cookie goes along: by it the server signs out while it cannot check tokens.
+    expect(sentTo(seen, "POST", `${API}/auth/logout-all`)[0]?.headers.get("X-Refresh-Cookie")).toBe("1");
+    expect(hasSessionMarker()).toBe(false);
+  });
+
+  it("stays signed in, saying so, when the server signed nothing out", async () => {
+    await signOutEverywhereAnswered(() => apiError(503, "kv_unavailable", "the revocation list is unavailable"));
+    expect(await screen.findByText(/Could not sign out everywhere/)).toBeInTheDocument();
+    expect(screen.getByTestId("location")).toHaveTextContent("/account");
+    expect(hasSessionMarker()).toBe(true);
+    expect(screen.getByRole("button", { name: "Sign out everywhere" })).toBeEnabled();
   });
 });
 

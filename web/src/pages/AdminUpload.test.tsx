@@ -57,8 +57,9 @@ function uploadPage() {
 const MiB = 1024 * 1024;
 
 /** A tus error as tus-js-client makes it: with the server's answer, or none when it could not be reached. */
-function tusError(status: number | null, body = "") {
-  const response = status === null ? null : { getStatus: () => status, getBody: () => body, getHeader: () => undefined, getUnderlyingObject: () => null };
+function tusError(status: number | null, body = "", headers: Record<string, string> = {}) {
+  const getHeader = (name: string) => headers[name];
+  const response = status === null ? null : { getStatus: () => status, getBody: () => body, getHeader, getUnderlyingObject: () => null };
   return Object.assign(new Error("tus: failed to upload chunk"), { originalRequest: {}, originalResponse: response }) as never;
 }
 
@@ -721,6 +722,23 @@ describe("AdminUploadPage", () => {
     confirmed(upload, 5 * MiB);
     expect(said).toHaveTextContent("beach_day.mp4: 25 % uploaded");
     expect(bar).toHaveAttribute("aria-valuetext", "31 %");
+  });
+
+  it("says it waits the server's Retry-After before trying again, 10 seconds at most", async () => {
+    const user = setupUser();
+    uploadPage();
+    const { upload } = await chooseAndStart(user);
+    const unavailable = (retryAfter: string) => tusError(503, "", { "Retry-After": retryAfter });
+
+    act(() => void upload.options.onShouldRetry?.(unavailable("8"), 0, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(/retrying in 8 seconds \(attempt 1\)/);
+    expect(upload.options.retryDelays?.[0]).toBe(8_000);
+
+    act(() => void upload.options.onShouldRetry?.(unavailable("120"), 1, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(/retrying in 10 seconds \(attempt 2\)/);
+    // A later try's own wait, longer than the server's, stays.
+    act(() => void upload.options.onShouldRetry?.(unavailable("8"), 6, upload.options));
+    expect(screen.getByTestId("upload-retrying")).toHaveTextContent(/retrying in 20 seconds \(attempt 7\)/);
   });
 
   it("says the server's own reason while tus retries, as the command line does", async () => {

@@ -39,12 +39,15 @@ function signInErrorMessage(err: unknown, recovery: boolean): string {
   return "Sign in failed. Please try again.";
 }
 
+/** The sign-outs the server did not confirm in full, which the sign-in page they lead to explains. */
+const UNCONFIRMED = ["signed-out-in-part", "signed-out-everywhere-in-part", "signed-out-unconfirmed"] as const;
+
 export function SignInPage() {
   const { status, ended } = useAuth();
   const location = useLocation();
   const target = redirectTarget(location.state);
   // A sign-out the server did not confirm in full says so here, where it leads.
-  const unconfirmed = ended === "signed-out-in-part" || ended === "signed-out-unconfirmed" ? ended : undefined;
+  const unconfirmed = UNCONFIRMED.find((end) => end === ended);
   const reason = (location.state as RedirectState | null)?.reason ?? unconfirmed;
   const attempt = useSignInAttempt(target);
   const config = useAuthConfig();

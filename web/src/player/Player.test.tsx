@@ -239,6 +239,24 @@ describe("the media store away while hls.js plays", () => {
     expect(hls.sources).toBe(sources + 1);
   });
 
+  it("asks for no new token as the viewer presses play or seeks, or the browser comes online, during a minute of 503s", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { hls, video, granted } = await playCounting();
+    starve(video);
+    FakeHls.onLoad = (player) => void setTimeout(() => player.trigger(FakeHls.Events.ERROR, unavailable()), 1000);
+    act(() => hls.trigger(FakeHls.Events.ERROR, unavailable()));
+    const sources = hls.sources;
+
+    for (let second = 0; second < 60; second += 3) {
+      act(() => void video.dispatchEvent(new Event(["play", "seeking"][second % 2]!)));
+      if (second % 12 === 0) act(() => void window.dispatchEvent(new Event("online")));
+      await act(() => vi.advanceTimersByTimeAsync(3_000));
+    }
+    // Each woke loading on the token it had (the events asked one token each before).
+    expect(hls.sources).toBeGreaterThan(sources + 10);
+    expect(granted()).toBe(1);
+  });
+
   it("still renews the token at once when a file is refused (403): the grant ended", async () => {
     const { hls, granted } = await playCounting();
     const sources = hls.sources;

@@ -71,6 +71,25 @@ describe("hls.js's chunk that does not load", () => {
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
+  it("asks for it again every 5 s on the token it has, not a new token each time", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    chunk.failure = SAFARI_FAILURE;
+    let granted = 0;
+    server.use(
+      http.post(`${API}/catalogue/:id/stream-token`, () => {
+        granted += 1;
+        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
+      }),
+    );
+    const { container } = renderPage(<Player item={mediaItem()} />);
+    pressPlay(container.querySelector("video")!);
+    await vi.waitFor(() => expect(chunk.asked).toBe(1));
+
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(chunk.asked).toBeGreaterThanOrEqual(10);
+    expect(granted).toBe(1);
+  });
+
   it("says the browser is offline, and loads it as the connection comes back", async () => {
     chunk.failure = CHROMIUM_FAILURE;
     let probed = 0;

@@ -137,4 +137,36 @@ describe("StreamGrants", () => {
     expect(seen.at(-1)).toBe("/api/v1/stream/T3");
     grants.stop();
   });
+
+  it("resumes on the grant in force, renewing it only when due or a renewal was asked for and has not come", async () => {
+    vi.useFakeTimers();
+    let away = false;
+    const fetchGrant = vi.fn(() =>
+      away ? Promise.reject(new Error("offline")) : Promise.resolve(grant(`T${fetchGrant.mock.calls.length}`, 100)),
+    );
+    const seen: string[] = [];
+    const grants = new StreamGrants(fetchGrant, (g) => seen.push(g.stream_url), () => undefined);
+    await grants.renew();
+
+    grants.resume();
+    grants.resume();
+    expect(seen).toEqual(["/api/v1/stream/T1", "/api/v1/stream/T1", "/api/v1/stream/T1"]);
+    expect(fetchGrant).toHaveBeenCalledTimes(1);
+    // Still due 50 s after it came.
+    await vi.advanceTimersByTimeAsync(49_999);
+    expect(fetchGrant).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetchGrant).toHaveBeenCalledTimes(2);
+
+    // Its files refused (a renewal asked for), the renewal failing: the ended grant is not given again.
+    away = true;
+    await grants.renew().catch(() => undefined);
+    const given = seen.length;
+    away = false;
+    grants.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetchGrant).toHaveBeenCalledTimes(4);
+    expect(seen.slice(given)).toEqual(["/api/v1/stream/T4"]);
+    grants.stop();
+  });
 });

@@ -96,10 +96,15 @@ export class StreamGrants {
     return this.grant ? withCurrentToken(url, this.grant.stream_url) : url;
   }
 
-  /** Gets a grant now (a renewal in flight is shared) and schedules the next. */
+  /**
+   * Gets a grant now (a renewal in flight is shared) and schedules the next. Until one comes,
+   * the grant in force is due: asked for again (see `resume`), it is renewed, not given again
+   * (a renewal is asked for when it ended, its files refused: 403, 404).
+   */
   renew(): Promise<StreamTokenGrant> {
     if (this.pending) return this.pending;
     clearTimeout(this.timer);
+    this.renewAt = 0;
     const first = this.grant === null;
     this.pending = this.fetchGrant()
       .then((grant) => {
@@ -128,6 +133,16 @@ export class StreamGrants {
     clearTimeout(this.timer);
     if (this.stopped) return;
     this.timer = setTimeout(() => (keep ? this.again() : void this.renew().catch(() => undefined)), ms);
+  }
+
+  /**
+   * Tries again now, on the grant in force while it holds (see `again`): the viewer pressed play
+   * or seeked, or the browser came online, while loading was stopped by an outage. A new token
+   * cures no outage: one per event was a storm of token requests while the media store was away.
+   */
+  resume(): void {
+    clearTimeout(this.timer);
+    if (!this.stopped) this.again();
   }
 
   private renewIn(ms: number): void {

@@ -1,7 +1,7 @@
 import type Hls from "hls.js";
 import type { ErrorData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
-import { ApiError, parseRetryAfter, unanswered, videoErrorSentence } from "../api/errors";
+import { ApiError, parseRetryAfter, unanswered, videoErrorSentence, waitMs } from "../api/errors";
 import type { StreamTokenGrant } from "../api/schema";
 import type { StreamCaption } from "./captions";
 import { firstEstimate, keepEstimate } from "./bandwidth";
@@ -139,11 +139,6 @@ function isGoneToken(data: ErrorData): boolean {
 function isServerTrouble(data: ErrorData): boolean {
   const code = data.response?.code ?? 0;
   return code === 0 || code >= 500;
-}
-
-/** How long to wait (ms): the server's Retry-After (s), else `otherwise` (s); a second at least. */
-function waitMs(retryAfter: number | null, otherwise: number): number {
-  return Math.max(retryAfter ?? otherwise, 1) * 1000;
 }
 
 /** The Retry-After (s) of the failed request hls.js reports (its XMLHttpRequest), if any. */
@@ -367,13 +362,13 @@ function openSession(
 /**
  * The events of the video and the window a session follows: a source that
  * fails; the viewer pressing play or seeking, or the browser coming online,
- * which start loading stopped by an outage at once rather than at the next
- * retry; and the video playing on, which ends an outage. The returned
- * function stops.
+ * which start loading stopped by an outage at once (on the grant in force
+ * while it holds) rather than at the next retry; and the video playing on,
+ * which ends an outage. The returned function stops.
  */
 function followVideo(video: HTMLVideoElement, current: Session, report: StreamReport): () => void {
   const wake = () => {
-    if (current.loadStopped) void current.grants.renew().catch(() => undefined);
+    if (current.loadStopped) current.grants.resume();
   };
   const reached = () => report.setServerLost(false);
   const onPicture = () => keepOnPicture(video, current.hls);
@@ -664,9 +659,9 @@ export const NEW_VERSION_WORDS = "This site was updated since the page opened: r
 /**
  * hls.js's chunk did not load (offline, a flaky link, a server restarted): the browser's own
  * HLS plays the package now where it has one; else the player says so over the picture, as a
- * server out of reach, and loads it again with the next grant (every 5 s, or as the viewer
- * presses play or the browser comes online). A chunk gone with a new build is no use waiting
- * for: a reload is.
+ * server out of reach, and loads it again on the grant in force (every 5 s, or as the viewer
+ * presses play or the browser comes online; a new token only when the grant is due). A chunk
+ * gone with a new build is no use waiting for: a reload is.
  */
 async function hlsUnloaded(grant: StreamTokenGrant, video: HTMLVideoElement, current: Session, report: StreamReport) {
   if (video.canPlayType("application/vnd.apple.mpegurl")) {
@@ -684,7 +679,8 @@ async function hlsUnloaded(grant: StreamTokenGrant, video: HTMLVideoElement, cur
   }
   current.loadStopped = true;
   report.setServerLost(true);
-  current.grants.retryIn(5_000);
+  // The token holds: it is the chunk that did not load.
+  current.grants.retryIn(5_000, true);
 }
 
 /**

@@ -88,6 +88,36 @@ describe("UploadQueue with tus-js-client", () => {
     expect(transfers.some((snapshot) => snapshot[0]?.accepted === 1024)).toBe(true);
   });
 
+  it.each([
+    ["8", 8_000],
+    ["3600", 10_000], // at most 10 s, as the command line waits
+  ])("waits the server's Retry-After (%s s) before it tries a 503 again", async (retryAfter, waited) => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const seen = { patches: 0, heads: 0 };
+    server.use(
+      http.patch(UPLOAD, () => {
+        seen.patches += 1;
+        if (seen.patches === 1) return new HttpResponse(null, { status: 503, headers: tusHeaders({ "Retry-After": retryAfter }) });
+        return new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) });
+      }),
+      http.head(UPLOAD, () => {
+        seen.heads += 1;
+        return new HttpResponse(null, { headers: tusHeaders({ "Upload-Offset": "0", "Upload-Length": "1024" }) });
+      }),
+      http.get(`${API}/ingest/jobs/up-1`, () => HttpResponse.json({ upload_id: "up-1", state: "processing", item: null, error: null })),
+    );
+    const transfers: Transfer[][] = [];
+    const queue = queueWith(transfers);
+    await vi.waitFor(() => expect(last(transfers)?.retry).toMatchObject({ attempt: 1, status: 503 }));
+
+    await vi.advanceTimersByTimeAsync(waited - 500);
+    expect(seen).toEqual({ patches: 1, heads: 0 });
+    await vi.advanceTimersByTimeAsync(500);
+    await vi.waitFor(() => expect(last(transfers)?.phase).toBe("processing"));
+    queue.stop();
+    expect(seen).toEqual({ patches: 2, heads: 1 });
+  });
+
   describe("a PATCH gone silent (a half-open connection: no answer, no error)", () => {
     /** A server whose first PATCH never answers; `pausing`: the page is paused meanwhile. */
     function silentFirstPatch() {

@@ -1,7 +1,7 @@
 import { createContext, use, useEffect, useState } from "react";
 import { Upload, type DetailedError, type HttpRequest, type PreviousUpload, type UploadOptions } from "tus-js-client";
 import { getFreshAccessToken, refreshAccessToken } from "../api/client";
-import { errorMessage } from "../api/errors";
+import { errorMessage, parseRetryAfter, waitMs } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
 import type { MediaItem } from "../api/schema";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
@@ -110,6 +110,8 @@ const POLL_MAX_FAILURES = 5;
  * bytes move again. Nineteen seconds of tries, as before, gave up on both.
  */
 export const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10_000, 15_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000];
+/** The longest Retry-After (s) a retry waits, as the command line's uploads do. */
+const RETRY_AFTER_MAX_S = 10;
 const TERMINAL: readonly TransferPhase[] = ["done", "failed", "cancelled"];
 
 export function isTerminal(phase: TransferPhase): boolean {
@@ -129,6 +131,17 @@ function statusOf(err: unknown): number {
 function isPassing(status: number, code?: string | null): boolean {
   if (status === 409) return !code || code === "offset_mismatch";
   return status === 0 || status === 423 || status === 429 || status >= 500;
+}
+
+/**
+ * The wait (ms) before tus's retry `attempt` after `err`: `RETRY_DELAYS_MS`'s, or the
+ * server's Retry-After when that is longer (at most `RETRY_AFTER_MAX_S`): a server that said
+ * when to come back is not asked again at once.
+ */
+function retryDelay(err: Error | DetailedError, attempt: number): number {
+  const scheduled = RETRY_DELAYS_MS[attempt] ?? 0;
+  const told = parseRetryAfter((err as DetailedError).originalResponse?.getHeader("Retry-After") ?? null);
+  return told === null ? scheduled : Math.max(scheduled, waitMs(told, 0, RETRY_AFTER_MAX_S));
 }
 
 /** The `code` of the API's error body the tus endpoint answered with, else null. */
@@ -248,6 +261,14 @@ export function nextChunkSize(bytes: number, ms: number): number {
   return Math.round(Math.min(CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, fitting)));
 }
 
+/** What the retries of one file's upload carry from one to the next. */
+interface Tries {
+  /** The access token is renewed before the next request (the last one's was refused). */
+  forceRefresh: boolean;
+  /** The DELETE's retries so far (a cancel). */
+  deletes: number;
+}
+
 /**
  * Tries of a DELETE while the server answers 423 or cannot be reached, about a minute of
  * `RETRY_DELAYS_MS`: the lock is the aborted PATCH's, held while its last bytes drain in.
@@ -281,7 +302,6 @@ const TRANSFER_OPTIONS = {
   endpoint: TUS_ENDPOINT,
   // The first chunk is small, so that a slow link shows progress soon; see nextChunkSize.
   chunkSize: MIN_CHUNK_SIZE,
-  retryDelays: RETRY_DELAYS_MS,
   removeFingerprintOnSuccess: true,
   httpStack: new StallWatchingStack(),
 } satisfies UploadOptions;
@@ -425,10 +445,11 @@ export class UploadQueue {
     if (sentByAnotherTab(file, metadata.replaces)) return this.finish(index, { phase: "failed", error: SENT_BY_ANOTHER_TAB });
     this.set(index, { phase: "uploading" });
     this.markSending({ file, metadata });
-    let forceRefresh = false;
-    let deleteRetries = 0;
+    const tries: Tries = { forceRefresh: false, deletes: 0 };
     const upload: TusTransfer = new this.Client(file, {
       ...TRANSFER_OPTIONS,
+      // Its own: each retry's wait is written in before tus reads it (see retryDelay).
+      retryDelays: [...RETRY_DELAYS_MS],
       ...replacementFingerprint(metadata.replaces),
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream", ...metadata },
       // Authorization is set per request (creation, each PATCH, HEAD on
@@ -437,24 +458,11 @@ export class UploadQueue {
       // static header plus a refreshed one would go out as "Bearer a, Bearer b".
       onBeforeRequest: async (req: HttpRequest) => {
         if (req.getMethod() === "PATCH") this.chunkBegins(index);
-        const fresh = forceRefresh ? await refreshAccessToken() : await getFreshAccessToken();
-        forceRefresh = false;
+        const fresh = tries.forceRefresh ? await refreshAccessToken() : await getFreshAccessToken();
+        tries.forceRefresh = false;
         if (fresh) req.setHeader("Authorization", `Bearer ${fresh}`);
       },
-      onShouldRetry: (err, retryAttempt) => {
-        const status = statusOf(err);
-        // tus's DELETE (cancel) asks too, always as a first retry (`retryAttempt` 0): counted here.
-        const cancelling = this.transfers[index]?.phase === "cancelling";
-        if (cancelling && ++deleteRetries > CANCEL_RETRIES) return false;
-        if (status === 401) {
-          forceRefresh = true;
-          return cancelling || retryAttempt === 0;
-        }
-        if (cancelling) return isPassing(status);
-        const retrying = isPassing(status, codeOf(err));
-        if (retrying) this.retrying(index, retryAttempt, status, stalledRequestOf(err)?.silentMs, detailOf(err));
-        return retrying;
-      },
+      onShouldRetry: (err, retryAttempt, options) => this.shouldRetry(index, tries, err, retryAttempt, options),
       ...this.acceptedBytes(index, () => upload),
       onUploadUrlAvailable: () => this.uploadUrlAvailable(index, upload, metadata.title),
       // Bytes move: the retry, if any, is over.
@@ -479,6 +487,29 @@ export class UploadQueue {
     const begunAs = resumable?.metadata.title;
     if (begunAs && begunAs !== metadata.title) this.set(index, { title: begunAs, resumedAs: begunAs });
     if (this.upload === upload) upload.start();
+  }
+
+  /**
+   * Whether tus tries the request that failed with `err` again (its `attempt`), and, for the
+   * upload's own requests, after how long (written into its `options`) and why, shown.
+   */
+  private shouldRetry(index: number, tries: Tries, err: Error | DetailedError, attempt: number, options: UploadOptions): boolean {
+    const status = statusOf(err);
+    // tus's DELETE (cancel) asks too, always as a first retry (`attempt` 0): counted here.
+    const cancelling = this.transfers[index]?.phase === "cancelling";
+    if (cancelling && ++tries.deletes > CANCEL_RETRIES) return false;
+    if (status === 401) {
+      tries.forceRefresh = true;
+      return cancelling || attempt === 0;
+    }
+    if (cancelling) return isPassing(status);
+    const retrying = isPassing(status, codeOf(err));
+    if (retrying && options.retryDelays) {
+      // tus reads this attempt's wait from its options right after this answer.
+      const delay = (options.retryDelays[attempt] = retryDelay(err, attempt));
+      this.retrying(index, attempt, delay, status, stalledRequestOf(err)?.silentMs, detailOf(err));
+    }
+    return retrying;
   }
 
   /** Tells the other tabs that this one sends `item`'s file, until `unmark`. */
@@ -535,12 +566,12 @@ export class UploadQueue {
   }
 
   /**
-   * Shows that tus waits `RETRY_DELAYS_MS[attempt]` before it tries the upload again, and why:
-   * `status` (and the server's `detail` of it), or `silentMs` without a sign of life.
+   * Shows that tus waits `delay` ms before it tries the upload again, and why: `status` (and
+   * the server's `detail` of it), or `silentMs` without a sign of life.
    */
-  private retrying(index: number, attempt: number, status: number, silentMs?: number, detail?: string | null): void {
+  private retrying(index: number, attempt: number, delay: number, status: number, silentMs?: number, detail?: string | null): void {
     if (this.transfers[index]?.phase !== "uploading") return;
-    const at = Date.now() + (RETRY_DELAYS_MS[attempt] ?? 0);
+    const at = Date.now() + delay;
     this.speed = new Speedometer();
     const retry: Retry = { attempt: attempt + 1, status, at };
     if (silentMs !== undefined) retry.silentFor = silentMs / 1000;
