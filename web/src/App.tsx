@@ -4,13 +4,10 @@ import { AuthProvider } from "./auth/AuthContext";
 import { rememberScrollPositions } from "./lib/scrollMemory";
 import { GuestPage, RequireAdmin, RequireAuth } from "./auth/RequireAuth";
 import { Layout } from "./components/Layout";
+import { lazyPage } from "./components/LazyPage";
 import { PageTitle } from "./components/SiteName";
 import { ServerConfigProvider } from "./auth/serverConfig";
 import { AccountPage } from "./pages/Account";
-import { AdminCommentsPage } from "./pages/AdminComments";
-import { AdminLibraryPage } from "./pages/AdminLibrary";
-import { AdminUploadPage } from "./pages/AdminUpload";
-import { AdminUsersPage } from "./pages/AdminUsers";
 import { BrowsePage } from "./pages/Browse";
 import { HistoryPage } from "./pages/History";
 import { LikedVideosPage } from "./pages/Liked";
@@ -25,6 +22,12 @@ import { SharedEmbedPage } from "./pages/SharedEmbed";
 import { SharedWatchPage } from "./pages/SharedWatch";
 import { SignInPage } from "./pages/SignIn";
 import { WatchPage } from "./pages/Watch";
+
+// The admins' pages, each a chunk of its own: most visitors never open them.
+const AdminUploadPage = lazyPage(() => import("./pages/AdminUpload"), "AdminUploadPage");
+const AdminLibraryPage = lazyPage(() => import("./pages/AdminLibrary"), "AdminLibraryPage");
+const AdminUsersPage = lazyPage(() => import("./pages/AdminUsers"), "AdminUsersPage");
+const AdminCommentsPage = lazyPage(() => import("./pages/AdminComments"), "AdminCommentsPage");
 
 function Titled({ title, children }: { title: string; children: ReactNode }) {
   return (

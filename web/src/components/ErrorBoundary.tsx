@@ -1,4 +1,6 @@
 import { Component, type ErrorInfo, type ReactNode } from "react";
+import { ChunkUnloaded } from "../lib/chunk";
+import { PageTitle } from "./SiteName";
 
 interface Props {
   children: ReactNode;
@@ -11,9 +13,49 @@ interface State {
   resetKey: unknown;
 }
 
+/** Reloads the page: what helps a page that crashed, or whose build is no more. */
+function ReloadButton({ className }: { className: string }) {
+  return (
+    <button type="button" className={className} onClick={() => window.location.reload()}>
+      Reload the page
+    </button>
+  );
+}
+
+/**
+ * A page whose chunk did not load (see lazyPage): loading it again may work (offline, a flaky
+ * link); a chunk gone with a newer build of the site is had by reloading alone.
+ */
+function UnloadedPage({ gone, onRetry }: { gone: boolean; onRetry: () => void }) {
+  if (gone) {
+    return (
+      <section className="page narrow" role="alert" data-testid="page-outdated">
+        <PageTitle title="A newer version is out" />
+        <h1>A newer version of the site is out</h1>
+        <p>This page is part of it. Reload to get the new version.</p>
+        <ReloadButton className="button primary" />
+      </section>
+    );
+  }
+  return (
+    <section className="page narrow" role="alert" data-testid="page-unloaded">
+      <PageTitle title="Could not load this page" />
+      <h1>Could not load this page</h1>
+      <p>Check your connection, then try again. If it still does not load, reload the page.</p>
+      <div className="button-row">
+        <button type="button" className="button primary" onClick={onRetry}>
+          Try again
+        </button>
+        <ReloadButton className="button" />
+      </div>
+    </section>
+  );
+}
+
 /**
  * Catches a render error in one page, so the header and navigation stay
- * usable and the user can go elsewhere or reload, instead of a blank screen.
+ * usable and the user can go elsewhere or reload, instead of a blank screen;
+ * a page whose chunk did not load offers to load it again.
  */
 export class ErrorBoundary extends Component<Props, State> {
   override state: State = { error: null, resetKey: this.props.resetKey };
@@ -27,18 +69,21 @@ export class ErrorBoundary extends Component<Props, State> {
   }
 
   override componentDidCatch(error: Error, info: ErrorInfo): void {
+    if (error instanceof ChunkUnloaded) return; // said on the page, with what to do: no crash
     console.error("page crashed", error, info.componentStack);
   }
 
   override render() {
-    if (this.state.error === null) return this.props.children;
+    const { error } = this.state;
+    if (error === null) return this.props.children;
+    if (error instanceof ChunkUnloaded) {
+      return <UnloadedPage gone={error.gone} onRetry={() => this.setState({ error: null })} />;
+    }
     return (
       <section className="page narrow" role="alert" data-testid="page-crashed">
         <h1>Something went wrong</h1>
         <p>This page stopped working. Reloading usually helps; other pages still work.</p>
-        <button type="button" className="button primary" onClick={() => window.location.reload()}>
-          Reload the page
-        </button>
+        <ReloadButton className="button primary" />
       </section>
     );
   }

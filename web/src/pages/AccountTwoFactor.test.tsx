@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { TwoFactorStatus } from "../api/schema";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
+import { API, apiError, http, HttpResponse, noContent, ok, recordRequests, refreshGives, sentTo, server, VIEWER } from "../test/server";
 import { groupedKey, recoveryCodesText } from "./AccountTwoFactor";
 
 const OFF: TwoFactorStatus = { enabled: false, enabled_at: null, recovery_codes_left: 0 };
@@ -204,5 +204,58 @@ describe("Account page: two-factor authentication", () => {
 
   it("groups a key in fours for reading", () => {
     expect(groupedKey("ABCDEFGHIJ")).toBe("ABCD EFGH IJ");
+  });
+});
+
+describe("Account page: the QR code's chunk that does not load", () => {
+  const CHUNK = "http://localhost:3000/assets/browser-abc123.js";
+  /** Why the QR code library's chunk does not load now (null: it loads). */
+  const chunk = { failure: null as Error | null };
+
+  beforeEach(() => {
+    chunk.failure = null;
+    vi.doMock("qrcode", async (importOriginal) => {
+      if (chunk.failure) throw chunk.failure;
+      return importOriginal();
+    });
+    accountWith(() => OFF);
+    server.use(
+      http.post(`${API}/auth/me/two-factor/setup`, () =>
+        ok({ secret: SECRET, otpauth_uri: `otpauth://totp/StreamStack:v?secret=${SECRET}&issuer=StreamStack` }),
+      ),
+    );
+  });
+
+  /** The viewer starts setting up two-factor, up to the QR code and key. */
+  async function setUp(user: ReturnType<typeof setupUser>) {
+    renderApp("/account");
+    const box = await section();
+    await user.click(await box.findByRole("button", { name: "Turn on" }));
+    await user.type(box.getByLabelText("Password"), "my secret words");
+    await user.click(box.getByRole("button", { name: "Continue" }));
+    return box;
+  }
+
+  it("says to enter the key instead, or try again, and shows the QR code once it loads", async () => {
+    chunk.failure = new TypeError("Importing a module script failed.");
+    const user = setupUser();
+    const box = await setUp(user);
+    const unloaded = await box.findByTestId("qr-unloaded");
+    expect(unloaded).toHaveTextContent("The QR code could not be shown. Enter the key below in your app, or try again.");
+    expect(box.getByTestId("two-factor-key")).toHaveTextContent("JBSW Y3DP");
+
+    chunk.failure = null;
+    await user.click(within(unloaded).getByRole("button", { name: "Try again" }));
+    expect(await box.findByAltText("QR code to scan with your authenticator app")).toBeInTheDocument();
+    expect(box.queryByTestId("qr-unloaded")).not.toBeInTheDocument();
+  });
+
+  it("says a newer version of the site is out when the chunk is gone (404), with no Try again", async () => {
+    chunk.failure = new TypeError(`Failed to fetch dynamically imported module: ${CHUNK}`);
+    server.use(http.head(CHUNK, () => new HttpResponse(null, { status: 404 })));
+    const box = await setUp(setupUser());
+    const unloaded = await box.findByTestId("qr-unloaded");
+    expect(unloaded).toHaveTextContent("a newer version of the site is out. Enter the key below in your app, or reload the page.");
+    expect(within(unloaded).queryByRole("button")).not.toBeInTheDocument();
   });
 });

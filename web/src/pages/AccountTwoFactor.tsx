@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import QRCode from "qrcode";
 import { disableTwoFactor, enableTwoFactor, getTwoFactor, renewRecoveryCodes, startTwoFactor } from "../api/auth";
 import { ApiError, refusalSentence } from "../api/errors";
 import type { TwoFactorSetup, TwoFactorStatus } from "../api/schema";
@@ -9,6 +8,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { FocusedMessage } from "../components/FocusedMessage";
 import { SubmitButton } from "../components/SubmitButton";
+import { chunk, ChunkUnloaded } from "../lib/chunk";
 import { formatDate } from "../lib/format";
 import { useAction } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
@@ -185,19 +185,58 @@ export function groupedKey(secret: string): string {
   return (secret.match(/.{1,4}/g) ?? []).join(" ");
 }
 
-/** The QR code of `text`, as an SVG data: URL (no canvas needed); null until drawn. */
-function useQrCode(text: string): string | null {
+/** The QR code library: a chunk of its own, as few ever set up two-factor. */
+const qrcode = chunk(() => import("qrcode"));
+
+/** The QR code of `text`: an SVG data: URL (no canvas needed), null until drawn, or why its chunk did not load. */
+interface QrCode {
+  url: string | null;
+  unloaded: ChunkUnloaded | null;
+  retry: () => void;
+}
+
+/** The QR code of `text`, drawn once its library's chunk loads (again as `retry` asks). */
+function useQrCode(text: string): QrCode {
   const [url, setUrl] = useState<string | null>(null);
+  const [unloaded, setUnloaded] = useState<ChunkUnloaded | null>(null);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let current = true;
-    void QRCode.toString(text, { type: "svg", margin: 2, errorCorrectionLevel: "M" }).then((svg) => {
-      if (current) setUrl(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
-    });
+    void qrcode.load().then(
+      async ({ default: QRCode }) => {
+        const svg = await QRCode.toString(text, { type: "svg", margin: 2, errorCorrectionLevel: "M" });
+        if (current) setUrl(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
+      },
+      async (error: unknown) => {
+        const gone = await qrcode.gone();
+        if (current) setUnloaded(new ChunkUnloaded(gone, error));
+      },
+    );
     return () => {
       current = false;
     };
-  }, [text]);
-  return url;
+  }, [text, attempt]);
+  const retry = () => {
+    setUnloaded(null);
+    setAttempt((n) => n + 1);
+  };
+  return { url, unloaded, retry };
+}
+
+/** Where the QR code would be when its chunk did not load: the key below does as well; or try again, or reload. */
+function QrCodeUnloaded({ unloaded, onRetry }: { unloaded: ChunkUnloaded; onRetry: () => void }) {
+  return (
+    <p role="status" data-testid="qr-unloaded">
+      {unloaded.gone
+        ? "The QR code could not be shown: a newer version of the site is out. Enter the key below in your app, or reload the page."
+        : "The QR code could not be shown. Enter the key below in your app, or try again."}{" "}
+      {!unloaded.gone && (
+        <button type="button" className="link-button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </p>
+  );
 }
 
 /** The QR code (and the key as text) to add to an app, and the app's first code to turn it on. */
@@ -229,7 +268,8 @@ function SetupCodeForm({
   return (
     <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Set up your authenticator app">
       <p>Scan this QR code with your authenticator app (such as Google Authenticator, Aegis or 1Password).</p>
-      {qr && <img className="qr-code" src={qr} alt="QR code to scan with your authenticator app" width={200} height={200} />}
+      {qr.url && <img className="qr-code" src={qr.url} alt="QR code to scan with your authenticator app" width={200} height={200} />}
+      {qr.unloaded && <QrCodeUnloaded unloaded={qr.unloaded} onRetry={qr.retry} />}
       <p>
         Can't scan it? Enter this key: <code data-testid="two-factor-key">{groupedKey(setup.secret)}</code>
       </p>

@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { resetRefreshState } from "../api/client";
 import { clearAccessToken } from "../api/tokenStore";
 import { forgetEntryMemory } from "../lib/scrollMemory";
+import { forgetChunks } from "../lib/chunk";
 import { forgetLibraryCounts } from "../lib/useLibraryCounts";
-import { forgetHlsChunk } from "../player/hlsChunk";
 import { server } from "./server";
 
 // The machine running the suite may be busy (2 cores shared with the Python
@@ -29,8 +29,8 @@ afterEach(() => {
   forgetEntryMemory();
   // The admins' counts are one copy for the page: one test's are not the next one's.
   forgetLibraryCounts();
-  // hls.js's chunk as one test loaded it (or failed to) is not the next one's.
-  forgetHlsChunk();
+  // A chunk (hls.js, an admin page) as one test loaded it (or failed to) is not the next one's.
+  forgetChunks();
   localStorage.clear();
   sessionStorage.clear();
   delete document.documentElement.dataset.theme;
