@@ -2,7 +2,7 @@ import { act, fireEvent, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeHls } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
-import { openPlayerSettings } from "../test/player";
+import { countStreamGrants, openPlayerSettings } from "../test/player";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, http, HttpResponse, ok, recordRequests, server } from "../test/server";
 import type { ViewedMediaItem } from "../api/schema";
@@ -182,16 +182,10 @@ function unavailable(retryAfter: string | null = null) {
 
 /** The player on hls.js, the stream-token requests counted. */
 async function playCounting(): Promise<{ hls: FakeHls; video: HTMLVideoElement; granted: () => number }> {
-  let granted = 0;
-  server.use(
-    http.post(`${API}/catalogue/:id/stream-token`, () => {
-      granted += 1;
-      return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
-    }),
-  );
+  const granted = countStreamGrants();
   const { container } = renderPage(<Player item={mediaItem()} />);
   const hls = await listeningHls();
-  return { hls, video: container.querySelector("video")!, granted: () => granted };
+  return { hls, video: container.querySelector("video")!, granted };
 }
 
 describe("the media store away while hls.js plays", () => {

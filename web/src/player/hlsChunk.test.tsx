@@ -2,6 +2,7 @@ import { act, fireEvent, screen } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeHls as FakeHlsClass } from "../test/fakeHls";
 import { mediaItem } from "../test/fixtures";
+import { countStreamGrants } from "../test/player";
 import { renderPage } from "../test/render";
 import { API, http, HttpResponse, ok, server } from "../test/server";
 import { Player } from "./Player";
@@ -74,20 +75,14 @@ describe("hls.js's chunk that does not load", () => {
   it("asks for it again every 5 s on the token it has, not a new token each time", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     chunk.failure = SAFARI_FAILURE;
-    let granted = 0;
-    server.use(
-      http.post(`${API}/catalogue/:id/stream-token`, () => {
-        granted += 1;
-        return ok({ stream_url: "/api/v1/stream/t1", expires_in: 3600, hls_url: "/api/v1/stream/t1/hls/master.m3u8" });
-      }),
-    );
+    const granted = countStreamGrants();
     const { container } = renderPage(<Player item={mediaItem()} />);
     pressPlay(container.querySelector("video")!);
     await vi.waitFor(() => expect(chunk.asked).toBe(1));
 
     await act(() => vi.advanceTimersByTimeAsync(60_000));
     expect(chunk.asked).toBeGreaterThanOrEqual(10);
-    expect(granted).toBe(1);
+    expect(granted()).toBe(1);
   });
 
   it("says the browser is offline, and loads it as the connection comes back", async () => {
