@@ -71,6 +71,9 @@ class User(AuthBase):
     #: Whether an admin is mailed when a video fails to transcode or a comment is reported
     #: (their choice; read for admins alone).
     admin_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: When its owner last signed in or refreshed a session, kept to the hour at most
+    #: (:data:`~streamstack.auth.service.SIGNED_IN_EVERY`): not a write per refresh.
+    last_signed_in_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
     @validates("display_name")
     def _fold_name(self, _key: str, name: str | None) -> str | None:
@@ -158,10 +161,18 @@ class Invite(SingleUseCode, AuthBase):
         Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: The admin who revoked it (None when it was withdrawn for them, or that account is gone).
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
+    )
+    #: Why it was withdrawn when no admin revoked it: ``maker_no_longer_admin`` (its maker
+    #: was demoted, disabled or deleted) or ``invitee_joined`` (an account has the address
+    #: it was mailed to); None when revoked by an admin, and for every revoke before auth_0014.
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
     #: What the admin noted to tell it apart ("for Alice, video club"); None when blank.
     note: Mapped[str | None] = mapped_column(String(INVITE_NOTE_MAX))
     #: The address the invite's link was mailed to; None when the admin handed it over.
-    mailed_to: Mapped[str | None] = mapped_column(String(320))
+    mailed_to: Mapped[str | None] = mapped_column(String(320), index=True)
 
 
 class PasswordReset(SingleUseCode, AuthBase):

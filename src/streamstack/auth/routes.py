@@ -710,7 +710,9 @@ RESET_MAIL_REFUSALS = error_responses(
 
 INVITE_REFUSALS = error_responses(
     {
-        409: "An email was given but no mail server is configured (`mail_disabled`).",
+        409: "An email was given but no mail server is configured (`mail_disabled`), an "
+        "account has it (`invitee_is_member`), or an invite mailed to it is still active "
+        "(`invite_pending`).",
         429: "This admin mailed too many invites in a minute (`invite_mail_throttled`, with "
         "`Retry-After`).",
     }
@@ -769,9 +771,9 @@ class InviteController(Controller):
         status_code=204,
         responses=error_responses({409: "The invite was already used (`invite_used`)."}),
     )
-    async def revoke_invite(self, auth: Auth, invite_id: uuid.UUID) -> None:
+    async def revoke_invite(self, principal: Caller, auth: Auth, invite_id: uuid.UUID) -> None:
         """Revoke an unused invite."""
-        await auth.revoke_invite(invite_id)
+        await auth.revoke_invite(principal, invite_id)
 
 
 class KeysController(Controller):
