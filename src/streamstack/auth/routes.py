@@ -604,23 +604,23 @@ class UserAdminController(Controller):
         status_code=200,
         responses=LAST_ADMIN,
     )
-    async def disable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
+    async def disable_user(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> UserView:
         """Disable an account: every token of it stops working now, sign-in is refused."""
-        return await auth.set_disabled(user_id, True)
+        return await auth.set_disabled(user_id, True, by=principal.user_id)
 
     @post("/{user_id:uuid}/enable", status_code=200)
-    async def enable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
+    async def enable_user(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> UserView:
         """Enable a disabled account again (its sessions stay signed out)."""
-        return await auth.set_disabled(user_id, False)
+        return await auth.set_disabled(user_id, False, by=principal.user_id)
 
     @delete(
         "/{user_id:uuid}",
         status_code=204,
         responses=LAST_ADMIN,
     )
-    async def delete_user(self, auth: Auth, user_id: uuid.UUID) -> None:
+    async def delete_user(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> None:
         """Delete an account and its sessions; other modules hear of it by an event."""
-        await auth.delete_user(user_id)
+        await auth.delete_user(user_id, by=principal.user_id)
 
     @delete("/{user_id:uuid}/two-factor", status_code=204)
     async def turn_off_two_factor(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> None:

@@ -474,7 +474,7 @@ class AuthService:
         user, _ = await self._proven(caller, password, client)
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
-        await self.delete_user(user.id)
+        await self.delete_user(user.id, by=str(user.id))
 
     async def change_own_email(
         self, caller: Principal, new_email: str, password: str, client: ClientInfo
@@ -685,7 +685,7 @@ class AuthService:
                     notice = Notice("email_changed", old, now, by="admin", new_email=new_email)
                     await self._owe(records, notice)
             if role is not None:  # a refusal here takes the change and its notice back
-                await self._set_role(records, user, role, now)
+                await self._set_role(records, user, role, now, by=by)
             view = await viewed(records, user)
         self._owed()
         if role is not None:  # a demotion announced itself
@@ -693,7 +693,13 @@ class AuthService:
         return view
 
     async def _set_role(
-        self, records: AuthRecords, user: User, role: str, now: datetime.datetime
+        self,
+        records: AuthRecords,
+        user: User,
+        role: str,
+        now: datetime.datetime,
+        *,
+        by: str | None,
     ) -> None:
         """Set a user's role; the last admin cannot be demoted, even by concurrent requests.
 
@@ -707,7 +713,7 @@ class AuthService:
             return
         if not await records.users.set_role(user, role, now):
             raise _last_admin("demoted")
-        log.info("role_changed", user_id=str(user.id), old=old, new=role)
+        log.info("role_changed", user_id=str(user.id), by=by, old=old, new=role)
         if old == "admin":
             await self._withdraw_codes_issued_by(records, user.id, now)
             await _announce_no_longer_admin(records, user.id, now)
@@ -734,8 +740,10 @@ class AuthService:
         tag = self.throttle.account_tag
         log.info("email_changed", user_id=str(user.id), by=by, old=tag(old), new=tag(email))
 
-    async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
-        """Disable an account (every session and live access token revoked at once, no
+    async def set_disabled(
+        self, user_id: uuid.UUID, disabled: bool, *, by: str | None = None
+    ) -> UserView:
+        """The admin ``by`` disables an account (every session and live access token revoked at once, no
         sign-in, the reset and invite codes it issued and its own unused reset codes
         withdrawn; a disabled admin announced as ``user.no_longer_admin``, through the
         outbox) or enable it again; the last enabled admin cannot be disabled (409)."""
@@ -755,14 +763,15 @@ class AuthService:
                 await records.resets.withdraw_unused(user.id, now)
                 if user.role == "admin":
                     await _announce_no_longer_admin(records, user.id, now)
-            log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
+            event = "user_disabled" if disabled else "user_enabled"
+            log.info(event, user_id=str(user.id), by=by)
             view = await viewed(records, user)
         if disabled:
             self.events_enqueued()
         return view
 
-    async def delete_user(self, user_id: uuid.UUID) -> None:
-        """Delete an account: its sessions and tokens go, ``auth.events.user.deleted`` tells
+    async def delete_user(self, user_id: uuid.UUID, *, by: str | None = None) -> None:
+        """Delete an account (``by``: the admin's id, or the owner's own): its sessions and tokens go, ``auth.events.user.deleted`` tells
         the other modules (through the outbox); the last enabled admin cannot go (409)."""
         now = self.clock()
         async with self._work() as records:
@@ -777,7 +786,7 @@ class AuthService:
             await records.users.delete(user.id, auto_expunge=True)
             payload = msgspec.json.encode(UserDeleted(str(user.id), now))
             await records.outbox.enqueue(uuid.uuid4().hex, USER_DELETED, payload, now)
-        log.info("user_deleted", user_id=str(user_id))
+        log.info("user_deleted", user_id=str(user_id), by=by)
         self.events_enqueued()
 
     async def issue_password_reset(
