@@ -71,9 +71,6 @@ class User(AuthBase):
     #: Whether an admin is mailed when a video fails to transcode or a comment is reported
     #: (their choice; read for admins alone).
     admin_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    #: When its owner last signed in or refreshed a session, kept to the hour at most
-    #: (:data:`~streamstack.auth.service.SIGNED_IN_EVERY`): not a write per refresh.
-    last_signed_in_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
     @validates("display_name")
     def _fold_name(self, _key: str, name: str | None) -> str | None:

@@ -1,13 +1,11 @@
-"""What became of an invite and when members last signed in: ``auth_invites.revoked_by``
-(the admin who revoked it; null when it was withdrawn for them, or its admin's account is
-gone) and ``revoked_reason`` (null when an admin revoked it, as every invite revoked before;
-``maker_no_longer_admin``, ``invitee_joined``), the index that finds the invites mailed to
-one address, and ``auth_users.last_signed_in_at`` (null until the next sign-in).
+"""What became of an invite: ``auth_invites.revoked_by`` (the admin who revoked it; null
+when it was withdrawn for them, or that account is gone) and ``revoked_reason`` (null when
+an admin revoked it, as every invite revoked before; ``maker_no_longer_admin``,
+``invitee_joined``), and the index that finds the invites mailed to one address.
 
 Plain ADD COLUMNs (the key inline on SQLite, which cannot add a constraint to a table): no
-table is rebuilt, and the release before this one reads and writes invites and accounts as
-it did. The downgrade drops them in place (a batch rebuild would cascade through what
-refers to them).
+table is rebuilt, and the release before this one reads and writes invites as it did. The
+downgrade drops them in place (a batch rebuild would cascade through what refers to them).
 """
 
 from __future__ import annotations
@@ -15,14 +13,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from streamstack.kernel import migrations as ddl
-
 revision: str = "auth_0014"
 down_revision: str | None = "auth_0013"
 
 
 def upgrade() -> None:
-    """The invites' two columns and index, then the accounts' column."""
+    """The two columns, then the index."""
     revoker = sa.ForeignKey(
         "auth_users.id", ondelete="SET NULL", name="fk_auth_invites_revoked_by_auth_users"
     )
@@ -33,12 +29,10 @@ def upgrade() -> None:
     )
     op.add_column("auth_invites", sa.Column("revoked_reason", sa.Text(), nullable=True))
     op.create_index("ix_auth_invites_mailed_to", "auth_invites", ["mailed_to"])
-    op.add_column("auth_users", ddl.timestamp("last_signed_in_at", nullable=True))
 
 
 def downgrade() -> None:
-    """The accounts' column, the index, then the invites' columns, in place."""
-    op.drop_column("auth_users", "last_signed_in_at")
+    """The index, then the columns, in place."""
     op.drop_index("ix_auth_invites_mailed_to", table_name="auth_invites")
     op.drop_column("auth_invites", "revoked_reason")
     op.drop_column("auth_invites", "revoked_by")
