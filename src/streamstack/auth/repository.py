@@ -581,8 +581,8 @@ class ListedInvite:
     invite: Invite
     used_by_email: str | None
     used_by_display_name: str | None
-    created_by_name: str | None = None
-    revoked_by_name: str | None = None
+    created_by_name: str | None
+    revoked_by_name: str | None
 
 
 class InviteRepository(SQLAlchemyAsyncRepository[Invite]):

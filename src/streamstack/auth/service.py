@@ -743,10 +743,10 @@ class AuthService:
     async def set_disabled(
         self, user_id: uuid.UUID, disabled: bool, *, by: str | None = None
     ) -> UserView:
-        """The admin ``by`` disables an account (every session and live access token revoked at once, no
-        sign-in, the reset and invite codes it issued and its own unused reset codes
-        withdrawn; a disabled admin announced as ``user.no_longer_admin``, through the
-        outbox) or enable it again; the last enabled admin cannot be disabled (409)."""
+        """The admin ``by`` disables an account (every session and live access token revoked
+        at once, no sign-in, the reset and invite codes it issued and its own unused reset
+        codes withdrawn; a disabled admin announced as ``user.no_longer_admin``, through the
+        outbox) or enables it again; the last enabled admin cannot be disabled (409)."""
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
@@ -771,8 +771,9 @@ class AuthService:
         return view
 
     async def delete_user(self, user_id: uuid.UUID, *, by: str | None = None) -> None:
-        """Delete an account (``by``: the admin's id, or the owner's own): its sessions and tokens go, ``auth.events.user.deleted`` tells
-        the other modules (through the outbox); the last enabled admin cannot go (409)."""
+        """Delete an account (``by``: the admin's id, or the owner's own): its sessions and
+        tokens go, ``auth.events.user.deleted`` tells the other modules (through the
+        outbox); the last enabled admin cannot go (409)."""
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
