@@ -397,3 +397,9 @@ async def test_the_command_mails_an_invite(auth_settings_factory, smtp_server, t
         assert "its link is being mailed to guest@example.org" in err
         mail = await mail_to(smtp_server, "guest@example.org")
         assert PUBLIC_URL + invite["link_path"] in text_of(mail)
+        # The table says where each invite went (walk 51, F9).
+        code, out, err = await line("list", "--server", url)
+        assert code == 0, err
+        header, row = out.splitlines()
+        cells = dict(zip(re.split(r"\s{2,}", header), re.split(r"\s{2,}", row), strict=True))
+        assert cells["MAILED TO"] == "guest@example.org"

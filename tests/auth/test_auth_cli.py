@@ -390,10 +390,16 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
     code, out, err = await accounts("invites", "list")
     assert code == 0, err
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "STATUS", "CREATED", "EXPIRES", "USED", "BY", "NOTE"]
+    columns = ["ID", "STATUS", "CREATED", "EXPIRES", "MAILED TO", "MADE BY", "USED BY", "NOTE"]
+    assert re.split(r"\s{2,}", header) == columns
     assert [row.split()[0] for row in rows] == [plain["id"], invite["id"]]
-    assert rows[0].split()[1:2] + rows[0].split()[5:] == ["active", "-", "-"]
-    assert rows[1].split()[1:2] + rows[1].split()[5:] == ["active", "-", "for", "Alice"]
+    # Made by the signed-in admin (named by email: no display name), mailed to no one.
+    cells = [re.split(r"\s{2,}", row) for row in rows]
+    assert [c[1] for c in cells] == ["active", "active"]
+    assert [c[4:] for c in cells] == [
+        ["-", accounts.admin, "-", "-"],
+        ["-", accounts.admin, "-", "for Alice"],
+    ]
 
     code, out, err = await accounts("invites", "revoke", invite["id"])
     assert (code, out) == (0, ""), err
@@ -405,6 +411,10 @@ async def test_invites_are_created_listed_and_revoked(accounts: Accounts) -> Non
         plain["id"]: "active",
         invite["id"]: "revoked",
     }
+    # The list says who revoked it, and when.
+    code, out, _ = await accounts("invites", "list", "--all")
+    revoked = re.split(r"\s{2,}", out.splitlines()[2])
+    assert re.fullmatch(rf"revoked \d{{4}}-\d\d-\d\d \d\d:\d\d: by {accounts.admin}", revoked[1])
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,9 @@ async def test_invite_only_registration(invite_only_server: DevServer) -> None:
         invite = admin_page.get_by_test_id("invite")
         assert await invite.get_by_text("Used", exact=True).count() == 1
         assert await invite.get_by_text("for the first visitor", exact=True).count() == 1
-        await invite.get_by_text(re.compile(r"^Used by first@example\.test on ")).wait_for()
+        await invite.get_by_text(
+            re.compile(r"^Made by .+ · Used by first@example\.test on ")
+        ).wait_for()
         assert await admin_page.get_by_text("second@example.test").count() == 0
         await admin.close()
 

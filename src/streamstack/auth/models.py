@@ -158,10 +158,18 @@ class Invite(SingleUseCode, AuthBase):
         Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
+    #: The admin who revoked it (None when it was withdrawn for them, or that account is gone).
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("auth_users.id", ondelete="SET NULL")
+    )
+    #: Why it was withdrawn when no admin revoked it: ``maker_no_longer_admin`` (its maker
+    #: was demoted, disabled or deleted) or ``invitee_joined`` (an account has the address
+    #: it was mailed to); None when revoked by an admin, and for every revoke before auth_0014.
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
     #: What the admin noted to tell it apart ("for Alice, video club"); None when blank.
     note: Mapped[str | None] = mapped_column(String(INVITE_NOTE_MAX))
     #: The address the invite's link was mailed to; None when the admin handed it over.
-    mailed_to: Mapped[str | None] = mapped_column(String(320))
+    mailed_to: Mapped[str | None] = mapped_column(String(320), index=True)
 
 
 class PasswordReset(SingleUseCode, AuthBase):

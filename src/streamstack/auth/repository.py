@@ -566,14 +566,23 @@ def _settle_statement(released: int) -> Update:
     )
 
 
+#: Why an invite was withdrawn when no admin revoked it (``Invite.revoked_reason``).
+MAKER_NO_LONGER_ADMIN = "maker_no_longer_admin"
+INVITEE_JOINED = "invitee_joined"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class ListedInvite:
-    """An invite as the list reads it: the row, and the email and display name of the
-    account that used it while that account exists (None both when unused or deleted)."""
+    """An invite as the list reads it: the row, the email and display name of the account
+    that used it while that account exists (None both when unused or deleted), and the
+    names (display name, else email) of the admins who made and revoked it while their
+    accounts exist."""
 
     invite: Invite
     used_by_email: str | None
     used_by_display_name: str | None
+    created_by_name: str | None
+    revoked_by_name: str | None
 
 
 class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
@@ -583,20 +592,37 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
 
     async def newest(self, limit: int, now: datetime.datetime) -> list[ListedInvite]:
         """The invites still usable at ``now``, then the others, each part newest first, each
-        invite with who used it: one statement (an outer join on the accounts), however many
-        of them were used. Usable first: a class's hundred used invites must not push an
-        older live code out of the page, where no admin could see or revoke it."""
-        usable = and_(
-            Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now
-        )
+        invite with who used, made and revoked it: one statement (outer joins on the
+        accounts), however many of them were used. Usable first: a class's hundred used
+        invites must not push an older live code out of the page, where no admin could see
+        or revoke it."""
+        maker, revoker = aliased(User), aliased(User)
         statement = (
-            select(Invite, User.email, User.display_name)
+            select(
+                Invite,
+                User.email,
+                User.display_name,
+                func.coalesce(maker.display_name, maker.email),
+                func.coalesce(revoker.display_name, revoker.email),
+            )
             .outerjoin(User, User.id == Invite.used_by)
-            .order_by(case((usable, 0), else_=1), Invite.created_at.desc(), Invite.id)
+            .outerjoin(maker, maker.id == Invite.created_by)
+            .outerjoin(revoker, revoker.id == Invite.revoked_by)
+            .order_by(case((and_(*_live(now)), 0), else_=1), Invite.created_at.desc(), Invite.id)
             .limit(limit)
         )
         rows = await self.session.execute(statement)
-        return [ListedInvite(invite, email, name) for invite, email, name in rows]
+        return [ListedInvite(*row) for row in rows]
+
+    async def live_mailed_to(self, email: str, now: datetime.datetime) -> Invite | None:
+        """The newest invite still usable at ``now`` that was mailed to ``email``, if any."""
+        statement = (
+            select(Invite)
+            .where(Invite.mailed_to == email, *_live(now))
+            .order_by(Invite.created_at.desc())
+            .limit(1)
+        )
+        return cast("Invite | None", await self.session.scalar(statement))
 
     async def usable(self, code_hash: str, now: datetime.datetime) -> bool:
         """Whether an unused, unrevoked, unexpired invite has this code hash."""
@@ -609,18 +635,33 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
         )
         return _rowcount(result) == 1
 
-    async def revoke(self, invite_id: uuid.UUID, now: datetime.datetime) -> bool:
-        """Revoke an unused invite; False if there is none such."""
-        return await self._revoke(Invite.id == invite_id, now) == 1
+    async def revoke(
+        self, invite_id: uuid.UUID, by: uuid.UUID | None, now: datetime.datetime
+    ) -> bool:
+        """The admin ``by`` revokes an unused invite; False if there is none such."""
+        return await self._revoke(Invite.id == invite_id, now, revoked_by=by) == 1
 
     async def revoke_created_by(self, admin_id: uuid.UUID, now: datetime.datetime) -> None:
         """Revoke every unused invite ``admin_id`` created (that person saw each code)."""
-        await self._revoke(Invite.created_by == admin_id, now)
+        await self._revoke(Invite.created_by == admin_id, now, revoked_reason=MAKER_NO_LONGER_ADMIN)
 
-    async def _revoke(self, which: ColumnElement[bool], now: datetime.datetime) -> int:
+    async def withdraw_spares(self, user_id: uuid.UUID, email: str, now: datetime.datetime) -> None:
+        """Withdraw the unused invites mailed to ``email``, or to where the invite
+        ``user_id`` registered with was mailed: that person has an account now, and a
+        spare invite would be a registration code in the wild."""
+        used = select(Invite.mailed_to).where(Invite.used_by == user_id)
+        mailed_there = or_(Invite.mailed_to == email, Invite.mailed_to.in_(used))
+        await self._revoke(mailed_there, now, revoked_reason=INVITEE_JOINED)
+
+    async def _revoke(self, which: ColumnElement[bool], now: datetime.datetime, **why: Any) -> int:
         result = await self.session.execute(
             update_rows(
-                Invite, which, Invite.used_at.is_(None), Invite.revoked_at.is_(None), revoked_at=now
+                Invite,
+                which,
+                Invite.used_at.is_(None),
+                Invite.revoked_at.is_(None),
+                revoked_at=now,
+                **why,
             )
         )
         return _rowcount(result)
@@ -628,6 +669,11 @@ class InviteRepository(SQLAlchemyAsyncRepository[Invite]):
     @staticmethod
     def _usable(code_hash: str, now: datetime.datetime) -> list[ColumnElement[bool]]:
         return [*_unspent(Invite, code_hash, now), Invite.revoked_at.is_(None)]
+
+
+def _live(now: datetime.datetime) -> list[ColumnElement[bool]]:
+    """An invite neither used, revoked nor expired at ``now``."""
+    return [Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now]
 
 
 class PasswordResetRepository(SQLAlchemyAsyncRepository[PasswordReset]):

@@ -604,23 +604,23 @@ class UserAdminController(Controller):
         status_code=200,
         responses=LAST_ADMIN,
     )
-    async def disable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
+    async def disable_user(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> UserView:
         """Disable an account: every token of it stops working now, sign-in is refused."""
-        return await auth.set_disabled(user_id, True)
+        return await auth.set_disabled(user_id, True, by=principal.user_id)
 
     @post("/{user_id:uuid}/enable", status_code=200)
-    async def enable_user(self, auth: Auth, user_id: uuid.UUID) -> UserView:
+    async def enable_user(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> UserView:
         """Enable a disabled account again (its sessions stay signed out)."""
-        return await auth.set_disabled(user_id, False)
+        return await auth.set_disabled(user_id, False, by=principal.user_id)
 
     @delete(
         "/{user_id:uuid}",
         status_code=204,
         responses=LAST_ADMIN,
     )
-    async def delete_user(self, auth: Auth, user_id: uuid.UUID) -> None:
+    async def delete_user(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> None:
         """Delete an account and its sessions; other modules hear of it by an event."""
-        await auth.delete_user(user_id)
+        await auth.delete_user(user_id, by=principal.user_id)
 
     @delete("/{user_id:uuid}/two-factor", status_code=204)
     async def turn_off_two_factor(self, principal: Caller, auth: Auth, user_id: uuid.UUID) -> None:
@@ -710,7 +710,9 @@ RESET_MAIL_REFUSALS = error_responses(
 
 INVITE_REFUSALS = error_responses(
     {
-        409: "An email was given but no mail server is configured (`mail_disabled`).",
+        409: "An email was given but no mail server is configured (`mail_disabled`), an "
+        "account has it (`invitee_is_member`), or an invite mailed to it is still active "
+        "(`invite_pending`).",
         429: "This admin mailed too many invites in a minute (`invite_mail_throttled`, with "
         "`Retry-After`).",
     }
@@ -769,9 +771,9 @@ class InviteController(Controller):
         status_code=204,
         responses=error_responses({409: "The invite was already used (`invite_used`)."}),
     )
-    async def revoke_invite(self, auth: Auth, invite_id: uuid.UUID) -> None:
+    async def revoke_invite(self, principal: Caller, auth: Auth, invite_id: uuid.UUID) -> None:
         """Revoke an unused invite."""
-        await auth.revoke_invite(invite_id)
+        await auth.revoke_invite(principal, invite_id)
 
 
 class KeysController(Controller):

@@ -43,6 +43,9 @@ ResetCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 TwoFactorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 InviteHours = Annotated[int, msgspec.Meta(ge=1, le=30 * 24)]
 InviteStatus = Literal["active", "used", "revoked", "expired"]
+#: Why a revoked invite stopped: an admin revoked it, its maker is no longer an admin, or the
+#: person it was mailed to has an account now.
+InviteRevokedReason = Literal["revoked_by_admin", "maker_no_longer_admin", "invitee_joined"]
 
 
 class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -293,6 +296,14 @@ class InviteView(msgspec.Struct, frozen=True):
     used_by_account: InvitedAccount | None
     #: The invite was used, and the account it made has since been deleted.
     used_by_deleted: bool
+    #: The display name (else email) of the admin who made it, while that account exists.
+    created_by_name: str | None
+    #: The admin who revoked it (None when it was withdrawn for them, or before this was kept).
+    revoked_by: uuid.UUID | None
+    #: Their display name (else email), while that account exists.
+    revoked_by_name: str | None
+    #: Why a revoked invite stopped (None while it is not revoked).
+    revoked_reason: InviteRevokedReason | None
 
 
 class InviteList(msgspec.Struct, frozen=True):

@@ -58,12 +58,18 @@ from streamstack.auth.models import (
 )
 from streamstack.auth.passwords import PasswordHashing
 from streamstack.auth.refusals import refused
-from streamstack.auth.repository import AuthRecords, ListedInvite
+from streamstack.auth.repository import (
+    INVITEE_JOINED,
+    MAKER_NO_LONGER_ADMIN,
+    AuthRecords,
+    ListedInvite,
+)
 from streamstack.auth.schemas import (
     EmailConfirmed,
     InviteCreated,
     InvitedAccount,
     InviteList,
+    InviteRevokedReason,
     InviteStatus,
     InviteView,
     PasswordResetAccount,
@@ -150,6 +156,15 @@ class MailDisabled(Conflict, code="mail_disabled"):
     """An invite was to be mailed, but no mail server is configured."""
 
 
+class InviteeIsMember(Conflict, code="invitee_is_member"):
+    """An invite was to be mailed to an address an account already signs in with."""
+
+
+class InvitePending(Conflict, code="invite_pending"):
+    """An invite was to be mailed to an address that has one still usable: one live code
+    per person (a second would stay a spare key once they join)."""
+
+
 class InvalidSignInCode(Unauthorized, code="invalid_code"):
     """A wrong, expired or already-used code at sign-in (counted like a wrong password)."""
 
@@ -234,8 +249,16 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+#: The reasons an invite is withdrawn for an admin, as stored and as listed.
+_WITHDRAWN: dict[str | None, InviteRevokedReason] = {
+    MAKER_NO_LONGER_ADMIN: "maker_no_longer_admin",
+    INVITEE_JOINED: "invitee_joined",
+}
+
+
 def invite_view(listed: ListedInvite, now: datetime.datetime) -> InviteView:
-    """An invite as admins see it, with its status at ``now`` and who used it."""
+    """An invite as admins see it, with its status at ``now``, who used it, who made it and
+    why it was revoked."""
     invite = listed.invite
     status: InviteStatus = "active"
     if invite.used_at is not None:
@@ -262,7 +285,19 @@ def invite_view(listed: ListedInvite, now: datetime.datetime) -> InviteView:
         # Deleting an account sets its invite's ``used_by`` to NULL (the foreign key's
         # ON DELETE SET NULL), and nothing else leaves a used invite without one.
         used_by_deleted=invite.used_at is not None and invite.used_by is None,
+        created_by_name=listed.created_by_name,
+        revoked_by=invite.revoked_by,
+        revoked_by_name=listed.revoked_by_name,
+        revoked_reason=_revoked_reason(invite),
     )
+
+
+def _revoked_reason(invite: Invite) -> InviteRevokedReason | None:
+    """Why ``invite`` was revoked: the stored reason, where there is one; one an admin
+    revoked, or revoked before reasons were kept (auth_0014), has none."""
+    if invite.revoked_at is None:
+        return None
+    return _WITHDRAWN.get(invite.revoked_reason, "revoked_by_admin")
 
 
 def invite_note(raw: str | None) -> str | None:
@@ -387,6 +422,8 @@ class AuthService:
                 # Open: the code is not needed, but a usable one is spent, so the admins'
                 # list does not show an invite that made an account as still active.
                 await records.invites.consume(code_digest(form.invite_code), user.id, self.clock())
+            # Any other invite mailed to them is a spare key to the site now.
+            await records.invites.withdraw_spares(user.id, email, self.clock())
             if name is not None:
                 await _announce_name(records, user.id, name, user.created_at)
         if name is not None:
@@ -437,7 +474,7 @@ class AuthService:
         user, _ = await self._proven(caller, password, client)
         async with self._work() as records:
             await self.throttle.login_succeeded(records.attempts, user.email, client.address)
-        await self.delete_user(user.id)
+        await self.delete_user(user.id, by=str(user.id))
 
     async def change_own_email(
         self, caller: Principal, new_email: str, password: str, client: ClientInfo
@@ -648,7 +685,7 @@ class AuthService:
                     notice = Notice("email_changed", old, now, by="admin", new_email=new_email)
                     await self._owe(records, notice)
             if role is not None:  # a refusal here takes the change and its notice back
-                await self._set_role(records, user, role, now)
+                await self._set_role(records, user, role, now, by=by)
             view = await viewed(records, user)
         self._owed()
         if role is not None:  # a demotion announced itself
@@ -656,7 +693,13 @@ class AuthService:
         return view
 
     async def _set_role(
-        self, records: AuthRecords, user: User, role: str, now: datetime.datetime
+        self,
+        records: AuthRecords,
+        user: User,
+        role: str,
+        now: datetime.datetime,
+        *,
+        by: str | None,
     ) -> None:
         """Set a user's role; the last admin cannot be demoted, even by concurrent requests.
 
@@ -670,7 +713,7 @@ class AuthService:
             return
         if not await records.users.set_role(user, role, now):
             raise _last_admin("demoted")
-        log.info("role_changed", user_id=str(user.id), old=old, new=role)
+        log.info("role_changed", user_id=str(user.id), by=by, old=old, new=role)
         if old == "admin":
             await self._withdraw_codes_issued_by(records, user.id, now)
             await _announce_no_longer_admin(records, user.id, now)
@@ -697,11 +740,13 @@ class AuthService:
         tag = self.throttle.account_tag
         log.info("email_changed", user_id=str(user.id), by=by, old=tag(old), new=tag(email))
 
-    async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserView:
-        """Disable an account (every session and live access token revoked at once, no
-        sign-in, the reset and invite codes it issued and its own unused reset codes
-        withdrawn; a disabled admin announced as ``user.no_longer_admin``, through the
-        outbox) or enable it again; the last enabled admin cannot be disabled (409)."""
+    async def set_disabled(
+        self, user_id: uuid.UUID, disabled: bool, *, by: str | None = None
+    ) -> UserView:
+        """The admin ``by`` disables an account (every session and live access token revoked
+        at once, no sign-in, the reset and invite codes it issued and its own unused reset
+        codes withdrawn; a disabled admin announced as ``user.no_longer_admin``, through the
+        outbox) or enables it again; the last enabled admin cannot be disabled (409)."""
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
@@ -718,15 +763,17 @@ class AuthService:
                 await records.resets.withdraw_unused(user.id, now)
                 if user.role == "admin":
                     await _announce_no_longer_admin(records, user.id, now)
-            log.info("user_disabled" if disabled else "user_enabled", user_id=str(user.id))
+            event = "user_disabled" if disabled else "user_enabled"
+            log.info(event, user_id=str(user.id), by=by)
             view = await viewed(records, user)
         if disabled:
             self.events_enqueued()
         return view
 
-    async def delete_user(self, user_id: uuid.UUID) -> None:
-        """Delete an account: its sessions and tokens go, ``auth.events.user.deleted`` tells
-        the other modules (through the outbox); the last enabled admin cannot go (409)."""
+    async def delete_user(self, user_id: uuid.UUID, *, by: str | None = None) -> None:
+        """Delete an account (``by``: the admin's id, or the owner's own): its sessions and
+        tokens go, ``auth.events.user.deleted`` tells the other modules (through the
+        outbox); the last enabled admin cannot go (409)."""
         now = self.clock()
         async with self._work() as records:
             user = await self._user(records, user_id)
@@ -740,7 +787,7 @@ class AuthService:
             await records.users.delete(user.id, auto_expunge=True)
             payload = msgspec.json.encode(UserDeleted(str(user.id), now))
             await records.outbox.enqueue(uuid.uuid4().hex, USER_DELETED, payload, now)
-        log.info("user_deleted", user_id=str(user_id))
+        log.info("user_deleted", user_id=str(user_id), by=by)
         self.events_enqueued()
 
     async def issue_password_reset(
@@ -1372,6 +1419,7 @@ class AuthService:
         async with self._work() as records:
             author = await self._author(records, caller)
             if mailed_to is not None:
+                await _refuse_invitee_with_a_way_in(records, mailed_to, now)
                 await self.throttle.reserve_invite_mail(records.attempts, caller.user_id, now)
             invite = Invite(
                 id=uuid.uuid4(),
@@ -1418,10 +1466,13 @@ class AuthService:
             invites = await records.invites.newest(limit, now)
         return InviteList([invite_view(listed, now) for listed in invites])
 
-    async def revoke_invite(self, invite_id: uuid.UUID) -> None:
-        """Revoke an unused invite (again is fine); 404 unknown, 409 when already used."""
+    async def revoke_invite(self, caller: Principal, invite_id: uuid.UUID) -> None:
+        """The caller revokes an unused invite (again is fine); 404 unknown, 409 when
+        already used."""
         async with self._work() as records:
-            if await records.invites.revoke(invite_id, self.clock()):
+            by = await self._author(records, caller)
+            if await records.invites.revoke(invite_id, by, self.clock()):
+                log.info("invite_revoked", invite_id=str(invite_id), by=caller.user_id)
                 return
             invite = await records.invites.get_one_or_none(Invite.id == invite_id)
         if invite is None:
@@ -1855,6 +1906,34 @@ def _invalid_email_code() -> Forbidden:
         "newer one replaced it, or it expired; ask for the change again on your Account page",
         code="invalid_email_code",
     )
+
+
+async def _refuse_invitee_with_a_way_in(
+    records: AuthRecords, email: str, now: datetime.datetime
+) -> None:
+    """409 when an invite is not to be mailed to ``email``: an account signs in with it
+    (``invitee_is_member``, naming it), or an invite mailed there can still be used
+    (``invite_pending``, naming it: the admin revokes it first to send a new one)."""
+    member = await records.users.by_email(email)
+    if member is not None:
+        name = f" ({member.display_name})" if member.display_name else ""
+        raise InviteeIsMember(
+            f"{email}{name} is already a member, since {_day(member.created_at)}: they sign "
+            "in with this address, and need no invite"
+        )
+    pending = await records.invites.live_mailed_to(email, now)
+    if pending is not None:
+        which = f"“{pending.note}”" if pending.note else "without a note"
+        raise InvitePending(
+            f"{email} already has an active invite ({which}, made {_day(pending.created_at)}, "
+            f"valid until {_day(pending.expires_at)}): to send a new one, revoke that one first"
+        )
+
+
+def _day(moment: datetime.datetime) -> str:
+    """A day as a refusal names it: ``7 December 2026``, in UTC."""
+    utc = moment.astimezone(datetime.UTC)
+    return f"{utc.day} {utc:%B %Y}"
 
 
 def _invalid_invite() -> Forbidden:

@@ -24,7 +24,12 @@ from streamstack.settings import SettingsError
 
 #: Auth's invites: GET lists them, POST creates one; ``/{id}``: DELETE revokes it.
 INVITES_PATH = "/api/v1/auth/invites"
-COLUMNS = ("ID", "STATUS", "CREATED", "EXPIRES", "USED BY", "NOTE")
+COLUMNS = ("ID", "STATUS", "CREATED", "EXPIRES", "MAILED TO", "MADE BY", "USED BY", "NOTE")
+#: Why a revoked invite stopped, in the STATUS column (the list's ``revoked_reason``).
+WITHDRAWN = {
+    "maker_no_longer_admin": "its maker is no longer an admin",
+    "invitee_joined": "the person it was mailed to joined",
+}
 _DURATION = re.compile(r"(\d+)\s*([hd]?)")
 
 
@@ -105,12 +110,30 @@ def _row(invite: dict[str, Any]) -> tuple[str, ...]:
     used_by = account["email"] if account else "(deleted)" if invite["used_by_deleted"] else "-"
     return (
         invite["id"],
-        invite["status"],
+        _status(invite),
         invite["created_at"][:10],
-        invite["expires_at"][:16].replace("T", " "),
+        _minute(invite["expires_at"]),
+        invite["mailed_to"] or "-",
+        invite["created_by_name"] or ("(deleted)" if invite["created_by"] else "-"),
         used_by,
         invite["note"] or "-",
     )
+
+
+def _status(invite: dict[str, Any]) -> str:
+    """An invite's status; a revoked one's with when and why (``revoked 2026-12-07 12:43:
+    by Ada``): one withdrawn when its maker was demoted is no admin's deliberate revoke."""
+    if invite["status"] != "revoked":
+        return str(invite["status"])
+    why = WITHDRAWN.get(invite["revoked_reason"])
+    if why is None:
+        why = f"by {invite['revoked_by_name'] or 'an admin'}"
+    return f"revoked {_minute(invite['revoked_at'])}: {why}"
+
+
+def _minute(moment: str) -> str:
+    """An ISO time from the API to the minute, as a table shows it."""
+    return moment[:16].replace("T", " ")
 
 
 def _created(api: AdminApi, note: str | None, hours: int | None, email: str | None) -> Any:

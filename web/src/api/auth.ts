@@ -75,6 +75,12 @@ export function setUserRole(id: string, role: Role): Promise<UserView> {
   return changeUser(id, { role });
 }
 
+/** Why an invite to an address is refused: it is a member's, or it has an invite still active. */
+export const INVITE_REFUSALS = {
+  isMember: "invitee_is_member",
+  pending: "invite_pending",
+} as const;
+
 /**
  * A single-use invite code (shown once) for invite-only registration, with a
  * note that tells it apart in the list (a blank one is not sent: none).

@@ -1827,6 +1827,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
+            created_by_name: string | null;
             /** Format: date-time */
             expires_at: string;
             /** Format: uuid */
@@ -1834,6 +1835,10 @@ export interface components {
             mailed_to: string | null;
             note: string | null;
             revoked_at: string | null;
+            revoked_by: string | null;
+            revoked_by_name: string | null;
+            /** @enum {null|string} */
+            revoked_reason: "revoked_by_admin" | "maker_no_longer_admin" | "invitee_joined" | null;
             /** @enum {string} */
             status: "active" | "used" | "revoked" | "expired";
             used_at: string | null;
@@ -2941,7 +2946,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description An email was given but no mail server is configured (`mail_disabled`). */
+            /** @description An email was given but no mail server is configured (`mail_disabled`), an account has it (`invitee_is_member`), or an invite mailed to it is still active (`invite_pending`). */
             409: {
                 headers: {
                     [name: string]: unknown;

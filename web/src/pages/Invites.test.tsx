@@ -187,6 +187,57 @@ describe("InvitesPanel", () => {
     expect(within(over).queryAllByRole("button", { name: /^Revoke/, hidden: true })).toEqual([]);
   });
 
+  it("names each invite's maker, and when and why a revoked one stopped", async () => {
+    const revokedAt = "2026-03-03T12:43:00Z";
+    const revoked = { status: "revoked" as const, revoked_at: revokedAt };
+    openInvites(() => [
+      inviteView({ id: "i-live", note: "for Dan" }),
+      inviteView({ id: "i-erin", ...revoked, note: "for Erin", revoked_by: "u-ada", revoked_by_name: "Ada", revoked_reason: "revoked_by_admin" }),
+      inviteView({ id: "i-george", ...revoked, note: "for George", created_by_name: "Frank", revoked_reason: "maker_no_longer_admin" }),
+      inviteView({ id: "i-bob", ...revoked, note: "for Bob", mailed_to: "bob@example.org", revoked_reason: "invitee_joined" }),
+      inviteView({ id: "i-gone", status: "expired", note: "for Gil", created_by: null, created_by_name: null }),
+    ]);
+
+    const live = within(await screen.findByRole("list", { name: "Invites" })).getByTestId("invite");
+    expect(live).toHaveTextContent("Made by Ada · Created");
+    expect(within(live).queryByTestId("invite-why")).not.toBeInTheDocument();
+    const [erin, george, bob, gone] = within(screen.getByTestId("invites-over")).getAllByTestId("invite");
+    const on = formatDate(revokedAt);
+    expect(within(erin!).getByTestId("invite-why")).toHaveTextContent(`Revoked ${on} by Ada.`);
+    expect(george).toHaveTextContent("Made by Frank");
+    expect(within(george!).getByTestId("invite-why")).toHaveTextContent(
+      `Withdrawn ${on}: Frank is no longer an admin. If this person should still join, invite them again.`,
+    );
+    expect(within(bob!).getByTestId("invite-why")).toHaveTextContent(
+      `Withdrawn ${on}: bob@example.org has joined, so this spare invite no longer works.`,
+    );
+    expect(gone).toHaveTextContent("Made by an account since deleted");
+  });
+
+  it("tells at the address field that it is a member's or has an invite still active", async () => {
+    const pending = "bob@example.org already has an active invite (“Bob”, made 7 December 2026, valid until 14 December 2026): to send a new one, revoke that one first";
+    openInvitesWith(
+      { registration_mode: "invite", mail: true },
+      () => [],
+      http.post(INVITES, async ({ request }) => {
+        const body = (await request.json()) as InviteRequest;
+        if (body.email === "bob@example.org") return apiError(409, "invite_pending", pending);
+        return apiError(409, "invitee_is_member", "dora@example.org (Dora) is already a member, since 1 March 2026: they sign in with this address, and need no invite");
+      }),
+    );
+    const user = setupUser();
+
+    const email = await screen.findByLabelText("Email it to (optional)");
+    await user.type(email, "bob@example.org{Enter}");
+    await waitFor(() => expect(email).toHaveAccessibleDescription(`No invite sent: ${pending}.`));
+    expect(email).toHaveValue("bob@example.org");
+    await user.clear(email);
+    await user.type(email, "dora@example.org{Enter}");
+    await waitFor(() => expect(email).toHaveAccessibleDescription(/^No invite sent: dora@example\.org \(Dora\) is already a member/));
+    expect(screen.queryByTestId("invite-created")).not.toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
   it("tells a refused note at its field and keeps it to be mended", async () => {
     const detail = "Expected one line of text, without control characters (note)";
     openInvites(

@@ -1,5 +1,5 @@
 import { useCallback, useState, type FormEvent, type ReactNode } from "react";
-import { createInvite, listInvites, revokeInvite } from "../api/auth";
+import { createInvite, INVITE_REFUSALS, listInvites, revokeInvite } from "../api/auth";
 import { ApiError, errorMessage } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { useAuthConfig } from "../auth/serverConfig";
@@ -59,12 +59,19 @@ function emailRefused(err: unknown): boolean {
   return err instanceof ApiError && err.status === 400 && /^email|\(email\)$/.test(err.detail);
 }
 
+/** The address has a way in already (a member's, or an invite still active): the server's words name it. */
+function addressHasAWayIn(err: unknown): err is ApiError {
+  const codes: readonly string[] = Object.values(INVITE_REFUSALS);
+  return err instanceof ApiError && err.status === 409 && codes.includes(err.code);
+}
+
 /**
  * How a refused invite is told: a refused note or address at its field (which keeps it
  * to be mended), anything else in the form's line (returned).
  */
 function inviteRefusal(err: unknown, atNote: (message: string) => void, atEmail: (message: string) => void) {
   if (emailRefused(err)) atEmail("This is not an email address the invite can be sent to: check it for typos.");
+  else if (addressHasAWayIn(err)) atEmail(`No invite sent: ${err.detail}.`);
   else if (noteRefused(err))
     atNote(`A note is one line of at most ${LIMITS.inviteNote} characters, without tabs or other control characters.`);
   else if (err instanceof ApiError && err.status === 429) return invitesMailedTooFast(err.retryAfter);
@@ -97,6 +104,28 @@ function usedBy(invite: InviteView): string {
   return invite.used_by_deleted ? `Used on ${on} by an account since deleted` : `Used on ${on}`;
 }
 
+/** Who made the invite, in words. */
+function madeBy(invite: InviteView): string {
+  return `Made by ${invite.created_by_name ?? "an account since deleted"}`;
+}
+
+/**
+ * When and why a revoked invite stopped, and what to do about it: one withdrawn because its
+ * maker lost their admin rights is no admin's deliberate revoke, and its person may still
+ * be waiting to join.
+ */
+function whyRevoked(invite: InviteView): string | null {
+  if (invite.status !== "revoked" || !invite.revoked_at) return null;
+  const on = formatDate(invite.revoked_at);
+  switch (invite.revoked_reason) {
+    case "maker_no_longer_admin":
+      return `Withdrawn ${on}: ${invite.created_by_name ?? "its maker"} is no longer an admin. If this person should still join, invite them again.`;
+    case "invitee_joined":
+      return `Withdrawn ${on}: ${invite.mailed_to ?? "the person it was mailed to"} has joined, so this spare invite no longer works.`;
+    default:
+      return `Revoked ${on} by ${invite.revoked_by_name ?? "an admin"}.`;
+  }
+}
 
 /**
  * The invites' list, read by the Users page: it reads it again when the page changed an
@@ -308,16 +337,25 @@ export function OneTimeNotice({ testId, link, children }: { testId: string; link
  */
 function InviteItem({ invite, busy, onRevoke }: { invite: InviteView; busy: boolean; onRevoke: () => void }) {
   const created = formatDate(invite.created_at);
+  const why = whyRevoked(invite);
   return (
     <RevocableItem
       testId="invite"
       name={invite.note ?? "Invite without a note"}
       badge={<span className="badge">{STATUS_LABELS[invite.status]}</span>}
       when={
+        `${madeBy(invite)} · ` +
         (invite.mailed_to ? `Mailed to ${invite.mailed_to} · ` : "") +
         (invite.status === "used"
           ? `${usedBy(invite)} · created ${created}`
           : `Created ${created} · expires ${formatDate(invite.expires_at)}`)
+      }
+      details={
+        why && (
+          <p className="small" data-testid="invite-why">
+            {why}
+          </p>
+        )
       }
       action={
         invite.status === "active" && (

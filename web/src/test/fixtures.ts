@@ -70,6 +70,10 @@ export function inviteView(overrides: Partial<InviteView> = {}): InviteView {
     mailed_to: null,
     used_by_account: null,
     used_by_deleted: false,
+    created_by_name: "Ada",
+    revoked_by: null,
+    revoked_by_name: null,
+    revoked_reason: null,
     ...overrides,
   };
 }
