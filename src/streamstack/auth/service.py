@@ -45,6 +45,7 @@ from streamstack.auth.letters import (
     ReplyLetter,
     ReportedCommentLetter,
     ResetLetter,
+    masked_email,
 )
 from streamstack.auth.metrics import Attempt, Reason
 from streamstack.auth.models import (
@@ -686,14 +687,21 @@ class AuthService:
         by: str | None,
     ) -> None:
         """Give ``user`` the normalised ``email`` to sign in with from now on (the old one
-        no longer signs in); 409 ``email_taken`` when another account has it. Logged with
-        both emails as account tags, as the sign-in refusals name accounts, so an operator
-        can follow one across the change without the log holding an address."""
+        no longer signs in); 409 ``email_taken`` when another account has it. Its unused
+        reset codes and pending email's link are withdrawn. Logged with both emails as
+        account tags, as the sign-in refusals name accounts, so an operator can follow one
+        across the change without the log holding an address."""
         old = user.email
         if old == email:
             return
         if not await records.users.set_email(user, email, now):
             raise _email_taken()
+        # A reset link mailed to the old address: whoever reads that mailbox now (often why
+        # it was changed) would choose the password of the account (walk 51 F6).
+        await records.resets.withdraw_unused(user.id, now)
+        # An older request of the owner's (an admin's change is newer): opened later, its
+        # link would replace this address.
+        await records.pending_emails.withdraw_unused(user.id, now)
         tag = self.throttle.account_tag
         log.info("email_changed", user_id=str(user.id), by=by, old=tag(old), new=tag(email))
 
@@ -764,12 +772,12 @@ class AuthService:
 
     async def check_reset_code(self, code: str, client: ClientInfo) -> PasswordResetAccount:
         """Whether a reset code can still be used, without using it: the account it is for
-        if so (its holder is that account's owner, and the page names it so a password
-        manager files the new password under it), else the one 403 of unknown, used and
-        expired codes. Counted like a reset, so checking is no faster a way to guess codes
-        than resetting."""
+        if so, its email masked as the notices mask it (the page names the account to its
+        owner, who knows it; a link that strayed must not hand over the address), else the
+        one 403 of unknown, used and expired codes. Counted like a reset, so checking is no
+        faster a way to guess codes than resetting."""
         user = await self._reset_account(code_digest(code), client)
-        return PasswordResetAccount(user.email)
+        return PasswordResetAccount(masked_email(user.email))
 
     async def reset_password(self, code: str, new_password: str, client: ClientInfo) -> None:
         """Use a reset code: the account gets ``new_password`` and every session of it is

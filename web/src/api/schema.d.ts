@@ -2099,7 +2099,7 @@ export interface components {
         };
         /** PasswordResetAccount */
         PasswordResetAccount: {
-            email: string;
+            masked_email: string;
         };
         /** PasswordResetCheck */
         PasswordResetCheck: {
