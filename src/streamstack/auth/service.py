@@ -645,9 +645,11 @@ class AuthService:
             old = user.email
             if new_email is not None:
                 await self._set_email(records, user, new_email, now, by=by)
-                if new_email != old:  # the owner hears it at the old one
+                if new_email != old:  # the owner hears it at the old one, and the new one
                     notice = Notice("email_changed", old, now, by="admin", new_email=new_email)
                     await self._owe(records, notice)
+                    # The old address alone cannot tell a typo'd new one (walk 51 F8).
+                    await self._owe(records, Notice("email_given", new_email, now, by="admin"))
             if role is not None:  # a refusal here takes the change and its notice back
                 await self._set_role(records, user, role, now)
             view = await viewed(records, user)
