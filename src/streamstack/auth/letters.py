@@ -89,7 +89,8 @@ class ResetLetter(msgspec.Struct, frozen=True, tag="reset"):
 
 class InviteLetter(msgspec.Struct, frozen=True, tag="invite"):
     """The link of invite ``invite_id``, its code sealed (``kernel/sealing.py``, bound to the
-    invite): the invite keeps only the code's hash, and the admin holds the same link."""
+    invite): the invite keeps only the code's hash, and the admin holds the same code (the
+    mailed link also names the address, for the register page to fill in)."""
 
     KIND: ClassVar[str] = "invite_mail"
     invite_id: uuid.UUID

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import re
 import secrets
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import NoReturn
@@ -1082,7 +1083,10 @@ class AuthService:
             if invite.created_by is not None:
                 inviter = await records.users.get_one_or_none(User.id == invite.created_by)
         name = (inviter.display_name or inviter.email) if inviter else "An administrator"
-        link = mail.link(INVITE_LINK_PATH + code)
+        # The address rides in the fragment (never sent to a server) for the register page
+        # to fill in (walk 51 F7): the link goes to that mailbox, whose reader knows it.
+        address = urllib.parse.quote(invite.mailed_to, safe="@")
+        link = mail.link(f"{INVITE_LINK_PATH}{code}&email={address}")
         return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at, self.site_name)
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
