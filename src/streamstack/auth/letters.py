@@ -38,6 +38,7 @@ ADMIN_QUIET_WORDS = "ten minutes"
 SUBJECT_TITLE_MAX = 80
 #: The longest device description a notice quotes from a User-Agent it cannot name.
 DEVICE_MAX_CHARS = 60
+#: What a notice of the owner's own change says (an admin's says what fits).
 IF_YOU = "If this was you, there is nothing to do."
 IF_NOT_YOU = (
     "If this was not you, sign in and change your password now (or use "

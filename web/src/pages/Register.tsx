@@ -115,8 +115,8 @@ interface Registration {
 }
 
 /**
- * The invite code a link filled in: `/register#invite=CODE` (a mailed one adds `&email=ADDRESS`), or `?invite=CODE` as links made
- * before the code moved into the fragment say ("" for none).
+ * The invite code a link filled in: `/register#invite=CODE` (a mailed one adds `&email=ADDRESS`),
+ * or `?invite=CODE` as links made before the code moved into the fragment say ("" for none).
  */
 function inviteOf(location: { hash: string; search: string }): string {
   return fragmentValue(location.hash, "invite") || (new URLSearchParams(location.search).get("invite") ?? "");
@@ -143,7 +143,9 @@ function useRegistration(target: string): Registration {
   const [takenInvite, setTakenInvite] = useState(linkInvite);
   if (linkInvite !== takenInvite) {
     setTakenInvite(linkInvite);
-    if (linkInvite) setApplicant((now) => ({ ...now, invite: linkInvite, ...(linkEmail ? { email: linkEmail } : {}) }));
+    if (linkInvite) {
+      setApplicant((now) => ({ ...now, invite: linkInvite, ...(linkEmail ? { email: linkEmail } : {}) }));
+    }
   }
   const [emailTaken, setEmailTaken] = useState(false);
   const [weakPassword, setWeakPassword] = useState(false);
