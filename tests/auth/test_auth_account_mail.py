@@ -1,8 +1,8 @@
 """Mail that account holders expect: security notices and invites by email.
 
 Notices (password changed, sign-in email changed, two-factor on or off, new recovery
-codes) go to the account's own address (an email change: to the old one) after the
-answer, through a real SMTP server (aiosmtpd); nothing is sent without mail, and a mail
+codes) go to the account's own address (an email change: to the old one, and an admin's
+to the new one too) after the answer, through a real SMTP server (aiosmtpd); nothing is sent without mail, and a mail
 server that is away does not break the change. An invite can be mailed: its link
 registers an account; without mail it is refused and nothing is made. Both backends.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from email.message import EmailMessage
 from typing import Any
 
@@ -46,7 +47,7 @@ TWO_FACTOR = f"{ME}/two-factor"
 INVITES = f"{API}/invites"
 NEW_PASSWORD = "violet umbrella marching slowly"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-INVITE_LINK = re.compile(r"^(https://\S+)/register#invite=(\S+)$", re.MULTILINE)
+INVITE_LINK = re.compile(r"^(https://\S+)/register#invite=([^&\s]+)&email=(\S+)$", re.MULTILINE)
 
 
 def text_of(mail: EmailMessage) -> str:
@@ -119,6 +120,17 @@ async def test_a_reset_link_used_is_told_too(auth_settings_factory, smtp_server)
         assert "sign-in email" not in text_of(notice)
 
 
+def assert_says_ask_an_admin_to_restore(text: str) -> None:
+    """``text`` (a notice to an address that no longer signs in) says to ask an admin, and
+    neither to sign in nor to ask for a reset link with it: both fail for that address."""
+    said = " ".join(text.split())
+    assert (
+        "If this was not you, ask an administrator of StreamStack to restore it: you can no "
+        "longer sign in with this address." in said
+    )
+    assert "Forgot your password" not in said and "sign in and change" not in said
+
+
 async def test_an_email_change_is_told_to_the_old_address(auth_settings_factory, smtp_server):
     async with running_app(mail_settings(auth_settings_factory, smtp_server)) as client:
         old, pair = await signed_in(client)
@@ -140,9 +152,12 @@ async def test_an_email_change_is_told_to_the_old_address(auth_settings_factory,
         assert f"no longer signs in with {old}" in text
         assert "is now n***@example.org" in text
         assert new not in text
+        # What to do fits an address that no longer signs in (walk 51 F2).
+        assert "If this was you, there is nothing to do." in text
+        assert_says_ask_an_admin_to_restore(text)
 
 
-async def test_an_admin_changing_the_email_is_told_to_the_old_address(
+async def test_an_admin_changing_the_email_is_told_to_both_addresses(
     auth_settings_factory, smtp_server
 ):
     settings = mail_settings(auth_settings_factory, smtp_server)
@@ -156,6 +171,21 @@ async def test_an_admin_changing_the_email_is_told_to_the_old_address(
         assert changed.status_code == 200, changed.text
         text = text_of(await mail_to(smtp_server, old))
         assert "An administrator changed it: your sign-in email is now n***@example.org" in text
+        assert "If this was you" not in text  # it was not: an administrator did it
+        assert_says_ask_an_admin_to_restore(text)
+        # The new address hears of it too: a typo'd one is a stranger's (walk 51 F8).
+        given = await mail_to(smtp_server, "nina@example.org")
+        assert given["Subject"] == "Your StreamStack sign-in email is now this address"
+        said = " ".join(text_of(given).split())
+        assert (
+            "An administrator of StreamStack made this address (nina@example.org) the sign-in "
+            "email of your account: sign in with it from now on, with the same password." in said
+        )
+        assert (
+            "If you have no account on StreamStack, this address was given by mistake: tell an "
+            "administrator of StreamStack." in said
+        )
+        assert old not in said and "If this was you" not in said
         # A role change alone changes no email: nothing more is told.
         marker = new_email("marker")
         role = await client.patch(f"{API}/users/{user_id}", json={"role": "admin"}, headers=admin)
@@ -164,6 +194,7 @@ async def test_an_admin_changing_the_email_is_told_to_the_old_address(
         await client.post(f"{API}/password-reset/request", json={"email": marker})
         await mail_to(smtp_server, marker)
         assert len(smtp_server.inbox.to(old)) == 1
+        assert len(smtp_server.inbox.to("nina@example.org")) == 1
 
 
 async def test_two_factor_changes_are_told(auth_settings_factory, smtp_server):
@@ -269,7 +300,7 @@ async def test_a_mailed_invite_registers_an_account(auth_settings_factory, smtp_
     async with running_app(settings) as client:
         assert (await client.get(f"{API}/config")).json()["mail"] is True
         admin = await admin_token(client, settings)
-        guest = "Guest.Person@Example.org"
+        guest = "Guest+Films.Person@Example.org"  # a "+" is no space in the link
         created = await client.post(INVITES, json={"email": guest}, headers=bearer(admin))
         assert created.status_code == 201, created.text
         assert created.json()["mailed_to"] == guest.lower()
@@ -282,6 +313,8 @@ async def test_a_mailed_invite_registers_an_account(auth_settings_factory, smtp_
         assert found is not None, text
         assert found[1] == PUBLIC_URL
         assert PUBLIC_URL + created.json()["link_path"] in text
+        # The address it went to, for the register page to fill in (walk 51 F7).
+        assert urllib.parse.parse_qs(f"email={found[3]}")["email"] == [guest.lower()]
         registered = await client.post(
             f"{API}/register",
             json={"email": guest.lower(), "password": PASSWORD, "invite_code": found[2]},

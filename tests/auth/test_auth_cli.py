@@ -162,10 +162,15 @@ async def test_an_email_typo_is_fixed_and_the_new_email_signs_in(accounts: Accou
     typo = new_email("alice").replace("example", "exmaple")
     await register(accounts.client, typo)
     fixed = new_email("alice")
+    _, out, _ = await accounts("users", "password-reset", typo)
+    held = {"code": json.loads(out)["code"]}  # a link handed over before the fix
     code, out, err = await accounts("users", "email", typo.upper(), f" {fixed.upper()} ")
     assert (code, json.loads(out)["email"]) == (0, fixed), err
     assert err == f"streamstack: {typo} now signs in as {fixed} (its sessions stay)\n"
     assert (await signed_in(accounts.client, fixed))[0] == fixed
+    # The link no longer works: it set the password of an account signing in elsewhere now.
+    check = await accounts.client.post(f"{API}/password-reset/check", json=held)
+    assert (check.status_code, check.json()["code"]) == (403, "invalid_reset_code")
     # Another account's email, or one that is none: said, and nothing changes.
     for taken, said in (
         (accounts.admin, "HTTP 409: an account with this email already exists"),

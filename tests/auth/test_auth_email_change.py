@@ -38,7 +38,7 @@ from auth_accounts import (
 )
 from jose import jwt
 from test_auth_account_mail import NEW_PASSWORD, reset_by_link, text_of
-from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
+from test_auth_password_reset_mail import PUBLIC_URL, link_in, mail_settings, mail_to
 
 from streamstack.auth import service as auth_service
 from support.apps import running_app
@@ -215,6 +215,57 @@ async def test_a_newer_request_or_a_cancel_withdraws_the_link(client, smtp_serve
     # The newer link was withdrawn by the third request too: none of them works now.
     assert_error(await confirm(client, newer), 403, "invalid_email_code")
     assert (await login(client, email)).status_code == 200
+
+
+async def reset_link_to(client: Any, server: MailServer, email: str) -> str:
+    """The code of the reset link mailed to ``email`` when asked for (waiting for it)."""
+    asked = await client.post(f"{API}/password-reset/request", json={"email": email})
+    assert asked.status_code == 202, asked.text
+    return link_in(await mail_to(server, email))[1]
+
+
+async def assert_reset_code_dead(client: Any, code: str) -> None:
+    """``code`` is refused by the check and by the reset alike."""
+    check = await client.post(f"{API}/password-reset/check", json={"code": code})
+    assert_error(check, 403, "invalid_reset_code")
+    use = {"code": code, "new_password": NEW_PASSWORD}
+    assert_error(await client.post(f"{API}/password-reset", json=use), 403, "invalid_reset_code")
+
+
+async def test_a_confirmed_change_withdraws_the_reset_link_mailed_to_the_old_address(
+    client, smtp_server
+):
+    """Walk 51 F6: whoever reads the old mailbox (why it was changed) must not choose the
+    password of the account that signs in with the new one, nor learn the new address."""
+    old, pair = await signed_in(client)
+    held = await reset_link_to(client, smtp_server, old)
+    fresh = new_email("moved")
+    assert (await confirm(client, await requested(client, smtp_server, pair, fresh))).is_success
+    await assert_reset_code_dead(client, held)
+    assert (await login(client, fresh)).status_code == 200  # the password stays
+
+
+async def test_an_admins_change_withdraws_the_reset_link_and_the_owners_pending_email(
+    client, smtp_server, auth_settings
+):
+    """Walk 51 F6: an admin's change (often fixing a typo'd address that is a stranger's)
+    withdraws the reset link mailed to the old address, and the owner's older request,
+    whose link opened later would silently replace the admin's address."""
+    old, pair = await signed_in(client)
+    held = await reset_link_to(client, smtp_server, old)
+    pending = await requested(client, smtp_server, pair, new_email("asked"))
+    _, admin = await signed_in_admin(client, auth_settings)
+    fixed = new_email("fixed")
+    changed = await change_by_admin(
+        client, admin["access_token"], user_id_of(pair), {"email": fixed}
+    )
+    assert changed.status_code == 200, changed.text
+    await assert_reset_code_dead(client, held)
+    assert_error(await confirm(client, pending), 403, "invalid_email_code")
+    assert (await me(client, pair))["email"] == fixed
+    waiting = await client.get(EMAIL, headers=bearer(pair["access_token"]))
+    assert waiting.json()["pending_email"] is None
+    assert (await login(client, fixed)).status_code == 200
 
 
 async def test_a_new_password_withdraws_the_link(client, smtp_server):

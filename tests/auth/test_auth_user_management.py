@@ -283,13 +283,16 @@ async def test_a_reset_code_issued_as_its_issuer_is_demoted_dies_with_their_righ
         )
 
 
-@pytest.mark.parametrize("how", ["password_changed", "signed_out_everywhere", "disabled"])
+@pytest.mark.parametrize(
+    "how", ["password_changed", "signed_out_everywhere", "disabled", "email_changed"]
+)
 async def test_a_reset_code_handed_over_earlier_dies_when_the_account_moves_on(
     client, auth_settings, how
 ):
     """A code someone still holds must not undo what the account did since: choose the
     password it signs in with after a change, or after sign-out everywhere, or (disabled)
-    once an admin enables it again. A code issued afterwards works."""
+    once an admin enables it again, or (an admin's change of its email) take the account
+    that now signs in elsewhere. A code issued afterwards works."""
     email, viewer = await signed_in(client)
     _, admin = await signed_in_admin(client, auth_settings)
     admin_headers, viewer_headers = bearer(admin["access_token"]), bearer(viewer["access_token"])
@@ -305,6 +308,12 @@ async def test_a_reset_code_handed_over_earlier_dies_when_the_account_moves_on(
     elif how == "signed_out_everywhere":
         out = await client.post(f"{API}/logout-all", headers=viewer_headers)
         assert out.status_code == 204, out.text
+    elif how == "email_changed":
+        email = new_email("moved")
+        moved = await client.patch(
+            f"{API}/users/{user_id}", json={"email": email}, headers=admin_headers
+        )
+        assert moved.status_code == 200, moved.text
     else:
         disabled = await client.post(f"{API}/users/{user_id}/disable", headers=admin_headers)
         assert disabled.status_code == 200, disabled.text

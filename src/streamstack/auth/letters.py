@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import re
 import uuid
+from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import msgspec
@@ -37,10 +38,17 @@ ADMIN_QUIET_WORDS = "ten minutes"
 SUBJECT_TITLE_MAX = 80
 #: The longest device description a notice quotes from a User-Agent it cannot name.
 DEVICE_MAX_CHARS = 60
+#: What a notice of the owner's own change says (an admin's says what fits).
+IF_YOU = "If this was you, there is nothing to do."
 IF_NOT_YOU = (
     "If this was not you, sign in and change your password now (or use "
     '"Forgot your password?"), then check your two-factor authentication; if you can no '
     "longer sign in, ask an administrator of {site} for help."
+)
+#: To an address that no longer signs in: neither signing in nor a reset link works with it.
+IF_NOT_YOU_OLD_EMAIL = (
+    "If this was not you, ask an administrator of {site} to restore it: you can no longer "
+    "sign in with this address."
 )
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -82,7 +90,8 @@ class ResetLetter(msgspec.Struct, frozen=True, tag="reset"):
 
 class InviteLetter(msgspec.Struct, frozen=True, tag="invite"):
     """The link of invite ``invite_id``, its code sealed (``kernel/sealing.py``, bound to the
-    invite): the invite keeps only the code's hash, and the admin holds the same link."""
+    invite): the invite keeps only the code's hash, and the admin holds the same code (the
+    mailed link also names the address, for the register page to fill in)."""
 
     KIND: ClassVar[str] = "invite_mail"
     invite_id: uuid.UUID
@@ -109,8 +118,15 @@ def invite_context(invite_id: uuid.UUID) -> str:
     return f"invite:{invite_id}"
 
 
+#: ``email_changed`` goes to the old address, ``email_given`` to the new one (an admin's
+#: change only: the owner's own was confirmed from it).
 NoticeSubject = Literal[
-    "password_changed", "email_changed", "two_factor_on", "two_factor_off", "recovery_codes"
+    "password_changed",
+    "email_changed",
+    "email_given",
+    "two_factor_on",
+    "two_factor_off",
+    "recovery_codes",
 ]
 
 
@@ -196,6 +212,8 @@ def notice_mail(notice: Notice, site: str) -> Mail:
             )
         case "email_changed":
             return email_changed(change, notice.new_email or "", by_admin=notice.by == "admin")
+        case "email_given":
+            return email_given(change)
         case "two_factor_on":
             return two_factor_on(change)
         case "two_factor_off":
@@ -387,13 +405,33 @@ def password_changed(change: Change, *, by_reset: bool, withdrawn_email: str | N
 
 def email_changed(change: Change, new_email: str, *, by_admin: bool = False) -> Mail:
     """Notice to the old address: the account now signs in with another email (changed by
-    its owner, or by an admin)."""
+    its owner, or by an admin), shown masked (the old mailbox may be no longer the owner's).
+    What to do if it was not them fits an address that no longer signs in (walk 51 F2)."""
     who = "An administrator changed it: your" if by_admin else "Its"
+    not_you = IF_NOT_YOU_OLD_EMAIL.format(site=change.site)
     return _notice(
         change,
         f"Your {change.site} sign-in email was changed",
         f"Your {change.site} account no longer signs in with {change.to}. {who} sign-in email "
         f"is now {masked_email(new_email)}. Mail about the account goes there from now on.",
+        # An admin's change was not the owner's: no "if this was you".
+        advice=[not_you] if by_admin else [IF_YOU, not_you],
+    )
+
+
+def email_given(change: Change) -> Mail:
+    """Notice to the address an admin made an account's sign-in email: it signs in with it
+    now, and a stranger given it by a typo is asked to say so (walk 51 F8)."""
+    return _notice(
+        change,
+        f"Your {change.site} sign-in email is now this address",
+        f"An administrator of {change.site} made this address ({change.to}) the sign-in email "
+        "of your account: sign in with it from now on, with the same password. Mail about "
+        "the account comes here from now on.",
+        advice=[
+            f"If you have no account on {change.site}, this address was given by mistake: "
+            f"tell an administrator of {change.site}."
+        ],
     )
 
 
@@ -450,9 +488,14 @@ def device(user_agent: str | None) -> str | None:
     return short if len(short) <= DEVICE_MAX_CHARS else short[: DEVICE_MAX_CHARS - 1] + "…"
 
 
-def _notice(change: Change, subject: str, what: str) -> Mail:
+def _notice(
+    change: Change, subject: str, what: str, *, advice: Sequence[str] | None = None
+) -> Mail:
+    """A notice saying ``what`` changed, when and from what, then ``advice`` (each a
+    paragraph; by default what to do if it was, or was not, the owner)."""
     when = change.at.astimezone(datetime.UTC).strftime("%d %B %Y at %H:%M UTC")
     source = device(change.user_agent)
+    paragraphs = advice if advice is not None else [IF_YOU, IF_NOT_YOU.format(site=change.site)]
     lines = [
         "Hello,",
         "",
@@ -461,9 +504,6 @@ def _notice(change: Change, subject: str, what: str) -> Mail:
         f"When: {when}",
         *([f"From: {source}"] if source else []),
         "",
-        "If this was you, there is nothing to do.",
-        "",
-        IF_NOT_YOU.format(site=change.site),
-        "",
+        *(line for paragraph in paragraphs for line in (paragraph, "")),
     ]
     return Mail(to=change.to, subject=subject, text="\n".join(lines))

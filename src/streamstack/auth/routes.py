@@ -665,8 +665,8 @@ class PasswordResetController(Controller):
         self, request: Request[Any, Any, Any], auth: Auth, data: PasswordResetCheck
     ) -> Response[PasswordResetAccount]:
         """Whether a reset code is still usable (200, with the email of the account it is
-        for) or not (403), without using it: the SPA asks before showing its form, and names
-        the account. Counted like a reset against the address."""
+        for, masked) or not (403), without using it: the SPA asks before showing its form,
+        and names the account. Counted like a reset against the address."""
         account = await auth.check_reset_code(data.code, client_info(request))
         return Response(account, headers=_NO_STORE)
 

@@ -338,9 +338,10 @@ class PasswordResetCheck(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PasswordResetAccount(msgspec.Struct, frozen=True):
-    """``POST /password-reset/check``: the account a usable code sets the password of."""
+    """``POST /password-reset/check``: the account a usable code sets the password of, its
+    email masked (``n***@example.org``)."""
 
-    email: str
+    masked_email: str
 
 
 class PasswordResetMailRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import re
 import secrets
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import NoReturn
@@ -45,6 +46,7 @@ from streamstack.auth.letters import (
     ReplyLetter,
     ReportedCommentLetter,
     ResetLetter,
+    masked_email,
 )
 from streamstack.auth.metrics import Attempt, Reason
 from streamstack.auth.models import (
@@ -681,9 +683,11 @@ class AuthService:
             old = user.email
             if new_email is not None:
                 await self._set_email(records, user, new_email, now, by=by)
-                if new_email != old:  # the owner hears it at the old one
+                if new_email != old:  # the owner hears it at the old one, and the new one
                     notice = Notice("email_changed", old, now, by="admin", new_email=new_email)
                     await self._owe(records, notice)
+                    # The old address alone cannot tell a typo'd new one (walk 51 F8).
+                    await self._owe(records, Notice("email_given", new_email, now, by="admin"))
             if role is not None:  # a refusal here takes the change and its notice back
                 await self._set_role(records, user, role, now, by=by)
             view = await viewed(records, user)
@@ -729,14 +733,21 @@ class AuthService:
         by: str | None,
     ) -> None:
         """Give ``user`` the normalised ``email`` to sign in with from now on (the old one
-        no longer signs in); 409 ``email_taken`` when another account has it. Logged with
-        both emails as account tags, as the sign-in refusals name accounts, so an operator
-        can follow one across the change without the log holding an address."""
+        no longer signs in); 409 ``email_taken`` when another account has it. Its unused
+        reset codes and pending email's link are withdrawn. Logged with both emails as
+        account tags, as the sign-in refusals name accounts, so an operator can follow one
+        across the change without the log holding an address."""
         old = user.email
         if old == email:
             return
         if not await records.users.set_email(user, email, now):
             raise _email_taken()
+        # A reset link mailed to the old address: whoever reads that mailbox now (often why
+        # it was changed) would choose the password of the account (walk 51 F6).
+        await records.resets.withdraw_unused(user.id, now)
+        # An older request of the owner's (an admin's change is newer): opened later, its
+        # link would replace this address.
+        await records.pending_emails.withdraw_unused(user.id, now)
         tag = self.throttle.account_tag
         log.info("email_changed", user_id=str(user.id), by=by, old=tag(old), new=tag(email))
 
@@ -811,12 +822,12 @@ class AuthService:
 
     async def check_reset_code(self, code: str, client: ClientInfo) -> PasswordResetAccount:
         """Whether a reset code can still be used, without using it: the account it is for
-        if so (its holder is that account's owner, and the page names it so a password
-        manager files the new password under it), else the one 403 of unknown, used and
-        expired codes. Counted like a reset, so checking is no faster a way to guess codes
-        than resetting."""
+        if so, its email masked as the notices mask it (the page names the account to its
+        owner, who knows it; a link that strayed must not hand over the address), else the
+        one 403 of unknown, used and expired codes. Counted like a reset, so checking is no
+        faster a way to guess codes than resetting."""
         user = await self._reset_account(code_digest(code), client)
-        return PasswordResetAccount(user.email)
+        return PasswordResetAccount(masked_email(user.email))
 
     async def reset_password(self, code: str, new_password: str, client: ClientInfo) -> None:
         """Use a reset code: the account gets ``new_password`` and every session of it is
@@ -1119,7 +1130,10 @@ class AuthService:
             if invite.created_by is not None:
                 inviter = await records.users.get_one_or_none(User.id == invite.created_by)
         name = (inviter.display_name or inviter.email) if inviter else "An administrator"
-        link = mail.link(INVITE_LINK_PATH + code)
+        # The address rides in the fragment (never sent to a server) for the register page
+        # to fill in (walk 51 F7): the link goes to that mailbox, whose reader knows it.
+        address = urllib.parse.quote(invite.mailed_to, safe="@")
+        link = mail.link(f"{INVITE_LINK_PATH}{code}&email={address}")
         return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at, self.site_name)
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:

@@ -2104,7 +2104,7 @@ export interface components {
         };
         /** PasswordResetAccount */
         PasswordResetAccount: {
-            email: string;
+            masked_email: string;
         };
         /** PasswordResetCheck */
         PasswordResetCheck: {

@@ -508,7 +508,7 @@ describe("deleting one's account", () => {
 describe("new password fields", () => {
   it("tell the generated length limits and to pick one not easy to guess, before anything is sent", async () => {
     signedInViewer();
-    server.use(http.post(`${API}/auth/password-reset/check`, () => ok({ email: VIEWER.email })));
+    server.use(http.post(`${API}/auth/password-reset/check`, () => ok({ masked_email: "v***@example.com" })));
     const rule = passwordRule();
     const expectRule = (field: HTMLElement) => {
       expect(field).toHaveAccessibleDescription(rule);
@@ -528,7 +528,7 @@ describe("new password fields", () => {
 describe("ResetPasswordPage", () => {
   it("takes the code from the link's fragment and sets the password once", async () => {
     server.use(
-      http.post(`${API}/auth/password-reset/check`, () => ok({ email: VIEWER.email })),
+      http.post(`${API}/auth/password-reset/check`, () => ok({ masked_email: "v***@example.com" })),
       http.post(`${API}/auth/password-reset`, () => noContent(), { once: true }),
       http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")),
     );
@@ -549,7 +549,7 @@ describe("ResetPasswordPage", () => {
 
   it("explains a used or expired link", async () => {
     server.use(
-      http.post(`${API}/auth/password-reset/check`, () => ok({ email: VIEWER.email })), // used after the page opened
+      http.post(`${API}/auth/password-reset/check`, () => ok({ masked_email: "v***@example.com" })), // used after the page opened
       http.post(`${API}/auth/password-reset`, () => apiError(400, "invalid_reset_code", "used")),
     );
     const user = setupUser();

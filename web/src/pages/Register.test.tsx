@@ -51,6 +51,34 @@ describe("RegisterPage", () => {
     });
   });
 
+  it("fills in the address a mailed invite's link names, to edit before it is sent", async () => {
+    registration("invite");
+    server.use(
+      ...registered(),
+      http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
+      ...nothingWatched(),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/register#invite=CODE-43&email=guest%2Bfilms%40example.org");
+
+    // Encoded as the mail carries it: a "+" stays a "+".
+    const email = await screen.findByLabelText("Email");
+    expect(email).toHaveValue("guest+films@example.org");
+    expect(screen.getByLabelText("Invite code")).toHaveValue("CODE-43");
+    await user.clear(email);
+    await user.type(email, "guest@example.org");
+    await user.type(screen.getByLabelText("Password"), "correct horse battery");
+    await user.click(screen.getByRole("button", { name: "Create account" }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/$/));
+    expect(await sentTo(seen, "POST", REGISTER)[0]?.request.json()).toEqual({
+      email: "guest@example.org",
+      password: "correct horse battery",
+      invite_code: "CODE-43",
+    });
+  });
+
   it("says whose session it is when an invite link (one made before, its code in the query) is opened signed in, and offers the form once signed out", async () => {
     registration("invite");
     hadSession();

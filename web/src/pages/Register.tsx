@@ -115,8 +115,8 @@ interface Registration {
 }
 
 /**
- * The invite code a link filled in: `/register#invite=CODE`, or `?invite=CODE` as links made
- * before the code moved into the fragment say ("" for none).
+ * The invite code a link filled in: `/register#invite=CODE` (a mailed one adds `&email=ADDRESS`),
+ * or `?invite=CODE` as links made before the code moved into the fragment say ("" for none).
  */
 function inviteOf(location: { hash: string; search: string }): string {
   return fragmentValue(location.hash, "invite") || (new URLSearchParams(location.search).get("invite") ?? "");
@@ -129,9 +129,12 @@ function inviteOf(location: { hash: string; search: string }): string {
 function useRegistration(target: string): Registration {
   const { register } = useAuth();
   const navigate = useNavigate();
-  const linkInvite = inviteOf(useLocation());
+  const location = useLocation();
+  const linkInvite = inviteOf(location);
+  // A mailed invite's link names the address it went to (`&email=`), filled in to edit.
+  const linkEmail = fragmentValue(location.hash, "email");
   const [applicant, setApplicant] = useState<Applicant>(() => ({
-    email: "",
+    email: linkEmail,
     password: "",
     displayName: "",
     invite: linkInvite,
@@ -140,7 +143,9 @@ function useRegistration(target: string): Registration {
   const [takenInvite, setTakenInvite] = useState(linkInvite);
   if (linkInvite !== takenInvite) {
     setTakenInvite(linkInvite);
-    if (linkInvite) setApplicant((now) => ({ ...now, invite: linkInvite }));
+    if (linkInvite) {
+      setApplicant((now) => ({ ...now, invite: linkInvite, ...(linkEmail ? { email: linkEmail } : {}) }));
+    }
   }
   const [emailTaken, setEmailTaken] = useState(false);
   const [weakPassword, setWeakPassword] = useState(false);

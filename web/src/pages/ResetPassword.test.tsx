@@ -13,7 +13,7 @@ describe("ResetPasswordPage opening a link", () => {
     server.use(
       http.post(CHECK, async () => {
         await answered;
-        return ok({ email: "alice@example.test" });
+        return ok({ masked_email: "a***@example.test" });
       }),
       http.post(RESET, () => noContent()),
     );
@@ -28,13 +28,10 @@ describe("ResetPasswordPage opening a link", () => {
     // The link's code goes as it came: not shown in a field to edit.
     expect(await screen.findByLabelText("New password")).toBeInTheDocument();
     expect(screen.queryByLabelText("Reset code")).not.toBeInTheDocument();
-    // The page names the account, and a password manager files the new password under it.
-    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Set a new password for alice@example.test");
-    const username = document.querySelector<HTMLInputElement>('input[autocomplete="username"]');
-    expect(username).toHaveValue("alice@example.test");
-    expect(username).toHaveAttribute("name", "username");
-    expect(username).not.toBeVisible();
-    expect(username?.form).toBe(screen.getByLabelText("New password").closest("form"));
+    // The page names the account masked, as the server gave it (a link that strayed must not
+    // hand over the address), and files no password under that masked name.
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent(/^Set a new password for a\*\*\*@example\.test$/);
+    expect(document.querySelector('input[autocomplete="username"]')).toBeNull();
     const [check] = sentTo(seen, "POST", CHECK);
     // The code travels in the body, never in the URL (URLs end up in logs), and anonymously.
     expect(await check?.request.json()).toEqual({ code: "LIVE-1" });
@@ -102,7 +99,7 @@ describe("ResetPasswordPage opening a link", () => {
   it("tells a password too easy to guess at its field, which takes the focus to type another", async () => {
     const detail = "password: too easy to guess. This is a top-10 common password.";
     server.use(
-      http.post(CHECK, () => ok({ email: "bob@example.test" })),
+      http.post(CHECK, () => ok({ masked_email: "b***@example.test" })),
       http.post(RESET, () => apiError(400, "weak_password", detail)),
     );
     const user = setupUser();

@@ -24,14 +24,15 @@ export function ResetPasswordPage() {
   const [linkCode] = useState(() => fragmentValue(location.hash, "code"));
   // The link's code is checked as the page opens, so a used or expired link says so before
   // anyone types a new password (the check does not use the code up).
-  // A live code's answer names the account it is for (whoever holds the link owns it).
+  // A live code's answer names the account it is for, its email masked: a link that strayed
+  // (to a mailbox the account no longer uses) must not hand over the address.
   const check = useAsync(
     useCallback(
       (signal: AbortSignal) => (linkCode ? checkResetCode(linkCode, signal) : Promise.resolve(null)),
       [linkCode],
     ),
   );
-  const account = check.data?.email ?? null;
+  const account = check.data?.masked_email ?? null;
 
   return (
     <section className="page narrow auth-page" aria-labelledby="reset-title">
@@ -57,7 +58,6 @@ export function ResetPasswordPage() {
         // A check that failed otherwise (throttled, offline) is told; the form is offered still.
         <ResetForm
           linkCode={linkCode}
-          account={account}
           checkProblem={check.error ? refusalSentence(check.error) : null}
           byEmail={byEmail}
         />
@@ -88,18 +88,15 @@ function resetErrorMessage(err: unknown, byEmail: boolean): string {
 
 /**
  * The new password, and the code when the page was opened without one in its link (typed by
- * hand; the link's own is not shown to edit); then where to sign in. The
- * account's email, when the link named it, rides in a hidden username field, so a password
- * manager saves the new password against that account.
+ * hand; the link's own is not shown to edit); then where to sign in (a password manager
+ * offers to save it there: the page knows the account's email masked only).
  */
 function ResetForm({
   linkCode,
-  account,
   checkProblem,
   byEmail,
 }: {
   linkCode: string;
-  account: string | null;
   checkProblem: string | null;
   byEmail: boolean;
 }) {
@@ -129,9 +126,6 @@ function ResetForm({
   if (done) return <ResetDone />;
   return (
     <form className="form" onSubmit={(e) => void onSubmit(e)}>
-      {account && (
-        <input type="email" name="username" autoComplete="username" value={account} readOnly hidden />
-      )}
       {linkCode === "" && (
         <InputField label="Reset code" type="text" autoComplete="off" required value={code} onChange={setCode} />
       )}
