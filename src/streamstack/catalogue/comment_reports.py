@@ -109,7 +109,7 @@ class CommentReportService(CommentUseCases):
         try:
             async with unit_of_work(self._database) as store:
                 row = await store.comments.get_one_or_none(id=comment_id)
-                if row is None:
+                if row is None or row.removed is not None:
                     raise CommentNotFound(NO_SUCH_COMMENT)
                 try:
                     item = await store.items.visible(row.item_id, admin=principal.is_admin)
@@ -162,10 +162,10 @@ class CommentReportService(CommentUseCases):
         )
 
     async def remove_by(self, author: uuid.UUID) -> CommentsDeleted:
-        """Delete every comment of the account and the replies to them, in one transaction,
+        """Delete every comment of the account (others' replies stay), in one transaction,
         as deleting each would (:func:`remove_comments_of`); none: nothing changes."""
         async with unit_of_work(self._database) as store:
-            gone = await remove_comments_of(store, author)
+            gone = await remove_comments_of(store, author, "deleted")
         log.info("catalogue.comments_of_author_deleted", user_id=str(author), deleted=gone)
         return CommentsDeleted(deleted=gone)
 
