@@ -409,15 +409,16 @@ async def _thread_of(
     """The top-level comment of the item that a reply to ``reply_to`` answers (its own
     when ``reply_to`` is a reply), its reply count already one more: written first, so a
     deletion of it waits for this reply and counts it; and the authors the reply answers
-    (the top-level comment's, then ``reply_to``'s when it is a reply, each once); 404
+    (the top-level comment's, then ``reply_to``'s when it is a reply, each once; a
+    placeholder has none); 404
     ``comment_not_found`` when there is no such comment of the item."""
     answered = await store.comments.get_one_or_none(id=reply_to)
-    if answered is None or answered.item_id != item_id or answered.removed is not None:
+    if answered is None or answered.item_id != item_id:
         raise CommentNotFound("no such comment")
     thread = answered.parent_id or answered.id
     if not await store.comments.count_replies({thread: 1}):
         raise CommentNotFound("no such comment")  # deleted since it was read
-    authors = [answered.user_id]
+    authors = [] if answered.removed else [answered.user_id]  # a placeholder has no author
     if answered.parent_id is not None:
         top = await store.comments.get_one_or_none(id=thread)
         if top is not None and top.removed is None and top.user_id != answered.user_id:
