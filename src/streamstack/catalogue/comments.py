@@ -336,7 +336,10 @@ class CommentService(CommentUseCases):
                     await store.comments.drop_emptied([parent_id])
                 await store.items.count_comments({named[0].item_id: -gone})
         log.info(
-            "catalogue.comment_deleted", comment_id=str(comment_id), by_admin=principal.is_admin
+            "catalogue.comment_deleted",
+            comment_id=str(comment_id),
+            by_admin=principal.is_admin,
+            by=principal.user_id,
         )
 
     async def name(self, named: UserNamed) -> None:
