@@ -175,7 +175,7 @@ async def test_tracks_go_with_their_item(settings_factory: SettingsFactory) -> N
         item = await service.create_item(to_new(), created_by="admin")
         await service.change_caption(change(item.id, "en"))
         await service.change_caption(change(item.id, "pt-BR", source="embedded"))
-        await service.delete_item(uuid.UUID(item.id))
+        await service.delete_item(uuid.UUID(item.id), by=str(uuid.uuid4()))
         async with reading(backends.database) as store:
             assert await store.captions.of_item(uuid.UUID(item.id)) == []
             payloads = await store.items.session.scalars(

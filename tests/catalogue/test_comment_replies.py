@@ -204,9 +204,12 @@ async def test_replies_take_from_the_comments_budget(settings_factory: SettingsF
         assert (await stored(client))["top"] == (None, 1)
 
 
-async def test_deleting_a_comment_takes_its_replies_and_the_counts_follow(
+async def test_deleting_a_comment_keeps_its_replies_under_a_placeholder(
     client: Client,
 ) -> None:
+    """Whoever deletes a comment others answered (its author, an admin), its replies stay
+    under a placeholder with no text, name or badge, counted; the placeholder goes with
+    its last reply, and cannot be deleted or reported itself; its thread goes on."""
     admin = admin_headers(client.app.state.settings)
     item_id = await item(client)
     _, ada = person(client, "Ada")
@@ -215,44 +218,68 @@ async def test_deleting_a_comment_takes_its_replies_and_the_counts_follow(
         await post(client, item_id, ada, "Ada's"),
         await post(client, item_id, bob, "Bob's"),
     )
-    for n in range(2):
-        await reply(client, by_ada, bob, f"to Ada {n}")
-    to_bob = [await reply(client, by_bob, ada, f"to Bob {n}") for n in range(3)]
-    r = await client.post(
-        f"{API}/comments/{to_bob[0]['id']}/reports", json={"reason": "rude"}, headers=bob
-    )
+    to_ada = [await reply(client, by_ada, bob, f"to Ada {n}") for n in range(2)]
+    await reply(client, by_bob, ada, "to Bob")
+    r = await client.post(f"{API}/comments/{by_ada['id']}/reports", json={}, headers=bob)
     assert r.status_code == 204, r.text
-    assert await comment_count(client, item_id) == 7
+    assert await comment_count(client, item_id) == 5
     assert (await client.delete(f"{API}/comments/{by_ada['id']}", headers=ada)).status_code == 204
-    assert await comment_count(client, item_id) == 4
-    assert not [body for body in await stored(client) if body.startswith("to Ada")]
-    r = await client.delete(f"{API}/comments/{to_bob[1]['id']}", headers=admin)  # a reply
+    r = await client.delete(f"{API}/comments/{by_bob['id']}", headers=admin)
     assert r.status_code == 204, r.text
-    assert (await comment_count(client, item_id), (await stored(client))["Bob's"]) == (3, (None, 2))
-    listed = await comments(client, item_id)
-    assert (listed["total"], listed["comments"][0]["reply_count"]) == (3, 2)
-    assert bodies(await replies(client, by_bob["id"])) == ["to Bob 0", "to Bob 2"]
-    assert (await client.delete(f"{API}/comments/{by_bob['id']}", headers=admin)).status_code == 204
-    assert (await comment_count(client, item_id), await stored(client)) == (0, {})
+    assert await comment_count(client, item_id) == 3  # the replies, not the placeholders
+    listed = await comments(client, item_id, ada)
+    assert listed["total"] == 3
+    assert [
+        (c["body"], c["author_name"], c["by_admin"], c["mine"], c["removed"])
+        for c in listed["comments"]
+    ] == [("", None, False, False, "deleted")] * 2
+    assert [c["reply_count"] for c in listed["comments"]] == [1, 2]
+    assert "Ada's" not in str(listed) and "Bob's" not in str(listed)
+    assert bodies(await replies(client, by_ada["id"])) == ["to Ada 0", "to Ada 1"]
+    r = await client.delete(f"{API}/comments/{by_ada['id']}", headers=admin)
+    assert_error(r, 404, "comment_not_found")
+    r = await client.post(f"{API}/comments/{by_ada['id']}/reports", json={}, headers=bob)
+    assert_error(r, 404, "comment_not_found")
+    to_ada.append(await reply(client, by_ada, bob, "to Ada 2"))  # the thread goes on
+    assert await comment_count(client, item_id) == 4
     async with reading(client.app.state.backends.database) as store:
-        assert await store.comment_reports.list() == []  # a reply's reports go with it
+        assert await store.comment_reports.list() == []  # its reports went with its text
+    r = await client.get(f"{API}/comments", headers=admin)  # nothing to moderate
+    assert sorted(c["body"] for c in r.json()["comments"]) == [
+        "to Ada 0",
+        "to Ada 1",
+        "to Ada 2",
+        "to Bob",
+    ]
+    for answer in to_ada:
+        r = await client.delete(f"{API}/comments/{answer['id']}", headers=bob)
+        assert r.status_code == 204, r.text
+    assert set(await stored(client)) == {"", "to Bob"}  # Bob's placeholder, its reply
+    assert await comment_count(client, item_id) == 1
 
 
-async def test_a_deleted_account_takes_its_threads_and_replies_counts_kept(
+async def test_a_deleted_account_leaves_placeholders_for_others_replies(
     client: Client,
 ) -> None:
+    """Walk 51 F3: deleting an account took other members' replies to it. Its comments go;
+    one others answered stays as a placeholder (no text, no name) over their replies, still
+    counted; its own replies, and the reports of its comments, go."""
     one, two = await item(client), await item(client)
     ada_id, ada = person(client, "Ada")
     _, bob = person(client, "Bob")
     ada_top = await post(client, one, ada, "Ada's")
-    await reply(client, ada_top, bob, "Bob to Ada")
+    await reply(client, ada_top, bob, "Bob: be kind")
     await reply(client, ada_top, ada, "Ada to herself")
+    alone = await post(client, one, ada, "Ada alone")
+    await reply(client, alone, ada, "Ada to herself again")
     bob_top = await post(client, one, bob, "Bob's")
     await reply(client, bob_top, ada, "Ada to Bob")
     await reply(client, bob_top, bob, "Bob to himself")
     elsewhere = await post(client, two, bob, "Bob elsewhere")
     await reply(client, elsewhere, ada, "Ada elsewhere")
-    assert [await comment_count(client, i) for i in (one, two)] == [6, 2]
+    r = await client.post(f"{API}/comments/{ada_top['id']}/reports", json={}, headers=bob)
+    assert r.status_code == 204, r.text
+    assert [await comment_count(client, i) for i in (one, two)] == [8, 2]
     gone = UserDeleted(user_id=ada_id, deleted_at=datetime.datetime.now(datetime.UTC))
     await client.app.state.backends.events.publish(
         USER_DELETED, msgspec.json.encode(gone), event_id=str(uuid.uuid4())
@@ -263,12 +290,31 @@ async def test_a_deleted_account_takes_its_threads_and_replies_counts_kept(
 
     await eventually(forgotten, "the deleted account's comments deleted")
     assert await stored(client) == {
+        "": (None, 1),
+        "Bob: be kind": (ada_top["id"], 0),
         "Bob's": (None, 1),
         "Bob to himself": (bob_top["id"], 0),
         "Bob elsewhere": (None, 0),
     }
-    assert await comment_count(client, one) == 2
-    assert (await comments(client, one))["total"] == 2
+    assert await comment_count(client, one) == 3
+    listed = await comments(client, one, bob)
+    assert (listed["total"], [c["removed"] for c in listed["comments"]]) == (
+        3,
+        [None, "account_deleted"],
+    )
+    placeholder = listed["comments"][1]
+    assert (placeholder["id"], placeholder["reply_count"], placeholder["author_name"]) == (
+        ada_top["id"],
+        1,
+        None,
+    )
+    thread = await replies(client, ada_top["id"], bob)
+    linked = await client.get(f"{API}/{one}/comments/{thread['comments'][0]['id']}")
+    assert linked.json()["parent"]["removed"] == "account_deleted"
+    for shown in (listed, thread, linked.json()):
+        assert "Ada" not in str(shown)  # neither her words nor her name
+    async with reading(client.app.state.backends.database) as store:
+        assert await store.comment_reports.list() == []
 
 
 async def test_an_item_deleted_takes_its_threads_with_it(client: Client) -> None:
@@ -310,8 +356,8 @@ async def test_replies_are_reported_and_listed_for_admins_with_their_parent(
 async def test_replies_racing_their_comments_deletion_leave_the_counts_right(
     client: Client,
 ) -> None:
-    """Replies posted while their comment is deleted: each is counted and deleted with it,
-    or refused as a reply to no comment; the item's count is what is left (none)."""
+    """Replies posted while their comment is deleted: each is counted under the placeholder
+    it leaves, or refused as a reply to no comment; the item's count is the replies kept."""
     item_id = await item(client)
     _, ada = person(client, "Ada")
     _, bob = person(client, "Bob")
@@ -334,8 +380,10 @@ async def test_replies_racing_their_comments_deletion_leave_the_counts_right(
             return r.status_code
 
         await asyncio.gather(*(answer(n) for n in range(4)), delete(), answer(4), answer(5))
-        assert await stored(client) == {}
-        assert await comment_count(client, item_id) == 0
+        kept = (await replies(client, top["id"]))["total"]
+        assert len(bodies(await replies(client, top["id"]))) == kept
+        counted = sum(c["reply_count"] for c in (await comments(client, item_id))["comments"])
+        assert await comment_count(client, item_id) == counted
 
 
 async def test_an_admins_comments_and_replies_carry_the_badge_a_viewers_do_not(

@@ -77,8 +77,9 @@ async def test_viewers_post_and_anyone_reads_newest_first(client: Client) -> Non
         "edited_at",
         "parent_id",
         "reply_count",
+        "removed",
     }
-    assert (first["parent_id"], first["reply_count"]) == (None, 0)
+    assert (first["parent_id"], first["reply_count"], first["removed"]) == (None, 0, None)
     await post(client, item_id, bob, "A heron.\tYes.")
     anonymous = await page(client, item_id)
     assert bodies(anonymous) == ["A heron.\tYes.", "at 3:12, what is that?\n\nA heron?"]

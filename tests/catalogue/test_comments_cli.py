@@ -226,6 +226,7 @@ class Spammer:
         self.url, self.client, self.folder, self.settings = url, client, folder, settings
         self.admin = mint_token(settings, role="admin", name="Admin")
         self.email, self.sam_id, self.item_id, self.bob_comment = "", "", "", ""
+        self.bob_reply = ""
 
     async def post(self, headers: dict[str, str], body: str, reply_to: str | None = None) -> str:
         """The id of the comment ``headers``'s account posts (``reply_to``: a reply)."""
@@ -259,7 +260,7 @@ async def spammer(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIte
         bob = bearer(mint_token(settings, user_id=str(uuid.uuid4()), name="Bob"))
         watches = await spammer.post(sam, "buy watches")
         spammer.bob_comment = await spammer.post(bob, "lovely light")
-        await spammer.post(bob, "no thanks", reply_to=watches)
+        spammer.bob_reply = await spammer.post(bob, "no thanks", reply_to=watches)
         await spammer.post(sam, "cheap watches here", reply_to=spammer.bob_comment)
         await spammer.post(sam, "watches!!")
         yield spammer
@@ -284,7 +285,7 @@ async def test_an_admin_lists_one_members_comments_by_email_or_id(spammer: Spamm
     assert err == f"streamstack: no reported comments by {sam} yet\n"
 
 
-async def test_an_admin_deletes_one_members_comments_and_the_replies_to_them(
+async def test_an_admin_deletes_one_members_comments_and_others_replies_stay(
     spammer: Spammer,
 ) -> None:
     sam = f"Sam ({spammer.sam_id})"
@@ -300,7 +301,7 @@ async def test_an_admin_deletes_one_members_comments_and_the_replies_to_them(
         os.close(main)
     assert (code, out) == (1, ""), err
     assert err == (
-        f"Delete 3 comments by {sam} and the replies to them? [y/N] streamstack: nothing deleted\n"
+        f"Delete 3 comments by {sam}? Others' replies stay. [y/N] streamstack: nothing deleted\n"
     )
     assert await spammer.total() == 5
 
@@ -308,15 +309,18 @@ async def test_an_admin_deletes_one_members_comments_and_the_replies_to_them(
     assert code == 0, err
     assert json.loads(out) == {
         "author": {"id": spammer.sam_id, "name": "Sam", "comments": 3},
-        "deleted": 4,  # Sam's three and Bob's reply to one of them
+        "deleted": 3,  # Sam's three: Bob's reply to one of them stays
     }
     assert err == (
         f"streamstack: deleting 3 comments by {sam}…\n"
-        f"streamstack: deleted 4 comments: those by {sam} and the replies to them\n"
+        f"streamstack: deleted 3 comments by {sam}; others' replies to them stay\n"
     )
     code, out, err = await spammer("list")
     assert code == 0, err
-    assert [line.split()[-1] for line in out.splitlines()[1:]] == [spammer.bob_comment]
+    assert [line.split()[-1] for line in out.splitlines()[1:]] == [
+        spammer.bob_reply,
+        spammer.bob_comment,
+    ]
     code, out, err = await spammer("delete", "--author", spammer.sam_id, "--yes")
     assert (code, json.loads(out)["deleted"]) == (0, 0), err
     assert err == f"streamstack: no comments by {sam}; nothing deleted\n"
@@ -395,7 +399,7 @@ async def test_what_the_command_line_cannot_mean_is_refused(
         ),
         (
             ("delete", "--author", ID),
-            "comments delete: the member's comments and the replies to them go for good; "
+            "comments delete: the member's comments go for good; "
             "with no terminal to ask, pass --yes to go ahead",
         ),
         (("delete", ID, "--author", ID, "--yes"), "comments delete: --author goes with list and"),

@@ -88,7 +88,9 @@ def comments_left(server: DevServer, item_id: str) -> tuple[list[str], int]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-async def test_an_admin_deletes_everything_a_spammer_wrote(dev_server: DevServer) -> None:
+async def test_an_admin_deletes_everything_a_spammer_wrote_and_others_replies_stay(
+    dev_server: DevServer,
+) -> None:
     log = BrowserLog()
     base = dev_server.url
     async with chromium() as browser:
@@ -108,15 +110,16 @@ async def test_an_admin_deletes_everything_a_spammer_wrote(dev_server: DevServer
         await dialog.get_by_role("button", name="Delete all 26 comments").click()
 
         await admin.get_by_text(
-            "Deleted 27 comments: Spam Bot\u2019s and the replies to them."
+            "Deleted 26 comments by Spam Bot; others\u2019 replies to them stay."
         ).wait_for()
         await admin.get_by_text("No comments yet.").wait_for()
         await admin.get_by_role("button", name="Show everyone\u2019s comments").click()
         await admin.wait_for_url(f"{base}/admin/comments")
         await admin.locator("[data-testid=moderated-comment]", has_text="A lovely clip").wait_for()
-        assert await admin.get_by_test_id("moderated-comment").count() == 1
+        assert await admin.get_by_test_id("moderated-comment").count() == 2  # Ada's reply stays
         await nav.get_by_role("link", name="Comments", exact=True).wait_for()
-        assert await asyncio.to_thread(comments_left, dev_server, item_id) == (["A lovely clip"], 1)
+        left = (["Please stop", "A lovely clip"], 2)
+        assert await asyncio.to_thread(comments_left, dev_server, item_id) == left
 
     assert log.page_errors == []
     assert log.console_errors == []

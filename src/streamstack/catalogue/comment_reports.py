@@ -109,7 +109,7 @@ class CommentReportService(CommentUseCases):
         try:
             async with unit_of_work(self._database) as store:
                 row = await store.comments.get_one_or_none(id=comment_id)
-                if row is None:
+                if row is None or row.removed is not None:
                     raise CommentNotFound(NO_SUCH_COMMENT)
                 try:
                     item = await store.items.visible(row.item_id, admin=principal.is_admin)
@@ -161,22 +161,23 @@ class CommentReportService(CommentUseCases):
             author=filtered,
         )
 
-    async def remove_by(self, author: uuid.UUID) -> CommentsDeleted:
-        """Delete every comment of the account and the replies to them, in one transaction,
-        as deleting each would (:func:`remove_comments_of`); none: nothing changes."""
+    async def remove_by(self, author: uuid.UUID, *, by: str) -> CommentsDeleted:
+        """Delete every comment of the account (others' replies stay), in one transaction,
+        as deleting each would (:func:`remove_comments_of`), by the admin ``by``; none:
+        nothing changes."""
         async with unit_of_work(self._database) as store:
-            gone = await remove_comments_of(store, author)
-        log.info("catalogue.comments_of_author_deleted", user_id=str(author), deleted=gone)
+            gone = await remove_comments_of(store, author, "deleted")
+        log.info("catalogue.comments_of_author_deleted", user_id=str(author), deleted=gone, by=by)
         return CommentsDeleted(deleted=gone)
 
-    async def dismiss(self, comment_id: uuid.UUID) -> None:
+    async def dismiss(self, comment_id: uuid.UUID, *, by: str) -> None:
         """Delete the comment's reports, keeping the comment (404 ``comment_not_found`` if
-        it is missing); again: nothing more changes."""
+        it is missing), by the admin ``by``; again: nothing more changes."""
         async with unit_of_work(self._database) as store:
             if await store.comments.get_one_or_none(id=comment_id) is None:
                 raise CommentNotFound(NO_SUCH_COMMENT)
             await store.comment_reports.dismiss(comment_id)
-        log.info("catalogue.comment_reports_dismissed", comment_id=str(comment_id))
+        log.info("catalogue.comment_reports_dismissed", comment_id=str(comment_id), by=by)
 
 
 async def _author(store: CatalogueStore, author: uuid.UUID) -> CommentAuthor:

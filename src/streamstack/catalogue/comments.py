@@ -16,7 +16,9 @@ that a viewer's name, however chosen, cannot (auth refuses names that pass for a
 Replies are one level, as YouTube's: a reply answers a top-level comment (replying to a
 reply answers its top-level comment), read oldest first (:meth:`CommentService.replies`);
 the item's list holds top-level comments, its count all of them. A comment's reply count
-is kept as the item's is, and a comment deleted takes its replies with it. A reply
+is kept as the item's is. A comment deleted while it has replies stays as a placeholder
+for them, its text and author gone (``removed``; the item's count no longer counts it),
+whoever deletes it, its author, an admin or the account's deletion. A reply
 announces ``comment.replied`` through the outbox, in its transaction, naming the authors
 it answers (never the replier), so auth can mail them a link to it: one comment is read
 by its id with its thread (:meth:`CommentService.linked`), as the list's rules allow.
@@ -29,6 +31,7 @@ import binascii
 import datetime
 import uuid
 from collections.abc import Callable
+from typing import cast
 
 import msgspec
 import structlog
@@ -46,6 +49,7 @@ from streamstack.catalogue.schemas import (
     Comment,
     CommentChange,
     CommentPage,
+    CommentRemoved,
     LinkedComment,
     NewComment,
 )
@@ -148,6 +152,7 @@ def to_comment(named: NamedComment, caller: uuid.UUID | None, *, reported: bool 
         edited_at=row.edited_at,
         parent_id=row.parent_id,
         reply_count=row.reply_count,
+        removed=cast(CommentRemoved | None, row.removed),
     )
 
 
@@ -306,26 +311,35 @@ class CommentService(CommentUseCases):
         return to_comment((row, named[1]), user_id)
 
     async def delete(self, principal: Principal, comment_id: uuid.UUID) -> None:
-        """Delete a comment and its replies: the caller's own, or any for an admin (404
-        otherwise, as a missing one); the item's count goes down by all of them, and a
-        reply's comment's by one."""
+        """Delete a comment: the caller's own, or any for an admin (404 otherwise, as a
+        missing one, and for a placeholder). One with replies stays as a placeholder for
+        them; the item's count goes down by one, and a reply's comment's too (a placeholder
+        left with no reply goes)."""
         user_id = known_account(principal)
         async with unit_of_work(self._database) as store:
             named = await store.comments.named(comment_id)
-            if named is None or not (principal.is_admin or named[0].user_id == user_id):
+            if (
+                named is None
+                or named[0].removed is not None
+                or not (principal.is_admin or named[0].user_id == user_id)
+            ):
                 raise CommentNotFound(
                     "no such comment" if principal.is_admin else "no such comment of yours"
                 )
             parent_id = named[0].parent_id
-            if parent_id is not None:  # written first: the reply's and its deletion queue up
-                await store.comments.count_replies({parent_id: 0})
-            gone = await store.comments.remove_one(comment_id)
+            # Written first: a reply to it and this deletion queue up (on Postgres).
+            await store.comments.count_replies({parent_id or comment_id: 0})
+            gone = await store.comments.remove_one(comment_id, "deleted")
             if gone:
                 if parent_id is not None:
                     await store.comments.count_replies({parent_id: -1})
+                    await store.comments.drop_emptied([parent_id])
                 await store.items.count_comments({named[0].item_id: -gone})
         log.info(
-            "catalogue.comment_deleted", comment_id=str(comment_id), by_admin=principal.is_admin
+            "catalogue.comment_deleted",
+            comment_id=str(comment_id),
+            by_admin=principal.is_admin,
+            by=principal.user_id,
         )
 
     async def name(self, named: UserNamed) -> None:
@@ -338,21 +352,24 @@ class CommentService(CommentUseCases):
             await store.commenters.name(uuid.UUID(named.user_id), display_name, named_at)
 
     async def forget_user(self, user_id: uuid.UUID) -> int:
-        """Delete a deleted account's comments and the replies to them (each item's and
-        comment's count with them, their reports by the foreign key), the reports it made
-        and its name (idempotent); how many comments went."""
+        """Delete a deleted account's comments (each item's and comment's count with them,
+        their reports too; one others answered stays as a placeholder for their replies),
+        the reports it made and its name (idempotent); how many comments went."""
         async with unit_of_work(self._database) as store:
             await store.comment_reports.remove_user(user_id)
-            gone = await remove_comments_of(store, user_id)
+            gone = await remove_comments_of(store, user_id, "account_deleted")
             await store.commenters.remove_user(user_id)
         return gone
 
 
-async def remove_comments_of(store: CatalogueStore, user_id: uuid.UUID) -> int:
-    """Delete every comment of the account and the replies to them, as :meth:`CommentService.delete`
-    does one: each item's count down by all that went, a replied comment's by its replies
-    gone (their reports by the foreign key); how many comments went."""
-    gone = await store.comments.remove_user(user_id)
+async def remove_comments_of(
+    store: CatalogueStore, user_id: uuid.UUID, removed: CommentRemoved
+) -> int:
+    """Delete every comment of the account, as :meth:`CommentService.delete` does one (one
+    with others' replies stays as a placeholder for them, ``removed`` saying why): each
+    item's count down by all that went, a replied comment's by its replies gone (their
+    reports with them); how many comments went."""
+    gone = await store.comments.remove_user(user_id, removed)
     await store.items.count_comments({item: -count for item, count in gone.items()})
     return sum(gone.values())
 
@@ -395,7 +412,8 @@ async def _thread_of(
     """The top-level comment of the item that a reply to ``reply_to`` answers (its own
     when ``reply_to`` is a reply), its reply count already one more: written first, so a
     deletion of it waits for this reply and counts it; and the authors the reply answers
-    (the top-level comment's, then ``reply_to``'s when it is a reply, each once); 404
+    (the top-level comment's, then ``reply_to``'s when it is a reply, each once; a
+    placeholder has none); 404
     ``comment_not_found`` when there is no such comment of the item."""
     answered = await store.comments.get_one_or_none(id=reply_to)
     if answered is None or answered.item_id != item_id:
@@ -403,10 +421,10 @@ async def _thread_of(
     thread = answered.parent_id or answered.id
     if not await store.comments.count_replies({thread: 1}):
         raise CommentNotFound("no such comment")  # deleted since it was read
-    authors = [answered.user_id]
+    authors = [] if answered.removed else [answered.user_id]  # a placeholder has no author
     if answered.parent_id is not None:
         top = await store.comments.get_one_or_none(id=thread)
-        if top is not None and top.user_id != answered.user_id:
+        if top is not None and top.removed is None and top.user_id != answered.user_id:
             authors.insert(0, top.user_id)
     return thread, authors
 

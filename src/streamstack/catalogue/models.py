@@ -299,11 +299,16 @@ class PlaylistEntryRow(CatalogueBase):
     added_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC)
 
 
+#: The author of a placeholder (``CommentRow.removed``): no account (auth's ids are random).
+NO_AUTHOR = uuid.UUID(int=0)
+
+
 class CommentRow(CatalogueBase):
     """One comment on one item, by one account, or a reply to one (``parent_id``: one
     level, never a reply's). Deleted with the item (the foreign key cascades; the delete
     use case removes them too), with the account (auth's ``user.deleted`` event), and a
-    reply with its comment (the foreign key cascades)."""
+    reply with its comment (the foreign key cascades). A comment deleted while it has
+    replies stays as a placeholder for them (``removed``), its text and author gone."""
 
     __tablename__ = "catalogue_comments"
     __table_args__ = (
@@ -334,6 +339,10 @@ class CommentRow(CatalogueBase):
     reply_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     #: Whether its author was an admin when they posted it (catalogue_0033): the badge.
     by_admin: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: Why a placeholder's comment went (catalogue_0035): ``deleted`` (by its author or an
+    #: admin) or ``account_deleted``; its body is then empty and its author ``NO_AUTHOR``.
+    #: Null for a comment.
+    removed: Mapped[str | None] = mapped_column(String(16))
 
 
 class LikeRow(CatalogueBase):

@@ -18,7 +18,7 @@ import functools
 import itertools
 import string
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar, cast, get_args
 
@@ -65,6 +65,7 @@ from streamstack.catalogue.items import (
     shown_values,
 )
 from streamstack.catalogue.models import (
+    NO_AUTHOR,
     CaptionTrackRow,
     CommenterRow,
     CommentReportRow,
@@ -81,7 +82,7 @@ from streamstack.catalogue.models import (
     ViewingRow,
     WatchProgressRow,
 )
-from streamstack.catalogue.schemas import SortOrder
+from streamstack.catalogue.schemas import CommentRemoved, SortOrder
 from streamstack.catalogue.search import SearchQuery, SearchTier, fts_hits
 from streamstack.contracts.catalogue import ProcessingState
 from streamstack.kernel.db import (
@@ -1183,6 +1184,7 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
             self._named()
             .add_columns(MediaItemRow.title)
             .join(MediaItemRow, MediaItemRow.id == CommentRow.item_id)
+            .where(CommentRow.removed.is_(None))  # a placeholder has nothing to moderate
         )
         if author is not None:
             query = query.where(CommentRow.user_id == author)
@@ -1233,19 +1235,36 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
             CommenterRow, CommenterRow.user_id == CommentRow.user_id
         )
 
-    async def remove_one(self, comment_id: uuid.UUID) -> int:
-        """Delete the comment, its replies with it (the foreign key cascades); how many
-        comments this call deleted (0: another did), read from the row as deleted (on
-        Postgres a reply's write to it made first, its count too)."""
+    async def remove_one(self, comment_id: uuid.UUID, removed: CommentRemoved) -> int:
+        """Delete the comment, or, while it has replies, empty it into a placeholder for
+        them (``removed`` why; its reports deleted); how many comments this call took (0:
+        another did; a placeholder counts as one gone, its replies stay). The caller has
+        written to it first, so on Postgres a reply's write to it comes before or after."""
+        if await self._empty(CommentRow.id == comment_id, removed):
+            return 1
         gone = await self.session.scalars(
-            delete(CommentRow).where(CommentRow.id == comment_id).returning(CommentRow.reply_count)
+            delete(CommentRow).where(CommentRow.id == comment_id).returning(CommentRow.id)
         )
-        return sum(1 + replies for replies in gone)
+        return len(gone.all())
 
-    async def remove_user(self, user_id: uuid.UUID) -> dict[uuid.UUID, int]:
-        """Delete every comment of the user, and the replies to them; how many went from
-        each item. Its replies go first, each comment's count lowered, so a comment's
-        count then holds only the others' replies that go with it."""
+    async def drop_emptied(self, comment_ids: Collection[uuid.UUID]) -> None:
+        """Delete the placeholders among the comments that have no reply left."""
+        if comment_ids:
+            await self.session.execute(
+                delete(CommentRow).where(
+                    CommentRow.id.in_(comment_ids),
+                    CommentRow.removed.is_not(None),
+                    CommentRow.reply_count == 0,
+                )
+            )
+
+    async def remove_user(
+        self, user_id: uuid.UUID, removed: CommentRemoved
+    ) -> dict[uuid.UUID, int]:
+        """Delete every comment of the user; one that others' replies answer stays as a
+        placeholder for them (``removed`` why; its reports deleted); how many went from each
+        item. Its replies go first, each comment's count lowered (a placeholder left with
+        none goes), so a comment's count then holds only the others' replies."""
         replies = (
             await self.session.execute(
                 delete(CommentRow)
@@ -1260,6 +1279,9 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
             counts[item_id] = counts.get(item_id, 0) + 1
             parents[parent_id] = parents.get(parent_id, 0) - 1
         await self.count_replies(parents)
+        await self.drop_emptied(parents.keys())
+        for item_id in await self._empty(CommentRow.user_id == user_id, removed):
+            counts[item_id] = counts.get(item_id, 0) + 1
         comments = await self.session.execute(
             delete(CommentRow)
             .where(CommentRow.user_id == user_id)
@@ -1268,6 +1290,26 @@ class CommentRepository(SQLAlchemyAsyncRepository[CommentRow]):
         for item_id, replied in comments:
             counts[item_id] = counts.get(item_id, 0) + 1 + replied
         return counts
+
+    async def _empty(self, which: ColumnElement[bool], removed: CommentRemoved) -> list[uuid.UUID]:
+        """Empty the comments ``which`` that have replies into placeholders: no text, no
+        author, no badge, ``removed`` why, their reports deleted; each one's item's id."""
+        emptied = (
+            await self.session.execute(
+                update(CommentRow)
+                .where(which, CommentRow.reply_count > 0, CommentRow.removed.is_(None))
+                .values(body="", user_id=NO_AUTHOR, by_admin=False, edited_at=None, removed=removed)
+                .returning(CommentRow.id, CommentRow.item_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        if emptied:
+            await self.session.execute(
+                delete(CommentReportRow).where(
+                    CommentReportRow.comment_id.in_([row.id for row in emptied])
+                )
+            )
+        return [row.item_id for row in emptied]
 
     async def remove_item(self, item_id: uuid.UUID) -> None:
         """Delete every comment on the item."""

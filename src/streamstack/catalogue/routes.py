@@ -408,6 +408,7 @@ class CurationController(Controller):
     async def update_item(
         self,
         service: NamedDependency[CatalogueService],
+        principal: NamedDependency[Principal],
         item_id: uuid.UUID,
         data: UpdateMediaItem,
         if_match: IfMatch = None,
@@ -416,7 +417,9 @@ class CurationController(Controller):
         unpublishes (the answer's ``paused_share_links``: how many of its share links stop
         working until it is published again). With ``If-Match``, only while the item is as
         it was read (412 otherwise); the answer's ``ETag`` is the edited item's."""
-        item = await service.update_item(item_id, data, if_match=if_match_tags(if_match))
+        item = await service.update_item(
+            item_id, data, by=principal.user_id, if_match=if_match_tags(if_match)
+        )
         return Response(item, headers=_etag_header(item.etag))
 
     @get("/counts", summary="What the library holds, counted")
@@ -443,12 +446,13 @@ class CurationController(Controller):
     async def delete_item(
         self,
         service: NamedDependency[CatalogueService],
+        principal: NamedDependency[Principal],
         item_id: uuid.UUID,
         if_match: IfMatch = None,
     ) -> None:
         """Delete an item; its ``media.deleted`` event has its tokens and objects taken down.
         With ``If-Match``, only while the item is as it was read (412 otherwise)."""
-        await service.delete_item(item_id, if_match=if_match_tags(if_match))
+        await service.delete_item(item_id, by=principal.user_id, if_match=if_match_tags(if_match))
 
 
 class SignedInController(Controller):
@@ -938,12 +942,16 @@ class CommentModerationController(Controller):
         responses=error_responses({400: "No `author`, or not an account id."}),
     )
     async def delete_comments_of(
-        self, reports: Reports, author: Annotated[uuid.UUID, AUTHOR_PARAMETER]
+        self,
+        reports: Reports,
+        principal: NamedDependency[Principal],
+        author: Annotated[uuid.UUID, AUTHOR_PARAMETER],
     ) -> CommentsDeleted:
-        """Delete every comment the account wrote, replies included, and the replies to
-        them (their reports with them), in one transaction, each item's and comment's
-        count kept right; how many went (0 for an account with none)."""
-        return await reports.remove_by(author)
+        """Delete every comment the account wrote, replies included (their reports with
+        them; one others answered stays as a placeholder over their replies), in one
+        transaction, each item's and comment's count kept right; how many went (0 for an
+        account with none)."""
+        return await reports.remove_by(author, by=principal.user_id)
 
     @delete(
         "/comments/{comment_id:uuid}/reports",
@@ -951,9 +959,11 @@ class CommentModerationController(Controller):
         summary="Dismiss a comment's reports",
         responses=error_responses({404: "No such comment (`comment_not_found`)."}),
     )
-    async def dismiss_reports(self, reports: Reports, comment_id: uuid.UUID) -> None:
+    async def dismiss_reports(
+        self, reports: Reports, principal: NamedDependency[Principal], comment_id: uuid.UUID
+    ) -> None:
         """Keep the comment and delete its reports. Again: 204, nothing more changes."""
-        await reports.dismiss(comment_id)
+        await reports.dismiss(comment_id, by=principal.user_id)
 
 
 # --- share links (catalogue/shares.py) -------------------------------------------------------

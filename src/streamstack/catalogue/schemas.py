@@ -56,6 +56,8 @@ SortOrder = Literal[
 ]
 #: ``scheduled``: the drafts with a publish time set (due ones waiting to be playable too).
 StatusFilter = Literal["draft", "scheduled", "published", "all"]
+#: Why a comment left a placeholder in its thread (``Comment.removed``).
+CommentRemoved = Literal["deleted", "account_deleted"]
 #: Who may see a playlist: its owner alone (``private``), or anyone signed in who has its
 #: link (``unlisted``: listed to no one else, found by no search).
 PlaylistVisibility = Literal["private", "unlisted"]
@@ -385,6 +387,10 @@ class Comment(msgspec.Struct, frozen=True, kw_only=True):
     parent_id: uuid.UUID | None
     #: How many replies it has, all pages together (0 for a reply).
     reply_count: int
+    #: Null for a comment. A comment deleted while others' replies answer it stays for
+    #: them, its text, name and badge gone: ``deleted`` by its author or an admin,
+    #: ``account_deleted`` with its author's account.
+    removed: CommentRemoved | None
 
 
 class CommentPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -444,7 +450,7 @@ class CommentAuthor(msgspec.Struct, frozen=True, kw_only=True):
     #: Its display name; null when it has none (or the account never commented).
     name: str | None
     #: How many comments it has, all pages together, reported or not, replies included:
-    #: what ``DELETE /comments?author=`` deletes (with the replies to them).
+    #: what ``DELETE /comments?author=`` deletes (one with others' replies leaves a placeholder).
     comments: int
 
 
@@ -462,7 +468,7 @@ class ModeratedCommentPage(msgspec.Struct, frozen=True, kw_only=True):
 class CommentsDeleted(msgspec.Struct, frozen=True, kw_only=True):
     """``DELETE /comments?author=``: what went."""
 
-    #: How many comments went: the account's, and the replies to them by anyone.
+    #: How many comments went: the account's (others' replies to them stay).
     deleted: int
 
 

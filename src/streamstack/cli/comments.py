@@ -2,7 +2,7 @@
 first, and a comment's replies, oldest first; delete one (an admin any, anyone else their
 own), report someone else's, and dismiss a comment's reports (an admin), for whoever
 moderates from a shell. An admin lists one member's comments (``--author``, an account's
-id or email) and deletes every one of them, with the replies to them, at once.
+id or email) and deletes every one of them at once (others' replies to them stay).
 
 The list shows each comment's first line, who wrote it (their display name, or "A viewer")
 and its id, which ``comments replies``, ``delete``, ``report`` and ``dismiss`` take; a
@@ -35,7 +35,7 @@ REPLIES_PATH = "/api/v1/catalogue/comments/{id}/replies"
 #: One comment (DELETE deletes it).
 COMMENT_PATH = "/api/v1/catalogue/comments/{id}"
 #: Every video's comments (an admin's GET, a page after ``cursor``; ``author``: one
-#: account's, whose DELETE deletes them all and the replies to them).
+#: account's, whose DELETE deletes them all; others' replies to them stay).
 ALL_COMMENTS_PATH = "/api/v1/catalogue/comments"
 #: A comment's reports (POST reports it, an admin's DELETE dismisses them).
 REPORTS_PATH = "/api/v1/catalogue/comments/{id}/reports"
@@ -112,9 +112,7 @@ def _check_author(args: argparse.Namespace) -> None:
     if args.yes and (action != "delete" or author is None):
         raise SettingsError(f"comments {action}: --yes goes with delete --author")
     if author is not None and action == "delete" and not args.yes:
-        check_askable(
-            "comments delete", "the member's comments and the replies to them go for good"
-        )
+        check_askable("comments delete", "the member's comments go for good")
 
 
 def _by_author(api: AdminApi, args: argparse.Namespace) -> int:
@@ -249,7 +247,7 @@ def _listed_everywhere(
 
 
 def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
-    """Delete every comment of the account and the replies to them, in one request, after
+    """Delete every comment of the account (others' replies stay), in one request, after
     saying how many and whose (asking first when ``ask``); print what went as JSON."""
     _, page = _collected(api, ALL_COMMENTS_PATH, {"author": author_id}, 1)
     author = _author(api, page)
@@ -257,7 +255,7 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
     if count == 0:
         print(f"streamstack: no comments by {whose}; nothing deleted", file=sys.stderr)
         return print_json({"author": author, "deleted": 0})
-    if ask and not agreed(f"Delete {_comments(count)} by {whose} and the replies to them? [y/N] "):
+    if ask and not agreed(f"Delete {_comments(count)} by {whose}? Others' replies stay. [y/N] "):
         print("streamstack: nothing deleted", file=sys.stderr)
         return 1
     # One request, in one transaction: said before it, as the wait may be long.
@@ -266,7 +264,7 @@ def _deleted_of(api: AdminApi, author_id: str, *, ask: bool) -> int:
     if response.status_code != 200:
         raise server_refused(response, f"comments by {whose} not deleted")
     deleted = response.json()["deleted"]
-    said = f"deleted {_comments(deleted)}: those by {whose} and the replies to them"
+    said = f"deleted {_comments(deleted)} by {whose}; others' replies to them stay"
     print(f"streamstack: {said}", file=sys.stderr)
     return print_json({"author": author, "deleted": deleted})
 

@@ -37,7 +37,7 @@ export function listAllComments(cursor: string | undefined, { reported, author }
   return request((headers) => api.GET("/api/v1/catalogue/comments", { headers, params, signal }));
 }
 
-/** Deletes every comment the member wrote, and the replies to them, at once; how many went. */
+/** Deletes every comment the member wrote at once (others' replies to them stay); how many went. */
 export async function deleteCommentsBy(author: string): Promise<number> {
   const params = { query: { author } };
   const { deleted } = await requestChange("deleting a member's comments", (headers) =>

@@ -1613,6 +1613,8 @@ export interface components {
             item_id: string;
             mine: boolean;
             parent_id: string | null;
+            /** @enum {null|string} */
+            removed: "deleted" | "account_deleted" | null;
             reply_count: number;
             reported: boolean;
         };
@@ -2044,6 +2046,8 @@ export interface components {
             mine: boolean;
             parent_id: string | null;
             reasons: string[];
+            /** @enum {null|string} */
+            removed: "deleted" | "account_deleted" | null;
             reply_count: number;
             reported: boolean;
             reports: number;

@@ -23,12 +23,19 @@ export function commenterName(name: string | null): string {
   return name ?? "A viewer";
 }
 
-/** "1 reply", "3 replies". */
-/** " and its 2 replies" after the comment a deletion removes (nothing without replies). */
-export function andItsReplies(count: number): string {
-  return count > 0 ? ` and its ${repliesCount(count)}` : "";
+/** What stands in a thread for a comment deleted while others' replies answer it. */
+const REMOVED_NOTE: Record<NonNullable<Comment["removed"]>, string> = {
+  deleted: "Comment deleted.",
+  account_deleted: "Comment removed: the account was deleted.",
+};
+
+/** "; its 2 replies stay" after the comment a deletion removes (nothing without replies). */
+export function itsRepliesStay(count: number): string {
+  if (count === 0) return "";
+  return count === 1 ? "; its reply stays" : `; its ${repliesCount(count)} stay`;
 }
 
+/** "1 reply", "3 replies". */
 export function repliesCount(count: number): string {
   return count === 1 ? "1 reply" : `${count.toLocaleString("en-US")} replies`;
 }
@@ -61,6 +68,8 @@ export function CommentEntry({ comment, moments, focused = false, linked = false
   const action = useAction();
   const author = commenterName(comment.author_name);
   const mayDelete = comment.mine || user?.role === "admin";
+  // Deleted while others' replies answer it: a note in its place, its replies under it.
+  const removed = comment.removed && <p className="comment-meta muted">{REMOVED_NOTE[comment.removed]}</p>;
 
   const remove = async () => {
     await action.run("delete", "Could not delete the comment", async () => {
@@ -73,42 +82,53 @@ export function CommentEntry({ comment, moments, focused = false, linked = false
   return (
     <li className={linked ? "comment linked" : "comment"} ref={entry} tabIndex={takesFocus ? -1 : undefined}>
       {linked && <p className="badge linked-label">Linked comment</p>}
-      <p className="comment-meta">
-        <CommentAuthor name={author} byAdmin={comment.by_admin} />{" "}
-        <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
-          {formatAge(comment.created_at)}
-        </time>
-        {comment.edited_at && " (edited)"}
-      </p>
-      {editing ? (
-        <CommentEditForm comment={comment} action={action} {...changes} onDone={() => setEditing(false)} />
-      ) : (
-        <CommentBody text={comment.body} moments={moments} />
+      {removed || (
+        <>
+          <CommentMeta comment={comment} />
+          {editing ? (
+            <CommentEditForm comment={comment} action={action} {...changes} onDone={() => setEditing(false)} />
+          ) : (
+            <CommentBody text={comment.body} moments={moments} />
+          )}
+          {!editing && (
+            <div className="button-row">
+              {onReply && (
+                <button type="button" className="button small" aria-label={`Reply to ${comment.mine ? "your" : `${author}’s`} comment`} onClick={(e) => onReply(e.currentTarget)}>
+                  Reply
+                </button>
+              )}
+              {comment.mine && (
+                <button ref={editButton} type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
+                  Edit
+                </button>
+              )}
+              {mayDelete && (
+                <button type="button" className="button small" aria-label={`Delete ${comment.mine ? "your" : `${author}’s`} comment`} onClick={() => setConfirming(true)}>
+                  Delete
+                </button>
+              )}
+              <CommentReport comment={comment} />
+            </div>
+          )}
+          {!editing && <FormError message={action.error} />}
+          {confirming && <DeleteCommentDialog comment={comment} busy={action.running !== null} onConfirm={() => void remove()} onCancel={() => setConfirming(false)} />}
+        </>
       )}
-      {!editing && (
-        <div className="button-row">
-          {onReply && (
-            <button type="button" className="button small" aria-label={`Reply to ${comment.mine ? "your" : `${author}’s`} comment`} onClick={(e) => onReply(e.currentTarget)}>
-              Reply
-            </button>
-          )}
-          {comment.mine && (
-            <button ref={editButton} type="button" className="button small" aria-label="Edit your comment" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-          )}
-          {mayDelete && (
-            <button type="button" className="button small" aria-label={`Delete ${comment.mine ? "your" : `${author}’s`} comment`} onClick={() => setConfirming(true)}>
-              Delete
-            </button>
-          )}
-          <CommentReport comment={comment} />
-        </div>
-      )}
-      {!editing && <FormError message={action.error} />}
-      {confirming && <DeleteCommentDialog comment={comment} busy={action.running !== null} onConfirm={() => void remove()} onCancel={() => setConfirming(false)} />}
       {children}
     </li>
+  );
+}
+
+/** Who wrote the comment and how long ago (the exact time as its title), "(edited)" if it was. */
+function CommentMeta({ comment }: { comment: Comment }) {
+  return (
+    <p className="comment-meta">
+      <CommentAuthor name={commenterName(comment.author_name)} byAdmin={comment.by_admin} />{" "}
+      <time dateTime={comment.created_at} title={formatDate(comment.created_at)}>
+        {formatAge(comment.created_at)}
+      </time>
+      {comment.edited_at && " (edited)"}
+    </p>
   );
 }
 
@@ -126,14 +146,14 @@ function CommentAuthor({ name, byAdmin }: { name: string; byAdmin: boolean }) {
   );
 }
 
-/** "Delete this comment?": the comment, and its replies with it, go for everyone. */
+/** "Delete this comment?": the comment goes for everyone; its replies stay, under a note in its place. */
 function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: Comment }) {
   const whose = comment.mine ? "Your comment" : `${commenterName(comment.author_name)}’s comment`;
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
       <p>
         {whose}
-        {andItsReplies(comment.reply_count)} will be removed for everyone. This cannot be undone.
+        {" "}will be removed for everyone{itsRepliesStay(comment.reply_count)}. This cannot be undone.
       </p>
     </ConfirmDialog>
   );

@@ -39,7 +39,7 @@ export function CommentThread({ itemId, comment, moments, focused, linked, canRe
   const listId = useId();
   const replies = useReplies(comment.id, comment.reply_count, linked?.replies ?? null);
   const form = useReplyForm();
-  const replyTo = (to: Comment) => (canReply ? (button: HTMLButtonElement) => form.open(button, to.id, to === comment ? null : mention(to)) : undefined);
+  const replyTo = (to: Comment) => (canReply && !to.removed ? (button: HTMLButtonElement) => form.open(button, to.id, to === comment ? null : mention(to)) : undefined);
 
   const posted = (made: Comment) => {
     form.close();
@@ -72,7 +72,7 @@ export function CommentThread({ itemId, comment, moments, focused, linked, canRe
           {replies.open ? "Hide replies" : repliesCount(comment.reply_count)}
         </button>
       )}
-      <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={`Replies to ${comment.author_name ?? "a viewer"}’s comment`}>
+      <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={comment.removed ? "Replies to a removed comment" : `Replies to ${comment.author_name ?? "a viewer"}’s comment`}>
         {replies.shown.map((r) => (
           <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} linked={linked?.id === r.id} onReply={replyTo(r)} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff}>
             {formUnder(r)}

@@ -694,7 +694,7 @@ describe("replies to comments", () => {
     expect(within(question).getByRole("button", { name: "1 reply" })).toBeInTheDocument();
   });
 
-  it("deletes a comment with its replies: the heading drops by the comment and its replies", async () => {
+  it("deletes a comment others answered: a note stays in its place over the replies, and the heading drops by one", async () => {
     serveQuestion([comment({ id: "c-2", body: "Second" })]);
     server.use(http.delete(`${API}/catalogue/comments/c-q`, () => noContent()));
     const { user } = renderComments(ADMIN);
@@ -704,12 +704,47 @@ describe("replies to comments", () => {
 
     await user.click(within(entryOf(QUESTION.body)).getByRole("button", { name: "Delete Bea’s comment" }));
     const dialog = screen.getByRole("alertdialog", { name: "Delete this comment?" });
-    expect(dialog).toHaveTextContent("Bea’s comment and its 2 replies will be removed for everyone.");
+    expect(dialog).toHaveTextContent("Bea’s comment will be removed for everyone; its 2 replies stay.");
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
 
+    const section = await screen.findByRole("region", { name: "3 comments" });
+    const note = within(section).getByText("Comment deleted.").closest("li")!;
+    expect(note).not.toHaveTextContent(QUESTION.body);
+    expect(note).not.toHaveTextContent("Bea");
+    expect(note.querySelector(":scope > .button-row")).toBeNull(); // nothing to reply to, edit, delete or report
+    expect(repliesIn(note)).toEqual([ANSWER_1.body, ANSWER_2.body]);
+  });
+
+  it("shows a comment of a deleted account as a note over the replies others wrote, with no name or Reply", async () => {
+    const gone = { ...QUESTION, body: "", author_name: null, removed: "account_deleted" as const };
+    serveComments(commentPage([gone], { total: 2 }));
+    server.use(repliesServed({ "c-q": { "": commentPage([ANSWER_1, ANSWER_2]) } }));
+    const { user } = renderComments(NAMED);
+    const section = await screen.findByRole("region", { name: "2 comments" });
+
+    const note = within(section).getByText("Comment removed: the account was deleted.").closest("li")!;
+    expect(within(note).queryByText("A viewer")).not.toBeInTheDocument();
+    expect(within(note).getAllByRole("button").map((b) => b.textContent)).toEqual(["2 replies"]);
+    await user.click(within(note).getByRole("button", { name: "2 replies" }));
+    expect(await within(note).findByRole("list", { name: "Replies to a removed comment" })).toBeInTheDocument();
+    expect(repliesIn(note)).toEqual([ANSWER_1.body, ANSWER_2.body]);
+    expect(within(note).getAllByRole("button", { name: /^Reply to/ })).toHaveLength(2); // the thread goes on
+  });
+
+  it("takes a removed comment's note away with its last reply", async () => {
+    const gone = { ...QUESTION, body: "", author_name: null, removed: "deleted" as const, reply_count: 1 };
+    serveComments(commentPage([gone, comment({ id: "c-2", body: "Second" })], { total: 2 }));
+    const mine = { ...ANSWER_1, mine: true, author_name: "Vic", by_admin: false };
+    server.use(repliesServed({ "c-q": { "": commentPage([mine]) } }), http.delete(`${API}/catalogue/comments/r-1`, () => noContent()));
+    const { user } = renderComments(NAMED);
+    const section = await screen.findByRole("region", { name: "2 comments" });
+    await user.click(within(section).getByRole("button", { name: "1 reply" }));
+
+    await user.click(await within(section).findByRole("button", { name: "Delete your comment" }));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
     await screen.findByRole("region", { name: "1 comment" });
-    expect(screen.queryByText(ANSWER_1.body)).not.toBeInTheDocument();
-    expect(screen.getByText("Second")).toBeInTheDocument();
+    expect([...section.querySelectorAll("li.comment")].map((li) => li.textContent)).toEqual([expect.stringContaining("Second")]);
   });
 
   it("offers no Reply to anonymous viewers, who still read the replies", async () => {

@@ -127,7 +127,7 @@ export function Comments({ itemId, moments, linkedId = null }: { itemId: string;
 }
 
 /**
- * The page's comments after a post, an edit, a deletion (a comment goes with its replies), a
+ * The page's comments after a post, an edit, a deletion (a comment's replies stay under a note), a
  * reply or comments found turned off, their counts with them, and what was done, said: a
  * deleted comment (or the form) took the focus with it.
  */
@@ -146,16 +146,21 @@ function useCommentChanges(setData: (update: (page: CommentPage) => CommentPage)
       said("Your comment is posted.", null);
     },
     onChanged: (comment: Comment) => setData((t) => ({ ...t, comments: t.comments.map((c) => (c.id === comment.id ? comment : c)) })),
+    // A comment with replies stays as a note over them (as the server keeps it), no longer counted.
     onDeleted: (id: string) => {
-      setData((t) => {
-        const gone = 1 + (t.comments.find((c) => c.id === id)?.reply_count ?? 0);
-        return { ...t, comments: t.comments.filter((c) => c.id !== id), total: Math.max(0, t.total - gone) };
-      });
+      const emptied = (c: Comment): Comment => ({ ...c, body: "", author_name: null, by_admin: false, mine: false, edited_at: null, removed: "deleted" });
+      setData((t) => ({
+        ...t,
+        comments: t.comments.flatMap((c) => (c.id !== id ? [c] : c.reply_count > 0 ? [emptied(c)] : [])),
+        total: Math.max(0, t.total - 1),
+      }));
       said(null, "The comment is deleted.");
     },
+    // A removed comment's note goes with its last reply, as on the server.
     onReplies: (id: string, change: 1 | -1) => {
       const counted = (c: Comment) => (c.id === id ? { ...c, reply_count: Math.max(0, c.reply_count + change) } : c);
-      setData((t) => ({ ...t, comments: t.comments.map(counted), total: Math.max(0, t.total + change) }));
+      const kept = (c: Comment) => !(c.removed && c.reply_count === 0);
+      setData((t) => ({ ...t, comments: t.comments.map(counted).filter(kept), total: Math.max(0, t.total + change) }));
       if (change > 0) said("Your reply is posted.", null);
       else said(null, "The reply is deleted.");
     },

@@ -471,9 +471,9 @@ describe("deleting one's account", () => {
     const form = await screen.findByRole("form", { name: "Delete account" });
     await user.type(within(form).getByLabelText("Password"), "my secret words");
     await user.click(within(form).getByRole("button", { name: "Delete account" }));
-    expect(form).toHaveTextContent("Your account, its sessions, your watch history and your playlists are deleted.");
+    expect(form).toHaveTextContent("Your account, its sessions, your watch history, your playlists and your comments are deleted; replies others wrote to your comments stay.");
     const dialog = screen.getByRole("alertdialog", { name: "Delete your account?" });
-    expect(dialog).toHaveTextContent("your watch history and your playlists are deleted for good.");
+    expect(dialog).toHaveTextContent("your playlists and your comments are deleted for good; replies others wrote to your comments stay.");
     await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
     expect(sentTo(seen, "POST", DELETE)).toHaveLength(0);
 

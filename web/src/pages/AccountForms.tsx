@@ -289,7 +289,10 @@ export function DeleteAccountForm() {
 
   return (
     <form className="form compact" onSubmit={onSubmit} aria-label="Delete account">
-      <p className="muted">Your account, its sessions, your watch history and your playlists are deleted. This cannot be undone.</p>
+      <p className="muted">
+        Your account, its sessions, your watch history, your playlists and your comments are deleted; replies others wrote to your comments stay. This
+        cannot be undone.
+      </p>
       <CurrentPasswordField label="Password" error={error} value={password} onChange={setPassword} />
       <div className="button-row">
         <SubmitButton className="button danger" busy={running !== null}>
@@ -304,7 +307,8 @@ export function DeleteAccountForm() {
           onCancel={() => setConfirming(false)}
           onConfirm={() => void onConfirm()}
         >
-          Your account, its sessions, your watch history and your playlists are deleted for good.
+          Your account, its sessions, your watch history, your playlists and your comments are deleted for good; replies others wrote to your
+          comments stay.
         </ConfirmDialog>
       )}
     </form>

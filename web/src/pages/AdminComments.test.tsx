@@ -179,7 +179,7 @@ describe("the admins' comments page", () => {
     expect(sentTo(seen, "DELETE", `${API}/catalogue/comments/c-2`)).toHaveLength(1);
   });
 
-  it("takes a deleted comment's replies out with it", async () => {
+  it("keeps a deleted comment's replies", async () => {
     server.use(http.delete(`${API}/catalogue/comments/c-1`, () => noContent()));
     const reply = moderated({ id: "r-1", parent_id: "c-1", body: "A heron.", author_name: "Ann" });
     const { user } = adminAt("/admin/comments", () => page([reply, REPORTED, { ...QUIET, reply_count: 1 }]));
@@ -187,11 +187,12 @@ describe("the admins' comments page", () => {
 
     await user.click(screen.getByRole("button", { name: "Delete Bea’s comment on Sunset" }));
     const dialog = screen.getByRole("alertdialog");
-    expect(dialog).toHaveTextContent("Bea’s comment on Sunset and its 1 reply will be removed for everyone.");
+    expect(dialog).toHaveTextContent("Bea’s comment on Sunset will be removed for everyone; its reply stays.");
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
 
-    await waitFor(() => expect(rows()).toHaveLength(1));
-    expect(rows()[0]).toHaveTextContent("Sam");
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(rows()[0]).toHaveTextContent("A heron.");
+    expect(rows()[1]).toHaveTextContent("Sam");
   });
 
   it("dismisses a comment's reports: it stays, without them, or leaves the reported ones", async () => {
@@ -347,10 +348,10 @@ describe("the admins' comments page, acting on many", () => {
 
     await user.click(screen.getByRole("button", { name: "Delete all 40 comments by Sam…" }));
     const dialog = screen.getByRole("alertdialog", { name: "Delete all 40 comments by Sam?" });
-    expect(dialog).toHaveTextContent("Every comment Sam wrote, on every video, and the replies to them will be removed for everyone.");
+    expect(dialog).toHaveTextContent("Every comment Sam wrote, on every video, will be removed for everyone; replies others wrote to them stay.");
     await user.click(within(dialog).getByRole("button", { name: "Delete all 40 comments" }));
 
-    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Deleted 42 comments: Sam’s and the replies to them.");
+    expect(await screen.findByTestId("done-notice")).toHaveTextContent("Deleted 42 comments by Sam; others’ replies to them stay.");
     expect(await screen.findByText("No comments yet.")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /Delete all/ })).not.toBeInTheDocument();
     expect(sentTo(seen, "DELETE", LIST).map((r) => r.url.searchParams.get("author"))).toEqual(["u-sam"]);

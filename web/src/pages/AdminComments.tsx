@@ -2,7 +2,7 @@ import { startTransition, useCallback, useId, useMemo, useOptimistic, useState }
 import { ApiError, errorMessage } from "../api/errors";
 import { listAllComments, MODERATION_REFUSALS, type CommentAuthor, type CommentFilter, type ModeratedComment, type ModeratedCommentPage } from "../api/moderation";
 import { ActionButton } from "../components/ActionButton";
-import { andItsReplies, commenterName, deleteGone } from "../components/CommentEntry";
+import { commenterName, deleteGone, itsRepliesStay } from "../components/CommentEntry";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { FilterChip } from "../components/FilterChip";
@@ -126,8 +126,8 @@ function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
       <p>
-        {commenterName(comment.author_name)}’s comment on {comment.item_title}
-        {andItsReplies(comment.reply_count)} will be removed for everyone. This cannot be undone.
+        {commenterName(comment.author_name)}’s comment on {comment.item_title} will be removed for everyone
+        {itsRepliesStay(comment.reply_count)}. This cannot be undone.
       </p>
     </ConfirmDialog>
   );
@@ -218,8 +218,8 @@ async function readPages(filter: CommentFilter, cursors: string[], keep: (cursor
 function useModerationActions(setData: (update: (page: ModeratedCommentPage) => ModeratedCommentPage) => void, reported: boolean) {
   const { running, error, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
-  // A comment goes with its replies.
-  const without = (id: string) => setData((page) => ({ ...page, comments: page.comments.filter((c) => c.id !== id && c.parent_id !== id) }));
+  // Its replies stay (under a note in its place on the watch page).
+  const without = (id: string) => setData((page) => ({ ...page, comments: page.comments.filter((c) => c.id !== id) }));
   // Dismissed: gone from the reported ones, else kept without its reports.
   const cleared = (id: string) =>
     reported

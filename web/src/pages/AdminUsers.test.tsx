@@ -334,6 +334,7 @@ describe("AdminUsersPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Delete bob@example.com" }));
     const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
+    expect(dialog).toHaveTextContent("Their comments are deleted; replies other members wrote to them stay, under “Comment removed”.");
     expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(0);
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     await waitFor(() => expect(screen.queryByText("bob@example.com", { selector: "td" })).not.toBeInTheDocument());

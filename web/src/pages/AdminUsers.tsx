@@ -294,8 +294,9 @@ function DeleteUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserVie
   return (
     <ConfirmDialog title="Delete this account?" confirmLabel="Delete" destructive {...answers}>
       <p>
-        {user.email} is signed out everywhere and their account, sessions and watch data are removed. This cannot be
-        undone.{user.role === "admin" && <WhatStopsWithThem user={user} />}
+        {user.email} is signed out everywhere and their account, sessions and watch data are removed. Their comments
+        are deleted; replies other members wrote to them stay, under “Comment removed”. This cannot be undone.
+        {user.role === "admin" && <WhatStopsWithThem user={user} />}
       </p>
     </ConfirmDialog>
   );

@@ -20,7 +20,7 @@ const WORDS: Record<CommentVerb, { button: string; doing: string; couldNot: stri
     button: "Delete",
     doing: "Deleting",
     couldNot: "delete",
-    consequence: "These comments, and the replies to them, will be removed for everyone. This cannot be undone.",
+    consequence: "These comments will be removed for everyone; replies others wrote to them stay. This cannot be undone.",
   },
   dismiss: {
     button: "Dismiss reports",
@@ -190,7 +190,7 @@ export function DeleteAllByAuthor({ author, onDeleted }: { author: CommentAuthor
   const removeAll = async () => {
     await action.run("all", `Could not delete ${name}’s comments`, async () => {
       const deleted = await deleteCommentsBy(author.id);
-      onDeleted(`Deleted ${comments(deleted)}: ${name}’s and the replies to them.`);
+      onDeleted(`Deleted ${comments(deleted)} by ${name}; others’ replies to them stay.`);
     });
     setAsking(false);
   };
@@ -212,7 +212,7 @@ export function DeleteAllByAuthor({ author, onDeleted }: { author: CommentAuthor
           onConfirm={() => void removeAll()}
           onCancel={() => setAsking(false)}
         >
-          <p>Every comment {name} wrote, on every video, and the replies to them will be removed for everyone. This cannot be undone.</p>
+          <p>Every comment {name} wrote, on every video, will be removed for everyone; replies others wrote to them stay. This cannot be undone.</p>
         </ConfirmDialog>
       )}
     </>

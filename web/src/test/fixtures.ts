@@ -92,6 +92,7 @@ export function comment(overrides: Partial<Comment> = {}): Comment {
     reported: false,
     parent_id: null,
     reply_count: 0,
+    removed: null,
     ...overrides,
   };
 }
