@@ -97,6 +97,18 @@ async def replies_shown(page: Page) -> None:
     assert await reply.locator(".comment-author").inner_text() == "Bea"
 
 
+async def reply_stays_under_a_note(page: Page) -> None:
+    """The deleted comment is a note with neither its words nor its author; Bea's reply
+    stays under it, and is the one comment counted."""
+    await page.get_by_role("heading", name="1 comment").wait_for()
+    note = page.locator("li.comment", has_text="Comment deleted.")
+    await note.get_by_role("button", name="1 reply").click()
+    replies = page.get_by_role("list", name="Replies to a removed comment")
+    await replies.get_by_text("The blue at the end, yes").wait_for()
+    assert "Ada L." not in await note.inner_text()
+    assert "the colours turn" not in await note.inner_text()
+
+
 #: The comment a link opened: marked, focused, and wholly in the window.
 LINKED_IN_VIEW = """() => {
   const linked = document.querySelector('li.comment.linked');
@@ -194,10 +206,10 @@ async def test_a_viewer_comments_and_an_admin_deletes_it(dev_server: DevServer) 
         await watch_page_ready(viewer, base, item_id)
         await replies_shown(viewer)
         await open_the_mailed_link(viewer, base, item_id)
-        await delete_reported(admin, base)  # its reply goes with it
+        await delete_reported(admin, base)
 
         await watch_page_ready(viewer, base, item_id)
-        await no_comments(viewer)
+        await reply_stays_under_a_note(viewer)
         for context in (viewer_context, reporter_context, admin_context):
             await context.close()
 
