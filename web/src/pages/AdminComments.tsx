@@ -121,7 +121,7 @@ function AuthorFilter({ author, onClear, onDeleted }: { author: CommentAuthor | 
   );
 }
 
-/** Asks before deleting a comment (its replies go with it): it cannot be undone. */
+/** Asks before deleting a comment (replies to it stay, under a note): it cannot be undone. */
 function DeleteCommentDialog({ comment, ...answers }: ConfirmAnswers & { comment: ModeratedComment }) {
   return (
     <ConfirmDialog title="Delete this comment?" confirmLabel="Delete" destructive {...answers}>
