@@ -20,6 +20,11 @@ function registered() {
   ];
 }
 
+/** The Browse page the new viewer lands on: nothing published, nothing watched. */
+function emptyBrowse() {
+  return [http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })), ...nothingWatched()];
+}
+
 async function fillAndSubmit(email = "new@example.com", password = "correct horse battery") {
   const user = setupUser();
   await user.type(await screen.findByLabelText("Email"), email);
@@ -33,8 +38,7 @@ describe("RegisterPage", () => {
     registration("invite");
     server.use(
       ...registered(),
-      http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
-      ...nothingWatched(),
+      ...emptyBrowse(),
     );
     const seen = recordRequests();
     renderApp("/register#invite=CODE-42");
@@ -55,8 +59,7 @@ describe("RegisterPage", () => {
     registration("invite");
     server.use(
       ...registered(),
-      http.get(`${API}/catalogue`, () => ok({ items: [], total: 0, page: 1, page_size: 24 })),
-      ...nothingWatched(),
+      ...emptyBrowse(),
     );
     const seen = recordRequests();
     const user = setupUser();
