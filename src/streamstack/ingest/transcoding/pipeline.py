@@ -63,6 +63,7 @@ from streamstack.ingest.transcoding.storyboard import (
 from streamstack.ingest.transcoding.subtitles import SubtitleExtractor
 from streamstack.ingest.transcoding.timeline import (
     AAC_FRAME_SAMPLES,
+    MIN_READ_SECONDS,
     ContinuousTimes,
     VideoTimeline,
     captured_rate,
@@ -203,6 +204,12 @@ class _Run:
                 raise failure from exc
         self.report(0.99, "packaging")
         duration = float(self.played())
+        if (unread := unread_seconds(self.duration, duration)) and duration < MIN_READ_SECONDS:
+            raise TranscodeError(
+                "unreadable",
+                f"only {duration:.1f} s of the {duration + unread:.1f} s it says it lasts "
+                "could be read",
+            )
         board = self.storyboard.finish(duration) if self.storyboard is not None else None
         subtitles = self.subtitles.finish(self.work) if self.subtitles is not None else ()
         result = package(
@@ -218,7 +225,7 @@ class _Run:
             result,
             skipped_packets=self.decode_errors,
             missing_sound_seconds=round(float(missing), 3),
-            unread_seconds=unread_seconds(self.duration, duration),
+            unread_seconds=unread,
         )
 
     def encoders(self) -> list[EncoderThread]:

@@ -100,6 +100,11 @@ UNREAD_SLACK_SECONDS = 1.0
 UNREAD_SHARE = 1 / 50
 
 
+#: Less than this much read (s) of a file whose headers promise more is nothing to publish:
+#: not a frame or a word a viewer could make out (a file that is noise past its headers).
+MIN_READ_SECONDS = 0.5
+
+
 def unread_seconds(promised: float | None, read: float) -> float:
     """How much of the ``promised`` length (the headers', s) was not read: 0 within
     :data:`UNREAD_SLACK_SECONDS` or :data:`UNREAD_SHARE`. One rule for the probe, which
