@@ -54,12 +54,16 @@ def encode(
     chapters: Sequence[tuple[float, str | None]] = (),
     audio_options: dict[str, str] | None = None,
     sample_rate: int = 48000,
+    start_seconds: float = 0.0,
 ) -> bytes:
     """A real file: ``video``/``audio`` codecs (None to leave out) in ``container``, with
     ``chapters`` (start in seconds, title) marked; ``audio_options`` for the audio encoder
     (WMA's refuse to open without a bit rate, ``{"b": "64000"}``); mono sound at
-    ``sample_rate`` (AMR's is 8,000)."""
+    ``sample_rate`` (AMR's is 8,000); timestamps from ``start_seconds`` (ffmpeg's
+    ``-output_ts_offset``, as cutting with ``-copyts`` and some recorders leave them)."""
     options = {"movflags": "faststart"} if faststart and container == "mp4" else {}
+    if start_seconds:
+        options["output_ts_offset"] = str(start_seconds)
     # A named file: the MP4 muxer reopens its output by name to move the index first.
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"media.{container}"
@@ -305,6 +309,13 @@ def truncated_mp4() -> bytes:
     """An MP4 with ``moov`` last, cut before its index: no way to read it."""
     whole = mp4(faststart=False)
     return whole[: len(whole) // 2]
+
+
+def cut_short_mp4(share: float, seconds: float = 6.0) -> bytes:
+    """A faststart MP4 of ``seconds`` cut to its first ``share`` of bytes (``head -c``, an
+    upload stopped early): its index is whole and names data past its end."""
+    whole = encode(seconds=seconds)
+    return whole[: round(len(whole) * share)]
 
 
 def random_bytes() -> bytes:

@@ -9,7 +9,7 @@ from typing import Any
 import av
 import ingest_media
 import pytest
-from ingest_rig import API, Rig, RigFactory
+from ingest_rig import API, CATALOGUE, Rig, RigFactory
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import SNIFF_BYTES
@@ -223,6 +223,33 @@ async def test_moov_at_the_end_is_rewritten_to_faststart(rig: Rig) -> None:
         original = [bytes(p) for p in before.demux() if p.size]
         copied = [bytes(p) for p in after.demux() if p.size]
     assert sorted(original) == sorted(copied)
+
+
+@pytest.mark.parametrize(
+    ("data", "plays"),
+    [
+        pytest.param(lambda: ingest_media.encode(seconds=6.0), True, id="whole"),
+        # Both played as uploaded while queued: the clock said 0:10 / 0:13 and seeking went
+        # to the start, or the picture froze at 3.3 s of 6 s ("Try again later").
+        pytest.param(
+            lambda: ingest_media.encode(seconds=4.0, start_seconds=10), False, id="starts-at-10s"
+        ),
+        pytest.param(lambda: ingest_media.cut_short_mp4(0.6), False, id="cut-short"),
+    ],
+)
+async def test_an_mp4_a_browser_would_play_wrong_waits_for_its_package(
+    rig: Rig, data: Any, plays: bool
+) -> None:
+    response = await rig.upload(data())
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert (item["processing_state"], item["playable"]) == ("queued", plays)
+    grant = await rig.client.post(f"{CATALOGUE}/{item['id']}/stream-token", headers=rig.viewer())
+    if plays:  # its original, at once
+        assert grant.status_code == 200, grant.text
+        assert grant.json()["hls_url"] is None
+    else:  # as any file that waits for its package: not shown to viewers yet
+        assert (grant.status_code, grant.json()["code"]) == (404, "not_found")
 
 
 async def test_an_item_keeps_its_files_chapters_shown_with_the_item_alone(rig: Rig) -> None:

@@ -476,6 +476,33 @@ async def test_only_h264_that_every_browser_decodes_plays_as_uploaded(
 
 
 @pytest.mark.parametrize(
+    ("source", "start", "reads_to_end"),
+    [
+        (lambda: ingest_media.encode(seconds=6.0), 0.0, True),
+        # Timestamps from 10 s: a browser's clock said 0:10 / 0:13 and seeking went wrong.
+        (lambda: ingest_media.encode(seconds=4.0, start_seconds=10), 10.0, True),
+        # Cut to 60 %: a browser froze at 3.3 s of the 6 s it claims.
+        (lambda: ingest_media.cut_short_mp4(0.6), 0.0, False),
+    ],
+    ids=["whole", "starts-at-10s", "cut-short"],
+)
+async def test_only_an_mp4_that_starts_at_zero_and_reads_to_its_end_plays_as_uploaded(
+    store: LocalObjectStore, source: Any, start: float, reads_to_end: bool
+) -> None:
+    report = (await prober().probe(store, await stored(store, source()), MP4)).report
+    assert (report.video_codec, report.pixel_format, report.video_profile) == (
+        "h264",
+        "yuv420p",
+        "High",
+    )
+    assert report.start_seconds == pytest.approx(start, abs=0.05)
+    assert report.reads_to_end is reads_to_end
+    safe = start == 0 and reads_to_end
+    assert browser_safe(MP4, report) is safe
+    assert original_plays(MP4, report) is safe  # else it waits for its package
+
+
+@pytest.mark.parametrize(
     ("pixel_format", "profile"),
     [
         (None, None),  # a record from before the probe told them
@@ -494,6 +521,8 @@ def test_h264_whose_picture_is_not_known_to_decode_everywhere_waits_for_its_pack
         thumbnail=None,
         pixel_format=pixel_format,
         video_profile=profile,
+        start_seconds=0.0,
+        reads_to_end=True,
     )
     assert not browser_safe(MP4, report)
     assert browser_safe(

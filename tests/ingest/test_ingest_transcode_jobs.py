@@ -272,6 +272,29 @@ async def test_a_damaged_original_the_transcoder_cannot_read_is_not_shown_to_vie
         assert media_id not in [item["id"] for item in listed.json()["items"]]
 
 
+@pytest.mark.parametrize("backend_kind", ["embedded"], indirect=True)
+async def test_an_original_of_which_almost_nothing_reads_fails_saying_how_much(
+    rig_factory: RigFactory, tmp_path: Path
+) -> None:
+    # Noise past its first 4 KiB: published as a 0.1 s video whose player spun for ever.
+    source = transcode_media.noise_after_header_mkv(tmp_path)
+    async with rig_factory(worker_in_process=True, **fast_transcoding()) as rig:
+        uploaded = await rig.upload(source.read_bytes(), filename="clip.mkv")
+        assert uploaded.status_code == 201, uploaded.text
+        media_id = uploaded.json()["id"]
+
+        failed, _ = await wait_for_state(rig, media_id, {"ready", "failed"})
+
+        assert failed["processing_state"] == "failed"
+        assert re.fullmatch(
+            r"the file could not be read: it may be damaged or truncated \(only 0\.[0-4] s of "
+            r"the 3\.0 s it says it lasts could be read\)",
+            failed["processing_detail"],
+        )
+        assert (failed["playable"], failed["has_hls"]) == (False, False)
+        assert (await item_of(rig, media_id, viewer=True)).status_code == 404
+
+
 async def test_an_original_that_is_not_stored_fails_saying_so_and_does_not_play(
     rig_factory: RigFactory,
 ) -> None:

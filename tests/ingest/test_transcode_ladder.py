@@ -31,6 +31,7 @@ import pytest
 import transcode_media
 from transcode_media import Track
 
+from streamstack.ingest.transcoding.errors import ORIGINAL_UNREADABLE, TranscodeError
 from streamstack.ingest.transcoding.pipeline import transcode
 from streamstack.ingest.transcoding.results import Progress, TranscodeOptions, TranscodeResult
 from streamstack.ingest.transcoding.soundtracks import MAX_PENDING_FRAMES, pick_audio
@@ -430,6 +431,15 @@ def test_a_source_whose_damage_ends_it_early_says_how_much_was_not_read(tmp_path
     assert result.unread_seconds == pytest.approx(
         transcode_media.SECONDS - result.duration_seconds, abs=0.05
     )
+
+
+def test_a_source_of_which_almost_nothing_reads_is_refused(tmp_path: Path) -> None:
+    # Its package was 0.16 s of the 3 s its headers promise: published, it never played.
+    source = transcode_media.noise_after_header_mkv(tmp_path)
+    with pytest.raises(TranscodeError) as refused:
+        transcode(source, tmp_path / "out", FAST)
+    assert refused.value.reason in ORIGINAL_UNREADABLE
+    assert "of the 3.0 s it says it lasts could be read" in refused.value.message
 
 
 def test_loud_surround_sound_mixed_to_stereo_stays_within_full_scale(tmp_path: Path) -> None:

@@ -338,6 +338,19 @@ def ruined_mp4(directory: Path) -> Path:
     return source
 
 
+def noise_after_header_mkv(directory: Path) -> Path:
+    """H.264/AAC in Matroska with noise over all but its first 4 KiB: its headers name both
+    streams and its length (the upload's probe takes it), but not a tenth of a second of it
+    can be read."""
+    source = x264(directory / "noise.mkv", container="matroska")
+    data = bytearray(source.read_bytes())
+    noise = random.Random(7)
+    for at in range(4096, len(data)):
+        data[at] = noise.randrange(256)
+    source.write_bytes(bytes(data))
+    return source
+
+
 def vp9_webm(directory: Path, **options: Any) -> Path:
     """VP9 with Opus in WebM (``options`` as :func:`write` takes them: its size, length)."""
     sound: dict[str, Any] = {"audio": "libopus", "audio_rate": 48000}

@@ -184,12 +184,17 @@ BROWSER_H264_PROFILES = frozenset(
 )
 #: The pixel formats of those profiles (``yuvj420p``: the same, in full range).
 BROWSER_PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p"})
+#: How far from 0 a video's timestamps may start and still play as uploaded (s): a frame or
+#: two, or an AAC encoder's priming. A later start shows on a browser's clock and throws its
+#: seeking off (0:10 / 0:13 for a 4 s video that starts at 10 s).
+DIRECT_START_SLACK_SECONDS = 0.1
 
 
 def browser_safe(container: Container, report: MediaReport) -> bool:
     """Whether an original plays in every current browser as uploaded: 8-bit 4:2:0 H.264
-    (:data:`BROWSER_H264_PROFILES`) + AAC in MP4, or sound alone that does
-    (:func:`plays_as_sound`)."""
+    (:data:`BROWSER_H264_PROFILES`) + AAC in MP4 whose timestamps start at 0
+    (:data:`DIRECT_START_SLACK_SECONDS`) and whose data reaches the end it states, or sound
+    alone that does (:func:`plays_as_sound`)."""
     if report.video_codec is None:
         return plays_as_sound(container, report.audio_codec)
     # A report without the picture's format or profile (a probe worker of an older
@@ -201,6 +206,9 @@ def browser_safe(container: Container, report: MediaReport) -> bool:
         and report.audio_codec in (None, "aac")
         and report.pixel_format in BROWSER_PIXEL_FORMATS
         and report.video_profile in BROWSER_H264_PROFILES
+        and report.start_seconds is not None
+        and abs(report.start_seconds) <= DIRECT_START_SLACK_SECONDS
+        and report.reads_to_end is True
     )
 
 

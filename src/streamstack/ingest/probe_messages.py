@@ -63,6 +63,13 @@ class MediaReport(MediaFacts, frozen=True, kw_only=True, tag="probed"):
     """The picture's codec profile as FFmpeg names it (``High``, ``High 10``)."""
     poster: bytes | None = None
     """The thumbnail's frame up to 1280 px wide; None when that is the thumbnail's size."""
+    start_seconds: float | None = None
+    """Where a video's timestamps start (s): a browser playing the file as uploaded counts
+    its clock and seeks from there, not from 0. None: not told (sound alone, an older probe)."""
+    reads_to_end: bool | None = None
+    """Whether a video's packets could be read up to the end its headers state
+    (:func:`~streamstack.ingest.transcoding.timeline.unread_seconds`): a browser playing a
+    cut-short file as uploaded freezes where its data ends. None: not told."""
 
 
 class Stills(msgspec.Struct, frozen=True, tag="stills"):

@@ -49,12 +49,14 @@ from streamstack.ingest.transcoding.ladder import MIN_PICTURE_SIDE
 from streamstack.ingest.transcoding.languages import one_line
 from streamstack.ingest.transcoding.soundtracks import pick_audio
 from streamstack.ingest.transcoding.timeline import (
+    UNREAD_SLACK_SECONDS,
     as_shown,
     captured_rate,
     display_size,
     picture_stream,
     playing_seconds,
     shown_rate,
+    unread_seconds,
 )
 from streamstack.kernel.recently_used import RecentlyUsed
 
@@ -267,6 +269,8 @@ def _probe(task: Task, reader: RangeReader) -> MediaReport:
         duration = _duration(container, None if video is not None else audio)
         if video is not None:
             picture = _picture(container, video, duration, task)
+            # After the stills: their frame is decoded from where the file was opened.
+            picture.update(_timing(container, video, duration, task.max_packets))
         else:
             assert audio is not None
             picture = _sound_alone(container, audio, task)
@@ -346,6 +350,47 @@ def _picture(
         "thumbnail": stills[0],
         "poster": stills[1],
     }
+
+
+def _timing(
+    container: av.container.InputContainer,
+    video: av.VideoStream,
+    duration: float | None,
+    max_packets: int,
+) -> dict[str, Any]:
+    """Where a video's timestamps start, and whether its packets reach the end its headers
+    state: what a browser playing it as uploaded needs (``jobs.browser_safe``)."""
+    start = container.start_time / av.time_base if container.start_time is not None else 0.0
+    return {
+        "start_seconds": round(start, 3),
+        "reads_to_end": _reads_to_end(container, video, start, duration, max_packets),
+    }
+
+
+def _reads_to_end(
+    container: av.container.InputContainer,
+    video: av.VideoStream,
+    start: float,
+    duration: float | None,
+    max_packets: int,
+) -> bool:
+    """Whether packets can be read up to ``duration`` s after ``start``, within the rule's
+    slack (:func:`unread_seconds`): from a seek to the last second's packets, not a read of
+    the whole file. A cut-short MP4 keeps its whole index, which points past its end."""
+    if duration is None or video.time_base is None:
+        return False
+    last = start + max(0.0, duration - UNREAD_SLACK_SECONDS)
+    read_to = start
+    # An error is where the data stops: what was read before it is what there is.
+    with contextlib.suppress(av.FFmpegError):
+        container.seek(round(last / video.time_base), stream=video, backward=True, any_frame=True)
+        for count, packet in enumerate(container.demux()):
+            if count >= max_packets or unread_seconds(duration, read_to - start) == 0:
+                break
+            if packet.pts is not None and packet.time_base is not None:
+                end = packet.pts + (packet.duration or 0)
+                read_to = max(read_to, float(end * packet.time_base))
+    return unread_seconds(duration, read_to - start) == 0
 
 
 def _sound_alone(

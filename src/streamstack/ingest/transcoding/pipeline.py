@@ -63,6 +63,7 @@ from streamstack.ingest.transcoding.storyboard import (
 from streamstack.ingest.transcoding.subtitles import SubtitleExtractor
 from streamstack.ingest.transcoding.timeline import (
     AAC_FRAME_SAMPLES,
+    MIN_READ_SECONDS,
     ContinuousTimes,
     VideoTimeline,
     captured_rate,
@@ -70,6 +71,7 @@ from streamstack.ingest.transcoding.timeline import (
     picture_stream,
     playing_seconds,
     shown_rate,
+    unread_seconds,
 )
 
 ProgressCallback = Callable[[Progress], None]
@@ -80,8 +82,6 @@ _MAX_DECODE_ERRORS = 100
 #: (a long film moves 1 % in a minute; a worker may renew its job's lease on each report).
 _PROGRESS_STEP = 0.01
 _PROGRESS_SECONDS = 1.0
-#: Seconds a package may fall short of the source's headers before it counts as cut.
-_UNREAD_SLACK = 1.0
 #: Seconds of sound before the first picture kept at most (see ``_origin``).
 _MAX_SOUND_LEAD = Fraction(60)
 _PACKAGE = re.compile(r"[a-z0-9]{0,32}")
@@ -204,6 +204,12 @@ class _Run:
                 raise failure from exc
         self.report(0.99, "packaging")
         duration = float(self.played())
+        if (unread := unread_seconds(self.duration, duration)) and duration < MIN_READ_SECONDS:
+            raise TranscodeError(
+                "unreadable",
+                f"only {duration:.1f} s of the {duration + unread:.1f} s it says it lasts "
+                "could be read",
+            )
         board = self.storyboard.finish(duration) if self.storyboard is not None else None
         subtitles = self.subtitles.finish(self.work) if self.subtitles is not None else ()
         result = package(
@@ -219,16 +225,8 @@ class _Run:
             result,
             skipped_packets=self.decode_errors,
             missing_sound_seconds=round(float(missing), 3),
-            unread_seconds=self.unread(duration),
+            unread_seconds=unread,
         )
-
-    def unread(self, played: float) -> float:
-        """How much of what the headers promise did not play (0 within a second, or 2 %:
-        headers round, and a last frame's length is counted or not)."""
-        promised = self.duration
-        if promised is None or promised - played <= max(_UNREAD_SLACK, promised / 50):
-            return 0.0
-        return round(promised - played, 3)
 
     def encoders(self) -> list[EncoderThread]:
         """Every encoder started so far: the rungs' and the sound's."""

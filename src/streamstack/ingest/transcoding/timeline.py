@@ -93,6 +93,27 @@ def stream_seconds(stream: av.stream.Stream) -> float | None:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds) or None
 
 
+#: How much shorter than its headers say a file may read and still count as whole (s), or
+#: :data:`UNREAD_SHARE` of its length if more: headers round, and a last frame's length is
+#: counted or not.
+UNREAD_SLACK_SECONDS = 1.0
+UNREAD_SHARE = 1 / 50
+
+
+#: Less than this much read (s) of a file whose headers promise more is nothing to publish:
+#: not a frame or a word a viewer could make out (a file that is noise past its headers).
+MIN_READ_SECONDS = 0.5
+
+
+def unread_seconds(promised: float | None, read: float) -> float:
+    """How much of the ``promised`` length (the headers', s) was not read: 0 within
+    :data:`UNREAD_SLACK_SECONDS` or :data:`UNREAD_SHARE`. One rule for the probe, which
+    plays an original only when it reads to its end, and the package's note."""
+    if promised is None or promised - read <= max(UNREAD_SLACK_SECONDS, promised * UNREAD_SHARE):
+        return 0.0
+    return round(promised - read, 3)
+
+
 def playing_seconds(
     container: av.container.InputContainer, *streams: av.stream.Stream
 ) -> float | None:
