@@ -115,8 +115,8 @@ async def test_list_shows_drafts_too_filtered_and_sorted(library: Library) -> No
     # Newest first; the length as a player shows it.
     assert [line.split()[1:] for line in lines[1:]] == [
         ["published", "listed", "none", "1:02:05", "0", "0", "-", "Trees"],
-        ["draft", "listed", "none", "0:12", "0", "0", "-", "Apples"],
-        ["published", "listed", "none", "0:12", "0", "0", "-", "Birds"],
+        ["draft", "listed", "none", "0:13", "0", "0", "-", "Apples"],
+        ["published", "listed", "none", "0:13", "0", "0", "-", "Birds"],
     ]
     assert err == "streamstack: 3 videos\n"
 
@@ -351,7 +351,7 @@ async def test_schedule_sets_shows_and_cancels_a_publish_time(library: Library) 
     code, out, err = await library("list", "--status", "scheduled")
     assert (code, out.splitlines()[1].split()[1:]) == (
         0,
-        ["draft", "listed", "none", "0:12", "0", "0", "2031-03-02", "09:00", "Apples"],
+        ["draft", "listed", "none", "0:13", "0", "0", "2031-03-02", "09:00", "Apples"],
     ), err
 
     code, out, err = await library("schedule", apples["id"], "2031-03-02T09:00:00+01:00")
@@ -573,6 +573,16 @@ def test_lengths_read_as_a_player_shows_them() -> None:
         "1:00:00",
         "1:02:05",
     ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(3.667, "0:04"), (2.5, "0:03"), (0.3, "0:00.3"), (0.01, "0:00.1"), (0.96, "0:01")],
+)
+def test_lengths_read_as_the_web_reads_them(seconds: float, shown: str) -> None:
+    # Walk 52 F1: a 0.3 s clip was "0:00" here and "0:00.3" on its card; halves went to even.
+    # The same cases as web/src/lib/format.test.ts.
+    assert clock(seconds) == shown
 
 
 def test_the_question_lists_every_video(

@@ -482,7 +482,7 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
     server = ("--server", upload.served.url)
 
     code, _, err = await upload(str(noise), "--title", "Noise", *server)
-    assert (code, "not a supported video" in err) == (1, True), err
+    assert (code, "no supported video or sound" in err) == (1, True), err
     assert upload.remembered() == {}  # a refused upload is not resumed
 
     code, _, err = await upload(str(noise), "--title", "Noise", *server, token="not-a-token")

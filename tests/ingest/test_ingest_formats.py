@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import ingest_media
+import pytest
 from ingest_rig import API, Rig
 
 from streamstack.ingest.containers import ACCEPTED, Container, Form
@@ -57,10 +58,34 @@ async def test_the_refusal_names_every_form_of_every_container(rig: Rig) -> None
 
     assert response.status_code == 415, response.text
     detail = response.json()["detail"]
-    assert detail.startswith("the file is not a supported video: ")
-    videos, sounds = detail.split("; nor sound: ")
+    assert detail.startswith("the file's contents are no supported video or sound, ")
+    videos, sounds = detail.split("; and sound: ")
     for _, form in every_form():
         assert form.label in (videos if form.kind == "video" else sounds), form.label
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"Meeting notes: buy milk, call Anna.\n", "text"),
+        ("Notizen für Mittwoch: Brötchen\r\n".encode(), "text"),
+    ],
+    ids=["ascii", "utf-8"],
+)
+async def test_a_text_named_like_a_video_is_refused_as_text(
+    rig: Rig, data: bytes, said: str
+) -> None:
+    # Walk 52 F6: notes.mp4 was "not a supported video: MP4, …", which read as a
+    # contradiction: the refusal says what the file holds, whatever its name, then the list.
+    before = await rig.snapshot()
+    response = await rig.upload(data, filename="notes.mp4")
+
+    assert response.status_code == 415, response.text
+    assert response.json()["code"] == "unsupported_container"
+    assert response.json()["detail"].startswith(
+        f"the file is {said}, not a video or sound, whatever its name says; supported are video: MP4"
+    )
+    await rig.assert_nothing_kept(before)
 
 
 def test_each_label_names_only_its_own_extensions() -> None:

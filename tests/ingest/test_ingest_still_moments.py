@@ -28,7 +28,12 @@ FPS = 25
 
 def shown_luma(index: int) -> float:
     """The brightness flat picture ``index`` has in a JPEG (full range, not studio)."""
-    return (flat_luma(index) - 16) * 255 / 219
+    return shown_luma_of(flat_luma(index))
+
+
+def shown_luma_of(studio: int) -> float:
+    """The brightness a studio-range grey has in a JPEG (full range)."""
+    return (studio - 16) * 255 / 219
 
 
 async def upload(rig: Rig, source: Path) -> dict[str, Any]:
@@ -72,6 +77,55 @@ async def test_an_mpeg_streams_stills_are_the_frames_at_their_moments(
     )
     assert chosen.status_code == 200, chosen.text
     assert mean_luma(thumbnail(rig, item)) == pytest.approx(shown_luma(2 * FPS), abs=4)
+
+
+def grey_per_second(index: int, width: int, height: int) -> av.VideoFrame:
+    """A flat grey that changes every second (:func:`second_luma`), at FPS pictures a second."""
+    frame = flat_picture(0, width, height)
+    frame.planes[0].update(bytes([second_luma(index // FPS)]) * frame.planes[0].buffer_size)
+    return frame
+
+
+def second_luma(second: int) -> int:
+    """The studio-range grey of :func:`grey_per_second` in second ``second``."""
+    return 16 + 40 * second
+
+
+@pytest.mark.parametrize(
+    ("name", "container", "starts_at"),
+    [("camcorder.mts", "mpegts", None), ("recorder.ts", "mpegts", 600), ("cut.mp4", "mp4", 10)],
+    ids=["transport", "transport-late-clock", "mp4-late-clock"],
+)
+async def test_an_h264_videos_stills_are_the_frames_at_their_moments_from_its_start(
+    rig: Rig, tmp_path: Path, name: str, container: str, starts_at: int | None
+) -> None:
+    # H.264 with B-frames and one key frame, as an encoder's defaults make a short clip:
+    # its key frame decodes before the first time shown, so a seek to its start lands past
+    # it. Timestamps start at 1.4 s in any transport stream, later when told.
+    options = {"preset": "ultrafast", "bf": "2", "g": "250", "sc_threshold": "0"}
+    source = transcode_media.write(
+        tmp_path / name,
+        container=container,
+        video="libx264",
+        audio=None,
+        seconds=5.0,
+        fps=FPS,
+        video_options=options,
+        draw=grey_per_second,
+        starts_at=starts_at,
+    )
+    item = await upload(rig, source)
+
+    assert mean_luma(thumbnail(rig, item)) == pytest.approx(shown_luma_of(second_luma(1)), abs=4)
+    for second in (3, 0):
+        chosen = await rig.client.put(
+            f"{INGEST}/items/{item['id']}/thumbnail",
+            json={"at_seconds": second + 0.5},
+            headers=rig.admin(),
+        )
+        assert chosen.status_code == 200, chosen.text
+        expected = shown_luma_of(second_luma(second))
+        assert mean_luma(thumbnail(rig, item)) == pytest.approx(expected, abs=4)
 
 
 async def test_a_still_screen_recordings_thumbnail_is_the_picture_on_screen_at_one_second(

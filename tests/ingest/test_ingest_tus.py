@@ -576,7 +576,7 @@ async def test_a_picture_is_named_in_its_refusal(rig: Rig, content_type: str, sa
     response = await rig.patch(url, 0, data)
 
     assert response.status_code == 415, response.text
-    assert response.json()["detail"].startswith(f"the file is {said}, not a supported video: ")
+    assert response.json()["detail"].startswith(f"the file is {said}, not a video or sound, ")
 
 
 async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None:
@@ -591,7 +591,7 @@ async def test_not_a_video_fails_the_upload_on_the_first_bytes(rig: Rig) -> None
     assert (await rig.head(url)).status_code == 410
     job = await rig.job(upload_id_of(url))
     assert job["state"] == "failed"
-    assert "not a supported video" in job["error"]
+    assert "no supported video or sound" in job["error"]
     assert (await rig.patch(url, 0, data[:1000])).status_code == 410
     await rig.assert_nothing_kept(before)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import sys
 from typing import Any
 
@@ -85,8 +86,14 @@ def table(rows: list[tuple[str, ...]]) -> str:
 
 
 def clock(seconds: float) -> str:
-    """A length as a player shows it: ``0:07``, ``12:05``, ``1:02:05``."""
-    whole = round(seconds)
+    """A length as the web shows it (``formatDuration``), to the nearest second (half up):
+    ``0:07``, ``0:04`` for 3.67 s, ``12:05``, ``1:02:05``; one under a second in tenths,
+    never none (``0:00.3``)."""
+    tenths = max(1, math.floor(seconds * 10 + 0.5))
+    if seconds > 0 and tenths < 10:
+        return f"0:00.{tenths}"
+    # Not round(): it rounds halves to even (2.5 -> 2) where the web's Math.round goes up.
+    whole = math.floor(seconds + 0.5)
     hours, rest = divmod(whole, 3600)
     minutes, seconds_left = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds_left:02d}" if hours else f"{minutes}:{seconds_left:02d}"

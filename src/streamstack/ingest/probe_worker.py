@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fractions
+import math
 import os
 import socket
 from typing import Any
@@ -67,7 +68,8 @@ POSTER_BOX = (1280, 2560)
 THUMBNAIL_AT_SECONDS = 1.0
 #: How far before a still's moment (s) its decode starts, tried in turn until the first
 #: picture decoded is not past the moment: where the index says (an MP4's key frame at or
-#: before it), then further back for containers that seek by timestamps alone.
+#: before it), then further back for containers that seek by timestamps alone, and last
+#: from the file's beginning.
 SEEK_LEADS = (0.0, 1.0, 5.0)
 #: A frame this close after a moment (s) is the moment's: timestamps in seconds are rounded.
 MOMENT_SLACK = 0.001
@@ -175,6 +177,11 @@ class ShownFrame:
         #: The frame's time; a frame without one follows it by a frame's length.
         self._time: float | None = None
         self._frame_seconds = frame_seconds
+
+    @property
+    def distance(self) -> float:
+        """How far (s) the frame's time is from the moment; infinite when it has none."""
+        return abs(self._time - self.at) if self._time is not None else math.inf
 
     @property
     def after_moment(self) -> bool:
@@ -568,8 +575,6 @@ def _thumbnail_frame(
     if moment > 0 and video.time_base is not None:
         try:
             shown = _seek_shown(container, video, moment, task.max_packets)
-            if shown is None:
-                container.seek(0, stream=video, backward=True)
         except av.FFmpegError:
             shown = None  # no index to seek with: fall back to the first frame
     if shown is None:
@@ -583,23 +588,27 @@ def _seek_shown(
     container: av.container.InputContainer, video: av.VideoStream, moment: float, max_packets: int
 ) -> ShownFrame | None:
     """The frame shown ``moment`` seconds into the video (counted from its start, as a
-    player's clock is), decoded from a seek that lands before it; None when nothing decodes
-    from there (past the end)."""
+    player's clock is), decoded from a seek that lands before it; else the decoded frame
+    nearest to it; None when nothing decodes (past the end)."""
     assert video.time_base is not None
     start = float((video.start_time or 0) * video.time_base)
     at = start + moment
-    shown = None
-    for lead in SEEK_LEADS:
-        target = max(start, at - lead)
-        container.seek(round(target / video.time_base), stream=video, backward=True)
+    targets = [target for target in (at - lead for lead in SEEK_LEADS) if target > start]
+    beginning = min(0, video.start_time or 0)
+    candidates = []
+    for target in [*targets, None]:
+        # An MPEG transport or program stream seeks by decoding times, often into the middle
+        # of a group of pictures, whose decoder shows nothing before the next key frame (none
+        # in a short clip): then start earlier. Its first key frame decodes before the first
+        # time shown (B-frames), so a seek to the video's start lands past it: the last try
+        # is from the file's beginning.
+        position = beginning if target is None else round(target / video.time_base)
+        container.seek(position, stream=video, backward=True)
         found = _decode_frame(container, video, at, max_packets)
-        shown = found if found is not None else shown
-        # A seek in an MPEG transport or program stream goes by timestamps, often into the
-        # middle of a group of pictures, whose decoder shows nothing before the next key
-        # frame: when the first picture is already past the moment, start earlier.
-        if found is not None and (not found.after_moment or target <= start):
+        if found is not None and not found.after_moment:
             return found
-    return shown
+        candidates += [found] if found is not None else []
+    return min(candidates, key=lambda found: found.distance, default=None)
 
 
 def _decode_frame(

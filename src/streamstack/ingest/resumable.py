@@ -11,6 +11,7 @@ uploaded again under the same number.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import math
 from typing import Any, NoReturn
@@ -47,8 +48,13 @@ MAX_PARTS = 10_000
 _MIB = 1024 * 1024
 
 
-#: Why a file of none of the accepted containers is refused, naming every form they come in.
-NOT_A_VIDEO = f"the file is not a supported video: {named('video')}; nor sound: {named('sound')}"
+#: What ingest takes, after a refusal of a file of none of the accepted containers.
+SUPPORTED = f"supported are video: {named('video')}; and sound: {named('sound')}"
+#: What the refusal says when it does not know what a file is: its bytes decide, so a name
+#: ending ``.mp4`` is no contradiction of it (walk 52 F6).
+NOT_A_VIDEO = (
+    f"the file's contents are no supported video or sound, whatever its name says; {SUPPORTED}"
+)
 
 
 #: Files people pick by mistake, known by how they start: named in the refusal, so it
@@ -60,6 +66,8 @@ OTHER_FILES = (
     (b"%PDF", "a PDF document"),
     (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
 )
+#: Characters a text file has besides printable ones: tab, line feed, form feed, return.
+_TEXT_CONTROLS = frozenset("\t\n\f\r")
 
 
 class NotAVideo(UnsupportedMediaType):
@@ -68,15 +76,29 @@ class NotAVideo(UnsupportedMediaType):
     code = "unsupported_container"
 
     def __init__(self, head: bytes) -> None:
-        """Refuses a file that starts with ``head``: empty, one of :data:`OTHER_FILES`, or
-        anything else."""
+        """Refuses a file that starts with ``head``: empty, one of :data:`OTHER_FILES`, text,
+        or anything else."""
         what = next((name for start, name in OTHER_FILES if head.startswith(start)), None)
+        if what is None and _is_text(head):
+            what = "text"
         if not head:
             super().__init__("the file is empty")
-        elif what is not None:  # "the file is a PNG image, not a supported video: …"
-            super().__init__(NOT_A_VIDEO.replace("the file is", f"the file is {what},", 1))
+        elif what is not None:  # "the file is a PNG image, not a video or sound, …"
+            super().__init__(
+                f"the file is {what}, not a video or sound, whatever its name says; {SUPPORTED}"
+            )
         else:
             super().__init__(NOT_A_VIDEO)
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether ``head`` reads as the start of a UTF-8 (or ASCII) text: no other control
+    characters than a text's (a character the head cuts short at its end is no sign)."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return all(char.isprintable() or char in _TEXT_CONTROLS for char in text)
 
 
 class TagTooLarge(NotAVideo):

@@ -28,7 +28,7 @@ describe("formatDuration", () => {
   it.each([
     [0, "0:00"],
     [5, "0:05"],
-    [59.9, "0:59"],
+    [59.4, "0:59"],
     [60, "1:00"],
     [65, "1:05"],
     [599, "9:59"],
@@ -40,14 +40,29 @@ describe("formatDuration", () => {
     expect(formatDuration(seconds)).toBe(expected);
   });
 
-  // A 0.6 s clip said "Duration 0:00" and "0:00 / 0:00" in the player.
+  // Walk 52 F1: a 4 s clip read "Duration 0:04" on its card and "0:03" in the player, whose
+  // element says 3.999999 (the package's length); the CLI rounded where the web left seconds out.
+  it.each([
+    [3.999999, "0:04"],
+    [3.97, "0:04"],
+    [3.667, "0:04"],
+    [2.5, "0:03"],
+    [59.6, "1:00"],
+    [3599.5, "1:00:00"],
+  ])("a length is rounded to the nearest second, as a viewer reads it: %s s → %s", (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+
+  // A 0.6 s clip said "Duration 0:00" and "0:00 / 0:00" in the player; a 0.3 s clip's package
+  // lasts 0.323 s (to its last sound frame), which read "0:00.4" in the player.
   it.each([
     [0.6, "0:00.6"],
-    [0.61, "0:00.7"],
+    [0.61, "0:00.6"],
     [0.01, "0:00.1"],
     [0.3, "0:00.3"],
+    [0.323, "0:00.3"],
     [0.96, "0:01"],
-  ])("a length under a second, %s s, reads in tenths rounded up: %s", (seconds, expected) => {
+  ])("a length under a second reads in tenths, never none: %s s → %s", (seconds, expected) => {
     expect(formatDuration(seconds)).toBe(expected);
   });
 

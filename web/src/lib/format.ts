@@ -1,18 +1,17 @@
 import { LIMITS } from "../api/limits";
 
 /**
- * A length: 65 → "1:05", 3725 → "1:02:05"; one under a second in tenths, rounded up so that it
- * never reads as nothing (0.6 → "0:00.6", 0.01 → "0:00.1", 0.96 → "0:01"), where a 0.6 s clip said
- * "Duration 0:00". Null/invalid → "" (unknown duration).
+ * A length, to the nearest second: 65.4 → "1:05", 3.97 → "0:04", 3725 → "1:02:05"; one under a
+ * second in tenths, never none (0.3 → "0:00.3", 0.01 → "0:00.1", 0.96 → "0:01"). The card, the
+ * details, the player's total and the CLI (`streamstack.cli.output.clock`) all read a length this
+ * way: the player's own length (the package's, to its last sound frame: 0.323 s for a 0.3 s clip,
+ * 3.999999 for 4) then reads as the card's. Null/invalid → "" (unknown duration).
  */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "";
-  if (seconds > 0 && seconds < 1) {
-    // Less a hair: 0.3 * 10 is 3.0000000000000004 in floating point.
-    const tenths = Math.ceil(seconds * 10 - 1e-9);
-    return tenths < 10 ? `0:00.${tenths}` : "0:01";
-  }
-  return wholeSeconds(seconds);
+  const tenths = Math.max(1, Math.round(seconds * 10));
+  if (seconds > 0 && tenths < 10) return `0:00.${tenths}`;
+  return wholeSeconds(Math.round(seconds));
 }
 
 /** A position as a clock, in whole seconds (0.6 → "0:00"): "0:00" for an unknown one. */
