@@ -43,6 +43,7 @@ from streamstack.auth.letters import (
     InviteLetter,
     Letter,
     Notice,
+    NoticeSubject,
     ReplyLetter,
     ReportedCommentLetter,
     ResetLetter,
@@ -710,7 +711,8 @@ class AuthService:
         The user's live access tokens are revoked, so the new role applies from their next
         refresh instead of when their current token expires; a demoted admin's unused
         password-reset and invite codes are withdrawn (they saw each one), and the other
-        modules are told (``user.no_longer_admin``, through the outbox).
+        modules are told (``user.no_longer_admin``, through the outbox). The user is told
+        at their sign-in email (as it is after this request's change of it, if any).
         """
         old = user.role
         if old == role:
@@ -718,6 +720,8 @@ class AuthService:
         if not await records.users.set_role(user, role, now):
             raise _last_admin("demoted")
         log.info("role_changed", user_id=str(user.id), by=by, old=old, new=role)
+        subject: NoticeSubject = "made_admin" if role == "admin" else "made_viewer"
+        await self._owe(records, Notice(subject, user.email, now, by="admin"))
         if old == "admin":
             await self._withdraw_codes_issued_by(records, user.id, now)
             await _announce_no_longer_admin(records, user.id, now)
