@@ -1,9 +1,10 @@
 """Mail that account holders expect: security notices and invites by email.
 
-Notices (password changed, sign-in email changed, two-factor on or off, new recovery
-codes) go to the account's own address (an email change: to the old one, and an admin's
-to the new one too) after the answer, through a real SMTP server (aiosmtpd); nothing is sent without mail, and a mail
-server that is away does not break the change. An invite can be mailed: its link
+Notices (password changed, sign-in email changed, role changed by an admin, two-factor on
+or off, new recovery codes) go to the account's own address (an email change: to the old
+one, and an admin's to the new one too) after the answer, through a real SMTP server
+(aiosmtpd); nothing is sent without mail, and a mail server that is away does not break
+the change. An invite can be mailed: its link
 registers an account; without mail it is refused and nothing is made. Both backends.
 """
 
@@ -186,15 +187,52 @@ async def test_an_admin_changing_the_email_is_told_to_both_addresses(
             "administrator of StreamStack." in said
         )
         assert old not in said and "If this was you" not in said
-        # A role change alone changes no email: nothing more is told.
-        marker = new_email("marker")
+        # A role change changes no email: it is told at the address signing in now alone.
         role = await client.patch(f"{API}/users/{user_id}", json={"role": "admin"}, headers=admin)
         assert role.status_code == 200, role.text
+        await eventually(lambda: len(smtp_server.inbox.to("nina@example.org")) == 2, "its notice")
+        made = smtp_server.inbox.to("nina@example.org")[1]
+        assert made["Subject"] == "You are now an administrator of StreamStack"
+        assert len(smtp_server.inbox.to(old)) == 1
+
+
+async def test_an_admin_changing_a_role_tells_the_member(auth_settings_factory, smtp_server):
+    settings = mail_settings(auth_settings_factory, smtp_server)
+    async with running_app(settings) as client:
+        email, pair = await signed_in(client)
+        user_id = (await client.get(ME, headers=bearer(pair["access_token"]))).json()["id"]
+        admin = bearer(await admin_token(client, settings))
+        for role in ("admin", "admin", "viewer"):  # the same role again is no change to tell
+            changed = await client.patch(
+                f"{API}/users/{user_id}", json={"role": role}, headers=admin
+            )
+            assert changed.status_code == 200, changed.text
+        await eventually(lambda: len(smtp_server.inbox.to(email)) == 2, "the two notices")
+        made_admin, made_viewer = (text_of(mail) for mail in smtp_server.inbox.to(email))
+        subjects = [mail["Subject"] for mail in smtp_server.inbox.to(email)]
+        assert subjects == [
+            "You are now an administrator of StreamStack",
+            "You are no longer an administrator of StreamStack",
+        ]
+        assert (
+            f"An administrator of StreamStack made your account {email} an administrator: you "
+            "can now upload videos and manage users and comments" in " ".join(made_admin.split())
+        )
+        assert (
+            f"An administrator of StreamStack made your account {email} a viewer again: you can "
+            "watch videos and comment, but no longer upload videos or manage users and comments. "
+            "The invites and share links you made stop working." in " ".join(made_viewer.split())
+        )
+        for text in (made_admin, made_viewer):
+            # An administrator did it, not the member (walk 51 F8).
+            assert "If this was you" not in text
+            assert "If you did not expect this, ask an administrator of StreamStack" in text
+        # Nothing more was told (the marker's mail comes after any that was owed before it).
+        marker = new_email("marker")
         await client.post(f"{API}/register", json={"email": marker, "password": PASSWORD})
         await client.post(f"{API}/password-reset/request", json={"email": marker})
         await mail_to(smtp_server, marker)
-        assert len(smtp_server.inbox.to(old)) == 1
-        assert len(smtp_server.inbox.to("nina@example.org")) == 1
+        assert len(smtp_server.inbox.to(email)) == 2
 
 
 async def test_two_factor_changes_are_told(auth_settings_factory, smtp_server):
@@ -245,6 +283,10 @@ async def test_an_admin_turning_two_factor_off_is_told_as_theirs(
         await eventually(lambda: len(smtp_server.inbox.to(email)) == 2, "the off notice")
         text = text_of(smtp_server.inbox.to(email)[1])
         assert "An administrator turned off two-factor authentication" in text
+        # Not the owner's doing: no "if this was you", but how to turn it on again.
+        assert "If this was you" not in text
+        assert "If you did not expect this, ask an administrator of StreamStack" in text
+        assert "set it up on your Account page" in text
         # Sign-ins get no notice; nor did the second turning off.
         assert (await login(client, email)).status_code == 200
         marker = new_email("marker")

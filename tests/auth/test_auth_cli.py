@@ -108,15 +108,20 @@ async def test_users_are_listed_and_changed_by_email_or_id(accounts: Accounts) -
     code, out, err = await accounts("users", "list")
     assert code == 0, err
     header, *rows = out.splitlines()
-    assert header.split() == ["ID", "ROLE", "STATE", "2FA", "CREATED", "EMAIL", "NAME"]
-    assert rows[0].split()[1:4] + rows[0].split()[5:] == [
+    columns = ["ID", "ROLE", "STATE", "2FA", "CREATED", "LAST SIGN-IN", "EMAIL", "NAME"]
+    assert re.split(r"\s{2,}", header) == columns
+    cells = {row.split()[6]: re.split(r"\s{2,}", row) for row in rows}
+    assert cells[viewer][1:4] + cells[viewer][5:] == [
         "viewer",
         "enabled",
         "off",
+        "never",  # registered, never signed in (walk 51 F9)
         viewer,
-        "Vera",
-        "Viewer",
+        "Vera Viewer",
     ]
+    # The admin signed in through the command: the day, on or after the one it was made.
+    created, signed_in = cells[accounts.admin][4:6]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", signed_in) and signed_in >= created
     # The admin, the viewer, and admin@localhost (the dev start-up's, demoted by the fixture).
     assert err == "streamstack: 3 users\n"
     code, out, _ = await accounts("users", "list", "--json")

@@ -52,7 +52,7 @@ def test_a_notice_without_a_known_browser_says_no_from_line_and_carries_no_link(
     assert "From:" not in mail.text
     assert "http" not in mail.text
     assert "for your Herons Film Club account a@example.org" in mail.text
-    assert "ask an administrator of Herons Film Club for help" in mail.text
+    assert "If you did not expect this, ask an administrator of Herons Film Club" in mail.text
 
 
 def reply_letter(**overrides: str | bool) -> letters.ReplyLetter:

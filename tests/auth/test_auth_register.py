@@ -33,8 +33,10 @@ async def test_register_creates_a_viewer(client):
         "password_generated",
         "reply_mail",
         "admin_mail",
+        "last_signed_in_at",
     }
     assert user["disabled"] is False
+    assert user["last_signed_in_at"] is None  # made, not signed in
     assert user["reply_mail"] is True  # mailed of replies unless its owner turns it off
     assert uuid.UUID(user["id"])
     assert user["email"] == email

@@ -45,6 +45,8 @@ IF_NOT_YOU = (
     '"Forgot your password?"), then check your two-factor authentication; if you can no '
     "longer sign in, ask an administrator of {site} for help."
 )
+#: What a notice of a change an admin made says: it was not the owner's, whatever they did.
+IF_UNEXPECTED = "If you did not expect this, ask an administrator of {site} about it."
 #: To an address that no longer signs in: neither signing in nor a reset link works with it.
 IF_NOT_YOU_OLD_EMAIL = (
     "If this was not you, ask an administrator of {site} to restore it: you can no longer "
@@ -119,11 +121,14 @@ def invite_context(invite_id: uuid.UUID) -> str:
 
 
 #: ``email_changed`` goes to the old address, ``email_given`` to the new one (an admin's
-#: change only: the owner's own was confirmed from it).
+#: change only: the owner's own was confirmed from it); ``made_admin`` and ``made_viewer``
+#: tell an admin's change of the account's role.
 NoticeSubject = Literal[
     "password_changed",
     "email_changed",
     "email_given",
+    "made_admin",
+    "made_viewer",
     "two_factor_on",
     "two_factor_off",
     "recovery_codes",
@@ -214,6 +219,8 @@ def notice_mail(notice: Notice, site: str) -> Mail:
             return email_changed(change, notice.new_email or "", by_admin=notice.by == "admin")
         case "email_given":
             return email_given(change)
+        case "made_admin" | "made_viewer":
+            return role_changed(change, admin=notice.subject == "made_admin")
         case "two_factor_on":
             return two_factor_on(change)
         case "two_factor_off":
@@ -435,6 +442,29 @@ def email_given(change: Change) -> Mail:
     )
 
 
+def role_changed(change: Change, *, admin: bool) -> Mail:
+    """Notice: an admin made the account an admin, or a viewer again, and what it can do
+    now (walk 51 F8); the owner did not do it, so no "if this was you"."""
+    if admin:
+        subject = f"You are now an administrator of {change.site}"
+        what = (
+            "an administrator: you can now upload videos and manage users and comments, "
+            "as well as watch and comment."
+        )
+    else:
+        subject = f"You are no longer an administrator of {change.site}"
+        what = (
+            "a viewer again: you can watch videos and comment, but no longer upload videos "
+            "or manage users and comments. The invites and share links you made stop working."
+        )
+    return _notice(
+        change,
+        subject,
+        f"An administrator of {change.site} made your account {change.to} {what}",
+        advice=[IF_UNEXPECTED.format(site=change.site)],
+    )
+
+
 def two_factor_on(change: Change) -> Mail:
     """Notice: two-factor authentication was turned on."""
     return _notice(
@@ -447,13 +477,19 @@ def two_factor_on(change: Change) -> Mail:
 
 
 def two_factor_off(change: Change, *, by_admin: bool) -> Mail:
-    """Notice: two-factor authentication was turned off, by its owner or by an admin."""
+    """Notice: two-factor authentication was turned off, by its owner or by an admin (then
+    no "if this was you": it was not them, but they can turn it on again)."""
     who = "An administrator turned" if by_admin else "Someone signed in as you turned"
+    advice = [
+        IF_UNEXPECTED.format(site=change.site),
+        "To turn it on again, sign in and set it up on your Account page.",
+    ]
     return _notice(
         change,
         "Two-factor authentication is off",
         f"{who} off two-factor authentication for your {change.site} account {change.to}: "
         "signing in now takes the password alone.",
+        advice=advice if by_admin else None,
     )
 
 

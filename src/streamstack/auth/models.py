@@ -71,6 +71,9 @@ class User(AuthBase):
     #: Whether an admin is mailed when a video fails to transcode or a comment is reported
     #: (their choice; read for admins alone).
     admin_mail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: When it last signed in, or refreshed its tokens (at most once an hour, see
+    #: ``UserRepository.signed_in``); None if it never has since auth_0015.
+    last_signed_in_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
 
     @validates("display_name")
     def _fold_name(self, _key: str, name: str | None) -> str | None:

@@ -170,6 +170,18 @@ class UserRepository(SQLAlchemyAsyncRepository[User]):
         """
         return await self._change(user, role != "admin", role=role, updated_at=now)
 
+    async def signed_in(
+        self, user_id: uuid.UUID, now: datetime.datetime, *, unless_since: datetime.datetime | None
+    ) -> None:
+        """Record that the account signed in ``now``; with ``unless_since``, only if it has
+        not since then (so concurrent refreshes write it once). Not a change of the account:
+        ``updated_at`` stays."""
+        where = [User.id == user_id]
+        if unless_since is not None:
+            last = User.last_signed_in_at
+            where.append(or_(last.is_(None), last < unless_since))
+        await self.session.execute(update_rows(User, *where, last_signed_in_at=now))
+
     async def set_disabled(
         self, user: User, disabled_at: datetime.datetime | None, now: datetime.datetime
     ) -> bool:

@@ -148,6 +148,9 @@ class UserView(msgspec.Struct, frozen=True):
     display_name: str | None
     role: str
     created_at: datetime.datetime
+    #: When the account last signed in (to the hour: a refresh records it at most hourly);
+    #: None if it never has.
+    last_signed_in_at: datetime.datetime | None
     #: True while an admin has disabled the account (no sign-in, every token revoked).
     disabled: bool = False
     #: True while sign-in needs a code from an authenticator app besides the password.

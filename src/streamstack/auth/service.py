@@ -43,6 +43,7 @@ from streamstack.auth.letters import (
     InviteLetter,
     Letter,
     Notice,
+    NoticeSubject,
     ReplyLetter,
     ReportedCommentLetter,
     ResetLetter,
@@ -140,6 +141,9 @@ INVITE_LINK_PATH = "/register#invite="
 #: on the event loop that most sign-ins can skip, since expired sessions are never shown
 #: or refreshed and only their number needs bounding.
 EXPIRED_SESSIONS_ONE_IN = 16
+#: A refresh records that the account signed in if it has not for this long: "last signed
+#: in" is read in days, and a write at every refresh would cost every active account.
+SIGNED_IN_EVERY = datetime.timedelta(hours=1)
 
 
 class InvalidCredentials(Unauthorized, code="invalid_credentials"):
@@ -323,6 +327,7 @@ def user_view(user: User, *, two_factor: bool = False) -> UserView:
         user.display_name,
         user.role,
         user.created_at,
+        user.last_signed_in_at,
         disabled=user.disabled_at is not None,
         two_factor=two_factor,
         password_generated=user.password_generated,
@@ -710,7 +715,8 @@ class AuthService:
         The user's live access tokens are revoked, so the new role applies from their next
         refresh instead of when their current token expires; a demoted admin's unused
         password-reset and invite codes are withdrawn (they saw each one), and the other
-        modules are told (``user.no_longer_admin``, through the outbox).
+        modules are told (``user.no_longer_admin``, through the outbox). The user is told
+        at their sign-in email (as it is after this request's change of it, if any).
         """
         old = user.role
         if old == role:
@@ -718,6 +724,8 @@ class AuthService:
         if not await records.users.set_role(user, role, now):
             raise _last_admin("demoted")
         log.info("role_changed", user_id=str(user.id), by=by, old=old, new=role)
+        subject: NoticeSubject = "made_admin" if role == "admin" else "made_viewer"
+        await self._owe(records, Notice(subject, user.email, now, by="admin"))
         if old == "admin":
             await self._withdraw_codes_issued_by(records, user.id, now)
             await _announce_no_longer_admin(records, user.id, now)
@@ -1191,7 +1199,9 @@ class AuthService:
             await self.throttle.login_succeeded(records.attempts, email, client.address)
             if new_hash is not None:
                 await records.users.set_password_hash(user.id, new_hash, now)
-            return await self._open_session(records, user, client, now)
+            issued = await self._open_session(records, user, client, now)
+        await self._signed_in(user.id, now)
+        return issued
 
     async def _password_signs_in(
         self, user: User | None, password: str, client: ClientInfo, email: str
@@ -1287,6 +1297,7 @@ class AuthService:
         """
         claims = self.verifier.verify(token, "refresh")
         now = self.clock()
+        signed_in_due = False  # whether this refresh records that the account signed in
         async with self._work() as records:
             # Claimed first: on SQLite the write begins the transaction, so the account read
             # next is current (and on Postgres the token row is held before the account).
@@ -1301,6 +1312,7 @@ class AuthService:
                 row, session, user = found
                 _check_session(session, claims)
                 if claimed:
+                    signed_in_due = _signed_in_due(user, now)
                     issued = await self._rotate(records, session, user, client, now)
                     if self.refresh_grace:
                         sealed = seal_successor(token, issued)
@@ -1310,6 +1322,8 @@ class AuthService:
             if issued is None:
                 # Rotated before: either a thief or the owner holds a copy. End the session.
                 await self._revoke_sessions(records, LoginSession.id == session.id, now)
+        if signed_in_due:
+            await self._signed_in(uuid.UUID(claims.sub), now, unless_since=now - SIGNED_IN_EVERY)
         if issued is None:
             refused(
                 "refresh",
@@ -1722,6 +1736,24 @@ class AuthService:
             raise InvalidToken("this session was signed out", code="session_revoked")
         return issued
 
+    async def _signed_in(
+        self,
+        user_id: uuid.UUID,
+        now: datetime.datetime,
+        *,
+        unless_since: datetime.datetime | None = None,
+    ) -> None:
+        """Record that the account signed in (or refreshed its tokens) ``now``, in a unit of
+        work of its own once the sign-in's or refresh's has committed.
+
+        Theirs hold the account's row shared (``for_token_issue``) until they end: two
+        devices of one account each writing it inside theirs would each wait for the other's
+        share (a deadlock on PostgreSQL). On its own the update waits for them and holds
+        nothing else. A refresh writes it at most once an hour (``unless_since``), so an
+        active account costs no write per request."""
+        async with self._work() as records:
+            await records.users.signed_in(user_id, now, unless_since=unless_since)
+
     def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
         """A new access and refresh token for ``user`` in the session ``family``; the access
         token carries the display name the row read now has (a rename shows from the next
@@ -1957,6 +1989,13 @@ def _invalid_invite() -> Forbidden:
 
 def _email_taken() -> Conflict:
     return Conflict("an account with this email already exists", code="email_taken")
+
+
+def _signed_in_due(user: User, now: datetime.datetime) -> bool:
+    """Whether a refresh ``now`` records that ``user`` signed in: not recorded for
+    :data:`SIGNED_IN_EVERY`."""
+    last = user.last_signed_in_at
+    return last is None or last < now - SIGNED_IN_EVERY
 
 
 def _check_session(session: LoginSession, claims: Claims) -> None:

@@ -555,7 +555,7 @@ COMMANDS = (
         help="list accounts; disable, enable, set a role or email, reset a password or "
         "two-factor authentication",
         description="`users list` prints every account (id, role, enabled or disabled, when "
-        "made, email, name) as a table, or --json. `users disable USER` signs every session "
+        "made, the day it last signed in or never, email, name) as a table, or --json. `users disable USER` signs every session "
         "of it out and refuses its sign-in until `users enable USER`; `users role USER "
         "admin|viewer` sets its role; `users email USER NEW_EMAIL` changes the email it signs "
         "in with (its sessions stay); `users password-reset USER` prints a single-use link "

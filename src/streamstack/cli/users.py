@@ -33,7 +33,7 @@ USERS_PATH = "/api/v1/auth/users"
 #: One user: PATCH sets the role or email; ``/disable``, ``/enable`` and ``/password-reset``
 #: below it.
 USER_PATH = USERS_PATH + "/{id}"
-COLUMNS = ("ID", "ROLE", "STATE", "2FA", "CREATED", "EMAIL", "NAME")
+COLUMNS = ("ID", "ROLE", "STATE", "2FA", "CREATED", "LAST SIGN-IN", "EMAIL", "NAME")
 #: What each change is called, its request, and what it did in words (of the user after it,
 #: and ``was``: their email before it).
 CHANGES = {
@@ -223,6 +223,14 @@ def _refusal(response: Any) -> str:
     return said
 
 
+def _last_sign_in(user: _User) -> str:
+    """The day ``user`` last signed in, "never", or "-" from a server that does not say."""
+    if "last_signed_in_at" not in user:
+        return "-"
+    at: str | None = user["last_signed_in_at"]
+    return "never" if at is None else at[:10]
+
+
 def _listed(users: list[_User], *, as_json: bool) -> int:
     """Print ``users`` as a table (or JSON); the count on stderr."""
     if as_json:
@@ -234,6 +242,7 @@ def _listed(users: list[_User], *, as_json: bool) -> int:
             "disabled" if user["disabled"] else "enabled",
             "on" if user.get("two_factor") else "off",  # absent from older servers
             user["created_at"][:10],
+            _last_sign_in(user),
             user["email"],
             user["display_name"] or "-",
         )

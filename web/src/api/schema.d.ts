@@ -2459,6 +2459,7 @@ export interface components {
             email: string;
             /** Format: uuid */
             id: string;
+            last_signed_in_at: string | null;
             /** @default false */
             password_generated?: boolean;
             /** @default true */

@@ -455,6 +455,27 @@ describe("AdminUsersPage", () => {
 });
 
 describe("AdminUsersPage: two-factor authentication", () => {
+  it("says when each user last signed in, or that they never have", async () => {
+    hadSession();
+    const threeDaysAgo = new Date(Date.now() - (3 * 24 + 1) * 3600 * 1000).toISOString();
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", last_signed_in_at: threeDaysAgo };
+    const carol: UserView = { ...VIEWER, id: "u-carol", email: "carol@example.com", last_signed_in_at: null };
+    server.use(
+      refreshGives("tok"),
+      http.get(`${API}/auth/me`, () => ok(ADMIN)),
+      http.get(USERS, () => ok({ items: [ADMIN, bob, carol], total: 3, limit: 50, offset: 0 })),
+      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+    );
+    renderApp("/admin/users");
+
+    await screen.findByRole("table", { name: "Users" });
+    const joined = (email: string) => within(rowOf(email)).getAllByRole("cell")[2];
+    expect(joined("bob@example.com")).toHaveTextContent("Last signed in 3 d ago");
+    expect(joined("carol@example.com")).toHaveTextContent("Never signed in");
+    expect(joined("carol@example.com")).not.toHaveTextContent("Last signed in");
+  });
+
   it("says whose two-factor is on, and turns it off after a confirm, only for them", async () => {
     hadSession();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", two_factor: true };

@@ -3,7 +3,7 @@ import type { UserView } from "../api/schema";
 import { useAuth } from "../auth/useAuth";
 import { ActionButton } from "../components/ActionButton";
 import { StackedTable } from "../components/StackedTable";
-import { formatDate } from "../lib/format";
+import { formatAge, formatDate } from "../lib/format";
 import type { UserActions } from "./useUserActions";
 
 /**
@@ -74,7 +74,10 @@ function UserRow(props: {
         {user.two_factor && <span className="badge published">Two-factor on</span>}
       </td>
       <td data-label="Name">{user.display_name ?? ""}</td>
-      <td data-label="Joined">{formatDate(user.created_at)}</td>
+      <td data-label="Joined">
+        {formatDate(user.created_at)}
+        <LastSignedIn at={user.last_signed_in_at} />
+      </td>
       <td data-label="Role">
         <RoleSelect user={user} self={self} disabled={saving} onChange={onRole} />
       </td>
@@ -82,6 +85,19 @@ function UserRow(props: {
         {!self && <UserRowActions {...{ user, saving, actions, onDelete, onDisable, onEmail, onTwoFactorOff }} />}
       </td>
     </tr>
+  );
+}
+
+/** When the user last signed in, how long ago (the exact time as its title), or that they never have: who never came, who is active. */
+function LastSignedIn({ at }: { at: string | null }) {
+  if (at === null) return <div className="muted">Never signed in</div>;
+  return (
+    <div className="muted">
+      Last signed in{" "}
+      <time dateTime={at} title={formatDate(at)}>
+        {formatAge(at)}
+      </time>
+    </div>
   );
 }
 

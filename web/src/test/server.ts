@@ -113,6 +113,7 @@ export const ADMIN: UserView = {
   display_name: "Ada Admin",
   role: "admin",
   created_at: "2026-01-01T00:00:00Z",
+  last_signed_in_at: "2026-01-01T00:00:00Z",
 };
 
 export const VIEWER: UserView = {
@@ -121,6 +122,7 @@ export const VIEWER: UserView = {
   display_name: null,
   role: "viewer",
   created_at: "2026-01-02T00:00:00Z",
+  last_signed_in_at: null,
 };
 
 export function tokens(access: string, expiresIn = 1800): TokenPair {
