@@ -40,6 +40,18 @@ function adminBesideBob(bob: () => UserView, invite: () => InviteView) {
   );
 }
 
+/** Signed in as ADMIN on an open server whose users are ADMIN and `others`, with no invites. */
+function adminAmong(...others: UserView[]) {
+  hadSession();
+  server.use(
+    refreshGives("tok"),
+    http.get(`${API}/auth/me`, () => ok(ADMIN)),
+    http.get(USERS, () => ok({ items: [ADMIN, ...others], total: others.length + 1, limit: 50, offset: 0 })),
+    http.get(`${API}/auth/invites`, () => ok({ items: [] })),
+    http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
+  );
+}
+
 /** Whether `text` shows in the page at any moment from now until the returned check is called. */
 function everShown(text: string): () => boolean {
   let seen = false;
@@ -454,19 +466,12 @@ describe("AdminUsersPage", () => {
   });
 });
 
-describe("AdminUsersPage: two-factor authentication", () => {
+describe("AdminUsersPage: sign-in facts (last sign-in, two-factor authentication)", () => {
   it("says when each user last signed in, or that they never have", async () => {
-    hadSession();
     const threeDaysAgo = new Date(Date.now() - (3 * 24 + 1) * 3600 * 1000).toISOString();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", last_signed_in_at: threeDaysAgo };
     const carol: UserView = { ...VIEWER, id: "u-carol", email: "carol@example.com", last_signed_in_at: null };
-    server.use(
-      refreshGives("tok"),
-      http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(USERS, () => ok({ items: [ADMIN, bob, carol], total: 3, limit: 50, offset: 0 })),
-      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
-      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
-    );
+    adminAmong(bob, carol);
     renderApp("/admin/users");
 
     await screen.findByRole("table", { name: "Users" });
@@ -477,15 +482,10 @@ describe("AdminUsersPage: two-factor authentication", () => {
   });
 
   it("says whose two-factor is on, and turns it off after a confirm, only for them", async () => {
-    hadSession();
     const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", two_factor: true };
     const carol: UserView = { ...VIEWER, id: "u-carol", email: "carol@example.com" };
+    adminAmong(bob, carol);
     server.use(
-      refreshGives("tok"),
-      http.get(`${API}/auth/me`, () => ok(ADMIN)),
-      http.get(USERS, () => ok({ items: [ADMIN, bob, carol], total: 3, limit: 50, offset: 0 })),
-      http.get(`${API}/auth/invites`, () => ok({ items: [] })),
-      http.get(`${API}/auth/config`, () => ok({ registration_mode: "open" })),
       http.delete(`${API}/auth/users/u-bob/two-factor`, () => noContent()),
     );
     const seen = recordRequests();
