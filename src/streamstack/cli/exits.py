@@ -40,6 +40,14 @@ MEANINGS = {
 LATER_STATUSES = frozenset({423, 429, 502, 503, 504})
 
 
+def in_trouble(response: Any) -> bool:
+    """Whether ``response`` says the server can serve nothing now (a 5xx, a throttle), not
+    that the request was wrong: a command going through items stops there rather than meet
+    it with each, and a sign-in or sign-out is not taken for refused or done."""
+    status: int = response.status_code
+    return status >= 500 or status == 429
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Failure:
     """Why a command failed, as a script reads it: the server's HTTP ``status`` and machine

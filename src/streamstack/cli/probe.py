@@ -8,14 +8,13 @@ import dataclasses
 import sys
 from typing import Any
 
-from streamstack.cli.exits import CommandFailed
+from streamstack.cli.exits import CommandFailed, in_trouble
 from streamstack.cli.library import listed_items
 from streamstack.cli.output import print_json
 from streamstack.cli.session import (
     AdminApi,
     admin_api,
     error_detail,
-    in_trouble,
     server_refused,
     stopped_at,
 )

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from streamstack.cli.credentials import SavedLogin, SavedLogins, chosen_server, server_key
-from streamstack.cli.exits import CommandFailed, Failure
+from streamstack.cli.exits import CommandFailed, Failure, in_trouble
 from streamstack.cli.output import span
 
 if TYPE_CHECKING:
@@ -328,14 +328,6 @@ def server_refused(response: Any, context: str = "") -> CommandFailed:
     not done) then :func:`error_detail`, with what the server said for scripts."""
     said = error_detail(response)
     return CommandFailed(f"{context}: {said}" if context else said, failure_of(response))
-
-
-def in_trouble(response: Any) -> bool:
-    """Whether ``response`` says the server can serve nothing now (a 5xx, a throttle), not
-    that the request was wrong: a command going through items stops there rather than meet
-    it with each, and a sign-in or sign-out is not taken for refused or done."""
-    status: int = response.status_code
-    return status >= 500 or status == 429
 
 
 def stopped_at(exc: CommandFailed, item_id: str, number: int, count: int) -> CommandFailed:
