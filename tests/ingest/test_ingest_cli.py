@@ -494,7 +494,9 @@ async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
     code, _, err = await upload(str(upload.folder / "missing.mp4"), "--title", "x", *server)
     assert (code, "is not a file" in err) == (2, True), err
 
-    code, _, err = await upload(str(noise), "--title", "x", "--server", "http://127.0.0.1:9")
+    # One retry, not the 5 by default (1+2+4+8+16 s of backoff): the refusal is the same.
+    unreachable = ("--server", "http://127.0.0.1:9", "--retries", "1")
+    code, _, err = await upload(str(noise), "--title", "x", *unreachable)
     assert (code, "unreachable" in err) == (75, True), err
 
 
