@@ -118,6 +118,9 @@ async def test_invalid_names_never_reach_storage(stream_keys: Path, tmp_path: Pa
         s3=unreachable,
         buckets=("media", "thumbnails"),
         modules=("streaming",),
+        # Start-up tries NATS twice, each for this long (5 s by default, 10 s of waiting):
+        # NATS is not what this test is about.
+        nats_timeout_seconds=1.0,
     )
 
     async with stream_rig(settings) as rig:
