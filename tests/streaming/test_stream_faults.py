@@ -103,7 +103,10 @@ async def test_thumbnails_wait_for_the_hidden_items_when_nats_is_down_at_start_u
         skip_or_fail("needs the session's own NATS server, to stop it")
     await nats_server.astop()
     try:
-        async with live_stream(production_stream_settings()) as live:
+        # Start-up waits for NATS for this long, twice (5 s by default): the wait is not
+        # what this test is about, what streaming answers meanwhile and after is.
+        settings = production_stream_settings(nats_timeout_seconds=1.0)
+        async with live_stream(settings) as live:
             thumbnails = live.backends.objects(live.settings.thumbnails_bucket)
             key = f"{uuid.uuid4()}.jpg"
             await thumbnails.write(key, chunks_of(b"\xff\xd8\xff\xd9"), content_type="image/jpeg")
