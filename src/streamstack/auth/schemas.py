@@ -16,6 +16,7 @@ from streamstack.auth.credentials import (
     MAX_PASSWORD_CHARS,
     MIN_PASSWORD_CHARS,
 )
+from streamstack.auth.unsubscribe import MailChoice
 from streamstack.contracts.auth import Role
 from streamstack.contracts.limits import InviteNote
 from streamstack.settings import GuestAccess, RegistrationMode  # the settings' values, as is
@@ -163,6 +164,14 @@ class UserView(msgspec.Struct, frozen=True):
     #: Whether an admin is mailed when a video fails to transcode or a comment is reported
     #: (their choice; a viewer's is kept but means nothing until they are an admin).
     admin_mail: bool = True
+
+
+class Unsubscribed(msgspec.Struct, frozen=True):
+    """A one-click unsubscribe's answer: the kind of mail that is off now (``reply_mail``:
+    replies to one's comments; ``admin_mail``: an admin's notices), which the Account page
+    turns on again."""
+
+    kind: MailChoice
 
 
 class TwoFactorStatus(msgspec.Struct, frozen=True):

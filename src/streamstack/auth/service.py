@@ -24,7 +24,7 @@ import structlog
 from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import ColumnElement
 
-from streamstack.auth import letters
+from streamstack.auth import letters, unsubscribe
 from streamstack.auth.account_mail import AccountMail
 from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.credentials import (
@@ -83,6 +83,7 @@ from streamstack.auth.schemas import (
     SessionView,
     TwoFactorSetup,
     TwoFactorStatus,
+    Unsubscribed,
     UserPage,
     UserView,
 )
@@ -1082,7 +1083,8 @@ class AuthService:
                 user = await records.users.get_one_or_none(User.id == letter.user_id)
             if user is None or user.disabled_at is not None or not user.reply_mail:
                 return None  # gone, disabled or turned off since the letter was owed
-            return letters.reply_mail(user.email, letter, mail.origin)
+            stop = self._unsubscribe_links(mail, "reply_mail", user)
+            return letters.reply_mail(user.email, letter, mail.origin, stop)
         if isinstance(letter, FailedTranscodeLetter | ReportedCommentLetter):
             return await self._admin_mail(mail, letter)
         if isinstance(letter, EmailConfirmLetter):
@@ -1104,9 +1106,49 @@ class AuthService:
             return None  # gone, disabled or no longer an admin since the letter was owed
         if not user.admin_mail:
             return None
+        stop = self._unsubscribe_links(mail, "admin_mail", user)
         if isinstance(letter, FailedTranscodeLetter):
-            return letters.failed_transcode_mail(user.email, letter, mail.origin, self.site_name)
-        return letters.reported_comment_mail(user.email, letter, mail.origin, self.site_name)
+            return letters.failed_transcode_mail(
+                user.email, letter, mail.origin, self.site_name, stop
+            )
+        return letters.reported_comment_mail(user.email, letter, mail.origin, self.site_name, stop)
+
+    def _unsubscribe_links(
+        self, mail: AccountMail, kind: unsubscribe.MailChoice, user: User
+    ) -> unsubscribe.Links:
+        """The one-click links that turn ``kind`` off for ``user``, as mailed now."""
+        sealed = unsubscribe.token(self.sealing, kind, user.id, user.email)
+        return unsubscribe.links(mail.origin, kind, sealed)
+
+    async def unsubscribe_by_link(self, kind: unsubscribe.MailChoice, sealed: str) -> Unsubscribed:
+        """Turn mail of ``kind`` off for the account a mailed one-click token names (no
+        sign-in: the token proves the mail was read). 400 ``invalid_unsubscribe_link`` for
+        a token forged, altered, of another kind or stale (the account's sign-in email
+        changed since, or the token's key was removed), 404 ``account_not_found`` for an
+        account deleted since; nothing changes then. Already off: the same answer."""
+        named = unsubscribe.opened(self.sealing, kind, sealed)
+        invalid = BadRequest(
+            "this unsubscribe link does not work (altered, or the account's email changed "
+            "since it was mailed): sign in and change your mail on your Account page",
+            code="invalid_unsubscribe_link",
+        )
+        if named is None:
+            raise invalid
+        async with self._work() as records:
+            user = await records.users.get_one_or_none(User.id == named.user_id)
+            if user is None:
+                raise NotFound("the account of this link was deleted", code="account_not_found")
+            if user.email != named.email:
+                raise invalid
+            was = (user.reply_mail, user.admin_mail)
+            if kind == "reply_mail":
+                user.reply_mail = False
+            else:
+                user.admin_mail = False
+            if was != (user.reply_mail, user.admin_mail):
+                user.updated_at = self.clock()
+        log.info("auth.unsubscribed", user_id=str(user.id), kind=kind)
+        return Unsubscribed(kind)
 
     async def _email_confirm_mail(
         self, mail: AccountMail, letter: EmailConfirmLetter
