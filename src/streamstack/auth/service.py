@@ -1792,9 +1792,13 @@ class AuthService:
         devices of one account each writing it inside theirs would each wait for the other's
         share (a deadlock on PostgreSQL). On its own the update waits for them and holds
         nothing else. A refresh writes it at most once an hour (``unless_since``), so an
-        active account costs no write per request."""
-        async with self._work() as records:
-            await records.users.signed_in(user_id, now, unless_since=unless_since)
+        active account costs no write per request. Best effort: the sign-in has committed,
+        so a failure here is logged and the caller still gets the tokens."""
+        try:
+            async with self._work() as records:
+                await records.users.signed_in(user_id, now, unless_since=unless_since)
+        except Exception as exc:  # a shown time missed, never a sign-in lost
+            log.warning("auth.last_signed_in_not_recorded", user_id=str(user_id), error=repr(exc))
 
     def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
         """A new access and refresh token for ``user`` in the session ``family``; the access
