@@ -357,6 +357,9 @@ async def test_a_mailed_invite_registers_an_account(auth_settings_factory, smtp_
         assert PUBLIC_URL + created.json()["link_path"] in text
         # The address it went to, for the register page to fill in (walk 51 F7).
         assert urllib.parse.parse_qs(f"email={found[3]}")["email"] == [guest.lower()]
+        # The link its admin is shown names it too, URL-encoded, as the mailed one does.
+        link_path = f"/register#invite={found[2]}&email=guest%2Bfilms.person@example.org"
+        assert created.json()["link_path"] == link_path
         registered = await client.post(
             f"{API}/register",
             json={"email": guest.lower(), "password": PASSWORD, "invite_code": found[2]},
@@ -364,9 +367,10 @@ async def test_a_mailed_invite_registers_an_account(auth_settings_factory, smtp_
         assert registered.status_code == 201, registered.text
         listed = (await client.get(INVITES, headers=bearer(admin))).json()["items"]
         assert [i["mailed_to"] for i in listed] == [guest.lower()]
-        # One handed over has none.
-        handed = await client.post(INVITES, json={}, headers=bearer(admin))
-        assert handed.json()["mailed_to"] is None
+        # One handed over has none, nor does its link.
+        handed = (await client.post(INVITES, json={}, headers=bearer(admin))).json()
+        assert handed["mailed_to"] is None
+        assert handed["link_path"] == f"/register#invite={handed['code']}"
 
 
 async def test_an_invite_email_without_mail_is_refused(auth_settings_factory, auth_settings):
@@ -470,6 +474,9 @@ async def test_the_command_mails_an_invite(auth_settings_factory, smtp_server, t
         invite = json.loads(out)
         assert invite["mailed_to"] == "guest@example.org"
         assert "its link is being mailed to guest@example.org" in err
+        # The link it prints fills the address in on the register page, as the mailed one.
+        assert invite["link"] == f"{url}/register#invite={invite['code']}&email=guest@example.org"
+        assert invite["link"] in err
         mail = await mail_to(smtp_server, "guest@example.org")
         assert PUBLIC_URL + invite["link_path"] in text_of(mail)
         # The table says where each invite went (walk 51, F9).

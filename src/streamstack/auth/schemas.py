@@ -271,7 +271,8 @@ class InviteRequest(msgspec.Struct, forbid_unknown_fields=True):
 class InviteCreated(msgspec.Struct, frozen=True):
     """A new invite; ``code`` is shown only here (only its hash is kept). ``link_path`` is
     the SPA page that takes it (the code rides in the fragment, which browsers never send),
-    for the server's address to lead."""
+    for the server's address to lead; for an invite mailed to an address, it names the
+    address too (``&email=``, URL-encoded), as the mailed link does."""
 
     id: uuid.UUID
     code: str

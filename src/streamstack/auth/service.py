@@ -1180,10 +1180,7 @@ class AuthService:
             if invite.created_by is not None:
                 inviter = await records.users.get_one_or_none(User.id == invite.created_by)
         name = (inviter.display_name or inviter.email) if inviter else "An administrator"
-        # The address rides in the fragment (never sent to a server) for the register page
-        # to fill in (walk 51 F7): the link goes to that mailbox, whose reader knows it.
-        address = urllib.parse.quote(invite.mailed_to, safe="@")
-        link = mail.link(f"{INVITE_LINK_PATH}{code}&email={address}")
+        link = mail.link(_invite_link_path(code, invite.mailed_to))
         return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at, self.site_name)
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
@@ -1514,7 +1511,7 @@ class AuthService:
             invite.created_at,
             invite.expires_at,
             kept_note,
-            INVITE_LINK_PATH + code,
+            _invite_link_path(code, mailed_to),
             mailed_to=mailed_to,
         )
         return created
@@ -2026,6 +2023,16 @@ def _day(moment: datetime.datetime) -> str:
     """A day as a refusal names it: ``7 December 2026``, in UTC."""
     utc = moment.astimezone(datetime.UTC)
     return f"{utc.day} {utc:%B %Y}"
+
+
+def _invite_link_path(code: str, mailed_to: str | None) -> str:
+    """The register page's path taking invite ``code``. An invite for an address names it
+    too, URL-encoded, for the page to fill in (walk 51 F7), in the link mailed there and in
+    the one its admin is shown: both go to that address's owner, who knows it. In the
+    fragment, as the code: never sent to a server."""
+    if mailed_to is None:
+        return INVITE_LINK_PATH + code
+    return f"{INVITE_LINK_PATH}{code}&email={urllib.parse.quote(mailed_to, safe='@')}"
 
 
 def _invalid_invite() -> Forbidden:
