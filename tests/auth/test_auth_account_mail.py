@@ -196,6 +196,30 @@ async def test_an_admin_changing_the_email_is_told_to_both_addresses(
         assert len(smtp_server.inbox.to(old)) == 1
 
 
+async def test_create_admin_promoting_a_member_tells_them_as_an_admins_change_does(
+    auth_settings_factory, smtp_server
+):
+    settings = mail_settings(auth_settings_factory, smtp_server)
+    async with running_app(settings) as client:
+        email, _ = await signed_in(client)
+        fresh = new_email("fresh")
+        # As `streamstack create-admin` does, beside the running server that sends the mail.
+        async with standalone_service(settings) as service:
+            await service.create_admin(email, None)
+            await service.create_admin(email, None)  # an admin already: nothing to tell
+            await service.create_admin(fresh, None)  # a new account: no change to tell
+        made = await mail_to(smtp_server, email)
+        assert made["Subject"] == "You are now an administrator of StreamStack"
+        assert "If you did not expect this, ask an administrator" in text_of(made)
+        # Nothing more was told (the marker's mail comes after any that was owed before it).
+        marker = new_email("marker")
+        await client.post(f"{API}/register", json={"email": marker, "password": PASSWORD})
+        await client.post(f"{API}/password-reset/request", json={"email": marker})
+        await mail_to(smtp_server, marker)
+        assert len(smtp_server.inbox.to(email)) == 1
+        assert smtp_server.inbox.to(fresh) == []
+
+
 async def test_an_admin_changing_a_role_tells_the_member(auth_settings_factory, smtp_server):
     settings = mail_settings(auth_settings_factory, smtp_server)
     async with running_app(settings) as client:

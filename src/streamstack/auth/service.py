@@ -1563,7 +1563,8 @@ class AuthService:
     async def create_admin(
         self, email: str, password: str | None, *, reset_password: bool = False
     ) -> AdminAccount:
-        """Create an admin, or promote an existing account (its sessions are ended).
+        """Create an admin, or promote an existing account (its owner told, as of an admin's
+        change of its role: ``made_admin``).
 
         A new account gets ``password``, or a generated one that is returned. An existing
         one keeps its password unless ``password`` is given or ``reset_password`` is set.
@@ -1599,10 +1600,15 @@ class AuthService:
             user = await records.users.by_email(email)
             if user is None:
                 raise NotFound("the account was deleted meanwhile")
-            await records.users.set_role(user, "admin", now)
+            if user.role != "admin":
+                await records.users.set_role(user, "admin", now)
+                # Told as an admin's change of the role is; its tokens stay (a viewer's
+                # hold less), the new role coming at their next refresh.
+                await self._owe(records, Notice("made_admin", user.email, now, by="admin"))
             if new_hash is not None:
                 made = password is None
                 await self._set_password(records, user.id, new_hash, now, generated=made)
+        self._owed()
         shown = new_password if password is None else None
         return AdminAccount(email, created=False, password=shown)
 
