@@ -38,6 +38,8 @@ OPEN_TO_GUESTS = {
     "POST /api/v1/auth/password-reset/check",
     "POST /api/v1/auth/password-reset/request",
     "POST /api/v1/auth/email-confirmations",  # a mailed link, often opened on another device
+    "GET /api/v1/auth/unsubscribe",  # a mail's one-click link: sent on to the SPA's page
+    "POST /api/v1/auth/unsubscribe",  # the token in the mail is the grant (RFC 8058)
     "GET /api/v1/auth/.well-known/jwks.json",
     "GET /api/v1/catalogue/shared/{secret}",  # a share link's purpose
     "POST /api/v1/catalogue/shared/{secret}/stream-token",

@@ -196,6 +196,30 @@ async def test_an_admin_changing_the_email_is_told_to_both_addresses(
         assert len(smtp_server.inbox.to(old)) == 1
 
 
+async def test_create_admin_promoting_a_member_tells_them_as_an_admins_change_does(
+    auth_settings_factory, smtp_server
+):
+    settings = mail_settings(auth_settings_factory, smtp_server)
+    async with running_app(settings) as client:
+        email, _ = await signed_in(client)
+        fresh = new_email("fresh")
+        # As `streamstack create-admin` does, beside the running server that sends the mail.
+        async with standalone_service(settings) as service:
+            await service.create_admin(email, None)
+            await service.create_admin(email, None)  # an admin already: nothing to tell
+            await service.create_admin(fresh, None)  # a new account: no change to tell
+        made = await mail_to(smtp_server, email)
+        assert made["Subject"] == "You are now an administrator of StreamStack"
+        assert "If you did not expect this, ask an administrator" in text_of(made)
+        # Nothing more was told (the marker's mail comes after any that was owed before it).
+        marker = new_email("marker")
+        await client.post(f"{API}/register", json={"email": marker, "password": PASSWORD})
+        await client.post(f"{API}/password-reset/request", json={"email": marker})
+        await mail_to(smtp_server, marker)
+        assert len(smtp_server.inbox.to(email)) == 1
+        assert smtp_server.inbox.to(fresh) == []
+
+
 async def test_an_admin_changing_a_role_tells_the_member(auth_settings_factory, smtp_server):
     settings = mail_settings(auth_settings_factory, smtp_server)
     async with running_app(settings) as client:
@@ -357,6 +381,9 @@ async def test_a_mailed_invite_registers_an_account(auth_settings_factory, smtp_
         assert PUBLIC_URL + created.json()["link_path"] in text
         # The address it went to, for the register page to fill in (walk 51 F7).
         assert urllib.parse.parse_qs(f"email={found[3]}")["email"] == [guest.lower()]
+        # The link its admin is shown names it too, URL-encoded, as the mailed one does.
+        link_path = f"/register#invite={found[2]}&email=guest%2Bfilms.person@example.org"
+        assert created.json()["link_path"] == link_path
         registered = await client.post(
             f"{API}/register",
             json={"email": guest.lower(), "password": PASSWORD, "invite_code": found[2]},
@@ -364,9 +391,10 @@ async def test_a_mailed_invite_registers_an_account(auth_settings_factory, smtp_
         assert registered.status_code == 201, registered.text
         listed = (await client.get(INVITES, headers=bearer(admin))).json()["items"]
         assert [i["mailed_to"] for i in listed] == [guest.lower()]
-        # One handed over has none.
-        handed = await client.post(INVITES, json={}, headers=bearer(admin))
-        assert handed.json()["mailed_to"] is None
+        # One handed over has none, nor does its link.
+        handed = (await client.post(INVITES, json={}, headers=bearer(admin))).json()
+        assert handed["mailed_to"] is None
+        assert handed["link_path"] == f"/register#invite={handed['code']}"
 
 
 async def test_an_invite_email_without_mail_is_refused(auth_settings_factory, auth_settings):
@@ -470,6 +498,9 @@ async def test_the_command_mails_an_invite(auth_settings_factory, smtp_server, t
         invite = json.loads(out)
         assert invite["mailed_to"] == "guest@example.org"
         assert "its link is being mailed to guest@example.org" in err
+        # The link it prints fills the address in on the register page, as the mailed one.
+        assert invite["link"] == f"{url}/register#invite={invite['code']}&email=guest@example.org"
+        assert invite["link"] in err
         mail = await mail_to(smtp_server, "guest@example.org")
         assert PUBLIC_URL + invite["link_path"] in text_of(mail)
         # The table says where each invite went (walk 51, F9).

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from auth_accounts import API, assert_error, bearer, new_email, register, signed_in
+from auth_accounts import API, PASSWORD, assert_error, bearer, new_email, signed_in
 from nats.js.errors import NotFoundError
 from test_auth_mail_owed import nothing_owed
 from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
@@ -70,14 +70,18 @@ async def forget_earlier_news(nats_url: str) -> None:
 
 
 async def admin(client: AppClient, name: str) -> tuple[str, str, dict[str, str]]:
-    """A new account named ``name``, made an admin the operator's way and signed in: its
-    email, its id and its Authorization."""
+    """A new admin named ``name``, made the operator's way and signed in: its email, its id
+    and its Authorization (made, not promoted: a promoted member is mailed a notice)."""
     email = new_email(name.lower())
-    user = await register(client, email, display_name=name)
     async with standalone_service(client.app.state.settings) as service:
-        await service.create_admin(email, None)
+        await service.create_admin(email, PASSWORD)
     _, pair = await signed_in(client, email)
-    return email, user["id"], bearer(pair["access_token"])
+    named = await client.patch(
+        f"{API}/me", json={"display_name": name}, headers=bearer(pair["access_token"])
+    )
+    assert named.status_code == 200, named.text
+    _, pair = await signed_in(client, email)  # tokens naming the admin
+    return email, named.json()["id"], bearer(pair["access_token"])
 
 
 async def failed_transcode(client: AppClient, title: str, detail: str) -> str:

@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from streamstack.auth import letters
+from streamstack.auth.unsubscribe import Links
 from streamstack.contracts.catalogue import ORIGINAL_MISSING_DETAIL
 
 AT = datetime.datetime(2026, 3, 1, 9, 5, tzinfo=datetime.UTC)
@@ -55,6 +56,11 @@ def test_a_notice_without_a_known_browser_says_no_from_line_and_carries_no_link(
     assert "If you did not expect this, ask an administrator of Herons Film Club" in mail.text
 
 
+ORIGIN = "https://video.example.org"
+#: A mail's one-click links, as the service makes them (their token aside).
+STOP = Links(post=f"{ORIGIN}/api/v1/auth/unsubscribe?t=1", page=f"{ORIGIN}/unsubscribe#t=1")
+
+
 def reply_letter(**overrides: str | bool) -> letters.ReplyLetter:
     """A reply letter of Bob's on "Herons", with ``overrides``."""
     facts = {
@@ -67,7 +73,7 @@ def reply_letter(**overrides: str | bool) -> letters.ReplyLetter:
 
 
 def test_a_reply_mail_says_who_where_what_and_how_to_stop() -> None:
-    mail = letters.reply_mail("ada@example.org", reply_letter(), "https://video.example.org")
+    mail = letters.reply_mail("ada@example.org", reply_letter(), ORIGIN, STOP)
     assert (mail.to, mail.subject) == ("ada@example.org", 'Bob replied to your comment on "Herons"')
     assert mail.link == "https://video.example.org/watch/0b1e"
     assert mail.text == (
@@ -77,16 +83,19 @@ def test_a_reply_mail_says_who_where_what_and_how_to_stop() -> None:
         "To read the conversation and answer, open the video:\n\n"
         "https://video.example.org/watch/0b1e\n\n"
         "You get this mail because someone replied to your comment. To stop these mails, "
+        "open https://video.example.org/unsubscribe#t=1 and press the button, or "
         'untick "Email me when someone replies to my comments" on your Account page: '
         "https://video.example.org/account\n"
     )
+    message = mail.message("StreamStack <no-reply@video.example.org>")
+    assert message["List-Unsubscribe"] == f"<{STOP.post}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_a_reply_mail_names_an_admin_as_one_and_a_viewer_not() -> None:
     """Security walk F1: a viewer named "Admin" was mailed as the admin is."""
-    origin = "https://video.example.org"
-    admins = letters.reply_mail("ada@example.org", reply_letter(by_admin=True), origin)
-    viewers = letters.reply_mail("ada@example.org", reply_letter(replier_name="Bob"), origin)
+    admins = letters.reply_mail("ada@example.org", reply_letter(by_admin=True), ORIGIN, STOP)
+    viewers = letters.reply_mail("ada@example.org", reply_letter(replier_name="Bob"), ORIGIN, STOP)
     assert admins.subject == 'Bob (admin) replied to your comment on "Herons"'
     assert 'Bob (admin) replied to your comment on "Herons":' in admins.text
     assert viewers.subject == 'Bob replied to your comment on "Herons"'
@@ -99,7 +108,7 @@ def test_a_reply_mail_keeps_markup_as_text_and_its_subject_on_one_line() -> None
         item_title="<b>Herons</b>\n" + "long " * 40,
         excerpt="<script>alert(1)</script>\n\nsecond",
     )
-    mail = letters.reply_mail("ada@example.org", letter, "https://video.example.org")
+    mail = letters.reply_mail("ada@example.org", letter, ORIGIN, STOP)
     assert "\n" not in mail.subject and "\r" not in mail.subject
     assert mail.subject.startswith('Eve Bcc: all@example.org replied to your comment on "<b>Herons')
     assert mail.subject.endswith('…"')
@@ -107,9 +116,7 @@ def test_a_reply_mail_keeps_markup_as_text_and_its_subject_on_one_line() -> None
     message = mail.message("StreamStack <no-reply@video.example.org>")
     assert message.get_content_type() == "text/plain"
     assert message["Bcc"] is None
-
-
-ORIGIN = "https://video.example.org"
+    assert message["List-Unsubscribe"] == f"<{STOP.post}>"
 
 
 def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop() -> None:
@@ -120,7 +127,9 @@ def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop
         still_plays=False,
         link_path="/admin/library?processing=failed",
     )
-    mail = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN, "Herons Film Club")
+    mail = letters.failed_transcode_mail(
+        "ann@example.org", letter, ORIGIN, "Herons Film Club", STOP
+    )
     assert (mail.to, mail.subject) == ("ann@example.org", 'A video failed to transcode: "Herons"')
     assert mail.link == "https://video.example.org/admin/library?processing=failed"
     assert mail.text == (
@@ -133,11 +142,13 @@ def test_a_failed_transcode_mail_says_which_why_whether_it_plays_and_how_to_stop
         "Other videos failing in the next ten minutes are not mailed: the Library lists every "
         "failed video.\n\n"
         "You get this mail because you are an administrator of Herons Film Club. To stop these "
-        'mails, untick "Email me when a video fails to transcode or a comment is reported" on '
-        "your Account page: https://video.example.org/account\n"
+        "mails, open https://video.example.org/unsubscribe#t=1 and press the button, or untick "
+        '"Email me when a video fails to transcode or a comment is reported" on your Account '
+        "page: https://video.example.org/account\n"
     )
+    assert mail.unsubscribe == STOP.post
     playing = msgspec.structs.replace(letter, still_plays=True)
-    text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN, "Herons").text
+    text = letters.failed_transcode_mail("ann@example.org", playing, ORIGIN, "Herons", STOP).text
     assert "Viewers can still play it as it was. In the Library's failed videos" in text
 
 
@@ -160,7 +171,7 @@ def test_a_failed_transcode_of_a_missing_original_does_not_promise_it_plays(
         still_plays=still_plays,
         link_path="/admin/library?processing=failed",
     )
-    text = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN, "Herons").text
+    text = letters.failed_transcode_mail("ann@example.org", letter, ORIGIN, "Herons", STOP).text
     assert said in text
     assert "upload the file again (Replace video file) or delete the video:\n\n" in text
     assert "still play" not in text and "transcode it again, or" not in text
@@ -174,7 +185,7 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
         reason=None,
         link_path="/admin/comments?reported=1",
     )
-    mail = letters.reported_comment_mail("ann@example.org", letter, ORIGIN, "Herons")
+    mail = letters.reported_comment_mail("ann@example.org", letter, ORIGIN, "Herons", STOP)
     assert "\n" not in mail.subject and "\r" not in mail.subject
     assert mail.subject.startswith('A comment was reported on "<b>Herons</b> Bcc: all@example.org')
     assert mail.subject.endswith('…"')
@@ -186,11 +197,12 @@ def test_a_reported_comment_mail_quotes_it_names_the_reason_and_keeps_one_line_s
     ) in mail.text
     assert "Other reports in the next ten minutes are not mailed" in mail.text
     given = msgspec.structs.replace(letter, reason="spam\nBcc: x")
-    text = letters.reported_comment_mail("ann@example.org", given, ORIGIN, "Herons").text
+    text = letters.reported_comment_mail("ann@example.org", given, ORIGIN, "Herons", STOP).text
     assert "\nThe reason given: spam Bcc: x\n" in text
     message = mail.message("StreamStack <no-reply@video.example.org>")
     assert message.get_content_type() == "text/plain"
     assert message["Bcc"] is None
+    assert message["List-Unsubscribe"] == f"<{STOP.post}>"
 
 
 def test_a_password_notice_owed_before_it_could_name_a_cancelled_email_still_reads() -> None:

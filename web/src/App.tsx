@@ -21,6 +21,7 @@ import { ForgotPasswordPage } from "./pages/ForgotPassword";
 import { SharedEmbedPage } from "./pages/SharedEmbed";
 import { SharedWatchPage } from "./pages/SharedWatch";
 import { SignInPage } from "./pages/SignIn";
+import { UnsubscribePage } from "./pages/Unsubscribe";
 import { WatchPage } from "./pages/Watch";
 
 // The admins' pages, each a chunk of its own: most visitors never open them.
@@ -60,6 +61,7 @@ export function AppRoutes() {
         <Route path="register" element={<Titled title="Create an account"><RegisterPage /></Titled>} />
         <Route path="reset-password" element={<Titled title="Set a new password"><ResetPasswordPage /></Titled>} />
         <Route path="confirm-email" element={<Titled title="Confirm your new email"><ConfirmEmailPage /></Titled>} />
+        <Route path="unsubscribe" element={<Titled title="Stop these emails"><UnsubscribePage /></Titled>} />
         <Route path="forgot-password" element={<Titled title="Forgot your password?"><ForgotPasswordPage /></Titled>} />
         {/* Browsing is public (as the catalogue API is) unless the server is members only; playing needs an account. */}
         <Route index element={<Titled title="Browse"><GuestPage><BrowsePage /></GuestPage></Titled>} />

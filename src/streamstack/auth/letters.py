@@ -23,6 +23,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from streamstack.auth.unsubscribe import Links
 from streamstack.contracts.catalogue import ORIGINAL_MISSING_DETAIL
 from streamstack.kernel.mail import Mail
 
@@ -279,9 +280,10 @@ def invite_mail(
     return Mail(to=email, subject=f"You are invited to {site}", text=text, link=link)
 
 
-def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
+def reply_mail(to: str, letter: ReplyLetter, origin: str, stop: Links) -> Mail:
     """The mail telling ``to`` that someone replied to their comment: who, on which video,
-    the reply quoted, the video's link at ``origin`` and how to stop these mails. Plain
+    the reply quoted, the video's link at ``origin`` and how to stop these mails (``stop``,
+    also its one-click header). Plain
     text, so markup in a name or a reply is shown as typed, never run; a name or title is
     one line in the subject, whatever it holds; an admin's name is followed by "(admin)",
     which a viewer's name cannot hold (auth refuses it)."""
@@ -295,14 +297,16 @@ def reply_mail(to: str, letter: ReplyLetter, origin: str) -> Mail:
         f"{_quoted(letter.excerpt)}\n\n"
         "To read the conversation and answer, open the video:\n\n"
         f"{link}\n\n"
-        "You get this mail because someone replied to your comment. To stop these mails, "
-        f'untick "{REPLY_MAIL_CHOICE}" on your Account page: {origin}{ACCOUNT_PATH}\n'
+        "You get this mail because someone replied to your comment. "
+        f"{_stopping(stop, REPLY_MAIL_CHOICE, origin)}"
     )
     subject = f'{who} replied to your comment on "{_short(title)}"'
-    return Mail(to=to, subject=subject, text=text, link=link)
+    return Mail(to=to, subject=subject, text=text, link=link, unsubscribe=stop.post)
 
 
-def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str, site: str) -> Mail:
+def failed_transcode_mail(
+    to: str, letter: FailedTranscodeLetter, origin: str, site: str, stop: Links
+) -> Mail:
     """The mail telling admin ``to`` that a video's transcoding failed for good: which
     video, why, whether viewers still play it, the Library's link and how to stop these
     mails; plain text, the title one line in the subject."""
@@ -317,10 +321,10 @@ def failed_transcode_mail(to: str, letter: FailedTranscodeLetter, origin: str, s
         f"{link}\n\n"
         f"Other videos failing in the next {ADMIN_QUIET_WORDS} are not mailed: the Library "
         "lists every failed video.\n\n"
-        f"{_admin_footer(origin, site)}"
+        f"{_admin_footer(origin, site, stop)}"
     )
     subject = f'A video failed to transcode: "{_short(title)}"'
-    return Mail(to=to, subject=subject, text=text, link=link)
+    return Mail(to=to, subject=subject, text=text, link=link, unsubscribe=stop.post)
 
 
 def _failure_consequence(letter: FailedTranscodeLetter) -> str:
@@ -341,7 +345,9 @@ def _failure_consequence(letter: FailedTranscodeLetter) -> str:
     return f"{plays} In the Library's failed videos you can transcode it again, or replace or delete it"
 
 
-def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str, site: str) -> Mail:
+def reported_comment_mail(
+    to: str, letter: ReportedCommentLetter, origin: str, site: str, stop: Links
+) -> Mail:
     """The mail telling admin ``to`` that a viewer reported a comment: on which video, the
     comment quoted, the reason given, the Comments page's link and how to stop these mails;
     plain text, the title one line in the subject."""
@@ -360,17 +366,25 @@ def reported_comment_mail(to: str, letter: ReportedCommentLetter, origin: str, s
         f"{link}\n\n"
         f"Other reports in the next {ADMIN_QUIET_WORDS} are not mailed: the Comments page "
         "lists every reported comment.\n\n"
-        f"{_admin_footer(origin, site)}"
+        f"{_admin_footer(origin, site, stop)}"
     )
     subject = f'A comment was reported on "{_short(title)}"'
-    return Mail(to=to, subject=subject, text=text, link=link)
+    return Mail(to=to, subject=subject, text=text, link=link, unsubscribe=stop.post)
 
 
-def _admin_footer(origin: str, site: str) -> str:
+def _admin_footer(origin: str, site: str, stop: Links) -> str:
     """How an admin of ``site`` stops these mails."""
     return (
-        f"You get this mail because you are an administrator of {site}. To stop "
-        f'these mails, untick "{ADMIN_MAIL_CHOICE}" on your Account page: {origin}{ACCOUNT_PATH}\n'
+        f"You get this mail because you are an administrator of {site}. "
+        f"{_stopping(stop, ADMIN_MAIL_CHOICE, origin)}"
+    )
+
+
+def _stopping(stop: Links, choice: str, origin: str) -> str:
+    """How to stop mails of a kind: its one-click page, or the Account page's ``choice``."""
+    return (
+        f"To stop these mails, open {stop.page} and press the button, or untick "
+        f'"{choice}" on your Account page: {origin}{ACCOUNT_PATH}\n'
     )
 
 

@@ -112,7 +112,9 @@ async def standalone_service(settings: Settings) -> AsyncIterator[AuthService]:
     verifier = TokenVerifier(public_pem, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     async with Backends(settings) as backends:
         revocations = RevocationList(backends.kv(REVOKED_TOKENS_BUCKET, REVOCATION_TTL_SECONDS))
-        service, _ = build_service(settings, backends, verifier, revocations)
+        # Mail it owes (a promoted member's notice) is recorded; a running server sends it.
+        mail = account_mail(settings, backends)
+        service, _ = build_service(settings, backends, verifier, revocations, mail=mail)
         yield service
 
 

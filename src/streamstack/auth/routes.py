@@ -11,9 +11,12 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
+from litestar.response import Redirect
 from litestar.router import Router
 
+from streamstack.auth import unsubscribe
 from streamstack.auth.credentials import MAX_EMAIL_CHARS
 from streamstack.auth.schemas import (
     AccountDeletion,
@@ -44,6 +47,7 @@ from streamstack.auth.schemas import (
     TwoFactorSetup,
     TwoFactorSetupRequest,
     TwoFactorStatus,
+    Unsubscribed,
     UserChange,
     UserPage,
     UserView,
@@ -66,7 +70,7 @@ from streamstack.contracts.limits import (
 from streamstack.contracts.streaming import STILLS_PASS_COOKIE, THUMBNAILS_PATH
 from streamstack.kernel.authentication import Principal
 from streamstack.kernel.dependencies import CALLER, provide_values
-from streamstack.kernel.errors import ServiceUnavailable, Unauthorized
+from streamstack.kernel.errors import BadRequest, ServiceUnavailable, Unauthorized
 from streamstack.kernel.guards import OPEN_TO_GUESTS, authenticate, requires_admin
 from streamstack.kernel.http import client_address, error_response
 from streamstack.kernel.openapi import BEARER, error_responses
@@ -697,6 +701,78 @@ class EmailConfirmationController(Controller):
         return Response(confirmed, headers=_NO_STORE)
 
 
+#: The longest one-click token taken: a sealed account id and email, with room to spare.
+UNSUBSCRIBE_TOKEN_MAX = 1000
+#: A one-click unsubscribe's query: the kind of mail and the token mailed with it.
+Kind = Annotated[unsubscribe.MailChoice, Parameter(description="The kind of mail to turn off.")]
+Token = Annotated[
+    str,
+    Parameter(max_length=UNSUBSCRIBE_TOKEN_MAX, description="The token the mail carried."),
+]
+
+
+@dataclasses.dataclass
+class OneClickOperation(Operation):
+    """The one-click POST's OpenAPI operation: RFC 8058's form, which mail providers send
+    as ``multipart/form-data`` or urlencoded; the handler reads either (Litestar, one)."""
+
+    def __post_init__(self) -> None:
+        form = OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                properties={
+                    "List-Unsubscribe": Schema(
+                        type=OpenAPIType.STRING, enum=[unsubscribe.ONE_CLICK]
+                    )
+                },
+                required=["List-Unsubscribe"],
+            )
+        )
+        self.request_body = RequestBody(
+            content={"application/x-www-form-urlencoded": form, "multipart/form-data": form},
+            required=True,
+        )
+
+
+class UnsubscribeController(Controller):
+    """The ``List-Unsubscribe`` address of mail a member may turn off (RFC 8058)."""
+
+    path = unsubscribe.API_PATH.removeprefix(PREFIX)
+    opt = OPEN_TO_GUESTS
+
+    @get("", status_code=303, cache_control=None)
+    async def unsubscribe_page(self, kind: Kind, token: Token) -> Redirect:
+        """A browser (or a mail scanner) opening the link: sent on to the SPA's page, which
+        says what the link turns off and asks first. Nothing changes."""
+        page = f"{unsubscribe.PAGE_PATH}#{unsubscribe.query(kind, token)}"
+        return Redirect(page, status_code=303, headers=_NO_STORE)
+
+    @post(
+        "",
+        status_code=200,
+        operation_class=OneClickOperation,
+        responses=error_responses(
+            {
+                400: "The body is not `List-Unsubscribe=One-Click` (`one_click_required`), or "
+                "the token is altered, of another kind, or stale: the account's email changed "
+                "since (`invalid_unsubscribe_link`).",
+                404: "The account was deleted (`account_not_found`).",
+            }
+        ),
+    )
+    async def unsubscribe(
+        self, request: Request[Any, Any, Any], auth: Auth, kind: Kind, token: Token
+    ) -> Unsubscribed:
+        """Turn this kind of mail off for the account the token names, without a sign-in
+        (the token came in its mail); the Account page turns it on again."""
+        form = await request.form()
+        if form.get("List-Unsubscribe") != unsubscribe.ONE_CLICK:
+            raise BadRequest(
+                "send the form List-Unsubscribe=One-Click (RFC 8058)", code="one_click_required"
+            )
+        return await auth.unsubscribe_by_link(kind, token)
+
+
 #: How ``POST /password-reset/request`` refuses.
 RESET_MAIL_REFUSALS = error_responses(
     {
@@ -806,6 +882,7 @@ def auth_router(
             PasswordResetController,
             PasswordResetMailController,
             EmailConfirmationController,
+            UnsubscribeController,
             InviteController,
             KeysController,
         ],

@@ -16,6 +16,7 @@ from streamstack.auth.credentials import (
     MAX_PASSWORD_CHARS,
     MIN_PASSWORD_CHARS,
 )
+from streamstack.auth.unsubscribe import MailChoice
 from streamstack.contracts.auth import Role
 from streamstack.contracts.limits import InviteNote
 from streamstack.settings import GuestAccess, RegistrationMode  # the settings' values, as is
@@ -165,6 +166,14 @@ class UserView(msgspec.Struct, frozen=True):
     admin_mail: bool = True
 
 
+class Unsubscribed(msgspec.Struct, frozen=True):
+    """A one-click unsubscribe's answer: the kind of mail that is off now (``reply_mail``:
+    replies to one's comments; ``admin_mail``: an admin's notices), which the Account page
+    turns on again."""
+
+    kind: MailChoice
+
+
 class TwoFactorStatus(msgspec.Struct, frozen=True):
     """``GET /me/two-factor``: whether sign-in needs a code, since when, and how many unused
     recovery codes are left (0 when off)."""
@@ -262,7 +271,8 @@ class InviteRequest(msgspec.Struct, forbid_unknown_fields=True):
 class InviteCreated(msgspec.Struct, frozen=True):
     """A new invite; ``code`` is shown only here (only its hash is kept). ``link_path`` is
     the SPA page that takes it (the code rides in the fragment, which browsers never send),
-    for the server's address to lead."""
+    for the server's address to lead; for an invite mailed to an address, it names the
+    address too (``&email=``, URL-encoded), as the mailed link does."""
 
     id: uuid.UUID
     code: str

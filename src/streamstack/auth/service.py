@@ -24,7 +24,7 @@ import structlog
 from advanced_alchemy.exceptions import IntegrityError
 from sqlalchemy import ColumnElement
 
-from streamstack.auth import letters
+from streamstack.auth import letters, unsubscribe
 from streamstack.auth.account_mail import AccountMail
 from streamstack.auth.contract import TokenRevocations
 from streamstack.auth.credentials import (
@@ -83,6 +83,7 @@ from streamstack.auth.schemas import (
     SessionView,
     TwoFactorSetup,
     TwoFactorStatus,
+    Unsubscribed,
     UserPage,
     UserView,
 )
@@ -1082,7 +1083,8 @@ class AuthService:
                 user = await records.users.get_one_or_none(User.id == letter.user_id)
             if user is None or user.disabled_at is not None or not user.reply_mail:
                 return None  # gone, disabled or turned off since the letter was owed
-            return letters.reply_mail(user.email, letter, mail.origin)
+            stop = self._unsubscribe_links(mail, "reply_mail", user)
+            return letters.reply_mail(user.email, letter, mail.origin, stop)
         if isinstance(letter, FailedTranscodeLetter | ReportedCommentLetter):
             return await self._admin_mail(mail, letter)
         if isinstance(letter, EmailConfirmLetter):
@@ -1104,9 +1106,49 @@ class AuthService:
             return None  # gone, disabled or no longer an admin since the letter was owed
         if not user.admin_mail:
             return None
+        stop = self._unsubscribe_links(mail, "admin_mail", user)
         if isinstance(letter, FailedTranscodeLetter):
-            return letters.failed_transcode_mail(user.email, letter, mail.origin, self.site_name)
-        return letters.reported_comment_mail(user.email, letter, mail.origin, self.site_name)
+            return letters.failed_transcode_mail(
+                user.email, letter, mail.origin, self.site_name, stop
+            )
+        return letters.reported_comment_mail(user.email, letter, mail.origin, self.site_name, stop)
+
+    def _unsubscribe_links(
+        self, mail: AccountMail, kind: unsubscribe.MailChoice, user: User
+    ) -> unsubscribe.Links:
+        """The one-click links that turn ``kind`` off for ``user``, as mailed now."""
+        sealed = unsubscribe.token(self.sealing, kind, user.id, user.email)
+        return unsubscribe.links(mail.origin, kind, sealed)
+
+    async def unsubscribe_by_link(self, kind: unsubscribe.MailChoice, sealed: str) -> Unsubscribed:
+        """Turn mail of ``kind`` off for the account a mailed one-click token names (no
+        sign-in: the token proves the mail was read). 400 ``invalid_unsubscribe_link`` for
+        a token forged, altered, of another kind or stale (the account's sign-in email
+        changed since, or the token's key was removed), 404 ``account_not_found`` for an
+        account deleted since; nothing changes then. Already off: the same answer."""
+        named = unsubscribe.opened(self.sealing, kind, sealed)
+        invalid = BadRequest(
+            "this unsubscribe link does not work (altered, or the account's email changed "
+            "since it was mailed): sign in and change your mail on your Account page",
+            code="invalid_unsubscribe_link",
+        )
+        if named is None:
+            raise invalid
+        async with self._work() as records:
+            user = await records.users.get_one_or_none(User.id == named.user_id)
+            if user is None:
+                raise NotFound("the account of this link was deleted", code="account_not_found")
+            if user.email != named.email:
+                raise invalid
+            was = (user.reply_mail, user.admin_mail)
+            if kind == "reply_mail":
+                user.reply_mail = False
+            else:
+                user.admin_mail = False
+            if was != (user.reply_mail, user.admin_mail):
+                user.updated_at = self.clock()
+        log.info("auth.unsubscribed", user_id=str(user.id), kind=kind)
+        return Unsubscribed(kind)
 
     async def _email_confirm_mail(
         self, mail: AccountMail, letter: EmailConfirmLetter
@@ -1138,10 +1180,7 @@ class AuthService:
             if invite.created_by is not None:
                 inviter = await records.users.get_one_or_none(User.id == invite.created_by)
         name = (inviter.display_name or inviter.email) if inviter else "An administrator"
-        # The address rides in the fragment (never sent to a server) for the register page
-        # to fill in (walk 51 F7): the link goes to that mailbox, whose reader knows it.
-        address = urllib.parse.quote(invite.mailed_to, safe="@")
-        link = mail.link(f"{INVITE_LINK_PATH}{code}&email={address}")
+        link = mail.link(_invite_link_path(code, invite.mailed_to))
         return letters.invite_mail(invite.mailed_to, link, name, invite.expires_at, self.site_name)
 
     async def issue_reset_by_email(self, email: str) -> PasswordResetCreated | None:
@@ -1472,7 +1511,7 @@ class AuthService:
             invite.created_at,
             invite.expires_at,
             kept_note,
-            INVITE_LINK_PATH + code,
+            _invite_link_path(code, mailed_to),
             mailed_to=mailed_to,
         )
         return created
@@ -1524,7 +1563,8 @@ class AuthService:
     async def create_admin(
         self, email: str, password: str | None, *, reset_password: bool = False
     ) -> AdminAccount:
-        """Create an admin, or promote an existing account (its sessions are ended).
+        """Create an admin, or promote an existing account (its owner told, as of an admin's
+        change of its role: ``made_admin``).
 
         A new account gets ``password``, or a generated one that is returned. An existing
         one keeps its password unless ``password`` is given or ``reset_password`` is set.
@@ -1560,10 +1600,15 @@ class AuthService:
             user = await records.users.by_email(email)
             if user is None:
                 raise NotFound("the account was deleted meanwhile")
-            await records.users.set_role(user, "admin", now)
+            if user.role != "admin":
+                await records.users.set_role(user, "admin", now)
+                # Told as an admin's change of the role is; its tokens stay (a viewer's
+                # hold less), the new role coming at their next refresh.
+                await self._owe(records, Notice("made_admin", user.email, now, by="admin"))
             if new_hash is not None:
                 made = password is None
                 await self._set_password(records, user.id, new_hash, now, generated=made)
+        self._owed()
         shown = new_password if password is None else None
         return AdminAccount(email, created=False, password=shown)
 
@@ -1750,9 +1795,13 @@ class AuthService:
         devices of one account each writing it inside theirs would each wait for the other's
         share (a deadlock on PostgreSQL). On its own the update waits for them and holds
         nothing else. A refresh writes it at most once an hour (``unless_since``), so an
-        active account costs no write per request."""
-        async with self._work() as records:
-            await records.users.signed_in(user_id, now, unless_since=unless_since)
+        active account costs no write per request. Best effort: the sign-in has committed,
+        so a failure here is logged and the caller still gets the tokens."""
+        try:
+            async with self._work() as records:
+                await records.users.signed_in(user_id, now, unless_since=unless_since)
+        except Exception as exc:  # a shown time missed, never a sign-in lost
+            log.warning("auth.last_signed_in_not_recorded", user_id=str(user_id), error=repr(exc))
 
     def _sign(self, user: User, family: uuid.UUID) -> IssuedTokens:
         """A new access and refresh token for ``user`` in the session ``family``; the access
@@ -1980,6 +2029,16 @@ def _day(moment: datetime.datetime) -> str:
     """A day as a refusal names it: ``7 December 2026``, in UTC."""
     utc = moment.astimezone(datetime.UTC)
     return f"{utc.day} {utc:%B %Y}"
+
+
+def _invite_link_path(code: str, mailed_to: str | None) -> str:
+    """The register page's path taking invite ``code``. An invite for an address names it
+    too, URL-encoded, for the page to fill in (walk 51 F7), in the link mailed there and in
+    the one its admin is shown: both go to that address's owner, who knows it. In the
+    fragment, as the code: never sent to a server."""
+    if mailed_to is None:
+        return INVITE_LINK_PATH + code
+    return f"{INVITE_LINK_PATH}{code}&email={urllib.parse.quote(mailed_to, safe='@')}"
 
 
 def _invalid_invite() -> Forbidden:

@@ -13,6 +13,7 @@ import type {
   TwoFactorSetup,
   TwoFactorStatus,
   UserChange,
+  Unsubscribed,
   UserPage,
   UserView,
 } from "./schema";
@@ -136,6 +137,24 @@ export function confirmEmail(code: string): Promise<EmailConfirmed> {
   return request(() => api.POST("/api/v1/auth/email-confirmations", { body: { code } }), "none");
 }
 
+/**
+ * Turns one kind of mail off with the one-click link its mail carried (no sign-in needed),
+ * posting what a mail provider posts (RFC 8058); throws ApiError `invalid_unsubscribe_link`
+ * for a link altered or stale (the account's email changed since), `account_not_found`.
+ */
+export function unsubscribe(kind: MailChoice, token: string): Promise<Unsubscribed> {
+  return request(
+    () =>
+      api.POST("/api/v1/auth/unsubscribe", {
+        params: { query: { kind, token } },
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: { "List-Unsubscribe": "One-Click" },
+        bodySerializer: (body) => new URLSearchParams(body),
+      }),
+    "none",
+  );
+}
+
 /** Changes the caller's password; the server signs out every other session. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
   await requestChange("changing your password", (headers) =>
@@ -151,7 +170,7 @@ export function changeProfile(displayName: string | null): Promise<UserView> {
 }
 
 /** The caller's mail choices: replies to their comments, and (admins alone) what needs an admin. */
-export type MailChoice = "reply_mail" | "admin_mail";
+export type MailChoice = Unsubscribed["kind"];
 
 /** Whether the caller is mailed of `choice`'s news. */
 export function changeMailChoice(choice: MailChoice, on: boolean): Promise<UserView> {

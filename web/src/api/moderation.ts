@@ -37,6 +37,13 @@ export function listAllComments(cursor: string | undefined, { reported, author }
   return request((headers) => api.GET("/api/v1/catalogue/comments", { headers, params, signal }));
 }
 
+/** How many comments the member wrote, replies included (what deleting them takes), as the admins' list counts them. */
+export async function countCommentsBy(author: string, signal?: AbortSignal): Promise<number> {
+  const params = { query: { author, limit: 1 } };
+  const page = await request((headers) => api.GET("/api/v1/catalogue/comments", { headers, params, signal }));
+  return page.author?.comments ?? 0;
+}
+
 /** Deletes every comment the member wrote at once (others' replies to them stay); how many went. */
 export async function deleteCommentsBy(author: string): Promise<number> {
   const params = { query: { author } };

@@ -416,6 +416,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** UnsubscribePage */
+        get: operations["ApiV1AuthUnsubscribeUnsubscribePage"];
+        put?: never;
+        /** Unsubscribe */
+        post: operations["ApiV1AuthUnsubscribeUnsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/users": {
         parameters: {
             query?: never;
@@ -2425,6 +2443,11 @@ export interface components {
             offset: number;
             total: number;
         };
+        /** Unsubscribed */
+        Unsubscribed: {
+            /** @enum {string} */
+            kind: "reply_mail" | "admin_mail";
+        };
         /** UpdateMediaItem */
         UpdateMediaItem: {
             comments_enabled?: boolean;
@@ -2662,6 +2685,7 @@ export type TwoFactorSetupRequest = components['schemas']['TwoFactorSetupRequest
 export type TwoFactorStatus = components['schemas']['TwoFactorStatus'];
 export type UnfinishedUpload = components['schemas']['UnfinishedUpload'];
 export type UnfinishedUploadPage = components['schemas']['UnfinishedUploadPage'];
+export type Unsubscribed = components['schemas']['Unsubscribed'];
 export type UpdateMediaItem = components['schemas']['UpdateMediaItem'];
 export type UserChange = components['schemas']['UserChange'];
 export type UserPage = components['schemas']['UserPage'];
@@ -4866,6 +4890,148 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AuthUnsubscribeUnsubscribePage: {
+        parameters: {
+            query: {
+                /** @description The kind of mail to turn off. */
+                kind: "reply_mail" | "admin_mail";
+                /** @description The token the mail carried. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect Response */
+            303: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bug on our side (`internal_error`); the request id finds it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A backend this request needs is down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ApiV1AuthUnsubscribeUnsubscribe: {
+        parameters: {
+            query: {
+                /** @description The kind of mail to turn off. */
+                kind: "reply_mail" | "admin_mail";
+                /** @description The token the mail carried. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe": "One-Click";
+                };
+                "multipart/form-data": {
+                    /** @enum {string} */
+                    "List-Unsubscribe": "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            /** @description The body is not `List-Unsubscribe=One-Click` (`one_click_required`), or the token is altered, of another kind, or stale: the account's email changed since (`invalid_unsubscribe_link`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account was deleted (`account_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body's media type is not accepted. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -52,6 +52,14 @@ function adminAmong(...others: UserView[]) {
   );
 }
 
+/** The admins' comment list filtered by an author, counting `count` comments of theirs. */
+function commentsWritten(count: number) {
+  return http.get(`${API}/catalogue/comments`, ({ request }) => {
+    const author = new URL(request.url).searchParams.get("author");
+    return ok({ comments: [], next: null, author: { id: author, name: null, comments: count } });
+  });
+}
+
 /** Whether `text` shows in the page at any moment from now until the returned check is called. */
 function everShown(text: string): () => boolean {
   let seen = false;
@@ -304,6 +312,7 @@ describe("AdminUsersPage", () => {
         }),
       ),
       http.delete(`${API}/auth/users/u-bob`, () => noContent()),
+      commentsWritten(3),
     );
     const seen = recordRequests();
     const user = setupUser();
@@ -346,7 +355,9 @@ describe("AdminUsersPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Delete bob@example.com" }));
     const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
-    expect(dialog).toHaveTextContent("Their comments are deleted; replies other members wrote to them stay, under “Comment removed”.");
+    expect(await within(dialog).findByText(/Their 3 comments are deleted/)).toHaveTextContent(
+      "Their 3 comments are deleted; where other members replied, the replies stay, under “Comment removed”. This cannot be undone.",
+    );
     expect(sentTo(seen, "DELETE", `${API}/auth/users/u-bob`)).toHaveLength(0);
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     await waitFor(() => expect(screen.queryByText("bob@example.com", { selector: "td" })).not.toBeInTheDocument());
@@ -357,6 +368,59 @@ describe("AdminUsersPage", () => {
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Deleted bob@example.com.");
     // The notice takes the focus in an effect, after the dialog has closed: wait for it.
     await waitFor(() => expect(screen.getByTestId("done-notice")).toHaveFocus());
+  });
+
+  it("asking to delete, says how many comments go and offers to disable instead, which keeps them", async () => {
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };
+    adminAmong(bob);
+    server.use(commentsWritten(1), http.post(`${USERS}/u-bob/disable`, () => ok({ ...bob, disabled: true })));
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/admin/users");
+
+    await user.click(await screen.findByRole("button", { name: "Delete bob@example.com" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
+    expect(await within(dialog).findByText(/Their 1 comment is deleted/)).toHaveTextContent(
+      "Their 1 comment is deleted; where other members replied, the replies stay, under “Comment removed”.",
+    );
+    expect(sentTo(seen, "GET", `${API}/catalogue/comments`)[0]?.url.searchParams.get("author")).toBe("u-bob");
+    expect(dialog).toHaveTextContent("Disable keeps their comments and lets you undo this.");
+    await user.click(within(dialog).getByRole("button", { name: "Disable instead" }));
+
+    const disabling = await screen.findByRole("alertdialog", { name: "Disable this account?" });
+    expect(screen.queryByRole("alertdialog", { name: "Delete this account?" })).not.toBeInTheDocument();
+    await user.click(within(disabling).getByRole("button", { name: "Disable" }));
+    await waitFor(() => expect(rowOf("bob@example.com")).toHaveTextContent("Disabled"));
+    expect(sentTo(seen, "POST", `${USERS}/u-bob/disable`)).toHaveLength(1);
+    expect(sentTo(seen, "DELETE", `${USERS}/u-bob`)).toHaveLength(0);
+  });
+
+  it("asking to delete one who wrote none says so, and a disabled account is offered no disabling", async () => {
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com", disabled: true };
+    adminAmong(bob);
+    server.use(commentsWritten(0));
+    const user = setupUser();
+    renderApp("/admin/users");
+
+    await user.click(await screen.findByRole("button", { name: "Delete bob@example.com" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
+    expect(await within(dialog).findByText(/They have written no comments\./)).toBeInTheDocument();
+    expect(within(dialog).queryByRole("button", { name: "Disable instead" })).not.toBeInTheDocument();
+  });
+
+  it("asking to delete when the count cannot be read, says what happens to comments all the same", async () => {
+    const bob: UserView = { ...VIEWER, id: "u-bob", email: "bob@example.com" };
+    adminAmong(bob);
+    server.use(http.get(`${API}/catalogue/comments`, () => apiError(503, "service_unavailable", "away")));
+    const user = setupUser();
+    renderApp("/admin/users");
+
+    await user.click(await screen.findByRole("button", { name: "Delete bob@example.com" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete this account?" });
+    expect(await within(dialog).findByText(/Their comments are deleted/)).toHaveTextContent(
+      "Their comments are deleted; replies other members wrote to them stay, under “Comment removed”.",
+    );
+    expect(within(dialog).getByRole("button", { name: "Delete" })).toBeEnabled();
   });
 
   it("says which share links an admin's demotion, disabling or deletion stops: one, none, or an unknown count", async () => {

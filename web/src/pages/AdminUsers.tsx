@@ -1,6 +1,7 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { listUsers, type Role } from "../api/auth";
 import { countShareLinksMadeBy } from "../api/shares";
+import { countCommentsBy } from "../api/moderation";
 import type { UserView } from "../api/schema";
 import { ConfirmDialog, type ConfirmAnswers } from "../components/ConfirmDialog";
 import { DoneNotice } from "../components/FocusedMessage";
@@ -98,7 +99,9 @@ export function AdminUsersPage() {
           <Pagination page={page} pageSize={shown.limit} total={shown.total} onPage={turnPage} />
         </>
       )}
-      {question && <UserQuestionDialog question={question} actions={actions} onClose={() => setQuestion(null)} />}
+      {question && (
+        <UserQuestionDialog question={question} actions={actions} onAsk={setQuestion} onClose={() => setQuestion(null)} />
+      )}
       <InvitesPanel listed={invites} />
     </section>
   );
@@ -116,10 +119,13 @@ type UserQuestion =
 function UserQuestionDialog({
   question,
   actions,
+  onAsk,
   onClose,
 }: {
   question: UserQuestion;
   actions: UserActions;
+  /** Asks another question instead (deleting's "Disable instead"). */
+  onAsk: (question: UserQuestion) => void;
   onClose: () => void;
 }) {
   const { user } = question;
@@ -135,6 +141,7 @@ function UserQuestionDialog({
           busy={actions.saving === user.id}
           onConfirm={confirmed(() => actions.remove(user))}
           onCancel={onClose}
+          onDisable={() => onAsk({ kind: "disable", user })}
         />
       );
     case "disable":
@@ -289,15 +296,36 @@ function TwoFactorOffDialog({ user, ...answers }: ConfirmAnswers & { user: UserV
   );
 }
 
-/** Asks before deleting an account: it cannot be undone. */
-function DeleteUserDialog({ user, ...answers }: ConfirmAnswers & { user: UserView }) {
+/**
+ * Asks before deleting an account: it cannot be undone. Says how many comments go with it,
+ * and offers disabling instead (for an enabled account), which keeps them and can be undone.
+ */
+function DeleteUserDialog({ user, onDisable, ...answers }: ConfirmAnswers & { user: UserView; onDisable: () => void }) {
+  const written = useAsync(useCallback((signal: AbortSignal) => countCommentsBy(user.id, signal), [user.id]));
   return (
     <ConfirmDialog title="Delete this account?" confirmLabel="Delete" destructive {...answers}>
       <p>
-        {user.email} is signed out everywhere and their account, sessions and watch data are removed. Their comments
-        are deleted; replies other members wrote to them stay, under “Comment removed”. This cannot be undone.
+        {user.email} is signed out everywhere and their account, sessions and watch data are removed.{" "}
+        {commentsThatGo(written)} This cannot be undone.
         {user.role === "admin" && <WhatStopsWithThem user={user} />}
       </p>
+      {!user.disabled && (
+        <p>
+          Disable keeps their comments and lets you undo this.{" "}
+          <button type="button" className="button" onClick={onDisable}>
+            Disable instead
+          </button>
+        </p>
+      )}
     </ConfirmDialog>
   );
+}
+
+/** The sentence on the comments a deletion takes: counted when the count came, said plainly when it did not. */
+function commentsThatGo({ data: count, loading }: AsyncResult<number>): string {
+  if (loading) return "Counting their comments…";
+  if (count === null) return "Their comments are deleted; replies other members wrote to them stay, under “Comment removed”.";
+  if (count === 0) return "They have written no comments.";
+  const which = count === 1 ? "Their 1 comment is deleted" : `Their ${count} comments are deleted`;
+  return `${which}; where other members replied, the replies stay, under “Comment removed”.`;
 }

@@ -31,12 +31,15 @@ class MailRefused(MailUnavailable):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Mail:
-    """One plain-text mail. ``link``: the one link it is about (the dev adapter logs it)."""
+    """One plain-text mail. ``link``: the one link it is about (the dev adapter logs it);
+    ``unsubscribe``: for mail its reader may turn off, the HTTPS address a POST to which
+    turns it off (RFC 8058's one click, sent as ``List-Unsubscribe``)."""
 
     to: str
     subject: str
     text: str
     link: str | None = None
+    unsubscribe: str | None = None
 
     def message(self, sender: str) -> EmailMessage:
         """The mail as an RFC 5322 message from ``sender``."""
@@ -44,6 +47,10 @@ class Mail:
         message["From"] = sender
         message["To"] = self.to
         message["Subject"] = self.subject
+        if self.unsubscribe is not None:
+            # RFC 2369's header, and RFC 8058's promise that a POST alone turns it off.
+            message["List-Unsubscribe"] = f"<{self.unsubscribe}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(self.text)
         return message
 
