@@ -4,6 +4,7 @@ import {
   formatAge,
   formatBytes,
   formatClock,
+  formatPosition,
   formatDuration,
   formatLikes,
   formatViews,
@@ -14,6 +15,19 @@ import {
   tooManyAttempts,
   waitInWords,
 } from "./format";
+
+describe("formatPosition", () => {
+  it("reads as the rounded length at the end", () => {
+    expect(formatPosition(3.6, 3.6)).toBe("0:04");
+    expect(formatPosition(3.4, 3.4)).toBe("0:03");
+  });
+
+  it("counts the seconds begun before the end, or when the length is unknown", () => {
+    expect(formatPosition(3.55, 3.6)).toBe("0:03");
+    expect(formatPosition(3.6, Number.NaN)).toBe("0:03");
+    expect(formatPosition(3.6, null)).toBe("0:03");
+  });
+});
 
 describe("formatClock", () => {
   it("says a position in whole seconds begun, under a second too", () => {

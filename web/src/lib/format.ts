@@ -20,6 +20,17 @@ export function formatClock(seconds: number | null | undefined): string {
   return wholeSeconds(seconds);
 }
 
+/**
+ * Where playback is, for the clock beside the length: at the end (the browser puts an
+ * ended video at its length) it is the length as
+ * {@link formatDuration} rounds it, so a 3.6 s clip ends at "0:04 / 0:04" rather than
+ * "0:03 / 0:04" (a position counts seconds begun; a length rounds).
+ */
+export function formatPosition(seconds: number | null | undefined, length: number | null | undefined): string {
+  const atEnd = seconds != null && length != null && seconds >= length;
+  return (atEnd && formatDuration(length)) || formatClock(seconds);
+}
+
 /** 65.4 → "1:05", 3725 → "1:02:05": the seconds begun but not ended are left out. */
 function wholeSeconds(seconds: number): string {
   const total = Math.floor(seconds);

@@ -1,6 +1,6 @@
 import type { RefObject } from "react";
 import { chapterAt, type Chapter } from "../lib/chapters";
-import { formatClock, formatDuration } from "../lib/format";
+import { formatDuration, formatPosition } from "../lib/format";
 import { toggleFullscreen, togglePlay } from "./usePlayerShortcuts";
 import type { Captions } from "./captions";
 import { CaptionsIcon, FullscreenIcon, PauseIcon, PictureInPictureIcon, PlayIcon, ReplayIcon } from "./icons";
@@ -134,7 +134,7 @@ export function ControlBar(props: ControlBarProps) {
         {/* Together: on a phone's touch screen they go above the seek bar, leaving the row to the buttons. */}
         <span className="player-where">
           <span className="player-time" data-testid="player-time">
-            {formatClock(clock.time)} / {formatDuration(clock.duration) || "–:––"}
+            {formatPosition(clock.time, clock.duration)} / {formatDuration(clock.duration) || "–:––"}
           </span>
           <ChapterTitle chapter={chapterAt(props.chapters, clock.time)} />
         </span>

@@ -364,12 +364,12 @@ describe("quality menu", () => {
 });
 
 describe("seek bar", () => {
-  /** The player on the original file (no MediaSource: no hls.js), with a 30 s video at `time`. */
-  async function playing(state: { time: number }): Promise<HTMLVideoElement> {
-    renderPage(<Player item={mediaItem({ duration_seconds: 30 })} />);
+  /** The player on the original file (no MediaSource: no hls.js), with a video of `length` s (30) at `time`. */
+  async function playing(state: { time: number }, length = 30): Promise<HTMLVideoElement> {
+    renderPage(<Player item={mediaItem({ duration_seconds: length })} />);
     const video = await screen.findByTestId<HTMLVideoElement>("player");
     await vi.waitFor(() => expect(video.getAttribute("src")).toBe("/api/v1/stream/m-1"));
-    Object.defineProperty(video, "duration", { configurable: true, get: () => 30 });
+    Object.defineProperty(video, "duration", { configurable: true, get: () => length });
     Object.defineProperty(video, "currentTime", {
       configurable: true,
       get: () => state.time,
@@ -384,6 +384,12 @@ describe("seek bar", () => {
     const bar = screen.getByRole("slider", { name: "Seek" });
     expect(bar).toHaveAttribute("aria-valuetext", "0:14 of 0:30");
     expect(seekValueText(3725, 4000)).toBe("1:02:05 of 1:06:40");
+  });
+
+  it("reads the length at the end of a clip whose length rounds up, not one second short", async () => {
+    await playing({ time: 3.6 }, 3.6);
+    expect(screen.getByTestId("player-time")).toHaveTextContent("0:04 / 0:04");
+    expect(screen.getByRole("slider", { name: "Seek" })).toHaveAttribute("aria-valuetext", "0:04 of 0:04");
   });
 
   it("moves 5 s with the arrow keys, as the page's shortcuts do, within the video", async () => {

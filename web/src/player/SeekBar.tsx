@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { chapterAt, type Chapter } from "../lib/chapters";
-import { formatClock, formatDuration } from "../lib/format";
+import { formatClock, formatDuration, formatPosition } from "../lib/format";
 import { ARROW_SEEK_S, seekedBy } from "./usePlayerShortcuts";
 import { cueAt, type StoryboardCue } from "./storyboard";
 import { useSheetPicture, type StoryboardSheets } from "./storyboardSheets";
@@ -62,7 +62,7 @@ const ARROW_DIRECTION: Record<string, 1 | -1> = { ArrowRight: 1, ArrowUp: 1, Arr
  * of the bar, rather than the raw seconds.
  */
 export function seekValueText(time: number, duration: number, chapter: Chapter | null = null): string {
-  const where = `${formatClock(time)} of ${formatDuration(duration)}`;
+  const where = `${formatPosition(time, duration)} of ${formatDuration(duration)}`;
   return chapter ? `${where}, ${chapter.title}` : where;
 }
 
