@@ -27,7 +27,7 @@ HEAVY = frozenset(
         "advanced_alchemy",
         "alembic",
         "nats",
-        "aioboto3",
+        "aiobotocore",
         "botocore",
         "av",
         "argon2",
@@ -131,7 +131,7 @@ def test_an_app_loads_only_the_modules_it_mounts_and_the_backends_it_uses(
     """
     env = {"STREAMSTACK_ENVIRONMENT": "dev", "STREAMSTACK_DATA_DIR": str(tmp_path / "data")}
     loaded = loaded_by(script, tmp_path, **env)
-    assert not heavy(loaded) & {"nats", "aioboto3", "botocore", "alembic", "av", "argon2", "zxcvbn"}
+    assert not heavy(loaded) & {"nats", "botocore", "alembic", "av", "argon2", "zxcvbn"}
     assert "streamstack.streaming.service" in loaded  # the probe did build the app
     unmounted_stacks = {
         f"streamstack.{module}.{part}"

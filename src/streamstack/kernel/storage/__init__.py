@@ -1,6 +1,6 @@
 """Object-store port: buckets of immutable objects, streamed in and read by byte range.
 
-Adapters: S3 via aioboto3 (:mod:`.s3`) and a local directory with the same bucket/key
+Adapters: S3 via aiobotocore (:mod:`.s3`) and a local directory with the same bucket/key
 layout (:mod:`.local`), both subclasses of :class:`ObjectStore`, whose public methods
 check every key and bound every write before an adapter's hook runs. Both pass
 ``tests/kernel/test_storage_port.py``.
