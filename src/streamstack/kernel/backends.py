@@ -32,7 +32,7 @@ from streamstack.kernel.text import mib
 from streamstack.settings import PREFIX, Settings, SettingsError
 
 # The NATS and S3 adapters are imported when a backend first needs them, not here: their
-# client libraries (nats-py with aiohttp, aioboto3 with botocore) cost about half a second
+# client libraries (nats-py with aiohttp, aiobotocore with botocore) cost about half a second
 # of CPU at every start of a process that runs on embedded backends or needs neither.
 if TYPE_CHECKING:
     from streamstack.kernel.nats import NatsConnection
