@@ -21,9 +21,9 @@ export interface ConditionalSaving<F extends DraftFields, E extends Partial<Reco
  * `etag`, sent as If-Match): two tabs or two people editing one record never silently undo
  * each other. Refused because someone changed it meanwhile (412 `changed_elsewhere`), the
  * record is read again: when they changed other fields than the form did, the save is made on
- * top of theirs at once; when the same, the others are saved so and the form keeps what was
- * typed in those it clashed on and says what changed (`changedElsewhere`), and Save again
- * replaces their change. `edit` holds only the fields
+ * top of theirs at once; when some of the same, the others are saved on top of theirs and
+ * the form keeps what was typed in the clashing ones and says what changed
+ * (`changedElsewhere`), and Save again replaces their change. `edit` holds only the fields
  * the form changed (named as the form's fields), so a field sent unchanged cannot put back
  * another's change.
  */
