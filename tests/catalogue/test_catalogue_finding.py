@@ -10,6 +10,7 @@ import pytest
 from catalogue_testing import API, admin_headers, create_item, viewer_headers
 from sqlalchemy import text, update
 
+from streamstack.catalogue.items import series_numbers, title_key
 from streamstack.catalogue.models import MediaItemRow
 from streamstack.catalogue.repository import reading
 from support.apps import AppClient
@@ -185,6 +186,50 @@ async def test_up_next_of_a_numbered_series_is_its_next_number(
     # Only what a viewer can play: an unpublished next episode is passed over.
     await unpublish(catalogue_client, made["Episode 3"])
     assert (await related(catalogue_client, made["Episode 2"]))[0] == "Episode 5"
+
+
+def test_a_subtitle_after_a_titles_number_is_no_part_of_its_series() -> None:
+    lecture = series_numbers(title_key("Lecture 1: Test patterns"))
+    assert [(n.prefix, n.words, n.unnumbered, n.subtitled) for n in lecture] == [
+        ("lecture ", ("",), "lecture ", True)
+    ]
+    # The season's number: its words up to the subtitle.
+    season = series_numbers(title_key("Season 1 Episode 10 \N{EN DASH} Finale"))
+    assert [(n.words, n.subtitled) for n in season] == [(("",), True), ((" episode ", ""), True)]
+    # A number inside the words, and "1.2", "10:30" (no subtitle after): matched whole.
+    assert [n.words for n in series_numbers("part 2 of the talk")] == [(" of the talk",)]
+    assert not any(n.subtitled for n in series_numbers("episode 3 (bonus)"))
+    assert [n.words for n in series_numbers("at 10:30 sharp")] == [(" sharp",), (":", " sharp")]
+
+
+async def test_up_next_of_subtitled_episodes_is_the_next_number_whatever_its_subtitle(
+    catalogue_client: AppClient,
+) -> None:
+    # The outside tester's titles (walk 53, F7): each episode has its own subtitle.
+    titles = ["Demo 1: alpha", "Demo 2: beta", "Demo 3: gamma", "Lecture 1: Test patterns"]
+    titles += ["Lecture 2 \N{EN DASH} Colour bars", "Lecture 5: Chapters and odd sizes"]
+    titles += ["Part 1 of the talk", "Part 2 of the chat", "Part 3 of the talk"]
+    titles += ["Season 1 Episode 10: Finale", "Season 2 Episode 1 | Pilot", "Release 1.2"]
+    titles += ["Release 1.3. Notes", "Episode 2", "Episode 3 (bonus)", "Episode 4 - Heist"]
+    made = await create_titled(catalogue_client, [*titles, "Plain"])
+    # The last ones the most viewed: tags and views alone rank them first.
+    await set_views(catalogue_client, {made["Demo 3: gamma"]: 40, made["Plain"]: 50})
+    await set_views(catalogue_client, {made["Lecture 5: Chapters and odd sizes"]: 30})
+
+    async def up_next(title: str) -> str:
+        return (await related(catalogue_client, made[title], limit=1))[0]
+
+    assert await up_next("Demo 1: alpha") == "Demo 2: beta"
+    assert await up_next("Demo 2: beta") == "Demo 3: gamma"
+    assert await up_next("Lecture 1: Test patterns") == "Lecture 2 \N{EN DASH} Colour bars"
+    assert await up_next("Season 1 Episode 10: Finale") == "Season 2 Episode 1 | Pilot"
+    assert await up_next("Release 1.2") == "Release 1.3. Notes"
+    # A title ending at its number is followed by a subtitled one, not by other words.
+    assert await up_next("Episode 2") == "Episode 4 - Heist"
+    # A number inside the words: those words, exactly, as before.
+    assert await up_next("Part 1 of the talk") == "Part 3 of the talk"
+    # The last of a series keeps the shared ranking.
+    assert await up_next("Demo 3: gamma") == "Plain"
 
 
 async def test_up_next_after_a_seasons_last_episode_is_the_next_seasons_first(

@@ -25,6 +25,7 @@ from streamstack.cli.exits import CommandFailed
 from streamstack.cli.items import confirmed_deletion
 from streamstack.cli.main import build_parser
 from streamstack.cli.output import clock
+from streamstack.cli.scheduling import shown_time
 from streamstack.cli.session import AdminApi, GivenToken
 from streamstack.settings import Settings
 from support.apps import bearer, mint_token, served_app
@@ -185,6 +186,13 @@ async def test_publish_and_unpublish_what_the_filters_select(library: Library) -
     # Viewers see only what is published now.
     public = (await library.client.get(f"{API}/")).json()
     assert [item["title"] for item in public["items"]] == ["Apples"]
+
+    # Published again, they were public before: not announced as new (walk 53, F5).
+    trees = await library.item("Trees")
+    code, out, err = await library("publish", trees["id"])
+    assert code == 0, err
+    first = shown_time(trees["published_at"])
+    assert f"Trees (public before: back in its place, first published {first})\n" in err
 
 
 async def test_named_items_and_unknown_ones(library: Library) -> None:

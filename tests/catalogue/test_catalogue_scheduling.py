@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import msgspec
 import pytest
 from catalogue_testing import (
     API,
@@ -383,3 +384,53 @@ async def test_sort_due_lists_the_soonest_publish_time_first(
     # Among every item, the ones without a publish time come after the scheduled ones.
     assert await listed(status="all") == [*soonest_first, unscheduled]
     assert await listed(status="scheduled", page_size="2", page="2") == [created[0]]
+
+
+async def test_a_video_published_again_keeps_its_first_date_and_place(
+    app: AppClient, clock: HeldClock
+) -> None:
+    # Walk 53 (F5): unpublished a minute to mend it, Lecture 2 came back as the newest
+    # video, first in Browse and in the feed as a new release.
+    settings = app.app.state.settings
+    admin, viewer = admin_headers(settings), viewer_headers(settings)
+    lecture = await create_item(app, settings, title="Lecture 2")
+    clock.advance(HOUR)
+    await create_item(app, settings, title="Lecture 5")
+    first_date = lecture["published_at"]
+
+    async def status(value: str) -> Any:
+        r = await app.patch(f"{API}/{lecture['id']}", json={"status": value}, headers=admin)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def newest() -> list[str]:
+        listed = (await app.get(f"{API}/", params={"sort": "newest"}, headers=viewer)).json()
+        return [item["title"] for item in listed["items"]]
+
+    clock.advance(HOUR)
+    assert (await status("draft"))["published_at"] == first_date
+    clock.advance(60)
+    backends = app.app.state.backends
+    await all_relayed(backends)
+    async with EventLog.attached(backends) as log:
+        assert (await status("published"))["published_at"] == first_date
+        await all_relayed(backends)
+    assert await newest() == ["Lecture 5", "Lecture 2"]
+    # Streaming hears it is public again; the event carries the first date, not a new one.
+    [event] = log.about(lecture["id"], MEDIA_PUBLISHED)
+    assert msgspec.json.decode(event.payload)["published_at"] == first_date
+    feed = (await app.get(f"{API}/feeds/videos.atom")).text
+    assert feed.index("Lecture 5") < feed.index("Lecture 2")
+    assert f"<published>{first_date}</published>" in feed
+
+    # Scheduled back: the same, it is the same video.
+    await status("draft")
+    await schedule(app, lecture["id"], at(clock, 1))
+    clock.advance(HOUR + 1)
+
+    async def public() -> bool:
+        return (await app.get(f"{API}/{lecture['id']}", headers=viewer)).status_code == 200
+
+    await eventually(public, what="the scheduled item going public")
+    assert (await admin_view(app, lecture["id"]))["published_at"] == first_date
+    assert await newest() == ["Lecture 5", "Lecture 2"]

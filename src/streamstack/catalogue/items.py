@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -92,22 +93,42 @@ def title_key(title: str) -> str:
 #: no "Part 1 of 4").
 SERIES_NUMBERS = 3
 
+#: The marks that part a numbered title from its episode's own subtitle ("Lecture 1: Test
+#: patterns", "Episode 3 \N{EN DASH} The Heist"): colon, hyphen, en and em dash, full stop,
+#: bar; the SQL of Up next reads each of them as the first.
+SUBTITLE_MARKS = ":-\N{EN DASH}\N{EM DASH}.|"
+
+#: A number ending a series' part of a title: at the title's end, or before a
+#: :data:`SUBTITLE_MARKS` mark (a space before it allowed) and no digit ("1.2" and "10:30"
+#: are numbers of their own).
+_SUBTITLED = re.compile(rf"(?: ?[{re.escape(SUBTITLE_MARKS)}](?![0-9])|$)")
+
+
+def subtitle_marked(text: str) -> str:
+    """``text`` with every :data:`SUBTITLE_MARKS` mark written as the first."""
+    return text.translate({ord(mark): SUBTITLE_MARKS[0] for mark in SUBTITLE_MARKS[1:]})
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SeriesNumber:
     """One number of a title, and where the titles following it in its series lie in
     :func:`title_order`: the same ``prefix`` (what comes before the number there), a greater
-    number, then the same ``words`` with any numbers between them. So after its season's
-    last episode, a title is followed by the next season's episodes ("s01e10" by "s02e01"):
-    the first such title in that order, ``after <= order < before``, has the next number,
-    then the first of what it numbers (the number's value sorts as people count)."""
+    number, then the same ``words`` with any numbers between them, up to a subtitle if the
+    title has one (``subtitled``), which the others may have too, each its own. So after its
+    season's last episode, a title is followed by the next season's episodes ("s01e10" by
+    "s02e01"): the first such title in that order, ``after <= order < before``, has the next
+    number, then the first of what it numbers (the number's value sorts as people count)."""
 
     prefix: str
-    #: What comes after the number in the title's order, between and after its later numbers.
+    #: What comes after the number in the title's order, between and after its later
+    #: numbers, up to the subtitle.
     words: tuple[str, ...]
-    #: The whole title's order without its numbers: what every title of its series reads
-    #: with theirs left out (the same for each number of a title).
+    #: The title's order up to the subtitle, without its numbers: what every title of its
+    #: series reads there with theirs left out.
     unnumbered: str
+    #: Whether the series' part of the title ends at a number (at the title's end, or
+    #: before a subtitle): then the others' may be followed by a subtitle of their own.
+    subtitled: bool
     #: The order of the same title with the next number: no greater number sorts before.
     after: str
     #: Above every number after the prefix (a number is at most 2 + TITLE_MAX digits).
@@ -117,19 +138,29 @@ class SeriesNumber:
 def series_numbers(key: str) -> list[SeriesNumber]:
     """The last :data:`SERIES_NUMBERS` numbers of a :func:`title_key`, the last first:
     "episode 2" is "episode 3" and on after it, "part 1 of 3" is "part 2 of 3" (or
-    "part 1 of 4"), "s01e10" is "s01e11", else "s02e01" (the first of the next season)."""
+    "part 1 of 4"), "s01e10" is "s01e11", else "s02e01" (the first of the next season),
+    "lecture 1: test patterns" is "lecture 2" with any subtitle (or none)."""
     found = []
-    unnumbered = DIGITS.sub("", key)
-    for digits in reversed(list(DIGITS.finditer(key))[-SERIES_NUMBERS:]):
+    numbers = list(DIGITS.finditer(key))
+    # Where each number's series part ends: at the first number from it on that a
+    # subtitle (or the title's end) follows; None: nowhere, the title is matched whole.
+    ends: list[int | None] = []
+    end: int | None = None
+    for digits in reversed(numbers):
+        end = digits.end() if _SUBTITLED.match(key, digits.end()) else end
+        ends.append(end)
+    for digits, end in list(zip(reversed(numbers), ends, strict=True))[:SERIES_NUMBERS]:
         # Numbers are written alike wherever they stand: the prefix and suffix of the
         # whole title's order are those of the title's parts.
         prefix = title_order(key[: digits.start()])
         following = counted_number(str(int(digits[0]) + 1))
+        part = key if end is None else key[:end]
         found.append(
             SeriesNumber(
                 prefix=prefix,
-                words=tuple(DIGITS.split(key[digits.end() :])),
-                unnumbered=unnumbered,
+                words=tuple(DIGITS.split(part[digits.end() :])),
+                unnumbered=DIGITS.sub("", part),
+                subtitled=end is not None,
                 after=prefix + following,
                 before=prefix + "9" * (3 + TITLE_MAX),
             )

@@ -60,9 +60,11 @@ from sqlalchemy.sql.visitors import cloned_traverse
 from streamstack.catalogue.items import (
     OUTDATED,
     SHOWN_COLUMNS,
+    SUBTITLE_MARKS,
     SeriesNumber,
     series_numbers,
     shown_values,
+    subtitle_marked,
 )
 from streamstack.catalogue.models import (
     NO_AUTHOR,
@@ -2244,8 +2246,8 @@ def _next_in_series(numbers: int, dialect: str, signed_in: bool) -> Executable:
     """``SHOWN_COLUMNS`` then the tags of the next title of an item's series, if a viewer
     can play it: for each of the title's last ``numbers`` numbers (:func:`series_numbers`,
     bound as ``after_0``, ``pattern_0`` …), the first title in the title order with a
-    greater one there and the same words around; the last number's first. With
-    ``signed_in``, the first such title ``viewer`` has not watched to the end comes before
+    greater one there and the same words around, up to a subtitle; the last number's
+    first. With ``signed_in``, the first such title ``viewer`` has not watched to the end comes before
     (the last number's, then the others'); if they finished every one, the plain next.
 
     One seek each on the viewers' title index (``status, playable, title_order``): the
@@ -2280,13 +2282,23 @@ def _in_series(index: int) -> list[ColumnElement[bool]]:
     """Whether an item's title is the bound ``index``-th :class:`SeriesNumber`'s title
     with a greater number: in its range of the title order, then its prefix, a number and
     its words with a number between each two, exactly (``pattern``: at least a character
-    where each number stands; ``unnumbered``: nothing but digits there)."""
+    where each number stands; ``unnumbered``: nothing but digits there), then nothing, or
+    for a subtitled title a subtitle mark and anything (``subtitle``; NULL, never, for
+    another)."""
     order = MediaItemRow.title_order
+    unnumbered = _unnumbered(order.expression)
+    marked = unnumbered
+    for mark in SUBTITLE_MARKS[1:]:
+        marked = func.replace(marked, literal(mark, String), literal(SUBTITLE_MARKS[0], String))
+    subtitles = (bindparam(f"subtitle_{index}_{n}", type_=String) for n in range(2))
     return [
         order >= bindparam(f"after_{index}", type_=String),
         order < bindparam(f"before_{index}", type_=String),
         order.like(bindparam(f"pattern_{index}", type_=String), escape="\\"),
-        _unnumbered(order.expression) == bindparam("unnumbered", type_=String),
+        or_(
+            unnumbered == bindparam(f"unnumbered_{index}", type_=String),
+            *(marked.like(subtitle, escape="\\") for subtitle in subtitles),
+        ),
     ]
 
 
@@ -2300,17 +2312,24 @@ def _unnumbered(order: ColumnElement[str]) -> ColumnElement[str]:
 
 def _series_values(numbers: Sequence[SeriesNumber], viewer: uuid.UUID | None) -> dict[str, Any]:
     """The values :func:`_next_in_series` binds for ``numbers`` and the ``viewer``."""
-    values: dict[str, Any] = {"unnumbered": numbers[0].unnumbered, "viewer": viewer}
+    values: dict[str, Any] = {"viewer": viewer}
     for index, number in enumerate(numbers):
         # "_%": a number is at least one digit.
         words = "_%".join(escape_like(word) for word in number.words)
+        marked = escape_like(subtitle_marked(number.unnumbered))
         values.update(
             {
                 f"after_{index}": number.after,
                 f"before_{index}": number.before,
-                f"pattern_{index}": f"{escape_like(number.prefix)}_%{words}",
+                f"pattern_{index}": f"{escape_like(number.prefix)}_%{words}"
+                + ("%" if number.subtitled else ""),
+                f"unnumbered_{index}": number.unnumbered,
             }
         )
+        # A subtitle's mark right after the number, or after a space.
+        for n, space in enumerate(("", " ")):
+            subtitle = f"{marked}{space}{SUBTITLE_MARKS[0]}%" if number.subtitled else None
+            values[f"subtitle_{index}_{n}"] = subtitle
     return values
 
 

@@ -608,7 +608,8 @@ class ItemStatistics(msgspec.Struct, frozen=True, kw_only=True):
     the end reached all of it), null when its length is unknown or nobody has a place in
     it. ``average_watched`` is how much of the video a view of the period watched, on
     average (the period's watch time over its views times the length, at most 1), null
-    without views or a known length. ``share_opens`` counts loads of its share links'
+    without views or a known length. Both unrounded: a reader makes one whole percent of
+    each, halves up, as History does of a place. ``share_opens`` counts loads of its share links'
     pages and embeds (played or not), ``share_plays`` those whose player started playing
     (since catalogue_0034): anonymous, never a view (views are signed-in viewers', with
     their watch time), so beside ``view_count``, not in it."""

@@ -409,8 +409,9 @@ class CatalogueService:
 
     async def publish_due(self) -> bool:
         """Publish the drafts whose scheduled time has come and that a viewer can play,
-        each as publishing by hand does (``published_at`` now, ``media.published``), in a
-        transaction of its own; whether more may be due (a whole batch was read).
+        each as publishing by hand does (``published_at`` now unless it was public before,
+        ``media.published``), in a transaction of its own; whether more may be due (a whole
+        batch was read).
 
         Safe with other replicas doing the same: each item is taken by a conditional write
         (:meth:`MediaItemRepository.lock_due`), so it is published and announced once.
@@ -783,13 +784,19 @@ def _change_status(
 ) -> str | None:
     """Apply a status change to ``row``; the subject of the event it causes, if any.
     Publishing or unpublishing clears a schedule: the admin decided by hand (a scheduled
-    draft unpublished stays hidden, and viewers never saw it: nothing to announce)."""
+    draft unpublished stays hidden, and viewers never saw it: nothing to announce).
+
+    ``published_at`` is when the item first went public, kept while it is a draft again: a
+    video taken down to mend something comes back in its place in Newest and the feed,
+    not as a new release (walk 53), on schedule too."""
     if isinstance(status, msgspec.UnsetType):
         return None
     row.publish_at = None
     if status == row.status:
         return None
-    row.status, row.published_at = status, now if status == "published" else None
+    row.status = status
+    if status == "published" and row.published_at is None:
+        row.published_at = now
     return MEDIA_PUBLISHED if status == "published" else MEDIA_UNPUBLISHED
 
 

@@ -67,7 +67,9 @@ class StatisticsService:
             share_plays=plays,
             viewers=reach.viewers,
             finished=reach.finished,
-            average_reached=None if reach.average is None else round(reach.average, 3),
+            # Shares unrounded: each reader rounds once, to a whole percent (rounding here
+            # too made 0.5349 read 54 % beside History's 53 %, walk 53).
+            average_reached=reach.average,
             average_watched=_share_watched(watched, views, item.duration_seconds),
         )
 
@@ -78,4 +80,4 @@ def _share_watched(watched: float, views: int, duration: float | None) -> float 
     known length."""
     if not views or not duration:
         return None
-    return round(min(1.0, watched / (views * duration)), 3)
+    return min(1.0, watched / (views * duration))

@@ -332,6 +332,10 @@ def _acted(
             if outcome.action == "unpublish" and item["status"] == "draft":
                 outcome.schedules_cancelled.append(item["id"])
                 said += " (its schedule cancelled)"
+            if outcome.action == "publish" and item.get("published_at"):
+                # Public before: the server keeps its first date, so it is no new release.
+                first = shown_time(item["published_at"])
+                said += f" (public before: back in its place, first published {first})"
             if paused := _paused(response):
                 outcome.paused_share_links += paused
                 said += f" ({_paused_links(paused, 1)})"

@@ -8,6 +8,7 @@ viewing is named.
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from streamstack.cli.output import print_json, table
@@ -19,6 +20,13 @@ from streamstack.settings import SettingsError
 #: The items action of statistics.
 STATS_ACTION = "stats"
 DAY_COLUMNS = ("DAY", "VIEWS", "WATCHED")
+#: How views and time watched are counted (catalogue/watching.py), as the web Library's
+#: Statistics panel says it.
+VIEW_RULE = (
+    "A view is a signed-in viewer playing it; playing again within an hour of their last"
+    " play is the same view. Time watched adds up the time they played it, watching again"
+    " included (per view at most 100 % of its length). Share link plays are no views."
+)
 
 
 def check_stats(args: argparse.Namespace, query: dict[str, str]) -> None:
@@ -61,13 +69,29 @@ def summary(stats: dict[str, Any]) -> list[str]:
         f"{counted(stats['view_count'], 'view')} in all, {stats['views_in_period']:,} {period}"
         f" · {counted(stats['share_plays'], 'play')} by share links",
         f"{watch_time(stats['watch_seconds_in_period'])} watched {period}"
-        + ("" if watched is None else f" · {round(watched * 100)} % of it a view, on average"),
+        + (
+            ""
+            if watched is None
+            else f" · {whole_percent(watched)} % of its length watched per view, on average"
+        ),
         f"{counted(stats['viewers'], 'viewer')} · {stats['finished']:,} finished"
-        + ("" if reached is None else f" · they got to {round(reached * 100)} % on average"),
+        + (
+            ""
+            if reached is None
+            else f" · they stopped at {whole_percent(reached)} % of it, on average"
+        ),
         f"{counted(stats['like_count'], 'like')} · {counted(stats['comment_count'], 'comment')}"
         f" · {counted(stats['share_opens'], 'share link open')} (page loads, embeds included)",
+        VIEW_RULE,
     ]
     return lines
+
+
+def whole_percent(share: float) -> int:
+    """A share of a video (0 to 1) as a whole percent, halves up: the one rule of every "how
+    much of it" (History and the web Library's Statistics panel: ``wholePercent``), where
+    :func:`round` rounds halves to even (12.5 to 12, which the SPA shows as 13)."""
+    return min(100, max(0, math.floor(share * 100 + 0.5)))
 
 
 def counted(number: int, noun: str) -> str:

@@ -246,6 +246,7 @@ class ItemShown(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    #: When it first went public; kept while it is a draft again (None: never public).
     published_at: datetime | None
     playable: bool = True
     processing_state: ProcessingState = "none"

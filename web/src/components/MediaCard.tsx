@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { CatalogueItem, WatchProgress } from "../api/schema";
-import { formatDay, formatDuration, formatViews } from "../lib/format";
+import { formatDay, formatDuration, formatViews, wholePercent } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import { ProcessingBadge } from "./ProcessingStatus";
 import { TagLinks } from "./TagLinks";
@@ -10,7 +10,7 @@ export function watchedPercent(item: CatalogueItem, progress: WatchProgress): nu
   if (progress.completed) return 100;
   const length = progress.duration_seconds ?? item.duration_seconds;
   if (!length || length <= 0) return 0;
-  return Math.min(100, Math.max(0, Math.round((progress.position_seconds / length) * 100)));
+  return wholePercent(progress.position_seconds / length);
 }
 
 /** The nominal widths of an item's two stills (never upscaled: a small source's are narrower). */

@@ -23,7 +23,7 @@ export function RestoredDraftNotice<T extends DraftFields>({
   what: string;
 }) {
   if (!draft.restored) return null;
-  const { cause, changedOnServer: changed, server } = draft.restored;
+  const { cause, changedOnServer: changed, server, saved } = draft.restored;
   const refused = cause === "changed-elsewhere";
 
   function discard(event: MouseEvent<HTMLButtonElement>) {
@@ -37,7 +37,11 @@ export function RestoredDraftNotice<T extends DraftFields>({
     <div className="notice" role={refused ? "alert" : "status"} data-testid="draft-restored">
       {refused ? (
         <p>
-          <strong>Not saved: someone else changed this {what} while you were editing it.</strong> Your text is still here.
+          <strong>
+            Not saved: someone else changed this {what}
+            {changed.length > 0 && `’s ${listed(changed)}`} while you were editing it.
+          </strong>{" "}
+          Your text is still here.{saved.length > 0 && ` Your change to its ${listed(saved)} was saved.`}
         </p>
       ) : (
         <p>Your unsaved changes from before you were signed out were restored — Save to keep them, or Discard.</p>

@@ -45,7 +45,8 @@ export function WatchFacts({ item }: { item: CatalogueItem }) {
       )}
       <dt>Views</dt>
       <dd data-testid="watch-views">{formatViews(item.view_count)}</dd>
-      <dt>{item.published_at ? "Published" : "Created"}</dt>
+      {/* A draft that was public before keeps the date it first went public. */}
+      <dt>{item.published_at ? (item.status === "published" ? "Published" : "First published") : "Created"}</dt>
       <dd>{formatDate(item.published_at ?? item.created_at)}</dd>
     </dl>
   );

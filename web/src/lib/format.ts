@@ -123,6 +123,14 @@ export function tooManyAttempts(seconds: number | null): string {
   return seconds === null ? "Too many attempts, try again later." : `Too many attempts, try again in ${waitInWords(seconds)}.`;
 }
 
+/**
+ * A share of a video (0 to 1) as a whole percent in [0, 100], halves up: the one rule of every
+ * "how much of it" (History, the Statistics panel; `streamstack items stats`: whole_percent).
+ */
+export function wholePercent(share: number): number {
+  return Math.min(100, Math.max(0, Math.round(share * 100)));
+}
+
 /** Whole percent in [0, 100]; 0 when the total is unknown. */
 export function percent(done: number, total: number): number {
   if (!(total > 0)) return 0;

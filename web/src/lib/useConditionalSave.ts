@@ -21,7 +21,8 @@ export interface ConditionalSaving<F extends DraftFields, E extends Partial<Reco
  * `etag`, sent as If-Match): two tabs or two people editing one record never silently undo
  * each other. Refused because someone changed it meanwhile (412 `changed_elsewhere`), the
  * record is read again: when they changed other fields than the form did, the save is made on
- * top of theirs at once; when the same, the form keeps what was typed and says what changed
+ * top of theirs at once; when some of the same, the others are saved on top of theirs and
+ * the form keeps what was typed in the clashing ones and says what changed
  * (`changedElsewhere`), and Save again replaces their change. `edit` holds only the fields
  * the form changed (named as the form's fields), so a field sent unchanged cannot put back
  * another's change.
@@ -38,14 +39,23 @@ export function useConditionalSave<F extends DraftFields, E extends Partial<Reco
       saving.onSaved(await saving.update(edit, readAs));
     } catch (error) {
       if (!(error instanceof ApiError && error.code === "changed_elsewhere")) throw error;
-      const now = await saving.reread();
+      let now = await saving.reread();
+      const edited = Object.keys(edit) as (keyof F & string)[];
+      const clashing = new Set(edited.filter((field) => saving.fieldsOf(now)[field] !== draft.base[field]));
+      if (clashing.size === 0 && !retried) {
+        saving.onChanged(now);
+        setEtag(now.etag);
+        return send(edit, now.etag, true);
+      }
+      const others = clashing.size === 0 ? [] : edited.filter((field) => !clashing.has(field));
+      if (others.length > 0) {
+        // A change to fields no one else changed is saved on top of theirs (README), the clash alone held back.
+        await saving.update(Object.fromEntries(others.map((field) => [field, edit[field]])) as E, now.etag);
+        now = await saving.reread();
+      }
       saving.onChanged(now);
       setEtag(now.etag);
-      const server = saving.fieldsOf(now);
-      const edited = Object.keys(edit) as (keyof F)[];
-      const clash = edited.some((field) => server[field] !== draft.base[field]);
-      if (!clash && !retried) return send(edit, now.etag, true);
-      draft.changedElsewhere(server);
+      draft.changedElsewhere(saving.fieldsOf(now), others);
     }
   }
 

@@ -14,6 +14,8 @@ export interface RestoredDraft<T extends DraftFields> {
   changedOnServer: (keyof T & string)[];
   /** The server's values now, to show what Save would replace. */
   server: T;
+  /** The fields of a refused save that were saved all the same: no one else had changed them. */
+  saved: (keyof T & string)[];
 }
 
 export interface SessionDraft<T extends DraftFields> {
@@ -32,9 +34,10 @@ export interface SessionDraft<T extends DraftFields> {
   dirty: boolean;
   /**
    * A save was refused: the item changed on the server (`server`, its values now) since the
-   * form opened. The form keeps what was typed and says which of its changes Save replaces.
+   * form opened. The form keeps what was typed and says which of its changes Save replaces;
+   * the `saved` fields (saved on top of the other change) show the server's values.
    */
-  changedElsewhere: (server: T) => void;
+  changedElsewhere: (server: T, saved?: (keyof T & string)[]) => void;
 }
 
 interface DraftState<T extends DraftFields> extends KeptDraft<T> {
@@ -57,7 +60,14 @@ function isDirty<T extends DraftFields>(draft: KeptDraft<T>): boolean {
  */
 function over<T extends DraftFields>(draft: KeptDraft<T>, server: T, cause: RestoredDraft<T>["cause"]): RestoredDraft<T> {
   const changedOnServer = changedFields(draft).filter((field) => draft.base[field] !== server[field]);
-  return { cause, changedOnServer, server };
+  return { cause, changedOnServer, server, saved: [] };
+}
+
+/** `state` once its `saved` fields are saved: the form shows them as the server has them now. */
+function refused<T extends DraftFields>(state: DraftState<T>, server: T, saved: (keyof T & string)[]): DraftState<T> {
+  const now = Object.fromEntries(saved.map((field) => [field, server[field]]));
+  const next = { ...state, base: { ...state.base, ...now }, values: { ...state.values, ...now } };
+  return { ...next, restored: { ...over(next, server, "changed-elsewhere"), saved } };
 }
 
 function startFrom<T extends DraftFields>(key: string | null, server: T): DraftState<T> {
@@ -108,7 +118,7 @@ export function useSessionDraft<T extends DraftFields>(of: DraftOf, server: T): 
     base: state.base,
     changes: Object.fromEntries(changed.map((field) => [field, state.values[field]])) as Partial<T>,
     dirty: changed.length > 0,
-    changedElsewhere: (now) => setState((s) => ({ ...s, restored: over(s, now, "changed-elsewhere") })),
+    changedElsewhere: (now, saved = []) => setState((s) => refused(s, now, saved)),
   };
 }
 

@@ -7,6 +7,7 @@ import { BackButton, renderPage, setupUser } from "../test/render";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
 import { API, apiError, holdAnswer, http, libraryCounts, noContent, ok, recordRequests, sentTo, server, tagList } from "../test/server";
 import { rowBadges } from "../test/library";
+import { formatDate } from "../lib/format";
 import { AdminLibraryPage } from "./AdminLibrary";
 
 const CATALOGUE = `${API}/catalogue`;
@@ -464,7 +465,7 @@ describe("AdminLibraryPage", () => {
 
   it("publishes a draft and unpublishes it, saying so while the button keeps the focus", async () => {
     const user = setupUser();
-    const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft" });
+    const draft = mediaItem({ id: "d", title: "Rough cut", status: "draft", published_at: null });
     server.use(
       http.get(CATALOGUE, () => listing([draft])),
       http.patch(`${API}/catalogue/d`, async ({ request }) => ok({ ...draft, ...((await request.json()) as object) })),
@@ -484,6 +485,24 @@ describe("AdminLibraryPage", () => {
     await screen.findByRole("button", { name: "Publish Rough cut" });
     expect(screen.getByTestId("done-notice")).toHaveTextContent("Unpublished “Rough cut”: only admins see it now.");
     expect(screen.getByRole("button", { name: "Publish Rough cut" })).toHaveFocus();
+  });
+
+  it("publishing a video that was public before says it keeps its first date, not that it is new", async () => {
+    const user = setupUser();
+    const firstDate = "2026-02-01T10:05:00Z";
+    const draft = mediaItem({ id: "d", title: "Lecture 2", status: "draft", published_at: firstDate });
+    server.use(
+      http.get(CATALOGUE, () => listing([draft])),
+      http.patch(`${API}/catalogue/d`, () => ok({ ...draft, status: "published" })),
+    );
+    renderPage(<AdminLibraryPage />);
+
+    await user.click(await screen.findByRole("button", { name: "Publish Lecture 2" }));
+
+    await screen.findByRole("button", { name: "Unpublish Lecture 2" });
+    expect(screen.getByTestId("done-notice")).toHaveTextContent(
+      `Published “Lecture 2” again. It keeps its first publish date, ${formatDate(firstDate)}, so it goes back to its place and does not show as new.`,
+    );
   });
 
   it.each([

@@ -84,7 +84,7 @@ describe("two admins editing one video", () => {
     await user.click(within(form).getByRole("button", { name: "Save" }));
 
     const notice = await within(form).findByRole("alert");
-    expect(notice).toHaveTextContent("Not saved: someone else changed this video while you were editing it.");
+    expect(notice).toHaveTextContent("Not saved: someone else changed this video’s title while you were editing it.");
     expect(within(notice).getByTestId("draft-conflict")).toHaveTextContent("(its title): saving replaces that change with yours.");
     expect(within(notice).getByTestId("draft-server-values")).toHaveTextContent("Its title nowKick-off");
     expect(within(form).getByLabelText("Title")).toHaveValue("Weekly sync");
@@ -96,6 +96,39 @@ describe("two admins editing one video", () => {
     const saves = sentTo(seen, "PATCH", ITEM);
     expect(saves.map((r) => r.headers.get("If-Match"))).toEqual(['"v1"', '"v2"']);
     expect(await saves[1]?.request.json()).toEqual({ title: "Weekly sync" });
+  });
+
+  it("saves a change to another field on top of theirs and holds back only the clashing one", async () => {
+    // Walk 53 (F6): tab B changed the title and the tags after tab A changed the title.
+    const { rig, elsewhere } = serveOneVideo();
+    const seen = recordRequests();
+    const user = setupUser();
+    renderPage(<AdminLibraryPage />, { path: "/admin/library" });
+    const form = await openEdit(user);
+    elsewhere({ title: "Kick-off" });
+
+    await retype(user, within(form).getByLabelText("Title"), "Weekly sync");
+    await retype(user, within(form).getByLabelText("Tags"), "team, planning");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+
+    const notice = await within(form).findByRole("alert");
+    expect(notice).toHaveTextContent(
+      "Not saved: someone else changed this video’s title while you were editing it. Your text is still here. Your change to its tags was saved.",
+    );
+    expect(rig.item).toMatchObject({ title: "Kick-off", tags: ["team", "planning"] });
+    const saves = sentTo(seen, "PATCH", ITEM);
+    expect(saves.map((r) => r.headers.get("If-Match"))).toEqual(['"v1"', '"v2"']);
+    expect(await saves[1]?.request.json()).toEqual({ tags: ["team", "planning"] });
+    expect(within(form).getByLabelText("Title")).toHaveValue("Weekly sync");
+    expect(within(notice).getByTestId("draft-server-values")).toHaveTextContent("Its title nowKick-off");
+
+    // Use theirs: nothing left to save, the tags as saved.
+    await user.click(within(form).getByRole("button", { name: "Use theirs" }));
+    expect(within(form).getByLabelText("Title")).toHaveValue("Kick-off");
+    expect(within(form).getByLabelText("Tags")).toHaveValue("team, planning");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.queryByRole("form")).not.toBeInTheDocument());
+    expect(sentTo(seen, "PATCH", ITEM)).toHaveLength(2);
   });
 
   it("Use theirs puts the server's text in the form, and saves nothing", async () => {

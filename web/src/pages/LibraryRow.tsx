@@ -426,7 +426,7 @@ function LibraryRowActions({
       const updated = await updateItem(item.id, { status: item.status === "published" ? "draft" : "published" });
       const paused = pausedLinksSentence(updated.paused_share_links ?? 0, 1);
       const unpublished = `Unpublished “${updated.title}”: only admins see it now.${paused && ` ${paused}`}`;
-      onChanged(updated, updated.status === "published" ? `Published “${updated.title}”.` : unpublished);
+      onChanged(updated, updated.status === "published" ? publishedSentence(item, updated) : unpublished);
     });
 
   return (
@@ -450,4 +450,13 @@ function LibraryRowActions({
       </ActionButton>
     </div>
   );
+}
+
+/**
+ * What publishing `before` said: a video that was public before keeps its first publish date
+ * (the server's rule), so it goes back to its place among the newest, not to the top as new.
+ */
+function publishedSentence(before: CatalogueItem, updated: CatalogueItem): string {
+  if (!before.published_at) return `Published “${updated.title}”.`;
+  return `Published “${updated.title}” again. It keeps its first publish date, ${formatDate(before.published_at)}, so it goes back to its place and does not show as new.`;
 }

@@ -69,10 +69,16 @@ describe("a video's statistics in the library", () => {
     const { panel } = await openStatistics();
 
     expect(await within(panel).findByTestId("stats-views")).toHaveTextContent(
-      "31 views · 3 h 20 min watched in the last 30 days · 43 % of it a view, on average",
+      "31 views · 3 h 20 min watched in the last 30 days · 43 % of its length watched per view, on average",
     );
-    // Where viewers got is not how much they watched: each is said as what it is.
-    expect(within(panel).getByTestId("stats-viewers")).toHaveTextContent("12 viewers · 7 finished · they got to 64 % on average");
+    // Where viewers stopped is not how much they watched: each is said as what it is.
+    expect(within(panel).getByTestId("stats-viewers")).toHaveTextContent(
+      "12 viewers · 7 finished · they stopped at 64 % of it, on average",
+    );
+    // How a view is counted, where the creator reads the views (walk 53, F8).
+    expect(within(panel).getByTestId("stats-rule")).toHaveTextContent(
+      "A view is a signed-in viewer playing it; playing again within an hour of their last play is the same view.",
+    );
     expect(within(panel).getByTestId("stats-totals")).toHaveTextContent(
       "152 views in all · 4 plays by share links · 1 like · 2 comments · 9 share link opens (page loads, embeds included)",
     );

@@ -5,6 +5,7 @@ import { getItemStatistics, type ItemStatistics, type StatisticsDay } from "../a
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
 import { useAsync } from "../lib/useAsync";
+import { wholePercent } from "../lib/format";
 
 /** The periods an admin may look back over, in days; 30 unless chosen. */
 const PERIODS = [
@@ -18,6 +19,10 @@ const CHART_WIDTH = 300;
 const CHART_HEIGHT = 80;
 
 const numbers = new Intl.NumberFormat();
+
+/** How views and time watched are counted (catalogue/watching.py), as `streamstack items stats` says it. */
+const VIEW_RULE =
+  "A view is a signed-in viewer playing it; playing again within an hour of their last play is the same view. Time watched adds up the time they played it, watching again included (per view at most 100 % of its length). Share link plays are no views.";
 
 /** "1 view", "1,204 views". */
 function counted(count: number, noun: string): string {
@@ -72,21 +77,24 @@ function StatisticsReport({ stats }: { stats: ItemStatistics }) {
   const period = `in the last ${stats.period_days} days`;
   const { average_reached: reached, average_watched: watched } = stats;
   // Two different averages, each said as what it is: how much a view watched (from the
-  // time watched), and how far viewers got (a viewer who skipped to the end got to 100 %).
+  // time watched), and where viewers stopped (History's place: one who skipped to the end is at 100 %).
   return (
     <>
       <p data-testid="stats-views">
         {counted(stats.views_in_period, "view")} · {formatWatchTime(stats.watch_seconds_in_period)} watched {period}
-        {watched !== null && ` · ${Math.round(watched * 100)} % of it a view, on average`}
+        {watched !== null && ` · ${wholePercent(watched)} % of its length watched per view, on average`}
       </p>
       <p data-testid="stats-viewers">
         {counted(stats.viewers, "viewer")} · {numbers.format(stats.finished)} finished
-        {reached !== null && ` · they got to ${Math.round(reached * 100)} % on average`}
+        {reached !== null && ` · they stopped at ${wholePercent(reached)} % of it, on average`}
       </p>
       <p className="small muted" data-testid="stats-totals">
         {counted(stats.view_count, "view")} in all · {counted(stats.share_plays, "play")} by share links ·{" "}
         {counted(stats.like_count, "like")} · {counted(stats.comment_count, "comment")} ·{" "}
         {counted(stats.share_opens, "share link open")} (page loads, embeds included)
+      </p>
+      <p className="small muted" data-testid="stats-rule">
+        {VIEW_RULE}
       </p>
       <ViewsChart days={stats.days} />
     </>

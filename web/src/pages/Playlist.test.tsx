@@ -254,7 +254,7 @@ describe("renaming a playlist in two tabs", () => {
     await user.click(within(form).getByRole("button", { name: "Save" }));
 
     const notice = await within(form).findByRole("alert");
-    expect(notice).toHaveTextContent("Not saved: someone else changed this playlist while you were editing it.");
+    expect(notice).toHaveTextContent("Not saved: someone else changed this playlist’s title while you were editing it.");
     expect(within(notice).getByTestId("draft-server-values")).toHaveTextContent("Its title nowGrilling");
     expect(within(form).getByLabelText("Title")).toHaveValue("Baking");
     expect(rig.playlist.title).toBe("Grilling"); // nothing of this tab's was saved

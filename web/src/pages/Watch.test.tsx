@@ -123,6 +123,19 @@ describe("WatchPage", () => {
     expect(await screen.findByText(`Draft · goes public ${formatDate(publishAt)}`)).toHaveClass("badge");
   });
 
+  it.each([
+    ["published", "Published"],
+    ["draft", "First published"],
+  ] as const)("dates a %s video that went public by when it first did", async (status, label) => {
+    const firstDate = "2026-02-01T10:05:00Z";
+    serveItem(mediaItem({ id: "m-1", status, published_at: firstDate }));
+    setAccessToken("tok", 1800);
+    renderWatch("m-1");
+
+    const term = await screen.findByText(label, { selector: "dt" });
+    expect(term.nextElementSibling).toHaveTextContent(formatDate(firstDate));
+  });
+
   it("says an unlisted video is unlisted by its title, and how it is found: by this page's link", async () => {
     serveItem(mediaItem({ id: "m-1", visibility: "unlisted" }));
     setAccessToken("tok", 1800);
