@@ -21,6 +21,7 @@ from e2e.spa_rig import (
     BrowserLog,
     DevServer,
     admin_uploaded,
+    bearer_for,
     chromium,
     running_dev_server,
     sign_out,
@@ -57,12 +58,22 @@ def visitor_status(server: DevServer, path: str) -> int:
     return httpx.get(f"{server.url}{path}", timeout=10.0).status_code
 
 
-def hidden_from_visitors(server: DevServer, path: str) -> None:
-    """``path`` answers a visitor 404 within :data:`WITHIN_SECONDS`."""
+def answers_visitors(server: DevServer, path: str, status: int) -> None:
+    """``path`` answers a visitor ``status`` within :data:`WITHIN_SECONDS`."""
     deadline = time.monotonic() + WITHIN_SECONDS
-    while visitor_status(server, path) != 404:
-        assert time.monotonic() < deadline, f"{path} still shown to visitors"
+    while visitor_status(server, path) != status:
+        assert time.monotonic() < deadline, f"{path} not answering {status} to visitors"
         time.sleep(0.1)
+
+
+def published_again(server: DevServer, item_id: str) -> None:
+    """Publish the item through the API, as the library's Publish does."""
+    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+        headers = bearer_for(client, server.admin_email, server.admin_password)
+        answer = client.patch(
+            f"/api/v1/catalogue/{item_id}", json={"status": "published"}, headers=headers
+        )
+        answer.raise_for_status()
 
 
 @pytest.mark.slow
@@ -79,7 +90,7 @@ async def test_an_unpublished_items_stills_show_to_the_admin_alone(dev_server: D
         await page.goto(f"{dev_server.url}/admin/library")
         await page.get_by_role("button", name="Unpublish Draft").click()
         await page.get_by_role("button", name="Publish Draft", exact=True).wait_for()
-        hidden_from_visitors(dev_server, thumbnail)
+        answers_visitors(dev_server, thumbnail, 404)
         assert visitor_status(dev_server, poster) == 404
 
         # The admin's browser loads both as <img> (new URLs: it may have kept the public
@@ -104,6 +115,11 @@ async def test_an_unpublished_items_stills_show_to_the_admin_alone(dev_server: D
         for url in (f"{poster}?seen=hidden", f"{thumbnail}?seen=signed-out"):
             assert await page.evaluate(IMAGE_WIDTH, url) == 0, url
     log.assert_clean((thumbnail, 404), (poster, 404))
+    # Published again (keeping its first publish date, older than the unpublish), its
+    # stills are public again.
+    published_again(dev_server, item_id)
+    for url in (thumbnail, poster):
+        answers_visitors(dev_server, url, 200)
 
 
 @pytest.fixture
@@ -129,7 +145,7 @@ async def test_an_admin_page_left_open_past_its_token_loads_hidden_stills(
         await page.goto(f"{server.url}/admin/library")
         await page.get_by_role("button", name="Unpublish Idle").click()
         await page.get_by_role("button", name="Publish Idle", exact=True).wait_for()
-        hidden_from_visitors(server, thumbnail)
+        answers_visitors(server, thumbnail, 404)
 
         # The page asks nothing more: its token and pass expire, and the browser drops the pass.
         await page.wait_for_timeout((ACCESS_TTL_S + 1) * 1000)

@@ -63,9 +63,18 @@ async def put_stills(rig: StreamRig, media_id: str) -> None:
         await rig.in_app(rig.thumbnails.write, key, chunks_of(data), content_type="image/jpeg")
 
 
-async def publish(rig: StreamRig, media_id: str, at: datetime) -> None:
-    """``media.published`` as catalogue sends it (a whole item; streaming reads two fields)."""
-    item = {"id": media_id, "title": "Harbour", "status": "published", "published_at": at}
+async def publish(
+    rig: StreamRig, media_id: str, at: datetime, first: datetime | None = None
+) -> None:
+    """``media.published`` as catalogue sends it at ``at`` (a whole item; streaming reads two
+    fields): ``first``, when it went public before, stays its ``published_at``."""
+    item = {
+        "id": media_id,
+        "title": "Harbour",
+        "status": "published",
+        "published_at": first or at,
+        "updated_at": at,
+    }
     payload = msgspec.json.encode(item)
     await rig.in_app(
         rig.backends.events.publish, MEDIA_PUBLISHED, payload, event_id=str(uuid.uuid4())
@@ -105,7 +114,8 @@ async def test_an_unpublished_items_stills_show_again_when_it_is_republished(
     media_id = str(uuid.uuid4())
     await put_stills(rig, media_id)
     thumbnail, poster = urls(media_id)
-    await publish(rig, media_id, rig_clock.advance(1))
+    first = rig_clock.advance(1)
+    await publish(rig, media_id, first)
     assert (await rig.client.get(poster)).content == POSTER
 
     await withdraw(rig, MEDIA_UNPUBLISHED, media_id, rig_clock.advance(1))
@@ -114,7 +124,8 @@ async def test_an_unpublished_items_stills_show_again_when_it_is_republished(
     for url in (thumbnail, poster):
         assert_error(await rig.client.get(url), 404, "thumbnail_not_found")
         assert (await rig.client.head(url)).status_code == 404
-    await publish(rig, media_id, rig_clock.advance(1))
+    # Published again, it keeps its first publish date (older than the unpublish).
+    await publish(rig, media_id, rig_clock.advance(1), first=first)
     await becomes(rig, thumbnail, 200)
     shown = await rig.client.get(poster)
     assert (shown.content, shown.headers["cache-control"]) == (POSTER, PUBLIC)
@@ -198,7 +209,7 @@ async def test_an_older_event_arriving_later_changes_nothing(
 
 async def test_an_unreadable_event_changes_nothing(rig: StreamRig, rig_clock: HeldClock) -> None:
     media_id = await hidden_item(rig, rig_clock)
-    for junk in (b'{"id": 5}', b"\xff", b'{"id": "x", "published_at": "soon"}'):
+    for junk in (b'{"id": 5}', b"\xff", b'{"id": "x", "updated_at": "soon"}'):
         event_id = str(uuid.uuid4())
         await rig.in_app(rig.backends.events.publish, MEDIA_PUBLISHED, junk, event_id=event_id)
     shown = await hidden_item(rig, rig_clock)

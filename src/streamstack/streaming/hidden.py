@@ -50,10 +50,14 @@ class HiddenItemsUnknown(ServiceUnavailable, code="hidden_items_unknown"):
 
 
 class _Published(msgspec.Struct, frozen=True):
-    """The fields of a ``media.published`` payload (a ``MediaItem``) read here."""
+    """The fields of a ``media.published`` payload (a ``MediaItem``) read here.
+
+    ``updated_at`` is when it went public this time: ``published_at`` is when it first did,
+    kept across an unpublish, so it would be older than the ``media.unpublished`` it follows.
+    """
 
     id: str
-    published_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class HiddenItems:
@@ -130,7 +134,7 @@ def _read(event: Event) -> tuple[str, Seen]:
     """The item an event is about, and what it says of it (``DecodeError`` if unreadable)."""
     if event.subject == MEDIA_PUBLISHED:
         published = msgspec.json.decode(event.payload, type=_Published)
-        at = published.published_at.timestamp() if published.published_at else 0.0
+        at = published.updated_at.timestamp() if published.updated_at else 0.0
         return published.id, Seen(hidden=False, at=at, lasting=False)
     withdrawn = msgspec.json.decode(event.payload, type=MediaWithdrawn)
     lasting = event.subject == MEDIA_UNPUBLISHED
