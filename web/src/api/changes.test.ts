@@ -19,6 +19,8 @@ const NOT_CHANGES = new Set([
   "/api/v1/auth/password-reset/request",
   // A mailed link's code, opened signed in or not (often on another device).
   "/api/v1/auth/email-confirmations",
+  // A mailed one-click link's token: it needs no session, so none can end under it.
+  "/api/v1/auth/unsubscribe",
   "/api/v1/catalogue/{item_id}/stream-token",
   // A share link's guest has no session to lose.
   "/api/v1/catalogue/shared/{secret}/stream-token",
