@@ -1312,7 +1312,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a video as multipart/form-data
-         * @description Fields: file (required), title (required), description, tags (repeated or comma-separated), publish (true/false, default true). The file streams to storage as it arrives; answers the catalogue item.
+         * @description Fields: file (required), title (required), description, tags (repeated or comma-separated), publish (true/false, default true), publish_at (RFC 3339 with its offset: the item stays a draft, scheduled to go public then; in the future, at most 10 years ahead; publish is then false). The file streams to storage as it arrives; answers the catalogue item.
          */
         post: operations["ApiV1IngestUploadUpload"];
         delete?: never;
@@ -1660,6 +1660,7 @@ export interface components {
             processing_state?: "none";
             /** @default true */
             publish?: boolean;
+            publish_at?: string | null;
             s3_key: string;
             size_bytes: number;
             tags?: string[];
@@ -10471,6 +10472,8 @@ export interface operations {
                     file: string;
                     /** @enum {string} */
                     publish?: "true" | "false";
+                    /** Format: date-time */
+                    publish_at?: string;
                     tags?: string[];
                     title: string;
                 };
@@ -10627,7 +10630,7 @@ export interface operations {
                 "Tus-Resumable": "1.0.0";
                 /** @description the file's size in bytes */
                 "Upload-Length": string;
-                /** @description comma-separated `key base64(value)` pairs: title (required), filename, filetype, description, tags, publish */
+                /** @description comma-separated `key base64(value)` pairs: title (required), filename, filetype, description, tags, publish, publish_at (as the form upload's fields); or replaces (an item's id) alone */
                 "Upload-Metadata": string;
             };
             path?: never;
