@@ -8,6 +8,7 @@ The command is a client: these run on the embedded backends only.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import re
 import time
@@ -475,6 +476,45 @@ async def test_titles_are_printed_as_they_are_written(upload: Command) -> None:
     assert code == 0, err
     assert '"title": "Über Straße"' in out, out
     assert json.loads(out)["title"] == "Über Straße"
+    # Walk 53 F1: published by default, and said so, with the way to keep the next private.
+    assert json.loads(out)["status"] == "published"
+    assert "'Über Straße' is public: everyone who can browse sees it now" in err, err
+    assert "`--draft` keeps the next one private" in err, err
+
+
+async def test_upload_schedule_keeps_it_a_draft_until_then(upload: Command) -> None:
+    video = upload.video("ep4.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+    when = (datetime.datetime.now() + datetime.timedelta(days=2)).replace(second=0, microsecond=0)
+    local = when.strftime("%Y-%m-%d %H:%M")
+    code, out, err = await upload(str(video), "--title", "Ep 4", "--schedule", local, *server)
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["status"], item["published_at"]) == ("draft", None)
+    assert datetime.datetime.fromisoformat(item["publish_at"]) == when.astimezone()
+    assert f"'Ep 4' is a draft until {local}: it goes public then by itself" in err, err
+    assert "is public" not in err
+
+
+async def test_upload_schedule_refusals_upload_nothing(upload: Command) -> None:
+    video = upload.video("ep4.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+    before = await upload.rig.snapshot()
+    soon = ("--schedule", "2030-01-01 09:00")
+    for args, said in (
+        (("--title", "Ep 4", *soon, "--draft"), "give --schedule or --draft"),
+        (("--replace", str(uuid.uuid4()), *soon), "give none of --title, --description"),
+        (("--title", "Ep 4", "--schedule", "next friday"), "upload: 'next friday' is no time"),
+    ):
+        code, _, err = await upload(str(video), *args, *server)
+        assert (code, said in err) == (2, True), err
+    code, _, err = await upload(
+        str(video), "--title", "Ep 4", "--schedule", "2001-01-01 09:00", *server
+    )
+    assert code == 1, err
+    assert "publish_at must be in the future" in err, err
+    await upload.rig.assert_nothing_kept(before)
+    assert upload.remembered() == {}
 
 
 async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
