@@ -558,6 +558,8 @@ async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> Non
         code, out, err = await upload(*args)
 
     assert code == 0, err
+    # Walk 53 F9: said before the upload starts.
+    assert f"the current file of {media_id} is deleted once the new one is in" in err, err
     assert "resuming recut.mp4 at " in err and "100%" in err, err
     item = json.loads(out)
     assert (item["id"], item["title"]) == (media_id, "Recut")
@@ -566,6 +568,34 @@ async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> Non
     stored = await shown(upload.rig, media_id)
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
     assert upload.remembered() == {}
+
+
+async def test_upload_replace_names_what_was_made_for_the_old_file(upload: Command) -> None:
+    """Walk 53 F9: a thumbnail chosen from the old cut and captions timed for it stay."""
+    rig = upload.rig
+    first = await rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Lecture"})
+    media_id = first.json()["id"]
+    await written_back(rig, media_id, processing_state="ready")
+    for language in ("en", "fr"):
+        caption = await rig.client.put(
+            f"/api/v1/ingest/items/{media_id}/captions/{language}",
+            content=VTT,
+            headers={**rig.admin(), "Content-Type": "text/vtt"},
+        )
+        assert caption.status_code == 200, caption.text
+    chosen = await rig.client.put(
+        f"/api/v1/ingest/items/{media_id}/thumbnail", json={"at_seconds": 2.0}, headers=rig.admin()
+    )
+    assert chosen.status_code == 200, chosen.text
+    video = upload.video("recut.mp4", ingest_media.mp4(seconds=2.0))
+
+    code, _, err = await upload(str(video), "--replace", media_id, "--server", upload.served.url)
+
+    assert code == 0, err
+    assert (
+        "streamstack: made for the old file, now check: the thumbnail chosen (it may show a "
+        "frame of the old file); 2 caption tracks timed for the old file\n"
+    ) in err, err
 
 
 async def test_upload_replace_refusals_are_said(upload: Command) -> None:

@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from streamstack.cli.exits import Exit
-from streamstack.cli.processing import print_item
+from streamstack.cli.processing import ITEM_PATH, print_item
 from streamstack.cli.scheduling import publish_time, shown_time
-from streamstack.cli.session import admin_api
+from streamstack.cli.session import AdminApi, ServerUnreachable, admin_api
 from streamstack.cli.tus_client import ResumableUploader
 from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.settings import SettingsError
@@ -27,11 +27,19 @@ def run_upload(args: argparse.Namespace) -> int:
             retries=args.retries,
             bytes_per_second=args.limit_mib * 2**20 if args.limit_mib else None,
         )
+        if args.replace is not None:
+            print(
+                f"streamstack: the current file of {args.replace} is deleted once the new one "
+                "is in (`items download` then gives the new one)",
+                file=sys.stderr,
+            )
         try:
             item = uploader.upload(args.file, metadata)
             # Past this point the upload is done: print_item reports its own failures.
             if args.replace is None:
                 _say_who_sees(item)
+            else:
+                _say_what_to_check(api, item)
             done = "uploaded" if args.replace is None else "replaced"
             return print_item(api.get, item, wait=args.wait, done=done)
         except KeyboardInterrupt:
@@ -100,3 +108,29 @@ def _say_who_sees(item: dict[str, Any]) -> None:
             "it goes public then by itself",
             file=sys.stderr,
         )
+
+
+def _say_what_to_check(api: AdminApi, replaced: dict[str, Any]) -> None:
+    """Name on stderr what was made for the old file and stays with the new one: a chosen
+    thumbnail (a frame of the old cut), uploaded caption tracks (timed for it), chapters
+    written in the description. Said only when the item can be read (it is replaced)."""
+    try:
+        response = api.get(ITEM_PATH.format(id=replaced["id"]))
+    except ServerUnreachable:  # nothing to name now; the replace itself is done
+        return
+    item = response.json() if response.status_code == 200 else {}
+    tracks = sum(track.get("source") == "upload" for track in item.get("captions", []))
+    checks = [
+        "the thumbnail chosen (it may show a frame of the old file)"
+        if replaced.get("stills_chosen")
+        else "",
+        f"{tracks} caption track{'s' if tracks != 1 else ''} timed for the old file"
+        if tracks
+        else "",
+        "the chapters written in the description"
+        if item.get("chapters_from") == "description"
+        else "",
+    ]
+    if any(checks):
+        said = "; ".join(check for check in checks if check)
+        print(f"streamstack: made for the old file, now check: {said}", file=sys.stderr)
