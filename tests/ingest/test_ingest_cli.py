@@ -763,7 +763,13 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
     code, out, err = await captions("add", item_id, "en", str(srt), "--label", "English", *server)
     assert code == 0, err
     english = {"language": "en", "label": "English", "source": "upload"}
-    assert json.loads(out) == {"media_id": item_id, "captions": [english]}
+    assert json.loads(out) == {
+        "media_id": item_id,
+        "captions": [english],
+        "cues_after_end": 0,
+        "cues": 2,
+        "duration_seconds": pytest.approx(3.0, abs=0.1),
+    }
     assert err == "streamstack: stored the en track\n"
     stored = rig.object_bytes("media", f"{item_id}/captions/en.vtt")
     assert stored.startswith(b"WEBVTT") and b"Hello" in stored
@@ -791,6 +797,24 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
     code, out, _ = await captions("list", item_id, "--json", *server)
     assert json.loads(out) == [{"language": "fr", "label": "Français", "source": "upload"}]
     assert (await shown(rig, item_id))["captions"] == json.loads(out)
+
+
+async def test_captions_timed_past_the_end_are_stored_and_said(upload: Command) -> None:
+    """Walk 53 F4: the caption file of another cut is stored, with a word on stderr."""
+    rig, server = upload.rig, ("--server", upload.served.url)
+    captions = Command(rig, upload.served, upload.folder, "captions")
+    item_id = (await rig.upload(ingest_media.mp4(seconds=3.0))).json()["id"]
+    long_srt = upload.video("long.srt", SRT + b"\n3\n00:00:30,000 --> 00:00:35,000\nLate\n")
+
+    code, out, err = await captions("add", item_id, "es", str(long_srt), *server)
+
+    assert code == 0, err
+    assert json.loads(out)["cues_after_end"] == 1
+    assert err == (
+        "streamstack: stored the es track\n"
+        "streamstack: 1 cue of 3 starts after the video ends (0:03): "
+        "is this the caption file of another cut?\n"
+    )
 
 
 async def test_captions_of_a_file_saved_in_a_code_page(upload: Command) -> None:

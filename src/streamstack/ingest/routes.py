@@ -648,7 +648,9 @@ class CaptionController(Controller):
         summary="Add or replace a caption track",
         description="The body is the WebVTT or SubRip file; it is checked and stored as "
         "WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. "
-        "Answers the item's caption tracks.",
+        "Answers the item's caption tracks, and how many of the file's cues start after the "
+        "video's end (`cues_after_end`, of `cues`; stored all the same: most often the "
+        "captions of another cut).",
     )
     async def put_caption(
         self,
@@ -674,7 +676,7 @@ class CaptionController(Controller):
         item = await captions.store(
             str(item_id), language, cues, label=label, source="upload", context=call_context
         )
-        return CaptionTrackList(media_id=item.id, captions=item.captions)
+        return CaptionTrackList.stored(item, [cue.start for cue in cues])
 
     @delete(
         "/{language:str}",

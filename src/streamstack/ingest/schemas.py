@@ -103,6 +103,20 @@ class CaptionTrackList(msgspec.Struct, frozen=True):
 
     media_id: str
     captions: list[CaptionTrack]
+    cues_after_end: int = 0
+    """Of the track just stored, the cues that start at or after the video's end (never
+    shown): most often the caption file of another cut or episode. Stored all the same."""
+    cues: int = 0
+    """How many cues the track just stored has."""
+    duration_seconds: float | None = None
+    """The video's length, which ``cues_after_end`` is measured against (None: unknown)."""
+
+    @classmethod
+    def stored(cls, item: MediaItem, starts: Sequence[float]) -> CaptionTrackList:
+        """The answer to storing a track whose cues start at ``starts`` on ``item``."""
+        length = item.duration_seconds
+        late = 0 if length is None else sum(start >= length for start in starts)
+        return cls(item.id, item.captions, late, len(starts), length)
 
 
 class UnfinishedUpload(msgspec.Struct, frozen=True):

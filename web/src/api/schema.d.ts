@@ -1129,7 +1129,7 @@ export interface paths {
         get?: never;
         /**
          * Add or replace a caption track
-         * @description The body is the WebVTT or SubRip file; it is checked and stored as WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. Answers the item's caption tracks.
+         * @description The body is the WebVTT or SubRip file; it is checked and stored as WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. Answers the item's caption tracks, and how many of the file's cues start after the video's end (`cues_after_end`, of `cues`; stored all the same: most often the captions of another cut).
          */
         put: operations["ApiV1IngestItemsItemIdCaptionsLanguagePutCaption"];
         post?: never;
@@ -1518,6 +1518,11 @@ export interface components {
         /** CaptionTrackList */
         CaptionTrackList: {
             captions: components["schemas"]["CaptionTrack"][];
+            /** @default 0 */
+            cues?: number;
+            /** @default 0 */
+            cues_after_end?: number;
+            duration_seconds?: number | null;
             media_id: string;
         };
         /** CatalogueItem */
