@@ -58,6 +58,16 @@ def test_upload_help_says_sound_files_go_too() -> None:
     assert "FILE                  the video or sound file to upload" in r.stdout
 
 
+def test_upload_and_download_help_say_what_is_public_and_what_is_stored() -> None:
+    """Walk 53 F1 and F2: an upload is public at once unless --draft or --schedule; the
+    original downloaded may be remuxed for streaming, not the bytes uploaded."""
+    upload = " ".join(run("upload", "--help").stdout.split())
+    assert "public as soon as it is in (it says so), unless --draft or --schedule WHEN" in upload
+    assert "--schedule WHEN" in upload
+    items = " ".join(run("items", "--help").stdout.split())
+    assert "the same picture and sound but not the same bytes" in items
+
+
 def test_migrate_help_says_which_modules() -> None:
     """``--module NAME`` had no help: which names, and whether it repeats (walk 44 F12)."""
     shown = " ".join(run("migrate", "--help").stdout.split())

@@ -19,6 +19,7 @@ from catalogue_testing import (
     admin_headers,
     create_item,
     eventually,
+    item_body,
     outbox_backlog,
     register_queued,
     unused_streaming,
@@ -344,6 +345,29 @@ async def test_a_bad_publish_time_is_refused_and_changes_nothing(
     if code is not None:
         assert r.json()["code"] == code
     assert await admin_view(app, draft["id"]) == before
+
+
+async def test_an_item_registered_with_a_schedule_is_a_scheduled_draft(
+    module_app: AppClient, module_clock: HeldClock
+) -> None:
+    """An upload's schedule (walk 53 F1) reaches the catalogue with the item: a draft
+    scheduled then; publishing now as well, or a typo's year, is refused and makes nothing.
+    A time that passed while the file was uploaded is due (the upload checked it was ahead)."""
+    app, clock, settings = module_app, module_clock, module_app.app.state.settings
+    item = await create_item(app, settings, publish=False, publish_at=at(clock, 2))
+    assert (item["status"], instant(item["publish_at"])) == ("draft", instant(at(clock, 2)))
+    late = await create_item(app, settings, publish=False, publish_at=at(clock, -1))
+    assert instant(late["publish_at"]) == instant(at(clock, -1))
+    admin = admin_headers(settings)
+    total = (await app.get(f"{API}/", params={"status": "all"}, headers=admin)).json()["total"]
+    for refused, code in (
+        ({"publish": True, "publish_at": at(clock, 2)}, "validation_error"),
+        ({"publish": False, "publish_at": at(clock, 11 * 366 * 24.0)}, "publish_at_too_far"),
+    ):
+        r = await app.post(f"{API}/", json=item_body(**refused), headers=admin)
+        assert (r.status_code, r.json()["code"]) == (400, code), r.text
+    after = (await app.get(f"{API}/", params={"status": "all"}, headers=admin)).json()["total"]
+    assert after == total
 
 
 async def test_scheduling_a_published_item_or_as_a_viewer_is_refused(

@@ -122,6 +122,9 @@ async def test_a_track_is_added_replaced_and_removed(rig: Rig) -> None:
     assert added.json() == {
         "media_id": item_id,
         "captions": [{"language": "en", "label": "English", "source": "upload"}],
+        "cues_after_end": 0,
+        "cues": 2,
+        "duration_seconds": 30.0,
     }
     assert caption_keys(rig, item_id) == [
         f"{item_id}/captions/en.m3u8",
@@ -161,6 +164,23 @@ async def test_a_track_is_added_replaced_and_removed(rig: Rig) -> None:
     assert [t["language"] for t in await item_captions(rig, item_id)] == ["pt-BR"]
     again = await rig.client.delete(captions_url(item_id, "en"), headers=rig.admin())
     assert_error(again, 404, "caption_not_found")
+
+
+async def test_cues_after_the_end_are_stored_and_counted(rig: Rig) -> None:
+    """Walk 53 F4: the caption file of another cut is stored as asked, and the answer says
+    how many of its cues start after the video (30 s) ends, so a client can say so."""
+    item_id = await register(rig)
+    late = (
+        VTT
+        + b"\n00:00:30.000 --> 00:00:31.000\nAt the end\n\n00:00:45.000 --> 00:00:47.000\nPast\n"
+    )
+    r = await put(rig, item_id, "en", late)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert (answer["cues_after_end"], answer["cues"], answer["duration_seconds"]) == (2, 4, 30.0)
+    assert [track["language"] for track in await item_captions(rig, item_id)] == ["en"]
+    fitting = await put(rig, item_id, "en", VTT)
+    assert (fitting.json()["cues_after_end"], fitting.json()["cues"]) == (0, 2)
 
 
 async def test_a_file_saved_in_a_code_page_is_stored_as_utf8_webvtt(rig: Rig) -> None:

@@ -8,6 +8,7 @@ The command is a client: these run on the embedded backends only.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import re
 import time
@@ -475,6 +476,45 @@ async def test_titles_are_printed_as_they_are_written(upload: Command) -> None:
     assert code == 0, err
     assert '"title": "Über Straße"' in out, out
     assert json.loads(out)["title"] == "Über Straße"
+    # Walk 53 F1: published by default, and said so, with the way to keep the next private.
+    assert json.loads(out)["status"] == "published"
+    assert "'Über Straße' is public: everyone who can browse sees it now" in err, err
+    assert "`--draft` keeps the next one private" in err, err
+
+
+async def test_upload_schedule_keeps_it_a_draft_until_then(upload: Command) -> None:
+    video = upload.video("ep4.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+    when = (datetime.datetime.now() + datetime.timedelta(days=2)).replace(second=0, microsecond=0)
+    local = when.strftime("%Y-%m-%d %H:%M")
+    code, out, err = await upload(str(video), "--title", "Ep 4", "--schedule", local, *server)
+    assert code == 0, err
+    item = json.loads(out)
+    assert (item["status"], item["published_at"]) == ("draft", None)
+    assert datetime.datetime.fromisoformat(item["publish_at"]) == when.astimezone()
+    assert f"'Ep 4' is a draft until {local}: it goes public then by itself" in err, err
+    assert "is public" not in err
+
+
+async def test_upload_schedule_refusals_upload_nothing(upload: Command) -> None:
+    video = upload.video("ep4.mp4", ingest_media.mp4())
+    server = ("--server", upload.served.url)
+    before = await upload.rig.snapshot()
+    soon = ("--schedule", "2030-01-01 09:00")
+    for args, said in (
+        (("--title", "Ep 4", *soon, "--draft"), "give --schedule or --draft"),
+        (("--replace", str(uuid.uuid4()), *soon), "give none of --title, --description"),
+        (("--title", "Ep 4", "--schedule", "next friday"), "upload: 'next friday' is no time"),
+    ):
+        code, _, err = await upload(str(video), *args, *server)
+        assert (code, said in err) == (2, True), err
+    code, _, err = await upload(
+        str(video), "--title", "Ep 4", "--schedule", "2001-01-01 09:00", *server
+    )
+    assert code == 1, err
+    assert "publish_at must be in the future" in err, err
+    await upload.rig.assert_nothing_kept(before)
+    assert upload.remembered() == {}
 
 
 async def test_refusals_are_reported_in_one_line(upload: Command) -> None:
@@ -518,6 +558,8 @@ async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> Non
         code, out, err = await upload(*args)
 
     assert code == 0, err
+    # Walk 53 F9: said before the upload starts.
+    assert f"the current file of {media_id} is deleted once the new one is in" in err, err
     assert "resuming recut.mp4 at " in err and "100%" in err, err
     item = json.loads(out)
     assert (item["id"], item["title"]) == (media_id, "Recut")
@@ -526,6 +568,34 @@ async def test_upload_replace_resumes_and_keeps_the_item(upload: Command) -> Non
     stored = await shown(upload.rig, media_id)
     assert upload.rig.object_bytes("media", stored["s3_key"]) == video.read_bytes()
     assert upload.remembered() == {}
+
+
+async def test_upload_replace_names_what_was_made_for_the_old_file(upload: Command) -> None:
+    """Walk 53 F9: a thumbnail chosen from the old cut and captions timed for it stay."""
+    rig = upload.rig
+    first = await rig.upload(ingest_media.mp4(seconds=3.0), fields={"title": "Lecture"})
+    media_id = first.json()["id"]
+    await written_back(rig, media_id, processing_state="ready")
+    for language in ("en", "fr"):
+        caption = await rig.client.put(
+            f"/api/v1/ingest/items/{media_id}/captions/{language}",
+            content=VTT,
+            headers={**rig.admin(), "Content-Type": "text/vtt"},
+        )
+        assert caption.status_code == 200, caption.text
+    chosen = await rig.client.put(
+        f"/api/v1/ingest/items/{media_id}/thumbnail", json={"at_seconds": 2.0}, headers=rig.admin()
+    )
+    assert chosen.status_code == 200, chosen.text
+    video = upload.video("recut.mp4", ingest_media.mp4(seconds=2.0))
+
+    code, _, err = await upload(str(video), "--replace", media_id, "--server", upload.served.url)
+
+    assert code == 0, err
+    assert (
+        "streamstack: made for the old file, now check: the thumbnail chosen (it may show a "
+        "frame of the old file); 2 caption tracks timed for the old file\n"
+    ) in err, err
 
 
 async def test_upload_replace_refusals_are_said(upload: Command) -> None:
@@ -693,7 +763,13 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
     code, out, err = await captions("add", item_id, "en", str(srt), "--label", "English", *server)
     assert code == 0, err
     english = {"language": "en", "label": "English", "source": "upload"}
-    assert json.loads(out) == {"media_id": item_id, "captions": [english]}
+    assert json.loads(out) == {
+        "media_id": item_id,
+        "captions": [english],
+        "cues_after_end": 0,
+        "cues": 2,
+        "duration_seconds": pytest.approx(3.0, abs=0.1),
+    }
     assert err == "streamstack: stored the en track\n"
     stored = rig.object_bytes("media", f"{item_id}/captions/en.vtt")
     assert stored.startswith(b"WEBVTT") and b"Hello" in stored
@@ -721,6 +797,24 @@ async def test_captions_are_added_listed_replaced_and_removed(upload: Command) -
     code, out, _ = await captions("list", item_id, "--json", *server)
     assert json.loads(out) == [{"language": "fr", "label": "Français", "source": "upload"}]
     assert (await shown(rig, item_id))["captions"] == json.loads(out)
+
+
+async def test_captions_timed_past_the_end_are_stored_and_said(upload: Command) -> None:
+    """Walk 53 F4: the caption file of another cut is stored, with a word on stderr."""
+    rig, server = upload.rig, ("--server", upload.served.url)
+    captions = Command(rig, upload.served, upload.folder, "captions")
+    item_id = (await rig.upload(ingest_media.mp4(seconds=3.0))).json()["id"]
+    long_srt = upload.video("long.srt", SRT + b"\n3\n00:00:30,000 --> 00:00:35,000\nLate\n")
+
+    code, out, err = await captions("add", item_id, "es", str(long_srt), *server)
+
+    assert code == 0, err
+    assert json.loads(out)["cues_after_end"] == 1
+    assert err == (
+        "streamstack: stored the es track\n"
+        "streamstack: 1 cue of 3 starts after the video ends (0:03): "
+        "is this the caption file of another cut?\n"
+    )
 
 
 async def test_captions_of_a_file_saved_in_a_code_page(upload: Command) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from ingest_rig import API, CATALOGUE, Rig, RigFactory
 
 from streamstack.contracts.limits import ID3_TAG_MAX_BYTES
 from streamstack.ingest.containers import SNIFF_BYTES
+from streamstack.kernel.clock import utcnow
 
 
 def _decoded_size(jpeg: bytes) -> tuple[int, int]:
@@ -286,6 +288,22 @@ async def test_publish_false_makes_a_draft_and_tags_may_repeat(rig: Rig) -> None
     assert (item["status"], sorted(item["tags"])) == ("draft", ["one", "three", "two"])
 
 
+async def test_a_form_upload_may_be_scheduled_and_a_past_time_keeps_nothing(rig: Rig) -> None:
+    when = (utcnow() + datetime.timedelta(hours=5)).replace(microsecond=0)
+    fields = {"title": "Later", "publish_at": when.isoformat()}
+    response = await rig.upload(ingest_media.one_frame(), fields=fields)
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert item["status"] == "draft"
+    assert datetime.datetime.fromisoformat(item["publish_at"]) == when
+    before = await rig.snapshot()
+    past = {"title": "Late", "publish_at": (utcnow() - datetime.timedelta(hours=1)).isoformat()}
+    response = await rig.upload(ingest_media.one_frame(), fields=past)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "publish_at_past"
+    await rig.assert_nothing_kept(before)
+
+
 async def test_upload_limit_gives_413_and_keeps_nothing(rig_factory: RigFactory) -> None:
     data = ingest_media.mp4()
     async with rig_factory(max_upload_bytes=len(data) - 1) as rig:
@@ -434,5 +452,12 @@ async def test_the_form_body_is_documented(rig: Rig) -> None:
     assert body["required"] is True
     form = body["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file", "title"]
-    assert set(form["properties"]) == {"file", "title", "description", "tags", "publish"}
+    assert set(form["properties"]) == {
+        "file",
+        "title",
+        "description",
+        "tags",
+        "publish",
+        "publish_at",
+    }
     assert form["properties"]["file"] == {"type": "string", "format": "binary"}

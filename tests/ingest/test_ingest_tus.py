@@ -496,6 +496,46 @@ async def test_a_stored_upload_whose_original_vanished_fails_at_once(rig: Rig) -
     assert "upload it again" in (await rig.job(upload_id))["error"]
 
 
+async def test_an_upload_with_a_schedule_becomes_a_draft_scheduled_then(rig: Rig) -> None:
+    """Walk 53 F1: the upload says when it goes public, so it is never public before."""
+    when = (utcnow() + datetime.timedelta(days=3)).replace(microsecond=0)
+    metadata = tus_metadata(title="Premiere", publish_at=when.astimezone().isoformat())
+    url = await rig.tus_upload(ingest_media.mp4(), 10_000, metadata=metadata)
+    item = (await rig.job(upload_id_of(url)))["item"]
+    assert (item["status"], item["published_at"]) == ("draft", None)
+    assert datetime.datetime.fromisoformat(item["publish_at"]) == when
+    shown = await rig.client.get(f"/api/v1/catalogue/{item['id']}", headers=rig.admin())
+    assert datetime.datetime.fromisoformat(shown.json()["publish_at"]) == when
+
+
+def _schedule_in(**delta: float) -> str:
+    return tus_metadata(title="t", publish_at=(utcnow() + datetime.timedelta(**delta)).isoformat())
+
+
+@pytest.mark.parametrize(
+    ("metadata", "code"),
+    [
+        (lambda: _schedule_in(minutes=-1), "publish_at_past"),
+        (lambda: _schedule_in(days=366 * 11), "publish_at_too_far"),
+        (lambda: tus_metadata(title="t", publish_at="next friday"), "validation_error"),
+        (lambda: tus_metadata(title="t", publish_at="2030-01-01T09:00"), "validation_error"),
+        (
+            lambda: tus_metadata(title="t", publish="true", publish_at="2030-01-01T09:00Z"),
+            "validation_error",
+        ),
+    ],
+    ids=["past", "too-far", "no-time", "no-offset", "and-publish"],
+)
+async def test_a_bad_schedule_is_refused_before_any_byte(
+    rig: Rig, metadata: Any, code: str
+) -> None:
+    before = await rig.snapshot()
+    response = await rig.create(1000, metadata=metadata())
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == code
+    await rig.assert_nothing_kept(before)
+
+
 @pytest.mark.parametrize(
     ("headers", "status", "code"),
     [

@@ -522,6 +522,7 @@ def new_row(
         created_at=now,
         updated_at=now,
         published_at=now if request.publish else None,
+        publish_at=request.publish_at and request.publish_at.astimezone(datetime.UTC),
         original_playable=request.playable,
         playable=request.playable,
         processing_state=request.processing_state,

@@ -85,12 +85,13 @@ from streamstack.contracts.catalogue import (
     ProcessingUpdate,
     RecordedCaptions,
     StillsChange,
+    check_publish_time,
     normalize_tag,
     object_prefix,
     owns_object,
 )
 from streamstack.contracts.languages import language_name, shown_label
-from streamstack.contracts.limits import MAX_CAPTION_TRACKS, PUBLISH_AHEAD_MAX_YEARS
+from streamstack.contracts.limits import MAX_CAPTION_TRACKS
 from streamstack.contracts.streaming import (
     IssueSharedStreamToken,
     IssueStreamToken,
@@ -315,7 +316,8 @@ class CatalogueService:
 
     async def create_item(self, request: NewMediaItem, *, created_by: str) -> MediaItem:
         """Register an item; 409 if its id exists, 400 ``foreign_object_key`` if its keys are
-        not its own (:func:`owns_object`). Emits ``media.published`` if published, else
+        not its own (:func:`owns_object`), 400 for a schedule of a published item or one
+        too far ahead (:func:`check_publish_time`). Emits ``media.published`` if published, else
         ``media.unpublished`` (a draft's stills are then refused by id too).
 
         ``request`` has met the contract's limits already (HTTP and the operation
@@ -332,6 +334,14 @@ class CatalogueService:
                     code="foreign_object_key",
                 )
         now = self._clock()
+        if request.publish_at is not None:
+            if request.publish:
+                raise BadRequest(
+                    "give publish (now) or publish_at (later), not both",
+                    code="validation_error",
+                )
+            # Its uploader was told at the upload's start; a time passed since is due.
+            check_publish_time(request.publish_at, now, past_ok=True)
         tags = normalize_tags(request.tags)
         row = new_row(request, tags, created_by=created_by, now=now)
         item = to_media_item(row, tags, ())
@@ -815,7 +825,7 @@ def _schedule(row: MediaItemRow, changes: UpdateMediaItem, now: datetime.datetim
     """Set, move or (null) cancel a draft's publish time as ``changes`` say, kept in UTC.
 
     400 ``publish_at_past`` for a time not in the future, 400 ``publish_at_too_far`` for
-    one more than :data:`PUBLISH_AHEAD_MAX_YEARS` ahead, 400 ``validation_error`` with a
+    one more than ``PUBLISH_AHEAD_MAX_YEARS`` ahead, 400 ``validation_error`` with a
     status change too (publish now, or at a time), 409 ``already_published`` for a
     published item (a cancel too: it went public, which the admin must hear): the edit is
     refused whole, so nothing changes.
@@ -838,22 +848,5 @@ def _schedule(row: MediaItemRow, changes: UpdateMediaItem, now: datetime.datetim
     if when is None:
         row.publish_at = None
         return
-    _check_publish_time(when, now)
+    check_publish_time(when, now)
     row.publish_at = when.astimezone(datetime.UTC)
-
-
-def _check_publish_time(when: datetime.datetime, now: datetime.datetime) -> None:
-    """Refuse a publish time in the past (400 ``publish_at_past``) or so far ahead it is a
-    typo (400 ``publish_at_too_far``: 9999 for 2029)."""
-    if when <= now:
-        raise BadRequest(
-            f"publish_at must be in the future (it is {when.isoformat()}; "
-            f"now is {now.isoformat(timespec='seconds')})",
-            code="publish_at_past",
-        )
-    if when - now > datetime.timedelta(days=365.25 * PUBLISH_AHEAD_MAX_YEARS):
-        raise BadRequest(
-            f"publish_at is more than {PUBLISH_AHEAD_MAX_YEARS} years ahead "
-            f"(it is {when.isoformat()}): is the year a typo?",
-            code="publish_at_too_far",
-        )

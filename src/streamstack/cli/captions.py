@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from streamstack.cli.exits import CommandFailed
-from streamstack.cli.output import print_json, table
+from streamstack.cli.output import clock, print_json, table
 from streamstack.cli.processing import ITEM_PATH
 from streamstack.cli.session import (
     AdminApi,
@@ -100,4 +100,12 @@ def _changed(api: AdminApi, args: argparse.Namespace) -> Any:
             )
         raise CommandFailed(said, failure_of(response))
     print(f"streamstack: stored the {language} track", file=sys.stderr)
-    return response.json()
+    stored = response.json()
+    if late := stored.get("cues_after_end"):
+        cues = f"cue of {stored['cues']} starts" if late == 1 else f"cues of {stored['cues']} start"
+        print(
+            f"streamstack: {late} {cues} after the video ends "
+            f"({clock(stored['duration_seconds'])}): is this the caption file of another cut?",
+            file=sys.stderr,
+        )
+    return stored

@@ -349,8 +349,9 @@ COMMANDS = (
         run_upload,
         help="upload a video or sound file through the resumable (tus) endpoint",
         description="Upload FILE to a running StreamStack as an admin, with a progress line "
-        "on stderr. An interrupted upload resumes where it stopped when the same command "
-        "is run again. Prints the created item as JSON; with --wait, once its transcoding "
+        "on stderr. The video is public as soon as it is in (it says so), unless --draft "
+        "or --schedule WHEN. An interrupted upload resumes where it stopped when the same "
+        "command is run again. Prints the created item as JSON; with --wait, once its transcoding "
         "is over, after a second progress line. With --replace ITEM, FILE becomes that "
         "item's video file: it keeps its id, title, description, tags, status, captions, "
         "playlists and views, and plays its old file until the new one is transcoded.",
@@ -365,7 +366,18 @@ COMMANDS = (
             ),
             option("--description", default="", help="the item's description"),
             option("--tags", default="", help="comma-separated tags"),
-            option("--draft", action="store_true", help="register it unpublished"),
+            option(
+                "--draft",
+                action="store_true",
+                help="keep it a draft (only admins see it) instead of publishing it at once",
+            ),
+            option(
+                "--schedule",
+                default=None,
+                metavar="WHEN",
+                help="keep it a draft until WHEN, then publish it (as `items schedule`: RFC "
+                "3339, or 'YYYY-MM-DD HH:MM' in this machine's time zone)",
+            ),
             _SERVER,
             _TOKEN,
             option("--chunk-mib", type=int, default=8, help="MiB sent per request (default 8)"),
@@ -394,7 +406,9 @@ COMMANDS = (
         "item as JSON. `items schedule ITEM WHEN` sets when a draft goes public (WHEN: "
         "RFC 3339, or YYYY-MM-DD HH:MM in this machine's time zone; --cancel: no longer); "
         "it prints the item as JSON. `items download ITEM` saves its original file (the "
-        "upload, or the file that replaced it) at --output or under its title, with a "
+        "upload, or the file that replaced it, as stored for streaming: an MP4 or MOV whose "
+        "index was at its end has it moved to the front, the same picture and sound but not "
+        "the same bytes) at --output or under its title, with a "
         "progress line, going on from a file cut short; it prints where it went. "
         "`items share ITEM` makes a share link, by which anyone who has it watches that "
         "published video without an account (--expires-in-days N: for N days, 1 to 365; "

@@ -28,14 +28,15 @@ def item_or_word(text: str) -> uuid.UUID | str:
         return text
 
 
-def publish_time(text: str) -> datetime.datetime:
+def publish_time(text: str, command: str = "items schedule") -> datetime.datetime:
     """The instant WHEN names: RFC 3339 with its offset, or a date and time without one,
-    read in this machine's time zone; a :class:`SettingsError` (exit 2) for anything else."""
+    read in this machine's time zone; a :class:`SettingsError` (exit 2) for anything else,
+    said as ``command``'s."""
     try:
         when = datetime.datetime.fromisoformat(text.strip())
     except ValueError:
         raise SettingsError(
-            f"items schedule: {text!r} is no time: give RFC 3339 "
+            f"{command}: {text!r} is no time: give RFC 3339 "
             "(2026-03-02T09:00:00+01:00) or a local YYYY-MM-DD HH:MM"
         ) from None
     return when if when.tzinfo is not None else when.astimezone()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 
 import msgspec
@@ -17,6 +17,7 @@ from streamstack.contracts.limits import (
     EXISTING_ITEMS_BATCH_MAX,
     MAX_CAPTION_TRACKS,
     MAX_RENDITIONS,
+    PUBLISH_AHEAD_MAX_YEARS,
     Bandwidth,
     CaptionLabel,
     CaptionLanguage,
@@ -24,6 +25,7 @@ from streamstack.contracts.limits import (
     Description,
     Dimension,
     DurationSeconds,
+    Instant,
     MediaId,
     ObjectKey,
     PackageFormat,
@@ -35,6 +37,7 @@ from streamstack.contracts.limits import (
     UserId,
 )
 from streamstack.contracts.media import Chapter, MediaFacts
+from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.operation import CallContext, Operation, Transport
 
 _Value = TypeVar("_Value")
@@ -157,6 +160,24 @@ def normalize_tag(tag: str) -> str:
     """A tag as stored and matched: trimmed, inner whitespace collapsed, lower-cased (the
     catalogue stores tags so; ``streamstack items edit --remove-tag`` matches them so)."""
     return _SPACES.sub(" ", tag).strip().lower()
+
+
+def check_publish_time(when: datetime, now: datetime, *, past_ok: bool = False) -> None:
+    """Refuse a draft's publish time in the past (400 ``publish_at_past``, unless
+    ``past_ok``) or so far ahead it is a typo (400 ``publish_at_too_far``: 9999 for 2029).
+    One rule for every way a schedule is set: an edit, an upload's details, a registration."""
+    if when <= now and not past_ok:
+        raise BadRequest(
+            f"publish_at must be in the future (it is {when.isoformat()}; "
+            f"now is {now.isoformat(timespec='seconds')})",
+            code="publish_at_past",
+        )
+    if when - now > timedelta(days=365.25 * PUBLISH_AHEAD_MAX_YEARS):
+        raise BadRequest(
+            f"publish_at is more than {PUBLISH_AHEAD_MAX_YEARS} years ahead "
+            f"(it is {when.isoformat()}): is the year a typo?",
+            code="publish_at_too_far",
+        )
 
 
 def object_prefix(media_id: str) -> str:
@@ -373,6 +394,10 @@ class MediaItemFields(MediaFacts, frozen=True, kw_only=True):
     description: Description = ""
     tags: Tags = []
     publish: bool = True
+    publish_at: Instant | None = None
+    """With ``publish`` false, when the draft goes public (a schedule, as an edit sets it);
+    400 with ``publish`` true. A time that passed while the file was uploaded is due: the
+    draft goes public as soon as it is playable."""
     thumbnail_s3_key: ObjectKey | None = None
     playable: bool = True
     """Whether the original plays in every current browser as it is (H.264/AAC in MP4).

@@ -74,6 +74,8 @@ class Upload(IngestBase):
     description: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     publish: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When the new item, a draft, goes public (None: no schedule).
+    publish_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC)
     error: Mapped[str | None] = mapped_column(Text)
     error_status: Mapped[int | None] = mapped_column(Integer)
     #: The catalogue item, as JSON, once registered.

@@ -251,6 +251,7 @@ class MediaPipeline:
             description=details.description,
             tags=list(details.tags),
             publish=details.publish,
+            publish_at=details.publish_at,
             duration_seconds=report.duration_seconds,
             video_codec=report.video_codec,
             audio_codec=report.audio_codec,

@@ -69,6 +69,7 @@ from streamstack.contracts.limits import (
     LIST_LIMIT_MAX,
     LIST_OFFSET_MAX,
     ONE_LINE,
+    PUBLISH_AHEAD_MAX_YEARS,
     STILL_IMAGE_MAX_BYTES,
     STILL_IMAGE_MAX_SIDE,
 )
@@ -153,6 +154,7 @@ class UploadFormOperation(Operation):
                 "description": text,
                 "tags": Schema(type=OpenAPIType.ARRAY, items=text),
                 "publish": Schema(type=OpenAPIType.STRING, enum=["true", "false"]),
+                "publish_at": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
             },
             required=["file", "title"],
         )
@@ -181,7 +183,10 @@ class UploadController(Controller):
         ),
         summary="Upload a video as multipart/form-data",
         description="Fields: file (required), title (required), description, tags "
-        "(repeated or comma-separated), publish (true/false, default true). The file "
+        "(repeated or comma-separated), publish (true/false, default true), publish_at "
+        "(RFC 3339 with its offset: the item stays a draft, scheduled to go public then; "
+        f"in the future, at most {PUBLISH_AHEAD_MAX_YEARS} years ahead; publish is then "
+        "false). The file "
         "streams to storage as it arrives; answers the catalogue item.",
     )
     async def upload(
@@ -291,7 +296,8 @@ class TusCreationOperation(TusOperation):
         _tus_header(
             "Upload-Metadata",
             "comma-separated `key base64(value)` pairs: title (required), filename, "
-            "filetype, description, tags, publish",
+            "filetype, description, tags, publish, publish_at (as the form upload's fields); "
+            "or replaces (an item's id) alone",
         ),
     )
 
@@ -642,7 +648,9 @@ class CaptionController(Controller):
         summary="Add or replace a caption track",
         description="The body is the WebVTT or SubRip file; it is checked and stored as "
         "WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. "
-        "Answers the item's caption tracks.",
+        "Answers the item's caption tracks, and how many of the file's cues start after the "
+        "video's end (`cues_after_end`, of `cues`; stored all the same: most often the "
+        "captions of another cut).",
     )
     async def put_caption(
         self,
@@ -668,7 +676,7 @@ class CaptionController(Controller):
         item = await captions.store(
             str(item_id), language, cues, label=label, source="upload", context=call_context
         )
-        return CaptionTrackList(media_id=item.id, captions=item.captions)
+        return CaptionTrackList.stored(item, [cue.start for cue in cues])
 
     @delete(
         "/{language:str}",

@@ -14,15 +14,15 @@ from typing import Literal
 
 import msgspec
 
-from streamstack.contracts.catalogue import CaptionTrack, MediaItem
-from streamstack.contracts.limits import Description, DurationSeconds, Tags, Title
+from streamstack.contracts.catalogue import CaptionTrack, MediaItem, check_publish_time
+from streamstack.contracts.limits import Description, DurationSeconds, Instant, Tags, Title
 from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
 from streamstack.kernel.jobs import Backlog, QueueConfig, WorkerSeen
 from streamstack.kernel.jobs.worker import waiting_text
 
 #: The text fields a form post or a tus ``Upload-Metadata`` header may carry.
-DETAIL_FIELDS = ("title", "description", "tags", "publish")
+DETAIL_FIELDS = ("title", "description", "tags", "publish", "publish_at")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
@@ -30,16 +30,21 @@ JobState = Literal["uploading", "processing", "done", "failed"]
 
 
 class UploadDetails(msgspec.Struct, frozen=True):
-    """What the uploader says about the file: catalogue's title, description, tags, publish."""
+    """What the uploader says about the file: catalogue's title, description, tags, and
+    what happens once it is in: publish, or stay a draft (scheduled for ``publish_at``)."""
 
     title: Title
     description: Description = ""
     tags: Tags = []
     publish: bool = True
+    publish_at: Instant | None = None
 
     @classmethod
-    def from_fields(cls, fields: Mapping[str, Sequence[str]]) -> UploadDetails:
-        """Build from text fields; tags may repeat or be comma-separated. 400 if invalid."""
+    def from_fields(
+        cls, fields: Mapping[str, Sequence[str]], now: datetime.datetime
+    ) -> UploadDetails:
+        """Build from text fields; tags may repeat or be comma-separated. 400 if invalid,
+        a ``publish_at`` too (as an edit's schedule: in the future, not too far ahead)."""
         title = _single(fields, "title").strip()
         if not title:
             raise BadRequest("a title is required", code="validation_error")
@@ -49,21 +54,31 @@ class UploadDetails(msgspec.Struct, frozen=True):
             for tag in value.split(",")
             if tag.strip()
         ]
-        publish_text = _single(fields, "publish").strip().lower() or "true"
+        publish_at = _single(fields, "publish_at").strip() or None
+        # A schedule keeps the item a draft until then; publishing now as well is a contradiction.
+        publish_text = (_single(fields, "publish").strip() or str(publish_at is None)).lower()
         if publish_text not in _TRUE + _FALSE:
             raise BadRequest("publish must be true or false", code="validation_error")
         try:
-            return msgspec.convert(
+            details = msgspec.convert(
                 {
                     "title": title,
                     "description": _single(fields, "description").strip(),
                     "tags": list(dict.fromkeys(tags)),
                     "publish": publish_text in _TRUE,
+                    "publish_at": publish_at,
                 },
                 cls,
             )
         except msgspec.ValidationError as exc:
             raise BadRequest(str(exc), code="validation_error") from None
+        if details.publish_at is not None:
+            if details.publish:
+                raise BadRequest(
+                    "give publish (now) or publish_at (later), not both", code="validation_error"
+                )
+            check_publish_time(details.publish_at, now)
+        return details
 
 
 def _single(fields: Mapping[str, Sequence[str]], name: str) -> str:
@@ -88,6 +103,20 @@ class CaptionTrackList(msgspec.Struct, frozen=True):
 
     media_id: str
     captions: list[CaptionTrack]
+    cues_after_end: int = 0
+    """Of the track just stored, the cues that start at or after the video's end (never
+    shown): most often the caption file of another cut or episode. Stored all the same."""
+    cues: int = 0
+    """How many cues the track just stored has."""
+    duration_seconds: float | None = None
+    """The video's length, which ``cues_after_end`` is measured against (None: unknown)."""
+
+    @classmethod
+    def stored(cls, item: MediaItem, starts: Sequence[float]) -> CaptionTrackList:
+        """The answer to storing a track whose cues start at ``starts`` on ``item``."""
+        length = item.duration_seconds
+        late = 0 if length is None else sum(start >= length for start in starts)
+        return cls(item.id, item.captions, late, len(starts), length)
 
 
 class UnfinishedUpload(msgspec.Struct, frozen=True):

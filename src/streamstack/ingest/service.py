@@ -199,7 +199,7 @@ class IngestService:
                         fields.setdefault(part.name, []).append(await form.text())
                 if stored is None:
                     raise MissingFile("the form has no file part named 'file'")
-                details = UploadDetails.from_fields(fields)
+                details = UploadDetails.from_fields(fields, self.clock())
             except BaseException as exc:
                 if stored is not None:
                     await asyncio.shield(self.pipeline.discard(stored.info.key, upload.id))
@@ -253,7 +253,8 @@ class IngestService:
         upload.upload_metadata = raw_metadata
         if replaces is None:
             details = UploadDetails.from_fields(
-                {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata}
+                {name: [metadata[name]] for name in DETAIL_FIELDS if name in metadata},
+                self.clock(),
             )
             self._set_details(upload, details)
         else:
@@ -600,7 +601,11 @@ class IngestService:
         replaces (for its uploader's request alone: the sweeper takes none up)."""
         if upload.replaces is None:
             details = UploadDetails(
-                upload.title, upload.description, list(upload.tags), upload.publish
+                upload.title,
+                upload.description,
+                list(upload.tags),
+                upload.publish,
+                upload.publish_at,
             )
             return functools.partial(self.pipeline.run, stored, details, uploader, resumable=True)
         context = uploader.context or CallContext()
@@ -788,6 +793,7 @@ class IngestService:
         upload.description = details.description
         upload.tags = list(details.tags)
         upload.publish = details.publish
+        upload.publish_at = details.publish_at
 
     async def _owned(
         self, upload_id: uuid.UUID, principal: Principal, *, or_admin: bool = False

@@ -1,8 +1,8 @@
 import { api, requestChange } from "./client";
 import type { CAPTION_ENCODINGS } from "./limits";
-import type { CaptionTrack } from "./schema";
+import type { CaptionTrack, CaptionTrackList } from "./schema";
 
-export type { CaptionTrack };
+export type { CaptionTrack, CaptionTrackList };
 
 /** An encoding the server reads a caption file in (a WHATWG label, which TextDecoder takes too). */
 export type CaptionEncodingLabel = (typeof CAPTION_ENCODINGS)[number]["label"];
@@ -25,7 +25,8 @@ const CAPTION = "/api/v1/ingest/items/{item_id}/captions/{language}";
  * Adds or replaces (the same call) the track of `language` with `file`, a
  * WebVTT or SubRip file the server converts to WebVTT; `label` left out keeps
  * a replaced track's label; `encoding`, the one a file not saved as UTF-8 was
- * saved in. The item's tracks after the change.
+ * saved in. The item's tracks after the change, and how many of the file's cues start
+ * after the video's end (stored all the same).
  */
 export async function putCaption(
   itemId: string,
@@ -33,7 +34,7 @@ export async function putCaption(
   file: File,
   label?: string,
   encoding?: CaptionEncodingLabel,
-): Promise<CaptionTrack[]> {
+): Promise<CaptionTrackList> {
   const query = { ...(label ? { label } : {}), ...(encoding ? { encoding } : {}) };
   const params = { path: { item_id: itemId, language }, query };
   // The bytes, read once (≤ 512 KiB): a retry after a refresh sends them again.
@@ -47,7 +48,7 @@ export async function putCaption(
       bodySerializer: (body: unknown) => body as BodyInit,
     }),
   );
-  return answer.captions;
+  return answer;
 }
 
 /** Removes the track of `language` (its file goes too). */

@@ -1147,7 +1147,7 @@ export interface paths {
         get?: never;
         /**
          * Add or replace a caption track
-         * @description The body is the WebVTT or SubRip file; it is checked and stored as WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. Answers the item's caption tracks.
+         * @description The body is the WebVTT or SubRip file; it is checked and stored as WebVTT at <item>/captions/<language>.vtt, played with the item's stream token. Answers the item's caption tracks, and how many of the file's cues start after the video's end (`cues_after_end`, of `cues`; stored all the same: most often the captions of another cut).
          */
         put: operations["ApiV1IngestItemsItemIdCaptionsLanguagePutCaption"];
         post?: never;
@@ -1330,7 +1330,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a video as multipart/form-data
-         * @description Fields: file (required), title (required), description, tags (repeated or comma-separated), publish (true/false, default true). The file streams to storage as it arrives; answers the catalogue item.
+         * @description Fields: file (required), title (required), description, tags (repeated or comma-separated), publish (true/false, default true), publish_at (RFC 3339 with its offset: the item stays a draft, scheduled to go public then; in the future, at most 10 years ahead; publish is then false). The file streams to storage as it arrives; answers the catalogue item.
          */
         post: operations["ApiV1IngestUploadUpload"];
         delete?: never;
@@ -1536,6 +1536,11 @@ export interface components {
         /** CaptionTrackList */
         CaptionTrackList: {
             captions: components["schemas"]["CaptionTrack"][];
+            /** @default 0 */
+            cues?: number;
+            /** @default 0 */
+            cues_after_end?: number;
+            duration_seconds?: number | null;
             media_id: string;
         };
         /** CatalogueItem */
@@ -1678,6 +1683,7 @@ export interface components {
             processing_state?: "none";
             /** @default true */
             publish?: boolean;
+            publish_at?: string | null;
             s3_key: string;
             size_bytes: number;
             tags?: string[];
@@ -10637,6 +10643,8 @@ export interface operations {
                     file: string;
                     /** @enum {string} */
                     publish?: "true" | "false";
+                    /** Format: date-time */
+                    publish_at?: string;
                     tags?: string[];
                     title: string;
                 };
@@ -10793,7 +10801,7 @@ export interface operations {
                 "Tus-Resumable": "1.0.0";
                 /** @description the file's size in bytes */
                 "Upload-Length": string;
-                /** @description comma-separated `key base64(value)` pairs: title (required), filename, filetype, description, tags, publish */
+                /** @description comma-separated `key base64(value)` pairs: title (required), filename, filetype, description, tags, publish, publish_at (as the form upload's fields); or replaces (an item's id) alone */
                 "Upload-Metadata": string;
             };
             path?: never;

@@ -10,6 +10,8 @@ import { mediaItem } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
 import { API, apiError, holdAnswer, http, HttpResponse, ok, recordRequests, sentTo, server, transcodingStatus } from "../test/server";
 import { PROCESSING_POLL_MS } from "../lib/useItemPolling";
+import { formatDate } from "../lib/format";
+import { localInputValue } from "../components/PublishTimeField";
 import { StalledRequest } from "../upload/stallWatch";
 import { TusClientContext, type TusUploadClass } from "../upload/useTusUpload";
 import { Link } from "react-router";
@@ -91,7 +93,7 @@ async function chooseAndSubmit(user: ReturnType<typeof setupUser>, size: number)
   await user.type(title, "Beach day");
   await user.type(screen.getByLabelText("Description"), "Waves and sand");
   await user.type(screen.getByLabelText("Tags"), "sea, summer ,sea");
-  await user.click(screen.getByLabelText("Publish when processing is done"));
+  await user.click(screen.getByRole("radio", { name: /^Keep as a draft/ }));
   await user.click(screen.getByRole("button", { name: "Upload" }));
   return file;
 }
@@ -378,6 +380,77 @@ describe("AdminUploadPage", () => {
     await user.click(screen.getByRole("link", { name: "Library" }));
     await user.click(await screen.findByRole("button", { name: "Leave and pause" }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/admin\/library$/));
+  });
+
+  describe("what happens once the upload is done (walk 53 F1)", () => {
+    /** Chooses a file and picks one of the three choices. */
+    async function chooseWith(user: ReturnType<typeof setupUser>, choice: RegExp) {
+      const file = new File([new Uint8Array(MiB)], "ep4.mp4", { type: "video/mp4" });
+      await user.upload(screen.getByLabelText("Video or sound file"), file);
+      await user.click(screen.getByRole("radio", { name: choice }));
+    }
+
+    it("asks in plain sight, publishing by default, and a draft stays a draft", async () => {
+      const user = setupUser();
+      uploadPage();
+      const asked = screen.getByRole("group", { name: "When the upload is done" });
+      const choices = within(asked).getAllByRole("radio");
+      expect(choices.map((choice) => choice.getAttribute("value"))).toEqual(["publish", "draft", "schedule"]);
+      expect(within(asked).getByRole("radio", { name: /^Publish — everyone who can browse sees it/ })).toBeChecked();
+      expect(screen.queryByLabelText("Publish at")).not.toBeInTheDocument();
+      await chooseWith(user, /^Keep as a draft/);
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata).toMatchObject({ title: "ep4", publish: "false" });
+    });
+
+    it("publishes at once when nothing else is chosen", async () => {
+      const user = setupUser();
+      uploadPage();
+      await user.upload(screen.getByLabelText("Video or sound file"), new File([new Uint8Array(MiB)], "ep1.mp4", { type: "video/mp4" }));
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata).toMatchObject({ publish: "true" });
+      expect(lastUpload().options.metadata).not.toHaveProperty("publish_at");
+    });
+
+    it("schedules at the time picked in the user's time zone, and refuses a past one", async () => {
+      const user = setupUser();
+      uploadPage();
+      await chooseWith(user, /^Schedule/);
+      const picker = screen.getByLabelText("Publish at");
+      expect(picker).toHaveAccessibleDescription(/^In your time zone \(.+\)\.$/);
+      fireEvent.change(picker, { target: { value: "2001-01-01T09:00" } });
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      expect(picker).toHaveAccessibleDescription(/Pick a time in the future\./);
+      expect(tus.FakeUpload.instances.filter((upload) => upload.started > 0)).toHaveLength(0);
+
+      const tomorrowNine = new Date();
+      tomorrowNine.setDate(tomorrowNine.getDate() + 1);
+      tomorrowNine.setHours(9, 0, 0, 0);
+      fireEvent.change(picker, { target: { value: localInputValue(tomorrowNine.toISOString()) } });
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      expect(lastUpload().options.metadata).toMatchObject({ publish_at: tomorrowNine.toISOString() });
+      expect(lastUpload().options.metadata).not.toHaveProperty("publish");
+    });
+
+    it("says when a scheduled upload goes public, not to publish it from the library", async () => {
+      const when = "2030-03-04T08:00:00Z";
+      const item = mediaItem({ id: "item-7", title: "ep4", status: "draft", publish_at: when, published_at: null });
+      server.use(http.get(`${API}/ingest/jobs/up-7`, () => ok({ upload_id: "up-7", state: "done", item, error: null })));
+      const user = setupUser();
+      uploadPage();
+      await chooseWith(user, /^Schedule/);
+      fireEvent.change(screen.getByLabelText("Publish at"), { target: { value: "2030-03-04T09:00" } });
+      await user.click(screen.getByRole("button", { name: "Upload" }));
+      await waitFor(() => expect(lastUpload().started).toBe(1));
+      lastUpload().url = "/api/v1/ingest/uploads/up-7";
+      act(() => lastUpload().options.onSuccess?.({ lastResponse: null as never }));
+      const state = await screen.findByTestId("upload-result-state");
+      expect(state).toHaveTextContent(`Draft · goes public ${formatDate(when)}`);
+      expect(state.parentElement).not.toHaveTextContent(/publish it from the library/);
+    });
   });
 
   it("tells what is wrong with the tags on their field, and uploads nothing", async () => {

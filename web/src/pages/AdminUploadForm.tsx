@@ -16,6 +16,7 @@ import { listAcceptedFormats } from "../api/ingest";
 import type { AcceptedFormats } from "../api/schema";
 import { Field } from "../components/Field";
 import { DescriptionAndTagsFields, TitleField } from "../components/MediaFields";
+import { instantOf, PublishTimeField, publishTimeProblem } from "../components/PublishTimeField";
 import { formatBytes, formatDate, parseTags, tagsProblem, titleFromFilename, titleProblem } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { sentByAnotherTab } from "../upload/otherTab";
@@ -56,6 +57,42 @@ function useAcceptedFiles(): AcceptedFiles {
   return useMemo(() => acceptedFiles(data), [data]);
 }
 
+/** What happens to an upload once it is in: public at once, a draft, or a draft until a time. */
+type Release = "publish" | "draft" | "schedule";
+
+/** What happens once the upload is in, as the form asks it. */
+interface ReleaseDraft {
+  release: Release;
+  setRelease: (release: Release) => void;
+  /** The time picked for a schedule (a `datetime-local` value). */
+  publishAt: string;
+  setPublishAt: (value: string) => void;
+  /** What is wrong with the time picked for a schedule, else null. */
+  publishAtError: string | null;
+}
+
+/**
+ * The release choice's state (Publish unless another is picked); `metadata` is its tus
+ * metadata, or null (with `publishAtError` saying why) when the time picked will not do.
+ */
+function useRelease(): ReleaseDraft & { metadata: () => Record<string, string> | null; reset: () => void } {
+  const [release, setRelease] = useState<Release>("publish");
+  const [publishAt, setPublishAt] = useState("");
+  const [publishAtError, setPublishAtError] = useState<string | null>(null);
+  function metadata(): Record<string, string> | null {
+    if (release !== "schedule") return { publish: release === "publish" ? "true" : "false" };
+    const problem = publishTimeProblem(publishAt);
+    setPublishAtError(problem);
+    return problem ? null : { publish_at: instantOf(publishAt) ?? "" };
+  }
+  function pick(value: string) {
+    setPublishAt(value);
+    setPublishAtError(null);
+  }
+  const reset = () => setPublishAtError(null);
+  return { release, setRelease, publishAt, setPublishAt: pick, publishAtError, metadata, reset };
+}
+
 /** The upload being prepared: the files chosen and the details each of them gets. */
 export interface UploadDraft {
   files: File[];
@@ -63,8 +100,8 @@ export interface UploadDraft {
   setTitle: (title: string) => void;
   /** Description and tags, as DescriptionAndTagsFields takes them. */
   details: { description: string; onDescription: (text: string) => void; tags: string; onTags: (text: string) => void };
-  publish: boolean;
-  setPublish: (publish: boolean) => void;
+  /** What happens once the files are in. */
+  release: ReleaseDraft;
   /** What is wrong with the tags (the draft cannot be uploaded with them), else null. */
   tagsError: string | null;
   /** What is wrong with the title typed, likewise. */
@@ -89,7 +126,7 @@ export function useUploadDraft(): UploadDraft {
   const [title, setTitle] = useState("");
   const [description, setDescription] = useState("");
   const [tags, setTags] = useState("");
-  const [publish, setPublish] = useState(true);
+  const release = useRelease();
   const [tagsError, setTagsError] = useState<string | null>(null);
   const [titleError, setTitleError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -111,7 +148,9 @@ export function useUploadDraft(): UploadDraft {
     const problem = tagsProblem(tagList);
     setTagsError(problem);
     if (problem) return null;
-    const shared = { description: description.trim(), tags: tagList.join(","), publish: publish ? "true" : "false" };
+    const released = release.metadata();
+    if (released === null) return null;
+    const shared = { description: description.trim(), tags: tagList.join(","), ...released };
     return files.map((file) => ({
       file,
       // Several files: each is titled after its name (editable in the library).
@@ -126,12 +165,13 @@ export function useUploadDraft(): UploadDraft {
     setTags("");
     setTagsError(null);
     setTitleError(null);
+    release.reset();
     if (fileInput.current) fileInput.current.value = "";
   }
 
   const ready = files.length > 0 && !(files.length === 1 && title.trim() === "");
   const details = { description, onDescription: setDescription, tags, onTags: setTags };
-  return { files, title, setTitle, details, publish, setPublish, tagsError, titleError, ready, fileInput, resumes, choose, prepare, clear };
+  return { files, title, setTitle, details, release, tagsError, titleError, ready, fileInput, resumes, choose, prepare, clear };
 }
 
 /**
@@ -199,16 +239,7 @@ export function UploadForm({
         tagsError={draft.tagsError}
         disabled={locked}
       />
-      <div className="field checkbox">
-        <input
-          id="upload-publish"
-          type="checkbox"
-          disabled={locked}
-          checked={draft.publish}
-          onChange={(e) => draft.setPublish(e.target.checked)}
-        />
-        <label htmlFor="upload-publish">Publish when processing is done</label>
-      </div>
+      <ReleaseChoice release={draft.release} locked={locked} />
 
       {!locked && (
         <SubmitButton className="button primary" busy={!draft.ready}>
@@ -216,6 +247,38 @@ export function UploadForm({
         </SubmitButton>
       )}
     </form>
+  );
+}
+
+const RELEASES: { value: Release; label: string; hint: string }[] = [
+  { value: "publish", label: "Publish", hint: "everyone who can browse sees it as soon as it plays, often at once" },
+  { value: "draft", label: "Keep as a draft", hint: "only admins see it until you publish it from the library" },
+  { value: "schedule", label: "Schedule", hint: "a draft until the time you pick, then public by itself" },
+];
+
+/** Asks what happens once the upload is in: a choice in plain sight, not a box ticked by default. */
+function ReleaseChoice({ release, locked }: { release: ReleaseDraft; locked: boolean }) {
+  return (
+    <fieldset className="field release-choice" disabled={locked}>
+      <legend>When the upload is done</legend>
+      {RELEASES.map(({ value, label, hint }) => (
+        <label key={value} className="release-option">
+          <input
+            type="radio"
+            name="upload-release"
+            value={value}
+            checked={release.release === value}
+            onChange={() => release.setRelease(value)}
+          />
+          <span>
+            {label} <span className="muted">— {hint}</span>
+          </span>
+        </label>
+      ))}
+      {release.release === "schedule" && (
+        <PublishTimeField value={release.publishAt} onChange={release.setPublishAt} disabled={locked} error={release.publishAtError} />
+      )}
+    </fieldset>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useState, type Ref } from "react";
 import { Link } from "react-router";
-import { formatBytes, formatDuration, percent, waitInWords } from "../lib/format";
+import { formatBytes, formatDate, formatDuration, percent, waitInWords } from "../lib/format";
 import { watchPath } from "../lib/paths";
 import type { CatalogueItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
@@ -203,7 +203,8 @@ export function TransferQueue({ transfers }: { transfers: Transfer[] }) {
  * failed one that cannot play was announced as calmly as one that does.
  */
 function uploadedState(item: CatalogueItem): string {
-  const base = item.status === "draft" ? "Draft" : "Published";
+  const scheduled = item.status === "draft" && item.publish_at ? ` · goes public ${formatDate(item.publish_at)}` : "";
+  const base = item.status === "draft" ? `Draft${scheduled}` : "Published";
   if (isTranscoding(item)) {
     const hidden = item.status !== "draft" && item.playable === false;
     // "transcoding" of a video that only waited in the queue read as if a worker were at it;
@@ -321,7 +322,9 @@ function UploadResult({ transfer }: { transfer: Transfer }) {
         // Where it stands, followed: "Ready" was said of a video still queued for transcoding.
         <p className="upload-result-item">
           <FinishedTransfer item={transfer.result} />
-          {transfer.result.status === "draft" && <span className="muted"> — publish it from the library</span>}
+          {transfer.result.status === "draft" && !transfer.result.publish_at && (
+            <span className="muted"> — publish it from the library</span>
+          )}
         </p>
       ) : (
         <p>

@@ -232,6 +232,28 @@ describe("LibraryCaptions", () => {
     expect(within(section).getByLabelText("Caption file")).toHaveAttribute("aria-invalid", "true");
   });
 
+  it("says when cues start after the video ends, adding or replacing (walk 53 F4)", async () => {
+    const { user, section } = await editCaptions([ENGLISH]);
+    const late = { ...trackList([ENGLISH, { language: "es", label: "Español", source: "upload" }]), cues: 2 };
+    server.use(http.put(`${CAPTIONS}/es`, () => ok({ ...late, cues_after_end: 2, duration_seconds: 5 })));
+    await user.type(within(section).getByLabelText("Language"), "es");
+    await user.upload(within(section).getByLabelText("Caption file"), new File([SRT], "ep1.long.srt"));
+    await user.click(within(section).getByRole("button", { name: "Add captions" }));
+    expect(
+      await within(section).findByText(
+        "Added “Español”. 2 cues start after the video ends (0:05): is this the caption file of another cut?",
+      ),
+    ).toBeInTheDocument();
+
+    server.use(http.put(`${CAPTIONS}/en`, () => ok({ ...late, cues_after_end: 1, duration_seconds: 5 })));
+    await user.upload(within(section).getByLabelText("New file for English"), new File([SRT], "old-cut.srt"));
+    expect(
+      await within(section).findByText(
+        "Replaced “English”. 1 cue starts after the video ends (0:05): is this the caption file of another cut?",
+      ),
+    ).toBeInTheDocument();
+  });
+
   it("replaces a track's file, keeping its label", async () => {
     const { user, section } = await editCaptions([ENGLISH]);
     server.use(http.put(`${CAPTIONS}/en`, () => ok(trackList([ENGLISH]))));

@@ -1,11 +1,12 @@
 import { useCallback, useId, useLayoutEffect, useRef, useState, type FormEvent } from "react";
-import { deleteCaption, putCaption, type CaptionTrack } from "../api/captions";
+import { deleteCaption, putCaption, type CaptionTrack, type CaptionTrackList } from "../api/captions";
 import { getItem } from "../api/catalogue";
 import { ApiError, errorMessage, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { Field, InputField } from "../components/Field";
+import { formatDuration } from "../lib/format";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
 import { useAction, type Action } from "../lib/useAction";
 import { useAsync } from "../lib/useAsync";
@@ -116,6 +117,19 @@ interface CaptionTracks {
   remove: () => Promise<void>;
 }
 
+/** The tracks after a change; for a track stored, whether its cues fit the video. */
+type Changed = Pick<CaptionTrackList, "captions"> & Partial<CaptionTrackList>;
+
+/**
+ * Said after a track is stored whose cues start after the video's end (never shown): most
+ * often the caption file of another cut or episode. Nothing when they all fit.
+ */
+function cuesAfterEnd({ cues_after_end: late = 0, duration_seconds: length }: Partial<CaptionTrackList>): string {
+  if (late === 0) return "";
+  const cues = late === 1 ? "1 cue starts" : `${late} cues start`;
+  return ` ${cues} after the video ends (${formatDuration(length)}): is this the caption file of another cut?`;
+}
+
 /**
  * An item's caption tracks and the changes to them. Hand-written rather than
  * useAction: a failure stays shown while the next change is sent and goes
@@ -142,12 +156,13 @@ function useCaptionTracks(itemId: string): CaptionTracks {
     [setData],
   );
 
-  /** Sends one change to `track`; `request` answers the item's tracks after it. */
-  async function change(track: CaptionTrack, verb: "replace" | "remove", request: () => Promise<CaptionTrack[]>) {
+  /** Sends one change to `track`; `request` answers the item's tracks after it (and, stored, its cues' fit). */
+  async function change(track: CaptionTrack, verb: "replace" | "remove", request: () => Promise<Changed>) {
     setBusy(track.language);
     setNotice(null);
     try {
-      saved(await request(), `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.`);
+      const answer = await request();
+      saved(answer.captions, `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.${cuesAfterEnd(answer)}`);
     } catch (err) {
       // The row's Replace has no encoding to choose: the form below has.
       const encodingHint =
@@ -170,7 +185,7 @@ function useCaptionTracks(itemId: string): CaptionTracks {
     if (!track) return;
     await change(track, "remove", async () => {
       await deleteCaption(itemId, track.language);
-      return tracks?.filter((t) => t.language !== track.language) ?? [];
+      return { captions: tracks?.filter((t) => t.language !== track.language) ?? [] };
     });
     setPendingRemove(null);
   }
@@ -306,9 +321,9 @@ function useNewCaption(
   async function upload(file: File, replaced: boolean) {
     await action.run("add", refused, async () => {
       const name = label.trim() || suggested || undefined;
-      const next = await putCaption(itemId, tag, file, name, encoding.sent());
-      const saved = next.find((t) => t.language === tag)?.label ?? suggested ?? tag;
-      onSaved(next, `${replaced ? "Replaced" : "Added"} “${saved}”.`);
+      const answer = await putCaption(itemId, tag, file, name, encoding.sent());
+      const saved = answer.captions.find((t) => t.language === tag)?.label ?? suggested ?? tag;
+      onSaved(answer.captions, `${replaced ? "Replaced" : "Added"} “${saved}”.${cuesAfterEnd(answer)}`);
       setLanguage("");
       setLabel("");
       setFile(null);

@@ -79,7 +79,9 @@ export function LibraryFacts({ item, onChanged }: { item: CatalogueItem; onChang
       <h3 id={headingId}>File</h3>
       <p className="muted small">
         Read its file again for chapters and codecs an older version did not read. Its thumbnail stays. Chapters
-        listed in its description win over the file&rsquo;s.
+        listed in its description win over the file&rsquo;s. Download original gives the file uploaded (or the one that
+        replaced it) as stored for streaming: an MP4 or MOV whose index was at its end has it moved to the front, so it
+        has the same picture and sound but not the same bytes (its checksum differs).
       </p>
       <div className="button-row">
         <ActionButton busy={busy} onClick={() => void readAgain()}>

@@ -2,6 +2,7 @@
 import { Upload as BrowserUpload } from "tus-js-client/lib.esm/browser/index.js";
 import { screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { CatalogueItem } from "../api/schema";
 import { setAccessToken } from "../api/tokenStore";
 import { mediaItem, mediaPage } from "../test/fixtures";
 import { renderPage, setupUser } from "../test/render";
@@ -19,12 +20,12 @@ beforeEach(() => {
   server.use(tagList());
 });
 
-/** The library with the clip, its edit form open, uploading with tus-js-client itself: its replace section. */
-async function editClip() {
+/** The library with the clip (read whole with `detail`), its edit form open, uploading with tus-js-client itself: its replace section. */
+async function editClip(detail: Partial<CatalogueItem> = {}) {
   const user = setupUser();
   server.use(
     http.get(`${API}/catalogue`, () => ok(mediaPage([CLIP]))),
-    http.get(`${API}/catalogue/c`, () => ok({ ...CLIP, captions: [] })),
+    http.get(`${API}/catalogue/c`, () => ok({ ...CLIP, captions: [], ...detail })),
   );
   renderPage(
     <TusClientContext value={BrowserUpload as TusUploadClass}>
@@ -90,6 +91,48 @@ describe("LibraryReplace", () => {
     expect(await within(section).findByTestId("library-replace-done")).toHaveTextContent(
       "File replaced · viewers see the new file now.",
     );
+  });
+
+  it("says before it starts that the current file is deleted (walk 53 F9)", async () => {
+    const { section } = await editClip();
+    expect(section).toHaveTextContent(
+      "The current file is deleted once the new one is in: Download original then gives the new one",
+    );
+  });
+
+  it("names what was made for the old file once it is replaced: chosen thumbnail, captions, chapters", async () => {
+    const captions = [
+      { language: "en", label: "English", source: "upload" as const },
+      { language: "fr", label: "Français", source: "upload" as const },
+      { language: "de", label: "Deutsch", source: "embedded" as const },
+    ];
+    const { user, section } = await editClip({ captions, chapters_from: "description" });
+    const replaced = { ...CLIP, stills_chosen: true, updated_at: "2026-12-05T18:00:00Z" };
+    server.use(
+      http.post(UPLOADS, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
+      http.patch(UPLOAD, () => new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) })),
+      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: replaced, error: null })),
+    );
+    expect(within(section).queryByTestId("library-replace-check")).not.toBeInTheDocument();
+
+    await replaceWith(user, section);
+
+    expect(await within(section).findByTestId("library-replace-check")).toHaveTextContent(
+      "Made for the old file, now check: the thumbnail you chose (it may show a frame of the old file); " +
+        "2 caption tracks timed for the old file; the chapters written in the description.",
+    );
+  });
+
+  it("names nothing to check when nothing was made for the old file", async () => {
+    const { user, section } = await editClip();
+    server.use(
+      http.post(UPLOADS, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
+      http.patch(UPLOAD, () => new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) })),
+      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: CLIP, error: null })),
+    );
+    await replaceWith(user, section);
+    await within(section).findByTestId("library-replace-done");
+    expect(within(section).queryByTestId("library-replace-check")).not.toBeInTheDocument();
   });
 
   it("shows the server's refusal at once, not retried, and says the video plays as it did", async () => {

@@ -1,8 +1,10 @@
-import { useEffect, useId, useRef, useState } from "react";
-import type { CatalogueItem } from "../api/schema";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { getItem } from "../api/catalogue";
+import type { CatalogueItem, MediaItem } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
 import { Field } from "../components/Field";
 import { isTranscoding, processingLabel } from "../components/ProcessingStatus";
+import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
 import { useTusUpload } from "../upload/useTusUpload";
 import { UploadProgress } from "./AdminUploadStatus";
@@ -37,7 +39,8 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
       <h3 id={headingId}>Replace video file</h3>
       <p className="muted small">
         Upload a new file for this video: it keeps its address, title, description, captions, playlists and views.
-        Viewers go on watching the old file until the new one is processed.
+        Viewers go on watching the old file until the new one is processed. The current file is deleted once the new one
+        is in: Download original then gives the new one, and the old one cannot be got back.
       </p>
       <Field label="New video file">
         {(control) => (
@@ -60,6 +63,7 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
       )}
       <UploadProgress upload={upload} />
       {replaced && <ReplacedStatus key={replaced.updated_at} replaced={replaced} onChanged={onChanged} />}
+      {replaced && <ToCheck key={replaced.updated_at} replaced={replaced} />}
       {refusal && (
         <FocusedMessage
           message={`Not replaced: ${refusal.replace(/[.!]?$/, ".")} The video plays as it did.`}
@@ -93,6 +97,30 @@ function ReplacedStatus({ replaced, onChanged }: { replaced: CatalogueItem; onCh
       File replaced{processing ? ` · ${processing}` : ""}
       {transcoding && " (viewers see the old file meanwhile)"}
       {plays && " · viewers see the new file now"}.
+    </p>
+  );
+}
+
+/**
+ * What was made for the old cut and stays with the new file, for the admin to look at: a
+ * thumbnail they chose (a frame of the old file may not be in the new one), caption tracks
+ * uploaded for it (timed for the old cut) and chapters written in the description. Embedded
+ * captions and the file's own chapters come from the new file: nothing to check there.
+ */
+function ToCheck({ replaced }: { replaced: MediaItem }) {
+  // The row's item comes from a list, which carries no captions nor chapters: read it whole.
+  const { data: item } = useAsync(useCallback((signal: AbortSignal) => getItem(replaced.id, signal), [replaced.id]));
+  if (item === null) return null;
+  const tracks = (item.captions ?? []).filter((track) => track.source === "upload").length;
+  const checks = [
+    replaced.stills_chosen && "the thumbnail you chose (it may show a frame of the old file)",
+    tracks > 0 && `${tracks} caption ${tracks === 1 ? "track" : "tracks"} timed for the old file`,
+    item.chapters_from === "description" && "the chapters written in the description",
+  ].filter(Boolean);
+  if (checks.length === 0) return null;
+  return (
+    <p className="small" data-testid="library-replace-check">
+      Made for the old file, now check: {checks.join("; ")}.
     </p>
   );
 }

@@ -9,7 +9,7 @@ import { AdminLibraryPage } from "./AdminLibrary";
 import { openLibraryEditing, rowBadges } from "../test/library";
 import { formatDate } from "../lib/format";
 import { AFTER_PUBLISH_TIME_MS, DUE_POLL_MS } from "../lib/useItemPolling";
-import { instantOf, localInputValue } from "./LibrarySchedule";
+import { instantOf, localInputValue } from "../components/PublishTimeField";
 
 const ITEM = `${API}/catalogue/d`;
 const DRAFT = mediaItem({ id: "d", title: "Monday lecture", status: "draft", published_at: null, publish_at: null });

@@ -4,34 +4,10 @@ import { ApiError } from "../api/errors";
 import type { CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { FormError } from "../components/ErrorMessage";
-import { Field } from "../components/Field";
+import { instantOf, localInputValue, PublishTimeField, publishTimeProblem } from "../components/PublishTimeField";
 import { SubmitButton } from "../components/SubmitButton";
 import { formatDate } from "../lib/format";
 import { useAction } from "../lib/useAction";
-
-/** `iso` as a `datetime-local` input shows it: the viewer's wall-clock time, to the minute. */
-export function localInputValue(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  // toISOString writes UTC: shifted by the zone's offset, it writes the local wall clock.
-  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-
-/**
- * The instant a `datetime-local` value names in the viewer's time zone, as RFC 3339 in UTC
- * (what the API takes); null when it names none. A date-time without an offset is local
- * time to `Date`, so the zone is the browser's.
- */
-export function instantOf(value: string): string | null {
-  const date = new Date(value);
-  return value && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
-}
-
-/** The viewer's time zone by name ("Europe/Paris"), which the chosen time is read in. */
-function zoneName(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
-}
 
 /**
  * What the schedule section does: the time picked (a local date-time), checked to be one
@@ -62,10 +38,9 @@ function useScheduleChange(item: CatalogueItem, onChanged: (item: CatalogueItem)
     action.fail(null);
   };
   const schedule = () => {
-    const instant = instantOf(when);
-    if (instant === null) return action.fail("Pick the day and time it goes public.");
-    if (Date.parse(instant) <= Date.now()) return action.fail("Pick a time in the future.");
-    void change("schedule", instant, (updated) => `Goes public ${formatDate(updated.publish_at)}.`);
+    const problem = publishTimeProblem(when);
+    if (problem !== null) return action.fail(problem);
+    void change("schedule", instantOf(when), (updated) => `Goes public ${formatDate(updated.publish_at)}.`);
   };
   const cancel = () => void change("cancel", null, () => "Not scheduled any more: it stays a draft.");
   return { action, when, said, pick, schedule, cancel };
@@ -95,17 +70,7 @@ export function LibrarySchedule({ item, onChanged }: { item: CatalogueItem; onCh
       <h3 id={headingId}>Schedule</h3>
       {draft && (
         <form className="form compact" onSubmit={submit} aria-label={`Schedule ${item.title}`}>
-          <Field label="Publish at" hint={`In your time zone (${zoneName()}).`}>
-            {(control) => (
-              <input
-                {...control}
-                type="datetime-local"
-                value={when}
-                disabled={busy}
-                onChange={(e) => pick(e.target.value)}
-              />
-            )}
-          </Field>
+          <PublishTimeField value={when} onChange={pick} disabled={busy} />
           <div className="button-row">
             <SubmitButton className="button primary" busy={busy}>
               {action.running === "schedule" ? "Scheduling…" : item.publish_at ? "Change schedule" : "Schedule"}
