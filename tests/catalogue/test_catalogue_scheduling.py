@@ -17,19 +17,27 @@ from catalogue_testing import (
     API,
     EventLog,
     admin_headers,
+    as_admin,
     create_item,
     eventually,
     item_body,
     outbox_backlog,
     register_queued,
+    to_new,
     unused_streaming,
     viewer_headers,
 )
 
 from streamstack.catalogue.module import SCHEDULE_TASK_NAME
 from streamstack.catalogue.service import CatalogueService
-from streamstack.contracts.catalogue import MEDIA_PUBLISHED, ProcessingUpdate, Rendition
+from streamstack.contracts.catalogue import (
+    MEDIA_PUBLISHED,
+    CatalogueClient,
+    ProcessingUpdate,
+    Rendition,
+)
 from streamstack.kernel.clock import utcnow
+from streamstack.kernel.transport import InProcessTransport
 from support.apps import AppClient, running_app
 from support.clock import HeldClock
 from support.fixtures import SettingsFactory
@@ -352,15 +360,19 @@ async def test_an_item_registered_with_a_schedule_is_a_scheduled_draft(
 ) -> None:
     """An upload's schedule (walk 53 F1) reaches the catalogue with the item: a draft
     scheduled then; publishing now as well, or a typo's year, is refused and makes nothing.
-    A time that passed while the file was uploaded is due (the upload checked it was ahead)."""
+    A time that passed while the file was uploaded is due (the upload checked it was ahead),
+    but an admin registering an item over HTTP with a past time is refused, as an edit is."""
     app, clock, settings = module_app, module_clock, module_app.app.state.settings
     item = await create_item(app, settings, publish=False, publish_at=at(clock, 2))
     assert (item["status"], instant(item["publish_at"])) == ("draft", instant(at(clock, 2)))
-    late = await create_item(app, settings, publish=False, publish_at=at(clock, -1))
-    assert instant(late["publish_at"]) == instant(at(clock, -1))
+    contract = CatalogueClient(InProcessTransport(app.app.state.operations))
+    passed = clock.now - datetime.timedelta(hours=1)
+    late = await contract.create_item(to_new(publish=False, publish_at=passed), as_admin(settings))
+    assert (late.status, late.publish_at) == ("draft", passed)
     admin = admin_headers(settings)
     total = (await app.get(f"{API}/", params={"status": "all"}, headers=admin)).json()["total"]
     for refused, code in (
+        ({"publish": False, "publish_at": at(clock, -1)}, "publish_at_past"),
         ({"publish": True, "publish_at": at(clock, 2)}, "validation_error"),
         ({"publish": False, "publish_at": at(clock, 11 * 366 * 24.0)}, "publish_at_too_far"),
     ):

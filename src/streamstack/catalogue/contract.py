@@ -72,7 +72,9 @@ def _create_item_handler(service: CatalogueService) -> Handler:
     """The handler registering an item for the admin whose token the call carries."""
 
     async def create_item(request: NewMediaItem, context: CallContext) -> MediaItem:
-        return await service.create_item(request, created_by=context.caller.user_id)
+        return await service.create_item(
+            request, created_by=context.caller.user_id, past_schedule_due=True
+        )
 
     return create_item
 
@@ -82,7 +84,9 @@ def _register_upload_handler(service: CatalogueService) -> Handler:
     call: the kernel admitted the calling module)."""
 
     async def register_upload(request: UploadRegistration, _: CallContext) -> MediaItem:
-        return await service.create_item(request.item, created_by=request.uploaded_by)
+        return await service.create_item(
+            request.item, created_by=request.uploaded_by, past_schedule_due=True
+        )
 
     return register_upload
 

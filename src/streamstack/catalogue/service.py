@@ -314,10 +314,14 @@ class CatalogueService:
 
     # --- changes -----------------------------------------------------------------------
 
-    async def create_item(self, request: NewMediaItem, *, created_by: str) -> MediaItem:
+    async def create_item(
+        self, request: NewMediaItem, *, created_by: str, past_schedule_due: bool = False
+    ) -> MediaItem:
         """Register an item; 409 if its id exists, 400 ``foreign_object_key`` if its keys are
         not its own (:func:`owns_object`), 400 for a schedule of a published item or one
-        too far ahead (:func:`check_publish_time`). Emits ``media.published`` if published, else
+        past or too far ahead (:func:`check_publish_time`). ``past_schedule_due``: a module's
+        call (an upload's registration), whose time was checked when the upload started, so
+        one passed while the file arrived is due rather than refused. Emits ``media.published`` if published, else
         ``media.unpublished`` (a draft's stills are then refused by id too).
 
         ``request`` has met the contract's limits already (HTTP and the operation
@@ -340,8 +344,7 @@ class CatalogueService:
                     "give publish (now) or publish_at (later), not both",
                     code="validation_error",
                 )
-            # Its uploader was told at the upload's start; a time passed since is due.
-            check_publish_time(request.publish_at, now, past_ok=True)
+            check_publish_time(request.publish_at, now, past_ok=past_schedule_due)
         tags = normalize_tags(request.tags)
         row = new_row(request, tags, created_by=created_by, now=now)
         item = to_media_item(row, tags, ())
