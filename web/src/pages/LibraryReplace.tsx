@@ -62,8 +62,7 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
         </div>
       )}
       <UploadProgress upload={upload} />
-      {replaced && <ReplacedStatus key={replaced.updated_at} replaced={replaced} onChanged={onChanged} />}
-      {replaced && <ToCheck key={replaced.updated_at} replaced={replaced} />}
+      {replaced && <ReplaceOutcome key={replaced.updated_at} replaced={replaced} onChanged={onChanged} />}
       {refusal && (
         <FocusedMessage
           message={`Not replaced: ${refusal.replace(/[.!]?$/, ".")} The video plays as it did.`}
@@ -73,6 +72,19 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
         />
       )}
     </section>
+  );
+}
+
+/**
+ * What a replace came to, under one key (two siblings sharing one made React keep every
+ * earlier status): where the new file stands, and what to check.
+ */
+function ReplaceOutcome({ replaced, onChanged }: { replaced: MediaItem; onChanged: (item: CatalogueItem) => void }) {
+  return (
+    <>
+      <ReplacedStatus replaced={replaced} onChanged={onChanged} />
+      <ToCheck replaced={replaced} />
+    </>
   );
 }
 
