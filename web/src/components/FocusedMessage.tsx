@@ -20,7 +20,7 @@ export function FocusedMessage({
   message: ReactNode;
   told?: unknown;
   role: "alert" | "status";
-  className: string;
+  className?: string;
   testId: string;
   focus?: boolean;
 }) {
