@@ -46,8 +46,8 @@ function finalRefusal(err: unknown, kind: MailChoice): ReactNode {
 
 /**
  * The page of a mail's unsubscribe link: says what it turns off, and turns it off on one
- * press (no sign-in needed), the focus then on what it did. A press, not the page's opening, so a mail scanner that opens
- * links changes nothing.
+ * press (no sign-in needed), the focus then on what it did. A press, not the page's opening,
+ * so a mail scanner that opens links changes nothing.
  */
 export function UnsubscribePage() {
   const location = useLocation();
