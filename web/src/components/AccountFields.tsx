@@ -40,6 +40,8 @@ interface PasswordFieldProps {
   name?: string;
   hint?: ReactNode;
   error?: string | null;
+  /** Focused as it shows: the first field of a step that replaced the button pressed. */
+  autoFocus?: boolean;
 }
 
 /** The password an account has now (signing in, changing it): `current-password`, so the browser may fill it in. */
@@ -128,7 +130,7 @@ export function TwoFactorCodeField({
   recovery = false,
   label,
   ...props
-}: Omit<PasswordFieldProps, "label"> & { recovery?: boolean; label?: ReactNode; autoFocus?: boolean }) {
+}: Omit<PasswordFieldProps, "label"> & { recovery?: boolean; label?: ReactNode }) {
   return (
     <RefusableInput
       {...props}

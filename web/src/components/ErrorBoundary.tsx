@@ -1,6 +1,7 @@
 import { Component, type ErrorInfo, type ReactNode } from "react";
 import { ChunkUnloaded } from "../lib/chunk";
 import { PageTitle } from "./SiteName";
+import { focusHeading } from "./usePageFocus";
 
 interface Props {
   children: ReactNode;
@@ -24,9 +25,10 @@ function ReloadButton({ className }: { className: string }) {
 
 /**
  * A page whose chunk did not load (see lazyPage): loading it again may work (offline, a flaky
- * link); a chunk gone with a newer build of the site is had by reloading alone.
+ * link); a chunk gone with a newer build of the site is had by reloading alone. `onRetry` is
+ * given the `main` the page shows in.
  */
-function UnloadedPage({ gone, onRetry }: { gone: boolean; onRetry: () => void }) {
+function UnloadedPage({ gone, onRetry }: { gone: boolean; onRetry: (area: HTMLElement | null) => void }) {
   if (gone) {
     return (
       <section className="page narrow" role="alert" data-testid="page-outdated">
@@ -43,7 +45,7 @@ function UnloadedPage({ gone, onRetry }: { gone: boolean; onRetry: () => void })
       <h1>Could not load this page</h1>
       <p>Check your connection, then try again. If it still does not load, reload the page.</p>
       <div className="button-row">
-        <button type="button" className="button primary" onClick={onRetry}>
+        <button type="button" className="button primary" onClick={(e) => onRetry(e.currentTarget.closest("main"))}>
           Try again
         </button>
         <ReloadButton className="button" />
@@ -73,11 +75,21 @@ export class ErrorBoundary extends Component<Props, State> {
     console.error("page crashed", error, info.componentStack);
   }
 
+  /**
+   * Loads the page again; its heading takes the focus once it shows, as on any new page: Try
+   * again went with the failure, and the focus with it to the page's body.
+   */
+  private retry(area: HTMLElement | null): void {
+    this.setState({ error: null }, () => {
+      if (area) focusHeading(area);
+    });
+  }
+
   override render() {
     const { error } = this.state;
     if (error === null) return this.props.children;
     if (error instanceof ChunkUnloaded) {
-      return <UnloadedPage gone={error.gone} onRetry={() => this.setState({ error: null })} />;
+      return <UnloadedPage gone={error.gone} onRetry={(area) => this.retry(area)} />;
     }
     return (
       <section className="page narrow" role="alert" data-testid="page-crashed">

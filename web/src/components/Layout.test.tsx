@@ -228,6 +228,18 @@ describe("a role changed while signed in", () => {
   });
 });
 
+describe("the header's link to the Account page", () => {
+  it("is named Account, with the display name where it shows one", async () => {
+    hadSession();
+    browseEmpty();
+    server.use(refreshGives("tok"), http.get(`${API}/auth/me`, () => ok(ADMIN)), ...nothingWatched());
+    renderApp("/");
+    const link = await screen.findByRole("link", { name: "Account (Ada Admin)" });
+    expect(link).toHaveTextContent(/^Ada Admin$/);
+    expect(link).toHaveAttribute("href", "/account");
+  });
+});
+
 describe("the admins' Comments link", () => {
   const adminToken = `h.${btoa(JSON.stringify({ sub: ADMIN.id, role: "admin" })).replace(/=+$/, "")}.s`;
 

@@ -94,7 +94,13 @@ function MainNav({ onSignOut }: { onSignOut: () => void }) {
           <NavLink to="/history" className={navClass}>
             History
           </NavLink>
-          <NavLink to="/account" className={(state) => `${navClass(state)} nav-account`} title={user.email}>
+          {/* Named "Account" too where it shows the name: a screen reader's list of links is searched for it. */}
+          <NavLink
+            to="/account"
+            className={(state) => `${navClass(state)} nav-account`}
+            title={user.email}
+            aria-label={user.display_name ? `Account (${user.display_name})` : undefined}
+          >
             {user.display_name || "Account"}
           </NavLink>
           <button type="button" className="button ghost" onClick={onSignOut}>

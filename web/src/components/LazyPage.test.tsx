@@ -65,8 +65,10 @@ describe("an admin page whose chunk does not load", () => {
 
     chunk.failure = null;
     await user.click(within(failure).getByRole("button", { name: "Try again" }));
-    expect(await screen.findByRole("heading", { name: "Users" })).toBeInTheDocument();
+    const heading = await screen.findByRole("heading", { name: "Users" });
     expect(chunk.asked).toBe(2);
+    // Try again went with the failure: the page's heading has the focus, as on any new page.
+    await waitFor(() => expect(heading).toHaveFocus());
   });
 
   it("asks for the chunk under an address of its own once a failure named it", async () => {

@@ -51,9 +51,10 @@ function focusedWithin(area: HTMLElement): boolean {
 
 /**
  * Focuses `area`'s h1, or `area` until an h1 shows in it (unless the focus has moved on by
- * then); returns what stops waiting for it.
+ * then); returns what stops waiting for it. Also where a page comes in place of the button
+ * pressed on the same address (a page's chunk loaded on Try again).
  */
-function focusHeading(area: HTMLElement): () => void {
+export function focusHeading(area: HTMLElement): () => void {
   const heading = () => area.querySelector<HTMLElement>("h1");
   const found = heading();
   if (found) {

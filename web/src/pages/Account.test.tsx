@@ -89,7 +89,7 @@ describe("AccountPage", () => {
 
     expect(await screen.findByTestId("profile-saved")).toHaveTextContent("Display name saved.");
     expect(await sentTo(seen, "PATCH", `${API}/auth/me`)[0]?.request.json()).toEqual({ display_name: "Vera" });
-    expect(screen.getByRole("link", { name: "Vera" })).toHaveAttribute("href", "/account");
+    expect(screen.getByRole("link", { name: "Account (Vera)" })).toHaveAttribute("href", "/account");
   });
 
   it("tells a name that passes for an email address at the name's field, nothing saved", async () => {

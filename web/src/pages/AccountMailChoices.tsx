@@ -49,8 +49,8 @@ export function AdminMailChoice() {
 }
 
 /**
- * One mail choice (on unless turned off): a checkbox that saves as it is ticked, saying so
- * once saved, or why not (and then showing what the server keeps). A server that sends no
+ * One mail choice (on unless turned off): a checkbox that saves as it is ticked (and keeps
+ * the focus, ignoring a tick while it saves), saying so once saved, or why not (and then showing what the server keeps). A server that sends no
  * mail says so beside it.
  */
 function MailChoiceBox({ choice, label, savedOn, savedOff, testId }: ChoiceWords) {
@@ -62,7 +62,10 @@ function MailChoiceBox({ choice, label, savedOn, savedOff, testId }: ChoiceWords
   const hintId = useId();
   const on = user?.[choice] ?? true;
 
+  const saving = running !== null;
+
   async function choose(next: boolean) {
+    if (saving) return;
     setSaved(null);
     await run(testId, errorSentence, async () => {
       updateUser(await changeMailChoice(choice, next));
@@ -77,7 +80,10 @@ function MailChoiceBox({ choice, label, savedOn, savedOff, testId }: ChoiceWords
           id={boxId}
           type="checkbox"
           checked={on}
-          disabled={running !== null || !user}
+          disabled={!user}
+          // Held while it saves, not disabled: a disabled box loses the focus in Chromium, so
+          // Space sent it to the page's body and a second Space scrolled instead of unticking.
+          aria-disabled={saving || undefined}
           aria-describedby={mailOn ? undefined : hintId}
           onChange={(e) => void choose(e.target.checked)}
         />

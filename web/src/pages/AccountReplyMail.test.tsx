@@ -2,7 +2,7 @@ import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { hadSession } from "../test/fixtures";
 import { renderApp, setupUser } from "../test/render";
-import { API, apiError, http, ok, recordRequests, refreshGives, sentTo, server, twoFactorOff, VIEWER } from "../test/server";
+import { API, apiError, holdAnswer, http, ok, recordRequests, refreshGives, sentTo, server, twoFactorOff, VIEWER } from "../test/server";
 
 const LABEL = "Email me when someone replies to my comments";
 
@@ -34,6 +34,40 @@ describe("Account page: email about replies", () => {
     expect(await sentTo(seen, "PATCH", `${API}/auth/me`)[0]?.request.json()).toEqual({ reply_mail: false });
     expect(box).not.toBeChecked();
     expect(box).toBeEnabled();
+  });
+
+  it("keeps the focus on the box while Space saves it, so Space again unticks it", async () => {
+    signedInViewer();
+    const { held, release } = holdAnswer();
+    server.use(
+      http.patch(`${API}/auth/me`, async ({ request }) => {
+        const { reply_mail } = (await request.json()) as { reply_mail: boolean };
+        await held;
+        return ok({ ...VIEWER, reply_mail });
+      }),
+    );
+    const seen = recordRequests();
+    const user = setupUser();
+    renderApp("/account");
+    const box = await screen.findByRole("checkbox", { name: LABEL });
+    box.focus();
+
+    await user.keyboard(" ");
+    // Saving: held, not disabled (a disabled box loses the focus), and a second press waits.
+    await waitFor(() => expect(box).toHaveAttribute("aria-disabled", "true"));
+    expect(box).toBeEnabled();
+    expect(box).toHaveFocus();
+    await user.keyboard(" ");
+    release();
+    expect(await screen.findByTestId("reply-mail-saved")).toHaveTextContent("You will get no email about replies.");
+    expect(box).not.toBeChecked();
+    expect(box).toHaveFocus();
+    expect(sentTo(seen, "PATCH", `${API}/auth/me`)).toHaveLength(1);
+
+    await user.keyboard(" ");
+    expect(await screen.findByTestId("reply-mail-saved")).toHaveTextContent("You will get an email when someone replies");
+    expect(box).toBeChecked();
+    expect(box).toHaveFocus();
   });
 
   it("turns it back on for one who turned it off", async () => {

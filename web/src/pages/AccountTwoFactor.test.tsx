@@ -93,6 +93,32 @@ describe("Account page: two-factor authentication", () => {
     expect(await sentTo(seen, "POST", `${API}/auth/me/two-factor/enable`)[1]?.request.json()).toEqual({ code: "123456" });
   });
 
+  it("moves the focus into each step as it replaces the button pressed, and back to Turn on after Cancel", async () => {
+    accountWith(() => OFF);
+    server.use(
+      http.post(`${API}/auth/me/two-factor/setup`, () =>
+        ok({ secret: SECRET, otpauth_uri: `otpauth://totp/StreamStack:v?secret=${SECRET}&issuer=StreamStack` }),
+      ),
+    );
+    const user = setupUser();
+    renderApp("/account");
+    const box = await section();
+
+    await user.click(await box.findByRole("button", { name: "Turn on" }));
+    expect(box.getByLabelText("Password")).toHaveFocus();
+    await user.click(box.getByRole("button", { name: "Cancel" }));
+    expect(box.getByRole("button", { name: "Turn on" })).toHaveFocus();
+
+    await user.click(box.getByRole("button", { name: "Turn on" }));
+    await user.keyboard("my secret words{Enter}");
+    // The QR step is said as it shows: its instructions, focused, are a status.
+    const scan = await box.findByRole("status");
+    expect(scan).toHaveTextContent(/^Scan this QR code with your authenticator app/);
+    expect(scan).toHaveFocus();
+    await user.click(box.getByRole("button", { name: "Cancel" }));
+    expect(box.getByRole("button", { name: "Turn on" })).toHaveFocus();
+  });
+
   it("goes back to the password when the setup expired, and says a throttled one's wait", async () => {
     accountWith(() => OFF);
     let attempts = 0;

@@ -97,11 +97,20 @@ export function TwoFactorSection({ onOthersSignedOut }: { onOthersSignedOut: () 
   );
 }
 
-type OffStep = { kind: "idle" } | { kind: "password"; notice: string | null } | { kind: "setup"; setup: TwoFactorSetup };
+/** Where turning it on stands; `back`: its setup was cancelled, and Turn on takes the focus again. */
+type OffStep =
+  | { kind: "idle"; back: boolean }
+  | { kind: "password"; notice: string | null }
+  | { kind: "setup"; setup: TwoFactorSetup };
 
-/** Off: why to turn it on, then the password, then the app's setup and its first code. */
+/**
+ * Off: why to turn it on, then the password, then the app's setup and its first code. Each
+ * step takes the focus as it replaces the one whose button was pressed (the password's field,
+ * the setup's instructions, said; Turn on after Cancel), else it fell to the page's body.
+ */
 function TwoFactorOff({ onOn, onAlreadyOn }: { onOn: (codes: string[]) => void; onAlreadyOn: () => void }) {
-  const [step, setStep] = useState<OffStep>({ kind: "idle" });
+  const [step, setStep] = useState<OffStep>({ kind: "idle", back: false });
+  const cancel = () => setStep({ kind: "idle", back: true });
   return (
     <>
       <p>
@@ -109,7 +118,7 @@ function TwoFactorOff({ onOn, onAlreadyOn }: { onOn: (codes: string[]) => void; 
         your phone, so someone who learns your password still cannot sign in.
       </p>
       {step.kind === "idle" && (
-        <button type="button" className="button primary" onClick={() => setStep({ kind: "password", notice: null })}>
+        <button type="button" className="button primary" autoFocus={step.back} onClick={() => setStep({ kind: "password", notice: null })}>
           Turn on
         </button>
       )}
@@ -117,7 +126,7 @@ function TwoFactorOff({ onOn, onAlreadyOn }: { onOn: (codes: string[]) => void; 
         <SetupPasswordForm
           notice={step.notice}
           onStarted={(setup) => setStep({ kind: "setup", setup })}
-          onCancel={() => setStep({ kind: "idle" })}
+          onCancel={cancel}
           onAlreadyOn={onAlreadyOn}
         />
       )}
@@ -126,7 +135,7 @@ function TwoFactorOff({ onOn, onAlreadyOn }: { onOn: (codes: string[]) => void; 
           setup={step.setup}
           onOn={onOn}
           onExpired={(notice) => setStep({ kind: "password", notice })}
-          onCancel={() => setStep({ kind: "idle" })}
+          onCancel={cancel}
           onAlreadyOn={onAlreadyOn}
         />
       )}
@@ -157,7 +166,7 @@ function SetupPasswordForm({
   return (
     <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Turn on two-factor authentication">
       {notice && <FocusedMessage message={notice} role="alert" className="notice" testId="two-factor-expired" />}
-      <CurrentPasswordField label="Password" error={errorAt("password")} value={password} onChange={setPassword} />
+      <CurrentPasswordField label="Password" autoFocus error={errorAt("password")} value={password} onChange={setPassword} />
       <SetupStepEnd error={errorAt("form")} busy={busy} label={busy ? "Checking…" : "Continue"} onCancel={onCancel} />
     </form>
   );
@@ -267,7 +276,11 @@ function SetupCodeForm({
 
   return (
     <form className="form compact" onSubmit={(e) => void onSubmit(e)} aria-label="Set up your authenticator app">
-      <p>Scan this QR code with your authenticator app (such as Google Authenticator, Aegis or 1Password).</p>
+      <FocusedMessage
+        message="Scan this QR code with your authenticator app (such as Google Authenticator, Aegis or 1Password)."
+        role="status"
+        testId="two-factor-scan"
+      />
       {qr.url && <img className="qr-code" src={qr.url} alt="QR code to scan with your authenticator app" width={200} height={200} />}
       {qr.unloaded && <QrCodeUnloaded unloaded={qr.unloaded} onRetry={qr.retry} />}
       <p>

@@ -4,7 +4,7 @@ import { deleteItem, listCatalogue, listEvery, listTags, type ProcessingFilter, 
 import { LIMITS } from "../api/limits";
 import type { CatalogueItem, LibraryCounts, MediaPage, TagCount } from "../api/schema";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { DoneNotice } from "../components/FocusedMessage";
+import { DoneNotice, type Notice } from "../components/FocusedMessage";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
 import { SearchField, SelectField } from "../components/Field";
 import { NoMatchingVideos } from "../components/NoMatchingVideos";
@@ -196,15 +196,6 @@ export function AdminLibraryPage() {
 }
 
 /**
- * What the last change made from the page did ("Deleted …", "Saved …"): focused when the row
- * whose button was pressed is gone (deleted, or out of the filters now), else only said.
- */
-interface PageNotice {
-  text: string;
-  focus: boolean;
-}
-
-/**
  * The page of the library the filters ask for; `onChanged` puts a row's new
  * state (an edit, a publish, transcoding progress) into it; `notice` is what the last change
  * made from the page did (a row's save or publish, or a deletion, told by `tell`).
@@ -215,7 +206,7 @@ function useLibraryPage({ status, processing, visibility, tag, q, sort, page, si
     [status, processing, visibility, tag, q, sort, page, size],
   );
   const { data, shown, error, loading, reload, setData } = useAsync(fetchPage);
-  const [notice, tell] = useSaidOfList<PageNotice>(listKey);
+  const [notice, tell] = useSaidOfList<Notice>(listKey);
   useRestoredScroll(data !== null);
   // Items that left the page (no longer matching the status filter) since it was read.
   const left = useRef(0);
@@ -367,7 +358,7 @@ function LibraryStatus({
   selectionCleared,
 }: {
   loading: boolean;
-  notice: PageNotice | null;
+  notice: Notice | null;
   bulk: BulkRun;
   selectionCleared: boolean;
 }) {
@@ -376,7 +367,7 @@ function LibraryStatus({
       {loading && <span role="status">Loading…</span>}
       {selectionCleared && <span data-testid="selection-cleared">The filters changed: nothing is selected now.</span>}
       {/* Kept while the list reloads: mounted again, it would take the focus again. */}
-      <DoneNotice message={notice?.text ?? null} focus={notice?.focus} />
+      <DoneNotice message={notice} />
       <BulkNote bulk={bulk} />
     </div>
   );
@@ -573,7 +564,7 @@ interface LibraryDeletion {
  * Deleting a video of the library: asked first (it cannot be undone), told
  * above the list after (`tell`); `onDeleted` follows a success (the page reloads).
  */
-function useLibraryDeletion(onDeleted: (item: CatalogueItem) => void, tell: (notice: PageNotice) => void): LibraryDeletion {
+function useLibraryDeletion(onDeleted: (item: CatalogueItem) => void, tell: (notice: Notice) => void): LibraryDeletion {
   const [pending, setPending] = useState<CatalogueItem | null>(null);
   const { running, error, run } = useAction();
 

@@ -348,7 +348,7 @@ describe("AdminUsersPage", () => {
     // One button puts it on the clipboard, and says so.
     const writeText = vi.fn(() => Promise.resolve());
     vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
-    await user.click(within(resetLink).getByRole("button", { name: "Copy link" }));
+    await user.click(within(resetLink).getByRole("button", { name: "Copy password-reset link" }));
     expect(writeText).toHaveBeenCalledWith(`${window.location.origin}/reset-password#code=RESET-1`);
     expect(await within(resetLink).findByText("Copied.")).toBeInTheDocument();
     vi.unstubAllGlobals();

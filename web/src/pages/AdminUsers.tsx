@@ -205,7 +205,7 @@ function UserSearch({ query, onChange }: { query: UsersQuery; onChange: (changes
 /** A reset link is shown once, when issued: the administrator hands it over. */
 function ResetLinkNotice({ reset }: { reset: ResetLink }) {
   return (
-    <OneTimeNotice testId="reset-link" link={absoluteUrl(reset.link.link_path)}>
+    <OneTimeNotice testId="reset-link" what="password-reset link" link={absoluteUrl(reset.link.link_path)}>
       Password-reset link for {reset.email}, valid once until {formatDate(reset.link.expires_at)}. It is shown only
       now: hand it over.
       {reset.disabled && " The account is disabled: the new password lets them sign in once it is enabled again."}

@@ -66,6 +66,8 @@ describe("InvitesPanel", () => {
     await user.type(note, "  for Alice, video club  {Enter}");
     const created = await screen.findByTestId("invite-created");
     expect(created).toHaveTextContent("Invite code CODE-i-1 (for Alice, video club), valid until");
+    // Named for what it copies: a password-reset link's Copy may be on the page too.
+    expect(within(created).getByRole("button", { name: "Copy invite link" })).toBeInTheDocument();
     expect(await createBodies(seen)).toEqual([{ expires_in_hours: 168, note: "for Alice, video club" }]);
     expect(note).toHaveValue("");
     const row = await within(await screen.findByRole("list", { name: "Invites" })).findByTestId("invite");

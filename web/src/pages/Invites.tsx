@@ -296,7 +296,7 @@ function MailToField({ value, error, onChange }: { value: string; error: string 
 /** A new invite's code and link, shown only once: the server keeps no copy to show again. */
 function CreatedInvite({ invite }: { invite: InviteCreated }) {
   return (
-    <OneTimeNotice testId="invite-created" link={absoluteUrl(invite.link_path)}>
+    <OneTimeNotice testId="invite-created" what="invite link" link={absoluteUrl(invite.link_path)}>
       Invite code <code>{invite.code}</code>
       {invite.note && ` (${invite.note})`}, valid until {formatDate(invite.expires_at)}.{" "}
       {invite.mailed_to
@@ -308,9 +308,10 @@ function CreatedInvite({ invite }: { invite: InviteCreated }) {
 
 /**
  * A secret handed over once (an invite, a password-reset link): what it is,
- * then the link to pass on. The server keeps no copy to show it again.
+ * then the link to pass on. The server keeps no copy to show it again. Its Copy button says
+ * `what` it copies: the Users page can show an invite's and a reset's one under the other.
  */
-export function OneTimeNotice({ testId, link, children }: { testId: string; link: string; children: ReactNode }) {
+export function OneTimeNotice({ testId, what, link, children }: { testId: string; what: string; link: string; children: ReactNode }) {
   // Which link the last Copy was of, and whether the browser took it: a new link starts afresh.
   const [copied, setCopied] = useState<{ link: string; ok: boolean } | null>(null);
   const outcome = copied?.link === link ? copied.ok : null;
@@ -321,7 +322,7 @@ export function OneTimeNotice({ testId, link, children }: { testId: string; link
         <code className="invite-link">{link}</code>
         {/* Selecting a long link by hand, on a phone above all, was the only way to pass it on. */}
         <button type="button" className="button" onClick={() => void copyText(link).then((ok) => setCopied({ link, ok }))}>
-          Copy link
+          Copy {what}
         </button>
       </p>
       {outcome !== null && (

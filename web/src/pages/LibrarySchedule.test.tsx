@@ -71,6 +71,8 @@ describe("LibrarySchedule", () => {
     await user.click(within(section).getByRole("button", { name: "Schedule" }));
 
     expect(await within(section).findByRole("status")).toHaveTextContent(/^Goes public .+\.$/);
+    // The button pressed is there still, as Change schedule: it keeps the focus.
+    expect(within(section).getByRole("button", { name: "Change schedule" })).toHaveFocus();
     const [patch] = sentTo(seen, "PATCH", ITEM);
     expect(await patch!.request.json()).toEqual({ publish_at: TOMORROW_NINE.toISOString() });
     // Only the schedule: the edit form's fields are not sent with it.
@@ -91,7 +93,11 @@ describe("LibrarySchedule", () => {
 
     await user.click(within(section).getByRole("button", { name: "Cancel schedule" }));
 
-    expect(await within(section).findByRole("status")).toHaveTextContent("Not scheduled any more: it stays a draft.");
+    const said = await within(section).findByRole("status");
+    expect(said).toHaveTextContent("Not scheduled any more: it stays a draft.");
+    // Cancel schedule went with the schedule: the focus is on what it did, not the page's body.
+    expect(within(section).queryByRole("button", { name: "Cancel schedule" })).not.toBeInTheDocument();
+    expect(said).toHaveFocus();
     const [patch] = sentTo(seen, "PATCH", ITEM);
     expect(await patch!.request.json()).toEqual({ publish_at: null });
     expect(within(section).getByLabelText("Publish at")).toHaveValue("");

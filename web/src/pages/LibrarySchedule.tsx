@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors";
 import type { CatalogueItem } from "../api/schema";
 import { ActionButton } from "../components/ActionButton";
 import { FormError } from "../components/ErrorMessage";
+import { DoneNotice, type Notice } from "../components/FocusedMessage";
 import { instantOf, localInputValue, PublishTimeField, publishTimeProblem } from "../components/PublishTimeField";
 import { SubmitButton } from "../components/SubmitButton";
 import { formatDate } from "../lib/format";
@@ -12,13 +13,13 @@ import { useAction } from "../lib/useAction";
 /**
  * What the schedule section does: the time picked (a local date-time), checked to be one
  * in the future, then saved or cancelled; the row learns the item, and `said` tells what
- * was done. A video that went public meanwhile (at its time, or by another admin) is read
+ * was done (focused after Cancel schedule, whose button goes with the schedule). A video that went public meanwhile (at its time, or by another admin) is read
  * again so that its row says so, and the refusal tells when.
  */
 function useScheduleChange(item: CatalogueItem, onChanged: (item: CatalogueItem) => void) {
   const action = useAction();
   const [when, setWhen] = useState(localInputValue(item.publish_at));
-  const [said, setSaid] = useState<string | null>(null);
+  const [said, setSaid] = useState<Notice | null>(null);
 
   const change = (key: string, publishAt: string | null, sentence: (updated: CatalogueItem) => string) =>
     action.run(key, "Could not change the schedule", async () => {
@@ -31,7 +32,7 @@ function useScheduleChange(item: CatalogueItem, onChanged: (item: CatalogueItem)
       });
       onChanged(updated);
       setWhen(localInputValue(updated.publish_at));
-      setSaid(sentence(updated));
+      setSaid({ text: sentence(updated), focus: key === "cancel" });
     });
   const pick = (value: string) => {
     setWhen(value);
@@ -84,7 +85,7 @@ export function LibrarySchedule({ item, onChanged }: { item: CatalogueItem; onCh
         </form>
       )}
       <div aria-live="polite" className="status-line small">
-        {said && <span role="status">{said}</span>}
+        <DoneNotice message={said} />
       </div>
       <FormError message={action.error} />
     </section>

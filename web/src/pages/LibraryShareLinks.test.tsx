@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { CatalogueItem } from "../api/schema";
 import type { ShareLink } from "../api/shares";
@@ -270,6 +270,33 @@ describe("a video's share links in the library", () => {
     const [now] = await within(panel).findAllByTestId("share-link");
     await within(now!).findByText("Stopped");
     expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+  });
+
+  it("moves the focus to what Stop sharing did, as the link's buttons go, each time", async () => {
+    serveVideo({}, [LIVE, shareLink({ id: "sh-4", path: "/s/c2Vjb25k" })]);
+    const { user, panel } = await openShareLinks();
+    const news = within(panel).getByTestId("share-news");
+
+    for (const [index, link] of ["sh-1", "sh-4"].entries()) {
+      const live = (await within(panel).findAllByTestId("share-link"))[index];
+      await user.click(within(live!).getByRole("button", { name: /^Stop sharing link/ }));
+      await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Stop sharing" }));
+      await waitFor(() => expect(within(panel).getAllByText("Stopped")).toHaveLength(index + 1));
+      // The link's buttons, the pressed one among them, are gone.
+      expect(within(within(panel).getAllByTestId("share-link")[index]!).queryByRole("button")).not.toBeInTheDocument();
+      expect(news, `after stopping ${link}`).toHaveTextContent("Stopped: the link no longer works.");
+      expect(news, `after stopping ${link}`).toHaveFocus();
+    }
+  });
+
+  it("keeps the focus on Copy link, which stays", async () => {
+    serveVideo({}, [LIVE]);
+    const { user, panel } = await openShareLinks();
+    const [live] = await within(panel).findAllByTestId("share-link");
+    const copy = within(live!).getByRole("button", { name: /^Copy link/ });
+    await user.click(copy);
+    expect(within(panel).getByTestId("share-news")).toHaveTextContent("Link copied.");
+    expect(copy).toHaveFocus();
   });
 
   it("tells a draft to be published first, and makes no link", async () => {

@@ -12,6 +12,7 @@ import {
 import { ActionButton } from "../components/ActionButton";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { FocusedMessage, type Notice } from "../components/FocusedMessage";
 import { InputField, SelectField } from "../components/Field";
 import { RevocableItem, RevocableList } from "../components/RevocableList";
 import { SubmitButton } from "../components/SubmitButton";
@@ -111,14 +112,18 @@ export function LibraryShareLinks({ item }: { item: CatalogueItem }) {
   return <RowPanelButton label="Share link…" name={`Share link for ${item.title}`} panel={(id) => <ShareLinksPanel id={id} item={item} />} />;
 }
 
-/** The panel itself: what a link gives, the form, what was done, and the list. */
+/**
+ * The panel itself: what a link gives, the form, what was done (focused once a link is
+ * stopped: its buttons go with it), and the list.
+ */
 function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
   const fetchLinks = useCallback((signal: AbortSignal) => listShareLinks(item.id, signal), [item.id]);
   const { data: listed, error, loading, reload } = useAsync(fetchLinks);
   const action = useAction();
-  const [news, setNews] = useState("");
-  const changed = (message: string) => {
-    setNews(message);
+  const [news, setNews] = useState<Notice | null>(null);
+  const said = (text: string) => setNews({ text, focus: false });
+  const changed = (notice: Notice) => {
+    setNews(notice);
     reload();
   };
   return (
@@ -132,16 +137,14 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
         </p>
       )}
       {item.status === "published" ? (
-        <NewShareLinkForm itemId={item.id} action={action} onCreated={() => changed("Link created: copy it below.")} />
+        <NewShareLinkForm itemId={item.id} action={action} onCreated={() => changed({ text: "Link created: copy it below.", focus: false })} />
       ) : (
         <p className="muted small" data-testid="share-publish-first">
           {PUBLISH_FIRST}
         </p>
       )}
       <FormError message={action.error} />
-      <p className="small" role="status" data-testid="share-news">
-        {news}
-      </p>
+      <FocusedMessage message={news?.text} told={news} focus={news?.focus ?? false} role="status" className="small" testId="share-news" />
       {loading && <p role="status">Loading…</p>}
       <ErrorMessage error={error} onRetry={reload} />
       {listed && (
@@ -150,8 +153,8 @@ function ShareLinksPanel({ id, item }: { id: string; item: CatalogueItem }) {
           embed={{ title: item.title, duration: item.duration_seconds, sites: listed.embed_sites }}
           published={item.status === "published"}
           action={action}
-          onCopied={setNews}
-          onStopped={() => changed("Stopped: the link no longer works.")}
+          onCopied={said}
+          onStopped={() => changed({ text: "Stopped: the link no longer works.", focus: true })}
         />
       )}
     </section>

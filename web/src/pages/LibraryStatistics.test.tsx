@@ -93,6 +93,13 @@ describe("a video's statistics in the library", () => {
     expect(sentTo(seen, "GET", STATISTICS).map((r) => r.url.searchParams.get("days"))).toEqual(["30"]);
   });
 
+  it("says no day had views when none had, not that the tallest bar is 1 view", async () => {
+    serveVideo((period) => statistics(period, { views_in_period: 0, watch_seconds_in_period: 0, days: days(period) }));
+    const { panel } = await openStatistics();
+    expect(await within(panel).findByTestId("stats-caption")).toHaveTextContent(/^Views per day \(UTC\) · no views on any day$/);
+    expect(within(panel).getAllByTestId("stats-bar")[29]).toHaveAttribute("height", "0");
+  });
+
   it("offers the same numbers by day as a table to screen readers", async () => {
     serveVideo();
     const { panel } = await openStatistics();

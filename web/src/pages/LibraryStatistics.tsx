@@ -103,7 +103,9 @@ function StatisticsReport({ stats }: { stats: ItemStatistics }) {
 
 /** Views by day as bars (today on the right), with the same numbers as a table for screen readers. */
 function ViewsChart({ days }: { days: StatisticsDay[] }) {
-  const most = Math.max(1, ...days.map((day) => day.views));
+  const peak = Math.max(0, ...days.map((day) => day.views));
+  // A scale of 1 at least keeps a chart of no views flat: a height no bar has, not to be told.
+  const most = Math.max(1, peak);
   const [first, last] = [days[0], days[days.length - 1]];
   const step = CHART_WIDTH / Math.max(1, days.length);
   return (
@@ -131,7 +133,7 @@ function ViewsChart({ days }: { days: StatisticsDay[] }) {
         <span>{last && dayLabel(last.date)}</span>
       </div>
       <figcaption className="small muted" data-testid="stats-caption">
-        Views per day (UTC) · the tallest bar is {counted(most, "view")}
+        Views per day (UTC) · {peak === 0 ? "no views on any day" : `the tallest bar is ${counted(peak, "view")}`}
       </figcaption>
       <table className="visually-hidden">
         <caption>Views and time watched per day (UTC)</caption>

@@ -23,8 +23,13 @@ describe("UnsubscribePage", () => {
     const user = setupUser();
     renderApp("/unsubscribe#kind=admin_mail&token=v1%3Aab%3Acd");
 
+    // The status is there, empty, before the press: one made with its words may go unsaid.
+    const said = screen.getByRole("status");
+    expect(said).toBeEmptyDOMElement();
     await user.click(await screen.findByRole("button", { name: "Turn these emails off" }));
-    const said = await screen.findByTestId("unsubscribed");
+    await waitFor(() => expect(said).not.toBeEmptyDOMElement());
+    // The button pressed is gone: the focus is on what it did, not the page's body.
+    expect(said).toHaveFocus();
     expect(said).toHaveTextContent(
       "Done: you will no longer get the emails you get when a video fails to transcode or a comment is reported. To get them again, sign in and tick “Email me when a video fails to transcode or a comment is reported” on your Account page.",
     );
@@ -44,6 +49,7 @@ describe("UnsubscribePage", () => {
 
     await user.click(await screen.findByRole("button", { name: "Turn these emails off" }));
     const said = await screen.findByTestId("unsubscribe-error");
+    expect(said).toHaveFocus();
     expect(said).toHaveTextContent(
       "This link no longer works: it was changed, or your account’s email changed since it was sent. To stop these emails, sign in and untick “Email me when someone replies to my comments” on your Account page.",
     );
@@ -71,7 +77,9 @@ describe("UnsubscribePage", () => {
     await user.click(await screen.findByRole("button", { name: "Turn these emails off" }));
     await waitFor(() => expect(screen.getByTestId("unsubscribe-error")).not.toBeEmptyDOMElement());
     await user.click(screen.getByRole("button", { name: "Turn these emails off" }));
-    expect(await screen.findByTestId("unsubscribed")).toHaveTextContent("Done: you will no longer get the emails you get when someone replies");
+    await waitFor(() =>
+      expect(screen.getByTestId("unsubscribed")).toHaveTextContent("Done: you will no longer get the emails you get when someone replies"),
+    );
   });
 
   it.each(["", "#token=t", "#kind=everything&token=t", "#kind=reply_mail"])("a link missing a part (%s) says to open it again, whole", async (hash) => {

@@ -3,6 +3,7 @@ import { Link, useLocation } from "react-router";
 import { unsubscribe, type MailChoice } from "../api/auth";
 import { ApiError, refusalSentence } from "../api/errors";
 import { FormError } from "../components/ErrorMessage";
+import { FocusedMessage } from "../components/FocusedMessage";
 import { SubmitButton } from "../components/SubmitButton";
 import { fragmentValue } from "../lib/paths";
 import { useAction } from "../lib/useAction";
@@ -45,8 +46,8 @@ function finalRefusal(err: unknown, kind: MailChoice): ReactNode {
 
 /**
  * The page of a mail's unsubscribe link: says what it turns off, and turns it off on one
- * press (no sign-in needed). A press, not the page's opening, so a mail scanner that opens
- * links changes nothing.
+ * press (no sign-in needed), the focus then on what it did. A press, not the page's opening,
+ * so a mail scanner that opens links changes nothing.
  */
 export function UnsubscribePage() {
   const location = useLocation();
@@ -72,16 +73,24 @@ export function UnsubscribePage() {
   return (
     <section className="page narrow auth-page" aria-labelledby="unsubscribe-title">
       <h1 id="unsubscribe-title">Stop these emails</h1>
-      {done !== null ? (
-        <p role="status" data-testid="unsubscribed">
-          Done: you will no longer get {KINDS[done].what}. To get them again, sign in and{" "}
-          <AccountChoice kind={done} tick="tick" />
-        </p>
-      ) : refused !== null ? (
-        <p role="alert" data-testid="unsubscribe-error">
-          {refused}
-        </p>
-      ) : kind === null || token === "" ? (
+      {/* There before its words, which a screen reader may not say of a status made with them; focused
+          once said, as the button pressed is gone. */}
+      <FocusedMessage
+        message={
+          done !== null && (
+            <>
+              Done: you will no longer get {KINDS[done].what}. To get them again, sign in and <AccountChoice kind={done} tick="tick" />
+            </>
+          )
+        }
+        told={done}
+        focus={done !== null}
+        role="status"
+        testId="unsubscribed"
+      />
+      {refused !== null ? (
+        <FocusedMessage message={refused} told={refused} role="alert" testId="unsubscribe-error" />
+      ) : done !== null ? null : kind === null || token === "" ? (
         <p role="alert">This link is missing a part. Open the link from the email again, whole.</p>
       ) : (
         <form className="form" onSubmit={(e) => void onStop(e, kind)} aria-label="Stop these emails">
