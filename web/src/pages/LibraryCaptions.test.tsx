@@ -347,7 +347,7 @@ describe("LibraryCaptions", () => {
 
     await waitFor(() => expect(rows(section)).toEqual(["English"]));
     expect(sentTo(seen, "DELETE", `${CAPTIONS}/es`)).toHaveLength(1);
-    expect(within(section).getByText("Removed “Español”.")).toBeInTheDocument();
+    expect(within(section).getByText("Removed “Español”.")).toHaveFocus();
   });
 });
 

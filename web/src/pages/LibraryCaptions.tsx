@@ -5,6 +5,7 @@ import { ApiError, errorMessage, errorSentence } from "../api/errors";
 import { LIMITS } from "../api/limits";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, FormError } from "../components/ErrorMessage";
+import { DoneNotice, type Notice } from "../components/FocusedMessage";
 import { Field, InputField } from "../components/Field";
 import { formatDuration } from "../lib/format";
 import { LANGUAGE, languageName, normaliseLanguage } from "../lib/language";
@@ -51,7 +52,7 @@ export function LibraryCaptions({ itemId, title }: { itemId: string; title: stri
       <h3 id={headingId}>Captions</h3>
       <div aria-live="polite" className="status-line small">
         {captions.loading && <span role="status">Loading captions…</span>}
-        {captions.notice && <span>{captions.notice}</span>}
+        <DoneNotice message={captions.notice} />
       </div>
       <ErrorMessage error={captions.error} onRetry={captions.reload} />
       {tracks?.length === 0 && <p className="muted small">No captions yet.</p>}
@@ -105,10 +106,10 @@ interface CaptionTracks {
   busy: boolean;
   /** Why the last replace or remove failed; kept until a change succeeds. */
   actionError: string | null;
-  /** The last change that went through ("Replaced “English”."). */
-  notice: string | null;
-  /** A change went through: the item's tracks are now `next`. */
-  saved: (next: CaptionTrack[], message: string) => void;
+  /** The last change that went through ("Replaced “English”."), focused when its row went. */
+  notice: Notice | null;
+  /** A change went through: the item's tracks are now `next` (`gone`: its row with them). */
+  saved: (next: CaptionTrack[], message: string, gone?: boolean) => void;
   replace: (track: CaptionTrack, file: File) => Promise<void>;
   /** The track whose removal waits for a confirmation, else null. */
   pendingRemove: CaptionTrack | null;
@@ -145,13 +146,13 @@ function useCaptionTracks(itemId: string): CaptionTracks {
   const [pendingRemove, setPendingRemove] = useState<CaptionTrack | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
 
   const saved = useCallback(
-    (next: CaptionTrack[], message: string) => {
+    (next: CaptionTrack[], message: string, gone = false) => {
       setData(() => next);
       setActionError(null);
-      setNotice(message);
+      setNotice({ text: message, focus: gone });
     },
     [setData],
   );
@@ -162,7 +163,8 @@ function useCaptionTracks(itemId: string): CaptionTracks {
     setNotice(null);
     try {
       const answer = await request();
-      saved(answer.captions, `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.${cuesAfterEnd(answer)}`);
+      const said = `${verb === "replace" ? "Replaced" : "Removed"} “${track.label}”.${cuesAfterEnd(answer)}`;
+      saved(answer.captions, said, verb === "remove"); // a removed row's Remove is gone: focus the news
     } catch (err) {
       // The row's Replace has no encoding to choose: the form below has.
       const encodingHint =

@@ -68,9 +68,10 @@ describe("LibraryReplace", () => {
 
     await replaceWith(user, section);
 
-    expect(await within(section).findByTestId("library-replace-done")).toHaveTextContent(
-      "File replaced · Queued for processing (viewers see the old file meanwhile).",
-    );
+    const done = await within(section).findByTestId("library-replace-done");
+    expect(done).toHaveTextContent("File replaced · Queued for processing (viewers see the old file meanwhile).");
+    // The Replace button pressed went while the file was sent: the news takes the focus.
+    expect(done).toHaveFocus();
     expect(within(section).getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "100");
     const [created] = sentTo(seen, "POST", UPLOADS);
     expect(metadataOf(created!)).toMatchObject({ replaces: "c", filename: "recut.mp4" });

@@ -105,11 +105,19 @@ function ReplacedStatus({ replaced, onChanged }: { replaced: CatalogueItem; onCh
   // Over, and it plays: what viewers get from now on is the new file.
   const plays = !transcoding && latest.processing_state !== "failed" && latest.playable;
   return (
-    <p role="status" data-testid="library-replace-done">
-      File replaced{processing ? ` · ${processing}` : ""}
-      {transcoding && " (viewers see the old file meanwhile)"}
-      {plays && " · viewers see the new file now"}.
-    </p>
+    // Focused once the file is in: the Replace button pressed went away while it was sent.
+    <FocusedMessage
+      role="status"
+      testId="library-replace-done"
+      told={replaced}
+      message={
+        <>
+          File replaced{processing ? ` · ${processing}` : ""}
+          {transcoding && " (viewers see the old file meanwhile)"}
+          {plays && " · viewers see the new file now"}.
+        </>
+      }
+    />
   );
 }
 
