@@ -961,10 +961,15 @@ async def test_upload_waits_for_the_transcoding_with_progress(transcoding: Comma
         100,
     )
     assert item["has_hls"] and item["renditions"], item
-    # The upload's progress line, then the transcoding's (one line per tenth: not a TTY).
+    # The upload's progress line, who sees it (a VP9 file plays once transcoded), then the
+    # transcoding's progress (one line per tenth: not a TTY).
     lines = err.splitlines()
     uploaded = next(n for n, line in enumerate(lines) if "100%" in line and "MiB/s" in line)
-    transcoding = lines[uploaded + 1 :]
+    assert lines[uploaded + 1] == (
+        "streamstack: 'Waited' is public: everyone who can browse sees it once it is "
+        "transcoded; `--draft` keeps the next one private"
+    ), err
+    transcoding = lines[uploaded + 2 :]
     assert transcoding[0] == f"[{'-' * 20}]   0%  queued for transcoding", err
     assert transcoding[-1] == f"[{'#' * 20}] 100%  transcoded", err
 

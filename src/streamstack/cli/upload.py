@@ -94,12 +94,14 @@ def _metadata(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _say_who_sees(item: dict[str, Any]) -> None:
-    """Say on stderr who sees a new item now: everyone when it went public (the default,
-    easy to forget), nobody before its schedule."""
+    """Say on stderr who sees a new item: everyone when it went public (the default, easy
+    to forget; once transcoded when it does not play as uploaded), nobody before its
+    schedule."""
     if item["status"] == "published":
+        when = "now" if item.get("playable", True) else "once it is transcoded"
         print(
-            f"streamstack: {item['title']!r} is public: everyone who can browse sees it now; "
-            "`--draft` keeps the next one private",
+            f"streamstack: {item['title']!r} is public: everyone who can browse sees it "
+            f"{when}; `--draft` keeps the next one private",
             file=sys.stderr,
         )
     elif item.get("publish_at"):
