@@ -228,6 +228,17 @@ def bearer_for(client: httpx.Client, email: str, password: str) -> dict[str, str
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def change_status(server: DevServer, item_id: str, status: str) -> None:
+    """The admin publishes (``published``) or unpublishes (``draft``) the item through the
+    API, as the library's buttons do."""
+    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+        headers = bearer_for(client, server.admin_email, server.admin_password)
+        answer = client.patch(
+            f"/api/v1/catalogue/{item_id}", json={"status": status}, headers=headers
+        )
+        answer.raise_for_status()
+
+
 def register_viewer(server: DevServer, email: str, password: str) -> None:
     """A viewer account, made through the registration API (the server's registration is open)."""
     with httpx.Client(base_url=server.url, timeout=10.0) as client:

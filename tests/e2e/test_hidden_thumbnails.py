@@ -21,7 +21,7 @@ from e2e.spa_rig import (
     BrowserLog,
     DevServer,
     admin_uploaded,
-    bearer_for,
+    change_status,
     chromium,
     running_dev_server,
     sign_out,
@@ -66,16 +66,6 @@ def answers_visitors(server: DevServer, path: str, status: int) -> None:
         time.sleep(0.1)
 
 
-def published_again(server: DevServer, item_id: str) -> None:
-    """Publish the item through the API, as the library's Publish does."""
-    with httpx.Client(base_url=server.url, timeout=10.0) as client:
-        headers = bearer_for(client, server.admin_email, server.admin_password)
-        answer = client.patch(
-            f"/api/v1/catalogue/{item_id}", json={"status": "published"}, headers=headers
-        )
-        answer.raise_for_status()
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 async def test_an_unpublished_items_stills_show_to_the_admin_alone(dev_server: DevServer) -> None:
@@ -117,7 +107,7 @@ async def test_an_unpublished_items_stills_show_to_the_admin_alone(dev_server: D
     log.assert_clean((thumbnail, 404), (poster, 404))
     # Published again (keeping its first publish date, older than the unpublish), its
     # stills are public again.
-    published_again(dev_server, item_id)
+    change_status(dev_server, item_id, "published")
     for url in (thumbnail, poster):
         answers_visitors(dev_server, url, 200)
 

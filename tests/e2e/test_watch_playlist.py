@@ -15,7 +15,6 @@ playlists keeps a copy.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from playwright.async_api import Page
 
@@ -23,7 +22,7 @@ from e2e.spa_rig import (
     BrowserLog,
     DevServer,
     admin_on,
-    bearer_for,
+    change_status,
     chromium,
     new_page,
     play_into_next,
@@ -92,16 +91,6 @@ async def test_a_saved_playlist_plays_its_items_in_order(dev_server: DevServer) 
     assert log.csp_violations == []
 
 
-def unpublish(server: DevServer, item_id: str) -> None:
-    """The admin takes the item back to draft, through the API."""
-    with httpx.Client(base_url=server.url, timeout=10.0) as client:
-        headers = bearer_for(client, server.admin_email, server.admin_password)
-        answer = client.patch(
-            f"/api/v1/catalogue/{item_id}", json={"status": "draft"}, headers=headers
-        )
-        answer.raise_for_status()
-
-
 async def shared_link(page: Page, base: str, title: str) -> str:
     """On the admin's playlist ``title``: Share by link, then Copy link; the link copied."""
     await page.goto(f"{base}/playlists")
@@ -129,7 +118,7 @@ async def test_a_viewer_plays_a_playlist_shared_by_link(dev_server: DevServer) -
         second = await upload_short_clip(page, base, "Shared two", "news")
         for item_id, new in ((first, True), (draft, False), (second, False)):
             await save_to(page, base, item_id, "Weekend", new=new)
-        unpublish(dev_server, draft)
+        change_status(dev_server, draft, "draft")
         link = await shared_link(page, base, "Weekend")
         playlist_id = link.rsplit("/", 1)[-1]
         assert link == f"{base}/playlists/{playlist_id}"
