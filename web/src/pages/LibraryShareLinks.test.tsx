@@ -182,6 +182,11 @@ describe("a video's share links in the library", () => {
     expect(embed).toHaveAttribute("aria-expanded", "false");
     await user.click(embed);
     expect(embed).toHaveAttribute("aria-expanded", "true");
+    // What it opened comes after its buttons in Tab order (Stop sharing, the row's last, between).
+    await user.tab();
+    expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toHaveFocus();
+    await user.tab();
+    expect(within(live!).getByLabelText("Start at")).toHaveFocus();
     const field = within(live!).getByRole("textbox", { name: "Embed code" });
     expect(within(live!).queryByTestId("embed-sites")).not.toBeInTheDocument();
     const code =

@@ -295,18 +295,13 @@ function ShareLinkItem({
       badge={!live && <span className="badge">{ENDED_LABELS[state]}</span>}
       when={linkFacts(link, state)}
       details={
-        why ? (
+        why && (
           <p className="small" data-testid="share-link-why">
             {why}
           </p>
-        ) : (
-          live &&
-          embedding &&
-          embedPath && (
-            <EmbedCode id={embedId} link={link} embedPath={embedPath} embed={embed} onCopied={onCopied} />
-          )
         )
       }
+      opened={live && embedding && embedPath && <EmbedCode id={embedId} link={link} embedPath={embedPath} embed={embed} onCopied={onCopied} />}
       action={
         state === "paused"
           ? stop
