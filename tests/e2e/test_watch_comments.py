@@ -6,8 +6,8 @@ comment is at the top with that name, and its timestamp ("at 0:03") is a link th
 the player there. After a reload it is still there (stored, not only drawn). The viewer
 edits it ("(edited)"). A second viewer reports it ("Why? (optional)": spam) and replies to
 it (naming themselves first); the first viewer, reloading, finds "2 comments" and the reply
-folded under "1 reply". The link the reply mail carries (``?comment=<the reply>``, here with a
-``?t=``) opens the page with the reply's thread open, the reply marked "Linked comment",
+folded under "1 reply" (named "1 reply to Ada L.'s comment"). The link the reply mail
+carries (``?comment=<the reply>``, here with a ``?t=``) opens the page with the reply's thread open, the reply marked "Linked comment",
 focused and in view. The admin, in another browser context, finds the comment on the
 Comments page among the reported ones, with the reason, and deletes it there; the viewer's
 page, reloaded, has no comments again (the reply went with it). The
@@ -90,7 +90,7 @@ async def reply_as_a_new_name(page: Page) -> None:
 async def replies_shown(page: Page) -> None:
     """The first comment's replies, unfolded: Bea's, nested under Ada L.'s comment."""
     await page.get_by_role("heading", name="2 comments").wait_for()
-    await page.get_by_role("button", name="1 reply").click()
+    await page.get_by_role("button", name="1 reply to Ada L.\u2019s comment", exact=True).click()
     replies = page.get_by_role("list", name="Replies to Ada L.\u2019s comment")
     reply = replies.locator("li.comment")
     await reply.get_by_text("The blue at the end, yes").wait_for()
@@ -102,8 +102,8 @@ async def reply_stays_under_a_note(page: Page) -> None:
     stays under it, and is the one comment counted."""
     await page.get_by_role("heading", name="1 comment").wait_for()
     note = page.locator("li.comment", has_text="Comment deleted.")
-    await note.get_by_role("button", name="1 reply").click()
-    replies = page.get_by_role("list", name="Replies to a removed comment")
+    await note.get_by_role("button", name="1 reply to a deleted comment", exact=True).click()
+    replies = page.get_by_role("list", name="Replies to a deleted comment")
     await replies.get_by_text("The blue at the end, yes").wait_for()
     assert "Ada L." not in await note.inner_text()
     assert "the colours turn" not in await note.inner_text()
@@ -129,9 +129,8 @@ async def open_the_mailed_link(page: Page, base: str, item_id: str) -> None:
     linked = page.locator("li.comment.linked")
     assert await linked.locator(".comment-body").inner_text() == "The blue at the end, yes"
     await linked.get_by_text("Linked comment").wait_for()
-    assert await page.get_by_role("button", name="Hide replies").get_attribute("aria-expanded") == (
-        "true"
-    )
+    hide = page.get_by_role("button", name="Hide 1 reply to Ada L.\u2019s comment", exact=True)
+    assert await hide.get_attribute("aria-expanded") == "true"
     assert page.url == f"{base}/watch/{item_id}?t=2&comment={reply_id}"
 
 

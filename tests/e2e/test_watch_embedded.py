@@ -24,7 +24,7 @@ from playwright.async_api import Frame, Page
 from e2e.spa_rig import BrowserLog, DevServer, chromium, new_page, play_muted
 from e2e.spa_rig import refused as refused_answer
 from e2e.test_accessibility import VIOLATIONS, axe_source
-from e2e.test_watch_shared_link import shared_clip, stop_sharing
+from e2e.test_watch_shared_link import link_button, shared_clip, stop_sharing
 from harness.servers import free_port
 
 TITLE = 'Club night: "Q&A" <live>'
@@ -60,7 +60,7 @@ def other_site(body: str) -> Iterator[str]:
 async def embed_code_from_library(admin: Page, url: str) -> str:
     """The share dialog's embed code of the link ``url`` (Embed), as it is copied; axe finds
     nothing in the dialog with it open."""
-    await admin.get_by_role("button", name=f"Embed link {url}").click()
+    await admin.get_by_role("button", name=link_button("Embed", url), exact=True).click()
     field = admin.get_by_role("textbox", name="Embed code")
     code = await field.input_value()
     await admin.evaluate(axe_source())

@@ -61,6 +61,12 @@ async def shared_clip(
     return SharedClip(admin_context, admin, item_id, url, secret)
 
 
+def link_button(action: str, url: str) -> str:
+    """The name of the Library's ``action`` button ("Copy", "Embed", "Stop sharing") for the
+    link ``url``: the end of its secret tells it from the others, not the whole address."""
+    return f"{action} link \u2026{url[-4:]}"
+
+
 async def share_from_library(page: Page, base: str, title: str = TITLE) -> str:
     """In the Library, make a share link for ``title``; the link, as copied."""
     await page.goto(f"{base}/admin/library")
@@ -69,7 +75,7 @@ async def share_from_library(page: Page, base: str, title: str = TITLE) -> str:
     link = page.get_by_test_id("share-link").first.locator("code")
     await link.wait_for()
     url = await link.inner_text()
-    await page.get_by_role("button", name=f"Copy link {url}").click()
+    await page.get_by_role("button", name=link_button("Copy", url), exact=True).click()
     await page.get_by_text("Link copied.").wait_for()
     copied: str = await page.evaluate("() => navigator.clipboard.readText()")
     assert copied == url
@@ -78,7 +84,7 @@ async def share_from_library(page: Page, base: str, title: str = TITLE) -> str:
 
 async def stop_sharing(page: Page, url: str) -> None:
     """Stop the link ``url`` from the Library's share panel (confirmed)."""
-    await page.get_by_role("button", name=f"Stop sharing link {url}").click()
+    await page.get_by_role("button", name=link_button("Stop sharing", url), exact=True).click()
     await page.get_by_role("alertdialog").get_by_role("button", name="Stop sharing").click()
     await page.get_by_test_id("share-link").get_by_text("Stopped").wait_for()
 

@@ -29,6 +29,17 @@ const REMOVED_NOTE: Record<NonNullable<Comment["removed"]>, string> = {
   account_deleted: "Comment removed: the account was deleted.",
 };
 
+/** What replies answer, in the words of the thread: "Ada’s comment", or "a deleted comment" under its note. */
+const REMOVED_WHOSE: Record<NonNullable<Comment["removed"]>, string> = {
+  deleted: "a deleted comment",
+  account_deleted: "a removed comment",
+};
+
+/** "Ada’s comment", "a viewer’s comment", "a deleted comment" (see REMOVED_NOTE): whose replies these are. */
+export function whoseComment(comment: Comment): string {
+  return comment.removed ? REMOVED_WHOSE[comment.removed] : `${comment.author_name ?? "a viewer"}’s comment`;
+}
+
 /** "; its 2 replies stay" after the comment a deletion removes (nothing without replies). */
 export function itsRepliesStay(count: number): string {
   if (count === 0) return "";

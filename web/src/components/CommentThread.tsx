@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from "react";
 import { listReplies, type Comment, type CommentPage } from "../api/comments";
 import { useAction } from "../lib/useAction";
 import { ActionButton } from "./ActionButton";
-import { CommentEntry, repliesCount } from "./CommentEntry";
+import { CommentEntry, repliesCount, whoseComment } from "./CommentEntry";
 import { CommentForm } from "./CommentForm";
 import { FormError } from "./ErrorMessage";
 import type { MomentLinks } from "./LinkedText";
@@ -29,7 +29,8 @@ interface CommentThreadProps {
 }
 
 /**
- * A top-level comment and its replies, folded under "3 replies" until asked for, then oldest
+ * A top-level comment and its replies, folded under "3 replies" (named "3 replies to Ada’s
+ * comment": a buttons list holds one per thread) until asked for, then oldest
  * first (a conversation reads down) a page at a time, in a list nested in the comment's item.
  * Reply, on the comment or on any of its replies, opens the thread's one "Add a reply" form
  * right under the comment pressed (a phone's thread may be screens long), a reply's prefilled
@@ -56,6 +57,7 @@ export function CommentThread({ itemId, comment, moments, focused, linked, canRe
     if (replies.open && form.under !== null) form.place(comment.id);
     replies.toggle();
   };
+  const toggleText = `${replies.open ? "Hide " : ""}${repliesCount(comment.reply_count)}`;
   const formUnder = (under: Comment) =>
     canReply &&
     form.under === under.id && (
@@ -68,11 +70,11 @@ export function CommentThread({ itemId, comment, moments, focused, linked, canRe
     <CommentEntry comment={comment} moments={moments} focused={focused} linked={linked?.id === comment.id} onReply={replyTo(comment)} {...changes}>
       {formUnder(comment)}
       {comment.reply_count > 0 && (
-        <button type="button" className="link-button small" aria-expanded={replies.open} aria-controls={listId} onClick={toggle}>
-          {replies.open ? "Hide replies" : repliesCount(comment.reply_count)}
+        <button type="button" className="link-button small" aria-expanded={replies.open} aria-controls={listId} aria-label={`${toggleText} to ${whoseComment(comment)}`} onClick={toggle}>
+          {toggleText}
         </button>
       )}
-      <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={comment.removed ? "Replies to a removed comment" : `Replies to ${comment.author_name ?? "a viewer"}’s comment`}>
+      <ul id={listId} className="comment-list replies" hidden={!replies.open || replies.shown.length === 0} aria-label={`Replies to ${whoseComment(comment)}`}>
         {replies.shown.map((r) => (
           <CommentEntry key={r.id} comment={r} moments={moments} focused={r.id === replies.focused} linked={linked?.id === r.id} onReply={replyTo(r)} onChanged={replies.changed} onDeleted={deleted} onTurnedOff={changes.onTurnedOff}>
             {formUnder(r)}

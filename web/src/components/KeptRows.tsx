@@ -17,12 +17,14 @@ export function KeptRows({ busy, children }: { busy: boolean; children: ReactNod
 
 /**
  * "Loading…" while a list is read, told to a screen reader, in a line that keeps its height
- * when empty: the rows kept under it do not move as it comes and goes.
+ * when empty: the rows kept under it do not move as it comes and goes. Once read, `children`
+ * (what the list holds now, "3 reported comments"), told too: a filter changed by a box that
+ * keeps the focus changes the rows out of a screen reader's hearing otherwise.
  */
-export function LoadingLine({ loading }: { loading: boolean }) {
+export function LoadingLine({ loading, children }: { loading: boolean; children?: ReactNode }) {
   return (
     <p className="status-line" aria-live="polite">
-      {loading && <span role="status">Loading…</span>}
+      {loading ? <span role="status">Loading…</span> : children}
     </p>
   );
 }

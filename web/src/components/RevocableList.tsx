@@ -37,8 +37,13 @@ export function RevocableItem(props: {
   badge?: ReactNode;
   when: ReactNode;
   action?: ReactNode;
-  /** Under `when`: more about the entry that an action opened (a share link's embed code). */
+  /** Under `when`: more about the entry (why an invite or a share link no longer works). */
   details?: ReactNode;
+  /**
+   * What one of its actions opened (a share link's embed code): after the actions, across the
+   * entry's width, so that it follows its button in reading and Tab order.
+   */
+  opened?: ReactNode;
 }) {
   return (
     <li className={props.ended ? "session ended" : "session"} data-testid={props.testId}>
@@ -49,6 +54,7 @@ export function RevocableItem(props: {
         {props.details}
       </div>
       {props.action}
+      {props.opened && <div className="session-opened">{props.opened}</div>}
     </li>
   );
 }

@@ -82,10 +82,14 @@ describe("the admins' comments page", () => {
   it("shows only the reported ones with Reported only, kept in the address", async () => {
     const { user, seen } = adminAt("/admin/comments", (reported) => (reported === "true" ? page([REPORTED]) : page([REPORTED, QUIET])));
     await waitFor(() => expect(rows()).toHaveLength(2));
+    // How many are listed is told in a polite live region that is there before the box changes it.
+    const told = screen.getByText("2 comments").closest("[aria-live]");
+    expect(told).toHaveAttribute("aria-live", "polite");
 
     await user.click(screen.getByRole("checkbox", { name: "Reported only" }));
 
     await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(told).toHaveTextContent("1 reported comment");
     expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?reported=1");
     expect(sentTo(seen, "GET", LIST).map((r) => r.url.searchParams.get("reported"))).toEqual([null, "true"]);
   });
@@ -126,17 +130,19 @@ describe("the admins' comments page", () => {
   });
 
   it.each([
-    ["/admin/comments", "No comments yet."],
-    ["/admin/comments?reported=1", "No reported comments."],
-  ])("says when there are none (%s)", async (path, empty) => {
+    ["/admin/comments", "No comments yet.", "No comments"],
+    ["/admin/comments?reported=1", "No reported comments.", "No reported comments"],
+  ])("says when there are none (%s), and tells it", async (path, empty, told) => {
     adminAt(path, () => page([]));
     expect(await screen.findByText(empty)).toBeInTheDocument();
+    expect(screen.getByText(told).closest("[aria-live]")).toHaveAttribute("aria-live", "polite");
     expect(screen.queryByRole("table")).not.toBeInTheDocument();
   });
 
   it("shows more by the cursor, focusing the first comment it brought", async () => {
     const { user, seen } = adminAt("/admin/comments", (_, cursor) => (cursor === "cur-2" ? page([QUIET]) : page([REPORTED], "cur-2")));
     await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByText("1 comment shown; Show more lists the rest")).toBeInTheDocument();
 
     await user.click(screen.getByRole("button", { name: "Show more" }));
 
@@ -250,9 +256,11 @@ describe("the admins' comments page, by one member", () => {
     );
     await waitFor(() => expect(rows()).toHaveLength(3));
     expect(screen.getByText(/Comments by/)).toHaveTextContent("Comments by Sam");
+    const told = screen.getByText("3 comments by Sam").closest("[aria-live]");
 
     await user.click(screen.getByRole("checkbox", { name: "Reported only" }));
     await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(told).toHaveTextContent("2 reported comments by Sam");
     expect(screen.getByTestId("location")).toHaveTextContent("/admin/comments?author=u-sam&reported=1");
 
     await user.click(screen.getByRole("button", { name: "Show everyone’s comments" }));

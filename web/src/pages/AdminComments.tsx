@@ -56,7 +56,7 @@ export function AdminCommentsPage() {
           }}
         />
       )}
-      <LoadingLine loading={list.loading} />
+      <LoadingLine loading={list.loading}>{data && <ListedCount page={data} reported={reported} author={author} />}</LoadingLine>
       <ErrorMessage error={list.error} onRetry={list.reload} />
       <FormError message={actions.error} />
       <DoneNotice message={actions.done} />
@@ -86,6 +86,20 @@ export function AdminCommentsPage() {
       )}
     </section>
   );
+}
+
+/**
+ * How many comments the filters leave, told as the list comes (in LoadingLine): "3 reported
+ * comments by Sam", "50 comments shown; Show more lists the rest". None is told, not shown:
+ * the paragraph below the line says it.
+ */
+function ListedCount({ page, reported, author }: { page: ModeratedCommentPage; reported: boolean; author: string | null }) {
+  const count = page.comments.length;
+  const what = `${reported ? "reported " : ""}comment${count === 1 ? "" : "s"}`;
+  const by = author ? ` by ${page.author ? commenterName(page.author.name) : "one member"}` : "";
+  if (count === 0) return <span className="visually-hidden">{`No ${what}${by}`}</span>;
+  const more = page.next ? " shown; Show more lists the rest" : "";
+  return <span>{`${count.toLocaleString("en-US")} ${what}${by}${more}`}</span>;
 }
 
 /**

@@ -88,8 +88,12 @@ describe("a video's share links in the library", () => {
     const [live, expired, stopped] = await within(panel).findAllByTestId("share-link");
     expect(live).toHaveTextContent(`${window.location.origin}${LIVE.path}`);
     expect(live).toHaveTextContent(`Made by Ada · Created ${formatDate(LIVE.created_at)} · Never expires · Opened 3 times (page loads, embeds included) · Played 2 times`);
-    expect(within(live!).getByRole("button", { name: /^Copy link/ })).toBeInTheDocument();
-    expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toBeInTheDocument();
+    // Named by the end of the link's secret, as its address shows it, not by the whole address.
+    expect(within(live!).getAllByRole("button").map((b) => b.getAttribute("aria-label"))).toEqual([
+      "Copy link …l2ZQ",
+      "Embed link …l2ZQ",
+      "Stop sharing link …l2ZQ",
+    ]);
     expect(live).not.toHaveClass("ended");
 
     expect(expired).toHaveClass("ended");
@@ -178,6 +182,11 @@ describe("a video's share links in the library", () => {
     expect(embed).toHaveAttribute("aria-expanded", "false");
     await user.click(embed);
     expect(embed).toHaveAttribute("aria-expanded", "true");
+    // What it opened comes after its buttons in Tab order (Stop sharing, the row's last, between).
+    await user.tab();
+    expect(within(live!).getByRole("button", { name: /^Stop sharing link/ })).toHaveFocus();
+    await user.tab();
+    expect(within(live!).getByLabelText("Start at")).toHaveFocus();
     const field = within(live!).getByRole("textbox", { name: "Embed code" });
     expect(within(live!).queryByTestId("embed-sites")).not.toBeInTheDocument();
     const code =

@@ -79,6 +79,15 @@ export function pausedLinksSentence(links: number, videos: number): string {
   return `${videos === 1 ? "Its" : "Their"} ${links} share links stop working until you publish ${them} again.`;
 }
 
+/**
+ * What tells a link from the video's others in its buttons' names, short enough to hear:
+ * "…3f9a", the end of its secret, as its address shows it (the whole address is 70 characters
+ * of random text read out for every button).
+ */
+function linkTag(link: ShareLink): string {
+  return `…${link.path.slice(-4)}`;
+}
+
 /** Who made the link, in words. */
 function madeBy(link: ShareLink): string {
   return `Made by ${link.created_by_name ?? "an account with no display name"}`;
@@ -275,8 +284,9 @@ function ShareLinkItem({
   const state = linkState(link, published);
   const why = whyNotWorking(link, state);
   const url = absoluteUrl(link.path);
+  const tag = linkTag(link);
   const live = state === "live";
-  const stop = <StopButton url={url} busy={busy} onStop={onStop} />;
+  const stop = <StopButton tag={tag} busy={busy} onStop={onStop} />;
   return (
     <RevocableItem
       testId="share-link"
@@ -285,26 +295,21 @@ function ShareLinkItem({
       badge={!live && <span className="badge">{ENDED_LABELS[state]}</span>}
       when={linkFacts(link, state)}
       details={
-        why ? (
+        why && (
           <p className="small" data-testid="share-link-why">
             {why}
           </p>
-        ) : (
-          live &&
-          embedding &&
-          embedPath && (
-            <EmbedCode id={embedId} link={link} embedPath={embedPath} embed={embed} onCopied={onCopied} />
-          )
         )
       }
+      opened={live && embedding && embedPath && <EmbedCode id={embedId} link={link} embedPath={embedPath} embed={embed} onCopied={onCopied} />}
       action={
         state === "paused"
           ? stop
           : live && (
               <span className="button-row">
-                <CopyButton text={url} label={`Copy link ${url}`} what="Link" onCopied={onCopied} />
+                <CopyButton text={url} label={`Copy link ${tag}`} what="Link" onCopied={onCopied} />
                 {/* None where the server lets no site frame its players (EMBED_ANCESTORS 'none'). */}
-                {embedPath && <EmbedToggle url={url} embedId={embedId} open={embedding} onToggle={() => setEmbedding(!embedding)} />}
+                {embedPath && <EmbedToggle tag={tag} embedId={embedId} open={embedding} onToggle={() => setEmbedding(!embedding)} />}
                 {stop}
               </span>
             )
@@ -313,10 +318,10 @@ function ShareLinkItem({
   );
 }
 
-/** Embed: shows or hides a working link's embed code (the element `embedId`). */
-function EmbedToggle({ url, embedId, open, onToggle }: { url: string; embedId: string; open: boolean; onToggle: () => void }) {
+/** Embed: shows or hides a working link's (`tag`: linkTag) embed code (the element `embedId`). */
+function EmbedToggle({ tag, embedId, open, onToggle }: { tag: string; embedId: string; open: boolean; onToggle: () => void }) {
   return (
-    <button type="button" className="button" aria-expanded={open} aria-controls={embedId} aria-label={`Embed link ${url}`} onClick={onToggle}>
+    <button type="button" className="button" aria-expanded={open} aria-controls={embedId} aria-label={`Embed link ${tag}`} onClick={onToggle}>
       Embed
     </button>
   );
@@ -338,10 +343,10 @@ function linkFacts(link: ShareLink, state: LinkState): string {
   return `${madeBy(link)} · Created ${formatDate(link.created_at)} · ${expires} · ${counts}`;
 }
 
-/** Stop sharing the link at `url` (confirmed first, by the list). */
-function StopButton({ url, busy, onStop }: { url: string; busy: boolean; onStop: () => void }) {
+/** Stop sharing the link `tag` (linkTag; confirmed first, by the list). */
+function StopButton({ tag, busy, onStop }: { tag: string; busy: boolean; onStop: () => void }) {
   return (
-    <ActionButton label={`Stop sharing link ${url}`} busy={busy} onClick={onStop}>
+    <ActionButton label={`Stop sharing link ${tag}`} busy={busy} onClick={onStop}>
       Stop sharing
     </ActionButton>
   );

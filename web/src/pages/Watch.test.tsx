@@ -1163,6 +1163,32 @@ describe("WatchPage", () => {
       expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
     });
 
+    it("puts the focus on Cancel from Replay, says Escape cancels, and counts on", async () => {
+      const { user, overlay } = await endScreen(() => {
+        act(() => screen.getByRole("button", { name: "Play" }).focus());
+        return Promise.resolve();
+      });
+      const cancel = within(overlay).getByRole("button", { name: "Cancel" });
+      expect(cancel).toHaveFocus();
+      expect(cancel).toHaveAccessibleDescription("Or press Escape.");
+      expect(screen.getByTestId("shortcut-announcer")).toHaveTextContent("To stay, press Escape or Cancel");
+      // The focus put there is not the viewer's: the countdown goes on.
+      await act(() => vi.advanceTimersByTimeAsync(2000));
+      expect(overlay).toHaveTextContent(/Up next in [1-7] s/);
+      await user.keyboard("{Enter}");
+      expect(screen.queryByTestId("up-next")).not.toBeInTheDocument();
+      await countDown();
+      expect(screen.getByTestId("location")).toHaveTextContent("/watch/m-1");
+    });
+
+    it("leaves the focus in a field elsewhere on the page as the end screen comes up", async () => {
+      const field = document.body.appendChild(document.createElement("textarea"));
+      const { overlay } = await endScreen(() => Promise.resolve(act(() => field.focus())));
+      expect(field).toHaveFocus();
+      expect(overlay).toHaveTextContent(`Up next in ${UP_NEXT_SECONDS} s`);
+      field.remove();
+    });
+
     it("has Cancel right after Play now, the first of the end screen's controls", async () => {
       const { overlay } = await endScreen();
       const controls = [...overlay.querySelectorAll("a[href], button, input")];

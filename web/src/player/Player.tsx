@@ -391,9 +391,9 @@ function PlayerOverlay({
 
 /**
  * Once the video ended, what plays next (when something does). After the
- * control bar in the page's order, though drawn above it: the focus is on
- * the bar's Replay as the video ends (or on the player), and Tab goes on
- * from there into the end screen rather than back past it.
+ * control bar in the page's order, though drawn above it: Tab from the bar's
+ * Replay goes on into the end screen rather than back past it. The focus on
+ * Replay (or on the player) as the video ends goes to its Cancel (UpNextOverlay).
  */
 function EndScreen({
   player,

@@ -78,7 +78,7 @@ export function keyEffect(fact: KeyFact): KeyEffect {
     case "up-next":
       // The end screen shows it; its Cancel and Autoplay stop the countdown.
       return {
-        said: `Up next in ${fact.seconds} seconds: ${fact.title}. Cancel or turn Autoplay off to stay.`,
+        said: `Up next in ${fact.seconds} seconds: ${fact.title}. To stay, press Escape or Cancel, or turn Autoplay off.`,
         shown: null,
       };
   }

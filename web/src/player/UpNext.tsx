@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type RefObject } from "react";
 import { Link, useNavigate } from "react-router";
 import type { CatalogueItem } from "../api/schema";
 import { watchPath } from "../lib/paths";
@@ -88,6 +88,61 @@ function useCountdownTold(
 }
 
 /**
+ * Puts the focus on Cancel as the screen comes up when it was on the player (its bar's
+ * Replay, the frame) or nowhere, so that a keyboard or screen-reader user can stay with
+ * Enter rather than 8 Tabs away during the countdown; not from a field elsewhere on the
+ * page (a comment being typed). That focus is ours, not the viewer's: it does not stop the
+ * countdown (see `moving`, read by the screen's onFocus).
+ */
+function useCancelFocused(screenRef: RefObject<HTMLElement | null>, cancelRef: RefObject<HTMLElement | null>) {
+  const moving = useRef(false);
+  useEffect(() => {
+    const active = document.activeElement;
+    const frame = screenRef.current?.parentElement;
+    if (active && active !== document.body && !frame?.contains(active)) return;
+    moving.current = true;
+    cancelRef.current?.focus();
+    moving.current = false;
+  }, [screenRef, cancelRef]);
+  return moving;
+}
+
+/** The end screen's Play now and Cancel; Cancel says Escape does the same. */
+function UpNextChoices({
+  to,
+  cancelRef,
+  onCancel,
+}: {
+  to: string;
+  cancelRef: RefObject<HTMLButtonElement | null>;
+  onCancel: () => void;
+}) {
+  const escapeHint = useId();
+  return (
+    <>
+      <div className="button-row">
+        <Link className="button on-overlay" to={to} state={AUTOPLAY}>
+          Play now
+        </Link>
+        <button
+          ref={cancelRef}
+          type="button"
+          className="button ghost on-overlay"
+          onClick={onCancel}
+          aria-keyshortcuts="Escape"
+          aria-describedby={escapeHint}
+        >
+          Cancel
+        </button>
+      </div>
+      <span id={escapeHint} className="visually-hidden">
+        Or press Escape.
+      </span>
+    </>
+  );
+}
+
+/**
  * Over the picture once the video has ended: the next item (of the playlist
  * played, else the first related one), played after a short countdown (or at
  * once with "Play now"); "Cancel" stays here. With Autoplay off (a switch
@@ -120,16 +175,19 @@ export function UpNextOverlay({
 }) {
   const { left, counting, hold, restart } = useUpNextCountdown(autoplay, to);
   const screenRef = useRef<HTMLDivElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   useEndScreenKeys(screenRef, hold, onCancel);
+  const movingFocus = useCancelFocused(screenRef, cancelRef);
   useCountdownTold(counting, next.title, onCountdown, onCountdownOver);
   const choose = (on: boolean) => {
     restart();
     onAutoplay(on);
   };
 
-  // Focus in it or the pointer moved over it stops the countdown (not a pointer left resting
-  // where the screen came up), as a key does (useEndScreenKeys). Play now and Cancel come
-  // first in its order; the Autoplay switch after them, drawn beside the countdown (.up-next).
+  // The viewer's focus in it or the pointer moved over it stops the countdown (not a pointer
+  // left resting where the screen came up, nor the focus put on Cancel: useCancelFocused), as a
+  // key does (useEndScreenKeys). Play now and Cancel come first in its order; the Autoplay
+  // switch after them, drawn beside the countdown (.up-next). Cancel says Escape does the same.
   return (
     <div
       ref={screenRef}
@@ -137,20 +195,15 @@ export function UpNextOverlay({
       role="region"
       aria-label={`Up next: ${next.title}`}
       data-testid="up-next"
-      onFocus={hold}
+      onFocus={() => {
+        if (!movingFocus.current) hold();
+      }}
       onPointerMove={hold}
     >
       <p className="up-next-label">{counting ? `Up next in ${left} s` : "Up next"}</p>
       {next.thumbnail_url && <img src={next.thumbnail_url} alt="" className="up-next-still" />}
       <p className="up-next-title">{next.title}</p>
-      <div className="button-row">
-        <Link className="button on-overlay" to={to} state={AUTOPLAY}>
-          Play now
-        </Link>
-        <button type="button" className="button ghost on-overlay" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <UpNextChoices to={to} cancelRef={cancelRef} onCancel={onCancel} />
       <label className="up-next-autoplay">
         <input type="checkbox" role="switch" checked={autoplay} onChange={(e) => choose(e.target.checked)} />
         Autoplay
