@@ -151,10 +151,12 @@ async def test_client_disconnecting_mid_patch_resumes_from_what_arrived(
 
 @pytest.fixture
 def short_leases(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Leases of 4 s and silences of 1 s (20 s and 5 s in production) for the app a test
-    makes after this fixture: a test that waits for a silent request's lease to lapse."""
-    monkeypatch.setattr(ingest_repository, "LEASE_SECONDS", 4.0)
-    monkeypatch.setattr(ingest_repository, "SILENCE_SECONDS", 1.0)
+    """Leases of 6 s and silences of 2 s (20 s and 5 s in production) for the app a test
+    makes after this fixture: a test that waits for a silent request's lease to lapse. (With
+    1 s, the resume's own PATCH, stalled a second by a loaded CI machine, was taken for
+    silent and refused 409 ``upload_lease_lost`` once in session 47's fresh-clone run.)"""
+    monkeypatch.setattr(ingest_repository, "LEASE_SECONDS", 6.0)
+    monkeypatch.setattr(ingest_repository, "SILENCE_SECONDS", 2.0)
 
 
 async def test_a_connection_gone_silent_does_not_lock_the_resume_out(
