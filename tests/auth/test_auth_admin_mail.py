@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -46,8 +47,16 @@ from support.waiting import eventually
 @pytest.fixture
 async def client(auth_settings_factory: Any, smtp_server: MailServer) -> Any:
     """Auth and catalogue in one app, mailing through ``smtp_server``."""
+    async with mailing_app(auth_settings_factory, smtp_server) as app:
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def mailing_app(factory: Any, smtp_server: MailServer) -> AsyncIterator[AppClient]:
+    """Auth and catalogue in one app, mailing through ``smtp_server``, with no earlier
+    test's news left to mail."""
     settings = mail_settings(
-        auth_settings_factory, smtp_server, modules=("auth", "catalogue"), comment_burst=1000
+        factory, smtp_server, modules=("auth", "catalogue"), comment_burst=1000
     )
     await forget_earlier_news(settings.nats_url)
     async with running_app(settings) as app:

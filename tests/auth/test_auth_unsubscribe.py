@@ -16,14 +16,14 @@ from typing import Any
 import msgspec
 import pytest
 from auth_accounts import API, assert_error, bearer
-from test_auth_admin_mail import admin, failed_transcode, forget_earlier_news
-from test_auth_password_reset_mail import PUBLIC_URL, mail_settings, mail_to
+from test_auth_admin_mail import admin, failed_transcode, mailing_app
+from test_auth_password_reset_mail import PUBLIC_URL, mail_to
 from test_auth_reply_mail import comment, member, text_of, video
 
 from streamstack.auth import unsubscribe
 from streamstack.auth.module import sealing_keys
 from streamstack.kernel.sealing import KEY_BYTES, SealingKeys
-from support.apps import AppClient, mint_token, running_app
+from support.apps import AppClient, mint_token
 from support.mail import MailServer
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
@@ -32,11 +32,7 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 @pytest.fixture
 async def client(auth_settings_factory: Any, smtp_server: MailServer) -> Any:
     """Auth and catalogue in one app, mailing through ``smtp_server``."""
-    settings = mail_settings(
-        auth_settings_factory, smtp_server, modules=("auth", "catalogue"), comment_burst=1000
-    )
-    await forget_earlier_news(settings.nats_url)
-    async with running_app(settings) as app:
+    async with mailing_app(auth_settings_factory, smtp_server) as app:
         yield app
 
 
