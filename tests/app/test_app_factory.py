@@ -208,3 +208,30 @@ async def test_the_spa_pages_carry_the_site_name_and_a_new_build(tmp_path: Path)
     title = "<title>Herons &lt;&quot;Film&quot;&gt; &amp; Co</title>"
     assert first.text == f"<!doctype html><head>{title}</head><div id=root>"
     assert second.text == f"<!doctype html><head>{title}</head><div id=new>"
+
+
+def test_a_module_router_serves_the_one_app_it_was_built_for() -> None:
+    """The app takes a module's router as it is (no deep copy), with the app's own layers
+    (here its guard) above the router's handlers; a second app is refused, not shared."""
+    from litestar import Litestar
+    from litestar.connection import ASGIConnection
+    from litestar.exceptions import NotAuthorizedException
+    from litestar.handlers import BaseRouteHandler
+    from litestar.testing import TestClient
+
+    from streamstack.kernel.module import ModuleRouter
+
+    def refuse(connection: ASGIConnection, handler: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+        raise NotAuthorizedException("no")
+
+    @get("/hello", sync_to_thread=False)
+    def hello() -> str:
+        return "hello"
+
+    router = ModuleRouter("/api", route_handlers=[hello])
+    app = Litestar(route_handlers=[router], guards=[refuse])
+    assert router.owner is app
+    with TestClient(app) as client:
+        assert client.get("/api/hello").status_code == 401
+    with pytest.raises(RuntimeError, match="registered already"):
+        Litestar(route_handlers=[router])

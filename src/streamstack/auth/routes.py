@@ -14,7 +14,6 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 from litestar.response import Redirect
-from litestar.router import Router
 
 from streamstack.auth import unsubscribe
 from streamstack.auth.credentials import MAX_EMAIL_CHARS
@@ -73,6 +72,7 @@ from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import BadRequest, ServiceUnavailable, Unauthorized
 from streamstack.kernel.guards import OPEN_TO_GUESTS, authenticate, requires_admin
 from streamstack.kernel.http import client_address, error_response
+from streamstack.kernel.module import ModuleRouter
 from streamstack.kernel.openapi import BEARER, error_responses
 
 PREFIX = "/api/v1/auth"
@@ -868,9 +868,9 @@ def auth_router(
     auth: AuthService,
     refresh_cookie: RefreshCookie,
     key_set: PublicKeySet,
-) -> Router:
+) -> ModuleRouter:
     """Every auth route, with the service and the caller as dependencies."""
-    return Router(
+    return ModuleRouter(
         path=PREFIX,
         tags=["auth"],
         route_handlers=[

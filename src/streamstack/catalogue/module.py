@@ -11,14 +11,17 @@ from streamstack.contracts.streaming import StreamingClient
 from streamstack.kernel.budgets import Budgets
 from streamstack.kernel.logging import LogRedaction
 from streamstack.kernel.metrics import track_gauge
-from streamstack.kernel.module import ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.module import (
+    ModuleContext,
+    ModuleDefinition,
+    ModuleRouter,
+    MountedModule,
+)
 from streamstack.kernel.outbox import OutboxRelay
 from streamstack.kernel.tasks import BackgroundTask
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from litestar import Router
 
     from streamstack.catalogue.comment_reports import CommentReportService
     from streamstack.catalogue.comments import CommentService
@@ -197,7 +200,7 @@ def link_previews(
     )
 
 
-def preview_pages(previews: LinkPreviews, context: ModuleContext) -> list[Router]:
+def preview_pages(previews: LinkPreviews, context: ModuleContext) -> list[ModuleRouter]:
     """The SPA's pages of one video with its card, where this process has the SPA's
     build (``STREAMSTACK_WEB_DIST_DIR``: ``dev``, and the catalogue service nginx asks)."""
     from streamstack.catalogue.routes import preview_pages_router

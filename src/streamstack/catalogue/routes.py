@@ -20,7 +20,6 @@ from litestar import (
     HttpMethod,
     Request,
     Response,
-    Router,
     delete,
     get,
     patch,
@@ -119,6 +118,7 @@ from streamstack.kernel.guards import (
     requires_user,
 )
 from streamstack.kernel.http import client_address
+from streamstack.kernel.module import ModuleRouter
 from streamstack.kernel.openapi import BEARER, OPTIONAL_BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.spa import SpaIndex
@@ -1189,9 +1189,9 @@ class PreviewPageController(Controller):
         return index.response(previews.page(index, item, share_page(origin, secret), origin))
 
 
-def preview_pages_router(previews: LinkPreviews, index: SpaIndex) -> Router:
+def preview_pages_router(previews: LinkPreviews, index: SpaIndex) -> ModuleRouter:
     """The pages of one video, served where the SPA is (``index`` its built page)."""
-    return Router(
+    return ModuleRouter(
         path="/",
         route_handlers=[PreviewPageController],
         dependencies=provide_values(previews=previews, index=index),
@@ -1262,11 +1262,11 @@ def catalogue_router(
     statistics: StatisticsService,
     feed: VideoFeed,
     previews: LinkPreviews,
-) -> Router:
+) -> ModuleRouter:
     """The catalogue's routes, bound to ``service``, ``watching``, ``playlists``,
     ``comments``, ``reports``, ``shares``, ``likes`` and ``statistics``."""
 
-    return Router(
+    return ModuleRouter(
         path=PREFIX,
         route_handlers=[
             BrowsingController,

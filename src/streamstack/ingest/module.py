@@ -15,13 +15,17 @@ from streamstack.kernel.events.following import DurableFollower
 from streamstack.kernel.jobs import JobQueue
 from streamstack.kernel.jobs.metrics import track_backlog
 from streamstack.kernel.jobs.worker import JobWorker
-from streamstack.kernel.module import Hook, ModuleContext, ModuleDefinition, MountedModule
+from streamstack.kernel.module import (
+    Hook,
+    ModuleContext,
+    ModuleDefinition,
+    ModuleRouter,
+    MountedModule,
+)
 from streamstack.kernel.tasks import BackgroundTask
 from streamstack.settings import Settings
 
 if TYPE_CHECKING:  # imported by the functions that build them (see the note below)
-    from litestar import Router
-
     from streamstack.ingest.probe import MediaProber
     from streamstack.ingest.processing import MediaPipeline
     from streamstack.ingest.repository import UploadRecords
@@ -126,7 +130,7 @@ def storage_audit_routes(
     thumbnails: ObjectStore,
     catalogue: CatalogueClient,
     uploads: UploadRecords,
-) -> Router:
+) -> ModuleRouter:
     """The storage audit's admin routes (see :mod:`streamstack.ingest.storage_audit`), on
     the stores, catalogue client and upload records the rest of the module uses."""
     from streamstack.ingest.missing_media import MissingMediaCheck

@@ -31,7 +31,6 @@ from litestar import (
     Controller,
     Request,
     Response,
-    Router,
     delete,
     get,
     head,
@@ -102,6 +101,7 @@ from streamstack.kernel.dependencies import CALLER, provide_values
 from streamstack.kernel.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from streamstack.kernel.guards import Principal, requires_admin
 from streamstack.kernel.http import http_date
+from streamstack.kernel.module import ModuleRouter
 from streamstack.kernel.openapi import BEARER, error_responses
 from streamstack.kernel.operation import CallContext
 from streamstack.kernel.patterns import whole
@@ -929,7 +929,7 @@ def ingest_router(
     facts: FactsReading,
     formats: AcceptedFormats,
     transcoding: TranscodingQueue,
-) -> Router:
+) -> ModuleRouter:
     """Every ingest route, admins only (bearer), with the services, the accepted formats and
     the caller injected."""
     services = provide_values(
@@ -940,7 +940,7 @@ def ingest_router(
         facts=facts,
         transcoding=transcoding,
     )
-    return Router(
+    return ModuleRouter(
         path=PREFIX,
         route_handlers=[
             UploadController,
@@ -1045,9 +1045,9 @@ def _grace(seconds: int | None) -> datetime.timedelta | None:
     return None if seconds is None else datetime.timedelta(seconds=seconds)
 
 
-def storage_audit_router(audit: StorageAudit) -> Router:
+def storage_audit_router(audit: StorageAudit) -> ModuleRouter:
     """The storage audit's routes under ``/api/v1/ingest/storage``, admins only (bearer)."""
-    return Router(
+    return ModuleRouter(
         path=f"{PREFIX}/storage",
         route_handlers=[StorageAuditController],
         guards=[requires_admin],

@@ -3,7 +3,7 @@
 ``module.py`` builds the module's objects once; its router gets them with
 :func:`provide_values`, and the caller's identity with :data:`CALLER`::
 
-    Router(path=..., route_handlers=[...],
+    ModuleRouter(path=..., route_handlers=[...],
            dependencies={**provide_values(service=service), **CALLER})
 
 A handler then names the parameter (``service: NamedDependency[MyService]``).

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any, cast
 
 import structlog
-from litestar import Controller, Request, Router, route
+from litestar import Controller, Request, route
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.response.base import ASGIResponse
@@ -22,6 +22,7 @@ from streamstack.kernel.conditions import Conditions
 from streamstack.kernel.dependencies import provide_values
 from streamstack.kernel.errors import AppError
 from streamstack.kernel.guards import OPEN_TO_GUESTS
+from streamstack.kernel.module import ModuleRouter
 from streamstack.streaming import metrics
 from streamstack.streaming.schemas import STREAM_RESPONSES, THUMBNAIL_RESPONSES
 from streamstack.streaming.service import (
@@ -209,9 +210,9 @@ async def _play(
     return to_asgi(await delivery.get(token, conditions, path), head=False)
 
 
-def stream_router(delivery: Delivery, thumbnails: ThumbnailDelivery) -> Router:
+def stream_router(delivery: Delivery, thumbnails: ThumbnailDelivery) -> ModuleRouter:
     """The module's routes, wired to its deliveries."""
-    return Router(
+    return ModuleRouter(
         path="/",
         route_handlers=[StreamController],
         dependencies=provide_values(delivery=delivery, thumbnails=thumbnails),
