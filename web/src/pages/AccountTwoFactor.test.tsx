@@ -59,6 +59,17 @@ describe("Account page: two-factor authentication", () => {
     const qr = await box.findByAltText("QR code to scan with your authenticator app");
     expect(qr.getAttribute("src")).toMatch(/^data:image\/svg\+xml/);
     expect(box.getByTestId("two-factor-key")).toHaveTextContent("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP");
+    // On the phone with the app, which cannot scan its own screen: the QR code's address as a
+    // link that opens the app, and the key copied whole (no spaces), said where it was copied.
+    expect(box.getByRole("link", { name: "Open in authenticator app" })).toHaveAttribute(
+      "href",
+      `otpauth://totp/StreamStack:viewer%40example.com?secret=${SECRET}&issuer=StreamStack`,
+    );
+    const copyKey = vi.spyOn(navigator.clipboard, "writeText").mockResolvedValue();
+    await user.click(box.getByRole("button", { name: "Copy key" }));
+    expect(copyKey).toHaveBeenCalledWith(SECRET);
+    expect(await box.findByTestId("two-factor-key-copied")).toHaveTextContent("Key copied.");
+    copyKey.mockRestore();
 
     const code = box.getByLabelText("Code from your authenticator app");
     expect(code).toHaveAttribute("inputmode", "numeric");
@@ -112,7 +123,7 @@ describe("Account page: two-factor authentication", () => {
     await user.click(box.getByRole("button", { name: "Turn on" }));
     await user.keyboard("my secret words{Enter}");
     // The QR step is said as it shows: its instructions, focused, are a status.
-    const scan = await box.findByRole("status");
+    const scan = (await box.findAllByRole("status"))[0];
     expect(scan).toHaveTextContent(/^Scan this QR code with your authenticator app/);
     expect(scan).toHaveFocus();
     await user.click(box.getByRole("button", { name: "Cancel" }));

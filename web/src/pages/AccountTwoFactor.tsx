@@ -248,6 +248,38 @@ function QrCodeUnloaded({ unloaded, onRetry }: { unloaded: ChunkUnloaded; onRetr
   );
 }
 
+/**
+ * For a viewer setting up on the phone that holds the app, which cannot scan its own screen:
+ * a link that opens the app with the QR code's otpauth:// address, and the key with a Copy
+ * button (typing 32 letters into an app by hand was the only way, the outside walk found).
+ */
+function SetupOnThisPhone({ setup }: { setup: TwoFactorSetup }) {
+  const [copied, setCopied] = useState("");
+  async function copy() {
+    // Without the spaces it is grouped by: apps take the key as one word.
+    setCopied((await copyText(setup.secret)) ? "Key copied." : "Could not copy: select the key and copy it.");
+  }
+  return (
+    <>
+      <p>
+        On this phone?{" "}
+        <a className="button" href={setup.otpauth_uri} data-testid="two-factor-app-link">
+          Open in authenticator app
+        </a>
+      </p>
+      <p className="two-factor-key">
+        Can't scan it? Enter this key: <code data-testid="two-factor-key">{groupedKey(setup.secret)}</code>{" "}
+        <button type="button" className="button" aria-label="Copy key" onClick={() => void copy()}>
+          Copy
+        </button>
+      </p>
+      <p className="muted small" role="status" data-testid="two-factor-key-copied">
+        {copied}
+      </p>
+    </>
+  );
+}
+
 /** The QR code (and the key as text) to add to an app, and the app's first code to turn it on. */
 function SetupCodeForm({
   setup,
@@ -283,9 +315,7 @@ function SetupCodeForm({
       />
       {qr.url && <img className="qr-code" src={qr.url} alt="QR code to scan with your authenticator app" width={200} height={200} />}
       {qr.unloaded && <QrCodeUnloaded unloaded={qr.unloaded} onRetry={qr.retry} />}
-      <p>
-        Can't scan it? Enter this key: <code data-testid="two-factor-key">{groupedKey(setup.secret)}</code>
-      </p>
+      <SetupOnThisPhone setup={setup} />
       <TwoFactorCodeField
         label="Code from your authenticator app"
         error={errorAt("code")}
