@@ -8,7 +8,8 @@ least 44 px both ways, uncovered, and the page is no wider than a 320 px window 
 and the clock did not fit in the player's row: on a phone the clock goes above the seek bar).
 A mouse keeps the desktop's sizes. The end screen's buttons too; in a phone's short player the
 end screen covers the seek bar (until Cancel) rather than be cut off, and leaves the row of
-buttons in reach.
+buttons in reach. The settings menu of a phone's upright player is a sheet along the screen's
+bottom, every row in sight (in the player it was cut off after 2½ rows).
 """
 
 from __future__ import annotations
@@ -115,6 +116,14 @@ async def assert_touch_sized(
     return targets
 
 
+#: The open settings menu's rows (each choice with its label), and whether it scrolls.
+MENU_ROWS = """menu => ({
+  rows: [...menu.querySelectorAll(".player-tool")].filter(r => r.getClientRects().length > 0)
+    .map(r => { const b = r.getBoundingClientRect(); return {top: b.top, bottom: b.bottom}; }),
+  scrolls: menu.scrollHeight > menu.clientHeight + 1,
+})"""
+
+
 async def assert_settings_within_the_player(page: Page, where: str) -> None:
     """The open settings menu lies within the player's frame, not over the page below it."""
     menu = await page.get_by_role("group", name="Player settings").bounding_box()
@@ -122,6 +131,26 @@ async def assert_settings_within_the_player(page: Page, where: str) -> None:
     assert menu is not None and frame is not None, where
     assert menu["y"] >= frame["y"] - 0.5, (where, menu, frame)
     assert menu["y"] + menu["height"] <= frame["y"] + frame["height"] + 0.5, (where, menu, frame)
+
+
+async def assert_settings_in_a_sheet(page: Page, where: str) -> None:
+    """On a phone held upright the open settings menu is a sheet along the window's bottom, each
+    of its rows wholly in sight without scrolling, below the player's gear. In the player's
+    200 px strip it showed 2½ rows and hid Autoplay next behind a scroll (walk55 F2)."""
+    group = page.get_by_role("group", name="Player settings")
+    menu = await group.bounding_box()
+    gear = await page.get_by_role("button", name="Settings").bounding_box()
+    window = await page.evaluate("() => ({width: innerWidth, height: innerHeight})")
+    assert menu is not None and gear is not None, where
+    seen = (where, menu, gear, window)
+    assert menu["y"] + menu["height"] == pytest.approx(window["height"], abs=1), seen
+    assert menu["width"] == pytest.approx(window["width"], abs=1), seen
+    assert gear["y"] + gear["height"] <= menu["y"], seen
+    inside = await group.evaluate(MENU_ROWS)
+    assert not inside["scrolls"], (seen, inside)
+    assert len(inside["rows"]) == 3, (seen, inside)  # Captions, Speed, Autoplay next
+    for row in inside["rows"]:
+        assert menu["y"] <= row["top"] and row["bottom"] <= window["height"], (seen, inside)
 
 
 @pytest.mark.slow
@@ -145,10 +174,16 @@ async def test_what_a_finger_taps_on_the_watch_page_is_44_px(dev_server: DevServ
                 assert name in names, (width, name, names)
             await page.get_by_role("button", name="Settings").click()
             await page.get_by_label("Speed").wait_for()
-            # The menu covers the seek bar, within the player: below a phone's upright player it
-            # covered the page's Copy link, title and Like. No keys, no switch for their shortcuts.
+            # On the tablet the menu covers the seek bar, within the player (hanging below it, it
+            # covered the page's Copy link, title and Like); on the upright phone, whose player is
+            # too short for it, it is a sheet along the screen's bottom, every row in sight.
+            # No keys, no switch for their shortcuts.
             await assert_touch_sized(page, f"{width} px, settings open", uncovered=False)
-            await assert_settings_within_the_player(page, f"{width} px")
+            if width < 600:
+                await assert_settings_in_a_sheet(page, f"{width} px")
+            else:
+                await assert_settings_within_the_player(page, f"{width} px")
+            assert await page.get_by_label("Autoplay next").is_visible(), width
             assert not await page.get_by_label("Keyboard shortcuts").is_visible(), width
             storage = await signed_in_as_now(page)
             await page.close()
