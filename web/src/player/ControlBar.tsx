@@ -1,4 +1,4 @@
-import type { RefObject } from "react";
+import { useLayoutEffect, useRef, type RefObject } from "react";
 import { chapterAt, type Chapter } from "../lib/chapters";
 import { formatDuration, formatPosition } from "../lib/format";
 import { toggleFullscreen, togglePlay } from "./usePlayerShortcuts";
@@ -80,6 +80,40 @@ function ChapterTitle({ chapter }: { chapter: Chapter | null }) {
   );
 }
 
+/**
+ * How far (px) the captions move up while the bar shows: from the bar's bottom to the top of
+ * what it draws over the picture, the seek bar or, on a narrow player, the clock above it.
+ */
+export function captionsLift(bar: HTMLElement): number {
+  const bottom = bar.getBoundingClientRect().bottom;
+  const tops = [...bar.querySelectorAll<HTMLElement>(".seek-bar, .player-where")]
+    .map((part) => part.getBoundingClientRect())
+    .filter((box) => box.height > 0)
+    .map((box) => box.top);
+  return tops.length > 0 ? Math.ceil(bottom - Math.min(...tops)) : 0;
+}
+
+/**
+ * Keeps the frame's --captions-lift (see .player-frame in the stylesheet) at captionsLift as
+ * the player changes size. Measured, not a constant: the bar is taller on a touch screen, its
+ * clock goes above the seek bar on a narrow player, and a fixed 3.5rem left the captions on
+ * the seek bar and the clock on a phone, inline and full screen (the outside walk).
+ */
+function useCaptionsLift(barRef: RefObject<HTMLElement | null>): void {
+  useLayoutEffect(() => {
+    const bar = barRef.current;
+    // The frame the bar is in: not its frameRef, which React sets after the bar's effects run.
+    const frame = bar?.parentElement;
+    if (!bar || !frame || typeof ResizeObserver === "undefined") return;
+    const measure = () => frame.style.setProperty("--captions-lift", `${captionsLift(bar)}px`);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(frame);
+    observer.observe(bar);
+    return () => observer.disconnect();
+  }, [barRef]);
+}
+
 export interface ControlBarProps {
   videoRef: RefObject<HTMLVideoElement | null>;
   frameRef: RefObject<HTMLDivElement | null>;
@@ -116,8 +150,10 @@ export interface ControlBarProps {
 export function ControlBar(props: ControlBarProps) {
   const { videoRef, frameRef, clock, stream, visibility } = props;
   const volume = useVolume(videoRef);
+  const barRef = useRef<HTMLDivElement>(null);
+  useCaptionsLift(barRef);
   return (
-    <div className="player-controls" data-testid="player-controls" {...visibility.bar}>
+    <div ref={barRef} className="player-controls" data-testid="player-controls" {...visibility.bar}>
       <SeekBar
         time={clock.time}
         duration={clock.duration}
