@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from e2e.spa_rig import DevServer, running_dev_server
+from e2e.spa_rig import DevServer, close_shared_chromium, running_dev_server
 
 
 @pytest.fixture
@@ -27,3 +27,10 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(chosen).resolve() if chosen else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def shared_chromium() -> AsyncIterator[None]:
+    """Close the worker's one browser (``spa_rig.chromium``) when the session ends."""
+    yield
+    await close_shared_chromium()
