@@ -13,13 +13,10 @@ from streamstack.settings import Settings
 from support.apps import running_app
 from support.fixtures import SettingsFactory
 
-#: Cheap argon2 for tests (production defaults are OWASP's minimum, checked in a test).
-FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_parallelism": 1}
-
 
 @pytest.fixture
 def auth_settings_factory(settings_factory: SettingsFactory) -> SettingsFactory:
-    """Settings for the auth module alone on this test's backends, with cheap hashing."""
+    """Settings for the auth module alone on this test's backends."""
     return auth_factory(settings_factory)
 
 
@@ -31,7 +28,7 @@ def module_auth_settings_factory(module_settings_factory: SettingsFactory) -> Se
 
 
 def auth_factory(settings_factory: SettingsFactory) -> SettingsFactory:
-    """``settings_factory`` for the auth module alone, with cheap hashing."""
+    """``settings_factory`` for the auth module alone."""
 
     # A secret of its own per test keeps the login-throttle keys of tests apart, since
     # production-kind tests share one NATS server (and so one throttle bucket).
@@ -44,7 +41,6 @@ def auth_factory(settings_factory: SettingsFactory) -> SettingsFactory:
             "modules": ("auth",),
             "internal_secret": secret,
             "refresh_grace_seconds": 0,
-            **FAST_ARGON2,
         }
         return settings_factory(**{**base, **overrides})
 

@@ -52,13 +52,10 @@ STRIPPED = {
 
 @pytest.fixture
 async def site(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
-    """Auth, catalogue and streaming in one app on this test's backend kind, hashing cheaply."""
+    """Auth, catalogue and streaming in one app on this test's backend kind."""
     settings = settings_factory(
         modules=("auth", "catalogue", "streaming"),
         internal_secret=f"share-makers-{uuid.uuid4().hex}",  # its own login-throttle keys
-        argon2_memory_kib=1024,
-        argon2_time_cost=1,
-        argon2_parallelism=1,
     )
     async with running_app(settings) as client:
         yield client

@@ -95,9 +95,6 @@ async def site(settings_factory: SettingsFactory, tmp_path: Path) -> AsyncIterat
     settings = settings_factory(
         modules=("auth", "catalogue"),
         internal_secret=f"share-makers-cli-{uuid.uuid4().hex}",  # its own login-throttle keys
-        argon2_memory_kib=1024,
-        argon2_time_cost=1,
-        argon2_parallelism=1,
     )
     async with served_app(settings) as url, httpx.AsyncClient(base_url=url) as client:
         site = Site(url, client, tmp_path, settings)

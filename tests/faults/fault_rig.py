@@ -28,8 +28,6 @@ from support.apps import bearer, make_settings, mint_token
 
 #: No request may take this long: reaching it means something waits on a dead backend.
 HANG_BOUND_SECONDS = 20.0
-#: Cheap argon2 for tests (the production default costs 19 MiB and tens of ms per hash).
-FAST_ARGON2 = {"argon2_memory_kib": 64, "argon2_time_cost": 1, "argon2_parallelism": 1}
 
 
 class Hung(AssertionError):
@@ -45,7 +43,7 @@ def production_settings(
     buckets: tuple[str, str],
     **overrides: Any,
 ) -> Settings:
-    """All four modules on Postgres, NATS and S3, with test-sized argon2."""
+    """All four modules on Postgres, NATS and S3."""
     return make_settings(
         "production",
         data_dir,
@@ -53,7 +51,7 @@ def production_settings(
         nats_url=nats_url,
         s3=s3,
         buckets=buckets,
-        **{**FAST_ARGON2, **overrides},
+        **overrides,
     )
 
 

@@ -82,8 +82,6 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> FuzzTarget:
     target_settings = make_settings(
         "embedded",
         data_dir,
-        argon2_memory_kib=64,
-        argon2_time_cost=1,
         login_throttle_email_attempts=1000,
         login_throttle_address_attempts=1000,
         search_burst=1_000_000,

@@ -53,6 +53,12 @@ SEALING_KEYS = "sealing-keys"
 IN_PROCESS_URL = "http://testserver.local"
 
 
+#: Cheap argon2id for test apps: tests hash passwords as a means (the default's 19 MiB and
+#: ~24 ms of CPU a hash, on every sign-up and sign-in of the suite, added up). The production
+#: default's cost is checked in tests/auth/test_auth_login.py.
+FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_parallelism": 1}
+
+
 #: The database timeout of test apps and processes: the old asyncpg bound. The 5 s default
 #: is for a server; a 2-core CI machine running four test processes at once stalls a
 #: statement past it now and then (one sign-in's SELECT, once in a fresh-clone run). The
@@ -89,6 +95,7 @@ def make_settings(
         # where registration is (tests/auth, tests/kernel/test_settings.py, the system journey).
         "registration_mode": "open",
         "database_timeout_seconds": TEST_DATABASE_TIMEOUT_SECONDS,
+        **FAST_ARGON2,
     }
     base.update({k: v for k, v in (("database_url", database_url), ("nats_url", nats_url)) if v})
     if kind == "production":
