@@ -538,6 +538,10 @@ class CaptionChange(msgspec.Struct, frozen=True, kw_only=True):
     remove: bool = False
     label: CaptionLabel | None = None
     source: CaptionSource = "upload"
+    by: UserId | None = None
+    """The admin who asked for the change (their account id), for the catalogue's log;
+    None when the transcoding worker records a file's own track, for no one. A service
+    call carries no token (over HTTP the service secret admits it), so it is said here."""
 
 
 CREATE_MEDIA_ITEM = Operation(
