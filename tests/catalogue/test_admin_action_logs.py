@@ -12,7 +12,16 @@ import structlog
 from catalogue_testing import API, admin_headers
 from comment_testing import Client, item, person, post
 
-from streamstack.catalogue import comment_reports, comments, service
+from streamstack.catalogue import comment_reports, comments, service, shares
+from streamstack.contracts.catalogue import (
+    CaptionChange,
+    CatalogueClient,
+    FactsUpdate,
+    OriginalReplacement,
+    StillsChange,
+)
+from streamstack.kernel.operation import CallContext
+from streamstack.kernel.transport import InProcessTransport
 from support.apps import AppClient, running_app
 from support.fixtures import SettingsFactory
 
@@ -26,9 +35,9 @@ async def client(settings_factory: SettingsFactory) -> AsyncIterator[AppClient]:
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> structlog.testing.CapturingLogger:
-    """What the comments', reports' and items' use cases log."""
+    """What the comments', reports', share links' and items' use cases log."""
     captured = structlog.testing.CapturingLogger()
-    for module in (comments, comment_reports, service):
+    for module in (comments, comment_reports, service, shares):
         monkeypatch.setattr(module, "log", captured)
     return captured
 
@@ -74,3 +83,58 @@ async def test_admin_actions_on_comments_and_items_name_the_admin(
     assert {event: logged.get(event) for event in expected} == expected
     updated = next(c.kwargs for c in recorder.calls if c.args[0] == "catalogue.item_updated")
     assert (updated["changed"], updated["comments_enabled"]) == (["comments_enabled"], False)
+
+
+async def test_admin_changes_of_shares_files_stills_and_captions_name_the_admin(
+    client: Client, recorder: structlog.testing.CapturingLogger
+) -> None:
+    """Walk 51 F4 again: share links made and stopped, and what ingest changes through the
+    contract for an admin (facts read again, stills, a replaced file, caption tracks) name
+    them too; a track the transcoding worker records names no one."""
+    settings = client.app.state.settings
+    ada_id = str(uuid.uuid4())
+    admin = admin_headers(settings, ada_id)
+    item_id = await item(client)
+    r = await client.post(f"{API}/{item_id}/shares", json={}, headers=admin)
+    assert r.status_code == 201, r.text
+    r = await client.delete(f"{API}/shares/{r.json()['id']}", headers=admin)
+    assert r.status_code == 204, r.text
+    contract = CatalogueClient(InProcessTransport(client.app.state.operations))
+    ada = CallContext(bearer_token=admin["Authorization"].removeprefix("Bearer "))
+    await contract.update_facts(
+        FactsUpdate(media_id=item_id, content_type="video/mp4", duration_seconds=61.0), ada
+    )
+    await contract.change_stills(StillsChange(item_id, "0123456789abcdef", chosen=True), ada)
+    replacement = OriginalReplacement(
+        media_id=item_id,
+        s3_key=f"{item_id}.mkv",
+        size_bytes=4096,
+        content_type="video/x-matroska",
+        only_from="none",
+        transcode=True,
+    )
+    await contract.replace_original(replacement, ada)
+    await contract.change_caption(CaptionChange(media_id=item_id, language="en", by=ada_id))
+    logged = actors(recorder)
+
+    await contract.change_caption(CaptionChange(media_id=item_id, language="fr", source="embedded"))
+    await contract.change_caption(
+        CaptionChange(media_id=item_id, language="en", remove=True, by=ada_id)
+    )
+
+    expected = {
+        "catalogue.share_created": ada_id,
+        "catalogue.share_revoked": ada_id,
+        "catalogue.facts_updated": ada_id,
+        "catalogue.stills_changed": ada_id,
+        "catalogue.original_replaced": ada_id,
+        "catalogue.caption_changed": ada_id,
+    }
+    assert {event: logged.get(event) for event in expected} == expected
+    captions = [c.kwargs for c in recorder.calls if c.args[0] == "catalogue.caption_changed"]
+    assert [(c["language"], c["removed"], c.get("by")) for c in captions] == [
+        ("en", False, ada_id),
+        ("fr", False, None),
+        ("en", True, ada_id),
+    ]
+    assert "by" not in captions[1]  # the worker's: no one is named, as processing reports

@@ -185,6 +185,49 @@ async def test_a_chosen_thumbnail_is_kept(rig: Rig) -> None:
     assert (await shown(rig, media_id))["stills_chosen"] is False
 
 
+async def test_the_answer_names_what_was_made_for_the_old_file(rig: Rig) -> None:
+    """Walk 53 F9, said once by the server: a replace's job lists what was made for the old
+    file and stays (a chosen thumbnail, uploaded tracks, chapters in the description); the
+    SPA and ``streamstack upload --replace`` only word it. Nothing made for it: an empty
+    list; a new upload's job has none."""
+    plain = await item_at_rest(rig, seconds=3.0)
+    media_id = (await item_at_rest(rig, seconds=3.0))["id"]
+    for language in ("en", "fr"):
+        caption = await rig.client.put(
+            f"{API}/items/{media_id}/captions/{language}",
+            content=VTT,
+            headers={**rig.admin(), "Content-Type": "text/vtt"},
+        )
+        assert caption.status_code == 200, caption.text
+    chosen = await rig.client.put(
+        f"{API}/items/{media_id}/thumbnail", json={"at_seconds": 2.0}, headers=rig.admin()
+    )
+    assert chosen.status_code == 200, chosen.text
+    chapters = "0:00 Opening\n0:10 Middle\n0:20 End"
+    edited = await rig.client.patch(
+        f"{CATALOGUE}/{media_id}", json={"description": chapters}, headers=rig.admin()
+    )
+    assert edited.status_code == 200, edited.text
+
+    # Long enough for the chapters (each at least 10 s, the last before the end): a few
+    # frames a second keep it small.
+    replaced = await replace(rig, media_id, ingest_media.encode(seconds=31.0, fps=5))
+    nothing = await replace(rig, plain["id"], ingest_media.mp4(seconds=2.5))
+
+    assert (replaced.status_code, nothing.status_code) == (204, 204), replaced.text
+    job = await rig.job(upload_id_of(replaced))
+    assert job["checks"] == [
+        {"kind": "chosen_thumbnail", "count": None},
+        {"kind": "uploaded_captions", "count": 2},
+        {"kind": "description_chapters", "count": None},
+    ], job
+    assert (await rig.job(upload_id_of(nothing)))["checks"] == []
+    created = await rig.create(16, metadata=tus_metadata(title="New", filename="new.mp4"))
+    assert created.status_code == 201, created.text
+    new_job = await rig.job(created.headers["location"].rstrip("/").rsplit("/", 1)[1])
+    assert new_job["checks"] is None, new_job
+
+
 async def test_a_sound_that_plays_as_it_is_drops_the_old_package_and_stills(rig: Rig) -> None:
     before = await item_at_rest(rig)
     media_id = before["id"]

@@ -51,11 +51,12 @@ def operation_handlers(service: CatalogueService) -> dict[Operation[Any, Any], H
         REGISTER_UPLOAD: _register_upload_handler(service),
         GET_MEDIA_ITEM: _get_item_handler(service),
         FIND_EXISTING_ITEMS: _existing_items_handler(service),
-        LIST_ITEMS_MEDIA: _by_request_alone(service.items_media),
+        # Admin calls whose log names the admin (who changed this item?).
+        UPDATE_FACTS: _for_the_admin(service.update_facts),
+        CHANGE_STILLS: _for_the_admin(service.change_stills),
+        REPLACE_ORIGINAL: _for_the_admin(service.replace_original),
         # Service calls and admin calls whose answer does not depend on which admin asks.
-        UPDATE_FACTS: _by_request_alone(service.update_facts),
-        CHANGE_STILLS: _by_request_alone(service.change_stills),
-        REPLACE_ORIGINAL: _by_request_alone(service.replace_original),
+        LIST_ITEMS_MEDIA: _by_request_alone(service.items_media),
         UPDATE_PROCESSING: _by_request_alone(service.update_processing),
         CHANGE_CAPTION: _by_request_alone(service.change_caption),
         READ_CAPTIONS: _by_request_alone(service.recorded_captions),
@@ -109,6 +110,16 @@ def _existing_items_handler(service: CatalogueService) -> Handler:
         return ExistingItems([str(item_id) for item_id in ids], [found[i] for i in ids])
 
     return existing_items
+
+
+def _for_the_admin(use_case: Callable[..., Awaitable[Resp]]) -> Handler:
+    """The handler running ``use_case`` on the request for the admin whose token the call
+    carries (``by``, their account id, as the public routes pass it)."""
+
+    async def handle(request: Req, context: CallContext) -> Resp:
+        return await use_case(request, by=context.caller.user_id)
+
+    return handle
 
 
 def _by_request_alone(use_case: Callable[[Req], Awaitable[Resp]]) -> Handler:

@@ -1031,10 +1031,12 @@ class ShareLinkController(Controller):
         summary="Stop sharing",
         responses=error_responses(_NO_SUCH_LINK),
     )
-    async def revoke_share(self, shares: Shares, share_id: uuid.UUID) -> None:
+    async def revoke_share(
+        self, shares: Shares, share_id: uuid.UUID, principal: NamedDependency[Principal]
+    ) -> None:
         """Stop the link: it no longer works, and playback under way by it stops within
         seconds. Again: 204, nothing more changes."""
-        await shares.revoke(share_id)
+        await shares.revoke(share_id, by=principal.user_id)
 
 
 class SharedLinkController(Controller):

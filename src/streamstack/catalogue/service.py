@@ -514,9 +514,9 @@ class CatalogueService:
         )
         return item
 
-    async def update_facts(self, facts: FactsUpdate) -> MediaItem:
-        """Record what the probe read in an item's original again (its chapters, codecs …);
-        404 when there is no such item. Only a change of them is one: it moves
+    async def update_facts(self, facts: FactsUpdate, *, by: str) -> MediaItem:
+        """Record what the probe read in an item's original again (its chapters, codecs …)
+        for the admin ``by``; 404 when there is no such item. Only a change of them is one: it moves
         ``updated_at`` and, for a published item, emits ``media.updated`` (lists show the
         duration and codecs, so every replica's cached pages go)."""
         item_id = uuid.UUID(facts.media_id)
@@ -529,11 +529,12 @@ class CatalogueService:
             item = to_media_item(row, tags, await store.captions.of_item(item_id))
             if changed and row.status == "published":
                 await store.outbox.enqueue(MEDIA_UPDATED, msgspec.json.encode(item), row.updated_at)
-        log.info("catalogue.facts_updated", media_id=item.id, changed=changed)
+        log.info("catalogue.facts_updated", media_id=item.id, changed=changed, by=by)
         return item
 
-    async def replace_original(self, replacement: OriginalReplacement) -> MediaItem:
-        """Record an item's new original (a replaced video file) and its facts; 404 when
+    async def replace_original(self, replacement: OriginalReplacement, *, by: str) -> MediaItem:
+        """Record an item's new original (a replaced video file) and its facts, uploaded by
+        the admin ``by``; 404 when
         there is no such item, 409 ``processing_state_changed`` when its processing is no
         longer what ingest read, 400 ``foreign_object_key`` for a key not its own. Its text,
         status, tags, captions, playlists and views stay; viewers' places in it are measured
@@ -557,12 +558,12 @@ class CatalogueService:
             if (length := replacement.duration_seconds) is not None:
                 await store.progress.fit_to_length(item_id, length, completion_point(length))
             item = await self._announced(store, row)
-        log.info("catalogue.original_replaced", media_id=item.id, key=replacement.s3_key)
+        log.info("catalogue.original_replaced", media_id=item.id, key=replacement.s3_key, by=by)
         return item
 
-    async def change_stills(self, change: StillsChange) -> MediaItem:
-        """Record the version of an item's stills made again (their URLs carry it), and where
-        they are when that changes; 404 when there is no such item, 400 ``foreign_object_key``
+    async def change_stills(self, change: StillsChange, *, by: str) -> MediaItem:
+        """Record the version of an item's stills made again for the admin ``by`` (their URLs
+        carry it), and where they are when that changes; 404 when there is no such item, 400 ``foreign_object_key``
         for a key not its own. It moves ``updated_at`` and, for a published item, emits
         ``media.updated``: every replica's cached pages go, with the old URLs in them."""
         item_id = uuid.UUID(change.media_id)
@@ -576,7 +577,7 @@ class CatalogueService:
             if key is not msgspec.UNSET:
                 row.thumbnail_s3_key = key
             item = await self._announced(store, row)
-        log.info("catalogue.stills_changed", media_id=item.id, version=change.version)
+        log.info("catalogue.stills_changed", media_id=item.id, version=change.version, by=by)
         return item
 
     async def change_caption(self, change: CaptionChange) -> MediaItem:
@@ -599,12 +600,16 @@ class CatalogueService:
                 tracks = await _record_track(store.captions, tracks, change, now)
             row.updated_at = now
             item = to_media_item(row, await store.tags.of_item(item_id), tracks)
+        # ``by`` only where an admin asked: the transcoding worker acts for no one (as
+        # ``catalogue.processing_updated`` names no one).
+        actor = {} if change.by is None else {"by": change.by}
         log.info(
             "catalogue.caption_changed",
             media_id=item.id,
             language=change.language,
             removed=change.remove,
             source=change.source,
+            **actor,
         )
         return item
 

@@ -212,7 +212,12 @@ class ShareService:
                 plays=0,
             )
             await store.shares.add(row, auto_refresh=False)
-        log.info("catalogue.share_created", media_id=str(item_id), share_id=str(row.id))
+        log.info(
+            "catalogue.share_created",
+            media_id=str(item_id),
+            share_id=str(row.id),
+            by=admin.user_id,
+        )
         return to_share_link(row, admin.name, embeddable=self._embeddable)
 
     async def list(self, item_id: uuid.UUID) -> ShareLinkList:
@@ -246,8 +251,9 @@ class ShareService:
         ]
         return MadeShareLinks(count=count, links=made)
 
-    async def revoke(self, share_id: uuid.UUID) -> None:
-        """Stop the link (again: nothing more changes): its grants end within seconds."""
+    async def revoke(self, share_id: uuid.UUID, *, by: str) -> None:
+        """Stop the link (again: nothing more changes) for the admin ``by``: its grants end
+        within seconds."""
         now = self._clock()
         async with unit_of_work(self._database) as store:
             row = await store.shares.get_one_or_none(id=share_id)
@@ -258,7 +264,9 @@ class ShareService:
             # Before the commit: should the list not take it, the link stays as it was
             # (an admin tries again) rather than stopped with its grants playing on.
             await self._revocations.revoke(share_session(str(share_id)))
-        log.info("catalogue.share_revoked", media_id=str(row.item_id), share_id=str(share_id))
+        log.info(
+            "catalogue.share_revoked", media_id=str(row.item_id), share_id=str(share_id), by=by
+        )
 
     async def stop_made_by(
         self, user_id: uuid.UUID, made_until: datetime.datetime | None = None

@@ -90,6 +90,9 @@ class ResumableUploader:
     _progress: ProgressLine = dataclasses.field(init=False)
     _size: int = dataclasses.field(default=0, init=False)
     """The size of the file being sent (for the progress line)."""
+    checks: list[dict[str, Any]] | None = dataclasses.field(default=None, init=False)
+    """What the server said to check after the finished upload replaced an item's file
+    (its job's ``checks``); None for a new item, or from a server that does not say."""
 
     def __post_init__(self) -> None:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -351,6 +354,7 @@ class ResumableUploader:
             failures = 0
             job = response.json()
             if job["state"] == "done":
+                self.checks = job.get("checks")
                 return job["item"]
             if job["state"] == "failed":
                 raise UploadFailed(job["error"] or "processing failed")

@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from streamstack.cli.exits import Exit
-from streamstack.cli.processing import ITEM_PATH, print_item
+from streamstack.cli.processing import print_item
 from streamstack.cli.scheduling import publish_time, shown_time
-from streamstack.cli.session import AdminApi, ServerUnreachable, admin_api
+from streamstack.cli.session import admin_api
 from streamstack.cli.tus_client import ResumableUploader
 from streamstack.contracts.catalogue import REPLACES_METADATA_KEY
 from streamstack.settings import SettingsError
@@ -39,7 +39,7 @@ def run_upload(args: argparse.Namespace) -> int:
             if args.replace is None:
                 _say_who_sees(item)
             else:
-                _say_what_to_check(api, item)
+                _say_what_to_check(uploader.checks or [])
             done = "uploaded" if args.replace is None else "replaced"
             return print_item(api.get, item, wait=args.wait, done=done)
         except KeyboardInterrupt:
@@ -112,27 +112,24 @@ def _say_who_sees(item: dict[str, Any]) -> None:
         )
 
 
-def _say_what_to_check(api: AdminApi, replaced: dict[str, Any]) -> None:
-    """Name on stderr what was made for the old file and stays with the new one: a chosen
-    thumbnail (a frame of the old cut), uploaded caption tracks (timed for it), chapters
-    written in the description. Said only when the item can be read (it is replaced)."""
-    try:
-        response = api.get(ITEM_PATH.format(id=replaced["id"]))
-    except ServerUnreachable:  # nothing to name now; the replace itself is done
-        return
-    item = response.json() if response.status_code == 200 else {}
-    tracks = sum(track.get("source") == "upload" for track in item.get("captions", []))
-    checks = [
-        "the thumbnail chosen (it may show a frame of the old file)"
-        if replaced.get("stills_chosen")
-        else "",
-        f"{tracks} caption track{'s' if tracks != 1 else ''} timed for the old file"
-        if tracks
-        else "",
-        "the chapters written in the description"
-        if item.get("chapters_from") == "description"
-        else "",
-    ]
-    if any(checks):
-        said = "; ".join(check for check in checks if check)
-        print(f"streamstack: made for the old file, now check: {said}", file=sys.stderr)
+def _say_what_to_check(checks: list[dict[str, Any]]) -> None:
+    """Word on stderr what the server said was made for the old file and stays with the new
+    one (:func:`~streamstack.contracts.catalogue.checks_after_replace` decides what): a
+    chosen thumbnail, uploaded caption tracks, chapters written in the description."""
+    said = [_check_worded(check) for check in checks]
+    if any(said):
+        listed = "; ".join(words for words in said if words)
+        print(f"streamstack: made for the old file, now check: {listed}", file=sys.stderr)
+
+
+def _check_worded(check: dict[str, Any]) -> str:
+    """One thing to check, in words ("" for a kind this client does not know)."""
+    kind = check.get("kind")
+    if kind == "chosen_thumbnail":
+        return "the thumbnail chosen (it may show a frame of the old file)"
+    if kind == "uploaded_captions":
+        tracks = check.get("count") or 0
+        return f"{tracks} caption track{'s' if tracks != 1 else ''} timed for the old file"
+    if kind == "description_chapters":
+        return "the chapters written in the description"
+    return ""

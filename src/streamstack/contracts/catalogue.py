@@ -383,6 +383,38 @@ class MediaItem(ItemShown, frozen=True, kw_only=True):
     video file then keeps them, where it brings its own automatic ones otherwise."""
 
 
+#: What was made for an item's old video file and stays with the new one (a replace):
+#: ``chosen_thumbnail``, a thumbnail an admin chose (it may show a frame the new file lacks);
+#: ``uploaded_captions``, caption tracks uploaded for it (timed for the old cut);
+#: ``description_chapters``, chapters written in the description (their times too).
+#: Embedded tracks and the file's own chapters come from the new file: nothing to check.
+ReplaceCheckKind = Literal["chosen_thumbnail", "uploaded_captions", "description_chapters"]
+
+
+class ReplaceCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing for the admin to look at after replacing an item's video file; clients
+    word it (the rule of what to check is :func:`checks_after_replace`, here alone)."""
+
+    kind: ReplaceCheckKind
+    count: int | None = None
+    """``uploaded_captions``: how many tracks (at least 1); None for the other kinds."""
+
+
+def checks_after_replace(item: MediaItem) -> list[ReplaceCheck]:
+    """What was made for the old file of ``item`` (as the replace left it, an answer about
+    the one item: its captions and chapters in it) and stays with the new one, in the order
+    clients say it; none when nothing was."""
+    checks: list[ReplaceCheck] = []
+    if item.stills_chosen:
+        checks.append(ReplaceCheck(kind="chosen_thumbnail"))
+    uploaded = sum(track.source == "upload" for track in item.captions)
+    if uploaded:
+        checks.append(ReplaceCheck(kind="uploaded_captions", count=uploaded))
+    if item.chapters_from == "description":
+        checks.append(ReplaceCheck(kind="description_chapters"))
+    return checks
+
+
 class MediaItemFields(MediaFacts, frozen=True, kw_only=True):
     """What is said about an item when it is registered: one field list, with its limits,
     for the contract (:class:`NewMediaItem`) and the public API's POST body alike."""
@@ -538,6 +570,10 @@ class CaptionChange(msgspec.Struct, frozen=True, kw_only=True):
     remove: bool = False
     label: CaptionLabel | None = None
     source: CaptionSource = "upload"
+    by: UserId | None = None
+    """The admin who asked for the change (their account id), for the catalogue's log;
+    None when the transcoding worker records a file's own track, for no one. A service
+    call carries no token (over HTTP the service secret admits it), so it is said here."""
 
 
 CREATE_MEDIA_ITEM = Operation(

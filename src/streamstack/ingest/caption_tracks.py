@@ -71,6 +71,13 @@ class EmbeddedTrack(msgspec.Struct, frozen=True):
     cues: list[Cue]
 
 
+def _asked_by(context: CallContext | None) -> str | None:
+    """The account id of the admin a change is made for (None: the transcoding worker's,
+    for no one), for the catalogue's log of who changed an item's captions."""
+    principal = None if context is None else context.principal
+    return None if principal is None else principal.user_id
+
+
 def parsed_upload(data: bytes, encoding: str | None = None) -> list[Cue]:
     """The cues of an uploaded caption file, read in the encoding (a label of
     ``CAPTION_ENCODINGS``) its uploader named, if any; a refusal as a 413 or 422 in the
@@ -107,7 +114,13 @@ class CaptionTracks:
         then nothing of the track is left in storage.
         """
         language = await self.recorded_spelling(media_id, language)
-        change = CaptionChange(media_id=media_id, language=language, label=label, source=source)
+        change = CaptionChange(
+            media_id=media_id,
+            language=language,
+            label=label,
+            source=source,
+            by=_asked_by(context),
+        )
         vtt = render_webvtt(cues)
         if source == "embedded":
             item = await self.catalogue.change_caption(change, context)
@@ -159,7 +172,9 @@ class CaptionTracks:
         """Forget the track of ``language``, delete its files and rewrite the master
         playlist; 404 when the item or the track does not exist."""
         language = await self.recorded_spelling(media_id, language)
-        change = CaptionChange(media_id=media_id, language=language, remove=True)
+        change = CaptionChange(
+            media_id=media_id, language=language, remove=True, by=_asked_by(context)
+        )
         item = await self.catalogue.change_caption(change, context)
         await self._delete_files(media_id, language)
         await self.list_in_master(item, language)

@@ -14,7 +14,12 @@ from typing import Literal
 
 import msgspec
 
-from streamstack.contracts.catalogue import CaptionTrack, MediaItem, check_publish_time
+from streamstack.contracts.catalogue import (
+    CaptionTrack,
+    MediaItem,
+    ReplaceCheck,
+    check_publish_time,
+)
 from streamstack.contracts.limits import Description, DurationSeconds, Instant, Tags, Title
 from streamstack.ingest.containers import Container, Form, FormKind
 from streamstack.kernel.errors import BadRequest
@@ -95,6 +100,10 @@ class Job(msgspec.Struct, frozen=True):
     state: JobState
     item: MediaItem | None = None
     error: str | None = None
+    checks: list[ReplaceCheck] | None = None
+    """An upload that replaced an item's video file, done: what was made for the old file
+    and stays with the new one, for the admin to check (empty: nothing); None for any
+    other upload, and until it is done."""
 
 
 class CaptionTrackList(msgspec.Struct, frozen=True):

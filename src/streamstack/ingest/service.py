@@ -18,7 +18,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import msgspec
 import structlog
 
-from streamstack.contracts.catalogue import CatalogueClient, MediaItem, ProcessingUpdate
+from streamstack.contracts.catalogue import (
+    CatalogueClient,
+    MediaItem,
+    ProcessingUpdate,
+    checks_after_replace,
+)
 from streamstack.ingest import metrics, tus
 from streamstack.ingest.containers import by_content_type, by_name
 from streamstack.ingest.form import StreamingForm
@@ -535,7 +540,10 @@ class IngestService:
         if context is not None and self._orphaned(upload):
             self._start_take_up(upload_id, Uploader(upload.created_by, context))
         item = msgspec.convert(upload.item, MediaItem) if upload.item is not None else None
-        return Job(str(upload.id), _JOB_STATES[upload.state], item, upload.error)
+        # The replace's answer (its captions and chapters in it) as it left the item: what
+        # was made for the old file then, whatever was changed since.
+        checks = checks_after_replace(item) if upload.replaces and item else None
+        return Job(str(upload.id), _JOB_STATES[upload.state], item, upload.error, checks)
 
     def _orphaned(self, upload: Upload) -> bool:
         """Whether ``upload`` is a tus upload stored whole whose request's lease lapsed."""

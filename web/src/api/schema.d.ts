@@ -1906,6 +1906,7 @@ export interface components {
         };
         /** Job */
         Job: {
+            checks?: components["schemas"]["ReplaceCheck"][] | null;
             error?: string | null;
             item?: components["schemas"]["MediaItem"] | null;
             /** @enum {string} */
@@ -2261,6 +2262,12 @@ export interface components {
         Rendition: {
             bandwidth: number;
             height: number;
+        };
+        /** ReplaceCheck */
+        ReplaceCheck: {
+            count?: number | null;
+            /** @enum {string} */
+            kind: "chosen_thumbnail" | "uploaded_captions" | "description_chapters";
         };
         /** SaveProgress */
         SaveProgress: {
@@ -2667,6 +2674,7 @@ export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type RelatedItems = components['schemas']['RelatedItems'];
 export type Rendition = components['schemas']['Rendition'];
+export type ReplaceCheck = components['schemas']['ReplaceCheck'];
 export type SaveProgress = components['schemas']['SaveProgress'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionView = components['schemas']['SessionView'];

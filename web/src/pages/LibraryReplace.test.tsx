@@ -101,18 +101,19 @@ describe("LibraryReplace", () => {
     );
   });
 
-  it("names what was made for the old file once it is replaced: chosen thumbnail, captions, chapters", async () => {
-    const captions = [
-      { language: "en", label: "English", source: "upload" as const },
-      { language: "fr", label: "Français", source: "upload" as const },
-      { language: "de", label: "Deutsch", source: "embedded" as const },
-    ];
-    const { user, section } = await editClip({ captions, chapters_from: "description" });
+  it("words what the server says was made for the old file: chosen thumbnail, captions, chapters", async () => {
+    const { user, section } = await editClip();
     const replaced = { ...CLIP, stills_chosen: true, updated_at: "2026-12-05T18:00:00Z" };
+    // The server decides what to check (checks_after_replace); the page only words it.
+    const checks = [
+      { kind: "chosen_thumbnail", count: null },
+      { kind: "uploaded_captions", count: 2 },
+      { kind: "description_chapters", count: null },
+    ];
     server.use(
       http.post(UPLOADS, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
       http.patch(UPLOAD, () => new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) })),
-      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: replaced, error: null })),
+      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: replaced, error: null, checks })),
     );
     expect(within(section).queryByTestId("library-replace-check")).not.toBeInTheDocument();
 
@@ -129,7 +130,7 @@ describe("LibraryReplace", () => {
     server.use(
       http.post(UPLOADS, () => new HttpResponse(null, { status: 201, headers: tusHeaders({ Location: UPLOAD }) })),
       http.patch(UPLOAD, () => new HttpResponse(null, { status: 204, headers: tusHeaders({ "Upload-Offset": "1024" }) })),
-      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: CLIP, error: null })),
+      http.get(`${API}/ingest/jobs/up-r`, () => ok({ upload_id: "up-r", state: "done", item: CLIP, error: null, checks: [] })),
     );
     await replaceWith(user, section);
     await within(section).findByTestId("library-replace-done");

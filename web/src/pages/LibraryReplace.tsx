@@ -1,10 +1,8 @@
-import { useCallback, useEffect, useId, useRef, useState } from "react";
-import { getItem } from "../api/catalogue";
-import type { CatalogueItem, MediaItem } from "../api/schema";
+import { useEffect, useId, useRef, useState } from "react";
+import type { CatalogueItem, MediaItem, ReplaceCheck } from "../api/schema";
 import { FocusedMessage } from "../components/FocusedMessage";
 import { Field } from "../components/Field";
 import { isTranscoding, processingLabel } from "../components/ProcessingStatus";
-import { useAsync } from "../lib/useAsync";
 import { useItemPolling } from "../lib/useItemPolling";
 import { useTusUpload } from "../upload/useTusUpload";
 import { UploadProgress } from "./AdminUploadStatus";
@@ -25,6 +23,7 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
   const [fileKey, setFileKey] = useState(0);
   const transfer = upload.transfers[0] ?? null;
   const replaced = transfer?.phase === "done" ? transfer.result : null;
+  const checks = transfer?.phase === "done" ? (transfer.checks ?? []) : [];
   const refusal = transfer?.phase === "failed" ? transfer.error : null;
   const sending = upload.current !== null;
 
@@ -62,7 +61,7 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
         </div>
       )}
       <UploadProgress upload={upload} />
-      {replaced && <ReplaceOutcome key={replaced.updated_at} replaced={replaced} onChanged={onChanged} />}
+      {replaced && <ReplaceOutcome key={replaced.updated_at} replaced={replaced} checks={checks} onChanged={onChanged} />}
       {refusal && (
         <FocusedMessage
           message={`Not replaced: ${refusal.replace(/[.!]?$/, ".")} The video plays as it did.`}
@@ -79,11 +78,19 @@ export function LibraryReplace({ item, onChanged }: { item: CatalogueItem; onCha
  * What a replace came to, under one key (two siblings sharing one made React keep every
  * earlier status): where the new file stands, and what to check.
  */
-function ReplaceOutcome({ replaced, onChanged }: { replaced: MediaItem; onChanged: (item: CatalogueItem) => void }) {
+function ReplaceOutcome({
+  replaced,
+  checks,
+  onChanged,
+}: {
+  replaced: MediaItem;
+  checks: ReplaceCheck[];
+  onChanged: (item: CatalogueItem) => void;
+}) {
   return (
     <>
       <ReplacedStatus replaced={replaced} onChanged={onChanged} />
-      <ToCheck replaced={replaced} />
+      <ToCheck checks={checks} />
     </>
   );
 }
@@ -122,25 +129,33 @@ function ReplacedStatus({ replaced, onChanged }: { replaced: CatalogueItem; onCh
 }
 
 /**
- * What was made for the old cut and stays with the new file, for the admin to look at: a
+ * What was made for the old cut and stays with the new file, for the admin to look at, as
+ * the server lists it (its job's `checks`: the rule is the server's, the words are ours): a
  * thumbnail they chose (a frame of the old file may not be in the new one), caption tracks
- * uploaded for it (timed for the old cut) and chapters written in the description. Embedded
- * captions and the file's own chapters come from the new file: nothing to check there.
+ * uploaded for it (timed for the old cut) and chapters written in the description.
  */
-function ToCheck({ replaced }: { replaced: MediaItem }) {
-  // The row's item comes from a list, which carries no captions nor chapters: read it whole.
-  const { data: item } = useAsync(useCallback((signal: AbortSignal) => getItem(replaced.id, signal), [replaced.id]));
-  if (item === null) return null;
-  const tracks = (item.captions ?? []).filter((track) => track.source === "upload").length;
-  const checks = [
-    replaced.stills_chosen && "the thumbnail you chose (it may show a frame of the old file)",
-    tracks > 0 && `${tracks} caption ${tracks === 1 ? "track" : "tracks"} timed for the old file`,
-    item.chapters_from === "description" && "the chapters written in the description",
-  ].filter(Boolean);
-  if (checks.length === 0) return null;
+function ToCheck({ checks }: { checks: ReplaceCheck[] }) {
+  const said = checks.map(checkWorded).filter(Boolean);
+  if (said.length === 0) return null;
   return (
     <p className="small" data-testid="library-replace-check">
-      Made for the old file, now check: {checks.join("; ")}.
+      Made for the old file, now check: {said.join("; ")}.
     </p>
   );
+}
+
+/** One thing to check, in words ("" for a kind this page does not know yet). */
+function checkWorded(check: ReplaceCheck): string {
+  switch (check.kind) {
+    case "chosen_thumbnail":
+      return "the thumbnail you chose (it may show a frame of the old file)";
+    case "uploaded_captions": {
+      const tracks = check.count ?? 0;
+      return `${tracks} caption ${tracks === 1 ? "track" : "tracks"} timed for the old file`;
+    }
+    case "description_chapters":
+      return "the chapters written in the description";
+    default:
+      return "";
+  }
 }

@@ -3,7 +3,7 @@ import { Upload, type DetailedError, type HttpRequest, type PreviousUpload, type
 import { getFreshAccessToken, refreshAccessToken } from "../api/client";
 import { errorMessage, parseRetryAfter, waitMs } from "../api/errors";
 import { CHUNK_SIZE, getJob, TUS_ENDPOINT, uploadIdFromUrl } from "../api/ingest";
-import type { MediaItem } from "../api/schema";
+import type { MediaItem, ReplaceCheck } from "../api/schema";
 import { useLeaveWarning } from "../lib/useLeaveWarning";
 import { markSending, sentByAnotherTab } from "./otherTab";
 import { StallWatchingStack, stalledRequestOf } from "./stallWatch";
@@ -35,6 +35,8 @@ export interface Transfer {
   total: number;
   error: string | null;
   result: MediaItem | null;
+  /** Done replacing an item's file: what the server says was made for the old file, to check (null otherwise). */
+  checks?: ReplaceCheck[] | null;
   /** The title an earlier upload of this file was begun with, when this one resumes it under another. */
   resumedAs?: string;
   /** The server's id of the earlier upload this one resumes. */
@@ -587,7 +589,7 @@ export class UploadQueue {
       try {
         const job = await getJob(uploadId, signal);
         failures = 0;
-        if (job.state === "done") return this.finish(index, { phase: "done", result: job.item ?? null });
+        if (job.state === "done") return this.finish(index, { phase: "done", result: job.item ?? null, checks: job.checks ?? null });
         if (job.state === "failed") {
           return this.finish(index, { phase: "failed", error: job.error ?? "Processing failed." });
         }
