@@ -56,7 +56,7 @@ def _samples() -> dict[str, Sample]:
         ),
         # 3GP is MP4's container: stored and opened as MP4, transcoded for its codecs.
         "3gp": Sample(
-            ingest_media.encode(**ingest_media.LEGACY_FILES["mp4-3gp"]),
+            ingest_media.OLD_PHONE_3GP.read_bytes(),
             "video/mp4",
             "mp4",
             ("h263", "amr_nb"),

@@ -399,6 +399,7 @@ def test_the_legacy_forms_ffmpeg_writes_are_sniffed() -> None:
     files = {
         name: ingest_media.encode(**shape) for name, shape in ingest_media.LEGACY_FILES.items()
     }
+    files["mp4-3gp"] = ingest_media.OLD_PHONE_3GP.read_bytes()
     files["mpegps-1"] = ingest_media.encode(container="mpeg", video="mpeg1video", audio="mp2")
     files["aac-tagged"] = ingest_media.id3_tagged(files["aac"])
     for name, data in files.items():
