@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
+import structlog
 from ingest_rig import Rig, eventually, under_prefix
 
+from streamstack.catalogue import service as catalogue_service
 from streamstack.contracts.catalogue import (
     CaptionChange,
     CatalogueClient,
@@ -658,3 +660,23 @@ async def test_embedded_tracks_of_an_item_deleted_meanwhile_leave_nothing(
     with pytest.raises(NotFound):
         await caption_tracks(rig).store_embedded(item_id, tracks)
     assert under_prefix(rig, item_id) == []
+
+
+async def test_catalogues_log_names_the_admin_who_added_and_removed_a_track(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest's routes hand the asking admin's id on (``CaptionChange.by``): the catalogue's
+    log line of each change names them."""
+    captured = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(catalogue_service, "log", captured)
+    item_id = await register(rig)
+    assert (await put(rig, item_id, "en", VTT, label="English")).status_code == 200
+    removed = await rig.client.delete(captions_url(item_id, "en"), headers=rig.admin())
+    assert removed.status_code == 204, removed.text
+    changes = [
+        call.kwargs for call in captured.calls if call.args[0] == "catalogue.caption_changed"
+    ]
+    assert [(change["removed"], change.get("by")) for change in changes] == [
+        (False, rig.admin_id),
+        (True, rig.admin_id),
+    ], changes
