@@ -516,9 +516,9 @@ class CatalogueService:
 
     async def update_facts(self, facts: FactsUpdate, *, by: str) -> MediaItem:
         """Record what the probe read in an item's original again (its chapters, codecs …)
-        for the admin ``by``; 404 when there is no such item. Only a change of them is one: it moves
-        ``updated_at`` and, for a published item, emits ``media.updated`` (lists show the
-        duration and codecs, so every replica's cached pages go)."""
+        for the admin ``by``; 404 when there is no such item. Only a change of them is one:
+        it moves ``updated_at`` and, for a published item, emits ``media.updated`` (lists
+        show the duration and codecs, so every replica's cached pages go)."""
         item_id = uuid.UUID(facts.media_id)
         async with self._changing() as store:
             row = await store.items.lock(item_id)
@@ -534,11 +534,10 @@ class CatalogueService:
 
     async def replace_original(self, replacement: OriginalReplacement, *, by: str) -> MediaItem:
         """Record an item's new original (a replaced video file) and its facts, uploaded by
-        the admin ``by``; 404 when
-        there is no such item, 409 ``processing_state_changed`` when its processing is no
-        longer what ingest read, 400 ``foreign_object_key`` for a key not its own. Its text,
-        status, tags, captions, playlists and views stay; viewers' places in it are measured
-        against its new length. Emits ``media.updated`` for a published item (lists show its
+        the admin ``by``; 404 when there is no such item, 409 ``processing_state_changed``
+        when its processing is no longer what ingest read, 400 ``foreign_object_key`` for a
+        key not its own. Its text, status, tags, captions, playlists and views stay; viewers'
+        places in it are measured against its new length. Emits ``media.updated`` for a published item (lists show its
         duration and stills)."""
         item_id = uuid.UUID(replacement.media_id)
         for key in (replacement.s3_key, replacement.thumbnail_s3_key):
@@ -562,9 +561,9 @@ class CatalogueService:
         return item
 
     async def change_stills(self, change: StillsChange, *, by: str) -> MediaItem:
-        """Record the version of an item's stills made again for the admin ``by`` (their URLs
-        carry it), and where they are when that changes; 404 when there is no such item, 400 ``foreign_object_key``
-        for a key not its own. It moves ``updated_at`` and, for a published item, emits
+        """Record the version of an item's stills made again for the admin ``by`` (their
+        URLs carry it), and where they are when that changes; 404 when there is no such item,
+        400 ``foreign_object_key`` for a key not its own. It moves ``updated_at`` and, for a published item, emits
         ``media.updated``: every replica's cached pages go, with the old URLs in them."""
         item_id = uuid.UUID(change.media_id)
         key = change.thumbnail_s3_key
